@@ -1,0 +1,64 @@
+package modules
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"time"
+)
+
+// Conn is how a module reaches its host: the local machine or an SSH server.
+// It is defined here, where it is used; runner/conn implements it.
+type Conn interface {
+	// Run executes a command. A non-zero exit status is Output.RC, not an
+	// error; an error means the command could not be run or was stopped
+	// (transport failure, context cancelled). When ctx ends, the remote
+	// command's whole process group is ended, not only our wait.
+	Run(ctx context.Context, cmd Command) (Output, error)
+	// Stat describes path on the host; a missing path is FileInfo{} with
+	// Exists false and a nil error.
+	Stat(ctx context.Context, path string) (FileInfo, error)
+	// Open reads a file on the host as a stream.
+	Open(ctx context.Context, path string) (io.ReadCloser, error)
+	// Write streams r into path on the host, creating it with perm, or, when
+	// offset > 0, appending to the first offset bytes already there (resume).
+	// It writes exactly the bytes given: atomic replacement (a temp name, a
+	// hash check, a rename) is the caller's business.
+	Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error
+	// Close ends the connection.
+	Close() error
+}
+
+// Command is one process to run on the host.
+type Command struct {
+	// Argv runs a program directly. Exactly one of Argv and Shell is set.
+	Argv []string
+	// Shell is a script for /bin/sh -c.
+	Shell string
+	// Stdin feeds the process; nil means empty.
+	Stdin io.Reader
+	// Env adds environment variables.
+	Env map[string]string
+	// Dir is the working directory.
+	Dir string
+	// Become runs the command through sudo; nil runs it as the login user.
+	Become *Become
+	// Stdout and Stderr, when set, also receive the output as it arrives.
+	Stdout, Stderr io.Writer
+}
+
+// Output is what a finished command left.
+type Output struct {
+	RC     int
+	Stdout string
+	Stderr string
+}
+
+// FileInfo describes a path on the host.
+type FileInfo struct {
+	Exists  bool
+	IsDir   bool
+	Size    int64
+	Mode    fs.FileMode
+	ModTime time.Time
+}

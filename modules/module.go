@@ -1,0 +1,161 @@
+// Package modules holds ferry's task modules: one file per module, each behind
+// the small Module interface below. A module never imports the runner; what it
+// needs from the run (the host connection, check mode, variables) reaches it
+// through *Host.
+package modules
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Module is one kind of task: command, copy, kurl...
+type Module interface {
+	// Spec declares the module's arguments once; the runner validates task
+	// arguments against it and `ferry doc` prints it.
+	Spec() Spec
+	// Run converges the host. Every change to the host goes through h.Change,
+	// so that check mode turns it into a plan line. A returned error fails the
+	// task; a Result with Failed set fails it too but keeps the result's data
+	// for register (for example rc and stdout of a failed command).
+	Run(ctx context.Context, h *Host, args Args) (Result, error)
+}
+
+// CheckMode says how a module behaves under --check.
+type CheckMode int
+
+const (
+	// CheckSupported: the module runs in check mode; it only reads, and its
+	// changes become plan lines through the gate.
+	CheckSupported CheckMode = iota
+	// CheckSkip: the module cannot predict its effect (command, shell); in
+	// check mode the task is skipped unless the task sets check_mode: false.
+	CheckSkip
+)
+
+// Result is what a module reports. Whether the task changed anything is not
+// part of it: the gate (Host.Change) is the one source of that truth.
+type Result struct {
+	Msg     string
+	Failed  bool           // the module ran but the outcome is a failure (rc != 0, assertion false)
+	Skipped bool           // the module decided there was nothing to do (creates/removes)
+	Data    map[string]any // fields for register: rc, stdout, dest, ...
+	Facts   map[string]any // host facts to set (set_fact, gathered facts)
+	Diffs   []Diff         // before/after for --diff
+}
+
+// Diff is the before and after of one thing the task changes.
+type Diff struct {
+	Path   string `json:"path"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// Vars gives a module access to the task's variables, for the few modules that
+// evaluate expressions themselves (assert, debug var=) or render text (template).
+type Vars interface {
+	Eval(expr string) (any, error)
+	Render(text string) (string, error)
+}
+
+// Host is a module's view of the host it runs against.
+type Host struct {
+	Name   string // inventory_hostname
+	Conn   Conn
+	Check  bool // --check: report, change nothing
+	Diff   bool // --diff: report before/after
+	Become *Become
+	Vars   Vars
+	// Events receives progress and streamed output; nil discards them.
+	Events func(Event)
+	// Secret registers a value the module learned (a generated password) so
+	// that every output path masks it from now on.
+	Secret func(value string)
+	// Cache is shared by the tasks of one host for the whole run (a
+	// Kubernetes client built once per host, say).
+	Cache *sync.Map
+
+	mu      sync.Mutex
+	planned []string
+}
+
+// Become is privilege escalation for commands run on the host.
+type Become struct {
+	User     string // default root
+	Password string // secret; empty means passwordless sudo (-n)
+}
+
+// Event is something a module reports while it runs.
+type Event struct {
+	Kind  string // "progress" or "output"
+	Line  string // for output
+	Done  int64  // bytes done, for progress
+	Total int64
+}
+
+// Change is the one gate for every change a module makes to a host. In check
+// mode it records what as a plan line and does not call apply; otherwise it
+// calls apply. Either way the task reports changed, so the dry run and the real
+// run cannot disagree about what would change.
+func (h *Host) Change(what string, apply func() error) error {
+	h.mu.Lock()
+	h.planned = append(h.planned, what)
+	h.mu.Unlock()
+	if h.Check {
+		return nil
+	}
+	if err := apply(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// Changes returns the changes made (or, in check mode, planned) so far.
+func (h *Host) Changes() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.planned...)
+}
+
+// Emit sends an event if anyone listens.
+func (h *Host) Emit(e Event) {
+	if h.Events != nil {
+		h.Events(e)
+	}
+}
+
+// AddSecret masks value on every output path from now on.
+func (h *Host) AddSecret(value string) {
+	if h.Secret != nil && value != "" {
+		h.Secret(value)
+	}
+}
+
+var registry = map[string]Module{}
+
+// Register adds a module under its spec name; modules call it from init.
+func Register(m Module) {
+	name := m.Spec().Name
+	if _, dup := registry[name]; dup {
+		panic("modules: duplicate module " + name)
+	}
+	registry[name] = m
+}
+
+// Lookup returns the module called name.
+func Lookup(name string) (Module, bool) {
+	m, ok := registry[name]
+	return m, ok
+}
+
+// Names lists the registered modules, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

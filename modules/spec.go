@@ -1,0 +1,387 @@
+package modules
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/suggest"
+)
+
+// Spec declares a module: its name, what it does, and its arguments. The one
+// declaration drives validation, `ferry doc` and secret masking.
+type Spec struct {
+	Name    string
+	Summary string
+	Args    []Arg
+	// FreeForm names the argument that takes the `module: text` short form
+	// (command and shell: cmd).
+	FreeForm string
+	// OneOf lists groups of arguments of which exactly one must be given.
+	OneOf [][]string
+	// Exclusive lists groups of arguments of which at most one may be given.
+	Exclusive [][]string
+	// Check is how the module behaves under --check.
+	Check CheckMode
+	// Controller marks modules that run in ferry itself and never touch the
+	// host (debug, set_fact, assert, fail, pause).
+	Controller bool
+	// Dynamic marks modules whose argument names are not fixed (set_fact).
+	Dynamic bool
+}
+
+// Type is the type of an argument's value.
+type Type int
+
+const (
+	String Type = iota
+	Int
+	Bool
+	List
+	Map
+	Any
+)
+
+func (t Type) String() string {
+	return [...]string{"string", "int", "bool", "list", "map", "any"}[t]
+}
+
+// Arg declares one argument.
+type Arg struct {
+	Name     string
+	Type     Type
+	Required bool
+	Default  any
+	Choices  []string
+	Aliases  []string
+	// Secret values are masked in every output (passwords, keys, tokens).
+	Secret bool
+	// Raw arguments are expressions the module evaluates itself (assert's
+	// `that`); the runner does not render their templates.
+	Raw bool
+	Doc string
+}
+
+// ArgError is a problem with one argument, for the runner to place at the
+// argument's file:line.
+type ArgError struct {
+	Arg  string
+	Msg  string
+	Hint string
+}
+
+func (e *ArgError) Error() string {
+	if e.Hint != "" {
+		return e.Msg + "; " + e.Hint
+	}
+	return e.Msg
+}
+
+// Arg returns the declaration of the argument called name (or aliased so).
+func (s Spec) Arg(name string) (Arg, bool) {
+	for _, a := range s.Args {
+		if a.Name == name {
+			return a, true
+		}
+		for _, al := range a.Aliases {
+			if al == name {
+				return a, true
+			}
+		}
+	}
+	return Arg{}, false
+}
+
+func (s Spec) argNames() []string {
+	var names []string
+	for _, a := range s.Args {
+		names = append(names, a.Name)
+		names = append(names, a.Aliases...)
+	}
+	return names
+}
+
+// Validate checks raw arguments before anything runs: unknown names, missing
+// required ones, and the type and choices of literal values. A value that is a
+// template ("{{ x }}") is checked later, by Bind, once it is rendered.
+func (s Spec) Validate(raw map[string]any) []error {
+	_, errs := s.bind(raw, true)
+	return errs
+}
+
+// Bind validates rendered arguments and returns them typed, with defaults
+// filled in and aliases resolved to the declared name.
+func (s Spec) Bind(rendered map[string]any) (Args, error) {
+	args, errs := s.bind(rendered, false)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return args, nil
+}
+
+func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
+	var errs []error
+	args := Args{}
+	for _, name := range sortedKeys(raw) {
+		val := raw[name]
+		a, ok := s.Arg(name)
+		if !ok {
+			if s.Dynamic {
+				args[name] = val
+				continue
+			}
+			errs = append(errs, &ArgError{Arg: name,
+				Msg:  fmt.Sprintf("module %s has no argument %q", s.Name, name),
+				Hint: suggest.Hint(name, s.argNames())})
+			continue
+		}
+		if static && isTemplate(val) {
+			args[a.Name] = val
+			continue
+		}
+		v, err := coerce(a, val)
+		if err != nil {
+			errs = append(errs, &ArgError{Arg: name, Msg: fmt.Sprintf("argument %s: %v", name, err)})
+			continue
+		}
+		args[a.Name] = v
+	}
+	for _, a := range s.Args {
+		if _, given := args[a.Name]; given {
+			continue
+		}
+		if a.Required {
+			errs = append(errs, &ArgError{Arg: a.Name, Msg: fmt.Sprintf("module %s needs argument %q", s.Name, a.Name)})
+		} else if a.Default != nil {
+			args[a.Name] = a.Default
+		}
+	}
+	errs = append(errs, s.checkGroups(raw)...)
+	return args, errs
+}
+
+func (s Spec) checkGroups(raw map[string]any) []error {
+	var errs []error
+	count := func(group []string) (n int) {
+		for _, name := range group {
+			if _, ok := raw[name]; ok {
+				n++
+			}
+		}
+		return n
+	}
+	for _, g := range s.OneOf {
+		if count(g) != 1 {
+			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("module %s needs exactly one of %s", s.Name, strings.Join(g, ", "))})
+		}
+	}
+	for _, g := range s.Exclusive {
+		if count(g) > 1 {
+			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("module %s takes only one of %s", s.Name, strings.Join(g, ", "))})
+		}
+	}
+	return errs
+}
+
+func isTemplate(v any) bool {
+	s, ok := v.(string)
+	return ok && (strings.Contains(s, "{{") || strings.Contains(s, "{%"))
+}
+
+// coerce converts a value to the argument's type the way Ansible does for
+// module arguments: "yes" is a bool for a bool argument, 8 is "8" for a string.
+func coerce(a Arg, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var out any
+	switch a.Type {
+	case String:
+		switch x := v.(type) {
+		case string:
+			out = x
+		case int, int64, float64, bool:
+			out = fmt.Sprint(x)
+		default:
+			return nil, fmt.Errorf("want a string, got %s", typeName(v))
+		}
+	case Int:
+		n, err := toInt(v)
+		if err != nil {
+			return nil, err
+		}
+		out = n
+	case Bool:
+		b, err := ToBool(v)
+		if err != nil {
+			return nil, err
+		}
+		out = b
+	case List:
+		switch x := v.(type) {
+		case []any:
+			out = x
+		case string:
+			out = splitList(x)
+		default:
+			return nil, fmt.Errorf("want a list, got %s", typeName(v))
+		}
+	case Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("want a mapping, got %s", typeName(v))
+		}
+		out = m
+	default:
+		out = v
+	}
+	if len(a.Choices) > 0 {
+		s := fmt.Sprint(out)
+		for _, c := range a.Choices {
+			if c == s {
+				return out, nil
+			}
+		}
+		return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(a.Choices, ", "))
+	}
+	return out, nil
+}
+
+func toInt(v any) (int, error) {
+	switch x := v.(type) {
+	case int:
+		return x, nil
+	case int64:
+		return int(x), nil
+	case float64:
+		if x == float64(int(x)) {
+			return int(x), nil
+		}
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
+			return n, nil
+		}
+		return 0, fmt.Errorf("want a whole number, got %q", x)
+	}
+	return 0, fmt.Errorf("want a whole number, got %s", typeName(v))
+}
+
+// ToBool reads a bool the way Ansible does: yes/no, true/false, on/off, 1/0.
+func ToBool(v any) (bool, error) {
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case int:
+		if x == 0 || x == 1 {
+			return x == 1, nil
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "yes", "y", "true", "t", "on", "1":
+			return true, nil
+		case "no", "n", "false", "f", "off", "0", "":
+			return false, nil
+		}
+		return false, fmt.Errorf("want a boolean (yes/no, true/false), got %q", x)
+	}
+	return false, fmt.Errorf("want a boolean, got %s", typeName(v))
+}
+
+func splitList(s string) []any {
+	var out []any
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int, int64:
+		return "a number"
+	case float64:
+		return "a decimal number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// SecretArgs returns the values of the arguments declared secret, for masking.
+func (s Spec) SecretArgs(args map[string]any) []string {
+	var out []string
+	for _, a := range s.Args {
+		if !a.Secret {
+			continue
+		}
+		for _, name := range append([]string{a.Name}, a.Aliases...) {
+			if v, ok := args[name]; ok && v != nil {
+				out = append(out, fmt.Sprint(v))
+			}
+		}
+	}
+	return out
+}
+
+// Args are a task's bound arguments, typed as the Spec declares them.
+type Args map[string]any
+
+// Has reports whether the argument was given (or has a default).
+func (a Args) Has(name string) bool { _, ok := a[name]; return ok && a[name] != nil }
+
+// String returns a string argument, "" when absent.
+func (a Args) String(name string) string {
+	s, _ := a[name].(string)
+	return s
+}
+
+// Int returns an int argument, 0 when absent.
+func (a Args) Int(name string) int {
+	n, _ := a[name].(int)
+	return n
+}
+
+// Bool returns a bool argument, false when absent.
+func (a Args) Bool(name string) bool {
+	b, _ := a[name].(bool)
+	return b
+}
+
+// List returns a list argument.
+func (a Args) List(name string) []any {
+	l, _ := a[name].([]any)
+	return l
+}
+
+// Strings returns a list argument as strings.
+func (a Args) Strings(name string) []string {
+	var out []string
+	for _, v := range a.List(name) {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
+}
+
+// Map returns a mapping argument.
+func (a Args) Map(name string) map[string]any {
+	m, _ := a[name].(map[string]any)
+	return m
+}
