@@ -1,0 +1,86 @@
+// Package conn implements modules.Conn: the local machine and SSH hosts.
+package conn
+
+import (
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// commandLine turns a Command into the argv to start and the stdin to feed it,
+// applying become (sudo) and the environment. A become password is written to
+// sudo's stdin, ahead of the command's own input: never to argv or the
+// environment, where other users of the host could read it.
+func commandLine(cmd modules.Command, alreadyRoot bool) (argv []string, stdin io.Reader) {
+	argv = cmd.Argv
+	if cmd.Shell != "" {
+		argv = []string{"/bin/sh", "-c", cmd.Shell}
+	}
+	if len(cmd.Env) > 0 {
+		argv = append(append([]string{"env"}, envPairs(cmd.Env)...), argv...)
+	}
+	stdin = cmd.Stdin
+	if b := cmd.Become; b != nil && !(alreadyRoot && becomeUser(b) == "root") {
+		sudo := []string{"sudo", "-H", "-u", becomeUser(b)}
+		if b.Password == "" {
+			sudo = append(sudo, "-n")
+		} else {
+			// -S reads the password from stdin; -p '' keeps the prompt out of stderr.
+			sudo = append(sudo, "-S", "-p", "")
+			stdin = passwordThen(b.Password, stdin)
+		}
+		argv = append(append(sudo, "--"), argv...)
+	}
+	return argv, stdin
+}
+
+func becomeUser(b *modules.Become) string {
+	if b.User == "" {
+		return "root"
+	}
+	return b.User
+}
+
+func envPairs(env map[string]string) []string {
+	pairs := make([]string, 0, len(env))
+	for k, v := range env {
+		pairs = append(pairs, k+"="+v)
+	}
+	sort.Strings(pairs)
+	return pairs
+}
+
+func passwordThen(password string, rest io.Reader) io.Reader {
+	pw := strings.NewReader(password + "\n")
+	if rest == nil {
+		return pw
+	}
+	return io.MultiReader(pw, rest)
+}
+
+// ShellQuote quotes s for a POSIX shell.
+func ShellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, unsafeShellRune) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func unsafeShellRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("-_./:=@%+,", r)
+}
+
+// JoinArgv quotes each argument and joins them into one shell command line.
+func JoinArgv(argv []string) string {
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		quoted[i] = ShellQuote(a)
+	}
+	return strings.Join(quoted, " ")
+}

@@ -1,0 +1,138 @@
+package conn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// Local runs commands on the machine ferry runs on (ansible_connection=local).
+type Local struct{}
+
+// NewLocal returns the local connection.
+func NewLocal() *Local { return &Local{} }
+
+// Run starts the command in its own process group so that a timeout or an
+// interrupt ends everything it started, not only the shell.
+func (l *Local) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	argv, stdin := commandLine(cmd, os.Geteuid() == 0)
+	if len(argv) == 0 {
+		return modules.Output{}, errors.New("empty command")
+	}
+	c := exec.Command(argv[0], argv[1:]...)
+	c.Dir = cmd.Dir
+	c.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	c.Stdout = teeTo(&stdout, cmd.Stdout)
+	c.Stderr = teeTo(&stderr, cmd.Stderr)
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.Start(); err != nil {
+		return modules.Output{RC: 127, Stderr: err.Error()}, nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	select {
+	case err := <-done:
+		return outputOf(err, &stdout, &stderr)
+	case <-ctx.Done():
+		_ = syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, ctx.Err()
+	}
+}
+
+func teeTo(buf *bytes.Buffer, w io.Writer) io.Writer {
+	if w == nil {
+		return buf
+	}
+	return io.MultiWriter(buf, w)
+}
+
+func outputOf(err error, stdout, stderr *bytes.Buffer) (modules.Output, error) {
+	out := modules.Output{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		out.RC = exit.ExitCode()
+		if out.RC < 0 { // killed by a signal
+			out.RC = 128 + int(exit.Sys().(syscall.WaitStatus).Signal())
+		}
+	default:
+		return out, err
+	}
+	return out, nil
+}
+
+// Stat describes a local path.
+func (l *Local) Stat(_ context.Context, path string) (modules.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return modules.FileInfo{}, nil
+	}
+	if err != nil {
+		return modules.FileInfo{}, err
+	}
+	return modules.FileInfo{Exists: true, IsDir: fi.IsDir(), Size: fi.Size(), Mode: fi.Mode(), ModTime: fi.ModTime()}, nil
+}
+
+// Open opens a local file.
+func (l *Local) Open(_ context.Context, path string) (io.ReadCloser, error) {
+	return os.Open(path)
+}
+
+// Write streams r into path, resuming after offset bytes when offset > 0.
+func (l *Local) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, perm)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(offset); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := io.Copy(f, readerWithContext(ctx, r)); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Close does nothing: there is no connection to end.
+func (l *Local) Close() error { return nil }
+
+// readerWithContext stops a copy when ctx ends.
+func readerWithContext(ctx context.Context, r io.Reader) io.Reader {
+	return readerFunc(func(p []byte) (int, error) {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		return r.Read(p)
+	})
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

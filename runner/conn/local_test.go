@@ -1,0 +1,130 @@
+package conn
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+func TestLocalRun(t *testing.T) {
+	l := NewLocal()
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		cmd        modules.Command
+		rc         int
+		stdout     string
+		stderrPart string
+	}{
+		{"argv", modules.Command{Argv: []string{"echo", "a b"}}, 0, "a b\n", ""},
+		{"shell", modules.Command{Shell: "echo $((1+2)); exit 3"}, 3, "3\n", ""},
+		{"stdin", modules.Command{Argv: []string{"cat"}, Stdin: strings.NewReader("in")}, 0, "in", ""},
+		{"env", modules.Command{Shell: "echo $FOO", Env: map[string]string{"FOO": "bar"}}, 0, "bar\n", ""},
+		{"dir", modules.Command{Argv: []string{"pwd"}, Dir: "/"}, 0, "/\n", ""},
+		{"missing program", modules.Command{Argv: []string{"/nonexistent/prog"}}, 127, "", "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := l.Run(ctx, tt.cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.RC != tt.rc || out.Stdout != tt.stdout || !strings.Contains(out.Stderr, tt.stderrPart) {
+				t.Errorf("got rc=%d stdout=%q stderr=%q", out.RC, out.Stdout, out.Stderr)
+			}
+		})
+	}
+}
+
+// A cancelled command ends its whole process group, children included.
+func TestLocalRunCancelKillsProcessGroup(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for {
+			if _, err := os.Stat(pidFile); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	_, err := NewLocal().Run(ctx, modules.Command{Shell: "sleep 300 & echo $! > " + pidFile + "; wait"})
+	if err == nil {
+		t.Fatal("want an error from a cancelled command")
+	}
+	data, _ := os.ReadFile(pidFile)
+	pid := strings.TrimSpace(string(data))
+	// The orphaned sleep must be gone (or a zombie about to be reaped by init).
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("child %s of the cancelled command still runs", pid)
+}
+
+func TestLocalWriteResume(t *testing.T) {
+	l := NewLocal()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f")
+	if err := l.Write(ctx, path, strings.NewReader("hello wor"), 0, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Write(ctx, path, strings.NewReader("world"), 6, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != "hello world" {
+		t.Errorf("got %q", got)
+	}
+	fi, err := l.Stat(ctx, path)
+	if err != nil || !fi.Exists || fi.Size != 11 || fi.Mode.Perm() != 0o600 {
+		t.Errorf("stat = %+v, %v", fi, err)
+	}
+	if fi, err := l.Stat(ctx, path+".missing"); err != nil || fi.Exists {
+		t.Errorf("missing stat = %+v, %v", fi, err)
+	}
+}
+
+func TestCommandLineBecome(t *testing.T) {
+	argv, stdin := commandLine(modules.Command{Argv: []string{"id"}, Become: &modules.Become{Password: "s3cret"}}, false)
+	if strings.Join(argv, " ") != "sudo -H -u root -S -p  -- id" {
+		t.Errorf("argv = %q", argv)
+	}
+	for _, a := range argv {
+		if strings.Contains(a, "s3cret") {
+			t.Fatal("password in argv")
+		}
+	}
+	buf := new(strings.Builder)
+	_, _ = io.Copy(buf, stdin)
+	if buf.String() != "s3cret\n" {
+		t.Errorf("stdin = %q", buf.String())
+	}
+	argv, _ = commandLine(modules.Command{Shell: "x", Become: &modules.Become{User: "app"}}, true)
+	if strings.Join(argv, " ") != "sudo -H -u app -n -- /bin/sh -c x" {
+		t.Errorf("argv = %q", argv)
+	}
+	argv, _ = commandLine(modules.Command{Shell: "x", Become: &modules.Become{}}, true)
+	if strings.Join(argv, " ") != "/bin/sh -c x" {
+		t.Errorf("root need not sudo to root: %q", argv)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{"abc": "abc", "a b": "'a b'", "it's": `'it'\''s'`, "": "''", "/x/y.z": "/x/y.z", "$HOME": "'$HOME'"} {
+		if got := ShellQuote(in); got != want {
+			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
