@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"net"
 	"time"
 )
 
@@ -61,4 +62,12 @@ type FileInfo struct {
 	Size    int64
 	Mode    fs.FileMode
 	ModTime time.Time
+}
+
+// Dialer is an optional capability of a Conn: opening a TCP connection from
+// the host's side of the link (through SSH for a remote host). wait_for uses
+// it to probe ports as the host sees them; the Kubernetes and Keycloak
+// modules use it to reach services that only the host can reach.
+type Dialer interface {
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }

@@ -68,6 +68,9 @@ type Host struct {
 	Diff   bool // --diff: report before/after
 	Become *Become
 	Vars   Vars
+	// BaseDir is the playbook's directory: a relative src (copy, template)
+	// is looked up in BaseDir/files or BaseDir/templates, then in BaseDir.
+	BaseDir string
 	// Events receives progress and streamed output; nil discards them.
 	Events func(Event)
 	// Secret registers a value the module learned (a generated password) so
