@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -61,26 +62,7 @@ func passwordThen(password string, rest io.Reader) io.Reader {
 }
 
 // ShellQuote quotes s for a POSIX shell.
-func ShellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, unsafeShellRune) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func unsafeShellRune(r rune) bool {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		return false
-	}
-	return !strings.ContainsRune("-_./:=@%+,", r)
-}
+func ShellQuote(s string) string { return shellquote.Quote(s) }
 
 // JoinArgv quotes each argument and joins them into one shell command line.
-func JoinArgv(argv []string) string {
-	quoted := make([]string, len(argv))
-	for i, a := range argv {
-		quoted[i] = ShellQuote(a)
-	}
-	return strings.Join(quoted, " ")
-}
+func JoinArgv(argv []string) string { return shellquote.Join(argv) }
