@@ -1,0 +1,404 @@
+// Package template is ferry's one expression language: Jinja syntax as
+// Ansible playbooks write it (when: conditions, "{{ }}" in strings, template
+// files), translated to expr-lang programs that are compiled once per
+// distinct source and then run per host.
+//
+// A Jinja expression is parsed into a small AST and emitted as expr source in
+// which every operator, filter and test is a registered Go function (see
+// emit.go for the name spaces). Variables are looked up through Scope only for
+// the names a program references; a missing one becomes an undefined value
+// that default(), `is defined` and attribute access carry along and any other
+// use reports as "'foo' is undefined".
+package template
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Scope resolves variables; the runner implements it over its lazy layers.
+type Scope interface {
+	Lookup(name string) (any, bool)
+}
+
+// Options configure the functions that reach outside the expression.
+type Options struct {
+	BaseDir string                      // lookup('file', rel) reads BaseDir/rel
+	Env     func(string) (string, bool) // lookup('env', NAME); nil means the process environment
+}
+
+// Engine compiles and caches programs by source text; it is safe for
+// concurrent use.
+type Engine struct {
+	opts      Options
+	exprOpts  []expr.Option
+	exprs     sync.Map // expression source -> *exprEntry
+	templates sync.Map // template source -> *tmplEntry
+	cached    atomic.Int64
+}
+
+type exprEntry struct {
+	prog *program
+	err  error
+}
+
+type tmplEntry struct {
+	t   *compiledTemplate
+	err error
+}
+
+// maxCachedPrograms bounds each engine's cache; sources beyond it are
+// compiled on every use instead of growing memory without limit.
+const maxCachedPrograms = 100_000
+
+// New returns an engine whose lookup() functions use opts.
+func New(opts Options) *Engine {
+	e := &Engine{opts: opts}
+	e.exprOpts = []expr.Option{
+		expr.Env(map[string]any{}),
+		expr.AllowUndefinedVariables(),
+		expr.DisableAllBuiltins(),
+		expr.MaxNodes(1 << 20),
+	}
+	add := func(fns map[string]fn) {
+		for name, f := range fns {
+			e.exprOpts = append(e.exprOpts, expr.Function(name, f))
+		}
+	}
+	add(helpers())
+	add(e.globals())
+	for name, spec := range filters {
+		e.exprOpts = append(e.exprOpts, expr.Function("f_"+name, filterFn(name, spec)))
+	}
+	for name, spec := range tests {
+		e.exprOpts = append(e.exprOpts, expr.Function("t_"+name, testFn(name, spec)))
+	}
+	return e
+}
+
+func filterFn(name string, spec filterSpec) fn {
+	return func(p ...any) (any, error) {
+		if len(p) == 0 {
+			return nil, fmt.Errorf("filter '%s' applied to nothing", name)
+		}
+		if !spec.lazy {
+			if err := defined(p[0]); err != nil {
+				return nil, err
+			}
+		}
+		a, err := splitArgs(p[1:])
+		if err != nil {
+			return nil, err
+		}
+		out, err := spec.fn(p[0], a)
+		if err != nil {
+			var ue *UndefinedError
+			if errors.As(err, &ue) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("filter '%s': %w", name, err)
+		}
+		return out, nil
+	}
+}
+
+func testFn(name string, spec testSpec) fn {
+	return func(p ...any) (any, error) {
+		if len(p) == 0 {
+			return nil, fmt.Errorf("test '%s' applied to nothing", name)
+		}
+		if !spec.lazy {
+			if err := defined(p[0]); err != nil {
+				return nil, err
+			}
+		}
+		a, err := splitArgs(p[1:])
+		if err != nil {
+			return nil, err
+		}
+		ok, err := spec.fn(p[0], a)
+		if err != nil {
+			return nil, fmt.Errorf("test '%s': %w", name, err)
+		}
+		return ok, nil
+	}
+}
+
+// program is one compiled expr program and the variables it reads.
+type program struct {
+	prog *vm.Program
+	vars []varRef
+	src  string // the Jinja source, for error messages
+}
+
+type varRef struct {
+	name string // as the playbook spells it
+	key  string // as the translated program does (v_name)
+}
+
+// compile translates the emitter's output. A failure here is a bug in the
+// translation, never the user's: the Jinja source was already parsed.
+func (e *Engine) compile(em *emitter, src string) (*program, error) {
+	code := em.b.String()
+	p, err := expr.Compile(code, e.exprOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("internal error translating %s (please report): %v", quoteSrc(src), err)
+	}
+	vars := make([]varRef, len(em.vars))
+	for i, name := range em.vars {
+		vars[i] = varRef{name: name, key: varPrefix + name}
+	}
+	return &program{prog: p, vars: vars, src: src}, nil
+}
+
+var (
+	envPool = sync.Pool{New: func() any { return make(map[string]any, 8) }}
+	vmPool  = sync.Pool{New: func() any { return new(vm.VM) }}
+)
+
+type emptyScope struct{}
+
+func (emptyScope) Lookup(string) (any, bool) { return nil, false }
+
+// run executes p with an environment holding only the variables p reads.
+func (p *program) run(s Scope) (any, error) {
+	if s == nil {
+		s = emptyScope{}
+	}
+	env := envPool.Get().(map[string]any)
+	for _, v := range p.vars {
+		val, ok := s.Lookup(v.name)
+		if !ok {
+			val = undefinedVar(v.name)
+		}
+		env[v.key] = val
+	}
+	machine := vmPool.Get().(*vm.VM)
+	out, err := machine.Run(p.prog, env)
+	vmPool.Put(machine)
+	clear(env)
+	envPool.Put(env)
+	if err != nil {
+		return nil, p.runtimeError(err)
+	}
+	return out, nil
+}
+
+// runtimeError keeps the message of the helper that failed and drops expr's
+// view of the translated code, which the user never wrote.
+func (p *program) runtimeError(err error) error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		if fe.Prev != nil {
+			err = fe.Prev
+		} else {
+			err = errors.New(fe.Message)
+		}
+	}
+	return &EvalError{Source: p.src, Err: err}
+}
+
+// EvalError is a failure while evaluating an expression or template.
+type EvalError struct {
+	Source string
+	Err    error
+}
+
+func (e *EvalError) Error() string { return fmt.Sprintf("%s: %v", quoteSrc(e.Source), e.Err) }
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// quoteSrc shows a source in messages, shortened when long.
+func quoteSrc(src string) string {
+	const limit = 120
+	if len(src) > limit {
+		cut := limit
+		for cut > 0 && (src[cut]&0xC0) == 0x80 {
+			cut--
+		}
+		src = src[:cut] + "..."
+	}
+	return fmt.Sprintf("%q", src)
+}
+
+// SyntaxError is a static error in an expression or template.
+type SyntaxError struct {
+	Source    string
+	Line, Col int // 1-based
+	Msg       string
+}
+
+func (e *SyntaxError) Error() string {
+	if !strings.Contains(e.Source, "\n") {
+		return fmt.Sprintf("syntax error at column %d of %s: %s", e.Col, quoteSrc(e.Source), e.Msg)
+	}
+	return fmt.Sprintf("syntax error at line %d, column %d: %s", e.Line, e.Col, e.Msg)
+}
+
+// syntaxError places a parse error at its line and column in src; base is the
+// offset of the expression the error's position is relative to.
+func syntaxError(src string, base int, err error) error {
+	var pe *posError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	off := min(max(base+pe.pos, 0), len(src))
+	line := 1 + strings.Count(src[:off], "\n")
+	col := 1 + len([]rune(src[strings.LastIndexByte(src[:off], '\n')+1:off]))
+	return &SyntaxError{Source: src, Line: line, Col: col, Msg: pe.msg}
+}
+
+// cacheStore remembers v under key unless the cache is full.
+func (e *Engine) cacheStore(m *sync.Map, key string, v any) {
+	if e.cached.Add(1) <= maxCachedPrograms {
+		m.Store(key, v)
+	}
+}
+
+// expression parses and compiles a bare expression, or one written as a
+// single "{{ expr }}" (which Ansible also accepts in when:).
+func (e *Engine) expression(src string) (*program, error) {
+	if ent, ok := e.exprs.Load(src); ok {
+		return ent.(*exprEntry).prog, ent.(*exprEntry).err
+	}
+	prog, err := e.compileExpression(src)
+	e.cacheStore(&e.exprs, src, &exprEntry{prog: prog, err: err})
+	return prog, err
+}
+
+func (e *Engine) compileExpression(src string) (*program, error) {
+	n, base, err := parseEvalSource(src)
+	if err != nil {
+		return nil, syntaxError(src, base, err)
+	}
+	em := newEmitter()
+	em.emit(n)
+	return e.compile(em, src)
+}
+
+// parseEvalSource returns the expression of src and the offset it starts at.
+func parseEvalSource(src string) (node, int, error) {
+	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
+		n, err := parseExpression(src)
+		return n, 0, err
+	}
+	nodes, err := parseTemplate(src)
+	if err != nil {
+		return nil, 0, err
+	}
+	if out := singleOutput(nodes); out != nil {
+		return out.expr, out.off, nil
+	}
+	return nil, 0, errAt(strings.Index(src, "{"), "an expression must not mix text with {{ }} or {%% %%}: write the bare expression, as in when: x == 1")
+}
+
+// Eval evaluates a bare Jinja expression (a when: condition, say).
+func (e *Engine) Eval(src string, s Scope) (_ any, err error) {
+	defer recoverInternal(&err)
+	p, err := e.expression(src)
+	if err != nil {
+		return nil, err
+	}
+	v, err := p.run(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := defined(v); err != nil {
+		return nil, &EvalError{Source: src, Err: err}
+	}
+	return v, nil
+}
+
+// EvalBool evaluates a condition with Ansible's truthiness: a string result
+// such as "false", "no" or "0" (a bare variable set with -e) is false.
+func (e *Engine) EvalBool(src string, s Scope) (bool, error) {
+	v, err := e.Eval(src, s)
+	if err != nil {
+		return false, err
+	}
+	return conditionTruth(v), nil
+}
+
+func conditionTruth(v any) bool {
+	if s, ok := v.(string); ok {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "", "false", "no", "off", "0", "n", "f":
+			return false
+		}
+		return true
+	}
+	return truthy(v)
+}
+
+// Render renders text. A text that is exactly one {{ expr }} (whitespace
+// around allowed) yields the value with its type; other texts yield a
+// string. Text without template syntax is returned unchanged.
+func (e *Engine) Render(text string, s Scope) (_ any, err error) {
+	defer recoverInternal(&err)
+	if !hasTemplateSyntax(text) {
+		return text, nil
+	}
+	t, err := e.template(text)
+	if err != nil {
+		return nil, err
+	}
+	return t.render(s)
+}
+
+// RenderString renders text to a string; a single value that is not a
+// string is formatted as Jinja prints it.
+func (e *Engine) RenderString(text string, s Scope) (string, error) {
+	v, err := e.Render(text, s)
+	if err != nil {
+		return "", err
+	}
+	return pyStr(v), nil
+}
+
+func hasTemplateSyntax(text string) bool {
+	return strings.Contains(text, "{{") || strings.Contains(text, "{%") || strings.Contains(text, "{#")
+}
+
+func (e *Engine) template(text string) (*compiledTemplate, error) {
+	if ent, ok := e.templates.Load(text); ok {
+		return ent.(*tmplEntry).t, ent.(*tmplEntry).err
+	}
+	t, err := e.compileTemplate(text)
+	e.cacheStore(&e.templates, text, &tmplEntry{t: t, err: err})
+	return t, err
+}
+
+func recoverInternal(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("internal error in the template engine (please report): %v", r)
+	}
+}
+
+// checker compiles for Check and CheckExpr; its cache also serves later
+// checks of the same sources.
+var checker = New(Options{})
+
+// Check reports syntax errors in a template string (anything that may hold
+// {{ }}, {% %} or {# #}) without evaluating it.
+func Check(text string) (err error) {
+	defer recoverInternal(&err)
+	if !hasTemplateSyntax(text) {
+		return nil
+	}
+	_, err = checker.template(text)
+	return err
+}
+
+// CheckExpr reports syntax errors in a bare expression (when:, until:,
+// failed_when:, changed_when:) without evaluating it.
+func CheckExpr(src string) (err error) {
+	defer recoverInternal(&err)
+	_, err = checker.expression(src)
+	return err
+}

@@ -1,0 +1,155 @@
+package template
+
+import "sort"
+
+// refCollector gathers the variables a template or expression reads.
+type refCollector struct {
+	used    map[string]bool // read where an undefined value is an error
+	guarded map[string]bool // tested with `is defined`/`is undefined` somewhere
+}
+
+// Refs returns the top-level variables a template reads, sorted. Names only
+// read under a guard (x | default(...), x is defined) are left out, and so is
+// a name that the template tests with `is defined` anywhere (the author
+// expects it may be missing), as are loop variables and {% set %} names.
+func Refs(text string) (_ []string, err error) {
+	defer recoverInternal(&err)
+	if !hasTemplateSyntax(text) {
+		return []string{}, nil
+	}
+	nodes, err := parseTemplate(text)
+	if err != nil {
+		return nil, syntaxError(text, 0, err)
+	}
+	rc := newRefCollector()
+	rc.template(nodes, map[string]bool{})
+	return rc.result(), nil
+}
+
+// ExprRefs is Refs for a bare expression (a when: condition).
+func ExprRefs(src string) (_ []string, err error) {
+	defer recoverInternal(&err)
+	n, base, err := parseEvalSource(src)
+	if err != nil {
+		return nil, syntaxError(src, base, err)
+	}
+	rc := newRefCollector()
+	rc.expr(n, false, map[string]bool{})
+	return rc.result(), nil
+}
+
+func newRefCollector() *refCollector {
+	return &refCollector{used: map[string]bool{}, guarded: map[string]bool{}}
+}
+
+func (rc *refCollector) result() []string {
+	out := []string{}
+	for name := range rc.used {
+		if !rc.guarded[name] {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (rc *refCollector) template(nodes []tnode, locals map[string]bool) {
+	for _, n := range nodes {
+		switch n := n.(type) {
+		case *outNode:
+			rc.expr(n.expr, false, locals)
+		case *ifNode:
+			for i, c := range n.conds {
+				rc.expr(c, false, locals)
+				rc.template(n.bodies[i], locals)
+			}
+			rc.template(n.els, locals)
+		case *forNode:
+			rc.expr(n.iter, false, locals)
+			inner := copyLocals(locals, append([]string{"loop"}, n.targets...)...)
+			if n.cond != nil {
+				rc.expr(n.cond, false, inner)
+			}
+			rc.template(n.body, inner)
+			rc.template(n.els, locals)
+		case *setNode:
+			rc.expr(n.val, false, locals)
+			locals[n.name] = true
+		}
+	}
+}
+
+func copyLocals(locals map[string]bool, add ...string) map[string]bool {
+	out := make(map[string]bool, len(locals)+len(add))
+	for k := range locals {
+		out[k] = true
+	}
+	for _, k := range add {
+		out[k] = true
+	}
+	return out
+}
+
+// expr walks an expression; guarded means an undefined value is allowed here.
+func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
+	walk := func(ns ...node) {
+		for _, x := range ns {
+			if x != nil {
+				rc.expr(x, false, locals)
+			}
+		}
+	}
+	switch n := n.(type) {
+	case *nameNode:
+		if !guarded && !locals[n.name] {
+			rc.used[n.name] = true
+		}
+	case *getNode:
+		rc.expr(n.obj, guarded, locals)
+		walk(n.key)
+	case *filterNode:
+		rc.expr(n.target, n.name == "default", locals)
+		walk(n.args...)
+		walk(kwargValues(n.kwargs)...)
+	case *testNode:
+		isGuard := n.name == "defined" || n.name == "undefined"
+		if isGuard {
+			if root := rootName(n.target); root != "" {
+				rc.guarded[root] = true
+			}
+		}
+		rc.expr(n.target, isGuard, locals)
+		walk(n.args...)
+		walk(kwargValues(n.kwargs)...)
+	case *listNode:
+		walk(n.items...)
+	case *dictNode:
+		walk(n.keys...)
+		walk(n.vals...)
+	case *sliceNode:
+		walk(n.obj, n.lo, n.hi, n.step)
+	case *callNode:
+		walk(n.args...)
+		walk(kwargValues(n.kwargs)...)
+	case *methodNode:
+		walk(n.obj)
+		walk(n.args...)
+	case *unaryNode:
+		walk(n.x)
+	case *binaryNode:
+		walk(n.l, n.r)
+	case *compareNode:
+		walk(n.first)
+		walk(n.rest...)
+	case *condNode:
+		walk(n.then, n.cond, n.els)
+	}
+}
+
+func kwargValues(kws []kwarg) []node {
+	out := make([]node, len(kws))
+	for i, kw := range kws {
+		out[i] = kw.val
+	}
+	return out
+}
