@@ -69,6 +69,9 @@ func gRange(p ...any) (any, error) {
 	if step == 0 {
 		return nil, fmt.Errorf("range() step must not be zero")
 	}
+	if n := (stop - start) / step; n > maxRange {
+		return nil, fmt.Errorf("range() larger than %d items", maxRange)
+	}
 	out := []any{}
 	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
 		if len(out) >= maxRange {

@@ -97,6 +97,9 @@ func sameAs(a, b any) bool {
 // result.failed; succeeded is its negation.
 func resultTest(field string, negate bool) testFunc {
 	return func(v any, a *fargs) (bool, error) {
+		if err := a.expect(0); err != nil {
+			return false, err
+		}
 		m, ok := asMap(v)
 		if !ok {
 			return false, fmt.Errorf("the '%s' test expects a registered task result (a dictionary), got '%s'", field, typeName(v))

@@ -408,8 +408,8 @@ func (p *parser) parseParen(pos int) (node, error) {
 	if p.acceptOp(")") {
 		return first, nil
 	}
-	if err := p.expectOp(","); err != nil {
-		return nil, err
+	if t := p.peek(); !p.acceptOp(",") {
+		return nil, errAt(t.pos, "expected ')' but found %s", t.describe())
 	}
 	rest, err := p.parseItems(")")
 	if err != nil {
