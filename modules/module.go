@@ -71,6 +71,9 @@ type Host struct {
 	// BaseDir is the playbook's directory: a relative src (copy, template)
 	// is looked up in BaseDir/files or BaseDir/templates, then in BaseDir.
 	BaseDir string
+	// Verbosity is the run's -v count; debug skips itself below its
+	// verbosity argument, as Ansible does.
+	Verbosity int
 	// Events receives progress and streamed output; nil discards them.
 	Events func(Event)
 	// Secret registers a value the module learned (a generated password) so

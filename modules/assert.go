@@ -1,0 +1,110 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+func init() { Register(assertModule{}) }
+
+// assertModule checks that expressions hold (Ansible's assert).
+type assertModule struct{}
+
+func (assertModule) Spec() Spec {
+	return Spec{
+		Name:    "assert",
+		Summary: "Fail unless every given expression is true",
+		Args: []Arg{
+			{Name: "that", Type: Any, Required: true, Raw: true, Doc: "An expression, or a list of them, without {{ }}; each must be true. Evaluated in order; the first false one fails the task."},
+			{Name: "fail_msg", Type: Any, Aliases: []string{"msg"}, Doc: "The message when an assertion fails (default: Assertion failed)."},
+			{Name: "success_msg", Type: Any, Default: "All assertions passed", Doc: "The message when all pass."},
+			{Name: "quiet", Type: Bool, Default: false, Doc: "Leave the success message out of the task's output (it is still registered as msg)."},
+		},
+		Check:      CheckSupported,
+		Controller: true,
+	}
+}
+
+func (assertModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
+	exprs, err := assertions(args["that"])
+	if err != nil {
+		return Result{}, err
+	}
+	if h.Vars == nil {
+		return Result{}, fmt.Errorf("assert: no variables to evaluate with")
+	}
+	for _, expr := range exprs {
+		val, err := h.Vars.Eval(expr)
+		if err != nil {
+			return Result{}, fmt.Errorf("assert: evaluating %q: %w", expr, err)
+		}
+		if !Truthy(val) {
+			msg := "Assertion failed"
+			if args.Has("fail_msg") {
+				msg = displayValue(args["fail_msg"])
+			}
+			return Result{Failed: true, Msg: msg, Data: map[string]any{
+				"msg": msg, "assertion": expr, "evaluated_to": false}}, nil
+		}
+	}
+	msg := displayValue(args["success_msg"])
+	res := Result{Msg: msg, Data: map[string]any{"msg": msg}}
+	if args.Bool("quiet") {
+		res.Msg = "" // still registered as msg
+	}
+	return res, nil
+}
+
+// assertions reads that: one expression or a list of them.
+func assertions(that any) ([]string, error) {
+	switch v := that.(type) {
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return nil, fmt.Errorf("assert: that is empty")
+		}
+		return []string{v}, nil
+	case []any:
+		out := make([]string, 0, len(v))
+		for i, e := range v {
+			s, ok := e.(string)
+			if !ok || strings.TrimSpace(s) == "" {
+				return nil, fmt.Errorf("assert: that[%d] must be an expression (text), got %v", i, e)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case bool: // YAML read `that: true` as a boolean
+		return []string{fmt.Sprint(v)}, nil
+	}
+	return nil, fmt.Errorf("assert: that must be an expression or a list of expressions, got %v", that)
+}
+
+// Truthy is Jinja's (and so Ansible's) truth of a value: false, none, zero
+// and empty text, lists and mappings are false; everything else is true.
+func Truthy(v any) bool {
+	if v == nil {
+		return false
+	}
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x != ""
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int() != 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return rv.Uint() != 0
+	case reflect.Float32, reflect.Float64:
+		return rv.Float() != 0
+	case reflect.Slice, reflect.Map, reflect.Array:
+		return rv.Len() > 0
+	case reflect.Pointer, reflect.Interface:
+		return !rv.IsNil()
+	}
+	return true
+}

@@ -1,0 +1,299 @@
+package modules
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+)
+
+func init() {
+	Register(commandModule{})
+	Register(shellModule{})
+}
+
+// commandModule runs a program without a shell (Ansible's command).
+type commandModule struct{}
+
+// shellModule runs a script through /bin/sh -c (Ansible's shell).
+type shellModule struct{}
+
+// checkSkipMsg is the result of command and shell in check mode when nothing
+// (creates/removes) lets them predict their effect.
+const checkSkipMsg = "skipped in check mode: command cannot predict its effect (set check_mode: false to run it)"
+
+// commonCommandArgs are the arguments command and shell share.
+func commonCommandArgs() []Arg {
+	return []Arg{
+		{Name: "chdir", Type: String, Doc: "Change into this directory on the host before running."},
+		{Name: "creates", Type: String, Doc: "A path or glob on the host; when it matches, the command is not run."},
+		{Name: "removes", Type: String, Doc: "A path or glob on the host; when it matches nothing, the command is not run."},
+		{Name: "stdin", Type: String, Doc: "Text fed to the command's standard input."},
+		{Name: "stdin_add_newline", Type: Bool, Default: true, Doc: "Append a newline to stdin."},
+		{Name: "strip_empty_ends", Type: Bool, Default: true, Doc: "Strip trailing newlines from stdout and stderr in the result."},
+	}
+}
+
+func (commandModule) Spec() Spec {
+	return Spec{
+		Name:    "command",
+		Summary: "Run a program on the host, without a shell",
+		Args: append([]Arg{
+			{Name: "cmd", Type: String, Doc: "The command line, split into words like a shell would (quotes, backslashes) but with no shell: no pipes, redirects, variables or globs. The free-form `command: ...` text."},
+			{Name: "argv", Type: List, Doc: "The program and its arguments as a list, instead of cmd; nothing is split."},
+		}, commonCommandArgs()...),
+		FreeForm: "cmd",
+		OneOf:    [][]string{{"cmd", "argv"}},
+		Check:    CheckSkip,
+	}
+}
+
+func (shellModule) Spec() Spec {
+	return Spec{
+		Name:    "shell",
+		Summary: "Run a script on the host through a shell",
+		Args: append([]Arg{
+			{Name: "cmd", Type: String, Required: true, Doc: "The script, run with `/bin/sh -c` (or executable -c). The free-form `shell: ...` text."},
+			{Name: "executable", Type: String, Doc: "The shell to run the script with, instead of /bin/sh (an absolute path, e.g. /bin/bash)."},
+		}, commonCommandArgs()...),
+		FreeForm: "cmd",
+		Check:    CheckSkip,
+	}
+}
+
+func (commandModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	var argv []string
+	if args.Has("argv") {
+		argv = args.Strings("argv")
+	} else {
+		words, err := shellquote.Split(args.String("cmd"))
+		if err != nil {
+			return Result{}, fmt.Errorf("cannot split command %q into words: %w", args.String("cmd"), err)
+		}
+		argv = words
+	}
+	if len(argv) == 0 {
+		return Result{}, fmt.Errorf("no command given: cmd or argv is empty")
+	}
+	data := map[string]any{"cmd": toAnyList(argv)}
+	return runCommand(ctx, h, args, Command{Argv: argv}, shellquote.Join(argv), data)
+}
+
+func (shellModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	script := args.String("cmd")
+	if strings.TrimSpace(script) == "" {
+		return Result{}, fmt.Errorf("no command given: cmd is empty")
+	}
+	cmd := Command{Shell: script}
+	if exe := args.String("executable"); exe != "" {
+		cmd = Command{Argv: []string{exe, "-c", script}}
+	}
+	return runCommand(ctx, h, args, cmd, script, map[string]any{"cmd": script})
+}
+
+// runCommand is what command and shell share: creates/removes, check mode,
+// running through the gate, and the result fields Ansible users register.
+func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display string, data map[string]any) (Result, error) {
+	if skip, msg, err := skipByCreatesRemoves(ctx, h, args); err != nil || skip {
+		if skip {
+			data["rc"], data["stdout"], data["stdout_lines"] = 0, msg.stdout, []any{msg.stdout}
+			data["stderr"], data["stderr_lines"] = "", []any{}
+			data["msg"] = msg.msg
+			return Result{Skipped: true, Msg: msg.msg, Data: data}, nil
+		}
+		return Result{}, err
+	}
+	if h.Check && !args.Has("creates") && !args.Has("removes") {
+		return Result{Skipped: true, Msg: checkSkipMsg, Data: map[string]any{"msg": checkSkipMsg}}, nil
+	}
+	cmd.Dir = args.String("chdir")
+	cmd.Become = h.Become
+	if args.Has("stdin") {
+		in := args.String("stdin")
+		if args.Bool("stdin_add_newline") {
+			in += "\n"
+		}
+		cmd.Stdin = strings.NewReader(in)
+	}
+	stdoutLines, stderrLines := &lineEmitter{h: h}, &lineEmitter{h: h}
+	cmd.Stdout, cmd.Stderr = stdoutLines, stderrLines
+
+	var out Output
+	start := time.Now()
+	err := h.Change("run: "+display, func() error {
+		var err error
+		out, err = h.Conn.Run(ctx, cmd)
+		return err
+	})
+	end := time.Now()
+	stdoutLines.flush()
+	stderrLines.flush()
+	if err != nil {
+		return Result{}, err
+	}
+	if h.Check {
+		msg := "Command would have run if not in check mode"
+		data["msg"] = msg
+		return Result{Msg: msg, Data: data}, nil
+	}
+	return commandResult(args, out, start, end, data), nil
+}
+
+func commandResult(args Args, out Output, start, end time.Time, data map[string]any) Result {
+	stdout, stderr := out.Stdout, out.Stderr
+	if args.Bool("strip_empty_ends") {
+		stdout, stderr = strings.TrimRight(stdout, "\r\n"), strings.TrimRight(stderr, "\r\n")
+	}
+	data["rc"] = out.RC
+	data["stdout"], data["stdout_lines"] = stdout, splitLines(stdout)
+	data["stderr"], data["stderr_lines"] = stderr, splitLines(stderr)
+	data["start"], data["end"] = formatTime(start), formatTime(end)
+	data["delta"] = formatDelta(end.Sub(start))
+	res := Result{Data: data}
+	if out.RC != 0 {
+		res.Failed, res.Msg = true, "non-zero return code"
+		data["msg"] = res.Msg
+	} else {
+		data["msg"] = ""
+	}
+	return res
+}
+
+type skipReason struct{ msg, stdout string }
+
+// skipByCreatesRemoves decides whether creates/removes make the run
+// unnecessary. A relative path is taken from chdir, as Ansible does.
+func skipByCreatesRemoves(ctx context.Context, h *Host, args Args) (bool, skipReason, error) {
+	shoulda := "Did"
+	if h.Check {
+		shoulda = "Would"
+	}
+	if p := args.String("creates"); p != "" {
+		found, err := globMatches(ctx, h, inDir(args.String("chdir"), p))
+		if err != nil || found {
+			return found, skipReason{fmt.Sprintf("%s not run command since '%s' exists", shoulda, p), fmt.Sprintf("skipped, since %s exists", p)}, err
+		}
+	}
+	if p := args.String("removes"); p != "" {
+		found, err := globMatches(ctx, h, inDir(args.String("chdir"), p))
+		if err != nil || !found {
+			return !found && err == nil, skipReason{fmt.Sprintf("%s not run command since '%s' does not exist", shoulda, p), fmt.Sprintf("skipped, since %s does not exist", p)}, err
+		}
+	}
+	return false, skipReason{}, nil
+}
+
+func inDir(dir, p string) string {
+	if dir == "" || path.IsAbs(p) {
+		return p
+	}
+	return path.Join(dir, p)
+}
+
+// globMatches tells whether pattern matches an existing path on the host.
+// The shell expands the glob characters; everything else is quoted, so a
+// path with spaces or quotes means itself.
+func globMatches(ctx context.Context, h *Host, pattern string) (bool, error) {
+	script := "for f in " + globWord(pattern) + `; do if [ -e "$f" ] || [ -L "$f" ]; then exit 0; fi; done; exit 1`
+	out, err := h.Conn.Run(ctx, Command{Shell: script, Become: h.Become})
+	if err != nil {
+		return false, fmt.Errorf("checking whether %s exists on %s: %w", pattern, hostLabel(h), err)
+	}
+	return out.RC == 0, nil
+}
+
+// globWord quotes pattern for the shell except its * and ? wildcards and
+// simple [...] classes, which stay live.
+func globWord(pattern string) string {
+	var b strings.Builder
+	literal := strings.Builder{}
+	flush := func() {
+		if literal.Len() > 0 {
+			b.WriteString(shellQuote(literal.String()))
+			literal.Reset()
+		}
+	}
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		switch {
+		case c == '*' || c == '?':
+			flush()
+			b.WriteByte(c)
+		case c == '[':
+			end := strings.IndexByte(pattern[i+1:], ']')
+			class := ""
+			if end > 0 {
+				class = pattern[i+1 : i+1+end]
+			}
+			if class != "" && strings.Trim(class, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!^-") == "" {
+				flush()
+				b.WriteString("[" + class + "]")
+				i += end + 1
+				continue
+			}
+			literal.WriteByte(c)
+		default:
+			literal.WriteByte(c)
+		}
+	}
+	flush()
+	return b.String()
+}
+
+// lineEmitter turns a command's streamed output into output events, one per
+// complete line, so a long command shows progress as it runs.
+type lineEmitter struct {
+	h    *Host
+	part []byte
+}
+
+func (w *lineEmitter) Write(p []byte) (int, error) {
+	if w.h.Events == nil {
+		return len(p), nil
+	}
+	w.part = append(w.part, p...)
+	for {
+		i := bytes.IndexByte(w.part, '\n')
+		if i < 0 {
+			break
+		}
+		w.h.Emit(Event{Kind: "output", Line: string(w.part[:i])})
+		w.part = w.part[i+1:]
+	}
+	return len(p), nil
+}
+
+// flush emits a last line that had no newline.
+func (w *lineEmitter) flush() {
+	if len(w.part) > 0 {
+		w.h.Emit(Event{Kind: "output", Line: string(w.part)})
+		w.part = nil
+	}
+}
+
+func splitLines(s string) []any {
+	if s == "" {
+		return []any{}
+	}
+	return toAnyList(strings.Split(strings.TrimSuffix(s, "\n"), "\n"))
+}
+
+func toAnyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// formatTime and formatDelta print times as Ansible's command results do.
+func formatTime(t time.Time) string { return t.Format("2006-01-02 15:04:05.000000") }
+
+func formatDelta(d time.Duration) string {
+	us := d.Microseconds()
+	return fmt.Sprintf("%d:%02d:%02d.%06d", us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000)
+}

@@ -1,0 +1,74 @@
+package modules
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+func init() { Register(debugModule{}) }
+
+// ErrUndefined is what a Vars implementation's Eval wraps when an expression
+// names a variable that is not defined; debug var= shows such a variable as
+// Ansible does instead of failing.
+var ErrUndefined = errors.New("undefined variable")
+
+// notDefined is Ansible's text for an undefined variable in debug var=.
+const notDefined = "VARIABLE IS NOT DEFINED!"
+
+// debugModule prints a message or a variable (Ansible's debug).
+type debugModule struct{}
+
+func (debugModule) Spec() Spec {
+	return Spec{
+		Name:    "debug",
+		Summary: "Print a message or the value of a variable",
+		Args: []Arg{
+			{Name: "msg", Type: Any, Default: "Hello world!", Doc: "The message: text, or any value (printed as it is)."},
+			{Name: "var", Type: String, Raw: true, Doc: "A variable name or expression to print, without {{ }}; the result is registered under that name."},
+			{Name: "verbosity", Type: Int, Default: 0, Doc: "Print only when ferry runs with at least this many -v; otherwise the task is skipped."},
+		},
+		Exclusive:  [][]string{{"msg", "var"}},
+		Check:      CheckSupported,
+		Controller: true,
+	}
+}
+
+func (debugModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
+	if v := args.Int("verbosity"); h.Verbosity < v {
+		msg := "Verbosity threshold not met."
+		return Result{Skipped: true, Msg: msg, Data: map[string]any{"skipped_reason": msg}}, nil
+	}
+	if expr := args.String("var"); expr != "" {
+		return debugVar(h, expr)
+	}
+	msg := args["msg"]
+	return Result{Msg: displayValue(msg), Data: map[string]any{"msg": msg}}, nil
+}
+
+func debugVar(h *Host, expr string) (Result, error) {
+	if h.Vars == nil {
+		return Result{}, fmt.Errorf("debug var=%s: no variables available", expr)
+	}
+	val, err := h.Vars.Eval(expr)
+	if errors.Is(err, ErrUndefined) {
+		val, err = notDefined, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("debug var=%s: %w", expr, err)
+	}
+	return Result{Msg: expr + ": " + displayValue(val), Data: map[string]any{expr: val}}, nil
+}
+
+// displayValue prints a value for humans: text as is, anything else as JSON.
+func displayValue(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.MarshalIndent(v, "", "    ")
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

@@ -1,0 +1,382 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+)
+
+func init() { Register(fileModule{}) }
+
+// fileModule manages a path's kind and attributes (Ansible's file).
+type fileModule struct{}
+
+func (fileModule) Spec() Spec {
+	return Spec{
+		Name:    "file",
+		Summary: "Manage a file, directory or link and its mode and owner",
+		Args: []Arg{
+			{Name: "path", Type: String, Required: true, Aliases: []string{"dest", "name"}, Doc: "The path on the host."},
+			{Name: "state", Type: String, Choices: []string{"file", "directory", "touch", "absent", "link", "hard"},
+				Doc: "file: must exist, only its attributes change; directory: created with its parents; touch: created empty or its times updated; absent: removed (recursively); link/hard: a symbolic/hard link to src. Default: the path's current kind, or file."},
+			{Name: "src", Type: String, Doc: "What a link points to (state link or hard). A relative src of a symbolic link is relative to the link's directory."},
+			{Name: "mode", Type: Any, Doc: "Permissions: an octal string (\"0755\") or symbolic (\"u=rwX,g=rX,o=\")."},
+			{Name: "owner", Type: String, Doc: "User (name or uid) that owns the path."},
+			{Name: "group", Type: String, Doc: "Group (name or gid) of the path."},
+			{Name: "recurse", Type: Bool, Default: false, Doc: "With state directory, apply mode, owner and group to everything below it too."},
+			{Name: "force", Type: Bool, Default: false, Doc: "For links: replace an existing file or empty directory at path, and allow a src that does not exist."},
+		},
+		Check: CheckSupported,
+	}
+}
+
+func (fileModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	p := strings.TrimSuffix(args.String("path"), "/")
+	if p == "" {
+		p = args.String("path") // "/" itself
+	}
+	if p == "" {
+		return Result{}, fmt.Errorf("path is empty")
+	}
+	info, err := statPath(ctx, h, p, false)
+	if err != nil {
+		return Result{}, err
+	}
+	state := args.String("state")
+	if state == "" {
+		state = defaultFileState(args, info)
+	}
+	f := fileTask{h: h, path: p, args: args, attrs: attrsFromArgs(args), info: info}
+	var res Result
+	switch state {
+	case "absent":
+		res, err = f.absent(ctx)
+	case "directory":
+		res, err = f.directory(ctx)
+	case "file":
+		res, err = f.file(ctx)
+	case "touch":
+		res, err = f.touch(ctx)
+	case "link":
+		res, err = f.link(ctx)
+	case "hard":
+		res, err = f.hard(ctx)
+	}
+	if err != nil || res.Failed {
+		return res, err
+	}
+	return f.result(ctx, state)
+}
+
+// defaultFileState is Ansible's: the kind the path already is, else file
+// (directory with recurse, link with src).
+func defaultFileState(args Args, info pathInfo) string {
+	switch {
+	case info.Type == "directory" || info.Type == "link":
+		return info.Type
+	case info.Exists:
+		return "file"
+	case args.Bool("recurse"):
+		return "directory"
+	case args.String("src") != "":
+		return "link"
+	}
+	return "file"
+}
+
+type fileTask struct {
+	h     *Host
+	path  string
+	args  Args
+	attrs fileAttrs
+	info  pathInfo
+}
+
+func (f *fileTask) run(ctx context.Context, what, script string) error {
+	return f.h.Change(what, func() error {
+		_, err := runScript(ctx, f.h, script)
+		return err
+	})
+}
+
+func (f *fileTask) failed(msg string) (Result, error) {
+	return Result{Failed: true, Msg: msg, Data: map[string]any{"path": f.path, "msg": msg}}, nil
+}
+
+func (f *fileTask) absent(ctx context.Context) (Result, error) {
+	if f.info.Exists {
+		what := "remove " + f.path
+		if f.info.Type == "directory" {
+			what = "remove directory " + f.path + " and everything in it"
+		}
+		return Result{}, f.run(ctx, what, "rm -rf -- "+shellQuote(f.path))
+	}
+	return Result{}, nil
+}
+
+func (f *fileTask) directory(ctx context.Context) (Result, error) {
+	if f.info.Exists && f.info.Type != "directory" {
+		return f.failed(fmt.Sprintf("%s already exists as a %s", f.path, f.info.Type))
+	}
+	if !f.info.Exists {
+		if err := f.run(ctx, "create directory "+f.path, "mkdir -p -- "+shellQuote(f.path)); err != nil {
+			return Result{}, err
+		}
+		f.info = pathInfo{Exists: true, Type: "directory", Mode: 0o755}
+		if !f.h.Check {
+			if err := f.restat(ctx, true); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	if f.args.Bool("recurse") {
+		return Result{}, f.convergeTree(ctx)
+	}
+	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+}
+
+func (f *fileTask) file(ctx context.Context) (Result, error) {
+	if !f.info.Exists {
+		return f.failed(fmt.Sprintf("file (%s) is absent, cannot continue", f.path))
+	}
+	if f.info.Type == "link" { // follow it, as Ansible's default follow=yes does
+		if err := f.restat(ctx, true); err != nil {
+			return Result{}, err
+		}
+		if !f.info.Exists {
+			return f.failed(fmt.Sprintf("file (%s) is a dangling symbolic link, cannot continue", f.path))
+		}
+	}
+	if f.info.Type != "file" {
+		return f.failed(fmt.Sprintf("file (%s) is %s, cannot continue", f.path, f.info.Type))
+	}
+	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+}
+
+// touch creates the file or updates its times; like Ansible, it always
+// reports changed.
+func (f *fileTask) touch(ctx context.Context) (Result, error) {
+	what := "touch " + f.path
+	if !f.info.Exists {
+		what = "create empty file " + f.path
+	}
+	if err := f.run(ctx, what, "touch -- "+shellQuote(f.path)); err != nil {
+		return Result{}, err
+	}
+	if !f.h.Check {
+		if err := f.restat(ctx, true); err != nil {
+			return Result{}, err
+		}
+	} else if !f.info.Exists {
+		f.info = pathInfo{Exists: true, Type: "file", Mode: 0o644}
+	}
+	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+}
+
+func (f *fileTask) link(ctx context.Context) (Result, error) {
+	src := f.args.String("src")
+	if src == "" {
+		return f.failed(fmt.Sprintf("src is required for state=link (what should %s point to?)", f.path))
+	}
+	if f.info.Type == "link" && f.info.Target == src {
+		return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+	}
+	if res, stop, err := f.checkReplace(ctx, "link"); stop || err != nil {
+		return res, err
+	}
+	if !f.args.Bool("force") {
+		target := src
+		if !path.IsAbs(target) {
+			target = path.Join(path.Dir(f.path), src)
+		}
+		ok, err := hostPathExists(ctx, f.h, target)
+		if err != nil {
+			return Result{}, err
+		}
+		if !ok {
+			return f.failed(fmt.Sprintf("src file does not exist, use \"force=yes\" if you really want to create the link: %s", target))
+		}
+	}
+	script := f.clearDirScript() + fmt.Sprintf("ln -sfn -- %s %s", shellQuote(src), shellQuote(f.path))
+	if err := f.run(ctx, fmt.Sprintf("link %s -> %s", f.path, src), script); err != nil {
+		return Result{}, err
+	}
+	f.info = pathInfo{Exists: true, Type: "link", Target: src}
+	if !f.h.Check {
+		if err := f.restat(ctx, false); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+}
+
+func (f *fileTask) hard(ctx context.Context) (Result, error) {
+	src := f.args.String("src")
+	if src == "" {
+		return f.failed(fmt.Sprintf("src is required for state=hard (what should %s link to?)", f.path))
+	}
+	srcInfo, err := statPath(ctx, f.h, src, false)
+	if err != nil {
+		return Result{}, err
+	}
+	if !srcInfo.Exists {
+		return f.failed(fmt.Sprintf("src %s does not exist; a hard link needs an existing file", src))
+	}
+	if f.info.Exists && f.info.Inode == srcInfo.Inode {
+		return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+	}
+	if res, stop, err := f.checkReplace(ctx, "hard link"); stop || err != nil {
+		return res, err
+	}
+	script := f.clearDirScript() + fmt.Sprintf("ln -f -- %s %s", shellQuote(src), shellQuote(f.path))
+	if err := f.run(ctx, fmt.Sprintf("hard link %s => %s", f.path, src), script); err != nil {
+		return Result{}, err
+	}
+	f.info = srcInfo
+	if !f.h.Check {
+		if err := f.restat(ctx, false); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+}
+
+// checkReplace refuses to turn an existing file or directory into a link
+// unless force is set, as Ansible does.
+func (f *fileTask) checkReplace(ctx context.Context, kind string) (Result, bool, error) {
+	if !f.info.Exists || f.info.Type == "link" {
+		return Result{}, false, nil
+	}
+	if !f.args.Bool("force") {
+		res, err := f.failed(fmt.Sprintf("refusing to convert from %s to %s for %s (use force=yes to replace it)", f.info.Type, kind, f.path))
+		return res, true, err
+	}
+	if f.info.Type == "directory" {
+		out, err := runScript(ctx, f.h, "ls -A -- "+shellQuote(f.path))
+		if err != nil {
+			return Result{}, true, err
+		}
+		if strings.TrimSpace(out) != "" {
+			res, err := f.failed(fmt.Sprintf("the directory %s is not empty, refusing to convert it to a %s", f.path, kind))
+			return res, true, err
+		}
+	}
+	return Result{}, false, nil
+}
+
+// clearDirScript removes an (empty) directory that a link replaces: ln would
+// otherwise create the link inside it.
+func (f *fileTask) clearDirScript() string {
+	if f.info.Type == "directory" {
+		return "rmdir -- " + shellQuote(f.path) + " && "
+	}
+	return ""
+}
+
+func (f *fileTask) restat(ctx context.Context, follow bool) error {
+	info, err := statPath(ctx, f.h, f.path, follow)
+	if err != nil {
+		return err
+	}
+	f.info = info
+	return nil
+}
+
+// convergeTree applies mode and owner to a directory and everything below
+// it. One `find` lists the tree; the chmod/chown run only when something
+// differs, so a converged tree reports no change.
+func (f *fileTask) convergeTree(ctx context.Context) error {
+	if f.attrs.Mode == nil && f.attrs.Owner == "" && f.attrs.Group == "" {
+		return nil
+	}
+	if f.h.Check && !f.info.Exists {
+		return nil
+	}
+	out, err := runScript(ctx, f.h, fmt.Sprintf(`find %s -printf '%%m|%%y|%%u|%%g|%%U|%%G\n'`, shellQuote(f.path)))
+	if err != nil {
+		return err
+	}
+	modeDrift, ownerDrift := false, false
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		e, err := parseTreeEntry(line)
+		if err != nil {
+			return fmt.Errorf("reading find output for %s: %w", f.path, err)
+		}
+		if f.attrs.Mode != nil && e.Type != "link" {
+			want, err := f.attrs.wantMode(e)
+			if err != nil {
+				return err
+			}
+			modeDrift = modeDrift || want != e.Mode
+		}
+		ownerDrift = ownerDrift || !e.ownedBy(f.attrs.Owner, f.attrs.Group)
+	}
+	q := shellQuote(f.path)
+	if modeDrift {
+		spec := modeForChmod(f.attrs.Mode)
+		if err := f.run(ctx, fmt.Sprintf("chmod -R %s %s", spec, f.path), fmt.Sprintf("chmod -R %s -- %s", shellQuote(spec), q)); err != nil {
+			return err
+		}
+	}
+	if ownerDrift {
+		spec := ownerSpec(f.attrs.Owner, f.attrs.Group)
+		return f.run(ctx, fmt.Sprintf("chown -R %s %s", spec, f.path), fmt.Sprintf("chown -R -h %s -- %s", shellQuote(spec), q))
+	}
+	return nil
+}
+
+func parseTreeEntry(line string) (pathInfo, error) {
+	f := strings.Split(line, "|")
+	if len(f) != 6 {
+		return pathInfo{}, fmt.Errorf("unexpected %q", line)
+	}
+	mode, err := strconv.ParseUint(f[0], 8, 32)
+	if err != nil {
+		return pathInfo{}, fmt.Errorf("unexpected mode in %q", line)
+	}
+	kinds := map[string]string{"f": "file", "d": "directory", "l": "link"}
+	uid, _ := strconv.Atoi(f[4])
+	gid, _ := strconv.Atoi(f[5])
+	info := pathInfo{Exists: true, Type: kinds[f[1]], Mode: uint32(mode), Owner: f[2], Group: f[3], UID: uid, GID: gid}
+	if info.Type == "" {
+		info.Type = "other"
+	}
+	return info, nil
+}
+
+// modeForChmod turns the mode argument into chmod's own syntax, which takes
+// octal and symbolic modes alike (so X keeps its per-entry meaning).
+func modeForChmod(mode any) string {
+	if s, ok := mode.(string); ok {
+		return strings.TrimPrefix(strings.TrimSpace(s), "0o")
+	}
+	n, _ := numericMode(toIntOrZero(mode))
+	return formatMode(n)
+}
+
+func toIntOrZero(v any) int {
+	n, _ := toInt(v)
+	return n
+}
+
+// result reports the path as Ansible's file module does.
+func (f *fileTask) result(ctx context.Context, state string) (Result, error) {
+	data := map[string]any{"path": f.path, "state": state}
+	if state == "link" || state == "hard" {
+		data["src"] = f.args.String("src")
+	}
+	if state != "absent" && !f.h.Check {
+		info, err := statPath(ctx, f.h, f.path, false)
+		if err != nil {
+			return Result{}, err
+		}
+		f.info = info
+	}
+	if state != "absent" && f.info.Exists {
+		data["mode"], data["owner"], data["group"] = formatMode(f.info.Mode), f.info.Owner, f.info.Group
+		data["uid"], data["gid"], data["size"] = f.info.UID, f.info.GID, f.info.Size
+	}
+	return Result{Data: data}, nil
+}

@@ -1,0 +1,79 @@
+package modules_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"testing"
+
+	"github.com/expr-lang/expr"
+	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/conn"
+)
+
+// testVars evaluates expressions with expr-lang over a fixed set of
+// variables, and renders {{ name }} placeholders: enough for the modules that
+// evaluate or render (assert, debug var=, template).
+type testVars map[string]any
+
+var undefinedName = regexp.MustCompile(`unknown name (\w+)`)
+
+func (v testVars) Eval(expression string) (any, error) {
+	out, err := expr.Eval(expression, map[string]any(v))
+	if err != nil && undefinedName.MatchString(err.Error()) {
+		return nil, fmt.Errorf("%w: %v", modules.ErrUndefined, err)
+	}
+	return out, err
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
+
+func (v testVars) Render(text string) (string, error) {
+	var missing error
+	out := placeholder.ReplaceAllStringFunc(text, func(m string) string {
+		name := placeholder.FindStringSubmatch(m)[1]
+		val, ok := v[name]
+		if !ok {
+			missing = errors.Join(missing, fmt.Errorf("%s is undefined", name))
+		}
+		return fmt.Sprint(val)
+	})
+	return out, missing
+}
+
+// newHost is a host on the local connection.
+func newHost(t testing.TB) *modules.Host {
+	t.Helper()
+	return &modules.Host{Name: "local", Conn: conn.NewLocal(), Vars: testVars{}, Cache: &sync.Map{}}
+}
+
+// run binds raw arguments as the runner would and runs the module.
+func run(t testing.TB, h *modules.Host, module string, raw map[string]any) (modules.Result, error) {
+	t.Helper()
+	m, ok := modules.Lookup(module)
+	if !ok {
+		t.Fatalf("no module %s", module)
+	}
+	args, err := m.Spec().Bind(raw)
+	if err != nil {
+		t.Fatalf("binding %v: %v", raw, err)
+	}
+	return m.Run(context.Background(), h, args)
+}
+
+// mustRun runs a module that must succeed and returns the result and the
+// changes it made.
+func mustRun(t testing.TB, h *modules.Host, module string, raw map[string]any) (modules.Result, []string) {
+	t.Helper()
+	before := len(h.Changes())
+	res, err := run(t, h, module, raw)
+	if err != nil {
+		t.Fatalf("%s %v: %v", module, raw, err)
+	}
+	if res.Failed {
+		t.Fatalf("%s %v failed: %s %v", module, raw, res.Msg, res.Data)
+	}
+	return res, h.Changes()[before:]
+}

@@ -1,0 +1,182 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+)
+
+// Helpers for modules that inspect and change files on the host. Everything
+// goes through Conn, so a module behaves the same locally and over SSH, and
+// every path is quoted for the shell.
+
+// shellQuote quotes one word for the host's POSIX shell.
+func shellQuote(s string) string { return shellquote.Quote(s) }
+
+// runScript runs a shell script on the host as the task's become user. A
+// non-zero exit is an error that names the script and carries its stderr,
+// because every script here is a step that must succeed.
+func runScript(ctx context.Context, h *Host, script string) (string, error) {
+	out, err := h.Conn.Run(ctx, Command{Shell: script, Become: h.Become})
+	if err != nil {
+		return "", fmt.Errorf("running `%s` on %s: %w", script, hostLabel(h), err)
+	}
+	if out.RC != 0 {
+		return out.Stdout, fmt.Errorf("`%s` failed on %s (rc %d): %s", script, hostLabel(h), out.RC, firstLine(out.Stderr))
+	}
+	return out.Stdout, nil
+}
+
+func hostLabel(h *Host) string {
+	if h.Name == "" {
+		return "the host"
+	}
+	return h.Name
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	if s == "" {
+		return "no error output"
+	}
+	return s
+}
+
+// pathInfo is what the file modules need to know about a path on the host.
+type pathInfo struct {
+	Exists bool
+	Type   string // file, directory, link, or other
+	Mode   uint32 // permission bits with setuid, setgid and sticky (07777)
+	Owner  string
+	Group  string
+	UID    int
+	GID    int
+	Size   int64
+	Inode  string // device:inode, to recognise hard links
+	Target string // a symlink's target, as written
+}
+
+// statPath describes path on the host with one `stat` call. With follow, a
+// symlink is described by what it points to (and a dangling one is absent).
+func statPath(ctx context.Context, h *Host, path string, follow bool) (pathInfo, error) {
+	q := shellQuote(path)
+	var script string
+	if follow {
+		script = fmt.Sprintf("if [ -e %s ]; then stat -L -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %s; fi", q, q)
+	} else {
+		script = fmt.Sprintf("if [ -e %[1]s ] || [ -L %[1]s ]; then stat -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %[1]s; "+
+			"if [ -L %[1]s ]; then readlink -- %[1]s; fi; fi", q)
+	}
+	out, err := runScript(ctx, h, script)
+	if err != nil {
+		return pathInfo{}, err
+	}
+	if out == "" {
+		return pathInfo{}, nil
+	}
+	statLine, target, _ := strings.Cut(out, "\n")
+	info, err := parseStatLine(statLine)
+	if err != nil {
+		return pathInfo{}, fmt.Errorf("reading stat output for %s: %w", path, err)
+	}
+	if info.Type == "link" {
+		info.Target = strings.TrimSuffix(target, "\n")
+	}
+	return info, nil
+}
+
+func parseStatLine(line string) (pathInfo, error) {
+	f := strings.Split(strings.TrimSpace(line), "|")
+	if len(f) != 7 {
+		return pathInfo{}, fmt.Errorf("unexpected %q", line)
+	}
+	raw, err := strconv.ParseUint(f[0], 16, 32)
+	if err != nil {
+		return pathInfo{}, fmt.Errorf("mode %q: %w", f[0], err)
+	}
+	uid, err1 := strconv.Atoi(f[3])
+	gid, err2 := strconv.Atoi(f[4])
+	size, err3 := strconv.ParseInt(f[5], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return pathInfo{}, fmt.Errorf("unexpected %q", line)
+	}
+	info := pathInfo{Exists: true, Mode: uint32(raw) & 0o7777, Owner: f[1], Group: f[2], UID: uid, GID: gid, Size: size, Inode: f[6]}
+	switch raw & 0o170000 {
+	case 0o100000:
+		info.Type = "file"
+	case 0o040000:
+		info.Type = "directory"
+	case 0o120000:
+		info.Type = "link"
+	default:
+		info.Type = "other"
+	}
+	return info, nil
+}
+
+// ownedBy reports whether owner/group (names or numeric ids; "" means any)
+// match the path's.
+func (p pathInfo) ownedBy(owner, group string) bool {
+	if owner != "" && owner != p.Owner && owner != strconv.Itoa(p.UID) {
+		return false
+	}
+	return group == "" || group == p.Group || group == strconv.Itoa(p.GID)
+}
+
+// ownerSpec is the chown argument for owner and group ("app:app", "app", ":app").
+func ownerSpec(owner, group string) string {
+	if group == "" {
+		return owner
+	}
+	return owner + ":" + group
+}
+
+// hostSHA256 hashes a file on the host with sha256sum.
+func hostSHA256(ctx context.Context, h *Host, path string) (string, error) {
+	out, err := runScript(ctx, h, "sha256sum -- "+shellQuote(path))
+	if err != nil {
+		return "", err
+	}
+	sum, _, _ := strings.Cut(strings.TrimSpace(out), " ")
+	if len(sum) != 64 {
+		return "", fmt.Errorf("sha256sum of %s printed %q, not a sha256", path, firstLine(out))
+	}
+	return sum, nil
+}
+
+// readHostFile reads at most limit bytes of a file on the host. Without
+// become it streams through Conn.Open; with become the login user may not be
+// able to read it, so it goes through `head` as the become user.
+func readHostFile(ctx context.Context, h *Host, path string, limit int64) ([]byte, error) {
+	if h.Become != nil {
+		out, err := runScript(ctx, h, fmt.Sprintf("head -c %d -- %s", limit, shellQuote(path)))
+		return []byte(out), err
+	}
+	r, err := h.Conn.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, limit))
+}
+
+// hostPathExists tells whether path exists on the host, as the become user
+// when there is one (a login user may not see into root-only directories).
+func hostPathExists(ctx context.Context, h *Host, path string) (bool, error) {
+	if h.Become == nil {
+		fi, err := h.Conn.Stat(ctx, path)
+		return fi.Exists, err
+	}
+	out, err := h.Conn.Run(ctx, Command{Shell: "test -e " + shellQuote(path), Become: h.Become})
+	if err != nil {
+		return false, err
+	}
+	return out.RC == 0, nil
+}

@@ -1,0 +1,551 @@
+package modules
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// How copy and template put a file on a host:
+//
+//  1. Decide whether the content differs: a missing dest or a different size
+//     is a change without hashing anything; an equal size compares sha256 on
+//     both sides (the controller's hash is cached per path, size and mtime).
+//  2. Stream the source into dest.ferry-part through Conn.Write, resuming
+//     after a partial part left by an interrupted run.
+//  3. Verify the part's sha256 on the host; a resumed part that does not
+//     verify is rewritten from the start once.
+//  4. Back up dest if asked, set the part's mode and owner, and `mv -f` it
+//     over dest, so dest is never seen half-written or with the wrong mode.
+//
+// With become, the part is created by the become user and handed to the login
+// user, so the stream can go through Conn.Write even into a root-owned
+// directory; the final chmod/chown/mv run as the become user.
+
+// partSuffix names the partial file an unfinished transfer leaves behind.
+const partSuffix = ".ferry-part"
+
+// diffLimit is the largest file --diff shows.
+const diffLimit = 64 << 10
+
+type installRequest struct {
+	src      source
+	dest     string
+	attrs    fileAttrs
+	backup   bool
+	force    bool
+	resume   bool
+	checksum string // expected sha256 of src, "" for no expectation
+	minFree  int64
+}
+
+// source is what gets installed: inline bytes or a controller file.
+type source struct {
+	label   string // the src reported in results ("" for inline content)
+	path    string // the controller file, "" for inline content
+	content []byte // inline content
+	size    int64
+	modTime time.Time
+}
+
+func contentSource(content, label string) source {
+	return source{label: label, content: []byte(content), size: int64(len(content))}
+}
+
+func fileSource(local string) (source, error) {
+	fi, err := os.Stat(local)
+	if err != nil {
+		return source{}, fmt.Errorf("src %s: %w", local, err)
+	}
+	if fi.IsDir() {
+		return source{}, fmt.Errorf("src %s is a directory; ferry's copy takes one file (copy each file, or archive the directory)", local)
+	}
+	return source{label: local, path: local, size: fi.Size(), modTime: fi.ModTime()}, nil
+}
+
+func controllerFileExists(p string) (bool, error) {
+	_, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("src %s: %w", p, err)
+	}
+	return true, nil
+}
+
+func (s source) open() (io.ReadCloser, error) {
+	if s.path == "" {
+		return io.NopCloser(bytes.NewReader(s.content)), nil
+	}
+	return os.Open(s.path)
+}
+
+// hashKey identifies a controller file's content for the run's hash cache.
+type hashKey struct {
+	path  string
+	size  int64
+	mtime int64
+}
+
+var controllerHashes sync.Map // hashKey -> sha256 hex
+
+func (s source) key() hashKey { return hashKey{s.path, s.size, s.modTime.UnixNano()} }
+
+// sha256 hashes the source, once per run for a controller file.
+func (s source) sha256() (string, error) {
+	if s.path == "" {
+		sum := sha256.Sum256(s.content)
+		return hex.EncodeToString(sum[:]), nil
+	}
+	if v, ok := controllerHashes.Load(s.key()); ok {
+		return v.(string), nil
+	}
+	r, err := s.open()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", fmt.Errorf("reading %s: %w", s.path, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	s.remember(sum)
+	return sum, nil
+}
+
+func (s source) remember(sum string) {
+	if s.path != "" {
+		controllerHashes.Store(s.key(), sum)
+	}
+}
+
+// text returns the source as text for --diff, if it is small text.
+func (s source) text() (string, bool) {
+	if s.size > diffLimit {
+		return "", false
+	}
+	if s.path == "" {
+		return string(s.content), isText(s.content)
+	}
+	b, err := os.ReadFile(s.path)
+	if err != nil || !isText(b) {
+		return "", false
+	}
+	return string(b), true
+}
+
+func isText(b []byte) bool { return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b) }
+
+// installFile converges dest to the source's content, mode and owner.
+func installFile(ctx context.Context, h *Host, req installRequest) (Result, error) {
+	dest, info, err := resolveDest(ctx, h, req)
+	if err != nil {
+		return Result{}, err
+	}
+	data := map[string]any{"dest": dest, "src": req.src.label, "size": req.src.size, "bytes_transferred": int64(0)}
+	srcSum := ""
+	if req.checksum != "" {
+		if srcSum, err = verifyExpectedChecksum(req.src, req.checksum); err != nil {
+			return Result{}, err
+		}
+	}
+	need, sum, err := needsWrite(ctx, h, req, dest, info)
+	if err != nil {
+		return Result{}, err
+	}
+	if sum != "" {
+		srcSum = sum
+	}
+	res := Result{Data: data}
+	if need {
+		if h.Diff {
+			res.Diffs = fileDiffs(ctx, h, dest, info, req.src)
+		}
+		t, err := writeFile(ctx, h, req, dest, info)
+		if err != nil {
+			return Result{}, err
+		}
+		data["bytes_transferred"] = t.sent
+		if t.sum != "" {
+			srcSum = t.sum
+		}
+		if t.backup != "" {
+			data["backup_file"] = t.backup
+		}
+	} else if info.Exists {
+		if err := req.attrs.converge(ctx, h, dest, info); err != nil {
+			return Result{}, err
+		}
+	}
+	if srcSum != "" {
+		data["checksum"] = srcSum
+	}
+	return res, reportAttrs(ctx, h, req, dest, info, data)
+}
+
+// resolveDest applies Ansible's rule that a directory dest receives the file
+// under src's name, and refuses a dest that is not a regular file.
+func resolveDest(ctx context.Context, h *Host, req installRequest) (string, pathInfo, error) {
+	dest := req.dest
+	if dest == "" {
+		return "", pathInfo{}, fmt.Errorf("dest is empty")
+	}
+	info, err := statPath(ctx, h, dest, true)
+	if err != nil {
+		return "", pathInfo{}, err
+	}
+	if info.Type == "directory" || strings.HasSuffix(dest, "/") {
+		if req.src.path == "" {
+			return "", pathInfo{}, fmt.Errorf("dest %s is a directory; with content (or a template) dest must name the file", dest)
+		}
+		dest = destInDir(dest, req.src.path)
+		if info, err = statPath(ctx, h, dest, true); err != nil {
+			return "", pathInfo{}, err
+		}
+	}
+	if info.Exists && info.Type != "file" {
+		return "", pathInfo{}, fmt.Errorf("dest %s is a %s, not a regular file; remove it or choose another dest", dest, info.Type)
+	}
+	if !info.Exists {
+		dir := path.Dir(dest)
+		ok, err := hostPathExists(ctx, h, dir)
+		if err != nil {
+			return "", pathInfo{}, err
+		}
+		if !ok {
+			return "", pathInfo{}, fmt.Errorf("destination directory %s does not exist on %s; create it first (file: state=directory)", dir, hostLabel(h))
+		}
+	}
+	return dest, info, nil
+}
+
+func verifyExpectedChecksum(src source, want string) (string, error) {
+	got, err := src.sha256()
+	if err != nil {
+		return "", err
+	}
+	if got != want {
+		what := src.label
+		if what == "" {
+			what = "content"
+		}
+		return "", fmt.Errorf("%s has sha256 %s but checksum says %s; the file is not the expected one", what, got, want)
+	}
+	return got, nil
+}
+
+// needsWrite decides whether dest's content must be replaced. It returns the
+// source's sha256 when it had to compute it.
+func needsWrite(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo) (bool, string, error) {
+	if !info.Exists {
+		return true, "", nil
+	}
+	if !req.force {
+		return false, "", nil
+	}
+	if info.Size != req.src.size {
+		return true, "", nil
+	}
+	local, err := req.src.sha256()
+	if err != nil {
+		return false, "", err
+	}
+	remote, err := hostSHA256(ctx, h, dest)
+	if err != nil {
+		return false, "", err
+	}
+	return remote != local, local, nil
+}
+
+// fileDiffs returns the before/after of dest when both are small text.
+func fileDiffs(ctx context.Context, h *Host, dest string, info pathInfo, src source) []Diff {
+	after, ok := src.text()
+	if !ok || info.Size > diffLimit {
+		return nil
+	}
+	before := ""
+	if info.Exists {
+		b, err := readHostFile(ctx, h, dest, diffLimit)
+		if err != nil || !isText(b) {
+			return nil
+		}
+		before = string(b)
+	}
+	return []Diff{{Path: dest, Before: before, After: after}}
+}
+
+// transferred is what a write did.
+type transferred struct {
+	sent   int64  // bytes streamed to the host
+	sum    string // the source's sha256, known after streaming
+	backup string // the backup file, when one was made
+}
+
+// writeFile replaces dest through the gate, with a plan line that says what
+// would land: size, mode and owner.
+func writeFile(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo) (transferred, error) {
+	base := info
+	if !info.Exists {
+		base = pathInfo{Type: "file", Mode: 0o644}
+	}
+	mode, err := req.attrs.wantMode(base)
+	if err != nil {
+		return transferred{}, err
+	}
+	part := dest + partSuffix
+	offset := resumeOffset(ctx, h, part, req)
+	if req.minFree > 0 {
+		if err := checkFreeSpace(ctx, h, path.Dir(dest), req.src.size-offset, req.minFree); err != nil {
+			return transferred{}, err
+		}
+	}
+	what := fmt.Sprintf("write %s (%s, mode %s", dest, humanBytes(req.src.size), formatMode(mode))
+	if o := ownerSpec(req.attrs.Owner, req.attrs.Group); o != "" {
+		what += ", owner " + o
+	}
+	if req.backup && info.Exists {
+		what += ", backup"
+	}
+	what += ")"
+	var t transferred
+	err = h.Change(what, func() error {
+		var err error
+		t, err = transfer(ctx, h, req, dest, info, mode, offset)
+		return err
+	})
+	return t, err
+}
+
+// resumeOffset is how much of a partial part can be kept: all of it when it
+// is no longer than the source (a wrong prefix is caught by the sha256 check).
+func resumeOffset(ctx context.Context, h *Host, part string, req installRequest) int64 {
+	if !req.resume {
+		return 0
+	}
+	fi, err := h.Conn.Stat(ctx, part)
+	if err != nil || !fi.Exists || fi.IsDir || fi.Size > req.src.size {
+		return 0
+	}
+	return fi.Size
+}
+
+func transfer(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo, mode uint32, offset int64) (transferred, error) {
+	part := dest + partSuffix
+	if err := preparePart(ctx, h, part); err != nil {
+		return transferred{}, err
+	}
+	var t transferred
+	for {
+		sent, sum, err := streamPart(ctx, h, req.src, part, offset)
+		t.sent += sent
+		if err != nil {
+			return t, err
+		}
+		t.sum = sum
+		remote, err := hostSHA256(ctx, h, part)
+		if err != nil {
+			return t, err
+		}
+		if remote == sum {
+			break
+		}
+		if offset == 0 {
+			return t, fmt.Errorf("%s on %s has sha256 %s after the transfer, expected %s: the data was corrupted on the way; run the task again",
+				part, hostLabel(h), remote, sum)
+		}
+		offset = 0 // the partial part was not a prefix of the source: start over once
+	}
+	if req.backup && info.Exists {
+		t.backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
+		if _, err := runScript(ctx, h, fmt.Sprintf("cp -p -- %s %s", shellQuote(dest), shellQuote(t.backup))); err != nil {
+			return t, err
+		}
+	}
+	_, err := runScript(ctx, h, installScript(h, req.attrs, part, dest, info, mode))
+	return t, err
+}
+
+// preparePart lets the login user write the part: with become, the become
+// user creates it (keeping a partial one) and hands it to the login user.
+func preparePart(ctx context.Context, h *Host, part string) error {
+	if h.Become == nil {
+		return nil
+	}
+	out, err := h.Conn.Run(ctx, Command{Argv: []string{"id", "-u"}})
+	if err != nil || out.RC != 0 {
+		return fmt.Errorf("finding the login user's uid on %s: %v %s", hostLabel(h), err, firstLine(out.Stderr))
+	}
+	uid := strings.TrimSpace(out.Stdout)
+	if _, err := strconv.Atoi(uid); err != nil {
+		return fmt.Errorf("`id -u` on %s printed %q, not a uid", hostLabel(h), uid)
+	}
+	q := shellQuote(part)
+	_, err = runScript(ctx, h, fmt.Sprintf("touch -- %s && chown %s -- %s", q, uid, q))
+	return err
+}
+
+// streamPart writes the source into part from offset on, hashing the whole
+// source on the way (the kept prefix is read locally, not sent).
+func streamPart(ctx context.Context, h *Host, src source, part string, offset int64) (int64, string, error) {
+	r, err := src.open()
+	if err != nil {
+		return 0, "", err
+	}
+	defer r.Close()
+	hash := sha256.New()
+	if offset > 0 {
+		if _, err := io.CopyN(hash, r, offset); err != nil {
+			return 0, "", fmt.Errorf("reading %s: %w", src.label, err)
+		}
+	}
+	pr := &progressReader{r: io.TeeReader(r, hash), h: h, done: offset, total: src.size}
+	err = h.Conn.Write(ctx, part, pr, offset, 0o600)
+	sent := pr.done - offset
+	if err != nil {
+		return sent, "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
+	}
+	pr.emit()
+	if pr.done != src.size {
+		return sent, "", fmt.Errorf("%s changed while it was copied (%d bytes expected, %d read); run the task again", src.label, src.size, pr.done)
+	}
+	sum := hex.EncodeToString(hash.Sum(nil))
+	src.remember(sum)
+	return sent, sum, nil
+}
+
+// installScript sets the part's mode and owner, then renames it over dest.
+// Without an owner asked for, an existing dest keeps its owner and a new
+// file belongs to the become user (as a file sudo created would).
+func installScript(h *Host, attrs fileAttrs, part, dest string, info pathInfo, mode uint32) string {
+	qp, qd := shellQuote(part), shellQuote(dest)
+	steps := []string{fmt.Sprintf("chmod %s -- %s", formatMode(mode), qp)}
+	switch {
+	case attrs.Owner != "" || attrs.Group != "":
+		steps = append(steps, fmt.Sprintf("chown %s -- %s", shellQuote(ownerSpec(attrs.Owner, attrs.Group)), qp))
+	case info.Exists && h.Become != nil:
+		steps = append(steps, fmt.Sprintf("chown --reference=%s -- %s", qd, qp))
+	case info.Exists:
+		// A login user may not be allowed to give the file away; Ansible
+		// does not insist either.
+		steps = append(steps, fmt.Sprintf("{ chown --reference=%s -- %s 2>/dev/null || true; }", qd, qp))
+	case h.Become != nil:
+		steps = append(steps, fmt.Sprintf("chown %s: -- %s", shellQuote(becomeUser(h.Become)), qp))
+	}
+	steps = append(steps, fmt.Sprintf("mv -f -- %s %s", qp, qd))
+	return strings.Join(steps, " && ")
+}
+
+func becomeUser(b *Become) string {
+	if b.User == "" {
+		return "root"
+	}
+	return b.User
+}
+
+// checkFreeSpace fails when writing need bytes under dir would leave fewer
+// than minFree bytes free.
+func checkFreeSpace(ctx context.Context, h *Host, dir string, need, minFree int64) error {
+	out, err := runScript(ctx, h, "df -B1 --output=avail -- "+shellQuote(dir))
+	if err != nil {
+		return err
+	}
+	fields := strings.Fields(out)
+	if len(fields) == 0 {
+		return fmt.Errorf("df printed nothing for %s on %s", dir, hostLabel(h))
+	}
+	avail, err := strconv.ParseInt(fields[len(fields)-1], 10, 64)
+	if err != nil {
+		return fmt.Errorf("df printed %q for %s on %s, not a byte count", firstLine(out), dir, hostLabel(h))
+	}
+	if avail-need < minFree {
+		return fmt.Errorf("not enough free space in %s on %s: %d bytes free, the copy needs %d and min_free_bytes keeps %d; free up space or lower min_free_bytes",
+			dir, hostLabel(h), avail, need, minFree)
+	}
+	return nil
+}
+
+// reportAttrs fills mode, owner and group: as the host has them after a real
+// run, as they would be after a dry one.
+func reportAttrs(ctx context.Context, h *Host, req installRequest, dest string, before pathInfo, data map[string]any) error {
+	if !h.Check {
+		after, err := statPath(ctx, h, dest, true)
+		if err != nil {
+			return err
+		}
+		if after.Exists {
+			data["mode"], data["owner"], data["group"] = formatMode(after.Mode), after.Owner, after.Group
+			return nil
+		}
+	}
+	base := before
+	if !before.Exists {
+		base = pathInfo{Type: "file", Mode: 0o644}
+	}
+	mode, err := req.attrs.wantMode(base)
+	if err != nil {
+		return err
+	}
+	data["mode"] = formatMode(mode)
+	data["owner"], data["group"] = firstNonEmpty(req.attrs.Owner, before.Owner), firstNonEmpty(req.attrs.Group, before.Group)
+	return nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// progressReader reports progress while a file streams, at most every 1% (and
+// every 4 MiB at least apart), so a multi-gigabyte copy shows it is moving
+// without flooding the output.
+type progressReader struct {
+	r           io.Reader
+	h           *Host
+	done, total int64
+	lastEmitted int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if step := max(p.total/100, 4<<20); p.done-p.lastEmitted >= step {
+		p.emit()
+	}
+	return n, err
+}
+
+func (p *progressReader) emit() {
+	p.lastEmitted = p.done
+	p.h.Emit(Event{Kind: "progress", Done: p.done, Total: p.total})
+}
+
+// humanBytes prints a size the way plans show it: "812 B", "1.2 kB", "5.4 GB".
+func humanBytes(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, units := float64(n), []string{"kB", "MB", "GB", "TB", "PB"}
+	for _, u := range units {
+		f /= 1000
+		if f < 1000 || u == "PB" {
+			return fmt.Sprintf("%.1f %s", f, u)
+		}
+	}
+	return fmt.Sprintf("%d B", n)
+}

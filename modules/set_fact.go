@@ -1,0 +1,45 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+)
+
+func init() { Register(setFactModule{}) }
+
+// setFactModule turns its arguments into host variables (Ansible's set_fact).
+type setFactModule struct{}
+
+func (setFactModule) Spec() Spec {
+	return Spec{
+		Name:    "set_fact",
+		Summary: "Set host variables (facts) for the rest of the play",
+		Args: []Arg{
+			{Name: "cacheable", Type: Bool, Doc: "Accepted for Ansible compatibility and ignored: ferry keeps no fact cache."},
+		},
+		Dynamic:    true,
+		Check:      CheckSupported,
+		Controller: true,
+	}
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (setFactModule) Run(_ context.Context, _ *Host, args Args) (Result, error) {
+	facts := map[string]any{}
+	for name, val := range args {
+		if name == "cacheable" {
+			continue
+		}
+		if !identifier.MatchString(name) {
+			return Result{}, fmt.Errorf("the variable name %q is not valid: use letters, digits and underscores, not starting with a digit", name)
+		}
+		facts[name] = val
+	}
+	if len(facts) == 0 {
+		return Result{}, fmt.Errorf("set_fact needs at least one name: value")
+	}
+	data := map[string]any{"ansible_facts": facts}
+	return Result{Facts: facts, Data: data}, nil
+}

@@ -1,0 +1,246 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+func init() { Register(waitForModule{}) }
+
+// waitForModule waits for a port or a path on the host (Ansible's wait_for).
+// It only reads, so it runs in check mode too.
+type waitForModule struct{}
+
+func (waitForModule) Spec() Spec {
+	return Spec{
+		Name:    "wait_for",
+		Summary: "Wait for a port to open or close, or a file to appear, match or vanish",
+		Args: []Arg{
+			{Name: "host", Type: String, Default: "127.0.0.1", Doc: "The address to probe with port, as the host sees it (dialled from the host's side of the connection)."},
+			{Name: "port", Type: Int, Doc: "A TCP port to wait for."},
+			{Name: "path", Type: String, Doc: "A file on the host to wait for."},
+			{Name: "state", Type: String, Default: "started", Choices: []string{"started", "stopped", "present", "absent"},
+				Doc: "started/present: the port accepts connections or the path exists; stopped/absent: the port refuses them or the path is gone."},
+			{Name: "search_regex", Type: String, Doc: "With path: wait until the file's content matches (multi-line mode). With port: until what the port sends matches. Go (RE2) syntax."},
+			{Name: "timeout", Type: Int, Default: 300, Doc: "Seconds to wait in all (delay included) before failing."},
+			{Name: "delay", Type: Int, Default: 0, Doc: "Seconds to wait before the first probe."},
+			{Name: "sleep", Type: Int, Default: 1, Doc: "Seconds between probes."},
+			{Name: "connect_timeout", Type: Int, Default: 5, Doc: "Seconds one connection attempt (and a search_regex read on it) may take."},
+			{Name: "msg", Type: String, Doc: "The failure message instead of the default timeout message."},
+		},
+		Exclusive: [][]string{{"port", "path"}},
+		Check:     CheckSupported,
+	}
+}
+
+// waiter is one wait_for task's probe and messages.
+type waiter struct {
+	h       *Host
+	args    Args
+	addr    string
+	re      *regexp.Regexp
+	started bool // waiting for presence, not absence
+	groups  []string
+	named   map[string]string
+}
+
+func (waitForModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	w := &waiter{h: h, args: args, named: map[string]string{}}
+	state := args.String("state")
+	w.started = state == "started" || state == "present"
+	if p := args.String("search_regex"); p != "" {
+		re, err := regexp.Compile("(?m)" + p)
+		if err != nil {
+			return Result{}, fmt.Errorf("search_regex %q is not a valid regular expression: %w", p, err)
+		}
+		w.re = re
+	}
+	if args.Has("port") {
+		port := args.Int("port")
+		if port < 1 || port > 65535 {
+			return Result{}, fmt.Errorf("port %d is not a TCP port (1-65535)", port)
+		}
+		w.addr = net.JoinHostPort(args.String("host"), strconv.Itoa(port))
+		if _, ok := h.Conn.(Dialer); !ok {
+			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which wait_for port needs", hostLabel(h))
+		}
+	}
+	start := time.Now()
+	end := start.Add(seconds(args.Int("timeout")))
+	if err := sleepCtx(ctx, seconds(args.Int("delay"))); err != nil {
+		return Result{}, err
+	}
+	if !args.Has("port") && !args.Has("path") {
+		// Ansible's wait_for with nothing to wait for just sleeps the timeout.
+		if err := sleepCtx(ctx, time.Until(end)); err != nil {
+			return Result{}, err
+		}
+		return w.result(start, false), nil
+	}
+	for {
+		done, err := w.probe(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		if done {
+			return w.result(start, false), nil
+		}
+		if !time.Now().Before(end) {
+			return w.result(start, true), nil
+		}
+		// A floor keeps sleep: 0 from spinning on the connection.
+		pauseFor := max(seconds(args.Int("sleep")), 100*time.Millisecond)
+		if err := sleepCtx(ctx, min(pauseFor, time.Until(end))); err != nil {
+			return Result{}, err
+		}
+	}
+}
+
+func (w *waiter) probe(ctx context.Context) (bool, error) {
+	if w.addr != "" {
+		return w.probePort(ctx)
+	}
+	return w.probePath(ctx)
+}
+
+func (w *waiter) probePort(ctx context.Context) (bool, error) {
+	timeout := seconds(w.args.Int("connect_timeout"))
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := w.h.Conn.(Dialer).DialContext(dctx, "tcp", w.addr)
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		return !w.started, nil
+	}
+	defer conn.Close()
+	if !w.started {
+		return false, nil
+	}
+	if w.re == nil {
+		return true, nil
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(timeout))
+	var got []byte
+	buf := make([]byte, 4096)
+	for len(got) < 1<<20 {
+		n, err := conn.Read(buf)
+		got = append(got, buf[:n]...)
+		if w.match(got) {
+			return true, nil
+		}
+		if err != nil {
+			return false, nil
+		}
+	}
+	return false, nil
+}
+
+func (w *waiter) probePath(ctx context.Context) (bool, error) {
+	p := w.args.String("path")
+	exists, err := hostPathExists(ctx, w.h, p)
+	if err != nil {
+		return false, fmt.Errorf("checking %s on %s: %w", p, hostLabel(w.h), err)
+	}
+	if !w.started || w.re == nil || !exists {
+		return exists == w.started, nil
+	}
+	content, err := readHostFile(ctx, w.h, p, 64<<20)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, nil // it may be replaced right now; try again
+	}
+	return w.match(content), nil
+}
+
+func (w *waiter) match(b []byte) bool {
+	m := w.re.FindSubmatch(b)
+	if m == nil {
+		return false
+	}
+	w.groups = w.groups[:0]
+	for i, g := range m[1:] {
+		w.groups = append(w.groups, string(g))
+		if name := w.re.SubexpNames()[i+1]; name != "" {
+			w.named[name] = string(g)
+		}
+	}
+	return true
+}
+
+func (w *waiter) result(start time.Time, timedOut bool) Result {
+	data := map[string]any{
+		"elapsed": int(time.Since(start).Seconds()), "state": w.args.String("state"),
+		"match_groups": toAnyList(w.groups), "match_groupdict": stringMapToAny(w.named),
+	}
+	if w.args.Has("port") {
+		data["port"] = w.args.Int("port")
+	}
+	if w.args.Has("path") {
+		data["path"] = w.args.String("path")
+	}
+	if w.re != nil {
+		data["search_regex"] = w.args.String("search_regex")
+	}
+	if !timedOut {
+		return Result{Data: data}
+	}
+	msg := w.args.String("msg")
+	if msg == "" {
+		msg = w.timeoutMsg()
+	}
+	data["msg"] = msg
+	return Result{Failed: true, Msg: msg, Data: data}
+}
+
+// timeoutMsg is Ansible's message for each kind of wait.
+func (w *waiter) timeoutMsg() string {
+	where := w.args.String("path")
+	if w.addr != "" {
+		where = w.addr
+	}
+	switch {
+	case !w.started && w.addr != "":
+		return fmt.Sprintf("Timeout when waiting for %s to stop.", where)
+	case !w.started:
+		return fmt.Sprintf("Timeout when waiting for %s to be absent.", where)
+	case w.re != nil:
+		return fmt.Sprintf("Timeout when waiting for search string %s in %s", w.args.String("search_regex"), where)
+	case w.addr != "":
+		return fmt.Sprintf("Timeout when waiting for %s", where)
+	}
+	return fmt.Sprintf("Timeout when waiting for file %s", where)
+}
+
+func stringMapToAny(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// sleepCtx sleeps d, or less when ctx ends (then it returns ctx's error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return errors.Join(fmt.Errorf("wait interrupted"), ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}
