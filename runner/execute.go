@@ -1,0 +1,503 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// taskOutcome is what one task did on one host.
+type taskOutcome struct {
+	event       Event
+	registered  map[string]any
+	facts       map[string]any
+	notify      []*Task
+	changed     bool
+	failed      bool
+	ignored     bool
+	skipped     bool
+	unreachable bool
+}
+
+// itemOutcome is one run of the module (one loop item, after retries).
+type itemOutcome struct {
+	data        map[string]any // what register stores
+	msg         string
+	facts       map[string]any
+	diffs       []modules.Diff
+	plan        []string
+	changed     bool
+	failed      bool
+	skipped     bool
+	unreachable bool
+}
+
+func (o itemOutcome) status() Status {
+	switch {
+	case o.unreachable:
+		return StatusUnreachable
+	case o.failed:
+		return StatusFailed
+	case o.skipped:
+		return StatusSkipped
+	case o.changed:
+		return StatusChanged
+	}
+	return StatusOK
+}
+
+// execute runs task t on host h: conditions, loop, retries, then judges the
+// result with changed_when, failed_when and ignore_errors.
+func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState) taskOutcome {
+	sc := r.scope(pr, t, h)
+	ev := Event{Type: EventHostResult, Play: pr.play.Name, Task: t.Title(), Module: t.Module, Pos: t.Pos.String(),
+		Host: h.name, Check: r.checkMode(t), Hidden: t.NoLog}
+	var out taskOutcome
+	if t.Loop == nil {
+		item := r.runItem(ctx, t, h, sc)
+		out = single(item)
+	} else {
+		out = r.runLoop(ctx, t, h, sc, &ev)
+	}
+	if out.failed && !out.unreachable {
+		out.ignored = r.ignoreErrors(sc, t)
+	}
+	if out.changed && !out.failed {
+		out.notify = pr.play.handlersFor(t.Notify)
+	}
+	if ev.Items == nil {
+		ev.Status = statusOf(out)
+		ev.Msg = stringField(out.registered, "msg")
+		ev.Result = out.registered
+	} else {
+		ev.Status = statusOf(out)
+		ev.Result = out.registered
+	}
+	ev.Ignored = out.ignored
+	out.event = ev
+	return out
+}
+
+func statusOf(o taskOutcome) Status {
+	return itemOutcome{changed: o.changed, failed: o.failed, skipped: o.skipped, unreachable: o.unreachable}.status()
+}
+
+func single(item itemOutcome) taskOutcome {
+	return taskOutcome{
+		registered: item.data, facts: item.facts,
+		changed: item.changed, failed: item.failed, skipped: item.skipped, unreachable: item.unreachable,
+		event: Event{Diffs: item.diffs, Plan: item.plan},
+	}
+}
+
+// runLoop runs the task once per item, registering Ansible's
+// {results: [...]} shape.
+func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, ev *Event) taskOutcome {
+	items, err := r.loopItems(sc, t)
+	if err != nil {
+		return single(r.failure(t, h, err))
+	}
+	loopVar := t.LoopVar
+	if loopVar == "" {
+		loopVar = "item"
+	}
+	out := taskOutcome{skipped: len(items) > 0, facts: map[string]any{}}
+	results := make([]any, 0, len(items))
+	ev.Items = []Event{}
+	for _, item := range items {
+		isc := sc.withLayer(map[string]any{loopVar: item})
+		res := r.runItem(ctx, t, h, isc)
+		res.data[loopVar] = item
+		res.data["ansible_loop_var"] = loopVar
+		results = append(results, res.data)
+		out.changed = out.changed || res.changed
+		out.failed = out.failed || res.failed
+		out.unreachable = out.unreachable || res.unreachable
+		out.skipped = out.skipped && res.skipped
+		for k, v := range res.facts {
+			out.facts[k] = v
+		}
+		label := item
+		if t.LoopLabel != "" {
+			if l, err := isc.render(t.LoopLabel); err == nil {
+				label = l
+			}
+		}
+		ev.Items = append(ev.Items, Event{Host: h.name, Module: t.Module, Item: label, Status: res.status(),
+			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: t.NoLog})
+		if res.unreachable || ctx.Err() != nil {
+			break
+		}
+	}
+	out.registered = map[string]any{"results": results, "changed": out.changed, "failed": out.failed, "skipped": out.skipped}
+	if out.failed {
+		out.registered["msg"] = "One or more items failed"
+	}
+	if len(items) == 0 {
+		out.skipped = true
+		out.registered["skipped_reason"] = "No items in the list"
+	}
+	return out
+}
+
+func (r *Runner) loopItems(sc *scope, t *Task) ([]any, error) {
+	v, err := sc.render(t.Loop)
+	if err != nil {
+		return nil, fmt.Errorf("loop: %w", err)
+	}
+	switch x := v.(type) {
+	case []any:
+		return x, nil
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out, nil
+	case nil:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("loop needs a list, but got %s (%v)", typeWord(v), v)
+}
+
+// runItem runs the module once (for one loop item), evaluating when first and
+// retrying with until/retries/delay.
+func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) itemOutcome {
+	ok, err := r.when(sc, t)
+	if err != nil {
+		return r.failure(t, h, err)
+	}
+	if !ok {
+		return itemOutcome{skipped: true, data: map[string]any{"changed": false, "skipped": true,
+			"skip_reason": "Conditional result was False", "false_condition": strings.Join(t.When, " and ")}}
+	}
+	retries, delay, err := r.retryPolicy(sc, t)
+	if err != nil {
+		return r.failure(t, h, err)
+	}
+	for attempt := 1; ; attempt++ {
+		out := r.invoke(ctx, t, h, sc)
+		if out.unreachable || ctx.Err() != nil {
+			return out
+		}
+		if err := r.judge(sc, t, &out); err != nil {
+			return r.failure(t, h, err)
+		}
+		if retries < 0 {
+			return out
+		}
+		out.data["attempts"] = attempt
+		done, err := r.retryDone(sc, t, out)
+		if err != nil {
+			return r.failure(t, h, err)
+		}
+		if done {
+			return out
+		}
+		if attempt > retries {
+			out.failed = true
+			if t.Until != "" {
+				out.data["msg"] = fmt.Sprintf("until condition %q still false after %d attempts", t.Until, attempt)
+				if prev := stringField(out.data, "msg"); prev != "" {
+					out.msg = prev
+				}
+			}
+			out.data["failed"] = true
+			return out
+		}
+		r.emit(Event{Type: EventRetry, Host: h.name, Task: t.Title(), Retries: retries - attempt + 1})
+		select {
+		case <-ctx.Done():
+			return out
+		case <-time.After(delay):
+		}
+	}
+}
+
+// retryPolicy returns retries (-1: no retrying) and the delay between tries.
+// Ansible's defaults: with until, 3 retries 5 seconds apart. retries without
+// until retries until the task succeeds (as newer Ansible does).
+func (r *Runner) retryPolicy(sc *scope, t *Task) (int, time.Duration, error) {
+	if t.Until == "" && t.Retries == nil {
+		return -1, 0, nil
+	}
+	retries, err := r.intField(sc, t.Retries, 3, "retries")
+	if err != nil {
+		return 0, 0, err
+	}
+	delay, err := r.intField(sc, t.Delay, 5, "delay")
+	return retries, time.Duration(delay) * time.Second, err
+}
+
+func (r *Runner) retryDone(sc *scope, t *Task, out itemOutcome) (bool, error) {
+	if t.Until == "" {
+		return !out.failed, nil
+	}
+	if out.failed && out.data["rc"] == nil && out.data["stdout"] == nil {
+		return false, nil
+	}
+	ok, err := r.withResult(sc, t, out.data).evalBool(t.Until)
+	if err != nil {
+		return false, fmt.Errorf("until %q: %w", t.Until, err)
+	}
+	return ok, nil
+}
+
+// judge applies changed_when and failed_when to a module's result.
+func (r *Runner) judge(sc *scope, t *Task, out *itemOutcome) error {
+	if len(t.ChangedWhen) == 0 && len(t.FailedWhen) == 0 {
+		return nil
+	}
+	rsc := r.withResult(sc, t, out.data)
+	if len(t.ChangedWhen) > 0 {
+		changed, err := allTrue(rsc, t.ChangedWhen, "changed_when")
+		if err != nil {
+			return err
+		}
+		out.changed = changed
+		out.data["changed"] = changed
+	}
+	if len(t.FailedWhen) > 0 {
+		failed, err := anyTrue(rsc, t.FailedWhen, "failed_when")
+		if err != nil {
+			return err
+		}
+		out.failed = failed
+		out.data["failed"] = failed
+		out.data["failed_when_result"] = failed
+	}
+	return nil
+}
+
+// withResult makes the result visible under the register name, as
+// failed_when, changed_when and until expect.
+func (r *Runner) withResult(sc *scope, t *Task, data map[string]any) *scope {
+	layer := map[string]any{"result": data}
+	if t.Register != "" {
+		layer[t.Register] = data
+	}
+	return sc.withLayer(layer)
+}
+
+func allTrue(sc *scope, exprs []string, what string) (bool, error) {
+	for _, e := range exprs {
+		ok, err := sc.evalBool(e)
+		if err != nil {
+			return false, fmt.Errorf("%s %q: %w", what, e, err)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// anyTrue: failed_when conditions in a list are OR-ed in Ansible.
+func anyTrue(sc *scope, exprs []string, what string) (bool, error) {
+	for _, e := range exprs {
+		ok, err := sc.evalBool(e)
+		if err != nil {
+			return false, fmt.Errorf("%s %q: %w", what, e, err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (r *Runner) when(sc *scope, t *Task) (bool, error) {
+	for _, cond := range t.When {
+		ok, err := sc.evalBool(cond)
+		if err != nil {
+			return false, fmt.Errorf("when %q: %w", cond, err)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (r *Runner) ignoreErrors(sc *scope, t *Task) bool {
+	switch x := t.IgnoreErrors.(type) {
+	case bool:
+		return x
+	case string:
+		v, err := sc.render(x)
+		if err != nil {
+			return false
+		}
+		b, _ := modules.ToBool(v)
+		return b
+	}
+	return false
+}
+
+func (r *Runner) intField(sc *scope, v any, def int, name string) (int, error) {
+	switch x := v.(type) {
+	case nil:
+		return def, nil
+	case int:
+		return x, nil
+	case string:
+		rv, err := sc.render(x)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(rv)))
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%s must be a whole number, got %q", name, fmt.Sprint(rv))
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("%s must be a whole number", name)
+}
+
+// failure is the outcome of an error that stopped the task before or around
+// the module: it names the task, its file:line and the host.
+func (r *Runner) failure(t *Task, h *hostState, err error) itemOutcome {
+	msg := fmt.Sprintf("%s: %v", taskWhere(t, h), err)
+	return itemOutcome{failed: true, msg: msg, data: map[string]any{"failed": true, "changed": false, "msg": msg}}
+}
+
+func (r *Runner) checkMode(t *Task) bool {
+	if t.CheckMode != nil {
+		return *t.CheckMode
+	}
+	return r.opts.Check
+}
+
+func (r *Runner) diffMode(t *Task) bool {
+	if t.DiffMode != nil {
+		return *t.DiffMode
+	}
+	return r.opts.Diff
+}
+
+// invoke renders the arguments, binds them to the module's spec and runs the
+// module once.
+func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) itemOutcome {
+	mod, _ := modules.Lookup(t.Module)
+	raw, err := r.renderArgs(sc, t)
+	if err != nil {
+		return r.failure(t, h, err)
+	}
+	args, err := t.Spec.Bind(raw)
+	if err != nil {
+		return r.failure(t, h, err)
+	}
+	r.opts.Masker.Add(t.Spec.SecretArgs(args)...)
+	mh, err := r.moduleHost(ctx, t, h, sc)
+	if err != nil {
+		if isUnreachable(err) {
+			return itemOutcome{unreachable: true, msg: err.Error(), data: map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}}
+		}
+		return r.failure(t, h, err)
+	}
+	tctx, cancel, timeout, err := r.taskContext(ctx, sc, t)
+	if err != nil {
+		return r.failure(t, h, err)
+	}
+	defer cancel()
+	res, runErr := mod.Run(tctx, mh, args)
+	return r.outcome(ctx, tctx, t, h, mh, res, runErr, timeout)
+}
+
+func (r *Runner) taskContext(ctx context.Context, sc *scope, t *Task) (context.Context, context.CancelFunc, int, error) {
+	secs, err := r.intField(sc, t.Timeout, 0, "timeout")
+	if err != nil || secs == 0 {
+		c, cancel := context.WithCancel(ctx)
+		return c, cancel, 0, err
+	}
+	c, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second)
+	return c, cancel, secs, nil
+}
+
+// outcome turns a module's result into the registered data and status.
+func (r *Runner) outcome(ctx, tctx context.Context, t *Task, h *hostState, mh *modules.Host, res modules.Result, runErr error, timeout int) itemOutcome {
+	out := itemOutcome{data: map[string]any{}, facts: res.Facts, diffs: res.Diffs, plan: mh.Changes(), skipped: res.Skipped}
+	for k, v := range res.Data {
+		out.data[k] = v
+	}
+	out.changed = len(out.plan) > 0 && !res.Skipped
+	out.failed = res.Failed || runErr != nil
+	out.msg = res.Msg
+	switch {
+	case runErr != nil && isUnreachable(runErr):
+		out.unreachable, out.failed = true, false
+		out.msg = runErr.Error()
+	case runErr != nil && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil:
+		out.msg = fmt.Sprintf("the task timed out after %d seconds (timeout: %d); its processes were stopped", timeout, timeout)
+	case runErr != nil && ctx.Err() != nil:
+		out.msg = "interrupted"
+	case runErr != nil:
+		out.msg = runErr.Error()
+	}
+	if out.msg != "" {
+		out.data["msg"] = out.msg
+	}
+	out.data["changed"] = out.changed
+	if out.failed {
+		out.data["failed"] = true
+	}
+	if out.skipped {
+		out.data["skipped"] = true
+	}
+	if out.unreachable {
+		out.data["unreachable"] = true
+	}
+	return out
+}
+
+// renderArgs renders the task's arguments, leaving raw ones (expressions a
+// module evaluates itself) alone and dropping those set to omit.
+func (r *Runner) renderArgs(sc *scope, t *Task) (map[string]any, error) {
+	out := make(map[string]any, len(t.Args))
+	for name, v := range t.Args {
+		if a, ok := t.Spec.Arg(name); ok && a.Raw {
+			out[name] = v
+			continue
+		}
+		rv, err := sc.render(v)
+		if err != nil {
+			return nil, fmt.Errorf("argument %s: %w", name, err)
+		}
+		if rv == omitValue {
+			continue
+		}
+		out[name] = rv
+	}
+	return out, nil
+}
+
+// isUnreachable reports whether err means the host could not be reached.
+// Connections mark such errors with an Unreachable method.
+func isUnreachable(err error) bool {
+	var u interface{ Unreachable() bool }
+	return errors.As(err, &u) && u.Unreachable()
+}
+
+func stringField(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+func typeWord(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case map[string]any:
+		return "a mapping"
+	case int, int64, float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprintf("%T", v)
+}

@@ -1,0 +1,310 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/conn"
+)
+
+// scope builds the variable scope of task t on host h, with Ansible's
+// precedence (highest first): extra vars, set_fact/register, task and block
+// vars, vars_files, play vars, inventory host vars (group_vars/host_vars
+// already merged by the inventory), then the magic variables.
+func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
+	layers := make([]map[string]any, 0, 6)
+	for _, l := range []map[string]any{r.opts.ExtraVars, h.facts.get(), t.Vars, pr.varsFiles, pr.play.Vars, h.invVars} {
+		if len(l) > 0 {
+			layers = append(layers, l)
+		}
+	}
+	return &scope{engine: r.engine, layers: layers, magic: r.magicVars(pr, h)}
+}
+
+// magicVars are Ansible's built-in variables, computed only when used.
+func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
+	return func(name string) (any, bool) {
+		inv := r.opts.Inventory
+		switch name {
+		case "inventory_hostname":
+			return h.name, true
+		case "inventory_hostname_short":
+			short, _, _ := strings.Cut(h.name, ".")
+			return short, true
+		case "group_names":
+			return toAnyList(inv.GroupNames(h.name)), true
+		case "groups":
+			groups := map[string]any{}
+			for g, members := range inv.GroupMembers() {
+				groups[g] = toAnyList(members)
+			}
+			return groups, true
+		case "hostvars":
+			return r.hostvars(), true
+		case "ansible_check_mode":
+			return r.opts.Check, true
+		case "ansible_diff_mode":
+			return r.opts.Diff, true
+		case "ansible_verbosity":
+			return r.opts.Verbosity, true
+		case "playbook_dir":
+			return r.dir, true
+		case "ansible_play_hosts", "play_hosts":
+			return hostNames(active(pr.allHosts)), true
+		case "ansible_play_hosts_all":
+			return hostNames(pr.allHosts), true
+		case "ansible_play_batch":
+			return hostNames(active(pr.hosts)), true
+		case "ansible_play_name":
+			return pr.play.Name, true
+		case "omit":
+			return omitValue, true
+		}
+		return nil, false
+	}
+}
+
+// hostvars is every inventory host's variables with its facts on top.
+func (r *Runner) hostvars() map[string]any {
+	out := map[string]any{}
+	inv := r.opts.Inventory
+	for _, ih := range inv.Hosts() {
+		vars := map[string]any{}
+		for k, v := range inv.HostVars(ih.Name) {
+			vars[k] = v
+		}
+		r.mu.Lock()
+		hs := r.hosts[ih.Name]
+		r.mu.Unlock()
+		if hs != nil {
+			for k, v := range hs.facts.get() {
+				vars[k] = v
+			}
+		}
+		vars["inventory_hostname"] = ih.Name
+		out[ih.Name] = vars
+	}
+	return out
+}
+
+func hostNames(hosts []*hostState) []any {
+	out := make([]any, len(hosts))
+	for i, h := range hosts {
+		out[i] = h.name
+	}
+	return out
+}
+
+func toAnyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// moduleHost is the module's view of the host for one task.
+func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scope) (*modules.Host, error) {
+	mh := &modules.Host{
+		Name:    h.name,
+		Check:   r.checkMode(t),
+		Diff:    r.diffMode(t),
+		Vars:    varsAdapter{sc},
+		BaseDir: r.dir,
+		Cache:   &h.cache,
+		Secret:  func(s string) { r.opts.Masker.Add(s) },
+		Events:  func(e modules.Event) { r.moduleEvent(t, h, e) },
+	}
+	if t.Spec.Controller {
+		return mh, nil
+	}
+	become, err := r.become(sc, t)
+	if err != nil {
+		return nil, err
+	}
+	env, err := r.environment(sc, t)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.connFor(ctx, t, h, sc)
+	if err != nil {
+		return nil, err
+	}
+	mh.Become = become
+	mh.Conn = &taskConn{Conn: c, become: become, env: env}
+	return mh, nil
+}
+
+func (r *Runner) moduleEvent(t *Task, h *hostState, e modules.Event) {
+	typ := EventOutput
+	if e.Kind == "progress" {
+		typ = EventProgress
+	}
+	r.emit(Event{Type: typ, Host: h.name, Task: t.Title(), Msg: e.Line, Done: e.Done, Total: e.Total, Hidden: t.NoLog})
+}
+
+// connFor returns the host's connection, opened once for the whole run.
+func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope) (modules.Conn, error) {
+	if t.DelegateTo != "" {
+		return conn.NewLocal(), nil
+	}
+	h.connOnce.Do(func() {
+		vars, err := r.connectionVars(sc, h)
+		if err != nil {
+			h.connErr = err
+			return
+		}
+		h.conn, h.connErr = r.opts.Connect(ctx, h.name, vars)
+	})
+	return h.conn, h.connErr
+}
+
+// connectionVars renders the variables a connection reads (ansible_*,
+// ferry_*), so that ansible_host: "{{ ip }}" works.
+func (r *Runner) connectionVars(sc *scope, h *hostState) (map[string]any, error) {
+	out := map[string]any{}
+	for _, layer := range sc.layers {
+		for k := range layer {
+			if _, seen := out[k]; seen || !(strings.HasPrefix(k, "ansible_") || strings.HasPrefix(k, "ferry_")) {
+				continue
+			}
+			v, _ := sc.Lookup(k)
+			out[k] = v
+		}
+	}
+	if pw, ok := out["ansible_password"].(string); ok {
+		r.opts.Masker.Add(pw)
+	}
+	return out, nil
+}
+
+// become resolves privilege escalation: the task (or its block or play), else
+// the inventory's ansible_become.
+func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
+	on := false
+	if t.Become != nil {
+		on = *t.Become
+	} else if v, ok := sc.Lookup("ansible_become"); ok {
+		on, _ = modules.ToBool(v)
+	}
+	if !on {
+		return nil, nil
+	}
+	b := &modules.Become{User: t.BecomeUser}
+	if b.User == "" {
+		if v, ok := sc.Lookup("ansible_become_user"); ok {
+			b.User = fmt.Sprint(v)
+		}
+	}
+	for _, name := range []string{"ansible_become_password", "ansible_become_pass"} {
+		if v, ok := sc.Lookup(name); ok && v != nil {
+			b.Password = fmt.Sprint(v)
+			r.opts.Masker.Add(b.Password)
+			break
+		}
+	}
+	return b, nil
+}
+
+func (r *Runner) environment(sc *scope, t *Task) (map[string]string, error) {
+	if len(t.Environment) == 0 {
+		return nil, nil
+	}
+	env := map[string]string{}
+	for k, v := range t.Environment {
+		rv, err := sc.render(v)
+		if err != nil {
+			return nil, fmt.Errorf("environment %s: %w", k, err)
+		}
+		env[k] = fmt.Sprint(rv)
+	}
+	return env, nil
+}
+
+// taskConn applies the task's become and environment to every command a
+// module runs, so modules need not thread them through.
+type taskConn struct {
+	modules.Conn
+	become *modules.Become
+	env    map[string]string
+}
+
+func (c *taskConn) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	if cmd.Become == nil {
+		cmd.Become = c.become
+	}
+	if len(c.env) > 0 {
+		merged := map[string]string{}
+		for k, v := range c.env {
+			merged[k] = v
+		}
+		for k, v := range cmd.Env {
+			merged[k] = v
+		}
+		cmd.Env = merged
+	}
+	return c.Conn.Run(ctx, cmd)
+}
+
+func (c *taskConn) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {
+	return c.Conn.Write(ctx, path, r, offset, perm)
+}
+
+// DialContext passes the Dialer capability through when the connection has it.
+func (c *taskConn) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d, ok := c.Conn.(modules.Dialer)
+	if !ok {
+		return nil, fmt.Errorf("this connection cannot open TCP connections from the host")
+	}
+	return d.DialContext(ctx, network, addr)
+}
+
+// varsAdapter gives modules evaluation in the task's scope.
+type varsAdapter struct{ sc *scope }
+
+func (v varsAdapter) Eval(expr string) (any, error) {
+	return v.sc.guard(func() (any, error) { return v.sc.engine.Eval(expr, v.sc) })
+}
+
+func (v varsAdapter) Render(text string) (string, error) {
+	out, err := v.sc.guard(func() (any, error) { return v.sc.engine.RenderString(text, v.sc) })
+	s, _ := out.(string)
+	return s, err
+}
+
+// handlersFor resolves notify names to handlers, by name or listen topic.
+func (p *Play) handlersFor(names []string) []*Task {
+	var out []*Task
+	for _, hd := range p.Handlers {
+		if handlerMatches(hd, names) {
+			out = append(out, hd)
+		}
+	}
+	return out
+}
+
+func handlerMatches(hd *Task, names []string) bool {
+	for _, n := range names {
+		if hd.Name == n {
+			return true
+		}
+		for _, l := range hd.Listen {
+			if l == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// gatherFactsTask is the implicit first task of a play with gather_facts.
+func gatherFactsTask(play *Play) *Task {
+	mod, _ := modules.Lookup("setup")
+	return &Task{Pos: play.Pos, Name: "Gathering Facts", Module: "setup", Spec: mod.Spec(),
+		Args: map[string]any{}, Tags: []string{"always"}, Become: play.Become, BecomeUser: play.BecomeUser}
+}

@@ -1,0 +1,87 @@
+package runner
+
+// inherit pushes play and block keywords down to the tasks they contain, as
+// Ansible does: a block's `when` is evaluated for each of its tasks, its tags
+// add to theirs, and become, vars, environment, no_log and check_mode apply
+// unless a task sets its own. After it, execution reads only the task.
+func (p *Play) inherit() {
+	top := &Task{Tags: p.Tags, Become: p.Become, BecomeUser: p.BecomeUser, Environment: p.Environment,
+		NoLog: p.NoLog, CheckMode: p.CheckMode}
+	for _, list := range [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers} {
+		for _, t := range list {
+			inheritFrom(top, t)
+		}
+	}
+}
+
+func inheritFrom(parent, t *Task) {
+	if len(parent.When) > 0 {
+		t.When = append(append([]string{}, parent.When...), t.When...)
+	}
+	t.Tags = union(parent.Tags, t.Tags)
+	if t.Become == nil {
+		t.Become = parent.Become
+	}
+	if t.BecomeUser == "" {
+		t.BecomeUser = parent.BecomeUser
+	}
+	if t.CheckMode == nil {
+		t.CheckMode = parent.CheckMode
+	}
+	if t.DiffMode == nil {
+		t.DiffMode = parent.DiffMode
+	}
+	if t.IgnoreErrors == nil {
+		t.IgnoreErrors = parent.IgnoreErrors
+	}
+	if t.DelegateTo == "" {
+		t.DelegateTo = parent.DelegateTo
+	}
+	if t.Timeout == nil {
+		t.Timeout = parent.Timeout
+	}
+	t.RunOnce = t.RunOnce || parent.RunOnce
+	t.NoLog = t.NoLog || parent.NoLog
+	t.Vars = mergeMaps(parent.Vars, t.Vars)
+	t.Environment = mergeMaps(parent.Environment, t.Environment)
+	for _, list := range [][]*Task{t.Block, t.Rescue, t.Always} {
+		for _, child := range list {
+			inheritFrom(t, child)
+		}
+	}
+}
+
+func union(a, b []string) []string {
+	if len(a) == 0 {
+		return b
+	}
+	out := append([]string{}, a...)
+	for _, s := range b {
+		dup := false
+		for _, x := range a {
+			dup = dup || x == s
+		}
+		if !dup {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// mergeMaps returns child over parent, sharing parent when child is empty.
+func mergeMaps(parent, child map[string]any) map[string]any {
+	if len(parent) == 0 {
+		return child
+	}
+	if len(child) == 0 {
+		return parent
+	}
+	out := make(map[string]any, len(parent)+len(child))
+	for k, v := range parent {
+		out[k] = v
+	}
+	for k, v := range child {
+		out[k] = v
+	}
+	return out
+}

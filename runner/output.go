@@ -1,0 +1,324 @@
+package runner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/fatih/color"
+)
+
+// JSONSink writes one JSON object per event, for CI.
+type JSONSink struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// NewJSONSink writes events to w (mask w first: see Masker.Writer).
+func NewJSONSink(w io.Writer) *JSONSink { return &JSONSink{w: w} }
+
+// Event implements Sink.
+func (s *JSONSink) Event(e Event) {
+	if e.Hidden {
+		e.Result, e.Diffs = censored(), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		fmt.Fprintf(&buf, `{"event":"warning","msg":%q}`+"\n", "cannot encode event: "+err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _ = s.w.Write(buf.Bytes())
+}
+
+func censored() map[string]any {
+	return map[string]any{"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}
+}
+
+// TextSink prints what an Ansible user expects to read.
+type TextSink struct {
+	mu        sync.Mutex
+	w         io.Writer
+	verbosity int
+	diff      bool
+	colors    palette
+}
+
+// NewTextSink prints events to w; colour only when useColor is set.
+func NewTextSink(w io.Writer, verbosity int, diff, useColor bool) *TextSink {
+	return &TextSink{w: w, verbosity: verbosity, diff: diff, colors: newPalette(useColor)}
+}
+
+type palette struct{ ok, changed, skipped, failed, warn, plain func(a ...any) string }
+
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) func(a ...any) string {
+		c := color.New(attrs...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c.SprintFunc()
+	}
+	return palette{
+		ok: mk(color.FgGreen), changed: mk(color.FgYellow), skipped: mk(color.FgCyan),
+		failed: mk(color.FgRed), warn: mk(color.FgMagenta), plain: fmt.Sprint,
+	}
+}
+
+// Event implements Sink.
+func (s *TextSink) Event(e Event) {
+	var b strings.Builder
+	switch e.Type {
+	case EventPlayStart:
+		banner(&b, fmt.Sprintf("PLAY [%s]", e.Play))
+	case EventTaskStart:
+		banner(&b, fmt.Sprintf("TASK [%s]", e.Task))
+		if s.verbosity >= 2 && e.Pos != "" {
+			fmt.Fprintf(&b, "task path: %s\n", e.Pos)
+		}
+	case EventHandlerStart:
+		banner(&b, fmt.Sprintf("RUNNING HANDLER [%s]", e.Task))
+	case EventRetry:
+		fmt.Fprintf(&b, "FAILED - RETRYING: [%s]: %s (%d retries left).\n", e.Host, e.Task, e.Retries)
+	case EventOutput:
+		if s.verbosity >= 1 {
+			fmt.Fprintf(&b, "[%s] %s\n", e.Host, e.Msg)
+		}
+	case EventHostResult:
+		s.hostResult(&b, e)
+	case EventWarning:
+		fmt.Fprintf(&b, "%s\n", s.colors.warn("[WARNING]: "+e.Msg))
+	case EventRecap:
+		s.recap(&b, e)
+	}
+	if b.Len() == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _ = io.WriteString(s.w, b.String())
+}
+
+// banner prints Ansible's "\nPLAY [x] ****" line, 80 columns wide.
+func banner(b *strings.Builder, title string) {
+	stars := 79 - len(title)
+	if stars < 3 {
+		stars = 3
+	}
+	fmt.Fprintf(b, "\n%s %s\n", title, strings.Repeat("*", stars))
+}
+
+func (s *TextSink) hostResult(b *strings.Builder, e Event) {
+	for _, item := range e.Items {
+		s.hostLine(b, item)
+	}
+	if len(e.Items) == 0 || e.Status == StatusFailed || e.Status == StatusUnreachable {
+		s.hostLine(b, e)
+	}
+	if e.Ignored {
+		b.WriteString(s.colors.skipped("...ignoring") + "\n")
+	}
+}
+
+func (s *TextSink) hostLine(b *strings.Builder, e Event) {
+	label := ""
+	if e.Item != nil {
+		label = fmt.Sprintf(" => (item=%s)", itemLabel(e.Item))
+	}
+	paint := s.colors.ok
+	var line string
+	switch e.Status {
+	case StatusOK:
+		line = fmt.Sprintf("ok: [%s]%s", e.Host, label)
+	case StatusChanged:
+		paint = s.colors.changed
+		line = fmt.Sprintf("changed: [%s]%s", e.Host, label)
+	case StatusSkipped:
+		paint = s.colors.skipped
+		line = fmt.Sprintf("skipping: [%s]%s", e.Host, label)
+	case StatusFailed:
+		paint = s.colors.failed
+		if e.Item != nil {
+			line = fmt.Sprintf("failed: [%s]%s", e.Host, label)
+		} else {
+			line = fmt.Sprintf("fatal: [%s]: FAILED!", e.Host)
+		}
+	case StatusUnreachable:
+		paint = s.colors.failed
+		line = fmt.Sprintf("fatal: [%s]: UNREACHABLE!", e.Host)
+	}
+	if body := s.body(e); body != "" {
+		line += " => " + body
+	}
+	b.WriteString(paint(line) + "\n")
+	for _, p := range e.Plan {
+		if e.Check {
+			b.WriteString(paint("    would "+p) + "\n")
+		} else if s.verbosity >= 1 {
+			b.WriteString(paint("    "+p) + "\n")
+		}
+	}
+	if s.diff {
+		for _, d := range e.Diffs {
+			b.WriteString(unifiedDiff(d.Path, d.Before, d.After))
+		}
+	}
+}
+
+// body is the JSON shown after "=>": always for failures and debug output,
+// otherwise from -v on.
+func (s *TextSink) body(e Event) string {
+	show := s.verbosity >= 1 || e.Status == StatusFailed || e.Status == StatusUnreachable ||
+		(e.Module == "debug" && e.Status == StatusOK)
+	if !show {
+		return ""
+	}
+	data := e.Result
+	if e.Hidden {
+		data = censored()
+	}
+	if len(data) == 0 && e.Msg != "" {
+		data = map[string]any{"msg": e.Msg}
+	}
+	if len(data) == 0 {
+		return ""
+	}
+	if e.Module == "debug" && e.Status == StatusOK && s.verbosity == 0 {
+		data = debugView(data)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if s.verbosity >= 1 || e.Module == "debug" {
+		enc.SetIndent("", "    ")
+	}
+	if err := enc.Encode(data); err != nil {
+		return fmt.Sprintf("%v", data)
+	}
+	return strings.TrimRight(buf.String(), "\n")
+}
+
+// debugView keeps what Ansible shows for debug at verbosity 0: the message or
+// the variable, without the bookkeeping fields.
+func debugView(data map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range data {
+		switch k {
+		case "changed", "failed", "skipped", "ansible_loop_var", "item":
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func itemLabel(item any) string {
+	switch x := item.(type) {
+	case string:
+		return x
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
+	}
+}
+
+func (s *TextSink) recap(b *strings.Builder, e Event) {
+	banner(b, "PLAY RECAP")
+	for _, st := range e.Stats {
+		host := fmt.Sprintf("%-26s", st.Host)
+		switch {
+		case st.Failed > 0 || st.Unreachable > 0:
+			host = s.colors.failed(host)
+		case st.Changed > 0:
+			host = s.colors.changed(host)
+		default:
+			host = s.colors.ok(host)
+		}
+		fmt.Fprintf(b, "%s : %s %s %s %s %s %s %s\n", host,
+			s.count("ok", st.OK, s.colors.ok), s.count("changed", st.Changed, s.colors.changed),
+			s.count("unreachable", st.Unreachable, s.colors.failed), s.count("failed", st.Failed, s.colors.failed),
+			s.count("skipped", st.Skipped, s.colors.skipped), s.count("rescued", st.Rescued, s.colors.ok),
+			s.count("ignored", st.Ignored, s.colors.warn))
+	}
+	if e.Msg != "" {
+		fmt.Fprintf(b, "\n%s\n", e.Msg)
+	}
+}
+
+// count is Ansible's "ok=1   " cell: coloured only when non-zero.
+func (s *TextSink) count(name string, n int, paint func(a ...any) string) string {
+	cell := fmt.Sprintf("%s=%-4d", name, n)
+	if n == 0 {
+		return cell
+	}
+	return paint(cell)
+}
+
+// unifiedDiff renders a small line diff in the unified style.
+func unifiedDiff(path, before, after string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "--- before: %s\n+++ after: %s\n", path, path)
+	a, c := splitLines(before), splitLines(after)
+	for _, op := range diffLines(a, c) {
+		b.WriteString(op + "\n")
+	}
+	return b.String()
+}
+
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// diffLines is a longest-common-subsequence line diff; files shown in diffs
+// are small (the modules cap them), so the quadratic table is fine.
+func diffLines(a, b []string) []string {
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []string
+	i, j := 0, 0
+	for i < n && j < m {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, " "+a[i])
+			i, j = i+1, j+1
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			out = append(out, "-"+a[i])
+			i++
+		default:
+			out = append(out, "+"+b[j])
+			j++
+		}
+	}
+	for ; i < n; i++ {
+		out = append(out, "-"+a[i])
+	}
+	for ; j < m; j++ {
+		out = append(out, "+"+b[j])
+	}
+	return out
+}

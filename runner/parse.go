@@ -1,0 +1,744 @@
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-sh/ferry/internal/suggest"
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// LoadPlaybook reads and strictly parses a playbook file.
+func LoadPlaybook(path string) (*Playbook, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Diags{{Pos: Pos{File: path}, Msg: "cannot read playbook: " + unwrapPathError(err), Hint: "check the path"}}.Err()
+	}
+	return ParsePlaybook(path, filepath.Dir(path), data)
+}
+
+// ParsePlaybook parses playbook source. file names it in messages; dir is
+// where its relative paths start. Every problem is reported at once, each
+// with file:line:col.
+func ParsePlaybook(file, dir string, data []byte) (*Playbook, error) {
+	p := &parser{file: file, dir: dir}
+	pb := &Playbook{File: file, Dir: dir}
+	root, ok := p.document(data)
+	if !ok {
+		return nil, p.diags.Err()
+	}
+	if root.Kind != yaml.SequenceNode {
+		p.errorf(root, "a playbook is a list of plays (each starting with `- hosts:`)", "the top level of %s must be a list, not %s", file, kindName(root))
+		return nil, p.diags.Err()
+	}
+	for _, n := range root.Content {
+		if play := p.play(n); play != nil {
+			play.inherit()
+			pb.Plays = append(pb.Plays, play)
+		}
+	}
+	if len(root.Content) == 0 {
+		p.errorf(root, "add at least one play", "the playbook has no plays")
+	}
+	return pb, p.diags.Err()
+}
+
+type parser struct {
+	file  string
+	dir   string
+	diags Diags
+	depth int // import_tasks nesting, to stop recursion
+}
+
+func (p *parser) errorf(n *yaml.Node, hint, format string, args ...any) {
+	p.diags.add(posOf(p.file, n), hint, format, args...)
+}
+
+// document parses YAML source to its root node, refusing an empty file.
+func (p *parser) document(data []byte) (*yaml.Node, bool) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if err.Error() == "EOF" {
+			p.diags = append(p.diags, Diag{Pos: Pos{File: p.file}, Msg: "the file is empty", Hint: "a playbook is a list of plays"})
+		} else {
+			p.diags = append(p.diags, yamlDiag(p.file, err))
+		}
+		return nil, false
+	}
+	if len(doc.Content) == 0 {
+		p.diags = append(p.diags, Diag{Pos: Pos{File: p.file}, Msg: "the file is empty", Hint: "a playbook is a list of plays"})
+		return nil, false
+	}
+	return doc.Content[0], true
+}
+
+// mapping iterates a mapping's keys in order, reporting duplicates.
+func (p *parser) mapping(n *yaml.Node, what string, visit func(key string, k, v *yaml.Node)) bool {
+	n = resolveAlias(n)
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "", "%s must be a mapping, not %s", what, kindName(n))
+		return false
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolveAlias(n.Content[i+1])
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			p.errorf(k, "write the keys out", "YAML merge keys (<<) are not supported here")
+			continue
+		}
+		if line, dup := seen[k.Value]; dup {
+			p.errorf(k, fmt.Sprintf("the first is at line %d; remove one", line), "duplicate key %q", k.Value)
+			continue
+		}
+		seen[k.Value] = k.Line
+		visit(k.Value, k, v)
+	}
+	return true
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+var playKeys = []string{"name", "hosts", "vars", "vars_files", "gather_facts", "become", "become_user",
+	"serial", "tasks", "pre_tasks", "post_tasks", "handlers", "max_fail_percentage", "any_errors_fatal",
+	"tags", "environment", "no_log", "check_mode", "connection"}
+
+func (p *parser) play(n *yaml.Node) *Play {
+	play := &Play{Pos: posOf(p.file, n), GatherFacts: true}
+	hostsSeen := false
+	ok := p.mapping(n, "a play", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "name":
+			play.Name = p.str(v)
+		case "hosts":
+			hostsSeen = true
+			play.Hosts = p.hostPattern(v)
+		case "vars":
+			play.Vars = p.vars(v)
+		case "vars_files":
+			play.VarsFiles = p.strList(v)
+		case "gather_facts":
+			play.GatherFacts = p.boolean(v)
+		case "become":
+			b := p.boolean(v)
+			play.Become = &b
+		case "become_user":
+			play.BecomeUser = p.str(v)
+		case "serial":
+			play.Serial = p.serial(v)
+		case "tasks":
+			play.Tasks = p.tasks(v, false)
+		case "pre_tasks":
+			play.PreTasks = p.tasks(v, false)
+		case "post_tasks":
+			play.PostTasks = p.tasks(v, false)
+		case "handlers":
+			play.Handlers = p.tasks(v, true)
+		case "max_fail_percentage":
+			f := p.number(v)
+			play.MaxFailPercentage = &f
+		case "any_errors_fatal":
+			play.AnyErrorsFatal = p.boolean(v)
+		case "tags":
+			play.Tags = p.strList(v)
+		case "environment":
+			play.Environment = p.vars(v)
+		case "no_log":
+			play.NoLog = p.boolean(v)
+		case "check_mode":
+			b := p.boolean(v)
+			play.CheckMode = &b
+		case "connection":
+			play.Connection = p.str(v)
+		case "roles", "import_playbook", "include":
+			p.errorf(k, "put the tasks in the play, or use import_tasks", "%q is not supported by ferry", key)
+		default:
+			p.errorf(k, suggest.Hint(key, playKeys), "unknown play keyword %q", key)
+		}
+	})
+	if ok && !hostsSeen {
+		p.errorf(n, "add `hosts: all` or a group name", "the play has no `hosts`")
+	}
+	return play
+}
+
+var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "loop_control", "register",
+	"notify", "retries", "delay", "until", "failed_when", "changed_when", "ignore_errors", "tags", "become",
+	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars",
+	"block", "rescue", "always", "args", "import_tasks"}
+
+func (p *parser) tasks(n *yaml.Node, handlers bool) []*Task {
+	n = resolveAlias(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return []*Task{}
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "each task starts with `- name:`", "a task list must be a list, not %s", kindName(n))
+		return nil
+	}
+	out := []*Task{}
+	for _, tn := range n.Content {
+		out = append(out, p.task(tn, handlers)...)
+	}
+	return out
+}
+
+// task parses one task; import_tasks expands to the imported file's tasks.
+func (p *parser) task(n *yaml.Node, handler bool) []*Task {
+	t := &Task{Pos: posOf(p.file, n), Args: map[string]any{}, ArgPos: map[string]Pos{}}
+	var moduleKey, moduleVal, argsVal *yaml.Node
+	var imported []*Task
+	p.mapping(n, "a task", func(key string, k, v *yaml.Node) {
+		if p.taskKeyword(t, key, k, v, handler) {
+			return
+		}
+		switch key {
+		case "args":
+			argsVal = v
+		case "import_tasks", "include_tasks":
+			imported = p.importTasks(v, handler)
+		default:
+			name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
+			if name == "meta" || isModule(name) {
+				if moduleKey != nil {
+					p.errorf(k, "split it into two tasks", "the task has two modules, %q (line %d) and %q", moduleKey.Value, moduleKey.Line, key)
+					return
+				}
+				moduleKey, moduleVal = k, v
+				t.Module = name
+				return
+			}
+			hint := suggest.Hint(key, append(modules.Names(), taskKeys...))
+			if hint == "" {
+				hint = "run `ferry doc` for the modules"
+			}
+			p.errorf(k, hint, "unknown module or task keyword %q", key)
+		}
+	})
+	if imported != nil {
+		return imported
+	}
+	if t.Block != nil || t.Rescue != nil || t.Always != nil {
+		if moduleKey != nil {
+			p.errorf(moduleKey, "move the module into a task inside the block", "a block cannot also run module %q", t.Module)
+		}
+		if t.Block == nil {
+			p.errorf(n, "add a `block:` list", "rescue and always need a block")
+		}
+		return []*Task{t}
+	}
+	if moduleKey == nil {
+		if n.Kind == yaml.MappingNode {
+			p.errorf(n, "add a module such as `command:` or `debug:`", "the task has no module")
+		}
+		return []*Task{t}
+	}
+	p.moduleArgs(t, moduleVal, argsVal)
+	return []*Task{t}
+}
+
+func isModule(name string) bool {
+	_, ok := modules.Lookup(name)
+	return ok
+}
+
+// taskKeyword handles a task keyword; it returns false for anything else.
+func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool) bool {
+	switch key {
+	case "name":
+		t.Name = p.str(v)
+	case "when":
+		t.When = p.conditions(v)
+	case "loop", "with_items", "with_list":
+		if t.Loop != nil {
+			p.errorf(k, "keep one", "the task has two loops")
+		}
+		t.Loop = p.value(v)
+		if t.Loop == nil {
+			t.Loop = []any{}
+		}
+	case "loop_control":
+		p.loopControl(t, v)
+	case "register":
+		t.Register = p.identifier(v)
+	case "notify":
+		t.Notify = p.strList(v)
+	case "listen":
+		if !handler {
+			p.errorf(k, "listen belongs to handlers", "`listen` on a task that is not a handler")
+		}
+		t.Listen = p.strList(v)
+	case "retries":
+		t.Retries = p.intOrTemplate(v)
+	case "delay":
+		t.Delay = p.intOrTemplate(v)
+	case "timeout":
+		t.Timeout = p.intOrTemplate(v)
+	case "until":
+		t.Until = p.expression(v)
+	case "failed_when":
+		t.FailedWhen = p.conditions(v)
+	case "changed_when":
+		t.ChangedWhen = p.conditions(v)
+	case "ignore_errors":
+		t.IgnoreErrors = p.boolOrTemplate(v)
+	case "tags":
+		t.Tags = p.strList(v)
+	case "become":
+		b := p.boolean(v)
+		t.Become = &b
+	case "become_user":
+		t.BecomeUser = p.str(v)
+	case "no_log":
+		t.NoLog = p.boolean(v)
+	case "check_mode":
+		b := p.boolean(v)
+		t.CheckMode = &b
+	case "diff":
+		b := p.boolean(v)
+		t.DiffMode = &b
+	case "environment":
+		t.Environment = p.vars(v)
+	case "run_once":
+		t.RunOnce = p.boolean(v)
+	case "delegate_to":
+		t.DelegateTo = p.str(v)
+		if t.DelegateTo != "localhost" && t.DelegateTo != "127.0.0.1" {
+			p.errorf(v, "only `delegate_to: localhost` is supported", "cannot delegate to %q", t.DelegateTo)
+		}
+	case "vars":
+		t.Vars = p.vars(v)
+	case "block":
+		t.Block = p.tasks(v, handler)
+	case "rescue":
+		t.Rescue = p.tasks(v, handler)
+	case "always":
+		t.Always = p.tasks(v, handler)
+	default:
+		return false
+	}
+	return true
+}
+
+func (p *parser) loopControl(t *Task, n *yaml.Node) {
+	p.mapping(n, "loop_control", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "loop_var":
+			t.LoopVar = p.identifier(v)
+		case "label":
+			t.LoopLabel = p.str(v)
+		case "pause", "index_var", "extended":
+			p.errorf(k, "use loop_var or label", "loop_control.%s is not supported", key)
+		default:
+			p.errorf(k, suggest.Hint(key, []string{"loop_var", "label"}), "unknown loop_control key %q", key)
+		}
+	})
+}
+
+func (p *parser) importTasks(n *yaml.Node, handler bool) []*Task {
+	rel := p.str(n)
+	if strings.Contains(rel, "{{") {
+		p.errorf(n, "import_tasks takes a plain path", "import_tasks cannot use a template")
+		return []*Task{}
+	}
+	if p.depth > 20 {
+		p.errorf(n, "an imported file imports itself", "import_tasks nested too deep")
+		return []*Task{}
+	}
+	path := rel
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.dir, rel)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		p.errorf(n, "check the path (relative to the playbook)", "cannot import tasks: %s", unwrapPathError(err))
+		return []*Task{}
+	}
+	sub := &parser{file: path, dir: p.dir, depth: p.depth + 1}
+	root, ok := sub.document(data)
+	var ts []*Task
+	if ok {
+		ts = sub.tasks(root, handler)
+	}
+	p.diags = append(p.diags, sub.diags...)
+	if ts == nil {
+		ts = []*Task{}
+	}
+	return ts
+}
+
+// moduleArgs reads the module's arguments: a mapping, a `k=v` string, or the
+// free-form text of command and shell; plus an optional `args:` mapping.
+func (p *parser) moduleArgs(t *Task, val, argsVal *yaml.Node) {
+	if t.Module == "meta" {
+		p.meta(t, val)
+		return
+	}
+	mod, _ := modules.Lookup(t.Module)
+	t.Spec = mod.Spec()
+	switch {
+	case val.Kind == yaml.MappingNode:
+		p.argMapping(t, val)
+	case val.Kind == yaml.ScalarNode && val.Tag == "!!null":
+	case val.Kind == yaml.ScalarNode && t.Spec.FreeForm != "":
+		t.Args[t.Spec.FreeForm] = val.Value
+		t.ArgPos[t.Spec.FreeForm] = posOf(p.file, val)
+	case val.Kind == yaml.ScalarNode:
+		pairs, err := splitKeyValues(val.Value)
+		if err != nil {
+			p.errorf(val, "write the arguments as a YAML mapping", "module %s: %v", t.Module, err)
+		}
+		for k, v := range pairs {
+			t.Args[k] = v
+			t.ArgPos[k] = posOf(p.file, val)
+		}
+	default:
+		p.errorf(val, "give the arguments as a mapping", "arguments of module %s must be a mapping, not %s", t.Module, kindName(val))
+	}
+	if argsVal != nil {
+		p.argMapping(t, argsVal)
+	}
+	for _, err := range t.Spec.Validate(t.Args) {
+		pos := t.Pos
+		if ae, ok := err.(*modules.ArgError); ok {
+			if ap, ok := t.ArgPos[ae.Arg]; ok {
+				pos = ap
+			}
+			p.diags = append(p.diags, Diag{Pos: pos, Msg: ae.Msg, Hint: ae.Hint})
+			continue
+		}
+		p.diags = append(p.diags, Diag{Pos: pos, Msg: err.Error()})
+	}
+}
+
+func (p *parser) argMapping(t *Task, n *yaml.Node) {
+	p.mapping(n, "module arguments", func(key string, k, v *yaml.Node) {
+		if _, dup := t.Args[key]; dup {
+			p.errorf(k, "remove one", "argument %q is given twice", key)
+			return
+		}
+		t.ArgPos[key] = posOf(p.file, k)
+		// A value declared a string stays the text the user wrote: a password
+		// `no` is "no", a port `0022` is "0022", not YAML's bool or number.
+		if a, ok := t.Spec.Arg(key); ok && a.Type == modules.String && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+			t.Args[key] = v.Value
+			return
+		}
+		t.Args[key] = p.value(v)
+	})
+}
+
+var metaActions = []string{"flush_handlers", "end_play", "end_host", "noop", "clear_host_errors"}
+
+func (p *parser) meta(t *Task, n *yaml.Node) {
+	action := p.str(n)
+	for _, a := range metaActions {
+		if a == action {
+			t.Args["action"] = action
+			return
+		}
+	}
+	p.errorf(n, suggest.Hint(action, metaActions), "unknown meta action %q", action)
+}
+
+// splitKeyValues parses Ansible's `k=v k2='v 2'` argument strings.
+func splitKeyValues(s string) (map[string]any, error) {
+	words, err := splitWords(s)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for _, w := range words {
+		k, v, ok := strings.Cut(w, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%q is not key=value", w)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// splitWords splits on spaces outside quotes, removing the quotes.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	var quote rune
+	inWord := false
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unclosed quote in %q", s)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// --- scalar helpers ---
+
+func (p *parser) str(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "", "want a string, not %s", kindName(n))
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) identifier(n *yaml.Node) string {
+	s := p.str(n)
+	if s != "" && !isIdentifier(s) {
+		p.errorf(n, "use letters, digits and _", "%q is not a valid variable name", s)
+	}
+	return s
+}
+
+func isIdentifier(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func (p *parser) hostPattern(n *yaml.Node) string {
+	if n.Kind == yaml.SequenceNode {
+		return strings.Join(p.strList(n), ",")
+	}
+	s := p.str(n)
+	if strings.TrimSpace(s) == "" {
+		p.errorf(n, "use `all` or a group name", "`hosts` is empty")
+	}
+	return s
+}
+
+func (p *parser) strList(n *yaml.Node) []string {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return nil
+		}
+		return []string{n.Value}
+	case yaml.SequenceNode:
+		out := make([]string, 0, len(n.Content))
+		for _, c := range n.Content {
+			out = append(out, p.str(resolveAlias(c)))
+		}
+		return out
+	}
+	p.errorf(n, "", "want a string or a list of strings, not %s", kindName(n))
+	return nil
+}
+
+// conditions reads `when`-style input: a string, a bool, or a list (AND).
+func (p *parser) conditions(n *yaml.Node) []string {
+	var out []string
+	for _, c := range p.condNodes(n) {
+		if e := p.expression(c); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (p *parser) condNodes(n *yaml.Node) []*yaml.Node {
+	if n.Kind == yaml.SequenceNode {
+		return n.Content
+	}
+	return []*yaml.Node{n}
+}
+
+// expression reads a bare expression (when, until...), checking its syntax.
+func (p *parser) expression(n *yaml.Node) string {
+	n = resolveAlias(n)
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "write the condition as a string", "want an expression, not %s", kindName(n))
+		return ""
+	}
+	e := n.Value
+	if n.Tag == "!!bool" {
+		b, _ := modules.ToBool(e)
+		e = strconv.FormatBool(b)
+	}
+	if strings.HasPrefix(strings.TrimSpace(e), "{{") && strings.HasSuffix(strings.TrimSpace(e), "}}") {
+		e = strings.TrimSpace(e)
+		e = strings.TrimSpace(e[2 : len(e)-2])
+	}
+	if err := checkExpression(e); err != nil {
+		p.errorf(n, "", "bad expression %q: %v", e, err)
+	}
+	return e
+}
+
+func (p *parser) boolean(n *yaml.Node) bool {
+	if n.Kind == yaml.ScalarNode {
+		if b, err := modules.ToBool(n.Value); err == nil {
+			return b
+		}
+	}
+	p.errorf(n, "use true or false", "want a boolean, not %q", n.Value)
+	return false
+}
+
+func (p *parser) boolOrTemplate(n *yaml.Node) any {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "{{") {
+		p.template(n)
+		return n.Value
+	}
+	return p.boolean(n)
+}
+
+func (p *parser) intOrTemplate(n *yaml.Node) any {
+	if n.Kind == yaml.ScalarNode {
+		if strings.Contains(n.Value, "{{") {
+			p.template(n)
+			return n.Value
+		}
+		if i, err := strconv.Atoi(n.Value); err == nil && i >= 0 {
+			return i
+		}
+	}
+	p.errorf(n, "use a whole number such as 3", "want a whole number, not %q", n.Value)
+	return nil
+}
+
+func (p *parser) number(n *yaml.Node) float64 {
+	if f, err := strconv.ParseFloat(n.Value, 64); err == nil && n.Kind == yaml.ScalarNode {
+		return f
+	}
+	p.errorf(n, "use a number such as 25", "want a number, not %q", n.Value)
+	return 0
+}
+
+func (p *parser) serial(n *yaml.Node) []any {
+	var out []any
+	for _, c := range p.condNodes(n) {
+		v := strings.TrimSpace(c.Value)
+		if i, err := strconv.Atoi(v); err == nil && i > 0 {
+			out = append(out, i)
+			continue
+		}
+		if pct, ok := strings.CutSuffix(v, "%"); ok {
+			if f, err := strconv.ParseFloat(pct, 64); err == nil && f > 0 {
+				out = append(out, v)
+				continue
+			}
+		}
+		p.errorf(c, "use a count such as 2 or a percentage such as 30%", "bad serial value %q", v)
+	}
+	return out
+}
+
+// vars reads a mapping of variables, checking the templates in its values.
+func (p *parser) vars(n *yaml.Node) map[string]any {
+	out := map[string]any{}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return out
+	}
+	p.mapping(n, "vars", func(key string, k, v *yaml.Node) {
+		if !isIdentifier(key) {
+			p.errorf(k, "use letters, digits and _", "%q is not a valid variable name", key)
+		}
+		out[key] = p.value(v)
+	})
+	return out
+}
+
+// value converts a YAML node to a plain Go value, checking the syntax of
+// every template string inside it.
+func (p *parser) value(n *yaml.Node) any {
+	n = resolveAlias(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" || n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			p.template(n)
+			return n.Value
+		}
+		if n.Tag == "!unsafe" || n.Tag == "!secret" {
+			return n.Value
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			p.errorf(n, "", "%v", err)
+		}
+		return v
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			out = append(out, p.value(c))
+		}
+		return out
+	case yaml.MappingNode:
+		out := map[string]any{}
+		p.mapping(n, "a mapping", func(key string, _, v *yaml.Node) { out[key] = p.value(v) })
+		return out
+	}
+	return nil
+}
+
+func (p *parser) template(n *yaml.Node) {
+	if err := checkTemplate(n.Value); err != nil {
+		p.errorf(n, "", "bad template %q: %v", n.Value, err)
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "empty"
+		}
+		return fmt.Sprintf("the value %q", n.Value)
+	}
+	return "this"
+}
+
+func unwrapPathError(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,103 @@
+package runner
+
+import "github.com/ferry-sh/ferry/modules"
+
+// Playbook is a parsed playbook: plays in order.
+type Playbook struct {
+	File  string // path, or a name for an embedded playbook
+	Dir   string // where relative paths (files/, templates/, vars_files) start
+	Plays []*Play
+}
+
+// Play maps a host pattern to tasks.
+type Play struct {
+	Pos               Pos
+	Name              string
+	Hosts             string
+	Vars              map[string]any
+	VarsFiles         []string
+	GatherFacts       bool
+	Become            *bool
+	BecomeUser        string
+	Serial            []any // ints or "30%" strings, Ansible's batch list
+	PreTasks          []*Task
+	Tasks             []*Task
+	PostTasks         []*Task
+	Handlers          []*Task
+	MaxFailPercentage *float64
+	AnyErrorsFatal    bool
+	Tags              []string
+	Environment       map[string]any
+	NoLog             bool
+	CheckMode         *bool
+	Connection        string
+}
+
+// Task is one task, or a block of tasks (Block set, Module empty).
+type Task struct {
+	Pos    Pos
+	Name   string
+	Module string
+	Spec   modules.Spec
+	Args   map[string]any
+	ArgPos map[string]Pos
+
+	When        []string
+	Loop        any // a list, or a template that renders to one
+	LoopVar     string
+	LoopLabel   string
+	Register    string
+	Notify      []string
+	Listen      []string // handlers only
+	Retries     any      // int or template
+	Delay       any      // int or template
+	Until       string
+	FailedWhen  []string
+	ChangedWhen []string
+	// IgnoreErrors may be a literal bool or a template.
+	IgnoreErrors any
+	Tags         []string
+	Become       *bool
+	BecomeUser   string
+	NoLog        bool
+	CheckMode    *bool
+	DiffMode     *bool
+	Environment  map[string]any
+	RunOnce      bool
+	DelegateTo   string
+	Timeout      any // seconds: int or template
+	Vars         map[string]any
+
+	Block  []*Task
+	Rescue []*Task
+	Always []*Task
+}
+
+// IsBlock reports whether the task is a block of tasks.
+func (t *Task) IsBlock() bool { return t.Block != nil }
+
+// Title is the name shown in TASK [...] lines: the task's name, or its module
+// as Ansible shows it.
+func (t *Task) Title() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.Module
+}
+
+// AllTasks walks every task of the play (blocks included, handlers too).
+func (p *Play) AllTasks(visit func(t *Task, handler bool)) {
+	var walk func(ts []*Task, handler bool)
+	walk = func(ts []*Task, handler bool) {
+		for _, t := range ts {
+			visit(t, handler)
+			walk(t.Block, handler)
+			walk(t.Rescue, handler)
+			walk(t.Always, handler)
+		}
+	}
+	walk(p.PreTasks, false)
+	walk(p.Tasks, false)
+	walk(p.PostTasks, false)
+	walk(p.Handlers, true)
+}

@@ -1,0 +1,333 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ferry-sh/ferry/inventory"
+	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/template"
+)
+
+// Connector opens the connection to one host, given its variables
+// (ansible_host, ansible_user, ansible_connection...).
+type Connector func(ctx context.Context, host string, vars map[string]any) (modules.Conn, error)
+
+// Options are the knobs of one run, mirroring ansible-playbook's flags.
+type Options struct {
+	Inventory     *inventory.Inventory
+	Check         bool
+	Diff          bool
+	Limit         string
+	Tags          []string
+	SkipTags      []string
+	ExtraVars     map[string]any
+	Forks         int
+	Verbosity     int
+	ForceHandlers bool
+	Sink          Sink
+	Masker        *Masker
+	Connect       Connector
+}
+
+// ErrInterrupted is returned when the run was stopped (Ctrl-C).
+var ErrInterrupted = errors.New("interrupted")
+
+// Recap is the outcome of a run.
+type Recap struct {
+	Stats []HostStats
+}
+
+// ExitCode maps the outcome to ansible-playbook's exit codes.
+func (r *Recap) ExitCode() int {
+	code := 0
+	for _, s := range r.Stats {
+		if s.Failed > 0 {
+			return 2
+		}
+		if s.Unreachable > 0 {
+			code = 3
+		}
+	}
+	return code
+}
+
+// Runner executes playbooks.
+type Runner struct {
+	opts   Options
+	engine *template.Engine
+	dir    string
+
+	mu    sync.Mutex
+	hosts map[string]*hostState
+	order []string
+}
+
+// hostState is everything ferry keeps about one host during a run.
+type hostState struct {
+	name    string
+	invVars map[string]any
+	facts   facts
+	cache   sync.Map
+
+	connOnce sync.Once
+	conn     modules.Conn
+	connErr  error
+
+	// notified handlers; written only by this host's own task goroutine and
+	// read by the flush, which runs between tasks.
+	notified map[*Task]bool
+
+	failed, unreachable, ended bool
+	stats                      HostStats
+}
+
+// New returns a runner for the given options.
+func New(opts Options) *Runner {
+	if opts.Forks <= 0 {
+		opts.Forks = 5
+	}
+	if opts.Masker == nil {
+		opts.Masker = NewMasker()
+	}
+	if opts.Inventory != nil {
+		opts.Masker.Add(opts.Inventory.Secrets()...)
+	}
+	return &Runner{opts: opts, hosts: map[string]*hostState{}}
+}
+
+// Run executes the playbook's plays in order and returns the recap. A host
+// that fails or is unreachable leaves the later plays, as in Ansible.
+func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
+	r.dir = pb.Dir
+	r.engine = template.New(template.Options{BaseDir: pb.Dir, Env: os.LookupEnv})
+	var runErr error
+	for _, play := range pb.Plays {
+		if err := r.runPlay(ctx, play); err != nil {
+			runErr = err
+			break
+		}
+		if ctx.Err() != nil {
+			runErr = ErrInterrupted
+			break
+		}
+	}
+	recap := r.recap()
+	msg := ""
+	if runErr == ErrInterrupted {
+		msg = "interrupted: running tasks were stopped"
+	}
+	r.emit(Event{Type: EventRecap, Stats: recap.Stats, Msg: msg})
+	r.closeConns()
+	return recap, runErr
+}
+
+func (r *Runner) emit(e Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	if r.opts.Sink != nil {
+		r.opts.Sink.Event(e)
+	}
+}
+
+func (r *Runner) warn(format string, args ...any) {
+	r.emit(Event{Type: EventWarning, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *Runner) recap() *Recap {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := append([]string(nil), r.order...)
+	sort.Strings(names)
+	rc := &Recap{}
+	for _, n := range names {
+		st := r.hosts[n].stats
+		st.Host = n
+		rc.Stats = append(rc.Stats, st)
+	}
+	return rc
+}
+
+func (r *Runner) closeConns() {
+	for _, h := range r.hosts {
+		if h.conn != nil {
+			_ = h.conn.Close()
+		}
+	}
+}
+
+// host returns the state of an inventory host, creating it on first use.
+func (r *Runner) host(inv *inventory.Host) *hostState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h, ok := r.hosts[inv.Name]; ok {
+		return h
+	}
+	h := &hostState{name: inv.Name, notified: map[*Task]bool{}}
+	if r.opts.Inventory != nil {
+		h.invVars = r.opts.Inventory.HostVars(inv.Name)
+	}
+	r.hosts[inv.Name] = h
+	r.order = append(r.order, inv.Name)
+	return h
+}
+
+// playHosts resolves the play's pattern, narrowed by --limit.
+func (r *Runner) playHosts(play *Play) ([]*hostState, error) {
+	inv := r.opts.Inventory
+	if inv == nil {
+		return nil, fmt.Errorf("%s: no inventory", play.Pos)
+	}
+	matched, err := inv.Match(play.Hosts)
+	if err != nil {
+		if lh, ok := inv.Localhost(play.Hosts); ok {
+			matched, err = []*inventory.Host{lh}, nil
+		}
+	}
+	if err != nil {
+		return nil, nil // reported by the caller as "no hosts matched"
+	}
+	if r.opts.Limit != "" {
+		limited, err := inv.Match(r.opts.Limit)
+		if err != nil {
+			return nil, nil
+		}
+		keep := map[string]bool{}
+		for _, h := range limited {
+			keep[h.Name] = true
+		}
+		var out []*inventory.Host
+		for _, h := range matched {
+			if keep[h.Name] {
+				out = append(out, h)
+			}
+		}
+		matched = out
+	}
+	var hosts []*hostState
+	for _, m := range matched {
+		h := r.host(m)
+		if !h.failed && !h.unreachable {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, nil
+}
+
+// playRun is one batch of a play in progress.
+type playRun struct {
+	play      *Play
+	varsFiles map[string]any
+	hosts     []*hostState // the batch
+	allHosts  []*hostState // every host of the play, for ansible_play_hosts_all
+	ended     bool         // meta: end_play, any_errors_fatal
+}
+
+func (r *Runner) runPlay(ctx context.Context, play *Play) error {
+	title := play.Name
+	if title == "" {
+		title = play.Hosts
+	}
+	r.emit(Event{Type: EventPlayStart, Play: title, Pos: play.Pos.String(), Check: r.opts.Check})
+	hosts, err := r.playHosts(play)
+	if err != nil {
+		return err
+	}
+	if len(hosts) == 0 {
+		r.warn("no hosts matched %q (play %q at %s); skipping the play", play.Hosts, title, play.Pos)
+		return nil
+	}
+	varsFiles, err := r.loadVarsFiles(play)
+	if err != nil {
+		return err
+	}
+	for _, batch := range serialBatches(hosts, play.Serial) {
+		pr := &playRun{play: play, varsFiles: varsFiles, hosts: batch, allHosts: hosts}
+		r.runBatch(ctx, pr)
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		if pr.ended || r.tooManyFailed(pr) {
+			break
+		}
+	}
+	return nil
+}
+
+func (r *Runner) runBatch(ctx context.Context, pr *playRun) {
+	play := pr.play
+	if play.GatherFacts {
+		r.runTask(ctx, pr, gatherFactsTask(play), false)
+	}
+	for _, section := range [][]*Task{play.PreTasks, play.Tasks, play.PostTasks} {
+		r.runTasks(ctx, pr, section, pr.hosts, false)
+		r.flushHandlers(ctx, pr)
+	}
+	r.reportPendingHandlers(pr)
+}
+
+// tooManyFailed applies max_fail_percentage to the batch just run.
+func (r *Runner) tooManyFailed(pr *playRun) bool {
+	failed := 0
+	for _, h := range pr.hosts {
+		if h.failed || h.unreachable {
+			failed++
+		}
+	}
+	if pr.play.AnyErrorsFatal && failed > 0 {
+		return true
+	}
+	if mfp := pr.play.MaxFailPercentage; mfp != nil {
+		if pct := float64(failed) * 100 / float64(len(pr.hosts)); pct > *mfp {
+			r.warn("play %q stopped: %.0f%% of the batch failed, more than max_fail_percentage %.0f%%", pr.play.Name, pct, *mfp)
+			return true
+		}
+	}
+	return false
+}
+
+// serialBatches splits hosts as Ansible's serial does: a list of sizes (or
+// percentages), the last one repeating.
+func serialBatches(hosts []*hostState, serial []any) [][]*hostState {
+	if len(serial) == 0 {
+		return [][]*hostState{hosts}
+	}
+	var batches [][]*hostState
+	for i, rest := 0, hosts; len(rest) > 0; i++ {
+		spec := serial[min(i, len(serial)-1)]
+		n := batchSize(spec, len(hosts))
+		n = min(max(n, 1), len(rest))
+		batches = append(batches, rest[:n])
+		rest = rest[n:]
+	}
+	return batches
+}
+
+func batchSize(spec any, total int) int {
+	switch x := spec.(type) {
+	case int:
+		return x
+	case string:
+		var pct float64
+		fmt.Sscanf(strings.TrimSuffix(x, "%"), "%g", &pct)
+		return int(float64(total) * pct / 100)
+	}
+	return total
+}
+
+func active(hosts []*hostState) []*hostState {
+	var out []*hostState
+	for _, h := range hosts {
+		if !h.failed && !h.unreachable && !h.ended {
+			out = append(out, h)
+		}
+	}
+	return out
+}

@@ -1,0 +1,247 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-sh/ferry/inventory"
+	"github.com/ferry-sh/ferry/playbooks"
+)
+
+// Exit codes, as ansible-playbook's.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitFailed      = 2
+	ExitUnreachable = 3
+	ExitInvalid     = 4
+	ExitUsage       = 5
+	ExitInterrupted = 99
+)
+
+// Session is what `ferry run` and `ferry validate` are given.
+type Session struct {
+	Playbook    string   // path; empty runs the embedded default playbook
+	Inventories []string // -i, repeatable
+	ExtraVars   []string // -e values: key=value, JSON/YAML, or @file
+	SecretFiles []string // --secrets files: every value in them is masked
+	Options              // check, diff, limit, tags, forks...
+	Output      string   // "text" or "json"
+	Color       bool
+	Stdout      io.Writer
+	Stderr      io.Writer
+}
+
+// Prepare loads and checks everything a run needs, running nothing: the
+// inventory, the playbook, extra vars and secrets. All static problems come
+// back together as a *ValidationError.
+func (s *Session) Prepare() (*Playbook, error) {
+	masker := NewMasker()
+	s.Masker = masker
+	extra, err := s.extraVars()
+	if err != nil {
+		return nil, err
+	}
+	s.Options.ExtraVars = extra
+	inv, err := s.inventory()
+	if err != nil {
+		return nil, err
+	}
+	s.Inventory = inv
+	masker.Add(inv.Secrets()...)
+	pb, err := s.playbook()
+	if err != nil {
+		return nil, err
+	}
+	if err := inv.AddVarsDir(pb.Dir); err != nil {
+		return nil, err
+	}
+	if err := Validate(pb, inv, extra); err != nil {
+		return nil, err
+	}
+	return pb, nil
+}
+
+// Run prepares, runs and returns the exit code. Every byte written goes
+// through the masker.
+func (s *Session) Run(ctx context.Context) int {
+	pb, err := s.Prepare()
+	stderr := s.Masker.Writer(s.Stderr)
+	if err != nil {
+		return s.fail(stderr, err)
+	}
+	out := s.Masker.Writer(s.Stdout)
+	if s.Output == "json" {
+		s.Sink = NewJSONSink(out)
+	} else {
+		s.Sink = NewTextSink(out, s.Verbosity, s.Diff, s.Color)
+	}
+	if s.Connect == nil {
+		s.Connect = Connect
+	}
+	recap, err := New(s.Options).Run(ctx, pb)
+	switch {
+	case errors.Is(err, ErrInterrupted):
+		return ExitInterrupted
+	case err != nil:
+		return s.fail(stderr, err)
+	}
+	return recap.ExitCode()
+}
+
+func (s *Session) fail(w io.Writer, err error) int {
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		fmt.Fprintf(w, "ferry: %v (see ferry run -h)\n", err)
+		return ExitUsage
+	}
+	fmt.Fprintf(w, "ERROR: %v\n", err)
+	if IsValidation(err) {
+		fmt.Fprintln(w, "Nothing was run.")
+		return ExitInvalid
+	}
+	return ExitError
+}
+
+func (s *Session) inventory() (*inventory.Inventory, error) {
+	if len(s.Inventories) == 0 {
+		return nil, Diags{{Msg: "no inventory given", Hint: "pass -i INVENTORY (a file or a site directory)"}}.Err()
+	}
+	inv, err := inventory.Load(s.Inventories...)
+	if err != nil {
+		return nil, &ValidationError{Diags: Diags{{Pos: Pos{File: "inventory"}, Msg: err.Error()}}}
+	}
+	return inv, nil
+}
+
+// playbook loads the named playbook, or the embedded default one, unpacked
+// to a cache directory so that its templates and files are ordinary paths.
+func (s *Session) playbook() (*Playbook, error) {
+	if s.Playbook != "" {
+		return LoadPlaybook(s.Playbook)
+	}
+	dir, err := unpackEmbedded()
+	if err != nil {
+		return nil, fmt.Errorf("unpacking the embedded playbooks: %w", err)
+	}
+	return LoadPlaybook(filepath.Join(dir, playbooks.Default))
+}
+
+func unpackEmbedded() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(base, "ferry-playbooks-")
+	if err != nil {
+		return "", err
+	}
+	return dir, CopyFS(dir, playbooks.FS, ".")
+}
+
+// CopyFS copies the tree at root of fsys into dir (ferry init uses it too).
+func CopyFS(dir string, fsys fs.FS, root string) error {
+	return fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		target := filepath.Join(dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+// extraVars parses -e values as ansible-playbook does: key=value pairs
+// (strings), inline YAML/JSON, or @file. Later values win.
+func (s *Session) extraVars() (map[string]any, error) {
+	out := map[string]any{}
+	for _, e := range s.ExtraVars {
+		vars, err := parseExtraVar(e, s.Masker)
+		if err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("-e %s: %v", e, err)}
+		}
+		for k, v := range vars {
+			out[k] = v
+		}
+	}
+	for _, f := range s.SecretFiles {
+		vars, secrets, err := ReadVarsFile(f)
+		if err != nil {
+			return nil, err
+		}
+		s.Masker.Add(secrets...)
+		for k, v := range vars {
+			s.Masker.Add(leafStrings(v)...)
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func parseExtraVar(e string, masker *Masker) (map[string]any, error) {
+	switch {
+	case strings.HasPrefix(e, "@"):
+		vars, secrets, err := ReadVarsFile(e[1:])
+		masker.Add(secrets...)
+		return vars, err
+	case strings.HasPrefix(strings.TrimSpace(e), "{"):
+		var vars map[string]any
+		if err := yaml.Unmarshal([]byte(e), &vars); err != nil {
+			return nil, fmt.Errorf("not valid JSON or YAML: %v", err)
+		}
+		return vars, nil
+	}
+	pairs, err := splitKeyValues(e)
+	if err != nil {
+		return nil, err
+	}
+	for k := range pairs {
+		if !isIdentifier(k) {
+			return nil, fmt.Errorf("%q is not a valid variable name", k)
+		}
+	}
+	if len(pairs) == 0 {
+		return nil, errors.New("want key=value, @file or a JSON object")
+	}
+	return pairs, nil
+}
+
+func leafStrings(v any) []string {
+	switch x := v.(type) {
+	case map[string]any:
+		var out []string
+		for _, e := range x {
+			out = append(out, leafStrings(e)...)
+		}
+		return out
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, leafStrings(e)...)
+		}
+		return out
+	case nil:
+		return nil
+	}
+	return []string{fmt.Sprint(v)}
+}
+
+// UsageError is a bad command line (exit 5).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }

@@ -1,0 +1,276 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// runTasks runs a task list over hosts with Ansible's linear strategy: every
+// host finishes a task before any host starts the next. rescuable is set
+// inside a block that has a rescue section, where a failure counts as
+// rescued rather than failed.
+func (r *Runner) runTasks(ctx context.Context, pr *playRun, tasks []*Task, hosts []*hostState, rescuable bool) {
+	for _, t := range tasks {
+		if ctx.Err() != nil || pr.ended || len(active(hosts)) == 0 {
+			return
+		}
+		if t.IsBlock() {
+			r.runBlock(ctx, pr, t, hosts, rescuable)
+			continue
+		}
+		r.runTaskOn(ctx, pr, t, active(hosts), rescuable, EventTaskStart)
+	}
+}
+
+// runBlock runs block, then rescue for the hosts that failed in it, then
+// always for every host that entered it.
+func (r *Runner) runBlock(ctx context.Context, pr *playRun, b *Task, hosts []*hostState, rescuable bool) {
+	entered := active(hosts)
+	r.runTasks(ctx, pr, b.Block, entered, rescuable || len(b.Rescue) > 0)
+	if len(b.Rescue) > 0 {
+		var failed []*hostState
+		for _, h := range entered {
+			if h.failed && !h.unreachable {
+				h.failed = false
+				failed = append(failed, h)
+			}
+		}
+		r.runTasks(ctx, pr, b.Rescue, failed, rescuable)
+	}
+	if len(b.Always) > 0 {
+		// always runs for hosts that failed too; they stay failed after it.
+		wasFailed := map[*hostState]bool{}
+		for _, h := range entered {
+			wasFailed[h] = h.failed
+			h.failed = false
+		}
+		r.runTasks(ctx, pr, b.Always, entered, rescuable)
+		for _, h := range entered {
+			h.failed = h.failed || wasFailed[h]
+		}
+	}
+}
+
+// runTask runs one (non-block) task on the batch's active hosts.
+func (r *Runner) runTask(ctx context.Context, pr *playRun, t *Task, rescuable bool) {
+	r.runTaskOn(ctx, pr, t, active(pr.hosts), rescuable, EventTaskStart)
+}
+
+func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*hostState, rescuable bool, header EventType) {
+	if len(hosts) == 0 || (header == EventTaskStart && !r.tagsSelected(t.Tags)) {
+		return
+	}
+	if t.Module == "meta" {
+		r.meta(ctx, pr, t, hosts)
+		return
+	}
+	r.emit(Event{Type: header, Play: pr.play.Name, Task: t.Title(), Module: t.Module, Pos: t.Pos.String()})
+	targets := hosts
+	if t.RunOnce {
+		targets = hosts[:1]
+	}
+	results := r.parallel(ctx, targets, func(h *hostState) taskOutcome {
+		out := r.execute(ctx, pr, t, h)
+		r.record(t, h, &out, rescuable)
+		r.emit(out.event)
+		return out
+	})
+	if t.RunOnce && t.Register != "" {
+		for _, h := range hosts[1:] {
+			h.facts.set(map[string]any{t.Register: results[0].registered})
+		}
+	}
+	if pr.play.AnyErrorsFatal {
+		for _, res := range results {
+			if res.failed && !res.ignored && !rescuable {
+				pr.ended = true
+			}
+		}
+	}
+}
+
+// parallel runs f for each host, at most --forks at a time, and returns the
+// outcomes in host order.
+func (r *Runner) parallel(ctx context.Context, hosts []*hostState, f func(*hostState) taskOutcome) []taskOutcome {
+	out := make([]taskOutcome, len(hosts))
+	sem := make(chan struct{}, r.opts.Forks)
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i] = f(h)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// record applies a task's outcome to the host: counts with Ansible's rules,
+// register, facts, failure state and handler notifications.
+func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool) {
+	st := &h.stats
+	switch {
+	case out.unreachable:
+		st.Unreachable++
+		h.unreachable = true
+	case out.failed && out.ignored:
+		st.OK++
+		st.Ignored++
+		if out.changed {
+			st.Changed++
+		}
+	case out.failed:
+		if rescuable {
+			st.Rescued++
+			out.event.Rescued = true
+		} else {
+			st.Failed++
+		}
+		h.failed = true
+	case out.skipped:
+		st.Skipped++
+	default:
+		st.OK++
+		if out.changed {
+			st.Changed++
+		}
+	}
+	updates := map[string]any{}
+	if !out.failed || out.ignored {
+		for k, v := range out.facts {
+			updates[k] = v
+		}
+	}
+	if t.Register != "" && !out.unreachable {
+		updates[t.Register] = out.registered
+	}
+	if len(updates) > 0 {
+		h.facts.set(updates)
+	}
+	if out.changed && (!out.failed || out.ignored) {
+		for _, hd := range out.notify {
+			h.notified[hd] = true
+		}
+	}
+}
+
+// meta runs the meta actions: flush_handlers, end_play, end_host, noop.
+func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostState) {
+	switch t.Args["action"] {
+	case "flush_handlers":
+		r.flushHandlers(ctx, pr)
+	case "end_play":
+		pr.ended = true
+	case "end_host":
+		for _, h := range hosts {
+			sc := r.scope(pr, t, h)
+			if ok, err := r.when(sc, t); err == nil && ok {
+				h.ended = true
+			}
+		}
+	case "clear_host_errors":
+		for _, h := range pr.hosts {
+			h.failed = false
+		}
+	}
+}
+
+// flushHandlers runs notified handlers in definition order, once per host.
+// With --force-handlers, hosts that failed still run what they notified
+// before failing. A handler may notify another; the loop runs until quiet.
+func (r *Runner) flushHandlers(ctx context.Context, pr *playRun) {
+	for round := 0; round < 10 && ctx.Err() == nil; round++ {
+		ran := false
+		for _, hd := range pr.play.Handlers {
+			var targets []*hostState
+			for _, h := range pr.hosts {
+				if !h.notified[hd] || h.unreachable {
+					continue
+				}
+				if h.failed && !r.opts.ForceHandlers {
+					continue
+				}
+				delete(h.notified, hd)
+				targets = append(targets, h)
+			}
+			if len(targets) == 0 {
+				continue
+			}
+			ran = true
+			// A failed host runs its handlers but stays failed.
+			wasFailed := map[*hostState]bool{}
+			for _, h := range targets {
+				wasFailed[h], h.failed = h.failed, false
+			}
+			r.runTaskOn(ctx, pr, hd, targets, false, EventHandlerStart)
+			for _, h := range targets {
+				h.failed = h.failed || wasFailed[h]
+			}
+		}
+		if !ran {
+			return
+		}
+	}
+}
+
+// reportPendingHandlers says which handlers did not run because their host
+// failed, so that nothing notified is silently lost.
+func (r *Runner) reportPendingHandlers(pr *playRun) {
+	for _, h := range pr.hosts {
+		var names []string
+		for _, hd := range pr.play.Handlers {
+			if h.notified[hd] {
+				names = append(names, hd.Title())
+			}
+		}
+		if len(names) > 0 {
+			r.warn("handlers notified on %s did not run because the host failed: %s (re-run with --force-handlers to run them after a failure)",
+				h.name, strings.Join(names, ", "))
+		}
+	}
+}
+
+// tagsSelected applies --tags and --skip-tags with Ansible's special tags.
+func (r *Runner) tagsSelected(tags []string) bool {
+	has := func(set []string, t string) bool {
+		for _, s := range set {
+			if s == t {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range tags {
+		if has(r.opts.SkipTags, t) {
+			return false
+		}
+	}
+	if has(r.opts.SkipTags, "tagged") && len(tags) > 0 || has(r.opts.SkipTags, "untagged") && len(tags) == 0 {
+		return false
+	}
+	if has(tags, "always") {
+		return true
+	}
+	if len(r.opts.Tags) == 0 {
+		return !has(tags, "never")
+	}
+	for _, want := range r.opts.Tags {
+		switch {
+		case want == "all" && !has(tags, "never"),
+			want == "tagged" && len(tags) > 0,
+			want == "untagged" && len(tags) == 0,
+			has(tags, want):
+			return true
+		}
+	}
+	return false
+}
+
+func taskWhere(t *Task, h *hostState) string {
+	return fmt.Sprintf("task %q (%s) on %s", t.Title(), t.Pos, h.name)
+}

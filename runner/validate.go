@@ -1,0 +1,264 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/suggest"
+	"github.com/ferry-sh/ferry/inventory"
+	"github.com/ferry-sh/ferry/runner/template"
+)
+
+// Validate runs every static check that needs more than the playbook text:
+// host patterns, notify targets, vars_files and source files that must
+// exist, and variables that no source defines. It runs before any host is
+// touched; all problems come back at once.
+func Validate(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) error {
+	v := &validator{pb: pb, inv: inv, known: knownGlobals(pb, inv, extraVars)}
+	for _, play := range pb.Plays {
+		v.play(play)
+	}
+	return v.diags.Err()
+}
+
+type validator struct {
+	pb    *Playbook
+	inv   *inventory.Inventory
+	known map[string]bool
+	diags Diags
+}
+
+// magicNames are always defined.
+var magicNames = []string{"inventory_hostname", "inventory_hostname_short", "group_names", "groups", "hostvars",
+	"ansible_check_mode", "ansible_diff_mode", "ansible_verbosity", "playbook_dir", "ansible_play_hosts",
+	"play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_name", "omit", "ansible_facts"}
+
+// knownGlobals are the names defined for every task: inventory variables of
+// any host, extra vars, magic names, and every name a task registers or sets
+// with set_fact anywhere in the playbook (facts persist across plays).
+func knownGlobals(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) map[string]bool {
+	known := map[string]bool{}
+	for _, n := range magicNames {
+		known[n] = true
+	}
+	for k := range extraVars {
+		known[k] = true
+	}
+	if inv != nil {
+		for _, h := range inv.Hosts() {
+			for k := range inv.HostVars(h.Name) {
+				known[k] = true
+			}
+		}
+	}
+	for _, play := range pb.Plays {
+		play.AllTasks(func(t *Task, _ bool) {
+			if t.Register != "" {
+				known[t.Register] = true
+			}
+			if t.Module == "set_fact" {
+				for k := range t.Args {
+					known[k] = true
+				}
+			}
+		})
+	}
+	return known
+}
+
+func (v *validator) play(play *Play) {
+	if v.inv != nil {
+		if _, err := v.inv.Match(play.Hosts); err != nil {
+			if _, ok := v.inv.Localhost(play.Hosts); !ok {
+				v.diags.add(play.Pos, "check the group and host names in the inventory", "hosts %q: %v", play.Hosts, err)
+			}
+		}
+	}
+	known := copySet(v.known)
+	for k := range play.Vars {
+		known[k] = true
+	}
+	for _, f := range play.VarsFiles {
+		v.varsFile(play, f, known)
+	}
+	v.vars(play.Pos, play.Vars, known)
+	play.AllTasks(func(t *Task, handler bool) {
+		v.notify(play, t)
+		v.task(t, known)
+	})
+}
+
+func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
+	if strings.Contains(name, "{{") {
+		return // depends on variables; checked when the play starts
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(v.pb.Dir, path)
+	}
+	vars, _, err := ReadVarsFile(path)
+	if err != nil {
+		if ve, ok := err.(*ValidationError); ok {
+			v.diags = append(v.diags, ve.Diags...)
+			return
+		}
+		v.diags.add(play.Pos, "", "vars_files %q: %v", name, err)
+		return
+	}
+	for k := range vars {
+		known[k] = true
+	}
+}
+
+func (v *validator) notify(play *Play, t *Task) {
+	for _, n := range t.Notify {
+		if strings.Contains(n, "{{") || len(play.handlersFor([]string{n})) > 0 {
+			continue
+		}
+		var names []string
+		for _, hd := range play.Handlers {
+			names = append(names, hd.Name)
+			names = append(names, hd.Listen...)
+		}
+		hint := suggest.Hint(n, names)
+		if hint == "" {
+			hint = "add a handler with this name (or `listen:` topic) to the play's handlers"
+		}
+		v.diags.add(t.Pos, hint, "task %q notifies %q, but the play has no such handler", t.Title(), n)
+	}
+}
+
+// task checks the names a task's templates and conditions read.
+func (v *validator) task(t *Task, playKnown map[string]bool) {
+	known := playKnown
+	if len(t.Vars) > 0 || t.Loop != nil {
+		known = copySet(playKnown)
+		for k := range t.Vars {
+			known[k] = true
+		}
+		known["item"] = true
+		if t.LoopVar != "" {
+			known[t.LoopVar] = true
+		}
+	}
+	resultKnown := known
+	if t.Register != "" || len(t.FailedWhen)+len(t.ChangedWhen) > 0 || t.Until != "" {
+		resultKnown = copySet(known)
+		resultKnown["result"] = true
+	}
+	where := fmt.Sprintf("task %q", t.Title())
+	for _, c := range t.When {
+		v.expr(t.Pos, where+" when", c, known)
+	}
+	for _, c := range append(append([]string{}, t.FailedWhen...), t.ChangedWhen...) {
+		v.expr(t.Pos, where, c, resultKnown)
+	}
+	if t.Until != "" {
+		v.expr(t.Pos, where+" until", t.Until, resultKnown)
+	}
+	v.value(t.Pos, where+" loop", t.Loop, known)
+	for name, val := range t.Args {
+		if a, ok := t.Spec.Arg(name); ok && a.Raw {
+			continue
+		}
+		pos := t.Pos
+		if p, ok := t.ArgPos[name]; ok {
+			pos = p
+		}
+		v.value(pos, where+" argument "+name, val, known)
+	}
+	v.vars(t.Pos, t.Vars, known)
+	v.sourceFile(t)
+}
+
+func (v *validator) vars(pos Pos, vars map[string]any, known map[string]bool) {
+	for k, val := range vars {
+		v.value(pos, "variable "+k, val, known)
+	}
+}
+
+func (v *validator) value(pos Pos, where string, val any, known map[string]bool) {
+	switch x := val.(type) {
+	case string:
+		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
+			refs, err := template.Refs(x)
+			v.refs(pos, where, refs, err, known)
+		}
+	case []any:
+		for _, e := range x {
+			v.value(pos, where, e, known)
+		}
+	case map[string]any:
+		for _, e := range x {
+			v.value(pos, where, e, known)
+		}
+	}
+}
+
+func (v *validator) expr(pos Pos, where, e string, known map[string]bool) {
+	refs, err := template.Refs("{{ " + e + " }}")
+	v.refs(pos, where, refs, err, known)
+}
+
+func (v *validator) refs(pos Pos, where string, refs []string, err error, known map[string]bool) {
+	if err != nil {
+		return // syntax errors were reported by the parser
+	}
+	for _, name := range refs {
+		if known[name] || strings.HasPrefix(name, "ansible_") {
+			continue
+		}
+		hint := suggest.Hint(name, setKeys(known))
+		if hint == "" {
+			hint = "define it in the inventory, vars, vars_files or with -e " + name + "=..."
+		}
+		v.diags.add(pos, hint, "%s uses undefined variable %q", where, name)
+	}
+}
+
+// sourceFile checks that a literal copy/template src exists on this machine.
+func (v *validator) sourceFile(t *Task) {
+	if t.Module != "copy" && t.Module != "template" {
+		return
+	}
+	src, ok := t.Args["src"].(string)
+	if !ok || src == "" || strings.Contains(src, "{{") {
+		return
+	}
+	sub := "files"
+	if t.Module == "template" {
+		sub = "templates"
+	}
+	candidates := []string{src}
+	if !filepath.IsAbs(src) {
+		candidates = []string{filepath.Join(v.pb.Dir, sub, src), filepath.Join(v.pb.Dir, src)}
+	}
+	for _, c := range candidates {
+		if _, err := os.Stat(c); err == nil {
+			return
+		}
+	}
+	pos := t.Pos
+	if p, ok := t.ArgPos["src"]; ok {
+		pos = p
+	}
+	v.diags.add(pos, "looked in "+strings.Join(candidates, " and "), "task %q: source file %q not found", t.Title(), src)
+}
+
+func copySet(m map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(m)+4)
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func setKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

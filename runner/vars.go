@@ -1,0 +1,186 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ferry-sh/ferry/runner/template"
+)
+
+// omitValue is what `{{ omit }}` renders to: an argument whose value is it is
+// dropped, as in Ansible.
+const omitValue = "__ferry_omit_placeholder__"
+
+// facts is a host's mutable variable layer (gathered facts, set_fact,
+// register). Other hosts read it through hostvars while the host's own task
+// writes it, so writes copy the map and swap it under the lock.
+type facts struct {
+	mu sync.RWMutex
+	m  map[string]any
+}
+
+func (f *facts) get() map[string]any {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.m
+}
+
+func (f *facts) set(values map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	next := make(map[string]any, len(f.m)+len(values))
+	for k, v := range f.m {
+		next[k] = v
+	}
+	for k, v := range values {
+		next[k] = v
+	}
+	f.m = next
+}
+
+// scope resolves variable names for one host and task with Ansible's
+// precedence, rendering templated values lazily on lookup.
+type scope struct {
+	engine *template.Engine
+	// layers, highest precedence first: extra vars, loop var, registered
+	// and set facts, task vars, vars_files, play vars, inventory vars.
+	layers []map[string]any
+	magic  func(name string) (any, bool)
+	// resolving holds the names being rendered, to catch a variable whose
+	// value refers back to itself.
+	resolving []string
+}
+
+// Lookup implements template.Scope.
+func (s *scope) Lookup(name string) (any, bool) {
+	for _, layer := range s.layers {
+		if v, ok := layer[name]; ok {
+			return s.resolve(name, v)
+		}
+	}
+	if s.magic != nil {
+		return s.magic(name)
+	}
+	return nil, false
+}
+
+func (s *scope) resolve(name string, v any) (any, bool) {
+	if !hasTemplate(v) {
+		return v, true
+	}
+	for _, r := range s.resolving {
+		if r == name {
+			chain := strings.Join(append(append([]string{}, s.resolving...), name), " -> ")
+			panic(recursionError{fmt.Sprintf("recursive loop in variable %q: %s", name, chain)})
+		}
+	}
+	s.resolving = append(s.resolving, name)
+	defer func() { s.resolving = s.resolving[:len(s.resolving)-1] }()
+	out, err := s.render(v)
+	if err != nil {
+		panic(lookupError{fmt.Errorf("variable %q: %w", name, err)})
+	}
+	return out, true
+}
+
+// recursionError and lookupError carry a failure out of Lookup, whose
+// signature has no error; evaluate recovers them into ordinary errors.
+// They are errors too, in case a template function's recover wraps them.
+type recursionError struct{ msg string }
+type lookupError struct{ err error }
+
+func (e recursionError) Error() string { return e.msg }
+func (e lookupError) Error() string    { return e.err.Error() }
+func (e lookupError) Unwrap() error    { return e.err }
+
+// render renders every template inside v (strings, lists, maps).
+func (s *scope) render(v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
+			return x, nil
+		}
+		return s.guard(func() (any, error) { return s.engine.Render(x, s) })
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			r, err := s.render(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			r, err := s.render(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// eval evaluates a bare expression (when, until...) to a bool.
+func (s *scope) evalBool(expr string) (bool, error) {
+	v, err := s.guard(func() (any, error) { return s.engine.EvalBool(expr, s) })
+	b, _ := v.(bool)
+	return b, err
+}
+
+// guard turns the panics Lookup uses for its errors back into errors, at the
+// outermost evaluation only.
+func (s *scope) guard(f func() (any, error)) (out any, err error) {
+	if len(s.resolving) > 0 {
+		return f()
+	}
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case recursionError:
+			err = r
+		case lookupError:
+			err = r.err
+		default:
+			panic(r)
+		}
+	}()
+	return f()
+}
+
+func hasTemplate(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, "{{") || strings.Contains(x, "{%")
+	case []any:
+		for _, e := range x {
+			if hasTemplate(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if hasTemplate(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withLayer returns a scope with one more layer on top (a loop item, a
+// registered result being judged by failed_when).
+func (s *scope) withLayer(layer map[string]any) *scope {
+	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), magic: s.magic}
+}
+
+// checkExpression checks the syntax of a bare expression.
+func checkExpression(e string) error { return template.CheckExpr(e) }
+
+// checkTemplate checks the syntax of a string that may hold templates.
+func checkTemplate(s string) error { return template.Check(s) }
