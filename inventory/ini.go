@@ -117,7 +117,12 @@ func (p *iniParser) resolvePending(d *pendingDecl) {
 
 func (p *iniParser) reportPending() {
 	for _, d := range p.pending {
-		known := p.inv.groupNamesAll()
+		var known []string
+		for _, g := range p.inv.groups {
+			if g.Name != d.name {
+				known = append(known, g.Name)
+			}
+		}
 		hint := suggest.Hint(d.name, known)
 		if d.state == "vars" {
 			p.errs = append(p.errs, errAt(p.file, d.line,

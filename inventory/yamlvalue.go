@@ -51,7 +51,7 @@ func yamlDoc(file string, data []byte) (node *yaml.Node, err error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, yamlSyntaxError(file, err)
+		return nil, yamlSyntaxError(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -65,12 +65,39 @@ func yamlDoc(file string, data []byte) (node *yaml.Node, err error) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func yamlSyntaxError(file string, err error) error {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return errAt(file, line, "invalid YAML: %s", m[2])
+// maxProblemScanLines bounds the search for the offending line of a YAML
+// syntax error (each step re-parses a prefix of the file).
+const maxProblemScanLines = 2000
+
+func yamlSyntaxError(file string, data []byte, err error) error {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return errAt(file, 0, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	return errAt(file, 0, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	line, _ := strconv.Atoi(m[1])
+	if problem := problemLine(data, m[2]); problem > line {
+		return errAt(file, problem, "invalid YAML: %s (in the block that starts at line %d)", m[2], line)
+	}
+	return errAt(file, line, "invalid YAML: %s", m[2])
+}
+
+// problemLine finds the line where a YAML error shows up. yaml.v3 reports
+// the line where the enclosing block starts, which for a bad indentation deep
+// in a file is line 1; the first prefix of the file that fails with the same
+// message ends at the offending line. 0 when not found.
+func problemLine(data []byte, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > maxProblemScanLines {
+		return 0
+	}
+	for n := 1; n <= len(lines); n++ {
+		var v yaml.Node
+		err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &v)
+		if err != nil && strings.HasSuffix(err.Error(), msg) {
+			return n
+		}
+	}
+	return 0
 }
 
 // yamlConverter turns YAML nodes into Go values with PyYAML's YAML 1.1 rules,
