@@ -418,7 +418,7 @@ func streamPart(ctx context.Context, h *Host, src source, part string, offset in
 	if err != nil {
 		return sent, "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
 	}
-	pr.emit()
+	pr.finish()
 	if pr.done != src.size {
 		return sent, "", fmt.Errorf("%s changed while it was copied (%d bytes expected, %d read); run the task again", src.label, src.size, pr.done)
 	}
@@ -528,6 +528,13 @@ func (p *progressReader) Read(b []byte) (int, error) {
 		p.emit()
 	}
 	return n, err
+}
+
+// finish reports the end of the stream unless that was just reported.
+func (p *progressReader) finish() {
+	if p.lastEmitted != p.done || p.done == 0 {
+		p.emit()
+	}
 }
 
 func (p *progressReader) emit() {
