@@ -87,11 +87,12 @@ func defaultFileState(args Args, info pathInfo) string {
 }
 
 type fileTask struct {
-	h     *Host
-	path  string
-	args  Args
-	attrs fileAttrs
-	info  pathInfo
+	h       *Host
+	path    string
+	args    Args
+	attrs   fileAttrs
+	info    pathInfo
+	created bool // the path was created (or, in check mode, planned) by this task
 }
 
 func (f *fileTask) run(ctx context.Context, what, script string) error {
@@ -121,14 +122,8 @@ func (f *fileTask) directory(ctx context.Context) (Result, error) {
 		return f.failed(fmt.Sprintf("%s already exists as a %s", f.path, f.info.Type))
 	}
 	if !f.info.Exists {
-		if err := f.run(ctx, "create directory "+f.path, "mkdir -p -- "+shellQuote(f.path)); err != nil {
+		if err := f.create(ctx, "create directory", "mkdir -p", "directory", 0o755); err != nil {
 			return Result{}, err
-		}
-		f.info = pathInfo{Exists: true, Type: "directory", Mode: 0o755}
-		if !f.h.Check {
-			if err := f.restat(ctx, true); err != nil {
-				return Result{}, err
-			}
 		}
 	}
 	if f.args.Bool("recurse") {
@@ -158,21 +153,40 @@ func (f *fileTask) file(ctx context.Context) (Result, error) {
 // touch creates the file or updates its times; like Ansible, it always
 // reports changed.
 func (f *fileTask) touch(ctx context.Context) (Result, error) {
-	what := "touch " + f.path
 	if !f.info.Exists {
-		what = "create empty file " + f.path
+		return Result{}, f.create(ctx, "create empty file", "touch", "file", 0o644)
 	}
-	if err := f.run(ctx, what, "touch -- "+shellQuote(f.path)); err != nil {
+	if err := f.run(ctx, "touch "+f.path, "touch -- "+shellQuote(f.path)); err != nil {
 		return Result{}, err
 	}
-	if !f.h.Check {
-		if err := f.restat(ctx, true); err != nil {
-			return Result{}, err
-		}
-	} else if !f.info.Exists {
-		f.info = pathInfo{Exists: true, Type: "file", Mode: 0o644}
-	}
 	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+}
+
+// create makes a missing path with its mode and owner in one step, so the
+// plan shows one line ("create directory /x (mode 0750)") and a new path is
+// never seen with the wrong mode for longer than the script takes.
+func (f *fileTask) create(ctx context.Context, what, command, kind string, defaultMode uint32) error {
+	base := pathInfo{Exists: true, Type: kind, Mode: defaultMode}
+	mode, err := f.attrs.wantMode(base)
+	if err != nil {
+		return err
+	}
+	q := shellQuote(f.path)
+	script := fmt.Sprintf("%s -- %s && chmod %s -- %s", command, q, formatMode(mode), q)
+	details := "mode " + formatMode(mode)
+	if o := ownerSpec(f.attrs.Owner, f.attrs.Group); o != "" {
+		script += fmt.Sprintf(" && chown %s -- %s", shellQuote(o), q)
+		details += ", owner " + o
+	}
+	if err := f.run(ctx, fmt.Sprintf("%s %s (%s)", what, f.path, details), script); err != nil {
+		return err
+	}
+	base.Mode, base.Owner, base.Group = mode, f.attrs.Owner, f.attrs.Group
+	f.info, f.created = base, true
+	if f.h.Check {
+		return nil
+	}
+	return f.restat(ctx, true)
 }
 
 func (f *fileTask) link(ctx context.Context) (Result, error) {
@@ -291,8 +305,8 @@ func (f *fileTask) convergeTree(ctx context.Context) error {
 	if f.attrs.Mode == nil && f.attrs.Owner == "" && f.attrs.Group == "" {
 		return nil
 	}
-	if f.h.Check && !f.info.Exists {
-		return nil
+	if f.h.Check && f.created {
+		return nil // the tree is only planned; there is nothing below it yet
 	}
 	out, err := runScript(ctx, f.h, fmt.Sprintf(`find %s -printf '%%m|%%y|%%u|%%g|%%U|%%G\n'`, shellQuote(f.path)))
 	if err != nil {
