@@ -21,11 +21,15 @@ type testVars map[string]any
 var undefinedName = regexp.MustCompile(`unknown name (\w+)`)
 
 func (v testVars) Eval(expression string) (any, error) {
-	out, err := expr.Eval(expression, map[string]any(v))
+	env := map[string]any(v)
+	program, err := expr.Compile(expression, expr.Env(env))
 	if err != nil && undefinedName.MatchString(err.Error()) {
 		return nil, fmt.Errorf("%w: %v", modules.ErrUndefined, err)
 	}
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return expr.Run(program, env)
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)

@@ -1,0 +1,144 @@
+package modules_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+func TestDebug(t *testing.T) {
+	vars := testVars{"port": 8080, "names": []any{"a", "b"}}
+	tests := []struct {
+		name      string
+		args      map[string]any
+		verbosity int
+		msg       string
+		data      map[string]any
+		skipped   bool
+	}{
+		{"default", map[string]any{}, 0, "Hello world!", map[string]any{"msg": "Hello world!"}, false},
+		{"msg", map[string]any{"msg": "hi"}, 0, "hi", map[string]any{"msg": "hi"}, false},
+		{"msg list", map[string]any{"msg": []any{"a", 1}}, 0, "[\n    \"a\",\n    1\n]", map[string]any{"msg": []any{"a", 1}}, false},
+		{"var", map[string]any{"var": "port"}, 0, "port: 8080", map[string]any{"port": 8080}, false},
+		{"var expression", map[string]any{"var": "port + 1"}, 0, "port + 1: 8081", map[string]any{"port + 1": 8081}, false},
+		{"undefined var", map[string]any{"var": "nope"}, 0, "nope: VARIABLE IS NOT DEFINED!", map[string]any{"nope": "VARIABLE IS NOT DEFINED!"}, false},
+		{"below verbosity", map[string]any{"msg": "x", "verbosity": 2}, 1, "Verbosity threshold not met.", map[string]any{"skipped_reason": "Verbosity threshold not met."}, true},
+		{"at verbosity", map[string]any{"msg": "x", "verbosity": 2}, 2, "x", map[string]any{"msg": "x"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHost(t)
+			h.Vars, h.Verbosity = vars, tt.verbosity
+			res, err := run(t, h, "debug", tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Msg != tt.msg || res.Skipped != tt.skipped || !reflect.DeepEqual(res.Data, tt.data) {
+				t.Errorf("got msg %q skipped %v data %v", res.Msg, res.Skipped, res.Data)
+			}
+		})
+	}
+}
+
+func TestAssert(t *testing.T) {
+	vars := testVars{"port": 8080, "items": []any{}, "name": "dash"}
+	tests := []struct {
+		name      string
+		args      map[string]any
+		failed    bool
+		msg       string
+		assertion string
+	}{
+		{"one true", map[string]any{"that": "port == 8080"}, false, "All assertions passed", ""},
+		{"list all true", map[string]any{"that": []any{"port > 80", "name == 'dash'"}}, false, "All assertions passed", ""},
+		{"first false wins", map[string]any{"that": []any{"port > 80", "items", "port < 0"}}, true, "Assertion failed", "items"},
+		{"fail_msg", map[string]any{"that": "port == 1", "fail_msg": "wrong port"}, true, "wrong port", "port == 1"},
+		{"msg alias", map[string]any{"that": "port == 1", "msg": "wrong"}, true, "wrong", "port == 1"},
+		{"success_msg", map[string]any{"that": "name", "success_msg": "ok!"}, false, "ok!", ""},
+		{"quiet", map[string]any{"that": "name", "quiet": true}, false, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHost(t)
+			h.Vars = vars
+			res, err := run(t, h, "assert", tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Failed != tt.failed || res.Msg != tt.msg {
+				t.Errorf("failed %v msg %q", res.Failed, res.Msg)
+			}
+			if tt.failed && (res.Data["assertion"] != tt.assertion || res.Data["evaluated_to"] != false) {
+				t.Errorf("data = %v", res.Data)
+			}
+		})
+	}
+	h := newHost(t)
+	if _, err := run(t, h, "assert", map[string]any{"that": "port =="}); err == nil || !strings.Contains(err.Error(), `"port =="`) {
+		t.Errorf("bad expression error = %v", err)
+	}
+}
+
+func TestTruthy(t *testing.T) {
+	truthy := []any{true, 1, -1, 0.5, "x", "false", []any{0}, map[string]any{"a": 1}, []string{"a"}}
+	falsy := []any{nil, false, 0, 0.0, "", []any{}, map[string]any{}, int64(0), uint(0)}
+	for _, v := range truthy {
+		if !modules.Truthy(v) {
+			t.Errorf("Truthy(%#v) = false", v)
+		}
+	}
+	for _, v := range falsy {
+		if modules.Truthy(v) {
+			t.Errorf("Truthy(%#v) = true", v)
+		}
+	}
+}
+
+func TestFail(t *testing.T) {
+	for args, want := range map[string]string{"": "Failed as requested from task", "boom": "boom"} {
+		raw := map[string]any{}
+		if args != "" {
+			raw["msg"] = args
+		}
+		res, err := run(t, newHost(t), "fail", raw)
+		if err != nil || !res.Failed || res.Msg != want {
+			t.Errorf("fail %v: %+v %v", raw, res, err)
+		}
+	}
+}
+
+func TestSetFact(t *testing.T) {
+	res, changes := mustRun(t, newHost(t), "set_fact", map[string]any{"a": 1, "b": []any{"x"}, "cacheable": true})
+	if !reflect.DeepEqual(res.Facts, map[string]any{"a": 1, "b": []any{"x"}}) || len(changes) != 0 {
+		t.Errorf("facts %v changes %q", res.Facts, changes)
+	}
+	if _, err := run(t, newHost(t), "set_fact", map[string]any{"bad-name": 1}); err == nil || !strings.Contains(err.Error(), "bad-name") {
+		t.Errorf("bad name error = %v", err)
+	}
+	if _, err := run(t, newHost(t), "set_fact", map[string]any{}); err == nil {
+		t.Error("an empty set_fact must fail")
+	}
+}
+
+func TestPause(t *testing.T) {
+	res, _ := mustRun(t, newHost(t), "pause", map[string]any{"seconds": 0})
+	if res.Msg != "Paused for 0 seconds" {
+		t.Errorf("msg = %q", res.Msg)
+	}
+	if _, err := run(t, newHost(t), "pause", map[string]any{}); err == nil || !strings.Contains(err.Error(), "never prompts") {
+		t.Errorf("no-argument pause error = %v", err)
+	}
+	// A cancelled run ends the pause instead of waiting the full hour.
+	m, _ := modules.Lookup("pause")
+	args, _ := m.Spec().Bind(map[string]any{"minutes": 60})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(10 * time.Millisecond); cancel() }()
+	if _, err := m.Run(ctx, newHost(t), args); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled pause error = %v", err)
+	}
+}
