@@ -157,7 +157,10 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 			args[a.Name] = a.Default
 		}
 	}
-	errs = append(errs, s.checkGroups(raw)...)
+	if len(errs) == 0 {
+		// Group rules only make sense once every name is known.
+		errs = s.checkGroups(raw)
+	}
 	return args, errs
 }
 

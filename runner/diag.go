@@ -16,8 +16,11 @@ type Pos struct {
 }
 
 func (p Pos) String() string {
-	if p.Line == 0 {
+	switch {
+	case p.Line == 0:
 		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
 	}
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
@@ -91,7 +94,7 @@ func yamlDiag(file string, err error) Diag {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
 	}
 	hint := "check the indentation and quoting around this line"
-	if strings.Contains(msg, "found character that cannot start any token") {
+	if strings.Contains(msg, "tab character") || strings.Contains(msg, "found character that cannot start any token") {
 		hint = "YAML does not allow tabs for indentation; use spaces"
 	}
 	return Diag{Pos: Pos{File: file, Line: line}, Msg: "YAML syntax error: " + msg, Hint: hint}

@@ -70,13 +70,11 @@ func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState
 	if out.changed && !out.failed {
 		out.notify = pr.play.handlersFor(t.Notify)
 	}
+	ev.Status = statusOf(out)
+	ev.Result = out.registered
 	if ev.Items == nil {
-		ev.Status = statusOf(out)
 		ev.Msg = stringField(out.registered, "msg")
-		ev.Result = out.registered
-	} else {
-		ev.Status = statusOf(out)
-		ev.Result = out.registered
+		ev.Plan, ev.Diffs = out.event.Plan, out.event.Diffs
 	}
 	ev.Ignored = out.ignored
 	out.event = ev

@@ -111,14 +111,15 @@ func toAnyList(ss []string) []any {
 // moduleHost is the module's view of the host for one task.
 func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scope) (*modules.Host, error) {
 	mh := &modules.Host{
-		Name:    h.name,
-		Check:   r.checkMode(t),
-		Diff:    r.diffMode(t),
-		Vars:    varsAdapter{sc},
-		BaseDir: r.dir,
-		Cache:   &h.cache,
-		Secret:  func(s string) { r.opts.Masker.Add(s) },
-		Events:  func(e modules.Event) { r.moduleEvent(t, h, e) },
+		Name:      h.name,
+		Check:     r.checkMode(t),
+		Diff:      r.diffMode(t),
+		Vars:      varsAdapter{sc},
+		BaseDir:   r.dir,
+		Verbosity: r.opts.Verbosity,
+		Cache:     &h.cache,
+		Secret:    func(s string) { r.opts.Masker.Add(s) },
+		Events:    func(e modules.Event) { r.moduleEvent(t, h, e) },
 	}
 	if t.Spec.Controller {
 		return mh, nil

@@ -171,7 +171,29 @@ func (p *parser) play(n *yaml.Node) *Play {
 	if ok && !hostsSeen {
 		p.errorf(n, "add `hosts: all` or a group name", "the play has no `hosts`")
 	}
+	p.checkNotify(play)
 	return play
+}
+
+// checkNotify reports a notify that names no handler of the play.
+func (p *parser) checkNotify(play *Play) {
+	var names []string
+	for _, hd := range play.Handlers {
+		names = append(names, hd.Name)
+		names = append(names, hd.Listen...)
+	}
+	play.AllTasks(func(t *Task, _ bool) {
+		for _, n := range t.Notify {
+			if strings.Contains(n, "{{") || len(play.handlersFor([]string{n})) > 0 {
+				continue
+			}
+			hint := suggest.Hint(n, names)
+			if hint == "" {
+				hint = "add a handler with this name (or `listen:` topic) to the play's handlers"
+			}
+			p.diags.add(t.Pos, hint, "task %q notifies %q, but the play has no such handler", t.Title(), n)
+		}
+	})
 }
 
 var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "loop_control", "register",
@@ -200,6 +222,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 	t := &Task{Pos: posOf(p.file, n), Args: map[string]any{}, ArgPos: map[string]Pos{}}
 	var moduleKey, moduleVal, argsVal *yaml.Node
 	var imported []*Task
+	unknownKey := false
 	p.mapping(n, "a task", func(key string, k, v *yaml.Node) {
 		if p.taskKeyword(t, key, k, v, handler) {
 			return
@@ -220,6 +243,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 				t.Module = name
 				return
 			}
+			unknownKey = true
 			hint := suggest.Hint(key, append(modules.Names(), taskKeys...))
 			if hint == "" {
 				hint = "run `ferry doc` for the modules"
@@ -240,7 +264,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 		return []*Task{t}
 	}
 	if moduleKey == nil {
-		if n.Kind == yaml.MappingNode {
+		if n.Kind == yaml.MappingNode && !unknownKey {
 			p.errorf(n, "add a module such as `command:` or `debug:`", "the task has no module")
 		}
 		return []*Task{t}

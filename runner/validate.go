@@ -84,10 +84,7 @@ func (v *validator) play(play *Play) {
 		v.varsFile(play, f, known)
 	}
 	v.vars(play.Pos, play.Vars, known)
-	play.AllTasks(func(t *Task, handler bool) {
-		v.notify(play, t)
-		v.task(t, known)
-	})
+	play.AllTasks(func(t *Task, _ bool) { v.task(t, known) })
 }
 
 func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
@@ -109,24 +106,6 @@ func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
 	}
 	for k := range vars {
 		known[k] = true
-	}
-}
-
-func (v *validator) notify(play *Play, t *Task) {
-	for _, n := range t.Notify {
-		if strings.Contains(n, "{{") || len(play.handlersFor([]string{n})) > 0 {
-			continue
-		}
-		var names []string
-		for _, hd := range play.Handlers {
-			names = append(names, hd.Name)
-			names = append(names, hd.Listen...)
-		}
-		hint := suggest.Hint(n, names)
-		if hint == "" {
-			hint = "add a handler with this name (or `listen:` topic) to the play's handlers"
-		}
-		v.diags.add(t.Pos, hint, "task %q notifies %q, but the play has no such handler", t.Title(), n)
 	}
 }
 

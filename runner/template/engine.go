@@ -14,6 +14,7 @@ package template
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -194,6 +195,10 @@ func (p *program) run(s Scope) (any, error) {
 // runtimeError keeps the message of the helper that failed and drops expr's
 // view of the translated code, which the user never wrote.
 func (p *program) runtimeError(err error) error {
+	var re runtime.Error
+	if errors.As(err, &re) { // a Go panic inside a helper: a bug, never the user's
+		return &EvalError{Source: p.src, Err: fmt.Errorf("internal error in the template engine (please report): %v", re)}
+	}
 	var fe *file.Error
 	if errors.As(err, &fe) {
 		if fe.Prev != nil {

@@ -1033,8 +1033,8 @@ func pyFormat(format string, args []any) (string, error) {
 }
 
 func formatOne(spec string, verb byte, v any) (string, error) {
-	if len(spec) > 8 {
-		return "", fmt.Errorf("format width too large: %%%s%c", spec, verb)
+	if len(strings.TrimLeft(spec, "-+ #0")) > 7 || formatWidth(spec) > 1024 {
+		return "", fmt.Errorf("format width or precision too large: %%%s%c", spec, verb)
 	}
 	switch verb {
 	case 's':
@@ -1061,6 +1061,16 @@ func formatOne(spec string, verb byte, v any) (string, error) {
 		return fmt.Sprintf("%"+spec+string(verb), f), nil
 	}
 	return "", fmt.Errorf("unsupported format character '%c'", verb)
+}
+
+// formatWidth is the largest number in a % format spec (width or precision).
+func formatWidth(spec string) int {
+	largest := 0
+	for _, part := range strings.FieldsFunc(spec, func(r rune) bool { return r < '0' || r > '9' }) {
+		n, _ := strconv.Atoi(part)
+		largest = max(largest, n)
+	}
+	return largest
 }
 
 // fPathJoin is Ansible's path_join: os.path.join over a list.

@@ -34,7 +34,7 @@ func strict(f fn) fn {
 const (
 	maxStringLen = 16 << 20 // longest string a repetition or the output may build
 	maxRange     = 1 << 20  // most items range() may produce
-	maxLoopIters = 1 << 20  // most for-loop iterations in one render
+	maxLoopIters = 1 << 18  // most for-loop iterations in one render
 )
 
 // helpers are the operators and access helpers used by translated code.
@@ -291,13 +291,13 @@ func hMul(p ...any) (any, error) {
 	}
 	n, _, isInt, ok := number(b)
 	if s, isStr := a.(string); isStr && ok && isInt {
-		if n > 0 && len(s)*n > maxStringLen || n > maxStringLen {
+		if n > 0 && n > maxStringLen/max(len(s), 1) {
 			return nil, errTooLong
 		}
 		return strings.Repeat(s, max(n, 0)), nil
 	}
 	if l, isList := asList(a); isList && ok && isInt {
-		if n > 0 && len(l)*n > maxRange || n > maxRange {
+		if n > 0 && n > maxRange/max(len(l), 1) {
 			return nil, fmt.Errorf("list repetition longer than %d items", maxRange)
 		}
 		out := []any{}

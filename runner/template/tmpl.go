@@ -679,40 +679,50 @@ func (st *renderState) loop(n *cFor, l *layer) error {
 	if err != nil {
 		return &EvalError{Source: n.iter.src, Err: err}
 	}
-	var kept []any
-	for _, item := range items {
-		inner := &layer{vars: map[string]any{}, parent: l}
-		if err := bindTargets(inner, n.targets, item); err != nil {
-			return &EvalError{Source: n.iter.src, Err: err}
+	kept := items
+	if n.cond != nil {
+		if kept, err = filterLoopItems(n, items, l); err != nil {
+			return err
 		}
-		if n.cond != nil {
-			ok, err := n.cond.run(inner)
-			if err != nil {
-				return err
-			}
-			if ok != true {
-				continue
-			}
-		}
-		kept = append(kept, item)
 	}
 	if len(kept) == 0 {
 		return st.exec(n.els, l)
 	}
+	inner := &layer{vars: map[string]any{}, parent: l}
 	for i, item := range kept {
 		st.iters++
 		if st.iters > maxLoopIters {
 			return fmt.Errorf("template loops ran more than %d iterations", maxLoopIters)
 		}
-		inner := &layer{vars: map[string]any{"loop": loopInfo(kept, i)}, parent: l}
+		clear(inner.vars) // a {% set %} in the body lasts one iteration
+		inner.vars["loop"] = loopInfo(kept, i)
 		if err := bindTargets(inner, n.targets, item); err != nil {
-			return err
+			return &EvalError{Source: n.iter.src, Err: err}
 		}
 		if err := st.exec(n.body, inner); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// filterLoopItems keeps the items that pass a loop's `if` condition.
+func filterLoopItems(n *cFor, items []any, l *layer) ([]any, error) {
+	var kept []any
+	inner := &layer{vars: map[string]any{}, parent: l}
+	for _, item := range items {
+		if err := bindTargets(inner, n.targets, item); err != nil {
+			return nil, &EvalError{Source: n.iter.src, Err: err}
+		}
+		ok, err := n.cond.run(inner)
+		if err != nil {
+			return nil, err
+		}
+		if ok == true {
+			kept = append(kept, item)
+		}
+	}
+	return kept, nil
 }
 
 // bindTargets sets the loop variables: one takes the item, several unpack it.
