@@ -83,7 +83,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil && os.Geteuid() == 0 {
 		t.Fatalf("sshtest: privilege separation directory: %v", err)
 	}
-	s := &Server{Dir: t.TempDir(), t: t, Port: freePort(t), probes: map[string]int{}}
+	s := &Server{Dir: publicTempDir(t), t: t, Port: freePort(t), probes: map[string]int{}}
 	for i := 0; i < opts.Hosts; i++ {
 		s.Addrs = append(s.Addrs, fmt.Sprintf("127.0.0.%d", i+2))
 	}
@@ -112,6 +112,21 @@ func RequireSSHD(t testing.TB) {
 	t.Fatalf("%s is missing: install openssh-server (apt-get install -y openssh-server sudo), or set FERRY_SKIP_SSHD=1 to skip the SSH tests", SSHD)
 }
 
+// publicTempDir is a directory every test user can read: sshd reads
+// AuthorizedKeysFile as the user logging in, and t.TempDir() is private to
+// the user running the tests.
+func publicTempDir(t testing.TB) string {
+	dir, err := os.MkdirTemp("", "sshtest-")
+	if err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	return dir
+}
+
 func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -124,18 +139,18 @@ func freePort(t testing.TB) int {
 // writeKeys creates the host key, the client key, authorized_keys and
 // known_hosts.
 func (s *Server) writeKeys(t testing.TB) {
-	hostPub, err := writeKey(filepath.Join(s.Dir, "host_ed25519"), "")
+	hostPub, err := writeKey(filepath.Join(s.Dir, "host_ed25519"))
 	if err != nil {
 		t.Fatalf("sshtest: host key: %v", err)
 	}
 	s.HostKey = hostPub
 	s.ClientKey = filepath.Join(s.Dir, "client_ed25519")
-	clientPub, err := writeKey(s.ClientKey, "")
+	clientPub, err := writeKey(s.ClientKey)
 	if err != nil {
 		t.Fatalf("sshtest: client key: %v", err)
 	}
 	s.authorizedKeys = filepath.Join(s.Dir, "authorized_keys")
-	writeFile(t, s.authorizedKeys, string(ssh.MarshalAuthorizedKey(clientPub)), 0o600)
+	writeFile(t, s.authorizedKeys, string(ssh.MarshalAuthorizedKey(clientPub)), 0o644)
 	s.KnownHosts = filepath.Join(s.Dir, "known_hosts")
 	var lines strings.Builder
 	for _, a := range s.Addrs {
@@ -149,19 +164,14 @@ func (s *Server) KnownHostsLine(addr string) string {
 	return knownhosts.Line([]string{knownhosts.Normalize(net.JoinHostPort(addr, strconv.Itoa(s.Port)))}, s.HostKey)
 }
 
-// writeKey writes a new ed25519 private key (encrypted when passphrase is
-// set) and returns its public half.
-func writeKey(path, passphrase string) (ssh.PublicKey, error) {
+// writeKey writes a new unencrypted ed25519 private key and returns its
+// public half.
+func writeKey(path string) (ssh.PublicKey, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	var block *pem.Block
-	if passphrase == "" {
-		block, err = ssh.MarshalPrivateKey(priv, "ferry-test")
-	} else {
-		block, err = ssh.MarshalPrivateKeyWithPassphrase(priv, "ferry-test", []byte(passphrase))
-	}
+	block, err := ssh.MarshalPrivateKey(priv, "ferry-test")
 	if err != nil {
 		return nil, err
 	}
@@ -171,19 +181,22 @@ func writeKey(path, passphrase string) (ssh.PublicKey, error) {
 	return ssh.NewPublicKey(pub)
 }
 
-// AddClientKey creates another authorised client key, encrypted with
-// passphrase when it is not empty, and returns its file.
-func (s *Server) AddClientKey(passphrase string) string {
+// Authorize lets the unencrypted private key in keyFile log in (e.g. another
+// server's ClientKey, for a bastion that accepts the same key).
+func (s *Server) Authorize(keyFile string) {
 	s.t.Helper()
-	f, err := os.CreateTemp(s.Dir, "client_key_*")
+	data, err := os.ReadFile(keyFile)
 	if err != nil {
 		s.t.Fatalf("sshtest: %v", err)
 	}
-	f.Close()
-	pub, err := writeKey(f.Name(), passphrase)
+	signer, err := ssh.ParsePrivateKey(data)
 	if err != nil {
-		s.t.Fatalf("sshtest: client key: %v", err)
+		s.t.Fatalf("sshtest: %s: %v", keyFile, err)
 	}
+	s.appendAuthorized(signer.PublicKey())
+}
+
+func (s *Server) appendAuthorized(pub ssh.PublicKey) {
 	keys, err := os.OpenFile(s.authorizedKeys, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		s.t.Fatalf("sshtest: %v", err)
@@ -192,7 +205,32 @@ func (s *Server) AddClientKey(passphrase string) string {
 	if _, err := keys.Write(ssh.MarshalAuthorizedKey(pub)); err != nil {
 		s.t.Fatalf("sshtest: %v", err)
 	}
-	return f.Name()
+}
+
+// AddClientKey creates another authorised client key, encrypted with
+// passphrase when it is not empty, and returns its file. Encrypted keys use
+// one KDF round (ssh-keygen -a 1) so that tests do not spend seconds on it.
+func (s *Server) AddClientKey(passphrase string) string {
+	s.t.Helper()
+	dir, err := os.MkdirTemp(s.Dir, "client_key_")
+	if err != nil {
+		s.t.Fatalf("sshtest: %v", err)
+	}
+	path := filepath.Join(dir, "id_ed25519")
+	out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-a", "1", "-N", passphrase, "-C", "ferry-test", "-f", path).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("sshtest: ssh-keygen: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(path + ".pub")
+	if err != nil {
+		s.t.Fatalf("sshtest: %v", err)
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	if err != nil {
+		s.t.Fatalf("sshtest: %v", err)
+	}
+	s.appendAuthorized(pub)
+	return path
 }
 
 func writeFile(t testing.TB, path, content string, perm os.FileMode) {
