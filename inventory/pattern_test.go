@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -171,33 +173,65 @@ func TestImplicitLocalhost(t *testing.T) {
 	}
 }
 
-// TestPatternsMatchLiveAnsible checks every pattern against
-// `ansible --list-hosts` when ansible is installed.
+// ansibleGetHosts evaluates every pattern with Ansible's own InventoryManager
+// in one Python process (what `ansible PATTERN --list-hosts` prints).
+const ansibleGetHosts = `
+import json, sys
+from ansible.parsing.dataloader import DataLoader
+from ansible.inventory.manager import InventoryManager
+inv = InventoryManager(loader=DataLoader(), sources=[sys.argv[1]])
+print(json.dumps({p: [h.name for h in inv.get_hosts(p)] for p in json.loads(sys.argv[2])}))
+`
+
+// TestPatternsMatchLiveAnsible checks every pattern against Ansible's
+// InventoryManager.get_hosts when Ansible's Python package is installed.
 func TestPatternsMatchLiveAnsible(t *testing.T) {
-	bin, err := exec.LookPath("ansible")
-	if err != nil {
-		t.Skip("ansible is not on PATH (apt-get install ansible-core); the table in TestMatch holds its results")
+	python := ansiblePython()
+	if python == "" {
+		t.Skip("ansible is not installed (apt-get install ansible-core); the table in TestMatch holds its results")
 	}
 	src, _ := filepath.Abs(filepath.Join("testdata", "patterns", "hosts"))
+	var patterns []string
+	for _, tc := range patternCases {
+		patterns = append(patterns, tc.pattern)
+	}
+	arg, _ := json.Marshal(patterns)
+	cmd := exec.Command(python, "-c", ansibleGetHosts, src, string(arg))
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(cmd.Environ(), "ANSIBLE_LOCALHOST_WARNING=false", "ANSIBLE_HOME="+t.TempDir(), "ANSIBLE_LOCAL_TEMP="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ansible get_hosts: %v\n%s", err, out)
+	}
+	var ansible map[string][]string
+	if err := json.Unmarshal(out, &ansible); err != nil || len(ansible) != len(patterns) {
+		t.Fatalf("unexpected output (%v): %s", err, out)
+	}
 	inv := loadPatterns(t)
 	for _, tc := range patternCases {
-		t.Run(tc.pattern, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.Command(bin, "-i", src, tc.pattern, "--list-hosts")
-			cmd.Dir = t.TempDir()
-			cmd.Env = append(cmd.Environ(), "ANSIBLE_LOCALHOST_WARNING=false", "ANSIBLE_HOME="+t.TempDir(), "ANSIBLE_LOCAL_TEMP="+t.TempDir())
-			out, _ := cmd.Output() // exits non-zero when nothing matches
-			want := []string{}
-			for _, line := range strings.Split(string(out), "\n") {
-				line = strings.TrimSpace(line)
-				if line != "" && !strings.HasPrefix(line, "hosts (") {
-					want = append(want, line)
-				}
-			}
-			hosts, _ := inv.Match(tc.pattern)
-			if got := hostNamesOf(hosts); !sameNames(got, want, tc.ansibleUnordered) {
-				t.Errorf("Match(%q) = %v, ansible --list-hosts = %v", tc.pattern, got, want)
-			}
-		})
+		hosts, _ := inv.Match(tc.pattern)
+		want := append([]string{}, ansible[tc.pattern]...)
+		if got := hostNamesOf(hosts); !sameNames(got, want, tc.ansibleUnordered) {
+			t.Errorf("Match(%q) = %v, ansible get_hosts = %v", tc.pattern, got, want)
+		}
 	}
+}
+
+// ansiblePython returns the Python interpreter of the installed ansible
+// command (its #! line), or "" when ansible is not installed.
+func ansiblePython() string {
+	bin, err := exec.LookPath("ansible")
+	if err != nil {
+		return ""
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil || !strings.HasPrefix(string(data), "#!") {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(data[2:]), "\n")
+	fields := strings.Fields(line)
+	if len(fields) == 0 || exec.Command(fields[0], "-c", "import ansible.inventory.manager").Run() != nil {
+		return ""
+	}
+	return fields[0]
 }
