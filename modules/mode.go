@@ -29,6 +29,9 @@ func parseMode(v any, cur uint32, isDir bool) (uint32, error) {
 			}
 			return uint32(n), nil
 		}
+		if _, err := strconv.Atoi(s); err == nil {
+			return 0, fmt.Errorf("mode %q is not octal: use only the digits 0-7, as in \"0644\"", m)
+		}
 		return symbolicMode(s, cur, isDir)
 	}
 	return 0, fmt.Errorf("mode must be an octal string like \"0644\" or a symbolic mode like \"u=rw,g=r,o=r\", got %v", v)

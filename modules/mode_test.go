@@ -1,0 +1,100 @@
+package modules
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseMode(t *testing.T) {
+	tests := []struct {
+		in    any
+		cur   uint32
+		isDir bool
+		want  uint32
+		err   string
+	}{
+		{"0644", 0, false, 0o644, ""},
+		{"644", 0, false, 0o644, ""},
+		{"0o750", 0, false, 0o750, ""},
+		{"04755", 0, false, 0o4755, ""},
+		{420, 0, false, 0o644, ""}, // YAML's reading of an unquoted 0644
+		{0o1777, 0, true, 0o1777, ""},
+		{644, 0, false, 0, `quote it: mode: "0644"`},
+		{-1, 0, false, 0, "not a file mode"},
+		{"08", 0, false, 0, "is not octal"},
+		{"u=rw,g=r,o=r", 0o777, false, 0o644, ""},
+		{"u+x", 0o644, false, 0o744, ""},
+		{"go-w", 0o666, false, 0o644, ""},
+		{"a+X", 0o644, false, 0o644, ""}, // X on a file with no x bit
+		{"a+X", 0o744, false, 0o755, ""},
+		{"a+X", 0o644, true, 0o755, ""},
+		{"u=rwx,g=rx,o=", 0o777, true, 0o750, ""},
+		{"+r", 0, false, 0o444, ""},
+		{"u+s,g+s", 0o755, false, 0o6755, ""},
+		{"+t", 0o777, true, 0o1777, ""},
+		{"u=", 0o4755, false, 0o055, ""},
+		{"u+r-w", 0o200, false, 0o400, ""},
+		{"z=r", 0, false, 0, "is not u, g, o or a"},
+		{"u", 0, false, 0, "no operator"},
+		{1.5, 0, false, 0, "must be an octal string"},
+	}
+	for _, tt := range tests {
+		got, err := parseMode(tt.in, tt.cur, tt.isDir)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("parseMode(%v) err = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("parseMode(%v, %04o) = %04o, %v; want %04o", tt.in, tt.cur, got, err, tt.want)
+		}
+	}
+}
+
+func TestGlobWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"/var/log/*.log":     "/var/log/*.log",
+		"/my dir/f?.txt":     "'/my dir/f'?.txt",
+		"/x/[0-9]*":          "/x/[0-9]*",
+		"/it's here":         `'/it'\''s here'`,
+		"/odd[ ]":            "'/odd[ ]'",
+		"/$(reboot)/*":       "'/$(reboot)/'*",
+		"plain/relative.txt": "plain/relative.txt",
+	} {
+		if got := globWord(in); got != want {
+			t.Errorf("globWord(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestFormats(t *testing.T) {
+	if got := formatDelta(3*time.Hour + 2*time.Minute + 5*time.Second + 1234*time.Microsecond); got != "3:02:05.001234" {
+		t.Errorf("formatDelta = %s", got)
+	}
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1234: "1.2 kB", 5_400_000_000: "5.4 GB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
+
+func TestInstallScript(t *testing.T) {
+	h := &Host{Become: &Become{User: "app"}}
+	tests := []struct {
+		attrs  fileAttrs
+		exists bool
+		want   string
+	}{
+		{fileAttrs{}, false, "chmod 0644 -- '/d/a b.ferry-part' && chown app: -- '/d/a b.ferry-part' && mv -f -- '/d/a b.ferry-part' '/d/a b'"},
+		{fileAttrs{}, true, "chmod 0644 -- '/d/a b.ferry-part' && chown --reference='/d/a b' -- '/d/a b.ferry-part' && mv -f -- '/d/a b.ferry-part' '/d/a b'"},
+		{fileAttrs{Owner: "root", Group: "adm"}, true, "chmod 0644 -- '/d/a b.ferry-part' && chown root:adm -- '/d/a b.ferry-part' && mv -f -- '/d/a b.ferry-part' '/d/a b'"},
+	}
+	for _, tt := range tests {
+		got := installScript(h, tt.attrs, "/d/a b.ferry-part", "/d/a b", pathInfo{Exists: tt.exists}, 0o644)
+		if got != tt.want {
+			t.Errorf("installScript(%+v, exists=%v) =\n%s\nwant\n%s", tt.attrs, tt.exists, got, tt.want)
+		}
+	}
+}
