@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-sh/ferry/internal/shellquote"
@@ -119,7 +120,8 @@ func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display st
 		}
 		cmd.Stdin = strings.NewReader(in)
 	}
-	stdoutLines, stderrLines := &lineEmitter{h: h}, &lineEmitter{h: h}
+	var emitMu sync.Mutex // stdout and stderr are copied by separate goroutines
+	stdoutLines, stderrLines := &lineEmitter{h: h, mu: &emitMu}, &lineEmitter{h: h, mu: &emitMu}
 	cmd.Stdout, cmd.Stderr = stdoutLines, stderrLines
 
 	var out Output
@@ -248,6 +250,7 @@ func globWord(pattern string) string {
 // complete line, so a long command shows progress as it runs.
 type lineEmitter struct {
 	h    *Host
+	mu   *sync.Mutex // shared by a command's stdout and stderr emitters
 	part []byte
 }
 
@@ -255,6 +258,8 @@ func (w *lineEmitter) Write(p []byte) (int, error) {
 	if w.h.Events == nil {
 		return len(p), nil
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.part = append(w.part, p...)
 	for {
 		i := bytes.IndexByte(w.part, '\n')

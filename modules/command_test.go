@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -136,8 +137,9 @@ func TestCommandStreamsOutput(t *testing.T) {
 			lines = append(lines, e.Line)
 		}
 	}
-	mustRun(t, h, "shell", map[string]any{"cmd": "echo one; printf two"})
-	if !reflect.DeepEqual(lines, []string{"one", "two"}) {
+	mustRun(t, h, "shell", map[string]any{"cmd": "echo one; echo err >&2; printf two"})
+	sort.Strings(lines)
+	if !reflect.DeepEqual(lines, []string{"err", "one", "two"}) {
 		t.Errorf("streamed %q", lines)
 	}
 }
