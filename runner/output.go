@@ -176,7 +176,7 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 // otherwise from -v on.
 func (s *TextSink) body(e Event) string {
 	show := s.verbosity >= 1 || e.Status == StatusFailed || e.Status == StatusUnreachable ||
-		(e.Module == "debug" && e.Status == StatusOK)
+		(alwaysVerbose[e.Module] && e.Status == StatusOK)
 	if !show {
 		return ""
 	}
@@ -190,13 +190,13 @@ func (s *TextSink) body(e Event) string {
 	if len(data) == 0 {
 		return ""
 	}
-	if e.Module == "debug" && e.Status == StatusOK && s.verbosity == 0 {
+	if alwaysVerbose[e.Module] && e.Status == StatusOK && s.verbosity == 0 {
 		data = debugView(data)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if s.verbosity >= 1 || e.Module == "debug" {
+	if s.verbosity >= 1 || alwaysVerbose[e.Module] {
 		enc.SetIndent("", "    ")
 	}
 	if err := enc.Encode(data); err != nil {
@@ -205,13 +205,16 @@ func (s *TextSink) body(e Event) string {
 	return strings.TrimRight(buf.String(), "\n")
 }
 
+// alwaysVerbose are the modules whose result Ansible shows at verbosity 0.
+var alwaysVerbose = map[string]bool{"debug": true, "assert": true}
+
 // debugView keeps what Ansible shows for debug at verbosity 0: the message or
 // the variable, without the bookkeeping fields.
 func debugView(data map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range data {
 		switch k {
-		case "changed", "failed", "skipped", "ansible_loop_var", "item":
+		case "failed", "skipped", "ansible_loop_var", "item":
 		default:
 			out[k] = v
 		}

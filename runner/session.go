@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -135,16 +137,53 @@ func (s *Session) playbook() (*Playbook, error) {
 	return LoadPlaybook(filepath.Join(dir, playbooks.Default))
 }
 
+// unpackEmbedded writes the embedded playbooks once per content version to
+// the user's cache directory, and reuses them after.
 func unpackEmbedded() (string, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		base = os.TempDir()
 	}
-	dir, err := os.MkdirTemp(base, "ferry-playbooks-")
+	sum, err := fsDigest(playbooks.FS)
 	if err != nil {
 		return "", err
 	}
-	return dir, CopyFS(dir, playbooks.FS, ".")
+	dir := filepath.Join(base, "ferry", "playbooks-"+sum[:16])
+	if _, err := os.Stat(filepath.Join(dir, playbooks.Default)); err == nil {
+		return dir, nil
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".unpack-")
+	if err != nil {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return "", err
+		}
+		if tmp, err = os.MkdirTemp(filepath.Dir(dir), ".unpack-"); err != nil {
+			return "", err
+		}
+	}
+	if err := CopyFS(tmp, playbooks.FS, "."); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	// A concurrent run may have won the race; either copy is identical.
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+	}
+	return dir, nil
+}
+
+func fsDigest(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, path)
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(data))
+		h.Write(data)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
 }
 
 // CopyFS copies the tree at root of fsys into dir (ferry init uses it too).

@@ -1,0 +1,37 @@
+# ferry: see README.md. `make test` works on a fresh machine: it installs the
+# real servers the tests run against (sshd, etcd, kube-apiserver, ansible-core
+# for comparisons) when they are missing.
+GO ?= go
+PKGS := ./...
+
+.PHONY: build test deps lint fuzz bench clean
+
+build:
+	$(GO) build -o bin/ferry ./cmd/ferry
+
+deps:
+	bash .ci/deps.sh
+
+# -race is part of the suite; fuzz targets run their seed corpora here.
+test: deps lint
+	$(GO) test -race -timeout 15m $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# Each fuzz target for FUZZTIME (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin
