@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
+	"github.com/ferry-sh/ferry/runner/template"
 )
 
 // scope builds the variable scope of task t on host h, with Ansible's
@@ -269,7 +271,12 @@ func (c *taskConn) DialContext(ctx context.Context, network, addr string) (net.C
 type varsAdapter struct{ sc *scope }
 
 func (v varsAdapter) Eval(expr string) (any, error) {
-	return v.sc.guard(func() (any, error) { return v.sc.engine.Eval(expr, v.sc) })
+	out, err := v.sc.guard(func() (any, error) { return v.sc.engine.Eval(expr, v.sc) })
+	var undefined *template.UndefinedError
+	if errors.As(err, &undefined) {
+		err = fmt.Errorf("%w: %v", modules.ErrUndefined, err)
+	}
+	return out, err
 }
 
 func (v varsAdapter) Render(text string) (string, error) {

@@ -119,7 +119,9 @@ func (s *TextSink) hostResult(b *strings.Builder, e Event) {
 	for _, item := range e.Items {
 		s.hostLine(b, item)
 	}
-	if len(e.Items) == 0 || e.Status == StatusFailed || e.Status == StatusUnreachable {
+	// After a loop's item lines, Ansible prints the host's line only when the
+	// whole task was skipped, failed or unreachable.
+	if len(e.Items) == 0 || e.Status == StatusSkipped || e.Status == StatusFailed || e.Status == StatusUnreachable {
 		s.hostLine(b, e)
 	}
 	if e.Ignored {
@@ -143,6 +145,9 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 	case StatusSkipped:
 		paint = s.colors.skipped
 		line = fmt.Sprintf("skipping: [%s]%s", e.Host, label)
+		if label != "" {
+			line += " " // Ansible's skipped item lines end with a space
+		}
 	case StatusFailed:
 		paint = s.colors.failed
 		if e.Item != nil {
@@ -165,7 +170,7 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 			b.WriteString(paint("    "+p) + "\n")
 		}
 	}
-	if s.diff {
+	if s.diff && !e.Hidden {
 		for _, d := range e.Diffs {
 			b.WriteString(unifiedDiff(d.Path, d.Before, d.After))
 		}
@@ -191,18 +196,75 @@ func (s *TextSink) body(e Event) string {
 		return ""
 	}
 	if alwaysVerbose[e.Module] && e.Status == StatusOK && s.verbosity == 0 {
-		data = debugView(data)
+		data = debugView(e.Module, data)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	if e.Status == StatusFailed || e.Status == StatusUnreachable {
+		data = withoutKeys(data, "failed", "unreachable")
+	}
 	if s.verbosity >= 1 || alwaysVerbose[e.Module] {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "    ")
+		if err := enc.Encode(data); err != nil {
+			return fmt.Sprintf("%v", data)
+		}
+		return strings.TrimRight(buf.String(), "\n")
 	}
-	if err := enc.Encode(data); err != nil {
-		return fmt.Sprintf("%v", data)
+	return pythonJSON(data)
+}
+
+func withoutKeys(m map[string]any, keys ...string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
-	return strings.TrimRight(buf.String(), "\n")
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
+// pythonJSON writes JSON on one line with Python's separators (", " and
+// ": "), as Ansible prints a failed result.
+func pythonJSON(v any) string {
+	var b strings.Builder
+	writePythonJSON(&b, v)
+	return b.String()
+}
+
+func writePythonJSON(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		b.WriteString("{")
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePythonJSON(b, k)
+			b.WriteString(": ")
+			writePythonJSON(b, x[k])
+		}
+		b.WriteString("}")
+	case []any:
+		b.WriteString("[")
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePythonJSON(b, e)
+		}
+		b.WriteString("]")
+	default:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(x); err != nil {
+			fmt.Fprintf(b, "%q", fmt.Sprint(x))
+			return
+		}
+		b.WriteString(strings.TrimRight(buf.String(), "\n"))
+	}
 }
 
 // alwaysVerbose are the modules whose result Ansible shows at verbosity 0.
@@ -210,14 +272,10 @@ var alwaysVerbose = map[string]bool{"debug": true, "assert": true}
 
 // debugView keeps what Ansible shows for debug at verbosity 0: the message or
 // the variable, without the bookkeeping fields.
-func debugView(data map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range data {
-		switch k {
-		case "failed", "skipped", "ansible_loop_var", "item":
-		default:
-			out[k] = v
-		}
+func debugView(module string, data map[string]any) map[string]any {
+	out := withoutKeys(data, "failed", "skipped", "ansible_loop_var", "item")
+	if module == "debug" {
+		delete(out, "changed")
 	}
 	return out
 }
@@ -253,8 +311,9 @@ func (s *TextSink) recap(b *strings.Builder, e Event) {
 			s.count("skipped", st.Skipped, s.colors.skipped), s.count("rescued", st.Rescued, s.colors.ok),
 			s.count("ignored", st.Ignored, s.colors.warn))
 	}
+	b.WriteString("\n")
 	if e.Msg != "" {
-		fmt.Fprintf(b, "\n%s\n", e.Msg)
+		fmt.Fprintf(b, "%s\n", e.Msg)
 	}
 }
 
