@@ -71,27 +71,49 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 	}
 }
 
-// hostvars is every inventory host's variables with its facts on top.
+// hostvars is every inventory host's variables with its facts on top. Each
+// host's merged view is cached until its facts change, so a task that reads
+// hostvars on every host does not re-merge every host's variables each time.
 func (r *Runner) hostvars() map[string]any {
-	out := map[string]any{}
 	inv := r.opts.Inventory
-	for _, ih := range inv.Hosts() {
-		vars := map[string]any{}
-		for k, v := range inv.HostVars(ih.Name) {
-			vars[k] = v
-		}
-		r.mu.Lock()
-		hs := r.hosts[ih.Name]
-		r.mu.Unlock()
-		if hs != nil {
-			for k, v := range hs.facts.get() {
-				vars[k] = v
-			}
-		}
-		vars["inventory_hostname"] = ih.Name
-		out[ih.Name] = vars
+	hosts := inv.Hosts()
+	out := make(map[string]any, len(hosts))
+	for _, ih := range hosts {
+		out[ih.Name] = r.hostView(ih.Name)
 	}
 	return out
+}
+
+// hostView is one host's entry in hostvars.
+func (r *Runner) hostView(name string) map[string]any {
+	r.mu.Lock()
+	hs := r.hosts[name]
+	r.mu.Unlock()
+	var facts map[string]any
+	version := -1
+	if hs != nil {
+		facts, version = hs.facts.snapshot()
+	}
+	r.viewMu.Lock()
+	defer r.viewMu.Unlock()
+	if v, ok := r.views[name]; ok && v.version == version {
+		return v.vars
+	}
+	vars := map[string]any{}
+	for k, v := range r.opts.Inventory.HostVars(name) {
+		vars[k] = v
+	}
+	for k, v := range facts {
+		vars[k] = v
+	}
+	vars["inventory_hostname"] = name
+	r.views[name] = hostView{vars: vars, version: version}
+	return vars
+}
+
+type hostView struct {
+	vars    map[string]any
+	version int
 }
 
 func hostNames(hosts []*hostState) []any {

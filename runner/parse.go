@@ -55,7 +55,18 @@ type parser struct {
 	dir   string
 	diags Diags
 	depth int // import_tasks nesting, to stop recursion
+
+	// valueDepth and expanded bound the walk of YAML values, so that a
+	// self-referencing alias (&a [*a]) or an alias bomb cannot hang ferry.
+	valueDepth int
+	expanded   int
+	tooBig     bool
 }
+
+const (
+	maxValueDepth = 100
+	maxValueNodes = 1_000_000
+)
 
 func (p *parser) errorf(n *yaml.Node, hint, format string, args ...any) {
 	p.diags.add(posOf(p.file, n), hint, format, args...)
@@ -290,8 +301,16 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 			p.errorf(k, "keep one", "the task has two loops")
 		}
 		t.Loop = p.value(v)
-		if t.Loop == nil {
+		switch t.Loop.(type) {
+		case nil:
 			t.Loop = []any{}
+		case []any:
+		case string:
+			if !strings.Contains(t.Loop.(string), "{{") {
+				p.errorf(v, "give a YAML list, or a template such as \"{{ my_list }}\"", "loop needs a list, not the string %q", v.Value)
+			}
+		default:
+			p.errorf(v, "give a YAML list", "loop needs a list, not %s", kindName(v))
 		}
 	case "loop_control":
 		p.loopControl(t, v)
@@ -702,6 +721,16 @@ func (p *parser) vars(n *yaml.Node) map[string]any {
 // every template string inside it.
 func (p *parser) value(n *yaml.Node) any {
 	n = resolveAlias(n)
+	if p.valueDepth >= maxValueDepth || p.expanded >= maxValueNodes {
+		if !p.tooBig {
+			p.tooBig = true
+			p.errorf(n, "look for a YAML alias (*name) that refers to itself or expands hugely", "value nested too deeply or too large")
+		}
+		return nil
+	}
+	p.expanded++
+	p.valueDepth++
+	defer func() { p.valueDepth-- }()
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!str" || n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {

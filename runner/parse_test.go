@@ -44,6 +44,12 @@ func TestParseErrors(t *testing.T) {
 			nil}, // message from the template package; checked by prefix below
 		{"notify missing handler", "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart app\n  handlers:\n    - name: restart ap\n      debug: msg=x\n",
 			[]string{"pb.yml:3:7: task \"command\" notifies \"restart app\", but the play has no such handler (did you mean `restart ap`?)"}},
+		{"loop over a mapping", "- hosts: all\n  tasks:\n    - debug: msg=x\n      loop: {a: 1}\n",
+			[]string{"pb.yml:4:13: loop needs a list, not a mapping (give a YAML list)"}},
+		{"loop over a plain string", "- hosts: all\n  tasks:\n    - debug: msg=x\n      loop: items\n",
+			[]string{"pb.yml:4:13: loop needs a list, not the string \"items\" (give a YAML list, or a template such as \"{{ my_list }}\")"}},
+		{"self-referencing alias", "- hosts: all\n  vars: &a\n    x: *a\n",
+			[]string{"pb.yml:2:9: value nested too deeply or too large (look for a YAML alias (*name) that refers to itself or expands hugely)"}},
 		{"bad choice", "- hosts: all\n  tasks:\n    - file:\n        path: /tmp/x\n        state: dir\n",
 			[]string{"pb.yml:5:9: argument state: \"dir\" is not one of file, directory, touch, absent, link, hard"}},
 		{"all errors at once", "- hosts: all\n  taks: []\n  tasks:\n    - copyy: {}\n    - debug: msg=x\n      retries: many\n",
@@ -115,4 +121,22 @@ func TestBlockInheritance(t *testing.T) {
 	if task.Become == nil || *task.Become || task.Vars["v"] != 1 {
 		t.Errorf("become/vars not inherited: %v %v", task.Become, task.Vars)
 	}
+}
+
+// FuzzParsePlaybook: no input may panic or hang the parser.
+func FuzzParsePlaybook(f *testing.F) {
+	seeds := []string{"", "- hosts: all\n  tasks:\n    - debug: msg=x\n",
+		"- hosts: all\n  tasks:\n    - block:\n        - command: ls\n      rescue: []\n",
+		"- hosts: all\n  vars: {a: '{{ b }}'}\n  handlers:\n    - name: h\n      listen: [x]\n      debug: {}\n",
+		"- hosts: all\n  tasks:\n    - copy: {content: '{{ x | default(1) }}', dest: /x}\n      loop: '{{ l }}'\n      when: [a, b]\n",
+		"&a [*a]", "- hosts: all\n  vars: &a\n    x: *a\n", "- !!binary aGVsbG8=", "- hosts: all\n  tasks: &t\n    - debug: msg=x\n  post_tasks: *t\n"}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		pb, err := ParsePlaybook("fuzz.yml", t.TempDir(), []byte(src))
+		if err == nil && pb == nil {
+			t.Fatal("no playbook and no error")
+		}
+	})
 }

@@ -67,6 +67,9 @@ type Runner struct {
 	mu    sync.Mutex
 	hosts map[string]*hostState
 	order []string
+
+	viewMu sync.Mutex
+	views  map[string]hostView // hostvars entries, see hostView
 }
 
 // hostState is everything ferry keeps about one host during a run.
@@ -99,7 +102,7 @@ func New(opts Options) *Runner {
 	if opts.Inventory != nil {
 		opts.Masker.Add(opts.Inventory.Secrets()...)
 	}
-	return &Runner{opts: opts, hosts: map[string]*hostState{}}
+	return &Runner{opts: opts, hosts: map[string]*hostState{}, views: map[string]hostView{}}
 }
 
 // Run executes the playbook's plays in order and returns the recap. A host

@@ -16,8 +16,9 @@ const omitValue = "__ferry_omit_placeholder__"
 // register). Other hosts read it through hostvars while the host's own task
 // writes it, so writes copy the map and swap it under the lock.
 type facts struct {
-	mu sync.RWMutex
-	m  map[string]any
+	mu      sync.RWMutex
+	m       map[string]any
+	version int // bumped on every set, so views built from m know they are stale
 }
 
 func (f *facts) get() map[string]any {
@@ -37,6 +38,13 @@ func (f *facts) set(values map[string]any) {
 		next[k] = v
 	}
 	f.m = next
+	f.version++
+}
+
+func (f *facts) snapshot() (map[string]any, int) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.m, f.version
 }
 
 // scope resolves variable names for one host and task with Ansible's
