@@ -298,6 +298,9 @@ func (s *Server) Restart() {
 	if err := s.waitListening(10 * time.Second); err != nil {
 		s.t.Fatalf("sshtest: %v\nsshd log:\n%s", err, s.Log())
 	}
+	if err := s.waitProbesLogged(10 * time.Second); err != nil {
+		s.t.Fatalf("sshtest: %v\nsshd log:\n%s", err, s.Log())
+	}
 }
 
 func (s *Server) waitListening(limit time.Duration) error {
@@ -314,6 +317,22 @@ func (s *Server) waitListening(limit time.Duration) error {
 				return fmt.Errorf("sshd does not listen on %s:%d after %s: %v", a, s.Port, limit, err)
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// waitProbesLogged waits until sshd has logged the readiness probes, which it
+// does asynchronously in the connection's process: otherwise a probe logged
+// late would count as a client's connection.
+func (s *Server) waitProbesLogged(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for _, a := range s.Addrs {
+		for s.loggedConnections(a) < s.probes[a] {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("sshd did not log the connections to %s:%d within %s", a, s.Port, limit)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	return nil
@@ -414,9 +433,14 @@ func (s *Server) Log() string {
 // readiness probes.
 func (s *Server) Connections(addr string) int {
 	s.mu.Lock()
-	n := -s.probes[addr]
+	probes := s.probes[addr]
 	s.mu.Unlock()
+	return s.loggedConnections(addr) - probes
+}
+
+func (s *Server) loggedConnections(addr string) int {
 	needle := fmt.Sprintf(" on %s port %d", addr, s.Port)
+	n := 0
 	sc := bufio.NewScanner(strings.NewReader(s.Log()))
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "Connection from ") && strings.Contains(sc.Text(), needle) {

@@ -217,7 +217,10 @@ func (s *SSH) Run(ctx context.Context, cmd modules.Command) (modules.Output, err
 		pgid.flush()
 		return s.outputOf(err, &stdout, &stderr)
 	case <-ctx.Done():
-		s.stop(session, pgid, cmd.Become, done)
+		if !s.stop(session, pgid, cmd.Become, done) {
+			// Output is still being written: it cannot be read safely.
+			return modules.Output{RC: -1}, ctx.Err()
+		}
 		pgid.flush()
 		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, ctx.Err()
 	}
@@ -273,22 +276,44 @@ func (s *SSH) outputOf(err error, stdout, stderr *bytes.Buffer) (modules.Output,
 // stop ends a cancelled command's whole process group: TERM, then KILL after
 // two seconds, sent from a new session as the same (become) user, since a
 // signal from the login user cannot reach processes sudo started as root.
-func (s *SSH) stop(session *ssh.Session, pgid *pgidFilter, become *modules.Become, done <-chan error) {
+// It reports whether the command's session has ended.
+func (s *SSH) stop(session *ssh.Session, pgid *pgidFilter, become *modules.Become, done <-chan error) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	var group int
 	select {
 	case group = <-pgid.found:
 	case <-done:
-		return
+		return true
 	case <-time.After(2 * time.Second):
 		// The wrapper never ran (sudo waiting for a password?): end what we can.
 		_ = session.Signal(ssh.SIGKILL)
-		return
+		_ = session.Close()
+		return waitDone(ctx, done)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if err := acquire(ctx, s.killSlot); err != nil {
-		return
+		return false
 	}
+	if err := s.startKiller(group, become); err != nil {
+		<-s.killSlot
+		_ = session.Close()
+	}
+	return waitDone(ctx, done)
+}
+
+func waitDone(ctx context.Context, done <-chan error) bool {
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// startKiller runs the TERM-then-KILL script for the process group in a new
+// session and lets it finish on its own, releasing the kill slot after: the
+// command is over as soon as its own session ends.
+func (s *SSH) startKiller(group int, become *modules.Become) error {
 	g := strconv.Itoa(group)
 	script := `kill -s TERM -- -` + g + ` 2>/dev/null || exit 0; i=0; ` +
 		`while [ $i -lt 20 ]; do kill -s 0 -- -` + g + ` 2>/dev/null || exit 0; sleep 0.1; i=$((i+1)); done; ` +
@@ -296,28 +321,21 @@ func (s *SSH) stop(session *ssh.Session, pgid *pgidFilter, become *modules.Becom
 	argv, stdin := commandLine(modules.Command{Argv: []string{"/bin/sh", "-c", script}, Become: become}, s.cfg.User == "root")
 	killer, err := s.client.NewSession()
 	if err != nil {
-		<-s.killSlot
-		return
+		return err
 	}
 	if stdin != nil {
 		killer.Stdin = stdin
 	}
 	if err := killer.Start(JoinArgv(argv)); err != nil {
 		killer.Close()
-		<-s.killSlot
-		return
+		return err
 	}
-	// The killer goes on escalating to KILL on its own; the command is over
-	// as soon as its session ends.
 	go func() {
 		_ = killer.Wait()
 		killer.Close()
 		<-s.killSlot
 	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
+	return nil
 }
 
 // pgidFilter passes stderr through, taking out the wrapper's marker line and

@@ -696,7 +696,7 @@ func startAgent(t *testing.T) string {
 }
 
 func TestSSHEncryptedKey(t *testing.T) {
-	srv := sshtest.Start(t, sshtest.Options{})
+	srv := sshtest.Start(t, sshtest.Options{Hosts: 3})
 	isolate(t, PoolOptions{})
 	key := srv.AddClientKey("s3cret phrase")
 	base := srv.Vars(0)
@@ -711,7 +711,7 @@ func TestSSHEncryptedKey(t *testing.T) {
 		wantErr string
 	}{
 		{"passphrase from the environment", "FERRY_TEST_KEY_PASS", noTerminal, ""},
-		{"asked once", "", func(string) (string, error) { return "s3cret phrase", nil }, ""},
+		{"asked", "", func(string) (string, error) { return "s3cret phrase", nil }, ""},
 		{"no terminal", "", noTerminal, "ferry_ssh_key_passphrase_env"},
 		{"variable not set", "FERRY_TEST_UNSET", noTerminal, "names FERRY_TEST_UNSET, which is not set"},
 		{"wrong passphrase", "FERRY_TEST_WRONG_PASS", noTerminal, "cannot decrypt with the passphrase from $FERRY_TEST_WRONG_PASS"},
@@ -736,6 +736,34 @@ func TestSSHEncryptedKey(t *testing.T) {
 			}
 		})
 	}
+	t.Run("asked once for all hosts", func(t *testing.T) {
+		var mu sync.Mutex
+		asked := 0
+		p := NewPool(PoolOptions{AskPassphrase: func(string) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			asked++
+			return "s3cret phrase", nil
+		}})
+		defer p.Close()
+		var wg sync.WaitGroup
+		for i := range srv.Addrs {
+			vars := srv.Vars(i)
+			vars["ansible_ssh_private_key_file"] = key
+			cfg := configFor(t, "h", vars)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := p.Get(context.Background(), cfg); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if asked != 1 {
+			t.Errorf("asked %d times for %d hosts, want once", asked, len(srv.Addrs))
+		}
+	})
 	t.Run("default asks the terminal only when there is one", func(t *testing.T) {
 		devnull, err := os.Open(os.DevNull)
 		if err != nil {
