@@ -1,7 +1,6 @@
 package template
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
@@ -42,7 +41,6 @@ func FuzzEval(f *testing.F) {
 		if len(src) > 2000 {
 			return
 		}
-		os.WriteFile("/tmp/last_fuzz_input", []byte(src), 0o600)
 		_, err := e.Eval(src, testScope())
 		fuzzCheck(t, src, err)
 		fuzzCheck(t, src, CheckExpr(src))
