@@ -1,0 +1,698 @@
+package modules
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+func init() { Register(tlsModule{}) }
+
+// tlsModule checks Dash Enterprise's TLS certificate, key and internal CA on
+// the controller, renders them as a KOTS ConfigValues fragment, optionally
+// writes that fragment to the host and checks what the ingress serves.
+//
+// Everything is validated before the host is touched: a bad certificate
+// found after `kots install` has started costs a redeploy, one found here
+// costs nothing.
+type tlsModule struct{}
+
+// Default KOTS Config item names. Plotly does not publish them: they are
+// ferry's guesses and must be checked against the release's `kind: Config`.
+const (
+	defaultCertItem       = "tls_cert"
+	defaultKeyItem        = "tls_key"
+	defaultInternalCAItem = "internal_ca_certificate"
+)
+
+// File names reported to KOTS for the file items (the Admin Console shows
+// them; the internal CA must be a .crt file).
+const (
+	certItemFilename       = "tls.crt"
+	keyItemFilename        = "tls.key"
+	internalCAItemFilename = "ca.crt"
+)
+
+// maxPEMFileSize bounds what is read from the controller: a certificate file
+// is a few kB, so anything larger is the wrong file (a bundle, an image).
+const maxPEMFileSize = 1 << 20
+
+func (tlsModule) Spec() Spec {
+	return Spec{
+		Name:    "tls",
+		Summary: "Check Dash Enterprise's TLS certificate, key and internal CA and render them as KOTS ConfigValues",
+		Args: []Arg{
+			{Name: "server", Type: String, Required: true, Doc: "Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."},
+			{Name: "cert_file", Type: String, Required: true, Doc: "PEM file on the controller: the server certificate first, then its intermediates in order. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
+			{Name: "key_file", Type: String, Required: true, Doc: "PEM file on the controller with the certificate's private key, unencrypted; looked up like cert_file. Its content is masked in every output."},
+			{Name: "internal_ca_file", Type: String, Doc: "PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. The certificate chain must verify against it. Looked up like cert_file."},
+			{Name: "extra_names", Type: List, Doc: "More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."},
+			{Name: "min_days", Type: Int, Default: 30, Doc: "Fail when the certificate or an intermediate expires in fewer days than this."},
+			{Name: "config_keys", Type: Map, Doc: "The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=" + defaultCertItem + ", key=" + defaultKeyItem + ", internal_ca=" + defaultInternalCAItem + ". The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error."},
+			{Name: "config_values_dest", Type: String, Doc: "A file on the host to write the ConfigValues fragment to (mode 0600), for kots_upload or `kubectl kots set config --merge --deploy`. Written only when its content differs."},
+			{Name: "verify_address", Aliases: []string{"verify_url"}, Type: String, Doc: "host:port (or https://host[:port]) of the ingress, reached from the host's side of the connection. For every name, the certificate served must be this leaf. Read-only; fails until a deploy has rolled out the new certificate."},
+			{Name: "connect_timeout", Type: Int, Default: 10, Doc: "Seconds allowed for each verify_address connection and TLS handshake."},
+		},
+		Check: CheckSupported,
+	}
+}
+
+// tlsOptions are the module's arguments, checked and normalised.
+type tlsOptions struct {
+	server     string
+	names      []string // every host name the certificate must cover
+	certFile   string
+	keyFile    string
+	caFile     string
+	minDays    int
+	items      configItems
+	dest       string
+	verifyAddr string
+	timeout    time.Duration
+}
+
+// configItems are the KOTS Config item names the files are rendered under.
+type configItems struct{ cert, key, internalCA string }
+
+func (tlsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	opts, err := tlsOptionsFrom(args)
+	if err != nil {
+		return Result{}, err
+	}
+	if opts.verifyAddr != "" {
+		if _, ok := h.Conn.(Dialer); !ok {
+			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which verify_address needs", hostLabel(h))
+		}
+	}
+	files, err := loadTLSFiles(h, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	now := time.Now()
+	leaf, err := checkTLSFiles(files, opts, now)
+	if err != nil {
+		return Result{}, err
+	}
+	fragment, text, err := renderConfigValues(files, opts.items)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Data: leafData(leaf, now), Msg: fmt.Sprintf("certificate for %s is valid until %s (%d days left) and covers %s",
+		opts.server, day(leaf.NotAfter), daysLeft(leaf, now), strings.Join(opts.names, ", "))}
+	res.Data["names"] = opts.names
+	res.Data["config_values"] = fragment
+	res.Data["config_values_dest"] = opts.dest
+	if opts.dest != "" {
+		written, err := installFile(ctx, h, installRequest{
+			src:   contentSource(text, ""),
+			dest:  opts.dest,
+			attrs: fileAttrs{Mode: "0600"},
+			force: true,
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		res.Diffs = written.Diffs
+		res.Data["config_values_dest"] = written.Data["dest"]
+	}
+	if opts.verifyAddr != "" {
+		served, problems := verifyServed(ctx, h.Conn.(Dialer), opts, leaf)
+		res.Data["served"] = served
+		if problems != nil {
+			res.Failed, res.Msg = true, problems.Error()
+		}
+	}
+	return res, nil
+}
+
+// tlsOptionsFrom checks the arguments that need more than their type,
+// reporting every problem at once.
+func tlsOptionsFrom(args Args) (tlsOptions, error) {
+	o := tlsOptions{
+		server:   strings.TrimSuffix(strings.ToLower(strings.TrimSpace(args.String("server"))), "."),
+		certFile: args.String("cert_file"),
+		keyFile:  args.String("key_file"),
+		caFile:   args.String("internal_ca_file"),
+		minDays:  args.Int("min_days"),
+		dest:     args.String("config_values_dest"),
+		timeout:  time.Duration(args.Int("connect_timeout")) * time.Second,
+	}
+	var problems []error
+	if !validHostname(o.server, false) {
+		problems = append(problems, fmt.Errorf("server %q is not a host name; give the bare name, e.g. dash.example.com (no scheme, port or wildcard)", args.String("server")))
+	}
+	o.names = []string{o.server, "auth-" + o.server, "admin-" + o.server}
+	for _, n := range args.Strings("extra_names") {
+		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), ".")
+		if !validHostname(name, true) {
+			problems = append(problems, fmt.Errorf("extra_names entry %q is not a host name", n))
+			continue
+		}
+		if !containsString(o.names, name) {
+			o.names = append(o.names, name)
+		}
+	}
+	if o.minDays < 0 {
+		problems = append(problems, fmt.Errorf("min_days is %d; give a number of days, 0 or more", o.minDays))
+	}
+	if args.Int("connect_timeout") < 1 {
+		problems = append(problems, fmt.Errorf("connect_timeout is %d; give a number of seconds, 1 or more", args.Int("connect_timeout")))
+	}
+	items, err := configItemsFrom(args.Map("config_keys"))
+	if err != nil {
+		problems = append(problems, err)
+	}
+	o.items = items
+	if v := args.String("verify_address"); v != "" {
+		if o.verifyAddr, err = parseVerifyAddress(v); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return o, errors.Join(problems...)
+}
+
+// validHostname accepts a DNS name of letters, digits and hyphens, with a
+// leading "*." when wildcard is allowed. IP addresses are refused: the
+// auth- and admin- names are derived by prefixing the server's name.
+func validHostname(name string, wildcard bool) bool {
+	if wildcard {
+		name = strings.TrimPrefix(name, "*.")
+	}
+	if name == "" || len(name) > 253 || net.ParseIP(name) != nil {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		if strings.Trim(label, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// configItemsFrom merges the config_keys argument over the defaults.
+func configItemsFrom(m map[string]any) (configItems, error) {
+	items := configItems{cert: defaultCertItem, key: defaultKeyItem, internalCA: defaultInternalCAItem}
+	fields := map[string]*string{"cert": &items.cert, "key": &items.key, "internal_ca": &items.internalCA}
+	var problems []error
+	for _, k := range sortedKeys(m) {
+		field, ok := fields[k]
+		if !ok {
+			problems = append(problems, fmt.Errorf("config_keys has no entry %q; its entries are cert, key and internal_ca", k))
+			continue
+		}
+		name, ok := m[k].(string)
+		if !ok {
+			problems = append(problems, fmt.Errorf("config_keys.%s must be a string (a KOTS Config item name), got %s", k, typeName(m[k])))
+			continue
+		}
+		if strings.TrimSpace(name) == "" {
+			problems = append(problems, fmt.Errorf("config_keys.%s is empty; give the KOTS Config item name", k))
+			continue
+		}
+		*field = strings.TrimSpace(name)
+	}
+	if len(problems) == 0 && (items.cert == items.key || items.cert == items.internalCA || items.key == items.internalCA) {
+		problems = append(problems, fmt.Errorf("config_keys names the same item twice (cert=%s, key=%s, internal_ca=%s); each file needs its own Config item",
+			items.cert, items.key, items.internalCA))
+	}
+	return items, errors.Join(problems...)
+}
+
+// parseVerifyAddress accepts host:port, a bare host (port 443) or an
+// https:// URL, and returns host:port.
+func parseVerifyAddress(v string) (string, error) {
+	bad := fmt.Errorf("verify_address %q is not host:port (e.g. 10.0.0.5:443 or https://10.0.0.5)", v)
+	hostport := strings.TrimSpace(v)
+	if strings.Contains(hostport, "://") {
+		u, err := url.Parse(hostport)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return "", bad
+		}
+		hostport = u.Host
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = strings.Trim(hostport, "[]"), "443"
+	}
+	if host == "" || strings.ContainsAny(host, "/ ") || port == "" {
+		return "", bad
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// tlsFiles are the PEM files as read from the controller.
+type tlsFiles struct {
+	certPath, keyPath, caPath string
+	cert, key, ca             []byte // ca is nil without internal_ca_file
+}
+
+// loadTLSFiles reads the PEM files and registers the key as a secret before
+// anything could print it.
+func loadTLSFiles(h *Host, o tlsOptions) (tlsFiles, error) {
+	var f tlsFiles
+	var err error
+	if f.keyPath, f.key, err = readPEMFile(h, "key_file", o.keyFile); err != nil {
+		return f, err
+	}
+	h.AddSecret(string(f.key))
+	h.AddSecret(strings.TrimSpace(string(f.key)))
+	h.AddSecret(base64.StdEncoding.EncodeToString(f.key))
+	if f.certPath, f.cert, err = readPEMFile(h, "cert_file", o.certFile); err != nil {
+		return f, err
+	}
+	if o.caFile != "" {
+		if f.caPath, f.ca, err = readPEMFile(h, "internal_ca_file", o.caFile); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// readPEMFile finds a controller file the way copy finds src and reads it.
+func readPEMFile(h *Host, arg, name string) (string, []byte, error) {
+	p, err := findControllerFile(h.BaseDir, "files", name)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", arg, err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", arg, err)
+	}
+	if fi.IsDir() {
+		return "", nil, fmt.Errorf("%s %s is a directory; give the PEM file", arg, p)
+	}
+	if fi.Size() > maxPEMFileSize {
+		return "", nil, fmt.Errorf("%s %s is %s; a PEM file is a few kB: is it the right file?", arg, p, humanBytes(fi.Size()))
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", arg, err)
+	}
+	return p, b, nil
+}
+
+// checkTLSFiles validates the certificate chain, the key and the internal CA
+// and returns the leaf. Every problem found is reported, not only the first;
+// checks that depend on an earlier one (the names of a leaf that is not a
+// leaf) are left out when it fails.
+func checkTLSFiles(f tlsFiles, o tlsOptions, now time.Time) (*x509.Certificate, error) {
+	chain, problems := parseCertChain(f.certPath, f.cert)
+	keyBlock, err := findKeyBlock(f.keyPath, f.key)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	var ca *x509.Certificate
+	if f.ca != nil {
+		var caProblems []error
+		ca, caProblems = parseInternalCA(f.caPath, f.ca)
+		problems = append(problems, caProblems...)
+	}
+	if len(chain) == 0 {
+		return nil, errors.Join(problems...)
+	}
+	for i, c := range chain {
+		if err := checkValidity(f.certPath, i, c, now, o.minDays); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	leaf := chain[0]
+	if leaf.IsCA {
+		problems = append(problems, fmt.Errorf("the first certificate in %s is a CA (%s), not the server certificate; put the server certificate first, then its intermediates",
+			f.certPath, subjectOf(leaf)))
+		return nil, errors.Join(problems...)
+	}
+	if keyBlock != nil {
+		if err := checkKeyMatches(f, keyBlock); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	if err := checkChainOrder(f.certPath, chain); err != nil {
+		problems = append(problems, err)
+	}
+	if err := checkNames(leaf, o.names); err != nil {
+		problems = append(problems, err)
+	}
+	if ca != nil {
+		if err := checkChainTrust(f, chain, ca, now); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return leaf, errors.Join(problems...)
+}
+
+// parseCertChain reads every certificate of the cert file, in order. A
+// parse failure leaves the chain empty: its order and trust cannot be judged
+// with a certificate missing.
+func parseCertChain(path string, data []byte) ([]*x509.Certificate, []error) {
+	var chain []*x509.Certificate
+	var problems []error
+	rest := data
+	for n := 1; ; n++ {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			problems = append(problems, fmt.Errorf("cert_file %s: PEM block %d is a %s, not a CERTIFICATE; the file must hold only certificates: the server certificate, then its intermediates",
+				path, n, block.Type))
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("cert_file %s: PEM block %d does not parse as a certificate: %v", path, n, err))
+			return nil, problems
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) == 0 && len(problems) == 0 {
+		problems = append(problems, fmt.Errorf("cert_file %s holds no PEM certificate (-----BEGIN CERTIFICATE-----); convert a DER file with: openssl x509 -inform der -in %s -out %s.pem",
+			path, path, path))
+	}
+	return chain, problems
+}
+
+// findKeyBlock returns the key file's private key block, refusing an
+// encrypted one: Dash Enterprise cannot ask for its passphrase.
+func findKeyBlock(path string, data []byte) (*pem.Block, error) {
+	rest := data
+	for {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			return nil, fmt.Errorf("key_file %s holds no PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)", path)
+		}
+		if block.Type != "PRIVATE KEY" && !strings.HasSuffix(block.Type, " PRIVATE KEY") {
+			continue
+		}
+		if block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
+			return nil, fmt.Errorf("the key in %s is encrypted; Dash Enterprise needs an unencrypted key: %s -in %s -out %s (asks for the passphrase)",
+				path, decryptCommand(block.Type), path, unencryptedName(path))
+		}
+		return block, nil
+	}
+}
+
+// decryptCommand is the openssl command that writes a key unencrypted in the
+// same format: rsa and ec keep the traditional formats, pkey handles PKCS#8.
+func decryptCommand(blockType string) string {
+	switch blockType {
+	case "RSA PRIVATE KEY":
+		return "openssl rsa"
+	case "EC PRIVATE KEY":
+		return "openssl ec"
+	}
+	return "openssl pkey"
+}
+
+func unencryptedName(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-unencrypted" + ext
+}
+
+// checkKeyMatches parses the key (so that a broken key is not reported as a
+// mismatch) and checks it against the leaf with tls.X509KeyPair. No message
+// carries key material.
+func checkKeyMatches(f tlsFiles, block *pem.Block) error {
+	if err := parsePrivateKey(block); err != nil {
+		return fmt.Errorf("key_file %s: the %s does not parse: %v", f.keyPath, block.Type, err)
+	}
+	if _, err := tls.X509KeyPair(f.cert, pem.EncodeToMemory(block)); err != nil {
+		return fmt.Errorf("the key in %s does not match the certificate in %s (%v); give the key the certificate was issued for",
+			f.keyPath, f.certPath, err)
+	}
+	return nil
+}
+
+func parsePrivateKey(block *pem.Block) error {
+	var err error
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		_, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		_, err = x509.ParseECPrivateKey(block.Bytes)
+	case "PRIVATE KEY":
+		_, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	default:
+		err = fmt.Errorf("unsupported key type %s; use PKCS#8 (openssl pkey -in KEY -out KEY.pem)", block.Type)
+	}
+	return err
+}
+
+// checkValidity checks one certificate of the chain against the clock and
+// min_days.
+func checkValidity(path string, i int, c *x509.Certificate, now time.Time, minDays int) error {
+	what := "certificate"
+	if i > 0 {
+		what = fmt.Sprintf("intermediate certificate %d in %s (%s)", i+1, path, subjectOf(c))
+	}
+	switch left := c.NotAfter.Sub(now); {
+	case now.Before(c.NotBefore):
+		return fmt.Errorf("%s is not valid before %s (in %d days); check the controller's clock or wait", what, day(c.NotBefore), wholeDays(c.NotBefore.Sub(now)))
+	case left < 0:
+		return fmt.Errorf("%s expired on %s (%d days ago); renew it", what, day(c.NotAfter), wholeDays(-left))
+	case left < time.Duration(minDays)*24*time.Hour:
+		return fmt.Errorf("%s expires on %s, in %d days; min_days is %d: renew it or lower min_days", what, day(c.NotAfter), wholeDays(left), minDays)
+	}
+	return nil
+}
+
+// checkChainOrder checks that each certificate is signed by the next one;
+// only the first break is reported, the rest follow from it.
+func checkChainOrder(path string, chain []*x509.Certificate) error {
+	for i := 0; i+1 < len(chain); i++ {
+		child, parent := chain[i], chain[i+1]
+		if err := child.CheckSignatureFrom(parent); err != nil {
+			return fmt.Errorf("the chain in %s is out of order: certificate %d (%s, issued by %s) is not signed by certificate %d (%s); list the server certificate first, then each certificate's issuer",
+				path, i+1, subjectOf(child), issuerOf(child), i+2, subjectOf(parent))
+		}
+	}
+	return nil
+}
+
+// checkNames checks the leaf against every host name with x509's own rules,
+// so wildcards match exactly as clients will match them.
+func checkNames(leaf *x509.Certificate, names []string) error {
+	var missing []string
+	for _, n := range names {
+		if leaf.VerifyHostname(n) != nil {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("certificate does not cover %s; SANs: %s", strings.Join(missing, ", "), sanText(leaf))
+}
+
+func sanText(c *x509.Certificate) string {
+	sans := certSANs(c)
+	if len(sans) > 0 {
+		return strings.Join(sans, ", ")
+	}
+	if c.Subject.CommonName != "" {
+		return fmt.Sprintf("none (the Common Name %s is not used for host names by current clients; reissue the certificate with subjectAltName)", c.Subject.CommonName)
+	}
+	return "none"
+}
+
+func certSANs(c *x509.Certificate) []string {
+	sans := append([]string{}, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		sans = append(sans, ip.String())
+	}
+	return sans
+}
+
+// parseInternalCA checks that the internal CA file holds one self-signed CA
+// certificate: Dash Enterprise wants the root only, not a chain.
+func parseInternalCA(path string, data []byte) (*x509.Certificate, []error) {
+	var blocks []*pem.Block
+	for rest := data; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, []error{fmt.Errorf("the internal CA file %s holds a %s; give only the root CA certificate", path, block.Type)}
+		}
+		blocks = append(blocks, block)
+	}
+	switch {
+	case len(blocks) == 0:
+		return nil, []error{fmt.Errorf("the internal CA file %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path)}
+	case len(blocks) > 1:
+		return nil, []error{fmt.Errorf("the internal CA file %s holds %d certificates; give only the root CA", path, len(blocks))}
+	}
+	ca, err := x509.ParseCertificate(blocks[0].Bytes)
+	if err != nil {
+		return nil, []error{fmt.Errorf("the internal CA file %s does not parse as a certificate: %v", path, err)}
+	}
+	var problems []error
+	if !ca.IsCA {
+		problems = append(problems, fmt.Errorf("the internal CA certificate in %s (%s) is not a CA certificate (basicConstraints CA:FALSE); give the root CA", path, subjectOf(ca)))
+	} else if issuerOf(ca) != subjectOf(ca) {
+		problems = append(problems, fmt.Errorf("the internal CA certificate in %s (%s) is not a root: it is issued by %s; give the root CA at the top of the chain",
+			path, subjectOf(ca), issuerOf(ca)))
+	} else if err := ca.CheckSignatureFrom(ca); err != nil {
+		problems = append(problems, fmt.Errorf("the internal CA certificate in %s (%s) does not verify its own signature (%v); give an intact root CA certificate",
+			path, subjectOf(ca), err))
+	}
+	return ca, problems
+}
+
+// checkChainTrust verifies the chain from the cert file against the internal
+// CA as the only root.
+func checkChainTrust(f tlsFiles, chain []*x509.Certificate, ca *x509.Certificate, now time.Time) error {
+	roots, intermediates := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(ca)
+	for _, c := range chain[1:] {
+		intermediates.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: now})
+	if err != nil {
+		return fmt.Errorf("the certificate chain in %s does not verify against the internal CA in %s (%s): %v; add the missing intermediates to %s or give the CA that issued them",
+			f.certPath, f.caPath, subjectOf(ca), err, f.certPath)
+	}
+	return nil
+}
+
+func subjectOf(c *x509.Certificate) string {
+	if s := c.Subject.String(); s != "" {
+		return s
+	}
+	return "no subject"
+}
+
+func issuerOf(c *x509.Certificate) string {
+	if s := c.Issuer.String(); s != "" {
+		return s
+	}
+	return "no issuer"
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+func wholeDays(d time.Duration) int { return int(d / (24 * time.Hour)) }
+
+func daysLeft(c *x509.Certificate, now time.Time) int { return wholeDays(c.NotAfter.Sub(now)) }
+
+func leafSHA256(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// leafData is what the result reports about the certificate.
+func leafData(leaf *x509.Certificate, now time.Time) map[string]any {
+	return map[string]any{
+		"leaf_sha256": leafSHA256(leaf),
+		"not_after":   leaf.NotAfter.UTC().Format(time.RFC3339),
+		"sans":        certSANs(leaf),
+		"issuer":      issuerOf(leaf),
+		"days_left":   daysLeft(leaf, now),
+	}
+}
+
+// renderConfigValues renders the files as a KOTS ConfigValues document with
+// one file item each (filename and base64 value, as KOTS stores file items).
+// The map is what the result reports; the text is what lands on the host.
+// yaml.v3 sorts map keys, so the same input always renders the same bytes.
+func renderConfigValues(f tlsFiles, items configItems) (map[string]any, string, error) {
+	values := map[string]any{
+		items.cert: fileItem(certItemFilename, f.cert),
+		items.key:  fileItem(keyItemFilename, f.key),
+	}
+	if f.ca != nil {
+		values[items.internalCA] = fileItem(internalCAItemFilename, f.ca)
+	}
+	doc := map[string]any{
+		"apiVersion": "kots.io/v1beta1",
+		"kind":       "ConfigValues",
+		"spec":       map[string]any{"values": values},
+	}
+	text, err := yaml.Marshal(doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("rendering the ConfigValues fragment: %w", err)
+	}
+	return doc, string(text), nil
+}
+
+func fileItem(filename string, content []byte) map[string]any {
+	return map[string]any{"filename": filename, "value": base64.StdEncoding.EncodeToString(content)}
+}
+
+// verifyServed connects to the ingress once per host name (SNI) and compares
+// the served leaf with the wanted one. Wildcard names cannot be sent as SNI
+// and are skipped. It returns what was served and every mismatch.
+func verifyServed(ctx context.Context, d Dialer, o tlsOptions, leaf *x509.Certificate) ([]any, error) {
+	want := leafSHA256(leaf)
+	var served []any
+	var problems []error
+	for _, name := range o.names {
+		if strings.HasPrefix(name, "*.") {
+			continue
+		}
+		entry := map[string]any{"name": name}
+		served = append(served, entry)
+		got, err := servedLeaf(ctx, d, o.verifyAddr, name, o.timeout)
+		if err != nil {
+			entry["error"] = err.Error()
+			problems = append(problems, fmt.Errorf("verify_address %s for %s: %w", o.verifyAddr, name, err))
+			continue
+		}
+		sum := leafSHA256(got)
+		entry["sha256"], entry["matches"] = sum, sum == want
+		if sum != want {
+			problems = append(problems, fmt.Errorf("%s serves another certificate for %s (%s, SANs: %s, sha256 %s, expires %s), not the one in cert_file (sha256 %s); the ingress serves the new certificate once a deploy has rolled it out",
+				o.verifyAddr, name, subjectOf(got), strings.Join(certSANs(got), ", "), sum, day(got.NotAfter), want))
+		}
+	}
+	return served, errors.Join(problems...)
+}
+
+// servedLeaf returns the leaf certificate the server at addr presents for
+// name. The chain is deliberately not verified here: the served leaf is
+// compared byte for byte with the wanted one, which is stricter, and works
+// without the internal CA on the controller.
+func servedLeaf(ctx context.Context, d Dialer, addr, name string, timeout time.Duration) (*x509.Certificate, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot connect: %w", err)
+	}
+	defer raw.Close()
+	conn := tls.Client(raw, &tls.Config{ServerName: name, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12})
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return nil, fmt.Errorf("TLS handshake failed: %w", err)
+	}
+	certs := conn.ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("the server presented no certificate")
+	}
+	return certs[0], nil
+}
