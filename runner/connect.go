@@ -2,25 +2,52 @@ package runner
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
 )
 
-// Connect opens a host's connection as its ansible_connection says.
-func Connect(ctx context.Context, host string, vars map[string]any) (modules.Conn, error) {
-	switch kind := fmt.Sprint(vars["ansible_connection"]); kind {
-	case "local":
-		return conn.NewLocal(), nil
-	case "<nil>", "ssh", "smart":
-		return nil, unreachableError{fmt.Errorf("ssh connection to %s: not available in this build", host)}
-	default:
-		return nil, fmt.Errorf("ansible_connection %q is not supported (use ssh or local)", kind)
-	}
+// Connector opens hosts' connections for a run and closes them at its end.
+type Connector interface {
+	// Open returns the connection to host, given its variables
+	// (ansible_connection, ansible_host, ansible_user...).
+	Open(ctx context.Context, host string, vars map[string]any) (modules.Conn, error)
+	Close() error
 }
 
-type unreachableError struct{ error }
+// Connections is the default Connector: the local machine for
+// ansible_connection=local, otherwise one pooled SSH connection per host
+// (and per bastion) for the whole run.
+type Connections struct {
+	pool *conn.Pool
+	// SSHConfigPath overrides ~/.ssh/config (for tests).
+	SSHConfigPath string
+}
 
-func (unreachableError) Unreachable() bool { return true }
-func (e unreachableError) Unwrap() error   { return e.error }
+// NewConnections returns the default connector.
+func NewConnections(opts conn.PoolOptions) *Connections {
+	return &Connections{pool: conn.NewPool(opts)}
+}
+
+// Open implements Connector.
+func (c *Connections) Open(ctx context.Context, host string, vars map[string]any) (modules.Conn, error) {
+	kind, err := conn.ConnectionType(vars)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "local" {
+		return conn.NewLocal(), nil
+	}
+	cfg, err := conn.SSHConfigFromVars(host, vars, c.SSHConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	return c.pool.Get(ctx, cfg)
+}
+
+// Close ends every connection of the run.
+func (c *Connections) Close() error { return c.pool.Close() }
+
+// isUnreachable reports whether err means the host could not be reached.
+func isUnreachable(err error) bool { return errors.Is(err, conn.ErrUnreachable) }

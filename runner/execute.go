@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -472,13 +471,6 @@ func (r *Runner) renderArgs(sc *scope, t *Task) (map[string]any, error) {
 		out[name] = rv
 	}
 	return out, nil
-}
-
-// isUnreachable reports whether err means the host could not be reached.
-// Connections mark such errors with an Unreachable method.
-func isUnreachable(err error) bool {
-	var u interface{ Unreachable() bool }
-	return errors.As(err, &u) && u.Unreachable()
 }
 
 func stringField(m map[string]any, key string) string {

@@ -184,7 +184,7 @@ func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope) 
 			h.connErr = err
 			return
 		}
-		h.conn, h.connErr = r.opts.Connect(ctx, h.name, vars)
+		h.conn, h.connErr = r.opts.Connect.Open(ctx, h.name, vars)
 	})
 	return h.conn, h.connErr
 }

@@ -15,10 +15,6 @@ import (
 	"github.com/ferry-sh/ferry/runner/template"
 )
 
-// Connector opens the connection to one host, given its variables
-// (ansible_host, ansible_user, ansible_connection...).
-type Connector func(ctx context.Context, host string, vars map[string]any) (modules.Conn, error)
-
 // Options are the knobs of one run, mirroring ansible-playbook's flags.
 type Options struct {
 	Inventory     *inventory.Inventory
@@ -159,10 +155,8 @@ func (r *Runner) recap() *Recap {
 }
 
 func (r *Runner) closeConns() {
-	for _, h := range r.hosts {
-		if h.conn != nil {
-			_ = h.conn.Close()
-		}
+	if r.opts.Connect != nil {
+		_ = r.opts.Connect.Close()
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/playbooks"
+	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // Exit codes, as ansible-playbook's.
@@ -87,7 +88,7 @@ func (s *Session) Run(ctx context.Context) int {
 		s.Sink = NewTextSink(out, s.Verbosity, s.Diff, s.Color)
 	}
 	if s.Connect == nil {
-		s.Connect = Connect
+		s.Connect = NewConnections(conn.PoolOptions{})
 	}
 	recap, err := New(s.Options).Run(ctx, pb)
 	switch {
