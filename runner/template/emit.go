@@ -278,19 +278,3 @@ func describe(n node) string {
 	}
 	return "value"
 }
-
-// rootName is the variable an access chain starts from (foo for foo.bar[0]).
-func rootName(n node) string {
-	for {
-		switch x := n.(type) {
-		case *nameNode:
-			return x.name
-		case *getNode:
-			n = x.obj
-		case *sliceNode:
-			n = x.obj
-		default:
-			return ""
-		}
-	}
-}

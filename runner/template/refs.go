@@ -10,8 +10,8 @@ type refCollector struct {
 
 // Refs returns the top-level variables a template reads, sorted. Names only
 // read under a guard (x | default(...), x is defined) are left out, and so is
-// a name that the template tests with `is defined` anywhere (the author
-// expects it may be missing), as are loop variables and {% set %} names.
+// a name that the template tests with `foo is defined` anywhere (the
+// author expects it may be missing), as are loop variables and {% set %} names.
 func Refs(text string) (_ []string, err error) {
 	defer recoverInternal(&err)
 	if !hasTemplateSyntax(text) {
@@ -113,10 +113,8 @@ func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
 		walk(kwargValues(n.kwargs)...)
 	case *testNode:
 		isGuard := n.name == "defined" || n.name == "undefined"
-		if isGuard {
-			if root := rootName(n.target); root != "" {
-				rc.guarded[root] = true
-			}
+		if name, ok := n.target.(*nameNode); ok && isGuard {
+			rc.guarded[name.name] = true // `foo is defined`: the author expects foo may be missing
 		}
 		rc.expr(n.target, isGuard, locals)
 		walk(n.args...)

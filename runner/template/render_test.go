@@ -75,6 +75,8 @@ func TestRender(t *testing.T) {
 		{"a  {%- if y %} b {% endif -%}  c", "a b c"},
 		{"x  {{- name -}}  y", "xWorldy"},
 		{"line\n{# comment #}\nnext", "line\nnext"},
+		{"a\n{% if y %}b{% endif %}\n", "a\nb\n"},
+		{"{% if y %}b\n{% endif %}\n\n", "b\n\n"},
 		// literal braces that are not tags
 		{"{ a } {{ x }} }", "{ a } 1 }"},
 		{"json {\"k\": {{ x }}}", "json {\"k\": 1}"},
@@ -198,6 +200,7 @@ func TestRefs(t *testing.T) {
 		{"{{ f(1) if false else 2 }}"[:0] + "{{ z is none }}", []string{"z"}},
 		{"{{ users | selectattr('admin') | list }} {{ 'x' in groups }}", []string{"groups", "users"}},
 		{"{{ b }}{{ a }}{{ b }}", []string{"a", "b"}},
+		{"{% if facts.distro is defined %}{{ facts.distro }}{% endif %}", []string{"facts"}},
 	}
 	for _, c := range cases {
 		got, err := Refs(c.src)

@@ -427,8 +427,9 @@ type (
 )
 
 type compiledTemplate struct {
-	single *program // the template is one {{ expr }}: render its value
-	body   []cnode
+	single   *program // the template is one {{ expr }}: render its value
+	body     []cnode
+	newlines int // trailing newlines of the source, which Ansible keeps
 }
 
 func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
@@ -447,7 +448,7 @@ func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &compiledTemplate{body: body}, nil
+	return &compiledTemplate{body: body, newlines: len(src) - len(strings.TrimRight(src, "\n"))}, nil
 }
 
 type templateCompiler struct {
@@ -619,7 +620,12 @@ func (t *compiledTemplate) render(s Scope) (any, error) {
 	if err := st.exec(t.body, &layer{vars: map[string]any{}, parent: s}); err != nil {
 		return nil, err
 	}
-	return st.b.String(), nil
+	out := st.b.String()
+	// Like Ansible, keep the source's trailing newlines that trim_blocks ate.
+	if have := len(out) - len(strings.TrimRight(out, "\n")); have < t.newlines {
+		out += strings.Repeat("\n", t.newlines-have)
+	}
+	return out, nil
 }
 
 func (st *renderState) exec(nodes []cnode, l *layer) error {
