@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fatih/color"
 )
@@ -47,11 +48,14 @@ type TextSink struct {
 	verbosity int
 	diff      bool
 	colors    palette
+	// Progress draws a live transfer line; set it only on a terminal.
+	Progress  bool
+	transfers map[string]time.Time // host -> start of its current transfer
 }
 
 // NewTextSink prints events to w; colour only when useColor is set.
 func NewTextSink(w io.Writer, verbosity int, diff, useColor bool) *TextSink {
-	return &TextSink{w: w, verbosity: verbosity, diff: diff, colors: newPalette(useColor)}
+	return &TextSink{w: w, verbosity: verbosity, diff: diff, colors: newPalette(useColor), transfers: map[string]time.Time{}}
 }
 
 type palette struct{ ok, changed, skipped, failed, warn, plain func(a ...any) string }
@@ -91,7 +95,10 @@ func (s *TextSink) Event(e Event) {
 		if s.verbosity >= 1 {
 			fmt.Fprintf(&b, "[%s] %s\n", e.Host, e.Msg)
 		}
+	case EventProgress:
+		s.progress(&b, e)
 	case EventHostResult:
+		s.endProgress(&b, e.Host)
 		s.hostResult(&b, e)
 	case EventWarning:
 		fmt.Fprintf(&b, "%s\n", s.colors.warn("[WARNING]: "+e.Msg))
@@ -104,6 +111,50 @@ func (s *TextSink) Event(e Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, _ = io.WriteString(s.w, b.String())
+}
+
+// progress redraws one line: bytes done, rate and time left.
+func (s *TextSink) progress(b *strings.Builder, e Event) {
+	if !s.Progress || e.Total <= 0 {
+		return
+	}
+	s.mu.Lock()
+	start, ok := s.transfers[e.Host]
+	if !ok {
+		start = time.Now()
+		s.transfers[e.Host] = start
+	}
+	s.mu.Unlock()
+	elapsed := time.Since(start).Seconds()
+	line := fmt.Sprintf("[%s] %s / %s (%d%%)", e.Host, byteSize(e.Done), byteSize(e.Total), e.Done*100/e.Total)
+	if elapsed > 0.5 && e.Done > 0 {
+		rate := float64(e.Done) / elapsed
+		eta := time.Duration(float64(e.Total-e.Done) / rate * float64(time.Second)).Round(time.Second)
+		line += fmt.Sprintf("  %s/s  ETA %s", byteSize(int64(rate)), eta)
+	}
+	fmt.Fprintf(b, "\r\033[K%s", line)
+}
+
+func (s *TextSink) endProgress(b *strings.Builder, host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.transfers[host]; ok {
+		delete(s.transfers, host)
+		b.WriteString("\r\033[K")
+	}
+}
+
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // banner prints Ansible's "\nPLAY [x] ****" line, 80 columns wide.

@@ -284,3 +284,24 @@ func TestLimitAndNoHostsMatched(t *testing.T) {
 		t.Errorf("--limit web2 ran:\n%s", r.stdout)
 	}
 }
+
+func TestProgressLine(t *testing.T) {
+	var b bytes.Buffer
+	s := NewTextSink(&b, 0, false, false)
+	s.Progress = true
+	s.Event(Event{Type: EventProgress, Host: "vm", Done: 512 << 20, Total: 2 << 30})
+	if got := b.String(); got != "\r\033[K[vm] 512.0 MiB / 2.0 GiB (25%)" {
+		t.Errorf("progress = %q", got)
+	}
+	b.Reset()
+	s.Event(Event{Type: EventHostResult, Host: "vm", Status: StatusChanged})
+	if got := b.String(); got != "\r\033[Kchanged: [vm]\n" {
+		t.Errorf("result after progress = %q", got)
+	}
+	quiet := NewTextSink(&b, 0, false, false)
+	b.Reset()
+	quiet.Event(Event{Type: EventProgress, Host: "vm", Done: 1, Total: 2})
+	if b.Len() != 0 {
+		t.Errorf("progress drawn when not on a terminal: %q", b.String())
+	}
+}

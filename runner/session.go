@@ -39,6 +39,7 @@ type Session struct {
 	Options              // check, diff, limit, tags, forks...
 	Output      string   // "text" or "json"
 	Color       bool
+	Terminal    bool // stdout is a terminal: draw transfer progress
 	Stdout      io.Writer
 	Stderr      io.Writer
 }
@@ -85,7 +86,9 @@ func (s *Session) Run(ctx context.Context) int {
 	if s.Output == "json" {
 		s.Sink = NewJSONSink(out)
 	} else {
-		s.Sink = NewTextSink(out, s.Verbosity, s.Diff, s.Color)
+		text := NewTextSink(out, s.Verbosity, s.Diff, s.Color)
+		text.Progress = s.Terminal
+		s.Sink = text
 	}
 	if s.Connect == nil {
 		s.Connect = NewConnections(conn.PoolOptions{})

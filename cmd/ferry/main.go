@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/fatih/color"
+	"golang.org/x/term"
 
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
@@ -127,7 +128,8 @@ func runPlaybook(cmd string, args []string, stdout, stderr io.Writer) int {
 	if s.Forks < 1 {
 		return usageError(stderr, fmt.Errorf("--forks must be at least 1"))
 	}
-	s.Color = !color.NoColor && s.Output == "text" && stdout == os.Stdout
+	s.Terminal = stdout == os.Stdout && term.IsTerminal(int(os.Stdout.Fd()))
+	s.Color = !color.NoColor && s.Output == "text" && s.Terminal
 
 	if cmd == "validate" {
 		return validate(s, stdout, stderr)
