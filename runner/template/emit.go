@@ -20,19 +20,25 @@ import (
 const varPrefix = "v_"
 
 type emitter struct {
-	b    strings.Builder
-	vars []string // variable names in first-use order
-	seen map[string]bool
-	lets int
+	b        strings.Builder
+	vars     []string       // variable names in first-use order
+	firstPos map[string]int // where each is first read, as an offset in the whole source
+	base     int            // offset of the expression being emitted; -1 when unknown
+	lets     int
 }
 
-func newEmitter() *emitter { return &emitter{seen: map[string]bool{}} }
+// newEmitter starts a translation of an expression found at offset base of
+// its source (-1 when its position is not tracked).
+func newEmitter(base int) *emitter { return &emitter{firstPos: map[string]int{}, base: base} }
 
 func (e *emitter) w(s string) { e.b.WriteString(s) }
 
-func (e *emitter) addVar(name string) {
-	if !e.seen[name] {
-		e.seen[name] = true
+func (e *emitter) addVar(name string, pos int) {
+	if _, seen := e.firstPos[name]; !seen {
+		e.firstPos[name] = -1
+		if e.base >= 0 {
+			e.firstPos[name] = e.base + pos
+		}
 		e.vars = append(e.vars, name)
 	}
 }
@@ -47,7 +53,7 @@ func (e *emitter) emit(n node) {
 	case *litNode:
 		e.literal(n.val)
 	case *nameNode:
-		e.addVar(n.name)
+		e.addVar(n.name, n.pos)
 		e.w(varPrefix + n.name)
 	case *listNode:
 		e.call("h_list", n.items...)

@@ -1,14 +1,3 @@
-// Package template is ferry's one expression language: Jinja syntax as
-// Ansible playbooks write it (when: conditions, "{{ }}" in strings, template
-// files), translated to expr-lang programs that are compiled once per
-// distinct source and then run per host.
-//
-// A Jinja expression is parsed into a small AST and emitted as expr source in
-// which every operator, filter and test is a registered Go function (see
-// emit.go for the name spaces). Variables are looked up through Scope only for
-// the names a program references; a missing one becomes an undefined value
-// that default(), `is defined` and attribute access carry along and any other
-// use reports as "'foo' is undefined".
 package template
 
 import (
@@ -134,9 +123,10 @@ func testFn(name string, spec testSpec) fn {
 
 // program is one compiled expr program and the variables it reads.
 type program struct {
-	prog *vm.Program
-	vars []varRef
-	src  string // the Jinja source, for error messages
+	prog  *vm.Program
+	vars  []varRef
+	src   string            // the Jinja source, for error messages
+	where map[string]string // "line 2, column 5" of each variable's first read
 }
 
 type varRef struct {
@@ -146,7 +136,7 @@ type varRef struct {
 
 // compile translates the emitter's output. A failure here is a bug in the
 // translation, never the user's: the Jinja source was already parsed.
-func (e *Engine) compile(em *emitter, src string) (*program, error) {
+func (e *Engine) compile(em *emitter, src, whole string) (*program, error) {
 	code := em.b.String()
 	p, err := expr.Compile(code, e.exprOpts...)
 	if err != nil {
@@ -156,7 +146,13 @@ func (e *Engine) compile(em *emitter, src string) (*program, error) {
 	for i, name := range em.vars {
 		vars[i] = varRef{name: name, key: varPrefix + name}
 	}
-	return &program{prog: p, vars: vars, src: src}, nil
+	where := map[string]string{}
+	for name, off := range em.firstPos {
+		if off >= 0 {
+			where[name] = position(whole, off)
+		}
+	}
+	return &program{prog: p, vars: vars, src: src, where: where}, nil
 }
 
 var (
@@ -207,16 +203,27 @@ func (p *program) runtimeError(err error) error {
 			err = errors.New(fe.Message)
 		}
 	}
-	return &EvalError{Source: p.src, Err: err}
+	ev := &EvalError{Source: p.src, Err: err}
+	var ue *UndefinedError
+	if errors.As(err, &ue) {
+		ev.Where = p.where[ue.Name]
+	}
+	return ev
 }
 
 // EvalError is a failure while evaluating an expression or template.
 type EvalError struct {
 	Source string
+	Where  string // "column 5" or "line 2, column 5" when known
 	Err    error
 }
 
-func (e *EvalError) Error() string { return fmt.Sprintf("%s: %v", quoteSrc(e.Source), e.Err) }
+func (e *EvalError) Error() string {
+	if e.Where != "" {
+		return fmt.Sprintf("%s at %s: %v", quoteSrc(e.Source), e.Where, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", quoteSrc(e.Source), e.Err)
+}
 func (e *EvalError) Unwrap() error { return e.Err }
 
 // quoteSrc shows a source in messages, shortened when long.
@@ -253,10 +260,26 @@ func syntaxError(src string, base int, err error) error {
 	if !errors.As(err, &pe) {
 		return err
 	}
-	off := min(max(base+pe.pos, 0), len(src))
-	line := 1 + strings.Count(src[:off], "\n")
-	col := 1 + len([]rune(src[strings.LastIndexByte(src[:off], '\n')+1:off]))
+	line, col := lineCol(src, base+pe.pos)
 	return &SyntaxError{Source: src, Line: line, Col: col, Msg: pe.msg}
+}
+
+// lineCol converts a byte offset of src to a 1-based line and column.
+func lineCol(src string, off int) (line, col int) {
+	off = min(max(off, 0), len(src))
+	line = 1 + strings.Count(src[:off], "\n")
+	col = 1 + len([]rune(src[strings.LastIndexByte(src[:off], '\n')+1:off]))
+	return line, col
+}
+
+// position describes an offset for messages: "column 5" in a one-line
+// source, "line 2, column 5" otherwise.
+func position(src string, off int) string {
+	line, col := lineCol(src, off)
+	if !strings.Contains(src, "\n") {
+		return fmt.Sprintf("column %d", col)
+	}
+	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
 // cacheStore remembers v under key unless the cache is full.
@@ -282,9 +305,9 @@ func (e *Engine) compileExpression(src string) (*program, error) {
 	if err != nil {
 		return nil, syntaxError(src, base, err)
 	}
-	em := newEmitter()
+	em := newEmitter(base)
 	em.emit(n)
-	return e.compile(em, src)
+	return e.compile(em, src, src)
 }
 
 // parseEvalSource returns the expression of src and the offset it starts at.
@@ -315,7 +338,7 @@ func (e *Engine) Eval(src string, s Scope) (_ any, err error) {
 		return nil, err
 	}
 	if err := defined(v); err != nil {
-		return nil, &EvalError{Source: src, Err: err}
+		return nil, p.runtimeError(err)
 	}
 	return v, nil
 }

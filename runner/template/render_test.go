@@ -260,3 +260,26 @@ func TestConcurrentEval(t *testing.T) {
 		}
 	}
 }
+
+func TestUndefinedPosition(t *testing.T) {
+	e := New(Options{})
+	cases := []struct {
+		src, want string
+		render    bool
+	}{
+		{"x == 1 and missing > 2", `"x == 1 and missing > 2" at column 12: 'missing' is undefined`, false},
+		{"{{ missing.attr }}", `"missing.attr" at column 4: 'missing' is undefined`, true},
+		{"line one\nhost {{ x }} {{ missing }}", `at line 2, column 17: 'missing' is undefined`, true},
+	}
+	for _, c := range cases {
+		var err error
+		if c.render {
+			_, err = e.Render(c.src, testScope())
+		} else {
+			_, err = e.Eval(c.src, testScope())
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want it to contain %q", c.src, err, c.want)
+		}
+	}
+}

@@ -438,9 +438,9 @@ func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
 		return nil, syntaxError(src, 0, err)
 	}
 	if out := singleOutput(nodes); out != nil {
-		em := newEmitter()
+		em := newEmitter(out.off)
 		em.emit(out.expr)
-		p, err := e.compile(em, out.src)
+		p, err := e.compile(em, out.src, src)
 		return &compiledTemplate{single: p}, err
 	}
 	tc := &templateCompiler{e: e, src: src}
@@ -457,15 +457,15 @@ type templateCompiler struct {
 }
 
 func (tc *templateCompiler) expr(n node, src string) (*program, error) {
-	em := newEmitter()
+	em := newEmitter(-1)
 	em.emit(n)
-	return tc.e.compile(em, src)
+	return tc.e.compile(em, src, tc.src)
 }
 
 func (tc *templateCompiler) cond(n node, src string) (*program, error) {
-	em := newEmitter()
+	em := newEmitter(-1)
 	em.boolExpr(n)
-	return tc.e.compile(em, src)
+	return tc.e.compile(em, src, tc.src)
 }
 
 // maxChunkOutputs bounds how many {{ }} share one program.
@@ -510,7 +510,7 @@ func (tc *templateCompiler) body(nodes []tnode) ([]cnode, error) {
 
 // chunk compiles a run of text and outputs into one h_concat program.
 func (tc *templateCompiler) chunk(run []tnode) (cnode, error) {
-	em := newEmitter()
+	em := newEmitter(-1)
 	em.w("h_concat(")
 	var text strings.Builder
 	var srcs []string
@@ -524,6 +524,7 @@ func (tc *templateCompiler) chunk(run []tnode) (cnode, error) {
 			em.literal(n.s)
 			text.WriteString(n.s)
 		case *outNode:
+			em.base = n.off
 			em.emit(n.expr)
 			srcs = append(srcs, "{{ "+n.src+" }}")
 			hasOutput = true
@@ -533,7 +534,7 @@ func (tc *templateCompiler) chunk(run []tnode) (cnode, error) {
 	if !hasOutput {
 		return cText(text.String()), nil
 	}
-	p, err := tc.e.compile(em, strings.Join(srcs, " "))
+	p, err := tc.e.compile(em, strings.Join(srcs, " "), tc.src)
 	return &cChunk{p: p}, err
 }
 
@@ -612,7 +613,7 @@ func (t *compiledTemplate) render(s Scope) (any, error) {
 			return nil, err
 		}
 		if err := defined(v); err != nil {
-			return nil, &EvalError{Source: t.single.src, Err: err}
+			return nil, t.single.runtimeError(err)
 		}
 		return v, nil
 	}
@@ -669,7 +670,7 @@ func (st *renderState) execOne(n cnode, l *layer) error {
 			return err
 		}
 		if err := defined(v); err != nil {
-			return &EvalError{Source: n.val.src, Err: err}
+			return n.val.runtimeError(err)
 		}
 		l.vars[n.name] = v
 	}

@@ -1,0 +1,51 @@
+// Package template is ferry's one expression language: Jinja syntax as
+// Ansible playbooks write it (when: conditions, "{{ }}" in strings, template
+// files), translated to expr-lang programs that are compiled once per
+// distinct source and then run per host. No Jinja engine is embedded.
+//
+// A Jinja expression is parsed into a small AST and emitted as expr source in
+// which every operator, filter and test is a registered Go function (see
+// emit.go for the name spaces). Variables are looked up through Scope only for
+// the names a program references; a missing one becomes an undefined value
+// that default(), `is defined` and attribute access carry along and any other
+// use reports as "'foo' is undefined".
+//
+// Supported Jinja subset:
+//
+//   - Literals: strings ('' and "" with Python escapes), ints, floats,
+//     true/True, false/False, none/None, lists, tuples (as lists), dicts.
+//   - Operators: + - * / // % ** ~, == != < > <= >= (chained), in, not in,
+//     and, or (returning an operand, as in Python), not, x if c else y,
+//     "%s" % args.
+//   - Access: a.b, a['b'], a[0], a[-1], a.0, slices a[1:3:2]; methods on
+//     strings (split strip lstrip rstrip lower upper startswith endswith
+//     replace join splitlines capitalize) and dicts (keys values items get).
+//   - Functions: range, dict(k=v), lookup/query('file'|'env', ...).
+//   - Filters: see the filters table in filters.go (default/d, mandatory, int,
+//     float, bool, string, lower, upper, trim, length/count, join, split,
+//     replace, basename, dirname, b64encode/b64decode, to_json, to_nice_json,
+//     from_json, to_yaml, to_nice_yaml, from_yaml, regex_search,
+//     regex_replace, regex_findall, regex_escape, first, last, unique, sort,
+//     min, max, list, reverse, flatten, sum, dict2items, items2dict, items,
+//     dictsort, combine, select, reject, selectattr, rejectattr, map,
+//     difference, intersect, union, symmetric_difference, quote, hash,
+//     checksum, md5, abs, round, ternary, indent, format, type_debug,
+//     path_join, escape/e, capitalize, title, version).
+//     ansible.builtin.X names the same filter.
+//   - Tests: defined, undefined, none, string, number, integer, float,
+//     boolean, true, false, mapping, iterable, sequence, truthy, falsy,
+//     succeeded/success, failed/failure, changed/change, skipped/skip,
+//     match, search/regex, version/version_compare, in, contains, eq/==/
+//     equalto, ne, lt, le, gt, ge, sameas, even, odd, divisibleby, subset,
+//     superset, all, any, lower, upper.
+//   - Statements: if/elif/else/endif, for x in xs [if cond] / else / endfor
+//     (with loop.index, index0, revindex, first, last, length, previtem,
+//     nextitem and `for k, v in d.items()`), set x = expr, raw/endraw,
+//     {# comments #}, whitespace control with '-', and Ansible's trim_blocks.
+//
+// Not supported, each a static error from Check/CheckExpr naming the
+// construct: include, import, macro, call, block/extends, filter blocks,
+// recursive loops, lookup plugins other than file and env, and the filters
+// listed in unsupportedFilters. Regular expressions use Go's RE2 syntax:
+// look-arounds and backreferences in patterns are reported as invalid.
+package template
