@@ -12,7 +12,7 @@
 //
 // Supported Jinja subset:
 //
-//   - Literals: strings (” and "" with Python escapes), ints, floats,
+//   - Literals: strings in single or double quotes (Python escapes), ints, floats,
 //     true/True, false/False, none/None, lists, tuples (as lists), dicts.
 //   - Operators: + - * / // % ** ~, == != < > <= >= (chained), in, not in,
 //     and, or (returning an operand, as in Python), not, x if c else y,
