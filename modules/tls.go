@@ -337,7 +337,17 @@ func checkTLSFiles(f tlsFiles, o tlsOptions, now time.Time) (*x509.Certificate, 
 		return nil, errors.Join(problems...)
 	}
 	for i, c := range chain {
-		if err := checkValidity(f.certPath, i, c, now, o.minDays); err != nil {
+		what := "certificate"
+		if i > 0 {
+			what = fmt.Sprintf("intermediate certificate %d in %s (%s)", i+1, f.certPath, subjectOf(c))
+		}
+		if err := checkValidity(what, c, now, o.minDays); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	if ca != nil {
+		what := fmt.Sprintf("the internal CA certificate in %s (%s)", f.caPath, subjectOf(ca))
+		if err := checkValidity(what, ca, now, o.minDays); err != nil {
 			problems = append(problems, err)
 		}
 	}
@@ -465,11 +475,7 @@ func parsePrivateKey(block *pem.Block) error {
 
 // checkValidity checks one certificate of the chain against the clock and
 // min_days.
-func checkValidity(path string, i int, c *x509.Certificate, now time.Time, minDays int) error {
-	what := "certificate"
-	if i > 0 {
-		what = fmt.Sprintf("intermediate certificate %d in %s (%s)", i+1, path, subjectOf(c))
-	}
+func checkValidity(what string, c *x509.Certificate, now time.Time, minDays int) error {
 	switch left := c.NotAfter.Sub(now); {
 	case now.Before(c.NotBefore):
 		return fmt.Errorf("%s is not valid before %s (in %d days); check the controller's clock or wait", what, day(c.NotBefore), wholeDays(c.NotBefore.Sub(now)))
@@ -573,12 +579,40 @@ func checkChainTrust(f tlsFiles, chain []*x509.Certificate, ca *x509.Certificate
 	for _, c := range chain[1:] {
 		intermediates.AddCert(c)
 	}
-	_, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: now})
+	opts := x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: trustTime(append([]*x509.Certificate{ca}, chain...), now)}
+	_, err := chain[0].Verify(opts)
+	var invalid x509.CertificateInvalidError
+	if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
+		// No moment when every certificate is valid: checkValidity has
+		// reported which ones are not, and the trust path cannot be judged.
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("the certificate chain in %s does not verify against the internal CA in %s (%s): %v; add the missing intermediates to %s or give the CA that issued them",
 			f.certPath, f.caPath, subjectOf(ca), err, f.certPath)
 	}
 	return nil
+}
+
+// trustTime is when to judge the trust path: now, or, when a certificate is
+// not valid now (checkValidity reports that on its own), a moment when all
+// of them are, so that an expired leaf does not hide a wrong CA.
+func trustTime(certs []*x509.Certificate, now time.Time) time.Time {
+	start, end := certs[0].NotBefore, certs[0].NotAfter
+	for _, c := range certs[1:] {
+		if c.NotBefore.After(start) {
+			start = c.NotBefore
+		}
+		if c.NotAfter.Before(end) {
+			end = c.NotAfter
+		}
+	}
+	if now.Before(start) || now.After(end) {
+		if !start.After(end) {
+			return start
+		}
+	}
+	return now
 }
 
 func subjectOf(c *x509.Certificate) string {
@@ -634,11 +668,16 @@ func renderConfigValues(f tlsFiles, items configItems) (map[string]any, string, 
 		"kind":       "ConfigValues",
 		"spec":       map[string]any{"values": values},
 	}
-	text, err := yaml.Marshal(doc)
-	if err != nil {
+	var text strings.Builder
+	enc := yaml.NewEncoder(&text)
+	enc.SetIndent(2) // as KOTS and kubectl write YAML
+	if err := enc.Encode(doc); err != nil {
 		return nil, "", fmt.Errorf("rendering the ConfigValues fragment: %w", err)
 	}
-	return doc, string(text), nil
+	if err := enc.Close(); err != nil {
+		return nil, "", fmt.Errorf("rendering the ConfigValues fragment: %w", err)
+	}
+	return doc, text.String(), nil
 }
 
 func fileItem(filename string, content []byte) map[string]any {
