@@ -168,7 +168,9 @@ func (f *tlsFixture) leafFiles(t testing.TB, name string, spec certSpec) (string
 		writePEM(t, f.path(name+".key"), pkcs8Block(t, leaf.key))
 }
 
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+// day is how messages print a date; certificates keep whole seconds, so the
+// time is truncated as x509 encodes it.
+func day(t time.Time) string { return t.Truncate(time.Second).UTC().Format("2006-01-02") }
 
 var (
 	rsaKeyOnce sync.Once
