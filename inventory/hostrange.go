@@ -83,7 +83,7 @@ func letterSequence(beg, end string, step int) ([]string, error) {
 		return nil, fmt.Errorf("range start %s is after end %s", beg, end)
 	}
 	var seq []string
-	for k := i; k <= j; k += step {
+	for k := i; k <= j && k < len(asciiLetters); k += step {
 		seq = append(seq, asciiLetters[k:k+1])
 	}
 	return seq, nil
@@ -108,9 +108,10 @@ func numberSequence(beg, end string, step int) ([]string, error) {
 	if (to-from)/step+1 > maxExpandedHosts {
 		return nil, fmt.Errorf("range expands to more than %d hosts", maxExpandedHosts)
 	}
-	var seq []string
-	for n := from; n <= to; n += step {
-		seq = append(seq, fmt.Sprintf("%0*d", width, n))
+	count := (to-from)/step + 1
+	seq := make([]string, 0, count)
+	for i := 0; i < count; i++ { // counting, not n <= to: n += step could overflow
+		seq = append(seq, fmt.Sprintf("%0*d", width, from+i*step))
 	}
 	return seq, nil
 }

@@ -35,6 +35,7 @@ type Group struct {
 
 	vars     map[string]any
 	hosts    []*Host // direct members, in order added
+	members  map[*Host]bool
 	children []*Group
 	parents  []*Group
 	priority int // ansible_group_priority, default 1
@@ -90,7 +91,7 @@ func (inv *Inventory) addGroup(name string) *Group {
 	if g, ok := inv.groupByName[name]; ok {
 		return g
 	}
-	g := &Group{Name: name, vars: map[string]any{}, priority: 1}
+	g := &Group{Name: name, vars: map[string]any{}, members: map[*Host]bool{}, priority: 1}
 	inv.groups = append(inv.groups, g)
 	inv.groupByName[name] = g
 	return g
@@ -112,11 +113,10 @@ func (inv *Inventory) addHostNew(name, file string, g *Group) (h *Host, isNew bo
 }
 
 func addMember(g *Group, h *Host) {
-	for _, m := range g.hosts {
-		if m == h {
-			return
-		}
+	if g.members[h] {
+		return
 	}
+	g.members[h] = true
 	g.hosts = append(g.hosts, h)
 	h.direct = append(h.direct, g)
 }
@@ -217,19 +217,23 @@ func (inv *Inventory) reconcile() {
 		}
 		switch {
 		case inUngrouped && inOther:
-			removeMember(ungrouped, h)
+			delete(ungrouped.members, h)
+			h.direct = removeItem(h.direct, ungrouped)
 		case !inUngrouped && !inOther:
 			addMember(ungrouped, h)
 		}
 	}
+	// One pass over ungrouped, so that reconciling stays linear.
+	kept := ungrouped.hosts[:0]
+	for _, h := range ungrouped.hosts {
+		if ungrouped.members[h] {
+			kept = append(kept, h)
+		}
+	}
+	ungrouped.hosts = kept
 	for _, h := range inv.hosts {
 		h.groups = sortedGroups(ancestorsOf(h.direct))
 	}
-}
-
-func removeMember(g *Group, h *Host) {
-	g.hosts = removeItem(g.hosts, h)
-	h.direct = removeItem(h.direct, g)
 }
 
 func removeItem[T comparable](list []T, item T) []T {

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -300,6 +301,18 @@ func TestYAMLErrors(t *testing.T) {
 				t.Errorf("error =\n  %s\nwant\n  %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestYAMLAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("all:\n  vars:\n    l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "    l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	got := loadErr(t, "inv.yml", b.String())
+	if !strings.Contains(got, "expands to more than 5000000 values") {
+		t.Errorf("error = %s", got)
 	}
 }
 

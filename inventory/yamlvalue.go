@@ -63,6 +63,9 @@ func yamlDoc(file string, data []byte) (node *yaml.Node, err error) {
 	return doc.Content[0], nil
 }
 
+// maxYAMLNodes bounds the values one file may expand to.
+const maxYAMLNodes = 5_000_000
+
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // maxProblemScanLines bounds the search for the offending line of a YAML
@@ -105,6 +108,7 @@ func problemLine(data []byte, msg string) int {
 // 1:30 is sexagesimal. It records !secret values and collects errors.
 type yamlConverter struct {
 	file    string
+	nodes   int  // nodes visited, aliases counted each time they expand
 	json    bool // the file is JSON: plain scalars follow JSON's rules
 	secrets []string
 	errs    []error
@@ -121,6 +125,14 @@ func (c *yamlConverter) value(n *yaml.Node) any {
 func (c *yamlConverter) valueDepth(n *yaml.Node, depth int) any {
 	if depth > 1000 {
 		c.fail(n, "value nested too deeply")
+		return nil
+	}
+	// Aliases of aliases expand exponentially ("billion laughs"); real
+	// inventories stay far below this.
+	if c.nodes++; c.nodes > maxYAMLNodes {
+		if c.nodes == maxYAMLNodes+1 {
+			c.fail(n, "the file expands to more than %d values (aliases of aliases?)", maxYAMLNodes)
+		}
 		return nil
 	}
 	if n.Kind == yaml.AliasNode {
