@@ -1,0 +1,153 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// DefaultKubeconfig is where kURL writes the cluster-admin kubeconfig.
+const DefaultKubeconfig = "/etc/kubernetes/admin.conf"
+
+// Kube is a client for the Kubernetes cluster on a host. All API traffic,
+// port-forward and exec included, is carried over the host's connection
+// (SSH): nothing but SSH has to be reachable from the operator's machine.
+type Kube struct {
+	Config    *rest.Config
+	Clientset kubernetes.Interface
+	relay     *relay
+}
+
+// KubeFor returns the cluster client of h, built once per host and
+// kubeconfig path and cached for the run. The kubeconfig is read on the host
+// (with become when the task has it: admin.conf is root's); its credentials
+// are registered as secrets so that no output shows them.
+func KubeFor(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
+	if kubeconfig == "" {
+		kubeconfig = DefaultKubeconfig
+	}
+	key := "kube:" + kubeconfig
+	if h.Cache != nil {
+		if k, ok := h.Cache.Load(key); ok {
+			return k.(*Kube), nil
+		}
+	}
+	k, err := newKube(ctx, h, kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if h.Cache != nil {
+		if prev, loaded := h.Cache.LoadOrStore(key, k); loaded {
+			k.relay.close()
+			return prev.(*Kube), nil
+		}
+	}
+	return k, nil
+}
+
+func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
+	out, err := h.Conn.Run(ctx, Command{Argv: []string{"cat", kubeconfig}, Become: h.Become})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", kubeconfig, err)
+	}
+	if out.RC != 0 {
+		return nil, fmt.Errorf("cannot read the cluster's kubeconfig %s on %s: %s (is the cluster installed? does the task need become: true?)",
+			kubeconfig, h.Name, strings.TrimSpace(out.Stderr))
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig([]byte(out.Stdout))
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s on %s: %w", kubeconfig, h.Name, err)
+	}
+	registerKubeSecrets(h, cfg)
+	dialer, ok := h.Conn.(Dialer)
+	if !ok {
+		return nil, fmt.Errorf("the connection to %s cannot carry Kubernetes traffic", h.Name)
+	}
+	rl, err := relayTo(cfg, dialer)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		rl.close()
+		return nil, err
+	}
+	return &Kube{Config: cfg, Clientset: cs, relay: rl}, nil
+}
+
+func registerKubeSecrets(h *Host, cfg *rest.Config) {
+	h.AddSecret(cfg.BearerToken)
+	h.AddSecret(cfg.Password)
+	h.AddSecret(string(cfg.KeyData))
+}
+
+// relay is a local TCP listener whose connections are carried to the API
+// server through the host's connection, like `ssh -L`. client-go's
+// port-forward and exec ignore rest.Config.Dial, so a relay is the one way
+// that every client-go path travels over SSH. TLS still verifies the API
+// server: ServerName keeps the address the certificate was issued for.
+type relay struct {
+	ln     net.Listener
+	target string
+	dialer Dialer
+	once   sync.Once
+}
+
+func relayTo(cfg *rest.Config, dialer Dialer) (*relay, error) {
+	u, err := url.Parse(cfg.Host)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("kubeconfig server %q is not a URL", cfg.Host)
+	}
+	target := u.Host
+	if u.Port() == "" {
+		target = net.JoinHostPort(u.Hostname(), "443")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &relay{ln: ln, target: target, dialer: dialer}
+	go r.serve()
+	if cfg.TLSClientConfig.ServerName == "" {
+		cfg.TLSClientConfig.ServerName = u.Hostname()
+	}
+	cfg.Host = "https://" + ln.Addr().String()
+	return r, nil
+}
+
+func (r *relay) serve() {
+	for {
+		c, err := r.ln.Accept()
+		if err != nil {
+			return
+		}
+		go r.pipe(c)
+	}
+}
+
+func (r *relay) pipe(local net.Conn) {
+	defer local.Close()
+	remote, err := r.dialer.DialContext(context.Background(), "tcp", r.target)
+	if err != nil {
+		return
+	}
+	defer remote.Close()
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(remote, local); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(local, remote); done <- struct{}{} }()
+	<-done
+}
+
+func (r *relay) close() {
+	if r != nil {
+		r.once.Do(func() { r.ln.Close() })
+	}
+}
