@@ -52,7 +52,8 @@ func (g *Group) Children() []*Group { return append([]*Group(nil), g.children...
 // (not group_vars/ files).
 func (g *Group) Vars() map[string]any { return copyMap(g.vars) }
 
-// Inventory is a loaded inventory. It is safe for concurrent reads.
+// Inventory is a loaded inventory. After Load and AddVarsDir it is safe for
+// concurrent use.
 type Inventory struct {
 	hosts       []*Host // insertion order
 	hostByName  map[string]*Host
@@ -391,16 +392,26 @@ func (inv *Inventory) GroupMembers() map[string][]string {
 	return out
 }
 
-// Localhost returns the host to use for name when a pattern says localhost:
-// the inventory's own host of that name if there is one, otherwise Ansible's
-// implicit localhost (ansible_connection=local, in no group, not in all),
-// created once. ok is false when name is not one of LocalhostNames.
+// Localhost returns the host to use for name when a pattern says localhost
+// (or 127.0.0.1, ::1): the inventory's own host of that name, else its first
+// localhost-like host, else Ansible's implicit localhost: a host in no group
+// and not in all, whose only own variable is ansible_connection=local (it
+// still gets group_vars/all, [all:vars] and host_vars/NAME), created once.
+// ok is false when name is not one of LocalhostNames. Unlike Ansible, ferry
+// sets no ansible_python_interpreter, as it runs no Python.
 func (inv *Inventory) Localhost(name string) (*Host, bool) {
 	if h, ok := inv.hostByName[name]; ok {
 		return h, true
 	}
 	if !isLocalhostName(name) {
 		return nil, false
+	}
+	// As in Ansible, a localhost-like host of the inventory (the first one)
+	// stands for all three names.
+	for _, n := range LocalhostNames {
+		if h, ok := inv.hostByName[n]; ok {
+			return h, true
+		}
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()

@@ -165,11 +165,15 @@ func TestImplicitLocalhost(t *testing.T) {
 		t.Error("Host must not report the implicit localhost as an inventory host")
 	}
 
-	// A localhost defined in the inventory is used as is.
+	// A localhost defined in the inventory is used as is, for every
+	// localhost name, as in Ansible.
 	withLocal := loadString(t, "hosts", "localhost ansible_connection=ssh\n")
 	hosts, _ = withLocal.Match("localhost")
 	if len(hosts) != 1 || hosts[0].Implicit || withLocal.HostVars("localhost")["ansible_connection"] != "ssh" {
 		t.Errorf("inventory localhost not used: %+v", hosts)
+	}
+	if hosts, _ = withLocal.Match("127.0.0.1"); len(hosts) != 1 || hosts[0].Name != "localhost" {
+		t.Errorf("Match(127.0.0.1) = %+v, want the inventory's localhost", hosts)
 	}
 }
 

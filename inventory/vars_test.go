@@ -283,3 +283,24 @@ func errOut(err error) string {
 	}
 	return ""
 }
+
+func TestConcurrentUse(t *testing.T) {
+	inv := loadPatterns(t)
+	done := make(chan struct{})
+	for i := 0; i < 4; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, h := range inv.Hosts() {
+				inv.HostVars(h.Name)
+			}
+			if _, err := inv.Match("web:&prod"); err != nil {
+				t.Error(err)
+			}
+			inv.Match("localhost")
+			inv.HostVars("localhost")
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		<-done
+	}
+}
