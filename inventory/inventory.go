@@ -1,7 +1,22 @@
 // Package inventory loads Ansible-compatible inventories (YAML and INI files,
 // directories of them, group_vars/ and host_vars/), resolves each host's
 // variables with Ansible's precedence, matches host patterns, and prints the
-// same JSON as `ansible-inventory --list`.
+// same JSON as `ansible-inventory --list`. Behaviour follows ansible-core 2.14
+// and is checked against it by the tests (golden files, and live when
+// ansible is installed).
+//
+// Typical use by the runner:
+//
+//	inv, err := inventory.Load(flags.Inventories...)  // every -i, in order
+//	err = inv.AddVarsDir(filepath.Dir(playbookPath))  // playbook group_vars/host_vars
+//	hosts, err := inv.Match(play.Hosts)               // *NoMatchError: caller decides
+//	vars := inv.HostVars(h.Name)                      // plus magic vars from
+//	inv.GroupNames(h.Name); inv.GroupMembers()        // group_names and groups
+//	mask(inv.Secrets())                               // values tagged !secret
+//
+// A pattern naming localhost matches the implicit localhost when the
+// inventory has none (see Localhost): its Host has Implicit set and its vars
+// hold ansible_connection=local.
 package inventory
 
 import (

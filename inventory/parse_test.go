@@ -181,6 +181,11 @@ top1 a=1
 [web]
 web[1:2] port_typed=22 s="x y"
 web3:2022 ansible_port=22
+[quotes]
+qh q="22" r='[1, 2]'
+[quotes:vars]
+q2="22"
+q3=[1, 2]
 [web:vars]
 g="quoted" # in :vars the comment is part of the Python expression
 n=5
@@ -191,7 +196,7 @@ l1
 [app:children]
 web
 `)
-	if got := hostNamesOf(inv.Hosts()); !reflect.DeepEqual(got, []string{"top1", "web1", "web2", "web3", "l1"}) {
+	if got := hostNamesOf(inv.Hosts()); !reflect.DeepEqual(got, []string{"top1", "qh", "web1", "web2", "web3", "l1"}) {
 		// Breadth first from all: ungrouped, app, web, later (as ansible --list-hosts all).
 		t.Errorf("Hosts() = %v", got)
 	}
@@ -200,6 +205,9 @@ web
 		"web1": {"port_typed": 22, "s": "x y", "g": "quoted", "n": 5},
 		"web3": {"ansible_port": 22, "g": "quoted", "n": 5},
 		"l1":   {"g": "quoted", "n": 5},
+		// shlex removes a host line's quotes before typing, a :vars line keeps
+		// them: "22" is an int on a host line and a string in :vars.
+		"qh": {"q": 22, "r": []any{1, 2}, "q2": "22", "q3": []any{1, 2}},
 	}
 	for host, vars := range want {
 		if got := inv.HostVars(host); !reflect.DeepEqual(got, vars) {
@@ -214,7 +222,7 @@ web
 	}
 	members := inv.GroupMembers()
 	if !reflect.DeepEqual(members["web"], []string{"web1", "web2", "web3", "l1"}) ||
-		!reflect.DeepEqual(members["ungrouped"], []string{"top1"}) || len(members["all"]) != 5 {
+		!reflect.DeepEqual(members["ungrouped"], []string{"top1"}) || len(members["all"]) != 6 {
 		t.Errorf("GroupMembers() = %v", members)
 	}
 }
