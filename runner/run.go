@@ -176,25 +176,18 @@ func (r *Runner) host(inv *inventory.Host) *hostState {
 	return h
 }
 
-// playHosts resolves the play's pattern, narrowed by --limit.
+// playHosts resolves the play's pattern, narrowed by --limit. A pattern that
+// matches nothing is not an error (the play is skipped with a warning, as in
+// Ansible); names that are neither hosts nor groups were refused by Validate.
 func (r *Runner) playHosts(play *Play) ([]*hostState, error) {
-	inv := r.opts.Inventory
-	if inv == nil {
-		return nil, fmt.Errorf("%s: no inventory", play.Pos)
-	}
-	matched, err := inv.Match(play.Hosts)
+	matched, err := r.match(play.Hosts)
 	if err != nil {
-		if lh, ok := inv.Localhost(play.Hosts); ok {
-			matched, err = []*inventory.Host{lh}, nil
-		}
-	}
-	if err != nil {
-		return nil, nil // reported by the caller as "no hosts matched"
+		return nil, fmt.Errorf("%s: hosts %q: %w", play.Pos, play.Hosts, err)
 	}
 	if r.opts.Limit != "" {
-		limited, err := inv.Match(r.opts.Limit)
+		limited, err := r.match(r.opts.Limit)
 		if err != nil {
-			return nil, nil
+			return nil, fmt.Errorf("--limit %q: %w", r.opts.Limit, err)
 		}
 		keep := map[string]bool{}
 		for _, h := range limited {
@@ -216,6 +209,16 @@ func (r *Runner) playHosts(play *Play) ([]*hostState, error) {
 		}
 	}
 	return hosts, nil
+}
+
+// match is Inventory.Match where matching nothing is not an error.
+func (r *Runner) match(pattern string) ([]*inventory.Host, error) {
+	hosts, err := r.opts.Inventory.Match(pattern)
+	var none *inventory.NoMatchError
+	if errors.As(err, &none) {
+		return hosts, nil
+	}
+	return hosts, err
 }
 
 // playRun is one batch of a play in progress.

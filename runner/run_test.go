@@ -305,3 +305,27 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("progress drawn when not on a terminal: %q", b.String())
 	}
 }
+
+func TestHostPatternTypoIsStaticError(t *testing.T) {
+	pb := "- hosts: wbe\n  gather_facts: false\n  tasks:\n    - command: 'true'\n"
+	r := runPlaybook(t, pb, localInventory, nil)
+	if r.code != ExitInvalid {
+		t.Errorf("exit %d, want 4", r.code)
+	}
+	r.mustContain(t, "site.yml:1:3: hosts \"wbe\": the inventory has no host or group \"wbe\" (did you mean `web`?)")
+}
+
+func TestEmptyGroupSkipsThePlay(t *testing.T) {
+	pb := "- hosts: db\n  gather_facts: false\n  tasks:\n    - command: 'true'\n"
+	r := runPlaybook(t, pb, localInventory+"[db]\n", nil)
+	if r.code != 0 {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r.mustContain(t, `no hosts matched "db"`)
+}
+
+func TestLocalhostIsImplicit(t *testing.T) {
+	pb := "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: 'true'\n"
+	r := runPlaybook(t, pb, localInventory, nil)
+	r.mustContain(t, "changed: [localhost]")
+}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,13 +70,7 @@ func knownGlobals(pb *Playbook, inv *inventory.Inventory, extraVars map[string]a
 }
 
 func (v *validator) play(play *Play) {
-	if v.inv != nil {
-		if _, err := v.inv.Match(play.Hosts); err != nil {
-			if _, ok := v.inv.Localhost(play.Hosts); !ok {
-				v.diags.add(play.Pos, "check the group and host names in the inventory", "hosts %q: %v", play.Hosts, err)
-			}
-		}
-	}
+	v.hostPattern(play)
 	known := copySet(v.known)
 	for k := range play.Vars {
 		known[k] = true
@@ -85,6 +80,28 @@ func (v *validator) play(play *Play) {
 	}
 	v.vars(play.Pos, play.Vars, known)
 	play.AllTasks(func(t *Task, _ bool) { v.task(t, known) })
+}
+
+// hostPattern refuses a pattern naming hosts or groups that the inventory
+// does not have: almost always a typo. A known group that is empty is fine.
+func (v *validator) hostPattern(play *Play) {
+	if v.inv == nil {
+		return
+	}
+	_, err := v.inv.Match(play.Hosts)
+	var none *inventory.NoMatchError
+	switch {
+	case errors.As(err, &none):
+		for _, u := range none.Unknown {
+			hint := u.Hint
+			if hint == "" {
+				hint = "check the group and host names in the inventory (ferry inventory --graph)"
+			}
+			v.diags.add(play.Pos, hint, "hosts %q: the inventory has no host or group %q", play.Hosts, u.Name)
+		}
+	case err != nil:
+		v.diags.add(play.Pos, "", "hosts %q: %v", play.Hosts, err)
+	}
 }
 
 func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
