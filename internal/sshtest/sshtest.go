@@ -1,7 +1,8 @@
-// Package sshtest starts a real OpenSSH sshd for tests: its own config, host
-// key, client key and known_hosts file in t.TempDir(), listening on one port
-// on several loopback addresses (127.0.0.2, 127.0.0.3, ...) so that each
-// address stands for one host. It is stopped by pid at t.Cleanup.
+// Package sshtest starts a real OpenSSH sshd for tests and benchmarks: its
+// own config, host key, client key and known_hosts file in a temporary
+// directory, listening on one port on several loopback addresses (127.0.0.2,
+// 127.0.0.3, ...) so that each address stands for one host. It is stopped by
+// pid at t.Cleanup.
 //
 // A missing /usr/sbin/sshd fails the test (install openssh-server) unless
 // FERRY_SKIP_SSHD=1 is set: CI must never skip these tests silently.
@@ -23,12 +24,21 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
+
+// TB is the part of testing.TB a Server uses. Tests pass their *testing.T
+// or *testing.B; a program (the wall-clock benchmark in bench/) passes its
+// own, which stops the program on Fatalf and runs the cleanups at its end.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+	Cleanup(func())
+}
 
 // SSHD is the daemon the tests run.
 const SSHD = "/usr/sbin/sshd"
@@ -60,7 +70,7 @@ type Server struct {
 	// Dir holds the configuration, keys and logs.
 	Dir string
 
-	t              testing.TB
+	t              TB
 	authorizedKeys string
 	configs        []string
 	logs           []string
@@ -71,7 +81,7 @@ type Server struct {
 }
 
 // Start starts sshd and registers its stop with t.Cleanup.
-func Start(t testing.TB, opts Options) *Server {
+func Start(t TB, opts Options) *Server {
 	t.Helper()
 	RequireSSHD(t)
 	if opts.Hosts <= 0 {
@@ -101,7 +111,7 @@ func Start(t testing.TB, opts Options) *Server {
 
 // RequireSSHD fails the test when sshd is not installed, or skips it when
 // FERRY_SKIP_SSHD=1 says so explicitly.
-func RequireSSHD(t testing.TB) {
+func RequireSSHD(t TB) {
 	t.Helper()
 	if _, err := os.Stat(SSHD); err == nil {
 		return
@@ -115,7 +125,7 @@ func RequireSSHD(t testing.TB) {
 // publicTempDir is a directory every test user can read: sshd reads
 // AuthorizedKeysFile as the user logging in, and t.TempDir() is private to
 // the user running the tests.
-func publicTempDir(t testing.TB) string {
+func publicTempDir(t TB) string {
 	dir, err := os.MkdirTemp("", "sshtest-")
 	if err != nil {
 		t.Fatalf("sshtest: %v", err)
@@ -127,7 +137,7 @@ func publicTempDir(t testing.TB) string {
 	return dir
 }
 
-func freePort(t testing.TB) int {
+func freePort(t TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("sshtest: free port: %v", err)
@@ -138,7 +148,7 @@ func freePort(t testing.TB) int {
 
 // writeKeys creates the host key, the client key, authorized_keys and
 // known_hosts.
-func (s *Server) writeKeys(t testing.TB) {
+func (s *Server) writeKeys(t TB) {
 	hostPub, err := writeKey(filepath.Join(s.Dir, "host_ed25519"))
 	if err != nil {
 		t.Fatalf("sshtest: host key: %v", err)
@@ -233,14 +243,14 @@ func (s *Server) AddClientKey(passphrase string) string {
 	return path
 }
 
-func writeFile(t testing.TB, path, content string, perm os.FileMode) {
+func writeFile(t TB, path, content string, perm os.FileMode) {
 	if err := os.WriteFile(path, []byte(content), perm); err != nil {
 		t.Fatalf("sshtest: %v", err)
 	}
 }
 
 // writeConfigs writes one sshd_config per 16 addresses.
-func (s *Server) writeConfigs(t testing.TB, opts Options) {
+func (s *Server) writeConfigs(t TB, opts Options) {
 	for start := 0; start < len(s.Addrs); start += maxListenAddrs {
 		end := min(start+maxListenAddrs, len(s.Addrs))
 		n := len(s.configs)
