@@ -41,7 +41,10 @@ type Diag struct {
 }
 
 func (d Diag) Error() string {
-	s := d.Pos.String() + ": " + d.Msg
+	s := d.Msg
+	if d.Pos.File != "" {
+		s = d.Pos.String() + ": " + d.Msg
+	}
 	if d.Hint != "" {
 		s += " (" + d.Hint + ")"
 	}

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
+	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -733,12 +734,22 @@ func (p *parser) value(n *yaml.Node) any {
 	defer func() { p.valueDepth-- }()
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if n.Tag == "!!str" || n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		explicitStr := n.Style&yaml.TaggedStyle != 0 && n.Tag == "!!str"
+		if explicitStr || n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 			p.template(n)
 			return n.Value
 		}
 		if n.Tag == "!unsafe" || n.Tag == "!secret" {
 			return n.Value
+		}
+		if n.Style&yaml.TaggedStyle == 0 {
+			// Plain scalars are typed as Ansible's PyYAML types them (YAML
+			// 1.1: yes is true, 0755 is octal), like the inventory does.
+			v := inventory.ResolveYAML11(n.Value)
+			if _, isString := v.(string); isString {
+				p.template(n)
+			}
+			return v
 		}
 		var v any
 		if err := n.Decode(&v); err != nil {

@@ -50,6 +50,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"pb.yml:4:13: loop needs a list, not the string \"items\" (give a YAML list, or a template such as \"{{ my_list }}\")"}},
 		{"self-referencing alias", "- hosts: all\n  vars: &a\n    x: *a\n",
 			[]string{"pb.yml:2:9: value nested too deeply or too large (look for a YAML alias (*name) that refers to itself or expands hugely)"}},
+		{"bad template in a plain string", "- hosts: all\n  vars:\n    x: hello {{ y | }}\n",
+			nil},
 		{"bad choice", "- hosts: all\n  tasks:\n    - file:\n        path: /tmp/x\n        state: dir\n",
 			[]string{"pb.yml:5:9: argument state: \"dir\" is not one of file, directory, touch, absent, link, hard"}},
 		{"all errors at once", "- hosts: all\n  taks: []\n  tasks:\n    - copyy: {}\n    - debug: msg=x\n      retries: many\n",

@@ -329,3 +329,31 @@ func TestLocalhostIsImplicit(t *testing.T) {
 	r := runPlaybook(t, pb, localInventory, nil)
 	r.mustContain(t, "changed: [localhost]")
 }
+
+// Playbook vars and vars files are typed as Ansible's YAML 1.1 types them,
+// the same as inventory values.
+func TestYAML11Typing(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  vars_files: [DIR/vars.yml]
+  vars:
+    flag: yes
+    mode: 0755
+    quoted: "yes"
+  tasks:
+    - assert:
+        that:
+          - flag == true
+          - mode == 493
+          - quoted == 'yes'
+          - file_flag == false
+          - file_port == 22
+`
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) {
+		writeFile(t, filepath.Join(filepath.Dir(s.Playbook), "vars.yml"), "file_flag: off\nfile_port: 22\n")
+	})
+	if r.code != 0 {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

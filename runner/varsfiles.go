@@ -2,10 +2,9 @@ package runner
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
-	"gopkg.in/yaml.v3"
+	"github.com/ferry-sh/ferry/inventory"
 )
 
 // loadVarsFiles reads the play's vars_files, later files overriding earlier
@@ -39,35 +38,12 @@ func (r *Runner) loadVarsFiles(play *Play) (map[string]any, error) {
 }
 
 // ReadVarsFile reads a YAML mapping of variables (vars_files, -e @file,
-// --secrets). It returns the values tagged !secret as well.
+// --secrets) with the inventory's typing rules, and returns the values tagged
+// !secret as well. Its errors are validation errors: nothing has run yet.
 func ReadVarsFile(path string) (map[string]any, []string, error) {
-	data, err := os.ReadFile(path)
+	vars, secrets, err := inventory.ReadVarsFile(path)
 	if err != nil {
-		return nil, nil, Diags{{Pos: Pos{File: path}, Msg: "cannot read variables file: " + unwrapPathError(err), Hint: "check the path"}}.Err()
+		return nil, nil, Diags{{Msg: err.Error(), Hint: "fix the variables file"}}.Err()
 	}
-	p := &parser{file: path, dir: filepath.Dir(path)}
-	root, ok := p.document(data)
-	if !ok {
-		return nil, nil, p.diags.Err()
-	}
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return map[string]any{}, nil, nil
-	}
-	vars := p.vars(root)
-	if err := p.diags.Err(); err != nil {
-		return nil, nil, err
-	}
-	return vars, secretValues(root), nil
-}
-
-// secretValues collects the scalars tagged !secret under n.
-func secretValues(n *yaml.Node) []string {
-	var out []string
-	if n.Kind == yaml.ScalarNode && n.Tag == "!secret" {
-		out = append(out, n.Value)
-	}
-	for _, c := range n.Content {
-		out = append(out, secretValues(c)...)
-	}
-	return out
+	return vars, secrets, nil
 }

@@ -1,0 +1,17 @@
+package inventory
+
+// ReadVarsFile reads a YAML (or JSON) file of variables with the same typing
+// rules as inventories: PyYAML's YAML 1.1, as Ansible reads vars files. It
+// returns the values tagged !secret too. The playbook's vars_files, -e @file
+// and --secrets use it, so that a value means the same wherever it is written.
+func ReadVarsFile(path string) (vars map[string]any, secrets []string, err error) {
+	vars, err = loadVarsFile(path, &secrets)
+	if vars == nil && err == nil {
+		vars = map[string]any{}
+	}
+	return vars, secrets, err
+}
+
+// ResolveYAML11 types a plain (unquoted, untagged) YAML scalar as PyYAML does:
+// yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal.
+func ResolveYAML11(s string) any { return resolveYAML11(s) }
