@@ -198,13 +198,11 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 		}
 		if attempt > retries {
 			out.failed = true
-			if t.Until != "" {
-				out.data["msg"] = fmt.Sprintf("until condition %q still false after %d attempts", t.Until, attempt)
-				if prev := stringField(out.data, "msg"); prev != "" {
-					out.msg = prev
-				}
-			}
 			out.data["failed"] = true
+			if stringField(out.data, "msg") == "" {
+				out.msg = fmt.Sprintf("still failing after %d attempts (until: %s)", attempt, t.Until)
+				out.data["msg"] = out.msg
+			}
 			return out
 		}
 		r.emit(Event{Type: EventRetry, Host: h.name, Task: t.Title(), Retries: retries - attempt + 1})
@@ -231,15 +229,18 @@ func (r *Runner) retryPolicy(sc *scope, t *Task) (int, time.Duration, error) {
 	return retries, time.Duration(delay) * time.Second, err
 }
 
+// retryDone decides whether to stop retrying: until is true, or, without
+// until, the attempt succeeded. An attempt that failed before producing what
+// until reads (a connection error, say) is retried, not an error.
 func (r *Runner) retryDone(sc *scope, t *Task, out itemOutcome) (bool, error) {
 	if t.Until == "" {
 		return !out.failed, nil
 	}
-	if out.failed && out.data["rc"] == nil && out.data["stdout"] == nil {
-		return false, nil
-	}
 	ok, err := r.withResult(sc, t, out.data).evalBool(t.Until)
-	if err != nil {
+	switch {
+	case err != nil && out.failed:
+		return false, nil
+	case err != nil:
 		return false, fmt.Errorf("until %q: %w", t.Until, err)
 	}
 	return ok, nil
