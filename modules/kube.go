@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,11 @@ import (
 
 // DefaultKubeconfig is where kURL writes the cluster-admin kubeconfig.
 const DefaultKubeconfig = "/etc/kubernetes/admin.conf"
+
+// ErrNoCluster means the host has no cluster yet (no kubeconfig). In check
+// mode on a fresh site that is expected: the kurl task before would create
+// it, so a module plans its work instead of failing.
+var ErrNoCluster = errors.New("the cluster is not installed yet")
 
 // Kube is a client for the Kubernetes cluster on a host. All API traffic,
 // port-forward and exec included, is carried over the host's connection
@@ -57,6 +63,9 @@ func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 	out, err := h.Conn.Run(ctx, Command{Argv: []string{"cat", kubeconfig}, Become: h.Become})
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", kubeconfig, err)
+	}
+	if out.RC != 0 && strings.Contains(out.Stderr, "No such file") {
+		return nil, fmt.Errorf("%w: %s does not exist on %s", ErrNoCluster, kubeconfig, h.Name)
 	}
 	if out.RC != 0 {
 		return nil, fmt.Errorf("cannot read the cluster's kubeconfig %s on %s: %s (is the cluster installed? does the task need become: true?)",

@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -59,7 +60,7 @@ func TestKubeOverSSH(t *testing.T) {
 	if err != nil || again != k {
 		t.Errorf("the client is not cached per host: %v", err)
 	}
-	if _, err := modules.KubeFor(ctx, h, "/nonexistent/admin.conf"); err == nil {
-		t.Error("a missing kubeconfig gave no error")
+	if _, err := modules.KubeFor(ctx, h, "/nonexistent/admin.conf"); !errors.Is(err, modules.ErrNoCluster) {
+		t.Errorf("a missing kubeconfig: %v, want ErrNoCluster", err)
 	}
 }
