@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"path/filepath"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -66,6 +67,15 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 			return pr.play.Name, true
 		case "omit":
 			return omitValue, true
+		case "inventory_file", "inventory_dir":
+			ih, ok := inv.Host(h.name)
+			if !ok || ih.File == "" {
+				return nil, false
+			}
+			if name == "inventory_dir" {
+				return filepath.Dir(ih.File), true
+			}
+			return ih.File, true
 		}
 		return nil, false
 	}

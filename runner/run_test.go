@@ -357,3 +357,11 @@ func TestYAML11Typing(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestInventoryDir(t *testing.T) {
+	pb := "- hosts: web\n  gather_facts: false\n  tasks:\n    - assert:\n        that: inventory_dir == 'DIR' and inventory_file == 'DIR/hosts.ini'\n"
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", nil)
+	if r.code != 0 {
+		t.Errorf("exit %d\n%s", r.code, r.stdout)
+	}
+}
