@@ -136,14 +136,18 @@ func runPlaybook(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	return s.Run(ctx)
+	code := s.Run(ctx)
+	if code == runner.ExitUsage {
+		fmt.Fprint(stderr, "\n"+usage)
+	}
+	return code
 }
 
 func validate(s *runner.Session, stdout, stderr io.Writer) int {
 	pb, err := s.Prepare()
 	if err != nil {
-		var usage *runner.UsageError
-		if errors.As(err, &usage) {
+		var bad *runner.UsageError
+		if errors.As(err, &bad) {
 			return usageError(stderr, err)
 		}
 		fmt.Fprintf(s.Masker.Writer(stderr), "ERROR: %v\n", err)

@@ -64,6 +64,9 @@ func TestExitCodes(t *testing.T) {
 			if !strings.Contains(stderr, tt.err) {
 				t.Errorf("stderr lacks %q:\n%s", tt.err, stderr)
 			}
+			if tt.code == 5 && !strings.Contains(stderr, "Usage:") {
+				t.Errorf("exit 5 without the usage:\n%s", stderr)
+			}
 		})
 	}
 }
