@@ -183,6 +183,14 @@ func TestRecursiveVariableFailsClearly(t *testing.T) {
     - debug: {msg: "{{ a }}"}
 `
 	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", nil)
+	if r.code != ExitInvalid {
+		t.Errorf("exit %d, want 4", r.code)
+	}
+	r.mustContain(t, `site.yml:2:3: recursive loop in variable "a": a -> b -> a`)
+
+	// A loop through the inventory is found when the task runs.
+	r = runPlaybook(t, "- hosts: web\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ a }}\"}\n",
+		"[web]\nweb1 ansible_connection=local a={{b}} b={{a}}\n", nil)
 	if r.code != 2 {
 		t.Errorf("exit %d, want 2", r.code)
 	}

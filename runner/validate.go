@@ -79,6 +79,7 @@ func (v *validator) play(play *Play) {
 		v.varsFile(play, f, known)
 	}
 	v.vars(play.Pos, play.Vars, known)
+	v.cycles(play.Pos, play.Vars)
 	play.AllTasks(func(t *Task, _ bool) { v.task(t, known) })
 }
 
@@ -167,6 +168,56 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 	}
 	v.vars(t.Pos, t.Vars, known)
 	v.sourceFile(t)
+}
+
+// cycles reports variables whose values refer back to themselves.
+func (v *validator) cycles(pos Pos, vars map[string]any) {
+	refs := map[string][]string{}
+	for name, val := range vars {
+		for _, s := range leafStrings(val) {
+			if r, err := template.Refs(s); err == nil {
+				refs[name] = append(refs[name], r...)
+			}
+		}
+	}
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(name string) bool
+	visit = func(name string) bool {
+		switch state[name] {
+		case visiting:
+			start := 0
+			for i, p := range path {
+				if p == name {
+					start = i
+				}
+			}
+			chain := strings.Join(append(append([]string{}, path[start:]...), name), " -> ")
+			v.diags.add(pos, "one of these variables must not use the other", "recursive loop in variable %q: %s", name, chain)
+			return true
+		case done:
+			return false
+		}
+		state[name] = visiting
+		path = append(path, name)
+		defer func() { path = path[:len(path)-1]; state[name] = done }()
+		for _, r := range refs[name] {
+			if _, ok := vars[r]; ok && visit(r) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range sortedKeys(vars) {
+		if state[name] == unseen {
+			visit(name)
+		}
+	}
 }
 
 func (v *validator) vars(pos Pos, vars map[string]any, known map[string]bool) {
