@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test deps lint fuzz bench clean
+.PHONY: build test deps lint fuzz bench gobench wallbench clean
 
 build:
 	$(GO) build -o bin/ferry ./cmd/ferry
@@ -30,8 +30,19 @@ fuzz:
 	  done; \
 	done
 
-bench:
+# Go benchmarks of the hot paths, then the wall-clock comparison with Ansible
+# and the SSH floor, which rewrites its part of docs/benchmarks.md.
+bench: gobench wallbench
+
+gobench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Installs sshd and ansible-core when missing. BENCH_REPS=1 for a quicker
+# run; bench/main.go lists the other settings.
+wallbench: build
+	bash bench/deps.sh
+	$(GO) build -o bin/ferry-bench ./bench
+	bin/ferry-bench -ferry bin/ferry
 
 clean:
 	rm -rf bin
