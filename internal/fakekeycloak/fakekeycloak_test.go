@@ -148,7 +148,10 @@ func TestErrors(t *testing.T) {
 			404, "404 Not Found: Could not find client"},
 		{"invalid token", func() error { _, err := kc.GetUsers(ctx, "not-a-token", "dash", gocloak.GetUsersParams{}); return err },
 			401, "401 Unauthorized: HTTP 401 Unauthorized"},
-		{"not an administrator", func() error { _, err := kc.GetUsers(ctx, viewer.AccessToken, "dash", gocloak.GetUsersParams{}); return err },
+		{"not an administrator", func() error {
+			_, err := kc.GetUsers(ctx, viewer.AccessToken, "dash", gocloak.GetUsersParams{})
+			return err
+		},
 			403, "403 Forbidden: HTTP 403 Forbidden"},
 		{"password of an unknown user", func() error { return kc.SetPassword(ctx, token, "no-such-id", "dash", "x", false) },
 			404, "404 Not Found: User not found"},
