@@ -1,0 +1,399 @@
+// Package fakekots gives tests a stand-in for Replicated's KOTS: the
+// kubectl-kots CLI (built from ./cmd/kubectl-kots), real .airgap bundles and
+// licenses for it to read, and the kotsadm Deployment and Service it needs in
+// the app's namespace. The CLI keeps the Admin Console's state in the API
+// server, so a test drives it exactly as ferry drives the real one.
+//
+// Deploys take ReadyAfterEnv (a Go duration, default 2s) to finish: set it
+// in the environment of the commands (a task's `environment:`) to make tests
+// faster or to exercise slow deploys.
+package fakekots
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+)
+
+// ReadyAfterEnv names the variable that sets how long a deploy takes.
+const ReadyAfterEnv = "FAKEKOTS_READY_AFTER"
+
+// InvocationsConfigMap is where the CLI records its runs, per namespace.
+const InvocationsConfigMap = "fakekots-invocations"
+
+var build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// BuildCLI returns the path of the fake kubectl-kots binary, built once per
+// test binary. The build is cached in the temporary directory under a hash
+// of its sources, so later test runs reuse it.
+func BuildCLI(t testing.TB) string {
+	t.Helper()
+	build.once.Do(func() { build.path, build.err = buildCLI() })
+	if build.err != nil {
+		t.Fatalf("fakekots: building kubectl-kots: %v", build.err)
+	}
+	return build.path
+}
+
+func buildCLI() (string, error) {
+	_, self, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("cannot locate the fakekots sources")
+	}
+	pkgDir := filepath.Dir(self)
+	moduleDir := filepath.Dir(filepath.Dir(pkgDir)) // internal/fakekots -> module root
+	key, err := sourceHash(filepath.Join(pkgDir, "cmd", "kubectl-kots"), filepath.Join(moduleDir, "go.mod"), filepath.Join(moduleDir, "go.sum"))
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(os.TempDir(), "ferry-fakekots-"+key[:16])
+	bin := filepath.Join(dir, "kubectl-kots")
+	if fi, err := os.Stat(bin); err == nil && fi.Mode()&0o111 != 0 {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, "kubectl-kots-*")
+	if err != nil {
+		return "", err
+	}
+	tmp.Close()
+	cmd := exec.Command(goTool(), "build", "-o", tmp.Name(), "./internal/fakekots/cmd/kubectl-kots")
+	cmd.Dir = moduleDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("%v\n%s", err, out)
+	}
+	// Renamed into place so a concurrent test binary never runs a half-written file.
+	return bin, os.Rename(tmp.Name(), bin)
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// sourceHash hashes the .go files under dir and the extra files.
+func sourceHash(dir string, extra ...string) (string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range append(files, extra...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Release is what a bundle carries.
+type Release struct {
+	Slug        string
+	Version     string // the version label
+	ConfigItems []Item
+	Preflights  []Preflight
+}
+
+// Item is one item of the release's kots.io/v1beta1 Config.
+type Item struct {
+	Name     string
+	Type     string // text, password, file, bool, ...; "" means text
+	Required bool
+	Default  string
+}
+
+// Preflight is one analyzer of the release's Preflight spec, with the
+// outcome it always gives.
+type Preflight struct {
+	Title   string
+	Outcome string // pass, warn or fail
+	Message string
+	Strict  bool
+}
+
+// Bundle writes r as a real .airgap bundle (a tar.gz with airgap.yaml, then
+// app.tar.gz holding the release's YAML files, then images) in a temporary
+// directory and returns its path.
+func Bundle(t testing.TB, r Release) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), r.Slug+"-"+r.Version+".airgap")
+	if err := WriteBundle(path, r); err != nil {
+		t.Fatalf("fakekots: %v", err)
+	}
+	return path
+}
+
+// WriteBundle writes r as an .airgap bundle at path.
+func WriteBundle(path string, r Release) error {
+	app, err := appArchive(r)
+	if err != nil {
+		return err
+	}
+	airgap := fmt.Sprintf(`apiVersion: kots.io/v1beta1
+kind: Airgap
+metadata:
+  name: %[1]s
+spec:
+  appSlug: %[1]s
+  channelID: 2fake0channel0id
+  channelName: Stable
+  versionLabel: %[2]q
+  updateCursor: "1"
+  format: docker-archive
+  airgapUncompressedSize: %[3]d
+`, r.Slug, r.Version, len(app)+4096)
+	data, err := tarGz([]tarFile{
+		{"airgap.yaml", []byte(airgap)},
+		{"app.tar.gz", app},
+		{"images/docker-archive/nginx/1.25.tar", bytes.Repeat([]byte{0}, 4096)},
+	})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// appArchive is app.tar.gz: the Application, Config and Preflight specs and
+// a workload, as a vendor's release has them.
+func appArchive(r Release) ([]byte, error) {
+	config, err := configYAML(r.ConfigItems)
+	if err != nil {
+		return nil, err
+	}
+	preflight, err := preflightYAML(r)
+	if err != nil {
+		return nil, err
+	}
+	application := fmt.Sprintf("apiVersion: kots.io/v1beta1\nkind: Application\nmetadata:\n  name: %s\nspec:\n  title: %s\n", r.Slug, r.Slug)
+	deployment := fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\nspec:\n  selector:\n    matchLabels: {app: %s}\n  template:\n    metadata:\n      labels: {app: %s}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.25\n", r.Slug, r.Slug, r.Slug)
+	return tarGz([]tarFile{
+		{"kots-app.yaml", []byte(application)},
+		{"config.yaml", config},
+		{"preflight.yaml", preflight},
+		{"deployment.yaml", []byte(deployment)},
+	})
+}
+
+func configYAML(items []Item) ([]byte, error) {
+	type item struct {
+		Name     string `yaml:"name"`
+		Title    string `yaml:"title"`
+		Type     string `yaml:"type"`
+		Required bool   `yaml:"required,omitempty"`
+		Default  string `yaml:"default,omitempty"`
+	}
+	var out []item
+	for _, it := range items {
+		typ := it.Type
+		if typ == "" {
+			typ = "text"
+		}
+		out = append(out, item{Name: it.Name, Title: it.Name, Type: typ, Required: it.Required, Default: it.Default})
+	}
+	doc := map[string]any{
+		"apiVersion": "kots.io/v1beta1",
+		"kind":       "Config",
+		"metadata":   map[string]any{"name": "config"},
+		"spec":       map[string]any{"groups": []any{map[string]any{"name": "settings", "title": "Settings", "items": out}}},
+	}
+	return yaml.Marshal(doc)
+}
+
+func preflightYAML(r Release) ([]byte, error) {
+	var analyzers []any
+	for _, p := range r.Preflights {
+		analyzers = append(analyzers, map[string]any{"clusterVersion": map[string]any{
+			"checkName": p.Title,
+			"strict":    p.Strict,
+			"outcomes":  []any{map[string]any{p.Outcome: map[string]any{"message": p.Message}}},
+		}})
+	}
+	doc := map[string]any{
+		"apiVersion": "troubleshoot.sh/v1beta2",
+		"kind":       "Preflight",
+		"metadata":   map[string]any{"name": r.Slug},
+		"spec":       map[string]any{"analyzers": analyzers},
+	}
+	return yaml.Marshal(doc)
+}
+
+type tarFile struct {
+	name string
+	data []byte
+}
+
+func tarGz(files []tarFile) ([]byte, error) {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, f := range files {
+		h := &tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: time.Now(), Typeflag: tar.TypeReg}
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// License writes a kots.io/v1beta1 License for slug in a temporary
+// directory and returns its path.
+func License(t testing.TB, slug string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), slug+"-license.yaml")
+	license := fmt.Sprintf(`apiVersion: kots.io/v1beta1
+kind: License
+metadata:
+  name: %[1]s
+spec:
+  licenseID: 2fakeLicense%[2]d
+  licenseType: prod
+  appSlug: %[1]s
+  channelName: Stable
+  customerName: Ferry Tests
+  isAirgapSupported: true
+  signature: ZmFrZWtvdHMgbGljZW5zZSBzaWduYXR1cmU=
+`, slug, time.Now().UnixNano()%1e6)
+	if err := os.WriteFile(path, []byte(license), 0o600); err != nil {
+		t.Fatalf("fakekots: %v", err)
+	}
+	return path
+}
+
+// AddKotsadm creates the kotsadm Deployment (available) and Service in
+// namespace ns, as kURL's KOTS add-on leaves them.
+func AddKotsadm(t testing.TB, cs kubernetes.Interface, ns string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := EnsureKotsadm(ctx, cs, ns); err != nil {
+		t.Fatalf("fakekots: %v", err)
+	}
+}
+
+// EnsureKotsadm creates (or keeps) the kotsadm Deployment, labelled
+// app=kotsadm and marked available as the deployment controller would, and
+// the kotsadm Service on port 3000 named http.
+func EnsureKotsadm(ctx context.Context, cs kubernetes.Interface, ns string) error {
+	labels := map[string]string{"app": "kotsadm", "kots.io/kotsadm": "true"}
+	replicas := int32(1)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm", Namespace: ns, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "kotsadm"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "kotsadm", Image: "kotsadm/kotsadm:v1.124.4",
+					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 3000}},
+				}}},
+			},
+		},
+	}
+	deployments := cs.AppsV1().Deployments(ns)
+	created, err := deployments.Create(ctx, d, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		created, err = deployments.Get(ctx, "kotsadm", metav1.GetOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("create deployment %s/kotsadm: %w", ns, err)
+	}
+	created.Status = appsv1.DeploymentStatus{ObservedGeneration: created.Generation, Replicas: 1, UpdatedReplicas: 1,
+		ReadyReplicas: 1, AvailableReplicas: 1, Conditions: []appsv1.DeploymentCondition{{
+			Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}}}
+	if _, err := deployments.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("mark deployment %s/kotsadm available: %w", ns, err)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm", Namespace: ns, Labels: labels},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": "kotsadm"},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 3000, TargetPort: intstr.FromString("http")}},
+		},
+	}
+	if _, err := cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create service %s/kotsadm: %w", ns, err)
+	}
+	return nil
+}
+
+// Call is one recorded run of the CLI.
+type Call struct {
+	Argv []string `json:"argv"` // the arguments after the program name
+	Env  []string `json:"env"`  // names (never values) of the KOTS_* variables set
+}
+
+// Invocations returns the CLI's recorded runs in namespace ns, oldest first.
+func Invocations(t testing.TB, cs kubernetes.Interface, ns string) []Call {
+	t.Helper()
+	cm, err := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), InvocationsConfigMap, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("fakekots: %v", err)
+	}
+	var calls []Call
+	for _, line := range strings.Split(strings.TrimSpace(cm.Data["calls"]), "\n") {
+		if line == "" {
+			continue
+		}
+		var c Call
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("fakekots: invocation record %q: %v", line, err)
+		}
+		calls = append(calls, c)
+	}
+	return calls
+}

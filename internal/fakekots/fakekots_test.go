@@ -1,0 +1,426 @@
+package fakekots_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/ferry-sh/ferry/internal/fakekots"
+	"github.com/ferry-sh/ferry/internal/kubetest"
+)
+
+func TestMain(m *testing.M) { kubetest.Main(m) }
+
+// site is one namespace of the shared cluster with kotsadm running in it.
+type site struct {
+	t          *testing.T
+	cluster    *kubetest.Cluster
+	ns         string
+	kubeconfig string
+	bin        string
+}
+
+func newSite(t *testing.T, withKotsadm bool) *site {
+	t.Helper()
+	cluster := kubetest.Shared(t)
+	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t)}
+	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
+	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if withKotsadm {
+		fakekots.AddKotsadm(t, cluster.Clientset(), s.ns)
+	}
+	return s
+}
+
+type result struct {
+	stdout, stderr string
+	rc             int
+}
+
+// kots runs the CLI with the given extra environment and arguments.
+func (s *site) kots(env []string, args ...string) result {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, s.bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	rc := 0
+	switch {
+	case errors.As(err, &exit):
+		rc = exit.ExitCode()
+	case err != nil:
+		s.t.Fatalf("kubectl-kots %v: %v", args, err)
+	}
+	return result{stdout.String(), stderr.String(), rc}
+}
+
+func (s *site) mustKots(env []string, args ...string) string {
+	s.t.Helper()
+	r := s.kots(env, args...)
+	if r.rc != 0 {
+		s.t.Fatalf("kubectl-kots %v: rc %d\nstdout: %s\nstderr: %s", args, r.rc, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// hangs runs the CLI and checks that it prints want and then blocks: it has
+// not exited when it is killed. No terminal is attached, as under ferry.
+func (s *site) hangs(env []string, want string, args ...string) {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd.Stdin = strings.NewReader("") // EOF at once, like ferry's stdin
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	seen := make(chan string, 1)
+	go func() {
+		var got strings.Builder
+		r := bufio.NewReader(stdout)
+		for {
+			b, err := r.ReadByte()
+			if err != nil {
+				seen <- got.String()
+				return
+			}
+			got.WriteByte(b)
+			if strings.Contains(got.String(), want) {
+				seen <- got.String()
+				_, _ = io.Copy(io.Discard, r)
+				return
+			}
+		}
+	}()
+	out := <-seen
+	if !strings.Contains(out, want) {
+		s.t.Fatalf("kubectl-kots %v ended without printing %q; output:\n%s", args, want, out)
+	}
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		s.t.Fatalf("kubectl-kots %v exited (%v) after its prompt instead of waiting for an answer", args, err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	_ = cmd.Process.Kill()
+	<-exited
+}
+
+func (s *site) installArgs(bundle, license string, extra ...string) []string {
+	return append([]string{"install", "myapp", "--namespace", s.ns, "--kubeconfig", s.kubeconfig,
+		"--license-file", license, "--airgap-bundle", bundle, "--no-port-forward"}, extra...)
+}
+
+var release1 = fakekots.Release{Slug: "myapp", Version: "1.0.0", ConfigItems: []fakekots.Item{
+	{Name: "hostname", Required: true},
+	{Name: "git_ssh_port", Default: "2222"},
+	{Name: "db_password", Type: "password"},
+}}
+
+func TestUnknownFlagsAreRejectedLikeCobra(t *testing.T) {
+	s := newSite(t, true)
+	tests := []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"install", "myapp", "--bogus"}, "--bogus"},
+		{[]string{"get", "apps", "--shared-password", "x"}, "--shared-password"},
+		{[]string{"upstream", "upgrade", "myapp", "--config-values", "x"}, "--config-values"},
+		{[]string{"set", "config", "myapp", "--wait-duration=1m"}, "--wait-duration"},
+	}
+	for _, tc := range tests {
+		r := s.kots(nil, tc.args...)
+		if r.rc != 1 || strings.TrimSpace(r.stderr) != "Error: unknown flag: "+tc.flag {
+			t.Errorf("%v: rc %d, stderr %q", tc.args, r.rc, r.stderr)
+		}
+	}
+}
+
+func TestInstallPromptsAndHangsWithoutATerminal(t *testing.T) {
+	s := newSite(t, true)
+	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
+	// No namespace: promptForNamespace.
+	s.hangs(nil, "Enter the namespace to deploy to:", "install", "myapp", "--kubeconfig", s.kubeconfig,
+		"--license-file", license, "--airgap-bundle", bundle, "--no-port-forward")
+	// No password and no kotsadm-password secret.
+	s.hangs(nil, "Enter a new password for the admin console (6+ characters):", s.installArgs(bundle, license)...)
+	// The secret exists: the real ensureSharedPasswordSecret still prompts
+	// first when --shared-password is empty.
+	createPasswordSecret(t, s, "already-set")
+	s.hangs(nil, "Enter a new password for the admin console (6+ characters):", s.installArgs(bundle, license)...)
+	// reset-password always prompts.
+	s.hangs(nil, "Enter a new password for the admin console", "reset-password", s.ns, "--kubeconfig", s.kubeconfig)
+}
+
+func createPasswordSecret(t *testing.T, s *site, password string) {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "kotsadm-password"}, Data: map[string][]byte{"passwordBcrypt": hash}}
+	if _, err := s.cluster.Clientset().CoreV1().Secrets(s.ns).Create(context.Background(), secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// passwordMatches tells whether the kotsadm-password secret holds password.
+func passwordMatches(t *testing.T, s *site, password string) bool {
+	t.Helper()
+	sec, err := s.cluster.Clientset().CoreV1().Secrets(s.ns).Get(context.Background(), "kotsadm-password", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bcrypt.CompareHashAndPassword(sec.Data["passwordBcrypt"], []byte(password)) == nil
+}
+
+type app struct {
+	Slug         string `json:"slug"`
+	State        string `json:"state"`
+	VersionLabel string `json:"versionlabel"`
+}
+
+type appVersion struct {
+	VersionLabel string     `json:"versionLabel"`
+	Sequence     int64      `json:"sequence"`
+	Status       string     `json:"status"`
+	DeployedAt   *time.Time `json:"deployedAt"`
+	Source       string     `json:"source"`
+}
+
+func (s *site) apps(env []string) []app {
+	s.t.Helper()
+	var apps []app
+	out := s.mustKots(env, "get", "apps", "-n", s.ns, "--kubeconfig", s.kubeconfig, "-o", "json")
+	if err := json.Unmarshal([]byte(out), &apps); err != nil {
+		s.t.Fatalf("get apps -o json printed %q: %v", out, err)
+	}
+	return apps
+}
+
+func (s *site) versions(slug string) []appVersion {
+	s.t.Helper()
+	var vs []appVersion
+	out := s.mustKots(nil, "get", "versions", slug, "-n", s.ns, "--kubeconfig", s.kubeconfig, "-o", "json")
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		s.t.Fatalf("get versions -o json printed %q: %v", out, err)
+	}
+	return vs
+}
+
+func (s *site) config(args ...string) map[string]map[string]string {
+	s.t.Helper()
+	out := s.mustKots(nil, append([]string{"get", "config", "-n", s.ns, "--kubeconfig", s.kubeconfig, "--appslug", "myapp"}, args...)...)
+	var cv struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Spec       struct {
+			Values map[string]map[string]string `json:"values"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal([]byte(out), &cv); err != nil || cv.Kind != "ConfigValues" || cv.APIVersion != "kots.io/v1beta1" {
+		s.t.Fatalf("get config printed %q (%v)", out, err)
+	}
+	return cv.Spec.Values
+}
+
+func writeConfigValues(t *testing.T, values string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "configvalues.yaml")
+	doc := "apiVersion: kots.io/v1beta1\nkind: ConfigValues\nspec:\n  values:\n" + values
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Deploys finish at once, or never within a test.
+var (
+	instant = []string{fakekots.ReadyAfterEnv + "=0s"}
+	never   = []string{fakekots.ReadyAfterEnv + "=1h"}
+)
+
+func TestInstallUpgradeConfigLifecycle(t *testing.T) {
+	s := newSite(t, true)
+	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
+	cv := writeConfigValues(t, "    hostname:\n      value: dash.example.com\n    db_password:\n      valuePlaintext: s3cret-db\n")
+	env := append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, never...)
+	out := s.mustKots(env, s.installArgs(bundle, license, "--config-values", cv)...)
+	if !strings.Contains(out, "To access the Admin Console, run kubectl kots admin-console --namespace "+s.ns) {
+		t.Errorf("install output lacks the final hint:\n%s", out)
+	}
+	if !passwordMatches(t, s, "first-pass") {
+		t.Error("KOTS_SHARED_PASSWORD did not become the Admin Console password")
+	}
+	if got := s.apps(nil); len(got) != 1 || got[0] != (app{"myapp", "unavailable", "1.0.0"}) {
+		t.Errorf("while deploying, get apps = %+v", got)
+	}
+	if vs := s.versions("myapp"); len(vs) != 1 || vs[0].Status != "deploying" || vs[0].DeployedAt != nil || vs[0].Source != "Airgap Install" {
+		t.Errorf("while deploying, get versions = %+v", vs)
+	}
+
+	// A second install of the same license is refused by kotsadm.
+	r := s.kots(env, s.installArgs(bundle, license, "--config-values", cv)...)
+	if r.rc != 1 || !strings.Contains(r.stderr, "Error: failed to validate installation: license already exists for app myapp") {
+		t.Errorf("second install: rc %d, stderr %q", r.rc, r.stderr)
+	}
+	if passwordMatches(t, s, "other") {
+		t.Error("the password changed")
+	}
+
+	// get config: password items encrypted unless --decrypt.
+	plain, enc := s.config("--decrypt"), s.config()
+	if plain["db_password"]["value"] != "s3cret-db" || enc["db_password"]["value"] == "s3cret-db" || enc["db_password"]["value"] == "" {
+		t.Errorf("db_password: decrypted %v, encrypted %v", plain["db_password"], enc["db_password"])
+	}
+	if plain["git_ssh_port"]["default"] != "2222" || plain["hostname"]["value"] != "dash.example.com" {
+		t.Errorf("config = %v", plain)
+	}
+
+	// An airgap upgrade with --deploy makes sequence 1 and deploys it.
+	bundle2 := fakekots.Bundle(t, fakekots.Release{Slug: "myapp", Version: "1.1.0", ConfigItems: release1.ConfigItems})
+	out = s.mustKots(instant, "upstream", "upgrade", "myapp", "-n", s.ns, "--kubeconfig", s.kubeconfig,
+		"--airgap-bundle", bundle2, "--deploy", "-o", "json")
+	var res struct {
+		Success          bool `json:"success"`
+		DeployingRelease *struct {
+			Sequence int64  `json:"sequence"`
+			Version  string `json:"version"`
+		} `json:"deployingRelease"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &res); err != nil || !res.Success || res.DeployingRelease == nil || res.DeployingRelease.Version != "1.1.0" {
+		t.Errorf("upgrade printed %q (%v)", out, err)
+	}
+	if got := s.apps(nil); got[0] != (app{"myapp", "ready", "1.1.0"}) {
+		t.Errorf("after the upgrade, get apps = %+v", got)
+	}
+	vs := s.versions("myapp")
+	if len(vs) != 2 || vs[0].Sequence != 1 || vs[0].Status != "deployed" || vs[0].Source != "Airgap Update" || vs[0].DeployedAt == nil {
+		t.Errorf("after the upgrade, get versions = %+v", vs)
+	}
+	if s.config("--current", "--decrypt")["db_password"]["value"] != "s3cret-db" {
+		t.Error("the upgrade did not carry the config over")
+	}
+
+	// set config --merge --deploy changes one key and keeps the others.
+	change := writeConfigValues(t, "    hostname:\n      value: dash2.example.com\n")
+	s.mustKots(instant, "set", "config", "myapp", "-n", s.ns, "--kubeconfig", s.kubeconfig, "--config-file", change, "--merge", "--deploy")
+	cur := s.config("--current", "--decrypt")
+	if cur["hostname"]["value"] != "dash2.example.com" || cur["db_password"]["value"] != "s3cret-db" {
+		t.Errorf("after set config --merge: %v", cur)
+	}
+	if vs := s.versions("myapp"); len(vs) != 3 || vs[0].Source != "Config Change" || vs[0].Status != "deployed" || vs[0].VersionLabel != "1.1.0" {
+		t.Errorf("after set config, get versions = %+v", vs)
+	}
+
+	// Every call was recorded, with the names of KOTS_* variables only.
+	calls := fakekots.Invocations(t, s.cluster.Clientset(), s.ns)
+	if len(calls) < 6 || calls[0].Argv[0] != "install" || strings.Join(calls[0].Env, ",") != "KOTS_SHARED_PASSWORD" {
+		t.Errorf("invocations = %+v", calls)
+	}
+	for _, c := range calls {
+		if strings.Contains(strings.Join(c.Argv, " "), "first-pass") {
+			t.Errorf("a recorded argv holds the password: %v", c.Argv)
+		}
+	}
+}
+
+func TestUpgradeOfAMissingAppReportsInJSONAndExitsZero(t *testing.T) {
+	s := newSite(t, true)
+	bundle := fakekots.Bundle(t, release1)
+	r := s.kots(nil, "upstream", "upgrade", "myapp", "-n", s.ns, "--kubeconfig", s.kubeconfig, "--airgap-bundle", bundle, "--deploy", "-o", "json")
+	want := `{"success":false,"availableUpdates":0,"error":"The application myapp was not found in the cluster in the specified namespace"}`
+	if r.rc != 0 || strings.TrimSpace(r.stdout) != want {
+		t.Errorf("rc %d, stdout %q", r.rc, r.stdout)
+	}
+}
+
+func TestKotsadmMissing(t *testing.T) {
+	s := newSite(t, false)
+	for _, args := range [][]string{
+		{"get", "apps", "-o", "json"},
+		{"get", "versions", "myapp", "-o", "json"},
+		{"get", "config", "--appslug", "myapp", "--current", "--decrypt"},
+		{"set", "config", "myapp", "--key", "a", "--value", "b", "--deploy"},
+	} {
+		r := s.kots(nil, append(args, "-n", s.ns, "--kubeconfig", s.kubeconfig)...)
+		if r.rc != 1 || !strings.Contains(r.stderr, "Error: failed to start port forwarding: failed to get pod name for port forward: unable to find kotsadm pod") {
+			t.Errorf("%v: rc %d, stderr %q", args, r.rc, r.stderr)
+		}
+	}
+	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
+	r := s.kots([]string{"KOTS_SHARED_PASSWORD=first-pass"}, s.installArgs(bundle, license, "--wait-duration", "1s")...)
+	if r.rc != 1 || !strings.Contains(r.stderr, "Use the --wait-duration flag to increase timeout.") {
+		t.Errorf("install without kotsadm: rc %d, stderr %q", r.rc, r.stderr)
+	}
+}
+
+func TestPreflightsAndRequiredConfig(t *testing.T) {
+	warn := fakekots.Release{Slug: "myapp", Version: "1.0.0", Preflights: []fakekots.Preflight{
+		{Title: "Memory", Outcome: "warn", Message: "at least 32 GiB is recommended"},
+		{Title: "Kubernetes", Outcome: "pass", Message: "ok"},
+	}}
+	strict := warn
+	strict.Preflights = []fakekots.Preflight{{Title: "Disk", Outcome: "fail", Message: "not enough disk", Strict: true}}
+	required := fakekots.Release{Slug: "myapp", Version: "1.0.0", ConfigItems: []fakekots.Item{{Name: "hostname", Required: true}}}
+	tests := []struct {
+		name   string
+		rel    fakekots.Release
+		skip   bool
+		rc     int
+		stdout string
+		status string
+	}{
+		{"warnings block", warn, false, 1, "There are preflight check warnings for the application. The app was not deployed.", "pending"},
+		{"skip-preflights ignores non-strict", warn, true, 0, "To access the Admin Console", "deployed"},
+		{"strict failures block even when skipped", strict, true, 1, "There are preflight check failures for the application. The app was not deployed.", "pending"},
+		{"a required item without a value", required, false, 0, "Additional app configuration is required. Please login to the Admin Console to continue", "pending_config"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSite(t, true)
+			args := s.installArgs(fakekots.Bundle(t, tc.rel), fakekots.License(t, "myapp"))
+			if tc.skip {
+				args = append(args, "--skip-preflights")
+			}
+			r := s.kots(append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...), args...)
+			if r.rc != tc.rc || !strings.Contains(r.stdout, tc.stdout) {
+				t.Errorf("rc %d (want %d), stdout:\n%s\nstderr: %s", r.rc, tc.rc, r.stdout, r.stderr)
+			}
+			if vs := s.versions("myapp"); len(vs) != 1 || vs[0].Status != tc.status {
+				t.Errorf("versions = %+v, want status %s", vs, tc.status)
+			}
+		})
+	}
+}
+
+func TestInstallWithoutNoPortForwardBlocks(t *testing.T) {
+	s := newSite(t, true)
+	args := s.installArgs(fakekots.Bundle(t, release1), fakekots.License(t, "myapp"))
+	args = args[:len(args)-1] // drop --no-port-forward
+	s.hangs([]string{"KOTS_SHARED_PASSWORD=first-pass"}, "Press Ctrl+C to exit", args...)
+}
