@@ -1,0 +1,862 @@
+package modules
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/Nerzal/gocloak/v13"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func init() { Register(keycloakUserModule{}) }
+
+// keycloakUserModule converges a Dash Enterprise user in Keycloak: the user
+// exists in the application realm, has a password, and has the client roles
+// of the application client. The Keycloak administrator's credentials come
+// from the cluster (the keycloak-secrets Secret), read over the host's
+// connection; Keycloak itself is reached directly or, when its name does not
+// resolve from the operator's machine, through the host's connection.
+type keycloakUserModule struct{}
+
+// Where Dash Enterprise keeps the Keycloak administrator's credentials. The
+// password key is from Plotly's install guide; the username key is the
+// legacy jboss/keycloak image's variable, and absent in practice, hence the
+// default.
+const (
+	defaultKeycloakSecretNamespace = "plotly-system"
+	defaultKeycloakSecretName      = "keycloak-secrets"
+	defaultKeycloakPasswordKey     = "KEYCLOAK_PASSWORD"
+	defaultKeycloakUsernameKey     = "KEYCLOAK_USER"
+	defaultKeycloakAdmin           = "admin"
+)
+
+// tokenMargin: an admin token with less life left than this is renewed
+// before the next step rather than risk it expiring in flight. Master realm
+// tokens live 60 s by default.
+const tokenMargin = 10 * time.Second
+
+func (keycloakUserModule) Spec() Spec {
+	return Spec{
+		Name:    "keycloak_user",
+		Summary: "Create a Dash Enterprise user in Keycloak, set its password and grant its client roles",
+		Args: []Arg{
+			{Name: "server", Type: String, Doc: "Dash Enterprise's host name, e.g. dash.example.com: Keycloak is https://auth-<server>."},
+			{Name: "url", Type: String, Doc: "Keycloak's address when it is not https://auth-<server>, e.g. https://auth-dash.example.com:8443, without the /auth path prefix."},
+			{Name: "path_prefix", Type: String, Default: "auto", Choices: []string{"auto", "", "/auth"}, Doc: "Keycloak's context path: /auth (legacy Keycloak, as Dash Enterprise 5 runs), \"\" (Keycloak 17 and later) or auto: try <url>/auth, then <url>, asking each for the admin realm's OpenID configuration."},
+			{Name: "dial_via_host", Type: String, Default: "auto", Choices: []string{"auto", "true", "false"}, Doc: "Reach Keycloak through the host's connection (SSH): the host connects to node_address and the TLS name and Host header stay Keycloak's name. auto does so when Keycloak's name does not resolve on the machine running ferry."},
+			{Name: "node_address", Type: String, Doc: "Where the host connects when dial_via_host applies: host[:port], port 443 by default. Default: the InternalIP of the cluster's node (its ingress), read from the Kubernetes API."},
+			{Name: "ca_file", Type: String, Doc: "PEM file on the controller with the CA that signed Keycloak's certificate (your internal CA), trusted besides the system's. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
+			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, read to fetch the Keycloak admin credentials (root's file: the task may need become: true)."},
+			{Name: "admin_secret", Type: Map, Doc: "Where the Keycloak administrator's credentials are, as a mapping; keys not given keep their defaults: namespace=" + defaultKeycloakSecretNamespace + ", name=" + defaultKeycloakSecretName + ", password_key=" + defaultKeycloakPasswordKey + ", username_key=" + defaultKeycloakUsernameKey + " (used when the Secret has it), username_default=" + defaultKeycloakAdmin + "."},
+			{Name: "admin_realm", Type: String, Default: "master", Doc: "The realm the administrator logs in to."},
+			{Name: "realm", Type: String, Default: "dash", Doc: "The realm of Dash Enterprise's users."},
+			{Name: "client_id", Type: String, Default: "dash", Doc: "The client whose roles are granted (its clientId, not its internal id)."},
+			{Name: "username", Type: String, Required: true, Doc: "The user's name; lowercased, because Dash Enterprise misapplies permissions to names with capitals (a known issue) and Keycloak stores names in lower case."},
+			{Name: "password", Type: String, Secret: true, Doc: "The user's password; never shown. Needed to create the user."},
+			{Name: "update_password", Type: String, Default: "on_create", Choices: []string{"on_create", "always"}, Doc: "on_create sets the password only when this task creates the user; always sets it on every run (reported as a change every run, unless password_probe shows it already matches)."},
+			{Name: "password_probe", Type: Bool, Default: false, Doc: "With update_password: always, first try logging in as the user (admin-cli, direct grant) and leave a password that works alone. Off by default: a failed probe counts towards Keycloak's brute-force lockout."},
+			{Name: "temporary", Type: Bool, Default: false, Doc: "Make the password temporary: the user must change it at first login."},
+			{Name: "email", Type: String, Doc: "Email address, set when the user is created."},
+			{Name: "first_name", Type: String, Doc: "First name, set when the user is created."},
+			{Name: "last_name", Type: String, Doc: "Last name, set when the user is created."},
+			{Name: "client_roles", Type: List, Default: []any{"admin", "licensed_user"}, Doc: "Roles of client_id the user must have; roles it has already are left, others it has are not removed. licensed_user (needed to deploy apps) takes a license seat; leave it out for users who only view apps."},
+			{Name: "timeout", Type: Int, Default: 30, Doc: "Seconds allowed for each request to Keycloak."},
+		},
+		OneOf: [][]string{{"server", "url"}},
+		Check: CheckSupported,
+	}
+}
+
+// keycloakOptions are the module's arguments, checked and normalised.
+type keycloakOptions struct {
+	url         string // scheme://host[:port], no prefix, no trailing slash
+	hostname    string // the URL's host name: TLS name and Host header
+	prefix      string // auto, "" or /auth
+	dialViaHost string
+	nodeAddress string
+	caFile      string
+	kubeconfig  string
+	secret      keycloakSecretRef
+	adminRealm  string
+	realm       string
+	clientID    string
+	username    string
+	password    string
+	updateAll   bool
+	probe       bool
+	temporary   bool
+	email       string
+	firstName   string
+	lastName    string
+	roles       []string
+	timeout     time.Duration
+}
+
+// keycloakSecretRef says where the administrator's credentials are.
+type keycloakSecretRef struct {
+	namespace, name, passwordKey, usernameKey, usernameDefault string
+}
+
+func (r keycloakSecretRef) String() string { return r.namespace + "/" + r.name }
+
+func keycloakOptionsFrom(args Args) (keycloakOptions, error) {
+	o := keycloakOptions{
+		prefix:      args.String("path_prefix"),
+		dialViaHost: args.String("dial_via_host"),
+		caFile:      args.String("ca_file"),
+		kubeconfig:  args.String("kubeconfig"),
+		adminRealm:  strings.TrimSpace(args.String("admin_realm")),
+		realm:       strings.TrimSpace(args.String("realm")),
+		clientID:    strings.TrimSpace(args.String("client_id")),
+		username:    strings.ToLower(strings.TrimSpace(args.String("username"))),
+		password:    args.String("password"),
+		updateAll:   args.String("update_password") == "always",
+		probe:       args.Bool("password_probe"),
+		temporary:   args.Bool("temporary"),
+		email:       strings.TrimSpace(args.String("email")),
+		firstName:   args.String("first_name"),
+		lastName:    args.String("last_name"),
+		timeout:     time.Duration(args.Int("timeout")) * time.Second,
+	}
+	var problems []error
+	var err error
+	if o.url, o.hostname, err = keycloakURL(args.String("server"), args.String("url")); err != nil {
+		problems = append(problems, err)
+	}
+	if v := strings.TrimSpace(args.String("node_address")); v != "" {
+		if o.nodeAddress, err = hostPortDefault443(v); err != nil {
+			problems = append(problems, fmt.Errorf("node_address %q is not host[:port] (e.g. 10.0.0.5 or 10.0.0.5:443)", v))
+		}
+	}
+	if o.secret, err = keycloakSecretFrom(args.Map("admin_secret")); err != nil {
+		problems = append(problems, err)
+	}
+	for name, v := range map[string]string{"admin_realm": o.adminRealm, "realm": o.realm, "client_id": o.clientID, "username": o.username} {
+		if v == "" || strings.ContainsAny(v, "/?#") {
+			problems = append(problems, fmt.Errorf("%s %q is empty or has a '/', '?' or '#'; give the bare name", name, v))
+		}
+	}
+	if o.roles, err = roleNames(args.Strings("client_roles")); err != nil {
+		problems = append(problems, err)
+	}
+	if args.Int("timeout") < 1 {
+		problems = append(problems, fmt.Errorf("timeout is %d; give a number of seconds, 1 or more", args.Int("timeout")))
+	}
+	if o.probe && !o.updateAll {
+		problems = append(problems, errors.New("password_probe only applies with update_password: always (with on_create an existing user's password is never touched)"))
+	}
+	return o, errors.Join(problems...)
+}
+
+// keycloakURL returns Keycloak's base address and host name, from url or
+// from server (https://auth-<server>).
+func keycloakURL(server, raw string) (string, string, error) {
+	if server != "" {
+		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(server)), ".")
+		if !validHostname(name, false) {
+			return "", "", fmt.Errorf("server %q is not a host name; give the bare name, e.g. dash.example.com (no scheme, port or wildcard)", server)
+		}
+		return "https://auth-" + name, "auth-" + name, nil
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", "", fmt.Errorf("url %q is not an http(s) address such as https://auth-dash.example.com", raw)
+	}
+	return u.Scheme + "://" + u.Host + strings.TrimRight(u.Path, "/"), u.Hostname(), nil
+}
+
+// hostPortDefault443 accepts host or host:port and returns host:port.
+func hostPortDefault443(v string) (string, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		host, port = strings.Trim(v, "[]"), "443"
+	}
+	if host == "" || port == "" || strings.ContainsAny(host, "/ ") {
+		return "", fmt.Errorf("not host[:port]")
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+func keycloakSecretFrom(m map[string]any) (keycloakSecretRef, error) {
+	ref := keycloakSecretRef{namespace: defaultKeycloakSecretNamespace, name: defaultKeycloakSecretName,
+		passwordKey: defaultKeycloakPasswordKey, usernameKey: defaultKeycloakUsernameKey, usernameDefault: defaultKeycloakAdmin}
+	fields := map[string]*string{"namespace": &ref.namespace, "name": &ref.name, "password_key": &ref.passwordKey,
+		"username_key": &ref.usernameKey, "username_default": &ref.usernameDefault}
+	var problems []error
+	for _, k := range sortedKeys(m) {
+		field, ok := fields[k]
+		if !ok {
+			problems = append(problems, fmt.Errorf("admin_secret has no entry %q; its entries are namespace, name, password_key, username_key and username_default", k))
+			continue
+		}
+		v, ok := m[k].(string)
+		if !ok || strings.TrimSpace(v) == "" {
+			problems = append(problems, fmt.Errorf("admin_secret.%s must be a non-empty string, got %s", k, typeName(m[k])))
+			continue
+		}
+		*field = strings.TrimSpace(v)
+	}
+	return ref, errors.Join(problems...)
+}
+
+// roleNames checks the role list and drops repeats, keeping the order.
+func roleNames(list []string) ([]string, error) {
+	var out []string
+	for _, r := range list {
+		r = strings.TrimSpace(r)
+		if r == "" || strings.ContainsAny(r, "/?#") {
+			return nil, fmt.Errorf("client_roles entry %q is not a role name", r)
+		}
+		if !containsString(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (keycloakUserModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	o, err := keycloakOptionsFrom(args)
+	if err != nil {
+		return Result{}, err
+	}
+	h.AddSecret(o.password)
+	tlsConfig, err := keycloakTLSConfig(h, o)
+	if err != nil {
+		return Result{}, err
+	}
+	kube, err := KubeFor(ctx, h, o.kubeconfig)
+	if err != nil {
+		return Result{}, err
+	}
+	admin, err := readKeycloakAdmin(ctx, h, kube, o.secret)
+	if err != nil {
+		return Result{}, err
+	}
+	link, err := keycloakLink(ctx, h, kube, o, tlsConfig)
+	if err != nil {
+		return Result{}, err
+	}
+	base, err := findKeycloakBase(ctx, link, o)
+	if err != nil {
+		return Result{}, err
+	}
+	kc := gocloak.NewClient(base)
+	kc.RestyClient().SetTransport(link.transport).SetTimeout(o.timeout)
+	s := &keycloakSession{kc: kc, o: o, admin: admin}
+	res, err := s.converge(ctx, h)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Data["keycloak_base"] = base
+	res.Data["reached_via"] = link.describe()
+	return res, nil
+}
+
+// keycloakTLSConfig trusts the system's CAs and, when given, ca_file.
+func keycloakTLSConfig(h *Host, o keycloakOptions) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.caFile == "" {
+		return cfg, nil
+	}
+	path, pemData, err := readPEMFile(h, "ca_file", o.caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("ca_file %s holds no PEM certificate (-----BEGIN CERTIFICATE-----); give your internal CA's certificate", path)
+	}
+	cfg.RootCAs = pool
+	return cfg, nil
+}
+
+// keycloakAdmin are the administrator's credentials and where they came from.
+type keycloakAdmin struct {
+	username, password string
+	from               string // for messages: "secret plotly-system/keycloak-secrets"
+	passwordKey        string
+}
+
+// readKeycloakAdmin reads the administrator's credentials from the Secret
+// and registers them as secrets before anything could print them.
+func readKeycloakAdmin(ctx context.Context, h *Host, kube *Kube, ref keycloakSecretRef) (keycloakAdmin, error) {
+	sec, err := kube.Clientset.CoreV1().Secrets(ref.namespace).Get(ctx, ref.name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, hostLabel(h))
+	case apierrors.IsForbidden(err):
+		return keycloakAdmin{}, fmt.Errorf("reading secret %s is forbidden for the kubeconfig's user: use the cluster-admin kubeconfig (%s)", ref, DefaultKubeconfig)
+	case err != nil:
+		return keycloakAdmin{}, fmt.Errorf("reading secret %s: %w", ref, err)
+	}
+	a := keycloakAdmin{from: "secret " + ref.String(), passwordKey: ref.passwordKey}
+	a.password = string(sec.Data[ref.passwordKey])
+	h.AddSecret(a.password)
+	if a.password == "" {
+		return keycloakAdmin{}, fmt.Errorf("secret %s has no %s (its keys: %s); set admin_secret.password_key to the key holding the Keycloak admin password",
+			ref, ref.passwordKey, strings.Join(secretKeys(sec), ", "))
+	}
+	a.username = strings.TrimSpace(string(sec.Data[ref.usernameKey]))
+	if a.username == "" {
+		// The well-known default is not masked: masking every "admin" would
+		// hide role names and admin-<server> URLs and protect nothing.
+		a.username = ref.usernameDefault
+	} else {
+		h.AddSecret(a.username)
+	}
+	return a, nil
+}
+
+func secretKeys(sec *corev1.Secret) []string {
+	keys := make([]string, 0, len(sec.Data))
+	for k := range sec.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return []string{"none"}
+	}
+	return keys
+}
+
+// keycloakConn is how requests reach Keycloak: an HTTP transport that either
+// dials directly or through the host's connection.
+type keycloakConn struct {
+	transport *http.Transport
+	viaHost   string // node address dialled from the host; "" when direct
+	hostName  string // inventory name, for messages
+	why       string // why the host's connection is used
+}
+
+func (l keycloakConn) describe() string {
+	if l.viaHost == "" {
+		return "direct"
+	}
+	return fmt.Sprintf("through %s to %s (%s)", l.hostName, l.viaHost, l.why)
+}
+
+func (l keycloakConn) client(timeout time.Duration) *http.Client {
+	return &http.Client{Transport: l.transport, Timeout: timeout}
+}
+
+// keycloakLink decides how to reach Keycloak and builds the transport. The
+// TLS name and Host header are always Keycloak's name (from the URL), so the
+// ingress routes the request and the certificate is checked for that name,
+// wherever the TCP connection goes.
+func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, tlsConfig *tls.Config) (keycloakConn, error) {
+	link := keycloakConn{hostName: hostLabel(h)}
+	via, why, err := useHostConnection(ctx, o)
+	if err != nil {
+		return link, err
+	}
+	if !via {
+		link.transport = &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConfig,
+			TLSHandshakeTimeout: o.timeout, DialContext: (&net.Dialer{Timeout: o.timeout}).DialContext}
+		return link, nil
+	}
+	dialer, ok := h.Conn.(Dialer)
+	if !ok {
+		return link, fmt.Errorf("%s; but the connection to %s cannot open TCP connections from the host's side: make the name resolve here, or use an SSH host", why, hostLabel(h))
+	}
+	addr := o.nodeAddress
+	if addr == "" {
+		if addr, err = nodeInternalAddress(ctx, kube); err != nil {
+			return link, err
+		}
+	}
+	link.viaHost, link.why = addr, why
+	link.transport = &http.Transport{TLSClientConfig: tlsConfig, TLSHandshakeTimeout: o.timeout,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "tcp", addr)
+		}}
+	return link, nil
+}
+
+// useHostConnection applies dial_via_host: auto uses the host's connection
+// when Keycloak's name does not resolve here.
+func useHostConnection(ctx context.Context, o keycloakOptions) (bool, string, error) {
+	switch o.dialViaHost {
+	case "true":
+		return true, "dial_via_host: true", nil
+	case "false":
+		return false, "", nil
+	}
+	if net.ParseIP(o.hostname) != nil {
+		return false, "", nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(lctx, o.hostname); err != nil {
+		return true, o.hostname + " does not resolve on this machine", nil
+	}
+	return false, "", nil
+}
+
+// nodeInternalAddress returns <InternalIP>:443 of the cluster's first node
+// (by name): on a single-VM install, where the ingress answers.
+func nodeInternalAddress(ctx context.Context, kube *Kube) (string, error) {
+	nodes, err := kube.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", fmt.Errorf("listing the cluster's nodes to find the ingress address: %w; set node_address", err)
+	}
+	sort.Slice(nodes.Items, func(i, j int) bool { return nodes.Items[i].Name < nodes.Items[j].Name })
+	for _, n := range nodes.Items {
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP && a.Address != "" {
+				return net.JoinHostPort(a.Address, "443"), nil
+			}
+		}
+	}
+	return "", errors.New("no node of the cluster has an InternalIP to reach the ingress at; set node_address (host[:port] as the host sees it)")
+}
+
+// findKeycloakBase returns <url><prefix>, asking the admin realm's OpenID
+// configuration under each candidate prefix. It is also the first contact,
+// so TLS, DNS and connection problems are explained here.
+func findKeycloakBase(ctx context.Context, link keycloakConn, o keycloakOptions) (string, error) {
+	candidates := []string{"/auth", ""}
+	if o.prefix != "auto" {
+		candidates = []string{o.prefix}
+	}
+	client := link.client(o.timeout)
+	var tried []string
+	for _, p := range candidates {
+		u := o.url + p + "/realms/" + url.PathEscape(o.adminRealm) + "/.well-known/openid-configuration"
+		status, err := httpStatus(ctx, client, u)
+		if err != nil {
+			return "", explainReachError(err, link, o)
+		}
+		if status == http.StatusOK {
+			return o.url + p, nil
+		}
+		tried = append(tried, fmt.Sprintf("%s answered %d", u, status))
+	}
+	hint := "set path_prefix: auto to detect the context path"
+	if o.prefix == "auto" {
+		hint = "is " + o.url + " Keycloak's address (https://auth-<server>)? If Keycloak runs under another context path, put it in url and set path_prefix: \"\""
+	}
+	return "", fmt.Errorf("cannot find Keycloak's realm %q: %s; %s (or admin_realm is wrong)", o.adminRealm, strings.Join(tried, ", "), hint)
+}
+
+func httpStatus(ctx context.Context, client *http.Client, u string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// explainReachError turns a failure to talk to Keycloak at all into what to
+// do about it.
+func explainReachError(err error, link keycloakConn, o keycloakOptions) error {
+	var unknownCA x509.UnknownAuthorityError
+	var badName x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &unknownCA) && o.caFile == "":
+		return fmt.Errorf("the TLS certificate of %s is signed by an authority this machine does not trust (%s): give ca_file, the PEM file of the CA that signed it (your internal CA)", o.hostname, issuerName(unknownCA.Cert))
+	case errors.As(err, &unknownCA):
+		return fmt.Errorf("the TLS certificate of %s is signed by %s, which neither ca_file %s nor the system trusts: give the CA that signed Keycloak's certificate", o.hostname, issuerName(unknownCA.Cert), o.caFile)
+	case errors.As(err, &badName):
+		return fmt.Errorf("the TLS certificate served for %s does not cover that name (%v): Keycloak's certificate must cover auth-<server>", o.hostname, badName.Error())
+	case errors.As(err, &invalid):
+		return fmt.Errorf("the TLS certificate of %s is not valid: %v", o.hostname, invalid.Error())
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("%s does not resolve on this machine (%v): set dial_via_host: true (or auto) to reach it through %s's connection, or add it to DNS", o.hostname, dnsErr.Error(), link.hostName)
+	case link.viaHost != "":
+		return fmt.Errorf("cannot reach Keycloak at %s through %s (connecting from the host to %s, %s): %v; check that the ingress answers there, or set node_address", o.url, link.hostName, link.viaHost, link.why, err)
+	}
+	return fmt.Errorf("cannot reach Keycloak at %s: %v", o.url, err)
+}
+
+func issuerName(c *x509.Certificate) string {
+	if c == nil {
+		return "an unknown issuer"
+	}
+	return "issuer \"" + c.Issuer.String() + "\""
+}
+
+// keycloakSession is a logged-in admin client. It renews its token before a
+// step when little life is left, and once more when Keycloak answers 401
+// (a token expired or revoked in flight).
+type keycloakSession struct {
+	kc      *gocloak.GoCloak
+	o       keycloakOptions
+	admin   keycloakAdmin
+	token   string
+	expires time.Time
+}
+
+func (s *keycloakSession) login(ctx context.Context) error {
+	jwt, err := s.kc.LoginAdmin(ctx, s.admin.username, s.admin.password, s.o.adminRealm)
+	if err != nil {
+		return s.loginError(err)
+	}
+	s.token = jwt.AccessToken
+	s.expires = time.Now().Add(time.Duration(jwt.ExpiresIn) * time.Second)
+	return nil
+}
+
+func (s *keycloakSession) loginError(err error) error {
+	code, msg := gocloakStatus(err)
+	who := fmt.Sprintf("the Keycloak administrator from %s", s.admin.from)
+	switch {
+	case strings.Contains(msg, "invalid_grant"):
+		return fmt.Errorf("Keycloak refused %s in realm %s (%s): the password in %s is not the administrator's, or the administrator is not in realm %s. Check the Secret (or admin_secret, admin_realm)",
+			who, s.o.adminRealm, msg, s.admin.passwordKey, s.o.adminRealm)
+	case code == http.StatusNotFound:
+		return fmt.Errorf("Keycloak has no realm %q to log in to (%s): check admin_realm", s.o.adminRealm, msg)
+	}
+	if code == 0 {
+		return s.callError("log in as the Keycloak administrator", err)
+	}
+	return &keycloakError{msg: fmt.Sprintf("logging in as %s to realm %s: Keycloak answered %s", who, s.o.adminRealm, msg), err: err}
+}
+
+// do runs one admin call with a fresh enough token.
+func (s *keycloakSession) do(ctx context.Context, step string, call func(token string) error) error {
+	if s.token == "" || time.Until(s.expires) < tokenMargin {
+		if err := s.login(ctx); err != nil {
+			return err
+		}
+	}
+	err := call(s.token)
+	if code, _ := gocloakStatus(err); code == http.StatusUnauthorized {
+		if err := s.login(ctx); err != nil {
+			return err
+		}
+		err = call(s.token)
+	}
+	if err != nil {
+		return s.callError(step, err)
+	}
+	return nil
+}
+
+// gocloakStatus returns the HTTP status (0 for a transport failure) and
+// message of a gocloak error.
+func gocloakStatus(err error) (int, string) {
+	var apiErr *gocloak.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code, apiErr.Message
+	}
+	if err != nil {
+		return 0, err.Error()
+	}
+	return 0, ""
+}
+
+// keycloakError is a failed Keycloak call explained for the operator; it
+// keeps the gocloak error for callers that look at the status.
+type keycloakError struct {
+	msg string
+	err error
+}
+
+func (e *keycloakError) Error() string { return e.msg }
+func (e *keycloakError) Unwrap() error { return e.err }
+
+// callError says what failed and what to do about it.
+func (s *keycloakSession) callError(step string, err error) error {
+	code, msg := gocloakStatus(err)
+	var text string
+	switch {
+	case code == http.StatusUnauthorized:
+		text = fmt.Sprintf("%s: Keycloak refused a fresh administrator token (%s): is the admin realm's token lifespan very short, or the Keycloak server's clock wrong?", step, msg)
+	case code == http.StatusForbidden:
+		text = fmt.Sprintf("%s: the Keycloak administrator from %s may not do this in realm %s (%s): it needs the realm-management roles manage-users and view-clients; use the master realm's administrator",
+			step, s.admin.from, s.o.realm, msg)
+	case code == http.StatusNotFound && strings.Contains(msg, "Realm not found"):
+		text = fmt.Sprintf("%s: Keycloak has no realm %q (%s): check realm (Dash Enterprise's is dash)", step, s.o.realm, msg)
+	case code == 0:
+		text = fmt.Sprintf("%s: cannot talk to Keycloak at %s: %s", step, s.o.url, msg)
+	default:
+		text = fmt.Sprintf("%s: Keycloak answered %s", step, msg)
+	}
+	return &keycloakError{msg: text, err: err}
+}
+
+// keycloakRoles is the client and its roles the user must have.
+type keycloakRoles struct {
+	clientUUID string
+	roles      []gocloak.Role
+}
+
+// resolveRoles finds the client and every wanted role, before anything is
+// changed: a misnamed role must not leave a half-made user behind.
+func (s *keycloakSession) resolveRoles(ctx context.Context) (keycloakRoles, error) {
+	var out keycloakRoles
+	if len(s.o.roles) == 0 {
+		return out, nil
+	}
+	var clients []*gocloak.Client
+	err := s.do(ctx, "find client "+s.o.clientID, func(tok string) (err error) {
+		clients, err = s.kc.GetClients(ctx, tok, s.o.realm, gocloak.GetClientsParams{ClientID: gocloak.StringP(s.o.clientID)})
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, c := range clients {
+		if c != nil && c.ClientID != nil && *c.ClientID == s.o.clientID && c.ID != nil {
+			out.clientUUID = *c.ID
+		}
+	}
+	if out.clientUUID == "" {
+		return out, fmt.Errorf("Keycloak realm %s has no client %q: check client_id (Dash Enterprise's is dash) and realm", s.o.realm, s.o.clientID)
+	}
+	for _, name := range s.o.roles {
+		var role *gocloak.Role
+		err := s.do(ctx, "find role "+name, func(tok string) (err error) {
+			role, err = s.kc.GetClientRole(ctx, tok, s.o.realm, out.clientUUID, name)
+			return err
+		})
+		if code, msg := gocloakStatus(err); code == http.StatusNotFound && strings.Contains(msg, "role") {
+			return out, fmt.Errorf("client %s of Keycloak realm %s has no role %q: check client_roles (Dash Enterprise's roles are admin, licensed_user and viewer)", s.o.clientID, s.o.realm, name)
+		}
+		if err != nil {
+			return out, err
+		}
+		out.roles = append(out.roles, *role)
+	}
+	return out, nil
+}
+
+// findUser returns the user called o.username, or nil. The search asks for
+// an exact match, and the answer is filtered again here because older
+// Keycloak ignores exact and matches substrings.
+func (s *keycloakSession) findUser(ctx context.Context) (*gocloak.User, error) {
+	var users []*gocloak.User
+	err := s.do(ctx, "search user "+s.o.username, func(tok string) (err error) {
+		users, err = s.kc.GetUsers(ctx, tok, s.o.realm, gocloak.GetUsersParams{Username: gocloak.StringP(s.o.username), Exact: gocloak.BoolP(true)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u != nil && u.Username != nil && u.ID != nil && strings.EqualFold(*u.Username, s.o.username) {
+			return u, nil
+		}
+	}
+	return nil, nil
+}
+
+// createUser creates the user and returns its id and whether this call
+// created it: a 409 means someone else did in the meantime, and the user
+// is looked up again.
+func (s *keycloakSession) createUser(ctx context.Context) (string, bool, error) {
+	user := gocloak.User{Username: gocloak.StringP(s.o.username), Enabled: gocloak.BoolP(true)}
+	if s.o.email != "" {
+		user.Email = gocloak.StringP(s.o.email)
+	}
+	if s.o.firstName != "" {
+		user.FirstName = gocloak.StringP(s.o.firstName)
+	}
+	if s.o.lastName != "" {
+		user.LastName = gocloak.StringP(s.o.lastName)
+	}
+	var id string
+	var conflict string
+	err := s.do(ctx, "create user "+s.o.username, func(tok string) (err error) {
+		id, err = s.kc.CreateUser(ctx, tok, s.o.realm, user)
+		if code, msg := gocloakStatus(err); code == http.StatusConflict {
+			conflict, err = msg, nil
+		}
+		return err
+	})
+	if err != nil {
+		return "", false, err
+	}
+	if conflict == "" {
+		if id == "" {
+			return "", false, fmt.Errorf("Keycloak created user %s but did not say its id (no Location header)", s.o.username)
+		}
+		return id, true, nil
+	}
+	if strings.Contains(conflict, "email") {
+		return "", false, fmt.Errorf("cannot create user %s: another Keycloak user of realm %s has the email %s (%s): give another email", s.o.username, s.o.realm, s.o.email, conflict)
+	}
+	existing, err := s.findUser(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	if existing == nil {
+		return "", false, fmt.Errorf("Keycloak says user %s exists (%s) but no user of that name is found in realm %s", s.o.username, conflict, s.o.realm)
+	}
+	return *existing.ID, false, nil
+}
+
+// passwordMatches tries the password with a direct grant as the user.
+func (s *keycloakSession) passwordMatches(ctx context.Context) bool {
+	_, err := s.kc.LoginAdmin(ctx, s.o.username, s.o.password, s.o.realm)
+	return err == nil
+}
+
+// currentRoles lists the names of the client roles mapped directly to the
+// user (inherited ones, like the default viewer, are not mappings to add).
+func (s *keycloakSession) currentRoles(ctx context.Context, userID, clientUUID string) (map[string]bool, error) {
+	var roles []*gocloak.Role
+	err := s.do(ctx, "read the roles of user "+s.o.username, func(tok string) (err error) {
+		roles, err = s.kc.GetClientRolesByUserID(ctx, tok, s.o.realm, clientUUID, userID)
+		return err
+	})
+	have := map[string]bool{}
+	for _, r := range roles {
+		if r != nil && r.Name != nil {
+			have[*r.Name] = true
+		}
+	}
+	return have, err
+}
+
+// keycloakOutcome is what the run did (or, in check mode, would do).
+type keycloakOutcome struct {
+	userID      string
+	created     bool
+	raced       bool // a 409: the user appeared between search and create
+	passwordSet bool
+	rolesAdded  []string
+}
+
+// converge brings the user to the wanted state; in check mode it only reads
+// and plans.
+func (s *keycloakSession) converge(ctx context.Context, h *Host) (Result, error) {
+	var out keycloakOutcome
+	roles, err := s.resolveRoles(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.ensureUser(ctx, h, &out); err != nil {
+		return Result{}, err
+	}
+	if err := s.ensurePassword(ctx, h, &out); err != nil {
+		return Result{}, err
+	}
+	if err := s.ensureRoles(ctx, h, roles, &out); err != nil {
+		return Result{}, err
+	}
+	return s.result(out), nil
+}
+
+func (s *keycloakSession) ensureUser(ctx context.Context, h *Host, out *keycloakOutcome) error {
+	existing, err := s.findUser(ctx)
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		out.userID = *existing.ID
+		return nil
+	}
+	if s.o.password == "" {
+		return fmt.Errorf("user %s does not exist in Keycloak realm %s and no password is given: give password to create it", s.o.username, s.o.realm)
+	}
+	out.created = true // in check mode: would be
+	return h.Change(fmt.Sprintf("create user %s in Keycloak realm %s", s.o.username, s.o.realm), func() error {
+		id, created, err := s.createUser(ctx)
+		out.userID, out.created, out.raced = id, created, !created
+		return err
+	})
+}
+
+func (s *keycloakSession) ensurePassword(ctx context.Context, h *Host, out *keycloakOutcome) error {
+	switch {
+	case out.created:
+	case !s.o.updateAll || s.o.password == "":
+		return nil
+	case s.o.probe && s.passwordMatches(ctx):
+		return nil
+	}
+	what := fmt.Sprintf("set the password of user %s", s.o.username)
+	if s.o.temporary {
+		what += " (temporary)"
+	}
+	out.passwordSet = true
+	return h.Change(what, func() error {
+		return s.do(ctx, what, func(tok string) error {
+			return s.kc.SetPassword(ctx, tok, out.userID, s.o.realm, s.o.password, s.o.temporary)
+		})
+	})
+}
+
+func (s *keycloakSession) ensureRoles(ctx context.Context, h *Host, want keycloakRoles, out *keycloakOutcome) error {
+	if len(want.roles) == 0 {
+		return nil
+	}
+	have := map[string]bool{}
+	if out.userID != "" { // empty only in check mode, for a user that would be created
+		var err error
+		if have, err = s.currentRoles(ctx, out.userID, want.clientUUID); err != nil {
+			return err
+		}
+	}
+	var missing []gocloak.Role
+	for _, r := range want.roles {
+		if !have[*r.Name] {
+			missing = append(missing, r)
+			out.rolesAdded = append(out.rolesAdded, *r.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("add roles [%s] of client %s to user %s", strings.Join(out.rolesAdded, " "), s.o.clientID, s.o.username)
+	return h.Change(what, func() error {
+		return s.do(ctx, what, func(tok string) error {
+			return s.kc.AddClientRolesToUser(ctx, tok, s.o.realm, want.clientUUID, out.userID, missing)
+		})
+	})
+}
+
+func (s *keycloakSession) result(out keycloakOutcome) Result {
+	added := make([]any, 0, len(out.rolesAdded))
+	for _, r := range out.rolesAdded {
+		added = append(added, r)
+	}
+	var did []string
+	switch {
+	case out.created:
+		did = append(did, "created")
+	case out.raced:
+		did = append(did, "found (created concurrently by someone else: Keycloak answered 409)")
+	default:
+		did = append(did, "exists")
+	}
+	if out.passwordSet {
+		did = append(did, "password set")
+	}
+	if len(out.rolesAdded) > 0 {
+		did = append(did, "roles added: "+strings.Join(out.rolesAdded, ", "))
+	}
+	return Result{
+		Msg: fmt.Sprintf("Keycloak user %s in realm %s: %s", s.o.username, s.o.realm, strings.Join(did, "; ")),
+		Data: map[string]any{
+			"user_id":      out.userID,
+			"username":     s.o.username,
+			"created":      out.created,
+			"password_set": out.passwordSet,
+			"roles_added":  added,
+		},
+	}
+}
