@@ -42,6 +42,21 @@ func init() { Register(limitsModule{}) }
 //
 // Everything is read and checked before anything changes: a limit the
 // cluster cannot hold is refused with the kURL setting that would make room.
+//
+// Result data (for register):
+//   - max_pods, max_pvcs: the limits, auto resolved.
+//   - allocatable_pods, nodes: the sum of the Nodes' status.allocatable.pods
+//     and the number of Nodes; system_pods: the pods counted against it.
+//   - current_pods, current_pvcs: cluster-wide counts (pods that have not
+//     Succeeded or Failed); namespace_usage: {ns: {pods, pvcs}} for each
+//     quota namespace.
+//   - limits_before: {quota: {ns: {pods, pvcs} or null}, app_manager: {pods,
+//     pvcs} or null (null unless get_url read it)}; limits_after: the same
+//     shape with the limits set (app_manager null when the step is off).
+//   - quota_name, quota_namespaces: the quotas ferry owns.
+//   - app_manager: off, unchanged or changed.
+//   - manual_step: the App Manager UI step with the numbers (also the msg)
+//     when app_manager is off, else "".
 type limitsModule struct{}
 
 const (
@@ -80,7 +95,7 @@ func (limitsModule) Spec() Spec {
 			{Name: "system_namespaces", Type: List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
 			{Name: "quota_name", Type: String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
 			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
-			{Name: "app_manager", Type: Map, Doc: "Off by default. An HTTP call that sets the App Manager's System Limits, for when Plotly documents its endpoint (today it does not: without this argument the result's manual_step says where the numbers go in the UI). Keys: url (required), method (PUT, POST or PATCH; default PUT), body (required: JSON text or a mapping, where ${max_pods} and ${max_pvcs} become the resolved numbers), get_url with pods_field and pvcs_field (dot paths into the GET's JSON answer: when set, the current limits are read first and nothing is sent when they already match, and the call is verified afterwards; without get_url the call is made on every run and reported as a change), username and password (a Dash Enterprise user with the admin role, e.g. the one keycloak_user creates; the password is masked), token_url (the OIDC token endpoint for a password grant; default https://auth-<server>" + dashRealmTokenPath + " when server is given), server, client_id (default dash), ca_file (PEM file on the controller to trust, e.g. the internal CA), via_host (yes: connect from the host's side of the SSH connection, for names only the host resolves) and timeout (seconds, default 30)."},
+			{Name: "app_manager", Type: Map, Doc: "Off by default. An HTTP call that sets the App Manager's System Limits, for when Plotly documents its endpoint (today it does not: without this argument the result's manual_step says where the numbers go in the UI). Keys: url (required), method (PUT, POST or PATCH; default PUT), body (required: JSON text or a mapping, where ${max_pods} and ${max_pvcs} become the resolved numbers), get_url with pods_field and pvcs_field (dot paths into the GET's JSON answer: when set, the current limits are read first and nothing is sent when they already match, and the call is verified afterwards; without get_url the call is made on every run and reported as a change), username and password (a Dash Enterprise user with the admin role, e.g. the one keycloak_user creates; the password is masked), token_url (the OIDC token endpoint for a password grant; default https://auth-<server>" + dashRealmTokenPath + " when server is given), server, client_id (default dash), ca_file (PEM file on the controller to trust, e.g. the internal CA), via_host (yes: connect from the host's side of the SSH connection, for names only the host resolves) and timeout (seconds, default 30). The login happens before any change, so wrong credentials change nothing; check mode logs in and reads get_url but sends nothing."},
 		},
 		Check: CheckSupported,
 	}
@@ -330,7 +345,7 @@ func resolveLimits(o limitsOptions, u clusterUsage) (limits, error) {
 	l := limits{pods: o.maxPods.n, pvcs: o.maxPVCs.n}
 	if o.maxPods.auto {
 		if room < 1 {
-			return l, capacityError("max_pods auto finds no room", 1, u)
+			return l, capacityError("max_pods auto finds no room for apps:", 1, u)
 		}
 		l.pods = room
 	} else if l.pods > room {

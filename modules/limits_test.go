@@ -279,7 +279,7 @@ func (s *limitsSite) testAboveCapacityRefused(t *testing.T) {
 		{"no system pods counted", []int{110}, map[string]any{"max_pods": 111, "system_namespaces": []any{}},
 			"max_pods 111 exceeds the cluster's allocatable pods 110 (1 node); install kURL with kubernetes-max-pods-per-node=111 or more, or lower max_pods to 110 or less (max_pods: auto picks that)"},
 		{"auto finds no room", []int{4}, map[string]any{"max_pods": "auto"},
-			"max_pods auto finds no room the cluster's allocatable pods 4 (1 node) less 5 pods in system namespaces (" + system + ": 5), which leaves 0 for apps; install kURL with kubernetes-max-pods-per-node=6 or more"},
+			"max_pods auto finds no room for apps: the cluster's allocatable pods 4 (1 node) less 5 pods in system namespaces (" + system + ": 5), which leaves 0 for apps; install kURL with kubernetes-max-pods-per-node=6 or more"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
