@@ -65,7 +65,7 @@ func (keycloakUserModule) Spec() Spec {
 			{Name: "username", Type: String, Required: true, Doc: "The user's name; lowercased, because Dash Enterprise misapplies permissions to names with capitals (a known issue) and Keycloak stores names in lower case."},
 			{Name: "password", Type: String, Secret: true, Doc: "The user's password; never shown. Needed to create the user."},
 			{Name: "update_password", Type: String, Default: "on_create", Choices: []string{"on_create", "always"}, Doc: "on_create sets the password only when this task creates the user; always sets it on every run (reported as a change every run, unless password_probe shows it already matches)."},
-			{Name: "password_probe", Type: Bool, Default: false, Doc: "With update_password: always, first try logging in as the user (admin-cli, direct grant) and leave a password that works alone. Off by default: a failed probe counts towards Keycloak's brute-force lockout."},
+			{Name: "password_probe", Type: Bool, Default: false, Doc: "With update_password: always, first try logging in as the user (admin-cli, direct grant) and leave a password that works alone. Off by default: a failed probe counts towards Keycloak's brute-force lockout. A temporary password never passes the probe (Keycloak refuses the login until it is changed), so it is set again on every run."},
 			{Name: "temporary", Type: Bool, Default: false, Doc: "Make the password temporary: the user must change it at first login."},
 			{Name: "email", Type: String, Doc: "Email address, set when the user is created."},
 			{Name: "first_name", Type: String, Doc: "First name, set when the user is created."},
@@ -577,22 +577,26 @@ type keycloakError struct {
 func (e *keycloakError) Error() string { return e.msg }
 func (e *keycloakError) Unwrap() error { return e.err }
 
-// callError says what failed and what to do about it.
+// callError says what failed and what to do about it. step is empty inside
+// h.Change, whose error names the step already.
 func (s *keycloakSession) callError(step string, err error) error {
 	code, msg := gocloakStatus(err)
 	var text string
 	switch {
 	case code == http.StatusUnauthorized:
-		text = fmt.Sprintf("%s: Keycloak refused a fresh administrator token (%s): is the admin realm's token lifespan very short, or the Keycloak server's clock wrong?", step, msg)
+		text = fmt.Sprintf("Keycloak refused a fresh administrator token (%s): is the admin realm's token lifespan very short, or the Keycloak server's clock wrong?", msg)
 	case code == http.StatusForbidden:
-		text = fmt.Sprintf("%s: the Keycloak administrator from %s may not do this in realm %s (%s): it needs the realm-management roles manage-users and view-clients; use the master realm's administrator",
-			step, s.admin.from, s.o.realm, msg)
+		text = fmt.Sprintf("the Keycloak administrator from %s may not do this in realm %s (%s): it needs the realm-management roles manage-users and view-clients; use the master realm's administrator",
+			s.admin.from, s.o.realm, msg)
 	case code == http.StatusNotFound && strings.Contains(msg, "Realm not found"):
-		text = fmt.Sprintf("%s: Keycloak has no realm %q (%s): check realm (Dash Enterprise's is dash)", step, s.o.realm, msg)
+		text = fmt.Sprintf("Keycloak has no realm %q (%s): check realm (Dash Enterprise's is dash)", s.o.realm, msg)
 	case code == 0:
-		text = fmt.Sprintf("%s: cannot talk to Keycloak at %s: %s", step, s.o.url, msg)
+		text = fmt.Sprintf("cannot talk to Keycloak at %s: %s", s.o.url, msg)
 	default:
-		text = fmt.Sprintf("%s: Keycloak answered %s", step, msg)
+		text = "Keycloak answered " + msg
+	}
+	if step != "" {
+		text = step + ": " + text
 	}
 	return &keycloakError{msg: text, err: err}
 }
@@ -679,7 +683,7 @@ func (s *keycloakSession) createUser(ctx context.Context) (string, bool, error) 
 	}
 	var id string
 	var conflict string
-	err := s.do(ctx, "create user "+s.o.username, func(tok string) (err error) {
+	err := s.do(ctx, "", func(tok string) (err error) {
 		id, err = s.kc.CreateUser(ctx, tok, s.o.realm, user)
 		if code, msg := gocloakStatus(err); code == http.StatusConflict {
 			conflict, err = msg, nil
@@ -794,7 +798,7 @@ func (s *keycloakSession) ensurePassword(ctx context.Context, h *Host, out *keyc
 	}
 	out.passwordSet = true
 	return h.Change(what, func() error {
-		return s.do(ctx, what, func(tok string) error {
+		return s.do(ctx, "", func(tok string) error {
 			return s.kc.SetPassword(ctx, tok, out.userID, s.o.realm, s.o.password, s.o.temporary)
 		})
 	})
@@ -823,7 +827,7 @@ func (s *keycloakSession) ensureRoles(ctx context.Context, h *Host, want keycloa
 	}
 	what := fmt.Sprintf("add roles [%s] of client %s to user %s", strings.Join(out.rolesAdded, " "), s.o.clientID, s.o.username)
 	return h.Change(what, func() error {
-		return s.do(ctx, what, func(tok string) error {
+		return s.do(ctx, "", func(tok string) error {
 			return s.kc.AddClientRolesToUser(ctx, tok, s.o.realm, want.clientUUID, out.userID, missing)
 		})
 	})

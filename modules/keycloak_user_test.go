@@ -131,6 +131,8 @@ func TestKeycloakUser(t *testing.T) {
 	t.Run("check mode", site.testCheckMode)
 	t.Run("TLS trust", site.testTLSTrust)
 	t.Run("dial via host", site.testDialViaHost)
+	t.Run("node address from the cluster", site.testNodeAddressFromCluster)
+	t.Run("409 for the email", site.testEmailConflict)
 	t.Run("exact search ignored", site.testExactIgnored)
 	t.Run("passwords never in playbook output", site.testPlaybookOutput)
 }
@@ -500,6 +502,39 @@ func (site *keycloakSite) testDialViaHost(t *testing.T) {
 				t.Error("the user did not get its roles")
 			}
 		})
+	}
+}
+
+// testNodeAddressFromCluster: without node_address the host dials the
+// node's InternalIP on 443, read from the cluster (nothing listens on
+// 127.0.0.1:443 here, so the error names the address tried).
+func (site *keycloakSite) testNodeAddressFromCluster(t *testing.T) {
+	fk, ns := site.keycloak(t, fakekeycloak.Options{Server: "dash.invalid"})
+	args := site.args(fk, ns, map[string]any{"url": nil, "server": "dash.invalid", "timeout": 5})
+	h, _ := site.host(false)
+	_, err := run(t, h, "keycloak_user", args)
+	checkErr(t, err, []string{"no node of the cluster has an InternalIP", "set node_address"})
+
+	node := site.cluster.AddNode(t, "de-node", 110, true)
+	node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: "de-node"}, {Type: corev1.NodeInternalIP, Address: "127.0.0.1"}}
+	if _, err := site.cluster.Clientset().CoreV1().Nodes().UpdateStatus(context.Background(), node, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h, _ = site.host(false)
+	_, err = run(t, h, "keycloak_user", args)
+	checkErr(t, err, []string{"connecting from the host to 127.0.0.1:443", "node_address"})
+}
+
+// testEmailConflict: a 409 for the email is not "exists": it fails and says
+// which email collides.
+func (site *keycloakSite) testEmailConflict(t *testing.T) {
+	fk, ns := site.keycloak(t, fakekeycloak.Options{})
+	h, _ := site.host(false)
+	mustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "erin", "email": "ops@example.com"}))
+	_, err := run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "frank", "email": "OPS@example.com"}))
+	checkErr(t, err, []string{"cannot create user frank", "has the email OPS@example.com", "User exists with same email"})
+	if _, ok := fk.User("frank"); ok {
+		t.Error("frank was created")
 	}
 }
 
