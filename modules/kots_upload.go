@@ -1,0 +1,693 @@
+package modules
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+)
+
+func init() { Register(kotsUploadModule{}) }
+
+// kotsUploadModule installs a KOTS application (Dash Enterprise) from its
+// license, .airgap bundle and ConfigValues, headless, and keeps it converged:
+// install, upload a newer bundle, apply changed config, or nothing.
+//
+// Traps of the KOTS CLI it avoids (see the dash-enterprise domain notes):
+//   - `kots install` prompts when --namespace is missing, and prompts for the
+//     Admin Console password whenever --shared-password is empty, even when
+//     the kotsadm-password secret exists (ensureSharedPasswordSecret asks
+//     before it looks). With no terminal a prompt loops forever. The password
+//     is set through the Kubernetes API instead, and install gets a throwaway
+//     value in KOTS_SHARED_PASSWORD (the CLI's viper reads KOTS_<FLAG>), fed
+//     through stdin so that nothing secret-looking is ever on a command line;
+//     KOTS ignores the value because the secret exists.
+//   - Without --no-port-forward, install blocks until Ctrl+C.
+//   - `upstream upgrade` reports its failures in its output and exits 0.
+//   - Re-running install on an installed app fails ("license already exists").
+type kotsUploadModule struct{}
+
+// Names KOTS uses (pkg/util/namespace.go).
+const (
+	kotsPasswordSecret = "kotsadm-password"
+	kotsSessionsSecret = "kotsadm-sessions"
+)
+
+func (kotsUploadModule) Spec() Spec {
+	return Spec{
+		Name:    "kots_upload",
+		Summary: "Install or update a KOTS application (Dash Enterprise) from its license, .airgap bundle and ConfigValues, headless",
+		Args: []Arg{
+			{Name: "namespace", Type: String, Default: "plotly-system", Doc: "Namespace of the KOTS Admin Console (kotsadm), where the app is installed. Always passed as --namespace: without it `kots install` prompts and hangs."},
+			{Name: "license_file", Type: String, Required: true, Doc: "Path on the host of the license (.yaml) Plotly sent, e.g. staged with copy. Its spec.appSlug must match the bundle's."},
+			{Name: "airgap_bundle", Type: String, Required: true, Doc: "Path on the host of the application's .airgap bundle (~15 GB). Only its airgap.yaml and app.tar.gz are read, on the host, to learn the app slug, the version label and the release's config items; nothing large travels back."},
+			{Name: "config_values", Type: Map, Doc: "ConfigValues to apply, as a mapping of config item name to a value, or to a mapping of value, valuePlaintext (password items), data, dataPlaintext, filename (file items: value is the base64 of the file). All values are strings to KOTS: a YAML boolean becomes \"1\"/\"0\". Keys the release does not define are refused before anything runs. Rendered to config_values_dest on the host (mode 0600)."},
+			{Name: "config_values_file", Type: String, Doc: "Instead of config_values: the path on the host of a kots.io/v1beta1 ConfigValues file."},
+			{Name: "config_values_dest", Type: String, Doc: "Where config_values is rendered on the host; default: <airgap_bundle's directory>/<app slug>-configvalues.yaml. Written (mode 0600) only when install or set config needs it."},
+			{Name: "admin_console_password", Type: String, Secret: true, Doc: "The KOTS Admin Console password (6+ characters). Set through the Kubernetes API as KOTS's own reset does (bcrypt in secret kotsadm-password; every session logged out) before the first install and whenever it differs; never on a command line. Needed for the first install unless the secret already exists."},
+			{Name: "skip_preflights", Type: Bool, Default: false, Doc: "Pass --skip-preflights: non-strict preflight warnings and failures no longer block the headless deploy (strict ones still do)."},
+			{Name: "wait_duration", Type: String, Default: "30m", Doc: "kots install --wait-duration (Go duration): how long KOTS waits for each component and for the automated install."},
+			{Name: "preflights_wait_duration", Type: String, Default: "30m", Doc: "kots install --preflights-wait-duration (Go duration)."},
+			{Name: "wait_timeout", Type: String, Default: "30m", Doc: "How long to wait (Go duration) for the app state `ready` and the newest version `deployed` after a change; 0 does not wait."},
+			{Name: "poll_interval", Type: String, Default: "10s", Doc: "How often to poll the app's state while waiting (Go duration)."},
+			{Name: "tmpdir", Type: String, Doc: "TMPDIR for the kots commands: unpacking the bundle needs twice its size free (/tmp is often too small)."},
+			{Name: "kots_bin", Type: String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
+			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
+			{Name: "app_slug", Type: String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
+		},
+		Exclusive: [][]string{{"config_values", "config_values_file"}},
+		Check:     CheckSupported,
+	}
+}
+
+// kotsOptions are the arguments, checked.
+type kotsOptions struct {
+	namespace, license, bundle, valuesFile, valuesDest string
+	password, tmpdir, kubeconfig, slug                 string
+	kots                                               []string
+	values                                             kotsValues
+	skipPreflights                                     bool
+	waitDuration, preflightsWait                       string
+	waitTimeout, pollInterval                          time.Duration
+}
+
+func kotsOptionsFrom(args Args) (kotsOptions, error) {
+	o := kotsOptions{
+		namespace: args.String("namespace"), license: args.String("license_file"), bundle: args.String("airgap_bundle"),
+		valuesFile: args.String("config_values_file"), valuesDest: args.String("config_values_dest"),
+		password: args.String("admin_console_password"), tmpdir: args.String("tmpdir"),
+		kubeconfig: args.String("kubeconfig"), slug: args.String("app_slug"),
+		skipPreflights: args.Bool("skip_preflights"),
+		waitDuration:   args.String("wait_duration"), preflightsWait: args.String("preflights_wait_duration"),
+	}
+	var problems []error
+	add := func(err error) {
+		if err != nil {
+			problems = append(problems, err)
+		}
+	}
+	kots, err := shellquote.Split(args.String("kots_bin"))
+	if err != nil || len(kots) == 0 {
+		add(fmt.Errorf("kots_bin %q is not a command: %v", args.String("kots_bin"), err))
+	}
+	o.kots = kots
+	for _, d := range []struct{ name, value string }{{"wait_duration", o.waitDuration}, {"preflights_wait_duration", o.preflightsWait}} {
+		if _, err := time.ParseDuration(d.value); err != nil {
+			add(fmt.Errorf("%s %q is not a Go duration (e.g. 30m, 1h): %v", d.name, d.value, err))
+		}
+	}
+	o.waitTimeout, err = parseDurationArg("wait_timeout", args.String("wait_timeout"))
+	add(err)
+	o.pollInterval, err = parseDurationArg("poll_interval", args.String("poll_interval"))
+	add(err)
+	if err == nil && o.pollInterval <= 0 {
+		add(fmt.Errorf("poll_interval must be more than 0"))
+	}
+	if o.password != "" && (len(o.password) < 6 || strings.ContainsAny(o.password, "\r\n")) {
+		add(fmt.Errorf("admin_console_password must be at least 6 characters on one line, as KOTS requires"))
+	}
+	if o.namespace == "" {
+		add(fmt.Errorf("namespace is empty; kots install would prompt for it and hang"))
+	}
+	o.values, err = valuesFromArg(args.Map("config_values"))
+	add(err)
+	return o, errors.Join(problems...)
+}
+
+func parseDurationArg(name, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s %q is not a Go duration (e.g. 30m, 10s)", name, v)
+	}
+	return d, nil
+}
+
+// kotsRun is one task's state: the options, the host and what was learnt.
+type kotsRun struct {
+	o       kotsOptions
+	h       *Host
+	kube    *Kube
+	release kotsRelease
+	values  kotsValues // the ConfigValues supplied, nil when none
+	did     []string   // what changed, for the message
+}
+
+func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	o, err := kotsOptionsFrom(args)
+	if err != nil {
+		return Result{}, err
+	}
+	h.AddSecret(o.password)
+	r := &kotsRun{o: o, h: h}
+	if err := r.prepare(ctx); err != nil {
+		return Result{}, err
+	}
+	installed, err := r.installedApp(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := r.converge(ctx, installed); err != nil {
+		return Result{}, err
+	}
+	return r.result(ctx)
+}
+
+// prepare does every check that needs no kots command: kotsadm is there,
+// the release and license agree, the config keys exist in the release.
+func (r *kotsRun) prepare(ctx context.Context) error {
+	kube, err := KubeFor(ctx, r.h, r.o.kubeconfig)
+	if err != nil {
+		return err
+	}
+	r.kube = kube
+	if err := r.checkKotsadm(ctx); err != nil {
+		return err
+	}
+	if r.release, err = readKotsRelease(ctx, r.h, r.o.bundle); err != nil {
+		return err
+	}
+	if err := r.checkSlug(ctx); err != nil {
+		return err
+	}
+	return r.loadValues(ctx)
+}
+
+// checkKotsadm fails clearly when the Admin Console is not running: every
+// kots command reaches it through a port-forward to its pod.
+func (r *kotsRun) checkKotsadm(ctx context.Context) error {
+	cs, ns := r.kube.Clientset, r.o.namespace
+	opts := metav1.ListOptions{LabelSelector: "app=kotsadm"}
+	deps, err := cs.AppsV1().Deployments(ns).List(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
+	}
+	sets, err := cs.AppsV1().StatefulSets(ns).List(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
+	}
+	if len(deps.Items)+len(sets.Items) == 0 {
+		return fmt.Errorf("the KOTS Admin Console (kotsadm) is not installed in namespace %s on %s: no Deployment or StatefulSet labelled app=kotsadm. "+
+			"Install the cluster with kURL and its KOTS add-on first (the kurl module), or set namespace to where kotsadm runs", ns, hostLabel(r.h))
+	}
+	for _, d := range deps.Items {
+		if d.Status.AvailableReplicas > 0 {
+			return nil
+		}
+	}
+	for _, s := range sets.Items {
+		if s.Status.ReadyReplicas > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("the KOTS Admin Console (kotsadm) in namespace %s on %s has no ready replica; check `kubectl -n %s get pods -l app=kotsadm` and run again", ns, hostLabel(r.h), ns)
+}
+
+// checkSlug settles the app slug and checks the license is for this app.
+func (r *kotsRun) checkSlug(ctx context.Context) error {
+	bundleSlug := r.release.slug
+	switch {
+	case r.o.slug == "" && bundleSlug == "":
+		return fmt.Errorf("%s on %s: airgap.yaml has no spec.appSlug; set app_slug", r.o.bundle, hostLabel(r.h))
+	case r.o.slug == "":
+		r.o.slug = bundleSlug
+	case bundleSlug != "" && r.o.slug != bundleSlug:
+		return fmt.Errorf("app_slug is %q but the bundle %s is for %q", r.o.slug, r.o.bundle, bundleSlug)
+	}
+	licSlug, err := readLicenseSlug(ctx, r.h, r.o.license)
+	if err != nil {
+		return err
+	}
+	if licSlug != r.o.slug {
+		return fmt.Errorf("license_file %s is for app %q but the bundle %s is for %q; use the license and bundle of the same app", r.o.license, licSlug, r.o.bundle, r.o.slug)
+	}
+	return nil
+}
+
+// loadValues reads the ConfigValues supplied and checks their keys against
+// the release.
+func (r *kotsRun) loadValues(ctx context.Context) error {
+	source := "config_values"
+	switch {
+	case r.o.valuesFile != "":
+		source = "config_values_file " + r.o.valuesFile
+		data, err := readHostFile(ctx, r.h, r.o.valuesFile, 16<<20)
+		if err != nil {
+			return fmt.Errorf("reading config_values_file %s on %s: %w", r.o.valuesFile, hostLabel(r.h), err)
+		}
+		values, _, err := parseConfigValues(data)
+		if err != nil {
+			return fmt.Errorf("config_values_file %s on %s: %w", r.o.valuesFile, hostLabel(r.h), err)
+		}
+		r.values = values
+	case len(r.o.values) > 0:
+		r.values = r.o.values
+	}
+	r.values.secretValues(r.h, r.release)
+	return r.release.checkKeys(r.values, source)
+}
+
+// kotsApp is an entry of `get apps -o json`.
+type kotsApp struct {
+	Slug         string `json:"slug"`
+	State        string `json:"state"`
+	VersionLabel string `json:"versionlabel"`
+}
+
+// installedApp returns the app as `get apps` reports it, nil when absent.
+func (r *kotsRun) installedApp(ctx context.Context) (*kotsApp, error) {
+	out, err := r.kotsRead(ctx, "get", "apps", "-o", "json")
+	if err != nil {
+		return nil, err
+	}
+	var apps []kotsApp
+	if err := json.Unmarshal([]byte(out), &apps); err != nil {
+		return nil, fmt.Errorf("`%s` printed %q, not the JSON list of apps: %v", r.display("get", "apps", "-o", "json"), firstLine(out), err)
+	}
+	for i := range apps {
+		if apps[i].Slug == r.o.slug {
+			return &apps[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// converge decides between install, upgrade, set config and nothing.
+func (r *kotsRun) converge(ctx context.Context, app *kotsApp) error {
+	if app == nil {
+		return r.install(ctx)
+	}
+	if err := r.ensurePassword(ctx); err != nil {
+		return err
+	}
+	upgraded := false
+	if app.VersionLabel != r.release.versionLabel {
+		if err := r.upgrade(ctx, app.VersionLabel); err != nil {
+			return err
+		}
+		upgraded = true
+	}
+	return r.applyConfig(ctx, upgraded)
+}
+
+// install runs kots install once the password secret is in place.
+func (r *kotsRun) install(ctx context.Context) error {
+	if r.o.password == "" {
+		exists, err := r.passwordSecretExists(ctx)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("app %s is not installed yet and admin_console_password is not set: the first install needs it (kots install would prompt for it and hang)", r.o.slug)
+		}
+	}
+	if err := r.ensurePassword(ctx); err != nil {
+		return err
+	}
+	args := []string{"install", r.o.slug, "--license-file", r.o.license, "--airgap-bundle", r.o.bundle}
+	if r.values != nil {
+		file, err := r.writeValues(ctx)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--config-values", file)
+	}
+	args = append(args, "--no-port-forward", "--wait-duration", r.o.waitDuration, "--preflights-wait-duration", r.o.preflightsWait)
+	if r.o.skipPreflights {
+		args = append(args, "--skip-preflights")
+	}
+	what := r.display(args...) + " (KOTS_SHARED_PASSWORD from stdin: a throwaway, the password secret is set already)"
+	err := r.h.Change("run: "+what, func() error {
+		_, err := r.kotsChange(ctx, args, throwawayPassword())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.did = append(r.did, "installed "+r.release.versionLabel)
+	return nil
+}
+
+// upgrade uploads the bundle as an update and deploys it.
+func (r *kotsRun) upgrade(ctx context.Context, from string) error {
+	args := []string{"upstream", "upgrade", r.o.slug, "--airgap-bundle", r.o.bundle, "--deploy"}
+	if r.o.skipPreflights {
+		args = append(args, "--skip-preflights")
+	}
+	args = append(args, "-o", "json")
+	err := r.h.Change("run: "+r.display(args...), func() error {
+		out, err := r.kotsChange(ctx, args, "")
+		if err != nil {
+			return err
+		}
+		return upgradeOutcome(out)
+	})
+	if err != nil {
+		return err
+	}
+	r.did = append(r.did, fmt.Sprintf("upgraded %s -> %s", from, r.release.versionLabel))
+	return nil
+}
+
+// upgradeOutcome reads `upstream upgrade -o json`, which exits 0 even when
+// the upgrade failed: the JSON line (after any progress lines) says.
+func upgradeOutcome(out string) error {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := strings.TrimSpace(lines[i])
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var res struct {
+			Success bool   `json:"success"`
+			Error   string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(line), &res); err != nil {
+			return fmt.Errorf("upstream upgrade printed %q: %v", line, err)
+		}
+		if !res.Success {
+			return fmt.Errorf("upstream upgrade failed: %s", res.Error)
+		}
+		return nil
+	}
+	return fmt.Errorf("upstream upgrade -o json printed no result: %s", lastLines(out, 5))
+}
+
+// applyConfig sets the supplied config when it differs from the app's: the
+// deployed version's, or after an upgrade the newest version's.
+func (r *kotsRun) applyConfig(ctx context.Context, upgraded bool) error {
+	if r.values == nil {
+		return nil
+	}
+	args := []string{"get", "config", "--appslug", r.o.slug, "--decrypt"}
+	if !upgraded {
+		args = append(args, "--current")
+	}
+	out, err := r.kotsRead(ctx, args...)
+	if err != nil {
+		return err
+	}
+	current, defaults, err := parseConfigValues([]byte(out))
+	if err != nil {
+		return fmt.Errorf("`%s` printed no ConfigValues: %v", r.display(args...), err)
+	}
+	current.secretValues(r.h, r.release)
+	differ := r.values.drift(current, defaults)
+	if len(differ) == 0 {
+		return nil
+	}
+	file, err := r.writeValues(ctx)
+	if err != nil {
+		return err
+	}
+	set := []string{"set", "config", r.o.slug, "--config-file", file, "--merge", "--deploy"}
+	if r.o.skipPreflights {
+		set = append(set, "--skip-preflights")
+	}
+	err = r.h.Change(fmt.Sprintf("run: %s (items changed: %s)", r.display(set...), strings.Join(differ, ", ")), func() error {
+		_, err := r.kotsChange(ctx, set, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.did = append(r.did, "config changed: "+strings.Join(differ, ", "))
+	return nil
+}
+
+// writeValues puts the ConfigValues file on the host (mode 0600) and
+// returns its path; a config_values_file is used as it is.
+func (r *kotsRun) writeValues(ctx context.Context) (string, error) {
+	if r.o.valuesFile != "" {
+		return r.o.valuesFile, nil
+	}
+	dest := r.o.valuesDest
+	if dest == "" {
+		dest = path.Join(path.Dir(r.o.bundle), r.o.slug+"-configvalues.yaml")
+	}
+	text, err := renderKotsConfigValues(r.o.slug, r.values)
+	if err != nil {
+		return "", err
+	}
+	// The file holds secrets: its Diffs are dropped, never shown.
+	_, err = installFile(ctx, r.h, installRequest{src: contentSource(text, ""), dest: dest, attrs: fileAttrs{Mode: "0600"}, force: true})
+	return dest, err
+}
+
+// ensurePassword sets the Admin Console password when the secret is missing
+// or holds another one, as KOTS's ChangePassword does (pkg/password):
+// bcrypt cost 10, passwordUpdatedAt, the lockout labels removed, and the
+// sessions secret emptied so that every session is logged out.
+func (r *kotsRun) ensurePassword(ctx context.Context) error {
+	if r.o.password == "" {
+		return nil
+	}
+	secrets := r.kube.Clientset.CoreV1().Secrets(r.o.namespace)
+	existing, err := secrets.Get(ctx, kotsPasswordSecret, metav1.GetOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reading secret %s/%s: %w", r.o.namespace, kotsPasswordSecret, err)
+	}
+	if err == nil && bcrypt.CompareHashAndPassword(existing.Data["passwordBcrypt"], []byte(r.o.password)) == nil {
+		return nil
+	}
+	what := fmt.Sprintf("set the Admin Console password (secret %s/%s, bcrypt; logs out every session)", r.o.namespace, kotsPasswordSecret)
+	if apierrors.IsNotFound(err) {
+		existing = nil
+	}
+	err = r.h.Change(what, func() error { return r.setPassword(ctx, existing) })
+	if err == nil {
+		r.did = append(r.did, "Admin Console password set")
+	}
+	return err
+}
+
+func (r *kotsRun) setPassword(ctx context.Context, existing *corev1.Secret) error {
+	hash, err := bcrypt.GenerateFromPassword([]byte(r.o.password), 10)
+	if err != nil {
+		return err
+	}
+	data := map[string][]byte{"passwordBcrypt": hash, "passwordUpdatedAt": []byte(time.Now().Format(time.RFC3339))}
+	secrets := r.kube.Clientset.CoreV1().Secrets(r.o.namespace)
+	if existing == nil {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsPasswordSecret, Namespace: r.o.namespace}, Data: data}
+		_, err = secrets.Create(ctx, s, metav1.CreateOptions{})
+	} else {
+		existing.Data = data
+		delete(existing.Labels, "numAttempts")
+		delete(existing.Labels, "lastFailure")
+		_, err = secrets.Update(ctx, existing, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	sessions := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsSessionsSecret, Namespace: r.o.namespace}, Data: map[string][]byte{}}
+	if _, err := secrets.Update(ctx, sessions, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("password set, but logging out the sessions (secret %s) failed: %w", kotsSessionsSecret, err)
+	}
+	return nil
+}
+
+func (r *kotsRun) passwordSecretExists(ctx context.Context) (bool, error) {
+	_, err := r.kube.Clientset.CoreV1().Secrets(r.o.namespace).Get(ctx, kotsPasswordSecret, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// throwawayPassword satisfies install's prompt; KOTS discards it because the
+// kotsadm-password secret exists.
+func throwawayPassword() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // never fails since Go 1.24
+	return hex.EncodeToString(b)
+}
+
+// kotsArgs is a kots command line: the CLI, the subcommand, then the flags
+// every command gets (namespace, kubeconfig).
+func (r *kotsRun) kotsArgs(args ...string) []string {
+	argv := append(append([]string{}, r.o.kots...), args...)
+	return append(argv, "--namespace", r.o.namespace, "--kubeconfig", r.o.kubeconfig)
+}
+
+func (r *kotsRun) display(args ...string) string { return shellquote.Join(r.kotsArgs(args...)) }
+
+func (r *kotsRun) env() map[string]string {
+	if r.o.tmpdir == "" {
+		return nil
+	}
+	return map[string]string{"TMPDIR": r.o.tmpdir}
+}
+
+// kotsRead runs a read-only kots command (also in check mode).
+func (r *kotsRun) kotsRead(ctx context.Context, args ...string) (string, error) {
+	out, err := r.h.Conn.Run(ctx, Command{Argv: r.kotsArgs(args...), Env: r.env()})
+	if err != nil {
+		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), hostLabel(r.h), err)
+	}
+	if out.RC != 0 {
+		return "", r.kotsError(args, out)
+	}
+	return out.Stdout, nil
+}
+
+// kotsChange runs a kots command that changes the app, streaming its output.
+// A non-empty sharedPassword goes into KOTS_SHARED_PASSWORD through stdin.
+func (r *kotsRun) kotsChange(ctx context.Context, args []string, sharedPassword string) (string, error) {
+	cmd := Command{Argv: r.kotsArgs(args...), Env: r.env()}
+	if sharedPassword != "" {
+		r.h.AddSecret(sharedPassword)
+		script := `IFS= read -r KOTS_SHARED_PASSWORD && export KOTS_SHARED_PASSWORD && exec "$@"`
+		cmd.Argv = append([]string{"/bin/sh", "-c", script, "kots"}, cmd.Argv...)
+		cmd.Stdin = strings.NewReader(sharedPassword + "\n")
+	}
+	var mu sync.Mutex
+	stdout, stderr := &lineEmitter{h: r.h, mu: &mu}, &lineEmitter{h: r.h, mu: &mu}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	out, err := r.h.Conn.Run(ctx, cmd)
+	stdout.flush()
+	stderr.flush()
+	if err != nil {
+		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), hostLabel(r.h), err)
+	}
+	if out.RC != 0 {
+		return "", r.kotsError(args, out)
+	}
+	return out.Stdout, nil
+}
+
+func (r *kotsRun) kotsError(args []string, out Output) error {
+	if out.RC == 127 {
+		return fmt.Errorf("kots_bin `%s` is not a command on %s: %s; install the KOTS CLI from the kURL bundle or set kots_bin",
+			strings.Join(r.o.kots, " "), hostLabel(r.h), firstLine(out.Stderr))
+	}
+	// KOTS prints some failures (preflights, auth) on stdout.
+	detail := strings.TrimSpace(lastLines(out.Stderr, 10) + "\n" + lastLines(out.Stdout, 15))
+	return fmt.Errorf("`%s` failed on %s (rc %d):\n%s", r.display(args...), hostLabel(r.h), out.RC, detail)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// kotsVersion is an entry of `get versions -o json`, newest first.
+type kotsVersion struct {
+	VersionLabel string `json:"versionLabel"`
+	Sequence     int64  `json:"sequence"`
+	Status       string `json:"status"`
+}
+
+// kotsStatus is the app's state and its newest version.
+type kotsStatus struct {
+	state  string
+	newest kotsVersion
+}
+
+func (s kotsStatus) ready() bool { return s.state == "ready" && s.newest.Status == "deployed" }
+
+func (s kotsStatus) String() string {
+	return fmt.Sprintf("app state %s, newest version %s (sequence %d) %s", s.state, s.newest.VersionLabel, s.newest.Sequence, s.newest.Status)
+}
+
+func (r *kotsRun) status(ctx context.Context) (kotsStatus, bool, error) {
+	app, err := r.installedApp(ctx)
+	if err != nil || app == nil {
+		return kotsStatus{}, false, err
+	}
+	out, err := r.kotsRead(ctx, "get", "versions", r.o.slug, "-o", "json")
+	if err != nil {
+		return kotsStatus{}, true, err
+	}
+	var versions []kotsVersion
+	if err := json.Unmarshal([]byte(out), &versions); err != nil || len(versions) == 0 {
+		return kotsStatus{}, true, fmt.Errorf("`%s` printed %q, not a list of versions", r.display("get", "versions", r.o.slug, "-o", "json"), firstLine(out))
+	}
+	newest := versions[0]
+	for _, v := range versions {
+		if v.Sequence > newest.Sequence {
+			newest = v
+		}
+	}
+	return kotsStatus{state: app.State, newest: newest}, true, nil
+}
+
+// wait polls until the app is ready and its newest version deployed, and
+// fails at once on a version KOTS will not deploy by itself.
+func (r *kotsRun) wait(ctx context.Context) (kotsStatus, error) {
+	deadline := time.Now().Add(r.o.waitTimeout)
+	for {
+		st, found, err := r.status(ctx)
+		if err != nil {
+			return st, err
+		}
+		if !found {
+			return st, fmt.Errorf("app %s is not in `%s` after the install", r.o.slug, r.display("get", "apps"))
+		}
+		switch {
+		case st.ready():
+			return st, nil
+		case st.newest.Status == "failed":
+			return st, fmt.Errorf("app %s failed to deploy: %s; see the Admin Console (%s)", r.o.slug, st, r.adminHint())
+		case st.newest.Status == "pending_config":
+			return st, fmt.Errorf("app %s is not deployed: %s: a required config item has no value; add it to config_values", r.o.slug, st)
+		case !time.Now().Before(deadline):
+			return st, fmt.Errorf("app %s is not ready after %s: %s; raise wait_timeout, or see the Admin Console (%s)", r.o.slug, r.o.waitTimeout, st, r.adminHint())
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-time.After(min(r.o.pollInterval, time.Until(deadline)+time.Millisecond)):
+		}
+	}
+}
+
+func (r *kotsRun) adminHint() string {
+	return fmt.Sprintf("kubectl -n %s port-forward svc/kotsadm 8800:3000", r.o.namespace)
+}
+
+// result waits for the app after a change and reports its state.
+func (r *kotsRun) result(ctx context.Context) (Result, error) {
+	data := map[string]any{"app_slug": r.o.slug, "version_label": r.release.versionLabel, "admin_console_hint": r.adminHint()}
+	if r.h.Check {
+		st, found, err := r.status(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		if found {
+			data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
+		}
+		return Result{Msg: fmt.Sprintf("%s %s: %d change(s) planned", r.o.slug, r.release.versionLabel, len(r.h.Changes())), Data: data}, nil
+	}
+	var st kotsStatus
+	var err error
+	if r.o.waitTimeout > 0 {
+		st, err = r.wait(ctx)
+	} else {
+		_, _, err = r.status(ctx)
+	}
+	data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
+	if err != nil {
+		return Result{Failed: true, Msg: err.Error(), Data: data}, nil
+	}
+	msg := fmt.Sprintf("%s %s (sequence %d) is %s", r.o.slug, st.newest.VersionLabel, st.newest.Sequence, st.state)
+	if len(r.did) > 0 {
+		msg += ": " + strings.Join(r.did, "; ")
+	}
+	return Result{Msg: msg, Data: data}, nil
+}

@@ -1,0 +1,499 @@
+package modules_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/ferry-sh/ferry/internal/fakekots"
+	"github.com/ferry-sh/ferry/internal/kubetest"
+	"github.com/ferry-sh/ferry/internal/sshtest"
+	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/conn"
+)
+
+// kotsEnvConn adds environment variables to every command, as a task's
+// `environment:` does, and keeps the connection's dialer for KubeFor.
+type kotsEnvConn struct {
+	modules.Conn
+	env map[string]string
+}
+
+func (c kotsEnvConn) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	merged := map[string]string{}
+	for k, v := range c.env {
+		merged[k] = v
+	}
+	for k, v := range cmd.Env {
+		merged[k] = v
+	}
+	cmd.Env = merged
+	return c.Conn.Run(ctx, cmd)
+}
+
+func (c kotsEnvConn) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return c.Conn.(modules.Dialer).DialContext(ctx, network, addr)
+}
+
+// kotsSite is a "server" reached over real sshd, whose cluster is a real
+// kube-apiserver with the fake KOTS CLI and a kotsadm in one namespace.
+type kotsSite struct {
+	t          *testing.T
+	cluster    *kubetest.Cluster
+	conn       modules.Conn
+	cache      *sync.Map
+	ns         string
+	kubeconfig string
+	kots       string
+	dir        string // where the bundles and the license are staged
+}
+
+const kotsPassword = "Adm1n-console-pw"
+
+var kotsDashItems = []fakekots.Item{
+	{Name: "hostname", Required: true},
+	{Name: "git_ssh_port", Default: "2222"},
+	{Name: "enable_feature", Type: "bool", Default: "0"},
+	{Name: "db_password", Type: "password"},
+	{Name: "tls_cert", Type: "file"},
+}
+
+func kotsDashRelease(version string) fakekots.Release {
+	return fakekots.Release{Slug: "dash", Version: version, ConfigItems: kotsDashItems}
+}
+
+// TestKotsUpload shares one API server and one sshd between its subtests;
+// each works in a namespace of its own.
+func TestKotsUpload(t *testing.T) {
+	cluster := kubetest.Start(t)
+	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
+	pool := conn.NewPool(conn.PoolOptions{})
+	t.Cleanup(func() { pool.Close() })
+	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pool.Get(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "admin.conf")
+	if err := os.WriteFile(kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := kotsSite{cluster: cluster, conn: c, kubeconfig: kubeconfig, kots: fakekots.BuildCLI(t)}
+	site := func(t *testing.T, readyAfter string, withKotsadm bool) *kotsSite {
+		s := base
+		s.t, s.cache, s.ns, s.dir = t, &sync.Map{}, cluster.Namespace(t), t.TempDir()
+		s.conn = kotsEnvConn{Conn: c, env: map[string]string{fakekots.ReadyAfterEnv: readyAfter}}
+		if withKotsadm {
+			fakekots.AddKotsadm(t, cluster.Clientset(), s.ns)
+		}
+		return &s
+	}
+	t.Run("install, re-run, upgrade, config change", func(t *testing.T) { testKotsLifecycle(t, site(t, "300ms", true)) })
+	t.Run("check mode only reads", func(t *testing.T) { testKotsCheckMode(t, site(t, "0s", true)) })
+	t.Run("unknown config key", func(t *testing.T) { testKotsUnknownKey(t, site(t, "0s", true)) })
+	t.Run("password change", func(t *testing.T) { testKotsPasswordChange(t, site(t, "0s", true)) })
+	t.Run("kotsadm missing", func(t *testing.T) { testKotsNoKotsadm(t, site(t, "0s", false)) })
+	t.Run("refusals before any kots command", func(t *testing.T) { testKotsRefusals(t, site(t, "0s", true)) })
+	t.Run("wait timeout", func(t *testing.T) { testKotsWaitTimeout(t, site(t, "1h", true)) })
+	t.Run("preflight warnings", func(t *testing.T) { testKotsPreflights(t, site(t, "0s", true)) })
+}
+
+// stage copies a bundle into the site's directory (as copy would stage it)
+// and returns the module's arguments for it.
+func (s *kotsSite) args(rel fakekots.Release, extra map[string]any) map[string]any {
+	s.t.Helper()
+	bundle := filepath.Join(s.dir, rel.Slug+".airgap")
+	if err := fakekots.WriteBundle(bundle, rel); err != nil {
+		s.t.Fatal(err)
+	}
+	args := map[string]any{
+		"namespace": s.ns, "license_file": fakekots.License(s.t, "dash"), "airgap_bundle": bundle,
+		"kots_bin": s.kots, "kubeconfig": s.kubeconfig, "poll_interval": "100ms", "wait_timeout": "1m",
+		"admin_console_password": kotsPassword,
+		"config_values": map[string]any{
+			"hostname":       "dash.example.com",
+			"enable_feature": true,
+			"db_password":    map[string]any{"valuePlaintext": "db-s3cret"},
+			"tls_cert":       map[string]any{"filename": "tls.crt", "value": "LS0tLS1CRUdJTg=="},
+		},
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(args, k)
+		} else {
+			args[k] = v
+		}
+	}
+	return args
+}
+
+// kotsOutcome is one run of the module as a task.
+type kotsOutcome struct {
+	res     modules.Result
+	err     error
+	changes []string
+	events  []string
+	secrets []string
+}
+
+func (s *kotsSite) run(raw map[string]any, check bool) kotsOutcome {
+	s.t.Helper()
+	var o kotsOutcome
+	var mu sync.Mutex
+	h := &modules.Host{Name: "node", Conn: s.conn, Check: check, Cache: s.cache, Vars: testVars{},
+		Secret: func(v string) { mu.Lock(); o.secrets = append(o.secrets, v); mu.Unlock() },
+		Events: func(e modules.Event) { mu.Lock(); o.events = append(o.events, e.Line); mu.Unlock() }}
+	m, _ := modules.Lookup("kots_upload")
+	args, err := m.Spec().Bind(raw)
+	if err != nil {
+		s.t.Fatalf("binding %v: %v", raw, err)
+	}
+	// A prompt of the real CLI would hang the task: bound it so that a
+	// regression fails instead of hanging the suite.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	o.res, o.err = m.Run(ctx, h, args)
+	o.changes = h.Changes()
+	return o
+}
+
+func (s *kotsSite) mustRun(raw map[string]any) kotsOutcome {
+	s.t.Helper()
+	o := s.run(raw, false)
+	if o.err != nil || o.res.Failed {
+		s.t.Fatalf("kots_upload: %v %s\nevents:\n%s", o.err, o.res.Msg, strings.Join(o.events, "\n"))
+	}
+	return o
+}
+
+// noSecretShown checks that nothing the module reported holds secret.
+func (o kotsOutcome) noSecretShown(t *testing.T, secrets ...string) {
+	t.Helper()
+	data, _ := json.Marshal(o.res)
+	shown := string(data) + "\n" + strings.Join(o.changes, "\n") + "\n" + strings.Join(o.events, "\n")
+	if o.err != nil {
+		shown += o.err.Error()
+	}
+	for _, s := range secrets {
+		if strings.Contains(shown, s) {
+			t.Errorf("%q is shown in the module's output:\n%s", s, shown)
+		}
+	}
+}
+
+func (s *kotsSite) calls() []fakekots.Call {
+	return fakekots.Invocations(s.t, s.cluster.Clientset(), s.ns)
+}
+
+func (s *kotsSite) secret(name string) *corev1.Secret {
+	s.t.Helper()
+	sec, err := s.cluster.Clientset().CoreV1().Secrets(s.ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	return sec
+}
+
+func (s *kotsSite) passwordIs(pw string) bool {
+	sec := s.secret("kotsadm-password")
+	return sec != nil && bcrypt.CompareHashAndPassword(sec.Data["passwordBcrypt"], []byte(pw)) == nil
+}
+
+// currentConfig is the deployed version's config, read with the CLI.
+func (s *kotsSite) currentConfig() map[string]map[string]string {
+	s.t.Helper()
+	out, err := exec.Command(s.kots, "get", "config", "--appslug", "dash", "--current", "--decrypt",
+		"-n", s.ns, "--kubeconfig", s.kubeconfig).Output()
+	if err != nil {
+		s.t.Fatalf("get config: %v", err)
+	}
+	var cv struct {
+		Spec struct {
+			Values map[string]map[string]string `json:"values"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(out, &cv); err != nil {
+		s.t.Fatal(err)
+	}
+	return cv.Spec.Values
+}
+
+func kotsCommands(calls []fakekots.Call) []string {
+	var out []string
+	for _, c := range calls {
+		words := c.Argv
+		if len(words) > 2 && (words[0] == "get" || words[0] == "set" || words[0] == "upstream") {
+			out = append(out, words[0]+" "+words[1])
+		} else {
+			out = append(out, words[0])
+		}
+	}
+	return out
+}
+
+func testKotsLifecycle(t *testing.T, s *kotsSite) {
+	args := s.args(kotsDashRelease("5.1.0"), nil)
+	o := s.mustRun(args)
+	d := o.res.Data
+	if d["app_slug"] != "dash" || d["version_label"] != "5.1.0" || d["state"] != "ready" || d["version_status"] != "deployed" ||
+		d["sequence"] != int64(0) || d["admin_console_hint"] != "kubectl -n "+s.ns+" port-forward svc/kotsadm 8800:3000" {
+		t.Errorf("result data = %v", d)
+	}
+	if !s.passwordIs(kotsPassword) {
+		t.Error("the kotsadm-password secret does not hold admin_console_password")
+	}
+	calls := s.calls()
+	var install *fakekots.Call
+	for i, c := range calls {
+		argv := strings.Join(c.Argv, " ")
+		if strings.Contains(argv, kotsPassword) || strings.Contains(argv, "shared-password") {
+			t.Errorf("a kots command line holds the password: %s", argv)
+		}
+		if c.Argv[0] == "install" {
+			install = &calls[i]
+		}
+	}
+	if install == nil {
+		t.Fatalf("no install among %v", kotsCommands(calls))
+	}
+	argv := " " + strings.Join(install.Argv, " ") + " "
+	for _, want := range []string{" --namespace " + s.ns + " ", " --no-port-forward ", " --kubeconfig " + s.kubeconfig + " ", " --config-values "} {
+		if !strings.Contains(argv, want) {
+			t.Errorf("install command line lacks %q: %s", want, argv)
+		}
+	}
+	if strings.Join(install.Env, ",") != "KOTS_SHARED_PASSWORD" {
+		t.Errorf("install ran with KOTS_* variables %v; the password prompt needs KOTS_SHARED_PASSWORD", install.Env)
+	}
+	o.noSecretShown(t, kotsPassword, "db-s3cret")
+	cur := s.currentConfig()
+	if cur["hostname"]["value"] != "dash.example.com" || cur["enable_feature"]["value"] != "1" ||
+		cur["db_password"]["value"] != "db-s3cret" || cur["tls_cert"]["filename"] != "tls.crt" {
+		t.Errorf("installed config = %v", cur)
+	}
+	dest := filepath.Join(s.dir, "dash-configvalues.yaml")
+	if fi, err := os.Stat(dest); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("ConfigValues file %s: %v %v", dest, fi, err)
+	}
+
+	// The same arguments again: nothing to do, and only reads.
+	before := len(s.calls())
+	o = s.mustRun(args)
+	if len(o.changes) != 0 {
+		t.Errorf("second run changed: %v", o.changes)
+	}
+	for _, c := range kotsCommands(s.calls()[before:]) {
+		if c != "get apps" && c != "get config" && c != "get versions" {
+			t.Errorf("second run ran %q", c)
+		}
+	}
+
+	// A newer bundle: upstream upgrade, and the config carried over.
+	o = s.mustRun(s.args(kotsDashRelease("5.2.0"), nil))
+	if len(o.changes) != 1 || !strings.Contains(o.changes[0], "upstream upgrade dash --airgap-bundle") || !strings.Contains(o.changes[0], "--deploy") {
+		t.Errorf("upgrade changes = %v", o.changes)
+	}
+	if o.res.Data["version_label"] != "5.2.0" || o.res.Data["sequence"] != int64(1) || o.res.Data["state"] != "ready" {
+		t.Errorf("after the upgrade: %v", o.res.Data)
+	}
+
+	// One changed value: set config --merge --deploy naming the item only.
+	changed := s.args(kotsDashRelease("5.2.0"), nil)
+	changed["config_values"].(map[string]any)["hostname"] = "dash2.example.com"
+	o = s.mustRun(changed)
+	if len(o.changes) != 2 || !strings.HasPrefix(o.changes[0], "write "+dest) ||
+		!strings.Contains(o.changes[1], "set config dash --config-file "+dest+" --merge --deploy") || !strings.HasSuffix(o.changes[1], "(items changed: hostname)") {
+		t.Errorf("config change = %v", o.changes)
+	}
+	if s.currentConfig()["hostname"]["value"] != "dash2.example.com" || o.res.Data["sequence"] != int64(2) {
+		t.Errorf("after set config: %v, %v", s.currentConfig()["hostname"], o.res.Data)
+	}
+	o.noSecretShown(t, kotsPassword, "db-s3cret")
+	if o = s.mustRun(changed); len(o.changes) != 0 {
+		t.Errorf("after the config change, a re-run changed: %v", o.changes)
+	}
+}
+
+func testKotsCheckMode(t *testing.T, s *kotsSite) {
+	args := s.args(kotsDashRelease("5.1.0"), nil)
+	o := s.run(args, true)
+	if o.err != nil || o.res.Failed {
+		t.Fatalf("check mode: %v %s", o.err, o.res.Msg)
+	}
+	plan := strings.Join(o.changes, "\n")
+	for _, want := range []string{"set the Admin Console password", "write " + filepath.Join(s.dir, "dash-configvalues.yaml"),
+		"run: " + s.kots + " install dash --license-file ", "--no-port-forward", "--namespace " + s.ns} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan lacks %q:\n%s", want, plan)
+		}
+	}
+	o.noSecretShown(t, kotsPassword, "db-s3cret")
+	for _, c := range kotsCommands(s.calls()) {
+		if c != "get apps" {
+			t.Errorf("check mode on a fresh site ran %q", c)
+		}
+	}
+	if s.secret("kotsadm-password") != nil {
+		t.Error("check mode created the password secret")
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "dash-configvalues.yaml")); err == nil {
+		t.Error("check mode wrote the ConfigValues file")
+	}
+
+	// Installed: check mode plans the upgrade and the config change.
+	s.mustRun(args)
+	before := len(s.calls())
+	next := s.args(kotsDashRelease("5.2.0"), nil)
+	next["config_values"].(map[string]any)["git_ssh_port"] = 2022
+	o = s.run(next, true)
+	if o.err != nil || len(o.changes) != 3 || !strings.Contains(o.changes[0], "upstream upgrade") ||
+		!strings.Contains(o.changes[2], "set config dash") || !strings.Contains(o.changes[2], "(items changed: git_ssh_port)") {
+		t.Errorf("check mode on an installed app: %v %v", o.err, o.changes)
+	}
+	for _, c := range kotsCommands(s.calls()[before:]) {
+		if !strings.HasPrefix(c, "get ") {
+			t.Errorf("check mode ran %q", c)
+		}
+	}
+}
+
+func testKotsUnknownKey(t *testing.T, s *kotsSite) {
+	args := s.args(kotsDashRelease("5.1.0"), nil)
+	args["config_values"].(map[string]any)["hostnam"] = "x"
+	args["config_values"].(map[string]any)["zzz_unrelated"] = "y"
+	o := s.run(args, false)
+	if o.err == nil {
+		t.Fatal("an unknown config item was accepted")
+	}
+	for _, want := range []string{`"hostnam" is not a config item of dash 5.1.0; did you mean ` + "`hostname`?",
+		`"zzz_unrelated" is not a config item of dash 5.1.0; its items are: db_password, enable_feature, git_ssh_port, hostname, tls_cert`} {
+		if !strings.Contains(o.err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, o.err)
+		}
+	}
+	if calls := s.calls(); len(calls) != 0 || s.secret("kotsadm-password") != nil || len(o.changes) != 0 {
+		t.Errorf("ran kots %v, changed %v before refusing", kotsCommands(calls), o.changes)
+	}
+}
+
+func testKotsPasswordChange(t *testing.T, s *kotsSite) {
+	args := s.args(kotsDashRelease("5.1.0"), nil)
+	s.mustRun(args)
+	sessions := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "kotsadm-sessions"}, Data: map[string][]byte{"session-1": []byte("x")}}
+	if _, err := s.cluster.Clientset().CoreV1().Secrets(s.ns).Create(context.Background(), sessions, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pw := s.secret("kotsadm-password")
+	pw.Labels = map[string]string{"numAttempts": "3", "lastFailure": "1700000000"}
+	if _, err := s.cluster.Clientset().CoreV1().Secrets(s.ns).Update(context.Background(), pw, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	args["admin_console_password"] = "a-new-passw0rd"
+	o := s.mustRun(args)
+	if len(o.changes) != 1 || !strings.HasPrefix(o.changes[0], "set the Admin Console password") {
+		t.Errorf("changes = %v", o.changes)
+	}
+	if !s.passwordIs("a-new-passw0rd") || s.passwordIs(kotsPassword) {
+		t.Error("the secret does not hold the new password")
+	}
+	sec := s.secret("kotsadm-password")
+	if _, err := time.Parse(time.RFC3339, string(sec.Data["passwordUpdatedAt"])); err != nil || len(sec.Labels) != 0 {
+		t.Errorf("password secret: passwordUpdatedAt %q (%v), labels %v", sec.Data["passwordUpdatedAt"], err, sec.Labels)
+	}
+	if got := s.secret("kotsadm-sessions"); len(got.Data) != 0 {
+		t.Errorf("sessions were not cleared: %v", got.Data)
+	}
+	o.noSecretShown(t, "a-new-passw0rd", kotsPassword)
+	if o = s.mustRun(args); len(o.changes) != 0 {
+		t.Errorf("re-run with the same password changed %v", o.changes)
+	}
+}
+
+func testKotsNoKotsadm(t *testing.T, s *kotsSite) {
+	o := s.run(s.args(kotsDashRelease("5.1.0"), nil), false)
+	want := "the KOTS Admin Console (kotsadm) is not installed in namespace " + s.ns
+	if o.err == nil || !strings.Contains(o.err.Error(), want) || !strings.Contains(o.err.Error(), "kURL and its KOTS add-on") {
+		t.Errorf("error = %v", o.err)
+	}
+	if len(s.calls()) != 0 || len(o.changes) != 0 {
+		t.Errorf("ran %v, changed %v", kotsCommands(s.calls()), o.changes)
+	}
+}
+
+func testKotsRefusals(t *testing.T, s *kotsSite) {
+	otherLicense := fakekots.License(t, "other")
+	tests := []struct {
+		name  string
+		extra map[string]any
+		want  string
+	}{
+		{"first install without a password", map[string]any{"admin_console_password": nil},
+			"app dash is not installed yet and admin_console_password is not set"},
+		{"license of another app", map[string]any{"license_file": otherLicense},
+			`license_file ` + otherLicense + ` is for app "other" but the bundle`},
+		{"app_slug differs from the bundle", map[string]any{"app_slug": "nope"}, `app_slug is "nope" but the bundle`},
+		{"a bad config field", map[string]any{"config_values": map[string]any{"hostname": map[string]any{"valu": "x"}}},
+			`config_values.hostname: "valu" is not a ConfigValues field`},
+		{"not a bundle", map[string]any{"airgap_bundle": otherLicense}, "cannot read airgap.yaml from " + otherLicense},
+		{"short password", map[string]any{"admin_console_password": "12345"}, "admin_console_password must be at least 6 characters"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := s.run(s.args(kotsDashRelease("5.1.0"), tc.extra), false)
+			if o.err == nil || !strings.Contains(o.err.Error(), tc.want) {
+				t.Errorf("error = %v, want %q", o.err, tc.want)
+			}
+			if len(o.changes) != 0 {
+				t.Errorf("changed %v", o.changes)
+			}
+		})
+	}
+	if calls := s.calls(); len(calls) > len(tests) {
+		t.Errorf("ran %v", kotsCommands(calls))
+	}
+	for _, c := range kotsCommands(s.calls()) {
+		if c != "get apps" {
+			t.Errorf("a refused task ran %q", c)
+		}
+	}
+}
+
+func testKotsWaitTimeout(t *testing.T, s *kotsSite) {
+	o := s.run(s.args(kotsDashRelease("5.1.0"), map[string]any{"wait_timeout": "1s"}), false)
+	if o.err != nil || !o.res.Failed {
+		t.Fatalf("err %v, result %+v", o.err, o.res)
+	}
+	want := "app dash is not ready after 1s: app state unavailable, newest version 5.1.0 (sequence 0) deploying"
+	if !strings.HasPrefix(o.res.Msg, want) || o.res.Data["state"] != "unavailable" || o.res.Data["version_status"] != "deploying" {
+		t.Errorf("msg %q, data %v", o.res.Msg, o.res.Data)
+	}
+}
+
+func testKotsPreflights(t *testing.T, s *kotsSite) {
+	rel := kotsDashRelease("5.1.0")
+	rel.Preflights = []fakekots.Preflight{{Title: "Memory", Outcome: "warn", Message: "32 GiB recommended"}}
+	o := s.run(s.args(rel, nil), false)
+	if o.err == nil || !strings.Contains(o.err.Error(), "There are preflight check warnings for the application. The app was not deployed.") ||
+		!strings.Contains(o.err.Error(), "32 GiB recommended") {
+		t.Errorf("error = %v", o.err)
+	}
+	s2 := *s
+	s2.ns = s.cluster.Namespace(t)
+	fakekots.AddKotsadm(t, s.cluster.Clientset(), s2.ns)
+	s2.mustRun(s2.args(rel, map[string]any{"skip_preflights": true}))
+}
