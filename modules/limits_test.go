@@ -274,8 +274,8 @@ func (s *limitsSite) testAboveCapacityRefused(t *testing.T) {
 	}{
 		{"one node", []int{110}, map[string]any{"max_pods": 250},
 			"max_pods 250 exceeds the cluster's allocatable pods 110 (1 node) less 5 pods in system namespaces (" + system + ": 5), which leaves 105 for apps; install kURL with kubernetes-max-pods-per-node=255 or more, or lower max_pods to 105 or less (max_pods: auto picks that)"},
-		{"three nodes", []int{110, 110, 110}, map[string]any{"max_pods": 400},
-			"max_pods 400 exceeds the cluster's allocatable pods 330 (3 nodes) less 5 pods in system namespaces (" + system + ": 5), which leaves 325 for apps; install kURL with kubernetes-max-pods-per-node=135 or more, or lower max_pods to 325 or less (max_pods: auto picks that)"},
+		{"three nodes", []int{110, 110, 110}, map[string]any{"max_pods": 401},
+			"max_pods 401 exceeds the cluster's allocatable pods 330 (3 nodes) less 5 pods in system namespaces (" + system + ": 5), which leaves 325 for apps; install kURL with kubernetes-max-pods-per-node=136 or more, or lower max_pods to 325 or less (max_pods: auto picks that)"},
 		{"no system pods counted", []int{110}, map[string]any{"max_pods": 111, "system_namespaces": []any{}},
 			"max_pods 111 exceeds the cluster's allocatable pods 110 (1 node); install kURL with kubernetes-max-pods-per-node=111 or more, or lower max_pods to 110 or less (max_pods: auto picks that)"},
 		{"auto finds no room", []int{4}, map[string]any{"max_pods": "auto"},
@@ -314,32 +314,30 @@ func (s *limitsSite) testAutoFromCapacity(t *testing.T) {
 	s.addPods(t, system, 3, corev1.PodFailed)
 	s.addPods(t, other, 2, corev1.PodRunning)
 	s.addPods(t, apps, 4, corev1.PodRunning) // apps is also listed as a system namespace: its quota counts these
+	// auto: 160 allocatable - 7 pods in system (6 running, 1 pending; the
+	// failed ones hold no slot) - 2 in other = 151.
+	const autoPods = 160 - 7 - 2
 	cases := []struct {
-		pvcAuto  any
-		wantPVCs int
+		maxPods, pvcAuto   any
+		wantPods, wantPVCs int
 	}{
-		{nil, 76}, // default 50% of 153
-		{"30", 30},
-		{"10%", 15},
-		{"1%", 1},
+		{"auto", nil, autoPods, autoPods / 2}, // default 50%, rounded down
+		{"auto", "30", autoPods, 30},
+		{"auto", "10%", autoPods, 15},
+		{50, "1%", 50, 1}, // 0.5 rounds down to 0, raised to 1
 	}
 	for _, c := range cases {
-		args := map[string]any{"max_pods": "auto", "max_pvcs": "auto", "namespaces": []any{apps},
+		args := map[string]any{"max_pods": c.maxPods, "max_pvcs": "auto", "namespaces": []any{apps},
 			"system_namespaces": []any{system, other, apps, "no-such-namespace"}}
 		if c.pvcAuto != nil {
 			args["pvc_auto"] = c.pvcAuto
 		}
 		res, _ := s.mustRun(t, s.host(false, nil), args)
-		// 160 allocatable - 7 pods (6 running, 1 pending) in system - 2 in other.
-		wantPods := 160 - 7 - 2
-		if c.pvcAuto == nil {
-			c.wantPVCs = wantPods / 2
+		if got := s.quotaHard(t, apps, "ferry-limits"); !reflect.DeepEqual(got, hardOf(int64(c.wantPods), int64(c.wantPVCs))) {
+			t.Errorf("max_pods %v, pvc_auto %v: spec.hard %v, want pods %d and PVCs %d", c.maxPods, c.pvcAuto, got, c.wantPods, c.wantPVCs)
 		}
-		if got := s.quotaHard(t, apps, "ferry-limits"); !reflect.DeepEqual(got, hardOf(int64(wantPods), int64(c.wantPVCs))) {
-			t.Errorf("pvc_auto %v: spec.hard %v, want pods %d and PVCs %d", c.pvcAuto, got, wantPods, c.wantPVCs)
-		}
-		if res.Data["max_pods"] != wantPods || res.Data["max_pvcs"] != c.wantPVCs {
-			t.Errorf("pvc_auto %v: max_pods %v, max_pvcs %v", c.pvcAuto, res.Data["max_pods"], res.Data["max_pvcs"])
+		if res.Data["max_pods"] != c.wantPods || res.Data["max_pvcs"] != c.wantPVCs {
+			t.Errorf("max_pods %v, pvc_auto %v: result max_pods %v, max_pvcs %v", c.maxPods, c.pvcAuto, res.Data["max_pods"], res.Data["max_pvcs"])
 		}
 		if res.Data["allocatable_pods"] != 160 || res.Data["nodes"] != 2 || res.Data["system_pods"] != 9 {
 			t.Errorf("capacity data: allocatable_pods %v, nodes %v, system_pods %v", res.Data["allocatable_pods"], res.Data["nodes"], res.Data["system_pods"])
