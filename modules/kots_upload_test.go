@@ -111,6 +111,7 @@ func TestKotsUpload(t *testing.T) {
 	t.Run("refusals before any kots command", func(t *testing.T) { testKotsRefusals(t, site(t, "0s", true)) })
 	t.Run("wait timeout", func(t *testing.T) { testKotsWaitTimeout(t, site(t, "1h", true)) })
 	t.Run("preflight warnings", func(t *testing.T) { testKotsPreflights(t, site(t, "0s", true)) })
+	t.Run("config_values_file", func(t *testing.T) { testKotsValuesFile(t, site(t, "0s", true)) })
 }
 
 // stage copies a bundle into the site's directory (as copy would stage it)
@@ -247,7 +248,8 @@ func kotsCommands(calls []fakekots.Call) []string {
 }
 
 func testKotsLifecycle(t *testing.T, s *kotsSite) {
-	args := s.args(kotsDashRelease("5.1.0"), nil)
+	tmp := t.TempDir()
+	args := s.args(kotsDashRelease("5.1.0"), map[string]any{"tmpdir": tmp})
 	o := s.mustRun(args)
 	d := o.res.Data
 	if d["app_slug"] != "dash" || d["version_label"] != "5.1.0" || d["state"] != "ready" || d["version_status"] != "deployed" ||
@@ -279,6 +281,9 @@ func testKotsLifecycle(t *testing.T, s *kotsSite) {
 	}
 	if strings.Join(install.Env, ",") != "KOTS_SHARED_PASSWORD" {
 		t.Errorf("install ran with KOTS_* variables %v; the password prompt needs KOTS_SHARED_PASSWORD", install.Env)
+	}
+	if install.TMPDIR != tmp {
+		t.Errorf("install ran with TMPDIR %q, want the tmpdir argument %q", install.TMPDIR, tmp)
 	}
 	o.noSecretShown(t, kotsPassword, "db-s3cret")
 	cur := s.currentConfig()
@@ -496,4 +501,32 @@ func testKotsPreflights(t *testing.T, s *kotsSite) {
 	s2.ns = s.cluster.Namespace(t)
 	fakekots.AddKotsadm(t, s.cluster.Clientset(), s2.ns)
 	s2.mustRun(s2.args(rel, map[string]any{"skip_preflights": true}))
+}
+
+func testKotsValuesFile(t *testing.T, s *kotsSite) {
+	file := filepath.Join(s.dir, "my-values.yaml")
+	write := func(values string) {
+		doc := "apiVersion: kots.io/v1beta1\nkind: ConfigValues\nspec:\n  values:\n" + values
+		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := s.args(kotsDashRelease("5.1.0"), map[string]any{"config_values": nil, "config_values_file": file})
+	write("    hostname:\n      value: a.example.com\n    git_ssh_prot:\n      value: \"2022\"\n")
+	o := s.run(args, false)
+	if o.err == nil || !strings.Contains(o.err.Error(), "config_values_file "+file+`: "git_ssh_prot" is not a config item of dash 5.1.0; did you mean `+"`git_ssh_port`?") {
+		t.Errorf("error = %v", o.err)
+	}
+	write("    hostname:\n      value: a.example.com\n    db_password:\n      valuePlaintext: file-s3cret\n")
+	o = s.mustRun(args)
+	if !strings.Contains(strings.Join(o.changes, "\n"), "--config-values "+file) {
+		t.Errorf("install did not use the file: %v", o.changes)
+	}
+	o.noSecretShown(t, "file-s3cret", kotsPassword)
+	if cur := s.currentConfig(); cur["hostname"]["value"] != "a.example.com" || cur["db_password"]["value"] != "file-s3cret" {
+		t.Errorf("installed config = %v", cur)
+	}
+	if o = s.mustRun(args); len(o.changes) != 0 {
+		t.Errorf("re-run changed %v", o.changes)
+	}
 }

@@ -370,8 +370,9 @@ func EnsureKotsadm(ctx context.Context, cs kubernetes.Interface, ns string) erro
 
 // Call is one recorded run of the CLI.
 type Call struct {
-	Argv []string `json:"argv"` // the arguments after the program name
-	Env  []string `json:"env"`  // names (never values) of the KOTS_* variables set
+	Argv   []string `json:"argv"`   // the arguments after the program name
+	Env    []string `json:"env"`    // names (never values) of the KOTS_* variables set
+	TMPDIR string   `json:"tmpdir"` // $TMPDIR, where KOTS unpacks the bundle
 }
 
 // Invocations returns the CLI's recorded runs in namespace ns, oldest first.

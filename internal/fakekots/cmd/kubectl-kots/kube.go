@@ -108,14 +108,15 @@ func ensureAuthSlug(ctx context.Context, k *kube, ns string) error {
 
 // call is one recorded invocation.
 type call struct {
-	Argv []string `json:"argv"`
-	Env  []string `json:"env,omitempty"` // names of the KOTS_* variables set
+	Argv   []string `json:"argv"`
+	Env    []string `json:"env,omitempty"`    // names of the KOTS_* variables set
+	TMPDIR string   `json:"tmpdir,omitempty"` // where the bundle would be unpacked
 }
 
 // record appends this invocation to the namespace's invocations ConfigMap.
 // A namespace that does not exist records nothing.
 func record(ctx context.Context, k *kube, ns string, argv []string) {
-	line, err := json.Marshal(call{Argv: argv, Env: kotsEnvNames()})
+	line, err := json.Marshal(call{Argv: argv, Env: kotsEnvNames(), TMPDIR: os.Getenv("TMPDIR")})
 	if err != nil {
 		return
 	}
