@@ -42,11 +42,7 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 		case "group_names":
 			return toAnyList(inv.GroupNames(h.name)), true
 		case "groups":
-			groups := map[string]any{}
-			for g, members := range inv.GroupMembers() {
-				groups[g] = toAnyList(members)
-			}
-			return groups, true
+			return r.groupsVar(), true
 		case "hostvars":
 			return r.hostvars(), true
 		case "ansible_check_mode":
@@ -81,16 +77,41 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 	}
 }
 
+// groupsVar is the groups magic variable, shared by every host (templates
+// never modify the values they read).
+func (r *Runner) groupsVar() map[string]any {
+	r.groupsOnce.Do(func() {
+		members := r.opts.Inventory.GroupMembers()
+		r.groups = make(map[string]any, len(members))
+		for g, hosts := range members {
+			r.groups[g] = toAnyList(hosts)
+		}
+	})
+	return r.groups
+}
+
 // hostvars is every inventory host's variables with its facts on top. Each
-// host's merged view is cached until its facts change, so a task that reads
-// hostvars on every host does not re-merge every host's variables each time.
+// host's merged view is cached until its facts change, and the whole map
+// until any host's facts change, so that a task reading hostvars on every
+// host costs O(1) per host, not O(hosts).
 func (r *Runner) hostvars() map[string]any {
-	inv := r.opts.Inventory
-	hosts := inv.Hosts()
+	gen := r.factsGen.Load()
+	r.viewMu.Lock()
+	if r.hostvarsAll != nil && r.hostvarsGen == gen {
+		defer r.viewMu.Unlock()
+		return r.hostvarsAll
+	}
+	r.viewMu.Unlock()
+	hosts := r.opts.Inventory.Hosts()
 	out := make(map[string]any, len(hosts))
 	for _, ih := range hosts {
 		out[ih.Name] = r.hostView(ih.Name)
 	}
+	// Built from facts at least as new as gen: a change during the build
+	// bumps the count past gen, and the next lookup builds again.
+	r.viewMu.Lock()
+	r.hostvarsAll, r.hostvarsGen = out, gen
+	r.viewMu.Unlock()
 	return out
 }
 

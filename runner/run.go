@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferry-sh/ferry/inventory"
@@ -66,6 +67,16 @@ type Runner struct {
 
 	viewMu sync.Mutex
 	views  map[string]hostView // hostvars entries, see hostView
+	// all of hostvars, built again only after a host's facts changed:
+	// rebuilding it for every lookup made each host's task cost O(hosts).
+	hostvarsAll map[string]any
+	hostvarsGen int64
+	factsGen    atomic.Int64 // bumped by every host's facts change
+
+	// groups is the groups magic variable, built once: the inventory does
+	// not change during a run.
+	groupsOnce sync.Once
+	groups     map[string]any
 }
 
 // hostState is everything ferry keeps about one host during a run.
@@ -168,6 +179,7 @@ func (r *Runner) host(inv *inventory.Host) *hostState {
 		return h
 	}
 	h := &hostState{name: inv.Name, notified: map[*Task]bool{}}
+	h.facts.changes = &r.factsGen
 	if r.opts.Inventory != nil {
 		h.invVars = r.opts.Inventory.HostVars(inv.Name)
 	}

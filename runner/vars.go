@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ferry-sh/ferry/runner/template"
 )
@@ -18,7 +19,8 @@ const omitValue = "__ferry_omit_placeholder__"
 type facts struct {
 	mu      sync.RWMutex
 	m       map[string]any
-	version int // bumped on every set, so views built from m know they are stale
+	version int           // bumped on every set, so views built from m know they are stale
+	changes *atomic.Int64 // the run's count of facts changes on any host, when set
 }
 
 func (f *facts) get() map[string]any {
@@ -39,6 +41,9 @@ func (f *facts) set(values map[string]any) {
 	}
 	f.m = next
 	f.version++
+	if f.changes != nil {
+		f.changes.Add(1)
+	}
 }
 
 func (f *facts) snapshot() (map[string]any, int) {
