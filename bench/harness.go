@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 )
 
 // harness is the sshtest.TB of this program: Fatalf stops it, after running
@@ -12,6 +14,16 @@ import (
 type harness struct {
 	mu       sync.Mutex
 	cleanups []func()
+}
+
+// stopOnSignal runs the cleanups on Ctrl-C or SIGTERM before exiting.
+func (h *harness) stopOnSignal() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		h.Fatalf("stopped by %s", s)
+	}()
 }
 
 func (h *harness) Helper() {}

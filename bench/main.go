@@ -12,8 +12,10 @@
 //	BENCH_CELLS     HOSTSxTASKS list (default 1x1,1x50,10x20,50x10,200x5)
 //	BENCH_TOOLS     tools of the SSH table (default ferry,floor,ansible)
 //	BENCH_SECTIONS  parts to run (default ssh,copy,check,inventory)
+//	BENCH_ANSIBLE_REPS  Ansible's repetitions above 50 hosts (default 1)
 //	BENCH_COPY_MB   size of the upload (default 2048)
 //	BENCH_OUT       the Markdown file (default docs/benchmarks.md)
+//	BENCH_PROFILE_DIR  write a CPU profile of every ferry run there (TAG.pprof)
 //
 // Usage: ferry-bench -ferry bin/ferry (from the repository root).
 package main
@@ -22,37 +24,50 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-sh/ferry/internal/sshtest"
 )
 
 type bench struct {
-	h        *harness
-	srv      *sshtest.Server
-	ferry    string // the ferry binary
-	self     string // this program, for the floor client
-	work     string // generated inventories, playbooks, logs
-	reps     int
-	tools    []string
-	sections map[string]bool
-	copyMB   int
-	report   report
+	h     *harness
+	srv   *sshtest.Server
+	ferry string // the ferry binary
+	self  string // this program, for the floor client
+	work  string // generated inventories, playbooks, logs
+	reps  int
+	// ansibleReps caps Ansible's repetitions in cells of more than 50
+	// hosts, where one run takes minutes.
+	ansibleReps int
+	tools       []string
+	sections    map[string]bool
+	copyMB      int
+	report      report
+	// profileDir receives a CPU profile of every ferry run when set.
+	profileDir string
+
+	mu      sync.Mutex
+	running *exec.Cmd // the command being measured, for stopRunning
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "floor" {
-		if err := floorMain(os.Args[2:]); err != nil {
-			fmt.Fprintf(os.Stderr, "ferry-bench floor: %v\n", err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		if sub, ok := map[string]func([]string) error{"floor": floorMain, "exec": execMain}[os.Args[1]]; ok {
+			if err := sub(os.Args[2:]); err != nil {
+				fmt.Fprintf(os.Stderr, "ferry-bench %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
 		}
-		return
 	}
 	h := &harness{}
 	defer h.close()
+	h.stopOnSignal()
 	b, cells, out := setup(h)
 	start := time.Now()
 	b.runSections(cells)
@@ -67,6 +82,8 @@ func setup(h *harness) (*bench, []cell, string) {
 	ferry := flag.String("ferry", "bin/ferry", "the ferry binary to measure")
 	flag.Parse()
 	b := &bench{h: h, reps: envInt(h, "BENCH_REPS", 3), copyMB: envInt(h, "BENCH_COPY_MB", 2048)}
+	b.ansibleReps = envInt(h, "BENCH_ANSIBLE_REPS", 1)
+	b.profileDir = envStr("BENCH_PROFILE_DIR", "")
 	cells, err := parseCells(envStr("BENCH_CELLS", "1x1,1x50,10x20,50x10,200x5"))
 	if err != nil {
 		h.Fatalf("%v", err)
@@ -85,7 +102,14 @@ func setup(h *harness) (*bench, []cell, string) {
 	if b.work, err = os.MkdirTemp("", "ferry-bench-"); err != nil {
 		h.Fatalf("%v", err)
 	}
-	h.Cleanup(func() { os.RemoveAll(b.work) })
+	h.Cleanup(func() {
+		dirs, _ := filepath.Glob(filepath.Join(b.work, "cp-*"))
+		for _, d := range dirs {
+			stopControlMasters(d)
+		}
+		os.RemoveAll(b.work)
+	})
+	h.Cleanup(b.stopRunning)
 	maxHosts := 1
 	for _, c := range cells {
 		maxHosts = max(maxHosts, c.hosts)
@@ -125,6 +149,9 @@ func (b *bench) runCell(c cell) cellResult {
 	for rep := 0; rep < b.reps; rep++ {
 		for i := range b.tools {
 			tool := b.tools[(i+rep)%len(b.tools)]
+			if tool == "ansible" && c.hosts > 50 && rep >= b.ansibleReps {
+				continue
+			}
 			s := b.runTool(tool, c, rep)
 			fmt.Printf("%-6s %-7s rep %d: %6.2fs cpu %6.2fs rss %4d MB\n", c, tool, rep+1, s.wall.Seconds(), s.cpu.Seconds(), s.rssKB/1024)
 			samples[tool] = append(samples[tool], s)

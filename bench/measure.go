@@ -45,6 +45,12 @@ func (b *bench) logPath(tag string) string { return filepath.Join(b.work, "logs"
 // measure runs c once, its output into a log file named after tag. An exit
 // status other than 0 is in the sample; err is for a command that could not
 // run at all.
+//
+// The command runs under this program's `exec` launcher, which reports the
+// command's own rusage: Linux counts in a child's maxrss the RSS of the
+// process that started it when that one shares its memory until exec (as Go
+// does), so measuring from here would add this program's RSS to every tool.
+// A fresh launcher is a few MB, the same for every tool.
 func (b *bench) measure(tag string, c command) (sample, error) {
 	logPath := b.logPath(tag)
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
@@ -55,23 +61,79 @@ func (b *bench) measure(tag string, c command) (sample, error) {
 		return sample{}, err
 	}
 	defer log.Close()
-	cmd := exec.Command(c.argv[0], c.argv[1:]...)
+	usage := logPath + ".rusage"
+	argv := append([]string{b.self, "exec", usage}, c.argv...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = c.dir
 	cmd.Env = append(b.childEnv(), c.env...)
+	if b.profileDir != "" && c.argv[0] == b.ferry {
+		cmd.Env = append(cmd.Env, "FERRY_CPUPROFILE="+filepath.Join(b.profileDir, tag+".pprof"))
+	}
 	cmd.Stdout, cmd.Stderr = log, log
+	// Its own process group, so that an interrupted bench stops all of it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := b.run(cmd); err != nil {
+		return sample{}, fmt.Errorf("%s: %v:\n%s", strings.Join(c.argv, " "), err, tail(logPath, 20))
+	}
+	data, err := os.ReadFile(usage)
+	if err != nil {
+		return sample{}, err
+	}
+	var s sample
+	if _, err := fmt.Sscanf(string(data), "%d %d %d %d", &s.wall, &s.cpu, &s.rssKB, &s.rc); err != nil {
+		return sample{}, fmt.Errorf("%s: %v", usage, err)
+	}
+	return s, nil
+}
+
+// run runs cmd, remembering it for stopRunning.
+func (b *bench) run(cmd *exec.Cmd) error {
+	b.mu.Lock()
+	if err := cmd.Start(); err != nil {
+		b.mu.Unlock()
+		return err
+	}
+	b.running = cmd
+	b.mu.Unlock()
+	err := cmd.Wait()
+	b.mu.Lock()
+	b.running = nil
+	b.mu.Unlock()
+	return err
+}
+
+// stopRunning kills the process group of the command being measured.
+func (b *bench) stopRunning() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.running != nil {
+		_ = syscall.Kill(-b.running.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// execMain is the launcher: `ferry-bench exec USAGEFILE ARGV...` runs ARGV
+// and writes its wall time, CPU time (ns), peak RSS (KB) and exit status to
+// USAGEFILE.
+func execMain(argv []string) error {
+	if len(argv) < 2 {
+		return errors.New("usage: ferry-bench exec USAGEFILE COMMAND [ARG...]")
+	}
+	cmd := exec.Command(argv[1], argv[2:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	wall := time.Since(start)
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		return sample{}, fmt.Errorf("%s: %v", strings.Join(c.argv, " "), err)
+		return err
 	}
-	s := sample{wall: wall, rc: cmd.ProcessState.ExitCode()}
+	var cpu time.Duration
+	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		s.rssKB = ru.Maxrss
+		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		rss = ru.Maxrss
 	}
-	return s, nil
+	return os.WriteFile(argv[0], fmt.Appendf(nil, "%d %d %d %d\n", wall, cpu, rss, cmd.ProcessState.ExitCode()), 0o644)
 }
 
 // childEnv is the environment every measured tool gets: no SSH agent (keys

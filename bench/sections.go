@@ -160,7 +160,8 @@ func (b *bench) largeInventory(n int) string {
 		}
 		b.write(filepath.Join(dir, "group_vars", fmt.Sprintf("g%d.yml", g)), gv.String())
 	}
-	b.write(filepath.Join(dir, "inventory.ini"), inv.String())
+	// Not *.ini: Ansible and ferry skip that extension in an inventory directory.
+	b.write(filepath.Join(dir, "hosts"), inv.String())
 	var all strings.Builder
 	all.WriteString("ansible_connection: local\ndomain: example.com\napp_port: 8443\n")
 	all.WriteString("app_url: \"https://{{ inventory_hostname }}.{{ domain }}:{{ app_port }}\"\n")

@@ -80,13 +80,18 @@ func (b *bench) ferryCmd(c cell) command {
 	return command{argv: []string{b.ferry, "run", b.playbook(c.tasks), "-i", b.inventory(c.hosts), "-f", strconv.Itoa(c.hosts)}}
 }
 
+// floorCommand is what the floor client sends for `command: "true"`: the
+// program true, as every tool's command module runs it. A bare "true" would
+// be bash's builtin, which forks and execs nothing on the host.
+const floorCommand = "exec true"
+
 // floorCmd runs this program's floor client as a child process.
 func (b *bench) floorCmd(c cell) command {
 	hosts := make([]string, c.hosts)
 	for i := range hosts {
 		hosts[i] = b.srv.Endpoint(i)
 	}
-	return command{argv: []string{b.self, "floor", "-user", b.srv.User, "-key", b.srv.ClientKey,
+	return command{argv: []string{b.self, "floor", "-command", floorCommand, "-user", b.srv.User, "-key", b.srv.ClientKey,
 		"-known-hosts", b.srv.KnownHosts, "-tasks", strconv.Itoa(c.tasks), "-hosts", strings.Join(hosts, ",")}}
 }
 

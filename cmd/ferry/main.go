@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/fatih/color"
@@ -35,7 +36,28 @@ Run 'ferry run -h' for the flags of run and validate.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stopProfile := startCPUProfile(os.Getenv("FERRY_CPUPROFILE"))
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
+	os.Exit(code)
+}
+
+// startCPUProfile writes a pprof CPU profile of the whole command to path
+// when it is set (FERRY_CPUPROFILE, undocumented: for `make bench`
+// investigations, `go tool pprof bin/ferry PATH`).
+func startCPUProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ferry: FERRY_CPUPROFILE=%s: %v; running without profiling\n", path, err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
