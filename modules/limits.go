@@ -694,7 +694,7 @@ var appManagerKeys = []string{"url", "method", "body", "get_url", "pods_field", 
 // another key is wrong.
 func appManagerFrom(m map[string]any) (*appManagerOptions, error) {
 	r := mapReader{arg: "app_manager", m: m}
-	a := &appManagerOptions{password: r.str("password", true)}
+	a := &appManagerOptions{password: r.secret("password")}
 	for _, k := range sortedKeys(m) {
 		if !containsString(appManagerKeys, k) {
 			r.fail(&ArgError{Arg: "app_manager", Msg: fmt.Sprintf("app_manager has no key %q (its keys are %s)", k, strings.Join(appManagerKeys, ", ")),
@@ -746,6 +746,15 @@ func (r *mapReader) str(key string, required bool) string {
 	}
 	r.fail(fmt.Errorf("%s.%s must be a string, got %s", r.arg, key, typeName(v)))
 	return ""
+}
+
+// secret reads a required string as given: spaces in a password are part
+// of it.
+func (r *mapReader) secret(key string) string {
+	if v, ok := r.m[key].(string); ok && v != "" {
+		return v
+	}
+	return r.str(key, true) // a number as text, or reported missing, empty or of the wrong type
 }
 
 func (r *mapReader) strDefault(key, def string) string {

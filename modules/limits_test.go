@@ -437,7 +437,7 @@ type amRequest struct {
 const tokenPath = "/auth/realms/dash/protocol/openid-connect/token"
 
 func newAppManager(t *testing.T, pods, pvcs int) *appManager {
-	am := &appManager{username: "de-admin", password: "S3cret-admin-pw", pods: pods, pvcs: pvcs, tokens: map[string]int{}}
+	am := &appManager{username: "de-admin", password: " S3cret admin-pw ", pods: pods, pvcs: pvcs, tokens: map[string]int{}}
 	am.srv = httptest.NewUnstartedServer(http.HandlerFunc(am.serve))
 	am.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted-certificate case's handshake error is expected
 	am.srv.StartTLS()
