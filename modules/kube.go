@@ -76,6 +76,9 @@ func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 		return nil, fmt.Errorf("kubeconfig %s on %s: %w", kubeconfig, h.Name, err)
 	}
 	registerKubeSecrets(h, cfg)
+	// One client serves every task of the run; client-go's default of 5
+	// requests a second would make later tasks wait on earlier ones.
+	cfg.QPS, cfg.Burst = 50, 100
 	dialer, ok := h.Conn.(Dialer)
 	if !ok {
 		return nil, fmt.Errorf("the connection to %s cannot carry Kubernetes traffic", h.Name)
