@@ -23,7 +23,7 @@ func commandLine(cmd modules.Command, alreadyRoot bool) (argv []string, stdin io
 		argv = append(append([]string{"env"}, envPairs(cmd.Env)...), argv...)
 	}
 	stdin = cmd.Stdin
-	if b := cmd.Become; b != nil && !(alreadyRoot && becomeUser(b) == "root") {
+	if b := cmd.Become; needsSudo(b, alreadyRoot) {
 		sudo := []string{"sudo", "-H", "-u", becomeUser(b)}
 		if b.Password == "" {
 			sudo = append(sudo, "-n")
@@ -35,6 +35,12 @@ func commandLine(cmd modules.Command, alreadyRoot bool) (argv []string, stdin io
 		argv = append(append(sudo, "--"), argv...)
 	}
 	return argv, stdin
+}
+
+// needsSudo reports whether become asks for sudo: not when the login user is
+// already root and root is the become user.
+func needsSudo(b *modules.Become, alreadyRoot bool) bool {
+	return b != nil && !(alreadyRoot && becomeUser(b) == "root")
 }
 
 func becomeUser(b *modules.Become) string {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -29,6 +30,7 @@ type SSH struct {
 	sessions chan struct{} // semaphore: commands running now
 	killSlot chan struct{} // one spare session to stop a cancelled command
 	marker   string        // tags the line that reports a command's process group
+	shell    atomic.Int32  // shellUnknown, shellPOSIX or shellForeign: see direct
 
 	done    chan struct{} // closed when the connection has ended
 	mu      sync.Mutex
@@ -194,12 +196,61 @@ func (s *SSH) Run(ctx context.Context, cmd modules.Command) (modules.Output, err
 	}
 	defer func() { <-s.sessions }()
 
+	if !s.direct(cmd) {
+		out, err, _ := s.runSession(ctx, cmd, false)
+		return out, err
+	}
+	out, err, reported := s.runSession(ctx, cmd, true)
+	switch {
+	case reported:
+		s.shell.Store(shellPOSIX)
+	case err == nil && out.RC != 0:
+		// The login shell did not run the line's first step: it is not a
+		// POSIX shell, and nothing ran. Use the /bin/sh wrapper from now on.
+		s.shell.Store(shellForeign)
+		out, err, _ = s.runSession(ctx, cmd, false)
+	}
+	return out, err
+}
+
+// Login shell kinds, learnt from the first command run directly.
+const (
+	shellUnknown int32 = iota
+	shellPOSIX
+	shellForeign
+)
+
+// direct reports whether cmd can run as a line for the login shell itself,
+// without the /bin/sh wrapper: one exec less per command, which is a good
+// part of a short command's cost on the host. Only without sudo (the login
+// shell's pid is then the process group, as sshd made it a session leader),
+// and, until the login shell is known to be POSIX, only without stdin, so
+// that a command can be run again through the wrapper when it was not.
+func (s *SSH) direct(cmd modules.Command) bool {
+	if needsSudo(cmd.Become, s.cfg.User == "root") {
+		return false
+	}
+	switch s.shell.Load() {
+	case shellPOSIX:
+		return true
+	case shellUnknown:
+		return cmd.Stdin == nil
+	}
+	return false
+}
+
+// runSession runs cmd once in a new session; reported says whether the
+// remote side reported the process group.
+func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) (modules.Output, error, bool) {
 	session, err := s.client.NewSession()
 	if err != nil {
-		return modules.Output{}, s.transportError(fmt.Errorf("ssh: new session on %s: %w", s.describe(), err))
+		return modules.Output{}, s.transportError(fmt.Errorf("ssh: new session on %s: %w", s.describe(), err)), false
 	}
 	defer session.Close()
 	line, stdin := s.remoteCommand(cmd)
+	if direct {
+		line, stdin = s.directCommand(cmd)
+	}
 	if stdin != nil {
 		session.Stdin = stdin
 	}
@@ -208,21 +259,22 @@ func (s *SSH) Run(ctx context.Context, cmd modules.Command) (modules.Output, err
 	pgid := newPgidFilter(s.marker, teeTo(&stderr, cmd.Stderr))
 	session.Stderr = pgid
 	if err := session.Start(line); err != nil {
-		return modules.Output{}, s.transportError(fmt.Errorf("ssh: starting a command on %s: %w", s.describe(), err))
+		return modules.Output{}, s.transportError(fmt.Errorf("ssh: starting a command on %s: %w", s.describe(), err)), false
 	}
 	done := make(chan error, 1)
 	go func() { done <- session.Wait() }()
 	select {
 	case err := <-done:
 		pgid.flush()
-		return s.outputOf(err, &stdout, &stderr)
+		out, err := s.outputOf(err, &stdout, &stderr)
+		return out, err, pgid.seen
 	case <-ctx.Done():
 		if !s.stop(session, pgid, cmd.Become, done) {
 			// Output is still being written: it cannot be read safely.
-			return modules.Output{RC: -1}, ctx.Err()
+			return modules.Output{RC: -1}, ctx.Err(), true
 		}
 		pgid.flush()
-		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, ctx.Err()
+		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, ctx.Err(), true
 	}
 }
 
@@ -258,6 +310,19 @@ func (s *SSH) remoteCommand(cmd modules.Command) (string, io.Reader) {
 	}
 	argv, stdin := commandLine(wrapped, s.cfg.User == "root")
 	return JoinArgv(argv), stdin
+}
+
+// directCommand is the line for a POSIX login shell without sudo: report
+// its own pid (the process group), change directory, exec the command. Each
+// step runs only when the one before succeeded, so a shell that cannot run
+// the first has run nothing.
+func (s *SSH) directCommand(cmd modules.Command) (string, io.Reader) {
+	line := `printf '%s %s\n' ` + s.marker + ` "$$" >&2 && `
+	if cmd.Dir != "" {
+		line += "cd " + ShellQuote(cmd.Dir) + " && "
+	}
+	argv, stdin := commandLine(cmd, s.cfg.User == "root")
+	return line + "exec " + JoinArgv(argv), stdin
 }
 
 func (s *SSH) outputOf(err error, stdout, stderr *bytes.Buffer) (modules.Output, error) {

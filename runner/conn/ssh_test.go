@@ -68,7 +68,7 @@ func TestSSHRun(t *testing.T) {
 		{"env", modules.Command{Shell: `echo "$FOO"`, Env: map[string]string{"FOO": "b a'r"}}, 0, "b a'r\n", ""},
 		{"dir", modules.Command{Argv: []string{"pwd"}, Dir: "/usr"}, 0, "/usr\n", ""},
 		{"missing dir", modules.Command{Argv: []string{"pwd"}, Dir: "/nonexistent"}, 1, "", "nonexistent"},
-		{"missing program", modules.Command{Argv: []string{"/nonexistent/prog"}}, 127, "", "not found"},
+		{"missing program", modules.Command{Argv: []string{"/nonexistent/prog"}}, 127, "", "/nonexistent/prog"},
 		{"signal", modules.Command{Shell: "kill -s KILL $$"}, 128 + 9, "", ""},
 	}
 	for _, tt := range tests {
