@@ -430,7 +430,7 @@ type kurlCluster struct {
 
 // apiserverVersion is kURL's discover_local_kubernetes_version: the version
 // in the kube-apiserver manifest's image line.
-var apiserverVersion = regexp.MustCompile(`(?m)^\s*image:\s*\S*?:v?([0-9]+\.[0-9]+\.[0-9]+)`)
+var apiserverVersion = regexp.MustCompile(`(?m)^[\s-]*image:\s*\S*?:v?([0-9]+\.[0-9]+\.[0-9]+)`)
 
 // detectKurlCluster applies kURL's idempotency checks: admin.conf exists,
 // the kube-apiserver manifest names a version, kube-system/kurl-config says
@@ -527,20 +527,24 @@ type kurlDiskRule struct {
 	// kubeletRule applies kURL's /var/lib/kubelet analyzer: fail under
 	// 30Gi total or over 80% used, warn over 60% used or under 10Gi free.
 	kubeletRule bool
-	minFree     int64 // warn below this many bytes free
-	minTotal    int64 // warn below this many bytes in total
+	minFree     int64  // warn below this many bytes free
+	minTotal    int64  // warn below this many bytes in total
+	need        string // the requirement as kURL's docs state it
 }
 
-const gib = int64(1) << 30
+const (
+	gib = int64(1) << 30
+	gb  = int64(1000 * 1000 * 1000)
+)
 
 func kurlDiskRules(o kurlOptions) []kurlDiskRule {
 	return []kurlDiskRule{
 		{dir: "/var/lib/kubelet", kubeletRule: true},
 		{dir: "/var/lib/containerd", kubeletRule: true},
-		{dir: "/var/lib/etcd", minFree: 2 * gib},
-		{dir: "/var/log/apiserver", minFree: 1 * gib},
-		{dir: o.kurlDir, minFree: 10 * gib},
-		{dir: "/", minTotal: 100 * 1000 * 1000 * 1000},
+		{dir: "/var/lib/etcd", minFree: 2 * gb, need: "2 GB"},
+		{dir: "/var/log/apiserver", minFree: 1 * gb, need: "1 GB"},
+		{dir: o.kurlDir, minFree: 10 * gb, need: "10 GB"},
+		{dir: "/", minTotal: 100 * gb, need: "100 GB"},
 	}
 }
 
@@ -561,7 +565,7 @@ if command -v getenforce >/dev/null 2>&1; then echo "selinux=$(getenforce 2>/dev
 elif [ -r /sys/fs/selinux/enforce ]; then if [ "$(cat /sys/fs/selinux/enforce)" = 1 ]; then echo selinux=Enforcing; else echo selinux=Permissive; fi
 else echo selinux=absent; fi
 if command -v firewall-cmd >/dev/null 2>&1; then echo "firewalld=$(firewall-cmd --state 2>&1 | head -n 1)"; else echo firewalld=absent; fi
-if command -v ip >/dev/null 2>&1; then ip -4 -o addr show | awk '{print "addr=" $2 " " $4}'; ip -4 route show | awk '{print "route=" $1 " " $3}'; else echo ip=missing; fi
+if command -v ip >/dev/null 2>&1; then ip -4 -o addr show | awk '{print "addr=" $2 " " $4}'; ip -4 route show | awk '$1 ~ /^[0-9]/ {dev = "-"; for (i = 2; i < NF; i++) if ($i == "dev") dev = $(i+1); print "route=" $1 " " dev}'; else echo ip=missing; fi
 if command -v ss >/dev/null 2>&1; then ss -ltnu | awk 'NR>1 {print "listen=" $1 " " $5}'; else echo ss=missing; fi
 for d in ` + strings.Join(dirs, " ") + `; do p=$d; while [ ! -e "$p" ]; do p=$(dirname "$p"); done
   df -P -B1 "$p" 2>/dev/null | awk -v d="$d" 'NR==2 {print "disk=" $2 " " $3 " " $4 " " d}'; done
@@ -639,11 +643,13 @@ func parseKurlProbes(text string) kurlHost {
 			f.ipMissing = true
 		case "ss":
 			f.ssMissing = true
-		case "addr", "route":
-			if iface, ok := parseKurlIface(fields); ok && key == "addr" {
+		case "addr": // NAME ADDRESS/PREFIX
+			if iface, ok := parseKurlIface(field(fields, 0), field(fields, 1)); ok {
 				f.ifaces = append(f.ifaces, iface)
-			} else if ok {
-				f.routes = append(f.routes, iface)
+			}
+		case "route": // DESTINATION DEVICE
+			if route, ok := parseKurlIface(field(fields, 1), field(fields, 0)); ok {
+				f.routes = append(f.routes, route)
 			}
 		case "listen":
 			if l, ok := parseKurlListen(fields); ok {
@@ -666,19 +672,9 @@ func parseKurlProbes(text string) kurlHost {
 	return f
 }
 
-// parseKurlIface reads "eth0 192.0.2.2/24" (an address) or
-// "192.0.2.0/24 eth0" / "default 192.0.2.1" / "10.0.0.5 eth0" (a route).
-func parseKurlIface(fields []string) (kurlIface, bool) {
-	if len(fields) < 2 {
-		return kurlIface{}, false
-	}
-	name, cidr := fields[0], fields[1]
-	if strings.Contains(name, ".") || name == "default" {
-		name, cidr = fields[1], fields[0]
-	}
-	if cidr == "default" {
-		return kurlIface{}, false
-	}
+// parseKurlIface reads an interface name and an address or route
+// destination ("192.0.2.2/24", or "10.0.0.5" for a host route).
+func parseKurlIface(name, cidr string) (kurlIface, bool) {
 	if !strings.Contains(cidr, "/") {
 		cidr += "/32"
 	}
@@ -687,6 +683,13 @@ func parseKurlIface(fields []string) (kurlIface, bool) {
 		return kurlIface{}, false
 	}
 	return kurlIface{name: name, prefix: p}, true
+}
+
+func field(fields []string, i int) string {
+	if i < len(fields) {
+		return fields[i]
+	}
+	return ""
 }
 
 // parseKurlListen reads "tcp 127.0.0.1:10250", "udp *:8472", "tcp [::]:22",
@@ -851,9 +854,9 @@ func kurlDiskChecks(f kurlHost, o kurlOptions) []kurlCheck {
 		case r.kubeletRule && d.avail < 10*gib:
 			c.status, c.message = "warn", fmt.Sprintf("The disk containing directory %s has less than 10Gi of disk space available (%s)", r.dir, humanBytes(d.avail))
 		case d.avail < r.minFree:
-			c.status, c.message = "warn", fmt.Sprintf("the disk containing %s has %s free; kURL recommends %s", r.dir, humanBytes(d.avail), humanBytes(r.minFree))
+			c.status, c.message = "warn", fmt.Sprintf("the disk containing %s has %s free; kURL recommends %s", r.dir, humanBytes(d.avail), r.need)
 		case d.total < r.minTotal:
-			c.status, c.message = "warn", fmt.Sprintf("the root disk has %s in total; kURL needs at least 100 GB (256 GB recommended)", humanBytes(d.total))
+			c.status, c.message = "warn", fmt.Sprintf("the root disk has %s in total; kURL needs at least %s (256 GB recommended)", humanBytes(d.total), r.need)
 		}
 		checks = append(checks, c)
 	}

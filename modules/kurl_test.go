@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -434,5 +435,49 @@ func TestKurlArgumentErrors(t *testing.T) {
 				t.Errorf("changes %q", h.Changes())
 			}
 		})
+	}
+}
+
+// TestKurlInstallerFailures: an installer that fails or outlives the
+// timeout fails the task with its last output line, masked and uncoloured.
+func TestKurlInstallerFailures(t *testing.T) {
+	// The fake's admin.conf points nowhere, so registering the cluster fails
+	// after kubeadm init, as a real install fails mid-way.
+	s := newKurlSite(t, []byte("apiVersion: v1\nkind: Config\nclusters: []\n"))
+	port := strconv.Itoa(freePort(t))
+	rec := &kurlRecorder{}
+	res, err := run(t, s.host(rec, false), "kurl", s.args(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Failed || !strings.HasPrefix(res.Msg, "the kURL installer exited with status 1: kurl-register: ") ||
+		!strings.Contains(res.Msg, "full log on the host: "+s.opts.LogDir+"/install-") || res.Data["rc"] != 1 {
+		t.Errorf("failed install: failed=%v msg %q rc %v", res.Failed, res.Msg, res.Data["rc"])
+	}
+
+	// The failed install left admin.conf: a partial cluster, which only
+	// force runs the installer on again.
+	if _, err := run(t, s.host(&kurlRecorder{}, false), "kurl", s.args(port)); err == nil || !strings.Contains(err.Error(), "set force: true") {
+		t.Errorf("after a failed install: %v, want a refusal without force", err)
+	}
+
+	// A bundle whose installer never ends stands for a stuck install.
+	dir := t.TempDir()
+	script := "#!/bin/bash\nprintf '\\033[0;94m⚙  Loading images\\033[0m\\n'\nsleep 300\n"
+	if err := os.WriteFile(filepath.Join(dir, "install.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stuck := filepath.Join(t.TempDir(), "stuck.tar.gz")
+	if out, err := exec.Command("tar", "czf", stuck, "-C", dir, "install.sh").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	args := s.args(port)
+	args["bundle"], args["timeout"], args["force"] = stuck, 1, true
+	res, err = run(t, s.host(&kurlRecorder{}, false), "kurl", args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Failed || res.Msg != "the kURL installer did not finish within 1s and was stopped (raise timeout); last output: ⚙  Loading images" {
+		t.Errorf("stuck install: failed=%v msg %q", res.Failed, res.Msg)
 	}
 }
