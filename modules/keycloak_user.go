@@ -236,6 +236,9 @@ func (keycloakUserModule) Run(ctx context.Context, h *Host, args Args) (Result, 
 		return Result{}, err
 	}
 	kube, err := KubeFor(ctx, h, o.kubeconfig)
+	if res, ok := planWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
+		return res, nil
+	}
 	if err != nil {
 		return Result{}, err
 	}

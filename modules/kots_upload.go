@@ -152,7 +152,11 @@ func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, er
 	}
 	h.AddSecret(o.password)
 	r := &kotsRun{o: o, h: h}
-	if err := r.prepare(ctx); err != nil {
+	err = r.prepare(ctx)
+	if res, ok := planWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
+		return res, nil
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	installed, err := r.installedApp(ctx)

@@ -163,3 +163,16 @@ func (r *relay) close() {
 		r.once.Do(func() { r.ln.Close() })
 	}
 }
+
+// planWithoutCluster is what a cluster module does in check mode on a fresh
+// site: the kurl task before it would create the cluster, so there is nothing
+// to read yet. It records what the module would do and reports it; ok is
+// false for any other situation, where err stands.
+func planWithoutCluster(h *Host, err error, would string) (res Result, ok bool) {
+	if !h.Check || !errors.Is(err, ErrNoCluster) {
+		return Result{}, false
+	}
+	what := would + " (once the cluster exists: it is not installed yet)"
+	_ = h.Change(what, func() error { return nil })
+	return Result{Msg: what, Data: map[string]any{"cluster": "not installed yet"}}, true
+}

@@ -143,6 +143,9 @@ func (limitsModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 		return Result{}, err
 	}
 	k, err := KubeFor(ctx, h, o.kubeconfig)
+	if res, ok := planWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
+		return res, nil
+	}
 	if err != nil {
 		return Result{}, err
 	}

@@ -41,6 +41,11 @@ import (
 // ReadyAfterEnv names the variable that sets how long a deploy takes.
 const ReadyAfterEnv = "FAKEKOTS_READY_AFTER"
 
+// KeycloakPasswordEnv names the variable that makes the first deploy create
+// Secret keycloak-secrets with this Keycloak admin password, as the real
+// Dash Enterprise app does.
+const KeycloakPasswordEnv = "FAKEKOTS_KEYCLOAK_PASSWORD"
+
 // InvocationsConfigMap is where the CLI records its runs, per namespace.
 const InvocationsConfigMap = "fakekots-invocations"
 

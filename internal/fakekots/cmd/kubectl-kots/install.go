@@ -210,6 +210,9 @@ func automatedInstall(ctx context.Context, k *kube, ns string, lic *license, rel
 	if blocked != nil {
 		return "", blocked
 	}
+	if err := createAppSecrets(ctx, k, ns); err != nil {
+		return "", fmt.Errorf("failed to deploy: %w", err)
+	}
 	return v.Status, nil
 }
 
