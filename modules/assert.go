@@ -50,7 +50,7 @@ func (assertModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
 		}
 	}
 	msg := displayValue(args["success_msg"])
-	res := Result{Msg: msg, Data: map[string]any{"msg": msg}}
+	res := Result{Msg: msg, Data: map[string]any{"msg": msg}, Show: !args.Bool("quiet")}
 	if args.Bool("quiet") {
 		res.Msg = "" // still registered as msg
 	}

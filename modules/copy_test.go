@@ -382,3 +382,19 @@ func BenchmarkCopy64MiBUnchanged(b *testing.B) {
 		}
 	}
 }
+
+// A dry run plans a copy into a directory that an earlier task of the same
+// dry run would create, instead of failing on it.
+func TestCopyCheckModeIntoMissingDirectory(t *testing.T) {
+	h := newHost(t)
+	h.Check = true
+	dest := filepath.Join(t.TempDir(), "not", "yet", "file.txt")
+	_, changes := mustRun(t, h, "copy", map[string]any{"content": "hello", "dest": dest})
+	if len(changes) != 1 || !strings.Contains(changes[0], "its directory does not exist yet") {
+		t.Errorf("changes = %v", changes)
+	}
+	h = newHost(t)
+	if _, err := run(t, h, "copy", map[string]any{"content": "hello", "dest": dest}); err == nil || !strings.Contains(err.Error(), "create it first") {
+		t.Errorf("a real run into a missing directory: %v", err)
+	}
+}

@@ -44,7 +44,7 @@ func (debugModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
 		return debugVar(h, expr)
 	}
 	msg := args["msg"]
-	return Result{Msg: displayValue(msg), Data: map[string]any{"msg": msg}}, nil
+	return Result{Msg: displayValue(msg), Data: map[string]any{"msg": msg}, Show: true}, nil
 }
 
 func debugVar(h *Host, expr string) (Result, error) {
@@ -58,7 +58,7 @@ func debugVar(h *Host, expr string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("debug var=%s: %w", expr, err)
 	}
-	return Result{Msg: expr + ": " + displayValue(val), Data: map[string]any{expr: val}}, nil
+	return Result{Msg: expr + ": " + displayValue(val), Data: map[string]any{expr: val}, Show: true}, nil
 }
 
 // displayValue prints a value for humans: text as is, anything else as JSON.

@@ -153,6 +153,9 @@ func isText(b []byte) bool { return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b) }
 // installFile converges dest to the source's content, mode and owner.
 func installFile(ctx context.Context, h *Host, req installRequest) (Result, error) {
 	dest, info, err := resolveDest(ctx, h, req)
+	if errors.Is(err, errDirNotYet) {
+		return planIntoMissingDir(h, req, dest)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -197,6 +200,17 @@ func installFile(ctx context.Context, h *Host, req installRequest) (Result, erro
 	return res, reportAttrs(ctx, h, req, dest, info, data)
 }
 
+// errDirNotYet: in check mode, dest's directory does not exist. An earlier
+// task of the dry run would most likely create it (file: state=directory),
+// so the write is planned rather than refused.
+var errDirNotYet = errors.New("destination directory does not exist yet")
+
+func planIntoMissingDir(h *Host, req installRequest, dest string) (Result, error) {
+	what := fmt.Sprintf("write %s (%s; its directory does not exist yet)", dest, humanBytes(req.src.size))
+	_ = h.Change(what, func() error { return nil })
+	return Result{Data: map[string]any{"dest": dest, "src": req.src.label, "size": req.src.size, "bytes_transferred": int64(0)}}, nil
+}
+
 // resolveDest applies Ansible's rule that a directory dest receives the file
 // under src's name, and refuses a dest that is not a regular file.
 func resolveDest(ctx context.Context, h *Host, req installRequest) (string, pathInfo, error) {
@@ -225,6 +239,9 @@ func resolveDest(ctx context.Context, h *Host, req installRequest) (string, path
 		ok, err := hostPathExists(ctx, h, dir)
 		if err != nil {
 			return "", pathInfo{}, err
+		}
+		if !ok && h.Check {
+			return dest, info, errDirNotYet
 		}
 		if !ok {
 			return "", pathInfo{}, fmt.Errorf("destination directory %s does not exist on %s; create it first (file: state=directory)", dir, hostLabel(h))

@@ -44,6 +44,9 @@ type Result struct {
 	Data    map[string]any // fields for register: rc, stdout, dest, ...
 	Facts   map[string]any // host facts to set (set_fact, gathered facts)
 	Diffs   []Diff         // before/after for --diff
+	// Show asks for the result to be printed even at verbosity 0 (Ansible's
+	// _ansible_verbose_always): debug's message, assert's success message.
+	Show bool
 }
 
 // Diff is the before and after of one thing the task changes.

@@ -61,6 +61,8 @@ type Event struct {
 	Items []Event `json:"items,omitempty"`
 	// Hidden marks a no_log result: its data is censored.
 	Hidden bool `json:"hidden,omitempty"`
+	// Show asks the text output to print the result at verbosity 0.
+	Show bool `json:"-"`
 }
 
 // Sink receives the events of a run.

@@ -34,6 +34,7 @@ type itemOutcome struct {
 	failed      bool
 	skipped     bool
 	unreachable bool
+	show        bool // print the result at verbosity 0 (debug, assert)
 }
 
 func (o itemOutcome) status() Status {
@@ -73,7 +74,7 @@ func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState
 	ev.Result = out.registered
 	if ev.Items == nil {
 		ev.Msg = stringField(out.registered, "msg")
-		ev.Plan, ev.Diffs = out.event.Plan, out.event.Diffs
+		ev.Plan, ev.Diffs, ev.Show = out.event.Plan, out.event.Diffs, out.event.Show
 	}
 	ev.Ignored = out.ignored
 	out.event = ev
@@ -88,7 +89,7 @@ func single(item itemOutcome) taskOutcome {
 	return taskOutcome{
 		registered: item.data, facts: item.facts,
 		changed: item.changed, failed: item.failed, skipped: item.skipped, unreachable: item.unreachable,
-		event: Event{Diffs: item.diffs, Plan: item.plan},
+		event: Event{Diffs: item.diffs, Plan: item.plan, Show: item.show},
 	}
 }
 
@@ -126,7 +127,7 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 			}
 		}
 		ev.Items = append(ev.Items, Event{Host: h.name, Module: t.Module, Item: label, Status: res.status(),
-			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: t.NoLog})
+			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: t.NoLog, Show: res.show})
 		if res.unreachable || ctx.Err() != nil {
 			break
 		}
@@ -419,7 +420,7 @@ func (r *Runner) taskContext(ctx context.Context, sc *scope, t *Task) (context.C
 
 // outcome turns a module's result into the registered data and status.
 func (r *Runner) outcome(ctx, tctx context.Context, t *Task, h *hostState, mh *modules.Host, res modules.Result, runErr error, timeout int) itemOutcome {
-	out := itemOutcome{data: map[string]any{}, facts: res.Facts, diffs: res.Diffs, plan: mh.Changes(), skipped: res.Skipped}
+	out := itemOutcome{data: map[string]any{}, facts: res.Facts, diffs: res.Diffs, plan: mh.Changes(), skipped: res.Skipped, show: res.Show}
 	for k, v := range res.Data {
 		out.data[k] = v
 	}
@@ -437,7 +438,7 @@ func (r *Runner) outcome(ctx, tctx context.Context, t *Task, h *hostState, mh *m
 	case runErr != nil:
 		out.msg = runErr.Error()
 	}
-	if out.msg != "" {
+	if _, has := out.data["msg"]; !has && out.msg != "" {
 		out.data["msg"] = out.msg
 	}
 	out.data["changed"] = out.changed

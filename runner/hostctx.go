@@ -68,10 +68,14 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 			if !ok || ih.File == "" {
 				return nil, false
 			}
-			if name == "inventory_dir" {
-				return filepath.Dir(ih.File), true
+			file, err := filepath.Abs(ih.File)
+			if err != nil {
+				file = ih.File
 			}
-			return ih.File, true
+			if name == "inventory_dir" {
+				return filepath.Dir(file), true
+			}
+			return file, true
 		}
 		return nil, false
 	}

@@ -171,8 +171,8 @@ func (s *TextSink) hostResult(b *strings.Builder, e Event) {
 		s.hostLine(b, item)
 	}
 	// After a loop's item lines, Ansible prints the host's line only when the
-	// whole task was skipped, failed or unreachable.
-	if len(e.Items) == 0 || e.Status == StatusSkipped || e.Status == StatusFailed || e.Status == StatusUnreachable {
+	// whole task was skipped (or the host became unreachable).
+	if len(e.Items) == 0 || e.Status == StatusSkipped || e.Status == StatusUnreachable {
 		s.hostLine(b, e)
 	}
 	if e.Ignored {
@@ -202,7 +202,7 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 	case StatusFailed:
 		paint = s.colors.failed
 		if e.Item != nil {
-			line = fmt.Sprintf("failed: [%s]%s", e.Host, label)
+			line = fmt.Sprintf("failed: [%s] (item=%s)", e.Host, itemLabel(e.Item))
 		} else {
 			line = fmt.Sprintf("fatal: [%s]: FAILED!", e.Host)
 		}
@@ -232,7 +232,7 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 // otherwise from -v on.
 func (s *TextSink) body(e Event) string {
 	show := s.verbosity >= 1 || e.Status == StatusFailed || e.Status == StatusUnreachable ||
-		(alwaysVerbose[e.Module] && e.Status == StatusOK)
+		(e.Show && e.Status == StatusOK)
 	if !show {
 		return ""
 	}
@@ -246,13 +246,13 @@ func (s *TextSink) body(e Event) string {
 	if len(data) == 0 {
 		return ""
 	}
-	if alwaysVerbose[e.Module] && e.Status == StatusOK && s.verbosity == 0 {
+	if e.Show && e.Status == StatusOK && s.verbosity == 0 {
 		data = debugView(e.Module, data)
 	}
 	if e.Status == StatusFailed || e.Status == StatusUnreachable {
 		data = withoutKeys(data, "failed", "unreachable")
 	}
-	if s.verbosity >= 1 || alwaysVerbose[e.Module] {
+	if s.verbosity >= 1 || e.Show {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
@@ -318,13 +318,11 @@ func writePythonJSON(b *strings.Builder, v any) {
 	}
 }
 
-// alwaysVerbose are the modules whose result Ansible shows at verbosity 0.
-var alwaysVerbose = map[string]bool{"debug": true, "assert": true}
-
 // debugView keeps what Ansible shows for debug at verbosity 0: the message or
 // the variable, without the bookkeeping fields.
 func debugView(module string, data map[string]any) map[string]any {
 	out := withoutKeys(data, "failed", "skipped", "ansible_loop_var", "item")
+	// Ansible's default output drops changed from debug results only.
 	if module == "debug" {
 		delete(out, "changed")
 	}

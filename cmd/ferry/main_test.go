@@ -162,7 +162,8 @@ func TestDocAndInit(t *testing.T) {
 // mode against the example site, with this machine standing in for the server.
 func TestMainJob(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	code, stdout, stderr := ferry(t, "run", "--check", "-i", filepath.Join("..", "..", "playbooks", "examples", "site"), "-e", "ansible_connection=local")
+	examples := filepath.Join("..", "..", "playbooks", "examples")
+	code, stdout, stderr := ferry(t, "run", "--check", "-i", filepath.Join(examples, "site"), "-e", "@"+filepath.Join(examples, "demo", "demo.yml"))
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
