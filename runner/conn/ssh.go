@@ -197,10 +197,10 @@ func (s *SSH) Run(ctx context.Context, cmd modules.Command) (modules.Output, err
 	defer func() { <-s.sessions }()
 
 	if !s.direct(cmd) {
-		out, err, _ := s.runSession(ctx, cmd, false)
+		out, _, err := s.runSession(ctx, cmd, false)
 		return out, err
 	}
-	out, err, reported := s.runSession(ctx, cmd, true)
+	out, reported, err := s.runSession(ctx, cmd, true)
 	switch {
 	case reported:
 		s.shell.Store(shellPOSIX)
@@ -208,7 +208,7 @@ func (s *SSH) Run(ctx context.Context, cmd modules.Command) (modules.Output, err
 		// The login shell did not run the line's first step: it is not a
 		// POSIX shell, and nothing ran. Use the /bin/sh wrapper from now on.
 		s.shell.Store(shellForeign)
-		out, err, _ = s.runSession(ctx, cmd, false)
+		out, _, err = s.runSession(ctx, cmd, false)
 	}
 	return out, err
 }
@@ -241,16 +241,17 @@ func (s *SSH) direct(cmd modules.Command) bool {
 
 // runSession runs cmd once in a new session; reported says whether the
 // remote side reported the process group.
-func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) (modules.Output, error, bool) {
+func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) (out modules.Output, reported bool, err error) {
 	session, err := s.client.NewSession()
 	if err != nil {
-		return modules.Output{}, s.transportError(fmt.Errorf("ssh: new session on %s: %w", s.describe(), err)), false
+		return modules.Output{}, false, s.transportError(fmt.Errorf("ssh: new session on %s: %w", s.describe(), err))
 	}
 	defer session.Close()
-	line, stdin := s.remoteCommand(cmd)
+	command := s.remoteCommand
 	if direct {
-		line, stdin = s.directCommand(cmd)
+		command = s.directCommand
 	}
+	line, stdin := command(cmd)
 	if stdin != nil {
 		session.Stdin = stdin
 	}
@@ -259,7 +260,7 @@ func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) 
 	pgid := newPgidFilter(s.marker, teeTo(&stderr, cmd.Stderr))
 	session.Stderr = pgid
 	if err := session.Start(line); err != nil {
-		return modules.Output{}, s.transportError(fmt.Errorf("ssh: starting a command on %s: %w", s.describe(), err)), false
+		return modules.Output{}, false, s.transportError(fmt.Errorf("ssh: starting a command on %s: %w", s.describe(), err))
 	}
 	done := make(chan error, 1)
 	go func() { done <- session.Wait() }()
@@ -267,14 +268,14 @@ func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) 
 	case err := <-done:
 		pgid.flush()
 		out, err := s.outputOf(err, &stdout, &stderr)
-		return out, err, pgid.seen
+		return out, pgid.seen, err
 	case <-ctx.Done():
 		if !s.stop(session, pgid, cmd.Become, done) {
 			// Output is still being written: it cannot be read safely.
-			return modules.Output{RC: -1}, ctx.Err(), true
+			return modules.Output{RC: -1}, true, ctx.Err()
 		}
 		pgid.flush()
-		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, ctx.Err(), true
+		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, true, ctx.Err()
 	}
 }
 
