@@ -135,8 +135,8 @@ func (r report) checkTable(b *strings.Builder) {
 		return
 	}
 	b.WriteString("\n### Dash Enterprise playbook, check mode\n\n")
-	b.WriteString("`ferry run --check -i playbooks/examples/site -e ansible_connection=local` (the embedded default playbook, " +
-		"whatever it holds at this commit).\n\n")
+	b.WriteString("`ferry run --check -i playbooks/examples/site -e @playbooks/examples/demo/demo.yml` (the README's main job: " +
+		"the embedded default playbook as it is at this commit, the demo overlay standing this machine in for the server).\n\n")
 	fmt.Fprintf(b, "| wall | CPU | RSS | exit status |\n|--:|--:|--:|--:|\n| %s | %s | %s | %d |\n", secs(c.wall), secs(c.cpu), mb(c.stats), c.rc)
 	if c.rc != 0 {
 		fmt.Fprintf(b, "\nThe run did not exit 0; its last lines:\n\n```\n%s\n```\n", c.status)
