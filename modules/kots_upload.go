@@ -145,6 +145,10 @@ type kotsRun struct {
 	did     []string   // what changed, for the message
 }
 
+// errBundleNotStaged: in check mode, the bundle is not on the host yet (the
+// copy task before it is only planned), so its version cannot be read.
+var errBundleNotStaged = errors.New("the airgap bundle is not staged yet")
+
 func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	o, err := kotsOptionsFrom(args)
 	if err != nil {
@@ -155,6 +159,11 @@ func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, er
 	err = r.prepare(ctx)
 	if res, ok := planWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
 		return res, nil
+	}
+	if errors.Is(err, errBundleNotStaged) {
+		what := fmt.Sprintf("read %s once it is staged, then install the app, upload it (kubectl kots upstream upgrade --deploy) or set its config, as the bundle's version says", o.bundle)
+		_ = h.Change(what, func() error { return nil })
+		return Result{Msg: what}, nil
 	}
 	if err != nil {
 		return Result{}, err
@@ -179,6 +188,11 @@ func (r *kotsRun) prepare(ctx context.Context) error {
 	r.kube = kube
 	if err := r.checkKotsadm(ctx); err != nil {
 		return err
+	}
+	if r.h.Check {
+		if fi, err := r.h.Conn.Stat(ctx, r.o.bundle); err == nil && !fi.Exists {
+			return errBundleNotStaged
+		}
 	}
 	if r.release, err = readKotsRelease(ctx, r.h, r.o.bundle); err != nil {
 		return err

@@ -4,10 +4,10 @@ package playbooks
 
 import "embed"
 
-// FS holds the shipped playbooks (*.yml with their templates/ and files/)
+// FS holds the shipped playbooks (*.yml, the task files they import)
 // and examples/site, the inventory a user copies for a new site.
 //
-//go:embed *.yml all:examples
+//go:embed *.yml tasks all:examples
 var FS embed.FS
 
 // Default is the playbook `ferry run` runs when given none.

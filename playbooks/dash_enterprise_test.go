@@ -1,0 +1,233 @@
+package playbooks_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ferry-sh/ferry/internal/fakekots"
+	"github.com/ferry-sh/ferry/internal/fakekurl"
+	"github.com/ferry-sh/ferry/internal/testsite"
+	"github.com/ferry-sh/ferry/runner"
+)
+
+// run is `ferry run PLAYBOOK -i SITE --secrets SECRETS [--check] -vvvv`.
+type run struct {
+	code   int
+	output string
+}
+
+func ferryRun(t *testing.T, s *testsite.Site, playbook string, check bool, extra ...string) run {
+	t.Helper()
+	var out bytes.Buffer
+	sess := &runner.Session{Playbook: playbook, Inventories: []string{s.Inventory}, SecretFiles: []string{s.Secrets},
+		ExtraVars: extra, Stdout: &out, Stderr: &out, Output: "text"}
+	sess.Check = check
+	sess.Verbosity = 4
+	code := sess.Run(context.Background())
+	r := run{code: code, output: out.String()}
+	// Whatever happened, no secret may appear at -vvvv.
+	for _, secret := range []string{s.AdminConsolePassword, s.AdminPassword, s.Keycloak.AdminPassword, s.Cluster.AdminToken} {
+		if strings.Contains(r.output, secret) {
+			t.Errorf("a secret appears in the output of %s (check=%v)", playbook, check)
+		}
+	}
+	return r
+}
+
+var recapLine = regexp.MustCompile(`dash-vm\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)`)
+
+// changed returns the recap's changed count, failing the test on a failed or
+// unreachable host.
+func (r run) changed(t *testing.T) string {
+	t.Helper()
+	m := recapLine.FindStringSubmatch(r.output)
+	if r.code != 0 || m == nil || m[3] != "0" || m[4] != "0" {
+		t.Fatalf("exit %d\n%s", r.code, r.output)
+	}
+	return m[2]
+}
+
+func kurlRuns(t *testing.T, s *testsite.Site) int {
+	n, err := fakekurl.Runs(context.Background(), s.Cluster.Clientset())
+	if err != nil {
+		return 0 // not installed: the kurl namespace does not exist yet
+	}
+	return n
+}
+
+// TestDashEnterpriseSite is the simulated site's whole life: a dry run on a
+// fresh site changes nothing and lists every step; the install goes from
+// nothing to a ready app, an admin who can log in and quotas in place; the
+// second run changes nothing; the upgrade playbook moves to a new version.
+func TestDashEnterpriseSite(t *testing.T) {
+	s := testsite.New(t)
+	ctx := context.Background()
+
+	dry := ferryRun(t, s, "dash-enterprise.yml", true)
+	if got := dry.changed(t); got == "0" {
+		t.Errorf("the dry run on a fresh site planned nothing:\n%s", dry.output)
+	}
+	for _, step := range []string{"would create directory", "would write", "would install kURL", "would install the app",
+		"would create user admin", "would set the pod and volume limits"} {
+		if !strings.Contains(dry.output, step) {
+			t.Errorf("the dry run does not list %q", step)
+		}
+	}
+	if _, err := os.Stat(s.Kubeconfig); err == nil || kurlRuns(t, s) != 0 {
+		t.Fatal("the dry run installed the cluster")
+	}
+
+	install := ferryRun(t, s, "dash-enterprise.yml", false)
+	install.changed(t)
+	if kurlRuns(t, s) != 1 {
+		t.Errorf("kURL ran %d times", kurlRuns(t, s))
+	}
+	assertAppVersion(t, s, "5.0.0")
+	if !s.Keycloak.CheckPassword("dash", "admin", s.AdminPassword) {
+		t.Error("the admin cannot log in to realm dash with the password")
+	}
+	if roles := s.Keycloak.ClientRoles("admin"); !slices.Contains(roles, "admin") || !slices.Contains(roles, "licensed_user") {
+		t.Errorf("admin's roles = %v", roles)
+	}
+	quota, err := s.Cluster.Clientset().CoreV1().ResourceQuotas(testsite.AppsNamespace).Get(ctx, "ferry-limits", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("no quota: %v", err)
+	}
+	if pods := quota.Spec.Hard[corev1.ResourcePods]; pods.Value() <= 0 {
+		t.Errorf("quota = %v", quota.Spec.Hard)
+	}
+
+	if got := ferryRun(t, s, "dash-enterprise.yml", false).changed(t); got != "0" {
+		t.Errorf("the second run changed %s things", got)
+	}
+	if got := ferryRun(t, s, "dash-enterprise.yml", true).changed(t); got != "0" {
+		t.Errorf("a dry run of an installed site plans %s changes", got)
+	}
+	if kurlRuns(t, s) != 1 {
+		t.Error("kURL was re-run on an installed cluster")
+	}
+
+	// The upgrade: a new bundle, staged and uploaded.
+	must(t, fakekots.WriteBundle(s.OperatorFile("dash-enterprise-5.1.0.airgap"), testsite.Release("5.1.0")))
+	upgrade := []string{"dash_app_bundle=" + s.OperatorFile("dash-enterprise-5.1.0.airgap")}
+	dryUp := ferryRun(t, s, "dash-enterprise-upgrade.yml", true, upgrade...)
+	if dryUp.changed(t) == "0" || !strings.Contains(dryUp.output, "upstream upgrade") {
+		t.Errorf("the upgrade dry run does not plan the upgrade:\n%s", dryUp.output)
+	}
+	assertAppVersion(t, s, "5.0.0")
+	ferryRun(t, s, "dash-enterprise-upgrade.yml", false, upgrade...).changed(t)
+	assertAppVersion(t, s, "5.1.0")
+	if got := ferryRun(t, s, "dash-enterprise-upgrade.yml", false, upgrade...).changed(t); got != "0" {
+		t.Errorf("a second upgrade run changed %s things", got)
+	}
+}
+
+// assertAppVersion asks the site's kubectl-kots, as an operator would.
+func assertAppVersion(t *testing.T, s *testsite.Site, want string) {
+	t.Helper()
+	cmd := exec.Command(s.KotsBin(), "get", "apps", "-n", "plotly-system", "-o", "json", "--kubeconfig", s.Kubeconfig)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl kots get apps: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `"versionlabel":"`+want+`"`) && !strings.Contains(string(out), `"versionlabel": "`+want+`"`) {
+		t.Errorf("app version is not %s: %s", want, out)
+	}
+	if !strings.Contains(string(out), "ready") {
+		t.Errorf("app is not ready: %s", out)
+	}
+}
+
+// TestDashEnterpriseSiteStopsBeforeHarm: each documented failure stops with
+// a clear message before the cluster or the app is touched.
+func TestDashEnterpriseSiteStopsBeforeHarm(t *testing.T) {
+	s := testsite.New(t)
+	cases := []struct {
+		name  string
+		setup func(t *testing.T) func()
+		want  string
+	}{
+		{"a certificate that does not cover auth-<server>", func(t *testing.T) func() {
+			s.WriteBadTLS(t)
+			return func() { restoreTLS(t, s) }
+		}, "certificate does not cover dash.example.test, auth-" + testsite.Server},
+		{"a flag kURL rejects", func(t *testing.T) func() {
+			s.SetVar(t, "kurl_flags", map[string]any{"kubernetes-max-pod-per-node": 120})
+			return func() { s.SetVar(t, "kurl_flags", map[string]any{}) }
+		}, "kubernetes-max-pods-per-node"},
+		{"a taken port", func(t *testing.T) func() {
+			ln, err := net.Listen("tcp", "127.0.0.1:10259")
+			if err != nil {
+				t.Skipf("port 10259 is in use by something else here: %v", err)
+			}
+			return func() { ln.Close() }
+		}, "10259"},
+		{"a ConfigValues key the release does not define", func(t *testing.T) func() {
+			s.SetVar(t, "dash_config_values", map[string]any{"pip_extra_index_ur": "https://x"})
+			return func() { s.SetVar(t, "dash_config_values", map[string]any{}) }
+		}, "pip_extra_index_ur"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			undo := c.setup(t)
+			defer undo()
+			r := ferryRun(t, s, "dash-enterprise.yml", false)
+			if r.code == 0 || !strings.Contains(r.output, c.want) {
+				t.Errorf("exit %d, want a failure naming %q:\n%s", r.code, c.want, r.output)
+			}
+			t.Log(failureMessage(r.output))
+		})
+	}
+	// The ConfigValues case runs after the cluster step; nothing else got that far.
+	if n := kurlRuns(t, s); n > 1 {
+		t.Errorf("kURL ran %d times", n)
+	}
+	assertNoApp(t, s)
+}
+
+// failureMessage is the msg of the first failed task in the output.
+func failureMessage(out string) string {
+	_, after, ok := strings.Cut(out, "FAILED!")
+	if !ok {
+		return ""
+	}
+	if _, msg, ok := strings.Cut(after, `"msg": `); ok {
+		line, _, _ := strings.Cut(msg, "\n")
+		return line
+	}
+	return ""
+}
+
+func assertNoApp(t *testing.T, s *testsite.Site) {
+	t.Helper()
+	secrets, err := s.Cluster.Clientset().CoreV1().Secrets("plotly-system").List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		return
+	}
+	for _, sec := range secrets.Items {
+		if strings.HasPrefix(sec.Name, "fakekots-app-") {
+			t.Errorf("the app was installed: %s", sec.Name)
+		}
+	}
+}
+
+func restoreTLS(t *testing.T, s *testsite.Site) {
+	s.RewriteTLS(t)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
