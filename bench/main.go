@@ -174,13 +174,21 @@ func (b *bench) runTool(tool string, c cell, rep int) sample {
 		cmd = b.floorCmd(c)
 	case "ansible":
 		controlDir := filepath.Join(b.work, "cp-"+tag)
-		defer stopControlMasters(controlDir)
+		defer func() {
+			stopControlMasters(controlDir)
+			// sshd's session processes end after the masters: let them,
+			// or the next tool would pay for Ansible's teardown.
+			time.Sleep(ansibleSettle)
+		}()
 		cmd = b.ansibleCmd(c, controlDir)
 	default:
 		b.h.Fatalf("BENCH_TOOLS: unknown tool %q (ferry, floor, ansible)", tool)
 	}
 	return b.mustMeasure(tag, cmd)
 }
+
+// ansibleSettle is the pause after an Ansible run (see runTool).
+const ansibleSettle = 2 * time.Second
 
 func envStr(name, def string) string {
 	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
