@@ -196,7 +196,7 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		return nil, err
 	}
 	mh.Become = become
-	mh.Conn = &taskConn{Conn: c, become: become, env: env}
+	mh.Conn = &taskConn{Conn: c, become: become, env: env, masker: r.opts.Masker}
 	return mh, nil
 }
 
@@ -287,14 +287,24 @@ func (r *Runner) environment(sc *scope, t *Task) (map[string]string, error) {
 }
 
 // taskConn applies the task's become and environment to every command a
-// module runs, so modules need not thread them through.
+// module runs, so modules need not thread them through. It is also the one
+// gate every command passes, so it refuses a command whose argv or
+// environment holds a secret: other users of the host can read those (ps,
+// /proc), while stdin and 0600 files they cannot.
 type taskConn struct {
 	modules.Conn
 	become *modules.Become
 	env    map[string]string
+	masker *Masker
 }
 
+// ErrSecretInCommand is returned for a command that would expose a secret.
+var ErrSecretInCommand = errors.New("a secret would appear in a command line or environment, where other users of the host can read it; pass it on stdin (the stdin argument) or in a file with mode 0600")
+
 func (c *taskConn) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	if c.exposesSecret(cmd) {
+		return modules.Output{}, fmt.Errorf("%w: %s", ErrSecretInCommand, c.masker.String(describeCommand(cmd)))
+	}
 	if cmd.Become == nil {
 		cmd.Become = c.become
 	}
@@ -309,6 +319,29 @@ func (c *taskConn) Run(ctx context.Context, cmd modules.Command) (modules.Output
 		cmd.Env = merged
 	}
 	return c.Conn.Run(ctx, cmd)
+}
+
+func (c *taskConn) exposesSecret(cmd modules.Command) bool {
+	parts := append([]string{cmd.Shell}, cmd.Argv...)
+	for k, v := range c.env {
+		parts = append(parts, k+"="+v)
+	}
+	for k, v := range cmd.Env {
+		parts = append(parts, k+"="+v)
+	}
+	for _, p := range parts {
+		if c.masker.Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func describeCommand(cmd modules.Command) string {
+	if cmd.Shell != "" {
+		return cmd.Shell
+	}
+	return conn.JoinArgv(cmd.Argv)
 }
 
 func (c *taskConn) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {

@@ -90,6 +90,11 @@ func (m *Masker) String(s string) string {
 	return r.Replace(s)
 }
 
+// Contains reports whether s holds a secret.
+func (m *Masker) Contains(s string) bool {
+	return m != nil && m.String(s) != s
+}
+
 // Writer returns w with every write masked. Callers write whole lines or
 // events, so a secret is never split across two writes.
 func (m *Masker) Writer(w io.Writer) io.Writer {

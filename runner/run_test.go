@@ -203,8 +203,10 @@ func TestSecretsAreMaskedEverywhere(t *testing.T) {
 - hosts: web
   gather_facts: false
   tasks:
-    - name: echo the secret
-      command: "echo {{ db_password }}"
+    - name: echo the secret back (it goes in on stdin)
+      command: cat
+      args:
+        stdin: "{{ db_password }}"
       register: out
     - debug: {var: out.stdout}
     - fail: {msg: "failed with {{ db_password }}"}
@@ -371,5 +373,31 @@ func TestInventoryDir(t *testing.T) {
 	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", nil)
 	if r.code != 0 {
 		t.Errorf("exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// A secret never reaches a command line or an environment variable, where
+// other users of the host could read it; stdin is fine.
+func TestSecretsNeverInArgvOrEnvironment(t *testing.T) {
+	secrets := filepath.Join(t.TempDir(), "secrets.yml")
+	writeFile(t, secrets, "db_password: Sup3r-s3cret-pw\n")
+	for name, task := range map[string]string{
+		"argv":        `command: "echo {{ db_password }}"`,
+		"shell":       `shell: "echo {{ db_password }} | wc -c"`,
+		"environment": "command: env\n      environment: {PW: \"{{ db_password }}\"}",
+	} {
+		t.Run(name, func(t *testing.T) {
+			pb := "- hosts: web\n  gather_facts: false\n  tasks:\n    - " + task + "\n"
+			r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.SecretFiles = []string{secrets} })
+			if r.code != 2 {
+				t.Errorf("exit %d, want 2\n%s", r.code, r.stdout)
+			}
+			r.mustContain(t, "a secret would appear in a command line or environment", Mask)
+		})
+	}
+	pb := "- hosts: web\n  gather_facts: false\n  tasks:\n    - command: wc -c\n      args: {stdin: \"{{ db_password }}\"}\n      register: n\n    - assert: {that: n.stdout | int == 16}\n"
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.SecretFiles = []string{secrets} })
+	if r.code != 0 {
+		t.Errorf("a secret on stdin: exit %d\n%s", r.code, r.stdout)
 	}
 }
