@@ -130,15 +130,30 @@ func (s *Session) inventory() (*inventory.Inventory, error) {
 
 // playbook loads the named playbook, or the embedded default one, unpacked
 // to a cache directory so that its templates and files are ordinary paths.
+// A name that is not a file but is a shipped playbook (dash-enterprise-
+// upgrade.yml) runs the embedded one.
 func (s *Session) playbook() (*Playbook, error) {
-	if s.Playbook != "" {
-		return LoadPlaybook(s.Playbook)
+	name := s.Playbook
+	if name != "" {
+		if _, err := os.Stat(name); err == nil || !isEmbedded(name) {
+			return LoadPlaybook(name)
+		}
+	} else {
+		name = playbooks.Default
 	}
 	dir, err := unpackEmbedded()
 	if err != nil {
 		return nil, fmt.Errorf("unpacking the embedded playbooks: %w", err)
 	}
-	return LoadPlaybook(filepath.Join(dir, playbooks.Default))
+	return LoadPlaybook(filepath.Join(dir, name))
+}
+
+func isEmbedded(name string) bool {
+	if strings.ContainsRune(name, '/') {
+		return false
+	}
+	_, err := fs.Stat(playbooks.FS, name)
+	return err == nil
 }
 
 // unpackEmbedded writes the embedded playbooks once per content version to

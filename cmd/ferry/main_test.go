@@ -158,6 +158,16 @@ func TestDocAndInit(t *testing.T) {
 	}
 }
 
+// A shipped playbook's name runs the embedded playbook.
+func TestEmbeddedPlaybookByName(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	code, stdout, stderr := ferry(t, "validate", "dash-enterprise-upgrade.yml", "-i", filepath.Join("..", "..", "playbooks", "examples", "site"),
+		"-e", "admin_console_password=x", "-e", "dash_admin_password=y")
+	if code != 0 || !strings.Contains(stdout, "dash-enterprise-upgrade.yml") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
 // TestMainJob is the README's first command: the embedded playbook in check
 // mode against the example site, with this machine standing in for the server.
 func TestMainJob(t *testing.T) {
