@@ -30,8 +30,9 @@ const (
 	// CheckSupported: the module runs in check mode; it only reads, and its
 	// changes become plan lines through the gate.
 	CheckSupported CheckMode = iota
-	// CheckSkip: the module cannot predict its effect (command, shell); in
-	// check mode the task is skipped unless the task sets check_mode: false.
+	// CheckSkip: the module cannot predict its effect (command, shell), so in
+	// check mode it skips itself, unless creates/removes decide. A task with
+	// check_mode: false runs it for real (the runner clears Host.Check).
 	CheckSkip
 )
 
