@@ -297,7 +297,8 @@ type keycloakAdmin struct {
 // readKeycloakAdmin reads the administrator's credentials from the Secret
 // and registers them as secrets before anything could print them.
 func readKeycloakAdmin(ctx context.Context, h *Host, kube *Kube, ref keycloakSecretRef) (keycloakAdmin, error) {
-	sec, err := kube.Clientset.CoreV1().Secrets(ref.namespace).Get(ctx, ref.name, metav1.GetOptions{})
+	sec := &corev1.Secret{}
+	err := kube.Get(ctx, KubeSecrets, ref.namespace, ref.name, sec)
 	switch {
 	case apierrors.IsNotFound(err):
 		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, hostLabel(h))
@@ -412,8 +413,8 @@ func useHostConnection(ctx context.Context, o keycloakOptions) (bool, string, er
 // nodeInternalAddress returns <InternalIP>:443 of the cluster's first node
 // (by name): on a single-VM install, where the ingress answers.
 func nodeInternalAddress(ctx context.Context, kube *Kube) (string, error) {
-	nodes, err := kube.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
+	nodes := &corev1.NodeList{}
+	if err := kube.List(ctx, KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return "", fmt.Errorf("listing the cluster's nodes to find the ingress address: %w; set node_address", err)
 	}
 	sort.Slice(nodes.Items, func(i, j int) bool { return nodes.Items[i].Name < nodes.Items[j].Name })

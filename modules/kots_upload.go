@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -206,14 +207,13 @@ func (r *kotsRun) prepare(ctx context.Context) error {
 // checkKotsadm fails clearly when the Admin Console is not running: every
 // kots command reaches it through a port-forward to its pod.
 func (r *kotsRun) checkKotsadm(ctx context.Context) error {
-	cs, ns := r.kube.Clientset, r.o.namespace
+	ns := r.o.namespace
 	opts := metav1.ListOptions{LabelSelector: "app=kotsadm"}
-	deps, err := cs.AppsV1().Deployments(ns).List(ctx, opts)
-	if err != nil {
+	deps, sets := &appsv1.DeploymentList{}, &appsv1.StatefulSetList{}
+	if err := r.kube.List(ctx, KubeDeployments, ns, opts, deps); err != nil {
 		return fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
-	sets, err := cs.AppsV1().StatefulSets(ns).List(ctx, opts)
-	if err != nil {
+	if err := r.kube.List(ctx, KubeStatefulSets, ns, opts, sets); err != nil {
 		return fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
 	if len(deps.Items)+len(sets.Items) == 0 {
@@ -472,8 +472,8 @@ func (r *kotsRun) ensurePassword(ctx context.Context) error {
 	if r.o.password == "" {
 		return nil
 	}
-	secrets := r.kube.Clientset.CoreV1().Secrets(r.o.namespace)
-	existing, err := secrets.Get(ctx, kotsPasswordSecret, metav1.GetOptions{})
+	existing := &corev1.Secret{}
+	err := r.kube.Get(ctx, KubeSecrets, r.o.namespace, kotsPasswordSecret, existing)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading secret %s/%s: %w", r.o.namespace, kotsPasswordSecret, err)
 	}
@@ -497,28 +497,27 @@ func (r *kotsRun) setPassword(ctx context.Context, existing *corev1.Secret) erro
 		return err
 	}
 	data := map[string][]byte{"passwordBcrypt": hash, "passwordUpdatedAt": []byte(time.Now().Format(time.RFC3339))}
-	secrets := r.kube.Clientset.CoreV1().Secrets(r.o.namespace)
 	if existing == nil {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsPasswordSecret, Namespace: r.o.namespace}, Data: data}
-		_, err = secrets.Create(ctx, s, metav1.CreateOptions{})
+		err = r.kube.Create(ctx, KubeSecrets, s)
 	} else {
 		existing.Data = data
 		delete(existing.Labels, "numAttempts")
 		delete(existing.Labels, "lastFailure")
-		_, err = secrets.Update(ctx, existing, metav1.UpdateOptions{})
+		err = r.kube.Update(ctx, KubeSecrets, existing)
 	}
 	if err != nil {
 		return err
 	}
 	sessions := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsSessionsSecret, Namespace: r.o.namespace}, Data: map[string][]byte{}}
-	if _, err := secrets.Update(ctx, sessions, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.kube.Update(ctx, KubeSecrets, sessions); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("password set, but logging out the sessions (secret %s) failed: %w", kotsSessionsSecret, err)
 	}
 	return nil
 }
 
 func (r *kotsRun) passwordSecretExists(ctx context.Context) (bool, error) {
-	_, err := r.kube.Clientset.CoreV1().Secrets(r.o.namespace).Get(ctx, kotsPasswordSecret, metav1.GetOptions{})
+	err := r.kube.Get(ctx, KubeSecrets, r.o.namespace, kotsPasswordSecret, &corev1.Secret{})
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}

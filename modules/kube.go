@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -26,10 +26,15 @@ var ErrNoCluster = errors.New("the cluster is not installed yet")
 // Kube is a client for the Kubernetes cluster on a host. All API traffic,
 // port-forward and exec included, is carried over the host's connection
 // (SSH): nothing but SSH has to be reachable from the operator's machine.
+//
+// Modules read and write through Get, List, Create, Update and UpdateStatus
+// (kube_objects.go), which take the k8s.io/api structs. Kube deliberately has
+// no typed clientset: k8s.io/client-go/kubernetes and its all-groups scheme
+// double ferry's memory at start (docs/benchmarks.md).
 type Kube struct {
-	Config    *rest.Config
-	Clientset kubernetes.Interface
-	relay     *relay
+	Config  *rest.Config
+	Dynamic dynamic.Interface
+	relay   *relay
 }
 
 // KubeFor returns the cluster client of h, built once per host and
@@ -87,12 +92,12 @@ func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		rl.close()
 		return nil, err
 	}
-	return &Kube{Config: cfg, Clientset: cs, relay: rl}, nil
+	return &Kube{Config: cfg, Dynamic: dyn, relay: rl}, nil
 }
 
 func registerKubeSecrets(h *Host, cfg *rest.Config) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ferry-sh/ferry/internal/kubetest"
@@ -47,7 +48,7 @@ func TestKubeOverSSH(t *testing.T) {
 		t.Errorf("the client talks to %s directly, not through the relay", cluster.Host)
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-over-ssh"}}
-	if _, err := k.Clientset.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+	if err := k.Create(ctx, modules.KubeNamespaces, ns); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cluster.Clientset().CoreV1().Namespaces().Get(ctx, "kube-over-ssh", metav1.GetOptions{}); err != nil {
@@ -63,4 +64,108 @@ func TestKubeOverSSH(t *testing.T) {
 	if _, err := modules.KubeFor(ctx, h, "/nonexistent/admin.conf"); !errors.Is(err, modules.ErrNoCluster) {
 		t.Errorf("a missing kubeconfig: %v, want ErrNoCluster", err)
 	}
+}
+
+// TestKubeTypedFacade drives Get, List, Create, Update and UpdateStatus of a
+// real kube-apiserver through the relay, reading each result back with the
+// typed clientset of the test cluster.
+func TestKubeTypedFacade(t *testing.T) {
+	cluster := kubetest.Start(t)
+	k := kubeOverSSH(t, cluster)
+	ctx := context.Background()
+	cs := cluster.Clientset()
+
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}, Data: map[string][]byte{"k": []byte("v1")}}
+	if err := k.Create(ctx, modules.KubeSecrets, sec); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if sec.UID == "" || sec.ResourceVersion == "" {
+		t.Errorf("Create did not read the server's answer back: uid %q, resourceVersion %q", sec.UID, sec.ResourceVersion)
+	}
+	var got corev1.Secret
+	if err := k.Get(ctx, modules.KubeSecrets, "default", "facade", &got); err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if string(got.Data["k"]) != "v1" || got.UID != sec.UID {
+		t.Errorf("Get = data %q uid %q, want v1 and %q", got.Data["k"], got.UID, sec.UID)
+	}
+	got.Data = map[string][]byte{"k": []byte("v2")}
+	if err := k.Update(ctx, modules.KubeSecrets, &got); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if s, err := cs.CoreV1().Secrets("default").Get(ctx, "facade", metav1.GetOptions{}); err != nil || string(s.Data["k"]) != "v2" {
+		t.Errorf("after Update the cluster holds %v (err %v), want k=v2", s.Data, err)
+	}
+	stale := sec.DeepCopy()
+	stale.Data = map[string][]byte{"k": []byte("stale")}
+	if err := k.Update(ctx, modules.KubeSecrets, stale); !apierrors.IsConflict(err) {
+		t.Errorf("Update with an old resourceVersion: %v, want a Conflict API error", err)
+	}
+
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "facade-status"}}
+	if err := k.Create(ctx, modules.KubeNamespaces, ns); err != nil {
+		t.Fatalf("Create namespace: %v", err)
+	}
+	ns.Status.Conditions = []corev1.NamespaceCondition{{Type: "FerryTest", Status: corev1.ConditionTrue}}
+	if err := k.UpdateStatus(ctx, modules.KubeNamespaces, ns); err != nil {
+		t.Fatalf("UpdateStatus: %v", err)
+	}
+	if n, err := cs.CoreV1().Namespaces().Get(ctx, "facade-status", metav1.GetOptions{}); err != nil || len(n.Status.Conditions) != 1 {
+		t.Errorf("after UpdateStatus the namespace's conditions are %v (err %v), want FerryTest", n.Status.Conditions, err)
+	}
+
+	var list corev1.NamespaceList
+	if err := k.List(ctx, modules.KubeNamespaces, "", metav1.ListOptions{LabelSelector: "kubernetes.io/metadata.name=facade-status"}, &list); err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if len(list.Items) != 1 || list.Items[0].Name != "facade-status" {
+		t.Errorf("List by label = %d items, want only facade-status", len(list.Items))
+	}
+
+	tests := []struct {
+		name string
+		err  error
+		is   func(error) bool
+		want string
+	}{
+		{"Get of a missing secret", k.Get(ctx, modules.KubeSecrets, "default", "missing", &corev1.Secret{}), apierrors.IsNotFound, "NotFound"},
+		{"Create of an existing secret", k.Create(ctx, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}}), apierrors.IsAlreadyExists, "AlreadyExists"},
+		{"Update of a missing secret", k.Update(ctx, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: "default"}}), apierrors.IsNotFound, "NotFound"},
+		{"Create of an invalid name", k.Create(ctx, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "Not_Valid", Namespace: "default"}}), apierrors.IsInvalid, "Invalid"},
+	}
+	for _, tt := range tests {
+		if !tt.is(tt.err) {
+			t.Errorf("%s: %v, want an apimachinery %s error", tt.name, tt.err, tt.want)
+		}
+	}
+	if err := k.Get(ctx, modules.KubeSecrets, "default", "facade", nil); err == nil {
+		t.Errorf("Get into nil: no error")
+	}
+}
+
+// kubeOverSSH is a Kube for cluster whose traffic goes over a real SSH
+// connection, as in a run.
+func kubeOverSSH(t *testing.T, cluster *kubetest.Cluster) *modules.Kube {
+	t.Helper()
+	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
+	kubeconfig := filepath.Join(t.TempDir(), "admin.conf")
+	if err := os.WriteFile(kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool := conn.NewPool(conn.PoolOptions{})
+	t.Cleanup(func() { pool.Close() })
+	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pool.Get(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &modules.Host{Name: "node", Conn: c, Cache: &sync.Map{}, Secret: func(string) {}}
+	k, err := modules.KubeFor(context.Background(), h, kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

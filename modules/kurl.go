@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -467,7 +468,8 @@ func detectKurlCluster(ctx context.Context, h *Host, o kurlOptions) (kurlCluster
 }
 
 func readKurlConfig(ctx context.Context, k *Kube, c *kurlCluster) string {
-	cm, err := k.Clientset.CoreV1().ConfigMaps("kube-system").Get(ctx, "kurl-config", metav1.GetOptions{})
+	cm := &corev1.ConfigMap{}
+	err := k.Get(ctx, KubeConfigMaps, "kube-system", "kurl-config", cm)
 	if apierrors.IsNotFound(err) {
 		return "ConfigMap kube-system/kurl-config does not exist (kURL writes it at the end of a successful install)"
 	}
@@ -478,8 +480,8 @@ func readKurlConfig(ctx context.Context, k *Kube, c *kurlCluster) string {
 		return fmt.Sprintf("ConfigMap kube-system/kurl-config has airgap=%q: the cluster was not installed with the airgap installer", cm.Data["airgap"])
 	}
 	c.installerID = cm.Data["installer_id"]
-	current, err := k.Clientset.CoreV1().ConfigMaps("kurl").Get(ctx, "kurl-current-config", metav1.GetOptions{})
-	if err == nil {
+	current := &corev1.ConfigMap{}
+	if err := k.Get(ctx, KubeConfigMaps, "kurl", "kurl-current-config", current); err == nil {
 		c.kurlVersion = current.Data["kurl-version"]
 	}
 	return ""
@@ -488,8 +490,8 @@ func readKurlConfig(ctx context.Context, k *Kube, c *kurlCluster) string {
 // findReadyNode looks for this host's node: the one whose InternalIP is the
 // private address, or with no private address given, any node.
 func findReadyNode(ctx context.Context, k *Kube, addr string, c *kurlCluster) string {
-	nodes, err := k.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
+	nodes := &corev1.NodeList{}
+	if err := k.List(ctx, KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return fmt.Sprintf("listing nodes: %v", err)
 	}
 	var seen []string

@@ -23,7 +23,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/pager"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
@@ -149,11 +148,11 @@ func (limitsModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	p, err := planLimits(ctx, h, k.Clientset, o)
+	p, err := planLimits(ctx, h, k, o)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := p.apply(ctx, h, k.Clientset); err != nil {
+	if err := p.apply(ctx, h, k); err != nil {
 		return Result{}, err
 	}
 	return p.result(), nil
@@ -272,12 +271,12 @@ func (u clusterUsage) systemPodCount() int {
 // that has Succeeded or Failed holds no slot on its node (the kubelet's
 // max-pods counts running pods) and no place in a pods quota, so it is not
 // counted.
-func readUsage(ctx context.Context, cs kubernetes.Interface, o limitsOptions) (clusterUsage, error) {
+func readUsage(ctx context.Context, k *Kube, o limitsOptions) (clusterUsage, error) {
 	u := clusterUsage{systemPods: map[string]int{}, byNamespace: map[string]*namespaceUsage{}}
 	for _, ns := range o.namespaces {
 		u.byNamespace[ns] = &namespaceUsage{}
 	}
-	if err := readNodes(ctx, cs, &u); err != nil {
+	if err := readNodes(ctx, k, &u); err != nil {
 		return u, err
 	}
 	system := map[string]bool{}
@@ -285,7 +284,8 @@ func readUsage(ctx context.Context, cs kubernetes.Interface, o limitsOptions) (c
 		system[ns] = !containsString(o.namespaces, ns)
 	}
 	err := eachItem(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
-		return cs.CoreV1().Pods("").List(ctx, opts)
+		pods := &corev1.PodList{}
+		return pods, k.List(ctx, KubePods, "", opts, pods)
 	}, func(obj runtime.Object) {
 		pod := obj.(*corev1.Pod)
 		if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
@@ -303,7 +303,8 @@ func readUsage(ctx context.Context, cs kubernetes.Interface, o limitsOptions) (c
 		return u, fmt.Errorf("listing the cluster's pods: %w", err)
 	}
 	err = eachItem(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
-		return cs.CoreV1().PersistentVolumeClaims("").List(ctx, opts)
+		pvcs := &corev1.PersistentVolumeClaimList{}
+		return pvcs, k.List(ctx, KubePersistentVolumeClaims, "", opts, pvcs)
 	}, func(obj runtime.Object) {
 		pvc := obj.(*corev1.PersistentVolumeClaim)
 		u.pvcs++
@@ -317,9 +318,9 @@ func readUsage(ctx context.Context, cs kubernetes.Interface, o limitsOptions) (c
 	return u, nil
 }
 
-func readNodes(ctx context.Context, cs kubernetes.Interface, u *clusterUsage) error {
-	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
+func readNodes(ctx context.Context, k *Kube, u *clusterUsage) error {
+	nodes := &corev1.NodeList{}
+	if err := k.List(ctx, KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return fmt.Errorf("listing the cluster's Nodes: %w", err)
 	}
 	if len(nodes.Items) == 0 {
@@ -425,8 +426,8 @@ type quotaState struct {
 // planLimits reads everything and resolves the limits; nothing changes yet,
 // so a refused limit or an unreachable App Manager leaves the cluster as it
 // was.
-func planLimits(ctx context.Context, h *Host, cs kubernetes.Interface, o limitsOptions) (*limitsPlan, error) {
-	usage, err := readUsage(ctx, cs, o)
+func planLimits(ctx context.Context, h *Host, k *Kube, o limitsOptions) (*limitsPlan, error) {
+	usage, err := readUsage(ctx, k, o)
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +435,7 @@ func planLimits(ctx context.Context, h *Host, cs kubernetes.Interface, o limitsO
 	if err != nil {
 		return nil, err
 	}
-	quotas, err := readQuotas(ctx, cs, o)
+	quotas, err := readQuotas(ctx, k, o)
 	if err != nil {
 		return nil, err
 	}
@@ -448,10 +449,11 @@ func planLimits(ctx context.Context, h *Host, cs kubernetes.Interface, o limitsO
 }
 
 // readQuotas checks that every namespace exists and reads ferry's quota in it.
-func readQuotas(ctx context.Context, cs kubernetes.Interface, o limitsOptions) ([]quotaState, error) {
+func readQuotas(ctx context.Context, k *Kube, o limitsOptions) ([]quotaState, error) {
 	var states []quotaState
 	for _, ns := range o.namespaces {
-		got, err := cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		got := &corev1.Namespace{}
+		err := k.Get(ctx, KubeNamespaces, "", ns, got)
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("namespace %q (in namespaces) does not exist in the cluster; give the namespace where Dash Enterprise runs apps (kubectl get namespaces)", ns)
 		}
@@ -461,7 +463,8 @@ func readQuotas(ctx context.Context, cs kubernetes.Interface, o limitsOptions) (
 		if got.Status.Phase == corev1.NamespaceTerminating {
 			return nil, fmt.Errorf("namespace %q (in namespaces) is being deleted; a quota cannot be created in it", ns)
 		}
-		q, err := cs.CoreV1().ResourceQuotas(ns).Get(ctx, o.quotaName, metav1.GetOptions{})
+		q := &corev1.ResourceQuota{}
+		err = k.Get(ctx, KubeResourceQuotas, ns, o.quotaName, q)
 		if apierrors.IsNotFound(err) {
 			q, err = nil, nil
 		}
@@ -475,10 +478,10 @@ func readQuotas(ctx context.Context, cs kubernetes.Interface, o limitsOptions) (
 
 // apply makes the changes, each through the gate: the quotas first, then the
 // App Manager.
-func (p *limitsPlan) apply(ctx context.Context, h *Host, cs kubernetes.Interface) error {
+func (p *limitsPlan) apply(ctx context.Context, h *Host, k *Kube) error {
 	want := p.hard()
 	for _, st := range p.quotas {
-		if err := p.convergeQuota(ctx, h, cs, st, want); err != nil {
+		if err := p.convergeQuota(ctx, h, k, st, want); err != nil {
 			return err
 		}
 	}
@@ -496,8 +499,7 @@ func (p *limitsPlan) hard() corev1.ResourceList {
 	}
 }
 
-func (p *limitsPlan) convergeQuota(ctx context.Context, h *Host, cs kubernetes.Interface, st quotaState, want corev1.ResourceList) error {
-	quotas := cs.CoreV1().ResourceQuotas(st.namespace)
+func (p *limitsPlan) convergeQuota(ctx context.Context, h *Host, k *Kube, st quotaState, want corev1.ResourceList) error {
 	ref := "ResourceQuota " + st.namespace + "/" + p.o.quotaName
 	if st.existing == nil {
 		p.addDiff(h, ref, "", want)
@@ -506,8 +508,7 @@ func (p *limitsPlan) convergeQuota(ctx context.Context, h *Host, cs kubernetes.I
 				ObjectMeta: metav1.ObjectMeta{Name: p.o.quotaName, Namespace: st.namespace, Labels: map[string]string{managedByLabel: "ferry"}},
 				Spec:       corev1.ResourceQuotaSpec{Hard: want},
 			}
-			_, err := quotas.Create(ctx, q, metav1.CreateOptions{})
-			return err
+			return k.Create(ctx, KubeResourceQuotas, q)
 		})
 	}
 	if sameHard(st.existing.Spec.Hard, want) {
@@ -517,8 +518,7 @@ func (p *limitsPlan) convergeQuota(ctx context.Context, h *Host, cs kubernetes.I
 	return h.Change(fmt.Sprintf("update %s: %s", ref, hardChange(st.existing.Spec.Hard, want)), func() error {
 		q := st.existing.DeepCopy()
 		q.Spec.Hard = want
-		_, err := quotas.Update(ctx, q, metav1.UpdateOptions{})
-		return err
+		return k.Update(ctx, KubeResourceQuotas, q)
 	})
 }
 
