@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
 
 	"github.com/expr-lang/expr"
+	"github.com/ferry-sh/ferry/internal/kubetest"
+	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
 )
@@ -80,4 +84,37 @@ func mustRun(t testing.TB, h *modules.Host, module string, raw map[string]any) (
 		t.Fatalf("%s %v failed: %s %v", module, raw, res.Msg, res.Data)
 	}
 	return res, h.Changes()[before:]
+}
+
+// sshConn starts a real sshd on loopback and returns a pooled SSH connection
+// to it, opened as the runner opens hosts (known_hosts checked).
+func sshConn(t *testing.T) *conn.SSH {
+	t.Helper()
+	return sshConnTo(t, sshtest.Start(t, sshtest.Options{Hosts: 1}))
+}
+
+func sshConnTo(t *testing.T, srv *sshtest.Server) *conn.SSH {
+	t.Helper()
+	pool := conn.NewPool(conn.PoolOptions{})
+	t.Cleanup(func() { pool.Close() })
+	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "no-ssh-config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pool.Get(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// writeKubeconfig writes the test cluster's admin kubeconfig to a file, as
+// kURL leaves /etc/kubernetes/admin.conf on a server.
+func writeKubeconfig(t *testing.T, cluster *kubetest.Cluster) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "admin.conf")
+	if err := os.WriteFile(path, cluster.Kubeconfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

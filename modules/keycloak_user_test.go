@@ -20,7 +20,6 @@ import (
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner"
-	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // keycloakSite is the simulated site for keycloak_user: a real kube-apiserver
@@ -36,19 +35,8 @@ type keycloakSite struct {
 func startKeycloakSite(t *testing.T) *keycloakSite {
 	t.Helper()
 	site := &keycloakSite{cluster: kubetest.Start(t), ssh: sshtest.Start(t, sshtest.Options{Hosts: 1})}
-	site.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
-	if err := os.WriteFile(site.kubeconfig, site.cluster.Kubeconfig(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pool := conn.NewPool(conn.PoolOptions{})
-	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", site.ssh.Vars(0), filepath.Join(t.TempDir(), "none"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if site.conn, err = pool.Get(context.Background(), cfg); err != nil {
-		t.Fatal(err)
-	}
+	site.kubeconfig = writeKubeconfig(t, site.cluster)
+	site.conn = sshConnTo(t, site.ssh)
 	return site
 }
 

@@ -21,7 +21,6 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
-	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // kotsEnvConn adds environment variables to every command, as a task's
@@ -79,20 +78,8 @@ func kotsDashRelease(version string) fakekots.Release {
 func TestKotsUpload(t *testing.T) {
 	cluster := kubetest.Start(t)
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	pool := conn.NewPool(conn.PoolOptions{})
-	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "none"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := pool.Get(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := filepath.Join(t.TempDir(), "admin.conf")
-	if err := os.WriteFile(kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c := sshConnTo(t, srv)
+	kubeconfig := writeKubeconfig(t, cluster)
 	base := kotsSite{cluster: cluster, conn: c, kubeconfig: kubeconfig, kots: fakekots.BuildCLI(t)}
 	site := func(t *testing.T, readyAfter string, withKotsadm bool) *kotsSite {
 		s := base

@@ -3,9 +3,7 @@ package modules_test
 import (
 	"context"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +15,6 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
-	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // TestKubeOverSSH reads the kubeconfig on a real sshd host and drives a real
@@ -25,20 +22,8 @@ import (
 func TestKubeOverSSH(t *testing.T) {
 	cluster := kubetest.Start(t)
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	kubeconfig := filepath.Join(t.TempDir(), "admin.conf")
-	if err := os.WriteFile(kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pool := conn.NewPool(conn.PoolOptions{})
-	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "none"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := pool.Get(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t, cluster)
+	c := sshConnTo(t, srv)
 	var secrets []string
 	h := &modules.Host{Name: "node", Conn: c, Cache: &sync.Map{}, Secret: func(s string) { secrets = append(secrets, s) }}
 	ctx := context.Background()
@@ -150,20 +135,8 @@ func TestKubeTypedFacade(t *testing.T) {
 func kubeOverSSH(t *testing.T, cluster *kubetest.Cluster) *modules.Kube {
 	t.Helper()
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	kubeconfig := filepath.Join(t.TempDir(), "admin.conf")
-	if err := os.WriteFile(kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pool := conn.NewPool(conn.PoolOptions{})
-	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "none"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := pool.Get(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t, cluster)
+	c := sshConnTo(t, srv)
 	h := &modules.Host{Name: "node", Conn: c, Cache: &sync.Map{}, Secret: func(string) {}}
 	k, err := modules.KubeFor(context.Background(), h, kubeconfig)
 	if err != nil {

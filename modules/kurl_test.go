@@ -1,7 +1,6 @@
 package modules_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -19,7 +18,6 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
-	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // kurlSite is a sandboxed kURL server reached over a real sshd: the paths a
@@ -35,16 +33,7 @@ type kurlSite struct {
 func newKurlSite(t *testing.T, kubeconfig []byte) *kurlSite {
 	t.Helper()
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	pool := conn.NewPool(conn.PoolOptions{})
-	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "none"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := pool.Get(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := sshConnTo(t, srv)
 	root := t.TempDir()
 	s := &kurlSite{conn: c, root: root, addr: privateAddress(t)}
 	s.opts = fakekurl.Options{

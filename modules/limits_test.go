@@ -27,7 +27,6 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
-	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // limitsSite is a real kube-apiserver reached through a real sshd host, as
@@ -52,20 +51,8 @@ func newLimitsSite(t *testing.T) *limitsSite {
 	t.Helper()
 	cluster := kubetest.Start(t)
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	kubeconfig := filepath.Join(t.TempDir(), "admin.conf")
-	if err := os.WriteFile(kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pool := conn.NewPool(conn.PoolOptions{})
-	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "none"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := pool.Get(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t, cluster)
+	c := sshConnTo(t, srv)
 	return &limitsSite{cluster: cluster, cs: cluster.Clientset(), kubeconfig: kubeconfig, conn: c}
 }
 
