@@ -119,7 +119,9 @@ func (r *Runner) hostvars() map[string]any {
 	return out
 }
 
-// hostView is one host's entry in hostvars.
+// hostView is one host's entry in hostvars: its variables rendered with its
+// own values, as Ansible's hostvars are. Built outside the cache's lock,
+// because rendering may read other variables.
 func (r *Runner) hostView(name string) map[string]any {
 	r.mu.Lock()
 	hs := r.hosts[name]
@@ -130,8 +132,9 @@ func (r *Runner) hostView(name string) map[string]any {
 		facts, version = hs.facts.snapshot()
 	}
 	r.viewMu.Lock()
-	defer r.viewMu.Unlock()
-	if v, ok := r.views[name]; ok && v.version == version {
+	v, ok := r.views[name]
+	r.viewMu.Unlock()
+	if ok && v.version == version {
 		return v.vars
 	}
 	vars := map[string]any{}
@@ -142,8 +145,40 @@ func (r *Runner) hostView(name string) map[string]any {
 		vars[k] = v
 	}
 	vars["inventory_hostname"] = name
+	r.renderView(name, vars)
+	r.viewMu.Lock()
 	r.views[name] = hostView{vars: vars, version: version}
+	r.viewMu.Unlock()
 	return vars
+}
+
+// renderView renders the templated values of a host's view in that host's
+// scope. The scope offers no hostvars, so a view can never recurse into
+// views; a value that cannot be rendered (it needs play variables, say)
+// stays as written.
+func (r *Runner) renderView(name string, vars map[string]any) {
+	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, vars}, magic: func(n string) (any, bool) {
+		switch n {
+		case "group_names":
+			return toAnyList(r.opts.Inventory.GroupNames(name)), true
+		case "groups":
+			return r.groupsVar(), true
+		case "omit":
+			return omitValue, true
+		}
+		return nil, false
+	}}
+	rendered := map[string]any{}
+	for k, v := range vars {
+		if hasTemplate(v) {
+			if out, err := sc.render(v); err == nil {
+				rendered[k] = out
+			}
+		}
+	}
+	for k, v := range rendered {
+		vars[k] = v
+	}
 }
 
 type hostView struct {

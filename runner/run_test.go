@@ -401,3 +401,14 @@ func TestSecretsNeverInArgvOrEnvironment(t *testing.T) {
 		t.Errorf("a secret on stdin: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// hostvars gives another host's variables rendered with that host's values,
+// as Ansible does.
+func TestHostvarsAreRendered(t *testing.T) {
+	inv := "[web]\nweb1 ansible_connection=local region=us\nweb2 ansible_connection=local region=eu\n[web:vars]\nrack={{ region }}-r3\n"
+	pb := "- hosts: web1\n  gather_facts: false\n  tasks:\n    - assert:\n        that: hostvars['web2'].rack == 'eu-r3' and rack == 'us-r3'\n"
+	r := runPlaybook(t, pb, inv, nil)
+	if r.code != 0 {
+		t.Errorf("exit %d\n%s", r.code, r.stdout)
+	}
+}
