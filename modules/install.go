@@ -367,16 +367,12 @@ func transfer(ctx context.Context, h *Host, req installRequest, dest string, inf
 	}
 	var t transferred
 	for {
-		sent, sum, err := streamPart(ctx, h, req.src, part, offset)
+		sent, sum, remote, err := streamPart(ctx, h, req.src, part, offset)
 		t.sent += sent
 		if err != nil {
 			return t, err
 		}
 		t.sum = sum
-		remote, err := hostSHA256(ctx, h, part)
-		if err != nil {
-			return t, err
-		}
 		if remote == sum {
 			break
 		}
@@ -415,33 +411,115 @@ func preparePart(ctx context.Context, h *Host, part string) error {
 	return err
 }
 
-// streamPart writes the source into part from offset on, hashing the whole
-// source on the way (the kept prefix is read locally, not sent).
-func streamPart(ctx context.Context, h *Host, src source, part string, offset int64) (int64, string, error) {
+// streamPart writes the source into part from offset on and returns the
+// source's sha256 (hashed on the way; the kept prefix is read locally, not
+// sent) and the part's sha256 as the host saw it, hashed while the bytes
+// arrived rather than by a second read of the whole part afterwards.
+func streamPart(ctx context.Context, h *Host, src source, part string, offset int64) (sent int64, sum, remote string, err error) {
 	r, err := src.open()
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	defer r.Close()
 	hash := sha256.New()
 	if offset > 0 {
 		if _, err := io.CopyN(hash, r, offset); err != nil {
-			return 0, "", fmt.Errorf("reading %s: %w", src.label, err)
+			return 0, "", "", fmt.Errorf("reading %s: %w", src.label, err)
 		}
 	}
-	pr := &progressReader{r: io.TeeReader(r, hash), h: h, done: offset, total: src.size}
-	err = h.Conn.Write(ctx, part, pr, offset, 0o600)
-	sent := pr.done - offset
-	if err != nil {
-		return sent, "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
+	in := &sourceReader{r: r}
+	pr := &progressReader{r: io.TeeReader(in, hash), h: h, done: offset, total: src.size}
+	stdin := &closableReader{r: pr}
+	out, err := h.Conn.Run(ctx, Command{Shell: appendHashScript(part, offset), Stdin: stdin})
+	stdin.close()
+	sent = pr.done - offset
+	switch {
+	case in.err != nil:
+		return sent, "", "", fmt.Errorf("reading %s: %w", src.label, in.err)
+	case err != nil:
+		return sent, "", "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
+	case out.RC != 0:
+		return sent, "", "", fmt.Errorf("writing %s on %s failed (rc %d): %s; free up space or fix the permissions, then run the task again (the part is resumed)",
+			part, hostLabel(h), out.RC, firstLine(out.Stderr))
 	}
 	pr.finish()
 	if pr.done != src.size {
-		return sent, "", fmt.Errorf("%s changed while it was copied (%d bytes expected, %d read); run the task again", src.label, src.size, pr.done)
+		return sent, "", "", fmt.Errorf("%s changed while it was copied (%d bytes expected, %d read); run the task again", src.label, src.size, pr.done)
 	}
-	sum := hex.EncodeToString(hash.Sum(nil))
+	remote, _, _ = strings.Cut(strings.TrimSpace(out.Stdout), " ")
+	if len(remote) != 64 {
+		return sent, "", "", fmt.Errorf("hashing %s on %s printed %q, not a sha256", part, hostLabel(h), firstLine(out.Stdout))
+	}
+	sum = hex.EncodeToString(hash.Sum(nil))
 	src.remember(sum)
-	return sent, sum, nil
+	return sent, sum, remote, nil
+}
+
+// appendHashScript is the host's side of streamPart, for any POSIX sh: cut
+// the part to the kept prefix, append stdin to it with tee and hash prefix
+// and new bytes in the same pass, then flush the part to disk (as an SFTP
+// write does) so the rename that follows never publishes unwritten data.
+//
+// The hash is OpenSSL's when the host has it: it uses the CPU's SHA
+// instructions and runs about 4 x faster than coreutils' sha256sum (about
+// 330 MB/s on the bench machine, slower than the link), which is the floor
+// otherwise. Both print the hex digest first.
+//
+// The pipeline's status is the hash's, and dash has no pipefail, so tee's
+// own status travels out through fd 3. tee keeps feeding sha256sum after a
+// failed write to the part (a full disk), so without that check a broken
+// part would hash right. A cut link leaves the bytes written so far: a
+// prefix the next run resumes from.
+func appendHashScript(part string, offset int64) string {
+	return fmt.Sprintf(`umask 077
+p=%s n=%d
+if command -v openssl >/dev/null 2>&1; then hash='openssl dgst -sha256 -r'; else hash=sha256sum; fi
+truncate -s "$n" -- "$p" || exit 1
+exec 4>&1
+st=$( { { head -c "$n" -- "$p" && tee -a -- "$p"; echo "$?" >&3; } | $hash >&4; } 3>&1 ) || exit 1
+[ "$st" = 0 ] || { echo "appending to $p failed (status $st)" >&2; exit 1; }
+sync -- "$p"
+`, shellQuote(part), offset)
+}
+
+// closableReader lets the caller end reading: an SSH session may still be
+// copying stdin when Run returns (a cut link, an early exit), and after
+// close no read runs or starts, so the reader's state can be used and the
+// source closed safely.
+type closableReader struct {
+	mu     sync.Mutex
+	r      io.Reader
+	closed bool
+}
+
+func (c *closableReader) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, io.ErrClosedPipe
+	}
+	return c.r.Read(b)
+}
+
+func (c *closableReader) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+}
+
+// sourceReader remembers the source's own read error, so that a failing
+// source is reported as such and not as a failing host.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // installScript sets the part's mode and owner, then renames it over dest.
