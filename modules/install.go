@@ -23,15 +23,17 @@ import (
 //  1. Decide whether the content differs: a missing dest or a different size
 //     is a change without hashing anything; an equal size compares sha256 on
 //     both sides (the controller's hash is cached per path, size and mtime).
-//  2. Stream the source into dest.ferry-part through Conn.Write, resuming
-//     after a partial part left by an interrupted run.
-//  3. Verify the part's sha256 on the host; a resumed part that does not
-//     verify is rewritten from the start once.
+//  2. Stream the source into dest.ferry-part over Conn.Run's stdin, resuming
+//     after a partial part left by an interrupted run; the host appends with
+//     tee and hashes the kept prefix and the new bytes in the same pass (no
+//     second read of a multi-gigabyte part after the upload).
+//  3. Compare the host's sha256 of the part with the source's; a resumed
+//     part that does not verify is rewritten from the start once.
 //  4. Back up dest if asked, set the part's mode and owner, and `mv -f` it
 //     over dest, so dest is never seen half-written or with the wrong mode.
 //
 // With become, the part is created by the become user and handed to the login
-// user, so the stream can go through Conn.Write even into a root-owned
+// user, so the stream can be written by the login user even into a root-owned
 // directory; the final chmod/chown/mv run as the become user.
 
 // partSuffix names the partial file an unfinished transfer leaves behind.

@@ -1,0 +1,74 @@
+package modules
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAppendHashScript runs the host's side of an upload under /bin/sh (dash
+// on Debian: no pipefail) and checks the part and the hash it prints. A
+// write to the part that fails (here the file size limit, with SIGXFSZ
+// ignored so tee gets EFBIG as on a full disk and keeps feeding the hash)
+// must fail the script even though the printed hash would be right.
+func TestAppendHashScript(t *testing.T) {
+	data := make([]byte, 1<<20)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	want := hex.EncodeToString(sum[:])
+	tests := []struct {
+		name     string
+		existing []byte // the part before the run, nil for none
+		offset   int64
+		prelude  string
+		fail     bool
+	}{
+		{name: "new part", offset: 0},
+		{name: "resumed part", existing: data[:300000], offset: 300000},
+		{name: "longer part cut back", existing: append(append([]byte{}, data[:1000]...), "junk"...), offset: 1000},
+		{name: "part rewritten from the start", existing: []byte("stale"), offset: 0},
+		{name: "write fails", offset: 0, prelude: "trap '' XFSZ; ulimit -f 64; ", fail: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			part := filepath.Join(t.TempDir(), "dest.ferry-part")
+			if tc.existing != nil {
+				if err := os.WriteFile(part, tc.existing, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command("/bin/sh", "-c", tc.prelude+appendHashScript(part, tc.offset))
+			cmd.Stdin = bytes.NewReader(data[tc.offset:])
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if tc.fail {
+				if err == nil {
+					t.Fatalf("the script succeeded (printed %q) although writing the part failed", stdout.String())
+				}
+				if !strings.Contains(stderr.String(), "appending to") {
+					t.Errorf("stderr = %q, want the failed append named", stderr.String())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v: %s", err, stderr.String())
+			}
+			if got, _, _ := strings.Cut(stdout.String(), " "); got != want {
+				t.Errorf("printed hash %q, want %q", got, want)
+			}
+			got, err := os.ReadFile(part)
+			if err != nil || !bytes.Equal(got, data) {
+				t.Errorf("part differs from the source (%d bytes, %v)", len(got), err)
+			}
+		})
+	}
+}
