@@ -363,19 +363,6 @@ func (inv *Inventory) Host(name string) (*Host, bool) {
 	return h, ok
 }
 
-// Group returns the group called name.
-func (inv *Inventory) Group(name string) (*Group, bool) {
-	g, ok := inv.groupByName[name]
-	return g, ok
-}
-
-// Groups returns every group, sorted by name.
-func (inv *Inventory) Groups() []*Group {
-	out := append([]*Group(nil), inv.groups...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
 // GroupNames is Ansible's group_names for host: the names of every group the
 // host is in, directly or through a child group, sorted, without all. As in
 // Ansible, a host in no group has ["ungrouped"].

@@ -119,10 +119,6 @@ func (c *yamlConverter) fail(n *yaml.Node, format string, args ...any) {
 	c.errs = append(c.errs, errAt(c.file, n.Line, format, args...))
 }
 
-func (c *yamlConverter) value(n *yaml.Node) any {
-	return c.valueDepth(n, 0)
-}
-
 func (c *yamlConverter) valueDepth(n *yaml.Node, depth int) any {
 	if depth > 1000 {
 		c.fail(n, "value nested too deeply")

@@ -86,13 +86,6 @@ func mustRun(t testing.TB, h *modules.Host, module string, raw map[string]any) (
 	return res, h.Changes()[before:]
 }
 
-// sshConn starts a real sshd on loopback and returns a pooled SSH connection
-// to it, opened as the runner opens hosts (known_hosts checked).
-func sshConn(t *testing.T) *conn.SSH {
-	t.Helper()
-	return sshConnTo(t, sshtest.Start(t, sshtest.Options{Hosts: 1}))
-}
-
 func sshConnTo(t *testing.T, srv *sshtest.Server) *conn.SSH {
 	t.Helper()
 	pool := conn.NewPool(conn.PoolOptions{})

@@ -150,15 +150,6 @@ func Build(t testing.TB, opts Options) string {
 	return path
 }
 
-// InstallScript returns the install.sh Build puts in a bundle for opts, for
-// tests that run it directly.
-func InstallScript(opts Options) (string, error) {
-	if err := opts.fill(); err != nil {
-		return "", err
-	}
-	return renderInstallScript(opts), nil
-}
-
 func renderInstallScript(o Options) string {
 	vars := []struct{ name, value string }{
 		{"FAKEKURL_KUBECONFIG", o.KubeconfigPath},

@@ -3,7 +3,6 @@ package sshtest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,9 +82,4 @@ func (s *Server) UserVars(i int, u User) map[string]any {
 	v := s.Vars(i)
 	v["ansible_user"] = u.Name
 	return v
-}
-
-// String describes the server for test messages.
-func (s *Server) String() string {
-	return fmt.Sprintf("sshd on %v port %d", s.Addrs, s.Port)
 }
