@@ -73,21 +73,29 @@ func New(opts Options) *Engine {
 	return e
 }
 
+// callArgs checks the subject a filter or test is applied to (defined,
+// unless the filter handles undefined itself, like default) and splits the
+// rest into arguments.
+func callArgs(kind, name string, lazy bool, p []any) (any, *fargs, error) {
+	if len(p) == 0 {
+		return nil, nil, fmt.Errorf("%s '%s' applied to nothing", kind, name)
+	}
+	if !lazy {
+		if err := defined(p[0]); err != nil {
+			return nil, nil, err
+		}
+	}
+	a, err := splitArgs(p[1:])
+	return p[0], a, err
+}
+
 func filterFn(name string, spec filterSpec) fn {
 	return func(p ...any) (any, error) {
-		if len(p) == 0 {
-			return nil, fmt.Errorf("filter '%s' applied to nothing", name)
-		}
-		if !spec.lazy {
-			if err := defined(p[0]); err != nil {
-				return nil, err
-			}
-		}
-		a, err := splitArgs(p[1:])
+		subject, a, err := callArgs("filter", name, spec.lazy, p)
 		if err != nil {
 			return nil, err
 		}
-		out, err := spec.fn(p[0], a)
+		out, err := spec.fn(subject, a)
 		if err != nil {
 			var ue *UndefinedError
 			if errors.As(err, &ue) {
@@ -101,19 +109,11 @@ func filterFn(name string, spec filterSpec) fn {
 
 func testFn(name string, spec testSpec) fn {
 	return func(p ...any) (any, error) {
-		if len(p) == 0 {
-			return nil, fmt.Errorf("test '%s' applied to nothing", name)
-		}
-		if !spec.lazy {
-			if err := defined(p[0]); err != nil {
-				return nil, err
-			}
-		}
-		a, err := splitArgs(p[1:])
+		subject, a, err := callArgs("test", name, spec.lazy, p)
 		if err != nil {
 			return nil, err
 		}
-		ok, err := spec.fn(p[0], a)
+		ok, err := spec.fn(subject, a)
 		if err != nil {
 			return nil, fmt.Errorf("test '%s': %w", name, err)
 		}
