@@ -101,3 +101,13 @@ func (p *Play) AllTasks(visit func(t *Task, handler bool)) {
 	walk(p.PostTasks, false)
 	walk(p.Handlers, true)
 }
+
+// TaskCount is the number of tasks in the playbook, blocks and handlers
+// included.
+func (pb *Playbook) TaskCount() int {
+	n := 0
+	for _, p := range pb.Plays {
+		p.AllTasks(func(*Task, bool) { n++ })
+	}
+	return n
+}

@@ -205,7 +205,16 @@ func fsDigest(fsys fs.FS) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), err
 }
 
-// CopyFS copies the tree at root of fsys into dir (ferry init uses it too).
+// InitSite creates dir as a new site from the example site inventory. It
+// refuses a directory that already holds files, so nothing is overwritten.
+func InitSite(dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s exists and is not empty; choose a new directory", dir)
+	}
+	return CopyFS(dir, playbooks.FS, "examples/site")
+}
+
+// CopyFS copies the tree at root of fsys into dir.
 func CopyFS(dir string, fsys fs.FS, root string) error {
 	return fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

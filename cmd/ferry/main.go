@@ -19,7 +19,6 @@ import (
 
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
-	"github.com/ferry-sh/ferry/playbooks"
 	"github.com/ferry-sh/ferry/runner"
 )
 
@@ -178,11 +177,7 @@ func validate(s *runner.Session, stdout, stderr io.Writer) int {
 		}
 		return runner.ExitError
 	}
-	tasks := 0
-	for _, p := range pb.Plays {
-		p.AllTasks(func(*runner.Task, bool) { tasks++ })
-	}
-	fmt.Fprintf(stdout, "%s: %d plays, %d tasks: valid\n", pb.File, len(pb.Plays), tasks)
+	fmt.Fprintf(stdout, "%s: %d plays, %d tasks: valid\n", pb.File, len(pb.Plays), pb.TaskCount())
 	return runner.ExitOK
 }
 
@@ -299,12 +294,8 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, errors.New("init needs the directory to create"))
 	}
 	dir := args[0]
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		fmt.Fprintf(stderr, "ferry: %s exists and is not empty; choose a new directory\n", dir)
-		return runner.ExitError
-	}
-	if err := runner.CopyFS(dir, playbooks.FS, "examples/site"); err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+	if err := runner.InitSite(dir); err != nil {
+		fmt.Fprintf(stderr, "ferry: %v\n", err)
 		return runner.ExitError
 	}
 	fmt.Fprintf(stdout, "Created %s: edit its inventory.yml and group_vars, then run\n  ferry run --check -i %s\n", dir, dir)
