@@ -21,8 +21,6 @@ type Connector interface {
 // (and per bastion) for the whole run.
 type Connections struct {
 	pool *conn.Pool
-	// SSHConfigPath overrides ~/.ssh/config (for tests).
-	SSHConfigPath string
 }
 
 // NewConnections returns the default connector.
@@ -39,7 +37,8 @@ func (c *Connections) Open(ctx context.Context, host string, vars map[string]any
 	if kind == "local" {
 		return conn.NewLocal(), nil
 	}
-	cfg, err := conn.SSHConfigFromVars(host, vars, c.SSHConfigPath)
+	cfg, err := conn.SSHConfigFromVars(host, vars, "") // "": the user's ~/.ssh/config
+
 	if err != nil {
 		return nil, err
 	}

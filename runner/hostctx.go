@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net"
 	"path/filepath"
 	"strings"
@@ -377,10 +375,6 @@ func describeCommand(cmd modules.Command) string {
 		return cmd.Shell
 	}
 	return conn.JoinArgv(cmd.Argv)
-}
-
-func (c *taskConn) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {
-	return c.Conn.Write(ctx, path, r, offset, perm)
 }
 
 // DialContext passes the Dialer capability through when the connection has it.
