@@ -111,3 +111,16 @@ func writeKubeconfig(t *testing.T, cluster *kubetest.Cluster) string {
 	}
 	return path
 }
+
+// withArgs applies a test's changes to base arguments: a nil value removes
+// the argument.
+func withArgs(base, change map[string]any) map[string]any {
+	for k, v := range change {
+		if v == nil {
+			delete(base, k)
+		} else {
+			base[k] = v
+		}
+	}
+	return base
+}

@@ -89,14 +89,7 @@ func (site *keycloakSite) args(fk *fakekeycloak.Server, ns string, extra map[str
 		"admin_secret": map[string]any{"namespace": ns},
 		"username":     "alice", "password": "alice-Pa55-word",
 	}
-	for k, v := range extra {
-		if v == nil {
-			delete(a, k)
-		} else {
-			a[k] = v
-		}
-	}
-	return a
+	return withArgs(a, extra)
 }
 
 // site starts a fake Keycloak and a namespace holding its admin password.

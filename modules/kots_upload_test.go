@@ -120,14 +120,7 @@ func (s *kotsSite) args(rel fakekots.Release, extra map[string]any) map[string]a
 			"tls_cert":       map[string]any{"filename": "tls.crt", "value": "LS0tLS1CRUdJTg=="},
 		},
 	}
-	for k, v := range extra {
-		if v == nil {
-			delete(args, k)
-		} else {
-			args[k] = v
-		}
-	}
-	return args
+	return withArgs(args, extra)
 }
 
 // kotsOutcome is one run of the module as a task.

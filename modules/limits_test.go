@@ -720,14 +720,7 @@ func TestLimitsArguments(t *testing.T) {
 	am := func(change map[string]any) map[string]any {
 		m := map[string]any{"url": "https://dash.example.com/api/limits", "body": `{"pods": ${max_pods}}`,
 			"token_url": "https://auth-dash.example.com" + tokenPath, "username": "admin", "password": "pw-never-shown"}
-		for k, v := range change {
-			if v == nil {
-				delete(m, k)
-			} else {
-				m[k] = v
-			}
-		}
-		return m
+		return withArgs(m, change)
 	}
 	cases := []struct {
 		name string
