@@ -387,11 +387,12 @@ func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) i
 	if err != nil {
 		return r.failure(t, h, err)
 	}
+	// Mask secret arguments before binding, whose errors may quote values.
+	r.opts.Masker.Add(t.Spec.SecretArgs(raw)...)
 	args, err := t.Spec.Bind(raw)
 	if err != nil {
 		return r.failure(t, h, err)
 	}
-	r.opts.Masker.Add(t.Spec.SecretArgs(args)...)
 	mh, err := r.moduleHost(ctx, t, h, sc)
 	if err != nil {
 		if isUnreachable(err) {
