@@ -117,7 +117,8 @@ func (r report) copyTable(b *strings.Builder) {
 		return
 	}
 	fmt.Fprintf(b, "\n### Upload of %d MiB to one host\n\n", c.bytes>>20)
-	b.WriteString("`ferry run` of one `copy` task (connect, sha256 of the source, SFTP upload, sha256 on the host) " +
+	b.WriteString("`ferry run` of one `copy` task (connect, stream the file to `cat` on the host while the controller hashes it, " +
+		"then the host's sha256 of the file while it is flushed to disk) " +
 		"against `scp` (OpenSSH, SFTP protocol), same file, same sshd; the destination is removed before each run.\n\n")
 	b.WriteString("| tool | wall | MB/s | CPU | RSS |\n|---|--:|--:|--:|--:|\n")
 	for _, row := range []struct {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -269,12 +270,34 @@ func TestCopyRestartsCorruptPartial(t *testing.T) {
 	corrupt[1000] ^= 0xff
 	os.WriteFile(dest+".ferry-part", corrupt, 0o600)
 	res, _ := mustRun(t, newHost(t), "copy", map[string]any{"src": src, "dest": dest})
-	if got := res.Data["bytes_transferred"]; got != int64(len(data)-len(corrupt)+len(data)) {
-		t.Errorf("bytes_transferred = %v, want the rest then the whole file", got)
+	if got := res.Data["bytes_transferred"]; got != int64(len(data)) {
+		t.Errorf("bytes_transferred = %v, want the whole file once (the stale part dropped before sending)", got)
 	}
 	got, _ := os.ReadFile(dest)
 	if !bytes.Equal(got, data) {
 		t.Errorf("dest differs from src after a corrupt part")
+	}
+}
+
+// A source rewritten during the upload (same size, new mtime) fails the task:
+// the checksum reported comes from its own read of the source and could
+// describe other bytes than the ones sent.
+func TestCopySourceChangedDuringUpload(t *testing.T) {
+	src, _ := writeSrc(t, 20<<20, 5)
+	dest := filepath.Join(t.TempDir(), "bundle.tar")
+	h := newHost(t)
+	h.Events = func(e modules.Event) {
+		if e.Kind == "progress" && e.Done < e.Total {
+			later := time.Now().Add(time.Hour)
+			os.Chtimes(src, later, later)
+		}
+	}
+	_, err := run(t, h, "copy", map[string]any{"src": src, "dest": dest})
+	if err == nil || !strings.Contains(err.Error(), "changed while it was copied") {
+		t.Fatalf("err = %v, want the changed source named", err)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		t.Error("dest was installed from a source that changed during the upload")
 	}
 }
 

@@ -23,12 +23,14 @@ import (
 //  1. Decide whether the content differs: a missing dest or a different size
 //     is a change without hashing anything; an equal size compares sha256 on
 //     both sides (the controller's hash is cached per path, size and mtime).
-//  2. Stream the source into dest.ferry-part over Conn.Run's stdin, resuming
-//     after a partial part left by an interrupted run; the host appends with
-//     tee and hashes the kept prefix and the new bytes in the same pass (no
-//     second read of a multi-gigabyte part after the upload).
-//  3. Compare the host's sha256 of the part with the source's; a resumed
-//     part that does not verify is rewritten from the start once.
+//  2. Keep a partial dest.ferry-part left by an interrupted run only if its
+//     sha256 equals that of the source's first bytes (both sides hash at
+//     once), so a stale part is dropped before anything is sent.
+//  3. Stream the rest of the source into the part over Conn.Run's stdin
+//     (`cat` on the host; SSH authenticates every packet on the way). The
+//     controller hashes the source meanwhile, from its own read; the host
+//     hashes the whole part once it is written, while it is flushed to
+//     disk. The two must agree, and a source that changed meanwhile fails.
 //  4. Back up dest if asked, set the part's mode and owner, and `mv -f` it
 //     over dest, so dest is never seen half-written or with the wrong mode.
 //
@@ -88,11 +90,20 @@ func controllerFileExists(p string) (bool, error) {
 	return true, nil
 }
 
-func (s source) open() (io.ReadCloser, error) {
+// openAt opens the source for reading from offset on.
+func (s source) openAt(offset int64) (io.ReadCloser, error) {
 	if s.path == "" {
-		return io.NopCloser(bytes.NewReader(s.content)), nil
+		return io.NopCloser(bytes.NewReader(s.content[offset:])), nil
 	}
-	return os.Open(s.path)
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("reading %s: %w", s.path, err)
+	}
+	return f, nil
 }
 
 // hashKey identifies a controller file's content for the run's hash cache.
@@ -107,26 +118,56 @@ var controllerHashes sync.Map // hashKey -> sha256 hex
 func (s source) key() hashKey { return hashKey{s.path, s.size, s.modTime.UnixNano()} }
 
 // sha256 hashes the source, once per run for a controller file.
-func (s source) sha256() (string, error) {
-	if s.path == "" {
-		sum := sha256.Sum256(s.content)
-		return hex.EncodeToString(sum[:]), nil
+func (s source) sha256(ctx context.Context) (string, error) {
+	if s.path != "" {
+		if v, ok := controllerHashes.Load(s.key()); ok {
+			return v.(string), nil
+		}
 	}
-	if v, ok := controllerHashes.Load(s.key()); ok {
-		return v.(string), nil
+	sum, err := s.prefixSHA256(ctx, s.size)
+	if err != nil {
+		return "", err
 	}
-	r, err := s.open()
+	s.remember(sum)
+	return sum, nil
+}
+
+// prefixSHA256 hashes the source's first n bytes.
+func (s source) prefixSHA256(ctx context.Context, n int64) (string, error) {
+	r, err := s.openAt(0)
 	if err != nil {
 		return "", err
 	}
 	defer r.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", fmt.Errorf("reading %s: %w", s.path, err)
+	if _, err := io.CopyN(h, ctxReader{ctx, r}, n); err != nil {
+		return "", fmt.Errorf("reading %s: %w", s.label, err)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	s.remember(sum)
-	return sum, nil
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// unchanged tells whether a controller file still has the size and mtime it
+// had when the task started.
+func (s source) unchanged() bool {
+	if s.path == "" {
+		return true
+	}
+	fi, err := os.Stat(s.path)
+	return err == nil && fi.Size() == s.size && fi.ModTime().Equal(s.modTime)
+}
+
+// ctxReader stops reading once ctx is done, so that a hash nobody waits for
+// any more does not read a multi-gigabyte file to its end.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
 }
 
 func (s source) remember(sum string) {
@@ -164,7 +205,7 @@ func installFile(ctx context.Context, h *Host, req installRequest) (Result, erro
 	data := map[string]any{"dest": dest, "src": req.src.label, "size": req.src.size, "bytes_transferred": int64(0)}
 	srcSum := ""
 	if req.checksum != "" {
-		if srcSum, err = verifyExpectedChecksum(req.src, req.checksum); err != nil {
+		if srcSum, err = verifyExpectedChecksum(ctx, req.src, req.checksum); err != nil {
 			return Result{}, err
 		}
 	}
@@ -252,8 +293,8 @@ func resolveDest(ctx context.Context, h *Host, req installRequest) (string, path
 	return dest, info, nil
 }
 
-func verifyExpectedChecksum(src source, want string) (string, error) {
-	got, err := src.sha256()
+func verifyExpectedChecksum(ctx context.Context, src source, want string) (string, error) {
+	got, err := src.sha256(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -279,7 +320,7 @@ func needsWrite(ctx context.Context, h *Host, req installRequest, dest string, i
 	if info.Size != req.src.size {
 		return true, "", nil
 	}
-	local, err := req.src.sha256()
+	local, err := req.src.sha256(ctx)
 	if err != nil {
 		return false, "", err
 	}
@@ -326,9 +367,9 @@ func writeFile(ctx context.Context, h *Host, req installRequest, dest string, in
 		return transferred{}, err
 	}
 	part := dest + partSuffix
-	offset := resumeOffset(ctx, h, part, req)
+	partial := partSize(ctx, h, part, req)
 	if req.minFree > 0 {
-		if err := checkFreeSpace(ctx, h, path.Dir(dest), req.src.size-offset, req.minFree); err != nil {
+		if err := checkFreeSpace(ctx, h, path.Dir(dest), req.src.size-partial, req.minFree); err != nil {
 			return transferred{}, err
 		}
 	}
@@ -343,15 +384,16 @@ func writeFile(ctx context.Context, h *Host, req installRequest, dest string, in
 	var t transferred
 	err = h.Change(what, func() error {
 		var err error
-		t, err = transfer(ctx, h, req, dest, info, mode, offset)
+		t, err = transfer(ctx, h, req, dest, info, mode, partial)
 		return err
 	})
 	return t, err
 }
 
-// resumeOffset is how much of a partial part can be kept: all of it when it
-// is no longer than the source (a wrong prefix is caught by the sha256 check).
-func resumeOffset(ctx context.Context, h *Host, part string, req installRequest) int64 {
+// partSize is how much of a partial part might be kept: all of it when it
+// is no longer than the source. Whether it is a prefix of the source is only
+// checked when the write happens (keptPrefix), not in a dry run.
+func partSize(ctx context.Context, h *Host, part string, req installRequest) int64 {
 	if !req.resume {
 		return 0
 	}
@@ -362,27 +404,18 @@ func resumeOffset(ctx context.Context, h *Host, part string, req installRequest)
 	return fi.Size
 }
 
-func transfer(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo, mode uint32, offset int64) (transferred, error) {
+func transfer(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo, mode uint32, partial int64) (transferred, error) {
 	part := dest + partSuffix
 	if err := preparePart(ctx, h, part); err != nil {
 		return transferred{}, err
 	}
-	var t transferred
-	for {
-		sent, sum, remote, err := streamPart(ctx, h, req.src, part, offset)
-		t.sent += sent
-		if err != nil {
-			return t, err
-		}
-		t.sum = sum
-		if remote == sum {
-			break
-		}
-		if offset == 0 {
-			return t, fmt.Errorf("%s on %s has sha256 %s after the transfer, expected %s: the data was corrupted on the way; run the task again",
-				part, hostLabel(h), remote, sum)
-		}
-		offset = 0 // the partial part was not a prefix of the source: start over once
+	offset, err := keptPrefix(ctx, h, req.src, part, partial)
+	if err != nil {
+		return transferred{}, err
+	}
+	t, err := streamPart(ctx, h, req.src, part, offset)
+	if err != nil {
+		return t, err
 	}
 	if req.backup && info.Exists {
 		t.backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
@@ -390,8 +423,30 @@ func transfer(ctx context.Context, h *Host, req installRequest, dest string, inf
 			return t, err
 		}
 	}
-	_, err := runScript(ctx, h, installScript(h, req.attrs, part, dest, info, mode))
+	_, err = runScript(ctx, h, installScript(h, req.attrs, part, dest, info, mode))
 	return t, err
+}
+
+// keptPrefix returns size when the part's sha256 equals that of the source's
+// first size bytes (the host and the controller hash at the same time), and
+// 0 when the part is stale: then it is rewritten from the start.
+func keptPrefix(ctx context.Context, h *Host, src source, part string, size int64) (int64, error) {
+	if size == 0 {
+		return 0, nil
+	}
+	local := hashAsync(func() (string, error) { return src.prefixSHA256(ctx, size) })
+	got, err := hostSHA256(ctx, h, part)
+	if err != nil {
+		return 0, err
+	}
+	want := <-local
+	if want.err != nil {
+		return 0, want.err
+	}
+	if got != want.sum {
+		return 0, nil
+	}
+	return size, nil
 }
 
 // preparePart lets the login user write the part: with become, the become
@@ -413,74 +468,102 @@ func preparePart(ctx context.Context, h *Host, part string) error {
 	return err
 }
 
-// streamPart writes the source into part from offset on and returns the
-// source's sha256 (hashed on the way; the kept prefix is read locally, not
-// sent) and the part's sha256 as the host saw it, hashed while the bytes
-// arrived rather than by a second read of the whole part afterwards.
-func streamPart(ctx context.Context, h *Host, src source, part string, offset int64) (sent int64, sum, remote string, err error) {
-	r, err := src.open()
+// streamPart writes the source into part from offset on and verifies the
+// part against the source. The controller hashes the whole source on another
+// goroutine from its own read, so that its hash adds no time to the upload.
+func streamPart(ctx context.Context, h *Host, src source, part string, offset int64) (transferred, error) {
+	ctx, stopHashing := context.WithCancel(ctx)
+	defer stopHashing()
+	hashed := hashAsync(func() (string, error) { return src.sha256(ctx) })
+	sent, remote, err := sendPart(ctx, h, src, part, offset)
+	t := transferred{sent: sent}
 	if err != nil {
-		return 0, "", "", err
+		return t, err
+	}
+	local := <-hashed
+	switch {
+	case local.err != nil:
+		return t, local.err
+	case !src.unchanged():
+		return t, fmt.Errorf("%s changed while it was copied; run the task again", src.label)
+	case remote != local.sum:
+		return t, fmt.Errorf("%s on %s has sha256 %s after the transfer, expected %s: it was damaged on the host; run the task again",
+			part, hostLabel(h), remote, local.sum)
+	}
+	t.sum = local.sum
+	return t, nil
+}
+
+type hashResult struct {
+	sum string
+	err error
+}
+
+// hashAsync runs hash on another goroutine; the channel delivers its result.
+func hashAsync(hash func() (string, error)) <-chan hashResult {
+	c := make(chan hashResult, 1)
+	go func() {
+		sum, err := hash()
+		c <- hashResult{sum, err}
+	}()
+	return c
+}
+
+// sendPart streams the source from offset on into the part and returns the
+// sha256 the host computed of the whole part.
+func sendPart(ctx context.Context, h *Host, src source, part string, offset int64) (sent int64, remote string, err error) {
+	r, err := src.openAt(offset)
+	if err != nil {
+		return 0, "", err
 	}
 	defer r.Close()
-	hash := sha256.New()
-	if offset > 0 {
-		if _, err := io.CopyN(hash, r, offset); err != nil {
-			return 0, "", "", fmt.Errorf("reading %s: %w", src.label, err)
-		}
-	}
 	in := &sourceReader{r: r}
-	pr := &progressReader{r: io.TeeReader(in, hash), h: h, done: offset, total: src.size}
+	pr := &progressReader{r: in, h: h, done: offset, total: src.size}
 	stdin := &closableReader{r: pr}
-	out, err := h.Conn.Run(ctx, Command{Shell: appendHashScript(part, offset), Stdin: stdin})
+	out, err := h.Conn.Run(ctx, Command{Shell: appendScript(part, offset), Stdin: stdin})
 	stdin.close()
 	sent = pr.done - offset
 	switch {
 	case in.err != nil:
-		return sent, "", "", fmt.Errorf("reading %s: %w", src.label, in.err)
+		return sent, "", fmt.Errorf("reading %s: %w", src.label, in.err)
 	case err != nil:
-		return sent, "", "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
+		return sent, "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
 	case out.RC != 0:
-		return sent, "", "", fmt.Errorf("writing %s on %s failed (rc %d): %s; free up space or fix the permissions, then run the task again (the part is resumed)",
+		return sent, "", fmt.Errorf("writing %s on %s failed (rc %d): %s; free up space or fix the permissions, then run the task again (the part is resumed)",
 			part, hostLabel(h), out.RC, firstLine(out.Stderr))
 	}
 	pr.finish()
 	if pr.done != src.size {
-		return sent, "", "", fmt.Errorf("%s changed while it was copied (%d bytes expected, %d read); run the task again", src.label, src.size, pr.done)
+		return sent, "", fmt.Errorf("%s changed while it was copied (%d bytes expected, %d read); run the task again", src.label, src.size, pr.done)
 	}
 	remote, _, _ = strings.Cut(strings.TrimSpace(out.Stdout), " ")
 	if len(remote) != 64 {
-		return sent, "", "", fmt.Errorf("hashing %s on %s printed %q, not a sha256", part, hostLabel(h), firstLine(out.Stdout))
+		return sent, "", fmt.Errorf("hashing %s on %s printed %q, not a sha256", part, hostLabel(h), firstLine(out.Stdout))
 	}
-	sum = hex.EncodeToString(hash.Sum(nil))
-	src.remember(sum)
-	return sent, sum, remote, nil
+	return sent, remote, nil
 }
 
-// appendHashScript is the host's side of streamPart, for any POSIX sh: cut
-// the part to the kept prefix, append stdin to it with tee and hash prefix
-// and new bytes in the same pass, then flush the part to disk (as an SFTP
-// write does) so the rename that follows never publishes unwritten data.
+// appendScript is the host's side of sendPart, for any POSIX sh: cut the
+// part to the kept prefix and append stdin with cat, whose status is the
+// script's (a full disk fails the task; a cut link leaves a prefix the next
+// run resumes from). Then it hashes the part while `sync` flushes it to disk
+// (as an SFTP write does, so that the rename that follows never publishes
+// unwritten data): the hash reads the page cache while the flush waits on
+// the disk, so the verification costs little more than the flush.
 //
-// The hash is OpenSSL's when the host has it: it uses the CPU's SHA
-// instructions and runs about 4 x faster than coreutils' sha256sum (about
-// 330 MB/s on the bench machine, slower than the link), which is the floor
-// otherwise. Both print the hex digest first.
-//
-// The pipeline's status is the hash's, and dash has no pipefail, so tee's
-// own status travels out through fd 3. tee keeps feeding sha256sum after a
-// failed write to the part (a full disk), so without that check a broken
-// part would hash right. A cut link leaves the bytes written so far: a
-// prefix the next run resumes from.
-func appendHashScript(part string, offset int64) string {
+// The hash is OpenSSL's when the host has it (the CPU's SHA instructions,
+// about 4 x coreutils' sha256sum); both print the hex digest first. An
+// earlier version hashed the stream on its way in, through tee and one more
+// pipe: on the bench machine that held the upload to 0.6-0.8 x scp's rate,
+// this one runs at 1.2 x (docs/benchmarks.md).
+func appendScript(part string, offset int64) string {
 	return fmt.Sprintf(`umask 077
-p=%s n=%d
+p=%s
 if command -v openssl >/dev/null 2>&1; then hash='openssl dgst -sha256 -r'; else hash=sha256sum; fi
-truncate -s "$n" -- "$p" || exit 1
-exec 4>&1
-st=$( { { head -c "$n" -- "$p" && tee -a -- "$p"; echo "$?" >&3; } | $hash >&4; } 3>&1 ) || exit 1
-[ "$st" = 0 ] || { echo "appending to $p failed (status $st)" >&2; exit 1; }
-sync -- "$p"
+truncate -s %d -- "$p" && cat >> "$p" || exit 1
+sync -- "$p" & flushing=$!
+$hash < "$p" || exit 1
+wait "$flushing"
 `, shellQuote(part), offset)
 }
 

@@ -12,12 +12,11 @@ import (
 	"testing"
 )
 
-// TestAppendHashScript runs the host's side of an upload under /bin/sh (dash
-// on Debian: no pipefail) and checks the part and the hash it prints. A
-// write to the part that fails (here the file size limit, with SIGXFSZ
-// ignored so tee gets EFBIG as on a full disk and keeps feeding the hash)
-// must fail the script even though the printed hash would be right.
-func TestAppendHashScript(t *testing.T) {
+// TestAppendScript runs the host's side of an upload under /bin/sh (dash on
+// Debian) and checks the part and the sha256 it prints. A write to the part
+// that fails (here the file size limit, with SIGXFSZ ignored so that cat
+// gets EFBIG as on a full disk) must fail the script.
+func TestAppendScript(t *testing.T) {
 	data := make([]byte, 1<<20)
 	if _, err := rand.Read(data); err != nil {
 		t.Fatal(err)
@@ -45,7 +44,7 @@ func TestAppendHashScript(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd := exec.Command("/bin/sh", "-c", tc.prelude+appendHashScript(part, tc.offset))
+			cmd := exec.Command("/bin/sh", "-c", tc.prelude+appendScript(part, tc.offset))
 			cmd.Stdin = bytes.NewReader(data[tc.offset:])
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -54,16 +53,13 @@ func TestAppendHashScript(t *testing.T) {
 				if err == nil {
 					t.Fatalf("the script succeeded (printed %q) although writing the part failed", stdout.String())
 				}
-				if !strings.Contains(stderr.String(), "appending to") {
-					t.Errorf("stderr = %q, want the failed append named", stderr.String())
-				}
 				return
 			}
 			if err != nil {
 				t.Fatalf("%v: %s", err, stderr.String())
 			}
 			if got, _, _ := strings.Cut(stdout.String(), " "); got != want {
-				t.Errorf("printed hash %q, want %q", got, want)
+				t.Errorf("printed sha256 %q, want %q", got, want)
 			}
 			got, err := os.ReadFile(part)
 			if err != nil || !bytes.Equal(got, data) {
