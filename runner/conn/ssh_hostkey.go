@@ -26,22 +26,57 @@ type hostKeyChecker struct {
 	err error
 }
 
-func newHostKeyChecker(cfg SSHConfig) (*hostKeyChecker, error) {
-	h := &hostKeyChecker{cfg: cfg, hostport: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))}
+func newHostKeyChecker(cfg SSHConfig, known *knownHostsCache) (*hostKeyChecker, error) {
+	db, err := known.db(cfg.KnownHosts)
+	if err != nil {
+		return nil, fmt.Errorf("ssh: reading known_hosts: %w (fix or remove that line)", err)
+	}
+	return &hostKeyChecker{cfg: cfg, hostport: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), db: db}, nil
+}
+
+// knownHostsCache holds a pool's parsed known_hosts files, by file list.
+// Every host of a run reads the same files: parsing them once per connection
+// made a run's cost grow with hosts x lines. A file whose size or mtime
+// changed since (an accept-new append) is parsed again.
+type knownHostsCache struct {
+	mu     sync.Mutex
+	parsed map[string]*parsedKnownHosts
+}
+
+type parsedKnownHosts struct {
+	stamp string // the files' sizes and mtimes when parsed
+	once  sync.Once
+	db    ssh.HostKeyCallback
+	err   error
+}
+
+// db returns the host key database of those of files that exist, nil when
+// none does.
+func (c *knownHostsCache) db(files []string) (ssh.HostKeyCallback, error) {
 	var existing []string
-	for _, f := range cfg.KnownHosts {
-		if _, err := os.Stat(f); err == nil {
+	var stamp strings.Builder
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
 			existing = append(existing, f)
+			fmt.Fprintf(&stamp, "%d %d\n", fi.Size(), fi.ModTime().UnixNano())
 		}
 	}
-	if len(existing) > 0 {
-		db, err := knownhosts.New(existing...)
-		if err != nil {
-			return nil, fmt.Errorf("ssh: reading known_hosts: %w (fix or remove that line)", err)
-		}
-		h.db = db
+	if len(existing) == 0 {
+		return nil, nil
 	}
-	return h, nil
+	key := strings.Join(existing, "\x00")
+	c.mu.Lock()
+	p := c.parsed[key]
+	if p == nil || p.stamp != stamp.String() {
+		p = &parsedKnownHosts{stamp: stamp.String()}
+		if c.parsed == nil {
+			c.parsed = map[string]*parsedKnownHosts{}
+		}
+		c.parsed[key] = p
+	}
+	c.mu.Unlock()
+	p.once.Do(func() { p.db, p.err = knownhosts.New(existing...) })
+	return p.db, p.err
 }
 
 // knownKeys lists the keys known_hosts holds for the host, found by asking

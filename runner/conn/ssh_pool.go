@@ -64,6 +64,8 @@ type Pool struct {
 
 	passMu      sync.Mutex
 	passphrases map[string]string
+
+	knownHosts knownHostsCache
 }
 
 type poolEntry struct {
@@ -184,7 +186,7 @@ func (p *Pool) dialOne(ctx context.Context, cfg SSHConfig, via *ssh.Client) (*ss
 	if err != nil {
 		return nil, fmt.Errorf("ssh: cannot connect to %s: %w%s", addr, err, timeoutHint(ctx, cfg))
 	}
-	keys, err := newHostKeyChecker(cfg)
+	keys, err := newHostKeyChecker(cfg, &p.knownHosts)
 	if err != nil {
 		conn.Close()
 		return nil, err

@@ -191,6 +191,37 @@ func TestSSHHostKeyChangedIsRefused(t *testing.T) {
 	}
 }
 
+// A pool parses known_hosts once for all its hosts, and again when the file
+// grew meanwhile (an accept-new append, or the user adding a host).
+func TestSSHKnownHostsReadAgainWhenChanged(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{Hosts: 2})
+	p := isolate(t, PoolOptions{})
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(known, []byte(srv.KnownHostsLine(srv.Addrs[0])+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(i int) SSHConfig {
+		vars := srv.Vars(i)
+		vars["ansible_ssh_known_hosts_file"] = known
+		return configFor(t, fmt.Sprintf("host%d", i), vars)
+	}
+	if _, err := p.Get(context.Background(), cfg(0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Get(context.Background(), cfg(1)); err == nil || !strings.Contains(err.Error(), "unknown host") {
+		t.Fatalf("host1 is not in known_hosts yet, got %v", err)
+	}
+	f, err := os.OpenFile(known, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, srv.KnownHostsLine(srv.Addrs[1]))
+	f.Close()
+	if _, err := p.Get(context.Background(), cfg(1)); err != nil {
+		t.Fatalf("host1 was added to known_hosts, but: %v", err)
+	}
+}
+
 func TestSSHUnknownHostIsRefusedByDefault(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{})
 	p := isolate(t, PoolOptions{})
