@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // maxExpandedHosts bounds what one host pattern may expand to, so that a typo
@@ -119,9 +120,12 @@ func numberSequence(beg, end string, step int) ([]string, error) {
 // Address parsing follows ansible.parsing.utils.addresses: a host name or IP
 // with an optional :port, or [host]:port.
 var (
-	rangeAlnum        = `\[(?:[a-zA-Z]:[a-zA-Z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]`
-	labelRE           = `(?:[\p{L}\p{N}_]|` + rangeAlnum + `)(?:(?:[\p{L}\p{N}_-]|` + rangeAlnum + `)*(?:[\p{L}\p{N}]|` + rangeAlnum + `))?`
-	hostnameRE        = regexp.MustCompile(`^` + labelRE + `(?:\.` + labelRE + `)*$`)
+	rangeAlnum = `\[(?:[a-zA-Z]:[a-zA-Z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]`
+	labelRE    = `(?:[\p{L}\p{N}_]|` + rangeAlnum + `)(?:(?:[\p{L}\p{N}_-]|` + rangeAlnum + `)*(?:[\p{L}\p{N}]|` + rangeAlnum + `))?`
+	// hostnameRE is compiled on first use: its Unicode classes make it the
+	// costliest regexp of the program (half a millisecond), and plain ASCII
+	// names never need it (isASCIIHostname).
+	hostnameRE        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + labelRE + `(?:\.` + labelRE + `)*$`) })
 	ipv4Component     = `(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[[0-9]+:[0-9]+(?::[0-9]+)?\])`
 	ipv4RE            = regexp.MustCompile(`^(?:` + ipv4Component + `\.){3}` + ipv4Component + `$`)
 	bracketedPortRE   = regexp.MustCompile(`^\[(.+)\]:([0-9]+)$`)
@@ -144,10 +148,42 @@ func parseAddress(addr string) (host string, port int, err error) {
 			port = p
 		}
 	}
-	if ipv4RE.MatchString(host) || isIPv6(host) || hostnameRE.MatchString(host) {
+	if ipv4RE.MatchString(host) || isIPv6(host) || isHostname(host) {
 		return host, port, nil
 	}
 	return "", 0, errNotAnAddress
+}
+
+func isHostname(s string) bool {
+	if ok, decided := isASCIIHostname(s); decided {
+		return ok
+	}
+	return hostnameRE().MatchString(s)
+}
+
+// isASCIIHostname decides hostnameRE for names of ASCII letters, digits,
+// '_', '-' and '.': dot-separated labels that start with a letter, digit or
+// '_' and, when longer than one character, end with a letter or digit.
+// decided is false for any other character (Unicode, a range's brackets).
+func isASCIIHostname(s string) (ok, decided bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isASCIIAlnum(c) && c != '_' && c != '-' && c != '.' {
+			return false, false
+		}
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || label[0] == '-' {
+			return false, true
+		}
+		if last := label[len(label)-1]; len(label) > 1 && !isASCIIAlnum(last) {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+func isASCIIAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func isIPv6(s string) bool {

@@ -175,6 +175,30 @@ func TestParseAddress(t *testing.T) {
 	}
 }
 
+// The ASCII fast path must say what hostnameRE says, for every string of up
+// to five characters over the characters that matter to it.
+func TestASCIIHostnameAgreesWithRegexp(t *testing.T) {
+	const alphabet = "aZ0_-."
+	var walk func(s string)
+	walk = func(s string) {
+		ok, decided := isASCIIHostname(s)
+		if want := hostnameRE().MatchString(s); !decided || ok != want {
+			t.Errorf("isASCIIHostname(%q) = %v, %v; hostnameRE says %v", s, ok, decided, want)
+		}
+		if len(s) < 5 {
+			for _, c := range alphabet {
+				walk(s + string(c))
+			}
+		}
+	}
+	walk("")
+	for _, s := range []string{"wéb", "web[1:3]", "a b", "web\x00"} {
+		if _, decided := isASCIIHostname(s); decided {
+			t.Errorf("isASCIIHostname(%q) decided; only the regexp knows Unicode and ranges", s)
+		}
+	}
+}
+
 func TestINIParsing(t *testing.T) {
 	inv := loadString(t, "hosts", `
 top1 a=1
