@@ -93,7 +93,7 @@ func Start(t TB, opts Options) *Server {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil && os.Geteuid() == 0 {
 		t.Fatalf("sshtest: privilege separation directory: %v", err)
 	}
-	s := &Server{Dir: publicTempDir(t), t: t, Port: freePort(t), probes: map[string]int{}}
+	s := &Server{Dir: publicTempDir(t), t: t}
 	for i := 0; i < opts.Hosts; i++ {
 		s.Addrs = append(s.Addrs, fmt.Sprintf("127.0.0.%d", i+2))
 	}
@@ -103,10 +103,23 @@ func Start(t TB, opts Options) *Server {
 	}
 	s.User = me.Username
 	s.writeKeys(t)
-	s.writeConfigs(t, opts)
 	t.Cleanup(s.Kill)
-	s.Restart()
-	return s
+	// A port free when chosen can be taken before sshd binds it (other test
+	// packages start servers at the same time): then start again elsewhere.
+	for attempt := 1; ; attempt++ {
+		s.Port = freePort(t, s.Addrs)
+		s.writeKnownHosts(t)
+		s.writeConfigs(t, opts)
+		s.probes = map[string]int{}
+		err := s.start()
+		if err == nil {
+			return s
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 5 {
+			t.Fatalf("sshtest: %v\nsshd log:\n%s", err, s.Log())
+		}
+		s.Kill()
+	}
 }
 
 // RequireSSHD fails the test when sshd is not installed, or skips it when
@@ -137,17 +150,41 @@ func publicTempDir(t TB) string {
 	return dir
 }
 
-func freePort(t TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("sshtest: free port: %v", err)
+// freePort returns a port free on every address: another server may hold a
+// port on 127.0.0.2 that is free on 127.0.0.1.
+func freePort(t TB, addrs []string) int {
+	for range 100 {
+		if port, ok := portFreeOnAll(addrs); ok {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatalf("sshtest: no port is free on all of %s", strings.Join(addrs, ", "))
+	return 0
 }
 
-// writeKeys creates the host key, the client key, authorized_keys and
-// known_hosts.
+func portFreeOnAll(addrs []string) (int, bool) {
+	first, err := net.Listen("tcp", net.JoinHostPort(addrs[0], "0"))
+	if err != nil {
+		return 0, false
+	}
+	held := []net.Listener{first}
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	port := first.Addr().(*net.TCPAddr).Port
+	for _, a := range addrs[1:] {
+		l, err := net.Listen("tcp", net.JoinHostPort(a, strconv.Itoa(port)))
+		if err != nil {
+			return 0, false
+		}
+		held = append(held, l)
+	}
+	return port, true
+}
+
+// writeKeys creates the host key, the client key and authorized_keys.
 func (s *Server) writeKeys(t TB) {
 	hostPub, err := writeKey(filepath.Join(s.Dir, "host_ed25519"))
 	if err != nil {
@@ -161,6 +198,10 @@ func (s *Server) writeKeys(t TB) {
 	}
 	s.authorizedKeys = filepath.Join(s.Dir, "authorized_keys")
 	writeFile(t, s.authorizedKeys, string(ssh.MarshalAuthorizedKey(clientPub)), 0o644)
+}
+
+// writeKnownHosts writes a known_hosts line for every address at s.Port.
+func (s *Server) writeKnownHosts(t TB) {
 	s.KnownHosts = filepath.Join(s.Dir, "known_hosts")
 	var lines strings.Builder
 	for _, a := range s.Addrs {
@@ -249,13 +290,16 @@ func writeFile(t TB, path, content string, perm os.FileMode) {
 	}
 }
 
-// writeConfigs writes one sshd_config per 16 addresses.
+// writeConfigs writes one sshd_config per 16 addresses, for s.Port, and
+// starts their logs afresh.
 func (s *Server) writeConfigs(t TB, opts Options) {
+	s.configs, s.logs = nil, nil
 	for start := 0; start < len(s.Addrs); start += maxListenAddrs {
 		end := min(start+maxListenAddrs, len(s.Addrs))
 		n := len(s.configs)
 		cfg := filepath.Join(s.Dir, fmt.Sprintf("sshd_config.%d", n))
 		log := filepath.Join(s.Dir, fmt.Sprintf("sshd.%d.log", n))
+		writeFile(t, log, "", 0o600)
 		writeFile(t, cfg, s.config(s.Addrs[start:end], opts, filepath.Join(s.Dir, fmt.Sprintf("sshd.%d.pid", n))), 0o600)
 		s.configs = append(s.configs, cfg)
 		s.logs = append(s.logs, log)
@@ -293,24 +337,37 @@ LogLevel VERBOSE
 // and configuration, and waits until every address accepts connections.
 func (s *Server) Restart() {
 	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("sshtest: %v\nsshd log:\n%s", err, s.Log())
+	}
+}
+
+// errPortTaken: sshd could not bind s.Port on some address.
+var errPortTaken = errors.New("the port is taken")
+
+func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.procs) > 0 {
-		s.t.Fatalf("sshtest: Restart of a running server: call Kill first")
+		return errors.New("Restart of a running server: call Kill first")
 	}
 	for i, cfg := range s.configs {
 		cmd := exec.Command(SSHD, "-D", "-f", cfg, "-E", s.logs[i])
 		if err := cmd.Start(); err != nil {
-			s.t.Fatalf("sshtest: starting %s: %v", SSHD, err)
+			return fmt.Errorf("starting %s: %v", SSHD, err)
 		}
 		s.procs = append(s.procs, cmd)
 	}
 	if err := s.waitListening(10 * time.Second); err != nil {
-		s.t.Fatalf("sshtest: %v\nsshd log:\n%s", err, s.Log())
+		return err
 	}
-	if err := s.waitProbesLogged(10 * time.Second); err != nil {
-		s.t.Fatalf("sshtest: %v\nsshd log:\n%s", err, s.Log())
-	}
+	return s.waitProbesLogged(10 * time.Second)
+}
+
+// portTaken tells whether a daemon logged that it could not bind s.Port: a
+// readiness probe may then have reached another server on that address.
+func (s *Server) portTaken() bool {
+	return strings.Contains(s.Log(), fmt.Sprintf("Bind to port %d on ", s.Port))
 }
 
 func (s *Server) waitListening(limit time.Duration) error {
@@ -322,6 +379,9 @@ func (s *Server) waitListening(limit time.Duration) error {
 				c.Close()
 				s.probes[a]++
 				break
+			}
+			if s.portTaken() {
+				return fmt.Errorf("sshd on %s:%d: %w", a, s.Port, errPortTaken)
 			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("sshd does not listen on %s:%d after %s: %v", a, s.Port, limit, err)
@@ -339,6 +399,9 @@ func (s *Server) waitProbesLogged(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for _, a := range s.Addrs {
 		for s.loggedConnections(a) < s.probes[a] {
+			if s.portTaken() {
+				return fmt.Errorf("sshd on %s:%d: %w", a, s.Port, errPortTaken)
+			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("sshd did not log the connections to %s:%d within %s", a, s.Port, limit)
 			}

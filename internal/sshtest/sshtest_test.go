@@ -1,6 +1,8 @@
 package sshtest
 
 import (
+	"errors"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -35,5 +37,25 @@ func TestStartServesEveryAddress(t *testing.T) {
 	if out, err := exec.Command("ssh", "-F", "/dev/null", "-i", s.ClientKey, "-o", "UserKnownHostsFile="+s.KnownHosts,
 		"-o", "BatchMode=yes", "-p", strconv.Itoa(s.Port), s.User+"@"+s.Addrs[0], "true").CombinedOutput(); err != nil {
 		t.Fatalf("ssh after Restart: %v\n%s", err, out)
+	}
+}
+
+// A port taken on one of the addresses between choosing it and sshd binding
+// it (another package's server, started at the same time) must be noticed,
+// not answered by the other server's readiness, so that Start picks another.
+func TestStartNoticesATakenPort(t *testing.T) {
+	other, err := net.Listen("tcp", "127.0.0.3:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	s := &Server{Dir: publicTempDir(t), t: t, Addrs: []string{"127.0.0.2", "127.0.0.3"}, probes: map[string]int{}}
+	s.writeKeys(t)
+	t.Cleanup(s.Kill)
+	s.Port = other.Addr().(*net.TCPAddr).Port
+	s.writeKnownHosts(t)
+	s.writeConfigs(t, Options{})
+	if err := s.start(); !errors.Is(err, errPortTaken) {
+		t.Fatalf("start on a port another listener holds on 127.0.0.3: %v, want errPortTaken", err)
 	}
 }
