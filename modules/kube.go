@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -32,9 +31,9 @@ var ErrNoCluster = errors.New("the cluster is not installed yet")
 // no typed clientset: k8s.io/client-go/kubernetes and its all-groups scheme
 // double ferry's memory at start (docs/benchmarks.md).
 type Kube struct {
-	Config  *rest.Config
-	Dynamic dynamic.Interface
-	relay   *relay
+	Config *rest.Config
+	API    rest.Interface
+	relay  *relay
 }
 
 // KubeFor returns the cluster client of h, built once per host and
@@ -92,12 +91,12 @@ func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 	if err != nil {
 		return nil, err
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	api, err := restClientFor(cfg)
 	if err != nil {
 		rl.close()
 		return nil, err
 	}
-	return &Kube{Config: cfg, Dynamic: dyn, relay: rl}, nil
+	return &Kube{Config: cfg, API: api, relay: rl}, nil
 }
 
 func registerKubeSecrets(h *Host, cfg *rest.Config) {

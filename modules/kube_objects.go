@@ -2,18 +2,22 @@ package modules
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/client-go/rest"
 )
 
-// The resources modules use. A typed facade over the dynamic client needs
-// only these and the k8s.io/api structs, not client-go's typed clientset.
+// The resources modules use. A typed facade over client-go's REST client
+// needs only these and the k8s.io/api structs: neither the typed clientset
+// (its all-groups scheme) nor the dynamic client (its packages' start-up
+// cost, paid by every ferry command: docs/benchmarks.md).
 var (
 	KubeConfigMaps             = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 	KubeNamespaces             = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
@@ -36,77 +40,103 @@ type KubeObject interface {
 // into, a pointer to its k8s.io/api struct. API errors are returned
 // unchanged, so apierrors.IsNotFound and the like work on them.
 func (k *Kube) Get(ctx context.Context, gvr schema.GroupVersionResource, ns, name string, into runtime.Object) error {
-	u, err := k.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	body, err := k.API.Get().AbsPath(resourcePath(gvr, ns, name)...).Do(ctx).Raw()
 	if err != nil {
 		return err
 	}
-	return fromUnstructured(u.Object, into, gvr)
+	return decodeInto(body, into, gvr)
 }
 
 // List lists gvr in ns ("" for all namespaces or a cluster-scoped resource)
 // into into, a pointer to the k8s.io/api list struct (*corev1.NodeList).
 func (k *Kube) List(ctx context.Context, gvr schema.GroupVersionResource, ns string, opts metav1.ListOptions, into runtime.Object) error {
-	l, err := k.Dynamic.Resource(gvr).Namespace(ns).List(ctx, opts)
+	body, err := k.API.Get().AbsPath(resourcePath(gvr, ns, "")...).VersionedParams(&opts, metav1.ParameterCodec).Do(ctx).Raw()
 	if err != nil {
 		return err
 	}
-	return fromUnstructured(l.UnstructuredContent(), into, gvr)
+	return decodeInto(body, into, gvr)
 }
 
 // Create creates obj in its namespace and reads the server's answer back
 // into it.
 func (k *Kube) Create(ctx context.Context, gvr schema.GroupVersionResource, obj KubeObject) error {
-	return k.write(gvr, obj, func(r dynamic.ResourceInterface, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-		return r.Create(ctx, u, metav1.CreateOptions{})
-	})
+	return k.write(ctx, k.API.Post(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), ""))
 }
 
 // Update replaces obj and reads the server's answer back into it.
 func (k *Kube) Update(ctx context.Context, gvr schema.GroupVersionResource, obj KubeObject) error {
-	return k.write(gvr, obj, func(r dynamic.ResourceInterface, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-		return r.Update(ctx, u, metav1.UpdateOptions{})
-	})
+	return k.write(ctx, k.API.Put(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), obj.GetName()))
 }
 
 // UpdateStatus replaces obj's status subresource and reads the server's
 // answer back into it.
 func (k *Kube) UpdateStatus(ctx context.Context, gvr schema.GroupVersionResource, obj KubeObject) error {
-	return k.write(gvr, obj, func(r dynamic.ResourceInterface, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-		return r.UpdateStatus(ctx, u, metav1.UpdateOptions{})
-	})
+	return k.write(ctx, k.API.Put(), gvr, obj, append(resourcePath(gvr, obj.GetNamespace(), obj.GetName()), "status"))
 }
 
-type kubeWrite func(dynamic.ResourceInterface, *unstructured.Unstructured) (*unstructured.Unstructured, error)
-
-func (k *Kube) write(gvr schema.GroupVersionResource, obj KubeObject, do kubeWrite) error {
-	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+func (k *Kube) write(ctx context.Context, req *rest.Request, gvr schema.GroupVersionResource, obj KubeObject, path []string) error {
+	// The Go structs leave TypeMeta empty; the API server needs it in the body.
+	obj.GetObjectKind().SetGroupVersionKind(gvr.GroupVersion().WithKind(kindOf(obj)))
+	body, err := json.Marshal(obj)
 	if err != nil {
 		return fmt.Errorf("encoding %s %s for the API server: %w", gvr.Resource, objectRef(obj), err)
 	}
-	u := &unstructured.Unstructured{Object: content}
-	// The Go structs leave TypeMeta empty; the API server needs it in the body.
-	u.SetAPIVersion(gvr.GroupVersion().String())
-	u.SetKind(kindOf(obj))
-	out, err := do(k.Dynamic.Resource(gvr).Namespace(obj.GetNamespace()), u)
+	out, err := req.AbsPath(path...).Body(body).Do(ctx).Raw()
 	if err != nil {
 		return err
 	}
-	return fromUnstructured(out.Object, obj, gvr)
+	return decodeInto(out, obj, gvr)
 }
 
-// fromUnstructured decodes into a zeroed into, so that no field of what it
-// held before survives that the server's answer does not have.
-func fromUnstructured(content map[string]any, into runtime.Object, gvr schema.GroupVersionResource) error {
+// resourcePath is the API path of gvr's collection in ns, or of the object
+// name in it: /api/v1/namespaces/NS/secrets/NAME, /apis/apps/v1/...
+func resourcePath(gvr schema.GroupVersionResource, ns, name string) []string {
+	p := []string{"/api", gvr.Version}
+	if gvr.Group != "" {
+		p = []string{"/apis", gvr.Group, gvr.Version}
+	}
+	if ns != "" {
+		p = append(p, "namespaces", ns)
+	}
+	p = append(p, gvr.Resource)
+	if name != "" {
+		p = append(p, name)
+	}
+	return p
+}
+
+// decodeInto decodes into a zeroed into, so that no field of what it held
+// before survives that the server's answer does not have.
+func decodeInto(body []byte, into runtime.Object, gvr schema.GroupVersionResource) error {
 	v := reflect.ValueOf(into)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return fmt.Errorf("decoding %s: into must be a non-nil pointer to a k8s.io/api struct, not %T", gvr.Resource, into)
 	}
 	v.Elem().SetZero()
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(content, into); err != nil {
+	if err := json.Unmarshal(body, into); err != nil {
 		return fmt.Errorf("decoding %s from the API server into %T: %w", gvr.Resource, into, err)
 	}
 	return nil
 }
+
+// restClientFor is client-go's REST client for JSON: objects are (de)coded
+// here with encoding/json; the client's serializer only decodes the API
+// server's Status answers, so that errors are apierrors (IsNotFound, ...).
+func restClientFor(cfg *rest.Config) (rest.Interface, error) {
+	c := rest.CopyConfig(cfg)
+	c.ContentType, c.AcceptContentTypes = "application/json", "application/json"
+	c.NegotiatedSerializer = statusCodecs().WithoutConversion()
+	if c.UserAgent == "" {
+		c.UserAgent = rest.DefaultKubernetesUserAgent()
+	}
+	return rest.UnversionedRESTClientFor(c)
+}
+
+var statusCodecs = sync.OnceValue(func() serializer.CodecFactory {
+	scheme := runtime.NewScheme()
+	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+	return serializer.NewCodecFactory(scheme)
+})
 
 // kindOf is the Kind of a k8s.io/api object: its struct's name, as the
 // API's schemes register it (corev1.Secret is "Secret").
