@@ -121,6 +121,7 @@ func setup(h *harness) (*bench, []cell, string) {
 
 func (b *bench) runSections(cells []cell) {
 	if b.sections["ssh"] {
+		b.warmUp(cells[0])
 		for _, c := range cells {
 			b.report.cells = append(b.report.cells, b.runCell(c))
 		}
@@ -133,6 +134,16 @@ func (b *bench) runSections(cells []cell) {
 	}
 	if b.sections["inventory"] {
 		b.report.inventory = b.runInventory()
+	}
+}
+
+// warmUp runs every tool once on c, unmeasured: the first run of the bench
+// would otherwise be the only one to load sshd and the tool from a cold
+// machine, and it counts in the first cell's medians.
+func (b *bench) warmUp(c cell) {
+	for _, tool := range b.tools {
+		s := b.runTool(tool, c, -1)
+		fmt.Printf("%-6s %-7s warm-up: %6.2fs (not counted)\n", c, tool, s.wall.Seconds())
 	}
 }
 
@@ -164,8 +175,12 @@ func (b *bench) runCell(c cell) cellResult {
 	return res
 }
 
+// runTool runs tool once on c; rep < 0 is the warm-up.
 func (b *bench) runTool(tool string, c cell, rep int) sample {
 	tag := fmt.Sprintf("%s-%s-%d", c, tool, rep)
+	if rep < 0 {
+		tag = fmt.Sprintf("%s-%s-warmup", c, tool)
+	}
 	var cmd command
 	switch tool {
 	case "ferry":
