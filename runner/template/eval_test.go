@@ -39,10 +39,7 @@ func testScope() vars {
 
 func TestEval(t *testing.T) {
 	e := New(Options{})
-	cases := []struct {
-		src  string
-		want any
-	}{
+	cases := []evalCase{
 		// literals and operators
 		{"1 + 2 * 3", 7},
 		{"(1 + 2) * 3", 9},
@@ -194,24 +191,12 @@ func TestEval(t *testing.T) {
 		{"'%s-%03d' % ('a', 7)", "a-007"},
 		{"'%s' % name", "%s"[:0] + "World"},
 	}
-	for _, c := range cases {
-		got, err := e.Eval(c.src, testScope())
-		if err != nil {
-			t.Errorf("Eval(%q): unexpected error: %v", c.src, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("Eval(%q) = %#v, want %#v", c.src, got, c.want)
-		}
-	}
+	checkEvals(t, e, cases)
 }
 
 func TestFilters(t *testing.T) {
 	e := New(Options{})
-	cases := []struct {
-		src  string
-		want any
-	}{
+	cases := []evalCase{
 		{"port | int + 1", 8081},
 		{"port|int+1", 8081},
 		{"'3.7' | int", 3},
@@ -334,6 +319,17 @@ func TestFilters(t *testing.T) {
 		{"(nums | sort)[0]", 1},
 		{"nums | sort | first + 10", 11},
 	}
+	checkEvals(t, e, cases)
+}
+
+type evalCase struct {
+	src  string
+	want any
+}
+
+// checkEvals evaluates every case against testScope.
+func checkEvals(t *testing.T, e *Engine, cases []evalCase) {
+	t.Helper()
 	for _, c := range cases {
 		got, err := e.Eval(c.src, testScope())
 		if err != nil {
