@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -194,7 +196,7 @@ func keycloakSecretFrom(m map[string]any) (keycloakSecretRef, error) {
 	fields := map[string]*string{"namespace": &ref.namespace, "name": &ref.name, "password_key": &ref.passwordKey,
 		"username_key": &ref.usernameKey, "username_default": &ref.usernameDefault}
 	var problems []error
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		field, ok := fields[k]
 		if !ok {
 			problems = append(problems, fmt.Errorf("admin_secret has no entry %q; its entries are namespace, name, password_key, username_key and username_default", k))
@@ -326,11 +328,7 @@ func readKeycloakAdmin(ctx context.Context, h *Host, kube *Kube, ref keycloakSec
 }
 
 func secretKeys(sec *corev1.Secret) []string {
-	keys := make([]string, 0, len(sec.Data))
-	for k := range sec.Data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(sec.Data))
 	if len(keys) == 0 {
 		return []string{"none"}
 	}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -229,12 +231,7 @@ type kotsValue struct {
 type kotsValues map[string]kotsValue
 
 func (v kotsValues) keys() []string {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(v))
 }
 
 // kotsValueFields are the fields a config_values entry may set.
@@ -246,7 +243,7 @@ var kotsValueFields = []string{"value", "valuePlaintext", "data", "dataPlaintext
 func valuesFromArg(raw map[string]any) (kotsValues, error) {
 	values := kotsValues{}
 	var problems []error
-	for _, key := range sortedKeys(raw) {
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		v, err := valueFromArg(raw[key])
 		if err != nil {
 			problems = append(problems, fmt.Errorf("config_values.%s: %w", key, err))
@@ -266,7 +263,7 @@ func valueFromArg(raw any) (kotsValue, error) {
 	var v kotsValue
 	fields := map[string]*string{"value": &v.Value, "valuePlaintext": &v.ValuePlaintext, "data": &v.Data,
 		"dataPlaintext": &v.DataPlaintext, "filename": &v.Filename}
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		dst, ok := fields[name]
 		if !ok {
 			return v, &ArgError{Msg: fmt.Sprintf("%q is not a ConfigValues field (%s)", name, strings.Join(kotsValueFields, ", ")),

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,7 +191,7 @@ func kurlFlagArgs(flags map[string]any) ([]string, map[string]string, error) {
 	var problems []error
 	var out []string
 	values := map[string]string{}
-	for _, name := range sortedKeys(flags) {
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
 		v := flags[name]
 		if why, managed := kurlManagedFlags[name]; managed {
 			problems = append(problems, fmt.Errorf("flags: %s is not allowed: %s", name, why))

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -390,21 +392,12 @@ func plural(n int, noun string) string {
 // countsText lists name: count pairs by name.
 func countsText(m map[string]int) string {
 	var parts []string
-	for _, k := range sortedIntKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if m[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sortedIntKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // limitsPlan is everything read before any change, and what to change.
@@ -698,7 +691,7 @@ var appManagerKeys = []string{"url", "method", "body", "get_url", "pods_field", 
 func appManagerFrom(m map[string]any) (*appManagerOptions, error) {
 	r := mapReader{arg: "app_manager", m: m}
 	a := &appManagerOptions{password: r.secret("password")}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !containsString(appManagerKeys, k) {
 			r.fail(&ArgError{Arg: "app_manager", Msg: fmt.Sprintf("app_manager has no key %q (its keys are %s)", k, strings.Join(appManagerKeys, ", ")),
 				Hint: suggest.Hint(k, appManagerKeys)})
@@ -1043,7 +1036,7 @@ func numberAt(doc any, path, key, from string) (int, error) {
 		case map[string]any:
 			v, ok := x[step]
 			if !ok {
-				return 0, fmt.Errorf("app_manager.%s %q: the answer of GET %s has no %q (its keys: %s)", key, path, from, step, strings.Join(sortedKeys(x), ", "))
+				return 0, fmt.Errorf("app_manager.%s %q: the answer of GET %s has no %q (its keys: %s)", key, path, from, step, strings.Join(slices.Sorted(maps.Keys(x)), ", "))
 			}
 			cur = v
 		case []any:

@@ -2,7 +2,8 @@ package modules
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -123,7 +124,7 @@ func (s Spec) Bind(rendered map[string]any) (Args, error) {
 func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 	var errs []error
 	args := Args{}
-	for _, name := range sortedKeys(raw) {
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
 		val := raw[name]
 		a, ok := s.Arg(name)
 		if !ok {
@@ -317,15 +318,6 @@ func typeName(v any) string {
 		return "a mapping"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // SecretArgs returns the values of the arguments declared secret, for masking.

@@ -10,10 +10,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -220,7 +222,7 @@ func configItemsFrom(m map[string]any) (configItems, error) {
 	items := configItems{cert: defaultCertItem, key: defaultKeyItem, internalCA: defaultInternalCAItem}
 	fields := map[string]*string{"cert": &items.cert, "key": &items.key, "internal_ca": &items.internalCA}
 	var problems []error
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		field, ok := fields[k]
 		if !ok {
 			problems = append(problems, fmt.Errorf("config_keys has no entry %q; its entries are cert, key and internal_ca", k))

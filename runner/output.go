@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -288,7 +290,7 @@ func writePythonJSON(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case map[string]any:
 		b.WriteString("{")
-		for i, k := range sortedKeys(x) {
+		for i, k := range slices.Sorted(maps.Keys(x)) {
 			if i > 0 {
 				b.WriteString(", ")
 			}

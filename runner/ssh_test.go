@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,12 +26,12 @@ import (
 func sshInventory(t *testing.T, groups map[string][]string, hosts map[string]map[string]any) string {
 	t.Helper()
 	var b strings.Builder
-	for _, g := range sortedKeys(groups) {
+	for _, g := range slices.Sorted(maps.Keys(groups)) {
 		fmt.Fprintf(&b, "[%s]\n", g)
 		for _, h := range groups[g] {
 			b.WriteString(h)
 			vars := hosts[h]
-			for _, k := range sortedKeys(vars) {
+			for _, k := range slices.Sorted(maps.Keys(vars)) {
 				fmt.Fprintf(&b, " %s=%v", k, vars[k])
 			}
 			b.WriteString("\n")

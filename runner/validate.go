@@ -3,8 +3,10 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
@@ -213,7 +215,7 @@ func (v *validator) cycles(pos Pos, vars map[string]any) {
 		}
 		return false
 	}
-	for _, name := range sortedKeys(vars) {
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		if state[name] == unseen {
 			visit(name)
 		}

@@ -16,10 +16,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,11 +172,7 @@ func (s *Site) SetVar(t *testing.T, name string, value any) {
 func (s *Site) OperatorFile(name string) string { return filepath.Join(s.files, name) }
 
 func writeYAMLMap(t *testing.T, path, head, indent string, vars map[string]any) {
-	keys := make([]string, 0, len(vars))
-	for k := range vars {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(vars))
 	var b strings.Builder
 	b.WriteString(head)
 	for _, k := range keys {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +50,7 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 		})
 	}
 	if m, ok := asMap(v); ok {
-		keys := sortedKeys(m)
+		keys := slices.Sorted(maps.Keys(m))
 		return writeJSONItems(b, "{}", len(keys), indent, depth, func(i int) error {
 			writeJSONString(b, keys[i])
 			b.WriteString(": ")

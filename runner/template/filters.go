@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"hash"
 	"html"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -577,7 +579,7 @@ func fDict2Items(in any, a *fargs) (any, error) {
 	kn, _ := a.str(-1, "key_name", "key")
 	vn, _ := a.str(-1, "value_name", "value")
 	out := []any{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, map[string]any{kn: k, vn: m[k]})
 	}
 	return out, nil

@@ -2,8 +2,10 @@ package template
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -12,7 +14,7 @@ var globalFuncs = map[string]bool{"range": true, "lookup": true, "query": true, 
 
 var lookupPlugins = map[string]bool{"file": true, "env": true}
 
-func globalFuncNames() []string { return sortedKeys(globalFuncs) }
+func globalFuncNames() []string { return slices.Sorted(maps.Keys(globalFuncs)) }
 
 // checkLookupPlugin rejects, before anything runs, a lookup whose plugin
 // name is a literal that ferry does not implement.
@@ -25,7 +27,7 @@ func checkLookupPlugin(fn string, args []node) error {
 	}
 	if lit, ok := args[0].(*litNode); ok {
 		if name, ok := lit.val.(string); ok && !lookupPlugins[pluginName(name)] {
-			return errAt(lit.pos, "lookup plugin '%s' is not supported (ferry supports: %s)", name, strings.Join(sortedKeys(lookupPlugins), ", "))
+			return errAt(lit.pos, "lookup plugin '%s' is not supported (ferry supports: %s)", name, strings.Join(slices.Sorted(maps.Keys(lookupPlugins)), ", "))
 		}
 	}
 	return nil
@@ -127,7 +129,7 @@ func (e *Engine) lookup(asList bool, p []any) (any, error) {
 			}
 			v = e.lookupEnv(pyStr(term), a)
 		default:
-			return nil, fmt.Errorf("lookup plugin '%s' is not supported (ferry supports: %s)", plugin, strings.Join(sortedKeys(lookupPlugins), ", "))
+			return nil, fmt.Errorf("lookup plugin '%s' is not supported (ferry supports: %s)", plugin, strings.Join(slices.Sorted(maps.Keys(lookupPlugins)), ", "))
 		}
 		if err != nil {
 			return nil, err

@@ -2,6 +2,8 @@ package template
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -153,7 +155,7 @@ func mapMethod(m map[string]any, name string, args []any) (any, error) {
 		if err := argCount(name, args, 0, 0); err != nil {
 			return nil, err
 		}
-		keys := sortedKeys(m)
+		keys := slices.Sorted(maps.Keys(m))
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			switch name {

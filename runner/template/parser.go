@@ -1,6 +1,10 @@
 package template
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // The Jinja expression AST. Positions are byte offsets in the expression.
 type node interface{ position() int }
@@ -556,7 +560,7 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 			break
 		}
 		if !methods[name] {
-			return nil, errAt(c.pos, "unsupported method '%s()' (supported: %s)", name, strings.Join(sortedKeys(methods), ", "))
+			return nil, errAt(c.pos, "unsupported method '%s()' (supported: %s)", name, strings.Join(slices.Sorted(maps.Keys(methods)), ", "))
 		}
 		if len(kwargs) > 0 {
 			return nil, errAt(pos, "method '%s()' takes no keyword arguments", name)

@@ -2,9 +2,10 @@ package template
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -195,15 +196,6 @@ func asMap(v any) (map[string]any, bool) {
 	return out, true
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // iterate returns the items a for loop or a filter walks over: list items,
 // sorted map keys (Go maps keep no order), or a string's characters.
 func iterate(v any) ([]any, error) {
@@ -211,7 +203,7 @@ func iterate(v any) ([]any, error) {
 		return l, nil
 	}
 	if m, ok := asMap(v); ok {
-		keys := sortedKeys(m)
+		keys := slices.Sorted(maps.Keys(m))
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = k
@@ -386,7 +378,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	}
 	if m, ok := asMap(v); ok {
 		b.WriteByte('{')
-		for i, k := range sortedKeys(m) {
+		for i, k := range slices.Sorted(maps.Keys(m)) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
