@@ -256,10 +256,6 @@ func startEtcd(dir, bin string, clientPort, peerPort int) (*process, error) {
 		return expectOK(ctx, httpClient, client+"/health", "", `"health":"true"`)
 	})
 	if err != nil {
-		p.stop(time.Second)
-		if p.portInUse() {
-			return nil, fmt.Errorf("%w: %v", errPortInUse, err)
-		}
 		return nil, err
 	}
 	return p, nil
@@ -329,10 +325,6 @@ func (c *Cluster) startAPIServer(bin string, etcdPort int) (*process, error) {
 		return expectOK(ctx, httpClient, c.Host+"/readyz", c.AdminToken, "ok")
 	})
 	if err != nil {
-		p.stop(time.Second)
-		if p.portInUse() {
-			return nil, fmt.Errorf("%w: %v", errPortInUse, err)
-		}
 		return nil, err
 	}
 	return p, nil

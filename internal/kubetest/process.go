@@ -66,7 +66,22 @@ func (p *process) stop(grace time.Duration) {
 
 // waitReady polls ready until it returns nil, the child exits, or timeout
 // passes; the error then carries the tail of the child's log.
+//
+// A child that does not become ready is stopped; the error wraps
+// errPortInUse when it lost its port, so that the caller retries elsewhere.
 func (p *process) waitReady(timeout time.Duration, ready func(context.Context) error) error {
+	err := p.pollReady(timeout, ready)
+	if err == nil {
+		return nil
+	}
+	p.stop(time.Second)
+	if p.portInUse() {
+		return fmt.Errorf("%w: %v", errPortInUse, err)
+	}
+	return err
+}
+
+func (p *process) pollReady(timeout time.Duration, ready func(context.Context) error) error {
 	deadline := time.Now().Add(timeout)
 	var last error
 	for {
