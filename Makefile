@@ -4,10 +4,18 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test deps lint fuzz bench gobench wallbench clean
+.PHONY: build install test deps lint fuzz bench gobench wallbench clean
+
+# `ferry --version` names the commit even where the go command does not stamp it.
+LDFLAGS := -X main.version=$(shell git describe --tags --always --dirty 2>/dev/null || echo devel) \
+	-X main.commit=$(shell git rev-parse --short=12 HEAD 2>/dev/null)
 
 build:
-	$(GO) build -o bin/ferry ./cmd/ferry
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ferry ./cmd/ferry
+
+# ferry on the PATH: into $(go env GOBIN), else $(go env GOPATH)/bin.
+install:
+	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/ferry
 
 deps:
 	bash .ci/deps.sh

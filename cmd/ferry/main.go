@@ -1,38 +1,21 @@
 // Command ferry runs Ansible-style playbooks over SSH; by default the one
-// that installs Dash Enterprise on an airgapped VM. This file is wiring only:
-// flags and subcommands; the work is in runner/, inventory/ and modules/.
+// that installs Dash Enterprise on an airgapped VM. This package is wiring
+// only: commands, flags and completion; the work is in runner/, inventory/,
+// modules/ and config/.
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strings"
 
-	"github.com/fatih/color"
-	"golang.org/x/term"
+	"github.com/spf13/cobra"
 
-	"github.com/ferry-sh/ferry/inventory"
-	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner"
 )
-
-const usage = `ferry: run Ansible-style playbooks, by default the Dash Enterprise airgapped install.
-
-Usage:
-  ferry run [PLAYBOOK] -i INVENTORY [flags]    run a playbook (default: the embedded Dash Enterprise one)
-  ferry validate [PLAYBOOK] -i INVENTORY      check everything statically; run nothing
-  ferry inventory -i INVENTORY --list | --graph [GROUP] | --host NAME
-  ferry doc [MODULE]                          list modules, or one module's arguments
-  ferry init DIR                              copy the example site inventory to DIR
-
-Run 'ferry run -h' for the flags of run and validate.
-`
 
 func main() {
 	stopProfile := startCPUProfile(os.Getenv("FERRY_CPUPROFILE"))
@@ -59,245 +42,95 @@ func startCPUProfile(path string) (stop func()) {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// run executes one command line and returns the process's exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return runner.ExitUsage
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "run", "validate":
-		return runPlaybook(cmd, rest, stdout, stderr)
-	case "inventory":
-		return inventoryCmd(rest, stdout, stderr)
-	case "doc":
-		return docCmd(rest, stdout, stderr)
-	case "init":
-		return initCmd(rest, stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return runner.ExitOK
-	}
-	fmt.Fprintf(stderr, "ferry: unknown command %q\n\n%s", cmd, usage)
-	return runner.ExitUsage
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	return exitStatus(cmd, err, stderr)
 }
 
-// listFlag is a repeatable flag; comma-separated values split when split is set.
-type listFlag struct {
-	values *[]string
-	split  bool
-}
+// codeError is returned by a command's RunE to end with that code; whatever
+// the command had to say it has already said.
+type codeError int
 
-func (l listFlag) String() string { return "" }
-func (l listFlag) Set(v string) error {
-	if l.split {
-		for _, part := range strings.Split(v, ",") {
-			if p := strings.TrimSpace(part); p != "" {
-				*l.values = append(*l.values, p)
-			}
-		}
-		return nil
-	}
-	*l.values = append(*l.values, v)
-	return nil
-}
+func (c codeError) Error() string { return fmt.Sprintf("exit %d", int(c)) }
 
-func runPlaybook(cmd string, args []string, stdout, stderr io.Writer) int {
-	s := &runner.Session{Stdout: stdout, Stderr: stderr}
-	fs := flag.NewFlagSet("ferry "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Var(listFlag{&s.Inventories, false}, "i", "inventory file or directory (repeatable)")
-	fs.Var(listFlag{&s.Inventories, false}, "inventory", "same as -i")
-	fs.Var(listFlag{&s.ExtraVars, false}, "e", "extra variables: key=value, JSON, or @file (repeatable)")
-	fs.Var(listFlag{&s.ExtraVars, false}, "extra-vars", "same as -e")
-	fs.Var(listFlag{&s.SecretFiles, false}, "secrets", "variables file whose every value is secret (repeatable)")
-	fs.BoolVar(&s.Check, "check", false, "dry run: report what would change, change nothing")
-	fs.BoolVar(&s.Check, "C", false, "same as --check")
-	fs.BoolVar(&s.Diff, "diff", false, "show the differences in changed files")
-	fs.BoolVar(&s.Diff, "D", false, "same as --diff")
-	fs.StringVar(&s.Limit, "l", "", "limit to hosts matching this pattern")
-	fs.StringVar(&s.Limit, "limit", "", "same as -l")
-	fs.Var(listFlag{&s.Tags, true}, "t", "only run tasks with these tags")
-	fs.Var(listFlag{&s.Tags, true}, "tags", "same as -t")
-	fs.Var(listFlag{&s.SkipTags, true}, "skip-tags", "skip tasks with these tags")
-	fs.IntVar(&s.Forks, "f", 5, "hosts to run in parallel")
-	fs.IntVar(&s.Forks, "forks", 5, "same as -f")
-	fs.BoolVar(&s.ForceHandlers, "force-handlers", false, "run notified handlers even on hosts that failed")
-	fs.StringVar(&s.Output, "output", "text", "output format: text or json")
-	verbosity := map[string]*bool{}
-	for _, v := range []string{"v", "vv", "vvv", "vvvv"} {
-		verbosity[v] = fs.Bool(v, false, "verbosity "+fmt.Sprint(len(v)))
-	}
-	positional, err := parseInterspersed(fs, args)
-	if err != nil {
-		return usageError(stderr, err)
-	}
-	for v, on := range verbosity {
-		if *on && len(v) > s.Verbosity {
-			s.Verbosity = len(v)
-		}
-	}
-	if len(positional) > 1 {
-		return usageError(stderr, fmt.Errorf("one playbook at a time, got %s", strings.Join(positional, " ")))
-	}
-	if len(positional) == 1 {
-		s.Playbook = positional[0]
-	}
-	if s.Output != "text" && s.Output != "json" {
-		return usageError(stderr, fmt.Errorf("--output must be text or json, not %q", s.Output))
-	}
-	if s.Forks < 1 {
-		return usageError(stderr, fmt.Errorf("--forks must be at least 1"))
-	}
-	s.Terminal = stdout == os.Stdout && term.IsTerminal(int(os.Stdout.Fd()))
-	s.Color = !color.NoColor && s.Output == "text" && s.Terminal
+// usageError is a bad command line found by a command itself: said with the
+// command's usage, exit 5 as ansible-playbook's.
+type usageError struct{ msg string }
 
-	if cmd == "validate" {
-		return validate(s, stdout, stderr)
-	}
-	ctx, stop := interruptible()
-	defer stop()
-	code := s.Run(ctx)
-	if code == runner.ExitUsage {
-		fmt.Fprint(stderr, "\n"+usage)
-	}
-	return code
-}
+func (e usageError) Error() string { return e.msg }
 
-func validate(s *runner.Session, stdout, stderr io.Writer) int {
-	pb, err := s.Prepare()
-	if err != nil {
-		var bad *runner.UsageError
-		if errors.As(err, &bad) {
-			return usageError(stderr, err)
-		}
-		fmt.Fprintf(s.Masker.Writer(stderr), "ERROR: %v\n", err)
-		if runner.IsValidation(err) {
-			return runner.ExitInvalid
-		}
-		return runner.ExitError
-	}
-	fmt.Fprintf(stdout, "%s: %d plays, %d tasks: valid\n", pb.File, len(pb.Plays), pb.TaskCount())
-	return runner.ExitOK
-}
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-// interruptible cancels the context on the first Ctrl-C, so running tasks
-// stop and the recap prints; a second Ctrl-C exits at once.
-func interruptible() (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt)
-	go func() {
-		if _, ok := <-sig; !ok {
-			return
-		}
-		cancel()
-		if _, ok := <-sig; ok {
-			os.Exit(runner.ExitInterrupted)
-		}
-	}()
-	return ctx, func() { signal.Stop(sig); close(sig); cancel() }
-}
-
-// parseInterspersed lets flags come after positional arguments, as
-// ansible-playbook users write them (`ferry run site.yml -i inv --check`).
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
-func usageError(stderr io.Writer, err error) int {
-	if !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "ferry: %v\n\n", err)
-	}
-	fmt.Fprint(stderr, usage)
-	if errors.Is(err, flag.ErrHelp) {
-		return runner.ExitOK
-	}
-	return runner.ExitUsage
-}
-
-func inventoryCmd(args []string, stdout, stderr io.Writer) int {
-	var sources []string
-	var list bool
-	var graph, host string
-	fs := flag.NewFlagSet("ferry inventory", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Var(listFlag{&sources, false}, "i", "inventory file or directory (repeatable)")
-	fs.Var(listFlag{&sources, false}, "inventory", "same as -i")
-	fs.BoolVar(&list, "list", false, "print the whole inventory as JSON (like ansible-inventory --list)")
-	fs.StringVar(&host, "host", "", "print one host's variables as JSON")
-	graphFlag := fs.Bool("graph", false, "print the group tree")
-	positional, err := parseInterspersed(fs, args)
-	if err != nil {
-		return usageError(stderr, err)
-	}
-	if *graphFlag {
-		graph = "all"
-		if len(positional) == 1 {
-			graph = positional[0]
-		}
-	}
-	if len(sources) == 0 || (!list && host == "" && graph == "") {
-		return usageError(stderr, errors.New("inventory needs -i and one of --list, --graph, --host"))
-	}
-	inv, err := inventory.Load(sources...)
-	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return runner.ExitInvalid
-	}
-	var out []byte
+// exitStatus maps what a command returned to the exit code. Errors that are
+// not codeError come from the command line (unknown flag or command, wrong
+// argument count): they are printed with the usage, exit 5.
+func exitStatus(cmd *cobra.Command, err error, stderr io.Writer) int {
+	var code codeError
 	switch {
-	case list:
-		out, err = inv.ListJSON()
-	case host != "":
-		out, err = inv.HostJSON(host)
-	default:
-		var g string
-		g, err = inv.Graph(graph)
-		out = []byte(g)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return runner.ExitError
-	}
-	masked := runner.NewMasker(inv.Secrets()...).String(string(out))
-	fmt.Fprintln(stdout, strings.TrimRight(masked, "\n"))
-	return runner.ExitOK
-}
-
-func docCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stdout, modules.Index())
+	case err == nil:
 		return runner.ExitOK
+	case errors.As(err, &code):
+		return int(code)
 	}
-	m, ok := modules.Lookup(args[0])
-	if !ok {
-		fmt.Fprintf(stderr, "ferry: no module %q; `ferry doc` lists them\n", args[0])
-		return runner.ExitUsage
+	fmt.Fprintf(stderr, "ferry: %v\n\n", err)
+	if cmd != nil {
+		fmt.Fprint(stderr, cmd.UsageString())
 	}
-	fmt.Fprint(stdout, modules.Doc(m.Spec()))
-	return runner.ExitOK
+	return runner.ExitUsage
 }
 
-func initCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		return usageError(stderr, errors.New("init needs the directory to create"))
+// extraCommands are the subcommands other files add in their init (vault,
+// schema): each builds its command when the root is made.
+var extraCommands []func() *cobra.Command
+
+// addCommand registers a subcommand built with cobra.
+func addCommand(build func() *cobra.Command) { extraCommands = append(extraCommands, build) }
+
+// addPlainCommand registers a subcommand that parses its own arguments: fn
+// gets what follows the command's name and returns the exit code. `-h` and
+// `--help` as the first argument print usage, the rest is fn's.
+func addPlainCommand(name, usage, short string, fn func(args []string, stdout, stderr io.Writer) int) {
+	addCommand(func() *cobra.Command {
+		return &cobra.Command{
+			Use: name + " " + usage, Short: short, DisableFlagParsing: true,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+					return cmd.Help()
+				}
+				return codeError(fn(args, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+			},
+		}
+	})
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "run Ansible-style playbooks, by default the Dash Enterprise airgapped install",
+		Long: strings.TrimSpace(`
+ferry runs Ansible playbooks (plays, tasks, handlers, roles, Jinja expressions)
+over SSH. Without a playbook, ferry run runs the embedded one that installs
+Plotly Dash Enterprise 5 on an airgapped VM.`),
+		Version:       versionString(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
+			return codeError(runner.ExitUsage)
+		},
 	}
-	dir := args[0]
-	if err := runner.InitSite(dir); err != nil {
-		fmt.Fprintf(stderr, "ferry: %v\n", err)
-		return runner.ExitError
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().Bool("version", false, "print ferry's version, commit and Go version") // no -v: that is verbosity
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	root.AddCommand(runCommand(), validateCommand(), inventoryCommand(), docCommand(), initCommand())
+	for _, build := range extraCommands {
+		root.AddCommand(build())
 	}
-	fmt.Fprintf(stdout, "Created %s: edit its inventory.yml and group_vars, then run\n  ferry run --check -i %s\n", dir, dir)
-	return runner.ExitOK
+	return root
 }

@@ -47,7 +47,7 @@ func TestExitCodes(t *testing.T) {
 		{"flags after the playbook", []string{"run", ok, "-i", inv, "--check", "-f", "2"}, 0, ""},
 		{"host failed", []string{"run", failing, "-i", inv}, 2, ""},
 		{"invalid playbook", []string{"run", invalid, "-i", inv}, 4, "unknown module or task keyword \"bogus\""},
-		{"unknown flag", []string{"run", ok, "-i", inv, "--chek"}, 5, "flag provided but not defined: -chek"},
+		{"unknown flag", []string{"run", ok, "-i", inv, "--chek"}, 5, "unknown flag: --chek"},
 		{"bad -e", []string{"run", ok, "-i", inv, "-e", "not a pair"}, 5, "-e not a pair"},
 		{"bad output", []string{"run", ok, "-i", inv, "--output", "xml"}, 5, "--output must be text or json"},
 		{"no inventory", []string{"run", ok}, 4, "pass -i INVENTORY"},

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := ferry(t, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "ferry ") || !strings.Contains(stdout, "go1.") || !strings.Contains(stdout, "commit ") {
+		t.Errorf("exit %d: %q %s", code, stdout, stderr)
+	}
+}
+
+// -h prints the command's help on every subcommand and does nothing else:
+// `ferry init -h` once created a directory named -h.
+func TestHelpOnEverySubcommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	root := newRoot(nil, nil)
+	for _, c := range root.Commands() {
+		name := c.Name()
+		if name == "help" {
+			continue
+		}
+		code, stdout, stderr := ferry(t, name, "-h")
+		if code != 0 || !strings.Contains(stdout, "Usage:") || !strings.Contains(stdout, "ferry "+name) {
+			t.Errorf("ferry %s -h: exit %d\n%s%s", name, code, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat("-h"); err == nil {
+		t.Error("a command took -h as an argument and created ./-h")
+	}
+}
+
+// -v -v is -vv: task paths show from verbosity 2.
+func TestRepeatedVerboseFlagsCount(t *testing.T) {
+	pb, inv := site(t, "- hosts: web1\n  gather_facts: false\n  tasks:\n    - command: 'true'\n")
+	for _, args := range [][]string{{"-v", "-v"}, {"-vv"}, {"--verbose", "--verbose"}} {
+		code, stdout, stderr := ferry(t, append([]string{"run", pb, "-i", inv}, args...)...)
+		if code != 0 || !strings.Contains(stdout, "task path: "+pb) {
+			t.Errorf("%v: exit %d, no task path (verbosity 2):\n%s%s", args, code, stdout, stderr)
+		}
+	}
+	_, stdout, _ := ferry(t, "run", pb, "-i", inv, "-v")
+	if strings.Contains(stdout, "task path:") {
+		t.Error("-v alone shows task paths")
+	}
+}
+
+func TestCompletionScripts(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		code, stdout, stderr := ferry(t, "completion", shell)
+		if code != 0 || !strings.Contains(stdout, "__complete") {
+			t.Errorf("completion %s: exit %d %s", shell, code, stderr)
+		}
+	}
+}
+
+// The completion scripts call `ferry __complete ARGS...`; these are the
+// dynamic answers: module names, inventory host and group names.
+func TestCompletionOffersModulesHostsAndGroups(t *testing.T) {
+	_, inv := site(t, "")
+	_, stdout, _ := ferry(t, "__complete", "doc", "")
+	for _, want := range []string{"copy\n", "kurl\n", "wait_for\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("doc completion lacks %q:\n%s", want, stdout)
+		}
+	}
+	_, stdout, _ = ferry(t, "__complete", "run", "-i", inv, "-l", "")
+	for _, want := range []string{"web\n", "web1\n", "web3\n", "all\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--limit completion lacks %q:\n%s", want, stdout)
+		}
+	}
+	_, stdout, _ = ferry(t, "__complete", "inventory", "-i", inv, "--host", "")
+	if !strings.Contains(stdout, "web2\n") || strings.Contains(stdout, "web\n") {
+		t.Errorf("--host completion should offer hosts only:\n%s", stdout)
+	}
+	_, stdout, _ = ferry(t, "__complete", "run", "")
+	if !strings.Contains(stdout, "yml") {
+		t.Errorf("playbook completion is not YAML files:\n%s", stdout)
+	}
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/fatih/color"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ferry-sh/ferry/runner"
+)
+
+// playbookFlags are the flags of run and validate, named as ansible-playbook's.
+type playbookFlags struct {
+	s runner.Session
+}
+
+func (f *playbookFlags) register(cmd *cobra.Command) {
+	s, fs := &f.s, cmd.Flags()
+	fs.SortFlags = false
+	fs.StringArrayVarP(&s.Inventories, "inventory", "i", nil, "inventory file or site directory (repeatable)")
+	fs.StringArrayVarP(&s.ExtraVars, "extra-vars", "e", nil, "extra variables: key=value, a JSON object, or @file (repeatable)")
+	fs.StringArrayVar(&s.SecretFiles, "secrets", nil, "variables file whose every value is secret (repeatable)")
+	fs.BoolVarP(&s.Check, "check", "C", false, "dry run: report what would change, change nothing")
+	fs.BoolVarP(&s.Diff, "diff", "D", false, "show the differences in changed files")
+	fs.StringVarP(&s.Limit, "limit", "l", "", "limit to hosts matching this pattern")
+	fs.StringSliceVarP(&s.Tags, "tags", "t", nil, "only run tasks with these tags (comma-separated, repeatable)")
+	fs.StringSliceVar(&s.SkipTags, "skip-tags", nil, "skip tasks with these tags")
+	fs.IntVarP(&s.Forks, "forks", "f", 5, "hosts to run in parallel")
+	fs.BoolVar(&s.ForceHandlers, "force-handlers", false, "run notified handlers even on hosts that failed")
+	fs.StringVar(&s.Output, "output", "text", "output format: text or json")
+	fs.CountVarP(&s.Verbosity, "verbose", "v", "more detail: -v results, -vv task paths, -vvv connections (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("limit", completeHostPatterns)
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// session checks the flags and returns the session they describe.
+func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Session, error) {
+	s := &f.s
+	if len(args) == 1 {
+		s.Playbook = args[0]
+	}
+	if s.Output != "text" && s.Output != "json" {
+		return nil, usagef("--output must be text or json, not %q", s.Output)
+	}
+	if s.Forks < 1 {
+		return nil, usagef("--forks must be at least 1")
+	}
+	stdout := cmd.OutOrStdout()
+	s.Stdout, s.Stderr = stdout, cmd.ErrOrStderr()
+	s.Terminal = stdout == os.Stdout && term.IsTerminal(int(os.Stdout.Fd()))
+	s.Color = !color.NoColor && s.Output == "text" && s.Terminal
+	return s, nil
+}
+
+// onePlaybook accepts at most one playbook, with ferry's own message.
+func onePlaybook(_ *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return usagef("one playbook at a time, got %v", args)
+	}
+	return nil
+}
+
+func runCommand() *cobra.Command {
+	f := &playbookFlags{}
+	cmd := &cobra.Command{
+		Use:   "run [PLAYBOOK] -i INVENTORY [flags]",
+		Short: "run a playbook (default: the embedded Dash Enterprise one)",
+		Long: `Run a playbook, as ansible-playbook does. Without PLAYBOOK, the embedded Dash
+Enterprise install runs; a shipped playbook's name (dash-enterprise-upgrade.yml)
+runs the embedded one.`,
+		Example: `  ferry run --check -i mysite --secrets mysite-secrets.yml
+  ferry run site.yml -i hosts.ini -l web -t deploy -e version=2`,
+		Args:              onePlaybook,
+		ValidArgsFunction: completePlaybooks,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := f.session(cmd, args)
+			if err != nil {
+				return err
+			}
+			ctx, stop := interruptible()
+			defer stop()
+			code := s.Run(ctx)
+			if code == runner.ExitUsage {
+				fmt.Fprint(cmd.ErrOrStderr(), "\n"+cmd.UsageString())
+			}
+			return codeError(code)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func validateCommand() *cobra.Command {
+	f := &playbookFlags{}
+	cmd := &cobra.Command{
+		Use:               "validate [PLAYBOOK] -i INVENTORY [flags]",
+		Short:             "check everything statically; run nothing",
+		Args:              onePlaybook,
+		ValidArgsFunction: completePlaybooks,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := f.session(cmd, args)
+			if err != nil {
+				return err
+			}
+			return validate(s, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func validate(s *runner.Session, stdout, stderr io.Writer) error {
+	pb, err := s.Prepare()
+	if err != nil {
+		return prepareError(s, err, stderr)
+	}
+	fmt.Fprintf(stdout, "%s: %d plays, %d tasks: valid\n", pb.File, len(pb.Plays), pb.TaskCount())
+	return nil
+}
+
+// prepareError reports an error of Session.Prepare with its exit code: 5 for
+// a bad command line, 4 for invalid input, 1 otherwise.
+func prepareError(s *runner.Session, err error, stderr io.Writer) error {
+	var bad *runner.UsageError
+	if errors.As(err, &bad) {
+		return usageError{err.Error()}
+	}
+	fmt.Fprintf(s.Masker.Writer(stderr), "ERROR: %v\n", err)
+	if runner.IsValidation(err) {
+		return codeError(runner.ExitInvalid)
+	}
+	return codeError(runner.ExitError)
+}
+
+// interruptible cancels the context on the first Ctrl-C, so running tasks
+// stop and the recap prints; a second Ctrl-C exits at once.
+func interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt)
+	go func() {
+		if _, ok := <-sig; !ok {
+			return
+		}
+		cancel()
+		if _, ok := <-sig; ok {
+			os.Exit(runner.ExitInterrupted)
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); close(sig); cancel() }
+}
