@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs what the tests run against, only when missing: a real OpenSSH sshd
-# and sudo, ansible-core (the reference ferry is compared with), etcd and a
-# kube-apiserver built from the Go module proxy (cached outside the clone).
+# Installs what the tests run against, only when missing: a real OpenSSH sshd,
+# its client tools (ssh, scp, ssh-agent, ssh-keygen) and sudo, ps/pkill (the
+# signal tests look for leftover processes), ansible-core (the reference ferry
+# is compared with; the tests use only what Debian's ansible-core ships, no
+# collections), etcd and a kube-apiserver built from the Go module proxy
+# (cached outside the clone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh-agent >/dev/null || need+=(openssh-client)
+command -v pkill >/dev/null || need+=(procps)
 command -v sudo >/dev/null || need+=(sudo)
 command -v ansible-playbook >/dev/null || need+=(ansible-core)
 command -v etcd >/dev/null || need+=(etcd-server)

@@ -100,32 +100,23 @@ func TestPrecedenceLayers(t *testing.T) {
 }
 
 // TestPrecedenceMatchesLiveAnsible runs the fixture's playbook with
-// ansible-playbook, which also loads the playbook's group_vars/host_vars.
+// ansible-playbook, which also loads the playbook's group_vars/host_vars. The
+// results are read from ansible-core's own `tree` callback (one JSON file per
+// host), not the `json` stdout callback: that one lives in the ansible.posix
+// collection, which Debian's ansible-core does not ship.
 func TestPrecedenceMatchesLiveAnsible(t *testing.T) {
 	bin, err := exec.LookPath("ansible-playbook")
 	if err != nil {
 		t.Skip("ansible-playbook is not on PATH (apt-get install ansible-core); TestPrecedenceLayers covers the same order")
 	}
 	invFile, playDir := precedenceFixture(t)
+	tree := t.TempDir()
 	cmd := exec.Command(bin, "-i", invFile, filepath.Join(playDir, "site.yml"))
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_HOME="+t.TempDir(),
-		"ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_LOCALHOST_WARNING=false")
-	out, err := cmd.Output()
-	if err != nil {
+	cmd.Env = append(os.Environ(), "ANSIBLE_CALLBACKS_ENABLED=tree", "ANSIBLE_CALLBACK_TREE_DIR="+tree,
+		"ANSIBLE_HOME="+t.TempDir(), "ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_LOCALHOST_WARNING=false")
+	if out, err := cmd.Output(); err != nil {
 		t.Fatalf("ansible-playbook: %v\n%s\n%s", err, out, errOut(err))
-	}
-	var result struct {
-		Plays []struct {
-			Tasks []struct {
-				Hosts map[string]struct {
-					Msg map[string]string `json:"msg"`
-				} `json:"hosts"`
-			} `json:"tasks"`
-		} `json:"plays"`
-	}
-	if err := json.Unmarshal(out, &result); err != nil || len(result.Plays) == 0 || len(result.Plays[0].Tasks) == 0 {
-		t.Fatalf("unexpected ansible-playbook output (%v):\n%s", err, out)
 	}
 	inv, err := Load(invFile)
 	if err != nil {
@@ -134,18 +125,35 @@ func TestPrecedenceMatchesLiveAnsible(t *testing.T) {
 	if err := inv.AddVarsDir(playDir); err != nil {
 		t.Fatal(err)
 	}
-	if hosts := result.Plays[0].Tasks[0].Hosts; len(hosts) != 2 || len(hosts["h1"].Msg) != len(precedenceLayers) {
-		t.Fatalf("ansible-playbook reported %v, want the 9 variables of h1 and h2", hosts)
-	}
-	for host, res := range result.Plays[0].Tasks[0].Hosts {
+	for _, host := range []string{"h1", "h2"} {
+		ansible := ansibleDebugMsg(t, filepath.Join(tree, host))
+		if host == "h1" && len(ansible) != len(precedenceLayers) {
+			t.Fatalf("ansible-playbook reported %v for h1, want its %d variables", ansible, len(precedenceLayers))
+		}
 		got := map[string]string{}
-		for k := range res.Msg {
+		for k := range ansible {
 			got[k] = fmt.Sprint(inv.HostVars(host)[k])
 		}
-		if !reflect.DeepEqual(got, res.Msg) {
-			t.Errorf("%s: ferry %v, ansible %v", host, got, res.Msg)
+		if !reflect.DeepEqual(got, ansible) {
+			t.Errorf("%s: ferry %v, ansible %v", host, got, ansible)
 		}
 	}
+}
+
+// ansibleDebugMsg reads the msg of the debug result the tree callback wrote.
+func ansibleDebugMsg(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the tree callback wrote no result: %v", err)
+	}
+	var result struct {
+		Msg map[string]string `json:"msg"`
+	}
+	if err := json.Unmarshal(data, &result); err != nil {
+		t.Fatalf("unexpected tree callback output (%v):\n%s", err, data)
+	}
+	return result.Msg
 }
 
 func TestHashBehaviourReplace(t *testing.T) {
