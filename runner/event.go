@@ -81,3 +81,40 @@ type HostStats struct {
 	Rescued     int    `json:"rescued"`
 	Ignored     int    `json:"ignored"`
 }
+
+// noLogMessage is Ansible's text for a result hidden by no_log.
+const noLogMessage = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+
+// redacted is what every sink may show of an event: for a no_log task
+// (Hidden) nothing of its arguments, output or messages, on any path. The
+// result becomes Ansible's censored one (keeping changed and attempts, as
+// Ansible's TaskResult.clean_copy does), loop items are labelled None, and
+// the plan, diffs and message are dropped. Streamed output lines of such a
+// task are dropped whole (ok is false).
+func (e Event) redacted() (_ Event, ok bool) {
+	if !e.Hidden {
+		return e, true
+	}
+	if e.Type == EventOutput {
+		return e, false
+	}
+	censored := map[string]any{"censored": noLogMessage}
+	for _, k := range []string{"attempts", "changed", "retries"} {
+		if v, has := e.Result[k]; has {
+			censored[k] = v
+		}
+	}
+	e.Result, e.Msg, e.Plan, e.Diffs, e.Show = censored, "", nil, nil, false
+	if e.Item != nil {
+		e.Item = "None"
+	}
+	if e.Items != nil {
+		items := make([]Event, len(e.Items))
+		for i, it := range e.Items {
+			it.Hidden = true
+			items[i], _ = it.redacted()
+		}
+		e.Items = items
+	}
+	return e, true
+}

@@ -355,7 +355,8 @@ func (c *taskConn) Run(ctx context.Context, cmd modules.Command) (modules.Output
 }
 
 func (c *taskConn) exposesSecret(cmd modules.Command) bool {
-	parts := append([]string{cmd.Shell}, cmd.Argv...)
+	// The working directory is PWD in the process's environment.
+	parts := append([]string{cmd.Shell, cmd.Dir}, cmd.Argv...)
 	for k, v := range c.env {
 		parts = append(parts, k+"="+v)
 	}

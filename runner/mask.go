@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"sort"
@@ -12,11 +14,15 @@ import (
 const Mask = "********"
 
 // Masker replaces secret values in text. It is shared by every output path
-// (text, JSON, errors) and grows during a run as modules learn secrets.
+// (text, JSON, errors) and by the argv/env guard. It is filled before the
+// first task (see collectSecrets) and grows during a run as modules learn
+// secrets and templates compute values from them (see taint.go).
 type Masker struct {
 	mu       sync.RWMutex
-	secrets  map[string]bool
+	raw      []string        // the secrets as given, for taint tracking
+	secrets  map[string]bool // every form of every secret
 	replacer *strings.Replacer
+	perturb  *strings.Replacer // secret -> a same-shape stand-in, see taint.go
 }
 
 // NewMasker returns a masker for the given secrets.
@@ -26,15 +32,22 @@ func NewMasker(secrets ...string) *Masker {
 	return m
 }
 
-// Add registers more secrets. Values shorter than 3 bytes are ignored: masking
-// every "no" or "1" in the output would hide everything and protect nothing.
+// minSecret is the shortest value masked: masking every "no" or "1" in the
+// output would hide everything and protect nothing.
+const minSecret = 3
+
+// Add registers more secrets.
 func (m *Masker) Add(secrets ...string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	added := false
 	for _, s := range secrets {
+		if len(s) < minSecret || m.secrets[s] {
+			continue
+		}
+		m.raw = append(m.raw, s)
 		for _, form := range secretForms(s) {
-			if len(form) >= 3 && !m.secrets[form] {
+			if len(form) >= minSecret && !m.secrets[form] {
 				m.secrets[form] = true
 				added = true
 			}
@@ -45,21 +58,65 @@ func (m *Masker) Add(secrets ...string) {
 	}
 }
 
-// secretForms are the ways a secret can appear in output: as itself, JSON
-// escaped, and line by line for a multi-line secret (a private key).
+// secretForms are the ways a secret can appear in output: as itself; as the
+// JSON encoders write it, with and without HTML escaping of <>&
+// (json.Marshal escapes them, the output encoders do not); with terminal
+// control characters escaped as the text output writes them; base64
+// encoded; and line by line for a multi-line secret (a private key).
 func secretForms(s string) []string {
-	forms := []string{s}
-	if b, err := json.Marshal(s); err == nil {
-		forms = append(forms, string(b[1:len(b)-1]))
+	forms := []string{s, escapeControls(s)}
+	for _, html := range []bool{false, true} {
+		j := jsonInner(s, html)
+		forms = append(forms, j, escapeControls(j))
 	}
+	forms = append(forms, base64Forms(s)...)
 	if strings.Contains(s, "\n") {
 		for _, line := range strings.Split(s, "\n") {
-			if len(strings.TrimSpace(line)) >= 8 {
-				forms = append(forms, strings.TrimSpace(line))
+			if line = strings.TrimSpace(line); len(line) >= 8 {
+				forms = append(forms, line, escapeControls(line), jsonInner(line, false), jsonInner(line, true))
 			}
 		}
 	}
 	return forms
+}
+
+// jsonInner is s as a JSON string without its quotes.
+func jsonInner(s string, escapeHTML bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	if err := enc.Encode(s); err != nil {
+		return s
+	}
+	out := strings.TrimSuffix(b.String(), "\n")
+	return out[1 : len(out)-1]
+}
+
+// minEncoded is the shortest encoded fragment masked: shorter base64 runs
+// occur in ordinary text by chance.
+const minEncoded = 6
+
+// base64Forms are s in standard and URL-safe base64, whole, and the part of
+// its encoding that does not depend on the bytes around it when s sits
+// inside a longer encoded value (a file shown base64-encoded in a diff, a
+// Kubernetes Secret's data), at each of the three byte alignments.
+func base64Forms(s string) []string {
+	var out []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		out = append(out, enc.EncodeToString([]byte(s)))
+		for pad := 0; pad < 3; pad++ {
+			// pad leading bytes shift s to alignment pad; the first
+			// ceil(pad*8/6) characters mix in the unknown bytes before s,
+			// and the last characters of an unfinished group the bytes after.
+			enc := enc.WithPadding(base64.NoPadding).EncodeToString(append(make([]byte, pad), s...))
+			start := (pad*8 + 5) / 6
+			end := 8 * (pad + len(s)) / 6
+			if end-start >= minEncoded {
+				out = append(out, enc[start:end])
+			}
+		}
+	}
+	return out
 }
 
 func (m *Masker) rebuild() {
@@ -74,6 +131,7 @@ func (m *Masker) rebuild() {
 		pairs = append(pairs, s, Mask)
 	}
 	m.replacer = strings.NewReplacer(pairs...)
+	m.perturb = nil
 }
 
 // String masks s.
@@ -90,9 +148,19 @@ func (m *Masker) String(s string) string {
 	return r.Replace(s)
 }
 
-// Contains reports whether s holds a secret.
+// Contains reports whether s holds a secret in any of its forms.
 func (m *Masker) Contains(s string) bool {
 	return m != nil && m.String(s) != s
+}
+
+// Empty reports whether no secret is known, so that callers can skip work.
+func (m *Masker) Empty() bool {
+	if m == nil {
+		return true
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.raw) == 0
 }
 
 // Writer returns w with every write masked. Callers write whole lines or

@@ -25,8 +25,9 @@ func NewJSONSink(w io.Writer) *JSONSink { return &JSONSink{w: w} }
 
 // Event implements Sink.
 func (s *JSONSink) Event(e Event) {
-	if e.Hidden {
-		e.Result, e.Diffs = censored(), nil
+	e, ok := e.redacted()
+	if !ok {
+		return
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -37,10 +38,6 @@ func (s *JSONSink) Event(e Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, _ = s.w.Write(buf.Bytes())
-}
-
-func censored() map[string]any {
-	return map[string]any{"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}
 }
 
 // TextSink prints what an Ansible user expects to read.
@@ -80,6 +77,11 @@ func newPalette(on bool) palette {
 
 // Event implements Sink.
 func (s *TextSink) Event(e Event) {
+	e, ok := e.redacted()
+	if !ok {
+		return
+	}
+	e = e.escaped()
 	var b strings.Builder
 	switch e.Type {
 	case EventPlayStart:
@@ -223,7 +225,7 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 			b.WriteString(paint("    "+p) + "\n")
 		}
 	}
-	if s.diff && !e.Hidden {
+	if s.diff {
 		for _, d := range e.Diffs {
 			b.WriteString(unifiedDiff(d.Path, d.Before, d.After))
 		}
@@ -239,9 +241,6 @@ func (s *TextSink) body(e Event) string {
 		return ""
 	}
 	data := e.Result
-	if e.Hidden {
-		data = censored()
-	}
 	if len(data) == 0 && e.Msg != "" {
 		data = map[string]any{"msg": e.Msg}
 	}
@@ -260,11 +259,11 @@ func (s *TextSink) body(e Event) string {
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "    ")
 		if err := enc.Encode(data); err != nil {
-			return fmt.Sprintf("%v", data)
+			return escapeControls(fmt.Sprintf("%v", data))
 		}
-		return strings.TrimRight(buf.String(), "\n")
+		return escapeControls(strings.TrimRight(buf.String(), "\n"))
 	}
-	return pythonJSON(data)
+	return escapeControls(pythonJSON(data))
 }
 
 func withoutKeys(m map[string]any, keys ...string) map[string]any {
@@ -338,9 +337,9 @@ func itemLabel(item any) string {
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {
-			return fmt.Sprint(x)
+			return escapeControls(fmt.Sprint(x))
 		}
-		return string(b)
+		return escapeControls(string(b))
 	}
 }
 

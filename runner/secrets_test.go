@@ -1,0 +1,142 @@
+package runner
+
+import (
+	"encoding/base64"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A no_log task shows nothing of its arguments, output or messages on any
+// path: streamed lines, plan lines, diffs, loop labels, failure messages,
+// JSON msg/plan, at every verbosity, in check mode and not.
+func TestNoLogHidesEverythingOnEveryPath(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: command
+      command: echo MARK-out-1
+      no_log: true
+    - name: debug
+      debug: {msg: MARK-msg-2}
+      no_log: true
+    - name: fail
+      fail: {msg: MARK-fail-3}
+      no_log: true
+      ignore_errors: true
+    - name: loop
+      debug: {msg: "{{ item }}"}
+      loop: [MARK-item-4]
+      no_log: true
+    - name: copy
+      copy: {content: "MARK-content-5\n", dest: DIR/f}
+      no_log: true
+    - name: bad template
+      debug: {msg: "{{ 'MARK-8' | from_json }}"}
+      no_log: true
+      ignore_errors: true
+`
+	for _, output := range []string{"text", "json"} {
+		for _, check := range []bool{false, true} {
+			for _, v := range []int{0, 4} {
+				r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) {
+					s.Output, s.Check, s.Diff, s.Verbosity = output, check, true, v
+				})
+				if strings.Contains(r.stdout+r.stderr, "MARK") {
+					t.Errorf("%s check=%v -v=%d shows a no_log task's data:\n%s%s", output, check, v, r.stdout, r.stderr)
+				}
+				if (v > 0 || output == "json") && !strings.Contains(r.stdout, noLogMessage) {
+					t.Errorf("%s check=%v -v=%d lacks the censored result:\n%s", output, check, v, r.stdout)
+				}
+			}
+		}
+	}
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.Verbosity = 1 })
+	r.mustContain(t, "ok: [web1] => (item=None) => {", `"changed": true`)
+}
+
+// Text from a host (command output, results, diffs) cannot drive the
+// operator's terminal: control sequences are escaped.
+func TestTerminalEscapesFromHostsAreEscaped(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - shell: printf '\033]0;pwned\007\033[2J\233x\177\n'
+      register: out
+    - debug: {var: out.stdout}
+    - copy: {content: "{{ out.stdout }}", dest: DIR/f}
+`
+	for _, v := range []int{0, 1, 4} {
+		r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.Verbosity, s.Diff = v, true })
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.stdout)
+		}
+		for _, c := range []string{"\x1b", "\x07", "\x9b", "\x7f"} {
+			if strings.Contains(r.stdout, c) {
+				t.Errorf("-v=%d: output holds the raw control %q:\n%q", v, c, r.stdout)
+			}
+		}
+		r.mustContain(t, `\u001b]0;pwned`)
+		if v >= 1 {
+			r.mustContain(t, `[web1] \x1b]0;pwned\x07\x1b[2J\x9bx\x7f`)
+		}
+	}
+}
+
+// A secret is masked in each form the outputs write it: JSON with and
+// without HTML escaping, control characters escaped, base64 (whole or
+// inside a longer encoded value, as a diff of a Kubernetes Secret shows it).
+func TestSecretMaskedInEveryEncoding(t *testing.T) {
+	secret := "a<b>&c\"d\\e\x01f'g\x1bh"
+	embedded := base64.StdEncoding.EncodeToString([]byte("xy" + secret + "z"))
+	pb := `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - copy: {content: "token: ` + base64.StdEncoding.EncodeToString([]byte(secret)) + `\nall: ` + embedded + `\n", dest: DIR/f}
+    - copy: {content: "new\n", dest: DIR/f}
+    - debug: {var: pw}
+    - debug: {msg: "{{ [pw] }}"}
+    - fail: {msg: "{{ {'k': pw} }}"}
+`
+	secrets := filepath.Join(t.TempDir(), "secrets.yml")
+	writeFile(t, secrets, "pw: \"a<b>&c\\\"d\\\\e\\x01f'g\\eh\"\n")
+	for _, output := range []string{"text", "json"} {
+		for _, v := range []int{0, 1} {
+			r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) {
+				s.SecretFiles, s.Output, s.Verbosity, s.Diff = []string{secrets}, output, v, true
+			})
+			for _, form := range append(secretLeaks(secret), embedded[4:len(embedded)-4]) {
+				if strings.Contains(r.stdout+r.stderr, form) {
+					t.Errorf("%s -v=%d shows %q:\n%s%s", output, v, form, r.stdout, r.stderr)
+				}
+			}
+		}
+	}
+}
+
+// secretLeaks are byte sequences whose presence in output would reveal
+// secret: its distinctive parts as written raw, JSON-escaped or escaped for
+// a terminal.
+func secretLeaks(secret string) []string {
+	out := []string{secret, base64.StdEncoding.EncodeToString([]byte(secret))}
+	for _, f := range []string{jsonInner(secret, false), jsonInner(secret, true), escapeControls(secret)} {
+		out = append(out, f)
+	}
+	return out
+}
+
+// The working directory of a command is PWD in its environment: a secret
+// there is refused like one in its argv.
+func TestSecretInChdirIsRefused(t *testing.T) {
+	secrets := filepath.Join(t.TempDir(), "secrets.yml")
+	writeFile(t, secrets, "db_password: Sup3r-s3cret-pw\n")
+	pb := "- hosts: web\n  gather_facts: false\n  tasks:\n    - command: pwd\n      args: {chdir: \"/tmp/{{ db_password }}\"}\n"
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.SecretFiles = []string{secrets} })
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2\n%s", r.code, r.stdout)
+	}
+	r.mustContain(t, "a secret would appear in a command line or environment")
+}
