@@ -1,15 +1,25 @@
 package inventory
 
+import "github.com/ferry-sh/ferry/vault"
+
 // ReadVarsFile reads a YAML (or JSON) file of variables with the same typing
 // rules as inventories: PyYAML's YAML 1.1, as Ansible reads vars files. It
 // returns the values tagged !secret too. The playbook's vars_files, -e @file
 // and --secrets use it, so that a value means the same wherever it is written.
 func ReadVarsFile(path string) (vars map[string]any, secrets []string, err error) {
-	vars, err = loadVarsFile(path, &secrets)
+	return ReadVarsFileVault(nil, path)
+}
+
+// ReadVarsFileVault is ReadVarsFile for a file that may be vault-encrypted
+// or hold !vault values, opened with keys; every decrypted value is returned
+// among the secrets.
+func ReadVarsFileVault(keys *vault.Keyring, path string) (vars map[string]any, secrets []string, err error) {
+	rd := &reader{keys: keys}
+	vars, err = rd.loadVarsFile(path)
 	if vars == nil && err == nil {
 		vars = map[string]any{}
 	}
-	return vars, secrets, err
+	return vars, rd.secrets, err
 }
 
 // ResolveYAML11 types a plain (unquoted, untagged) YAML scalar as PyYAML does:

@@ -88,7 +88,9 @@ func FuzzParseINI(f *testing.F) {
 	seedFiles(f, isINIFile)
 	f.Add("h1 a=1 b='x y' c=[1,2]\n[g]\nh[1:3]\n[g:vars]\nv={'a': (1, 2)}\n[p:children]\ng\n")
 	f.Fuzz(func(t *testing.T, content string) {
-		fuzzParse(t, "hosts.ini", content, parseINI)
+		fuzzParse(t, "hosts.ini", content, func(inv *Inventory, file string, data []byte) error {
+			return parseINI(inv, file, data, false)
+		})
 	})
 }
 
@@ -96,7 +98,9 @@ func FuzzParseYAML(f *testing.F) {
 	seedFiles(f, isYAMLFile)
 	f.Add("all:\n  hosts:\n    a[1:2]:\n      x: !secret s\n  children:\n    g: {hosts: b}\n")
 	f.Fuzz(func(t *testing.T, content string) {
-		fuzzParse(t, "inv.yml", content, parseYAMLInventory)
+		fuzzParse(t, "inv.yml", content, func(inv *Inventory, file string, data []byte) error {
+			return parseYAMLInventory(inv, inv.reader().converter(file, data, false), data)
+		})
 	})
 }
 

@@ -21,6 +21,7 @@ type iniParser struct {
 	line    int
 	errs    []error
 	pending []*pendingDecl // groups referenced before being defined
+	vaulted bool           // the file was vault-encrypted: its values are secrets
 }
 
 // pendingDecl is a [g:vars] or a :children entry naming a group that no
@@ -36,10 +37,20 @@ func (p *iniParser) fail(format string, args ...any) {
 	p.errs = append(p.errs, errAt(p.file, p.line, format, args...))
 }
 
-func parseINI(inv *Inventory, file string, data []byte) error {
-	p := &iniParser{inv: inv, file: file}
+// parseINI parses an INI inventory; every variable value of a vaulted one
+// is a secret.
+func parseINI(inv *Inventory, file string, data []byte, vaulted bool) error {
+	p := &iniParser{inv: inv, file: file, vaulted: vaulted}
 	p.parse(strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"))
 	return joinErrors(p.errs)
+}
+
+// value types a variable's text, recording it as a secret in a vaulted file.
+func (p *iniParser) value(text string) any {
+	if p.vaulted && worthMasking(text) {
+		p.inv.addSecrets([]string{text})
+	}
+	return parseINIValue(text)
 }
 
 func (p *iniParser) parse(lines []string) {
@@ -164,7 +175,7 @@ func (p *iniParser) hostLine(line string, g *Group) {
 		if _, dup := vars[k]; !dup {
 			keys = append(keys, k)
 		}
-		vars[k] = parseINIValue(v)
+		vars[k] = p.value(v)
 	}
 	for _, name := range names {
 		h, isNew := p.inv.addHostNew(name, p.file, g)
@@ -219,7 +230,7 @@ func (p *iniParser) varLine(line string, g *Group) {
 		p.fail("[%s:vars]: expected key=value, got %q", g.Name, line)
 		return
 	}
-	if err := setGroupVar(g, k, parseINIValue(strings.TrimSpace(v))); err != nil {
+	if err := setGroupVar(g, k, p.value(strings.TrimSpace(v))); err != nil {
 		p.fail("%v", err)
 	}
 }

@@ -25,6 +25,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // Host is one inventory host.
@@ -82,6 +84,7 @@ type Inventory struct {
 	playDirs []*varsDir
 
 	secrets []string
+	keys    *vault.Keyring // opens vaulted files and !vault values
 
 	mu         sync.Mutex
 	localhost  *Host

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // ignoredInDir matches the names Ansible skips when an inventory source is a
@@ -27,7 +29,16 @@ var ignoredInDir = regexp.MustCompile(`^\.|^host_vars$|^group_vars$|^vars_plugin
 // directory source) are loaded too. All errors are returned together, each
 // naming its file and line.
 func Load(sources ...string) (*Inventory, error) {
+	return LoadVault(nil, sources...)
+}
+
+// LoadVault is Load with the vault passwords that open vaulted inventory
+// files, group_vars/host_vars files and !vault values. Every decrypted value
+// is a secret (see Secrets). keys may be nil: vaulted data is then an error
+// that says how to give a password.
+func LoadVault(keys *vault.Keyring, sources ...string) (*Inventory, error) {
 	inv := newInventory()
+	inv.keys = keys
 	var errs []error
 	var dirs []string
 	for _, src := range sources {
@@ -80,14 +91,14 @@ func (inv *Inventory) loadInventoryVarsDirs(dirs []string) error {
 		key := canonicalDir(dir)
 		vd, ok := loaded[key]
 		if !ok {
-			var secrets []string
+			rd := inv.reader()
 			var err error
-			vd, secrets, err = loadVarsDir(dir, groups, hosts)
+			vd, err = rd.loadVarsDir(dir, groups, hosts)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			inv.addSecrets(secrets)
+			inv.addSecrets(rd.secrets)
 			loaded[key] = vd
 		}
 		inv.invDirs = append(inv.invDirs, vd)
@@ -147,13 +158,18 @@ func (inv *Inventory) loadFile(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.Mode()&0o111 != 0 && strings.HasPrefix(string(data), "#!") {
 		return errAt(path, 1, "executable inventory scripts are not supported: write the hosts into a YAML or INI inventory")
 	}
+	rd := inv.reader()
+	data, vaulted, err := rd.open(path, data)
+	if err != nil {
+		return err
+	}
 	switch ext := strings.ToLower(filepath.Ext(path)); {
 	case ext == ".yml" || ext == ".yaml" || ext == ".json":
-		return parseYAMLInventory(inv, path, data)
+		return parseYAMLInventory(inv, rd.converter(path, data, vaulted), data)
 	case ext == "" && looksLikeYAMLInventory(path, data):
-		return parseYAMLInventory(inv, path, data)
+		return parseYAMLInventory(inv, rd.converter(path, data, vaulted), data)
 	}
-	return parseINI(inv, path, data)
+	return parseINI(inv, path, data, vaulted)
 }
 
 // looksLikeYAMLInventory reports whether data parses as a YAML mapping,

@@ -318,8 +318,8 @@ func TestYAMLErrors(t *testing.T) {
 			`inv.yml:3: vars of host w1 must be a mapping of variable names to values, got the value "22"`},
 		"numeric host":     {"all:\n  hosts:\n    1.5:\n", `inv.yml:3: host name "1.5" must be a string: quote it ("1.5":)`},
 		"duplicate host":   {"all:\n  hosts:\n    w1:\n    w1:\n", `inv.yml:4: duplicate key "w1" (first at line 3): merge the two entries`},
-		"vault":            {"all:\n  vars:\n    pw: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n", "inv.yml:3: !vault values are not supported: tag the value !secret instead and pass its value with --secrets FILE"},
-		"unknown tag":      {"all:\n  vars:\n    x: !custom 1\n", "inv.yml:3: unknown YAML tag !custom: ferry knows !secret and !unsafe"},
+		"vault":            {"all:\n  vars:\n    pw: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n", "inv.yml:3: the !vault value is encrypted with ansible-vault and no vault password was given: pass --vault-password-file FILE, --vault-id [LABEL@]FILE or --ask-vault-pass"},
+		"unknown tag":      {"all:\n  vars:\n    x: !custom 1\n", "inv.yml:3: unknown YAML tag !custom: ferry knows !secret, !unsafe and !vault"},
 		"secret on list":   {"all:\n  vars:\n    x: !secret [1]\n", "inv.yml:3: !secret applies to a single string value, not to a list or mapping"},
 		"plugin file":      {"plugin: aws_ec2\n", "inv.yml:1: inventory plugin configuration (plugin: aws_ec2) is not supported: list hosts and groups under all:"},
 		"not a mapping":    {"- a\n- b\n", "inv.yml:1: a YAML inventory must be a mapping of group names (usually just `all:`), got a list"},
@@ -360,7 +360,7 @@ func TestVarsFileErrors(t *testing.T) {
 		"bad yaml": {map[string]string{"host_vars/w1.yml": "a: [\n"},
 			"host_vars/w1.yml:1: invalid YAML: did not find expected node content"},
 		"vaulted file": {map[string]string{"group_vars/all.yml": "$ANSIBLE_VAULT;1.1;AES256\n3132\n"},
-			"group_vars/all.yml:1: vault-encrypted files are not supported: decrypt it, and tag secret values with !secret (their values then come from --secrets FILE)"},
+			"group_vars/all.yml is encrypted with ansible-vault and no vault password was given: pass --vault-password-file FILE, --vault-id [LABEL@]FILE or --ask-vault-pass"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			files := map[string]string{"hosts": "[web]\nw1\n"}

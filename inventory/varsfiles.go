@@ -24,26 +24,25 @@ type varsDir struct {
 
 // loadVarsDir reads dir/group_vars and dir/host_vars for the given group and
 // host names. A missing directory is no error.
-func loadVarsDir(dir string, groups, hosts []string) (*varsDir, []string, error) {
+func (rd *reader) loadVarsDir(dir string, groups, hosts []string) (*varsDir, error) {
 	vd := &varsDir{dir: dir}
-	var secrets []string
 	var errs []error
 	var err error
-	vd.group, err = loadEntities(filepath.Join(dir, "group_vars"), groups, &secrets)
+	vd.group, err = rd.loadEntities(filepath.Join(dir, "group_vars"), groups)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	vd.host, err = loadEntities(filepath.Join(dir, "host_vars"), hosts, &secrets)
+	vd.host, err = rd.loadEntities(filepath.Join(dir, "host_vars"), hosts)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	return vd, secrets, joinErrors(errs)
+	return vd, joinErrors(errs)
 }
 
 // loadEntities loads the vars of each named entity found in sub (a
 // group_vars or host_vars directory). The directory is listed once, so the
 // cost does not depend on how many names are asked for beyond a map lookup.
-func loadEntities(sub string, names []string, secrets *[]string) (map[string]map[string]any, error) {
+func (rd *reader) loadEntities(sub string, names []string) (map[string]map[string]any, error) {
 	entries, err := os.ReadDir(sub)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -70,7 +69,7 @@ func loadEntities(sub string, names []string, secrets *[]string) (map[string]map
 			errs = append(errs, err)
 			continue
 		}
-		merged, err := loadVarsFiles(files, secrets)
+		merged, err := rd.loadVarsFiles(files)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -142,11 +141,11 @@ func dirVarsFiles(dir string) ([]string, error) {
 
 // loadVarsFiles merges the files in order; a later file replaces a variable
 // of an earlier one (Ansible's default hash_behaviour=replace).
-func loadVarsFiles(files []string, secrets *[]string) (map[string]any, error) {
+func (rd *reader) loadVarsFiles(files []string) (map[string]any, error) {
 	merged := map[string]any{}
 	var errs []error
 	for _, f := range files {
-		vars, err := loadVarsFile(f, secrets)
+		vars, err := rd.loadVarsFile(f)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -158,10 +157,14 @@ func loadVarsFiles(files []string, secrets *[]string) (map[string]any, error) {
 	return merged, joinErrors(errs)
 }
 
-func loadVarsFile(path string, secrets *[]string) (map[string]any, error) {
+func (rd *reader) loadVarsFile(path string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading vars file: %w", err)
+	}
+	data, vaulted, err := rd.open(path, data)
+	if err != nil {
+		return nil, err
 	}
 	node, err := yamlDoc(path, data)
 	if err != nil || node == nil {
@@ -173,9 +176,9 @@ func loadVarsFile(path string, secrets *[]string) (map[string]any, error) {
 	if node.Kind != yaml.MappingNode {
 		return nil, errAt(path, node.Line, "a vars file must be a mapping of variable names to values, got %s", kindName(node))
 	}
-	c := &yamlConverter{file: path, json: isJSON(data)}
+	c := rd.converter(path, data, vaulted)
 	vars := c.mapping(node, 0)
-	*secrets = append(*secrets, c.secrets...)
+	rd.secrets = append(rd.secrets, c.secrets...)
 	return vars, joinErrors(c.errs)
 }
 
@@ -196,14 +199,15 @@ func kindName(n *yaml.Node) string {
 // inventory's group_vars/ and host_vars/ at each level (see HostVars). Call it
 // before resolving variables; it clears the variable cache.
 func (inv *Inventory) AddVarsDir(dir string) error {
-	vd, secrets, err := loadVarsDir(dir, inv.groupNamesAll(), inv.hostNamesAll())
+	rd := inv.reader()
+	vd, err := rd.loadVarsDir(dir, inv.groupNamesAll(), inv.hostNamesAll())
 	if err != nil {
 		return err
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.playDirs = append(inv.playDirs, vd)
-	inv.addSecrets(secrets)
+	inv.addSecrets(rd.secrets)
 	inv.groupCache, inv.hostCache = nil, nil
 	return nil
 }

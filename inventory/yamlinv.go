@@ -18,7 +18,8 @@ type yamlInvParser struct {
 	conv *yamlConverter
 }
 
-func parseYAMLInventory(inv *Inventory, file string, data []byte) error {
+func parseYAMLInventory(inv *Inventory, conv *yamlConverter, data []byte) error {
+	file := conv.file
 	root, err := yamlDoc(file, data)
 	if err != nil {
 		return err
@@ -26,7 +27,7 @@ func parseYAMLInventory(inv *Inventory, file string, data []byte) error {
 	if root == nil || root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return nil // an empty file holds no hosts, as in Ansible
 	}
-	p := &yamlInvParser{inv: inv, conv: &yamlConverter{file: file, json: isJSON(data)}}
+	p := &yamlInvParser{inv: inv, conv: conv}
 	if root.Kind != yaml.MappingNode {
 		return errAt(file, root.Line, "a YAML inventory must be a mapping of group names (usually just `all:`), got %s", kindName(root))
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // posError is an error at a line of a file: "path:line: message".
@@ -34,10 +36,8 @@ func errAt(file string, line int, format string, args ...any) error {
 
 // yamlDoc parses YAML (or JSON) text into a document node, with errors that
 // name the file and line.
+// Vaulted files are decrypted before (reader.open).
 func yamlDoc(file string, data []byte) (node *yaml.Node, err error) {
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("$ANSIBLE_VAULT;")) {
-		return nil, errAt(file, 1, "vault-encrypted files are not supported: decrypt it, and tag secret values with !secret (their values then come from --secrets FILE)")
-	}
 	defer func() {
 		// yaml.v3 has panicked on some malformed inputs; never let that
 		// take the run down.
@@ -106,13 +106,16 @@ func problemLine(data []byte, msg string) int {
 
 // yamlConverter turns YAML nodes into Go values with PyYAML's YAML 1.1 rules,
 // which is what Ansible uses: yes/no/on/off are booleans, 0755 is octal,
-// 1:30 is sexagesimal. It records !secret values and collects errors.
+// 1:30 is sexagesimal. It records !secret and decrypted values and collects
+// errors.
 type yamlConverter struct {
-	file    string
-	nodes   int  // nodes visited, aliases counted each time they expand
-	json    bool // the file is JSON: plain scalars follow JSON's rules
-	secrets []string
-	errs    []error
+	file      string
+	nodes     int  // nodes visited, aliases counted each time they expand
+	json      bool // the file is JSON: plain scalars follow JSON's rules
+	keys      *vault.Keyring
+	allSecret bool // the file was vault-encrypted: every value is a secret
+	secrets   []string
+	errs      []error
 }
 
 func (c *yamlConverter) fail(n *yaml.Node, format string, args ...any) {
@@ -144,16 +147,15 @@ func (c *yamlConverter) valueDepth(n *yaml.Node, depth int) any {
 			c.fail(n, "%s applies to a single string value, not to a list or mapping", n.Tag)
 			return nil
 		}
-		if n.Tag == "!secret" {
+		if n.Tag == "!secret" || c.allSecret {
 			c.secrets = append(c.secrets, n.Value)
 		}
 		return n.Value
-	case "!vault":
-		c.fail(n, "!vault values are not supported: tag the value !secret instead and pass its value with --secrets FILE")
-		return nil
+	case "!vault", "!vault-encrypted":
+		return c.vaultValue(n)
 	}
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-		c.fail(n, "unknown YAML tag %s: ferry knows !secret and !unsafe", n.Tag)
+		c.fail(n, "unknown YAML tag %s: ferry knows !secret, !unsafe and !vault", n.Tag)
 		return nil
 	}
 	switch n.Kind {
@@ -166,6 +168,7 @@ func (c *yamlConverter) valueDepth(n *yaml.Node, depth int) any {
 		}
 		return out
 	case yaml.ScalarNode:
+		c.recordSecret(n.Value)
 		return c.scalar(n)
 	}
 	return nil
@@ -179,7 +182,7 @@ func (c *yamlConverter) mapping(n *yaml.Node, depth int) map[string]any {
 			c.merge(out, v, depth)
 			continue
 		}
-		key, ok := jsonKey(c.valueDepth(k, depth+1))
+		key, ok := jsonKey(c.keyValue(k, depth+1))
 		if !ok {
 			c.fail(k, "a mapping key must be a plain value, not a list or mapping")
 			continue
@@ -187,6 +190,15 @@ func (c *yamlConverter) mapping(n *yaml.Node, depth int) map[string]any {
 		out[key] = c.valueDepth(v, depth+1)
 	}
 	return out
+}
+
+// keyValue converts a mapping key: keys are names, never secrets, even in a
+// vaulted file.
+func (c *yamlConverter) keyValue(k *yaml.Node, depth int) any {
+	all := c.allSecret
+	c.allSecret = false
+	defer func() { c.allSecret = all }()
+	return c.valueDepth(k, depth)
 }
 
 // merge applies a YAML merge key (<<: *anchor) without overriding keys the
