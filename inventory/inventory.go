@@ -437,8 +437,11 @@ func isLocalhostName(name string) bool {
 }
 
 // Secrets returns every value tagged !secret in the inventory, group_vars
-// and host_vars, so that the runner can mask them in all output.
-func (inv *Inventory) Secrets() []string { return append([]string(nil), inv.secrets...) }
+// and host_vars, and the hosts' connection and become passwords (see
+// PasswordVars), so that the runner can mask them in all output.
+func (inv *Inventory) Secrets() []string {
+	return append(append([]string(nil), inv.secrets...), inv.passwordValues()...)
+}
 
 func (inv *Inventory) addSecrets(values []string) {
 	seen := make(map[string]bool, len(inv.secrets))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
@@ -30,8 +31,9 @@ func (inv *Inventory) ListJSON() ([]byte, error) {
 	seen := map[*Group]bool{}
 	inv.listGroup(inv.all(), out, seen)
 	hostvars := map[string]any{}
+	masker := inv.secretMasker()
 	for _, h := range inv.Hosts() {
-		if vars := inv.printableVars(h.Name); len(vars) > 0 {
+		if vars := inv.printableVars(h.Name, masker); len(vars) > 0 {
 			hostvars[h.Name] = vars
 		}
 	}
@@ -70,7 +72,7 @@ func (inv *Inventory) HostJSON(name string) ([]byte, error) {
 	if _, ok := inv.hostByName[name]; !ok && !isLocalhostName(name) {
 		return nil, fmt.Errorf("host %q is not in the inventory %s", name, suggest.Hint(name, inv.hostNames()))
 	}
-	return json.MarshalIndent(inv.printableVars(name), "", "    ")
+	return json.MarshalIndent(inv.printableVars(name, inv.secretMasker()), "", "    ")
 }
 
 func (inv *Inventory) hostNames() []string {
@@ -82,25 +84,35 @@ func (inv *Inventory) hostNames() []string {
 }
 
 // printableVars is HostVars without Ansible's internal names, secrets
-// masked and values JSON can encode.
-func (inv *Inventory) printableVars(name string) map[string]any {
+// masked and values JSON can encode. A password variable is masked whole,
+// even when its value is a template: what it names is a secret.
+func (inv *Inventory) printableVars(name string, masker *strings.Replacer) map[string]any {
 	vars := inv.HostVars(name)
 	for _, k := range internalVars {
 		delete(vars, k)
 	}
-	masker := strings.NewReplacer(inv.maskPairs()...)
 	for k, v := range vars {
+		if IsPasswordVar(k) && v != nil {
+			vars[k] = secretMask
+			continue
+		}
 		vars[k] = printable(v, masker)
 	}
 	return vars
 }
 
-func (inv *Inventory) maskPairs() []string {
-	pairs := make([]string, 0, 2*len(inv.secrets))
-	for _, s := range inv.secrets {
-		pairs = append(pairs, s, secretMask)
+// secretMasker replaces every secret of the inventory, longest first so
+// that a secret holding another is masked whole.
+func (inv *Inventory) secretMasker() *strings.Replacer {
+	secrets := inv.Secrets()
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	pairs := make([]string, 0, 2*len(secrets))
+	for _, s := range secrets {
+		if s != "" {
+			pairs = append(pairs, s, secretMask)
+		}
 	}
-	return pairs
+	return strings.NewReplacer(pairs...)
 }
 
 // printable copies v with secrets masked and non-finite floats written the

@@ -1,0 +1,40 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+)
+
+// PasswordVars are the connection and become passwords. Their values are
+// secrets wherever they are set, tagged !secret or not: ferry masks them in
+// `ferry inventory` and in every run's output, as it masks !secret values.
+var PasswordVars = []string{"ansible_password", "ansible_ssh_pass", "ansible_become_password", "ansible_become_pass"}
+
+// IsPasswordVar reports whether name is one of PasswordVars.
+func IsPasswordVar(name string) bool {
+	for _, p := range PasswordVars {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// passwordValues are the literal values the hosts' password variables
+// resolve to. Templated ones ("{{ vault_pw }}") are the runner's to render.
+func (inv *Inventory) passwordValues() []string {
+	var out []string
+	for _, h := range inv.Hosts() {
+		vars := inv.HostVars(h.Name)
+		for _, name := range PasswordVars {
+			v, ok := vars[name]
+			if !ok || v == nil {
+				continue
+			}
+			if s := fmt.Sprint(v); !strings.Contains(s, "{{") {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
