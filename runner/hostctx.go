@@ -18,8 +18,8 @@ import (
 // vars, vars_files, play vars, inventory host vars (group_vars/host_vars
 // already merged by the inventory), then the magic variables.
 func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
-	layers := make([]map[string]any, 0, 6)
-	for _, l := range []map[string]any{r.opts.ExtraVars, h.facts.get(), t.Vars, pr.varsFiles, pr.play.Vars, h.invVars} {
+	layers := make([]map[string]any, 0, 7)
+	for _, l := range []map[string]any{r.opts.ExtraVars, h.facts.get(), t.Vars, pr.varsFiles, pr.play.Vars, h.invVars, r.opts.ConnDefaults} {
 		if len(l) > 0 {
 			layers = append(layers, l)
 		}

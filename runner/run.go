@@ -31,6 +31,14 @@ type Options struct {
 	Sink          Sink
 	Masker        *Masker
 	Connect       Connector
+	// ConnDefaults are the connection settings of the command line (-u,
+	// -b, -c, -T, --private-key...) as the ansible_* variables they set:
+	// below every other variable, as in Ansible, where inventory vars win.
+	ConnDefaults map[string]any
+	// StartAtTask starts the run at the first task of that name (--start-at-task).
+	StartAtTask string
+	// Step asks before each task whether to run it (--step); nil: never asks.
+	Step func(task string) StepAnswer
 }
 
 // ErrInterrupted is returned when the run was stopped (Ctrl-C).
@@ -77,6 +85,8 @@ type Runner struct {
 	// not change during a run.
 	groupsOnce sync.Once
 	groups     map[string]any
+
+	gate taskGate // --start-at-task and --step
 }
 
 // hostState is everything ferry keeps about one host during a run.
@@ -109,7 +119,7 @@ func New(opts Options) *Runner {
 	if opts.Inventory != nil {
 		opts.Masker.Add(opts.Inventory.Secrets()...)
 	}
-	return &Runner{opts: opts, hosts: map[string]*hostState{}, views: map[string]hostView{}}
+	return &Runner{opts: opts, hosts: map[string]*hostState{}, views: map[string]hostView{}, gate: newTaskGate(opts)}
 }
 
 // Run executes the playbook's plays in order and returns the recap. A host

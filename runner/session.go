@@ -48,7 +48,7 @@ type Session struct {
 // inventory, the playbook, extra vars and secrets. All static problems come
 // back together as a *ValidationError.
 func (s *Session) Prepare() (*Playbook, error) {
-	masker := NewMasker()
+	masker := NewMasker(connSecrets(s.ConnDefaults)...)
 	s.Masker = masker
 	extra, err := s.extraVars()
 	if err != nil {
@@ -69,6 +69,9 @@ func (s *Session) Prepare() (*Playbook, error) {
 		return nil, err
 	}
 	if err := Validate(pb, inv, extra); err != nil {
+		return nil, err
+	}
+	if err := CheckStartAtTask(pb, s.StartAtTask); err != nil {
 		return nil, err
 	}
 	return pb, nil
@@ -159,15 +162,10 @@ func isEmbedded(name string) bool {
 // unpackEmbedded writes the embedded playbooks once per content version to
 // the user's cache directory, and reuses them after.
 func unpackEmbedded() (string, error) {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	sum, err := fsDigest(playbooks.FS)
+	dir, err := embeddedDir()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(base, "ferry", "playbooks-"+sum[:16])
 	if _, err := os.Stat(filepath.Join(dir, playbooks.Default)); err == nil {
 		return dir, nil
 	}

@@ -59,7 +59,7 @@ func (r *Runner) runTask(ctx context.Context, pr *playRun, t *Task, rescuable bo
 }
 
 func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*hostState, rescuable bool, header EventType) {
-	if len(hosts) == 0 || (header == EventTaskStart && !r.tagsSelected(t.Tags)) {
+	if len(hosts) == 0 || (header == EventTaskStart && (!r.tagsSelected(t.Tags) || !r.gate.admit(t))) {
 		return
 	}
 	if t.Module == "meta" {

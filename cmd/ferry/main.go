@@ -44,7 +44,13 @@ func startCPUProfile(path string) (stop func()) {
 
 // run executes one command line and returns the process's exit code.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runIO(args, os.Stdin, stdout, stderr)
+}
+
+// runIO is run with standard input given: prompts (-k, --step) read it.
+func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
+	root.SetIn(stdin)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	return exitStatus(cmd, err, stderr)

@@ -17,7 +17,18 @@ import (
 
 // playbookFlags are the flags of run and validate, named as ansible-playbook's.
 type playbookFlags struct {
-	s runner.Session
+	s           runner.Session
+	syntaxCheck bool
+	list        runner.Listing
+	step        bool
+	conn        connFlags
+}
+
+// connFlags are ansible-playbook's connection and privilege flags.
+type connFlags struct {
+	user, privateKey, connection, becomeUser string
+	askPass, askBecomePass, become           bool
+	timeout                                  int
 }
 
 func (f *playbookFlags) register(cmd *cobra.Command) {
@@ -35,6 +46,23 @@ func (f *playbookFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&s.ForceHandlers, "force-handlers", false, "run notified handlers even on hosts that failed")
 	fs.StringVar(&s.Output, "output", "text", "output format: text or json")
 	fs.CountVarP(&s.Verbosity, "verbose", "v", "more detail: -v results, -vv task paths, -vvv connections (repeatable)")
+	fs.BoolVar(&f.syntaxCheck, "syntax-check", false, "check the playbook and inventory; run nothing (as validate)")
+	fs.BoolVar(&f.list.Tasks, "list-tasks", false, "list the tasks that would run; run nothing")
+	fs.BoolVar(&f.list.Hosts, "list-hosts", false, "list the hosts each play would run on; run nothing")
+	fs.BoolVar(&f.list.Tags, "list-tags", false, "list the tags of the tasks; run nothing")
+	fs.StringVar(&s.StartAtTask, "start-at-task", "", "start at the first task of this name")
+	fs.BoolVar(&f.step, "step", false, "ask before each task: (N)o/(y)es/(c)ontinue")
+	c := &f.conn
+	fs.StringVarP(&c.user, "user", "u", "", "connect as this user (ansible_user wins)")
+	fs.StringVar(&c.privateKey, "private-key", "", "SSH private key file (ansible_ssh_private_key_file wins)")
+	fs.StringVar(&c.privateKey, "key-file", "", "same as --private-key")
+	fs.BoolVarP(&c.askPass, "ask-pass", "k", false, "ask for the SSH password")
+	fs.BoolVarP(&c.askBecomePass, "ask-become-pass", "K", false, "ask for the privilege escalation (sudo) password")
+	fs.BoolVarP(&c.become, "become", "b", false, "run tasks with privilege escalation (sudo)")
+	fs.StringVar(&c.becomeUser, "become-user", "", "escalate to this user (default root)")
+	fs.StringVarP(&c.connection, "connection", "c", "", "connection type: ssh or local")
+	fs.IntVarP(&c.timeout, "timeout", "T", 0, "SSH connection timeout in seconds")
+	_ = fs.MarkHidden("key-file")
 	_ = cmd.RegisterFlagCompletionFunc("limit", completeHostPatterns)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 }
@@ -53,6 +81,14 @@ func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Sess
 	}
 	stdout := cmd.OutOrStdout()
 	s.Stdout, s.Stderr = stdout, cmd.ErrOrStderr()
+	defaults, err := f.conn.defaults(cmd.InOrStdin(), s.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	s.ConnDefaults = defaults
+	if f.step {
+		s.Step = runner.StepPrompter(cmd.InOrStdin(), stdout)
+	}
 	s.Terminal = stdout == os.Stdout && term.IsTerminal(int(os.Stdout.Fd()))
 	s.Color = !color.NoColor && s.Output == "text" && s.Terminal
 	return s, nil
@@ -82,6 +118,9 @@ runs the embedded one.`,
 			s, err := f.session(cmd, args)
 			if err != nil {
 				return err
+			}
+			if f.syntaxCheck || f.list.Any() {
+				return inspect(s, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			ctx, stop := interruptible()
 			defer stop()
@@ -113,6 +152,24 @@ func validateCommand() *cobra.Command {
 	}
 	f.register(cmd)
 	return cmd
+}
+
+// inspect is --syntax-check and --list-*: everything is checked as for a
+// run, then the playbook is described instead of run.
+func inspect(s *runner.Session, f *playbookFlags, stdout, stderr io.Writer) error {
+	pb, err := s.Prepare()
+	if err != nil {
+		return prepareError(s, err, stderr)
+	}
+	if !f.list.Any() {
+		fmt.Fprintf(stdout, "\nplaybook: %s\n", pb.Name())
+		return nil
+	}
+	if err := runner.List(s.Masker.Writer(stdout), pb, s.Options, f.list); err != nil {
+		fmt.Fprintf(s.Masker.Writer(stderr), "ERROR: %v\n", err)
+		return codeError(runner.ExitError)
+	}
+	return nil
 }
 
 func validate(s *runner.Session, stdout, stderr io.Writer) error {
