@@ -33,7 +33,7 @@ func (inv *Inventory) ListJSON() ([]byte, error) {
 	hostvars := map[string]any{}
 	masker := inv.secretMasker()
 	for _, h := range inv.Hosts() {
-		if vars := inv.printableVars(h.Name, masker); len(vars) > 0 {
+		if vars := inv.maskedVars(h.Name, masker); len(vars) > 0 {
 			hostvars[h.Name] = vars
 		}
 	}
@@ -72,7 +72,7 @@ func (inv *Inventory) HostJSON(name string) ([]byte, error) {
 	if _, ok := inv.hostByName[name]; !ok && !isLocalhostName(name) {
 		return nil, fmt.Errorf("host %q is not in the inventory %s", name, suggest.Hint(name, inv.hostNames()))
 	}
-	return json.MarshalIndent(inv.printableVars(name, inv.secretMasker()), "", "    ")
+	return json.MarshalIndent(inv.printableVars(name), "", "    ")
 }
 
 func (inv *Inventory) hostNames() []string {
@@ -86,7 +86,13 @@ func (inv *Inventory) hostNames() []string {
 // printableVars is HostVars without Ansible's internal names, secrets
 // masked and values JSON can encode. A password variable is masked whole,
 // even when its value is a template: what it names is a secret.
-func (inv *Inventory) printableVars(name string, masker *strings.Replacer) map[string]any {
+func (inv *Inventory) printableVars(name string) map[string]any {
+	return inv.maskedVars(name, inv.secretMasker())
+}
+
+// maskedVars is printableVars with the inventory's masker built once by
+// the caller, who prints many hosts.
+func (inv *Inventory) maskedVars(name string, masker *strings.Replacer) map[string]any {
 	vars := inv.HostVars(name)
 	for _, k := range internalVars {
 		delete(vars, k)
