@@ -24,7 +24,7 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 			layers = append(layers, l)
 		}
 	}
-	return &scope{engine: r.engine, layers: layers, magic: r.magicVars(pr, h)}
+	return &scope{engine: r.engine, layers: layers, magic: r.magicVars(pr, h), masker: r.opts.Masker}
 }
 
 // magicVars are Ansible's built-in variables, computed only when used.
@@ -155,7 +155,7 @@ func (r *Runner) hostView(name string) map[string]any {
 // views; a value that cannot be rendered (it needs play variables, say)
 // stays as written.
 func (r *Runner) renderView(name string, vars map[string]any) {
-	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, vars}, magic: func(n string) (any, bool) {
+	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, vars}, masker: r.opts.Masker, magic: func(n string) (any, bool) {
 		switch n {
 		case "group_names":
 			return toAnyList(r.opts.Inventory.GroupNames(name)), true
@@ -391,7 +391,7 @@ func (c *taskConn) DialContext(ctx context.Context, network, addr string) (net.C
 type varsAdapter struct{ sc *scope }
 
 func (v varsAdapter) Eval(expr string) (any, error) {
-	out, err := v.sc.guard(func() (any, error) { return v.sc.engine.Eval(expr, v.sc) })
+	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.Eval(expr, sc) })
 	var undefined *template.UndefinedError
 	if errors.As(err, &undefined) {
 		err = fmt.Errorf("%w: %v", modules.ErrUndefined, err)
@@ -400,7 +400,7 @@ func (v varsAdapter) Eval(expr string) (any, error) {
 }
 
 func (v varsAdapter) Render(text string) (string, error) {
-	out, err := v.sc.guard(func() (any, error) { return v.sc.engine.RenderString(text, v.sc) })
+	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.RenderString(text, sc) })
 	s, _ := out.(string)
 	return s, err
 }

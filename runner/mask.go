@@ -20,6 +20,7 @@ const Mask = "********"
 type Masker struct {
 	mu       sync.RWMutex
 	raw      []string        // the secrets as given, for taint tracking
+	isRaw    map[string]bool // raw as a set
 	secrets  map[string]bool // every form of every secret
 	replacer *strings.Replacer
 	perturb  *strings.Replacer // secret -> a same-shape stand-in, see taint.go
@@ -27,7 +28,7 @@ type Masker struct {
 
 // NewMasker returns a masker for the given secrets.
 func NewMasker(secrets ...string) *Masker {
-	m := &Masker{secrets: map[string]bool{}}
+	m := &Masker{secrets: map[string]bool{}, isRaw: map[string]bool{}}
 	m.Add(secrets...)
 	return m
 }
@@ -42,10 +43,11 @@ func (m *Masker) Add(secrets ...string) {
 	defer m.mu.Unlock()
 	added := false
 	for _, s := range secrets {
-		if len(s) < minSecret || m.secrets[s] {
+		if len(s) < minSecret || m.isRaw[s] {
 			continue
 		}
-		m.raw = append(m.raw, s)
+		m.raw, m.isRaw[s] = append(m.raw, s), true
+		m.perturb = nil
 		for _, form := range secretForms(s) {
 			if len(form) >= minSecret && !m.secrets[form] {
 				m.secrets[form] = true
@@ -125,13 +127,17 @@ func (m *Masker) rebuild() {
 	for s := range m.secrets {
 		all = append(all, s)
 	}
-	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) })
+	sortLongestFirst(all)
 	pairs := make([]string, 0, 2*len(all))
 	for _, s := range all {
 		pairs = append(pairs, s, Mask)
 	}
 	m.replacer = strings.NewReplacer(pairs...)
 	m.perturb = nil
+}
+
+func sortLongestFirst(ss []string) {
+	sort.Slice(ss, func(i, j int) bool { return len(ss[i]) > len(ss[j]) })
 }
 
 // String masks s.

@@ -140,3 +140,83 @@ func TestSecretInChdirIsRefused(t *testing.T) {
 	}
 	r.mustContain(t, "a secret would appear in a command line or environment")
 }
+
+// A value computed from a secret is a secret: masked in every output and
+// refused by the argv/env guard, whatever filters or operations made it.
+func TestValuesComputedFromSecretsAreSecrets(t *testing.T) {
+	secrets := filepath.Join(t.TempDir(), "secrets.yml")
+	const pw = "Sup3r-s3cret-pw"
+	writeFile(t, secrets, "db_password: "+pw+"\n")
+	derived := map[string]string{
+		"b64encode":   base64.StdEncoding.EncodeToString([]byte(pw)),
+		"reverse":     "wp-terc3s-r3puS",
+		"upper":       "SUP3R-S3CRET-PW",
+		"hash":        "", // computed below
+		"concat":      "x" + pw + "y",
+		"to_json b64": base64.StdEncoding.EncodeToString([]byte(`{"p": "` + pw + `"}`)),
+	}
+	exprs := map[string]string{
+		"b64encode":   "db_password | b64encode",
+		"reverse":     "db_password | reverse",
+		"upper":       "db_password.upper()",
+		"hash":        "db_password | hash('sha1')",
+		"concat":      "'x' ~ db_password ~ 'y'",
+		"to_json b64": "{'p': db_password} | to_json | b64encode",
+	}
+	for name, expr := range exprs {
+		t.Run(name, func(t *testing.T) {
+			pb := `
+- hosts: web
+  gather_facts: false
+  vars:
+    derived: "{{ ` + expr + ` }}"
+    chained: "{{ derived | b64encode }}"
+  tasks:
+    - debug: {var: derived}
+    - debug: {msg: "{{ ` + expr + ` }}"}
+    - debug: {msg: "line one\nv={{ chained }}\nline three"}
+    - copy: {content: "k={{ derived }}\n", dest: DIR/f}
+    - command: echo {{ derived }}
+      ignore_errors: true
+    - command: echo x
+      environment: {V: "{{ chained }}"}
+`
+			r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) {
+				s.SecretFiles, s.Verbosity, s.Diff = []string{secrets}, 2, true
+			})
+			want := derived[name]
+			if strings.Contains(r.stdout, "line one") == false {
+				t.Fatalf("playbook did not run:\n%s%s", r.stdout, r.stderr)
+			}
+			if want != "" && strings.Contains(r.stdout, want) {
+				t.Errorf("output shows %s of the secret (%s):\n%s", name, want, r.stdout)
+			}
+			if want != "" && strings.Contains(r.stdout, base64.StdEncoding.EncodeToString([]byte(want))) {
+				t.Errorf("output shows the base64 of %s of the secret:\n%s", name, r.stdout)
+			}
+			if n := strings.Count(r.stdout, "a secret would appear in a command line or environment"); n != 2 {
+				t.Errorf("the guard refused %d commands, want 2:\n%s", n, r.stdout)
+			}
+			if !strings.Contains(r.stdout, "line three") || !strings.Contains(r.stdout, "v="+Mask) {
+				t.Errorf("masking took more than the derived value:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+// What does not depend on a secret stays visible even when read next to
+// one: another host's address through hostvars, a password's length.
+func TestTaintIsPrecise(t *testing.T) {
+	inv := "[web]\nweb1 ansible_connection=local ansible_host=10.1.2.3 ansible_password=conn-pass-99\n"
+	pb := `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - debug: {msg: "addr={{ hostvars['web1'].ansible_host }} len={{ hostvars['web1'].ansible_password | length }} {{ hostvars['web1'] | dict2items | map(attribute='value') | select('string') | join(',') | length > 3 }}"}
+`
+	r := runPlaybook(t, pb, inv, nil)
+	r.mustContain(t, "addr=10.1.2.3 len=12 True")
+	if strings.Contains(r.stdout, "conn-pass-99") {
+		t.Errorf("shows the connection password:\n%s", r.stdout)
+	}
+}

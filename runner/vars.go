@@ -60,6 +60,8 @@ type scope struct {
 	// and set facts, task vars, vars_files, play vars, inventory vars.
 	layers []map[string]any
 	magic  func(name string) (any, bool)
+	// masker learns the values computed from secrets (see taint.go).
+	masker *Masker
 	// resolving holds the names being rendered, to catch a variable whose
 	// value refers back to itself.
 	resolving []string
@@ -114,7 +116,7 @@ func (s *scope) render(v any) (any, error) {
 		if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
 			return x, nil
 		}
-		return s.guard(func() (any, error) { return s.engine.Render(x, s) })
+		return s.taint(func(sc template.Scope) (any, error) { return s.engine.Render(x, sc) })
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -189,7 +191,7 @@ func hasTemplate(v any) bool {
 // withLayer returns a scope with one more layer on top (a loop item, a
 // registered result being judged by failed_when).
 func (s *scope) withLayer(layer map[string]any) *scope {
-	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), magic: s.magic}
+	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), magic: s.magic, masker: s.masker}
 }
 
 // checkExpression checks the syntax of a bare expression.

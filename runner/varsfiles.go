@@ -14,7 +14,7 @@ func (r *Runner) loadVarsFiles(play *Play) (map[string]any, error) {
 	if len(play.VarsFiles) == 0 {
 		return nil, nil
 	}
-	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, play.Vars}}
+	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, play.Vars}, masker: r.opts.Masker}
 	out := map[string]any{}
 	for _, name := range play.VarsFiles {
 		rendered, err := sc.render(name)

@@ -1,0 +1,265 @@
+package runner
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/ferry-sh/ferry/runner/template"
+)
+
+// Taint tracking: a value computed from a secret is a secret. The template
+// engine's filters and operators (b64encode, reverse, hash, to_json, string
+// methods, concatenation, format...) are ordinary functions that know
+// nothing about secrets, so secrecy is tracked around each evaluation
+// instead, by what the result depends on:
+//
+//  1. The evaluation runs once, recording whether any variable it read holds
+//     a secret. Most evaluations read none and stop here.
+//  2. If one did, it runs again on a twin scope in which every secret is
+//     replaced by a stand-in of the same shape (letters and digits rotated,
+//     everything else kept, so a number stays a number and JSON stays JSON).
+//  3. Whatever differs between the two results depends on a secret and is
+//     registered with the masker, which hides it in all output and makes the
+//     argv/env guard refuse it. What does not differ (another host's address
+//     read through hostvars next to its password, the length of a password)
+//     is not secret.
+//
+// Differences are registered as tight as can be: per line, without the
+// common prefix and suffix, widened to the whole token (a base64 or hex run)
+// so that no fragment of an encoded secret stays visible. When the twin
+// cannot be evaluated (the stand-in breaks a filter), every string of the
+// result is registered.
+
+// taint evaluates with eval and registers what its result derives from
+// secrets; it also recovers Lookup's errors, as guard does.
+func (s *scope) taint(eval func(template.Scope) (any, error)) (any, error) {
+	m := s.masker
+	if m.Empty() {
+		return s.guard(func() (any, error) { return eval(s) })
+	}
+	rec := &readScope{scope: s}
+	out, err := s.guard(func() (any, error) { return eval(rec) })
+	if !rec.readSecret {
+		return out, err
+	}
+	twin, twinErr := s.guard(func() (any, error) { return eval(perturbedScope{s}) })
+	switch {
+	case err != nil && twinErr != nil:
+		m.addDifferences(err.Error(), twinErr.Error())
+	case err != nil:
+		m.Add(err.Error())
+	case twinErr != nil:
+		m.Add(leafStrings(out)...)
+	default:
+		m.addDifferences(out, twin)
+	}
+	return out, err
+}
+
+// readScope notes whether an evaluation read a variable holding a secret.
+type readScope struct {
+	*scope
+	readSecret bool
+}
+
+func (r *readScope) Lookup(name string) (any, bool) {
+	v, ok := r.scope.Lookup(name)
+	if ok && !r.readSecret && r.masker.holds(v) {
+		r.readSecret = true
+	}
+	return v, ok
+}
+
+// perturbedScope is the twin scope: every secret in a variable's value is
+// replaced by its stand-in.
+type perturbedScope struct{ *scope }
+
+func (p perturbedScope) Lookup(name string) (any, bool) {
+	v, ok := p.scope.Lookup(name)
+	if !ok {
+		return v, ok
+	}
+	return p.masker.perturbValue(v), true
+}
+
+// holds reports whether v, or any string inside it, contains a secret as
+// given (raw: variables hold values, not their encodings).
+func (m *Masker) holds(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return m.rawIn(x)
+	case map[string]any:
+		for k, e := range x {
+			if m.rawIn(k) || m.holds(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if m.holds(e) {
+				return true
+			}
+		}
+	case nil, bool, int, int64, float64:
+	default:
+		return m.rawIn(fmt.Sprint(x))
+	}
+	return false
+}
+
+func (m *Masker) rawIn(s string) bool {
+	if len(s) < minSecret {
+		return false
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for _, secret := range m.raw {
+		if strings.Contains(s, secret) {
+			return true
+		}
+	}
+	return false
+}
+
+// perturbValue copies v with every secret replaced by its stand-in; parts
+// without secrets are shared, not copied.
+func (m *Masker) perturbValue(v any) any {
+	if !m.holds(v) {
+		return v
+	}
+	switch x := v.(type) {
+	case string:
+		return m.perturber().Replace(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[m.perturber().Replace(k)] = m.perturbValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = m.perturbValue(e)
+		}
+		return out
+	}
+	return m.perturber().Replace(fmt.Sprint(v))
+}
+
+// perturber replaces each raw secret by its stand-in, longest first.
+func (m *Masker) perturber() *strings.Replacer {
+	m.mu.RLock()
+	p := m.perturb
+	m.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.perturb == nil {
+		raw := append([]string(nil), m.raw...)
+		sortLongestFirst(raw)
+		pairs := make([]string, 0, 2*len(raw))
+		for _, s := range raw {
+			pairs = append(pairs, s, standIn(s))
+		}
+		m.perturb = strings.NewReplacer(pairs...)
+	}
+	return m.perturb
+}
+
+// standIn is s with each letter and digit rotated by one (z to a, 9 to 0):
+// the same length and shape, a different value.
+func standIn(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z':
+			b[i] = 'a' + (c-'a'+1)%26
+		case c >= 'A' && c <= 'Z':
+			b[i] = 'A' + (c-'A'+1)%26
+		case c >= '0' && c <= '9':
+			b[i] = '0' + (c-'0'+1)%10
+		}
+	}
+	return string(b)
+}
+
+// addDifferences registers the parts of a (the real result) that differ
+// from b (the twin's).
+func (m *Masker) addDifferences(a, b any) {
+	switch x := a.(type) {
+	case string:
+		if y, ok := b.(string); ok {
+			m.Add(differingParts(x, y)...)
+			return
+		}
+	case map[string]any:
+		if y, ok := b.(map[string]any); ok && len(x) == len(y) {
+			for k, e := range x {
+				if f, ok := y[k]; ok {
+					m.addDifferences(e, f)
+				} else {
+					m.Add(k)
+					m.Add(leafStrings(e)...)
+				}
+			}
+			return
+		}
+	case []any:
+		if y, ok := b.([]any); ok && len(x) == len(y) {
+			for i := range x {
+				m.addDifferences(x[i], y[i])
+			}
+			return
+		}
+	}
+	if !reflect.DeepEqual(a, b) {
+		m.Add(leafStrings(a)...)
+	}
+}
+
+// differingParts are the tokens of a that differ from b, line by line when
+// both have the same number of lines.
+func differingParts(a, b string) []string {
+	if a == b {
+		return nil
+	}
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	if len(al) != len(bl) {
+		return []string{differingToken(a, b)}
+	}
+	var out []string
+	for i := range al {
+		if al[i] != bl[i] {
+			out = append(out, differingToken(al[i], bl[i]))
+		}
+	}
+	return out
+}
+
+// differingToken is a without the prefix and suffix it shares with b,
+// widened to whole tokens.
+func differingToken(a, b string) string {
+	start := 0
+	for start < len(a) && start < len(b) && a[start] == b[start] {
+		start++
+	}
+	end := len(a)
+	for j := len(b); end > start && j > 0 && a[end-1] == b[j-1]; j-- {
+		end--
+	}
+	for start > 0 && isTokenByte(a[start-1]) {
+		start--
+	}
+	for end < len(a) && (isTokenByte(a[end]) || a[end] == '=') {
+		end++
+	}
+	return a[start:end]
+}
+
+// isTokenByte: the bytes of words, numbers, hex and base64 (std and URL).
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
+}
