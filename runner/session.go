@@ -37,7 +37,10 @@ type Session struct {
 	ExtraVars   []string // -e values: key=value, JSON/YAML, or @file
 	SecretFiles []string // --secrets files: every value in them is masked
 	Options              // check, diff, limit, tags, forks...
-	Output      string   // "text" or "json"
+	Output      string   // "text", "json", "junit", or "adhoc" (ansible's one line per host)
+	// PlaybookSource, when set, is the playbook itself (ferry adhoc's),
+	// named Playbook in messages; relative paths start in the working directory.
+	PlaybookSource []byte
 	Color       bool
 	Terminal    bool // stdout is a terminal: draw transfer progress
 	Stdout      io.Writer
@@ -85,14 +88,7 @@ func (s *Session) Run(ctx context.Context) int {
 	if err != nil {
 		return s.fail(stderr, err)
 	}
-	out := s.Masker.Writer(s.Stdout)
-	if s.Output == "json" {
-		s.Sink = NewJSONSink(out)
-	} else {
-		text := NewTextSink(out, s.Verbosity, s.Diff, s.Color)
-		text.Progress = s.Terminal
-		s.Sink = text
-	}
+	s.Sink = s.screenSink(s.Masker.Writer(s.Stdout))
 	if s.Connect == nil {
 		s.Connect = NewConnections(conn.PoolOptions{})
 	}
@@ -137,6 +133,13 @@ func (s *Session) inventory() (*inventory.Inventory, error) {
 // upgrade.yml) runs the embedded one.
 func (s *Session) playbook() (*Playbook, error) {
 	name := s.Playbook
+	if s.PlaybookSource != nil {
+		dir, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		return ParsePlaybook(name, dir, s.PlaybookSource)
+	}
 	if name != "" {
 		if _, err := os.Stat(name); err == nil || !isEmbedded(name) {
 			return LoadPlaybook(name)

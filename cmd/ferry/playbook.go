@@ -31,7 +31,23 @@ type connFlags struct {
 	timeout                                  int
 }
 
+// register adds the flags of run and validate.
 func (f *playbookFlags) register(cmd *cobra.Command) {
+	s, fs := &f.s, cmd.Flags()
+	f.registerCommon(cmd)
+	fs.StringSliceVarP(&s.Tags, "tags", "t", nil, "only run tasks with these tags (comma-separated, repeatable)")
+	fs.StringSliceVar(&s.SkipTags, "skip-tags", nil, "skip tasks with these tags")
+	fs.BoolVar(&s.ForceHandlers, "force-handlers", false, "run notified handlers even on hosts that failed")
+	fs.BoolVar(&f.syntaxCheck, "syntax-check", false, "check the playbook and inventory; run nothing (as validate)")
+	fs.BoolVar(&f.list.Tasks, "list-tasks", false, "list the tasks that would run; run nothing")
+	fs.BoolVar(&f.list.Hosts, "list-hosts", false, "list the hosts each play would run on; run nothing")
+	fs.BoolVar(&f.list.Tags, "list-tags", false, "list the tags of the tasks; run nothing")
+	fs.StringVar(&s.StartAtTask, "start-at-task", "", "start at the first task of this name")
+	fs.BoolVar(&f.step, "step", false, "ask before each task: (N)o/(y)es/(c)ontinue")
+}
+
+// registerCommon adds the flags that ad-hoc commands share with run.
+func (f *playbookFlags) registerCommon(cmd *cobra.Command) {
 	s, fs := &f.s, cmd.Flags()
 	fs.SortFlags = false
 	fs.StringArrayVarP(&s.Inventories, "inventory", "i", nil, "inventory file or site directory (repeatable)")
@@ -40,18 +56,9 @@ func (f *playbookFlags) register(cmd *cobra.Command) {
 	fs.BoolVarP(&s.Check, "check", "C", false, "dry run: report what would change, change nothing")
 	fs.BoolVarP(&s.Diff, "diff", "D", false, "show the differences in changed files")
 	fs.StringVarP(&s.Limit, "limit", "l", "", "limit to hosts matching this pattern")
-	fs.StringSliceVarP(&s.Tags, "tags", "t", nil, "only run tasks with these tags (comma-separated, repeatable)")
-	fs.StringSliceVar(&s.SkipTags, "skip-tags", nil, "skip tasks with these tags")
 	fs.IntVarP(&s.Forks, "forks", "f", 5, "hosts to run in parallel")
-	fs.BoolVar(&s.ForceHandlers, "force-handlers", false, "run notified handlers even on hosts that failed")
 	fs.StringVar(&s.Output, "output", "text", "output format: text or json")
 	fs.CountVarP(&s.Verbosity, "verbose", "v", "more detail: -v results, -vv task paths, -vvv connections (repeatable)")
-	fs.BoolVar(&f.syntaxCheck, "syntax-check", false, "check the playbook and inventory; run nothing (as validate)")
-	fs.BoolVar(&f.list.Tasks, "list-tasks", false, "list the tasks that would run; run nothing")
-	fs.BoolVar(&f.list.Hosts, "list-hosts", false, "list the hosts each play would run on; run nothing")
-	fs.BoolVar(&f.list.Tags, "list-tags", false, "list the tags of the tasks; run nothing")
-	fs.StringVar(&s.StartAtTask, "start-at-task", "", "start at the first task of this name")
-	fs.BoolVar(&f.step, "step", false, "ask before each task: (N)o/(y)es/(c)ontinue")
 	c := &f.conn
 	fs.StringVarP(&c.user, "user", "u", "", "connect as this user (ansible_user wins)")
 	fs.StringVar(&c.privateKey, "private-key", "", "SSH private key file (ansible_ssh_private_key_file wins)")

@@ -1,0 +1,16 @@
+package runner
+
+import "io"
+
+// screenSink is the sink that prints the run in the format --output asks.
+func (s *Session) screenSink(out io.Writer) Sink {
+	switch s.Output {
+	case "json":
+		return NewJSONSink(out)
+	case "adhoc":
+		return NewAdHocSink(out, s.Color)
+	}
+	text := NewTextSink(out, s.Verbosity, s.Diff, s.Color)
+	text.Progress = s.Terminal
+	return text
+}
