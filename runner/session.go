@@ -41,10 +41,10 @@ type Session struct {
 	// PlaybookSource, when set, is the playbook itself (ferry adhoc's),
 	// named Playbook in messages; relative paths start in the working directory.
 	PlaybookSource []byte
-	Color       bool
-	Terminal    bool // stdout is a terminal: draw transfer progress
-	Stdout      io.Writer
-	Stderr      io.Writer
+	Color          bool
+	Terminal       bool // stdout is a terminal: draw transfer progress
+	Stdout         io.Writer
+	Stderr         io.Writer
 }
 
 // Prepare loads and checks everything a run needs, running nothing: the
