@@ -127,6 +127,9 @@ func New(opts Options) *Runner {
 func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 	r.dir = pb.Dir
 	r.engine = template.New(template.Options{BaseDir: pb.Dir, Env: os.LookupEnv})
+	if r.opts.Inventory != nil {
+		r.collectSecrets(pb)
+	}
 	var runErr error
 	for _, play := range pb.Plays {
 		if err := r.runPlay(ctx, play); err != nil {

@@ -220,3 +220,44 @@ func TestTaintIsPrecise(t *testing.T) {
 		t.Errorf("shows the connection password:\n%s", r.stdout)
 	}
 }
+
+// Everything that will be secret during the run is masked from the first
+// task: a debug before the task that makes a value secret never shows it.
+func TestMaskingStartsBeforeTheFirstTask(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "later.yml"), "vf_token: !secret vars-file-token-7\n")
+	inv := "[web]\nweb1 ansible_connection=local conn_pw=inventory-conn-pw ansible_become_password=\"{{ conn_pw }}-b\"\n"
+	pb := `
+- hosts: web
+  gather_facts: false
+  vars:
+    kc_pw: templated-kc-pw-1
+    users: [{name: a, pw: loop-item-pw-2}]
+  tasks:
+    - debug: {msg: "early: {{ kc_pw }} literal-kc-pw-3 {{ users }} {{ conn_pw }}-b {{ lookup('file', '` + dir + `/later.yml') }}"}
+    - name: the secret arguments, later
+      keycloak_user: {url: "http://127.0.0.1:9", username: admin, password: "{{ kc_pw }}"}
+      when: false
+    - keycloak_user: {url: "http://127.0.0.1:9", username: admin, password: literal-kc-pw-3}
+      when: false
+    - keycloak_user: {url: "http://127.0.0.1:9", username: "{{ item.name }}", password: "{{ item.pw }}"}
+      loop: "{{ users }}"
+      when: false
+- hosts: web
+  gather_facts: false
+  vars_files: [` + dir + `/later.yml]
+  tasks: []
+`
+	for _, output := range []string{"text", "json"} {
+		r := runPlaybook(t, pb, inv, func(s *Session) { s.Output = output })
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		for _, leak := range []string{"templated-kc-pw-1", "loop-item-pw-2", "literal-kc-pw-3", "inventory-conn-pw-b", "vars-file-token-7"} {
+			if strings.Contains(r.stdout+r.stderr, leak) {
+				t.Errorf("%s output shows %q before the task that makes it secret:\n%s", output, leak, r.stdout)
+			}
+		}
+		r.mustContain(t, "early: "+Mask)
+	}
+}
