@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/ferry-sh/ferry/transport"
 )
 
 // Module is one kind of task: command, copy, kurl...
@@ -91,11 +93,16 @@ type Host struct {
 	planned []string
 }
 
-// Become is privilege escalation for commands run on the host.
-type Become struct {
-	User     string // default root
-	Password string // secret; empty means passwordless sudo (-n)
-}
+// The transport types, under the names modules have always used: a module
+// reaches its host through a Conn, whatever carries it.
+type (
+	Conn     = transport.Conn
+	Command  = transport.Command
+	Output   = transport.Output
+	FileInfo = transport.FileInfo
+	Dialer   = transport.Dialer
+	Become   = transport.Become
+)
 
 // Event is something a module reports while it runs.
 type Event struct {

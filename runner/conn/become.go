@@ -1,4 +1,4 @@
-// Package conn implements modules.Conn: the local machine and SSH hosts.
+// Package conn implements transport.Conn: the local machine and SSH hosts.
 package conn
 
 import (
@@ -7,14 +7,14 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/shellquote"
-	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/transport"
 )
 
 // commandLine turns a Command into the argv to start and the stdin to feed it,
 // applying become (sudo) and the environment. A become password is written to
 // sudo's stdin, ahead of the command's own input: never to argv or the
 // environment, where other users of the host could read it.
-func commandLine(cmd modules.Command, alreadyRoot bool) (argv []string, stdin io.Reader) {
+func commandLine(cmd transport.Command, alreadyRoot bool) (argv []string, stdin io.Reader) {
 	argv = cmd.Argv
 	if cmd.Shell != "" {
 		argv = []string{"/bin/sh", "-c", cmd.Shell}
@@ -39,11 +39,11 @@ func commandLine(cmd modules.Command, alreadyRoot bool) (argv []string, stdin io
 
 // needsSudo reports whether become asks for sudo: not when the login user is
 // already root and root is the become user.
-func needsSudo(b *modules.Become, alreadyRoot bool) bool {
+func needsSudo(b *transport.Become, alreadyRoot bool) bool {
 	return b != nil && !(alreadyRoot && becomeUser(b) == "root")
 }
 
-func becomeUser(b *modules.Become) string {
+func becomeUser(b *transport.Become) string {
 	if b.User == "" {
 		return "root"
 	}

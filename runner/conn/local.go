@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/transport"
 )
 
 // Local runs commands on the machine ferry runs on (ansible_connection=local).
@@ -24,10 +24,10 @@ func NewLocal() *Local { return &Local{} }
 
 // Run starts the command in its own process group so that a timeout or an
 // interrupt ends everything it started, not only the shell.
-func (l *Local) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+func (l *Local) Run(ctx context.Context, cmd transport.Command) (transport.Output, error) {
 	argv, stdin := commandLine(cmd, os.Geteuid() == 0)
 	if len(argv) == 0 {
-		return modules.Output{}, errors.New("empty command")
+		return transport.Output{}, errors.New("empty command")
 	}
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Dir = cmd.Dir
@@ -37,7 +37,7 @@ func (l *Local) Run(ctx context.Context, cmd modules.Command) (modules.Output, e
 	c.Stderr = teeTo(&stderr, cmd.Stderr)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := c.Start(); err != nil {
-		return modules.Output{RC: 127, Stderr: err.Error()}, nil
+		return transport.Output{RC: 127, Stderr: err.Error()}, nil
 	}
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
@@ -52,7 +52,7 @@ func (l *Local) Run(ctx context.Context, cmd modules.Command) (modules.Output, e
 			_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
 			<-done
 		}
-		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, ctx.Err()
+		return transport.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, ctx.Err()
 	}
 }
 
@@ -63,8 +63,8 @@ func teeTo(buf *bytes.Buffer, w io.Writer) io.Writer {
 	return io.MultiWriter(buf, w)
 }
 
-func outputOf(err error, stdout, stderr *bytes.Buffer) (modules.Output, error) {
-	out := modules.Output{Stdout: stdout.String(), Stderr: stderr.String()}
+func outputOf(err error, stdout, stderr *bytes.Buffer) (transport.Output, error) {
+	out := transport.Output{Stdout: stdout.String(), Stderr: stderr.String()}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -80,15 +80,15 @@ func outputOf(err error, stdout, stderr *bytes.Buffer) (modules.Output, error) {
 }
 
 // Stat describes a local path.
-func (l *Local) Stat(_ context.Context, path string) (modules.FileInfo, error) {
+func (l *Local) Stat(_ context.Context, path string) (transport.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return modules.FileInfo{}, nil
+		return transport.FileInfo{}, nil
 	}
 	if err != nil {
-		return modules.FileInfo{}, err
+		return transport.FileInfo{}, err
 	}
-	return modules.FileInfo{Exists: true, IsDir: fi.IsDir(), Size: fi.Size(), Mode: fi.Mode(), ModTime: fi.ModTime()}, nil
+	return transport.FileInfo{Exists: true, IsDir: fi.IsDir(), Size: fi.Size(), Mode: fi.Mode(), ModTime: fi.ModTime()}, nil
 }
 
 // Open opens a local file.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/transport"
 )
 
 func TestLocalRun(t *testing.T) {
@@ -17,17 +17,17 @@ func TestLocalRun(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name       string
-		cmd        modules.Command
+		cmd        transport.Command
 		rc         int
 		stdout     string
 		stderrPart string
 	}{
-		{"argv", modules.Command{Argv: []string{"echo", "a b"}}, 0, "a b\n", ""},
-		{"shell", modules.Command{Shell: "echo $((1+2)); exit 3"}, 3, "3\n", ""},
-		{"stdin", modules.Command{Argv: []string{"cat"}, Stdin: strings.NewReader("in")}, 0, "in", ""},
-		{"env", modules.Command{Shell: "echo $FOO", Env: map[string]string{"FOO": "bar"}}, 0, "bar\n", ""},
-		{"dir", modules.Command{Argv: []string{"pwd"}, Dir: "/"}, 0, "/\n", ""},
-		{"missing program", modules.Command{Argv: []string{"/nonexistent/prog"}}, 127, "", "no such file"},
+		{"argv", transport.Command{Argv: []string{"echo", "a b"}}, 0, "a b\n", ""},
+		{"shell", transport.Command{Shell: "echo $((1+2)); exit 3"}, 3, "3\n", ""},
+		{"stdin", transport.Command{Argv: []string{"cat"}, Stdin: strings.NewReader("in")}, 0, "in", ""},
+		{"env", transport.Command{Shell: "echo $FOO", Env: map[string]string{"FOO": "bar"}}, 0, "bar\n", ""},
+		{"dir", transport.Command{Argv: []string{"pwd"}, Dir: "/"}, 0, "/\n", ""},
+		{"missing program", transport.Command{Argv: []string{"/nonexistent/prog"}}, 127, "", "no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +55,7 @@ func TestLocalRunCancelKillsProcessGroup(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	_, err := NewLocal().Run(ctx, modules.Command{Shell: "sleep 300 & echo $! > " + pidFile + "; wait"})
+	_, err := NewLocal().Run(ctx, transport.Command{Shell: "sleep 300 & echo $! > " + pidFile + "; wait"})
 	if err == nil {
 		t.Fatal("want an error from a cancelled command")
 	}
@@ -88,7 +88,7 @@ func TestLocalWriteResume(t *testing.T) {
 }
 
 func TestCommandLineBecome(t *testing.T) {
-	argv, stdin := commandLine(modules.Command{Argv: []string{"id"}, Become: &modules.Become{Password: "s3cret"}}, false)
+	argv, stdin := commandLine(transport.Command{Argv: []string{"id"}, Become: &transport.Become{Password: "s3cret"}}, false)
 	if strings.Join(argv, " ") != "sudo -H -u root -S -p  -- id" {
 		t.Errorf("argv = %q", argv)
 	}
@@ -102,11 +102,11 @@ func TestCommandLineBecome(t *testing.T) {
 	if buf.String() != "s3cret\n" {
 		t.Errorf("stdin = %q", buf.String())
 	}
-	argv, _ = commandLine(modules.Command{Shell: "x", Become: &modules.Become{User: "app"}}, true)
+	argv, _ = commandLine(transport.Command{Shell: "x", Become: &transport.Become{User: "app"}}, true)
 	if strings.Join(argv, " ") != "sudo -H -u app -n -- /bin/sh -c x" {
 		t.Errorf("argv = %q", argv)
 	}
-	argv, _ = commandLine(modules.Command{Shell: "x", Become: &modules.Become{}}, true)
+	argv, _ = commandLine(transport.Command{Shell: "x", Become: &transport.Become{}}, true)
 	if strings.Join(argv, " ") != "/bin/sh -c x" {
 		t.Errorf("root need not sudo to root: %q", argv)
 	}

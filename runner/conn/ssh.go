@@ -16,14 +16,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/transport"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
 // SSH is one connection to a host, shared by all its tasks: a new session per
 // command, at most MaxSessions at once, one SFTP session for files. Get it
-// from a Pool. It implements modules.Conn and modules.Dialer.
+// from a Pool. It implements transport.Conn and transport.Dialer.
 type SSH struct {
 	cfg      SSHConfig
 	client   *ssh.Client
@@ -42,8 +42,8 @@ type SSH struct {
 }
 
 var (
-	_ modules.Conn   = (*SSH)(nil)
-	_ modules.Dialer = (*SSH)(nil)
+	_ transport.Conn   = (*SSH)(nil)
+	_ transport.Dialer = (*SSH)(nil)
 )
 
 func newSSH(client *ssh.Client, cfg SSHConfig, keepAlive time.Duration) *SSH {
@@ -184,15 +184,15 @@ func (s *SSH) DialContext(ctx context.Context, network, addr string) (net.Conn, 
 // Run runs cmd in a new session. The remote side first reports its process
 // group (on stderr, tagged with a marker this connection filters out), so
 // that a cancelled command can be ended with everything it started.
-func (s *SSH) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+func (s *SSH) Run(ctx context.Context, cmd transport.Command) (transport.Output, error) {
 	if !s.alive() {
-		return modules.Output{}, s.lost()
+		return transport.Output{}, s.lost()
 	}
 	if len(cmd.Argv) == 0 && cmd.Shell == "" {
-		return modules.Output{}, errors.New("empty command")
+		return transport.Output{}, errors.New("empty command")
 	}
 	if err := acquire(ctx, s.sessions); err != nil {
-		return modules.Output{}, err
+		return transport.Output{}, err
 	}
 	defer func() { <-s.sessions }()
 
@@ -226,7 +226,7 @@ const (
 // shell's pid is then the process group, as sshd made it a session leader),
 // and, until the login shell is known to be POSIX, only without stdin, so
 // that a command can be run again through the wrapper when it was not.
-func (s *SSH) direct(cmd modules.Command) bool {
+func (s *SSH) direct(cmd transport.Command) bool {
 	if needsSudo(cmd.Become, s.cfg.User == "root") {
 		return false
 	}
@@ -241,10 +241,10 @@ func (s *SSH) direct(cmd modules.Command) bool {
 
 // runSession runs cmd once in a new session; reported says whether the
 // remote side reported the process group.
-func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) (out modules.Output, reported bool, err error) {
+func (s *SSH) runSession(ctx context.Context, cmd transport.Command, direct bool) (out transport.Output, reported bool, err error) {
 	session, err := s.client.NewSession()
 	if err != nil {
-		return modules.Output{}, false, s.transportError(fmt.Errorf("ssh: new session on %s: %w", s.describe(), err))
+		return transport.Output{}, false, s.transportError(fmt.Errorf("ssh: new session on %s: %w", s.describe(), err))
 	}
 	defer session.Close()
 	command := s.remoteCommand
@@ -260,7 +260,7 @@ func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) 
 	pgid := newPgidFilter(s.marker, teeTo(&stderr, cmd.Stderr))
 	session.Stderr = pooledCopy{pgid}
 	if err := session.Start(line); err != nil {
-		return modules.Output{}, false, s.transportError(fmt.Errorf("ssh: starting a command on %s: %w", s.describe(), err))
+		return transport.Output{}, false, s.transportError(fmt.Errorf("ssh: starting a command on %s: %w", s.describe(), err))
 	}
 	done := make(chan error, 1)
 	go func() { done <- session.Wait() }()
@@ -272,10 +272,10 @@ func (s *SSH) runSession(ctx context.Context, cmd modules.Command, direct bool) 
 	case <-ctx.Done():
 		if !s.stop(session, pgid, cmd.Become, done) {
 			// Output is still being written: it cannot be read safely.
-			return modules.Output{RC: -1}, true, ctx.Err()
+			return transport.Output{RC: -1}, true, ctx.Err()
 		}
 		pgid.flush()
-		return modules.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, true, ctx.Err()
+		return transport.Output{RC: -1, Stdout: stdout.String(), Stderr: stderr.String()}, true, ctx.Err()
 	}
 }
 
@@ -291,7 +291,7 @@ func acquire(ctx context.Context, sem chan struct{}) error {
 // remoteCommand is the command line for the remote login shell: become and
 // environment from commandLine around a /bin/sh wrapper that reports its
 // process group, changes directory and execs the command.
-func (s *SSH) remoteCommand(cmd modules.Command) (string, io.Reader) {
+func (s *SSH) remoteCommand(cmd transport.Command) (string, io.Reader) {
 	inner := cmd.Argv
 	if cmd.Shell != "" {
 		inner = []string{"/bin/sh", "-c", cmd.Shell}
@@ -303,7 +303,7 @@ func (s *SSH) remoteCommand(cmd modules.Command) (string, io.Reader) {
 		script += "cd " + ShellQuote(cmd.Dir) + " || exit 1; "
 	}
 	script += `exec "$@"`
-	wrapped := modules.Command{
+	wrapped := transport.Command{
 		Argv:   append([]string{"/bin/sh", "-c", script, "sh"}, inner...),
 		Env:    cmd.Env,
 		Become: cmd.Become,
@@ -317,7 +317,7 @@ func (s *SSH) remoteCommand(cmd modules.Command) (string, io.Reader) {
 // its own pid (the process group), change directory, exec the command. Each
 // step runs only when the one before succeeded, so a shell that cannot run
 // the first has run nothing.
-func (s *SSH) directCommand(cmd modules.Command) (string, io.Reader) {
+func (s *SSH) directCommand(cmd transport.Command) (string, io.Reader) {
 	line := `printf '%s %s\n' ` + s.marker + ` "$$" >&2 && `
 	if cmd.Dir != "" {
 		line += "cd " + ShellQuote(cmd.Dir) + " && "
@@ -326,8 +326,8 @@ func (s *SSH) directCommand(cmd modules.Command) (string, io.Reader) {
 	return line + "exec " + JoinArgv(argv), stdin
 }
 
-func (s *SSH) outputOf(err error, stdout, stderr *bytes.Buffer) (modules.Output, error) {
-	out := modules.Output{Stdout: stdout.String(), Stderr: stderr.String()}
+func (s *SSH) outputOf(err error, stdout, stderr *bytes.Buffer) (transport.Output, error) {
+	out := transport.Output{Stdout: stdout.String(), Stderr: stderr.String()}
 	var exit *ssh.ExitError
 	switch {
 	case err == nil:
@@ -343,7 +343,7 @@ func (s *SSH) outputOf(err error, stdout, stderr *bytes.Buffer) (modules.Output,
 // two seconds, sent from a new session as the same (become) user, since a
 // signal from the login user cannot reach processes sudo started as root.
 // It reports whether the command's session has ended.
-func (s *SSH) stop(session *ssh.Session, pgid *pgidFilter, become *modules.Become, done <-chan error) bool {
+func (s *SSH) stop(session *ssh.Session, pgid *pgidFilter, become *transport.Become, done <-chan error) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var group int
@@ -379,12 +379,12 @@ func waitDone(ctx context.Context, done <-chan error) bool {
 // startKiller runs the TERM-then-KILL script for the process group in a new
 // session and lets it finish on its own, releasing the kill slot after: the
 // command is over as soon as its own session ends.
-func (s *SSH) startKiller(group int, become *modules.Become) error {
+func (s *SSH) startKiller(group int, become *transport.Become) error {
 	g := strconv.Itoa(group)
 	script := `kill -s TERM -- -` + g + ` 2>/dev/null || exit 0; i=0; ` +
 		`while [ $i -lt 20 ]; do kill -s 0 -- -` + g + ` 2>/dev/null || exit 0; sleep 0.1; i=$((i+1)); done; ` +
 		`kill -s KILL -- -` + g + ` 2>/dev/null; exit 0`
-	argv, stdin := commandLine(modules.Command{Argv: []string{"/bin/sh", "-c", script}, Become: become}, s.cfg.User == "root")
+	argv, stdin := commandLine(transport.Command{Argv: []string{"/bin/sh", "-c", script}, Become: become}, s.cfg.User == "root")
 	killer, err := s.client.NewSession()
 	if err != nil {
 		return err
@@ -508,22 +508,22 @@ func (s *SSH) fileError(op, path string, err error) error {
 }
 
 // Stat describes path (following symlinks); a missing path is FileInfo{}.
-func (s *SSH) Stat(ctx context.Context, path string) (modules.FileInfo, error) {
+func (s *SSH) Stat(ctx context.Context, path string) (transport.FileInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return modules.FileInfo{}, err
+		return transport.FileInfo{}, err
 	}
 	c, err := s.sftpClient()
 	if err != nil {
-		return modules.FileInfo{}, err
+		return transport.FileInfo{}, err
 	}
 	fi, err := c.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return modules.FileInfo{}, nil
+		return transport.FileInfo{}, nil
 	}
 	if err != nil {
-		return modules.FileInfo{}, s.fileError("stat", path, err)
+		return transport.FileInfo{}, s.fileError("stat", path, err)
 	}
-	return modules.FileInfo{Exists: true, IsDir: fi.IsDir(), Size: fi.Size(), Mode: fi.Mode(), ModTime: fi.ModTime()}, nil
+	return transport.FileInfo{Exists: true, IsDir: fi.IsDir(), Size: fi.Size(), Mode: fi.Mode(), ModTime: fi.ModTime()}, nil
 }
 
 // Open streams a file from the host.

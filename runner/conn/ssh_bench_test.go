@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ferry-sh/ferry/internal/sshtest"
-	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/transport"
 )
 
 const benchFileSize = 256 << 20
@@ -121,7 +121,7 @@ func BenchmarkSSHRun(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if out, err := c.Run(context.Background(), modules.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
+		if out, err := c.Run(context.Background(), transport.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
 			b.Fatal(out, err)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/ferry-sh/ferry/internal/sshtest"
-	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/transport"
 )
 
 // foreignShell is a login shell that, like fish or csh, cannot run the line
@@ -53,12 +53,12 @@ func TestSSHLoginShellKinds(t *testing.T) {
 			}
 			log := filepath.Join(shared, "runs-"+u.Name)
 			for i := 0; i < 2; i++ {
-				out, err := c.Run(context.Background(), modules.Command{Shell: "echo ran >> " + log + "; echo $((1+1))"})
+				out, err := c.Run(context.Background(), transport.Command{Shell: "echo ran >> " + log + "; echo $((1+1))"})
 				if err != nil || out.RC != 0 || out.Stdout != "2\n" || out.Stderr != "" {
 					t.Fatalf("run %d: rc=%d stdout=%q stderr=%q err=%v", i+1, out.RC, out.Stdout, out.Stderr, err)
 				}
 			}
-			out, err := c.Run(context.Background(), modules.Command{Argv: []string{"cat"}, Stdin: strings.NewReader("input")})
+			out, err := c.Run(context.Background(), transport.Command{Argv: []string{"cat"}, Stdin: strings.NewReader("input")})
 			if err != nil || out.Stdout != "input" {
 				t.Fatalf("stdin: stdout=%q stderr=%q err=%v", out.Stdout, out.Stderr, err)
 			}

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/ferry-sh/ferry/internal/sshtest"
-	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/transport"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -57,19 +57,19 @@ func TestSSHRun(t *testing.T) {
 	c := connect(t, isolate(t, PoolOptions{}), srv, 0)
 	tests := []struct {
 		name       string
-		cmd        modules.Command
+		cmd        transport.Command
 		rc         int
 		stdout     string
 		stderrPart string
 	}{
-		{"argv", modules.Command{Argv: []string{"echo", "a b", "it's"}}, 0, "a b it's\n", ""},
-		{"shell", modules.Command{Shell: "echo $((1+2)); echo err >&2; exit 3"}, 3, "3\n", "err"},
-		{"stdin", modules.Command{Argv: []string{"cat"}, Stdin: strings.NewReader("in")}, 0, "in", ""},
-		{"env", modules.Command{Shell: `echo "$FOO"`, Env: map[string]string{"FOO": "b a'r"}}, 0, "b a'r\n", ""},
-		{"dir", modules.Command{Argv: []string{"pwd"}, Dir: "/usr"}, 0, "/usr\n", ""},
-		{"missing dir", modules.Command{Argv: []string{"pwd"}, Dir: "/nonexistent"}, 1, "", "nonexistent"},
-		{"missing program", modules.Command{Argv: []string{"/nonexistent/prog"}}, 127, "", "/nonexistent/prog"},
-		{"signal", modules.Command{Shell: "kill -s KILL $$"}, 128 + 9, "", ""},
+		{"argv", transport.Command{Argv: []string{"echo", "a b", "it's"}}, 0, "a b it's\n", ""},
+		{"shell", transport.Command{Shell: "echo $((1+2)); echo err >&2; exit 3"}, 3, "3\n", "err"},
+		{"stdin", transport.Command{Argv: []string{"cat"}, Stdin: strings.NewReader("in")}, 0, "in", ""},
+		{"env", transport.Command{Shell: `echo "$FOO"`, Env: map[string]string{"FOO": "b a'r"}}, 0, "b a'r\n", ""},
+		{"dir", transport.Command{Argv: []string{"pwd"}, Dir: "/usr"}, 0, "/usr\n", ""},
+		{"missing dir", transport.Command{Argv: []string{"pwd"}, Dir: "/nonexistent"}, 1, "", "nonexistent"},
+		{"missing program", transport.Command{Argv: []string{"/nonexistent/prog"}}, 127, "", "/nonexistent/prog"},
+		{"signal", transport.Command{Shell: "kill -s KILL $$"}, 128 + 9, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +111,7 @@ func TestSSHPoolOneConnectionPerHost(t *testing.T) {
 					errs <- err
 					return
 				}
-				out, err := c.Run(context.Background(), modules.Command{Shell: "echo " + strconv.Itoa(h*100+j)})
+				out, err := c.Run(context.Background(), transport.Command{Shell: "echo " + strconv.Itoa(h*100+j)})
 				if err != nil || out.Stdout != strconv.Itoa(h*100+j)+"\n" {
 					errs <- fmt.Errorf("host %d run %d: %q %v", h, j, out.Stdout, err)
 				}
@@ -151,7 +151,7 @@ func TestSSHMaxSessions(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := c.Run(context.Background(), modules.Command{Shell: script, Env: map[string]string{"D": dir}})
+			out, err := c.Run(context.Background(), transport.Command{Shell: script, Env: map[string]string{"D": dir}})
 			n, _ := strconv.Atoi(strings.TrimSpace(out.Stdout))
 			if err != nil || n == 0 {
 				t.Errorf("run: %v %q", err, out.Stdout)
@@ -278,7 +278,7 @@ func TestSSHAcceptNewRecordsTheKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out, err := c.Run(context.Background(), modules.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
+			if out, err := c.Run(context.Background(), transport.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
 				t.Fatal(out, err)
 			}
 		})
@@ -324,7 +324,7 @@ func TestSSHProxyJump(t *testing.T) {
 					t.Fatal(err)
 				}
 				// The target sees the connection coming from the last bastion's side.
-				out, err := c.Run(context.Background(), modules.Command{Shell: `echo "${SSH_CONNECTION%% *}"`})
+				out, err := c.Run(context.Background(), transport.Command{Shell: `echo "${SSH_CONNECTION%% *}"`})
 				if err != nil || out.RC != 0 {
 					t.Fatal(out, err)
 				}
@@ -366,14 +366,14 @@ func TestSSHBecome(t *testing.T) {
 	tests := []struct {
 		name   string
 		user   sshtest.User
-		become *modules.Become
+		become *transport.Become
 		rc     int
 		stdout string
 	}{
-		{"passwordless", nopw, &modules.Become{}, 0, "root\n"},
-		{"password", withpw, &modules.Become{Password: withpw.Password}, 0, "root\n"},
-		{"to another user", withpw, &modules.Become{User: nopw.Name, Password: withpw.Password}, 0, nopw.Name + "\n"},
-		{"password needed but none given", withpw, &modules.Become{}, 1, ""},
+		{"passwordless", nopw, &transport.Become{}, 0, "root\n"},
+		{"password", withpw, &transport.Become{Password: withpw.Password}, 0, "root\n"},
+		{"to another user", withpw, &transport.Become{User: nopw.Name, Password: withpw.Password}, 0, nopw.Name + "\n"},
+		{"password needed but none given", withpw, &transport.Become{}, 1, ""},
 		{"no become", withpw, nil, 0, withpw.Name + "\n"},
 	}
 	for _, tt := range tests {
@@ -382,7 +382,7 @@ func TestSSHBecome(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := c.Run(context.Background(), modules.Command{Argv: []string{"id", "-un"}, Become: tt.become})
+			out, err := c.Run(context.Background(), transport.Command{Argv: []string{"id", "-un"}, Become: tt.become})
 			if err != nil || out.RC != tt.rc || out.Stdout != tt.stdout {
 				t.Fatalf("got %+v, %v", out, err)
 			}
@@ -404,9 +404,9 @@ func TestSSHBecome(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}()
-		out, err := c.Run(context.Background(), modules.Command{
+		out, err := c.Run(context.Background(), transport.Command{
 			Shell:  "touch " + ready + "; sleep 0.5; id -un",
-			Become: &modules.Become{Password: withpw.Password},
+			Become: &transport.Become{Password: withpw.Password},
 		})
 		if err != nil || out.Stdout != "root\n" {
 			t.Fatalf("got %+v, %v", out, err)
@@ -446,10 +446,10 @@ func TestSSHCancelKillsProcessGroup(t *testing.T) {
 	tests := []struct {
 		name   string
 		vars   func() map[string]any
-		become *modules.Become
+		become *transport.Become
 	}{
 		{"login user", func() map[string]any { return srv.Vars(0) }, nil},
-		{"sudo to root", func() map[string]any { return srv.UserVars(0, sshtest.AddUser(t, sshtest.SudoNoPassword)) }, &modules.Become{}},
+		{"sudo to root", func() map[string]any { return srv.UserVars(0, sshtest.AddUser(t, sshtest.SudoNoPassword)) }, &transport.Become{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -471,14 +471,14 @@ func TestSSHCancelKillsProcessGroup(t *testing.T) {
 					time.Sleep(10 * time.Millisecond)
 				}
 			}()
-			_, err = c.Run(ctx, modules.Command{Shell: "sleep 300 & echo $! > " + pidFile + "; wait", Become: tt.become})
+			_, err = c.Run(ctx, transport.Command{Shell: "sleep 300 & echo $! > " + pidFile + "; wait", Become: tt.become})
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("want context.Canceled, got %v", err)
 			}
 			data, _ := os.ReadFile(pidFile)
 			waitGone(t, strings.TrimSpace(string(data)))
 			// The connection still serves commands.
-			if out, err := c.Run(context.Background(), modules.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
+			if out, err := c.Run(context.Background(), transport.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
 				t.Fatal(out, err)
 			}
 		})
@@ -511,7 +511,7 @@ func TestSSHServerKilledIsUnreachable(t *testing.T) {
 	started := filepath.Join(t.TempDir(), "started")
 	result := make(chan error, 1)
 	go func() {
-		_, err := c.Run(context.Background(), modules.Command{Shell: "touch " + started + "; sleep 60"})
+		_, err := c.Run(context.Background(), transport.Command{Shell: "touch " + started + "; sleep 60"})
 		result <- err
 	}()
 	for {
@@ -524,7 +524,7 @@ func TestSSHServerKilledIsUnreachable(t *testing.T) {
 	if err := <-result; !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("running command: want unreachable, got %v", err)
 	}
-	if _, err := c.Run(context.Background(), modules.Command{Argv: []string{"true"}}); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "lost") {
+	if _, err := c.Run(context.Background(), transport.Command{Argv: []string{"true"}}); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "lost") {
 		t.Fatalf("next command: want unreachable (connection lost), got %v", err)
 	}
 	if _, err := p.Get(context.Background(), cfg); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "cannot connect") {
@@ -539,7 +539,7 @@ func TestSSHServerKilledIsUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := c2.Run(context.Background(), modules.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
+	if out, err := c2.Run(context.Background(), transport.Command{Argv: []string{"true"}}); err != nil || out.RC != 0 {
 		t.Fatal(out, err)
 	}
 }
@@ -552,7 +552,7 @@ func TestSSHKeepAliveDetectsDeadLink(t *testing.T) {
 	c := connect(t, p, srv, 0)
 	srv.Freeze()
 	defer srv.Thaw()
-	_, err := c.Run(context.Background(), modules.Command{Argv: []string{"true"}})
+	_, err := c.Run(context.Background(), transport.Command{Argv: []string{"true"}})
 	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "keep-alive") {
 		t.Fatalf("want unreachable (keep-alive), got %v", err)
 	}
@@ -628,11 +628,11 @@ func TestSSHStatOpen(t *testing.T) {
 	}
 	tests := []struct {
 		path string
-		want modules.FileInfo
+		want transport.FileInfo
 	}{
-		{filepath.Join(dir, "missing"), modules.FileInfo{}},
-		{path, modules.FileInfo{Exists: true, Size: 7, Mode: 0o604}},
-		{dir, modules.FileInfo{Exists: true, IsDir: true}},
+		{filepath.Join(dir, "missing"), transport.FileInfo{}},
+		{path, transport.FileInfo{Exists: true, Size: 7, Mode: 0o604}},
+		{dir, transport.FileInfo{Exists: true, IsDir: true}},
 	}
 	for _, tt := range tests {
 		fi, err := c.Stat(ctx, tt.path)
@@ -666,7 +666,7 @@ func TestSSHPasswordLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := c.Run(context.Background(), modules.Command{Argv: []string{"id", "-un"}}); err != nil || out.Stdout != u.Name+"\n" {
+	if out, err := c.Run(context.Background(), transport.Command{Argv: []string{"id", "-un"}}); err != nil || out.Stdout != u.Name+"\n" {
 		t.Fatal(out, err)
 	}
 	vars["ansible_password"] = "wrong"

@@ -1,4 +1,10 @@
-package modules
+// Package transport is the contract between ferry's modules and the
+// connections that reach a host: a Conn runs commands and reads files, and the
+// plain values it takes and returns. It is a leaf, so that the SSH layer
+// (runner/conn) and the modules share these types without the SSH layer
+// depending on the modules (and, through them, on the Kubernetes and Keycloak
+// clients).
+package transport
 
 import (
 	"context"
@@ -9,7 +15,7 @@ import (
 )
 
 // Conn is how a module reaches its host: the local machine or an SSH server.
-// It is defined here, where it is used; runner/conn implements it.
+// runner/conn implements it.
 type Conn interface {
 	// Run executes a command. A non-zero exit status is Output.RC, not an
 	// error; an error means the command could not be run or was stopped
@@ -70,4 +76,10 @@ type FileInfo struct {
 // modules use it to reach services that only the host can reach.
 type Dialer interface {
 	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Become is privilege escalation for commands run on the host.
+type Become struct {
+	User     string // default root
+	Password string // secret; empty means passwordless sudo (-n)
 }
