@@ -266,7 +266,10 @@ func (r *Runner) connectionVars(sc *scope, h *hostState) (map[string]any, error)
 			if _, seen := out[k]; seen || !(strings.HasPrefix(k, "ansible_") || strings.HasPrefix(k, "ferry_")) {
 				continue
 			}
-			v, _ := sc.Lookup(k)
+			v, _, err := sc.Lookup(k)
+			if err != nil {
+				return nil, err
+			}
 			out[k] = v
 		}
 	}
@@ -282,7 +285,9 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 	on := false
 	if t.Become != nil {
 		on = *t.Become
-	} else if v, ok := sc.Lookup("ansible_become"); ok {
+	} else if v, ok, err := sc.Lookup("ansible_become"); err != nil {
+		return nil, err
+	} else if ok {
 		on, _ = modules.ToBool(v)
 	}
 	if !on {
@@ -290,12 +295,20 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 	}
 	b := &modules.Become{User: t.BecomeUser}
 	if b.User == "" {
-		if v, ok := sc.Lookup("ansible_become_user"); ok {
+		v, ok, err := sc.Lookup("ansible_become_user")
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			b.User = fmt.Sprint(v)
 		}
 	}
 	for _, name := range []string{"ansible_become_password", "ansible_become_pass"} {
-		if v, ok := sc.Lookup(name); ok && v != nil {
+		v, ok, err := sc.Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		if ok && v != nil {
 			b.Password = fmt.Sprint(v)
 			r.opts.Masker.Add(b.Password)
 			break

@@ -75,7 +75,7 @@ func (r *Runner) collectTaskSecrets(pr *playRun, t *Task, h *hostState) {
 // collectPasswords registers the passwords sc resolves.
 func (r *Runner) collectPasswords(sc *scope) {
 	for _, name := range inventory.PasswordVars {
-		if v, err := sc.guard(func() (any, error) { v, _ := sc.Lookup(name); return v, nil }); err == nil && v != nil {
+		if v, _, err := sc.Lookup(name); err == nil && v != nil {
 			r.opts.Masker.Add(leafStrings(v)...)
 		}
 	}

@@ -36,14 +36,14 @@ import (
 func (s *scope) taint(eval func(template.Scope) (any, error)) (any, error) {
 	m := s.masker
 	if m.Empty() {
-		return s.guard(func() (any, error) { return eval(s) })
+		return eval(s)
 	}
 	rec := &readScope{scope: s}
-	out, err := s.guard(func() (any, error) { return eval(rec) })
+	out, err := eval(rec)
 	if !rec.readSecret {
 		return out, err
 	}
-	twin, twinErr := s.guard(func() (any, error) { return eval(perturbedScope{s}) })
+	twin, twinErr := eval(perturbedScope{s})
 	switch {
 	case err != nil && twinErr != nil:
 		m.addDifferences(err.Error(), twinErr.Error())
@@ -63,24 +63,24 @@ type readScope struct {
 	readSecret bool
 }
 
-func (r *readScope) Lookup(name string) (any, bool) {
-	v, ok := r.scope.Lookup(name)
+func (r *readScope) Lookup(name string) (any, bool, error) {
+	v, ok, err := r.scope.Lookup(name)
 	if ok && !r.readSecret && r.masker.holds(v) {
 		r.readSecret = true
 	}
-	return v, ok
+	return v, ok, err
 }
 
 // perturbedScope is the twin scope: every secret in a variable's value is
 // replaced by its stand-in.
 type perturbedScope struct{ *scope }
 
-func (p perturbedScope) Lookup(name string) (any, bool) {
-	v, ok := p.scope.Lookup(name)
+func (p perturbedScope) Lookup(name string) (any, bool, error) {
+	v, ok, err := p.scope.Lookup(name)
 	if !ok {
-		return v, ok
+		return v, ok, err
 	}
-	return p.masker.perturbValue(v), true
+	return p.masker.perturbValue(v), true, err
 }
 
 // holds reports whether v, or any string inside it, contains a secret as

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,46 +70,47 @@ type scope struct {
 }
 
 // Lookup implements template.Scope.
-func (s *scope) Lookup(name string) (any, bool) {
+func (s *scope) Lookup(name string) (any, bool, error) {
 	for _, layer := range s.layers {
 		if v, ok := layer[name]; ok {
 			return s.resolve(name, v)
 		}
 	}
 	if s.magic != nil {
-		return s.magic(name)
+		v, ok := s.magic(name)
+		return v, ok, nil
 	}
-	return nil, false
+	return nil, false, nil
 }
 
-func (s *scope) resolve(name string, v any) (any, bool) {
+func (s *scope) resolve(name string, v any) (any, bool, error) {
 	if !hasTemplate(v) {
-		return v, true
+		return v, true, nil
 	}
-	for _, r := range s.resolving {
-		if r == name {
-			chain := strings.Join(append(append([]string{}, s.resolving...), name), " -> ")
-			panic(recursionError{fmt.Sprintf("recursive loop in variable %q: %s", name, chain)})
-		}
+	if slices.Contains(s.resolving, name) {
+		chain := strings.Join(append(slices.Clone(s.resolving), name), " -> ")
+		return nil, false, &lookupError{fmt.Errorf("recursive loop in variable %q: %s", name, chain)}
 	}
 	s.resolving = append(s.resolving, name)
 	defer func() { s.resolving = s.resolving[:len(s.resolving)-1] }()
 	out, err := s.render(v)
-	if err != nil {
-		panic(lookupError{fmt.Errorf("variable %q: %w", name, err)})
+	var inner *lookupError
+	if errors.As(err, &inner) {
+		return nil, false, err // the variable that failed already named itself
 	}
-	return out, true
+	if err != nil {
+		return nil, false, &lookupError{fmt.Errorf("variable %q: %w", name, err)}
+	}
+	return out, true, nil
 }
 
-// recursionError and lookupError carry a failure out of Lookup, whose
-// signature has no error; evaluate recovers them into ordinary errors.
-// They are errors too, in case a template function's recover wraps them.
-type recursionError struct{ msg string }
+// lookupError is a variable that could not be resolved. The variables whose
+// values referred to it pass it on unchanged, so that the message names the
+// one that failed, not every variable on the way to it.
 type lookupError struct{ err error }
 
-func (e recursionError) Error() string { return e.msg }
-func (e lookupError) Error() string    { return e.err.Error() }
-func (e lookupError) Unwrap() error    { return e.err }
+func (e *lookupError) Error() string { return e.err.Error() }
+func (e *lookupError) Unwrap() error { return e.err }
 
 // render renders every template inside v (strings, lists, maps).
 func (s *scope) render(v any) (any, error) {
@@ -143,29 +146,7 @@ func (s *scope) render(v any) (any, error) {
 
 // eval evaluates a bare expression (when, until...) to a bool.
 func (s *scope) evalBool(expr string) (bool, error) {
-	v, err := s.guard(func() (any, error) { return s.engine.EvalBool(expr, s) })
-	b, _ := v.(bool)
-	return b, err
-}
-
-// guard turns the panics Lookup uses for its errors back into errors, at the
-// outermost evaluation only.
-func (s *scope) guard(f func() (any, error)) (out any, err error) {
-	if len(s.resolving) > 0 {
-		return f()
-	}
-	defer func() {
-		switch r := recover().(type) {
-		case nil:
-		case recursionError:
-			err = r
-		case lookupError:
-			err = r.err
-		default:
-			panic(r)
-		}
-	}()
-	return f()
+	return s.engine.EvalBool(expr, s)
 }
 
 func hasTemplate(v any) bool {

@@ -14,8 +14,11 @@ import (
 )
 
 // Scope resolves variables; the runner implements it over its lazy layers.
+// A variable whose value is itself a template can fail to render (it refers
+// to itself, or to an undefined name): that failure is the error, returned as
+// a value through the whole evaluation.
 type Scope interface {
-	Lookup(name string) (any, bool)
+	Lookup(name string) (val any, ok bool, err error)
 }
 
 // Options configure the functions that reach outside the expression.
@@ -162,7 +165,7 @@ var (
 
 type emptyScope struct{}
 
-func (emptyScope) Lookup(string) (any, bool) { return nil, false }
+func (emptyScope) Lookup(string) (any, bool, error) { return nil, false, nil }
 
 // run executes p with an environment holding only the variables p reads.
 func (p *program) run(s Scope) (any, error) {
@@ -170,8 +173,17 @@ func (p *program) run(s Scope) (any, error) {
 		s = emptyScope{}
 	}
 	env := envPool.Get().(map[string]any)
+	defer func() {
+		clear(env)
+		envPool.Put(env)
+	}()
 	for _, v := range p.vars {
-		val, ok := s.Lookup(v.name)
+		val, ok, err := s.Lookup(v.name)
+		if err != nil {
+			// The variable's own failure, already placed in its own
+			// source: wrapping it in ours would only repeat it.
+			return nil, err
+		}
 		if !ok {
 			val = undefinedVar(v.name)
 		}
@@ -180,8 +192,6 @@ func (p *program) run(s Scope) (any, error) {
 	machine := vmPool.Get().(*vm.VM)
 	out, err := machine.Run(p.prog, env)
 	vmPool.Put(machine)
-	clear(env)
-	envPool.Put(env)
 	if err != nil {
 		return nil, p.runtimeError(err)
 	}

@@ -12,9 +12,9 @@ import (
 // vars is a Scope over a plain map, as the runner's layers look from here.
 type vars map[string]any
 
-func (v vars) Lookup(name string) (any, bool) {
+func (v vars) Lookup(name string) (any, bool, error) {
 	x, ok := v[name]
-	return x, ok
+	return x, ok, nil
 }
 
 func testScope() vars {
@@ -547,7 +547,7 @@ type countingScope struct {
 	seen map[string]int
 }
 
-func (c *countingScope) Lookup(name string) (any, bool) {
+func (c *countingScope) Lookup(name string) (any, bool, error) {
 	c.seen[name]++
 	return c.vars.Lookup(name)
 }

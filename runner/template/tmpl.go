@@ -591,9 +591,9 @@ type layer struct {
 	parent Scope
 }
 
-func (l *layer) Lookup(name string) (any, bool) {
+func (l *layer) Lookup(name string) (any, bool, error) {
 	if v, ok := l.vars[name]; ok {
-		return v, true
+		return v, true, nil
 	}
 	return l.parent.Lookup(name)
 }
