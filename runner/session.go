@@ -118,7 +118,7 @@ func (s *Session) fail(w io.Writer, err error) int {
 
 func (s *Session) inventory() (*inventory.Inventory, error) {
 	if len(s.Inventories) == 0 {
-		return nil, Diags{{Msg: "no inventory given", Hint: "pass -i INVENTORY (a file or a site directory)"}}.Err()
+		return nil, Diags{{Msg: "no inventory given", Hint: "pass -i INVENTORY (a file or a site directory), or set inventory in ferry.cfg"}}.Err()
 	}
 	inv, err := inventory.Load(s.Inventories...)
 	if err != nil {

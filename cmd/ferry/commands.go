@@ -26,6 +26,7 @@ func inventoryCommand() *cobra.Command {
 			return inventoryNames(cmd, false)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sources = inventorySources(cmd)
 			if len(sources) == 0 || (!list && host == "" && !graph) {
 				return usagef("inventory needs -i and one of --list, --graph, --host")
 			}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"os"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-sh/ferry/config"
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -34,7 +36,7 @@ func completeHostPatterns(cmd *cobra.Command, _ []string, _ string) ([]string, c
 // inventoryNames are the hosts (and, unless hostsOnly, the groups) of the
 // command's -i inventories; nothing when they cannot be loaded.
 func inventoryNames(cmd *cobra.Command, hostsOnly bool) ([]string, cobra.ShellCompDirective) {
-	sources, _ := cmd.Flags().GetStringArray("inventory")
+	sources := inventorySources(cmd)
 	if len(sources) == 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -53,4 +55,17 @@ func inventoryNames(cmd *cobra.Command, hostsOnly bool) ([]string, cobra.ShellCo
 	}
 	slices.Sort(names)
 	return slices.Compact(names), cobra.ShellCompDirectiveNoFileComp
+}
+
+// inventorySources are the command's -i values, else the config's inventory.
+func inventorySources(cmd *cobra.Command) []string {
+	if sources, _ := cmd.Flags().GetStringArray("inventory"); len(sources) > 0 {
+		return sources
+	}
+	cwd, _ := os.Getwd()
+	home, _ := os.UserHomeDir()
+	if cfg, err := config.Load(os.Getenv, cwd, home); err == nil {
+		return cfg.Inventory
+	}
+	return nil
 }

@@ -26,6 +26,9 @@ func (c *connFlags) defaults(stdin io.Reader, stderr io.Writer) (map[string]any,
 	if c.become {
 		out["ansible_become"] = true
 	}
+	if c.hostKeyChecking != nil {
+		out["ansible_host_key_checking"] = *c.hostKeyChecking
+	}
 	if c.timeout < 0 {
 		return nil, usagef("--timeout must be a number of seconds, not %d", c.timeout)
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -29,6 +28,7 @@ type connFlags struct {
 	user, privateKey, connection, becomeUser string
 	askPass, askBecomePass, become           bool
 	timeout                                  int
+	hostKeyChecking                          *bool // from the config only: no flag turns it off
 }
 
 // register adds the flags of run and validate.
@@ -80,6 +80,11 @@ func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Sess
 	if len(args) == 1 {
 		s.Playbook = args[0]
 	}
+	cfg, err := loadSettings(cmd)
+	if err != nil {
+		return nil, err
+	}
+	f.applySettings(cmd, cfg)
 	if s.Output != "text" && s.Output != "json" {
 		return nil, usagef("--output must be text or json, not %q", s.Output)
 	}
@@ -97,7 +102,7 @@ func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Sess
 		s.Step = runner.StepPrompter(cmd.InOrStdin(), stdout)
 	}
 	s.Terminal = stdout == os.Stdout && term.IsTerminal(int(os.Stdout.Fd()))
-	s.Color = !color.NoColor && s.Output == "text" && s.Terminal
+	s.Color = useColor(cfg, s.Output, s.Terminal)
 	return s, nil
 }
 

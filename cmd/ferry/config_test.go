@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// configSite is a directory with an ansible.cfg naming its inventory, as
+// Ansible projects have; the test runs from inside it with HOME elsewhere.
+func configSite(t *testing.T, cfg string) (pb string) {
+	t.Helper()
+	dir := t.TempDir()
+	must(t, os.Chmod(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "ansible.cfg"), []byte(cfg), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "hosts.ini"), []byte("[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\n"), 0o644))
+	pb = filepath.Join(dir, "site.yml")
+	must(t, os.WriteFile(pb, []byte("- hosts: web\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ ansible_user | default('nobody') }}\"}\n"), 0o644))
+	t.Chdir(dir)
+	t.Setenv("HOME", t.TempDir())
+	for _, v := range []string{"ANSIBLE_CONFIG", "FERRY_CONFIG", "ANSIBLE_INVENTORY", "ANSIBLE_FORKS", "ANSIBLE_STDOUT_CALLBACK", "ANSIBLE_NOCOLOR", "ANSIBLE_FORCE_COLOR", "NO_COLOR"} {
+		t.Setenv(v, "") // restored after the test
+		must(t, os.Unsetenv(v))
+	}
+	return pb
+}
+
+// With an ansible.cfg naming the inventory, -i is not needed, for ferry as
+// for ansible-playbook; the config's remote_user reaches the play.
+func TestConfigFileInventoryAndRemoteUser(t *testing.T) {
+	pb := configSite(t, "[defaults]\ninventory = hosts.ini\nremote_user = deploy\nforks = 1\n")
+	code, stdout, stderr := ferry(t, "run", "site.yml")
+	if code != 0 || strings.Count(stdout, `"msg": "deploy"`) != 2 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if ansible, err := exec.LookPath("ansible-playbook"); err == nil {
+		out, err := exec.Command(ansible, pb).CombinedOutput()
+		if err != nil || trimLines(string(out)) != trimLines(stdout) {
+			t.Errorf("ansible-playbook with the same ansible.cfg: %v\n%s\nferry:\n%s", err, out, stdout)
+		}
+	}
+	// -i and -u on the command line win over the config.
+	_, inv := site(t, "")
+	code, stdout, _ = ferry(t, "run", "site.yml", "-i", inv, "-u", "cli", "-l", "web3")
+	if code != 0 || !strings.Contains(stdout, "[web3]") || !strings.Contains(stdout, `"msg": "cli"`) {
+		t.Errorf("flags did not win: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = ferry(t, "inventory", "--list")
+	if code != 0 || !strings.Contains(stdout, "web2") {
+		t.Errorf("ferry inventory without -i: exit %d %s", code, stdout)
+	}
+}
+
+func TestConfigStdoutCallbackJSONAndEnvironment(t *testing.T) {
+	configSite(t, "[defaults]\ninventory = hosts.ini\nstdout_callback = json\nforks = many\n")
+	code, _, stderr := ferry(t, "run", "site.yml")
+	if code != 4 || !strings.Contains(stderr, "ansible.cfg: [defaults] forks = many: want a whole number") {
+		t.Errorf("bad forks: exit %d %s", code, stderr)
+	}
+	must(t, os.WriteFile("ansible.cfg", []byte("[defaults]\ninventory = hosts.ini\nstdout_callback = json\nforks = 4\n"), 0o644))
+	t.Setenv("ANSIBLE_FORKS", "1") // the environment overrides the file
+	code, stdout, stderr := ferry(t, "run", "site.yml")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("stdout_callback = json, but a line is not JSON: %q", line)
+		}
+	}
+	if code, stdout, _ = ferry(t, "run", "site.yml", "--output", "text"); code != 0 || !strings.Contains(stdout, "PLAY RECAP") {
+		t.Errorf("--output text should win over stdout_callback: %s", stdout)
+	}
+}
+
+// ANSIBLE_FORCE_COLOR colours output that is not a terminal; ANSIBLE_NOCOLOR wins over it.
+func TestColorEnvironment(t *testing.T) {
+	configSite(t, "[defaults]\ninventory = hosts.ini\n")
+	_, plain, _ := ferry(t, "run", "site.yml")
+	if strings.Contains(plain, "\x1b[") {
+		t.Fatal("colour off a terminal without ANSIBLE_FORCE_COLOR")
+	}
+	t.Setenv("ANSIBLE_FORCE_COLOR", "true")
+	_, forced, _ := ferry(t, "run", "site.yml")
+	if !strings.Contains(forced, "\x1b[32m") {
+		t.Errorf("ANSIBLE_FORCE_COLOR: no colour:\n%q", forced)
+	}
+	t.Setenv("ANSIBLE_NOCOLOR", "1")
+	if _, out, _ := ferry(t, "run", "site.yml"); strings.Contains(out, "\x1b[") {
+		t.Error("ANSIBLE_NOCOLOR did not turn colour off")
+	}
+}
+
+// trimLines drops trailing blanks: Ansible's recap lines end with spaces.
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}

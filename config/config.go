@@ -1,0 +1,244 @@
+// Package config reads ferry's settings as Ansible reads its own: a config
+// file (ferry.cfg, or an ansible.cfg's [defaults] keys ferry understands)
+// found where Ansible looks, and the ANSIBLE_* environment variables that
+// override it. Command-line flags override both; cmd/ferry applies them.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gopkg.in/ini.v1"
+)
+
+// Settings are what the config file and environment say. Zero values mean
+// "not set": the command line's defaults apply.
+type Settings struct {
+	File              string   // the config file read; "" when none was found
+	Inventory         []string // inventory / ANSIBLE_INVENTORY
+	RemoteUser        string   // remote_user / ANSIBLE_REMOTE_USER
+	Forks             int      // forks / ANSIBLE_FORKS
+	RolesPath         []string // roles_path / ANSIBLE_ROLES_PATH
+	HostKeyChecking   *bool    // host_key_checking / ANSIBLE_HOST_KEY_CHECKING
+	VaultPasswordFile string   // vault_password_file / ANSIBLE_VAULT_PASSWORD_FILE
+	StdoutCallback    string   // stdout_callback / ANSIBLE_STDOUT_CALLBACK ("json": --output json)
+	PrivateKeyFile    string   // private_key_file / ANSIBLE_PRIVATE_KEY_FILE
+	Timeout           int      // timeout / ANSIBLE_TIMEOUT
+	Become            *bool    // [privilege_escalation] become / ANSIBLE_BECOME
+	BecomeUser        string   // [privilege_escalation] become_user / ANSIBLE_BECOME_USER
+	NoColor           bool     // nocolor / ANSIBLE_NOCOLOR, or NO_COLOR
+	ForceColor        bool     // force_color / ANSIBLE_FORCE_COLOR
+	// Warnings are found problems that do not stop a run (a config file
+	// ignored because its directory is world-writable, as Ansible does).
+	Warnings []string
+}
+
+// key is one setting: where it is in the file, its environment variable, and
+// how to store it.
+type key struct {
+	section, name, env string
+	set                func(s *Settings, value string, base string) error
+}
+
+var keys = []key{
+	{"defaults", "inventory", "ANSIBLE_INVENTORY", func(s *Settings, v, base string) error {
+		s.Inventory = pathList(v, ",", base)
+		return nil
+	}},
+	{"defaults", "remote_user", "ANSIBLE_REMOTE_USER", func(s *Settings, v, _ string) error { s.RemoteUser = v; return nil }},
+	{"defaults", "forks", "ANSIBLE_FORKS", intSetting(func(s *Settings) *int { return &s.Forks })},
+	{"defaults", "roles_path", "ANSIBLE_ROLES_PATH", func(s *Settings, v, base string) error {
+		s.RolesPath = pathList(v, string(os.PathListSeparator), base)
+		return nil
+	}},
+	{"defaults", "host_key_checking", "ANSIBLE_HOST_KEY_CHECKING", boolPtrSetting(func(s *Settings) **bool { return &s.HostKeyChecking })},
+	{"defaults", "vault_password_file", "ANSIBLE_VAULT_PASSWORD_FILE", func(s *Settings, v, base string) error {
+		s.VaultPasswordFile = resolve(v, base)
+		return nil
+	}},
+	{"defaults", "stdout_callback", "ANSIBLE_STDOUT_CALLBACK", func(s *Settings, v, _ string) error { s.StdoutCallback = v; return nil }},
+	{"defaults", "private_key_file", "ANSIBLE_PRIVATE_KEY_FILE", func(s *Settings, v, base string) error {
+		s.PrivateKeyFile = resolve(v, base)
+		return nil
+	}},
+	{"defaults", "timeout", "ANSIBLE_TIMEOUT", intSetting(func(s *Settings) *int { return &s.Timeout })},
+	{"privilege_escalation", "become", "ANSIBLE_BECOME", boolPtrSetting(func(s *Settings) **bool { return &s.Become })},
+	{"privilege_escalation", "become_user", "ANSIBLE_BECOME_USER", func(s *Settings, v, _ string) error { s.BecomeUser = v; return nil }},
+	{"defaults", "nocolor", "ANSIBLE_NOCOLOR", boolSetting(func(s *Settings) *bool { return &s.NoColor })},
+	{"defaults", "force_color", "ANSIBLE_FORCE_COLOR", boolSetting(func(s *Settings) *bool { return &s.ForceColor })},
+}
+
+// Load finds and reads the config file, then applies the environment.
+// getenv is os.Getenv in ferry; cwd and home are where ./ and ~/ are.
+func Load(getenv func(string) string, cwd, home string) (*Settings, error) {
+	s := &Settings{}
+	file, warnings := Find(getenv, cwd, home)
+	s.Warnings = warnings
+	if file != "" {
+		if err := s.readFile(file); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range keys {
+		if v := getenv(k.env); v != "" {
+			if err := k.set(s, v, cwd); err != nil {
+				return nil, fmt.Errorf("%s=%s: %v", k.env, v, err)
+			}
+		}
+	}
+	if getenv("NO_COLOR") != "" {
+		s.NoColor = true
+	}
+	return s, nil
+}
+
+// Find returns the config file Ansible's order picks: $FERRY_CONFIG,
+// $ANSIBLE_CONFIG, ./ferry.cfg, ./ansible.cfg (not in a world-writable
+// directory, as Ansible refuses it), ~/.ferry.cfg, ~/.ansible.cfg,
+// /etc/ansible/ansible.cfg. "" when there is none.
+func Find(getenv func(string) string, cwd, home string) (file string, warnings []string) {
+	for _, env := range []string{"FERRY_CONFIG", "ANSIBLE_CONFIG"} {
+		if p := getenv(env); p != "" {
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				p = filepath.Join(p, "ansible.cfg")
+			}
+			return resolve(p, cwd), nil
+		}
+	}
+	if cwdUsable(cwd) {
+		for _, name := range []string{"ferry.cfg", "ansible.cfg"} {
+			if p := filepath.Join(cwd, name); exists(p) {
+				return p, nil
+			}
+		}
+	} else if exists(filepath.Join(cwd, "ferry.cfg")) || exists(filepath.Join(cwd, "ansible.cfg")) {
+		warnings = append(warnings, fmt.Sprintf("the config file in %s is ignored: the directory is world-writable (as Ansible does); use FERRY_CONFIG", cwd))
+	}
+	candidates := []string{"/etc/ansible/ansible.cfg"}
+	if home != "" {
+		candidates = append([]string{filepath.Join(home, ".ferry.cfg"), filepath.Join(home, ".ansible.cfg")}, candidates...)
+	}
+	for _, p := range candidates {
+		if exists(p) {
+			return p, warnings
+		}
+	}
+	return "", warnings
+}
+
+// readFile reads the keys ferry knows; others (Ansible has hundreds) are
+// left alone. Paths in it are relative to the file's directory, as in Ansible.
+func (s *Settings) readFile(path string) error {
+	f, err := ini.LoadSources(ini.LoadOptions{Insensitive: true, AllowBooleanKeys: true}, path)
+	if err != nil {
+		return fmt.Errorf("config file %s: %v", path, err)
+	}
+	s.File = path
+	base := filepath.Dir(path)
+	for _, k := range keys {
+		sec, err := f.GetSection(k.section)
+		if err != nil || !sec.HasKey(k.name) {
+			continue
+		}
+		v := strings.TrimSpace(sec.Key(k.name).String())
+		if err := k.set(s, v, base); err != nil {
+			return fmt.Errorf("config file %s: [%s] %s = %s: %v", path, k.section, k.name, v, err)
+		}
+	}
+	return nil
+}
+
+// Getenv is os.Getenv with the config file behind it: an ANSIBLE_*
+// variable that is not set takes the config file's value of the same
+// setting, so code that reads the environment (the vault password sources)
+// sees the config file too.
+func (s *Settings) Getenv(getenv func(string) string) func(string) string {
+	return func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		switch name {
+		case "ANSIBLE_VAULT_PASSWORD_FILE":
+			return s.VaultPasswordFile
+		case "ANSIBLE_ROLES_PATH":
+			return strings.Join(s.RolesPath, string(os.PathListSeparator))
+		}
+		return ""
+	}
+}
+
+func intSetting(field func(*Settings) *int) func(*Settings, string, string) error {
+	return func(s *Settings, v, _ string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a whole number, not %q", v)
+		}
+		*field(s) = n
+		return nil
+	}
+}
+
+func boolSetting(field func(*Settings) *bool) func(*Settings, string, string) error {
+	return func(s *Settings, v, _ string) error {
+		b, err := parseBool(v)
+		*field(s) = b
+		return err
+	}
+}
+
+func boolPtrSetting(field func(*Settings) **bool) func(*Settings, string, string) error {
+	return func(s *Settings, v, _ string) error {
+		b, err := parseBool(v)
+		*field(s) = &b
+		return err
+	}
+}
+
+// parseBool takes Ansible's booleans (yes/no, on/off, true/false, 1/0).
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "yes", "y", "on", "true", "t":
+		return true, nil
+	case "0", "no", "n", "off", "false", "f", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("want true or false, not %q", v)
+}
+
+func pathList(v, sep, base string) []string {
+	var out []string
+	for _, p := range strings.Split(v, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, resolve(p, base))
+		}
+	}
+	return out
+}
+
+// resolve expands ~ and makes p absolute from base.
+func resolve(p, base string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	if filepath.IsAbs(p) || base == "" {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// cwdUsable is false for a world-writable directory, whose ansible.cfg
+// anyone could have put there.
+func cwdUsable(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.Mode().Perm()&0o002 == 0
+}
