@@ -23,7 +23,8 @@ type Masker struct {
 	isRaw    map[string]bool // raw as a set
 	secrets  map[string]bool // every form of every secret
 	replacer *strings.Replacer
-	perturb  *strings.Replacer // secret -> a same-shape stand-in, see taint.go
+	perturb  *strings.Replacer     // secret -> a same-shape stand-in, see taint.go
+	memo     map[uintptr]holdsMemo // see holdsMap
 }
 
 // NewMasker returns a masker for the given secrets.
@@ -47,7 +48,7 @@ func (m *Masker) Add(secrets ...string) {
 			continue
 		}
 		m.raw, m.isRaw[s] = append(m.raw, s), true
-		m.perturb = nil
+		m.perturb, m.memo = nil, nil
 		for _, form := range secretForms(s) {
 			if len(form) >= minSecret && !m.secrets[form] {
 				m.secrets[form] = true

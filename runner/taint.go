@@ -86,35 +86,80 @@ func (p perturbedScope) Lookup(name string) (any, bool, error) {
 // holds reports whether v, or any string inside it, contains a secret as
 // given (raw: variables hold values, not their encodings).
 func (m *Masker) holds(v any) bool {
+	m.mu.RLock()
+	raw := m.raw
+	m.mu.RUnlock()
+	return m.holdsAny(v, raw)
+}
+
+func (m *Masker) holdsAny(v any, raw []string) bool {
 	switch x := v.(type) {
 	case string:
-		return m.rawIn(x)
+		return rawIn(x, raw)
 	case map[string]any:
-		for k, e := range x {
-			if m.rawIn(k) || m.holds(e) {
-				return true
-			}
-		}
+		return m.holdsMap(x, raw)
 	case []any:
 		for _, e := range x {
-			if m.holds(e) {
+			if m.holdsAny(e, raw) {
 				return true
 			}
 		}
 	case nil, bool, int, int64, float64:
 	default:
-		return m.rawIn(fmt.Sprint(x))
+		return rawIn(fmt.Sprint(x), raw)
 	}
 	return false
 }
 
-func (m *Masker) rawIn(s string) bool {
+// memoMinLen is the size from which a map's answer is remembered: hostvars
+// (every host's variables) is read by many evaluations, and walking it for
+// each made a hostvars lookup cost O(hosts).
+const memoMinLen = 8
+
+// holdsMemo remembers the answer for one map. It keeps the map itself, so
+// its address cannot be reused by another map while remembered; the maps a
+// scope reads are not changed once published (facts are copied on write).
+type holdsMemo struct {
+	m     map[string]any
+	holds bool
+}
+
+func (m *Masker) holdsMap(x map[string]any, raw []string) bool {
+	var key uintptr
+	if len(x) >= memoMinLen {
+		key = reflect.ValueOf(x).Pointer()
+		m.mu.RLock()
+		memo, ok := m.memo[key]
+		m.mu.RUnlock()
+		if ok && reflect.ValueOf(memo.m).Pointer() == key && len(memo.m) == len(x) {
+			return memo.holds
+		}
+	}
+	holds := false
+	for k, e := range x {
+		if rawIn(k, raw) || m.holdsAny(e, raw) {
+			holds = true
+			break
+		}
+	}
+	if key != 0 {
+		m.mu.Lock()
+		if len(m.raw) == len(raw) && len(m.memo) < 4096 { // no secret added meanwhile
+			if m.memo == nil {
+				m.memo = map[uintptr]holdsMemo{}
+			}
+			m.memo[key] = holdsMemo{m: x, holds: holds}
+		}
+		m.mu.Unlock()
+	}
+	return holds
+}
+
+func rawIn(s string, raw []string) bool {
 	if len(s) < minSecret {
 		return false
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	for _, secret := range m.raw {
+	for _, secret := range raw {
 		if strings.Contains(s, secret) {
 			return true
 		}
