@@ -114,13 +114,17 @@ func (m *Masker) holdsAny(v any, raw []string) bool {
 // memoMinLen is the size from which a map's answer is remembered: hostvars
 // (every host's variables) is read by many evaluations, and walking it for
 // each made a hostvars lookup cost O(hosts).
-const memoMinLen = 8
+const memoMinLen = 64
 
 // holdsMemo remembers the answer for one map. It keeps the map itself, so
-// its address cannot be reused by another map while remembered; the maps a
-// scope reads are not changed once published (facts are copied on write).
+// its address cannot be reused by another map while remembered, and its
+// length, so a map that grew is walked again. Maps this large are hostvars
+// and inventory-sized layers, which are not changed once published (facts
+// are copied on write); a module's result, which the runner completes
+// after judging it, is far smaller.
 type holdsMemo struct {
 	m     map[string]any
+	len   int
 	holds bool
 }
 
@@ -131,7 +135,7 @@ func (m *Masker) holdsMap(x map[string]any, raw []string) bool {
 		m.mu.RLock()
 		memo, ok := m.memo[key]
 		m.mu.RUnlock()
-		if ok && reflect.ValueOf(memo.m).Pointer() == key && len(memo.m) == len(x) {
+		if ok && reflect.ValueOf(memo.m).Pointer() == key && memo.len == len(x) {
 			return memo.holds
 		}
 	}
@@ -148,7 +152,7 @@ func (m *Masker) holdsMap(x map[string]any, raw []string) bool {
 			if m.memo == nil {
 				m.memo = map[uintptr]holdsMemo{}
 			}
-			m.memo[key] = holdsMemo{m: x, holds: holds}
+			m.memo[key] = holdsMemo{m: x, len: len(x), holds: holds}
 		}
 		m.mu.Unlock()
 	}
