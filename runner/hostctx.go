@@ -18,13 +18,19 @@ import (
 // vars, vars_files, play vars, inventory host vars (group_vars/host_vars
 // already merged by the inventory), then the magic variables.
 func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
-	layers := make([]map[string]any, 0, 7)
-	for _, l := range []map[string]any{r.opts.ExtraVars, h.facts.get(), t.Vars, pr.varsFiles, pr.play.Vars, h.invVars, r.opts.ConnDefaults} {
+	var params, roleVars, defaults map[string]any
+	if t.Role != nil {
+		params, roleVars, defaults = t.Role.Params, t.Role.Vars, t.Role.Defaults
+	}
+	layers := make([]map[string]any, 0, 12)
+	for _, l := range []map[string]any{r.opts.ExtraVars, params, h.facts.get(), t.Vars, roleVars, pr.roleVars,
+		pr.varsFiles, pr.play.Vars, h.invVars, pr.play.Keywords, defaults, pr.roleDefaults,
+		r.opts.ConnDefaults} {
 		if len(l) > 0 {
 			layers = append(layers, l)
 		}
 	}
-	return &scope{engine: r.engine, layers: layers, magic: r.magicVars(pr, h), masker: r.opts.Masker}
+	return &scope{engine: r.engine, layers: layers, magic: roleMagic(pr, t, r.magicVars(pr, h)), masker: r.opts.Masker}
 }
 
 // magicVars are Ansible's built-in variables, computed only when used.
@@ -207,7 +213,7 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		Check:     r.checkMode(t),
 		Diff:      r.diffMode(t),
 		Vars:      varsAdapter{sc},
-		BaseDir:   r.dir,
+		BaseDir:   r.baseDir(t),
 		Verbosity: r.opts.Verbosity,
 		Cache:     &h.cache,
 		Secret:    func(s string) { r.opts.Masker.Add(s) },
@@ -431,7 +437,7 @@ func (p *Play) handlersFor(names []string) []*Task {
 
 func handlerMatches(hd *Task, names []string) bool {
 	for _, n := range names {
-		if hd.Name == n {
+		if hd.Name == n || hd.Role != nil && hd.Role.Name+" : "+hd.Name == n {
 			return true
 		}
 		for _, l := range hd.Listen {

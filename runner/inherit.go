@@ -6,12 +6,29 @@ package runner
 // unless a task sets its own. After it, execution reads only the task.
 func (p *Play) inherit() {
 	top := &Task{Tags: p.Tags, Become: p.Become, BecomeUser: p.BecomeUser, Environment: p.Environment,
-		NoLog: p.NoLog, CheckMode: p.CheckMode}
+		NoLog: p.NoLog, CheckMode: p.CheckMode, When: p.When, RunOnce: p.RunOnce, IgnoreErrors: p.IgnoreErrors,
+		DiffMode: p.DiffMode}
 	for _, list := range [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers} {
 		for _, t := range list {
 			inheritFrom(top, t)
 		}
 	}
+	p.Handlers = flattenBlocks(p.Handlers)
+	p.applyModuleDefaults()
+}
+
+// flattenBlocks replaces blocks (an imported handlers file) by their tasks,
+// which inherit has already given the blocks' keywords.
+func flattenBlocks(ts []*Task) []*Task {
+	var out []*Task
+	for _, t := range ts {
+		if t.IsBlock() {
+			out = append(out, flattenBlocks(t.Block)...)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func inheritFrom(parent, t *Task) {
@@ -44,6 +61,9 @@ func inheritFrom(parent, t *Task) {
 	t.NoLog = t.NoLog || parent.NoLog
 	t.Vars = mergeMaps(parent.Vars, t.Vars)
 	t.Environment = mergeMaps(parent.Environment, t.Environment)
+	if t.Include != nil {
+		inheritInclude(parent, t)
+	}
 	for _, list := range [][]*Task{t.Block, t.Rescue, t.Always} {
 		for _, child := range list {
 			inheritFrom(t, child)

@@ -236,7 +236,7 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 // otherwise from -v on.
 func (s *TextSink) body(e Event) string {
 	show := s.verbosity >= 1 || e.Status == StatusFailed || e.Status == StatusUnreachable ||
-		(e.Show && e.Status == StatusOK)
+		(e.Show && (e.Status == StatusOK || e.Status == StatusChanged))
 	if !show {
 		return ""
 	}
@@ -247,7 +247,7 @@ func (s *TextSink) body(e Event) string {
 	if len(data) == 0 {
 		return ""
 	}
-	if e.Show && e.Status == StatusOK && s.verbosity == 0 {
+	if e.Show && (e.Status == StatusOK || e.Status == StatusChanged) && s.verbosity == 0 {
 		data = debugView(e.Module, data)
 	}
 	if e.Status == StatusFailed || e.Status == StatusUnreachable {

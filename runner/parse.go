@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,37 +18,76 @@ import (
 
 // LoadPlaybook reads and strictly parses a playbook file.
 func LoadPlaybook(path string) (*Playbook, error) {
+	return LoadPlaybookWith(path, LoadOptions{})
+}
+
+// LoadPlaybookWith is LoadPlaybook with settings from a configuration file
+// (where roles are found).
+func LoadPlaybookWith(path string, opts LoadOptions) (*Playbook, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Diags{{Pos: Pos{File: path}, Msg: "cannot read playbook: " + unwrapPathError(err), Hint: "check the path"}}.Err()
 	}
-	return ParsePlaybook(path, filepath.Dir(path), data)
+	return parsePlaybook(path, filepath.Dir(path), data, opts)
 }
 
 // ParsePlaybook parses playbook source. file names it in messages; dir is
 // where its relative paths start. Every problem is reported at once, each
 // with file:line:col.
 func ParsePlaybook(file, dir string, data []byte) (*Playbook, error) {
-	p := &parser{file: file, dir: dir}
-	pb := &Playbook{File: file, Dir: dir}
+	return parsePlaybook(file, dir, data, LoadOptions{})
+}
+
+func parsePlaybook(file, dir string, data []byte, opts LoadOptions) (*Playbook, error) {
+	p := &parser{file: file, dir: dir, opts: opts}
+	pb := &Playbook{File: file, Dir: dir, Plays: p.playbook(data)}
+	for _, play := range pb.Plays {
+		play.inherit()
+	}
+	if pb.Plays == nil && len(p.diags) == 0 {
+		p.diags.add(Pos{File: file}, "add at least one play", "the playbook has no plays")
+	}
+	return pb, p.diags.Err()
+}
+
+// playbook reads a playbook's plays, and the plays of the playbooks it
+// imports, in order.
+func (p *parser) playbook(data []byte) []*Play {
 	root, ok := p.document(data)
 	if !ok {
-		return nil, p.diags.Err()
+		return nil
 	}
 	if root.Kind != yaml.SequenceNode {
-		p.errorf(root, "a playbook is a list of plays (each starting with `- hosts:`)", "the top level of %s must be a list, not %s", file, kindName(root))
-		return nil, p.diags.Err()
+		p.errorf(root, "a playbook is a list of plays (each starting with `- hosts:`)", "the top level of %s must be a list, not %s", p.file, kindName(root))
+		return nil
 	}
+	var plays []*Play
 	for _, n := range root.Content {
+		if isImportPlaybook(n) {
+			plays = append(plays, p.importPlaybook(resolveAlias(n))...)
+			continue
+		}
 		if play := p.play(n); play != nil {
-			play.inherit()
-			pb.Plays = append(pb.Plays, play)
+			plays = append(plays, play)
 		}
 	}
 	if len(root.Content) == 0 {
 		p.errorf(root, "add at least one play", "the playbook has no plays")
 	}
-	return pb, p.diags.Err()
+	return plays
+}
+
+func isImportPlaybook(n *yaml.Node) bool {
+	n = resolveAlias(n)
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k == "import_playbook" || k == "ansible.builtin.import_playbook" {
+			return true
+		}
+	}
+	return false
 }
 
 type parser struct {
@@ -55,6 +95,11 @@ type parser struct {
 	dir   string
 	diags Diags
 	depth int // import_tasks nesting, to stop recursion
+
+	role   *Role       // the role whose file this is, nil outside roles
+	pc     *playCtx    // what the play being read collects across its files
+	opts   LoadOptions // where roles and collections are found
+	parent *parser     // the parser of the including file, to stop cycles
 
 	// valueDepth and expanded bound the walk of YAML values, so that a
 	// self-referencing alias (&a [*a]) or an alias bomb cannot hang ferry.
@@ -124,13 +169,23 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 
 var playKeys = []string{"name", "hosts", "vars", "vars_files", "gather_facts", "become", "become_user",
 	"serial", "tasks", "pre_tasks", "post_tasks", "handlers", "max_fail_percentage", "any_errors_fatal",
-	"tags", "environment", "no_log", "check_mode", "connection"}
+	"tags", "environment", "no_log", "check_mode", "connection", "roles", "collections", "vars_prompt",
+	"run_once", "remote_user", "port", "strategy", "order", "throttle", "ignore_unreachable", "module_defaults",
+	"ignore_errors", "diff", "become_method", "gather_subset", "gather_timeout", "force_handlers", "timeout"}
 
 func (p *parser) play(n *yaml.Node) *Play {
-	play := &Play{Pos: posOf(p.file, n), GatherFacts: true}
+	play := &Play{Pos: posOf(p.file, n), GatherFacts: true, Dir: p.dir}
+	p.pc = &playCtx{}
+	defer func() { p.pc = nil }()
 	hostsSeen := false
+	var rolesNode *yaml.Node
 	ok := p.mapping(n, "a play", func(key string, k, v *yaml.Node) {
+		if p.playKeyword(play, key, k, v) {
+			return
+		}
 		switch key {
+		case "roles":
+			rolesNode = v // read after the other keys, so that collections: is known
 		case "name":
 			play.Name = p.str(v)
 		case "hosts":
@@ -173,8 +228,6 @@ func (p *parser) play(n *yaml.Node) *Play {
 			play.CheckMode = &b
 		case "connection":
 			play.Connection = p.str(v)
-		case "roles", "import_playbook", "include":
-			p.errorf(k, "put the tasks in the play, or use import_tasks", "%q is not supported by ferry", key)
 		default:
 			p.errorf(k, suggest.Hint(key, playKeys), "unknown play keyword %q", key)
 		}
@@ -182,6 +235,13 @@ func (p *parser) play(n *yaml.Node) *Play {
 	if ok && !hostsSeen {
 		p.errorf(n, "add `hosts: all` or a group name", "the play has no `hosts`")
 	}
+	// Ansible runs the roles between pre_tasks and tasks, with no handler
+	// flush in between; role handlers come before the play's.
+	if rolesNode != nil {
+		play.Tasks = append(p.rolesSection(rolesNode), play.Tasks...)
+	}
+	play.Handlers = append(p.pc.handlers, play.Handlers...)
+	play.Roles = p.pc.roles
 	p.checkNotify(play)
 	return play
 }
@@ -189,13 +249,14 @@ func (p *parser) play(n *yaml.Node) *Play {
 // checkNotify reports a notify that names no handler of the play.
 func (p *parser) checkNotify(play *Play) {
 	var names []string
-	for _, hd := range play.Handlers {
+	handlers := flattenBlocks(play.Handlers) // imported handler files
+	for _, hd := range handlers {
 		names = append(names, hd.Name)
 		names = append(names, hd.Listen...)
 	}
 	play.AllTasks(func(t *Task, _ bool) {
 		for _, n := range t.Notify {
-			if strings.Contains(n, "{{") || len(play.handlersFor([]string{n})) > 0 {
+			if strings.Contains(n, "{{") || slices.ContainsFunc(handlers, func(hd *Task) bool { return handlerMatches(hd, []string{n}) }) {
 				continue
 			}
 			hint := suggest.Hint(n, names)
@@ -210,7 +271,8 @@ func (p *parser) checkNotify(play *Play) {
 var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "loop_control", "register",
 	"notify", "retries", "delay", "until", "failed_when", "changed_when", "ignore_errors", "tags", "become",
 	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars",
-	"block", "rescue", "always", "args", "import_tasks"}
+	"block", "rescue", "always", "args", "import_tasks", "include_tasks", "import_role", "include_role",
+	"action", "local_action", "delegate_facts"}
 
 func (p *parser) tasks(n *yaml.Node, handlers bool) []*Task {
 	n = resolveAlias(n)
@@ -228,32 +290,36 @@ func (p *parser) tasks(n *yaml.Node, handlers bool) []*Task {
 	return out
 }
 
-// task parses one task; import_tasks expands to the imported file's tasks.
+// task parses one task; import_tasks and import_role become a block of the
+// imported tasks that carries the import's keywords.
 func (p *parser) task(n *yaml.Node, handler bool) []*Task {
-	t := &Task{Pos: posOf(p.file, n), Args: map[string]any{}, ArgPos: map[string]Pos{}}
-	var moduleKey, moduleVal, argsVal *yaml.Node
-	var imported []*Task
+	t := &Task{Pos: posOf(p.file, n), Args: map[string]any{}, ArgPos: map[string]Pos{}, Role: p.role}
+	var moduleKey, moduleVal, argsVal, includeKey, includeVal *yaml.Node
 	unknownKey := false
 	p.mapping(n, "a task", func(key string, k, v *yaml.Node) {
 		if p.taskKeyword(t, key, k, v, handler) {
 			return
 		}
-		switch key {
-		case "args":
+		name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
+		switch {
+		case key == "args":
 			argsVal = v
-		case "import_tasks", "include_tasks":
-			imported = p.importTasks(v, handler)
-		default:
-			name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
-			if name == "meta" || isModule(name) {
-				if moduleKey != nil {
-					p.errorf(k, "split it into two tasks", "the task has two modules, %q (line %d) and %q", moduleKey.Value, moduleKey.Line, key)
-					return
-				}
-				moduleKey, moduleVal = k, v
-				t.Module = name
+		case includeActions[name]:
+			if includeKey != nil || moduleKey != nil {
+				p.errorf(k, "split it into two tasks", "the task has two actions")
 				return
 			}
+			includeKey, includeVal = k, v
+		case name == "action" || name == "local_action":
+			p.actionKey(t, k, v, &moduleKey, &moduleVal)
+		case name == "meta" || isModule(name):
+			if moduleKey != nil {
+				p.errorf(k, "split it into two tasks", "the task has two modules, %q (line %d) and %q", moduleKey.Value, moduleKey.Line, key)
+				return
+			}
+			moduleKey, moduleVal = k, v
+			t.Module = name
+		default:
 			unknownKey = true
 			hint := suggest.Hint(key, append(modules.Names(), taskKeys...))
 			if hint == "" {
@@ -262,8 +328,9 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 			p.errorf(k, hint, "unknown module or task keyword %q", key)
 		}
 	})
-	if imported != nil {
-		return imported
+	if includeKey != nil {
+		p.include(t, includeKey, includeVal, handler)
+		return []*Task{t}
 	}
 	if t.Block != nil || t.Rescue != nil || t.Always != nil {
 		if moduleKey != nil {
@@ -282,6 +349,23 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 	}
 	p.moduleArgs(t, moduleVal, argsVal)
 	return []*Task{t}
+}
+
+// includeActions are the task actions that bring in other tasks.
+var includeActions = map[string]bool{"import_tasks": true, "include_tasks": true, "include": true,
+	"import_role": true, "include_role": true}
+
+func (p *parser) include(t *Task, k, v *yaml.Node, handler bool) {
+	switch strings.TrimPrefix(strings.TrimPrefix(k.Value, "ansible.builtin."), "ansible.legacy.") {
+	case "import_tasks":
+		p.importTasks(t, k, v, handler)
+	case "include_tasks", "include":
+		p.includeTasks(t, v, handler)
+	case "import_role":
+		p.roleInclude(t, "import_role", v)
+	case "include_role":
+		p.roleInclude(t, "include_role", v)
+	}
 }
 
 func isModule(name string) bool {
@@ -358,9 +442,9 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 		t.RunOnce = p.boolean(v)
 	case "delegate_to":
 		t.DelegateTo = p.str(v)
-		if t.DelegateTo != "localhost" && t.DelegateTo != "127.0.0.1" {
-			p.errorf(v, "only `delegate_to: localhost` is supported", "cannot delegate to %q", t.DelegateTo)
-		}
+		p.template(v)
+	case "delegate_facts":
+		t.DelegateFacts = p.boolean(v)
 	case "vars":
 		t.Vars = p.vars(v)
 	case "block":
@@ -388,38 +472,6 @@ func (p *parser) loopControl(t *Task, n *yaml.Node) {
 			p.errorf(k, suggest.Hint(key, []string{"loop_var", "label"}), "unknown loop_control key %q", key)
 		}
 	})
-}
-
-func (p *parser) importTasks(n *yaml.Node, handler bool) []*Task {
-	rel := p.str(n)
-	if strings.Contains(rel, "{{") {
-		p.errorf(n, "import_tasks takes a plain path", "import_tasks cannot use a template")
-		return []*Task{}
-	}
-	if p.depth > 20 {
-		p.errorf(n, "an imported file imports itself", "import_tasks nested too deep")
-		return []*Task{}
-	}
-	path := rel
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.dir, rel)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		p.errorf(n, "check the path (relative to the playbook)", "cannot import tasks: %s", unwrapPathError(err))
-		return []*Task{}
-	}
-	sub := &parser{file: path, dir: p.dir, depth: p.depth + 1}
-	root, ok := sub.document(data)
-	var ts []*Task
-	if ok {
-		ts = sub.tasks(root, handler)
-	}
-	p.diags = append(p.diags, sub.diags...)
-	if ts == nil {
-		ts = []*Task{}
-	}
-	return ts
 }
 
 // moduleArgs reads the module's arguments: a mapping, a `k=v` string, or the
@@ -706,6 +758,14 @@ func (p *parser) serial(n *yaml.Node) []any {
 func (p *parser) vars(n *yaml.Node) map[string]any {
 	out := map[string]any{}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return out
+	}
+	if n.Kind == yaml.SequenceNode { // a list of mappings, merged in order
+		for _, c := range n.Content {
+			for k, v := range p.vars(resolveAlias(c)) {
+				out[k] = v
+			}
+		}
 		return out
 	}
 	p.mapping(n, "vars", func(key string, k, v *yaml.Node) {

@@ -31,6 +31,15 @@ type Play struct {
 	NoLog             bool
 	CheckMode         *bool
 	Connection        string
+	PlayOptions
+	ModuleDefaults map[string]map[string]any
+	// Dir is the directory of the playbook file the play came from (an
+	// imported playbook's own directory): its relative paths start there.
+	Dir string
+	// Roles are the roles the play loaded statically (roles:, import_role,
+	// their dependencies), in order: their vars and defaults are visible to
+	// the whole play, as in Ansible.
+	Roles []*Role
 }
 
 // Task is one task, or a block of tasks (Block set, Module empty).
@@ -65,12 +74,20 @@ type Task struct {
 	Environment  map[string]any
 	RunOnce      bool
 	DelegateTo   string
-	Timeout      any // seconds: int or template
-	Vars         map[string]any
+	// DelegateFacts stores facts the task gathers on the delegated host.
+	DelegateFacts bool
+	Timeout       any // seconds: int or template
+	Vars          map[string]any
 
 	Block  []*Task
 	Rescue []*Task
 	Always []*Task
+
+	// Role is the role whose file the task came from, nil outside roles.
+	Role *Role
+	// Include is set on include_tasks and include_role: the tasks are read
+	// and run when the task runs, per host and loop item.
+	Include *Include
 }
 
 // IsBlock reports whether the task is a block of tasks.
@@ -79,10 +96,20 @@ func (t *Task) IsBlock() bool { return t.Block != nil }
 // Title is the name shown in TASK [...] lines: the task's name, or its module
 // as Ansible shows it.
 func (t *Task) Title() string {
-	if t.Name != "" {
-		return t.Name
+	title := t.Name
+	if title == "" {
+		title = t.Module
 	}
-	return t.Module
+	if t.Include != nil && t.Name == "" {
+		title = t.Include.Action
+		if t.Include.Role != nil {
+			title += " : " + t.Include.Role.Name
+		}
+	}
+	if t.Role != nil {
+		return t.Role.Name + " : " + title
+	}
+	return title
 }
 
 // AllTasks walks every task of the play (blocks included, handlers too).
@@ -91,6 +118,9 @@ func (p *Play) AllTasks(visit func(t *Task, handler bool)) {
 	walk = func(ts []*Task, handler bool) {
 		for _, t := range ts {
 			visit(t, handler)
+			if t.Include != nil {
+				walk(t.Include.Preview, handler)
+			}
 			walk(t.Block, handler)
 			walk(t.Rescue, handler)
 			walk(t.Always, handler)

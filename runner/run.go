@@ -252,10 +252,16 @@ type playRun struct {
 	varsFiles map[string]any
 	hosts     []*hostState // the batch
 	allHosts  []*hostState // every host of the play, for ansible_play_hosts_all
-	ended     bool         // meta: end_play, any_errors_fatal
+	// roleVars and roleDefaults merge the vars and defaults of every role
+	// the play loaded: Ansible shows them to the whole play.
+	roleVars, roleDefaults map[string]any
+	ended                  bool // meta: end_play, any_errors_fatal
 }
 
 func (r *Runner) runPlay(ctx context.Context, play *Play) error {
+	if play.Dir != "" {
+		r.dir = play.Dir // an imported playbook's paths start at its own directory
+	}
 	title := play.Name
 	if title == "" {
 		title = play.Hosts
@@ -273,8 +279,10 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) error {
 	if err != nil {
 		return err
 	}
+	hosts = orderHosts(hosts, play.Order)
+	roleVars, roleDefaults := exportedRoleVars(play.Roles)
 	for _, batch := range serialBatches(hosts, play.Serial) {
-		pr := &playRun{play: play, varsFiles: varsFiles, hosts: batch, allHosts: hosts}
+		pr := &playRun{play: play, varsFiles: varsFiles, hosts: batch, allHosts: hosts, roleVars: roleVars, roleDefaults: roleDefaults}
 		r.runBatch(ctx, pr)
 		if ctx.Err() != nil {
 			return ErrInterrupted

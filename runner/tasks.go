@@ -20,6 +20,10 @@ func (r *Runner) runTasks(ctx context.Context, pr *playRun, tasks []*Task, hosts
 			r.runBlock(ctx, pr, t, hosts, rescuable)
 			continue
 		}
+		if t.Include != nil {
+			r.runInclude(ctx, pr, t, active(hosts), rescuable)
+			continue
+		}
 		r.runTaskOn(ctx, pr, t, active(hosts), rescuable, EventTaskStart)
 	}
 }
@@ -207,7 +211,11 @@ func (r *Runner) flushHandlers(ctx context.Context, pr *playRun) {
 			for _, h := range targets {
 				wasFailed[h], h.failed = h.failed, false
 			}
-			r.runTaskOn(ctx, pr, hd, targets, false, EventHandlerStart)
+			if hd.Include != nil {
+				r.runInclude(ctx, pr, hd, targets, false)
+			} else {
+				r.runTaskOn(ctx, pr, hd, targets, false, EventHandlerStart)
+			}
 			for _, h := range targets {
 				h.failed = h.failed || wasFailed[h]
 			}

@@ -27,6 +27,7 @@ func Validate(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) 
 }
 
 type validator struct {
+	dir   string // the directory of the play being checked
 	pb    *Playbook
 	inv   *inventory.Inventory
 	known map[string]bool
@@ -36,7 +37,7 @@ type validator struct {
 // magicNames are always defined.
 var magicNames = []string{"inventory_hostname", "inventory_hostname_short", "group_names", "groups", "hostvars",
 	"ansible_check_mode", "ansible_diff_mode", "ansible_verbosity", "playbook_dir", "ansible_play_hosts",
-	"play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_name", "omit", "ansible_facts", "inventory_dir", "inventory_file"}
+	"play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_name", "omit", "ansible_facts", "inventory_dir", "inventory_file", "role_name", "role_path", "role_names"}
 
 // knownGlobals are the names defined for every task: inventory variables of
 // any host, extra vars, magic names, and every name a task registers or sets
@@ -72,10 +73,24 @@ func knownGlobals(pb *Playbook, inv *inventory.Inventory, extraVars map[string]a
 }
 
 func (v *validator) play(play *Play) {
+	v.dir = play.Dir
+	if v.dir == "" {
+		v.dir = v.pb.Dir
+	}
 	v.hostPattern(play)
 	known := copySet(v.known)
 	for k := range play.Vars {
 		known[k] = true
+	}
+	for _, role := range play.Roles {
+		for _, m := range []map[string]any{role.Defaults, role.Vars, role.Params} {
+			for k := range m {
+				known[k] = true
+			}
+		}
+	}
+	for _, vp := range play.Prompts {
+		known[vp.Name] = true
 	}
 	for _, f := range play.VarsFiles {
 		v.varsFile(play, f, known)
@@ -113,7 +128,7 @@ func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
 	}
 	path := name
 	if !filepath.IsAbs(path) {
-		path = filepath.Join(v.pb.Dir, path)
+		path = filepath.Join(v.dir, path)
 	}
 	vars, _, err := ReadVarsFile(path)
 	if err != nil {
@@ -280,9 +295,13 @@ func (v *validator) sourceFile(t *Task) {
 	if t.Module == "template" {
 		sub = "templates"
 	}
+	base := v.dir
+	if t.Role != nil {
+		base = t.Role.Path
+	}
 	candidates := []string{src}
 	if !filepath.IsAbs(src) {
-		candidates = []string{filepath.Join(v.pb.Dir, sub, src), filepath.Join(v.pb.Dir, src)}
+		candidates = []string{filepath.Join(base, sub, src), filepath.Join(base, src)}
 	}
 	for _, c := range candidates {
 		if _, err := os.Stat(c); err == nil {

@@ -1,0 +1,178 @@
+package runner
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-sh/ferry/internal/suggest"
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// PlayOptions are the play keywords beyond the basic ones.
+type PlayOptions struct {
+	When          []string       // from import_playbook's when
+	Collections   []string       // searched for short role names
+	RunOnce       bool           // every task runs on the first host only
+	IgnoreErrors  any            // given to every task
+	DiffMode      *bool          // given to every task
+	Order         string         // inventory, reverse_inventory, sorted, reverse_sorted, shuffle
+	Throttle      int            // at most this many hosts at once (0: --forks)
+	Strategy      string         // linear or free (both run linearly in ferry)
+	ForceHandlers bool           // as --force-handlers, for this play
+	Prompts       []VarPrompt    // vars_prompt
+	Keywords      map[string]any // remote_user, port, connection as connection variables, below the inventory's
+}
+
+// VarPrompt is one vars_prompt entry.
+type VarPrompt struct {
+	Pos     Pos
+	Name    string
+	Prompt  string
+	Default any
+	Private bool
+}
+
+var orders = []string{"inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle"}
+
+// playKeyword reads the play keywords of PlayOptions; false for any other.
+func (p *parser) playKeyword(play *Play, key string, k, v *yaml.Node) bool {
+	o := &play.PlayOptions
+	switch key {
+	case "collections":
+		o.Collections = p.strList(v)
+		p.pc.collections = o.Collections
+	case "run_once":
+		o.RunOnce = p.boolean(v)
+	case "ignore_errors":
+		o.IgnoreErrors = p.boolOrTemplate(v)
+	case "diff":
+		b := p.boolean(v)
+		o.DiffMode = &b
+	case "order":
+		o.Order = p.str(v)
+		if !slices.Contains(orders, o.Order) {
+			p.errorf(v, suggest.Hint(o.Order, orders), "unknown host order %q", o.Order)
+		}
+	case "throttle":
+		if n, ok := p.intOrTemplate(v).(int); ok {
+			o.Throttle = n
+		}
+	case "strategy":
+		o.Strategy = p.str(v)
+		if o.Strategy != "linear" && o.Strategy != "free" {
+			p.errorf(v, "use linear or free", "strategy %q is not supported", o.Strategy)
+		}
+	case "force_handlers":
+		o.ForceHandlers = p.boolean(v)
+	case "vars_prompt":
+		o.Prompts = p.varsPrompt(v)
+	case "remote_user", "port", "connection":
+		if o.Keywords == nil {
+			o.Keywords = map[string]any{}
+		}
+		name := map[string]string{"remote_user": "ansible_user", "port": "ansible_port", "connection": "ansible_connection"}[key]
+		o.Keywords[name] = p.value(v)
+		if key == "connection" {
+			play.Connection = p.str(v)
+		}
+	case "become_method":
+		if m := p.str(v); m != "sudo" {
+			p.errorf(v, "ferry escalates with sudo", "become_method %q is not supported", m)
+		}
+	case "gather_subset", "gather_timeout":
+		p.value(v) // facts are gathered whole, quickly: nothing to narrow
+	case "module_defaults":
+		p.moduleDefaults(play, v)
+	default:
+		return false
+	}
+	return true
+}
+
+func (p *parser) varsPrompt(n *yaml.Node) []VarPrompt {
+	var out []VarPrompt
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "list the prompts, each with name: and prompt:", "vars_prompt must be a list, not %s", kindName(n))
+		return nil
+	}
+	keys := []string{"name", "prompt", "default", "private", "confirm", "encrypt", "salt_size", "unsafe"}
+	for _, e := range n.Content {
+		vp := VarPrompt{Pos: posOf(p.file, e), Private: true}
+		p.mapping(e, "a vars_prompt entry", func(key string, k, v *yaml.Node) {
+			switch key {
+			case "name":
+				vp.Name = p.identifier(v)
+			case "prompt":
+				vp.Prompt = p.str(v)
+			case "default":
+				vp.Default = p.value(v)
+			case "private":
+				vp.Private = p.boolean(v)
+			case "confirm", "unsafe":
+				p.boolean(v)
+			case "encrypt", "salt_size":
+				p.errorf(k, "hash the value in a task with the password_hash filter", "vars_prompt %s is not supported", key)
+			default:
+				p.errorf(k, suggest.Hint(key, keys), "unknown vars_prompt key %q", key)
+			}
+		})
+		if vp.Name == "" {
+			p.errorf(e, "add name:", "the vars_prompt entry has no name")
+			continue
+		}
+		out = append(out, vp)
+	}
+	return out
+}
+
+// moduleDefaults reads module_defaults: per module, arguments that its
+// tasks get when they do not set them. Applied to the play's tasks after
+// they are read (applyModuleDefaults).
+func (p *parser) moduleDefaults(play *Play, n *yaml.Node) {
+	play.ModuleDefaults = map[string]map[string]any{}
+	p.mapping(n, "module_defaults", func(key string, k, v *yaml.Node) {
+		name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
+		if strings.HasPrefix(key, "group/") {
+			p.errorf(k, "name the modules one by one", "module_defaults groups (%s) are not supported", key)
+			return
+		}
+		if !isModule(name) {
+			p.errorf(k, suggest.Hint(name, modules.Names()), "module_defaults: unknown module %q", key)
+			return
+		}
+		args, _ := p.value(v).(map[string]any)
+		play.ModuleDefaults[name] = args
+	})
+}
+
+// applyModuleDefaults gives each task the play's module_defaults for the
+// arguments it does not set.
+func (p *Play) applyModuleDefaults() {
+	if len(p.ModuleDefaults) == 0 {
+		return
+	}
+	p.AllTasks(func(t *Task, _ bool) {
+		for k, v := range p.ModuleDefaults[t.Module] {
+			if _, set := t.Args[k]; !set {
+				t.Args[k] = v
+			}
+		}
+	})
+}
+
+// orderHosts applies the play's order keyword.
+func orderHosts(hosts []*hostState, order string) []*hostState {
+	out := slices.Clone(hosts)
+	switch order {
+	case "reverse_inventory":
+		slices.Reverse(out)
+	case "sorted":
+		sort.SliceStable(out, func(i, j int) bool { return out[i].name < out[j].name })
+	case "reverse_sorted":
+		sort.SliceStable(out, func(i, j int) bool { return out[i].name > out[j].name })
+	}
+	return out
+}
