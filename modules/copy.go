@@ -25,7 +25,7 @@ func (copyModule) Spec() Spec {
 			{Name: "dest", Type: String, Required: true, Doc: "The file on the host. An existing directory (or a path ending in /) receives the file under src's name."},
 			{Name: "force", Type: Bool, Default: true, Doc: "Replace dest when its content differs; with false, an existing dest keeps its content."},
 			{Name: "checksum", Type: String, Doc: "The sha256 src must have (`sha256:<hex>` or the bare hex); the task fails before copying anything when it differs."},
-			{Name: "resume", Type: Bool, Default: true, Doc: "Continue an interrupted transfer from the partial dest.ferry-part left on the host (verified by sha256; a corrupt part starts over)."},
+			{Name: "resume", Type: Bool, Default: true, Doc: "Continue an interrupted transfer from the partial dest.ferry-part left on the host, when it is the login user's own private file and its sha256 matches the source's first bytes; any other part is replaced, never followed or written into."},
 			{Name: "min_free_bytes", Type: Int, Doc: "Fail before transferring when the filesystem of dest would keep fewer free bytes than this after the copy."},
 		}, fileInstallArgs()...),
 		OneOf: [][]string{{"content", "src"}},
@@ -40,6 +40,7 @@ func fileInstallArgs() []Arg {
 		{Name: "owner", Type: String, Doc: "User (name or uid) that owns dest. Unset keeps an existing file's owner; a new file belongs to the become user, or the login user without become."},
 		{Name: "group", Type: String, Doc: "Group (name or gid) of dest."},
 		{Name: "backup", Type: Bool, Default: false, Doc: "Before replacing dest, keep a copy named dest.<pid>.<date>@<time>~ (reported as backup_file)."},
+		{Name: "follow", Type: Bool, Default: false, Doc: "When dest is a symbolic link, write the file it points to; by default the link itself is replaced by the file, as in Ansible."},
 	}
 }
 
@@ -67,6 +68,7 @@ func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 		backup:   args.Bool("backup"),
 		force:    args.Bool("force"),
 		resume:   args.Bool("resume"),
+		follow:   args.Bool("follow"),
 		checksum: want,
 		minFree:  int64(args.Int("min_free_bytes")),
 	})

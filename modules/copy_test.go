@@ -421,3 +421,45 @@ func TestCopyCheckModeIntoMissingDirectory(t *testing.T) {
 		t.Errorf("a real run into a missing directory: %v", err)
 	}
 }
+
+// A dest that is a symbolic link: ansible-playbook 2.14 (copy and template)
+// replaces the link by a regular file, reporting changed even when the
+// content is the same, and leaves the target alone; with follow: true it
+// writes the target and keeps the link, unchanged when the content matches.
+func TestCopyReplacesALinkAtDestUnlessFollow(t *testing.T) {
+	tests := []struct {
+		name          string
+		follow        bool
+		targetContent string
+		changed       bool
+		wantTarget    string
+		wantLink      bool
+	}{
+		{"replaced, other content", false, "old\n", true, "old\n", false},
+		{"replaced, same content", false, "new\n", true, "new\n", false},
+		{"followed, other content", true, "old\n", true, "new\n", true},
+		{"followed, same content", true, "new\n", false, "new\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			target, dest := filepath.Join(dir, "target"), filepath.Join(dir, "dest")
+			os.WriteFile(target, []byte(tc.targetContent), 0o640)
+			os.Symlink("target", dest)
+			_, changes := mustRun(t, newHost(t), "copy", map[string]any{"content": "new\n", "dest": dest, "follow": tc.follow})
+			if (len(changes) > 0) != tc.changed {
+				t.Errorf("changes = %q, want changed=%v", changes, tc.changed)
+			}
+			fi, err := os.Lstat(dest)
+			if err != nil || (fi.Mode()&os.ModeSymlink != 0) != tc.wantLink || readFile(t, dest) != "new\n" {
+				t.Errorf("dest is %v (%v) with %q, want link=%v with the new content", fi.Mode(), err, readFile(t, dest), tc.wantLink)
+			}
+			if got := readFile(t, target); got != tc.wantTarget || fileMode(t, target) != 0o640 {
+				t.Errorf("target holds %q mode %o, want %q mode 0640", got, fileMode(t, target), tc.wantTarget)
+			}
+			if _, changes := mustRun(t, newHost(t), "copy", map[string]any{"content": "new\n", "dest": dest, "follow": tc.follow}); len(changes) != 0 {
+				t.Errorf("second run changed %q", changes)
+			}
+		})
+	}
+}

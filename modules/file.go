@@ -122,7 +122,7 @@ func (f *fileTask) directory(ctx context.Context) (Result, error) {
 		return f.failed(fmt.Sprintf("%s already exists as a %s", f.path, f.info.Type))
 	}
 	if !f.info.Exists {
-		if err := f.create(ctx, "create directory", "mkdir -p", "directory", 0o755); err != nil {
+		if err := f.create(ctx, "create directory", "directory", 0o755); err != nil {
 			return Result{}, err
 		}
 	}
@@ -154,7 +154,7 @@ func (f *fileTask) file(ctx context.Context) (Result, error) {
 // reports changed.
 func (f *fileTask) touch(ctx context.Context) (Result, error) {
 	if !f.info.Exists {
-		return Result{}, f.create(ctx, "create empty file", "touch", "file", 0o644)
+		return Result{}, f.create(ctx, "create empty file", "file", 0o644)
 	}
 	if err := f.run(ctx, "touch "+f.path, "touch -- "+shellQuote(f.path)); err != nil {
 		return Result{}, err
@@ -163,22 +163,22 @@ func (f *fileTask) touch(ctx context.Context) (Result, error) {
 }
 
 // create makes a missing path with its mode and owner in one step, so the
-// plan shows one line ("create directory /x (mode 0750)") and a new path is
-// never seen with the wrong mode for longer than the script takes.
-func (f *fileTask) create(ctx context.Context, what, command, kind string, defaultMode uint32) error {
+// plan shows one line ("create directory /x (mode 0750)"). The path is
+// created exclusively (createScript), so something that appeared there
+// meanwhile, a link someone planted for instance, fails the task instead of
+// being followed.
+func (f *fileTask) create(ctx context.Context, what, kind string, defaultMode uint32) error {
 	base := pathInfo{Exists: true, Type: kind, Mode: defaultMode}
 	mode, err := f.attrs.wantMode(base)
 	if err != nil {
 		return err
 	}
-	q := shellQuote(f.path)
-	script := fmt.Sprintf("%s -- %s && chmod %s -- %s", command, q, formatMode(mode), q)
 	details := "mode " + formatMode(mode)
-	if o := ownerSpec(f.attrs.Owner, f.attrs.Group); o != "" {
-		script += fmt.Sprintf(" && chown %s -- %s", shellQuote(o), q)
-		details += ", owner " + o
+	owner := ownerSpec(f.attrs.Owner, f.attrs.Group)
+	if owner != "" {
+		details += ", owner " + owner
 	}
-	if err := f.run(ctx, fmt.Sprintf("%s %s (%s)", what, f.path, details), script); err != nil {
+	if err := f.run(ctx, fmt.Sprintf("%s %s (%s)", what, f.path, details), createScript(f.path, kind, mode, owner)); err != nil {
 		return err
 	}
 	base.Mode, base.Owner, base.Group = mode, f.attrs.Owner, f.attrs.Group
@@ -187,6 +187,28 @@ func (f *fileTask) create(ctx context.Context, what, command, kind string, defau
 		return nil
 	}
 	return f.restat(ctx, true)
+}
+
+// createScript creates path, which must not exist. A directory's parents are
+// created as mkdir -p does; mkdir itself fails on anything at path. A file
+// is made private (mktemp), given its owner and mode, then hard-linked to
+// path, which fails on anything there: it is never seen with another mode
+// or owner.
+func createScript(p, kind string, mode uint32, owner string) string {
+	q := shellQuote(p)
+	chown := func(target string) string {
+		if owner == "" {
+			return ""
+		}
+		return fmt.Sprintf(" && chown -h %s -- %s", shellQuote(owner), target)
+	}
+	if kind == "directory" {
+		return fmt.Sprintf("mkdir -p -- %s && mkdir -m %s -- %s%s", shellQuote(path.Dir(p)), formatMode(mode), q, chown(q))
+	}
+	// chown before chmod: chown clears setuid and setgid bits.
+	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
+true%s && chmod %s -- "$t" && ln -T -- "$t" %s; rc=$?
+rm -f -- "$t"; exit $rc`, shellQuote(tempTemplate(p)), chown(`"$t"`), formatMode(mode), q)
 }
 
 func (f *fileTask) link(ctx context.Context) (Result, error) {
@@ -244,7 +266,7 @@ func (f *fileTask) hard(ctx context.Context) (Result, error) {
 	if res, stop, err := f.checkReplace(ctx, "hard link"); stop || err != nil {
 		return res, err
 	}
-	script := f.clearDirScript() + fmt.Sprintf("ln -f -- %s %s", shellQuote(src), shellQuote(f.path))
+	script := f.clearDirScript() + fmt.Sprintf("ln -fT -- %s %s", shellQuote(src), shellQuote(f.path))
 	if err := f.run(ctx, fmt.Sprintf("hard link %s => %s", f.path, src), script); err != nil {
 		return Result{}, err
 	}

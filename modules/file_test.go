@@ -263,3 +263,21 @@ func TestFileDefaultStateKeepsKind(t *testing.T) {
 		t.Errorf("state %v, changes %q, mode %o", res.Data["state"], changes, fileModeOf(dir))
 	}
 }
+
+// chown clears setuid and setgid bits, so a new file's owner must be set
+// before its mode: file (state touch) and copy keep a 04755 asked for
+// together with an owner.
+func TestSetuidModeSurvivesOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to root needs root")
+	}
+	dir := t.TempDir()
+	touched, copied := filepath.Join(dir, "touched"), filepath.Join(dir, "copied")
+	mustRun(t, newHost(t), "file", map[string]any{"path": touched, "state": "touch", "mode": "04755", "owner": "root"})
+	mustRun(t, newHost(t), "copy", map[string]any{"content": "#!/bin/sh\n", "dest": copied, "mode": "04755", "owner": "root"})
+	for _, p := range []string{touched, copied} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode()&os.ModeSetuid == 0 || fi.Mode().Perm() != 0o755 {
+			t.Errorf("%s: mode %v (%v), want setuid and 0755", filepath.Base(p), fi.Mode(), err)
+		}
+	}
+}

@@ -88,9 +88,16 @@ func mustRun(t testing.TB, h *modules.Host, module string, raw map[string]any) (
 
 func sshConnTo(t *testing.T, srv *sshtest.Server) *conn.SSH {
 	t.Helper()
+	return sshConnWith(t, srv.Vars(0))
+}
+
+// sshConnWith connects with the connection variables vars (srv.UserVars
+// logs in as another user).
+func sshConnWith(t *testing.T, vars map[string]any) *conn.SSH {
+	t.Helper()
 	pool := conn.NewPool(conn.PoolOptions{})
 	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "no-ssh-config"))
+	cfg, err := conn.SSHConfigFromVars("node", vars, filepath.Join(t.TempDir(), "no-ssh-config"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,15 +61,18 @@ type pathInfo struct {
 	Size   int64
 	Inode  string // device:inode, to recognise hard links
 	Target string // a symlink's target, as written
+	Via    string // with follow, when path is a symlink: the file it resolves to
 }
 
 // statPath describes path on the host with one `stat` call. With follow, a
-// symlink is described by what it points to (and a dangling one is absent).
+// symlink is described by what it points to (and a dangling one is absent),
+// and Via says where it leads.
 func statPath(ctx context.Context, h *Host, path string, follow bool) (pathInfo, error) {
 	q := shellQuote(path)
 	var script string
 	if follow {
-		script = fmt.Sprintf("if [ -e %s ]; then stat -L -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %s; fi", q, q)
+		script = fmt.Sprintf("if [ -e %[1]s ]; then stat -L -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %[1]s; "+
+			"if [ -L %[1]s ]; then readlink -f -- %[1]s; fi; fi", q)
 	} else {
 		script = fmt.Sprintf("if [ -e %[1]s ] || [ -L %[1]s ]; then stat -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %[1]s; "+
 			"if [ -L %[1]s ]; then readlink -- %[1]s; fi; fi", q)
@@ -81,13 +84,17 @@ func statPath(ctx context.Context, h *Host, path string, follow bool) (pathInfo,
 	if out == "" {
 		return pathInfo{}, nil
 	}
-	statLine, target, _ := strings.Cut(out, "\n")
+	statLine, link, _ := strings.Cut(out, "\n")
 	info, err := parseStatLine(statLine)
 	if err != nil {
 		return pathInfo{}, fmt.Errorf("reading stat output for %s: %w", path, err)
 	}
-	if info.Type == "link" {
-		info.Target = strings.TrimSuffix(target, "\n")
+	link = strings.TrimSuffix(link, "\n")
+	switch {
+	case info.Type == "link":
+		info.Target = link
+	case follow:
+		info.Via = link
 	}
 	return info, nil
 }

@@ -23,20 +23,34 @@ import (
 //  1. Decide whether the content differs: a missing dest or a different size
 //     is a change without hashing anything; an equal size compares sha256 on
 //     both sides (the controller's hash is cached per path, size and mtime).
-//  2. Keep a partial dest.ferry-part left by an interrupted run only if its
-//     sha256 equals that of the source's first bytes (both sides hash at
-//     once), so a stale part is dropped before anything is sent.
+//  2. Keep a partial dest.ferry-part left by an interrupted run only if it is
+//     the writer's own (claimScript: a regular file, not a link, owned by the
+//     user who streams, one hard link, no group or other permissions) and
+//     its sha256 equals that of the source's first bytes (both sides hash at
+//     once), so a stale part is dropped before anything is sent. Any other
+//     part is replaced, never followed or written through: a new part is
+//     made by mktemp (O_EXCL, mode 0600, an unpredictable name in dest's
+//     directory, as Ansible's atomic_move uses mkstemp) and renamed over the
+//     part name (a rename replaces a planted link instead of following it).
 //  3. Stream the rest of the source into the part over Conn.Run's stdin
 //     (`cat` on the host; SSH authenticates every packet on the way). The
 //     controller hashes the source meanwhile, from its own read; the host
 //     hashes the whole part once it is written, while it is flushed to
 //     disk. The two must agree, and a source that changed meanwhile fails.
-//  4. Back up dest if asked, set the part's mode and owner, and `mv -f` it
+//  4. Back up dest if asked, set the part's owner and mode, and rename it
 //     over dest, so dest is never seen half-written or with the wrong mode.
 //
-// With become, the part is created by the become user and handed to the login
-// user, so the stream can be written by the login user even into a root-owned
-// directory; the final chmod/chown/mv run as the become user.
+// The part is private (0600) from its first byte until that last step, also
+// when a transfer is cut. With become, the part is created by the become user
+// and handed to the login user, so the stream can be written by the login
+// user even into a root-owned directory; the final chown/chmod/mv run as the
+// become user.
+//
+// A dest that is a symbolic link is replaced by the file, as Ansible's copy
+// does, unless follow is set: then the file the link points to is written.
+// Who can rename entries in dest's directory (its owner, or anyone when it is
+// writable and not sticky) can replace dest itself at any time; no tool
+// protects a file there, so the races such a user could win are not guarded.
 
 // partSuffix names the partial file an unfinished transfer leaves behind.
 const partSuffix = ".ferry-part"
@@ -51,6 +65,7 @@ type installRequest struct {
 	backup   bool
 	force    bool
 	resume   bool
+	follow   bool   // write through a symbolic link at dest instead of replacing it
 	checksum string // expected sha256 of src, "" for no expectation
 	minFree  int64
 }
@@ -277,6 +292,9 @@ func resolveDest(ctx context.Context, h *Host, req installRequest) (string, path
 	if info.Exists && info.Type != "file" {
 		return "", pathInfo{}, fmt.Errorf("dest %s is a %s, not a regular file; remove it or choose another dest", dest, info.Type)
 	}
+	if info.Via != "" && req.follow {
+		dest, info.Via = info.Via, ""
+	}
 	if !info.Exists {
 		dir := path.Dir(dest)
 		ok, err := hostPathExists(ctx, h, dir)
@@ -316,6 +334,9 @@ func needsWrite(ctx context.Context, h *Host, req installRequest, dest string, i
 	}
 	if !req.force {
 		return false, "", nil
+	}
+	if info.Via != "" { // a link that is not followed is replaced by the file
+		return true, "", nil
 	}
 	if info.Size != req.src.size {
 		return true, "", nil
@@ -374,6 +395,9 @@ func writeFile(ctx context.Context, h *Host, req installRequest, dest string, in
 		}
 	}
 	what := fmt.Sprintf("write %s (%s, mode %s", dest, humanBytes(req.src.size), formatMode(mode))
+	if info.Via != "" {
+		what += ", replacing the symbolic link"
+	}
 	if o := ownerSpec(req.attrs.Owner, req.attrs.Group); o != "" {
 		what += ", owner " + o
 	}
@@ -406,25 +430,49 @@ func partSize(ctx context.Context, h *Host, part string, req installRequest) int
 
 func transfer(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo, mode uint32, partial int64) (transferred, error) {
 	part := dest + partSuffix
-	if err := preparePart(ctx, h, part); err != nil {
-		return transferred{}, err
+	// Without become and without a part to resume, the login user's own
+	// upload script creates the part (appendScript), saving a round trip.
+	fresh := h.Become == nil && partial == 0
+	offset := int64(0)
+	if !fresh {
+		maxKeep := int64(0)
+		if partial > 0 {
+			maxKeep = req.src.size
+		}
+		kept, err := claimPart(ctx, h, part, maxKeep)
+		if err != nil {
+			return transferred{}, err
+		}
+		if offset, err = keptPrefix(ctx, h, req.src, part, kept); err != nil {
+			return transferred{}, err
+		}
 	}
-	offset, err := keptPrefix(ctx, h, req.src, part, partial)
-	if err != nil {
-		return transferred{}, err
-	}
-	t, err := streamPart(ctx, h, req.src, part, offset)
+	t, err := streamPart(ctx, h, req.src, part, offset, fresh)
 	if err != nil {
 		return t, err
 	}
 	if req.backup && info.Exists {
 		t.backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-		if _, err := runScript(ctx, h, fmt.Sprintf("cp -p -- %s %s", shellQuote(dest), shellQuote(t.backup))); err != nil {
+		if _, err := runScript(ctx, h, backupScript(dest, t.backup)); err != nil {
 			return t, err
 		}
 	}
 	_, err = runScript(ctx, h, installScript(h, req.attrs, part, dest, info, mode))
 	return t, err
+}
+
+// backupScript copies dest to backup, which must not exist yet: the copy is
+// made in a new private file (mktemp) and hard-linked to its name, which
+// fails on anything already there instead of writing through it.
+func backupScript(dest, backup string) string {
+	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
+cp -p -- %s "$t" && ln -T -- "$t" %s; rc=$?
+rm -f -- "$t"; exit $rc`, shellQuote(tempTemplate(dest)), shellQuote(dest), shellQuote(backup))
+}
+
+// tempTemplate is mktemp's template for a new file next to path.
+func tempTemplate(file string) string {
+	return path.Join(path.Dir(file), ".ferry-tmp.XXXXXXXXXX")
 }
 
 // keptPrefix returns size when the part's sha256 equals that of the source's
@@ -449,33 +497,78 @@ func keptPrefix(ctx context.Context, h *Host, src source, part string, size int6
 	return size, nil
 }
 
-// preparePart lets the login user write the part: with become, the become
-// user creates it (keeping a partial one) and hands it to the login user.
-func preparePart(ctx context.Context, h *Host, part string) error {
-	if h.Become == nil {
-		return nil
+// claimPart makes the part the writer's (the login user, who streams into
+// it) and returns how many of its bytes may be kept for a resume: none
+// unless maxKeep > 0. It runs as the become user when there is one, who may
+// create files in dest's directory when the login user may not.
+func claimPart(ctx context.Context, h *Host, part string, maxKeep int64) (int64, error) {
+	writer := "$(id -u)"
+	if h.Become != nil {
+		out, err := h.Conn.Run(ctx, Command{Argv: []string{"id", "-u"}})
+		if err != nil || out.RC != 0 {
+			return 0, fmt.Errorf("finding the login user's uid on %s: %v %s", hostLabel(h), err, firstLine(out.Stderr))
+		}
+		writer = strings.TrimSpace(out.Stdout)
+		if _, err := strconv.Atoi(writer); err != nil {
+			return 0, fmt.Errorf("`id -u` on %s printed %q, not a uid", hostLabel(h), writer)
+		}
 	}
-	out, err := h.Conn.Run(ctx, Command{Argv: []string{"id", "-u"}})
-	if err != nil || out.RC != 0 {
-		return fmt.Errorf("finding the login user's uid on %s: %v %s", hostLabel(h), err, firstLine(out.Stderr))
+	out, err := h.Conn.Run(ctx, Command{Shell: claimScript(part, writer, maxKeep), Become: h.Become})
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("preparing %s on %s: %w", part, hostLabel(h), err)
+	case out.RC != 0:
+		return 0, fmt.Errorf("cannot replace %s on %s (%s): it is not a file ferry left there; remove it, then run the task again",
+			part, hostLabel(h), firstLine(out.Stderr))
 	}
-	uid := strings.TrimSpace(out.Stdout)
-	if _, err := strconv.Atoi(uid); err != nil {
-		return fmt.Errorf("`id -u` on %s printed %q, not a uid", hostLabel(h), uid)
+	kept, err := strconv.ParseInt(strings.TrimSpace(out.Stdout), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("preparing %s on %s printed %q, not a size", part, hostLabel(h), firstLine(out.Stdout))
 	}
-	q := shellQuote(part)
-	_, err = runScript(ctx, h, fmt.Sprintf("touch -- %s && chown %s -- %s", q, uid, q))
-	return err
+	return kept, nil
+}
+
+// claimScript keeps the part when resuming is allowed and the part is the
+// writer's own: a regular file (not a link), owned by the writer, with one
+// hard link (not another file of the writer's that someone linked there) and
+// no group or other permissions, no longer than maxKeep. It prints the size
+// kept. Anything else at the part's name is replaced, never followed, by a
+// new empty part: private (mktemp, 0600), owned by the writer.
+func claimScript(part, writer string, maxKeep int64) string {
+	return fmt.Sprintf(`umask 077
+p=%s w=%s keep=0
+if [ %d -gt 0 ] && [ -f "$p" ] && [ ! -L "$p" ]; then
+  set -- $(stat -c '%%u %%h %%a %%s' -- "$p")
+  if [ "$1" = "$w" ] && [ "$2" = 1 ] && [ $((0$3 & 077)) = 0 ] && [ "$4" -le %[3]d ]; then keep=$4; fi
+fi
+if [ "$keep" = 0 ]; then
+%s
+fi
+echo "$keep"
+`, shellQuote(part), writer, maxKeep, newPartScript(part, `"$w"`))
+}
+
+// newPartScript replaces whatever is at "$p" by a new empty private file
+// owned by owner ("" for the user running it). The rename replaces a link
+// or another user's file, not what they point to; where the directory is
+// sticky and the entry someone else's, it fails.
+func newPartScript(part, owner string) string {
+	chown := ""
+	if owner != "" {
+		chown = fmt.Sprintf(`chown -h %s -- "$t" && `, owner)
+	}
+	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
+%smv -fT -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`, shellQuote(tempTemplate(part)), chown)
 }
 
 // streamPart writes the source into part from offset on and verifies the
 // part against the source. The controller hashes the whole source on another
 // goroutine from its own read, so that its hash adds no time to the upload.
-func streamPart(ctx context.Context, h *Host, src source, part string, offset int64) (transferred, error) {
+func streamPart(ctx context.Context, h *Host, src source, part string, offset int64, fresh bool) (transferred, error) {
 	ctx, stopHashing := context.WithCancel(ctx)
 	defer stopHashing()
 	hashed := hashAsync(func() (string, error) { return src.sha256(ctx) })
-	sent, remote, err := sendPart(ctx, h, src, part, offset)
+	sent, remote, err := sendPart(ctx, h, src, part, offset, fresh)
 	t := transferred{sent: sent}
 	if err != nil {
 		return t, err
@@ -509,9 +602,9 @@ func hashAsync(hash func() (string, error)) <-chan hashResult {
 	return c
 }
 
-// sendPart streams the source from offset on into the part and returns the
-// sha256 the host computed of the whole part.
-func sendPart(ctx context.Context, h *Host, src source, part string, offset int64) (sent int64, remote string, err error) {
+// sendPart streams the source from offset on into the part (a new one when
+// fresh) and returns the sha256 the host computed of the whole part.
+func sendPart(ctx context.Context, h *Host, src source, part string, offset int64, fresh bool) (sent int64, remote string, err error) {
 	r, err := src.openAt(offset)
 	if err != nil {
 		return 0, "", err
@@ -520,7 +613,7 @@ func sendPart(ctx context.Context, h *Host, src source, part string, offset int6
 	in := &sourceReader{r: r}
 	pr := &progressReader{r: in, h: h, done: offset, total: src.size}
 	stdin := &closableReader{r: pr}
-	out, err := h.Conn.Run(ctx, Command{Shell: appendScript(part, offset), Stdin: stdin})
+	out, err := h.Conn.Run(ctx, Command{Shell: appendScript(part, offset, fresh), Stdin: stdin})
 	stdin.close()
 	sent = pr.done - offset
 	switch {
@@ -543,8 +636,9 @@ func sendPart(ctx context.Context, h *Host, src source, part string, offset int6
 	return sent, remote, nil
 }
 
-// appendScript is the host's side of sendPart, for any POSIX sh: cut the
-// part to the kept prefix and append stdin with cat, whose status is the
+// appendScript is the host's side of sendPart, for any POSIX sh: make a new
+// part when fresh (else claimPart made it the login user's own, private), cut
+// it to the kept prefix and append stdin with cat, whose status is the
 // script's (a full disk fails the task; a cut link leaves a prefix the next
 // run resumes from). Then it hashes the part while `sync` flushes it to disk
 // (as an SFTP write does, so that the rename that follows never publishes
@@ -556,15 +650,19 @@ func sendPart(ctx context.Context, h *Host, src source, part string, offset int6
 // earlier version hashed the stream on its way in, through tee and one more
 // pipe: on the bench machine that held the upload to 0.6-0.8 x scp's rate,
 // this one runs at 1.2 x (docs/benchmarks.md).
-func appendScript(part string, offset int64) string {
+func appendScript(part string, offset int64, fresh bool) string {
+	create := ""
+	if fresh {
+		create = newPartScript(part, "") + "\n"
+	}
 	return fmt.Sprintf(`umask 077
 p=%s
-if command -v openssl >/dev/null 2>&1; then hash='openssl dgst -sha256 -r'; else hash=sha256sum; fi
+%sif command -v openssl >/dev/null 2>&1; then hash='openssl dgst -sha256 -r'; else hash=sha256sum; fi
 truncate -s %d -- "$p" && cat >> "$p" || exit 1
 sync -- "$p" & flushing=$!
 $hash < "$p" || exit 1
 wait "$flushing"
-`, shellQuote(part), offset)
+`, shellQuote(part), create, offset)
 }
 
 // closableReader lets the caller end reading: an SSH session may still be
@@ -607,25 +705,28 @@ func (s *sourceReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// installScript sets the part's mode and owner, then renames it over dest.
+// installScript sets the part's owner and mode, then renames it over dest.
 // Without an owner asked for, an existing dest keeps its owner and a new
-// file belongs to the become user (as a file sudo created would).
+// file belongs to the become user (as a file sudo created would). The part
+// must still be a regular file, not a link; chown -h never follows one, and
+// chown comes before chmod because chown clears setuid and setgid bits.
+// mv -T renames onto dest itself, also when dest is a link to a directory.
 func installScript(h *Host, attrs fileAttrs, part, dest string, info pathInfo, mode uint32) string {
 	qp, qd := shellQuote(part), shellQuote(dest)
-	steps := []string{fmt.Sprintf("chmod %s -- %s", formatMode(mode), qp)}
+	steps := []string{fmt.Sprintf("test -f %s && test ! -L %s", qp, qp)}
 	switch {
 	case attrs.Owner != "" || attrs.Group != "":
-		steps = append(steps, fmt.Sprintf("chown %s -- %s", shellQuote(ownerSpec(attrs.Owner, attrs.Group)), qp))
+		steps = append(steps, fmt.Sprintf("chown -h %s -- %s", shellQuote(ownerSpec(attrs.Owner, attrs.Group)), qp))
 	case info.Exists && h.Become != nil:
-		steps = append(steps, fmt.Sprintf("chown --reference=%s -- %s", qd, qp))
+		steps = append(steps, fmt.Sprintf("chown -h --reference=%s -- %s", qd, qp))
 	case info.Exists:
 		// A login user may not be allowed to give the file away; Ansible
 		// does not insist either.
-		steps = append(steps, fmt.Sprintf("{ chown --reference=%s -- %s 2>/dev/null || true; }", qd, qp))
+		steps = append(steps, fmt.Sprintf("{ chown -h --reference=%s -- %s 2>/dev/null || true; }", qd, qp))
 	case h.Become != nil:
-		steps = append(steps, fmt.Sprintf("chown %s: -- %s", shellQuote(becomeUser(h.Become)), qp))
+		steps = append(steps, fmt.Sprintf("chown -h %s: -- %s", shellQuote(becomeUser(h.Become)), qp))
 	}
-	steps = append(steps, fmt.Sprintf("mv -f -- %s %s", qp, qd))
+	steps = append(steps, fmt.Sprintf("chmod %s -- %s", formatMode(mode), qp), fmt.Sprintf("mv -fT -- %s %s", qp, qd))
 	return strings.Join(steps, " && ")
 }
 

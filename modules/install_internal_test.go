@@ -44,7 +44,7 @@ func TestAppendScript(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd := exec.Command("/bin/sh", "-c", tc.prelude+appendScript(part, tc.offset))
+			cmd := exec.Command("/bin/sh", "-c", tc.prelude+appendScript(part, tc.offset, tc.existing == nil))
 			cmd.Stdin = bytes.NewReader(data[tc.offset:])
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -64,6 +64,56 @@ func TestAppendScript(t *testing.T) {
 			got, err := os.ReadFile(part)
 			if err != nil || !bytes.Equal(got, data) {
 				t.Errorf("part differs from the source (%d bytes, %v)", len(got), err)
+			}
+		})
+	}
+}
+
+// TestBackupScriptNeverWritesThroughALink: a backup name that already
+// exists (here a link someone planted at the predictable name) fails the
+// backup instead of writing the old content through the link.
+func TestBackupScriptNeverWritesThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	dest, backup, victim := filepath.Join(dir, "dest"), filepath.Join(dir, "dest.1.bak~"), filepath.Join(dir, "victim")
+	os.WriteFile(dest, []byte("old secret"), 0o600)
+	os.WriteFile(victim, []byte("victim"), 0o644)
+	if out, err := exec.Command("/bin/sh", "-c", backupScript(dest, backup)).CombinedOutput(); err != nil {
+		t.Fatalf("backup: %v %s", err, out)
+	}
+	if got, _ := os.ReadFile(backup); string(got) != "old secret" {
+		t.Errorf("backup holds %q", got)
+	}
+	os.Remove(backup)
+	os.Symlink(victim, backup)
+	if err := exec.Command("/bin/sh", "-c", backupScript(dest, backup)).Run(); err == nil {
+		t.Error("the backup succeeded onto a planted link")
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "victim" {
+		t.Errorf("the link's target now holds %q", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".ferry-tmp.*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestCreateScriptIsExclusive: the file module creates a path only where
+// nothing is, so a link planted between its check and its write fails the
+// task instead of being followed.
+func TestCreateScriptIsExclusive(t *testing.T) {
+	for _, kind := range []string{"file", "directory"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			victim, p := filepath.Join(dir, "victim"), filepath.Join(dir, "new")
+			os.Mkdir(victim, 0o700)
+			os.Symlink(victim, p)
+			if err := exec.Command("/bin/sh", "-c", createScript(p, kind, 0o777, "")).Run(); err == nil {
+				t.Error("created over a planted link")
+			}
+			if fi, _ := os.Stat(victim); fi.Mode().Perm() != 0o700 {
+				t.Errorf("the link's target is now %v", fi.Mode())
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".ferry-tmp.*")); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
 			}
 		})
 	}

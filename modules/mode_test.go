@@ -82,14 +82,15 @@ func TestFormats(t *testing.T) {
 
 func TestInstallScript(t *testing.T) {
 	h := &Host{Become: &Become{User: "app"}}
+	const check = "test -f '/d/a b.ferry-part' && test ! -L '/d/a b.ferry-part' && "
 	tests := []struct {
 		attrs  fileAttrs
 		exists bool
 		want   string
 	}{
-		{fileAttrs{}, false, "chmod 0644 -- '/d/a b.ferry-part' && chown app: -- '/d/a b.ferry-part' && mv -f -- '/d/a b.ferry-part' '/d/a b'"},
-		{fileAttrs{}, true, "chmod 0644 -- '/d/a b.ferry-part' && chown --reference='/d/a b' -- '/d/a b.ferry-part' && mv -f -- '/d/a b.ferry-part' '/d/a b'"},
-		{fileAttrs{Owner: "root", Group: "adm"}, true, "chmod 0644 -- '/d/a b.ferry-part' && chown root:adm -- '/d/a b.ferry-part' && mv -f -- '/d/a b.ferry-part' '/d/a b'"},
+		{fileAttrs{}, false, check + "chown -h app: -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
+		{fileAttrs{}, true, check + "chown -h --reference='/d/a b' -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
+		{fileAttrs{Owner: "root", Group: "adm"}, true, check + "chown -h root:adm -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
 	}
 	for _, tt := range tests {
 		got := installScript(h, tt.attrs, "/d/a b.ferry-part", "/d/a b", pathInfo{Exists: tt.exists}, 0o644)

@@ -46,5 +46,6 @@ func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, erro
 		attrs:  attrsFromArgs(args),
 		backup: args.Bool("backup"),
 		force:  true,
+		follow: args.Bool("follow"),
 	})
 }
