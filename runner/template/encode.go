@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/big"
 	"regexp"
 	"slices"
 	"strconv"
@@ -35,6 +36,9 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 		return nil
 	case *undefined:
 		return x.err()
+	case *big.Int:
+		b.WriteString(x.String())
+		return nil
 	}
 	if i, f, isInt, ok := number(v); ok {
 		if isInt {

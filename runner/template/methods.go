@@ -17,8 +17,26 @@ var methods = map[string]bool{
 
 // hMethod calls obj.name(args...).
 func hMethod(p ...any) (any, error) {
-	obj, name, args := p[0], p[1].(string), p[2:]
+	obj, name := p[0], p[1].(string)
+	var args []any
+	kwargs := map[string]any{}
+	for _, a := range p[2:] {
+		if kw, ok := a.(kwArg); ok {
+			kwargs[kw.name] = kw.val
+			continue
+		}
+		args = append(args, a)
+	}
+	if s, ok := obj.(string); ok && name == "format" {
+		return pyStrFormat(s, args, kwargs)
+	}
+	if len(kwargs) > 0 {
+		return nil, fmt.Errorf("method '%s()' takes no keyword arguments", name)
+	}
 	if s, ok := obj.(string); ok {
+		if m, ok := strMethods[name]; ok {
+			return m(s, args)
+		}
 		return stringMethod(s, name, args)
 	}
 	if m, ok := asMap(obj); ok {
@@ -44,13 +62,27 @@ func strArg(name string, v any) (string, error) {
 
 func stringMethod(s, name string, args []any) (any, error) {
 	switch name {
-	case "split", "strip", "lstrip", "rstrip", "startswith", "endswith", "splitlines", "lower", "upper", "capitalize":
+	case "strip", "lstrip", "rstrip", "startswith", "endswith", "lower", "upper", "capitalize":
 		return stringMethod1(s, name, args)
-	case "replace":
-		if err := argCount(name, args, 2, 2); err != nil {
+	case "split":
+		return pySplit(s, name, args, false)
+	case "splitlines":
+		if err := argCount(name, args, 0, 1); err != nil {
 			return nil, err
 		}
-		return strings.ReplaceAll(s, pyStr(args[0]), pyStr(args[1])), nil
+		return toAnyList(pySplitLines(s, len(args) == 1 && truthy(args[0]))), nil
+	case "replace":
+		if err := argCount(name, args, 2, 3); err != nil {
+			return nil, err
+		}
+		n, ok, err := intArg(name, args, 2)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			n = -1
+		}
+		return strings.Replace(s, pyStr(args[0]), pyStr(args[1]), n), nil
 	case "join":
 		if err := argCount(name, args, 1, 1); err != nil {
 			return nil, err
@@ -70,14 +102,10 @@ func stringMethod1(s, name string, args []any) (any, error) {
 		arg = args[0]
 	}
 	switch name {
-	case "split":
-		return splitString(s, arg)
 	case "strip", "lstrip", "rstrip":
 		return stripString(s, name, arg)
 	case "startswith", "endswith":
 		return affix(s, name, arg)
-	case "splitlines":
-		return toAnyList(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })), nil
 	case "lower":
 		return strings.ToLower(s), nil
 	case "upper":
@@ -92,21 +120,6 @@ func capitalize(s string) string {
 	}
 	r := []rune(strings.ToLower(s))
 	return strings.ToUpper(string(r[0])) + string(r[1:])
-}
-
-// splitString is Python's str.split: on whitespace runs when sep is None.
-func splitString(s string, sep any) (any, error) {
-	if sep == nil {
-		return toAnyList(strings.Fields(s)), nil
-	}
-	ss, err := strArg("split", sep)
-	if err != nil {
-		return nil, err
-	}
-	if ss == "" {
-		return nil, fmt.Errorf("split(): empty separator")
-	}
-	return toAnyList(strings.Split(s, ss)), nil
 }
 
 func stripString(s, name string, chars any) (any, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 )
 
@@ -42,6 +43,7 @@ const (
 func helpers() map[string]fn {
 	return map[string]fn{
 		"h_get":      hGet,
+		"h_var":      hVar,
 		"h_list":     strict(hList),
 		"h_dict":     strict(hDict),
 		"h_slice":    strict(hSlice),
@@ -245,6 +247,9 @@ func sliceList(l []any, lo, hi, step any) ([]any, error) {
 }
 
 func hNeg(p ...any) (any, error) {
+	if x, ok := p[0].(*big.Int); ok {
+		return normBig(new(big.Int).Neg(x)), nil
+	}
 	i, f, isInt, ok := number(p[0])
 	if !ok {
 		return nil, fmt.Errorf("bad operand type for unary -: '%s'", typeName(p[0]))
@@ -324,10 +329,16 @@ func hMod(p ...any) (any, error) {
 // arith applies a numeric operator with Python's int/float rules.
 func arith(op string) fn {
 	return func(p ...any) (any, error) {
+		if out, ok, err := bigArith(op, p[0], p[1]); ok {
+			return out, err
+		}
 		ai, af, aInt, aok := number(p[0])
 		bi, bf, bInt, bok := number(p[1])
 		if !aok || !bok {
 			return nil, fmt.Errorf("unsupported operand types for %s: '%s' and '%s'", op, typeName(p[0]), typeName(p[1]))
+		}
+		if aInt && bInt && intOverflows(op, ai, bi) && !(op == "**" && bi < 0) {
+			return exactArith(op, big.NewInt(int64(ai)), big.NewInt(int64(bi)))
 		}
 		if aInt && bInt {
 			return intArith(op, ai, bi)
@@ -370,14 +381,7 @@ func intArith(op string, a, b int) (any, error) {
 		}
 		return m, nil
 	}
-	if b < 0 { // "**": a negative exponent gives a float, as in Python
-		return math.Pow(float64(a), float64(b)), nil
-	}
-	r := 1
-	for range min(b, 64) {
-		r *= a
-	}
-	return r, nil
+	return math.Pow(float64(a), float64(b)), nil // "**" with a negative exponent, as in Python
 }
 
 func floatArith(op string, a, b float64) (any, error) {

@@ -46,10 +46,11 @@ type (
 	}
 	// methodNode is a Python method call on a value: s.split(','), d.items().
 	methodNode struct {
-		pos  int
-		obj  node
-		name string
-		args []node
+		pos    int
+		obj    node
+		name   string
+		args   []node
+		kwargs []kwarg // only str.format takes them
 	}
 	filterNode struct {
 		pos    int
@@ -562,10 +563,7 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 		if !methods[name] {
 			return nil, errAt(c.pos, "unsupported method '%s()' (supported: %s)", name, strings.Join(slices.Sorted(maps.Keys(methods)), ", "))
 		}
-		if len(kwargs) > 0 {
-			return nil, errAt(pos, "method '%s()' takes no keyword arguments", name)
-		}
-		return &methodNode{pos: c.pos, obj: c.obj, name: name, args: args}, nil
+		return &methodNode{pos: c.pos, obj: c.obj, name: name, args: args, kwargs: kwargs}, nil
 	}
 	return nil, errAt(pos, "this value cannot be called")
 }

@@ -132,6 +132,7 @@ func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
 	case *methodNode:
 		walk(n.obj)
 		walk(n.args...)
+		walk(kwargValues(n.kwargs)...)
 	case *unaryNode:
 		walk(n.x)
 	case *binaryNode:

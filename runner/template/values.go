@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/big"
 	"reflect"
 	"slices"
 	"strconv"
@@ -101,6 +102,8 @@ func number(v any) (i int, f float64, isInt bool, ok bool) {
 		return 0, float64(x), false, true
 	case uint64:
 		return int(x), float64(x), true, true
+	case *big.Int: // too large for int: counts as a number, compared as a float
+		return 0, bigFloat(x), false, true
 	case uint:
 		return int(x), float64(x), true, true
 	case int8, int16, uint8, uint16, uint32:
@@ -129,6 +132,8 @@ func typeName(v any) string {
 		return "str"
 	case *undefined:
 		return "AnsibleUndefined"
+	case *big.Int:
+		return "int"
 	}
 	if isNumber(v) {
 		if _, _, isInt, _ := number(v); isInt {
@@ -226,6 +231,9 @@ func iterate(v any) ([]any, error) {
 // equal is Python ==: numbers compare across int and float, lists and maps
 // compare deeply.
 func equal(a, b any) bool {
+	if eq, ok := bigEqual(a, b); ok {
+		return eq
+	}
 	if ai, af, aInt, ok := number(a); ok {
 		bi, bf, bInt, ok := number(b)
 		if !ok {
@@ -330,6 +338,8 @@ func pyStr(v any) string {
 		return strconv.Itoa(x)
 	case float64:
 		return pyFloat(x)
+	case *big.Int:
+		return x.String()
 	}
 	return pyRepr(v)
 }
@@ -350,7 +360,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case string:
 		writeQuoted(b, x)
 		return
-	case nil, bool, int, float64:
+	case nil, bool, int, float64, *big.Int:
 		b.WriteString(pyStr(x))
 		return
 	case *undefined:
