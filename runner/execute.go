@@ -100,18 +100,17 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 	if err != nil {
 		return single(r.failure(t, h, err))
 	}
-	loopVar := t.LoopVar
-	if loopVar == "" {
-		loopVar = "item"
-	}
 	out := taskOutcome{skipped: len(items) > 0, facts: map[string]any{}}
 	results := make([]any, 0, len(items))
 	ev.Items = []Event{}
-	for _, item := range items {
-		isc := sc.withLayer(map[string]any{loopVar: item})
+	for i, item := range items {
+		if !loopPause(ctx, t, i) {
+			break
+		}
+		vars := loopVars(t, items, i)
+		isc := sc.withLayer(vars)
 		res := r.runItem(ctx, t, h, isc)
-		res.data[loopVar] = item
-		res.data["ansible_loop_var"] = loopVar
+		recordLoopVars(res.data, vars, t)
 		results = append(results, res.data)
 		out.changed = out.changed || res.changed
 		out.failed = out.failed || res.failed
@@ -141,26 +140,6 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 		out.registered["skipped_reason"] = "No items in the list"
 	}
 	return out
-}
-
-func (r *Runner) loopItems(sc *scope, t *Task) ([]any, error) {
-	v, err := sc.render(t.Loop)
-	if err != nil {
-		return nil, fmt.Errorf("loop: %w", err)
-	}
-	switch x := v.(type) {
-	case []any:
-		return x, nil
-	case []string:
-		out := make([]any, len(x))
-		for i, s := range x {
-			out[i] = s
-		}
-		return out, nil
-	case nil:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("loop needs a list, but got %s (%v)", typeWord(v), v)
 }
 
 // runItem runs the module once (for one loop item), evaluating when first and

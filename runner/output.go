@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ferry-sh/ferry/runner/template"
 	"io"
 	"maps"
 	"slices"
@@ -322,7 +323,14 @@ func writePythonJSON(b *strings.Builder, v any) {
 // debugView keeps what Ansible shows for debug at verbosity 0: the message or
 // the variable, without the bookkeeping fields.
 func debugView(module string, data map[string]any) map[string]any {
-	out := withoutKeys(data, "failed", "skipped", "ansible_loop_var", "item")
+	out := withoutKeys(data, "failed", "skipped", "ansible_loop_var", "item", "ansible_index_var", "ansible_loop")
+	if _, hasMsg := data["msg"]; hasMsg && module == "debug" { // debug's message stands alone, as in Ansible
+		for _, k := range []string{"ansible_loop_var", "ansible_index_var"} {
+			if name, ok := data[k].(string); ok {
+				delete(out, name)
+			}
+		}
+	}
 	// Ansible's default output drops changed from debug results only.
 	if module == "debug" {
 		delete(out, "changed")
@@ -331,16 +339,10 @@ func debugView(module string, data map[string]any) map[string]any {
 }
 
 func itemLabel(item any) string {
-	switch x := item.(type) {
-	case string:
-		return x
-	default:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return escapeControls(fmt.Sprint(x))
-		}
-		return escapeControls(string(b))
+	if s, ok := item.(string); ok {
+		return s
 	}
+	return escapeControls(template.Str(item)) // as Ansible prints it: Python's str()
 }
 
 func (s *TextSink) recap(b *strings.Builder, e Event) {

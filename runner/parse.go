@@ -268,7 +268,7 @@ func (p *parser) checkNotify(play *Play) {
 	})
 }
 
-var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "loop_control", "register",
+var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "with_dict", "loop_control", "register",
 	"notify", "retries", "delay", "until", "failed_when", "changed_when", "ignore_errors", "tags", "become",
 	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars",
 	"block", "rescue", "always", "args", "import_tasks", "include_tasks", "import_role", "include_role",
@@ -380,22 +380,8 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 		t.Name = p.str(v)
 	case "when":
 		t.When = p.conditions(v)
-	case "loop", "with_items", "with_list":
-		if t.Loop != nil {
-			p.errorf(k, "keep one", "the task has two loops")
-		}
-		t.Loop = p.value(v)
-		switch t.Loop.(type) {
-		case nil:
-			t.Loop = []any{}
-		case []any:
-		case string:
-			if !strings.Contains(t.Loop.(string), "{{") {
-				p.errorf(v, "give a YAML list, or a template such as \"{{ my_list }}\"", "loop needs a list, not the string %q", v.Value)
-			}
-		default:
-			p.errorf(v, "give a YAML list", "loop needs a list, not %s", kindName(v))
-		}
+	case "loop":
+		p.loopKeyword(t, key, k, v)
 	case "loop_control":
 		p.loopControl(t, v)
 	case "register":
@@ -454,25 +440,15 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	case "always":
 		t.Always = p.tasks(v, handler)
 	default:
+		if strings.HasPrefix(key, "with_") {
+			p.loopKeyword(t, key, k, v)
+			return true
+		}
 		return false
 	}
 	return true
 }
 
-func (p *parser) loopControl(t *Task, n *yaml.Node) {
-	p.mapping(n, "loop_control", func(key string, k, v *yaml.Node) {
-		switch key {
-		case "loop_var":
-			t.LoopVar = p.identifier(v)
-		case "label":
-			t.LoopLabel = p.str(v)
-		case "pause", "index_var", "extended":
-			p.errorf(k, "use loop_var or label", "loop_control.%s is not supported", key)
-		default:
-			p.errorf(k, suggest.Hint(key, []string{"loop_var", "label"}), "unknown loop_control key %q", key)
-		}
-	})
-}
 
 // moduleArgs reads the module's arguments: a mapping, a `k=v` string, or the
 // free-form text of command and shell; plus an optional `args:` mapping.
@@ -488,8 +464,7 @@ func (p *parser) moduleArgs(t *Task, val, argsVal *yaml.Node) {
 		p.argMapping(t, val)
 	case val.Kind == yaml.ScalarNode && val.Tag == "!!null":
 	case val.Kind == yaml.ScalarNode && t.Spec.FreeForm != "":
-		t.Args[t.Spec.FreeForm] = val.Value
-		t.ArgPos[t.Spec.FreeForm] = posOf(p.file, val)
+		p.freeForm(t, val)
 	case val.Kind == yaml.ScalarNode:
 		pairs, err := splitKeyValues(val.Value)
 		if err != nil {
@@ -546,57 +521,6 @@ func (p *parser) meta(t *Task, n *yaml.Node) {
 		}
 	}
 	p.errorf(n, suggest.Hint(action, metaActions), "unknown meta action %q", action)
-}
-
-// splitKeyValues parses Ansible's `k=v k2='v 2'` argument strings.
-func splitKeyValues(s string) (map[string]any, error) {
-	words, err := splitWords(s)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	for _, w := range words {
-		k, v, ok := strings.Cut(w, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("%q is not key=value", w)
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
-// splitWords splits on spaces outside quotes, removing the quotes.
-func splitWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	var quote rune
-	inWord := false
-	for _, r := range s {
-		switch {
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote != 0:
-			cur.WriteRune(r)
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	if quote != 0 {
-		return nil, fmt.Errorf("unclosed quote in %q", s)
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }
 
 // --- scalar helpers ---

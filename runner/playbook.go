@@ -1,6 +1,10 @@
 package runner
 
-import "github.com/ferry-sh/ferry/modules"
+import (
+	"time"
+
+	"github.com/ferry-sh/ferry/modules"
+)
 
 // Playbook is a parsed playbook: plays in order.
 type Playbook struct {
@@ -51,18 +55,24 @@ type Task struct {
 	Args   map[string]any
 	ArgPos map[string]Pos
 
-	When        []string
-	Loop        any // a list, or a template that renders to one
-	LoopVar     string
-	LoopLabel   string
-	Register    string
-	Notify      []string
-	Listen      []string // handlers only
-	Retries     any      // int or template
-	Delay       any      // int or template
-	Until       string
-	FailedWhen  []string
-	ChangedWhen []string
+	When      []string
+	Loop      any    // a list, or a template that renders to one; with_X: the lookup's terms
+	LoopWith  string // with_X: the lookup plugin X that turns Loop into the items
+	LoopVar   string
+	LoopLabel string
+	// loop_control's index_var, pause, extended and extended_allitems (negated)
+	LoopIndexVar   string
+	LoopPause      time.Duration
+	LoopExtended   bool
+	LoopNoAllItems bool
+	Register       string
+	Notify         []string
+	Listen         []string // handlers only
+	Retries        any      // int or template
+	Delay          any      // int or template
+	Until          string
+	FailedWhen     []string
+	ChangedWhen    []string
 	// IgnoreErrors may be a literal bool or a template.
 	IgnoreErrors any
 	Tags         []string

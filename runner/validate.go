@@ -152,9 +152,8 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 		for k := range t.Vars {
 			known[k] = true
 		}
-		known["item"] = true
-		if t.LoopVar != "" {
-			known[t.LoopVar] = true
+		for _, name := range []string{"item", t.LoopVar, t.LoopIndexVar, "ansible_loop", "ansible_loop_var", "ansible_index_var"} {
+			known[name] = true
 		}
 	}
 	resultKnown := known

@@ -10,15 +10,13 @@ import (
 // The translation to expr source keeps three name spaces apart so that a
 // playbook variable called `int` or `date` can never hit an expr builtin:
 //
-//	v_NAME  a variable of the playbook (looked up through Scope)
+//	h_var(s_scope, "NAME")  a variable of the playbook, read lazily (lazy.go)
 //	f_NAME  a Jinja filter, t_NAME a Jinja test, g_NAME a global function
 //	h_NAME  an operator or access helper, l_N a temporary from `let`
 //
 // Every helper checks its arguments for undefined values, except the guards
 // (default, is defined, attribute access), which is how `foo | default(1)`
 // stays lazy while any other use of a missing foo fails.
-const varPrefix = "v_"
-
 type emitter struct {
 	b        strings.Builder
 	vars     []string       // variable names in first-use order
@@ -52,9 +50,11 @@ func (e *emitter) emit(n node) {
 	switch n := n.(type) {
 	case *litNode:
 		e.literal(n.val)
+	case *scopeNode:
+		e.w(scopeKey)
 	case *nameNode:
 		e.addVar(n.name, n.pos)
-		e.w(varPrefix + n.name)
+		e.w("h_var(" + scopeKey + ", " + strconv.Quote(n.name) + ")")
 	case *listNode:
 		e.call("h_list", n.items...)
 	case *dictNode:
@@ -72,9 +72,13 @@ func (e *emitter) emit(n node) {
 	case *sliceNode:
 		e.call("h_slice", n.obj, orNone(n.lo), orNone(n.hi), orNone(n.step))
 	case *callNode:
-		e.callKw("g_"+n.fn, n.args, n.kwargs)
+		args := n.args
+		if isLookupFunc(n.fn) { // lookups read variables: pass the scope first
+			args = append([]node{&scopeNode{}}, args...)
+		}
+		e.callKw("g_"+n.fn, args, n.kwargs)
 	case *methodNode:
-		e.call("h_method", append([]node{n.obj, &litNode{val: n.name}}, n.args...)...)
+		e.callKw("h_method", append([]node{n.obj, &litNode{val: n.name}}, n.args...), n.kwargs)
 	case *filterNode:
 		e.callKw("f_"+n.name, append([]node{n.target}, n.args...), n.kwargs)
 	case *testNode:

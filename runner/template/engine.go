@@ -25,6 +25,7 @@ type Scope interface {
 type Options struct {
 	BaseDir string                      // lookup('file', rel) reads BaseDir/rel
 	Env     func(string) (string, bool) // lookup('env', NAME); nil means the process environment
+	Secret  func(string)                // told every password a lookup returns, to mask it
 }
 
 // Engine compiles and caches programs by source text; it is safe for
@@ -35,6 +36,8 @@ type Engine struct {
 	exprs     sync.Map // expression source -> *exprEntry
 	templates sync.Map // template source -> *tmplEntry
 	cached    atomic.Int64
+	// passwordMu serializes lookup('password'), which may create a file.
+	passwordMu sync.Mutex
 }
 
 type exprEntry struct {
@@ -127,14 +130,8 @@ func testFn(name string, spec testSpec) fn {
 // program is one compiled expr program and the variables it reads.
 type program struct {
 	prog  *vm.Program
-	vars  []varRef
 	src   string            // the Jinja source, for error messages
 	where map[string]string // "line 2, column 5" of each variable's first read
-}
-
-type varRef struct {
-	name string // as the playbook spells it
-	key  string // as the translated program does (v_name)
 }
 
 // compile translates the emitter's output. A failure here is a bug in the
@@ -145,17 +142,13 @@ func (e *Engine) compile(em *emitter, src, whole string) (*program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("internal error translating %s (please report): %v", quoteSrc(src), err)
 	}
-	vars := make([]varRef, len(em.vars))
-	for i, name := range em.vars {
-		vars[i] = varRef{name: name, key: varPrefix + name}
-	}
 	where := map[string]string{}
 	for name, off := range em.firstPos {
 		if off >= 0 {
 			where[name] = position(whole, off)
 		}
 	}
-	return &program{prog: p, vars: vars, src: src, where: where}, nil
+	return &program{prog: p, src: src, where: where}, nil
 }
 
 var (
@@ -167,7 +160,7 @@ type emptyScope struct{}
 
 func (emptyScope) Lookup(string) (any, bool, error) { return nil, false, nil }
 
-// run executes p with an environment holding only the variables p reads.
+// run executes p over the caller's scope.
 func (p *program) run(s Scope) (any, error) {
 	if s == nil {
 		s = emptyScope{}
@@ -177,18 +170,7 @@ func (p *program) run(s Scope) (any, error) {
 		clear(env)
 		envPool.Put(env)
 	}()
-	for _, v := range p.vars {
-		val, ok, err := s.Lookup(v.name)
-		if err != nil {
-			// The variable's own failure, already placed in its own
-			// source: wrapping it in ours would only repeat it.
-			return nil, err
-		}
-		if !ok {
-			val = undefinedVar(v.name)
-		}
-		env[v.key] = val
-	}
+	env[scopeKey] = &runScope{s: s} // variables are read lazily, see lazy.go
 	machine := vmPool.Get().(*vm.VM)
 	out, err := machine.Run(p.prog, env)
 	vmPool.Put(machine)
@@ -204,6 +186,10 @@ func (p *program) runtimeError(err error) error {
 	var re runtime.Error
 	if errors.As(err, &re) { // a Go panic inside a helper: a bug, never the user's
 		return &EvalError{Source: p.src, Err: fmt.Errorf("internal error in the template engine (please report): %v", re)}
+	}
+	var ve *varError
+	if errors.As(err, &ve) { // a variable's own failure, already placed in its own source
+		return ve.err
 	}
 	var fe *file.Error
 	if errors.As(err, &fe) {

@@ -18,7 +18,10 @@ func hVar(p ...any) (any, error) {
 	if v, ok := rs.seen[name]; ok {
 		return v, nil
 	}
-	v, ok := rs.s.Lookup(name)
+	v, ok, err := rs.s.Lookup(name)
+	if err != nil {
+		return nil, &varError{err}
+	}
 	if !ok {
 		v = undefinedVar(name)
 	}
@@ -28,6 +31,13 @@ func hVar(p ...any) (any, error) {
 	rs.seen[name] = v
 	return v, nil
 }
+
+// varError carries a variable's own failure through the program unchanged:
+// wrapping it in the reading template's source would only repeat it.
+type varError struct{ err error }
+
+func (e *varError) Error() string { return e.err.Error() }
+func (e *varError) Unwrap() error { return e.err }
 
 // scopeOf returns the caller's scope from a run's scope argument.
 func scopeOf(v any) Scope {

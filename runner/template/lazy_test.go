@@ -6,15 +6,15 @@ import (
 	"testing"
 )
 
-// brokenScope fails, as the runner's scope does (by panicking), when a
-// template reads the variable "broken".
+// brokenScope fails, as the runner's scope does, when a template reads the
+// variable "broken".
 type brokenScope struct{ vars }
 
 var errBroken = errors.New("variable broken: 'nope' is undefined")
 
-func (b brokenScope) Lookup(name string) (any, bool) {
+func (b brokenScope) Lookup(name string) (any, bool, error) {
 	if name == "broken" {
-		panic(errBroken)
+		return nil, false, errBroken
 	}
 	return b.vars.Lookup(name)
 }
