@@ -171,7 +171,9 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 	if t.Until != "" {
 		v.expr(t.Pos, where+" until", t.Until, resultKnown)
 	}
-	v.value(t.Pos, where+" loop", t.Loop, known)
+	if t.LoopWith != "first_found" { // first_found skips the names that are undefined
+		v.value(t.Pos, where+" loop", t.Loop, known)
+	}
 	for name, val := range t.Args {
 		if a, ok := t.Spec.Arg(name); ok && a.Raw {
 			continue

@@ -79,14 +79,6 @@ func (c *lookupCall) firstFoundCandidates(terms []any, opts map[string]any) (out
 		}
 		return nil, false, fmt.Errorf("invalid term supplied, can handle string, mapping or list of strings but got: %s for %s", typeName(t), pyStr(t))
 	}
-	if len(terms) == 0 {
-		files, paths := splitOn(opts["files"], ",;"), splitOn(opts["paths"], ",:;")
-		if len(paths) > 0 {
-			out = joinAll(paths, files)
-		} else {
-			out = files
-		}
-	}
 	return out, skip, nil
 }
 
@@ -299,6 +291,13 @@ func (c *lookupCall) passwordParams(term string) (passwordParams, error) {
 	p := passwordParams{path: term, length: 20, chars: defaultPasswordChars}
 	opts := map[string]string{}
 	for k, v := range c.kw {
+		if l, ok := asList(v); ok && k == "chars" { // chars=['digits', '?|']: one spec per item
+			parts := make([]string, len(l))
+			for i, x := range l {
+				parts[i] = strings.ReplaceAll(pyStr(x), ",", ",,")
+			}
+			v = strings.Join(parts, ",")
+		}
 		opts[k] = pyStr(v)
 	}
 	if path, rest, ok := strings.Cut(term, " "); ok {

@@ -61,6 +61,7 @@ func helpers() map[string]fn {
 		"h_pow":      strict(arith("**")),
 		"h_cat":      strict(hConcat),
 		"h_concat":   strict(hConcat),
+		"h_output":   strict(hOutput),
 		"h_eq":       strict(func(p ...any) (any, error) { return equal(p[0], p[1]), nil }),
 		"h_lt":       strict(ordered(func(c int) bool { return c < 0 })),
 		"h_le":       strict(ordered(func(c int) bool { return c <= 0 })),
@@ -425,6 +426,17 @@ func hConcat(p ...any) (any, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// hOutput joins a template's text and {{ }} values; like Ansible's
+// finalize, a None value prints as nothing.
+func hOutput(p ...any) (any, error) {
+	for i, v := range p {
+		if v == nil {
+			p[i] = ""
+		}
+	}
+	return hConcat(p...)
 }
 
 func ordered(ok func(int) bool) fn {

@@ -33,7 +33,8 @@ func TestRender(t *testing.T) {
 		{"l={{ [1, 2] }}", "l=[1, 2]"},
 		{"w={{ words }}", "w=['b', 'A', 'c']"},
 		{"b={{ y }}/{{ no }}", "b=True/False"},
-		{"n={{ nothing }}", "n=None"},
+		{"n={{ nothing }}", "n="}, // Ansible's finalize prints None as nothing
+		{"{{ [nothing] }}|{{ nothing ~ 'x' }}", "[None]|Nonex"},
 		{"f={{ pi }} {{ 1.0 }} {{ 1e20 }} {{ 0.00001 }}", "f=3.14 1.0 1e+20 1e-05"},
 		{"d={{ m }}", "d={'a': 1, 'b': {'c': 'deep'}}"},
 		{`q={{ ["it's", 'say "hi"'] }}`, `q=["it's", 'say "hi"']`},

@@ -511,7 +511,7 @@ func (tc *templateCompiler) body(nodes []tnode) ([]cnode, error) {
 // chunk compiles a run of text and outputs into one h_concat program.
 func (tc *templateCompiler) chunk(run []tnode) (cnode, error) {
 	em := newEmitter(-1)
-	em.w("h_concat(")
+	em.w("h_output(")
 	var text strings.Builder
 	var srcs []string
 	hasOutput := false
