@@ -449,7 +449,6 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	return true
 }
 
-
 // moduleArgs reads the module's arguments: a mapping, a `k=v` string, or the
 // free-form text of command and shell; plus an optional `args:` mapping.
 func (p *parser) moduleArgs(t *Task, val, argsVal *yaml.Node) {
