@@ -159,7 +159,10 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 	}
 	for attempt := 1; ; attempt++ {
 		out := r.invoke(ctx, t, h, sc)
-		if out.unreachable || ctx.Err() != nil {
+		// A module that skipped (check mode, say) produced nothing for
+		// changed_when, failed_when or until to judge: Ansible evaluates
+		// none of them on a skipped result.
+		if out.unreachable || out.skipped || ctx.Err() != nil {
 			return out
 		}
 		if err := r.judge(sc, t, &out); err != nil {
@@ -226,7 +229,9 @@ func (r *Runner) retryDone(sc *scope, t *Task, out itemOutcome) (bool, error) {
 	return ok, nil
 }
 
-// judge applies changed_when and failed_when to a module's result.
+// judge applies changed_when and failed_when to a module's result. Both
+// lists are ANDed, as Ansible's Conditional does (measured with
+// ansible-playbook 2.14: failed_when: [true_cond, false_cond] does not fail).
 func (r *Runner) judge(sc *scope, t *Task, out *itemOutcome) error {
 	if len(t.ChangedWhen) == 0 && len(t.FailedWhen) == 0 {
 		return nil
@@ -241,7 +246,7 @@ func (r *Runner) judge(sc *scope, t *Task, out *itemOutcome) error {
 		out.data["changed"] = changed
 	}
 	if len(t.FailedWhen) > 0 {
-		failed, err := anyTrue(rsc, t.FailedWhen, "failed_when")
+		failed, err := allTrue(rsc, t.FailedWhen, "failed_when")
 		if err != nil {
 			return err
 		}
@@ -273,20 +278,6 @@ func allTrue(sc *scope, exprs []string, what string) (bool, error) {
 		}
 	}
 	return true, nil
-}
-
-// anyTrue: failed_when conditions in a list are OR-ed in Ansible.
-func anyTrue(sc *scope, exprs []string, what string) (bool, error) {
-	for _, e := range exprs {
-		ok, err := sc.evalBool(e)
-		if err != nil {
-			return false, fmt.Errorf("%s %q: %w", what, e, err)
-		}
-		if ok {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 func (r *Runner) when(sc *scope, t *Task) (bool, error) {

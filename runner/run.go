@@ -47,17 +47,26 @@ var ErrInterrupted = errors.New("interrupted")
 // Recap is the outcome of a run.
 type Recap struct {
 	Stats []HostStats
+	// Aborted is set when any_errors_fatal or max_fail_percentage ended the
+	// playbook.
+	Aborted bool
 }
 
-// ExitCode maps the outcome to ansible-playbook's exit codes.
+// ExitCode maps the outcome to ansible-playbook 2.14's exit codes, as
+// measured: an unreachable host gives 4 (ExitUnreachable) and wins over a
+// failed one (2), except when any_errors_fatal or max_fail_percentage ended
+// the playbook, which ansible-playbook reports as failed hosts.
 func (r *Recap) ExitCode() int {
-	code := 0
+	if r.Aborted {
+		return ExitFailed
+	}
+	code := ExitOK
 	for _, s := range r.Stats {
-		if s.Failed > 0 {
-			return 2
-		}
 		if s.Unreachable > 0 {
-			code = 3
+			return ExitUnreachable
+		}
+		if s.Failed > 0 {
+			code = ExitFailed
 		}
 	}
 	return code
@@ -69,9 +78,10 @@ type Runner struct {
 	engine *template.Engine
 	dir    string
 
-	mu    sync.Mutex
-	hosts map[string]*hostState
-	order []string
+	mu      sync.Mutex
+	hosts   map[string]*hostState
+	order   []string
+	aborted bool // any_errors_fatal or max_fail_percentage ended the playbook
 
 	viewMu sync.Mutex
 	views  map[string]hostView // hostvars entries, see hostView
@@ -123,7 +133,9 @@ func New(opts Options) *Runner {
 }
 
 // Run executes the playbook's plays in order and returns the recap. A host
-// that fails or is unreachable leaves the later plays, as in Ansible.
+// that fails or is unreachable leaves the later plays, as in Ansible; a play
+// that any_errors_fatal or max_fail_percentage aborts, or a batch in which
+// every host failed, ends the whole playbook (ansible-playbook's break_play).
 func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 	r.dir = pb.Dir
 	r.engine = template.New(template.Options{BaseDir: pb.Dir, Env: os.LookupEnv})
@@ -132,7 +144,8 @@ func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 	}
 	var runErr error
 	for _, play := range pb.Plays {
-		if err := r.runPlay(ctx, play); err != nil {
+		end, err := r.runPlay(ctx, play)
+		if err != nil {
 			runErr = err
 			break
 		}
@@ -140,8 +153,12 @@ func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 			runErr = ErrInterrupted
 			break
 		}
+		if end {
+			break
+		}
 	}
 	recap := r.recap()
+	recap.Aborted = r.aborted
 	msg := ""
 	if runErr == ErrInterrupted {
 		msg = "interrupted: running tasks were stopped"
@@ -172,6 +189,9 @@ func (r *Runner) recap() *Recap {
 	rc := &Recap{}
 	for _, n := range names {
 		st := r.hosts[n].stats
+		if st == (HostStats{}) {
+			continue // no task ran on it (a later batch, say): Ansible leaves it out
+		}
 		st.Host = n
 		rc.Stats = append(rc.Stats, st)
 	}
@@ -255,10 +275,14 @@ type playRun struct {
 	// roleVars and roleDefaults merge the vars and defaults of every role
 	// the play loaded: Ansible shows them to the whole play.
 	roleVars, roleDefaults map[string]any
-	ended                  bool // meta: end_play, any_errors_fatal
+	ended                  bool // meta: end_play, or aborted
+	aborted                bool // any_errors_fatal or max_fail_percentage: the playbook ends
 }
 
-func (r *Runner) runPlay(ctx context.Context, play *Play) error {
+// runPlay runs the play batch by batch. It returns true when the playbook
+// must end: the play was aborted, or every host of a batch failed or was
+// unreachable (as ansible-playbook's break_play).
+func (r *Runner) runPlay(ctx context.Context, play *Play) (bool, error) {
 	if play.Dir != "" {
 		r.dir = play.Dir // an imported playbook's paths start at its own directory
 	}
@@ -269,15 +293,15 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) error {
 	r.emit(Event{Type: EventPlayStart, Play: title, Pos: play.Pos.String(), Check: r.opts.Check})
 	hosts, err := r.playHosts(play)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(hosts) == 0 {
 		r.warn("no hosts matched %q (play %q at %s); skipping the play", play.Hosts, title, play.Pos)
-		return nil
+		return false, nil
 	}
 	varsFiles, err := r.loadVarsFiles(play)
 	if err != nil {
-		return err
+		return false, err
 	}
 	hosts = orderHosts(hosts, play.Order)
 	roleVars, roleDefaults := exportedRoleVars(play.Roles)
@@ -285,13 +309,31 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) error {
 		pr := &playRun{play: play, varsFiles: varsFiles, hosts: batch, allHosts: hosts, roleVars: roleVars, roleDefaults: roleDefaults}
 		r.runBatch(ctx, pr)
 		if ctx.Err() != nil {
-			return ErrInterrupted
+			return false, ErrInterrupted
 		}
-		if pr.ended || r.tooManyFailed(pr) {
+		if pr.aborted {
+			r.aborted = true
+			return true, nil
+		}
+		if allFailed(batch) {
+			r.warn("every host of play %q failed or was unreachable; no more hosts left, the playbook ends", title)
+			return true, nil
+		}
+		if pr.ended {
 			break
 		}
 	}
-	return nil
+	return false, nil
+}
+
+// allFailed reports whether every host of a batch failed or is unreachable.
+func allFailed(batch []*hostState) bool {
+	for _, h := range batch {
+		if !h.failed && !h.unreachable {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Runner) runBatch(ctx context.Context, pr *playRun) {
@@ -306,24 +348,26 @@ func (r *Runner) runBatch(ctx context.Context, pr *playRun) {
 	r.reportPendingHandlers(pr)
 }
 
-// tooManyFailed applies max_fail_percentage to the batch just run.
+// tooManyFailed applies max_fail_percentage after a task, as Ansible's
+// linear strategy does: it counts the batch's failed hosts (not the
+// unreachable ones, which ansible-playbook leaves out of it).
 func (r *Runner) tooManyFailed(pr *playRun) bool {
+	mfp := pr.play.MaxFailPercentage
+	if mfp == nil {
+		return false
+	}
 	failed := 0
 	for _, h := range pr.hosts {
-		if h.failed || h.unreachable {
+		if h.failed && !h.unreachable {
 			failed++
 		}
 	}
-	if pr.play.AnyErrorsFatal && failed > 0 {
-		return true
+	pct := float64(failed) * 100 / float64(len(pr.hosts))
+	if pct <= *mfp {
+		return false
 	}
-	if mfp := pr.play.MaxFailPercentage; mfp != nil {
-		if pct := float64(failed) * 100 / float64(len(pr.hosts)); pct > *mfp {
-			r.warn("play %q stopped: %.0f%% of the batch failed, more than max_fail_percentage %.0f%%", pr.play.Name, pct, *mfp)
-			return true
-		}
-	}
-	return false
+	r.warn("play %q stopped: %.0f%% of the batch failed, more than max_fail_percentage %g%%; the playbook ends", pr.play.Name, pct, *mfp)
+	return true
 }
 
 // serialBatches splits hosts as Ansible's serial does: a list of sizes (or

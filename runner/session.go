@@ -19,14 +19,18 @@ import (
 	"github.com/ferry-sh/ferry/runner/conn"
 )
 
-// Exit codes, as ansible-playbook's.
+// Exit codes, as ansible-playbook 2.14's (measured, see
+// cmd/ferry/compare_test.go): it gives 4 both for an unreachable host and for
+// input it cannot parse, and 2 both for a failed host and for a command line
+// that argparse refuses.
 const (
 	ExitOK          = 0
-	ExitError       = 1
-	ExitFailed      = 2
-	ExitUnreachable = 3
-	ExitInvalid     = 4
-	ExitUsage       = 5
+	ExitError       = 1 // an error while running, a --limit that matches no host, a missing playbook
+	ExitFailed      = 2 // a host failed
+	ExitBadFlags    = 2 // an unknown flag, a flag without its value, or a flag value of the wrong type
+	ExitUnreachable = 4 // a host was unreachable (wins over a failed one)
+	ExitInvalid     = 4 // bad input: nothing was run
+	ExitUsage       = 5 // a bad option value (-e that is not a mapping, say)
 	ExitInterrupted = 99
 )
 
@@ -64,6 +68,9 @@ func (s *Session) Prepare() (*Playbook, error) {
 	}
 	s.Inventory = inv
 	masker.Add(inv.Secrets()...)
+	if err := checkLimit(inv, s.Limit, masker.Writer(s.stderr())); err != nil {
+		return nil, err
+	}
 	pb, err := s.playbook()
 	if err != nil {
 		return nil, err
@@ -100,6 +107,14 @@ func (s *Session) Run(ctx context.Context) int {
 		return s.fail(stderr, err)
 	}
 	return recap.ExitCode()
+}
+
+// stderr is where warnings go before the run's output sink exists.
+func (s *Session) stderr() io.Writer {
+	if s.Stderr == nil {
+		return io.Discard
+	}
+	return s.Stderr
 }
 
 func (s *Session) fail(w io.Writer, err error) int {
@@ -141,7 +156,12 @@ func (s *Session) playbook() (*Playbook, error) {
 		return ParsePlaybook(name, dir, s.PlaybookSource)
 	}
 	if name != "" {
-		if _, err := os.Stat(name); err == nil || !isEmbedded(name) {
+		_, err := os.Stat(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !isEmbedded(name):
+			// ansible-playbook: "the playbook: x.yml could not be found", exit 1.
+			return nil, fmt.Errorf("the playbook %s could not be found (check the path, or `ferry run` without one for the embedded playbook)", name)
+		case err == nil || !isEmbedded(name):
 			return LoadPlaybook(name)
 		}
 	} else {

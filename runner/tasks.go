@@ -86,13 +86,21 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 			h.facts.set(map[string]any{t.Register: results[0].registered})
 		}
 	}
-	if pr.play.AnyErrorsFatal {
-		for _, res := range results {
-			if res.failed && !res.ignored && !rescuable {
-				pr.ended = true
-			}
+	if pr.play.AnyErrorsFatal && anyFatal(results, rescuable) || !rescuable && r.tooManyFailed(pr) {
+		pr.ended, pr.aborted = true, true
+	}
+}
+
+// anyFatal reports whether a host failed (without ignore_errors, outside a
+// block that rescues it) or was unreachable: with any_errors_fatal either
+// ends the playbook.
+func anyFatal(results []taskOutcome, rescuable bool) bool {
+	for _, res := range results {
+		if res.unreachable || res.failed && !res.ignored && !rescuable {
+			return true
 		}
 	}
+	return false
 }
 
 // parallel runs f for each host, at most --forks at a time, and returns the

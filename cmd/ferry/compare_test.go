@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,8 @@ import (
 // TestCompareWithAnsible runs the playbooks of runner/testdata/compare with
 // ferry and checks the recap and exit code against what ansible-playbook 2.14
 // printed for the same playbook and inventory (the .golden files). When
-// ansible-playbook is installed, it is run too, so a golden file that no
-// longer matches Ansible is caught.
+// ansible-playbook is installed, it is run too, so a golden file whose recap
+// or exit code no longer matches Ansible is caught.
 func TestCompareWithAnsible(t *testing.T) {
 	dir := filepath.Join("..", "..", "runner", "testdata", "compare")
 	goldens, _ := filepath.Glob(filepath.Join(dir, "*.golden"))
@@ -28,7 +29,7 @@ func TestCompareWithAnsible(t *testing.T) {
 		t.Run(strings.TrimSuffix(filepath.Base(g), ".golden"), func(t *testing.T) {
 			t.Parallel()
 			want := readGolden(t, g)
-			args := append([]string{"run", filepath.Join(dir, want.playbook), "-i", filepath.Join(dir, "inventory.ini"),
+			args := append([]string{"run", filepath.Join(dir, want.playbook), "-i", filepath.Join(dir, want.inventory),
 				"-e", "workdir=" + t.TempDir()}, want.args...)
 			var stdout, stderr bytes.Buffer
 			code := run(args, &stdout, &stderr)
@@ -38,18 +39,19 @@ func TestCompareWithAnsible(t *testing.T) {
 			if got := recapLines(stdout.String()); got != want.recap {
 				t.Errorf("recap differs from ansible-playbook's\nferry:\n%s\nansible:\n%s\nfull output:\n%s", got, want.recap, stdout.String())
 			}
-			if live := liveAnsible(t, dir, want); live != "" && live != want.recap {
-				t.Errorf("golden file %s no longer matches ansible-playbook:\n%s", g, live)
+			if live, liveExit, ran := liveAnsible(t, dir, want); ran && (live != want.recap || liveExit != want.exit) {
+				t.Errorf("golden file %s no longer matches ansible-playbook: exit %d\n%s", g, liveExit, live)
 			}
 		})
 	}
 }
 
 type golden struct {
-	playbook string
-	args     []string
-	exit     int
-	recap    string
+	playbook  string
+	inventory string // inventory.ini unless the golden file names another
+	args      []string
+	exit      int
+	recap     string
 }
 
 func readGolden(t *testing.T, path string) golden {
@@ -59,7 +61,7 @@ func readGolden(t *testing.T, path string) golden {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var g golden
+	g := golden{inventory: "inventory.ini"}
 	var recap []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -70,6 +72,8 @@ func readGolden(t *testing.T, path string) golden {
 			g.args = strings.Fields(strings.TrimPrefix(line, "args:"))
 		case strings.HasPrefix(line, "playbook:"):
 			g.playbook = strings.TrimSpace(strings.TrimPrefix(line, "playbook:"))
+		case strings.HasPrefix(line, "inventory:"):
+			g.inventory = strings.TrimSpace(strings.TrimPrefix(line, "inventory:"))
 		case strings.HasPrefix(line, "exit:"):
 			g.exit, _ = strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "exit:")))
 		default:
@@ -92,16 +96,22 @@ func recapLines(out string) string {
 	return strings.Join(lines, "\n")
 }
 
-func liveAnsible(t *testing.T, dir string, g golden) string {
+// liveAnsible runs ansible-playbook on the golden file's input and returns
+// its recap lines and exit code; ran is false when it is not installed.
+func liveAnsible(t *testing.T, dir string, g golden) (recap string, exit int, ran bool) {
 	bin, err := exec.LookPath("ansible-playbook")
 	if err != nil {
 		t.Log("ansible-playbook not installed; compared with the golden file only")
-		return ""
+		return "", 0, false
 	}
-	args := append([]string{"-i", "inventory.ini", g.playbook, "-e", "workdir=" + t.TempDir()}, g.args...)
+	args := append([]string{"-i", g.inventory, g.playbook, "-e", "workdir=" + t.TempDir()}, g.args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+t.TempDir())
-	out, _ := cmd.CombinedOutput()
-	return recapLines(string(out))
+	out, err := cmd.CombinedOutput()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		exit = exitErr.ExitCode()
+	}
+	return recapLines(string(out)), exit, true
 }

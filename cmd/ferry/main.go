@@ -71,8 +71,11 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 // exitStatus maps what a command returned to the exit code. Errors that are
-// not codeError come from the command line (unknown flag or command, wrong
-// argument count): they are printed with the usage, exit 5.
+// not codeError come from the command line and are printed with the usage:
+// a usageError (a bad option value) exits 5, as ansible-playbook's
+// AnsibleOptionsError; the others (unknown flag or command, a flag without
+// its value or of the wrong type, wrong argument count) exit 2, as
+// ansible-playbook's argparse does.
 func exitStatus(cmd *cobra.Command, err error, stderr io.Writer) int {
 	var code codeError
 	switch {
@@ -85,7 +88,10 @@ func exitStatus(cmd *cobra.Command, err error, stderr io.Writer) int {
 	if cmd != nil {
 		fmt.Fprint(stderr, cmd.UsageString())
 	}
-	return runner.ExitUsage
+	if errors.As(err, new(usageError)) {
+		return runner.ExitUsage
+	}
+	return runner.ExitBadFlags
 }
 
 // extraCommands are the subcommands other files add in their init (vault,

@@ -47,13 +47,16 @@ func TestExitCodes(t *testing.T) {
 		{"flags after the playbook", []string{"run", ok, "-i", inv, "--check", "-f", "2"}, 0, ""},
 		{"host failed", []string{"run", failing, "-i", inv}, 2, ""},
 		{"invalid playbook", []string{"run", invalid, "-i", inv}, 4, "unknown module or task keyword \"bogus\""},
-		{"unknown flag", []string{"run", ok, "-i", inv, "--chek"}, 5, "unknown flag: --chek"},
+		{"unknown flag", []string{"run", ok, "-i", inv, "--chek"}, 2, "unknown flag: --chek"},
+		{"flag without its value", []string{"run", ok, "-i", inv, "--forks"}, 2, "flag needs an argument"},
+		{"no forks", []string{"run", ok, "-i", inv, "--forks", "0"}, 2, "--forks must be at least 1"},
 		{"bad -e", []string{"run", ok, "-i", inv, "-e", "not a pair"}, 5, "-e not a pair"},
 		{"bad output", []string{"run", ok, "-i", inv, "--output", "xml"}, 5, "--output must be text or json"},
 		{"no inventory", []string{"run", ok}, 4, "pass -i INVENTORY"},
 		{"two playbooks", []string{"run", ok, ok, "-i", inv}, 5, "one playbook at a time"},
-		{"unknown command", []string{"deploy"}, 5, "unknown command \"deploy\""},
-		{"missing playbook", []string{"run", "/nonexistent.yml", "-i", inv}, 4, "cannot read playbook: /nonexistent.yml: no such file or directory"},
+		{"unknown command", []string{"deploy"}, 2, "unknown command \"deploy\""},
+		{"missing playbook", []string{"run", "/nonexistent.yml", "-i", inv}, 1, "the playbook /nonexistent.yml could not be found"},
+		{"limit matching no host", []string{"run", ok, "-i", inv, "-l", "nosuch"}, 1, "--limit \"nosuch\" leaves no host to run on"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,8 +67,8 @@ func TestExitCodes(t *testing.T) {
 			if !strings.Contains(stderr, tt.err) {
 				t.Errorf("stderr lacks %q:\n%s", tt.err, stderr)
 			}
-			if tt.code == 5 && !strings.Contains(stderr, "Usage:") {
-				t.Errorf("exit 5 without the usage:\n%s", stderr)
+			if (tt.code == 5 || strings.Contains(tt.name, "flag")) && !strings.Contains(stderr, "Usage:") {
+				t.Errorf("exit %d without the usage:\n%s", tt.code, stderr)
 			}
 		})
 	}

@@ -89,7 +89,7 @@ func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Sess
 		return nil, usagef("--output must be text or json, not %q", s.Output)
 	}
 	if s.Forks < 1 {
-		return nil, usagef("--forks must be at least 1")
+		return nil, errors.New("--forks must be at least 1") // argparse's check in ansible-playbook: exit 2
 	}
 	stdout := cmd.OutOrStdout()
 	s.Stdout, s.Stderr = stdout, cmd.ErrOrStderr()
