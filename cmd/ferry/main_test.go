@@ -67,7 +67,7 @@ func TestExitCodes(t *testing.T) {
 			if !strings.Contains(stderr, tt.err) {
 				t.Errorf("stderr lacks %q:\n%s", tt.err, stderr)
 			}
-			if (tt.code == 5 || strings.Contains(tt.name, "flag")) && !strings.Contains(stderr, "Usage:") {
+			if (tt.code == 5 || tt.code == 2 && strings.Contains(stderr, "ferry: ")) && !strings.Contains(stderr, "Usage:") {
 				t.Errorf("exit %d without the usage:\n%s", tt.code, stderr)
 			}
 		})
