@@ -39,6 +39,9 @@ type Options struct {
 	StartAtTask string
 	// Step asks before each task whether to run it (--step); nil: never asks.
 	Step func(task string) StepAnswer
+	// ResumePlan, for --resume, holds the tasks each host finished in the
+	// run resumed: they are not run again, their results are replayed.
+	ResumePlan *ResumePlan
 }
 
 // ErrInterrupted is returned when the run was stopped (Ctrl-C).

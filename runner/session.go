@@ -45,6 +45,9 @@ type Session struct {
 	// PlaybookSource, when set, is the playbook itself (ferry adhoc's),
 	// named Playbook in messages; relative paths start in the working directory.
 	PlaybookSource []byte
+	Journal        bool     // write the run's journal under the site directory
+	Resume         bool     // --resume: continue the last run recorded in the journal
+	Command        []string // the command line, for the journal (masked there)
 	Color          bool
 	Terminal       bool // stdout is a terminal: draw transfer progress
 	Stdout         io.Writer
@@ -95,18 +98,26 @@ func (s *Session) Run(ctx context.Context) int {
 	if err != nil {
 		return s.fail(stderr, err)
 	}
-	s.Sink = s.screenSink(s.Masker.Writer(s.Stdout))
+	jw, err := s.startJournal(pb)
+	if err != nil {
+		return s.fail(stderr, err)
+	}
+	s.Sink = s.withJournal(s.screenSink(s.Masker.Writer(s.Stdout)), jw)
 	if s.Connect == nil {
 		s.Connect = NewConnections(conn.PoolOptions{})
 	}
 	recap, err := New(s.Options).Run(ctx, pb)
+	code := ExitOK
 	switch {
 	case errors.Is(err, ErrInterrupted):
-		return ExitInterrupted
+		code = ExitInterrupted
 	case err != nil:
-		return s.fail(stderr, err)
+		code = s.fail(stderr, err)
+	default:
+		code = recap.ExitCode()
 	}
-	return recap.ExitCode()
+	s.endJournal(jw, code)
+	return code
 }
 
 // stderr is where warnings go before the run's output sink exists.

@@ -66,6 +66,11 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 	if len(hosts) == 0 || (header == EventTaskStart && (!r.tagsSelected(t.Tags) || !r.gate.admit(t))) {
 		return
 	}
+	if header == EventTaskStart {
+		if hosts = r.resumed(pr, t, hosts); len(hosts) == 0 {
+			return
+		}
+	}
 	if t.Module == "meta" {
 		r.meta(ctx, pr, t, hosts)
 		return
@@ -163,6 +168,7 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 	}
 	if len(updates) > 0 {
 		h.facts.set(updates)
+		r.factsEvent(t, h, updates)
 	}
 	if out.changed && (!out.failed || out.ignored) {
 		for _, hd := range out.notify {

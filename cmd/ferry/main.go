@@ -140,7 +140,7 @@ Plotly Dash Enterprise 5 on an airgapped VM.`),
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.Flags().Bool("version", false, "print ferry's version, commit and Go version") // no -v: that is verbosity
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
-	root.AddCommand(runCommand(), validateCommand(), adhocCommand(), inventoryCommand(), docCommand(), initCommand())
+	root.AddCommand(runCommand(), validateCommand(), adhocCommand(), inventoryCommand(), docCommand(), initCommand(), logCommand())
 	for _, build := range extraCommands {
 		root.AddCommand(build())
 	}

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/ferry-sh/ferry/runner"
@@ -20,6 +21,7 @@ type playbookFlags struct {
 	syntaxCheck bool
 	list        runner.Listing
 	step        bool
+	noJournal   bool
 	conn        connFlags
 }
 
@@ -44,6 +46,8 @@ func (f *playbookFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.list.Tags, "list-tags", false, "list the tags of the tasks; run nothing")
 	fs.StringVar(&s.StartAtTask, "start-at-task", "", "start at the first task of this name")
 	fs.BoolVar(&f.step, "step", false, "ask before each task: (N)o/(y)es/(c)ontinue")
+	fs.BoolVar(&s.Resume, "resume", false, "continue the last (failed or interrupted) run: each host starts at its first task that did not finish ok")
+	fs.BoolVar(&f.noJournal, "no-journal", false, "do not record this run in the site's journal (ferry log)")
 }
 
 // registerCommon adds the flags that ad-hoc commands share with run.
@@ -134,6 +138,7 @@ runs the embedded one.`,
 			if f.syntaxCheck || f.list.Any() {
 				return inspect(s, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
+			s.Journal, s.Command = !f.noJournal, commandLine(cmd, args)
 			ctx, stop := interruptible()
 			defer stop()
 			code := s.Run(ctx)
@@ -223,4 +228,19 @@ func interruptible() (context.Context, func()) {
 		}
 	}()
 	return ctx, func() { signal.Stop(sig); close(sig); cancel() }
+}
+
+// commandLine is the command as typed, for the journal's header (masked there).
+func commandLine(cmd *cobra.Command, args []string) []string {
+	out := append([]string{cmd.CommandPath()}, args...)
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				out = append(out, "--"+fl.Name+"="+v)
+			}
+			return
+		}
+		out = append(out, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return out
 }
