@@ -190,3 +190,14 @@ func hostPathExists(ctx context.Context, h *Host, path string) (bool, error) {
 	}
 	return out.RC == 0, nil
 }
+
+// ownDirScript creates dir (with its parents) unless it exists, then
+// insists that it is a real directory (not a link) of the user running the
+// script that nobody else may write to: what is put there and later run
+// (an installer) must not be replaceable by another local user.
+func ownDirScript(dir string) string {
+	return fmt.Sprintf(`d=%s
+mkdir -p -- "$d" && test ! -L "$d" && test -O "$d" && [ $((0$(stat -c %%a -- "$d") & 022)) = 0 ] || `+
+		`{ echo "$d must be a directory of $(id -un)'s that others cannot write to (not a link); fix its owner and mode or choose another" >&2; exit 1; }`,
+		shellQuote(dir))
+}

@@ -339,8 +339,8 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 		what = fmt.Sprintf("re-run the kURL installer (force: true, airgap, private-address=%s)", addr)
 	}
 	if err := h.Change("extract "+o.bundle+" into "+o.workdir, func() error {
-		_, err := runScript(ctx, h, fmt.Sprintf("mkdir -p %s && tar xzf %s -C %s && test -f %s",
-			shellQuote(o.workdir), shellQuote(o.bundle), shellQuote(o.workdir), shellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
+		_, err := runScript(ctx, h, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", ownDirScript(o.workdir),
+			shellQuote(o.bundle), shellQuote(o.workdir), shellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
 		return err
 	}); err != nil {
 		return Result{}, err

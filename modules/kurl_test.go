@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -468,5 +469,30 @@ func TestKurlInstallerFailures(t *testing.T) {
 	}
 	if !res.Failed || res.Msg != "the kURL installer did not finish within 1s and was stopped (raise timeout); last output: ⚙  Loading images" {
 		t.Errorf("stuck install: failed=%v msg %q", res.Failed, res.Msg)
+	}
+}
+
+// TestKurlRefusesAWorkdirOthersCanWrite: the bundle is extracted and its
+// install.sh run as root from workdir, so a workdir another user could
+// write to (or a link) is refused before anything is extracted.
+func TestKurlRefusesAWorkdirOthersCanWrite(t *testing.T) {
+	s := newKurlSite(t, []byte("apiVersion: v1\nkind: Config\n"))
+	args := s.args(strconv.Itoa(freePort(t)))
+	workdir := args["workdir"].(string)
+	if err := os.MkdirAll(workdir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(workdir, 0o777)
+	me, _ := user.Current()
+	_, err := run(t, s.host(&kurlRecorder{}, false), "kurl", args)
+	if err == nil || !strings.Contains(err.Error(), workdir+" must be a directory of "+me.Username+"'s that others cannot write to") {
+		t.Fatalf("err = %v, want the writable workdir refused", err)
+	}
+	if _, err := os.Stat(filepath.Join(workdir, "install.sh")); err == nil {
+		t.Error("the bundle was extracted into it")
+	}
+	os.Chmod(workdir, 0o755)
+	if _, err := run(t, s.host(&kurlRecorder{}, false), "kurl", args); err != nil && strings.Contains(err.Error(), "others cannot write") {
+		t.Errorf("a private workdir was refused: %v", err)
 	}
 }

@@ -97,8 +97,9 @@ func (l *Local) Open(_ context.Context, path string) (io.ReadCloser, error) {
 }
 
 // Write streams r into path, resuming after offset bytes when offset > 0.
+// A link at path is never written through (O_NOFOLLOW).
 func (l *Local) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, perm)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|syscall.O_NOFOLLOW, perm)
 	if err != nil {
 		return err
 	}

@@ -576,8 +576,9 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-// Write streams r into path over SFTP: created with perm when new, else cut
-// to offset bytes and continued from there (resume). Nothing is read into
+// Write streams r into path over SFTP: created with perm when new (before
+// any byte is written), else cut to offset bytes and continued from there
+// (resume). A link at path is never written through. Nothing is read into
 // memory whole; many write requests are in flight at once.
 func (s *SSH) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {
 	if err := ctx.Err(); err != nil {
@@ -587,12 +588,22 @@ func (s *SSH) Write(ctx context.Context, path string, r io.Reader, offset int64,
 	if err != nil {
 		return err
 	}
-	_, statErr := c.Stat(path)
-	f, err := c.OpenFile(path, os.O_WRONLY|os.O_CREATE)
+	// Never through a link: a new file is created exclusively (O_EXCL fails
+	// on a link, even a dangling one), an existing one must not be a link.
+	fi, statErr := c.Lstat(path)
+	flags := os.O_WRONLY | os.O_CREATE
+	created := errors.Is(statErr, fs.ErrNotExist)
+	switch {
+	case created:
+		flags |= os.O_EXCL
+	case statErr == nil && fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("write %s on %s: it is a symbolic link; ferry does not write through one", path, s.cfg.Name)
+	}
+	f, err := c.OpenFile(path, flags)
 	if err != nil {
 		return s.fileError("write", path, err)
 	}
-	if err := s.writeInto(ctx, c, f, r, offset, perm, errors.Is(statErr, fs.ErrNotExist)); err != nil {
+	if err := s.writeInto(ctx, c, f, r, offset, perm, created); err != nil {
 		f.Close()
 		return s.fileError("write", path, err)
 	}

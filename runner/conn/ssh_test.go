@@ -861,3 +861,26 @@ func ed25519Key(t *testing.T) (ssh.PublicKey, string) {
 func marshalKey(k ssh.PublicKey) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
 }
+
+// TestSSHWriteNeverFollowsALink: over SFTP too, a link at the path (dangling
+// or not) fails the write and what it points to is left alone.
+func TestSSHWriteNeverFollowsALink(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	c := connect(t, isolate(t, PoolOptions{}), srv, 0)
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	os.WriteFile(victim, []byte("victim"), 0o644)
+	for _, target := range []string{victim, filepath.Join(dir, "missing")} {
+		link := filepath.Join(dir, "link-to-"+filepath.Base(target))
+		os.Symlink(target, link)
+		if err := c.Write(context.Background(), link, strings.NewReader("secret"), 0, 0o600); err == nil {
+			t.Errorf("wrote through a link to %s", target)
+		}
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "victim" {
+		t.Errorf("victim holds %q", got)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a dangling link's target was created")
+	}
+}
