@@ -52,6 +52,7 @@ func (s *AdHocSink) Event(e Event) {
 	if !ok {
 		return
 	}
+	e = e.escaped()
 	var line string
 	switch e.Type {
 	case EventHostResult:
@@ -83,7 +84,7 @@ func (s *AdHocSink) result(e Event) string {
 		state, paint = "FAILED", s.colors.failed
 	}
 	if _, hasRC := data["rc"]; noJSONModules[e.Module] && hasRC && !e.Hidden {
-		text := fmt.Sprint(data["stdout"]) + fmt.Sprint(data["stderr"])
+		text := escapeControls(fmt.Sprint(data["stdout"]) + fmt.Sprint(data["stderr"]))
 		if m, ok := data["msg"].(string); ok && e.Status == StatusFailed {
 			text += m
 		}
@@ -102,7 +103,7 @@ func indentJSON(v any) string {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "    ")
 	if err := enc.Encode(v); err != nil {
-		return fmt.Sprint(v)
+		return escapeControls(fmt.Sprint(v))
 	}
-	return strings.TrimRight(buf.String(), "\n")
+	return escapeControls(strings.TrimRight(buf.String(), "\n"))
 }

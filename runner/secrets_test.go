@@ -261,3 +261,13 @@ func TestMaskingStartsBeforeTheFirstTask(t *testing.T) {
 		r.mustContain(t, "early: "+Mask)
 	}
 }
+
+// The ad-hoc output prints a command's output as text: escaped too.
+func TestAdHocOutputEscapesControls(t *testing.T) {
+	var b strings.Builder
+	NewAdHocSink(&b, false).Event(Event{Type: EventHostResult, Host: "h", Module: "command", Status: StatusChanged,
+		Result: map[string]any{"rc": 0, "stdout": "\x1b]0;pwned\x07ok", "stderr": ""}})
+	if strings.Contains(b.String(), "\x1b") || !strings.Contains(b.String(), `\x1b]0;pwned\x07ok`) {
+		t.Errorf("ad-hoc output = %q", b.String())
+	}
+}

@@ -32,7 +32,7 @@ import (
 // result is registered.
 
 // taint evaluates with eval and registers what its result derives from
-// secrets; it also recovers Lookup's errors, as guard does.
+// secrets.
 func (s *scope) taint(eval func(template.Scope) (any, error)) (any, error) {
 	m := s.masker
 	if m.Empty() {
