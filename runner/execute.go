@@ -209,7 +209,11 @@ func (r *Runner) retryPolicy(sc *scope, t *Task) (int, time.Duration, error) {
 		return 0, 0, err
 	}
 	delay, err := r.intField(sc, t.Delay, 5, "delay")
-	return retries, time.Duration(delay) * time.Second, err
+	if err != nil {
+		return 0, 0, err
+	}
+	d, err := seconds(delay, "delay")
+	return retries, d, err
 }
 
 // retryDone decides whether to stop retrying: until is true, or, without
@@ -385,7 +389,12 @@ func (r *Runner) taskContext(ctx context.Context, sc *scope, t *Task) (context.C
 		c, cancel := context.WithCancel(ctx)
 		return c, cancel, 0, err
 	}
-	c, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second)
+	d, err := seconds(secs, "timeout")
+	if err != nil {
+		c, cancel := context.WithCancel(ctx)
+		return c, cancel, 0, err
+	}
+	c, cancel := context.WithTimeout(ctx, d)
 	return c, cancel, secs, nil
 }
 

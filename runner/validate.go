@@ -19,7 +19,8 @@ import (
 // exist, and variables that no source defines. It runs before any host is
 // touched; all problems come back at once.
 func Validate(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) error {
-	v := &validator{pb: pb, inv: inv, known: knownGlobals(pb, inv, extraVars)}
+	v := &validator{pb: pb, inv: inv, known: knownGlobals(pb, inv, extraVars), extraVars: extraVars,
+		engine: template.New(template.Options{BaseDir: pb.Dir})}
 	for _, play := range pb.Plays {
 		v.play(play)
 	}
@@ -32,6 +33,9 @@ type validator struct {
 	inv   *inventory.Inventory
 	known map[string]bool
 	diags Diags
+
+	extraVars map[string]any   // -e: vars_files paths may use them
+	engine    *template.Engine // renders vars_files paths as the run will
 }
 
 // magicNames are always defined.
@@ -122,13 +126,19 @@ func (v *validator) hostPattern(play *Play) {
 	}
 }
 
+// varsFile reads a vars_files entry as the run will: its path rendered with
+// the extra vars and the play's vars (all a play's vars_files may use), so a
+// missing or broken file stops the run before any play starts, not when its
+// play does.
 func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
-	if strings.Contains(name, "{{") {
-		return // depends on variables; checked when the play starts
+	path, err := varsFilePath(varsFilesScope(v.engine, v.extraVars, play, v.dir), v.dir, name)
+	if err != nil {
+		v.diags.add(play.Pos, "a vars_files path may use extra vars (-e) and the play's vars, not host variables", "vars_files %q: %v", name, err)
+		return
 	}
-	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(v.dir, path)
+	if _, err := os.Stat(path); err != nil {
+		v.diags.add(play.Pos, "a relative path starts at the playbook's directory", "vars_files %q: %s", name, unwrapPathError(err))
+		return
 	}
 	vars, _, err := ReadVarsFile(path)
 	if err != nil {
@@ -186,6 +196,7 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 	}
 	v.vars(t.Pos, t.Vars, known)
 	v.sourceFile(t)
+	v.literals(t)
 }
 
 // cycles reports variables whose values refer back to themselves.
@@ -267,9 +278,14 @@ func (v *validator) expr(pos Pos, where, e string, known map[string]bool) {
 	v.refs(pos, where, refs, err, known)
 }
 
+// refs reports the undefined names a template reads, and its syntax error:
+// the parser checks the templates of YAML values, but key=value and
+// free-form arguments (`command: echo {{ x`) are split later and their
+// templates are first seen here.
 func (v *validator) refs(pos Pos, where string, refs []string, err error, known map[string]bool) {
 	if err != nil {
-		return // syntax errors were reported by the parser
+		v.diags.add(pos, "", "%s: %v", where, err)
+		return
 	}
 	for _, name := range refs {
 		if known[name] || strings.HasPrefix(name, "ansible_") {

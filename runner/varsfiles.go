@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/ferry-sh/ferry/inventory"
+	"github.com/ferry-sh/ferry/runner/template"
 )
 
 // loadVarsFiles reads the play's vars_files, later files overriding earlier
@@ -14,16 +15,13 @@ func (r *Runner) loadVarsFiles(play *Play) (map[string]any, error) {
 	if len(play.VarsFiles) == 0 {
 		return nil, nil
 	}
-	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, play.Vars}, masker: r.opts.Masker}
+	sc := varsFilesScope(r.engine, r.opts.ExtraVars, play, r.dir)
+	sc.masker = r.opts.Masker
 	out := map[string]any{}
 	for _, name := range play.VarsFiles {
-		rendered, err := sc.render(name)
+		path, err := varsFilePath(sc, r.dir, name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: vars_files %q: %w", play.Pos, name, err)
-		}
-		path := fmt.Sprint(rendered)
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(r.dir, path)
 		}
 		vars, secrets, err := ReadVarsFile(path)
 		if err != nil {
@@ -35,6 +33,31 @@ func (r *Runner) loadVarsFiles(play *Play) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// varsFilesScope is what a vars_files path may use: the extra vars, the
+// play's vars and playbook_dir. The run and Validate render with the same.
+func varsFilesScope(engine *template.Engine, extraVars map[string]any, play *Play, dir string) *scope {
+	magic := func(name string) (any, bool) {
+		if name == "playbook_dir" {
+			return dir, true
+		}
+		return nil, false
+	}
+	return &scope{engine: engine, layers: []map[string]any{extraVars, play.Vars}, magic: magic}
+}
+
+// varsFilePath renders a vars_files entry and makes it absolute from dir.
+func varsFilePath(sc *scope, dir, name string) (string, error) {
+	rendered, err := sc.render(name)
+	if err != nil {
+		return "", err
+	}
+	path := fmt.Sprint(rendered)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	return path, nil
 }
 
 // ReadVarsFile reads a YAML mapping of variables (vars_files, -e @file,
