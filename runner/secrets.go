@@ -82,9 +82,13 @@ func (r *Runner) collectPasswords(sc *scope) {
 }
 
 // collectSecretArgs registers the values of t's secret arguments in sc; one
-// that cannot be rendered yet is left to bind time.
+// that cannot be rendered yet, or that would run a lookup with effects
+// (pipe, password) before its task, is left to bind time.
 func (r *Runner) collectSecretArgs(sc *scope, t *Task) {
 	for _, raw := range t.Spec.SecretArgs(t.Args) {
+		if mayHaveEffects(raw) {
+			continue
+		}
 		if v, err := sc.render(raw); err == nil && v != nil {
 			r.opts.Masker.Add(leafStrings(v)...)
 		}

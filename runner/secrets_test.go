@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/base64"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -270,4 +271,23 @@ func TestAdHocOutputEscapesControls(t *testing.T) {
 	if strings.Contains(b.String(), "\x1b") || !strings.Contains(b.String(), `\x1b]0;pwned\x07ok`) {
 		t.Errorf("ad-hoc output = %q", b.String())
 	}
+}
+
+// A template that runs a command (lookup pipe) and reads a secret is run
+// once: taint never runs the command again with a stand-in for the secret.
+func TestTaintNeverRerunsAPipeLookup(t *testing.T) {
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "secrets.yml")
+	writeFile(t, secrets, "pw: Sup3r-s3cret-pw\n")
+	log := filepath.Join(dir, "calls")
+	pb := "- hosts: web\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ lookup('pipe', 'echo x >> " + log + "; echo ' ~ (pw | b64encode | length)) ~ (pw | md5) }}\"}\n"
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.SecretFiles = []string{secrets} })
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	data, err := os.ReadFile(log)
+	if err != nil || string(data) != "x\n" {
+		t.Errorf("the pipe ran %q times, want once", data)
+	}
+	r.mustContain(t, `"msg": "`+Mask+`"`)
 }

@@ -34,6 +34,14 @@ import (
 // taint evaluates with eval and registers what its result derives from
 // secrets.
 func (s *scope) taint(eval func(template.Scope) (any, error)) (any, error) {
+	return s.taintSource("", eval)
+}
+
+// taintSource is taint for the evaluation of source src. A source that may
+// call a lookup with effects (pipe runs a command, password may write a
+// file) is never run twice: with a stand-in for a secret it could act on a
+// wrong value. Its result is registered whole instead.
+func (s *scope) taintSource(src string, eval func(template.Scope) (any, error)) (any, error) {
 	m := s.masker
 	if m.Empty() {
 		return eval(s)
@@ -41,6 +49,10 @@ func (s *scope) taint(eval func(template.Scope) (any, error)) (any, error) {
 	rec := &readScope{scope: s}
 	out, err := eval(rec)
 	if !rec.readSecret {
+		return out, err
+	}
+	if mayHaveEffects(src) {
+		m.Add(leafStrings(out)...)
 		return out, err
 	}
 	twin, twinErr := eval(perturbedScope{s})
@@ -55,6 +67,17 @@ func (s *scope) taint(eval func(template.Scope) (any, error)) (any, error) {
 		m.addDifferences(out, twin)
 	}
 	return out, err
+}
+
+// mayHaveEffects reports whether src may call the pipe or password lookup
+// (their names as string literals, with or without ansible.builtin.).
+func mayHaveEffects(src string) bool {
+	for _, name := range []string{"pipe", "password"} {
+		if strings.Contains(src, name+"'") || strings.Contains(src, name+`"`) {
+			return true
+		}
+	}
+	return false
 }
 
 // readScope notes whether an evaluation read a variable holding a secret.
