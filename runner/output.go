@@ -12,7 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/fatih/color"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // JSONSink writes one JSON object per event, for CI.
@@ -49,7 +52,10 @@ type TextSink struct {
 	diff      bool
 	colors    palette
 	// Progress draws a live transfer line; set it only on a terminal.
-	Progress  bool
+	Progress bool
+	// Width is the terminal's width in columns, for the header lines; 0
+	// off a terminal (Ansible's 80).
+	Width     int
 	transfers map[string]time.Time // host -> start of its current transfer
 }
 
@@ -86,14 +92,14 @@ func (s *TextSink) Event(e Event) {
 	var b strings.Builder
 	switch e.Type {
 	case EventPlayStart:
-		banner(&b, fmt.Sprintf("PLAY [%s]", e.Play))
+		bannerWidth(&b, fmt.Sprintf("PLAY [%s]", e.Play), s.Width)
 	case EventTaskStart:
-		banner(&b, fmt.Sprintf("TASK [%s]", e.Task))
+		bannerWidth(&b, fmt.Sprintf("TASK [%s]", e.Task), s.Width)
 		if s.verbosity >= 2 && e.Pos != "" {
 			fmt.Fprintf(&b, "task path: %s\n", e.Pos)
 		}
 	case EventHandlerStart:
-		banner(&b, fmt.Sprintf("RUNNING HANDLER [%s]", e.Task))
+		bannerWidth(&b, fmt.Sprintf("RUNNING HANDLER [%s]", e.Task), s.Width)
 	case EventRetry:
 		fmt.Fprintf(&b, "FAILED - RETRYING: [%s]: %s (%d retries left).\n", e.Host, e.Task, e.Retries)
 	case EventOutput:
@@ -131,11 +137,11 @@ func (s *TextSink) progress(b *strings.Builder, e Event) {
 	}
 	s.mu.Unlock()
 	elapsed := time.Since(start).Seconds()
-	line := fmt.Sprintf("[%s] %s / %s (%d%%)", e.Host, byteSize(e.Done), byteSize(e.Total), e.Done*100/e.Total)
+	line := fmt.Sprintf("[%s] %s / %s (%d%%)", e.Host, modules.HumanBytes(e.Done), modules.HumanBytes(e.Total), e.Done*100/e.Total)
 	if elapsed > 0.5 && e.Done > 0 {
 		rate := float64(e.Done) / elapsed
 		eta := time.Duration(float64(e.Total-e.Done) / rate * float64(time.Second)).Round(time.Second)
-		line += fmt.Sprintf("  %s/s  ETA %s", byteSize(int64(rate)), eta)
+		line += fmt.Sprintf("  %s/s  ETA %s", modules.HumanBytes(int64(rate)), eta)
 	}
 	fmt.Fprintf(b, "\r\033[K%s", line)
 }
@@ -149,25 +155,12 @@ func (s *TextSink) endProgress(b *strings.Builder, host string) {
 	}
 }
 
-func byteSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// banner prints Ansible's "\nPLAY [x] ****" line, 80 columns wide.
-func banner(b *strings.Builder, title string) {
-	stars := 79 - len(title)
-	if stars < 3 {
-		stars = 3
-	}
+// bannerWidth prints Ansible's "\nPLAY [x] ****" line as wide as the
+// terminal (width columns; 0 off a terminal), as Ansible's display does:
+// max(79, width-1) columns of title and stars, at least three stars.
+func bannerWidth(b *strings.Builder, title string, width int) {
+	columns := max(79, width-1)
+	stars := max(columns-len(title), 3)
 	fmt.Fprintf(b, "\n%s %s\n", title, strings.Repeat("*", stars))
 }
 
@@ -228,7 +221,7 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 	}
 	if s.diff {
 		for _, d := range e.Diffs {
-			b.WriteString(unifiedDiff(d.Path, d.Before, d.After))
+			b.WriteString(s.unifiedDiff(d.Path, d.Before, d.After))
 		}
 	}
 }
@@ -346,7 +339,7 @@ func itemLabel(item any) string {
 }
 
 func (s *TextSink) recap(b *strings.Builder, e Event) {
-	banner(b, "PLAY RECAP")
+	bannerWidth(b, "PLAY RECAP", s.Width)
 	for _, st := range e.Stats {
 		host := fmt.Sprintf("%-26s", st.Host)
 		switch {
@@ -378,61 +371,32 @@ func (s *TextSink) count(name string, n int, paint func(a ...any) string) string
 	return paint(cell)
 }
 
-// unifiedDiff renders a small line diff in the unified style.
-func unifiedDiff(path, before, after string) string {
+// unifiedDiff renders Ansible's --diff: "--- before: PATH", "+++ after:
+// PATH", then @@ hunks with three lines of context; coloured as Ansible's
+// (removed red, added green, hunk headers cyan) when the palette is.
+func (s *TextSink) unifiedDiff(path, before, after string) string {
+	if before == after {
+		return ""
+	}
+	text := udiff.Unified("before: "+path, "after: "+path, before, after)
 	var b strings.Builder
-	fmt.Fprintf(&b, "--- before: %s\n+++ after: %s\n", path, path)
-	a, c := splitLines(before), splitLines(after)
-	for _, op := range diffLines(a, c) {
-		b.WriteString(op + "\n")
+	for _, line := range strings.SplitAfter(text, "\n") {
+		body := strings.TrimSuffix(line, "\n")
+		switch {
+		case line == "":
+			continue
+		case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
+			b.WriteString(body)
+		case strings.HasPrefix(line, "@@"):
+			b.WriteString(s.colors.skipped(body))
+		case strings.HasPrefix(line, "-"):
+			b.WriteString(s.colors.failed(body))
+		case strings.HasPrefix(line, "+"):
+			b.WriteString(s.colors.ok(body))
+		default:
+			b.WriteString(body)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
-// diffLines is a longest-common-subsequence line diff; files shown in diffs
-// are small (the modules cap them), so the quadratic table is fine.
-func diffLines(a, b []string) []string {
-	n, m := len(a), len(b)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out []string
-	i, j := 0, 0
-	for i < n && j < m {
-		switch {
-		case a[i] == b[j]:
-			out = append(out, " "+a[i])
-			i, j = i+1, j+1
-		case lcs[i+1][j] >= lcs[i][j+1]:
-			out = append(out, "-"+a[i])
-			i++
-		default:
-			out = append(out, "+"+b[j])
-			j++
-		}
-	}
-	for ; i < n; i++ {
-		out = append(out, "-"+a[i])
-	}
-	for ; j < m; j++ {
-		out = append(out, "+"+b[j])
-	}
-	return out
 }

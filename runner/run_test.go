@@ -300,7 +300,7 @@ func TestProgressLine(t *testing.T) {
 	s := NewTextSink(&b, 0, false, false)
 	s.Progress = true
 	s.Event(Event{Type: EventProgress, Host: "vm", Done: 512 << 20, Total: 2 << 30})
-	if got := b.String(); got != "\r\033[K[vm] 512.0 MiB / 2.0 GiB (25%)" {
+	if got := b.String(); got != "\r\033[K[vm] 536.9 MB / 2.1 GB (25%)" {
 		t.Errorf("progress = %q", got)
 	}
 	b.Reset()

@@ -50,6 +50,7 @@ type Session struct {
 	Command        []string // the command line, for the journal (masked there)
 	Color          bool
 	Terminal       bool // stdout is a terminal: draw transfer progress
+	Width          int  // the terminal's columns (0: not a terminal), for header lines
 	Stdout         io.Writer
 	Stderr         io.Writer
 }

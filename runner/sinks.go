@@ -7,10 +7,16 @@ func (s *Session) screenSink(out io.Writer) Sink {
 	switch s.Output {
 	case "json":
 		return NewJSONSink(out)
+	case "junit":
+		return NewJUnitSink(out)
 	case "adhoc":
 		return NewAdHocSink(out, s.Color)
 	}
 	text := NewTextSink(out, s.Verbosity, s.Diff, s.Color)
 	text.Progress = s.Terminal
+	text.Width = s.Width
+	if s.Check {
+		return newPlanSink(text, out, s.Color, s.Width)
+	}
 	return text
 }

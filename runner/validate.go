@@ -36,6 +36,9 @@ type validator struct {
 
 	extraVars map[string]any   // -e: vars_files paths may use them
 	engine    *template.Engine // renders vars_files paths as the run will
+	// secretArg is set while a secret argument's value is checked: a
+	// variable it lacks is a secret, to be given in a --secrets file.
+	secretArg bool
 }
 
 // magicNames are always defined.
@@ -192,7 +195,10 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 		if p, ok := t.ArgPos[name]; ok {
 			pos = p
 		}
+		a, _ := t.Spec.Arg(name)
+		v.secretArg = a.Secret
 		v.value(pos, where+" argument "+name, val, known)
+		v.secretArg = false
 	}
 	v.vars(t.Pos, t.Vars, known)
 	v.sourceFile(t)
@@ -292,7 +298,9 @@ func (v *validator) refs(pos Pos, where string, refs []string, err error, known 
 			continue
 		}
 		hint := suggest.Hint(name, setKeys(known))
-		if hint == "" {
+		if v.secretArg {
+			hint = "a secret: put `" + name + ": ...` in a secrets file (mode 0600, outside the site) and pass --secrets FILE; never on the command line"
+		} else if hint == "" {
 			hint = "define it in the inventory, vars, vars_files or with -e " + name + "=..."
 		}
 		v.diags.add(pos, hint, "%s uses undefined variable %q", where, name)

@@ -51,7 +51,7 @@ func TestExitCodes(t *testing.T) {
 		{"flag without its value", []string{"run", ok, "-i", inv, "--forks"}, 2, "flag needs an argument"},
 		{"no forks", []string{"run", ok, "-i", inv, "--forks", "0"}, 2, "--forks must be at least 1"},
 		{"bad -e", []string{"run", ok, "-i", inv, "-e", "not a pair"}, 5, "-e not a pair"},
-		{"bad output", []string{"run", ok, "-i", inv, "--output", "xml"}, 5, "--output must be text or json"},
+		{"bad output", []string{"run", ok, "-i", inv, "--output", "xml"}, 5, "--output must be text, json or junit"},
 		{"no inventory", []string{"run", ok}, 4, "pass -i INVENTORY"},
 		{"two playbooks", []string{"run", ok, ok, "-i", inv}, 5, "one playbook at a time"},
 		{"unknown command", []string{"deploy"}, 2, "unknown command \"deploy\""},

@@ -61,7 +61,7 @@ func (f *playbookFlags) registerCommon(cmd *cobra.Command) {
 	fs.BoolVarP(&s.Diff, "diff", "D", false, "show the differences in changed files")
 	fs.StringVarP(&s.Limit, "limit", "l", "", "limit to hosts matching this pattern")
 	fs.IntVarP(&s.Forks, "forks", "f", 5, "hosts to run in parallel")
-	fs.StringVar(&s.Output, "output", "text", "output format: text or json")
+	fs.StringVar(&s.Output, "output", "text", "output format: text, json (one event a line) or junit (a JUnit XML report)")
 	fs.CountVarP(&s.Verbosity, "verbose", "v", "more detail: -v results, -vv task paths, -vvv connections (repeatable)")
 	c := &f.conn
 	fs.StringVarP(&c.user, "user", "u", "", "connect as this user (ansible_user wins)")
@@ -75,7 +75,7 @@ func (f *playbookFlags) registerCommon(cmd *cobra.Command) {
 	fs.IntVarP(&c.timeout, "timeout", "T", 0, "SSH connection timeout in seconds")
 	_ = fs.MarkHidden("key-file")
 	_ = cmd.RegisterFlagCompletionFunc("limit", completeHostPatterns)
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "junit"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // session checks the flags and returns the session they describe.
@@ -89,8 +89,8 @@ func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Sess
 		return nil, err
 	}
 	f.applySettings(cmd, cfg)
-	if s.Output != "text" && s.Output != "json" {
-		return nil, usagef("--output must be text or json, not %q", s.Output)
+	if s.Output != "text" && s.Output != "json" && s.Output != "junit" {
+		return nil, usagef("--output must be text, json or junit, not %q", s.Output)
 	}
 	if s.Forks < 1 {
 		return nil, errors.New("--forks must be at least 1") // argparse's check in ansible-playbook: exit 2
@@ -106,6 +106,9 @@ func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Sess
 		s.Step = runner.StepPrompter(cmd.InOrStdin(), stdout)
 	}
 	s.Terminal = stdout == os.Stdout && term.IsTerminal(int(os.Stdout.Fd()))
+	if s.Terminal {
+		s.Width, _, _ = term.GetSize(int(os.Stdout.Fd()))
+	}
 	s.Color = useColor(cfg, s.Output, s.Terminal)
 	return s, nil
 }
