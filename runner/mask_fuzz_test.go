@@ -29,7 +29,8 @@ var maskFuzzExprs = []string{
 // terminal escapes, of its base64, or of a value computed from it appears.
 func FuzzMasking(f *testing.F) {
 	for _, s := range []string{"s3cr3t-Pa55word", "a<b>&c\"d\\e\x01f'g\x1bh", "pässwörd-ünïcode", "line1-abc\nline2-def\r\n",
-		"\x7f\u009bcontrol-9", "Zz9-rotate-edge", "12345678", "%s{}[]()-secret"} {
+		"\x7f\u009bcontrol-9", "Zz9-rotate-edge", "12345678", "%s{}[]()-secret",
+		";&]>+\\(0{", "€{=é+ (B\u0085", "y}\x01,:\x7f,&\x01>\x7f"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, secret string) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ferry-sh/ferry/runner/template"
 )
@@ -241,21 +242,42 @@ func (m *Masker) perturber() *strings.Replacer {
 	return m.perturb
 }
 
-// standIn is s with each letter and digit rotated by one (z to a, 9 to 0):
-// the same length and shape, a different value.
+// standIn is s with every character but whitespace replaced by the next of
+// its class (letters, digits, ASCII punctuation, control characters, other
+// runes), wrapping around: the same length and shape (a number stays a
+// number, lines stay lines), a different value at every position, so that
+// a reordering (reverse) differs everywhere too.
 func standIn(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		switch {
-		case c >= 'a' && c <= 'z':
-			b[i] = 'a' + (c-'a'+1)%26
-		case c >= 'A' && c <= 'Z':
-			b[i] = 'A' + (c-'A'+1)%26
-		case c >= '0' && c <= '9':
-			b[i] = '0' + (c-'0'+1)%10
-		}
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteRune(nextInClass(r))
 	}
-	return string(b)
+	return b.String()
+}
+
+const asciiPunct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+func nextInClass(r rune) rune {
+	switch {
+	case r >= 'a' && r <= 'z':
+		return 'a' + (r-'a'+1)%26
+	case r >= 'A' && r <= 'Z':
+		return 'A' + (r-'A'+1)%26
+	case r >= '0' && r <= '9':
+		return '0' + (r-'0'+1)%10
+	case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+		return r
+	case r < 0x20:
+		return 1 + r%0x1f // 0x01..0x1f, skipping NUL
+	case r < 0x7f:
+		i := strings.IndexRune(asciiPunct, r)
+		return rune(asciiPunct[(i+1)%len(asciiPunct)])
+	case r == 0x7f:
+		return 0x01
+	case r == utf8.MaxRune || r == 0xd7ff || r == 0xffff:
+		return r - 1
+	}
+	return r + 1
 }
 
 // addDifferences registers the parts of a (the real result) that differ
@@ -312,7 +334,7 @@ func differingParts(a, b string) []string {
 }
 
 // differingToken is a without the prefix and suffix it shares with b,
-// widened to whole tokens.
+// widened to whole characters and tokens.
 func differingToken(a, b string) string {
 	start := 0
 	for start < len(a) && start < len(b) && a[start] == b[start] {
@@ -322,10 +344,10 @@ func differingToken(a, b string) string {
 	for j := len(b); end > start && j > 0 && a[end-1] == b[j-1]; j-- {
 		end--
 	}
-	for start > 0 && isTokenByte(a[start-1]) {
+	for start > 0 && (isTokenByte(a[start-1]) || start < len(a) && !utf8.RuneStart(a[start])) {
 		start--
 	}
-	for end < len(a) && (isTokenByte(a[end]) || a[end] == '=') {
+	for end < len(a) && (isTokenByte(a[end]) || a[end] == '=' || !utf8.RuneStart(a[end])) {
 		end++
 	}
 	return a[start:end]
