@@ -45,6 +45,7 @@ type Session struct {
 	// PlaybookSource, when set, is the playbook itself (ferry adhoc's),
 	// named Playbook in messages; relative paths start in the working directory.
 	PlaybookSource []byte
+	RolesPath      []string // the config file's roles_path (ANSIBLE_ROLES_PATH replaces it)
 	Journal        bool     // write the run's journal under the site directory
 	Resume         bool     // --resume: continue the last run recorded in the journal
 	Command        []string // the command line, for the journal (masked there)
@@ -174,7 +175,7 @@ func (s *Session) playbook() (*Playbook, error) {
 			// ansible-playbook: "the playbook: x.yml could not be found", exit 1.
 			return nil, fmt.Errorf("the playbook %s could not be found (check the path, or `ferry run` without one for the embedded playbook)", name)
 		case err == nil || !isEmbedded(name):
-			return LoadPlaybook(name)
+			return LoadPlaybookWith(name, LoadOptions{RolesPath: s.RolesPath})
 		}
 	} else {
 		name = playbooks.Default
@@ -183,7 +184,7 @@ func (s *Session) playbook() (*Playbook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpacking the embedded playbooks: %w", err)
 	}
-	return LoadPlaybook(filepath.Join(dir, name))
+	return LoadPlaybookWith(filepath.Join(dir, name), LoadOptions{RolesPath: s.RolesPath})
 }
 
 func isEmbedded(name string) bool {

@@ -103,3 +103,22 @@ func trimLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// roles_path in the config file is where roles are found, for ferry as for
+// ansible-playbook.
+func TestConfigRolesPath(t *testing.T) {
+	configSite(t, "[defaults]\ninventory = hosts.ini\nroles_path = shared/roles\nforks = 1\n")
+	must(t, os.MkdirAll(filepath.Join("shared", "roles", "greet", "tasks"), 0o755))
+	must(t, os.WriteFile(filepath.Join("shared", "roles", "greet", "tasks", "main.yml"), []byte("- debug: {msg: from the role}\n"), 0o644))
+	must(t, os.WriteFile("roles.yml", []byte("- hosts: web\n  gather_facts: false\n  roles: [greet]\n"), 0o644))
+	code, stdout, stderr := ferry(t, "run", "roles.yml")
+	if code != 0 || strings.Count(stdout, `"msg": "from the role"`) != 2 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if ansible, err := exec.LookPath("ansible-playbook"); err == nil {
+		out, err := exec.Command(ansible, "roles.yml").CombinedOutput()
+		if err != nil || trimLines(string(out)) != trimLines(stdout) {
+			t.Errorf("ansible-playbook with the same ansible.cfg: %v\n%s\nferry:\n%s", err, out, stdout)
+		}
+	}
+}

@@ -56,6 +56,7 @@ func (f *playbookFlags) applySettings(cmd *cobra.Command, cfg *config.Settings) 
 		s.Output = "json"
 	}
 	c.hostKeyChecking = cfg.HostKeyChecking
+	s.RolesPath = cfg.RolesPath
 }
 
 // useColor decides colour: never off a terminal or for JSON, unless
