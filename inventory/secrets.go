@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -11,14 +12,7 @@ import (
 var PasswordVars = []string{"ansible_password", "ansible_ssh_pass", "ansible_become_password", "ansible_become_pass"}
 
 // IsPasswordVar reports whether name is one of PasswordVars.
-func IsPasswordVar(name string) bool {
-	for _, p := range PasswordVars {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
+func IsPasswordVar(name string) bool { return slices.Contains(PasswordVars, name) }
 
 // passwordValues are the literal values the hosts' password variables
 // resolve to. Templated ones ("{{ vault_pw }}") are the runner's to render.

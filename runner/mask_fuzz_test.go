@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -23,7 +24,7 @@ var maskFuzzExprs = []string{
 }
 
 // FuzzMasking sends a random secret through every filter of maskFuzzExprs
-// and every output path (text at verbosities 0, 1 and 4 with --diff, JSON;
+// and every output path (text at verbosities 0 and 4 with --diff, JSON;
 // results, messages, plan lines, diffs, loop labels, streamed lines,
 // warnings) and asserts that no byte sequence of the secret, of its JSON or
 // terminal escapes, of its base64, or of a value computed from it appears.
@@ -37,7 +38,7 @@ func FuzzMasking(f *testing.F) {
 		if !fuzzableSecret(secret) {
 			t.Skip()
 		}
-		baseline, _ := maskingRun(t, "neutral-value-0", false)
+		baseline := maskingBaseline(t)
 		out, derived := maskingRun(t, secret, true)
 		leaks := append(secretLeaks(secret), derived...)
 		for _, leak := range leaks {
@@ -46,6 +47,18 @@ func FuzzMasking(f *testing.F) {
 			}
 		}
 	})
+}
+
+var (
+	baselineOnce sync.Once
+	baselineOut  string
+)
+
+// maskingBaseline is the output for a value that is not secret: a leak
+// candidate found there is ferry's own text, not the secret's.
+func maskingBaseline(t *testing.T) string {
+	baselineOnce.Do(func() { baselineOut, _ = maskingRun(t, "neutral-value-0", false) })
+	return baselineOut
 }
 
 // fuzzableSecret leaves out what masking does not promise to hide: values
@@ -72,7 +85,7 @@ func maskingRun(t *testing.T, secret string, register bool) (string, []string) {
 	sc := &scope{engine: template.New(template.Options{}), layers: []map[string]any{{"pw": secret}}, masker: m}
 	var buf bytes.Buffer
 	w := m.Writer(&buf)
-	sinks := []Sink{NewJSONSink(w), NewTextSink(w, 0, true, false), NewTextSink(w, 1, true, false), NewTextSink(w, 4, true, true)}
+	sinks := []Sink{NewJSONSink(w), NewTextSink(w, 0, true, false), NewTextSink(w, 4, true, true)}
 	var derived []string
 	for _, expr := range maskFuzzExprs {
 		v, err := sc.render("{{ " + expr + " }}")
