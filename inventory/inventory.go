@@ -443,6 +443,10 @@ func (inv *Inventory) Secrets() []string {
 	return append(append([]string(nil), inv.secrets...), inv.passwordValues()...)
 }
 
+// Vault returns the vault passwords the inventory was loaded with (nil for
+// none), for the other files of the same run.
+func (inv *Inventory) Vault() *vault.Keyring { return inv.keys }
+
 func (inv *Inventory) addSecrets(values []string) {
 	seen := make(map[string]bool, len(inv.secrets))
 	for _, s := range inv.secrets {

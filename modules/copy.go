@@ -26,6 +26,7 @@ func (copyModule) Spec() Spec {
 			{Name: "force", Type: Bool, Default: true, Doc: "Replace dest when its content differs; with false, an existing dest keeps its content."},
 			{Name: "checksum", Type: String, Doc: "The sha256 src must have (`sha256:<hex>` or the bare hex); the task fails before copying anything when it differs."},
 			{Name: "resume", Type: Bool, Default: true, Doc: "Continue an interrupted transfer from the partial dest.ferry-part left on the host, when it is the login user's own private file and its sha256 matches the source's first bytes; any other part is replaced, never followed or written into."},
+			{Name: "decrypt", Type: Bool, Default: true, Doc: "Decrypt a vault-encrypted src (its content is then masked in all output), as Ansible's copy does."},
 			{Name: "min_free_bytes", Type: Int, Doc: "Fail before transferring when the filesystem of dest would keep fewer free bytes than this after the copy."},
 		}, fileInstallArgs()...),
 		OneOf: [][]string{{"content", "src"}},
@@ -53,7 +54,7 @@ func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		if src, err = fileSource(local); err != nil {
+		if src, err = controllerSource(h, local, args.Bool("decrypt")); err != nil {
 			return Result{}, err
 		}
 	}
@@ -72,6 +73,18 @@ func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 		checksum: want,
 		minFree:  int64(args.Int("min_free_bytes")),
 	})
+}
+
+// controllerSource is the src file, decrypted when it is vault-encrypted and
+// decrypt is set.
+func controllerSource(h *Host, local string, decrypt bool) (source, error) {
+	if decrypt {
+		plain, ok, err := unvault(h, local)
+		if err != nil || ok {
+			return contentSource(string(plain), local), err
+		}
+	}
+	return fileSource(local)
 }
 
 // findControllerFile finds a relative src the way Ansible does for roles and

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ferry-sh/ferry/transport"
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // Module is one kind of task: command, copy, kurl...
@@ -77,6 +78,9 @@ type Host struct {
 	// BaseDir is the playbook's directory: a relative src (copy, template)
 	// is looked up in BaseDir/files or BaseDir/templates, then in BaseDir.
 	BaseDir string
+	// Vault opens vault-encrypted copy and template sources (nil: no vault
+	// password was given).
+	Vault *vault.Keyring
 	// Verbosity is the run's -v count; debug skips itself below its
 	// verbosity argument, as Ansible does.
 	Verbosity int

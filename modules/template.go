@@ -29,7 +29,10 @@ func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
-	text, err := os.ReadFile(local)
+	text, vaulted, err := unvault(h, local)
+	if !vaulted && err == nil {
+		text, err = os.ReadFile(local)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("reading template %s: %w", local, err)
 	}

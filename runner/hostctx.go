@@ -214,6 +214,7 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		Diff:      r.diffMode(t),
 		Vars:      varsAdapter{sc},
 		BaseDir:   r.baseDir(t),
+		Vault:     r.opts.Vault,
 		Verbosity: r.opts.Verbosity,
 		Cache:     &h.cache,
 		Secret:    func(s string) { r.opts.Masker.Add(s) },

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // Role is one loaded instance of a role: a directory with tasks/, handlers/,
@@ -34,6 +35,10 @@ type LoadOptions struct {
 	// CollectionsPath is a configuration file's collections_path; the
 	// ANSIBLE_COLLECTIONS_PATH variable replaces it.
 	CollectionsPath []string
+	// Vault opens vault-encrypted role vars and defaults files; Secrets
+	// receives their decrypted values (and !secret ones) for the masker.
+	Vault   *vault.Keyring
+	Secrets func(values ...string)
 }
 
 // playCtx is what a play's parse collects across its files: the roles
@@ -147,7 +152,7 @@ func roleMeta(rolePath string) map[string]any {
 	if path == "" {
 		return nil
 	}
-	vars, _, err := ReadVarsFile(path)
+	vars, _, err := ReadVarsFile(nil, path)
 	if err != nil {
 		return nil
 	}
@@ -263,10 +268,13 @@ func (p *parser) roleVarsFile(at *yaml.Node, dir, from string) map[string]any {
 	}
 	out := map[string]any{}
 	for _, f := range files {
-		vars, _, err := ReadVarsFile(f)
+		vars, secrets, err := ReadVarsFile(p.opts.Vault, f)
 		if err != nil {
 			p.diags = append(p.diags, asDiags(err)...)
 			continue
+		}
+		if p.opts.Secrets != nil {
+			p.opts.Secrets(secrets...)
 		}
 		for k, v := range vars {
 			out[k] = v

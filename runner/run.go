@@ -14,6 +14,7 @@ import (
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/template"
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // Options are the knobs of one run, mirroring ansible-playbook's flags.
@@ -42,6 +43,9 @@ type Options struct {
 	// ResumePlan, for --resume, holds the tasks each host finished in the
 	// run resumed: they are not run again, their results are replayed.
 	ResumePlan *ResumePlan
+	// Vault opens vault-encrypted vars files, !vault values and copy or
+	// template sources; nil when no vault password was given.
+	Vault *vault.Keyring
 }
 
 // ErrInterrupted is returned when the run was stopped (Ctrl-C).

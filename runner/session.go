@@ -17,6 +17,7 @@ import (
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/playbooks"
 	"github.com/ferry-sh/ferry/runner/conn"
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // Exit codes, as ansible-playbook 2.14's (measured, see
@@ -54,6 +55,10 @@ type Session struct {
 	Width          int  // the terminal's columns (0: not a terminal), for header lines
 	Stdout         io.Writer
 	Stderr         io.Writer
+
+	// VaultSources are --vault-id, --vault-password-file, --ask-vault-pass:
+	// the passwords of vault-encrypted files and !vault values.
+	VaultSources vault.Sources
 }
 
 // Prepare loads and checks everything a run needs, running nothing: the
@@ -62,6 +67,9 @@ type Session struct {
 func (s *Session) Prepare() (*Playbook, error) {
 	masker := NewMasker(connSecrets(s.ConnDefaults)...)
 	s.Masker = masker
+	if err := s.loadVault(); err != nil {
+		return nil, err
+	}
 	extra, err := s.extraVars()
 	if err != nil {
 		return nil, err
@@ -148,7 +156,7 @@ func (s *Session) inventory() (*inventory.Inventory, error) {
 	if len(s.Inventories) == 0 {
 		return nil, Diags{{Msg: "no inventory given", Hint: "pass -i INVENTORY (a file or a site directory), or set inventory in ferry.cfg"}}.Err()
 	}
-	inv, err := inventory.Load(s.Inventories...)
+	inv, err := inventory.LoadVault(s.Options.Vault, s.Inventories...)
 	if err != nil {
 		return nil, &ValidationError{Diags: Diags{{Pos: Pos{File: "inventory"}, Msg: err.Error()}}}
 	}
@@ -175,7 +183,7 @@ func (s *Session) playbook() (*Playbook, error) {
 			// ansible-playbook: "the playbook: x.yml could not be found", exit 1.
 			return nil, fmt.Errorf("the playbook %s could not be found (check the path, or `ferry run` without one for the embedded playbook)", name)
 		case err == nil || !isEmbedded(name):
-			return LoadPlaybookWith(name, LoadOptions{RolesPath: s.RolesPath})
+			return LoadPlaybookWith(name, LoadOptions{RolesPath: s.RolesPath, Vault: s.Options.Vault, Secrets: s.Masker.Add})
 		}
 	} else {
 		name = playbooks.Default
@@ -267,12 +275,27 @@ func CopyFS(dir string, fsys fs.FS, root string) error {
 	})
 }
 
+// loadVault reads the vault passwords (running password scripts, prompting)
+// before any file is read; the passwords are secrets too.
+func (s *Session) loadVault() error {
+	if s.VaultSources.Stderr == nil {
+		s.VaultSources.Stderr = s.Stderr
+	}
+	keys, err := vault.Load(s.VaultSources)
+	if err != nil {
+		return Diags{{Msg: err.Error(), Hint: "fix the vault password option (--vault-id, --vault-password-file, ANSIBLE_VAULT_PASSWORD_FILE)"}}.Err()
+	}
+	s.Masker.Add(keys.Passwords()...)
+	s.Options.Vault = keys
+	return nil
+}
+
 // extraVars parses -e values as ansible-playbook does: key=value pairs
 // (strings), inline YAML/JSON, or @file. Later values win.
 func (s *Session) extraVars() (map[string]any, error) {
 	out := map[string]any{}
 	for _, e := range s.ExtraVars {
-		vars, err := parseExtraVar(e, s.Masker)
+		vars, err := parseExtraVar(e, s.Masker, s.Options.Vault)
 		if err != nil {
 			return nil, &UsageError{Msg: fmt.Sprintf("-e %s: %v", e, err)}
 		}
@@ -281,7 +304,7 @@ func (s *Session) extraVars() (map[string]any, error) {
 		}
 	}
 	for _, f := range s.SecretFiles {
-		vars, secrets, err := ReadVarsFile(f)
+		vars, secrets, err := ReadVarsFile(s.Options.Vault, f)
 		if err != nil {
 			return nil, err
 		}
@@ -294,10 +317,10 @@ func (s *Session) extraVars() (map[string]any, error) {
 	return out, nil
 }
 
-func parseExtraVar(e string, masker *Masker) (map[string]any, error) {
+func parseExtraVar(e string, masker *Masker, keys *vault.Keyring) (map[string]any, error) {
 	switch {
 	case strings.HasPrefix(e, "@"):
-		vars, secrets, err := ReadVarsFile(e[1:])
+		vars, secrets, err := ReadVarsFile(keys, e[1:])
 		masker.Add(secrets...)
 		return vars, err
 	case strings.HasPrefix(strings.TrimSpace(e), "{"):

@@ -143,7 +143,7 @@ func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
 		v.diags.add(play.Pos, "a relative path starts at the playbook's directory", "vars_files %q: %s", name, unwrapPathError(err))
 		return
 	}
-	vars, _, err := ReadVarsFile(path)
+	vars, _, err := ReadVarsFile(v.inv.Vault(), path)
 	if err != nil {
 		if ve, ok := err.(*ValidationError); ok {
 			v.diags = append(v.diags, ve.Diags...)

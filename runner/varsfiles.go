@@ -6,6 +6,7 @@ import (
 
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/runner/template"
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // loadVarsFiles reads the play's vars_files, later files overriding earlier
@@ -23,7 +24,7 @@ func (r *Runner) loadVarsFiles(play *Play) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: vars_files %q: %w", play.Pos, name, err)
 		}
-		vars, secrets, err := ReadVarsFile(path)
+		vars, secrets, err := ReadVarsFile(r.opts.Vault, path)
 		if err != nil {
 			return nil, err
 		}
@@ -62,9 +63,11 @@ func varsFilePath(sc *scope, dir, name string) (string, error) {
 
 // ReadVarsFile reads a YAML mapping of variables (vars_files, -e @file,
 // --secrets) with the inventory's typing rules, and returns the values tagged
-// !secret as well. Its errors are validation errors: nothing has run yet.
-func ReadVarsFile(path string) (map[string]any, []string, error) {
-	vars, secrets, err := inventory.ReadVarsFile(path)
+// !secret and the decrypted ones as well (keys open vaulted files and !vault
+// values; nil when no vault password was given). Its errors are validation
+// errors: nothing has run yet.
+func ReadVarsFile(keys *vault.Keyring, path string) (map[string]any, []string, error) {
+	vars, secrets, err := inventory.ReadVarsFileVault(keys, path)
 	if err != nil {
 		return nil, nil, Diags{{Msg: err.Error(), Hint: "fix the variables file"}}.Err()
 	}

@@ -9,12 +9,14 @@ import (
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner"
+	"github.com/ferry-sh/ferry/vault"
 )
 
 func inventoryCommand() *cobra.Command {
 	var sources []string
 	var list, graph bool
 	var host string
+	var vaultSources vault.Sources
 	cmd := &cobra.Command{
 		Use:   "inventory -i INVENTORY --list | --graph [GROUP] | --host NAME",
 		Short: "show an inventory as ansible-inventory does",
@@ -30,7 +32,12 @@ func inventoryCommand() *cobra.Command {
 			if len(sources) == 0 || (!list && host == "" && !graph) {
 				return usagef("inventory needs -i and one of --list, --graph, --host")
 			}
-			inv, err := inventory.Load(sources...)
+			keys, err := vault.Load(vaultSources)
+			if err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ERROR: %v\n", err)
+				return codeError(runner.ExitInvalid)
+			}
+			inv, err := inventory.LoadVault(keys, sources...)
 			if err != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "ERROR: %v\n", err)
 				return codeError(runner.ExitInvalid)
@@ -40,7 +47,7 @@ func inventoryCommand() *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "ERROR: %v\n", err)
 				return codeError(runner.ExitError)
 			}
-			masked := runner.NewMasker(inv.Secrets()...).String(string(out))
+			masked := runner.NewMasker(append(inv.Secrets(), keys.Passwords()...)...).String(string(out))
 			fmt.Fprintln(cmd.OutOrStdout(), strings.TrimRight(masked, "\n"))
 			return nil
 		},
@@ -50,6 +57,7 @@ func inventoryCommand() *cobra.Command {
 	fs.BoolVar(&list, "list", false, "print the whole inventory as JSON (like ansible-inventory --list)")
 	fs.StringVar(&host, "host", "", "print one host's variables as JSON")
 	fs.BoolVar(&graph, "graph", false, "print the group tree (of GROUP, default all)")
+	addVaultFlags(fs, &vaultSources)
 	_ = cmd.RegisterFlagCompletionFunc("host", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		return inventoryNames(cmd, true)
 	})

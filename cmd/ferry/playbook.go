@@ -62,6 +62,7 @@ func (f *playbookFlags) registerCommon(cmd *cobra.Command) {
 	fs.StringVarP(&s.Limit, "limit", "l", "", "limit to hosts matching this pattern")
 	fs.IntVarP(&s.Forks, "forks", "f", 5, "hosts to run in parallel")
 	fs.StringVar(&s.Output, "output", "text", "output format: text, json (one event a line) or junit (a JUnit XML report)")
+	addVaultFlags(fs, &s.VaultSources)
 	fs.CountVarP(&s.Verbosity, "verbose", "v", "more detail: -v results, -vv task paths, -vvv connections (repeatable)")
 	c := &f.conn
 	fs.StringVarP(&c.user, "user", "u", "", "connect as this user (ansible_user wins)")

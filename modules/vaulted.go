@@ -1,0 +1,43 @@
+package modules
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ferry-sh/ferry/vault"
+)
+
+// maxVaultedSource bounds a vault-encrypted copy or template source, which
+// is decrypted in memory (vaulted files are keys and configs, not bundles).
+const maxVaultedSource = 64 << 20
+
+// unvault returns a controller file's content decrypted when it is
+// vault-encrypted, as Ansible's copy and template do; the plaintext is a
+// secret from then on. ok is false for a plain file (nothing read past the
+// header check).
+func unvault(h *Host, local string) (plain []byte, ok bool, err error) {
+	f, err := os.Open(local)
+	if err != nil {
+		return nil, false, fmt.Errorf("src %s: %w", local, err)
+	}
+	defer f.Close()
+	head := make([]byte, len(vault.Header)+1)
+	n, _ := io.ReadFull(f, head)
+	if !vault.IsEncrypted(head[:n]) {
+		return nil, false, nil
+	}
+	data, err := os.ReadFile(local)
+	if err != nil {
+		return nil, false, fmt.Errorf("src %s: %w", local, err)
+	}
+	if len(data) > maxVaultedSource {
+		return nil, false, fmt.Errorf("src %s: a vault-encrypted source larger than %d MiB is not supported: keep big files unencrypted", local, maxVaultedSource>>20)
+	}
+	plain, err = h.Vault.Decrypt(data, local)
+	if err != nil {
+		return nil, false, err
+	}
+	h.AddSecret(string(plain))
+	return plain, true, nil
+}
