@@ -227,11 +227,7 @@ func (c *vaultCmd) read(name string) ([]byte, error) {
 	if name == "-" {
 		return io.ReadAll(c.stdin)
 	}
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, unwrapPath(err))
-	}
-	return data, nil
+	return os.ReadFile(name) // its error names the file
 }
 
 // write puts data where --output says, or back in place of name; "-" is
@@ -526,12 +522,4 @@ func shred(path string) {
 		_ = os.WriteFile(path, make([]byte, fi.Size()), 0o600)
 	}
 	os.Remove(path)
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
