@@ -91,6 +91,7 @@ func (s *Session) Prepare() (*Playbook, error) {
 	if err := inv.AddVarsDir(pb.Dir); err != nil {
 		return nil, err
 	}
+	masker.Add(inv.Secrets()...) // the playbook's group_vars may hold vaulted values
 	if err := Validate(pb, inv, extra); err != nil {
 		return nil, err
 	}
