@@ -19,10 +19,10 @@ const Mask = "********"
 // secrets and templates compute values from them (see taint.go).
 type Masker struct {
 	mu       sync.RWMutex
-	raw      []string        // the secrets as given, for taint tracking
-	isRaw    map[string]bool // raw as a set
-	secrets  map[string]bool // every form of every secret
-	replacer *strings.Replacer
+	raw      []string              // the secrets as given, for taint tracking
+	isRaw    map[string]bool       // raw as a set
+	secrets  map[string]bool       // every form of every secret
+	replacer *strings.Replacer     // nil when stale: built on the next use
 	perturb  *strings.Replacer     // secret -> a same-shape stand-in, see taint.go
 	memo     map[uintptr]holdsMemo // see holdsMap
 }
@@ -57,7 +57,10 @@ func (m *Masker) Add(secrets ...string) {
 		}
 	}
 	if added {
-		m.rebuild()
+		// Built on the next use, not here: a loop whose items each read
+		// a secret adds a value per item, and rebuilding for each made
+		// the loop quadratic.
+		m.replacer = nil
 	}
 }
 
@@ -122,6 +125,23 @@ func base64Forms(s string) []string {
 	return out
 }
 
+// current returns the replacer, building it if secrets were added since;
+// nil when there is no secret. Call without m.mu held.
+func (m *Masker) current() *strings.Replacer {
+	m.mu.RLock()
+	r, none := m.replacer, len(m.secrets) == 0
+	m.mu.RUnlock()
+	if r != nil || none {
+		return r
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.replacer == nil {
+		m.rebuild()
+	}
+	return m.replacer
+}
+
 func (m *Masker) rebuild() {
 	// Longest first, so that a secret containing another is masked whole.
 	all := make([]string, 0, len(m.secrets))
@@ -134,7 +154,6 @@ func (m *Masker) rebuild() {
 		pairs = append(pairs, s, Mask)
 	}
 	m.replacer = strings.NewReplacer(pairs...)
-	m.perturb = nil
 }
 
 func sortLongestFirst(ss []string) {
@@ -146,9 +165,7 @@ func (m *Masker) String(s string) string {
 	if m == nil {
 		return s
 	}
-	m.mu.RLock()
-	r := m.replacer
-	m.mu.RUnlock()
+	r := m.current()
 	if r == nil {
 		return s
 	}
