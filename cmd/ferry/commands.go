@@ -32,6 +32,7 @@ func inventoryCommand() *cobra.Command {
 			if len(sources) == 0 || (!list && host == "" && !graph) {
 				return usagef("inventory needs -i and one of --list, --graph, --host")
 			}
+			vaultSources.Getenv = configGetenv()
 			keys, err := vault.Load(vaultSources)
 			if err != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "ERROR: %v\n", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/ferry-sh/ferry/config"
 	"github.com/ferry-sh/ferry/runner"
 	"github.com/ferry-sh/ferry/vault"
 )
@@ -46,6 +47,20 @@ func addVaultFlags(fs *pflag.FlagSet, src *vault.Sources) {
 	fs.BoolVarP(&src.Ask, "ask-vault-pass", "J", false, "ask for the vault password")
 	fs.BoolVar(&src.Ask, "ask-vault-password", false, "same as --ask-vault-pass")
 	src.Prompt = terminalPrompt()
+}
+
+// configGetenv is os.Getenv with the config file's vault_password_file
+// behind ANSIBLE_VAULT_PASSWORD_FILE, as ansible-vault and ansible-inventory
+// read ansible.cfg. A config file that cannot be read leaves os.Getenv:
+// ferry run reports it.
+func configGetenv() func(string) string {
+	cwd, _ := os.Getwd()
+	home, _ := os.UserHomeDir()
+	cfg, err := config.Load(os.Getenv, cwd, home)
+	if err != nil {
+		return os.Getenv
+	}
+	return cfg.Getenv(os.Getenv)
 }
 
 // terminalPrompt reads a password on the controlling terminal without echo;
@@ -121,6 +136,7 @@ func parseVaultArgs(args []string) (*vaultCmd, error) {
 	fs := pflag.NewFlagSet("ferry vault "+c.action, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addVaultFlags(fs, &c.src)
+	c.src.Getenv = configGetenv()
 	c.promptFunc = c.src.Prompt
 	fs.CountVarP(&c.verbositySink, "verbose", "v", "ignored, as most of ansible-vault's verbosity")
 	switch c.action {

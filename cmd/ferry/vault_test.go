@@ -293,3 +293,21 @@ func TestVaultSecretNeverInArgv(t *testing.T) {
 		t.Errorf("exit %d, want 2 (task refused), secret masked\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestVaultConfigPasswordFile: ansible.cfg's vault_password_file is a
+// password source for ferry vault and ferry inventory, as for Ansible's.
+func TestVaultConfigPasswordFile(t *testing.T) {
+	dir := vaultSite(t)
+	t.Setenv("FERRY_CONFIG", "")
+	t.Setenv("ANSIBLE_CONFIG", "")
+	must(t, os.WriteFile(filepath.Join(dir, "ansible.cfg"), []byte("[defaults]\nvault_password_file = "+filepath.Join(vaultTestdata, "pw-default.txt")+"\n"), 0o644))
+	t.Chdir(dir)
+	code, stdout, stderr := vaultRun(t, "", "view", "group_vars/all.yml")
+	if code != 0 || stdout != testdataFile(t, "plain.yml") {
+		t.Errorf("ferry vault view: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = ferry(t, "inventory", "-i", "inv.yml", "--host", "local1", "--vault-id", "prod@"+filepath.Join(vaultTestdata, "pw-prod.txt"))
+	if code != 0 || !strings.Contains(stdout, `"db_password": "********"`) {
+		t.Errorf("ferry inventory: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
