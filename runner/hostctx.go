@@ -251,7 +251,7 @@ func (r *Runner) moduleEvent(t *Task, h *hostState, e modules.Event) {
 // connFor returns the host's connection, opened once for the whole run.
 func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope) (modules.Conn, error) {
 	if t.DelegateTo != "" {
-		return conn.NewLocal(), nil
+		return r.delegateConn(ctx, t, sc)
 	}
 	h.connOnce.Do(func() {
 		vars, err := r.connectionVars(sc, h)

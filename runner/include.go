@@ -13,7 +13,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
+	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // Include is a dynamic include (include_tasks, include_role): its tasks are
@@ -502,4 +504,55 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 	}
 	*moduleKey, *moduleVal = &yaml.Node{Kind: yaml.ScalarNode, Value: name, Line: k.Line, Column: k.Column}, args
 	t.Module = name
+}
+
+// delegateConn is the connection of delegate_to: an inventory host's own
+// connection (with its connection variables), or this machine for
+// localhost when the inventory does not name it.
+func (r *Runner) delegateConn(ctx context.Context, t *Task, sc *scope) (modules.Conn, error) {
+	target, err := sc.render(t.DelegateTo)
+	if err != nil {
+		return nil, fmt.Errorf("delegate_to: %w", err)
+	}
+	name := fmt.Sprint(target)
+	ih, ok := r.opts.Inventory.Host(name)
+	if !ok {
+		if name == "localhost" || name == "127.0.0.1" {
+			return conn.NewLocal(), nil
+		}
+		return nil, fmt.Errorf("delegate_to %q: the inventory has no such host", name)
+	}
+	dh := r.delegateHost(ih)
+	dh.connOnce.Do(func() {
+		dsc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.invVars, r.opts.ConnDefaults}, masker: r.opts.Masker}
+		vars, err := r.connectionVars(dsc, dh)
+		if err != nil {
+			dh.connErr = err
+			return
+		}
+		dh.conn, dh.connErr = r.opts.Connect.Open(ctx, dh.name, vars)
+	})
+	return dh.conn, dh.connErr
+}
+
+// delegateHost is the state of a host that tasks delegate to: its own when
+// it is in the run, else one kept apart, so that it is not in the recap.
+func (r *Runner) delegateHost(ih *inventory.Host) *hostState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h, ok := r.hosts[ih.Name]; ok {
+		return h
+	}
+	if r.delegates == nil {
+		r.delegates = map[string]*hostState{}
+	}
+	h, ok := r.delegates[ih.Name]
+	if !ok {
+		h = &hostState{name: ih.Name, notified: map[*Task]bool{}}
+		if r.opts.Inventory != nil {
+			h.invVars = r.opts.Inventory.HostVars(ih.Name)
+		}
+		r.delegates[ih.Name] = h
+	}
+	return h
 }
