@@ -279,7 +279,7 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 	if len(hosts) == 0 || !r.tagsSelected(t.Tags) {
 		return
 	}
-	r.emit(Event{Type: EventTaskStart, Play: pr.play.Name, Task: t.Title(), Module: t.Include.Action, Pos: t.Pos.String()})
+	r.emit(Event{Type: EventTaskStart, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Include.Action, Pos: t.Pos.String()})
 	type group struct {
 		file  string
 		vars  map[string]any
@@ -555,4 +555,51 @@ func (r *Runner) delegateHost(ih *inventory.Host) *hostState {
 		r.delegates[ih.Name] = h
 	}
 	return h
+}
+
+// varsFiles reads vars_files: paths, or lists of paths of which the first
+// that exists is read (kept as one entry, the paths joined by newlines).
+func (p *parser) varsFiles(n *yaml.Node) []string {
+	if n.Kind != yaml.SequenceNode {
+		return p.strList(n)
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, c := range n.Content {
+		c = resolveAlias(c)
+		if c.Kind == yaml.SequenceNode {
+			out = append(out, strings.Join(p.strList(c), "\n"))
+			continue
+		}
+		out = append(out, p.str(c))
+	}
+	return out
+}
+
+// taskTitle renders a templated task name with the variables every host of
+// the play shares (extra vars, play vars, vars_files, role vars), as
+// Ansible does; a name that needs more stays as written.
+func (r *Runner) taskTitle(pr *playRun, t *Task) string {
+	title := t.Title()
+	if !strings.Contains(title, "{{") {
+		return title
+	}
+	var params, roleVars, defaults map[string]any
+	if t.Role != nil {
+		params, roleVars, defaults = t.Role.Params, t.Role.Vars, t.Role.Defaults
+	}
+	return r.renderTitle(title, r.opts.ExtraVars, params, t.Vars, roleVars, pr.roleVars, pr.varsFiles, pr.play.Vars, defaults, pr.roleDefaults)
+}
+
+func (r *Runner) renderTitle(title string, layers ...map[string]any) string {
+	sc := &scope{engine: r.engine, masker: r.opts.Masker}
+	for _, l := range layers {
+		if len(l) > 0 {
+			sc.layers = append(sc.layers, l)
+		}
+	}
+	out, err := sc.render(title)
+	if err != nil {
+		return title
+	}
+	return r.opts.Masker.String(fmt.Sprint(out))
 }

@@ -171,7 +171,7 @@ var playKeys = []string{"name", "hosts", "vars", "vars_files", "gather_facts", "
 	"serial", "tasks", "pre_tasks", "post_tasks", "handlers", "max_fail_percentage", "any_errors_fatal",
 	"tags", "environment", "no_log", "check_mode", "connection", "roles", "collections", "vars_prompt",
 	"run_once", "remote_user", "port", "strategy", "order", "throttle", "ignore_unreachable", "module_defaults",
-	"ignore_errors", "diff", "become_method", "gather_subset", "gather_timeout", "force_handlers", "timeout"}
+	"ignore_errors", "diff", "become_method", "gather_subset", "gather_timeout", "force_handlers"}
 
 func (p *parser) play(n *yaml.Node) *Play {
 	play := &Play{Pos: posOf(p.file, n), GatherFacts: true, Dir: p.dir}
@@ -194,7 +194,7 @@ func (p *parser) play(n *yaml.Node) *Play {
 		case "vars":
 			play.Vars = p.vars(v)
 		case "vars_files":
-			play.VarsFiles = p.strList(v)
+			play.VarsFiles = p.varsFiles(v)
 		case "gather_facts":
 			play.GatherFacts = p.boolean(v)
 		case "become":

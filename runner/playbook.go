@@ -15,10 +15,12 @@ type Playbook struct {
 
 // Play maps a host pattern to tasks.
 type Play struct {
-	Pos               Pos
-	Name              string
-	Hosts             string
-	Vars              map[string]any
+	Pos   Pos
+	Name  string
+	Hosts string
+	Vars  map[string]any
+	// VarsFiles are paths; an entry of several paths separated by newlines
+	// is Ansible's fallback list: the first that exists is read.
 	VarsFiles         []string
 	GatherFacts       bool
 	Become            *bool

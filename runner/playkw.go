@@ -1,10 +1,14 @@
 package runner
 
 import (
+	"bufio"
+	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 
+	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
@@ -82,6 +86,8 @@ func (p *parser) playKeyword(play *Play, key string, k, v *yaml.Node) bool {
 		if m := p.str(v); m != "sudo" {
 			p.errorf(v, "ferry escalates with sudo", "become_method %q is not supported", m)
 		}
+	case "ignore_unreachable":
+		p.errorf(k, "remove it: an unreachable host leaves the play in ferry", "ignore_unreachable on a play is not supported")
 	case "gather_subset", "gather_timeout":
 		p.value(v) // facts are gathered whole, quickly: nothing to narrow
 	case "module_defaults":
@@ -175,4 +181,65 @@ func orderHosts(hosts []*hostState, order string) []*hostState {
 		sort.SliceStable(out, func(i, j int) bool { return out[i].name > out[j].name })
 	}
 	return out
+}
+
+// stdinIsTerminal reports whether vars_prompt can ask on this terminal.
+var stdinIsTerminal = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+
+// unansweredPrompts are the play's vars_prompt names that -e does not set.
+func unansweredPrompts(play *Play, extraVars map[string]any) []VarPrompt {
+	var out []VarPrompt
+	for _, vp := range play.Prompts {
+		if _, ok := extraVars[vp.Name]; !ok {
+			out = append(out, vp)
+		}
+	}
+	return out
+}
+
+// promptVars asks for the play's unanswered vars_prompt values on the
+// terminal (private ones without echo, and masked from then on), and gives
+// the answers to the play as play vars.
+func (r *Runner) promptVars(play *Play) error {
+	prompts := unansweredPrompts(play, r.opts.ExtraVars)
+	if len(prompts) == 0 {
+		return nil
+	}
+	answers := map[string]any{}
+	in := bufio.NewReader(os.Stdin)
+	for _, vp := range prompts {
+		text := vp.Prompt
+		if text == "" {
+			text = vp.Name
+		}
+		if vp.Default != nil {
+			text += fmt.Sprintf(" [%v]", vp.Default)
+		}
+		fmt.Fprintf(os.Stderr, "%s: ", text)
+		var answer string
+		if vp.Private {
+			b, err := term.ReadPassword(int(os.Stdin.Fd()))
+			fmt.Fprintln(os.Stderr)
+			if err != nil {
+				return fmt.Errorf("%s: vars_prompt %s: %w", vp.Pos, vp.Name, err)
+			}
+			answer = string(b)
+		} else {
+			line, err := in.ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("%s: vars_prompt %s: %w", vp.Pos, vp.Name, err)
+			}
+			answer = strings.TrimRight(line, "\r\n")
+		}
+		var v any = answer
+		if answer == "" && vp.Default != nil {
+			v = vp.Default
+		}
+		if vp.Private && answer != "" {
+			r.opts.Masker.Add(answer)
+		}
+		answers[vp.Name] = v
+	}
+	play.Vars = mergeMaps(play.Vars, answers)
+	return nil
 }

@@ -222,6 +222,9 @@ func (r *Runner) host(inv *inventory.Host) *hostState {
 	}
 	h := &hostState{name: inv.Name, notified: map[*Task]bool{}}
 	h.facts.changes = &r.factsGen
+	if r.opts.Vault != nil {
+		h.cache.Store(keyringKey{}, r.opts.Vault)
+	}
 	if r.opts.Inventory != nil {
 		h.invVars = r.opts.Inventory.HostVars(inv.Name)
 	}
@@ -295,9 +298,17 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) (bool, error) {
 	if play.Dir != "" {
 		r.dir = play.Dir // an imported playbook's paths start at its own directory
 	}
-	title := play.Name
+	title := r.renderTitle(play.Name, r.opts.ExtraVars, play.Vars)
 	if title == "" {
 		title = play.Hosts
+	}
+	if play.Throttle > 0 && play.Throttle < r.opts.Forks {
+		defer func(forks int) { r.opts.Forks = forks }(r.opts.Forks)
+		r.opts.Forks = play.Throttle
+	}
+	if play.ForceHandlers && !r.opts.ForceHandlers {
+		defer func() { r.opts.ForceHandlers = false }()
+		r.opts.ForceHandlers = true
 	}
 	r.emit(Event{Type: EventPlayStart, Play: title, Pos: play.Pos.String(), Check: r.opts.Check})
 	hosts, err := r.playHosts(play)
@@ -307,6 +318,9 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) (bool, error) {
 	if len(hosts) == 0 {
 		r.warn("no hosts matched %q (play %q at %s); skipping the play", play.Hosts, title, play.Pos)
 		return false, nil
+	}
+	if err := r.promptVars(play); err != nil {
+		return false, err
 	}
 	varsFiles, err := r.loadVarsFiles(play)
 	if err != nil {

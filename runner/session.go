@@ -175,7 +175,7 @@ func (s *Session) playbook() (*Playbook, error) {
 		if err != nil {
 			return nil, err
 		}
-		return ParsePlaybook(name, dir, s.PlaybookSource)
+		return parsePlaybook(name, dir, s.PlaybookSource, LoadOptions{RolesPath: s.RolesPath})
 	}
 	if name != "" {
 		_, err := os.Stat(name)

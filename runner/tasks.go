@@ -75,7 +75,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 		r.meta(ctx, pr, t, hosts)
 		return
 	}
-	r.emit(Event{Type: header, Play: pr.play.Name, Task: t.Title(), Module: t.Module, Pos: t.Pos.String()})
+	r.emit(Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
 	targets := hosts
 	if t.RunOnce {
 		targets = hosts[:1]

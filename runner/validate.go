@@ -21,6 +21,14 @@ import (
 func Validate(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) error {
 	v := &validator{pb: pb, inv: inv, known: knownGlobals(pb, inv, extraVars), extraVars: extraVars,
 		engine: template.New(template.Options{BaseDir: pb.Dir})}
+	v.unknowable = includedVarNames(pb, inventoryKeyring(inv), v.known)
+	for _, play := range pb.Plays {
+		for _, vp := range unansweredPrompts(play, extraVars) {
+			if !stdinIsTerminal() {
+				v.diags.add(vp.Pos, "pass -e "+vp.Name+"=VALUE", "vars_prompt %q needs an answer, and there is no terminal to ask on", vp.Name)
+			}
+		}
+	}
 	for _, play := range pb.Plays {
 		v.play(play)
 	}
@@ -28,11 +36,14 @@ func Validate(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) 
 }
 
 type validator struct {
-	dir   string // the directory of the play being checked
-	pb    *Playbook
-	inv   *inventory.Inventory
-	known map[string]bool
-	diags Diags
+	// unknowable is set when an include_vars names its file with a
+	// variable: the names it defines are known only when it runs.
+	unknowable bool
+	dir        string // the directory of the play being checked
+	pb         *Playbook
+	inv        *inventory.Inventory
+	known      map[string]bool
+	diags      Diags
 
 	extraVars map[string]any   // -e: vars_files paths may use them
 	engine    *template.Engine // renders vars_files paths as the run will
@@ -291,6 +302,9 @@ func (v *validator) expr(pos Pos, where, e string, known map[string]bool) {
 func (v *validator) refs(pos Pos, where string, refs []string, err error, known map[string]bool) {
 	if err != nil {
 		v.diags.add(pos, "", "%s: %v", where, err)
+		return
+	}
+	if v.unknowable {
 		return
 	}
 	for _, name := range refs {

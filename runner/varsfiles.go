@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/runner/template"
@@ -49,16 +50,29 @@ func varsFilesScope(engine *template.Engine, extraVars map[string]any, play *Pla
 }
 
 // varsFilePath renders a vars_files entry and makes it absolute from dir.
+// An entry of several paths (Ansible's fallback list, kept joined by
+// newlines) is the first of them that exists.
 func varsFilePath(sc *scope, dir, name string) (string, error) {
-	rendered, err := sc.render(name)
-	if err != nil {
-		return "", err
+	choices := strings.Split(name, "\n")
+	var tried []string
+	for _, choice := range choices {
+		rendered, err := sc.render(choice)
+		if err != nil {
+			if len(choices) > 1 {
+				continue // Ansible skips a choice whose variables are undefined
+			}
+			return "", err
+		}
+		path := fmt.Sprint(rendered)
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		if len(choices) == 1 || existingFile(path) != "" {
+			return path, nil
+		}
+		tried = append(tried, path)
 	}
-	path := fmt.Sprint(rendered)
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, path)
-	}
-	return path, nil
+	return "", fmt.Errorf("none of the files exists: %s", strings.Join(tried, ", "))
 }
 
 // ReadVarsFile reads a YAML mapping of variables (vars_files, -e @file,
