@@ -472,6 +472,7 @@ func (p *parser) moduleArgs(t *Task, val, argsVal *yaml.Node) {
 		for k, v := range pairs {
 			t.Args[k] = v
 			t.ArgPos[k] = posOf(p.file, val)
+			p.checkArgTemplate(val, v)
 		}
 	default:
 		p.errorf(val, "give the arguments as a mapping", "arguments of module %s must be a mapping, not %s", t.Module, kindName(val))
@@ -613,7 +614,7 @@ func (p *parser) expression(n *yaml.Node) string {
 		e = strings.TrimSpace(e[2 : len(e)-2])
 	}
 	if err := checkExpression(e); err != nil {
-		p.errorf(n, "", "bad expression %q: %v", e, err)
+		p.templateError(n, "bad expression", e, err)
 	}
 	return e
 }
@@ -754,7 +755,7 @@ func (p *parser) value(n *yaml.Node) any {
 
 func (p *parser) template(n *yaml.Node) {
 	if err := checkTemplate(n.Value); err != nil {
-		p.errorf(n, "", "bad template %q: %v", n.Value, err)
+		p.templateError(n, "bad template", n.Value, err)
 	}
 }
 

@@ -147,7 +147,9 @@ func New(opts Options) *Runner {
 // every host failed, ends the whole playbook (ansible-playbook's break_play).
 func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 	r.dir = pb.Dir
-	r.engine = template.New(template.Options{BaseDir: pb.Dir, Env: os.LookupEnv})
+	masker := r.opts.Masker
+	r.engine = template.New(template.Options{BaseDir: pb.Dir, Env: os.LookupEnv,
+		Secret: func(s string) { masker.Add(s) }}) // lookup('password') values are secrets
 	if r.opts.Inventory != nil {
 		r.collectSecrets(pb)
 	}

@@ -17,10 +17,18 @@
 //   - Operators: + - * / // % ** ~, == != < > <= >= (chained), in, not in,
 //     and, or (returning an operand, as in Python), not, x if c else y,
 //     "%s" % args.
-//   - Access: a.b, a['b'], a[0], a[-1], a.0, slices a[1:3:2]; methods on
-//     strings (split strip lstrip rstrip lower upper startswith endswith
-//     replace join splitlines capitalize) and dicts (keys values items get).
-//   - Functions: range, dict(k=v), lookup/query('file'|'env', ...).
+//   - Access: a.b, a['b'], a[0], a[-1], a.0, slices a[1:3:2]; Python methods
+//     on strings (split/rsplit with maxsplit, strip family with chars, lower,
+//     upper, startswith, endswith, replace, join, splitlines, capitalize,
+//     title, find, rfind, index, rindex, count, format, zfill, ljust, rjust,
+//     center, partition, rpartition, isdigit and the other is* tests...; see
+//     strmethods.go) and dicts (keys values items get).
+//   - Integers are unbounded, as in Python (bigint.go). Variables are read
+//     lazily: a branch not taken never evaluates its variables (lazy.go).
+//   - Functions: range, dict(k=v), lookup/query/q with the plugins of
+//     lookups.go (file env items list dict indexed_items together nested
+//     cartesian subelements sequence fileglob lines pipe first_found
+//     template password vars), wantlist= and errors=.
 //   - Filters: see the filters table in filters.go (default/d, mandatory, int,
 //     float, bool, string, lower, upper, trim, length/count, join, split,
 //     replace, basename, dirname, b64encode/b64decode, to_json, to_nice_json,
@@ -45,7 +53,7 @@
 //
 // Not supported, each a static error from Check/CheckExpr naming the
 // construct: include, import, macro, call, block/extends, filter blocks,
-// recursive loops, lookup plugins other than file and env, and the filters
+// recursive loops, lookup plugins that lookups.go lacks, and the filters
 // listed in unsupportedFilters. Regular expressions use Go's RE2 syntax:
 // look-arounds and backreferences in patterns are reported as invalid.
 package template

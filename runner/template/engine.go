@@ -240,6 +240,9 @@ type SyntaxError struct {
 	Source    string
 	Line, Col int // 1-based
 	Msg       string
+	// Unknown is "filter" or "test" when the error is a name ferry does not
+	// have (Name), which a playbook's Python plugin may define.
+	Unknown, Name string
 }
 
 func (e *SyntaxError) Error() string {
@@ -257,7 +260,7 @@ func syntaxError(src string, base int, err error) error {
 		return err
 	}
 	line, col := lineCol(src, base+pe.pos)
-	return &SyntaxError{Source: src, Line: line, Col: col, Msg: pe.msg}
+	return &SyntaxError{Source: src, Line: line, Col: col, Msg: pe.msg, Unknown: pe.unknown, Name: pe.nameUsed}
 }
 
 // lineCol converts a byte offset of src to a 1-based line and column.

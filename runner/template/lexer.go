@@ -42,8 +42,10 @@ func (t token) describe() string {
 // posError is a syntax error at a byte offset of an expression; the template
 // layer turns the offset into a line and column of the whole text.
 type posError struct {
-	pos int
-	msg string
+	pos      int
+	msg      string
+	unknown  string // "filter" or "test" when the error is an unknown name
+	nameUsed string // that name
 }
 
 func (e *posError) Error() string { return e.msg }

@@ -647,7 +647,7 @@ func (p *parser) parseFilter(target node, pipePos int) (node, error) {
 	canon, ok := filterAliases[name]
 	if !ok {
 		if _, ok = filters[name]; !ok {
-			return nil, errAt(pos, "unknown filter '%s'%s", name, unsupportedHint(name))
+			return nil, unknownName(pos, "filter", name)
 		}
 		canon = name
 	}
@@ -685,7 +685,7 @@ func (p *parser) parseTest(target node, isPos int) (node, error) {
 		name = canon
 	}
 	if _, ok := tests[name]; !ok {
-		return nil, errAt(pos, "unknown test '%s'%s", name, unsupportedHint(name))
+		return nil, unknownName(pos, "test", name)
 	}
 	tn := &testNode{pos: pos, name: name, target: target, negated: negated}
 	switch {
@@ -701,4 +701,12 @@ func (p *parser) parseTest(target node, isPos int) (node, error) {
 		tn.args = []node{arg}
 	}
 	return tn, nil
+}
+
+// unknownName reports a filter or test that ferry does not have, marked so
+// that callers can tell the user where a custom plugin defines it.
+func unknownName(pos int, kind, name string) *posError {
+	e := errAt(pos, "unknown %s '%s'%s", kind, name, unsupportedHint(name))
+	e.unknown, e.nameUsed = kind, name
+	return e
 }

@@ -207,7 +207,9 @@ func (p *templateParser) output(start, contentStart int) error {
 // shift moves a position error from expression to template offsets.
 func shift(err error, by int) error {
 	if pe, ok := err.(*posError); ok {
-		return &posError{pos: pe.pos + by, msg: pe.msg}
+		shifted := *pe
+		shifted.pos += by
+		return &shifted
 	}
 	return err
 }
