@@ -35,7 +35,6 @@ func (p *parser) freeForm(t *Task, val *yaml.Node) {
 	pos := posOf(p.file, val)
 	t.Args[t.Spec.FreeForm] = val.Value
 	t.ArgPos[t.Spec.FreeForm] = pos
-	p.checkArgTemplate(val, val.Value)
 	kvs, raw, err := template.ParseKV(val.Value, true)
 	if err != nil {
 		p.errorf(val, "balance the quotes and {{ }} of the command", "module %s: %v", t.Module, err)
@@ -52,15 +51,5 @@ func (p *parser) freeForm(t *Task, val *yaml.Node) {
 		}
 		t.Args[kv.Key] = kv.Value
 		t.ArgPos[kv.Key] = pos
-	}
-}
-
-// checkArgTemplate checks the templates of a value written in key=value
-// form, as those of a YAML mapping are checked when read.
-func (p *parser) checkArgTemplate(n *yaml.Node, v any) {
-	if s, ok := v.(string); ok {
-		if err := checkTemplate(s); err != nil {
-			p.templateError(n, "bad template", s, err)
-		}
 	}
 }

@@ -472,7 +472,6 @@ func (p *parser) moduleArgs(t *Task, val, argsVal *yaml.Node) {
 		for k, v := range pairs {
 			t.Args[k] = v
 			t.ArgPos[k] = posOf(p.file, val)
-			p.checkArgTemplate(val, v)
 		}
 	default:
 		p.errorf(val, "give the arguments as a mapping", "arguments of module %s must be a mapping, not %s", t.Module, kindName(val))

@@ -3,6 +3,7 @@ package runner
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,13 +32,14 @@ type pluginIndex struct {
 
 var pluginCache sync.Map // directory list -> *pluginIndex
 
-// pluginDirs are the directories Ansible loads filter or test plugins from
-// for this file: beside the playbook, in the role, and the env settings.
-func (p *parser) pluginDirs(kind string) []string {
+// pluginDirs are the directories Ansible loads filter or test plugins from:
+// beside the playbook (base), in the role (roleDir, may be empty), and the
+// ANSIBLE_FILTER_PLUGINS / ANSIBLE_TEST_PLUGINS settings.
+func pluginDirs(kind, base, roleDir string) []string {
 	sub := kind + "_plugins"
-	dirs := []string{filepath.Join(p.dir, sub)}
-	if p.role != nil && p.role.Path != "" {
-		dirs = append(dirs, filepath.Join(p.role.Path, sub))
+	dirs := []string{filepath.Join(base, sub)}
+	if roleDir != "" {
+		dirs = append(dirs, filepath.Join(roleDir, sub))
 	}
 	env := map[string]string{"filter": "ANSIBLE_FILTER_PLUGINS", "test": "ANSIBLE_TEST_PLUGINS"}[kind]
 	for _, d := range filepath.SplitList(os.Getenv(env)) {
@@ -49,8 +51,7 @@ func (p *parser) pluginDirs(kind string) []string {
 }
 
 // pythonPlugin returns where a Python plugin defines filter or test name.
-func (p *parser) pythonPlugin(kind, name string) (pluginDef, bool) {
-	dirs := p.pluginDirs(kind)
+func pythonPlugin(kind, name string, dirs []string) (pluginDef, bool) {
 	key := kind + "\x00" + strings.Join(dirs, "\x00")
 	idx, ok := pluginCache.Load(key)
 	if !ok {
@@ -62,6 +63,21 @@ func (p *parser) pythonPlugin(kind, name string) (pluginDef, bool) {
 	}
 	d, found := defs[name]
 	return d, found
+}
+
+// pluginUse explains a template error that is a use of a filter or test a
+// Python plugin defines; ok is false for any other error.
+func pluginUse(err error, base, roleDir string) (msg, hint string, ok bool) {
+	var se *template.SyntaxError
+	if !errors.As(err, &se) || se.Unknown == "" {
+		return "", "", false
+	}
+	def, found := pythonPlugin(se.Unknown, se.Name, pluginDirs(se.Unknown, base, roleDir))
+	if !found {
+		return "", "", false
+	}
+	return fmt.Sprintf("uses %s '%s', defined in the Python plugin %s:%d, which ferry cannot run", se.Unknown, se.Name, def.file, def.line),
+		"ferry cannot run Python plugins: write the expression with built-in filters and tests (ferry doc lists them), or compute the value in a task", true
 }
 
 // pluginKey is one 'name': function entry of the dict that a plugin's
@@ -115,13 +131,13 @@ func scanPluginFile(path, method string, defs map[string]pluginDef) {
 // templateError reports a bad template or expression; a filter or test that
 // a Python plugin defines gets a message saying so and what to do.
 func (p *parser) templateError(n *yaml.Node, what, src string, err error) {
-	var se *template.SyntaxError
-	if errors.As(err, &se) && se.Unknown != "" {
-		if def, ok := p.pythonPlugin(se.Unknown, se.Name); ok {
-			p.errorf(n, "ferry cannot run Python plugins: write the expression with built-in filters and tests (ferry doc lists them), or compute the value in a task",
-				"%s %q uses %s '%s', defined in the Python plugin %s:%d, which ferry cannot run", what, src, se.Unknown, se.Name, def.file, def.line)
-			return
-		}
+	roleDir := ""
+	if p.role != nil {
+		roleDir = p.role.Path
+	}
+	if msg, hint, ok := pluginUse(err, p.dir, roleDir); ok {
+		p.errorf(n, hint, "%s %q %s", what, src, msg)
+		return
 	}
 	p.errorf(n, "", "%s %q: %v", what, src, err)
 }

@@ -8,45 +8,36 @@ import (
 )
 
 // TestPythonPluginUses: every use of a filter or test that a Python plugin
-// beside the playbook defines is reported when the playbook is loaded, with
-// the use's file:line and the plugin's file:line; nothing runs.
+// beside the playbook defines is reported before anything runs, with the
+// use's file:line and the plugin's file:line.
 func TestPythonPluginUses(t *testing.T) {
-	dir := t.TempDir()
-	write := func(rel, text string) {
-		t.Helper()
-		path := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	plugins := func(s *Session) {
+		dir := filepath.Dir(s.Playbook)
+		writeFile(t, filepath.Join(dir, "filter_plugins/my.py"), "def shout(s):\n    return s.upper()\n\nclass FilterModule(object):\n    def filters(self):\n        return {\n            'shout': shout,\n        }\n")
+		writeFile(t, filepath.Join(dir, "test_plugins/t.py"), "class TestModule(object):\n    def tests(self):\n        return {'even_len': lambda s: len(s) % 2 == 0}\n")
 	}
-	write("filter_plugins/my.py", "def shout(s):\n    return s.upper()\n\nclass FilterModule(object):\n    def filters(self):\n        return {\n            'shout': shout,\n        }\n")
-	write("test_plugins/t.py", "class TestModule(object):\n    def tests(self):\n        return {'even_len': lambda s: len(s) % 2 == 0}\n")
-	write("pb.yml", `- hosts: all
+	const use = ", defined in the Python plugin "
+	// Templates in YAML values are checked as the playbook is read...
+	r := runPlaybook(t, `- hosts: all
   tasks:
-    - debug: msg="{{ 'a' | shout }}"
-      when: "'ab' is even_len"
     - debug:
         msg: "{{ 'b' | shout }}"
-    - debug: msg="{{ 'c' | nosuch }}"
-`)
-	_, err := LoadPlaybook(filepath.Join(dir, "pb.yml"))
-	if err == nil {
-		t.Fatal("a playbook using Python plugins loaded without an error")
-	}
-	msg := err.Error()
-	for _, want := range []string{
-		`pb.yml:3:14: bad template "{{ 'a' | shout }}" uses filter 'shout', defined in the Python plugin ` + filepath.Join(dir, "filter_plugins/my.py") + `:7, which ferry cannot run`,
-		`pb.yml:4:13: bad expression "'ab' is even_len" uses test 'even_len', defined in the Python plugin ` + filepath.Join(dir, "test_plugins/t.py") + `:3`,
-		`pb.yml:6:14: bad template "{{ 'b' | shout }}" uses filter 'shout'`,
-		`pb.yml:7:14: bad template "{{ 'c' | nosuch }}": syntax error at column 10 of "{{ 'c' | nosuch }}": unknown filter 'nosuch'`,
-	} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error lacks\n%s\ngot:\n%s", want, msg)
-		}
-	}
+      when: "'ab' is even_len"
+    - debug:
+        msg: "{{ 'c' | nosuch }}"
+`, "localhost ansible_connection=local\n", plugins)
+	r.mustContain(t, `site.yml:4:14: bad template "{{ 'b' | shout }}" uses filter 'shout'`+use+filepath.Join(r.dir, "filter_plugins/my.py")+":7, which ferry cannot run",
+		`site.yml:5:13: bad expression "'ab' is even_len" uses test 'even_len'`+use+filepath.Join(r.dir, "test_plugins/t.py")+":3",
+		`site.yml:7:14: bad template "{{ 'c' | nosuch }}": syntax error at column 10 of "{{ 'c' | nosuch }}": unknown filter 'nosuch'`,
+		"Nothing was run")
+	// ...key=value and free-form arguments when they are split.
+	r = runPlaybook(t, `- hosts: all
+  tasks:
+    - debug: msg="{{ 'a' | shout }}"
+    - command: echo {{ 'a' | shout }}
+`, "localhost ansible_connection=local\n", plugins)
+	r.mustContain(t, `site.yml:3:14: task "debug" argument msg uses filter 'shout'`+use,
+		`site.yml:4:16: task "command" argument cmd uses filter 'shout'`+use, "Nothing was run")
 }
 
 // TestPasswordLookupIsMasked: a password that lookup('password') creates or

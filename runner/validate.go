@@ -301,6 +301,10 @@ func (v *validator) expr(pos Pos, where, e string, known map[string]bool) {
 // templates are first seen here.
 func (v *validator) refs(pos Pos, where string, refs []string, err error, known map[string]bool) {
 	if err != nil {
+		if msg, hint, ok := pluginUse(err, v.dir, ""); ok {
+			v.diags.add(pos, hint, "%s %s", where, msg)
+			return
+		}
 		v.diags.add(pos, "", "%s: %v", where, err)
 		return
 	}
