@@ -192,6 +192,9 @@ func (p *iniParser) hostLine(line string, g *Group) {
 // extra checks of Ansible's ini plugin.
 func (p *iniParser) expandHostPattern(pattern string) ([]string, int, error) {
 	names, port, err := expandHostPattern(pattern)
+	if err == nil {
+		err = p.inv.checkRoom(names)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

@@ -116,6 +116,27 @@ func (inv *Inventory) addGroup(name string) *Group {
 	return g
 }
 
+// maxInventoryHosts bounds the hosts of one inventory: a range typo
+// (web[1:99999999] is caught per pattern) repeated on many lines would
+// otherwise exhaust memory. 250,000 is beyond the largest inventories Ansible
+// users run (200,000 hosts take about 140 MB and 6 s to load).
+var maxInventoryHosts = 250_000
+
+// checkRoom refuses names that would take the inventory past
+// maxInventoryHosts.
+func (inv *Inventory) checkRoom(names []string) error {
+	fresh := 0
+	for _, n := range names {
+		if _, ok := inv.hostByName[n]; !ok {
+			fresh++
+		}
+	}
+	if len(inv.hosts)+fresh > maxInventoryHosts {
+		return fmt.Errorf("the inventory would hold more than %d hosts, ferry's limit: check the host ranges", maxInventoryHosts)
+	}
+	return nil
+}
+
 // addHostNew adds name (if new) and puts it in group g (if not nil). isNew
 // tells whether the host was created by this call.
 func (inv *Inventory) addHostNew(name, file string, g *Group) (h *Host, isNew bool) {

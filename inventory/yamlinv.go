@@ -138,6 +138,9 @@ func (p *yamlInvParser) hosts(g *Group, n *yaml.Node) {
 			continue
 		}
 		names, port, err := expandHostPattern(pattern)
+		if err == nil {
+			err = p.inv.checkRoom(names)
+		}
 		if err != nil {
 			p.conv.fail(kv[0], "%v", err)
 			continue

@@ -174,8 +174,12 @@ func (c *yamlConverter) valueDepth(n *yaml.Node, depth int) any {
 	return nil
 }
 
+// mapping converts a mapping node. A key given twice is an error, as in the
+// playbook parser (Ansible only warns, and the later value silently wins);
+// keys a merge (<<) brings in may be overridden.
 func (c *yamlConverter) mapping(n *yaml.Node, depth int) map[string]any {
 	out := map[string]any{}
+	lines := map[string]int{}
 	for _, kv := range mappingPairs(n) {
 		k, v := kv[0], kv[1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
@@ -187,6 +191,11 @@ func (c *yamlConverter) mapping(n *yaml.Node, depth int) map[string]any {
 			c.fail(k, "a mapping key must be a plain value, not a list or mapping")
 			continue
 		}
+		if first, dup := lines[key]; dup && c.nodes <= maxYAMLNodes { // past the limit, keys are nil
+			c.fail(k, "duplicate key %q (the first is at line %d): remove one", key, first)
+			continue
+		}
+		lines[key] = k.Line
 		out[key] = c.valueDepth(v, depth+1)
 	}
 	return out

@@ -64,6 +64,7 @@ func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState
 	} else {
 		out = r.runLoop(ctx, t, h, sc, &ev)
 	}
+	r.checkStored(t, h, &out)
 	if out.failed && !out.unreachable {
 		out.ignored = r.ignoreErrors(sc, t)
 	}
@@ -358,6 +359,9 @@ func (r *Runner) diffMode(t *Task) bool {
 func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) itemOutcome {
 	mod, _ := modules.Lookup(t.Module)
 	raw, err := r.renderArgs(sc, t)
+	if err == nil {
+		err = argsSizeError(raw)
+	}
 	if err != nil {
 		return r.failure(t, h, err)
 	}

@@ -416,6 +416,9 @@ func (v varsAdapter) Eval(expr string) (any, error) {
 	if errors.As(err, &undefined) {
 		err = fmt.Errorf("%w: %v", modules.ErrUndefined, err)
 	}
+	if err == nil {
+		err = storedSizeError(expr, out) // a module would encode or keep it
+	}
 	return out, err
 }
 
