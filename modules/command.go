@@ -44,8 +44,8 @@ func (commandModule) Spec() Spec {
 		Name:    "command",
 		Summary: "Run a program on the host, without a shell",
 		Args: append([]Arg{
-			{Name: "cmd", Type: String, Doc: "The command line, split into words like a shell would (quotes, backslashes) but with no shell: no pipes, redirects, variables or globs. The free-form `command: ...` text."},
-			{Name: "argv", Type: List, Doc: "The program and its arguments as a list, instead of cmd; nothing is split."},
+			{Name: "cmd", Check: checkNotEmpty("cmd"), Type: String, Doc: "The command line, split into words like a shell would (quotes, backslashes) but with no shell: no pipes, redirects, variables or globs. The free-form `command: ...` text."},
+			{Name: "argv", Check: checkArgv, Type: List, Doc: "The program and its arguments as a list, instead of cmd; nothing is split."},
 		}, commonCommandArgs()...),
 		FreeForm: "cmd",
 		OneOf:    [][]string{{"cmd", "argv"}},
@@ -58,7 +58,7 @@ func (shellModule) Spec() Spec {
 		Name:    "shell",
 		Summary: "Run a script on the host through a shell",
 		Args: append([]Arg{
-			{Name: "cmd", Type: String, Required: true, Doc: "The script, run with `/bin/sh -c` (or executable -c). The free-form `shell: ...` text."},
+			{Name: "cmd", Check: checkNotEmpty("cmd"), Type: String, Required: true, Doc: "The script, run with `/bin/sh -c` (or executable -c). The free-form `shell: ...` text."},
 			{Name: "executable", Type: String, Doc: "The shell to run the script with, instead of /bin/sh (an absolute path, e.g. /bin/bash)."},
 		}, commonCommandArgs()...),
 		FreeForm: "cmd",

@@ -37,7 +37,7 @@ func (copyModule) Spec() Spec {
 // fileInstallArgs are the arguments copy and template share.
 func fileInstallArgs() []Arg {
 	return []Arg{
-		{Name: "mode", Type: Any, Doc: "Permissions of dest: an octal string (\"0644\") or symbolic (\"u=rw,g=r,o=r\"). Unset keeps an existing file's mode; a new file gets 0644."},
+		{Name: "mode", Kind: FileMode, Type: Any, Doc: "Permissions of dest: an octal string (\"0644\") or symbolic (\"u=rw,g=r,o=r\"). Unset keeps an existing file's mode; a new file gets 0644."},
 		{Name: "owner", Type: String, Doc: "User (name or uid) that owns dest. Unset keeps an existing file's owner; a new file belongs to the become user, or the login user without become."},
 		{Name: "group", Type: String, Doc: "Group (name or gid) of dest."},
 		{Name: "backup", Type: Bool, Default: false, Doc: "Before replacing dest, keep a copy named dest.<pid>.<date>@<time>~ (reported as backup_file)."},

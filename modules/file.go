@@ -18,11 +18,11 @@ func (fileModule) Spec() Spec {
 		Name:    "file",
 		Summary: "Manage a file, directory or link and its mode and owner",
 		Args: []Arg{
-			{Name: "path", Type: String, Required: true, Aliases: []string{"dest", "name"}, Doc: "The path on the host."},
+			{Name: "path", Check: checkNotEmpty("path"), Type: String, Required: true, Aliases: []string{"dest", "name"}, Doc: "The path on the host."},
 			{Name: "state", Type: String, Choices: []string{"file", "directory", "touch", "absent", "link", "hard"},
 				Doc: "file: must exist, only its attributes change; directory: created with its parents; touch: created empty or its times updated; absent: removed (recursively); link/hard: a symbolic/hard link to src. Default: the path's current kind, or file."},
 			{Name: "src", Type: String, Doc: "What a link points to (state link or hard). A relative src of a symbolic link is relative to the link's directory."},
-			{Name: "mode", Type: Any, Doc: "Permissions: an octal string (\"0755\") or symbolic (\"u=rwX,g=rX,o=\")."},
+			{Name: "mode", Kind: FileMode, Type: Any, Doc: "Permissions: an octal string (\"0755\") or symbolic (\"u=rwX,g=rX,o=\")."},
 			{Name: "owner", Type: String, Doc: "User (name or uid) that owns the path."},
 			{Name: "group", Type: String, Doc: "Group (name or gid) of the path."},
 			{Name: "recurse", Type: Bool, Default: false, Doc: "With state directory, apply mode, owner and group to everything below it too."},

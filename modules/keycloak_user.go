@@ -53,18 +53,18 @@ func (keycloakUserModule) Spec() Spec {
 		Name:    "keycloak_user",
 		Summary: "Create a Dash Enterprise user in Keycloak, set its password and grant its client roles",
 		Args: []Arg{
-			{Name: "server", Type: String, Doc: "Dash Enterprise's host name, e.g. dash.example.com: Keycloak is https://auth-<server>."},
-			{Name: "url", Type: String, Doc: "Keycloak's address when it is not https://auth-<server>, e.g. https://auth-dash.example.com:8443, without the /auth path prefix."},
+			{Name: "server", Check: checkKeycloakServer, Type: String, Doc: "Dash Enterprise's host name, e.g. dash.example.com: Keycloak is https://auth-<server>."},
+			{Name: "url", Check: checkKeycloakURL, Type: String, Doc: "Keycloak's address when it is not https://auth-<server>, e.g. https://auth-dash.example.com:8443, without the /auth path prefix."},
 			{Name: "path_prefix", Type: String, Default: "auto", Choices: []string{"auto", "", "/auth"}, Doc: "Keycloak's context path: /auth (legacy Keycloak, as Dash Enterprise 5 runs), \"\" (Keycloak 17 and later) or auto: try <url>/auth, then <url>, asking each for the admin realm's OpenID configuration."},
 			{Name: "dial_via_host", Type: String, Default: "auto", Choices: []string{"auto", "true", "false"}, Doc: "Reach Keycloak through the host's connection (SSH): the host connects to node_address and the TLS name and Host header stay Keycloak's name. auto does so when Keycloak's name does not resolve on the machine running ferry."},
-			{Name: "node_address", Type: String, Doc: "Where the host connects when dial_via_host applies: host[:port], port 443 by default. Default: the InternalIP of the cluster's node (its ingress), read from the Kubernetes API."},
+			{Name: "node_address", Check: checkNodeAddress, Type: String, Doc: "Where the host connects when dial_via_host applies: host[:port], port 443 by default. Default: the InternalIP of the cluster's node (its ingress), read from the Kubernetes API."},
 			{Name: "ca_file", Type: String, Doc: "PEM file on the controller with the CA that signed Keycloak's certificate (your internal CA), trusted besides the system's. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
 			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, read to fetch the Keycloak admin credentials (root's file: the task may need become: true)."},
-			{Name: "admin_secret", Type: Map, Doc: "Where the Keycloak administrator's credentials are, as a mapping; keys not given keep their defaults: namespace=" + defaultKeycloakSecretNamespace + ", name=" + defaultKeycloakSecretName + ", password_key=" + defaultKeycloakPasswordKey + ", username_key=" + defaultKeycloakUsernameKey + " (used when the Secret has it), username_default=" + defaultKeycloakAdmin + "."},
-			{Name: "admin_realm", Type: String, Default: "master", Doc: "The realm the administrator logs in to."},
-			{Name: "realm", Type: String, Default: "dash", Doc: "The realm of Dash Enterprise's users."},
-			{Name: "client_id", Type: String, Default: "dash", Doc: "The client whose roles are granted (its clientId, not its internal id)."},
-			{Name: "username", Type: String, Required: true, Doc: "The user's name; lowercased, because Dash Enterprise misapplies permissions to names with capitals (a known issue) and Keycloak stores names in lower case."},
+			{Name: "admin_secret", Check: checkAdminSecret, Type: Map, Doc: "Where the Keycloak administrator's credentials are, as a mapping; keys not given keep their defaults: namespace=" + defaultKeycloakSecretNamespace + ", name=" + defaultKeycloakSecretName + ", password_key=" + defaultKeycloakPasswordKey + ", username_key=" + defaultKeycloakUsernameKey + " (used when the Secret has it), username_default=" + defaultKeycloakAdmin + "."},
+			{Name: "admin_realm", Check: checkBareName("admin_realm"), Type: String, Default: "master", Doc: "The realm the administrator logs in to."},
+			{Name: "realm", Check: checkBareName("realm"), Type: String, Default: "dash", Doc: "The realm of Dash Enterprise's users."},
+			{Name: "client_id", Check: checkBareName("client_id"), Type: String, Default: "dash", Doc: "The client whose roles are granted (its clientId, not its internal id)."},
+			{Name: "username", Check: checkBareName("username"), Type: String, Required: true, Doc: "The user's name; lowercased, because Dash Enterprise misapplies permissions to names with capitals (a known issue) and Keycloak stores names in lower case."},
 			{Name: "password", Type: String, Secret: true, Doc: "The user's password; never shown. Needed to create the user."},
 			{Name: "update_password", Type: String, Default: "on_create", Choices: []string{"on_create", "always"}, Doc: "on_create sets the password only when this task creates the user; always sets it on every run (reported as a change every run, unless password_probe shows it already matches)."},
 			{Name: "password_probe", Type: Bool, Default: false, Doc: "With update_password: always, first try logging in as the user (admin-cli, direct grant) and leave a password that works alone. Off by default: a failed probe counts towards Keycloak's brute-force lockout. A temporary password never passes the probe (Keycloak refuses the login until it is changed), so it is set again on every run."},
@@ -72,8 +72,8 @@ func (keycloakUserModule) Spec() Spec {
 			{Name: "email", Type: String, Doc: "Email address, set when the user is created."},
 			{Name: "first_name", Type: String, Doc: "First name, set when the user is created."},
 			{Name: "last_name", Type: String, Doc: "Last name, set when the user is created."},
-			{Name: "client_roles", Type: List, Default: []any{"admin", "licensed_user"}, Doc: "Roles of client_id the user must have; roles it has already are left, others it has are not removed. licensed_user (needed to deploy apps) takes a license seat; leave it out for users who only view apps."},
-			{Name: "timeout", Type: Int, Default: 30, Doc: "Seconds allowed for each request to Keycloak."},
+			{Name: "client_roles", Check: checkRoles, Type: List, Default: []any{"admin", "licensed_user"}, Doc: "Roles of client_id the user must have; roles it has already are left, others it has are not removed. licensed_user (needed to deploy apps) takes a license seat; leave it out for users who only view apps."},
+			{Name: "timeout", Kind: Seconds, Type: Int, Default: 30, Doc: "Seconds allowed for each request to Keycloak."},
 		},
 		OneOf: [][]string{{"server", "url"}},
 		Check: CheckSupported,
@@ -143,11 +143,6 @@ func keycloakOptionsFrom(args Args) (keycloakOptions, error) {
 	}
 	if o.secret, err = keycloakSecretFrom(args.Map("admin_secret")); err != nil {
 		problems = append(problems, err)
-	}
-	for name, v := range map[string]string{"admin_realm": o.adminRealm, "realm": o.realm, "client_id": o.clientID, "username": o.username} {
-		if v == "" || strings.ContainsAny(v, "/?#") {
-			problems = append(problems, fmt.Errorf("%s %q is empty or has a '/', '?' or '#'; give the bare name", name, v))
-		}
 	}
 	if o.roles, err = roleNames(args.Strings("client_roles")); err != nil {
 		problems = append(problems, err)

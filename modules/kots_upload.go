@@ -52,20 +52,20 @@ func (kotsUploadModule) Spec() Spec {
 		Name:    "kots_upload",
 		Summary: "Install or update a KOTS application (Dash Enterprise) from its license, .airgap bundle and ConfigValues, headless",
 		Args: []Arg{
-			{Name: "namespace", Type: String, Default: "plotly-system", Doc: "Namespace of the KOTS Admin Console (kotsadm), where the app is installed. Always passed as --namespace: without it `kots install` prompts and hangs."},
+			{Name: "namespace", Check: checkKotsNamespace, Type: String, Default: "plotly-system", Doc: "Namespace of the KOTS Admin Console (kotsadm), where the app is installed. Always passed as --namespace: without it `kots install` prompts and hangs."},
 			{Name: "license_file", Type: String, Required: true, Doc: "Path on the host of the license (.yaml) Plotly sent, e.g. staged with copy. Its spec.appSlug must match the bundle's."},
 			{Name: "airgap_bundle", Type: String, Required: true, Doc: "Path on the host of the application's .airgap bundle (~15 GB). Only its airgap.yaml and app.tar.gz are read, on the host, to learn the app slug, the version label and the release's config items; nothing large travels back."},
-			{Name: "config_values", Type: Map, Doc: "ConfigValues to apply, as a mapping of config item name to a value, or to a mapping of value, valuePlaintext (password items), data, dataPlaintext, filename (file items: value is the base64 of the file). All values are strings to KOTS: a YAML boolean becomes \"1\"/\"0\". Keys the release does not define are refused before anything runs. Rendered to config_values_dest on the host (mode 0600)."},
+			{Name: "config_values", Check: checkConfigValues, Type: Map, Doc: "ConfigValues to apply, as a mapping of config item name to a value, or to a mapping of value, valuePlaintext (password items), data, dataPlaintext, filename (file items: value is the base64 of the file). All values are strings to KOTS: a YAML boolean becomes \"1\"/\"0\". Keys the release does not define are refused before anything runs. Rendered to config_values_dest on the host (mode 0600)."},
 			{Name: "config_values_file", Type: String, Doc: "Instead of config_values: the path on the host of a kots.io/v1beta1 ConfigValues file."},
 			{Name: "config_values_dest", Type: String, Doc: "Where config_values is rendered on the host; default: <airgap_bundle's directory>/<app slug>-configvalues.yaml. Written (mode 0600) only when install or set config needs it."},
-			{Name: "admin_console_password", Type: String, Secret: true, Doc: "The KOTS Admin Console password (6+ characters). Set through the Kubernetes API as KOTS's own reset does (bcrypt in secret kotsadm-password; every session logged out) before the first install and whenever it differs; never on a command line. Needed for the first install unless the secret already exists."},
+			{Name: "admin_console_password", Check: checkKotsPassword, Type: String, Secret: true, Doc: "The KOTS Admin Console password (6+ characters). Set through the Kubernetes API as KOTS's own reset does (bcrypt in secret kotsadm-password; every session logged out) before the first install and whenever it differs; never on a command line. Needed for the first install unless the secret already exists."},
 			{Name: "skip_preflights", Type: Bool, Default: false, Doc: "Pass --skip-preflights: non-strict preflight warnings and failures no longer block the headless deploy (strict ones still do)."},
-			{Name: "wait_duration", Type: String, Default: "30m", Doc: "kots install --wait-duration (Go duration): how long KOTS waits for each component and for the automated install."},
-			{Name: "preflights_wait_duration", Type: String, Default: "30m", Doc: "kots install --preflights-wait-duration (Go duration)."},
-			{Name: "wait_timeout", Type: String, Default: "30m", Doc: "How long to wait (Go duration) for the app state `ready` and the newest version `deployed` after a change; 0 does not wait."},
-			{Name: "poll_interval", Type: String, Default: "10s", Doc: "How often to poll the app's state while waiting (Go duration)."},
+			{Name: "wait_duration", Check: checkGoDuration("wait_duration"), Type: String, Default: "30m", Doc: "kots install --wait-duration (Go duration): how long KOTS waits for each component and for the automated install."},
+			{Name: "preflights_wait_duration", Check: checkGoDuration("preflights_wait_duration"), Type: String, Default: "30m", Doc: "kots install --preflights-wait-duration (Go duration)."},
+			{Name: "wait_timeout", Check: checkDurationArg("wait_timeout", false), Type: String, Default: "30m", Doc: "How long to wait (Go duration) for the app state `ready` and the newest version `deployed` after a change; 0 does not wait."},
+			{Name: "poll_interval", Check: checkDurationArg("poll_interval", true), Type: String, Default: "10s", Doc: "How often to poll the app's state while waiting (Go duration)."},
 			{Name: "tmpdir", Type: String, Doc: "TMPDIR for the kots commands: unpacking the bundle needs twice its size free (/tmp is often too small)."},
-			{Name: "kots_bin", Type: String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
+			{Name: "kots_bin", Check: checkKotsBin, Type: String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
 			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
 			{Name: "app_slug", Type: String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
 		},
@@ -100,29 +100,11 @@ func kotsOptionsFrom(args Args) (kotsOptions, error) {
 			problems = append(problems, err)
 		}
 	}
-	kots, err := shellquote.Split(args.String("kots_bin"))
-	if err != nil || len(kots) == 0 {
-		add(fmt.Errorf("kots_bin %q is not a command: %v", args.String("kots_bin"), err))
-	}
-	o.kots = kots
-	for _, d := range []struct{ name, value string }{{"wait_duration", o.waitDuration}, {"preflights_wait_duration", o.preflightsWait}} {
-		if _, err := time.ParseDuration(d.value); err != nil {
-			add(fmt.Errorf("%s %q is not a Go duration (e.g. 30m, 1h): %v", d.name, d.value, err))
-		}
-	}
-	o.waitTimeout, err = parseDurationArg("wait_timeout", args.String("wait_timeout"))
-	add(err)
-	o.pollInterval, err = parseDurationArg("poll_interval", args.String("poll_interval"))
-	add(err)
-	if err == nil && o.pollInterval <= 0 {
-		add(fmt.Errorf("poll_interval must be more than 0"))
-	}
-	if o.password != "" && (len(o.password) < 6 || strings.ContainsAny(o.password, "\r\n")) {
-		add(fmt.Errorf("admin_console_password must be at least 6 characters on one line, as KOTS requires"))
-	}
-	if o.namespace == "" {
-		add(fmt.Errorf("namespace is empty; kots install would prompt for it and hang"))
-	}
+	// The values were checked when bound (the Check of each argument).
+	o.kots, _ = shellquote.Split(args.String("kots_bin"))
+	o.waitTimeout, _ = parseDurationArg("wait_timeout", args.String("wait_timeout"))
+	o.pollInterval, _ = parseDurationArg("poll_interval", args.String("poll_interval"))
+	var err error
 	o.values, err = valuesFromArg(args.Map("config_values"))
 	add(err)
 	return o, errors.Join(problems...)

@@ -141,8 +141,9 @@ func (s *kotsSite) run(raw map[string]any, check bool) kotsOutcome {
 		Events: func(e modules.Event) { mu.Lock(); o.events = append(o.events, e.Line); mu.Unlock() }}
 	m, _ := modules.Lookup("kots_upload")
 	args, err := m.Spec().Bind(raw)
-	if err != nil {
-		s.t.Fatalf("binding %v: %v", raw, err)
+	if err != nil { // as the runner does: a refused value fails the task before the module runs
+		o.err = err
+		return o
 	}
 	// A prompt of the real CLI would hang the task: bound it so that a
 	// regression fails instead of hanging the suite.

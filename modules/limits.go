@@ -89,12 +89,12 @@ func (limitsModule) Spec() Spec {
 		Name:    "limits",
 		Summary: "Set Dash Enterprise's pod and volume (PVC) limits: check them against the cluster's capacity and enforce them with a ResourceQuota",
 		Args: []Arg{
-			{Name: "max_pods", Type: Any, Default: "auto", Doc: "The pod limit: a whole number, or auto = the sum of the Nodes' allocatable pods minus the pods running in system_namespaces (ferry's rule, not Plotly's). Plotly recommends 250 for the Standard offering; a kURL node allows 110 pods unless installed with kubernetes-max-pods-per-node. A number the cluster cannot hold is refused before anything changes, with the kURL setting that would make room."},
-			{Name: "max_pvcs", Type: Any, Default: "auto", Doc: "The volume (PVC) limit: a whole number, or auto = what pvc_auto says."},
-			{Name: "pvc_auto", Type: String, Default: defaultPVCAuto, Doc: "What max_pvcs: auto becomes: a number (\"40\") or a percentage of the pod limit (\"50%\", rounded down, at least 1). Plotly publishes no volume figure; the default is ferry's guess: every workspace and every Redis or Postgres service holds one PVC and runs at least one pod, and apps run pods without PVCs."},
-			{Name: "namespaces", Type: List, Required: true, Doc: "The namespaces where Dash Enterprise runs apps, workspaces and services; each gets a ResourceQuota with the full limits (a ResourceQuota cannot span namespaces, so with several namespaces the cluster-wide total can reach the limits times their number). Required because Plotly does not document the apps namespace of Dash Enterprise 5: find it with `kubectl get pods -A` on an instance with an app deployed. Every namespace must exist."},
-			{Name: "system_namespaces", Type: List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
-			{Name: "quota_name", Type: String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
+			{Name: "max_pods", Check: checkLimit("max_pods"), Type: Any, Default: "auto", Doc: "The pod limit: a whole number, or auto = the sum of the Nodes' allocatable pods minus the pods running in system_namespaces (ferry's rule, not Plotly's). Plotly recommends 250 for the Standard offering; a kURL node allows 110 pods unless installed with kubernetes-max-pods-per-node. A number the cluster cannot hold is refused before anything changes, with the kURL setting that would make room."},
+			{Name: "max_pvcs", Check: checkLimit("max_pvcs"), Type: Any, Default: "auto", Doc: "The volume (PVC) limit: a whole number, or auto = what pvc_auto says."},
+			{Name: "pvc_auto", Check: checkPVCRule, Type: String, Default: defaultPVCAuto, Doc: "What max_pvcs: auto becomes: a number (\"40\") or a percentage of the pod limit (\"50%\", rounded down, at least 1). Plotly publishes no volume figure; the default is ferry's guess: every workspace and every Redis or Postgres service holds one PVC and runs at least one pod, and apps run pods without PVCs."},
+			{Name: "namespaces", Check: checkNamespaces("namespaces", true), Type: List, Required: true, Doc: "The namespaces where Dash Enterprise runs apps, workspaces and services; each gets a ResourceQuota with the full limits (a ResourceQuota cannot span namespaces, so with several namespaces the cluster-wide total can reach the limits times their number). Required because Plotly does not document the apps namespace of Dash Enterprise 5: find it with `kubectl get pods -A` on an instance with an app deployed. Every namespace must exist."},
+			{Name: "system_namespaces", Check: checkNamespaces("system_namespaces", false), Type: List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
+			{Name: "quota_name", Check: checkQuotaName, Type: String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
 			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
 			{Name: "app_manager", Type: Map, Doc: "Off by default. An HTTP call that sets the App Manager's System Limits, for when Plotly documents its endpoint (today it does not: without this argument the result's manual_step says where the numbers go in the UI). Keys: url (required), method (PUT, POST or PATCH; default PUT), body (required: JSON text or a mapping, where ${max_pods} and ${max_pvcs} become the resolved numbers), get_url with pods_field and pvcs_field (dot paths into the GET's JSON answer: when set, the current limits are read first and nothing is sent when they already match, and the call is verified afterwards; without get_url the call is made on every run and reported as a change), username and password (a Dash Enterprise user with the admin role, e.g. the one keycloak_user creates; the password is masked), token_url (the OIDC token endpoint for a password grant; default https://auth-<server>" + dashRealmTokenPath + " when server is given), server, client_id (default dash), ca_file (PEM file on the controller to trust, e.g. the internal CA), via_host (yes: connect from the host's side of the SSH connection, for names only the host resolves) and timeout (seconds, default 30). The login happens before any change, so wrong credentials change nothing; check mode logs in and reads get_url but sends nothing."},
 		},
@@ -177,18 +177,12 @@ func limitsOptionsFrom(args Args) (limitsOptions, error) {
 	add(err)
 	o.pvcAuto, err = parsePVCRule(args.String("pvc_auto"))
 	add(err)
-	o.namespaces, err = namespaceList("namespaces", args.List("namespaces"))
-	add(err)
-	if err == nil && len(o.namespaces) == 0 {
-		add(fmt.Errorf("namespaces is empty; give the namespaces where Dash Enterprise runs apps"))
-	}
+	add(checkNamespaces("namespaces", true)(args["namespaces"]))
+	o.namespaces, _ = namespaceList("namespaces", args.List("namespaces"))
 	o.systemNamespaces = defaultSystemNamespaces
 	if args.Has("system_namespaces") {
 		o.systemNamespaces, err = namespaceList("system_namespaces", args.List("system_namespaces"))
 		add(err)
-	}
-	if errs := validation.IsDNS1123Subdomain(o.quotaName); len(errs) > 0 {
-		add(fmt.Errorf("quota_name %q is not a valid object name: %s", o.quotaName, strings.Join(errs, "; ")))
 	}
 	if args.Has("app_manager") {
 		o.app, err = appManagerFrom(args.Map("app_manager"))

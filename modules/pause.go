@@ -16,8 +16,8 @@ func (pauseModule) Spec() Spec {
 		Name:    "pause",
 		Summary: "Wait for a number of seconds or minutes",
 		Args: []Arg{
-			{Name: "seconds", Type: Int, Doc: "How many seconds to wait."},
-			{Name: "minutes", Type: Int, Doc: "How many minutes to wait."},
+			{Name: "seconds", Check: checkPauseTime, Type: Int, Doc: "How many seconds to wait."},
+			{Name: "minutes", Check: checkPauseTime, Type: Int, Doc: "How many minutes to wait."},
 		},
 		Exclusive:  [][]string{{"seconds", "minutes"}},
 		Check:      CheckSupported,

@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -62,6 +63,17 @@ type Arg struct {
 	// `that`); the runner does not render their templates.
 	Raw bool
 	Doc string
+	// Kind is what the value means (an absolute path, an IPv4 address...);
+	// for a list, what each item means. It is checked before the module runs.
+	Kind Kind
+	// Fields declares the keys of a mapping argument: each is bound like an
+	// argument of its own (types, kinds, defaults, required, secret), and any
+	// other key is refused.
+	Fields []Arg
+	// Check is a module's own rule for the value, once it has its type and
+	// kind ("a whole number or auto"). Its message names the argument and
+	// says what to give instead.
+	Check func(v any) error
 }
 
 // ArgError is a problem with one argument, for the runner to place at the
@@ -116,7 +128,7 @@ func (s Spec) Validate(raw map[string]any) []error {
 func (s Spec) Bind(rendered map[string]any) (Args, error) {
 	args, errs := s.bind(rendered, false)
 	if len(errs) > 0 {
-		return nil, errs[0]
+		return nil, errors.Join(errs...)
 	}
 	return args, nil
 }
@@ -124,7 +136,7 @@ func (s Spec) Bind(rendered map[string]any) (Args, error) {
 func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 	var errs []error
 	args := Args{}
-	for _, name := range slices.Sorted(maps.Keys(raw)) {
+	for _, name := range s.declarationOrder(raw) {
 		val := raw[name]
 		a, ok := s.Arg(name)
 		if !ok {
@@ -137,13 +149,14 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 				Hint: suggest.Hint(name, s.argNames())})
 			continue
 		}
-		if static && isTemplate(val) {
+		if static && hasTemplate(val) {
 			args[a.Name] = val
 			continue
 		}
-		v, err := coerce(a, val)
+		v, err := coerce(a, val, static)
 		if err != nil {
-			errs = append(errs, &ArgError{Arg: name, Msg: fmt.Sprintf("argument %s: %v", name, err)})
+			errs = append(errs, &ArgError{Arg: name, Msg: err.Error()})
+			args[a.Name] = val // given, though refused: not also "missing"
 			continue
 		}
 		args[a.Name] = v
@@ -163,6 +176,23 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 		errs = s.checkGroups(raw)
 	}
 	return args, errs
+}
+
+// declarationOrder lists the names in raw in the order the spec declares
+// them, so that several problems are reported in the order of `ferry doc`;
+// undeclared names come last, sorted.
+func (s Spec) declarationOrder(raw map[string]any) []string {
+	index := func(name string) int {
+		for i, a := range s.Args {
+			if a.Name == name || slices.Contains(a.Aliases, name) {
+				return i
+			}
+		}
+		return len(s.Args)
+	}
+	names := slices.Sorted(maps.Keys(raw))
+	slices.SortStableFunc(names, func(a, b string) int { return index(a) - index(b) })
+	return names
 }
 
 func (s Spec) checkGroups(raw map[string]any) []error {
@@ -188,17 +218,64 @@ func (s Spec) checkGroups(raw map[string]any) []error {
 	return errs
 }
 
-func isTemplate(v any) bool {
-	s, ok := v.(string)
-	return ok && (strings.Contains(s, "{{") || strings.Contains(s, "{%"))
+// hasTemplate reports whether v, or anything inside it, is a template that
+// only the run can render.
+func hasTemplate(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, "{{") || strings.Contains(x, "{%")
+	case []any:
+		return slices.ContainsFunc(x, hasTemplate)
+	case map[string]any:
+		for _, e := range x {
+			if hasTemplate(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // coerce converts a value to the argument's type the way Ansible does for
-// module arguments: "yes" is a bool for a bool argument, 8 is "8" for a string.
-func coerce(a Arg, v any) (any, error) {
+// module arguments ("yes" is a bool for a bool argument, 8 is "8" for a
+// string), then checks its kind, its fields and the module's own rule.
+func coerce(a Arg, v any, static bool) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	out, err := coerceType(a, v)
+	if err != nil {
+		return nil, fmt.Errorf("argument %s: %w", a.Name, err)
+	}
+	if a.Kind != Plain && !(out == "" && !a.Required) { // "" leaves an optional argument unset
+		items := []any{out}
+		if a.Type == List {
+			items, _ = out.([]any)
+		}
+		for _, item := range items {
+			if err := a.Kind.check(a.Name, item); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(a.Fields) > 0 {
+		m, _ := out.(map[string]any)
+		sub := Spec{Name: a.Name, Args: a.Fields}
+		bound, errs := sub.bind(m, static)
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
+		}
+		out = map[string]any(bound)
+	}
+	if a.Check != nil && !(static && hasTemplate(out)) {
+		if err := a.Check(out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func coerceType(a Arg, v any) (any, error) {
 	var out any
 	switch a.Type {
 	case String:
@@ -368,11 +445,7 @@ func (a Args) List(name string) []any {
 
 // Strings returns a list argument as strings.
 func (a Args) Strings(name string) []string {
-	var out []string
-	for _, v := range a.List(name) {
-		out = append(out, fmt.Sprint(v))
-	}
-	return out
+	return toStrings(a.List(name))
 }
 
 // Map returns a mapping argument.

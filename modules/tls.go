@@ -58,16 +58,16 @@ func (tlsModule) Spec() Spec {
 		Name:    "tls",
 		Summary: "Check Dash Enterprise's TLS certificate, key and internal CA and render them as KOTS ConfigValues",
 		Args: []Arg{
-			{Name: "server", Type: String, Required: true, Doc: "Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."},
+			{Name: "server", Kind: DNSName, Type: String, Required: true, Doc: "Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."},
 			{Name: "cert_file", Type: String, Required: true, Doc: "PEM file on the controller: the server certificate first, then its intermediates in order. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
 			{Name: "key_file", Type: String, Required: true, Doc: "PEM file on the controller with the certificate's private key, unencrypted; looked up like cert_file. Its content is masked in every output."},
 			{Name: "internal_ca_file", Type: String, Doc: "PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. The certificate chain must verify against it. Looked up like cert_file."},
-			{Name: "extra_names", Type: List, Doc: "More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."},
-			{Name: "min_days", Type: Int, Default: 30, Doc: "Fail when the certificate or an intermediate expires in fewer days than this."},
-			{Name: "config_keys", Type: Map, Doc: "The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=" + defaultCertItem + ", key=" + defaultKeyItem + ", internal_ca=" + defaultInternalCAItem + ". The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error."},
+			{Name: "extra_names", Check: checkExtraNames, Type: List, Doc: "More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."},
+			{Name: "min_days", Check: checkMinDays, Type: Int, Default: 30, Doc: "Fail when the certificate or an intermediate expires in fewer days than this."},
+			{Name: "config_keys", Check: checkConfigKeys, Type: Map, Doc: "The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=" + defaultCertItem + ", key=" + defaultKeyItem + ", internal_ca=" + defaultInternalCAItem + ". The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error."},
 			{Name: "config_values_dest", Type: String, Doc: "A file on the host to write the ConfigValues fragment to (mode 0600), for kots_upload or `kubectl kots set config --merge --deploy`. Written only when its content differs."},
-			{Name: "verify_address", Aliases: []string{"verify_url"}, Type: String, Doc: "host:port (or https://host[:port]) of the ingress, reached from the host's side of the connection. For every name, the certificate served must be this leaf. Read-only; fails until a deploy has rolled out the new certificate."},
-			{Name: "connect_timeout", Type: Int, Default: 10, Doc: "Seconds allowed for each verify_address connection and TLS handshake."},
+			{Name: "verify_address", Check: checkVerifyAddress, Aliases: []string{"verify_url"}, Type: String, Doc: "host:port (or https://host[:port]) of the ingress, reached from the host's side of the connection. For every name, the certificate served must be this leaf. Read-only; fails until a deploy has rolled out the new certificate."},
+			{Name: "connect_timeout", Kind: Seconds, Type: Int, Default: 10, Doc: "Seconds allowed for each verify_address connection and TLS handshake."},
 		},
 		Check: CheckSupported,
 	}
@@ -154,22 +154,13 @@ func tlsOptionsFrom(args Args) (tlsOptions, error) {
 		timeout:  time.Duration(args.Int("connect_timeout")) * time.Second,
 	}
 	var problems []error
-	if !validHostname(o.server, false) {
-		problems = append(problems, fmt.Errorf("server %q is not a host name; give the bare name, e.g. dash.example.com (no scheme, port or wildcard)", args.String("server")))
-	}
+	// The values were checked when bound (the Check of each argument).
 	o.names = []string{o.server, "auth-" + o.server, "admin-" + o.server}
 	for _, n := range args.Strings("extra_names") {
 		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), ".")
-		if !validHostname(name, true) {
-			problems = append(problems, fmt.Errorf("extra_names entry %q is not a host name", n))
-			continue
-		}
-		if !containsString(o.names, name) {
+		if !slices.Contains(o.names, name) {
 			o.names = append(o.names, name)
 		}
-	}
-	if o.minDays < 0 {
-		problems = append(problems, fmt.Errorf("min_days is %d; give a number of days, 0 or more", o.minDays))
 	}
 	if args.Int("connect_timeout") < 1 {
 		problems = append(problems, fmt.Errorf("connect_timeout is %d; give a number of seconds, 1 or more", args.Int("connect_timeout")))

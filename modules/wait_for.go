@@ -22,11 +22,11 @@ func (waitForModule) Spec() Spec {
 		Summary: "Wait for a port to open or close, or a file to appear, match or vanish",
 		Args: []Arg{
 			{Name: "host", Type: String, Default: "127.0.0.1", Doc: "The address to probe with port, as the host sees it (dialled from the host's side of the connection)."},
-			{Name: "port", Type: Int, Doc: "A TCP port to wait for."},
+			{Name: "port", Kind: PortNumber, Type: Int, Doc: "A TCP port to wait for."},
 			{Name: "path", Type: String, Doc: "A file on the host to wait for."},
 			{Name: "state", Type: String, Default: "started", Choices: []string{"started", "stopped", "present", "absent"},
 				Doc: "started/present: the port accepts connections or the path exists; stopped/absent: the port refuses them or the path is gone."},
-			{Name: "search_regex", Type: String, Doc: "With path: wait until the file's content matches (multi-line mode). With port: until what the port sends matches. Go (RE2) syntax."},
+			{Name: "search_regex", Check: checkRegex, Type: String, Doc: "With path: wait until the file's content matches (multi-line mode). With port: until what the port sends matches. Go (RE2) syntax."},
 			{Name: "timeout", Type: Int, Default: 300, Doc: "Seconds to wait in all (delay included) before failing."},
 			{Name: "delay", Type: Int, Default: 0, Doc: "Seconds to wait before the first probe."},
 			{Name: "sleep", Type: Int, Default: 1, Doc: "Seconds between probes."},

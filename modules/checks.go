@@ -1,0 +1,53 @@
+package modules
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// The value checks of the smaller modules, declared on their arguments (see
+// Arg.Check) so that they run before anything does. Each message says what to
+// give instead.
+
+// checkNotEmpty refuses an empty string.
+func checkNotEmpty(name string) func(any) error {
+	return func(v any) error {
+		if strings.TrimSpace(fmt.Sprint(v)) == "" {
+			return fmt.Errorf("%s is empty; give a value or leave the argument out", name)
+		}
+		return nil
+	}
+}
+
+func checkArgv(v any) error {
+	if l, _ := v.([]any); len(l) == 0 {
+		return errors.New("argv is empty; give the program and its arguments, one per item")
+	}
+	return nil
+}
+
+func checkRegex(v any) error {
+	p := fmt.Sprint(v)
+	if _, err := regexp.Compile("(?m)" + p); err != nil {
+		return fmt.Errorf("search_regex %q is not a valid regular expression: %w", p, err)
+	}
+	return nil
+}
+
+func checkPauseTime(v any) error {
+	if n, _ := v.(int); n < 0 {
+		return fmt.Errorf("pause cannot wait a negative time (%d); give 0 or more", n)
+	}
+	return nil
+}
+
+// toStrings formats every item of a list argument as a string.
+func toStrings(items []any) []string {
+	var out []string
+	for _, v := range items {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
+}

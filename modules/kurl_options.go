@@ -1,0 +1,16 @@
+package modules
+
+// The value checks of kurl's arguments, declared on them (Arg.Check) so
+// that `ferry validate` reports a bad value before anything runs.
+
+func checkKurlFlags(v any) error {
+	m, _ := v.(map[string]any)
+	_, _, err := kurlFlagArgs(m)
+	return err
+}
+
+func checkKurlPorts(v any) error {
+	l, _ := v.([]any)
+	_, err := parseKurlPorts(toStrings(l))
+	return err
+}

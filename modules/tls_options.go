@@ -1,0 +1,40 @@
+package modules
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The value checks of tls's arguments, declared on them (Arg.Check) so that
+// `ferry validate` reports a bad value before anything runs.
+
+func checkExtraNames(v any) error {
+	l, _ := v.([]any)
+	for _, n := range toStrings(l) {
+		if !validHostname(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), "."), true) {
+			return fmt.Errorf("extra_names entry %q is not a host name", n)
+		}
+	}
+	return nil
+}
+
+func checkMinDays(v any) error {
+	if n, _ := v.(int); n < 0 {
+		return fmt.Errorf("min_days is %d; give a number of days, 0 or more", n)
+	}
+	return nil
+}
+
+func checkConfigKeys(v any) error {
+	m, _ := v.(map[string]any)
+	_, err := configItemsFrom(m)
+	return err
+}
+
+func checkVerifyAddress(v any) error {
+	if s := fmt.Sprint(v); s != "" {
+		_, err := parseVerifyAddress(s)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// `ferry validate` refuses a bad literal value of every module, at the
+// value's file:line:col, with what to give instead. A new module must add its
+// case here.
+func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
+	cases := map[string]struct{ task, want string }{
+		"assert":        {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
+		"command":       {"command: {argv: []}", "pb.yml:3:17: argv is empty; give the program and its arguments, one per item"},
+		"copy":          {"copy: {content: x, dest: /tmp/x, mode: 644}", `pb.yml:3:40: mode 644 is the decimal number 644 (octal 1204); quote it: mode: "0644"`},
+		"debug":         {"debug: {msg: x, verbosity: loud}", `pb.yml:3:23: argument verbosity: want a whole number, got "loud"`},
+		"fail":          {"fail: {msg: '{{ x }'}", "pb.yml:3:"}, // msg takes any value: a broken template is its bad one
+		"file":          {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
+		"keycloak_user": {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
+		"kots_upload":   {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
+		"kurl":          {"kurl: {bundle: /b, workdir: /w, service_cidr: banana}", `pb.yml:3:39: service_cidr "banana" is not an IPv4 CIDR such as 10.96.0.0/16`},
+		"limits":        {"limits: {namespaces: [apps], max_pods: -3}", "pb.yml:3:36: max_pods is -3; give a number of 1 or more"},
+		"pause":         {"pause: {seconds: -1}", "pb.yml:3:15: pause cannot wait a negative time (-1); give 0 or more"},
+		"set_fact":      {"set_fact: {cacheable: maybe}", `pb.yml:3:18: argument cacheable: want a boolean`},
+		"setup":         {"setup: {gather_subset: {a: 1}}", "pb.yml:3:15: argument gather_subset: want a list, got a mapping"},
+		"shell":         {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},
+		"stat":          {"stat: {path: /tmp/x, follow: maybe}", `pb.yml:3:28: argument follow: want a boolean`},
+		"template":      {"template: {src: a.j2, dest: /tmp/x, mode: '0999'}", `pb.yml:3:43: mode "0999" is not octal`},
+		"tls":           {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
+		"wait_for":      {"wait_for: {port: 70000}", "pb.yml:3:18: port 70000 is not a TCP port (1-65535)"},
+	}
+	for _, name := range modules.Names() {
+		t.Run(name, func(t *testing.T) {
+			c, ok := cases[name]
+			if !ok {
+				t.Fatalf("no bad-value case for module %s: add one", name)
+			}
+			src := "- hosts: all\n  tasks:\n    - " + c.task + "\n"
+			_, err := ParsePlaybook("pb.yml", t.TempDir(), []byte(src))
+			if err == nil || !IsValidation(err) {
+				t.Fatalf("%s: want a validation error, got %v", c.task, err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s:\n got: %v\nwant: %s", c.task, err, c.want)
+			}
+		})
+	}
+}
+
+// A templated value is checked the moment it is rendered, before the module
+// runs: the task fails naming the argument, and nothing of kurl ran.
+func TestTemplatedValueIsCheckedWhenBound(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  vars:
+    addr: not-an-ip
+  tasks:
+    - kurl: {bundle: /nonexistent/b.tar.gz, workdir: /nonexistent/w, private_address: "{{ addr }}"}
+`
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", nil)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	r.mustContain(t, `site.yml:7:7) on web1: private_address \"not-an-ip\" is not an IPv4 address; give one such as 10.0.0.5`)
+	if strings.Contains(r.stdout+r.stderr, "preflight") {
+		t.Errorf("kurl ran its preflight despite the bad value:\n%s", r.stdout)
+	}
+}
