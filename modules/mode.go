@@ -174,10 +174,3 @@ func clearedBy(who uint32) uint32 {
 
 // formatMode prints a mode as Ansible reports it: "0644".
 func formatMode(m uint32) string { return fmt.Sprintf("%04o", m) }
-
-// ValidateMode checks a literal mode argument before anything runs: an octal
-// string, a symbolic mode or a YAML number, as parseMode accepts them.
-func ValidateMode(v any) error {
-	_, err := parseMode(v, 0, false)
-	return err
-}

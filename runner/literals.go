@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/ferry-sh/ferry/modules"
 )
 
 // maxSeconds is the longest delay or timeout a time.Duration holds (about
@@ -13,8 +11,8 @@ import (
 const maxSeconds = math.MaxInt64 / int64(time.Second)
 
 // literals checks the literal values that the run would only refuse when it
-// reached the task: delays and timeouts too long for a duration, and file
-// modes that are neither octal nor symbolic.
+// reached the task: delays and timeouts too long for a duration. (Module
+// arguments, file modes among them, are checked by their spec when parsed.)
 func (v *validator) literals(t *Task) {
 	where := fmt.Sprintf("task %q", t.Title())
 	for _, f := range []struct {
@@ -27,20 +25,6 @@ func (v *validator) literals(t *Task) {
 			}
 		}
 	}
-	if mode, ok := t.Args["mode"]; ok && !hasTemplate(mode) && hasModeArg(t) {
-		pos := t.Pos
-		if p, ok := t.ArgPos["mode"]; ok {
-			pos = p
-		}
-		if err := modules.ValidateMode(mode); err != nil {
-			v.diags.add(pos, "", "%s: %v", where, err)
-		}
-	}
-}
-
-func hasModeArg(t *Task) bool {
-	a, ok := t.Spec.Arg("mode")
-	return ok && !a.Raw
 }
 
 // seconds turns a delay or timeout into a duration, refusing what a

@@ -16,8 +16,8 @@ func TestEveryLiteralIsCheckedBeforeAnythingRuns(t *testing.T) {
 	}{
 		{"unknown filter in free-form", "    - command: echo {{ inventory_hostname | nosuchfilter }}\n", `site.yml:5:16: task "command" argument cmd: syntax error at column 30`},
 		{"unknown filter in key=value", "    - debug: msg={{inventory_hostname|nosuchfilter}}\n", "unknown filter 'nosuchfilter'"},
-		{"bad symbolic mode in key=value", "    - file: path=DIR/f state=touch mode=abc\n", `task "file": mode "abc": clause "abc" has no operator`},
-		{"bad octal mode", "    - file:\n        path: DIR/f\n        state: touch\n        mode: \"0999\"\n", `site.yml:8:9: task "file": mode "0999" is not octal`},
+		{"bad symbolic mode in key=value", "    - file: path=DIR/f state=touch mode=abc\n", `mode "abc": clause "abc" has no operator`},
+		{"bad octal mode", "    - file:\n        path: DIR/f\n        state: touch\n        mode: \"0999\"\n", `site.yml:8:9: mode "0999" is not octal`},
 		{"decimal mode", "    - copy: content=x dest=DIR/g mode=99999\n", `mode "99999" is not octal`},
 		{"timeout too long", "    - command: 'true'\n      timeout: 9999999999999\n", "timeout 9999999999999 is too long: at most 9223372036 seconds"},
 		{"delay too long", "    - command: 'true'\n      until: true\n      delay: 99999999999\n", "delay 99999999999 is too long"},
