@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
@@ -80,7 +81,7 @@ func (commandModule) Run(ctx context.Context, h *Host, args Args) (Result, error
 	if len(argv) == 0 {
 		return Result{}, fmt.Errorf("no command given: cmd or argv is empty")
 	}
-	data := map[string]any{"cmd": toAnyList(argv)}
+	data := map[string]any{"cmd": anylist.Of(argv)}
 	return runCommand(ctx, h, args, Command{Argv: argv}, shellquote.Join(argv), data)
 }
 
@@ -284,15 +285,7 @@ func splitLines(s string) []any {
 	if s == "" {
 		return []any{}
 	}
-	return toAnyList(strings.Split(strings.TrimSuffix(s, "\n"), "\n"))
-}
-
-func toAnyList(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
+	return anylist.Of(strings.Split(strings.TrimSuffix(s, "\n"), "\n"))
 }
 
 // formatTime and formatDelta print times as Ansible's command results do.

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -781,15 +782,8 @@ func reportAttrs(ctx context.Context, h *Host, req installRequest, dest string, 
 		return err
 	}
 	data["mode"] = formatMode(mode)
-	data["owner"], data["group"] = firstNonEmpty(req.attrs.Owner, before.Owner), firstNonEmpty(req.attrs.Group, before.Group)
+	data["owner"], data["group"] = cmp.Or(req.attrs.Owner, before.Owner), cmp.Or(req.attrs.Group, before.Group)
 	return nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // progressReader reports progress while a file streams, at most every 1% (and

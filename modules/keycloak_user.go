@@ -215,7 +215,7 @@ func roleNames(list []string) ([]string, error) {
 		if r == "" || strings.ContainsAny(r, "/?#") {
 			return nil, fmt.Errorf("client_roles entry %q is not a role name", r)
 		}
-		if !containsString(out, r) {
+		if !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}

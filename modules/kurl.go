@@ -2,6 +2,7 @@ package modules
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/internal/suggest"
 )
@@ -366,11 +368,11 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 // left a complete cluster.
 func kurlRunResult(ctx context.Context, h *Host, o kurlOptions, addr string, run kurlRun, data map[string]any) (Result, error) {
 	data["log_path"] = newestKurlLog(ctx, h, o)
-	data["output_tail"] = toAnyList(run.tail)
+	data["output_tail"] = anylist.Of(run.tail)
 	if run.password != "" {
 		data["kotsadm_password"] = run.password
 	}
-	data["kotsadm_url"] = firstNonEmpty(run.kotsadmURL, o.kotsadmURL(addr))
+	data["kotsadm_url"] = cmp.Or(run.kotsadmURL, o.kotsadmURL(addr))
 	if run.timedOut {
 		return Result{Failed: true, Data: data, Msg: fmt.Sprintf("the kURL installer did not finish within %s and was stopped (raise timeout); last output: %s",
 			o.timeout, lastLine(run.tail))}, nil
@@ -393,7 +395,7 @@ func kurlRunResult(ctx context.Context, h *Host, o kurlOptions, addr string, run
 
 func kurlInstalledResult(ctx context.Context, h *Host, o kurlOptions, state kurlCluster) Result {
 	return Result{
-		Msg: fmt.Sprintf("already installed (k8s %s, kurl %s)", state.k8sVersion, firstNonEmpty(state.kurlVersion, "unknown")),
+		Msg: fmt.Sprintf("already installed (k8s %s, kurl %s)", state.k8sVersion, cmp.Or(state.kurlVersion, "unknown")),
 		Data: map[string]any{
 			"kubernetes_version": state.k8sVersion, "kurl_version": state.kurlVersion, "installer_id": state.installerID,
 			"private_address": state.nodeAddress, "kubeconfig_path": o.kubeconfig,

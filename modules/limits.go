@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/pager"
 
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/internal/suggest"
 )
 
@@ -237,7 +238,7 @@ func namespaceList(arg string, items []any) ([]string, error) {
 			problems = append(problems, fmt.Errorf("%s: %q is not a namespace name: %s", arg, name, strings.Join(errs, "; ")))
 			continue
 		}
-		if !containsString(out, name) {
+		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}
@@ -277,7 +278,7 @@ func readUsage(ctx context.Context, k *Kube, o limitsOptions) (clusterUsage, err
 	}
 	system := map[string]bool{}
 	for _, ns := range o.systemNamespaces {
-		system[ns] = !containsString(o.namespaces, ns)
+		system[ns] = !slices.Contains(o.namespaces, ns)
 	}
 	err := eachItem(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
 		pods := &corev1.PodList{}
@@ -542,7 +543,7 @@ func hardText(l corev1.ResourceList, sep string) string {
 func hardChange(before, after corev1.ResourceList) string {
 	names := sortedResourceNames(before)
 	for _, n := range sortedResourceNames(after) {
-		if !containsString(names, n) {
+		if !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -588,7 +589,7 @@ func (p *limitsPlan) result() Result {
 		"max_pods":         p.want.pods,
 		"max_pvcs":         p.want.pvcs,
 		"quota_name":       p.o.quotaName,
-		"quota_namespaces": stringsToAny(p.o.namespaces),
+		"quota_namespaces": anylist.Of(p.o.namespaces),
 		"limits_before":    p.limitsBefore(),
 		"limits_after":     p.limitsAfter(),
 		"manual_step":      "",
@@ -656,14 +657,6 @@ func hardValue(l corev1.ResourceList, name corev1.ResourceName) any {
 
 func limitsMap(l limits) map[string]any { return map[string]any{"pods": l.pods, "pvcs": l.pvcs} }
 
-func stringsToAny(in []string) []any {
-	out := make([]any, len(in))
-	for i, s := range in {
-		out[i] = s
-	}
-	return out
-}
-
 // appManagerOptions are the keys of the app_manager argument.
 type appManagerOptions struct {
 	url, method, getURL  string
@@ -686,14 +679,14 @@ func appManagerFrom(m map[string]any) (*appManagerOptions, error) {
 	r := mapReader{arg: "app_manager", m: m}
 	a := &appManagerOptions{password: r.secret("password")}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if !containsString(appManagerKeys, k) {
+		if !slices.Contains(appManagerKeys, k) {
 			r.fail(&ArgError{Arg: "app_manager", Msg: fmt.Sprintf("app_manager has no key %q (its keys are %s)", k, strings.Join(appManagerKeys, ", ")),
 				Hint: suggest.Hint(k, appManagerKeys)})
 		}
 	}
 	a.url = r.url("url", true)
 	a.method = strings.ToUpper(r.strDefault("method", http.MethodPut))
-	if !containsString([]string{http.MethodPut, http.MethodPost, http.MethodPatch}, a.method) {
+	if !slices.Contains([]string{http.MethodPut, http.MethodPost, http.MethodPatch}, a.method) {
 		r.fail(fmt.Errorf("app_manager.method %q is not PUT, POST or PATCH", a.method))
 	}
 	a.body = r.body()

@@ -199,15 +199,6 @@ func validHostname(name string, wildcard bool) bool {
 	return true
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // configItemsFrom merges the config_keys argument over the defaults.
 func configItemsFrom(m map[string]any) (configItems, error) {
 	items := configItems{cert: defaultCertItem, key: defaultKeyItem, internalCA: defaultInternalCAItem}

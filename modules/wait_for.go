@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/ferry-sh/ferry/internal/anylist"
 )
 
 func init() { Register(waitForModule{}) }
@@ -179,7 +181,7 @@ func (w *waiter) match(b []byte) bool {
 func (w *waiter) result(start time.Time, timedOut bool) Result {
 	data := map[string]any{
 		"elapsed": int(time.Since(start).Seconds()), "state": w.args.String("state"),
-		"match_groups": toAnyList(w.groups), "match_groupdict": stringMapToAny(w.named),
+		"match_groups": anylist.Of(w.groups), "match_groupdict": stringMapToAny(w.named),
 	}
 	if w.args.Has("port") {
 		data["port"] = w.args.Int("port")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
 	"github.com/ferry-sh/ferry/runner/template"
@@ -44,7 +45,7 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 			short, _, _ := strings.Cut(h.name, ".")
 			return short, true
 		case "group_names":
-			return toAnyList(inv.GroupNames(h.name)), true
+			return anylist.Of(inv.GroupNames(h.name)), true
 		case "groups":
 			return r.groupsVar(), true
 		case "hostvars":
@@ -92,7 +93,7 @@ func (r *Runner) groupsVar() map[string]any {
 		members := r.opts.Inventory.GroupMembers()
 		r.groups = make(map[string]any, len(members))
 		for g, hosts := range members {
-			r.groups[g] = toAnyList(hosts)
+			r.groups[g] = anylist.Of(hosts)
 		}
 	})
 	return r.groups
@@ -164,7 +165,7 @@ func (r *Runner) renderView(name string, vars map[string]any) {
 	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, vars}, masker: r.opts.Masker, magic: func(n string) (any, bool) {
 		switch n {
 		case "group_names":
-			return toAnyList(r.opts.Inventory.GroupNames(name)), true
+			return anylist.Of(r.opts.Inventory.GroupNames(name)), true
 		case "groups":
 			return r.groupsVar(), true
 		case "omit":
@@ -194,14 +195,6 @@ func hostNames(hosts []*hostState) []any {
 	out := make([]any, len(hosts))
 	for i, h := range hosts {
 		out[i] = h.name
-	}
-	return out
-}
-
-func toAnyList(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
 	}
 	return out
 }

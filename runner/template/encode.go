@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-sh/ferry/internal/anylist"
 )
 
 // writeJSON encodes v like Python's json.dumps with ensure_ascii and sorted
@@ -416,7 +418,7 @@ func fRegexFindall(in any, a *fargs) (any, error) {
 		case 2:
 			out = append(out, m[1])
 		default:
-			out = append(out, toAnyList(m[1:]))
+			out = append(out, anylist.Of(m[1:]))
 		}
 	}
 	return out, nil

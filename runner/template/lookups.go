@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/anylist"
 )
 
 // Lookup plugins, as Ansible's lib/ansible/plugins/lookup/*.py run them:
@@ -550,7 +552,7 @@ func lookupLines(c *lookupCall, terms []any) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, toAnyList(pySplitLines(s))...)
+		out = append(out, anylist.Of(pySplitLines(s))...)
 	}
 	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/anylist"
 )
 
 // methods are the Python methods that playbooks commonly call on strings
@@ -70,7 +72,7 @@ func stringMethod(s, name string, args []any) (any, error) {
 		if err := argCount(name, args, 0, 1); err != nil {
 			return nil, err
 		}
-		return toAnyList(pySplitLines(s, len(args) == 1 && truthy(args[0]))), nil
+		return anylist.Of(pySplitLines(s, len(args) == 1 && truthy(args[0]))), nil
 	case "replace":
 		if err := argCount(name, args, 2, 3); err != nil {
 			return nil, err
@@ -194,14 +196,6 @@ func mapMethod(m map[string]any, name string, args []any) (any, error) {
 		return nil, nil
 	}
 	return nil, fmt.Errorf("'dict' object has no method '%s'", name)
-}
-
-func toAnyList(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // joinValues joins the items of a list as Jinja's join does (str() of each).

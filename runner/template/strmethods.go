@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ferry-sh/ferry/internal/anylist"
 )
 
 // Python string methods beyond the basic ones of methods.go, with Python's
@@ -209,7 +211,7 @@ func pySplit(s, name string, args []any, fromRight bool) (any, error) {
 		maxSplit = v
 	}
 	if len(args) == 0 || args[0] == nil {
-		return toAnyList(splitWhitespace(s, maxSplit, fromRight)), nil
+		return anylist.Of(splitWhitespace(s, maxSplit, fromRight)), nil
 	}
 	sep, err := strArg(name, args[0])
 	if err != nil {
@@ -219,10 +221,10 @@ func pySplit(s, name string, args []any, fromRight bool) (any, error) {
 		return nil, errors.New("empty separator")
 	}
 	if maxSplit < 0 {
-		return toAnyList(strings.Split(s, sep)), nil
+		return anylist.Of(strings.Split(s, sep)), nil
 	}
 	if !fromRight {
-		return toAnyList(strings.SplitN(s, sep, maxSplit+1)), nil
+		return anylist.Of(strings.SplitN(s, sep, maxSplit+1)), nil
 	}
 	var parts []string
 	for len(parts) < maxSplit {
@@ -237,7 +239,7 @@ func pySplit(s, name string, args []any, fromRight bool) (any, error) {
 	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
 		parts[i], parts[j] = parts[j], parts[i]
 	}
-	return toAnyList(parts), nil
+	return anylist.Of(parts), nil
 }
 
 // splitWhitespace splits on runs of whitespace; after maxSplit splits the
