@@ -18,6 +18,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"debug":         {"debug: {msg: x, verbosity: loud}", `pb.yml:3:23: argument verbosity: want a whole number, got "loud"`},
 		"fail":          {"fail: {msg: '{{ x }'}", "pb.yml:3:"}, // msg takes any value: a broken template is its bad one
 		"file":          {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
+		"include_vars":  {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
 		"keycloak_user": {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
 		"kots_upload":   {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
 		"kurl":          {"kurl: {bundle: /b, workdir: /w, service_cidr: banana}", `pb.yml:3:39: service_cidr "banana" is not an IPv4 CIDR such as 10.96.0.0/16`},
