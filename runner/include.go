@@ -314,6 +314,8 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 			out := single(itemOutcome{data: map[string]any{"changed": false, "include": g.file}, msg: "included: " + g.file})
 			if err != nil {
 				out = single(r.failure(t, h, err))
+			} else if t.Include.Role != nil || t.Include.Action == "include_role" {
+				continue // Ansible counts an included file as ok, an included role not
 			}
 			r.finishInclude(pr, t, h, out, rescuable)
 		}

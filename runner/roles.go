@@ -488,6 +488,10 @@ func roleMagic(pr *playRun, t *Task, next func(string) (any, bool)) func(string)
 		switch name {
 		case "role_name", "ansible_role_name":
 			if t.Role != nil {
+				parts := strings.Split(t.Role.Name, ".")
+				if len(parts) == 3 && name == "role_name" { // a collection's role: its own name
+					return parts[2], true
+				}
 				return t.Role.Name, true
 			}
 		case "role_path":
