@@ -90,7 +90,7 @@ func IsValidation(err error) bool {
 }
 
 // yamlDiag turns a yaml.v3 syntax error into a Diag with the file name.
-func yamlDiag(file string, err error) Diag {
+func yamlDiag(file string, data []byte, err error) Diag {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	line := 0
@@ -100,6 +100,21 @@ func yamlDiag(file string, err error) Diag {
 	hint := "check the indentation and quoting around this line"
 	if strings.Contains(msg, "tab character") || strings.Contains(msg, "found character that cannot start any token") {
 		hint = "YAML does not allow tabs for indentation; use spaces"
+		line = tabLine(data, line)
 	}
 	return Diag{Pos: Pos{File: file, Line: line}, Msg: "YAML syntax error: " + msg, Hint: hint}
+}
+
+// tabLine finds the line of a tab error: yaml.v3 reports the line before the
+// tab (where the scanner was) for a tab that indents the next line. The
+// first line from there whose indentation holds a tab is the one to fix.
+func tabLine(data []byte, reported int) int {
+	lines := strings.Split(string(data), "\n")
+	for i := max(reported-1, 0); i < len(lines); i++ {
+		indent := lines[i][:len(lines[i])-len(strings.TrimLeft(lines[i], " \t"))]
+		if strings.Contains(indent, "\t") {
+			return i + 1
+		}
+	}
+	return reported
 }

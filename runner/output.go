@@ -36,7 +36,12 @@ func (s *JSONSink) Event(e Event) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
+	err := enc.Encode(e)
+	if err != nil {
+		buf.Reset()
+		err = enc.Encode(finiteEvent(e))
+	}
+	if err != nil {
 		fmt.Fprintf(&buf, `{"event":"warning","msg":%q}`+"\n", "cannot encode event: "+err.Error())
 	}
 	s.mu.Lock()

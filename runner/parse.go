@@ -125,7 +125,7 @@ func (p *parser) document(data []byte) (*yaml.Node, bool) {
 		if err.Error() == "EOF" {
 			p.diags = append(p.diags, Diag{Pos: Pos{File: p.file}, Msg: "the file is empty", Hint: "a playbook is a list of plays"})
 		} else {
-			p.diags = append(p.diags, yamlDiag(p.file, err))
+			p.diags = append(p.diags, yamlDiag(p.file, data, err))
 		}
 		return nil, false
 	}

@@ -18,6 +18,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty file", ``, []string{"pb.yml: the file is empty (a playbook is a list of plays)"}},
 		{"tab indentation", "- hosts: all\n\ttasks: []\n",
 			[]string{"pb.yml:2: YAML syntax error: found a tab character that violates indentation (YAML does not allow tabs for indentation; use spaces)"}},
+		{"tab indenting a later line", "- hosts: all\n  tasks:\n    - debug: msg=hi\n\t- debug: msg=x\n",
+			[]string{"pb.yml:4: YAML syntax error: found a tab character that violates indentation (YAML does not allow tabs for indentation; use spaces)"}},
 		{"unclosed quote", "- hosts: all\n  name: \"oops\n",
 			[]string{"pb.yml:2: YAML syntax error: found unexpected end of stream (check the indentation and quoting around this line)"}},
 		{"mapping at top", "hosts: all\n",
