@@ -46,9 +46,7 @@ func adhocCommand() *cobra.Command {
 			if s.Output == "text" {
 				s.Output = "adhoc"
 			}
-			ctx, stop := interruptible()
-			defer stop()
-			return codeError(s.Run(ctx))
+			return runSession(cmd, s)
 		},
 	}
 	f.registerCommon(cmd)

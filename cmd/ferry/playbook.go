@@ -143,13 +143,7 @@ runs the embedded one.`,
 				return inspect(s, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			s.Journal, s.Command = !f.noJournal, commandLine(cmd, args)
-			ctx, stop := interruptible()
-			defer stop()
-			code := s.Run(ctx)
-			if code == runner.ExitUsage {
-				fmt.Fprint(cmd.ErrOrStderr(), "\n"+cmd.UsageString())
-			}
-			return codeError(code)
+			return runSession(cmd, s)
 		},
 	}
 	f.register(cmd)
@@ -214,6 +208,18 @@ func prepareError(s *runner.Session, err error, stderr io.Writer) error {
 		return codeError(runner.ExitInvalid)
 	}
 	return codeError(runner.ExitError)
+}
+
+// runSession runs s until done or interrupted; a bad command line found
+// late (exit 5) is followed by the command's usage.
+func runSession(cmd *cobra.Command, s *runner.Session) error {
+	ctx, stop := interruptible()
+	defer stop()
+	code := s.Run(ctx)
+	if code == runner.ExitUsage {
+		fmt.Fprint(cmd.ErrOrStderr(), "\n"+cmd.UsageString())
+	}
+	return codeError(code)
 }
 
 // interruptible cancels the context on the first Ctrl-C, so running tasks
