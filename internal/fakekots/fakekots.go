@@ -30,12 +30,11 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/ferry-sh/ferry/internal/fakekots/kotsadm"
 )
 
 // ReadyAfterEnv names the variable that sets how long a deploy takes.
@@ -74,7 +73,8 @@ func buildCLI() (string, error) {
 	}
 	pkgDir := filepath.Dir(self)
 	moduleDir := filepath.Dir(filepath.Dir(pkgDir)) // internal/fakekots -> module root
-	key, err := sourceHash(filepath.Join(pkgDir, "cmd", "kubectl-kots"), filepath.Join(moduleDir, "go.mod"), filepath.Join(moduleDir, "go.sum"))
+	key, err := sourceHash([]string{filepath.Join(pkgDir, "cmd", "kubectl-kots"), filepath.Join(pkgDir, "kotsadm")},
+		filepath.Join(moduleDir, "go.mod"), filepath.Join(moduleDir, "go.sum"))
 	if err != nil {
 		return "", err
 	}
@@ -108,17 +108,19 @@ func goTool() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
-// sourceHash hashes the .go files under dir and the extra files.
-func sourceHash(dir string, extra ...string) (string, error) {
+// sourceHash hashes the .go files under dirs and the extra files.
+func sourceHash(dirs []string, extra ...string) (string, error) {
 	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
-			files = append(files, p)
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
+				files = append(files, p)
+			}
+			return err
+		})
+		if err != nil {
+			return "", err
 		}
-		return err
-	})
-	if err != nil {
-		return "", err
 	}
 	sort.Strings(files)
 	h := sha256.New()
@@ -135,10 +137,14 @@ func sourceHash(dir string, extra ...string) (string, error) {
 
 // Release is what a bundle carries.
 type Release struct {
-	Slug        string
-	Version     string // the version label
-	ConfigItems []Item
-	Preflights  []Preflight
+	Slug    string
+	Version string // the version label
+	// UpdateCursor is airgap.yaml's spec.updateCursor, the channel
+	// sequence KOTS compares to refuse the same version twice; default
+	// Version, so that each version label is a distinct release.
+	UpdateCursor string
+	ConfigItems  []Item
+	Preflights   []Preflight
 }
 
 // Item is one item of the release's kots.io/v1beta1 Config.
@@ -176,6 +182,10 @@ func WriteBundle(path string, r Release) error {
 	if err != nil {
 		return err
 	}
+	cursor := r.UpdateCursor
+	if cursor == "" {
+		cursor = r.Version
+	}
 	airgap := fmt.Sprintf(`apiVersion: kots.io/v1beta1
 kind: Airgap
 metadata:
@@ -185,10 +195,10 @@ spec:
   channelID: 2fake0channel0id
   channelName: Stable
   versionLabel: %[2]q
-  updateCursor: "1"
+  updateCursor: %[4]q
   format: docker-archive
   airgapUncompressedSize: %[3]d
-`, r.Slug, r.Version, len(app)+4096)
+`, r.Slug, r.Version, len(app)+4096, cursor)
 	data, err := tarGz([]tarFile{
 		{"airgap.yaml", []byte(airgap)},
 		{"app.tar.gz", app},
@@ -316,7 +326,7 @@ spec:
 }
 
 // AddKotsadm creates the kotsadm Deployment (available) and Service in
-// namespace ns, as kURL's KOTS add-on leaves them.
+// namespace ns, as `kots install` or kURL's KOTS add-on leave them.
 func AddKotsadm(t testing.TB, cs kubernetes.Interface, ns string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -326,51 +336,10 @@ func AddKotsadm(t testing.TB, cs kubernetes.Interface, ns string) {
 	}
 }
 
-// EnsureKotsadm creates (or keeps) the kotsadm Deployment, labelled
-// app=kotsadm and marked available as the deployment controller would, and
-// the kotsadm Service on port 3000 named http.
+// EnsureKotsadm creates (or keeps) the kotsadm Deployment, marked
+// available, and Service in namespace ns (see package kotsadm).
 func EnsureKotsadm(ctx context.Context, cs kubernetes.Interface, ns string) error {
-	labels := map[string]string{"app": "kotsadm", "kots.io/kotsadm": "true"}
-	replicas := int32(1)
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm", Namespace: ns, Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: &replicas,
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "kotsadm"}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "kotsadm", Image: "kotsadm/kotsadm:v1.124.4",
-					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 3000}},
-				}}},
-			},
-		},
-	}
-	deployments := cs.AppsV1().Deployments(ns)
-	created, err := deployments.Create(ctx, d, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		created, err = deployments.Get(ctx, "kotsadm", metav1.GetOptions{})
-	}
-	if err != nil {
-		return fmt.Errorf("create deployment %s/kotsadm: %w", ns, err)
-	}
-	created.Status = appsv1.DeploymentStatus{ObservedGeneration: created.Generation, Replicas: 1, UpdatedReplicas: 1,
-		ReadyReplicas: 1, AvailableReplicas: 1, Conditions: []appsv1.DeploymentCondition{{
-			Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}}}
-	if _, err := deployments.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("mark deployment %s/kotsadm available: %w", ns, err)
-	}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm", Namespace: ns, Labels: labels},
-		Spec: corev1.ServiceSpec{
-			Selector: map[string]string{"app": "kotsadm"},
-			Ports:    []corev1.ServicePort{{Name: "http", Port: 3000, TargetPort: intstr.FromString("http")}},
-		},
-	}
-	if _, err := cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create service %s/kotsadm: %w", ns, err)
-	}
-	return nil
+	return kotsadm.Deploy(ctx, cs, ns)
 }
 
 // Call is one recorded run of the CLI.

@@ -372,10 +372,67 @@ func TestKotsadmMissing(t *testing.T) {
 			t.Errorf("%v: rc %d, stderr %q", args, r.rc, r.stderr)
 		}
 	}
+}
+
+// TestInstallDeploysTheAdminConsole: as the real `kots install`
+// (cmd/kots/cli/install.go:389, pkg/kotsadm/main.go), install into a
+// namespace with no kotsadm creates it there, then installs the app.
+func TestInstallDeploysTheAdminConsole(t *testing.T) {
+	s := newSite(t, false)
 	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
-	r := s.kots([]string{"KOTS_SHARED_PASSWORD=first-pass"}, s.installArgs(bundle, license, "--wait-duration", "1s")...)
+	out := s.mustKots(append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...), s.installArgs(bundle, license)...)
+	if !strings.Contains(out, "Deploying Admin Console") {
+		t.Errorf("install output lacks %q:\n%s", "Deploying Admin Console", out)
+	}
+	d, err := s.cluster.Clientset().AppsV1().Deployments(s.ns).Get(context.Background(), "kotsadm", metav1.GetOptions{})
+	if err != nil || d.Labels["app"] != "kotsadm" || d.Status.AvailableReplicas != 1 {
+		t.Fatalf("install left no available kotsadm in %s: %v", s.ns, err)
+	}
+	if !passwordMatches(t, s, "first-pass") {
+		t.Error("the new Admin Console did not get the shared password")
+	}
+	if got := s.apps(nil); len(got) != 1 || got[0].Slug != "myapp" {
+		t.Errorf("get apps = %+v", got)
+	}
+}
+
+// TestExcludeAdminConsoleOverwritesThePassword: with the Admin Console
+// excluded (the flag, or namespace default on kURL: install.go:384), install
+// deploys nothing of kotsadm and overwrites its password with
+// --shared-password (install.go:399).
+func TestExcludeAdminConsoleOverwritesThePassword(t *testing.T) {
+	s := newSite(t, true)
+	createPasswordSecret(t, s, "operator-choice")
+	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
+	out := s.mustKots(instant, s.installArgs(bundle, license, "--exclude-admin-console", "--shared-password", "throwaway")...)
+	if !strings.Contains(out, "Deploying application") || strings.Contains(out, "Deploying Admin Console") {
+		t.Errorf("install output:\n%s", out)
+	}
+	if !passwordMatches(t, s, "throwaway") {
+		t.Error("--shared-password did not overwrite the existing password")
+	}
+	empty := newSite(t, false)
+	r := empty.kots(nil, empty.installArgs(bundle, license, "--exclude-admin-console", "--wait-duration", "1s")...)
 	if r.rc != 1 || !strings.Contains(r.stderr, "Use the --wait-duration flag to increase timeout.") {
-		t.Errorf("install without kotsadm: rc %d, stderr %q", r.rc, r.stderr)
+		t.Errorf("excluded install without kotsadm: rc %d, stderr %q", r.rc, r.stderr)
+	}
+}
+
+// TestSameVersionIsRefused: the real kotsadm refuses an airgap update whose
+// cursor is the newest version's, deployed or not (pkg/airgap/update.go:328).
+func TestSameVersionIsRefused(t *testing.T) {
+	s := newSite(t, true)
+	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
+	cv := writeConfigValues(t, "    hostname:\n      value: dash.example.com\n")
+	s.mustKots(append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...), s.installArgs(bundle, license, "--config-values", cv)...)
+	r := s.kots(instant, "upstream", "upgrade", "myapp", "-n", s.ns, "--kubeconfig", s.kubeconfig, "--airgap-bundle", bundle, "--deploy", "-o", "json")
+	want := `{"success":false,"availableUpdates":0,"error":"Unexpected response from the API: 500"}`
+	if r.rc != 0 || strings.TrimSpace(r.stdout) != want ||
+		!strings.Contains(r.stderr, "Version 1.0.0 (1.0.0) cannot be installed again because it is already the current version") {
+		t.Errorf("same bundle again: rc %d, stdout %q, stderr %q", r.rc, r.stdout, r.stderr)
+	}
+	if vs := s.versions("myapp"); len(vs) != 1 {
+		t.Errorf("the refused upload added a version: %+v", vs)
 	}
 }
 

@@ -12,7 +12,8 @@
 //     when there is no terminal;
 //   - it registers the cluster in the API server whose admin.conf was baked
 //     in (kube-system/kurl-config, kurl/kurl-current-config, a Ready Node,
-//     the kotsadm Deployment and Service, the kotsadm-password Secret),
+//     and, as the KOTS add-on, the kotsadm Deployment and Service and the
+//     kotsadm-password Secret in namespace default: see KotsadmNamespace),
 //     writes admin.conf and the kube-apiserver manifest, installs
 //     kubectl-kots, tees its output to LogDir/install-<time>.log with the
 //     password lines deleted, and prints kURL's outro, with the Admin
@@ -54,8 +55,14 @@ const (
 	DefaultKubernetesVersion = "v1.31.14"
 	DefaultKurlVersion       = "v2025.02.26-0"
 	DefaultInstallerID       = "plotly-dash-enterprise"
-	DefaultKotsadmNamespace  = "plotly-system"
 )
+
+// KotsadmNamespace is where kURL's KOTS add-on deploys the Admin Console:
+// always "default" (kURL addons/kotsadm/1.86.0/install.sh:209 reads the
+// password secret there and the outro says `kubectl kots reset-password
+// default`, :162-165). Nothing of kURL's puts kotsadm in the app's namespace:
+// `kubectl kots install -n NS` does (fakekots).
+const KotsadmNamespace = "default"
 
 // RunsAnnotation is where kurl-register counts the installer's runs, on the
 // ConfigMap kurl/kurl-current-config (cmd/kurl-register has the same name).
@@ -93,9 +100,6 @@ type Options struct {
 	KurlVersion string
 	// InstallerID is kurl-config's installer_id (default DefaultInstallerID).
 	InstallerID string
-	// KotsadmNamespace holds the kotsadm Deployment, Service and password
-	// Secret (default DefaultKotsadmNamespace, as Plotly's installer).
-	KotsadmNamespace string
 }
 
 func (o *Options) fill() error {
@@ -122,9 +126,6 @@ func (o *Options) fill() error {
 	}
 	if o.InstallerID == "" {
 		o.InstallerID = DefaultInstallerID
-	}
-	if o.KotsadmNamespace == "" {
-		o.KotsadmNamespace = DefaultKotsadmNamespace
 	}
 	return nil
 }
@@ -160,7 +161,6 @@ func renderInstallScript(o Options) string {
 		{"FAKEKURL_KUBERNETES_VERSION", o.KubernetesVersion},
 		{"FAKEKURL_KURL_VERSION", o.KurlVersion},
 		{"FAKEKURL_INSTALLER_ID", o.InstallerID},
-		{"FAKEKURL_KOTSADM_NAMESPACE", o.KotsadmNamespace},
 	}
 	var b strings.Builder
 	b.WriteString("# Baked in by fakekurl.Build: the paths a real server has under /etc, /var and /usr/local.\n")

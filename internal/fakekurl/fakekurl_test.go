@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -150,15 +151,20 @@ func TestInstallRegistersCluster(t *testing.T) {
 		t.Errorf("kurl-current-config: %v %v", current, err)
 	}
 	assertReadyNode(t, cs, ip)
-	d, err := cs.AppsV1().Deployments("plotly-system").Get(ctx, "kotsadm", metav1.GetOptions{})
+	// The KOTS add-on deploys kotsadm into default, never into the app's
+	// namespace: there, `kubectl kots install` deploys it.
+	d, err := cs.AppsV1().Deployments(fakekurl.KotsadmNamespace).Get(ctx, "kotsadm", metav1.GetOptions{})
 	if err != nil || d.Status.AvailableReplicas != 1 || d.Labels["app"] != "kotsadm" {
-		t.Errorf("kotsadm Deployment not available: %v", err)
+		t.Errorf("kotsadm Deployment not available in default: %v", err)
 	}
-	svc, err := cs.CoreV1().Services("plotly-system").Get(ctx, "kotsadm", metav1.GetOptions{})
+	if _, err := cs.CoreV1().Namespaces().Get(ctx, "plotly-system", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("kURL created namespace plotly-system (%v): the real kURL never does", err)
+	}
+	svc, err := cs.CoreV1().Services(fakekurl.KotsadmNamespace).Get(ctx, "kotsadm", metav1.GetOptions{})
 	if err != nil || len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "http" || svc.Spec.Ports[0].Port != 3000 {
 		t.Errorf("kotsadm Service: %v %v", svc, err)
 	}
-	secret, err := cs.CoreV1().Secrets("plotly-system").Get(ctx, "kotsadm-password", metav1.GetOptions{})
+	secret, err := cs.CoreV1().Secrets(fakekurl.KotsadmNamespace).Get(ctx, "kotsadm-password", metav1.GetOptions{})
 	if err != nil || bcrypt.CompareHashAndPassword(secret.Data["passwordBcrypt"], []byte(password)) != nil {
 		t.Errorf("kotsadm-password Secret does not hold the printed password's bcrypt hash: %v", err)
 	}

@@ -250,7 +250,7 @@ function register() {
     local args=(-kubeconfig "$FAKEKURL_KUBECONFIG" -private-address "$PRIVATE_ADDRESS"
         -node-name "$(hostname | tr '[:upper:]' '[:lower:]')" -installer-id "$FAKEKURL_INSTALLER_ID"
         -kurl-version "$FAKEKURL_KURL_VERSION" -kubernetes-version "$FAKEKURL_KUBERNETES_VERSION"
-        -kotsadm-namespace "$FAKEKURL_KOTSADM_NAMESPACE" -kurl-install-directory "$(dirname "$KURL_DIR")")
+        -kurl-install-directory "$(dirname "$KURL_DIR")")
     if [ "$AIRGAP" = "1" ]; then
         args+=(-airgap)
     fi
@@ -273,7 +273,7 @@ function outro() {
     if [ -n "$KOTSADM_PASSWORD" ]; then
         printf "Login with password (will not be shown again): ${GREEN}$KOTSADM_PASSWORD${NC}\n"
     else
-        printf "You can log in with your existing password. If you need to reset it, run ${GREEN}kubectl kots reset-password $FAKEKURL_KOTSADM_NAMESPACE${NC}\n"
+        printf "You can log in with your existing password. If you need to reset it, run ${GREEN}kubectl kots reset-password default${NC}\n"
     fi
     printf "\n"
     printf "To access the cluster with kubectl:\n"

@@ -21,6 +21,7 @@ import (
 // release is what the fake needs from a bundle.
 type release struct {
 	slug, versionLabel string
+	updateCursor       string // airgap.yaml spec.updateCursor: what KOTS compares
 	items              []configItem
 	preflights         []preflightCheck
 }
@@ -57,12 +58,13 @@ func readBundle(path string) (release, error) {
 		Spec struct {
 			AppSlug      string `yaml:"appSlug"`
 			VersionLabel string `yaml:"versionLabel"`
+			UpdateCursor string `yaml:"updateCursor"`
 		} `yaml:"spec"`
 	}
 	if err := yaml.Unmarshal(files["airgap.yaml"], &meta); err != nil || meta.Kind != "Airgap" {
 		return release{}, fmt.Errorf("failed to unmarshal airgap.yaml: not a kots.io/v1beta1 Airgap (%v)", err)
 	}
-	r := release{slug: meta.Spec.AppSlug, versionLabel: meta.Spec.VersionLabel}
+	r := release{slug: meta.Spec.AppSlug, versionLabel: meta.Spec.VersionLabel, updateCursor: meta.Spec.UpdateCursor}
 	appFiles, err := tgzAll(bytes.NewReader(files["app.tar.gz"]))
 	if err != nil {
 		return release{}, fmt.Errorf("failed to read app.tar.gz: %w", err)

@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ferry-sh/ferry/internal/fakekots/kotsadm"
 )
 
 // installFlags are the real install command's flags (cmd/kots/cli/install.go).
@@ -134,10 +136,30 @@ func (c *invocation) licenseFlag() (*license, error) {
 	return readLicense(path)
 }
 
-// deployAdminConsole stands for kotsadm.Deploy: the namespace, the secrets
-// (with the password prompt) and the wait for kotsadm. The fake cannot start
-// kotsadm; it waits for the one the fake kURL (or a test) made available.
+// deployAdminConsole stands for kotsadm.Deploy (pkg/kotsadm/main.go): it
+// creates the namespace, the password secret and kotsadm itself, then waits
+// for kotsadm. With --exclude-admin-console, or on a kURL cluster (configmap
+// kube-system/kurl-config) when the namespace is "default"
+// (cmd/kots/cli/install.go:384), it deploys nothing of the Admin Console: it
+// uses the kotsadm already there and overwrites its password with
+// --shared-password (install.go:399).
 func deployAdminConsole(ctx context.Context, c *invocation, k *kube, ns string) error {
+	exclude, err := excludeAdminConsole(ctx, c, k, ns)
+	if err != nil {
+		return err
+	}
+	if exclude {
+		c.action("Deploying application")
+		if err := waitForKotsadm(ctx, c, k, ns); err != nil {
+			return err
+		}
+		if password := c.str("shared-password"); password != "" {
+			if err := changePassword(ctx, k, ns, password); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	c.action("Deploying Admin Console")
 	c.child("Creating namespace")
 	nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
@@ -147,6 +169,32 @@ func deployAdminConsole(ctx context.Context, c *invocation, k *kube, ns string) 
 	if err := ensureSharedPassword(ctx, c, k, ns); err != nil {
 		return err
 	}
+	if err := kotsadm.Deploy(ctx, k.cs, ns); err != nil {
+		return fmt.Errorf("failed to deploy: failed to ensure kotsadm exists: %w", err)
+	}
+	return waitForKotsadm(ctx, c, k, ns)
+}
+
+// excludeAdminConsole is install.go:384: the flag, or kURL and "default".
+func excludeAdminConsole(ctx context.Context, c *invocation, k *kube, ns string) (bool, error) {
+	if c.boolean("exclude-admin-console") {
+		return true, nil
+	}
+	if ns != metav1.NamespaceDefault {
+		return false, nil
+	}
+	_, err := k.cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "kurl-config", metav1.GetOptions{})
+	switch {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err), apierrors.IsForbidden(err), apierrors.IsUnauthorized(err):
+		return false, nil // pkg/kurl/configmap.go IsKurl
+	}
+	return false, fmt.Errorf("failed to check if cluster is kurl: %w", err)
+}
+
+// waitForKotsadm is the wait at the end of kotsadm.Deploy.
+func waitForKotsadm(ctx context.Context, c *invocation, k *kube, ns string) error {
 	c.child("Waiting for Admin Console to be ready")
 	wait, _ := time.ParseDuration(c.str("wait-duration"))
 	deadline := time.Now().Add(wait)
@@ -202,7 +250,7 @@ func automatedInstall(ctx context.Context, k *kube, ns string, lic *license, rel
 		return "", fmt.Errorf("failed to validate installation: license already exists for app %s", lic.appSlug)
 	}
 	a := &app{Slug: lic.appSlug, License: lic.raw}
-	v := a.addVersion(version{VersionLabel: rel.versionLabel, Source: "Airgap Install", Items: rel.items, Preflights: rel.preflights, Values: values})
+	v := a.addVersion(version{VersionLabel: rel.versionLabel, UpdateCursor: rel.updateCursor, Source: "Airgap Install", Items: rel.items, Preflights: rel.preflights, Values: values})
 	blocked := settle(v, v.Preflights, skipPreflights)
 	if err := saveApp(ctx, k, ns, a); err != nil {
 		return "", fmt.Errorf("failed to validate installation: %w", err)

@@ -56,7 +56,7 @@ func runSetConfig(c *invocation) error {
 	if merge {
 		values = mergeValues(base.Values, given)
 	}
-	v := a.addVersion(version{VersionLabel: base.VersionLabel, Source: "Config Change", Items: base.Items, Preflights: base.Preflights, Values: values})
+	v := a.addVersion(version{VersionLabel: base.VersionLabel, UpdateCursor: base.UpdateCursor, Source: "Config Change", Items: base.Items, Preflights: base.Preflights, Values: values})
 	v.Status = statusPending
 	if c.boolean("deploy") {
 		// As for an upgrade, blocking preflights leave the version pending.

@@ -47,6 +47,7 @@ type app struct {
 type version struct {
 	Sequence        int64                  `json:"sequence"`
 	VersionLabel    string                 `json:"versionLabel"`
+	UpdateCursor    string                 `json:"updateCursor"`
 	Source          string                 `json:"source"`
 	CreatedOn       time.Time              `json:"createdOn"`
 	Status          string                 `json:"status"` // as stored; "deploying" turns "deployed" at ReadyAt

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -87,12 +88,15 @@ func upgrade(ctx context.Context, c *invocation, k *kube, ns, slug string) (*upg
 		// An online update check; an airgapped instance has nothing to fetch.
 		return &upgradeResponse{}, nil
 	}
+	if err := canInstall(c, a.latest(), rel); err != nil {
+		return nil, err
+	}
 	res := &upgradeResponse{}
 	if cur := a.current(); cur != nil {
 		res.CurrentRelease = &upgradeRelease{Sequence: cur.Sequence, Version: cur.VersionLabel}
 	}
 	prev := a.latest()
-	v := a.addVersion(version{VersionLabel: rel.versionLabel, Source: "Airgap Update", Items: rel.items, Preflights: rel.preflights, Values: prev.Values})
+	v := a.addVersion(version{VersionLabel: rel.versionLabel, UpdateCursor: rel.updateCursor, Source: "Airgap Update", Items: rel.items, Preflights: rel.preflights, Values: prev.Values})
 	v.Status = statusPending
 	if c.boolean("deploy") {
 		// kotsadm deploys the new version once its preflights pass; when
@@ -131,4 +135,19 @@ func (c *invocation) logUpgrade(res *upgradeResponse, output string) error {
 		c.action("Update has been uploaded")
 	}
 	return nil
+}
+
+// canInstall is pkg/airgap/update.go canInstall for a license without
+// semver: the bundle's update cursor is compared with the base version's,
+// which is the newest version (GetAppVersionBaseSequence,
+// pkg/store/kotsstore/version_store.go:261), deployed or not. The same
+// cursor is refused (update.go:328); kotsadm answers 500 with the message
+// as body, which the CLI logs, and the CLI reports the status
+// (pkg/upstream/upgrade.go).
+func canInstall(c *invocation, base *version, rel release) error {
+	if base == nil || base.UpdateCursor != rel.updateCursor {
+		return nil
+	}
+	fmt.Fprintf(c.stderr, "Version %s (%s) cannot be installed again because it is already the current version\n", rel.versionLabel, rel.updateCursor)
+	return errors.New("Unexpected response from the API: 500")
 }

@@ -23,20 +23,24 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ferry-sh/ferry/internal/fakekots/kotsadm"
 )
 
 // RunsAnnotation counts the installer runs on kurl/kurl-current-config; the
 // fakekurl package reads it (fakekurl.Runs) so tests can tell whether the
 // installer ran again.
 const RunsAnnotation = "fakekurl.ferry.sh/runs"
+
+// kotsadmNamespace is where kURL's KOTS add-on deploys the Admin Console
+// (fakekurl.KotsadmNamespace).
+const kotsadmNamespace = "default"
 
 type options struct {
 	kubeconfig        string
@@ -47,7 +51,6 @@ type options struct {
 	kurlVersion       string
 	kubernetesVersion string
 	airgap            bool
-	kotsadmNamespace  string
 	kurlDir           string
 	serviceCIDR       string
 	podCIDR           string
@@ -63,7 +66,6 @@ func main() {
 	flag.StringVar(&o.kurlVersion, "kurl-version", "", "kurl-current-config kurl-version")
 	flag.StringVar(&o.kubernetesVersion, "kubernetes-version", "", "the kubelet version reported by the Node")
 	flag.BoolVar(&o.airgap, "airgap", false, "the airgap flag was given")
-	flag.StringVar(&o.kotsadmNamespace, "kotsadm-namespace", "", "namespace of the kotsadm Deployment")
 	flag.StringVar(&o.kurlDir, "kurl-install-directory", "", "kurl-config kurl_install_directory")
 	flag.StringVar(&o.serviceCIDR, "service-cidr", "10.96.0.0/22", "kurl-config service_cidr")
 	flag.StringVar(&o.podCIDR, "pod-cidr", "10.32.0.0/20", "kurl-config pod_cidr")
@@ -77,7 +79,7 @@ func main() {
 func run(ctx context.Context, o options) error {
 	for name, v := range map[string]string{"kubeconfig": o.kubeconfig, "private-address": o.privateAddress,
 		"node-name": o.nodeName, "installer-id": o.installerID, "kurl-version": o.kurlVersion,
-		"kubernetes-version": o.kubernetesVersion, "kotsadm-namespace": o.kotsadmNamespace} {
+		"kubernetes-version": o.kubernetesVersion} {
 		if v == "" {
 			return fmt.Errorf("-%s is required", name)
 		}
@@ -104,7 +106,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	password, err := ensureKotsadmPassword(ctx, cs, o.kotsadmNamespace)
+	password, err := ensureKotsadmPassword(ctx, cs, kotsadmNamespace)
 	if err != nil {
 		return err
 	}
@@ -236,72 +238,10 @@ func registerNode(ctx context.Context, cs kubernetes.Interface, o options, _ []b
 	return err
 }
 
-// deployKotsadm stands for the KOTS add-on: the kotsadm Deployment, marked
-// available as its controller would, and its Service.
-func deployKotsadm(ctx context.Context, cs kubernetes.Interface, o options, _ []byte) error {
-	ns := o.kotsadmNamespace
-	if err := ensureNamespace(ctx, cs, ns); err != nil {
-		return err
-	}
-	labels := map[string]string{"app": "kotsadm"}
-	deployments := cs.AppsV1().Deployments(ns)
-	d, err := deployments.Get(ctx, "kotsadm", metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		d, err = deployments.Create(ctx, kotsadmDeployment(labels), metav1.CreateOptions{})
-	}
-	if err != nil {
-		return err
-	}
-	d.Status = availableStatus(d)
-	if _, err := deployments.UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
-		return err
-	}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm", Namespace: ns, Labels: labels},
-		Spec: corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{
-			{Name: "http", Port: 3000, TargetPort: intstr.FromInt32(3000), Protocol: corev1.ProtocolTCP}}},
-	}
-	_, err = cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		return nil
-	}
-	return err
-}
-
-func kotsadmDeployment(labels map[string]string) *appsv1.Deployment {
-	replicas := int32(1)
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm", Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: &replicas,
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "kotsadm", Image: "kotsadm/kotsadm:v1.124.0",
-					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 3000}},
-				}}},
-			},
-		},
-	}
-}
-
-func availableStatus(d *appsv1.Deployment) appsv1.DeploymentStatus {
-	replicas := int32(1)
-	if d.Spec.Replicas != nil {
-		replicas = *d.Spec.Replicas
-	}
-	now := metav1.Now()
-	return appsv1.DeploymentStatus{
-		ObservedGeneration: d.Generation, Replicas: replicas, UpdatedReplicas: replicas,
-		ReadyReplicas: replicas, AvailableReplicas: replicas,
-		Conditions: []appsv1.DeploymentCondition{
-			{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable",
-				Message: "Deployment has minimum availability.", LastUpdateTime: now, LastTransitionTime: now},
-			{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable",
-				Message: "ReplicaSet has successfully progressed.", LastUpdateTime: now, LastTransitionTime: now},
-		},
-	}
+// deployKotsadm stands for kURL's KOTS add-on: kotsadm in namespace
+// default (addons/kotsadm/1.86.0/install.sh:209), never the app's.
+func deployKotsadm(ctx context.Context, cs kubernetes.Interface, _ options, _ []byte) error {
+	return kotsadm.Deploy(ctx, cs, kotsadmNamespace)
 }
 
 // ensureKotsadmPassword is KOTS's kotsadm_secret_password: on first install
