@@ -52,7 +52,7 @@ func (kotsUploadModule) Spec() Spec {
 		Name:    "kots_upload",
 		Summary: "Install or update a KOTS application (Dash Enterprise) from its license, .airgap bundle and ConfigValues, headless",
 		Args: []Arg{
-			{Name: "namespace", Check: checkKotsNamespace, Type: String, Default: "plotly-system", Doc: "Namespace of the KOTS Admin Console (kotsadm), where the app is installed. Always passed as --namespace: without it `kots install` prompts and hangs."},
+			{Name: "namespace", Check: checkKotsNamespace, Type: String, Default: "plotly-system", Doc: "Namespace of the app and of its KOTS Admin Console (kotsadm). `kots install` creates it and deploys kotsadm in it, as Plotly's script does with plotly-system; kURL's own Admin Console stays in default. Always passed as --namespace: without it `kots install` prompts and hangs. Not default on a kURL cluster: there kots install deploys no Admin Console and overwrites the password of kURL's."},
 			{Name: "license_file", Type: String, Required: true, Doc: "Path on the host of the license (.yaml) Plotly sent, e.g. staged with copy. Its spec.appSlug must match the bundle's."},
 			{Name: "airgap_bundle", Type: String, Required: true, Doc: "Path on the host of the application's .airgap bundle (~15 GB). Only its airgap.yaml and app.tar.gz are read, on the host, to learn the app slug, the version label and the release's config items; nothing large travels back."},
 			{Name: "config_values", Check: checkConfigValues, Type: Map, Doc: "ConfigValues to apply, as a mapping of config item name to a value, or to a mapping of value, valuePlaintext (password items), data, dataPlaintext, filename (file items: value is the base64 of the file). All values are strings to KOTS: a YAML boolean becomes \"1\"/\"0\". Keys the release does not define are refused before anything runs. Rendered to config_values_dest on the host (mode 0600)."},
@@ -126,6 +126,9 @@ type kotsRun struct {
 	release kotsRelease
 	values  kotsValues // the ConfigValues supplied, nil when none
 	did     []string   // what changed, for the message
+	// kotsadmUp: kotsadm runs in the namespace. When it does not, the app
+	// cannot be installed there: `kots install` deploys it.
+	kotsadmUp bool
 }
 
 // errBundleNotStaged: in check mode, the bundle is not on the host yet (the
@@ -151,9 +154,11 @@ func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, er
 	if err != nil {
 		return Result{}, err
 	}
-	installed, err := r.installedApp(ctx)
-	if err != nil {
-		return Result{}, err
+	var installed *kotsApp
+	if r.kotsadmUp {
+		if installed, err = r.installedApp(ctx); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := r.converge(ctx, installed); err != nil {
 		return Result{}, err
@@ -161,15 +166,19 @@ func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, er
 	return r.result(ctx)
 }
 
-// prepare does every check that needs no kots command: kotsadm is there,
-// the release and license agree, the config keys exist in the release.
+// prepare does every check that needs no kots command: the namespace gets
+// its own Admin Console, kotsadm is ready if it is there, the release and
+// license agree, the config keys exist in the release.
 func (r *kotsRun) prepare(ctx context.Context) error {
 	kube, err := KubeFor(ctx, r.h, r.o.kubeconfig)
 	if err != nil {
 		return err
 	}
 	r.kube = kube
-	if err := r.checkKotsadm(ctx); err != nil {
+	if err := r.refuseKurlDefault(ctx); err != nil {
+		return err
+	}
+	if r.kotsadmUp, err = r.checkKotsadm(ctx); err != nil {
 		return err
 	}
 	if r.h.Check {
@@ -186,33 +195,55 @@ func (r *kotsRun) prepare(ctx context.Context) error {
 	return r.loadValues(ctx)
 }
 
-// checkKotsadm fails clearly when the Admin Console is not running: every
-// kots command reaches it through a port-forward to its pod.
-func (r *kotsRun) checkKotsadm(ctx context.Context) error {
+// refuseKurlDefault refuses namespace default on a kURL cluster (configmap
+// kube-system/kurl-config, pkg/kurl/configmap.go IsKurl): there the real
+// `kots install` deploys no Admin Console of its own and overwrites the
+// password of kURL's with --shared-password (cmd/kots/cli/install.go:384
+// and :399), which would be the throwaway value this module passes.
+func (r *kotsRun) refuseKurlDefault(ctx context.Context) error {
+	if r.o.namespace != metav1.NamespaceDefault {
+		return nil
+	}
+	err := r.kube.Get(ctx, KubeConfigMaps, "kube-system", "kurl-config", &corev1.ConfigMap{})
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("looking for kube-system/kurl-config on %s: %w", hostLabel(r.h), err)
+	}
+	return fmt.Errorf("namespace is \"default\" on a kURL cluster (%s): there `kubectl kots install` deploys no Admin Console and "+
+		"replaces the password of kURL's with a throwaway value. Set namespace to the app's own (plotly-system, the default): "+
+		"kots install creates it and deploys the Admin Console in it", hostLabel(r.h))
+}
+
+// checkKotsadm tells whether kotsadm is in the namespace, and fails clearly
+// when it is there but not ready: every kots command but install reaches it
+// through a port-forward to its pod. Its absence is no error: `kots install`
+// deploys it (cmd/kots/cli/install.go:389, "Deploying Admin Console").
+func (r *kotsRun) checkKotsadm(ctx context.Context) (bool, error) {
 	ns := r.o.namespace
 	opts := metav1.ListOptions{LabelSelector: "app=kotsadm"}
 	deps, sets := &appsv1.DeploymentList{}, &appsv1.StatefulSetList{}
 	if err := r.kube.List(ctx, KubeDeployments, ns, opts, deps); err != nil {
-		return fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
+		return false, fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
 	if err := r.kube.List(ctx, KubeStatefulSets, ns, opts, sets); err != nil {
-		return fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
+		return false, fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
 	if len(deps.Items)+len(sets.Items) == 0 {
-		return fmt.Errorf("the KOTS Admin Console (kotsadm) is not installed in namespace %s on %s: no Deployment or StatefulSet labelled app=kotsadm. "+
-			"Install the cluster with kURL and its KOTS add-on first (the kurl module), or set namespace to where kotsadm runs", ns, hostLabel(r.h))
+		return false, nil
 	}
 	for _, d := range deps.Items {
 		if d.Status.AvailableReplicas > 0 {
-			return nil
+			return true, nil
 		}
 	}
 	for _, s := range sets.Items {
 		if s.Status.ReadyReplicas > 0 {
-			return nil
+			return true, nil
 		}
 	}
-	return fmt.Errorf("the KOTS Admin Console (kotsadm) in namespace %s on %s has no ready replica; check `kubectl -n %s get pods -l app=kotsadm` and run again", ns, hostLabel(r.h), ns)
+	return true, fmt.Errorf("the KOTS Admin Console (kotsadm) in namespace %s on %s has no ready replica; check `kubectl -n %s get pods -l app=kotsadm` and run again", ns, hostLabel(r.h), ns)
 }
 
 // checkSlug settles the app slug and checks the license is for this app.
@@ -284,7 +315,13 @@ func (r *kotsRun) installedApp(ctx context.Context) (*kotsApp, error) {
 	return nil, nil
 }
 
-// converge decides between install, upgrade, set config and nothing.
+// converge decides between install, upgrade, deploy, set config and
+// nothing. It compares the bundle with the newest version, deployed or not,
+// as kotsadm does: an upload of the newest version's release is refused
+// ("cannot be installed again because it is already the current version",
+// pkg/airgap/update.go:328), so a version that is there but not deployed (a
+// first install stopped by preflights, a required item left empty) is
+// deployed with set config instead.
 func (r *kotsRun) converge(ctx context.Context, app *kotsApp) error {
 	if app == nil {
 		return r.install(ctx)
@@ -292,14 +329,44 @@ func (r *kotsRun) converge(ctx context.Context, app *kotsApp) error {
 	if err := r.ensurePassword(ctx); err != nil {
 		return err
 	}
-	upgraded := false
-	if app.VersionLabel != r.release.versionLabel {
+	st, _, err := r.status(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.newest.VersionLabel != r.release.versionLabel:
 		if err := r.upgrade(ctx, app.VersionLabel); err != nil {
 			return err
 		}
-		upgraded = true
+		return r.applyConfig(ctx, true)
+	case st.newest.Status == "pending" || st.newest.Status == "pending_config":
+		return r.deployNewest(ctx, st)
 	}
-	return r.applyConfig(ctx, upgraded)
+	return r.applyConfig(ctx, false)
+}
+
+// deployNewest deploys the newest version, which KOTS left undeployed, by
+// a config change with --deploy: kotsadm makes a new version from it, runs
+// its preflights again and deploys it (pkg/handlers/config.go:752-799).
+func (r *kotsRun) deployNewest(ctx context.Context, st kotsStatus) error {
+	set := []string{"set", "config", r.o.slug}
+	if r.values != nil {
+		file, err := r.writeValues(ctx)
+		if err != nil {
+			return err
+		}
+		set = append(set, "--config-file", file)
+	}
+	set = append(set, "--merge", "--deploy")
+	if r.o.skipPreflights {
+		set = append(set, "--skip-preflights")
+	}
+	what := fmt.Sprintf("run: %s (version %s, sequence %d, is %s, not deployed)", r.display(set...), st.newest.VersionLabel, st.newest.Sequence, st.newest.Status)
+	if err := r.h.Change(what, func() error { _, err := r.kotsChange(ctx, set, ""); return err }); err != nil {
+		return err
+	}
+	r.did = append(r.did, "deployed "+r.release.versionLabel)
+	return nil
 }
 
 // install runs kots install once the password secret is in place.
@@ -312,6 +379,9 @@ func (r *kotsRun) install(ctx context.Context) error {
 		if !exists {
 			return fmt.Errorf("app %s is not installed yet and admin_console_password is not set: the first install needs it (kots install would prompt for it and hang)", r.o.slug)
 		}
+	}
+	if err := r.ensureNamespace(ctx); err != nil {
+		return err
 	}
 	if err := r.ensurePassword(ctx); err != nil {
 		return err
@@ -338,6 +408,23 @@ func (r *kotsRun) install(ctx context.Context) error {
 	}
 	r.did = append(r.did, "installed "+r.release.versionLabel)
 	return nil
+}
+
+// ensureNamespace creates the namespace before the password secret goes in
+// it, as `kots install` would first (pkg/kotsadm/main.go:200, "Creating
+// namespace"), which then finds it there.
+func (r *kotsRun) ensureNamespace(ctx context.Context) error {
+	err := r.kube.Get(ctx, KubeNamespaces, "", r.o.namespace, &corev1.Namespace{})
+	if !apierrors.IsNotFound(err) {
+		return err
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.o.namespace}}
+	return r.h.Change("create namespace "+r.o.namespace+" (kots install deploys the Admin Console in it)", func() error {
+		if err := r.kube.Create(ctx, KubeNamespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+		return nil
+	})
 }
 
 // upgrade uploads the bundle as an update and deploys it.
@@ -645,6 +732,8 @@ func (r *kotsRun) wait(ctx context.Context) (kotsStatus, error) {
 			return st, fmt.Errorf("app %s failed to deploy: %s; see the Admin Console (%s)", r.o.slug, st, r.adminHint())
 		case st.newest.Status == "pending_config":
 			return st, fmt.Errorf("app %s is not deployed: %s: a required config item has no value; add it to config_values", r.o.slug, st)
+		case st.newest.Status == "pending":
+			return st, fmt.Errorf("app %s is not deployed: %s: KOTS will not deploy it by itself (its preflight checks blocked it?); see the Admin Console (%s), fix the cause or set skip_preflights, and run again", r.o.slug, st, r.adminHint())
 		case !time.Now().Before(deadline):
 			return st, fmt.Errorf("app %s is not ready after %s: %s; raise wait_timeout, or see the Admin Console (%s)", r.o.slug, r.o.waitTimeout, st, r.adminHint())
 		}

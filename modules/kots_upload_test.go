@@ -90,14 +90,14 @@ func TestKotsUpload(t *testing.T) {
 		}
 		return &s
 	}
-	t.Run("install, re-run, upgrade, config change", func(t *testing.T) { testKotsLifecycle(t, site(t, "300ms", true)) })
+	t.Run("install, re-run, upgrade, config change", func(t *testing.T) { testKotsLifecycle(t, site(t, "300ms", false)) })
 	t.Run("check mode only reads", func(t *testing.T) { testKotsCheckMode(t, site(t, "0s", true)) })
 	t.Run("unknown config key", func(t *testing.T) { testKotsUnknownKey(t, site(t, "0s", true)) })
 	t.Run("password change", func(t *testing.T) { testKotsPasswordChange(t, site(t, "0s", true)) })
-	t.Run("kotsadm missing", func(t *testing.T) { testKotsNoKotsadm(t, site(t, "0s", false)) })
+	t.Run("namespace default on kURL", func(t *testing.T) { testKotsKurlDefault(t, site(t, "0s", false)) })
 	t.Run("refusals before any kots command", func(t *testing.T) { testKotsRefusals(t, site(t, "0s", true)) })
 	t.Run("wait timeout", func(t *testing.T) { testKotsWaitTimeout(t, site(t, "1h", true)) })
-	t.Run("preflight warnings", func(t *testing.T) { testKotsPreflights(t, site(t, "0s", true)) })
+	t.Run("preflight warnings", func(t *testing.T) { testKotsPreflights(t, site(t, "0s", false)) })
 	t.Run("config_values_file", func(t *testing.T) { testKotsValuesFile(t, site(t, "0s", true)) })
 }
 
@@ -239,6 +239,10 @@ func testKotsLifecycle(t *testing.T, s *kotsSite) {
 	}
 	if !s.passwordIs(kotsPassword) {
 		t.Error("the kotsadm-password secret does not hold admin_console_password")
+	}
+	// No kotsadm anywhere before: kots install deployed it in the namespace.
+	if d, err := s.cluster.Clientset().AppsV1().Deployments(s.ns).Get(context.Background(), "kotsadm", metav1.GetOptions{}); err != nil || d.Status.AvailableReplicas != 1 {
+		t.Errorf("kots install left no available kotsadm in %s: %v", s.ns, err)
 	}
 	calls := s.calls()
 	var install *fakekots.Call
@@ -410,14 +414,21 @@ func testKotsPasswordChange(t *testing.T, s *kotsSite) {
 	}
 }
 
-func testKotsNoKotsadm(t *testing.T, s *kotsSite) {
-	o := s.run(s.args(kotsDashRelease("5.1.0"), nil), false)
-	want := "the KOTS Admin Console (kotsadm) is not installed in namespace " + s.ns
-	if o.err == nil || !strings.Contains(o.err.Error(), want) || !strings.Contains(o.err.Error(), "kURL and its KOTS add-on") {
-		t.Errorf("error = %v", o.err)
+// testKotsKurlDefault: namespace default on kURL would make kots install
+// overwrite the Admin Console password with the throwaway value; refused
+// before anything runs, with what to set instead.
+func testKotsKurlDefault(t *testing.T, s *kotsSite) {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kurl-config", Namespace: "kube-system"}, Data: map[string]string{"airgap": "1"}}
+	if _, err := s.cluster.Clientset().CoreV1().ConfigMaps("kube-system").Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	if len(s.calls()) != 0 || len(o.changes) != 0 {
-		t.Errorf("ran %v, changed %v", kotsCommands(s.calls()), o.changes)
+	o := s.run(s.args(kotsDashRelease("5.1.0"), map[string]any{"namespace": "default"}), false)
+	want := `namespace is "default" on a kURL cluster`
+	if o.err == nil || !strings.Contains(o.err.Error(), want) || !strings.Contains(o.err.Error(), "plotly-system") {
+		t.Errorf("error = %v, want %q", o.err, want)
+	}
+	if len(o.changes) != 0 || len(fakekots.Invocations(t, s.cluster.Clientset(), "default")) != 0 {
+		t.Errorf("changed %v", o.changes)
 	}
 }
 
@@ -478,10 +489,24 @@ func testKotsPreflights(t *testing.T, s *kotsSite) {
 		!strings.Contains(o.err.Error(), "32 GiB recommended") {
 		t.Errorf("error = %v", o.err)
 	}
-	s2 := *s
-	s2.ns = s.cluster.Namespace(t)
-	fakekots.AddKotsadm(t, s.cluster.Clientset(), s2.ns)
-	s2.mustRun(s2.args(rel, map[string]any{"skip_preflights": true}))
+	// The re-run finds the version there, not deployed: uploading it again
+	// would be refused (pkg/airgap/update.go:328), so it is deployed.
+	o = s.run(s.args(rel, nil), false)
+	if o.err != nil || !o.res.Failed || !strings.Contains(o.res.Msg, "KOTS will not deploy it by itself") || !strings.Contains(o.res.Msg, "skip_preflights") {
+		t.Errorf("re-run without skip_preflights: error %v, result %+v", o.err, o.res)
+	}
+	o = s.mustRun(s.args(rel, map[string]any{"skip_preflights": true}))
+	if o.res.Data["state"] != "ready" || o.res.Data["version_status"] != "deployed" || o.res.Data["version_label"] != "5.1.0" {
+		t.Errorf("after skip_preflights: %v", o.res.Data)
+	}
+	for _, c := range kotsCommands(s.calls()) {
+		if c == "upstream upgrade" {
+			t.Errorf("a re-run uploaded the version already there: %v", kotsCommands(s.calls()))
+		}
+	}
+	if o = s.mustRun(s.args(rel, map[string]any{"skip_preflights": true})); len(o.changes) != 0 {
+		t.Errorf("the next run changed %v", o.changes)
+	}
 }
 
 func testKotsValuesFile(t *testing.T, s *kotsSite) {
