@@ -351,16 +351,13 @@ func (r *Runner) includeInstances(sc *scope, t *Task) ([]includeInstance, error)
 			return nil, err
 		}
 	}
-	loopVar := t.LoopVar
-	if loopVar == "" {
-		loopVar = "item"
-	}
 	var out []includeInstance
-	for _, item := range items {
+	for i := range items {
 		isc, vars := sc, t.Vars
-		if t.Loop != nil {
-			vars = mergeMaps(t.Vars, map[string]any{loopVar: item})
-			isc = sc.withLayer(map[string]any{loopVar: item})
+		if t.Loop != nil { // the item, index_var and ansible_loop, as for a module
+			lv := loopVars(t, items, i)
+			vars = mergeMaps(t.Vars, lv)
+			isc = sc.withLayer(lv)
 		}
 		ok, err := r.when(isc, t)
 		if err != nil {
@@ -459,11 +456,7 @@ func inheritInclude(parent, t *Task) {
 	}
 	vars := t.Vars
 	if t.Loop != nil {
-		loopVar := t.LoopVar
-		if loopVar == "" {
-			loopVar = "item"
-		}
-		vars = mergeMaps(vars, map[string]any{loopVar: nil})
+		vars = mergeMaps(vars, loopVarNames(t))
 	}
 	inc.Preview = []*Task{includeBlock(t, inc.Preview, vars)}
 }

@@ -226,6 +226,16 @@ func loopVars(t *Task, items []any, i int) map[string]any {
 	return vars
 }
 
+// loopVarNames are the variables an iteration defines, without values: what
+// the checks of included tasks need to know before the loop runs.
+func loopVarNames(t *Task) map[string]any {
+	vars := loopVars(t, []any{nil}, 0)
+	for k := range vars {
+		vars[k] = nil
+	}
+	return vars
+}
+
 // recordLoopVars adds to an item's result what Ansible registers with it.
 func recordLoopVars(data, vars map[string]any, t *Task) {
 	for _, k := range []string{t.loopVar(), "ansible_loop_var", t.LoopIndexVar, "ansible_index_var", "ansible_loop"} {
