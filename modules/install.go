@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ferry-sh/ferry/transport"
 )
 
 // How copy and template put a file on a host:
@@ -156,7 +158,7 @@ func (s source) prefixSHA256(ctx context.Context, n int64) (string, error) {
 	}
 	defer r.Close()
 	h := sha256.New()
-	if _, err := io.CopyN(h, ctxReader{ctx, r}, n); err != nil {
+	if _, err := io.CopyN(h, transport.ContextReader(ctx, r), n); err != nil {
 		return "", fmt.Errorf("reading %s: %w", s.label, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -170,20 +172,6 @@ func (s source) unchanged() bool {
 	}
 	fi, err := os.Stat(s.path)
 	return err == nil && fi.Size() == s.size && fi.ModTime().Equal(s.modTime)
-}
-
-// ctxReader stops reading once ctx is done, so that a hash nobody waits for
-// any more does not read a multi-gigabyte file to its end.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
 }
 
 func (s source) remember(sum string) {
@@ -611,15 +599,15 @@ func sendPart(ctx context.Context, h *Host, src source, part string, offset int6
 		return 0, "", err
 	}
 	defer r.Close()
-	in := &sourceReader{r: r}
+	in := &transport.SourceReader{R: r}
 	pr := &progressReader{r: in, h: h, done: offset, total: src.size}
 	stdin := &closableReader{r: pr}
 	out, err := h.Conn.Run(ctx, Command{Shell: appendScript(part, offset, fresh), Stdin: stdin})
 	stdin.close()
 	sent = pr.done - offset
 	switch {
-	case in.err != nil:
-		return sent, "", fmt.Errorf("reading %s: %w", src.label, in.err)
+	case in.Err != nil:
+		return sent, "", fmt.Errorf("reading %s: %w", src.label, in.Err)
 	case err != nil:
 		return sent, "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
 	case out.RC != 0:
@@ -689,21 +677,6 @@ func (c *closableReader) close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-}
-
-// sourceReader remembers the source's own read error, so that a failing
-// source is reported as such and not as a failing host.
-type sourceReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *sourceReader) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err != nil && err != io.EOF {
-		s.err = err
-	}
-	return n, err
 }
 
 // installScript sets the part's owner and mode, then renames it over dest.

@@ -66,10 +66,6 @@ type Arg struct {
 	// Kind is what the value means (an absolute path, an IPv4 address...);
 	// for a list, what each item means. It is checked before the module runs.
 	Kind Kind
-	// Fields declares the keys of a mapping argument: each is bound like an
-	// argument of its own (types, kinds, defaults, required, secret), and any
-	// other key is refused.
-	Fields []Arg
 	// Check is a module's own rule for the value, once it has its type and
 	// kind ("a whole number or auto"). Its message names the argument and
 	// says what to give instead.
@@ -257,15 +253,6 @@ func coerce(a Arg, v any, static bool) (any, error) {
 				return nil, err
 			}
 		}
-	}
-	if len(a.Fields) > 0 {
-		m, _ := out.(map[string]any)
-		sub := Spec{Name: a.Name, Args: a.Fields}
-		bound, errs := sub.bind(m, static)
-		if len(errs) > 0 {
-			return nil, errors.Join(errs...)
-		}
-		out = map[string]any(bound)
 	}
 	if a.Check != nil && !(static && hasTemplate(out)) {
 		if err := a.Check(out); err != nil {

@@ -111,7 +111,7 @@ func (l *Local) Write(ctx context.Context, path string, r io.Reader, offset int6
 		f.Close()
 		return err
 	}
-	if _, err := io.Copy(f, readerWithContext(ctx, r)); err != nil {
+	if _, err := io.Copy(f, transport.ContextReader(ctx, r)); err != nil {
 		f.Close()
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -124,20 +124,6 @@ func (l *Local) Write(ctx context.Context, path string, r io.Reader, offset int6
 
 // Close does nothing: there is no connection to end.
 func (l *Local) Close() error { return nil }
-
-// readerWithContext stops a copy when ctx ends.
-func readerWithContext(ctx context.Context, r io.Reader) io.Reader {
-	return readerFunc(func(p []byte) (int, error) {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		return r.Read(p)
-	})
-}
-
-type readerFunc func([]byte) (int, error)
-
-func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 // DialContext opens a TCP connection from this machine.
 func (l *Local) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {

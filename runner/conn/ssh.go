@@ -625,10 +625,10 @@ func (s *SSH) writeInto(ctx context.Context, c *sftp.Client, f *sftp.File, r io.
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return err
 	}
-	src := &sourceReader{r: readerWithContext(ctx, r)}
+	src := &transport.SourceReader{R: transport.ContextReader(ctx, r)}
 	if _, err := f.ReadFromWithConcurrency(src, 0); err != nil {
-		if src.err != nil {
-			return &sourceError{src.err}
+		if src.Err != nil {
+			return &sourceError{src.Err}
 		}
 		return err
 	}
@@ -636,21 +636,6 @@ func (s *SSH) writeInto(ctx context.Context, c *sftp.Client, f *sftp.File, r io.
 		return f.Sync()
 	}
 	return nil
-}
-
-// sourceReader remembers the error of the data source, so that a failing
-// source is not mistaken for a failing connection.
-type sourceReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *sourceReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
-		s.err = err
-	}
-	return n, err
 }
 
 type sourceError struct{ err error }
