@@ -221,7 +221,7 @@ func (p *parser) roleDependencies(role *Role, at *yaml.Node) []*Task {
 		return nil
 	}
 	root, sub := p.subDocument(at, path, role)
-	if root == nil || p.tooDeep(at) {
+	if root == nil || p.tooDeep(at) || root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return nil
 	}
 	var out []*Task

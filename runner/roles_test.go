@@ -77,3 +77,33 @@ func TestRoleAndIncludeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyRoleFiles: public roles ship meta, defaults, vars and handlers
+// files holding only `---` or nothing; Ansible reads them as empty.
+func TestEmptyRoleFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"site.yml":                  "- hosts: all\n  roles: [e]\n",
+		"roles/e/tasks/main.yml":    "---\n- debug: {msg: hi}\n",
+		"roles/e/meta/main.yml":     "---\n",
+		"roles/e/defaults/main.yml": "---\n",
+		"roles/e/vars/main.yml":     "",
+		"roles/e/handlers/main.yml": "---\n# none yet\n",
+	}
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pb, err := LoadPlaybook(filepath.Join(dir, "site.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pb.TaskCount(); n != 2 { // the role's block and its one task
+		t.Errorf("%d tasks, want 2", n)
+	}
+}
