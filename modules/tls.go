@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -61,7 +62,7 @@ func (tlsModule) Spec() Spec {
 			{Name: "server", Kind: DNSName, Type: String, Required: true, Doc: "Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."},
 			{Name: "cert_file", Type: String, Required: true, Doc: "PEM file on the controller: the server certificate first, then its intermediates in order. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
 			{Name: "key_file", Type: String, Required: true, Doc: "PEM file on the controller with the certificate's private key, unencrypted; looked up like cert_file. Its content is masked in every output."},
-			{Name: "internal_ca_file", Type: String, Doc: "PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. The certificate chain must verify against it. Looked up like cert_file."},
+			{Name: "internal_ca_file", Type: String, Doc: "PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. Checked on its own (a single valid root); the certificate chain must verify against it only when the chain says it was issued under it, so a public certificate beside an internal CA is fine. Looked up like cert_file."},
 			{Name: "extra_names", Check: checkExtraNames, Type: List, Doc: "More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."},
 			{Name: "min_days", Check: checkMinDays, Type: Int, Default: 30, Doc: "Fail when the certificate or an intermediate expires in fewer days than this."},
 			{Name: "config_keys", Check: checkConfigKeys, Type: Map, Doc: "The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=" + defaultCertItem + ", key=" + defaultKeyItem + ", internal_ca=" + defaultInternalCAItem + ". The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error."},
@@ -352,7 +353,7 @@ func checkTLSFiles(f tlsFiles, o tlsOptions, now time.Time) (*x509.Certificate, 
 	if err := checkNames(leaf, o.names); err != nil {
 		problems = append(problems, err)
 	}
-	if ca != nil {
+	if ca != nil && issuedUnder(chain, ca) {
 		if err := checkChainTrust(f, chain, ca, now); err != nil {
 			problems = append(problems, err)
 		}
@@ -557,6 +558,14 @@ func parseInternalCA(path string, data []byte) (*x509.Certificate, []error) {
 
 // checkChainTrust verifies the chain from the cert file against the internal
 // CA as the only root.
+// issuedUnder tells whether the top of the site's chain names the internal
+// CA as its issuer. Only then must the chain verify against it: the internal
+// CA is what Dash Enterprise trusts for internal services (INTERNAL_CA_CERTIFICATE),
+// and a site may well serve a public certificate beside it (issue 12, item 6).
+func issuedUnder(chain []*x509.Certificate, ca *x509.Certificate) bool {
+	return bytes.Equal(chain[len(chain)-1].RawIssuer, ca.RawSubject)
+}
+
 func checkChainTrust(f tlsFiles, chain []*x509.Certificate, ca *x509.Certificate, now time.Time) error {
 	roots, intermediates := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(ca)
