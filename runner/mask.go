@@ -38,13 +38,26 @@ func NewMasker(secrets ...string) *Masker {
 // output would hide everything and protect nothing.
 const minSecret = 3
 
+// carriesNothing reports whether s is a boolean or null word. A value
+// computed from a secret is often one (a comparison, a test), and masking
+// every "true" would garble the output and make the argv/env guard refuse
+// `command: "true"`, while it hides nothing: the inventory leaves these
+// words out of its secrets for the same reason.
+func carriesNothing(s string) bool {
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "null", "none":
+		return true
+	}
+	return false
+}
+
 // Add registers more secrets.
 func (m *Masker) Add(secrets ...string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	added := false
 	for _, s := range secrets {
-		if len(s) < minSecret || m.isRaw[s] {
+		if len(s) < minSecret || m.isRaw[s] || carriesNothing(s) {
 			continue
 		}
 		m.raw, m.isRaw[s] = append(m.raw, s), true

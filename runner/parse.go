@@ -714,14 +714,14 @@ func (p *parser) value(n *yaml.Node) any {
 	p.expanded++
 	p.valueDepth++
 	defer func() { p.valueDepth-- }()
+	if v, tagged := p.taggedValue(n); tagged {
+		return v
+	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		explicitStr := n.Style&yaml.TaggedStyle != 0 && n.Tag == "!!str"
 		if explicitStr || n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 			p.template(n)
-			return n.Value
-		}
-		if n.Tag == "!unsafe" || n.Tag == "!secret" {
 			return n.Value
 		}
 		if n.Style&yaml.TaggedStyle == 0 {
@@ -750,6 +750,35 @@ func (p *parser) value(n *yaml.Node) any {
 		return out
 	}
 	return nil
+}
+
+// taggedValue reads the value of a node tagged !secret, !unsafe or !vault,
+// as the inventory reads them: a !secret value is masked from the start of
+// the run, a !vault value is decrypted here (and is a secret), an !unsafe
+// one is text that is never templated.
+func (p *parser) taggedValue(n *yaml.Node) (any, bool) {
+	switch n.Tag {
+	case "!secret", "!unsafe", "!vault", "!vault-encrypted":
+	default:
+		return nil, false
+	}
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "tag a single string value", "%s applies to a single string value, not to a list or mapping", n.Tag)
+		return nil, true
+	}
+	value := n.Value
+	if n.Tag == "!vault" || n.Tag == "!vault-encrypted" {
+		plain, err := p.opts.Vault.Decrypt([]byte(n.Value), "the !vault value")
+		if err != nil {
+			p.errorf(n, "", "%v", err)
+			return nil, true
+		}
+		value = string(plain)
+	}
+	if n.Tag != "!unsafe" && p.opts.Secrets != nil {
+		p.opts.Secrets(value)
+	}
+	return value, true
 }
 
 func (p *parser) template(n *yaml.Node) {

@@ -304,3 +304,67 @@ func TestManyDerivedSecretsStayCheap(t *testing.T) {
 		t.Errorf("masked %q", got)
 	}
 }
+
+// A value computed from a secret may be a boolean (a comparison, a test):
+// it hides nothing, and masking it masked every "true" of the run and made
+// the argv guard refuse `command: "true"`.
+func TestBooleansComputedFromSecretsStayVisible(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  vars:
+    tok: !secret abc123xyz
+  tasks:
+    - assert: {that: [tok == "abc123xyz", "tok is defined"]}
+    - command: "true"
+    - debug: {msg: "{{ tok }} {{ tok | b64encode }}"}
+`
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.Verbosity = 1 })
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r.mustContain(t, `"changed": true`, "ok=3    changed=1")
+	for _, leak := range []string{"abc123xyz", base64.StdEncoding.EncodeToString([]byte("abc123xyz"))} {
+		if strings.Contains(r.stdout+r.stderr, leak) {
+			t.Errorf("output shows %q:\n%s", leak, r.stdout)
+		}
+	}
+}
+
+// !secret and !vault in a playbook's own vars are what they are in an
+// inventory or vars file: masked from the first task, and decrypted.
+func TestPlaybookVarsTaggedSecretOrVault(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  vars:
+    quoted: !secret "quoted-pw-1"
+    plain: !secret plain-pw-2
+  tasks:
+    - debug: {msg: "{{ quoted }} {{ plain }}"}
+`
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", nil)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, leak := range []string{"quoted-pw-1", "plain-pw-2"} {
+		if strings.Contains(r.stdout+r.stderr, leak) {
+			t.Errorf("output shows %q:\n%s", leak, r.stdout)
+		}
+	}
+	vaulted := `
+- hosts: web
+  gather_facts: false
+  vars:
+    tok: !vault |
+      $ANSIBLE_VAULT;1.1;AES256
+      3132
+  tasks:
+    - debug: {msg: "{{ tok }}"}
+`
+	r = runPlaybook(t, vaulted, "[web]\nweb1 ansible_connection=local\n", nil)
+	if r.code != 4 || strings.Contains(r.stdout, "ANSIBLE_VAULT") {
+		t.Errorf("a !vault value without a vault password: exit %d (want 4, nothing run)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r.mustContain(t, "site.yml:5:", "no vault password was given")
+}

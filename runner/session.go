@@ -360,8 +360,8 @@ func leafStrings(v any) []string {
 			out = append(out, leafStrings(e)...)
 		}
 		return out
-	case nil:
-		return nil
+	case nil, bool:
+		return nil // nothing to hide; see carriesNothing
 	}
 	return []string{fmt.Sprint(v)}
 }
