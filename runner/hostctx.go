@@ -246,6 +246,12 @@ func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope) 
 	if t.DelegateTo != "" {
 		return r.delegateConn(ctx, t, sc)
 	}
+	return r.openOnce(ctx, h, sc)
+}
+
+// openOnce opens h's connection with the connection variables sc renders,
+// once for the whole run; later calls return the same connection or error.
+func (r *Runner) openOnce(ctx context.Context, h *hostState, sc *scope) (modules.Conn, error) {
 	h.connOnce.Do(func() {
 		vars, err := r.connectionVars(sc, h)
 		if err != nil {

@@ -518,16 +518,8 @@ func (r *Runner) delegateConn(ctx context.Context, t *Task, sc *scope) (modules.
 		return nil, fmt.Errorf("delegate_to %q: the inventory has no such host", name)
 	}
 	dh := r.delegateHost(ih)
-	dh.connOnce.Do(func() {
-		dsc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.invVars, r.opts.ConnDefaults}, masker: r.opts.Masker}
-		vars, err := r.connectionVars(dsc, dh)
-		if err != nil {
-			dh.connErr = err
-			return
-		}
-		dh.conn, dh.connErr = r.opts.Connect.Open(ctx, dh.name, vars)
-	})
-	return dh.conn, dh.connErr
+	dsc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.invVars, r.opts.ConnDefaults}, masker: r.opts.Masker}
+	return r.openOnce(ctx, dh, dsc)
 }
 
 // delegateHost is the state of a host that tasks delegate to: its own when
