@@ -3,10 +3,10 @@ package inventory
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/pyjson"
 	"github.com/ferry-sh/ferry/internal/suggest"
 )
 
@@ -128,15 +128,7 @@ func printable(v any, masker *strings.Replacer) any {
 	case string:
 		return masker.Replace(x)
 	case float64:
-		switch {
-		case math.IsNaN(x):
-			return "NaN"
-		case math.IsInf(x, 1):
-			return "Infinity"
-		case math.IsInf(x, -1):
-			return "-Infinity"
-		}
-		return x
+		return pyjson.Float(x)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {

@@ -1,6 +1,6 @@
 package runner
 
-import "math"
+import "github.com/ferry-sh/ferry/internal/pyjson"
 
 // finiteEvent is e with every non-finite float of its results (Inf, NaN:
 // `'nan' | float` makes one) written as the strings Python's json module
@@ -26,9 +26,9 @@ func finiteEvent(e Event) Event {
 func finiteValue(v any) any {
 	switch x := v.(type) {
 	case float64:
-		return finiteFloat(x)
+		return pyjson.Float(x)
 	case float32:
-		return finiteFloat(float64(x))
+		return pyjson.Float(float64(x))
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
@@ -43,16 +43,4 @@ func finiteValue(v any) any {
 		return out
 	}
 	return v
-}
-
-func finiteFloat(f float64) any {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	return f
 }
