@@ -17,6 +17,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/fakekots"
 	"github.com/ferry-sh/ferry/internal/fakekurl"
 	"github.com/ferry-sh/ferry/internal/testsite"
+	_ "github.com/ferry-sh/ferry/modules/all" // the playbook runs every kind of module
 	"github.com/ferry-sh/ferry/runner"
 )
 

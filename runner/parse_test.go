@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/ferry-sh/ferry/modules"
+	_ "github.com/ferry-sh/ferry/modules/all" // the runner tests run real modules
 )
 
 // TestParseErrors is the corpus of bad playbooks: each must fail with the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	_ "github.com/ferry-sh/ferry/modules/all" // every module, registered from its package's init
 	"github.com/ferry-sh/ferry/runner"
 )
 

@@ -1,0 +1,12 @@
+// Package all links every module into the binary. A module package registers
+// itself from init (modules.Register), so it runs only if something imports
+// it; this is that one place. cmd/ferry imports it, and so do the tests that
+// run playbooks. The runner does not: it knows the framework (package
+// modules), never a module's implementation.
+//
+// A new module package adds its blank import here, one line, sorted.
+package all
+
+import (
+	_ "github.com/ferry-sh/ferry/modules" // the small modules still live beside the framework
+)
