@@ -95,3 +95,53 @@ func TestJournalAndResume(t *testing.T) {
 		t.Errorf("ferry log last: exit %d\n%s", code, stdout)
 	}
 }
+
+// A run that fails in the middle of a looped include_tasks (itself inside a
+// looped include) resumes at that iteration's task: the iterations before it
+// are not run again, the ones after it run once, and what each iteration set
+// is replayed in order.
+func TestResumeInsideLoopedInclude(t *testing.T) {
+	pb, inv := site(t, `- hosts: web1,web2
+  gather_facts: false
+  tasks:
+    - include_tasks: outer.yml
+      loop: [1, 2]
+      loop_control: {loop_var: outer}
+    - name: after
+      debug: {msg: "seen {{ seen | join(',') }}"}
+`)
+	dir := filepath.Dir(pb)
+	must(t, os.WriteFile(filepath.Join(dir, "outer.yml"), []byte(`- set_fact: {seen: "{{ (seen | default([])) + [outer | string] }}"}
+- include_tasks: inner.yml
+  loop: [a, b]
+`), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "inner.yml"), []byte(strings.ReplaceAll(`- name: count
+  shell: echo {{ outer }}{{ item }} >> DIR/ran-{{ inventory_hostname }}
+  register: out
+- set_fact: {seen: "{{ seen + [out.cmd | regex_search('[0-9][ab]')] }}"}
+- name: flaky
+  command: test -e DIR/go
+  when: inventory_hostname == 'web1' and outer == 2 and item == 'a'
+`, "DIR", dir)), 0o644))
+	args := []string{"run", pb, "-i", inv}
+
+	if code, stdout, stderr := ferry(t, args...); code != 2 {
+		t.Fatalf("first run: exit %d, want 2\n%s%s", code, stdout, stderr)
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "go"), nil, 0o644))
+	code, stdout, stderr := ferry(t, append(args, "--resume")...)
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, `"msg": "seen 1,1a,1b,2,2a,2b"`) {
+		t.Errorf("web1's values were not replayed in order:\n%s", stdout)
+	}
+	for host, want := range map[string]string{"web1": "1a\n1b\n2a\n2b\n", "web2": "1a\n1b\n2a\n2b\n"} {
+		if data, _ := os.ReadFile(filepath.Join(dir, "ran-"+host)); string(data) != want {
+			t.Errorf("%s ran the counted task for %q, want each iteration once: %q", host, data, want)
+		}
+	}
+	if n := strings.Count(stdout, "TASK [count]"); n != 1 {
+		t.Errorf("the resumed run ran the counted task %d times, want once (web1's 2b):\n%s", n, stdout)
+	}
+}
