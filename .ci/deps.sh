@@ -4,7 +4,8 @@
 # signal tests look for leftover processes), ansible-core (the reference ferry
 # is compared with; the tests use only what Debian's ansible-core ships, no
 # collections), etcd and a kube-apiserver built from the Go module proxy
-# (cached outside the clone).
+# (cached outside the clone), and a debootstrap'd Debian root for the system
+# module tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 bash tools/kube-apiserver/ci-setup.sh >/dev/null
 go mod download
+# The throw-away Debian root of the package, service and user module tests
+# (internal/rootfs): built once into ~/.cache/ferry-test, a no-op after that.
+bash internal/rootfs/build.sh
