@@ -56,7 +56,7 @@ func (o itemOutcome) status() Status {
 func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState) taskOutcome {
 	sc := r.scope(pr, t, h)
 	ev := Event{Type: EventHostResult, Play: pr.play.Name, Task: t.Title(), Module: t.Module, Pos: t.Pos.String(),
-		Host: h.name, Check: r.checkMode(t), Hidden: t.NoLog}
+		Host: h.name, Check: r.checkMode(t), Hidden: r.hidden(sc, t)}
 	var out taskOutcome
 	if t.Loop == nil {
 		item := r.runItem(ctx, t, h, sc)
@@ -127,7 +127,7 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 			}
 		}
 		ev.Items = append(ev.Items, Event{Host: h.name, Module: t.Module, Item: label, Status: res.status(),
-			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: t.NoLog, Show: res.show})
+			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: ev.Hidden, Show: res.show})
 		if res.unreachable || ctx.Err() != nil {
 			break
 		}

@@ -238,7 +238,7 @@ func (r *Runner) moduleEvent(t *Task, h *hostState, e modules.Event) {
 	if e.Kind == "progress" {
 		typ = EventProgress
 	}
-	r.emit(Event{Type: typ, Host: h.name, Task: t.Title(), Msg: e.Line, Done: e.Done, Total: e.Total, Hidden: t.NoLog})
+	r.emit(Event{Type: typ, Host: h.name, Task: t.Title(), Msg: e.Line, Done: e.Done, Total: e.Total, Hidden: t.mayHide()})
 }
 
 // connFor returns the host's connection, opened once for the whole run.
@@ -291,6 +291,12 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 	on := false
 	if t.Become != nil {
 		on = *t.Become
+	} else if t.Templated.Become != "" {
+		b, err := renderBool(sc, t.Templated.Become)
+		if err != nil {
+			return nil, fmt.Errorf("become: %w", err)
+		}
+		on = b
 	} else if v, ok, err := sc.Lookup("ansible_become"); err != nil {
 		return nil, err
 	} else if ok {
@@ -324,10 +330,13 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 }
 
 func (r *Runner) environment(sc *scope, t *Task) (map[string]string, error) {
-	if len(t.Environment) == 0 {
+	if len(t.Environment) == 0 && len(t.Templated.Environment) == 0 {
 		return nil, nil
 	}
-	env := map[string]string{}
+	env, err := templatedEnvironment(sc, t)
+	if err != nil {
+		return nil, err
+	}
 	for k, v := range t.Environment {
 		rv, err := sc.render(v)
 		if err != nil {

@@ -7,7 +7,7 @@ package runner
 func (p *Play) inherit() {
 	top := &Task{Tags: p.Tags, Become: p.Become, BecomeUser: p.BecomeUser, Environment: p.Environment,
 		NoLog: p.NoLog, CheckMode: p.CheckMode, When: p.When, RunOnce: p.RunOnce, IgnoreErrors: p.IgnoreErrors,
-		DiffMode: p.DiffMode}
+		DiffMode: p.DiffMode, Templated: p.Templated}
 	for _, list := range [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers} {
 		for _, t := range list {
 			inheritFrom(top, t)
@@ -36,8 +36,8 @@ func inheritFrom(parent, t *Task) {
 		t.When = append(append([]string{}, parent.When...), t.When...)
 	}
 	t.Tags = union(parent.Tags, t.Tags)
-	if t.Become == nil {
-		t.Become = parent.Become
+	if t.Become == nil && t.Templated.Become == "" {
+		t.Become, t.Templated.Become = parent.Become, parent.Templated.Become
 	}
 	if t.BecomeUser == "" {
 		t.BecomeUser = parent.BecomeUser
@@ -61,6 +61,7 @@ func inheritFrom(parent, t *Task) {
 	t.NoLog = t.NoLog || parent.NoLog
 	t.Vars = mergeMaps(parent.Vars, t.Vars)
 	t.Environment = mergeMaps(parent.Environment, t.Environment)
+	t.Templated.inherit(parent.Templated)
 	if t.Include != nil {
 		inheritInclude(parent, t)
 	}

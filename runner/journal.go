@@ -189,7 +189,7 @@ func (r *Runner) factsEvent(t *Task, h *hostState, updates map[string]any) {
 	}
 	e := Event{Type: EventFacts, Host: h.name, Task: t.Title(), Pos: t.Pos.String(), Result: updates}
 	b, err := json.Marshal(updates)
-	if err != nil || t.NoLog || r.opts.Masker.Contains(string(b)) {
+	if err != nil || t.mayHide() || r.opts.Masker.Contains(string(b)) {
 		e.Result, e.Msg = nil, "secret"
 	}
 	r.emit(e)

@@ -198,8 +198,7 @@ func (p *parser) play(n *yaml.Node) *Play {
 		case "gather_facts":
 			play.GatherFacts = p.boolean(v)
 		case "become":
-			b := p.boolean(v)
-			play.Become = &b
+			play.Become = p.boolKeyword(v, &play.Templated.Become)
 		case "become_user":
 			play.BecomeUser = p.str(v)
 		case "serial":
@@ -220,9 +219,9 @@ func (p *parser) play(n *yaml.Node) *Play {
 		case "tags":
 			play.Tags = p.strList(v)
 		case "environment":
-			play.Environment = p.vars(v)
+			play.Environment = p.environment(v, &play.Templated)
 		case "no_log":
-			play.NoLog = p.boolean(v)
+			play.NoLog = derefBool(p.boolKeyword(v, &play.Templated.NoLog))
 		case "check_mode":
 			b := p.boolean(v)
 			play.CheckMode = &b
@@ -410,12 +409,11 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	case "tags":
 		t.Tags = p.strList(v)
 	case "become":
-		b := p.boolean(v)
-		t.Become = &b
+		t.Become = p.boolKeyword(v, &t.Templated.Become)
 	case "become_user":
 		t.BecomeUser = p.str(v)
 	case "no_log":
-		t.NoLog = p.boolean(v)
+		t.NoLog = derefBool(p.boolKeyword(v, &t.Templated.NoLog))
 	case "check_mode":
 		b := p.boolean(v)
 		t.CheckMode = &b
@@ -423,7 +421,7 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 		b := p.boolean(v)
 		t.DiffMode = &b
 	case "environment":
-		t.Environment = p.vars(v)
+		t.Environment = p.environment(v, &t.Templated)
 	case "run_once":
 		t.RunOnce = p.boolean(v)
 	case "delegate_to":

@@ -37,6 +37,7 @@ type Play struct {
 	NoLog             bool
 	CheckMode         *bool
 	Connection        string
+	Templated         templatedKeywords
 	PlayOptions
 	ModuleDefaults map[string]map[string]any
 	// Dir is the directory of the playbook file the play came from (an
@@ -90,6 +91,9 @@ type Task struct {
 	DelegateFacts bool
 	Timeout       any // seconds: int or template
 	Vars          map[string]any
+	// Templated holds no_log, become and environment given as templates:
+	// they are rendered for each host when the task runs.
+	Templated templatedKeywords
 
 	Block  []*Task
 	Rescue []*Task
