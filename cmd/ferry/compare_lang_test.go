@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -20,8 +18,8 @@ import (
 // the same input: the effects are the messages the tasks print (sorted, as
 // hosts finish in any order) and the files they write under workdir. The
 // expected values are in each case's golden file, made from ansible-playbook
-// (FERRY_UPDATE_GOLDEN=1 writes them); when ansible-playbook is installed it
-// is run too, so that a golden file that no longer matches it is caught.
+// (FERRY_UPDATE_GOLDEN=1 writes them); ansible-playbook is run too, so that
+// a golden file that no longer matches it is caught.
 func TestCompareLanguage(t *testing.T) {
 	root := filepath.Join("..", "..", "runner", "testdata", "lang")
 	inv, _ := filepath.Abs(filepath.Join("..", "..", "runner", "testdata", "compare", "inventory.ini"))
@@ -33,28 +31,18 @@ func TestCompareLanguage(t *testing.T) {
 		dir := filepath.Dir(pb)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			args := caseArgs(t, dir)
-			goldenPath := filepath.Join(dir, "golden")
-			if os.Getenv("FERRY_UPDATE_GOLDEN") != "" {
-				live, ok := ansibleOutcome(t, dir, inv, args)
-				if !ok {
-					t.Fatal("ansible-playbook is needed to write golden files")
-				}
-				must(t, os.WriteFile(goldenPath, []byte(live), 0o644))
+			c := comparison{dir: dir, playbook: "site.yml", inventory: inv, args: caseArgs(t, dir)}
+			live := func() (string, bool) {
+				code, stdout, work, ran := c.ansible(t)
+				return outcome(code, stdout, work), ran
 			}
-			want, err := os.ReadFile(goldenPath)
-			if err != nil {
-				t.Fatalf("no golden file: run with FERRY_UPDATE_GOLDEN=1 (%v)", err)
+			want := expected(t, filepath.Join(dir, "golden"), live)
+			code, stdout, stderr, work := c.ferry(t)
+			if got := outcome(code, stdout, work); got != want {
+				t.Errorf("ferry differs from ansible-playbook\nferry:\n%s\nansible-playbook:\n%s\nferry's output:\n%s%s", got, want, stdout, stderr)
 			}
-			work := t.TempDir()
-			var stdout, stderr bytes.Buffer
-			code := run(append([]string{"run", pb, "-i", inv, "-e", "workdir=" + work}, args...), &stdout, &stderr)
-			got := outcome(code, stdout.String(), work)
-			if got != string(want) {
-				t.Errorf("ferry differs from ansible-playbook\nferry:\n%s\nansible-playbook:\n%s\nferry's output:\n%s%s", got, want, stdout.String(), stderr.String())
-			}
-			if live, ok := ansibleOutcome(t, dir, inv, args); ok && live != string(want) {
-				t.Errorf("golden file %s no longer matches ansible-playbook:\n%s", goldenPath, live)
+			if got, ran := live(); ran && got != want {
+				t.Errorf("golden file %s no longer matches ansible-playbook:\n%s", filepath.Join(dir, "golden"), got)
 			}
 		})
 	}
@@ -68,24 +56,6 @@ func caseArgs(t *testing.T, dir string) []string {
 	}
 	must(t, err)
 	return strings.Fields(string(data))
-}
-
-func ansibleOutcome(t *testing.T, dir, inv string, args []string) (string, bool) {
-	bin, err := exec.LookPath("ansible-playbook")
-	if err != nil {
-		t.Log("ansible-playbook not installed; compared with the golden file only")
-		return "", false
-	}
-	work := t.TempDir()
-	cmd := exec.Command(bin, append([]string{"-i", inv, "site.yml", "-e", "workdir=" + work}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_DEPRECATION_WARNINGS=0")
-	out, err := cmd.Output()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	return outcome(code, string(out), work), true
 }
 
 var msgLine = regexp.MustCompile(`^\s*"msg": (.*)$`)

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,8 +12,8 @@ import (
 // (loops, lookups, string methods, key=value arguments) with ferry and
 // compares the whole output, item lines, printed results and recap, with
 // what ansible-playbook printed for the same playbook (NAME.ansible, made
-// by ansible-playbook 2.14). When ansible-playbook is installed it is run
-// too and must still print the golden output. Only the text of a fatal
+// by ansible-playbook 2.14; FERRY_UPDATE_GOLDEN=1 writes them). ansible-playbook
+// is run too and must still print the golden output. Only the text of a fatal
 // error differs by design (ferry names file:line and the host), so fatal
 // lines are compared up to "FAILED!".
 func TestLanguageAgainstAnsible(t *testing.T) {
@@ -32,26 +29,18 @@ func TestLanguageAgainstAnsible(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(pb), ".yml")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			goldenFile := filepath.Join(dir, name+".ansible")
-			if os.Getenv("FERRY_RECORD_ANSIBLE") != "" { // record the golden output from ansible-playbook
-				if live, ok := ansibleOutput(t, dir, pb); ok {
-					if err := os.WriteFile(goldenFile, []byte(live), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
+			c := comparison{dir: dir, playbook: filepath.Base(pb), inventory: "inventory.ini"}
+			live := func() (string, bool) {
+				_, stdout, work, ran := c.ansible(t)
+				return normalizeOutput(stdout, dir, work), ran
 			}
-			golden, err := os.ReadFile(goldenFile)
-			if err != nil {
-				t.Fatalf("golden output: %v (record it: FERRY_RECORD_ANSIBLE=1 go test -run TestLanguageAgainstAnsible)", err)
+			golden := expected(t, filepath.Join(dir, name+".ansible"), live)
+			_, stdout, stderr, work := c.ferry(t)
+			if got := normalizeOutput(stdout, dir, work); got != golden {
+				t.Errorf("ferry's output differs from ansible-playbook's:\n%s\nstderr:\n%s", lineDiff(got, golden), stderr)
 			}
-			workdir := t.TempDir()
-			var stdout, stderr bytes.Buffer
-			run([]string{"run", pb, "-i", filepath.Join(dir, "inventory.ini"), "-e", "workdir=" + workdir}, &stdout, &stderr)
-			if got := normalizeOutput(stdout.String(), dir, workdir); got != string(golden) {
-				t.Errorf("ferry's output differs from ansible-playbook's:\n%s\nstderr:\n%s", lineDiff(got, string(golden)), stderr.String())
-			}
-			if live, ok := ansibleOutput(t, dir, pb); ok && live != string(golden) {
-				t.Errorf("%s.ansible no longer matches ansible-playbook:\n%s", name, lineDiff(live, string(golden)))
+			if got, ran := live(); ran && got != golden {
+				t.Errorf("%s.ansible no longer matches ansible-playbook:\n%s", name, lineDiff(got, golden))
 			}
 		})
 	}
@@ -69,21 +58,6 @@ func normalizeOutput(out, dir, workdir string) string {
 		lines[i] = fatalDetail.ReplaceAllString(strings.TrimRight(l, " "), "$1")
 	}
 	return strings.TrimLeft(strings.Join(lines, "\n"), "\n")
-}
-
-// ansibleOutput runs ansible-playbook on the playbook, if installed.
-func ansibleOutput(t *testing.T, dir, pb string) (string, bool) {
-	bin, err := exec.LookPath("ansible-playbook")
-	if err != nil {
-		t.Log("ansible-playbook not installed; compared with the golden file only")
-		return "", false
-	}
-	workdir := t.TempDir()
-	cmd := exec.Command(bin, "-i", "inventory.ini", filepath.Base(pb), "-e", "workdir="+workdir)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_RETRY_FILES_ENABLED=0")
-	out, _ := cmd.Output()
-	return normalizeOutput(string(out), dir, workdir), true
 }
 
 // lineDiff shows the first lines that differ, with some context.

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// comparison is one input that the comparison tests run through ferry and
+// through ansible-playbook the same way: a playbook and an inventory (paths
+// relative to dir, where ansible-playbook runs), extra arguments, and a
+// fresh directory for each run's files, passed as the variable workdir.
+type comparison struct {
+	dir, playbook, inventory string
+	args                     []string
+}
+
+// ferry runs the input through ferry.
+func (c comparison) ferry(t *testing.T) (code int, stdout, stderr, work string) {
+	t.Helper()
+	work = t.TempDir()
+	args := append([]string{"run", c.path(c.playbook), "-i", c.path(c.inventory), "-e", "workdir=" + work}, c.args...)
+	code, stdout, stderr = ferry(t, args...)
+	return code, stdout, stderr, work
+}
+
+func (c comparison) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// ansible runs the input through ansible-playbook. ran is false when it is
+// not installed: the test then compares with its golden file only, which
+// CI does not accept (CI=1 fails the test).
+func (c comparison) ansible(t *testing.T) (code int, stdout, work string, ran bool) {
+	t.Helper()
+	bin, err := exec.LookPath("ansible-playbook")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ansible-playbook is not installed (make deps installs it)")
+		}
+		t.Log("ansible-playbook not installed; compared with the golden file only")
+		return 0, "", "", false
+	}
+	work = t.TempDir()
+	args := append([]string{"-i", c.inventory, c.playbook, "-e", "workdir=" + work}, c.args...)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = c.dir
+	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+t.TempDir(),
+		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0")
+	out, err := cmd.Output()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, string(out), work, true
+}
+
+// expected is the golden file's content: what ansible-playbook gave for the
+// input. With FERRY_UPDATE_GOLDEN=1 the file is first written from live(),
+// a live run of ansible-playbook reduced to what the test compares.
+func expected(t *testing.T, path string, live func() (string, bool)) string {
+	t.Helper()
+	if os.Getenv("FERRY_UPDATE_GOLDEN") != "" {
+		got, ok := live()
+		if !ok {
+			t.Fatal("ansible-playbook is needed to write golden files")
+		}
+		must(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no golden file: write it from ansible-playbook with FERRY_UPDATE_GOLDEN=1 go test -run %s (%v)", t.Name(), err)
+	}
+	return string(want)
+}
+
+var recapLine = regexp.MustCompile(`^\S+\s+: ok=`)
+
+// recapLines are the PLAY RECAP's host lines.
+func recapLines(out string) string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if recapLine.MatchString(l) {
+			lines = append(lines, strings.TrimRight(l, " "))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
