@@ -1,0 +1,294 @@
+// Package ansiblecmp runs one playbook through ferry and through
+// ansible-playbook against the same real hosts (internal/sshtest) and hands
+// back what each did: exit code, recap counts and every task's result, so
+// that a module's test can compare registered values field by field.
+//
+// ansible-playbook is run with ansible-core's own interpreter on both ends
+// (the first python3 on the PATH may lack ansible) and with a json stdout
+// callback of ours (callback/ferry_results.py). A missing ansible-playbook skips the comparison, except under CI
+// (the CI variable set), where it fails: CI must never skip silently.
+package ansiblecmp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ferry-sh/ferry/internal/sshtest"
+	_ "github.com/ferry-sh/ferry/modules/all" // ferry runs every module
+	"github.com/ferry-sh/ferry/runner"
+)
+
+// Run is one playbook against named hosts of a test sshd.
+type Run struct {
+	Playbook string
+	// Hosts maps inventory names to the index of their sshd address; every
+	// host is in the group "targets".
+	Hosts     map[string]int
+	Server    *sshtest.Server
+	ExtraVars map[string]string
+	Check     bool
+	Diff      bool
+	// Setup prepares each tool's fresh work directory (the playbook's
+	// workdir variable) before it runs; nil leaves it empty.
+	Setup func(t testing.TB, workdir string)
+}
+
+// Stats are one host's recap counts.
+type Stats struct{ OK, Changed, Unreachable, Failed, Skipped, Rescued, Ignored int }
+
+// Task is one task's result on one host, in the order the run printed them.
+type Task struct {
+	Name   string
+	Host   string
+	Result map[string]any
+}
+
+// Outcome is what one tool did with a Run.
+type Outcome struct {
+	Exit   int
+	Stats  map[string]Stats
+	Tasks  []Task
+	Output string // the raw output, for failure messages
+	// Workdir is the work directory this run had; SameFields reads it as
+	// "$workdir" so that paths in results compare equal.
+	Workdir string
+}
+
+// Both runs r through ferry and then ansible-playbook, each with its own
+// work directory; ran is false when ansible-playbook is not installed.
+func Both(t testing.TB, r Run) (ferry, ansible Outcome, ran bool) {
+	t.Helper()
+	ferry = Ferry(t, r)
+	ansible, ran = Ansible(t, r)
+	return ferry, ansible, ran
+}
+
+// workdir makes the run's work directory and passes it as workdir.
+func (r Run) workdir(t testing.TB) (string, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	if r.Setup != nil {
+		r.Setup(t, dir)
+	}
+	return dir, append(r.extraVars(), "workdir="+dir)
+}
+
+// Result returns the result of the task called name on host, or fails the test.
+func (o Outcome) Result(t testing.TB, name, host string) map[string]any {
+	t.Helper()
+	for _, tk := range o.Tasks {
+		if tk.Name == name && tk.Host == host {
+			return tk.Result
+		}
+	}
+	t.Fatalf("no result of task %q on %s in:\n%s", name, host, o.Output)
+	return nil
+}
+
+// inventory writes the INI inventory both tools read. ansible_ssh_common_args
+// gives ansible's ssh the test known_hosts file (ferry reads
+// ansible_ssh_known_hosts_file); host key checking stays on for both.
+func (r Run) inventory(t testing.TB) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("[targets]\n")
+	for _, name := range slices.Sorted(maps.Keys(r.Hosts)) {
+		vars := r.Server.Vars(r.Hosts[name])
+		vars["ansible_python_interpreter"] = "/usr/bin/python3"
+		vars["ansible_ssh_common_args"] = fmt.Sprintf("'-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes'", r.Server.KnownHosts)
+		b.WriteString(name)
+		for _, k := range slices.Sorted(maps.Keys(vars)) {
+			fmt.Fprintf(&b, " %s=%v", k, vars[k])
+		}
+		b.WriteString("\n")
+	}
+	path := filepath.Join(t.TempDir(), "hosts.ini")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func (r Run) extraVars() []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(r.ExtraVars)) {
+		out = append(out, k+"="+r.ExtraVars[k])
+	}
+	return out
+}
+
+// Ferry runs the playbook through ferry's runner with JSON events.
+func Ferry(t testing.TB, r Run) Outcome {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	dir, extra := r.workdir(t)
+	s := &runner.Session{Playbook: r.Playbook, Inventories: []string{r.inventory(t)}, ExtraVars: extra,
+		Stdout: &stdout, Stderr: &stderr, Output: "json"}
+	s.Check, s.Diff = r.Check, r.Diff
+	code := s.Run(context.Background())
+	out := Outcome{Exit: code, Stats: map[string]Stats{}, Output: stdout.String() + stderr.String(), Workdir: dir}
+	dec := json.NewDecoder(&stdout)
+	for {
+		var e runner.Event
+		if err := dec.Decode(&e); err != nil {
+			break
+		}
+		switch e.Type {
+		case runner.EventHostResult:
+			out.Tasks = append(out.Tasks, Task{Name: e.Task, Host: e.Host, Result: e.Result})
+		case runner.EventRecap:
+			for _, st := range e.Stats {
+				out.Stats[st.Host] = Stats{st.OK, st.Changed, st.Unreachable, st.Failed, st.Skipped, st.Rescued, st.Ignored}
+			}
+		}
+	}
+	return out
+}
+
+// callbackDir is the directory of the ferry_results callback plugin, beside
+// this file.
+func callbackDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "callback")
+}
+
+// Ansible runs the playbook through ansible-playbook; ran is false when it is
+// not installed (outside CI).
+func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
+	t.Helper()
+	bin, err := exec.LookPath("ansible-playbook")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ansible-playbook is not installed (CI must run the comparison): %v", err)
+		}
+		t.Log("ansible-playbook not installed: compared with nothing")
+		return Outcome{}, false
+	}
+	args := []string{"-i", r.inventory(t), r.Playbook}
+	dir, extra := r.workdir(t)
+	out.Workdir = dir
+	for _, e := range extra {
+		args = append(args, "-e", e)
+	}
+	if r.Check {
+		args = append(args, "--check")
+	}
+	if r.Diff {
+		args = append(args, "--diff")
+	}
+	cmd := exec.Command("/usr/bin/python3", append([]string{bin}, args...)...)
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=ferry_results", "ANSIBLE_CALLBACK_PLUGINS="+callbackDir(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+home,
+		"ANSIBLE_REMOTE_TEMP="+filepath.Join(home, "remote"), "ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_HOST_KEY_CHECKING=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		out.Exit = exitErr.ExitCode()
+	case err != nil:
+		t.Fatalf("ansible-playbook: %v", err)
+	}
+	out.Output = stdout.String() + stderr.String()
+	var doc struct {
+		Plays []struct {
+			Tasks []struct {
+				Task  struct{ Name string }
+				Hosts map[string]map[string]any
+			}
+		}
+		Stats map[string]struct {
+			OK          int `json:"ok"`
+			Changed     int `json:"changed"`
+			Unreachable int `json:"unreachable"`
+			Failures    int `json:"failures"`
+			Skipped     int `json:"skipped"`
+			Rescued     int `json:"rescued"`
+			Ignored     int `json:"ignored"`
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("ansible-playbook's json output: %v\n%s", err, out.Output)
+	}
+	for _, p := range doc.Plays {
+		for _, tk := range p.Tasks {
+			for _, h := range slices.Sorted(maps.Keys(tk.Hosts)) {
+				out.Tasks = append(out.Tasks, Task{Name: tk.Task.Name, Host: h, Result: tk.Hosts[h]})
+			}
+		}
+	}
+	out.Stats = map[string]Stats{}
+	for h, s := range doc.Stats {
+		out.Stats[h] = Stats{s.OK, s.Changed, s.Unreachable, s.Failures, s.Skipped, s.Rescued, s.Ignored}
+	}
+	return out, true
+}
+
+// SameRecap fails the test when the two outcomes' exit codes or recaps differ.
+func SameRecap(t testing.TB, ferry, ansible Outcome) {
+	t.Helper()
+	if ferry.Exit != ansible.Exit {
+		t.Errorf("ferry exited %d, ansible-playbook %d\nferry:\n%s\nansible:\n%s", ferry.Exit, ansible.Exit, ferry.Output, ansible.Output)
+	}
+	if !maps.Equal(ferry.Stats, ansible.Stats) {
+		t.Errorf("recap differs:\nferry:   %+v\nansible: %+v\nferry output:\n%s\nansible output:\n%s", ferry.Stats, ansible.Stats, ferry.Output, ansible.Output)
+	}
+}
+
+// SameFields fails the test when the task's result on host differs between
+// the two outcomes in one of fields (a dotted path such as "json.name").
+func SameFields(t testing.TB, ferry, ansible Outcome, task, host string, fields ...string) {
+	t.Helper()
+	f, a := ferry.Result(t, task, host), ansible.Result(t, task, host)
+	for _, field := range fields {
+		fv, fok := Field(f, field)
+		av, aok := Field(a, field)
+		fs, as := show(fv, ferry.Workdir), show(av, ansible.Workdir)
+		if fok != aok || fs != as {
+			t.Errorf("task %q on %s: %s is %s (present %v) in ferry, %s (present %v) in ansible", task, host, field, fs, fok, as, aok)
+		}
+	}
+}
+
+// Field returns the value at a dotted path in a result.
+func Field(m map[string]any, path string) (any, bool) {
+	var cur any = m
+	for _, part := range strings.Split(path, ".") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// show prints v as JSON, so that ferry's ints and ansible's float64s are the
+// same number, with the run's work directory as "$workdir".
+func show(v any, workdir string) string {
+	var round any
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	_ = json.Unmarshal(data, &round)
+	data, _ = json.Marshal(round)
+	if workdir == "" {
+		return string(data)
+	}
+	return strings.ReplaceAll(string(data), workdir, "$workdir")
+}
