@@ -121,20 +121,9 @@ func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display st
 		}
 		cmd.Stdin = strings.NewReader(in)
 	}
-	var emitMu sync.Mutex // stdout and stderr are copied by separate goroutines
-	stdoutLines, stderrLines := &lineEmitter{h: h, mu: &emitMu}, &lineEmitter{h: h, mu: &emitMu}
-	cmd.Stdout, cmd.Stderr = stdoutLines, stderrLines
-
-	var out Output
 	start := time.Now()
-	err := h.Change("run: "+display, func() error {
-		var err error
-		out, err = h.Conn.Run(ctx, cmd)
-		return err
-	})
+	out, err := runGated(ctx, h, "run: "+display, cmd)
 	end := time.Now()
-	stdoutLines.flush()
-	stderrLines.flush()
 	if err != nil {
 		return Result{}, err
 	}

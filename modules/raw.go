@@ -1,0 +1,79 @@
+package modules
+
+import (
+	"context"
+	"strings"
+	"sync"
+)
+
+func init() { Register(rawModule{}) }
+
+// rawModule runs a command line through the host's shell with nothing else
+// around it (Ansible's raw): no creates/removes, no output stripping, always
+// changed. It is how a host without anything installed is bootstrapped.
+type rawModule struct{}
+
+func (rawModule) Spec() Spec {
+	return Spec{
+		Name:    "raw",
+		Summary: "Run a command line through the host's shell, unprocessed (always changed; skipped under --check)",
+		Args: []Arg{
+			{Name: "free_form", Type: String, Required: true, Check: checkNotEmpty("free_form"), Doc: "The command line, run with `/bin/sh -c` (or executable -c). The free-form `raw: ...` text."},
+			{Name: "executable", Type: String, Doc: "The shell to run the command line with (an absolute path, e.g. /bin/bash)."},
+		},
+		FreeForm: "free_form",
+		Check:    CheckSkip,
+	}
+}
+
+// Run mirrors ansible-core 2.14's action/raw.py: skipped in check mode
+// whatever the arguments, changed whenever it runs, failed with "non-zero
+// return code" on a non-zero exit, stdout and stderr as the command left them.
+func (rawModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	if h.Check {
+		return Result{Skipped: true}, nil
+	}
+	line := args.String("free_form")
+	cmd := Command{Shell: line, Become: h.Become}
+	if exe := args.String("executable"); exe != "" {
+		cmd = Command{Argv: []string{exe, "-c", line}, Become: h.Become}
+	}
+	out, err := runGated(ctx, h, "run: "+line, cmd)
+	if err != nil {
+		return Result{}, err
+	}
+	return rawResult(out), nil
+}
+
+// runGated runs a mutating command through the gate, streaming its output
+// lines as events.
+func runGated(ctx context.Context, h *Host, what string, cmd Command) (Output, error) {
+	var emitMu sync.Mutex // stdout and stderr are copied by separate goroutines
+	stdoutLines, stderrLines := &lineEmitter{h: h, mu: &emitMu}, &lineEmitter{h: h, mu: &emitMu}
+	cmd.Stdout, cmd.Stderr = stdoutLines, stderrLines
+	var out Output
+	err := h.Change(what, func() error {
+		var err error
+		out, err = h.Conn.Run(ctx, cmd)
+		return err
+	})
+	stdoutLines.flush()
+	stderrLines.flush()
+	return out, err
+}
+
+// rawResult is the result raw and script register: the output as it came,
+// with Ansible's line lists.
+func rawResult(out Output) Result {
+	data := map[string]any{
+		"rc":     out.RC,
+		"stdout": out.Stdout, "stdout_lines": splitLines(strings.ReplaceAll(out.Stdout, "\r\n", "\n")),
+		"stderr": out.Stderr, "stderr_lines": splitLines(strings.ReplaceAll(out.Stderr, "\r\n", "\n")),
+	}
+	res := Result{Data: data}
+	if out.RC != 0 {
+		res.Failed, res.Msg = true, "non-zero return code"
+		data["msg"] = res.Msg
+	}
+	return res
+}

@@ -1,0 +1,126 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+)
+
+func init() { Register(scriptModule{}) }
+
+// scriptModule copies a script from the controller to the host and runs it
+// there (Ansible's script).
+type scriptModule struct{}
+
+func (scriptModule) Spec() Spec {
+	return Spec{
+		Name:    "script",
+		Summary: "Copy a script from the controller to the host and run it there",
+		Args: []Arg{
+			{Name: "cmd", Type: String, Required: true, Check: checkNotEmpty("cmd"), Doc: "The script's path on the controller (relative: looked up in files/, then beside the playbook), then its arguments as a shell reads them. The free-form `script: ...` text."},
+			{Name: "creates", Type: String, Doc: "A path on the host; when it exists, the script is not run."},
+			{Name: "removes", Type: String, Doc: "A path on the host; when it does not exist, the script is not run."},
+			{Name: "chdir", Type: String, Kind: AbsPath, Doc: "Change into this directory on the host before running the script."},
+			{Name: "executable", Type: String, Doc: "The program that runs the script (e.g. /usr/bin/python3); without it the script runs by its #! line."},
+			{Name: "decrypt", Type: Bool, Default: true, Doc: "Decrypt a vault-encrypted script on the controller before sending it."},
+		},
+		FreeForm: "cmd",
+		Check:    CheckSkip,
+	}
+}
+
+// Run mirrors ansible-core 2.14's action/script.py: creates/removes first
+// (skipped, with its messages), then the script is found; in check mode
+// creates/removes predict a change, anything else is skipped; a run is always
+// changed and a non-zero exit fails it.
+func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	if skip, msg, err := scriptSkip(ctx, h, args); err != nil || skip {
+		return Result{Skipped: skip, Msg: msg, Data: map[string]any{"msg": msg}}, err
+	}
+	line := strings.TrimSpace(args.String("cmd"))
+	words, err := shellquote.Split(line)
+	if err != nil || len(words) == 0 {
+		return Result{}, fmt.Errorf("cannot split %q into the script's path and arguments: %v", line, err)
+	}
+	local, err := findControllerFile(h.BaseDir, "files", words[0])
+	if err != nil {
+		return Result{}, err
+	}
+	src, err := controllerSource(h, local, args.Bool("decrypt"))
+	if err != nil {
+		return Result{}, err
+	}
+	if h.Check && !args.Has("creates") && !args.Has("removes") {
+		const msg = "Check mode is not supported for this task."
+		return Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, nil
+	}
+	body, err := src.openAt(0)
+	if err != nil {
+		return Result{}, err
+	}
+	defer body.Close()
+	// The script's own arguments stay as written, for the shell to read,
+	// as Ansible replaces only the path in the line it runs.
+	rest := afterFirstWord(line)
+	cmd := Command{Shell: scriptRunner(path.Base(filepath.ToSlash(words[0])), args.String("executable"), rest),
+		Stdin: io.LimitReader(body, src.size), Dir: args.String("chdir"), Become: h.Become}
+	out, err := runGated(ctx, h, "run script "+words[0], cmd)
+	if err != nil || h.Check {
+		return Result{}, err
+	}
+	return rawResult(out), nil
+}
+
+// scriptSkip applies creates and removes with Ansible's messages.
+func scriptSkip(ctx context.Context, h *Host, args Args) (bool, string, error) {
+	if p := args.String("creates"); p != "" {
+		found, err := hostPathExists(ctx, h, p)
+		if err != nil || found {
+			return found, p + " exists, matching creates option", err
+		}
+	}
+	if p := args.String("removes"); p != "" {
+		found, err := hostPathExists(ctx, h, p)
+		if err != nil || !found {
+			return !found && err == nil, p + " does not exist, matching removes option", err
+		}
+	}
+	return false, "", nil
+}
+
+// scriptRunner is the shell script that receives the script on stdin into a
+// fresh private directory (mktemp -d: nothing another user planted is
+// followed), runs it with its arguments, and removes it, keeping its exit
+// status.
+func scriptRunner(name, executable, args string) string {
+	run := `"$d"/` + shellQuote(name) + args
+	if executable != "" {
+		run = shellQuote(executable) + " " + run
+	}
+	return `d=$(mktemp -d) || exit 1
+cat > "$d"/` + shellQuote(name) + ` && chmod 0700 "$d"/` + shellQuote(name) + ` || { rm -rf "$d"; exit 1; }
+` + run + ` </dev/null
+rc=$?
+rm -rf "$d"
+exit $rc
+`
+}
+
+// afterFirstWord is line without its first shell word (which may be quoted),
+// beginning with the blank that ended it.
+func afterFirstWord(line string) string {
+	for i := 1; i <= len(line); i++ {
+		if i < len(line) && line[i] != ' ' && line[i] != '\t' {
+			continue
+		}
+		if words, err := shellquote.Split(line[:i]); err == nil && len(words) == 1 {
+			return line[i:]
+		}
+	}
+	return ""
+}

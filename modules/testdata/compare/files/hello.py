@@ -1,0 +1,2 @@
+import sys
+print("python", " ".join(sys.argv[1:]))
