@@ -44,6 +44,7 @@ func newKurlSite(t *testing.T, kubeconfig []byte) *kurlSite {
 		KurlDir:        filepath.Join(root, "var/lib/kurl"),
 		LogDir:         filepath.Join(root, "var/log/kurl"),
 		BinDir:         filepath.Join(root, "usr/local/bin"),
+		OSRelease:      fakekurl.WriteOSRelease(t, root),
 	}
 	s.bundle = fakekurl.Build(t, s.opts)
 	return s

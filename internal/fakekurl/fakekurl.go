@@ -34,9 +34,12 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,11 +103,29 @@ type Options struct {
 	KurlVersion string
 	// InstallerID is kurl-config's installer_id (default DefaultInstallerID).
 	InstallerID string
+	// Addons are the installer spec's add-ons, name to version (default
+	// DefaultAddons). They are baked into install.sh as kURL's build bakes
+	// the spec (INSTALLER_YAML); registry creates default/registry-creds,
+	// kotsadm deploys the Admin Console into default and installs
+	// kubectl-kots, the others only appear in the spec.
+	Addons map[string]string
+	// OSRelease is the host's os-release file, /etc/os-release on a server
+	// (required): the installer stops on a distribution kURL does not
+	// support, as kURL's bailIfUnsupportedOS does.
+	OSRelease string
+}
+
+// DefaultAddons is an airgap installer spec such as a vendor's: the
+// cluster, its storage, the registry the app's images are pushed to, and
+// the KOTS add-on.
+var DefaultAddons = map[string]string{
+	"kubernetes": "1.31.x", "containerd": "1.7.x", "flannel": "0.26.x", "openebs": "3.10.x",
+	"ekco": "latest", "registry": "3.1.x", "kotsadm": "1.124.x",
 }
 
 func (o *Options) fill() error {
 	for name, v := range map[string]string{"KubeconfigPath": o.KubeconfigPath, "ManifestsDir": o.ManifestsDir,
-		"KurlDir": o.KurlDir, "LogDir": o.LogDir} {
+		"KurlDir": o.KurlDir, "LogDir": o.LogDir, "OSRelease": o.OSRelease} {
 		if v == "" {
 			return fmt.Errorf("Options.%s is required", name)
 		}
@@ -126,6 +147,14 @@ func (o *Options) fill() error {
 	}
 	if o.InstallerID == "" {
 		o.InstallerID = DefaultInstallerID
+	}
+	if o.Addons == nil {
+		o.Addons = DefaultAddons
+	}
+	for name, version := range o.Addons {
+		if !addonName.MatchString(name) || !addonName.MatchString(version) {
+			return fmt.Errorf("Options.Addons: %q: %q is not an add-on name and version", name, version)
+		}
 	}
 	return nil
 }
@@ -161,13 +190,49 @@ func renderInstallScript(o Options) string {
 		{"FAKEKURL_KUBERNETES_VERSION", o.KubernetesVersion},
 		{"FAKEKURL_KURL_VERSION", o.KurlVersion},
 		{"FAKEKURL_INSTALLER_ID", o.InstallerID},
+		{"FAKEKURL_OS_RELEASE", o.OSRelease},
 	}
 	var b strings.Builder
 	b.WriteString("# Baked in by fakekurl.Build: the paths a real server has under /etc, /var and /usr/local.\n")
 	for _, v := range vars {
 		fmt.Fprintf(&b, "%s=%s\n", v.name, shellquote.Quote(v.value))
 	}
+	// The spec in kURL's own form: a double-quoted line of scripts/Manifest
+	// (addonName keeps quotes and $ out of it).
+	fmt.Fprintf(&b, "INSTALLER_YAML=\"%s\"\n", InstallerSpec(o.InstallerID, o.Addons))
 	return strings.Replace(installScript, "# @FAKEKURL_CONFIG@\n", b.String(), 1)
+}
+
+// SupportedOSRelease is the os-release of a distribution kURL supports
+// (Ubuntu 22.04), for a sandboxed server's OSRelease.
+const SupportedOSRelease = "NAME=\"Ubuntu\"\nID=ubuntu\nVERSION_ID=\"22.04\"\n"
+
+// WriteOSRelease writes SupportedOSRelease as root/etc/os-release and
+// returns its path.
+func WriteOSRelease(t testing.TB, root string) string {
+	t.Helper()
+	path := filepath.Join(root, "etc", "os-release")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(SupportedOSRelease), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// addonName is what an add-on's name and version may hold.
+var addonName = regexp.MustCompile(`^[a-z0-9][a-z0-9.x-]*$`)
+
+// InstallerSpec is the Installer document kURL's build bakes into
+// install.sh for these add-ons (each with its version).
+func InstallerSpec(id string, addons map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: cluster.kurl.sh/v1beta1\nkind: Installer\nmetadata:\n  name: %s\nspec:\n", id)
+	for _, name := range slices.Sorted(maps.Keys(addons)) {
+		fmt.Fprintf(&b, "  %s:\n    version: %s\n", name, addons[name])
+	}
+	return b.String()
 }
 
 // bundleFile is one entry of the tarball.

@@ -3,6 +3,7 @@ package fakekurl_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -31,11 +32,12 @@ type site struct {
 	opts          fakekurl.Options
 }
 
-func newSite(t *testing.T, kubeconfig []byte, kots string) *site {
+func newSite(t *testing.T, kubeconfig []byte, kots string, opts ...func(*fakekurl.Options)) *site {
 	t.Helper()
 	root := t.TempDir()
 	s := &site{root: root, workdir: filepath.Join(root, "bundle")}
 	s.opts = fakekurl.Options{
+		OSRelease:      fakekurl.WriteOSRelease(t, root),
 		Kubeconfig:     kubeconfig,
 		KubeconfigPath: filepath.Join(root, "etc/kubernetes/admin.conf"),
 		ManifestsDir:   filepath.Join(root, "etc/kubernetes/manifests"),
@@ -43,6 +45,9 @@ func newSite(t *testing.T, kubeconfig []byte, kots string) *site {
 		LogDir:         filepath.Join(root, "var/log/kurl"),
 		BinDir:         filepath.Join(root, "usr/local/bin"),
 		KubectlKots:    kots,
+	}
+	for _, o := range opts {
+		o(&s.opts)
 	}
 	bundle := fakekurl.Build(t, s.opts)
 	if err := os.MkdirAll(s.workdir, 0o755); err != nil {
@@ -254,16 +259,24 @@ func TestEveryKurlFlagIsAccepted(t *testing.T) {
 	if err := os.WriteFile(spec, []byte("apiVersion: cluster.kurl.sh/v1beta1\nkind: Installer\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// kURL's get_patch_yaml (scripts/common/utilbinaries.sh:72-226), all 53.
 	flags := []string{"airgap", "private-address=" + kubetest.DefaultPrivateIP, "yes",
-		"public-address=203.0.113.7", "kurl-install-directory=" + base,
-		"preserve-selinux-config", "preserve-firewalld-config", "preserve-iptables-config", "preserve-docker-config",
-		"ha", "load-balancer-address=10.0.0.5:6443", "ekco-enable-internal-load-balancer",
-		"host-preflight-ignore", "host-preflight-enforce-warnings", "preflight-ignore", "preflight-ignore-warnings",
-		"exclude-builtin-host-preflights", "installer-spec-file=" + spec, "kubernetes-max-pods-per-node=200",
-		"labels=role=dash,zone=a", "skip-system-package-install", "container-log-max-size=10Mi",
-		"container-log-max-files=3", "kubernetes-init-ignore-preflight-errors=all",
-		"kubernetes-upgrade-ignore-preflight-errors=all", "app-version-label=5.7.0",
-		"ignore-remote-load-images-prompt", "ignore-remote-upgrade-prompt"}
+		"public-address=203.0.113.7", "kurl-install-directory=" + base, "installer-spec-file=" + spec,
+		"additional-no-proxy-addresses=10.0.0.0/8", "kurl-registry-ip=10.96.0.20", "cert-key=abc", "control-plane",
+		"docker-registry-ip=10.96.0.20", "ekco-address=10.0.0.5:31880", "ekco-auth-token=t",
+		"ekco-enable-internal-load-balancer", "ha", "kubernetes-cis-compliance", "kubernetes-cluster-name=dash",
+		"aws-exclude-storage-class", "ignore-remote-load-images-prompt", "ignore-remote-upgrade-prompt",
+		"container-log-max-size=10Mi", "container-log-max-files=3", "kubernetes-max-pods-per-node=200",
+		"kubeadm-token=abc.def", "kubeadm-token-ca-hash=sha256:00", "kubernetes-load-balancer-use-first-primary",
+		"kubernetes-master-address=10.0.0.5:6443", "kubernetes-version=1.31.14",
+		"kubernetes-init-ignore-preflight-errors=all", "kubernetes-upgrade-ignore-preflight-errors=all",
+		"labels=role=dash,zone=a", "load-balancer-address=10.0.0.5:6443", "storage-migration-ready-timeout=10m",
+		"preflight-ignore", "host-preflight-ignore", "preflight-ignore-warnings", "host-preflight-enforce-warnings",
+		"dismiss-host-packages-preflight", "preserve-docker-config", "preserve-firewalld-config",
+		"preserve-iptables-config", "preserve-selinux-config", "auto-upgrades-enabled", "primary-host=10.0.0.5",
+		"secondary-host=10.0.0.6", "force-reapply-addons", "skip-system-package-install", "exclude-builtin-preflights",
+		"exclude-builtin-host-preflights", "app-version-label=5.7.0", "ipv6", "velero-restic-timeout=4h",
+		"velero-server-flags=--log-level=debug"}
 	raw, err := s.install(t.Context(), t, nil, flags...)
 	if err != nil {
 		t.Fatalf("install with every flag: %v\n%s", err, raw)
@@ -360,5 +373,81 @@ func TestNoPrivateAddressHangs(t *testing.T) {
 	}
 	if _, err := os.Stat(s.opts.KubeconfigPath); !os.IsNotExist(err) {
 		t.Errorf("the hung install wrote %s", s.opts.KubeconfigPath)
+	}
+}
+
+// TestRegistryAddon: an installer with the registry add-on leaves the pull
+// secret KOTS looks for (default/registry-creds, user kurl, the registry's
+// cluster IP, labelled for snapshots); one without the registry and KOTS
+// add-ons leaves neither that secret nor an Admin Console.
+func TestRegistryAddon(t *testing.T) {
+	cluster := kubetest.Start(t)
+	cs := clientFor(t, cluster.Kubeconfig())
+	ctx := t.Context()
+	ip := kubetest.DefaultPrivateIP
+
+	bare := newSite(t, cluster.Kubeconfig(), "", func(o *fakekurl.Options) {
+		o.Addons = map[string]string{"kubernetes": "1.31.x", "containerd": "1.7.x", "flannel": "0.26.x"}
+	})
+	raw, err := bare.install(ctx, t, nil, "airgap", "private-address="+ip, "yes")
+	if err != nil {
+		t.Fatalf("install: %v\n%s", err, raw)
+	}
+	if out := ansi.ReplaceAllString(raw, ""); strings.Contains(out, "Kotsadm:") {
+		t.Errorf("an installer without the KOTS add-on printed the Admin Console's address:\n%s", out)
+	}
+	if _, err := cs.CoreV1().Secrets("default").Get(ctx, "registry-creds", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("registry-creds without the registry add-on: %v", err)
+	}
+	if _, err := cs.AppsV1().Deployments("default").Get(ctx, "kotsadm", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("kotsadm deployed without the KOTS add-on: %v", err)
+	}
+
+	full := newSite(t, cluster.Kubeconfig(), "")
+	raw, err = full.install(ctx, t, nil, "airgap", "private-address="+ip, "yes", "force-reapply-addons")
+	if err != nil {
+		t.Fatalf("install: %v\n%s", err, raw)
+	}
+	secret, err := cs.CoreV1().Secrets("default").Get(ctx, "registry-creds", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secret.Type != corev1.SecretTypeDockerConfigJson || secret.Labels["kots.io/kotsadm"] != "true" || secret.Labels["kots.io/backup"] != "velero" {
+		t.Errorf("registry-creds type %q labels %v", secret.Type, secret.Labels)
+	}
+	var config struct {
+		Auths map[string]struct{ Username, Password string } `json:"auths"`
+	}
+	if err := json.Unmarshal(secret.Data[".dockerconfigjson"], &config); err != nil {
+		t.Fatal(err)
+	}
+	cm, err := cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "kurl-config", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry := cm.Data["docker_registry_ip"]
+	if auth, ok := config.Auths[registry]; registry == "" || !ok || auth.Username != "kurl" || len(auth.Password) != 9 {
+		t.Errorf("registry-creds auths %v do not hold user kurl for docker_registry_ip %q", config.Auths, registry)
+	}
+}
+
+// TestUnsupportedOS: kURL stops on a distribution it does not support, with
+// its message, before it installs anything.
+func TestUnsupportedOS(t *testing.T) {
+	s := newSite(t, []byte("apiVersion: v1\nkind: Config\n"), "")
+	if err := os.WriteFile(s.opts.OSRelease, []byte("ID=debian\nVERSION_ID=\"12\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := s.install(t.Context(), t, nil, "airgap", "private-address="+kubetest.DefaultPrivateIP, "yes")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit = %v, want status 1\n%s", err, raw)
+	}
+	want := "Kubernetes install is not supported on debian 12. The list of supported operating systems can be viewed at https://kurl.sh/docs/install-with-kurl/system-requirements."
+	if out := ansi.ReplaceAllString(raw, ""); !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if _, err := os.Stat(s.opts.KubeconfigPath); !os.IsNotExist(err) {
+		t.Errorf("a refused install wrote %s", s.opts.KubeconfigPath)
 	}
 }

@@ -38,8 +38,12 @@ function require_root_user() {
     fi
 }
 
-# get_patch_yaml accepts exactly kURL's flags, bare or key=value, and exits 1
-# on any other.
+# get_patch_yaml accepts exactly the flags of kURL's get_patch_yaml
+# (scripts/common/utilbinaries.sh:72-226), bare or key=value, and exits 1 on
+# any other. Only the flags whose effect the fake models set anything; the
+# others are accepted and have no effect here. preflight-ignore-warnings is
+# a legacy no-op in kURL too (kurl_util/cmd/bashmerge/main.go:220), and
+# dismiss-host-packages-preflight sets a variable nothing reads.
 function get_patch_yaml() {
     while [ "$1" != "" ]; do
         _param="$(echo "$1" | cut -d= -f1)"
@@ -57,43 +61,25 @@ function get_patch_yaml() {
             kurl-install-directory)
                 KURL_INSTALL_DIRECTORY_FLAG="$_value"
                 ;;
-            preserve-selinux-config|preserve-firewalld-config|preserve-iptables-config|preserve-docker-config)
-                ;;
             ha)
                 HA_CLUSTER=1
                 ;;
             load-balancer-address)
                 LOAD_BALANCER_ADDRESS="$_value"
                 ;;
-            ekco-enable-internal-load-balancer)
-                EKCO_ENABLE_INTERNAL_LOAD_BALANCER=1
-                ;;
             host-preflight-ignore|preflight-ignore)
                 HOST_PREFLIGHT_IGNORE=1
                 ;;
-            host-preflight-enforce-warnings|preflight-ignore-warnings)
+            host-preflight-enforce-warnings)
                 HOST_PREFLIGHT_ENFORCE_WARNINGS=1
-                ;;
-            exclude-builtin-host-preflights)
-                EXCLUDE_BUILTIN_HOST_PREFLIGHTS=1
                 ;;
             installer-spec-file)
                 INSTALLER_SPEC_FILE="$(readlink -f "$_value")"
                 ;;
-            kubernetes-max-pods-per-node|labels|container-log-max-size|container-log-max-files)
-                ;;
-            kubernetes-init-ignore-preflight-errors|kubernetes-upgrade-ignore-preflight-errors)
-                ;;
-            app-version-label)
-                APP_VERSION_LABEL="$_value"
-                ;;
-            skip-system-package-install)
-                SKIP_SYSTEM_PACKAGE_INSTALL=1
-                ;;
             yes)
                 ASSUME_YES=1
                 ;;
-            ignore-remote-load-images-prompt|ignore-remote-upgrade-prompt)
+            additional-no-proxy-addresses|kurl-registry-ip|cert-key|control-plane|docker-registry-ip|ekco-address|ekco-auth-token|ekco-enable-internal-load-balancer|kubernetes-cis-compliance|kubernetes-cluster-name|aws-exclude-storage-class|ignore-remote-load-images-prompt|ignore-remote-upgrade-prompt|container-log-max-size|container-log-max-files|kubernetes-max-pods-per-node|kubeadm-token|kubeadm-token-ca-hash|kubernetes-load-balancer-use-first-primary|kubernetes-master-address|kubernetes-version|kubernetes-init-ignore-preflight-errors|kubernetes-upgrade-ignore-preflight-errors|storage-migration-ready-timeout|preserve-docker-config|preserve-firewalld-config|preserve-iptables-config|preserve-selinux-config|auto-upgrades-enabled|primary-host|secondary-host|force-reapply-addons|skip-system-package-install|exclude-builtin-preflights|exclude-builtin-host-preflights|app-version-label|ipv6|velero-restic-timeout|velero-server-flags|labels|dismiss-host-packages-preflight|preflight-ignore-warnings)
                 ;;
             *)
                 echo >&2 "Error: unknown parameter \"$_param\""
@@ -102,6 +88,37 @@ function get_patch_yaml() {
         esac
         shift
     done
+}
+
+# installer_has_addon tells whether the installer spec baked into this
+# script (INSTALLER_YAML, as kURL's build puts it there: Makefile's sed of
+# scripts/Manifest) names the add-on.
+function installer_has_addon() {
+    echo "$INSTALLER_YAML" | grep -q "^  $1:"
+}
+
+# bailIfUnsupportedOS is kURL's (scripts/common/preflights.sh:81), reading
+# the ID and VERSION_ID of os-release as detectLsbDist does
+# (scripts/common/discover.sh:37): the distributions kURL supports pass, the
+# EOL ones warn, every other stops the install.
+function bailIfUnsupportedOS() {
+    local dist version
+    dist="$(. "$FAKEKURL_OS_RELEASE" && echo "$ID" | tr '[:upper:]' '[:lower:]')"
+    version="$(. "$FAKEKURL_OS_RELEASE" && echo "$VERSION_ID")"
+    case "$dist$version" in
+        ubuntu16.04|rhel7.[4-9]|centos7.[4-9]|ol7.[4-9])
+            logWarn "Install is not supported on $dist $version. Installation of Kubernetes will be best effort."
+            ;;
+        ubuntu18.04|ubuntu20.04|ubuntu22.04|ubuntu24.04|ubuntu26.04)
+            ;;
+        rhel8.[0-9]|rhel8.10|rhel9|rhel9.[0-8]|rhel10|rhel10.[0-2]|rocky9|rocky9.[0-8]|rocky10|rocky10.[0-2])
+            ;;
+        centos8|centos8.[0-4]|centos9|amzn2|amzn2023|ol8.[0-9]|ol8.10)
+            ;;
+        *)
+            bail "Kubernetes install is not supported on ${dist} ${version}. The list of supported operating systems can be viewed at https://kurl.sh/docs/install-with-kurl/system-requirements."
+            ;;
+    esac
 }
 
 function prompts_can_prompt() {
@@ -240,7 +257,7 @@ MANIFEST
 }
 
 function kotsadm_cli() {
-    if [ -f "$KURL_DIR/addons/kotsadm/kubectl-kots" ]; then
+    if installer_has_addon kotsadm && [ -f "$KURL_DIR/addons/kotsadm/kubectl-kots" ]; then
         mkdir -p "$FAKEKURL_BIN_DIR"
         install -m 0755 "$KURL_DIR/addons/kotsadm/kubectl-kots" "$FAKEKURL_BIN_DIR/kubectl-kots"
     fi
@@ -253,6 +270,12 @@ function register() {
         -kurl-install-directory "$(dirname "$KURL_DIR")")
     if [ "$AIRGAP" = "1" ]; then
         args+=(-airgap)
+    fi
+    if installer_has_addon registry; then
+        args+=(-registry)
+    fi
+    if installer_has_addon kotsadm; then
+        args+=(-kotsadm)
     fi
     local out
     out="$("$KURL_DIR/bin/kurl-register" "${args[@]}")"
@@ -269,13 +292,15 @@ function outro() {
     printf "\t\t${GREEN}  Complete ✔${NC}\n"
     printf "\n"
     printf "\n"
-    printf "Kotsadm: ${GREEN}http://$mainIP:${KOTSADM_UI_BIND_PORT:-8800}${NC}\n"
-    if [ -n "$KOTSADM_PASSWORD" ]; then
-        printf "Login with password (will not be shown again): ${GREEN}$KOTSADM_PASSWORD${NC}\n"
-    else
-        printf "You can log in with your existing password. If you need to reset it, run ${GREEN}kubectl kots reset-password default${NC}\n"
+    if installer_has_addon kotsadm; then
+        printf "Kotsadm: ${GREEN}http://$mainIP:${KOTSADM_UI_BIND_PORT:-8800}${NC}\n"
+        if [ -n "$KOTSADM_PASSWORD" ]; then
+            printf "Login with password (will not be shown again): ${GREEN}$KOTSADM_PASSWORD${NC}\n"
+        else
+            printf "You can log in with your existing password. If you need to reset it, run ${GREEN}kubectl kots reset-password default${NC}\n"
+        fi
+        printf "\n"
     fi
-    printf "\n"
     printf "To access the cluster with kubectl:\n"
     printf "\n"
     printf "${GREEN}    bash -l${NC}\n"
@@ -290,6 +315,7 @@ function main() {
     require_root_user
     get_patch_yaml "$@"
     move_airgap_assets
+    bailIfUnsupportedOS
     common_prompts
     logStep "Install kubelet, kubectl and cni host packages"
     init

@@ -106,6 +106,7 @@ func (s *Site) writeOperatorFiles(t *testing.T) {
 		Kubeconfig: s.Cluster.Kubeconfig(), KubeconfigPath: s.Kubeconfig,
 		ManifestsDir: s.server("etc", "kubernetes", "manifests"), KurlDir: s.server("var", "lib", "kurl"),
 		LogDir: s.server("var", "log", "kurl"), BinDir: s.server("bin"), KubectlKots: kots,
+		OSRelease: fakekurl.WriteOSRelease(t, s.server()),
 	})
 	copyFile(t, kurl, filepath.Join(s.files, "kurl-airgap.tar.gz"))
 	must(t, fakekots.WriteBundle(filepath.Join(s.files, "dash-enterprise.airgap"), Release("5.0.0")))

@@ -54,6 +54,9 @@ type options struct {
 	kurlDir           string
 	serviceCIDR       string
 	podCIDR           string
+	registry          bool   // the installer spec has the registry add-on
+	registryIP        string // its Service's cluster IP, once deployed
+	kotsadm           bool   // ... and the KOTS add-on
 }
 
 func main() {
@@ -69,6 +72,8 @@ func main() {
 	flag.StringVar(&o.kurlDir, "kurl-install-directory", "", "kurl-config kurl_install_directory")
 	flag.StringVar(&o.serviceCIDR, "service-cidr", "10.96.0.0/22", "kurl-config service_cidr")
 	flag.StringVar(&o.podCIDR, "pod-cidr", "10.32.0.0/20", "kurl-config pod_cidr")
+	flag.BoolVar(&o.registry, "registry", false, "the installer has the registry add-on")
+	flag.BoolVar(&o.kotsadm, "kotsadm", false, "the installer has the KOTS add-on")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintf(os.Stderr, "kurl-register: %v\n", err)
@@ -98,13 +103,16 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	steps := []func(context.Context, kubernetes.Interface, options, []byte) error{
-		writeKurlConfig, writeCurrentConfig, registerNode, deployKotsadm,
+	steps := []func(context.Context, kubernetes.Interface, *options, []byte) error{
+		deployRegistry, writeKurlConfig, writeCurrentConfig, registerNode, deployKotsadm,
 	}
 	for _, step := range steps {
-		if err := step(ctx, cs, o, cfg.CAData); err != nil {
+		if err := step(ctx, cs, &o, cfg.CAData); err != nil {
 			return err
 		}
+	}
+	if !o.kotsadm {
+		return nil
 	}
 	password, err := ensureKotsadmPassword(ctx, cs, kotsadmNamespace)
 	if err != nil {
@@ -118,7 +126,7 @@ func run(ctx context.Context, o options) error {
 
 // writeKurlConfig is kURL's kurl_config (install.sh): the ConfigMap
 // kube-system/kurl-config with the keys kURL writes.
-func writeKurlConfig(ctx context.Context, cs kubernetes.Interface, o options, caPEM []byte) error {
+func writeKurlConfig(ctx context.Context, cs kubernetes.Interface, o *options, caPEM []byte) error {
 	airgap := "0"
 	if o.airgap {
 		airgap = "1"
@@ -144,7 +152,7 @@ func writeKurlConfig(ctx context.Context, cs kubernetes.Interface, o options, ca
 			"ha":                            "0",
 			"airgap":                        airgap,
 			"ca_hash":                       caHash(caPEM),
-			"docker_registry_ip":            "",
+			"docker_registry_ip":            o.registryIP,
 			"kubernetes_api_address":        o.privateAddress + ":6443",
 			"bootstrap_token":               token + "." + secret,
 			"bootstrap_token_expiration":    now.Add(24 * time.Hour).Format(time.RFC3339),
@@ -176,7 +184,7 @@ func caHash(caPEM []byte) string {
 
 // writeCurrentConfig is kURL's kurl/kurl-current-config, moved to
 // kurl/kurl-last-config on every later run, with the fake's run counter.
-func writeCurrentConfig(ctx context.Context, cs kubernetes.Interface, o options, _ []byte) error {
+func writeCurrentConfig(ctx context.Context, cs kubernetes.Interface, o *options, _ []byte) error {
 	if err := ensureNamespace(ctx, cs, "kurl"); err != nil {
 		return err
 	}
@@ -204,7 +212,7 @@ func writeCurrentConfig(ctx context.Context, cs kubernetes.Interface, o options,
 
 // registerNode does what the kubelet does when it joins: a Ready Node with
 // the private address as its InternalIP.
-func registerNode(ctx context.Context, cs kubernetes.Interface, o options, _ []byte) error {
+func registerNode(ctx context.Context, cs kubernetes.Interface, o *options, _ []byte) error {
 	nodes := cs.CoreV1().Nodes()
 	now := metav1.Now()
 	resources := corev1.ResourceList{
@@ -240,7 +248,10 @@ func registerNode(ctx context.Context, cs kubernetes.Interface, o options, _ []b
 
 // deployKotsadm stands for kURL's KOTS add-on: kotsadm in namespace
 // default (addons/kotsadm/1.86.0/install.sh:209), never the app's.
-func deployKotsadm(ctx context.Context, cs kubernetes.Interface, _ options, _ []byte) error {
+func deployKotsadm(ctx context.Context, cs kubernetes.Interface, o *options, _ []byte) error {
+	if !o.kotsadm {
+		return nil
+	}
 	return kotsadm.Deploy(ctx, cs, kotsadmNamespace)
 }
 
