@@ -173,6 +173,13 @@ func TestDashEnterpriseSiteStopsBeforeHarm(t *testing.T) {
 			}
 			return func() { ln.Close() }
 		}, "10259"},
+		{"a Git SSH port already bound on the server", func(t *testing.T) func() {
+			ln, err := net.Listen("tcp", "127.0.0.1:3022")
+			if err != nil {
+				t.Skipf("port 3022 is in use by something else here: %v", err)
+			}
+			return func() { ln.Close() }
+		}, "dash_git_ssh_port 3022 is already bound on the server"},
 		{"a ConfigValues key the release does not define", func(t *testing.T) func() {
 			s.SetVar(t, "dash_config_values", map[string]any{"pip_extra_index_ur": "https://x"})
 			return func() { s.SetVar(t, "dash_config_values", map[string]any{}) }
