@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/pyre"
 	"maps"
 	"math/big"
 	"regexp"
@@ -250,7 +251,7 @@ func compileRegex(pattern string, ignoreCase, multiline bool) (*regexp.Regexp, e
 	if flags != "" {
 		src = "(?" + flags + ")" + pattern
 	}
-	re, err := regexp.Compile(src)
+	re, err := pyre.Compile(src)
 	if err != nil {
 		return nil, fmt.Errorf("invalid regular expression %s: %v", pyRepr(pattern), err)
 	}
@@ -335,7 +336,7 @@ func fRegexReplace(in any, a *fargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	goRepl := pythonReplacement(repl)
+	goRepl := pyre.Replacement(repl)
 	s := pyStr(in)
 	n := 0
 	var b strings.Builder
@@ -354,50 +355,6 @@ func fRegexReplace(in any, a *fargs) (any, error) {
 	}
 	b.WriteString(s[last:])
 	return b.String(), nil
-}
-
-// pythonReplacement converts a Python re.sub replacement (\1, \g<name>,
-// \n) to Go's template syntax (${1}), escaping Go's '$'.
-func pythonReplacement(r string) string {
-	var b strings.Builder
-	for i := 0; i < len(r); i++ {
-		c := r[i]
-		switch {
-		case c == '$':
-			b.WriteString("$$")
-		case c == '\\' && i+1 < len(r):
-			i++
-			switch d := r[i]; {
-			case isDigit(d):
-				j := i
-				for j < len(r) && isDigit(r[j]) && j-i < 2 {
-					j++
-				}
-				b.WriteString("${" + r[i:j] + "}")
-				i = j - 1
-			case d == 'g' && i+1 < len(r) && r[i+1] == '<':
-				end := strings.IndexByte(r[i:], '>')
-				if end < 0 {
-					b.WriteString(`\g`)
-					continue
-				}
-				b.WriteString("${" + r[i+2:i+end] + "}")
-				i += end
-			case d == 'n':
-				b.WriteByte('\n')
-			case d == 't':
-				b.WriteByte('\t')
-			case d == '\\':
-				b.WriteByte('\\')
-			default:
-				b.WriteByte('\\')
-				b.WriteByte(d)
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // fRegexFindall is Python's re.findall: whole matches, or the group when
