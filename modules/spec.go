@@ -169,7 +169,7 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 	}
 	if len(errs) == 0 {
 		// Group rules only make sense once every name is known.
-		errs = s.checkGroups(raw)
+		errs = s.checkGroups(raw, static)
 	}
 	return args, errs
 }
@@ -191,23 +191,25 @@ func (s Spec) declarationOrder(raw map[string]any) []string {
 	return names
 }
 
-func (s Spec) checkGroups(raw map[string]any) []error {
+func (s Spec) checkGroups(raw map[string]any, static bool) []error {
 	var errs []error
-	count := func(group []string) (n int) {
+	// Before the run, a templated value may still turn out to be omit:
+	// it counts as given for OneOf, but not against Exclusive.
+	count := func(group []string, templated bool) (n int) {
 		for _, name := range group {
-			if _, ok := raw[name]; ok {
+			if v, ok := raw[name]; ok && (templated || !static || !hasTemplate(v)) {
 				n++
 			}
 		}
 		return n
 	}
 	for _, g := range s.OneOf {
-		if count(g) != 1 {
+		if count(g, true) != 1 {
 			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("module %s needs exactly one of %s", s.Name, strings.Join(g, ", "))})
 		}
 	}
 	for _, g := range s.Exclusive {
-		if count(g) > 1 {
+		if count(g, false) > 1 {
 			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("module %s takes only one of %s", s.Name, strings.Join(g, ", "))})
 		}
 	}
