@@ -408,7 +408,9 @@ func (r *Runner) outcome(ctx, tctx context.Context, t *Task, h *hostState, mh *m
 	for k, v := range res.Data {
 		out.data[k] = v
 	}
-	out.changed = len(out.plan) > 0 && !res.Skipped
+	// A module that ends in an error reports no change, as Ansible's fail_json
+	// does (a failed command, rc != 0, is a Result, not an error).
+	out.changed = len(out.plan) > 0 && !res.Skipped && runErr == nil
 	out.failed = res.Failed || runErr != nil
 	out.msg = res.Msg
 	switch {
