@@ -71,6 +71,7 @@ type installRequest struct {
 	follow   bool   // write through a symbolic link at dest instead of replacing it
 	checksum string // expected sha256 of src, "" for no expectation
 	minFree  int64
+	validate string // a command run on the written part before it replaces dest ("%s" is the part)
 }
 
 // source is what gets installed: inline bytes or a controller file.
@@ -438,6 +439,9 @@ func transfer(ctx context.Context, h *Host, req installRequest, dest string, inf
 	}
 	t, err := streamPart(ctx, h, req.src, part, offset, fresh)
 	if err != nil {
+		return t, err
+	}
+	if err := validatePart(ctx, h, req.validate, part); err != nil {
 		return t, err
 	}
 	if req.backup && info.Exists {

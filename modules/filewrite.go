@@ -1,0 +1,130 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+)
+
+// The file primitives module packages build on (lineinfile, blockinfile,
+// replace, ini_file...): a probe of a path, a bounded read, and the one safe
+// write of install.go (private part, no link followed, atomic rename,
+// backup, validation), so that no module package writes files its own way.
+
+// PathInfo is what a probe of a path on the host tells.
+type PathInfo = pathInfo
+
+// StatPath describes path on the host; with follow, a symbolic link is
+// described by what it points to.
+func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo, error) {
+	return statPath(ctx, h, path, follow)
+}
+
+// ReadFile reads at most limit bytes of a file on the host, as the become
+// user when there is one.
+func ReadFile(ctx context.Context, h *Host, path string, limit int64) ([]byte, error) {
+	return readHostFile(ctx, h, path, limit)
+}
+
+// FileAttrArgs are the attribute arguments of a module that writes a file,
+// as Ansible's add_file_common_args declares them: mode, owner, group.
+func FileAttrArgs() []Arg { return fileInstallArgs()[:3] }
+
+// BackupArg and ValidateArg are the backup and validate arguments of the
+// modules that rewrite a file in place.
+func BackupArg() Arg { return fileInstallArgs()[3] }
+
+func ValidateArg() Arg {
+	return Arg{Name: "validate", Type: String, Check: checkValidate,
+		Doc: "A command that checks the new content before it replaces the file; %s in it is the path of the new content (e.g. `visudo -cf %s`). The file is left alone when it exits non-zero."}
+}
+
+func checkValidate(v any) error {
+	if s, _ := v.(string); s != "" && !strings.Contains(s, "%s") {
+		return &ArgError{Arg: "validate", Msg: fmt.Sprintf("validate must contain %%s: %s", s),
+			Hint: "write %s where the command takes the file to check"}
+	}
+	return nil
+}
+
+// ContentWrite is new content for a whole file.
+type ContentWrite struct {
+	Path    string
+	Content []byte
+	// Args holds the task's mode, owner, group, backup and validate
+	// arguments (those absent are not applied).
+	Args Args
+}
+
+// WriteContent converges the file at w.Path (or, when it is a symbolic
+// link, the file it points to, as Ansible's realpath) to the content and
+// attributes through the gate, with --diff's before/after. It returns the
+// backup file it made, if any.
+func WriteContent(ctx context.Context, h *Host, w ContentWrite) (Result, string, error) {
+	res, err := installFile(ctx, h, installRequest{
+		src:      contentSource(string(w.Content), ""),
+		dest:     w.Path,
+		attrs:    attrsFromArgs(w.Args),
+		backup:   w.Args.Bool("backup"),
+		force:    true,
+		follow:   true,
+		validate: w.Args.String("validate"),
+	})
+	backup, _ := res.Data["backup_file"].(string)
+	return Result{Diffs: res.Diffs}, backup, err
+}
+
+// AttrsDiffer reports whether the task's mode, owner or group differ from
+// the path's (a missing path is taken as a new file, 0644): the part of
+// Ansible's "ownership, perms or SE linux context changed".
+func AttrsDiffer(args Args, info PathInfo) (bool, error) {
+	attrs := attrsFromArgs(args)
+	if !info.Exists {
+		info = pathInfo{Exists: true, Type: "file", Mode: 0o644}
+		if attrs.Owner != "" || attrs.Group != "" {
+			return true, nil
+		}
+	}
+	want, err := attrs.wantMode(info)
+	if err != nil {
+		return false, err
+	}
+	return want != info.Mode || !info.ownedBy(attrs.Owner, attrs.Group), nil
+}
+
+// validatePart runs the validate command on the written part before it
+// replaces dest, as Ansible does on its temporary file; a failure removes
+// the part and leaves dest alone. The command is split into words first and
+// %s replaced in each, so a path with spaces stays one word.
+func validatePart(ctx context.Context, h *Host, validate, part string) error {
+	if validate == "" {
+		return nil
+	}
+	words, err := shellquote.Split(validate)
+	if err != nil {
+		return fmt.Errorf("validate %q: %w", validate, err)
+	}
+	for i, w := range words {
+		words[i] = strings.ReplaceAll(strings.ReplaceAll(w, "%s", part), "%%", "%")
+	}
+	out, err := h.Conn.Run(ctx, Command{Argv: words, Become: h.Become})
+	if err == nil && out.RC == 0 {
+		return nil
+	}
+	_, _ = runScript(ctx, h, "rm -f -- "+shellQuote(part))
+	if err != nil {
+		return fmt.Errorf("failed to validate: %w", err)
+	}
+	return fmt.Errorf("failed to validate: rc:%d error:%s", out.RC, out.Stderr)
+}
+
+// RunScript runs a shell script on the host as the task's become user; a
+// non-zero exit is an error carrying its stderr.
+func RunScript(ctx context.Context, h *Host, script string) (string, error) {
+	return runScript(ctx, h, script)
+}
+
+// ShellQuote quotes one word for the host's POSIX shell.
+func ShellQuote(s string) string { return shellQuote(s) }
