@@ -12,6 +12,7 @@ import (
 // case here.
 func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 	cases := map[string]struct{ task, want string }{
+		"blockinfile":   {"blockinfile: {path: /x, insertafter: '(?<=a)b'}", "pb.yml:3:31: insertafter \"(?<=a)b\" is not a regular expression ferry can run"},
 		"assert":        {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
 		"command":       {"command: {argv: []}", "pb.yml:3:17: argv is empty; give the program and its arguments, one per item"},
 		"copy":          {"copy: {content: x, dest: /tmp/x, mode: 644}", `pb.yml:3:40: mode 644 is the decimal number 644 (octal 1204); quote it: mode: "0644"`},
@@ -22,11 +23,13 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"keycloak_user": {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
 		"kots_upload":   {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
 		"kurl":          {"kurl: {bundle: /b, workdir: /w, service_cidr: banana}", `pb.yml:3:39: service_cidr "banana" is not an IPv4 CIDR such as 10.96.0.0/16`},
+		"lineinfile":    {"lineinfile: {path: /x, line: a, validate: visudo -cf}", "pb.yml:3:39: validate must contain %s: visudo -cf; write %s where"},
 		"limits":        {"limits: {namespaces: [apps], max_pods: -3}", "pb.yml:3:36: max_pods is -3; give a number of 1 or more"},
 		"pause":         {"pause: {seconds: -1}", "pb.yml:3:15: pause cannot wait a negative time (-1); give 0 or more"},
 		"ping":          {"ping: {data: [a]}", "pb.yml:3:14: argument data: want a string, got a list"},
 		"raw":           {"raw: {free_form: ' '}", "pb.yml:3:13: free_form is empty"},
 		"script":        {"script: {cmd: a.sh, chdir: tmp}", `pb.yml:3:27: chdir "tmp" must be an absolute path on the host`},
+		"replace":       {"replace: {path: /x, regexp: '(a'}", "pb.yml:3:27: regexp \"(a\" is not a regular expression ferry can run"},
 		"set_fact":      {"set_fact: {cacheable: maybe}", `pb.yml:3:18: argument cacheable: want a boolean`},
 		"setup":         {"setup: {gather_subset: {a: 1}}", "pb.yml:3:15: argument gather_subset: want a list, got a mapping"},
 		"shell":         {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},

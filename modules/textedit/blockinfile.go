@@ -1,0 +1,197 @@
+package textedit
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/pyre"
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// blockinfile keeps a block of lines between two marker lines, as Ansible's.
+type blockinfile struct{}
+
+func (blockinfile) Spec() modules.Spec {
+	return modules.Spec{
+		Name:    "blockinfile",
+		Summary: "Insert, update or remove a block of lines between marker lines in a text file",
+		Args: append([]modules.Arg{
+			pathArg("The file to edit. A symbolic link is followed."),
+			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"absent", "present"}, Doc: "present: the block is in the file; absent: the block and its markers are removed."},
+			{Name: "marker", Type: modules.String, Default: "# {mark} ANSIBLE MANAGED BLOCK", Doc: "The marker line template; {mark} becomes marker_begin or marker_end. Give each block of a file its own marker."},
+			{Name: "block", Type: modules.String, Default: "", Aliases: []string{"content"}, Doc: "The lines between the markers; an empty block removes the block."},
+			{Name: "insertafter", Type: modules.String, Check: checkPattern("insertafter", true), Doc: "Where a new block goes: after the last line matching this regular expression, or EOF (the default)."},
+			{Name: "insertbefore", Type: modules.String, Check: checkPattern("insertbefore", true), Doc: "Where a new block goes: before the last line matching this regular expression, or BOF."},
+			{Name: "create", Type: modules.Bool, Default: false, Doc: "Create the file (and its directories) when it does not exist."},
+			{Name: "marker_begin", Type: modules.String, Default: "BEGIN", Doc: "What {mark} becomes in the first marker."},
+			{Name: "marker_end", Type: modules.String, Default: "END", Doc: "What {mark} becomes in the last marker."},
+		}, editArgs()...),
+		Exclusive: [][]string{{"insertbefore", "insertafter"}},
+		Check:     modules.CheckSupported,
+	}
+}
+
+func (blockinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	f, bad, err := load(ctx, h, args.String("path"))
+	if bad != nil || err != nil {
+		return derefResult(bad), err
+	}
+	present := args.String("state") == "present"
+	if !f.info.Exists {
+		if !args.Bool("create") {
+			return failure(257, fmt.Sprintf("Path %s does not exist !", f.path)), nil
+		}
+		if !present {
+			msg := fmt.Sprintf("File %s not present", f.path)
+			return modules.Result{Msg: msg, Data: map[string]any{"msg": msg}}, nil
+		}
+	}
+	o := blockOptionsFrom(args, present)
+	after := placeBlock(f.content, o)
+	var msg string
+	switch {
+	case f.info.Exists && after == f.content:
+	case !f.info.Exists:
+		msg = "File created"
+	case len(o.lines) == 0:
+		msg = "Block removed"
+	default:
+		msg = "Block inserted"
+	}
+	s, err := save(ctx, h, f, after, args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	if f.info.Exists || !h.Check {
+		msg = withAttrs(msg, s.attrs)
+	}
+	data := map[string]any{"msg": msg}
+	if s.backup != "" {
+		data["backup_file"] = s.backup
+	}
+	return modules.Result{Msg: msg, Data: data, Diffs: s.diffs}, nil
+}
+
+// blockOptions are what placeBlock needs.
+type blockOptions struct {
+	begin, end   string   // the marker lines, with "\n"
+	lines        []string // the block with its markers; none to remove it
+	insertAfter  string
+	insertBefore string
+	ins          *regexp.Regexp
+	insMultiline bool // the pattern sets (?m): it searches the whole file
+}
+
+func blockOptionsFrom(args modules.Args, present bool) blockOptions {
+	marker := args.String("marker")
+	o := blockOptions{
+		begin:       strings.ReplaceAll(marker, "{mark}", args.String("marker_begin")) + "\n",
+		end:         strings.ReplaceAll(marker, "{mark}", args.String("marker_end")) + "\n",
+		insertAfter: args.String("insertafter"), insertBefore: args.String("insertbefore"),
+	}
+	if block := args.String("block"); present && block != "" {
+		if !strings.HasSuffix(block, "\n") {
+			block += "\n"
+		}
+		o.lines = append(append([]string{o.begin}, pySplitLines(block)...), o.end)
+	}
+	if o.insertAfter == "" && o.insertBefore == "" {
+		o.insertAfter = "EOF"
+	}
+	pattern := ""
+	switch {
+	case o.insertAfter != "" && o.insertAfter != "EOF":
+		pattern = o.insertAfter
+	case o.insertBefore != "" && o.insertBefore != "BOF":
+		pattern = o.insertBefore
+	}
+	if pattern != "" {
+		o.ins, _ = pyre.Compile(pattern) // checked by the spec
+		o.insMultiline = strings.HasPrefix(pattern, "(?m")
+	}
+	return o
+}
+
+// placeBlock is Ansible's blockinfile main(): the existing block (both
+// markers found) is cut out and the new one put in its place; without one
+// the block goes after/before the last line insertafter/insertbefore
+// matches, or at the end (start).
+func placeBlock(content string, o blockOptions) string {
+	lines := pySplitLines(content)
+	n0, n1 := -1, -1
+	for i, l := range lines {
+		if l == o.begin {
+			n0 = i
+		}
+		if l == o.end {
+			n1 = i
+		}
+	}
+	switch {
+	case n0 == -1 || n1 == -1:
+		n0 = o.insertIndex(content, lines)
+	case n0 < n1:
+		lines = append(lines[:n0:n0], lines[n1+1:]...)
+	default:
+		lines = append(lines[:n1:n1], lines[n0+1:]...)
+		n0 = n1
+	}
+	if n0 > 0 && !strings.HasSuffix(lines[n0-1], "\n") {
+		lines[n0-1] += "\n"
+	}
+	out := append(append(append([]string{}, lines[:n0]...), o.lines...), lines[n0:]...)
+	return strings.Join(out, "")
+}
+
+func (o blockOptions) insertIndex(content string, lines []string) int {
+	switch {
+	case o.ins == nil && o.insertBefore != "":
+		return 0 // BOF
+	case o.ins == nil:
+		return len(lines)
+	}
+	n := -1
+	if o.insMultiline {
+		if m := o.ins.FindStringIndex(content); m != nil {
+			if o.insertAfter != "" {
+				n = strings.Count(content[:m[1]], "\n")
+			} else {
+				n = strings.Count(content[:m[0]], "\n")
+			}
+		}
+	} else {
+		for i, l := range lines {
+			if o.ins.MatchString(bare(l)) {
+				n = i
+			}
+		}
+	}
+	switch {
+	case n == -1:
+		return len(lines)
+	case o.insertAfter != "":
+		return n + 1
+	}
+	return n
+}
+
+// pySplitLines is Python's bytes.splitlines(True): lines end at "\n",
+// "\r\n" or "\r", each kept.
+func pySplitLines(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\r\n")
+		if i < 0 {
+			return append(out, s)
+		}
+		end := i + 1
+		if s[i] == '\r' && end < len(s) && s[end] == '\n' {
+			end++
+		}
+		out = append(out, s[:end])
+		s = s[end:]
+	}
+	return out
+}
