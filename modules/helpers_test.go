@@ -12,6 +12,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/ferry-sh/ferry/internal/kubetest"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
@@ -60,20 +61,8 @@ func newHost(t testing.TB) *modules.Host {
 // run binds raw arguments as the runner would and runs the module.
 func run(t testing.TB, h *modules.Host, module string, raw map[string]any) (modules.Result, error) {
 	t.Helper()
-	m, ok := modules.Lookup(module)
-	if !ok {
-		t.Fatalf("no module %s", module)
-	}
-	// As the runner does: secrets are masked before binding, and a value
-	// the spec refuses fails the task before the module runs.
-	for _, s := range m.Spec().SecretArgs(raw) {
-		h.AddSecret(s)
-	}
-	args, err := m.Spec().Bind(raw)
-	if err != nil {
-		return modules.Result{}, err
-	}
-	return m.Run(context.Background(), h, args)
+	res, _, err := modtest.Run(t, h, module, raw)
+	return res, err
 }
 
 // mustRun runs a module that must succeed and returns the result and the
