@@ -12,6 +12,7 @@ import (
 // case here.
 func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 	cases := map[string]struct{ task, want string }{
+		"apt":           {"apt: {name: x, update_cache: maybe}", `pb.yml:3:22: argument update_cache: want a boolean`},
 		"blockinfile":   {"blockinfile: {path: /x, insertafter: '(?<=a)b'}", "pb.yml:3:31: insertafter \"(?<=a)b\" is not a regular expression ferry can run"},
 		"assert":        {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
 		"command":       {"command: {argv: []}", "pb.yml:3:17: argv is empty; give the program and its arguments, one per item"},

@@ -34,8 +34,11 @@ type Run struct {
 	Playbook string
 	// Hosts maps inventory names to the index of their sshd address; every
 	// host is in the group "targets".
-	Hosts     map[string]int
-	Server    *sshtest.Server
+	Hosts  map[string]int
+	Server *sshtest.Server
+	// Inventory, when set, is the inventory file to use instead of Hosts
+	// and Server (a throw-away root's, internal/rootfs).
+	Inventory string
 	ExtraVars map[string]string
 	Check     bool
 	Diff      bool
@@ -101,6 +104,9 @@ func (o Outcome) Result(t testing.TB, name, host string) map[string]any {
 // ansible_ssh_known_hosts_file); host key checking stays on for both.
 func (r Run) inventory(t testing.TB) string {
 	t.Helper()
+	if r.Inventory != "" {
+		return r.Inventory
+	}
 	var b strings.Builder
 	b.WriteString("[targets]\n")
 	for _, name := range slices.Sorted(maps.Keys(r.Hosts)) {

@@ -1,0 +1,31 @@
+package pkgmgr
+
+import "testing"
+
+// apt-get's count line decides whether a command changes anything; a
+// removal or a downgrade alone is a change (Ansible's "0 upgraded, 0 newly
+// installed" test misses them).
+func TestChangesSomething(t *testing.T) {
+	for out, want := range map[string]bool{
+		"Reading...\n0 upgraded, 0 newly installed, 0 to remove and 3 not upgraded.\n":              false,
+		"Reading...\n0 upgraded, 0 newly installed, 1 to remove and 0 not upgraded.\nRemv x [1]\n":  true,
+		"0 upgraded, 0 newly installed, 1 downgraded, 0 to remove and 0 not upgraded.\n":            true,
+		"1 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n":                          true,
+		"0 upgraded, 0 newly installed, 1 reinstalled, 0 to remove and 0 not upgraded.\n":           true,
+		"0 upgraded, 2 newly installed, 0 to remove and 0 not upgraded.\nInst ferry-dep (1.0 ./)\n": true,
+	} {
+		if got := changesSomething(out); got != want {
+			t.Errorf("changesSomething(%q) = %v, want %v", out, got, want)
+		}
+	}
+}
+
+func TestSplitSpec(t *testing.T) {
+	for in, want := range map[string]spec{
+		"nginx": {name: "nginx"}, "nginx=1.2*": {"nginx", "=", "1.2*"}, "nginx>=1.2": {"nginx", ">=", "1.2"},
+	} {
+		if got := splitSpec(in); got != want {
+			t.Errorf("splitSpec(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
