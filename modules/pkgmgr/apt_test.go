@@ -156,7 +156,7 @@ func TestAptAgainstAnsible(t *testing.T) {
 func sameResults(t *testing.T, f, a ansiblecmp.Outcome) {
 	t.Helper()
 	skip := map[string]bool{"stdout": true, "stderr": true, "stdout_lines": true, "stderr_lines": true, "msg": true,
-		"cache_update_time": true, "invocation": true, "diff": true, "warnings": true, "deprecations": true, "_ansible_no_log": true}
+		"cache_update_time": true, "invocation": true, "diff": true, "warnings": true, "deprecations": true, "_ansible_no_log": true, "exception": true}
 	for _, task := range a.Tasks {
 		var fields []string
 		for _, k := range slices.Sorted(maps.Keys(task.Result)) {
@@ -173,5 +173,25 @@ func sameResults(t *testing.T, f, a ansiblecmp.Outcome) {
 				t.Errorf("task %q: ferry registers %s, ansible does not", task.Name, k)
 			}
 		}
+	}
+}
+
+// TestPackageAgainstAnsible: package runs apt on a Debian root, with apt's
+// arguments, as ansible-playbook's package action does; twice for real.
+func TestPackageAgainstAnsible(t *testing.T) {
+	ours, theirs := aptRoot(t, t.TempDir()), aptRoot(t, t.TempDir())
+	playbook, _ := filepath.Abs("testdata/package.yml")
+	for i := range 2 {
+		f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: ours.Inventory(t)})
+		a, ran := ansiblecmp.Ansible(t, ansiblecmp.Run{Playbook: playbook, Inventory: theirs.Inventory(t)})
+		if !ran {
+			return
+		}
+		ansiblecmp.SameRecap(t, f, a)
+		sameResults(t, f, a)
+		if got, want := installed(ours), installed(theirs); got != want {
+			t.Fatalf("run %d: packages differ\nferry:\n%s\nansible:\n%s", i+1, got, want)
+		}
+		t.Logf("run %d: %+v", i+1, f.Stats)
 	}
 }

@@ -1,0 +1,82 @@
+package pkgmgr
+
+import (
+	"context"
+	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+func init() { modules.Register(packageModule{}) }
+
+// packageModule is Ansible's package action: it runs the host's package
+// manager module with the task's arguments (less use). ferry has apt.
+type packageModule struct{}
+
+// backends are the package manager modules package can hand a task to.
+var backends = map[string]modules.Module{"apt": apt{}}
+
+func (packageModule) Spec() modules.Spec {
+	return modules.Spec{
+		Name:    "package",
+		Summary: "Install or remove packages with the host's package manager (apt on Debian and Ubuntu)",
+		Args: []modules.Arg{
+			{Name: "name", Type: modules.List, Required: true, Doc: "Package names or specifiers, in the package manager's syntax (name=1.0 for apt)."},
+			{Name: "state", Type: modules.String, Required: true, Doc: "present or absent; latest where the package manager supports it."},
+			{Name: "use", Type: modules.String, Default: "auto", Doc: "The package manager module (apt); auto: the pkg_mgr fact, else what the host has."},
+		},
+		// Every other argument goes to the package manager module, which
+		// checks it when the task runs.
+		Dynamic: true,
+		Check:   modules.CheckSupported,
+	}
+}
+
+func (packageModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	use := args.String("use")
+	if use == "auto" {
+		var err error
+		if use, err = pkgMgr(ctx, h); err != nil {
+			return modules.Result{}, err
+		}
+	}
+	if use == "" {
+		return failed(`Could not detect which package manager to use. Try gathering facts or setting the "use" option.`, nil), nil
+	}
+	backend, ok := backends[use]
+	if !ok {
+		return failed("Could not find a module for "+use+".", nil), nil // ferry has apt only
+	}
+	rest := map[string]any{}
+	for k, v := range args {
+		if k != "use" {
+			rest[k] = v
+		}
+	}
+	bound, err := backend.Spec().Bind(rest)
+	if err != nil {
+		return failed(err.Error(), nil), nil
+	}
+	return backend.Run(ctx, h, bound)
+}
+
+// pkgMgr is the pkg_mgr fact when facts were gathered, else the first
+// package manager the host has, as Ansible's fact would name it.
+func pkgMgr(ctx context.Context, h *modules.Host) (string, error) {
+	if h.Vars != nil { // an error here is facts not gathered: ask the host
+		if v, err := h.Vars.Eval("ansible_facts.pkg_mgr"); err == nil {
+			if s, ok := v.(string); ok && s != "" {
+				return s, nil
+			}
+		}
+	}
+	out, err := query(ctx, h, "for m in apt-get dnf yum zypper apk pacman; do command -v $m >/dev/null && { echo $m; break; }; done; true")
+	if err != nil {
+		return "", err
+	}
+	m := strings.TrimSpace(out.Stdout)
+	if m == "apt-get" {
+		m = "apt"
+	}
+	return m, nil
+}
