@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,20 +126,63 @@ func TestSetFact(t *testing.T) {
 	}
 }
 
+// recordingConsole is what pause shows and asks, with answers given.
+type recordingConsole struct {
+	interactive bool
+	answer      string
+	shown       []string
+	waited      time.Duration
+	asked       string
+	echo        bool
+}
+
+func (c *recordingConsole) Display(lines ...string) { c.shown = append(c.shown, lines...) }
+func (c *recordingConsole) Warn(msg string)         { c.shown = append(c.shown, "[WARNING]: "+msg) }
+func (c *recordingConsole) Interactive() bool       { return c.interactive }
+func (c *recordingConsole) Wait(ctx context.Context, d time.Duration) error {
+	c.waited = d
+	return ctx.Err()
+}
+func (c *recordingConsole) Ask(_ context.Context, prompt string, echo bool) (string, error) {
+	c.asked, c.echo = prompt, echo
+	return c.answer, nil
+}
+
+// pause shows Ansible's lines, waits at least a second, reads a prompt's
+// answer only at a terminal (masking one typed unseen), and a cancelled
+// run ends it.
 func TestPause(t *testing.T) {
-	res, _ := mustRun(t, newHost(t), "pause", map[string]any{"seconds": 0})
-	if res.Msg != "Paused for 0 seconds" {
-		t.Errorf("msg = %q", res.Msg)
+	c := &recordingConsole{}
+	h := newHost(t)
+	h.Console, h.Task = c, "wait"
+	res, _ := mustRun(t, h, "pause", map[string]any{"seconds": 0, "prompt": "Look"})
+	want := []string{"Pausing for 1 seconds", "(ctrl+C = abort)", "[wait]\nLook:"}
+	if c.waited != time.Second || !reflect.DeepEqual(c.shown, want) || res.Data["stdout"] != "Paused for 0.0 seconds" {
+		t.Errorf("waited %v, shown %q, result %v", c.waited, c.shown, res.Data)
 	}
-	if _, err := run(t, newHost(t), "pause", map[string]any{}); err == nil || !strings.Contains(err.Error(), "never prompts") {
-		t.Errorf("no-argument pause error = %v", err)
+
+	c = &recordingConsole{}
+	h.Console = c
+	res, _ = mustRun(t, h, "pause", map[string]any{})
+	want = []string{"[wait]\nPress enter to continue, Ctrl+C to interrupt:", "[WARNING]: Not waiting for response to prompt as stdin is not interactive"}
+	if !reflect.DeepEqual(c.shown, want) || res.Data["user_input"] != "" || res.Data["stdout"] != "Paused for 0.0 minutes" {
+		t.Errorf("without a terminal: shown %q, result %v", c.shown, res.Data)
 	}
-	// A cancelled run ends the pause instead of waiting the full hour.
+
+	var secrets []string
+	c = &recordingConsole{interactive: true, answer: "typed-unseen"}
+	h.Console, h.Secret = c, func(s string) { secrets = append(secrets, s) }
+	res, _ = mustRun(t, h, "pause", map[string]any{"prompt": "Password", "echo": false})
+	if c.asked != "[wait]\nPassword (output is hidden):" || c.echo || res.Data["user_input"] != "typed-unseen" || !slices.Contains(secrets, "typed-unseen") {
+		t.Errorf("at a terminal: asked %q echo %v, result %v, secrets %q", c.asked, c.echo, res.Data, secrets)
+	}
+
 	m, _ := modules.Lookup("pause")
 	args, _ := m.Spec().Bind(map[string]any{"minutes": 60})
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(10 * time.Millisecond); cancel() }()
-	if _, err := m.Run(ctx, newHost(t), args); !errors.Is(err, context.Canceled) {
+	cancel()
+	h.Console = &recordingConsole{}
+	if _, err := m.Run(ctx, h, args); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled pause error = %v", err)
 	}
 }

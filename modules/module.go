@@ -92,6 +92,11 @@ type Host struct {
 	// Cache is shared by the tasks of one host for the whole run (a
 	// Kubernetes client built once per host, say).
 	Cache *sync.Map
+	// Task is the task's name as its header shows it.
+	Task string
+	// Console is the person running ferry, for the controller modules
+	// that talk to them (pause).
+	Console Console
 
 	mu      sync.Mutex
 	planned []string

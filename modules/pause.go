@@ -3,60 +3,140 @@ package modules
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 )
 
 func init() { Register(pauseModule{}) }
 
-// pauseModule waits for a while (Ansible's pause, without the prompt).
+// Console is the person running ferry, for pause, the one module that talks
+// to them. Display and Warn print whatever the output; the rest needs
+// someone at the terminal (Interactive).
+type Console interface {
+	// Display prints lines as they are, as Ansible's display does.
+	Display(lines ...string)
+	// Warn prints a warning.
+	Warn(msg string)
+	// Interactive reports whether ferry's stdin is a terminal it runs in
+	// the foreground of, so that a prompt can be answered.
+	Interactive() bool
+	// Wait waits d, showing the time left on a terminal; on an interactive
+	// one Enter ends the wait early. ctx ending (Ctrl+C) is an error.
+	Wait(ctx context.Context, d time.Duration) error
+	// Ask shows prompt and reads the line typed after it at the terminal,
+	// echoed or not.
+	Ask(ctx context.Context, prompt string, echo bool) (string, error)
+}
+
+// pauseModule is Ansible's pause: it waits a number of seconds or minutes,
+// or for Enter (prompt), once for all the play's hosts.
 type pauseModule struct{}
 
 func (pauseModule) Spec() Spec {
 	return Spec{
 		Name:    "pause",
-		Summary: "Wait for a number of seconds or minutes",
+		Summary: "Wait for a number of seconds or minutes, or for Enter",
 		Args: []Arg{
-			{Name: "seconds", Check: checkPauseTime, Type: Int, Doc: "How many seconds to wait."},
+			{Name: "seconds", Check: checkPauseTime, Type: Int, Doc: "How many seconds to wait (at least 1)."},
 			{Name: "minutes", Check: checkPauseTime, Type: Int, Doc: "How many minutes to wait."},
+			{Name: "prompt", Type: String, Doc: "Text to show; without seconds or minutes, waits for Enter and registers what was typed as user_input. Without a terminal it does not wait (a warning says so), as Ansible."},
+			{Name: "echo", Type: Bool, Default: true, Doc: "Show what is typed at the prompt."},
 		},
 		Exclusive:  [][]string{{"seconds", "minutes"}},
 		Check:      CheckSupported,
 		Controller: true,
+		Once:       true,
 	}
 }
 
-func (pauseModule) Run(ctx context.Context, _ *Host, args Args) (Result, error) {
-	var d time.Duration
-	switch {
-	case args.Has("seconds"):
-		d = time.Duration(args.Int("seconds")) * time.Second
-	case args.Has("minutes"):
-		d = time.Duration(args.Int("minutes")) * time.Minute
-	default:
-		return Result{}, fmt.Errorf("pause needs seconds or minutes: ferry runs unattended and never prompts")
+func (pauseModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	if h.Console == nil {
+		return Result{}, fmt.Errorf("pause has no console to run on")
 	}
-	if d < 0 {
-		return Result{}, fmt.Errorf("pause cannot wait a negative time (%s)", d)
-	}
+	p := pauseOf(h.Task, args)
 	start := time.Now()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return Result{}, fmt.Errorf("pause interrupted after %s: %w", time.Since(start).Round(time.Second), ctx.Err())
-	case <-timer.C:
-	}
+	input, err := p.run(ctx, h.Console)
 	stop := time.Now()
-	msg := fmt.Sprintf("Paused for %s", pausedFor(d))
-	return Result{Msg: msg, Data: map[string]any{
+	if !p.echo {
+		h.AddSecret(input) // typed unseen: a password, as vars_prompt's private answers
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("pause interrupted after %s: %w", stop.Sub(start).Round(time.Second), err)
+	}
+	msg := p.paused(stop.Sub(start))
+	return Result{Data: map[string]any{
 		"start": formatTime(start), "stop": formatTime(stop), "delta": int(stop.Sub(start).Seconds()),
-		"stdout": msg, "user_input": "", "echo": true,
+		"stdout": msg, "stderr": "", "rc": 0, "user_input": input, "echo": p.echo,
 	}}, nil
 }
 
-func pausedFor(d time.Duration) string {
-	if d >= time.Minute && d%time.Minute == 0 {
-		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+// pause is one pause task's arguments, resolved as Ansible's action plugin
+// (plugins/action/pause.py) resolves them.
+type pause struct {
+	wait   time.Duration // 0: wait for Enter
+	unit   string        // of the duration in stdout: minutes unless seconds was given
+	prompt string        // Ansible's "[task]\ntext:"
+	custom bool          // the task gave a prompt
+	echo   bool
+	hidden string // " (output is hidden)" when echo is off
+}
+
+func pauseOf(task string, args Args) pause {
+	p := pause{unit: "minutes", echo: args.Bool("echo"), custom: args.String("prompt") != ""}
+	if !p.echo {
+		p.hidden = " (output is hidden)"
 	}
-	return fmt.Sprintf("%d seconds", int(d/time.Second))
+	text := "Press enter to continue, Ctrl+C to interrupt"
+	if p.custom {
+		text = args.String("prompt")
+	}
+	if task == "" {
+		task = "pause"
+	}
+	p.prompt = fmt.Sprintf("[%s]\n%s%s:", task, text, p.hidden)
+	switch {
+	case args.Has("minutes"):
+		p.wait = max(time.Duration(args.Int("minutes"))*time.Minute, time.Second) // at least a second, as Ansible
+	case args.Has("seconds"):
+		p.wait, p.unit = max(time.Duration(args.Int("seconds"))*time.Second, time.Second), "seconds"
+	}
+	return p
+}
+
+// run shows what Ansible shows and waits: the time given, or for a line
+// typed at the terminal; without a terminal a prompt does not wait.
+func (p pause) run(ctx context.Context, c Console) (string, error) {
+	if p.wait > 0 {
+		keys := "(ctrl+C = abort)" // ferry's Ctrl+C stops the run; Ansible's asks to continue or abort
+		if c.Interactive() {
+			keys = "(Enter = continue early, ctrl+C = abort)"
+		}
+		c.Display(fmt.Sprintf("Pausing for %d seconds%s", int(p.wait/time.Second), p.hidden), keys)
+		if p.custom {
+			c.Display(p.prompt)
+		}
+		return "", c.Wait(ctx, p.wait)
+	}
+	if !c.Interactive() {
+		c.Display(p.prompt)
+		c.Warn("Not waiting for response to prompt as stdin is not interactive")
+		return "", nil
+	}
+	return c.Ask(ctx, p.prompt, p.echo)
+}
+
+// paused is the result's stdout: "Paused for 1.0 seconds", the duration
+// rounded to two decimals and printed as Python prints a float.
+func (p pause) paused(d time.Duration) string {
+	x := d.Seconds()
+	if p.unit == "minutes" {
+		x = d.Minutes()
+	}
+	x = math.Round(x*100) / 100
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if x == math.Trunc(x) {
+		s += ".0"
+	}
+	return fmt.Sprintf("Paused for %s %s", s, p.unit)
 }

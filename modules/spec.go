@@ -29,6 +29,10 @@ type Spec struct {
 	// Controller marks modules that run in ferry itself and never touch the
 	// host (debug, set_fact, assert, fail, pause).
 	Controller bool
+	// Once marks modules that run once for all the hosts of the task, on
+	// the first (Ansible's BYPASS_HOST_LOOP: pause); the others report
+	// nothing and register nothing.
+	Once bool
 	// Dynamic marks modules whose argument names are not fixed (set_fact).
 	Dynamic bool
 }

@@ -56,6 +56,7 @@ type Event struct {
 	Retries int            `json:"retries_left,omitempty"`
 	Done    int64          `json:"done,omitempty"`
 	Total   int64          `json:"total,omitempty"`
+	Unit    string         `json:"unit,omitempty"` // of Done and Total: bytes, or "seconds" (pause)
 	Stats   []HostStats    `json:"stats,omitempty"`
 	// Items are the per-item results of a loop, shown after the item lines.
 	Items []Event `json:"items,omitempty"`

@@ -212,6 +212,8 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		Cache:     &h.cache,
 		Secret:    func(s string) { r.opts.Masker.Add(s) },
 		Events:    func(e modules.Event) { r.moduleEvent(t, h, e) },
+		Task:      t.Title(),
+		Console:   r.console(t, h),
 	}
 	if t.Spec.Controller {
 		return mh, nil

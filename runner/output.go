@@ -118,6 +118,8 @@ func (s *TextSink) Event(e Event) {
 		s.hostResult(&b, e)
 	case EventWarning:
 		fmt.Fprintf(&b, "%s\n", s.colors.warn("[WARNING]: "+e.Msg))
+	case EventDisplay:
+		fmt.Fprintf(&b, "%s\n", e.Msg)
 	case EventRecap:
 		s.recap(&b, e)
 	}
@@ -141,6 +143,10 @@ func (s *TextSink) progress(b *strings.Builder, e Event) {
 		s.transfers[e.Host] = start
 	}
 	s.mu.Unlock()
+	if e.Unit == "seconds" {
+		fmt.Fprintf(b, "\r\033[K%s left", time.Duration(e.Total-e.Done)*time.Second)
+		return
+	}
 	elapsed := time.Since(start).Seconds()
 	line := fmt.Sprintf("[%s] %s / %s (%d%%)", e.Host, modules.HumanBytes(e.Done), modules.HumanBytes(e.Total), e.Done*100/e.Total)
 	if elapsed > 0.5 && e.Done > 0 {

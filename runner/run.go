@@ -40,6 +40,9 @@ type Options struct {
 	StartAtTask string
 	// Step asks before each task whether to run it (--step); nil: never asks.
 	Step func(task string) StepAnswer
+	// Keyboard is the terminal's, for pause's prompt; nil when nobody is
+	// at a terminal (pause then does not wait for Enter, as Ansible).
+	Keyboard *Keyboard
 	// ResumePlan, for --resume, holds the tasks each host finished in the
 	// run resumed: they are not run again, their results are replayed.
 	ResumePlan *ResumePlan

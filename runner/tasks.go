@@ -77,7 +77,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 	}
 	r.emit(Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
 	targets := hosts
-	if t.RunOnce {
+	if t.RunOnce || t.Spec.Once {
 		targets = hosts[:1]
 	}
 	results := r.parallel(ctx, targets, func(h *hostState) taskOutcome {

@@ -106,6 +106,9 @@ func (f *playbookFlags) session(cmd *cobra.Command, args []string) (*runner.Sess
 	if f.step {
 		s.Step = runner.StepPrompter(cmd.InOrStdin(), stdout)
 	}
+	if in, ok := cmd.InOrStdin().(*os.File); ok {
+		s.Keyboard = runner.TerminalKeyboard(in)
+	}
 	s.Terminal = stdout == os.Stdout && term.IsTerminal(int(os.Stdout.Fd()))
 	if s.Terminal {
 		s.Width, _, _ = term.GetSize(int(os.Stdout.Fd()))
