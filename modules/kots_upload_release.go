@@ -48,6 +48,16 @@ func readKotsRelease(ctx context.Context, h *Host, bundle string) (kotsRelease, 
 	if err != nil {
 		return kotsRelease{}, err
 	}
+	app, err := tarMember(ctx, h, bundle, "app.tar.gz", maxAppArchive)
+	if err != nil {
+		return kotsRelease{}, err
+	}
+	return parseKotsRelease(meta, app, bundle+" on "+hostLabel(h))
+}
+
+// parseKotsRelease reads a bundle's airgap.yaml and app.tar.gz; where names
+// the bundle in errors.
+func parseKotsRelease(meta, app []byte, where string) (kotsRelease, error) {
 	var airgap struct {
 		Kind string `yaml:"kind"`
 		Spec struct {
@@ -56,18 +66,14 @@ func readKotsRelease(ctx context.Context, h *Host, bundle string) (kotsRelease, 
 		} `yaml:"spec"`
 	}
 	if err := yaml.Unmarshal(meta, &airgap); err != nil || airgap.Kind != "Airgap" {
-		return kotsRelease{}, fmt.Errorf("%s on %s: airgap.yaml is not a KOTS Airgap document (kind %q, %v); is this a KOTS .airgap bundle?", bundle, hostLabel(h), airgap.Kind, err)
+		return kotsRelease{}, fmt.Errorf("%s: airgap.yaml is not a KOTS Airgap document (kind %q, %v); is this a KOTS .airgap bundle?", where, airgap.Kind, err)
 	}
 	if airgap.Spec.VersionLabel == "" {
-		return kotsRelease{}, fmt.Errorf("%s on %s: airgap.yaml has no spec.versionLabel", bundle, hostLabel(h))
-	}
-	app, err := tarMember(ctx, h, bundle, "app.tar.gz", maxAppArchive)
-	if err != nil {
-		return kotsRelease{}, err
+		return kotsRelease{}, fmt.Errorf("%s: airgap.yaml has no spec.versionLabel", where)
 	}
 	items, err := releaseConfigItems(app)
 	if err != nil {
-		return kotsRelease{}, fmt.Errorf("%s on %s: app.tar.gz: %w", bundle, hostLabel(h), err)
+		return kotsRelease{}, fmt.Errorf("%s: app.tar.gz: %w", where, err)
 	}
 	return kotsRelease{slug: airgap.Spec.AppSlug, versionLabel: airgap.Spec.VersionLabel, items: items}, nil
 }
@@ -191,9 +197,8 @@ func (r kotsRelease) checkKeys(values kotsValues, source string) error {
 		msg := fmt.Sprintf("%s: %q is not a config item of %s %s", source, key, r.slug, r.versionLabel)
 		if hint := suggest.Hint(key, r.itemNames()); hint != "" {
 			msg += "; " + hint
-		} else {
-			msg += fmt.Sprintf("; its items are: %s", strings.Join(r.itemNames(), ", "))
 		}
+		msg += fmt.Sprintf("; its items are: %s", strings.Join(r.itemNames(), ", "))
 		problems = append(problems, errors.New(msg))
 	}
 	return errors.Join(problems...)
