@@ -20,6 +20,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"debug":         {"debug: {msg: x, verbosity: loud}", `pb.yml:3:23: argument verbosity: want a whole number, got "loud"`},
 		"fail":          {"fail: {msg: '{{ x }'}", "pb.yml:3:"}, // msg takes any value: a broken template is its bad one
 		"file":          {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
+		"find":          {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
 		"include_vars":  {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
 		"keycloak_user": {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
 		"kots_upload":   {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
@@ -35,7 +36,9 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"set_fact":      {"set_fact: {cacheable: maybe}", `pb.yml:3:18: argument cacheable: want a boolean`},
 		"setup":         {"setup: {gather_subset: {a: 1}}", "pb.yml:3:15: argument gather_subset: want a list, got a mapping"},
 		"shell":         {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},
+		"slurp":         {"slurp: {src: [a, b]}", "pb.yml:3:15: argument src: want a string, got a list"},
 		"stat":          {"stat: {path: /tmp/x, follow: maybe}", `pb.yml:3:28: argument follow: want a boolean`},
+		"tempfile":      {"tempfile: {state: link}", `pb.yml:3:18: argument state: "link" is not one of file, directory`},
 		"template":      {"template: {src: a.j2, dest: /tmp/x, mode: '0999'}", `pb.yml:3:43: mode "0999" is not octal`},
 		"tls":           {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
 		"wait_for":      {"wait_for: {port: 70000}", "pb.yml:3:18: port 70000 is not a TCP port (1-65535)"},

@@ -1,0 +1,78 @@
+package files_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ferry-sh/ferry/internal/ansiblecmp"
+	"github.com/ferry-sh/ferry/internal/sshtest"
+)
+
+// tree is the directory the comparison searches: names, sizes, a hidden
+// file, a link, nested directories and an old file for age.
+func tree(t testing.TB, workdir string) {
+	t.Helper()
+	root := filepath.Join(workdir, "tree")
+	files := map[string]string{
+		"a.txt": "hello\nport=1\n", "b.log": "log\n", ".hidden.txt": "h\n", "big.bin": string(make([]byte, 2048)),
+		"sub/c.txt": "c\n", "sub/deep/d.txt": "port=2\n", "sub/deep/deeper/e.txt": "e\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-72 * time.Hour)
+	if err := os.Chtimes(filepath.Join(root, "big.bin"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a.txt", filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCompareFileModules runs slurp, find and tempfile through ferry and
+// ansible-playbook against the same sshd host, for real and under --check:
+// same recap, same registered fields.
+func TestCompareFileModules(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	playbook, _ := filepath.Abs(filepath.Join("testdata", "compare.yml"))
+	fields := map[string][]string{
+		"slurp":              {"content", "encoding", "source", "changed"},
+		"slurp decoded":      {"msg"},
+		"slurp missing":      {"msg", "failed"},
+		"slurp dir":          {"msg", "failed"},
+		"find default":       {"matched", "examined", "msg", "changed", "skipped_paths"},
+		"find default paths": {"msg"}, "find default keys": {"msg"},
+		"find recurse txt": {"matched", "examined"}, "find recurse txt paths": {"msg"},
+		"find depth any": {"matched", "examined"}, "find depth any paths": {"msg"},
+		"find regex contains paths": {"msg"}, "find size age checksum fields": {"msg"},
+		"find directories":          {"msg", "examined", "skipped_paths"},
+		"find links and dirs paths": {"msg"},
+		"tempfile":                  {"changed", "mode", "state", "size", "skipped", "msg"},
+		"tempfile dir":              {"changed", "mode", "state", "skipped"},
+	}
+	for _, check := range []bool{false, true} {
+		r := ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"node": 0}, Check: check, Setup: tree}
+		f, a, ran := ansiblecmp.Both(t, r)
+		if !ran {
+			return
+		}
+		ansiblecmp.SameRecap(t, f, a)
+		for task, fs := range fields {
+			if check && (task == "tempfile names") {
+				continue
+			}
+			ansiblecmp.SameFields(t, f, a, task, "node", fs...)
+		}
+		if !check {
+			ansiblecmp.SameFields(t, f, a, "tempfile names", "node", "msg")
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package files
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// tempfile makes a private temporary file or directory, as Ansible's.
+type tempfile struct{}
+
+// checkSkipMsg is what Ansible says of a module without check mode.
+const checkSkipMsg = "remote module (tempfile) does not support check mode"
+
+func (tempfile) Spec() modules.Spec {
+	return modules.Spec{
+		Name:    "tempfile",
+		Summary: "Create a private temporary file or directory on the host",
+		Args: []modules.Arg{
+			{Name: "state", Type: modules.String, Default: "file", Choices: []string{"file", "directory"}, Doc: "Make a file or a directory."},
+			{Name: "path", Type: modules.String, Doc: "The directory to make it in; unset: the host's temporary directory ($TMPDIR, else /tmp)."},
+			{Name: "prefix", Type: modules.String, Default: "ansible.", Doc: "The start of its name."},
+			{Name: "suffix", Type: modules.String, Default: "", Doc: "The end of its name."},
+		},
+		Check: modules.CheckSkip,
+	}
+}
+
+func (tempfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	if h.Check { // a name cannot be predicted: skipped, as Ansible does
+		return modules.Result{Skipped: true, Msg: checkSkipMsg, Data: map[string]any{"msg": checkSkipMsg}}, nil
+	}
+	prefix, suffix := args.String("prefix"), args.String("suffix")
+	if strings.Contains(prefix+suffix, "/") {
+		return modules.Result{}, fmt.Errorf("prefix and suffix are parts of a name; they cannot hold /")
+	}
+	dir := `"${TMPDIR:-/tmp}"`
+	if args.Has("path") {
+		dir = modules.ShellQuote(args.String("path"))
+	}
+	flag := ""
+	if args.String("state") == "directory" {
+		flag = "-d "
+	}
+	// mktemp makes it exclusively, mode 0600 (0700 for a directory), as
+	// Python's mkstemp and mkdtemp do.
+	script := fmt.Sprintf("mktemp %s-p %s -- %s", flag, dir, modules.ShellQuote(prefix+"XXXXXXXX"+suffix))
+	var made string
+	err := h.Change("create a temporary "+args.String("state"), func() error {
+		out, err := modules.RunScript(ctx, h, script)
+		made = strings.TrimSpace(out)
+		return err
+	})
+	if err != nil {
+		return modules.Result{}, err
+	}
+	info, err := modules.StatPath(ctx, h, made, false)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	return modules.Result{Data: pathInfoData(made, info)}, nil
+}
+
+// pathInfoData is a path's result fields as Ansible's add_path_info gives
+// them: path, owner, group, uid, gid, mode, state, size (a new file has
+// one link, so state is never hard).
+func pathInfoData(p string, info modules.PathInfo) map[string]any {
+	return map[string]any{"path": p, "uid": info.UID, "gid": info.GID, "owner": info.Owner, "group": info.Group,
+		"mode": fmt.Sprintf("0%03o", info.Mode), "state": info.Type, "size": info.Size}
+}
