@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -139,6 +140,10 @@ func (s *Session) sums(pb *Playbook) (playbook, inventory string, err error) {
 func treeSum(roots []string, want func(string) bool) (string, error) {
 	h := sha256.New()
 	for _, root := range roots {
+		if isHostList(root) {
+			fmt.Fprintf(h, "%s\x00", root)
+			continue
+		}
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -159,6 +164,13 @@ func treeSum(roots []string, want func(string) bool) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// isHostList reports whether an inventory source is Ansible's host list
+// (-i web1,web2,) rather than a path.
+func isHostList(src string) bool {
+	_, err := os.Stat(src)
+	return errors.Is(err, fs.ErrNotExist) && strings.Contains(src, ",")
 }
 
 func hashFile(h io.Writer, path string) error {

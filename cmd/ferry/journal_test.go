@@ -145,3 +145,22 @@ func TestResumeInsideLoopedInclude(t *testing.T) {
 		t.Errorf("the resumed run ran the counted task %d times, want once (web1's 2b):\n%s", n, stdout)
 	}
 }
+
+// Ansible's host list (-i web1,web2,) runs, its journal in the current
+// directory, and --resume knows the list.
+func TestHostListInventoryJournal(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	must(t, os.WriteFile("pb.yml", []byte("- hosts: all\n  gather_facts: false\n  tasks:\n    - command: test -e go\n"), 0o644))
+	args := []string{"run", "pb.yml", "-i", "web1,web2,", "-c", "local"}
+	if code, stdout, stderr := ferry(t, args...); code != 2 || !strings.Contains(stdout, "web2") {
+		t.Fatalf("first run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	must(t, os.WriteFile("go", nil, 0o644))
+	if code, stdout, stderr := ferry(t, append(args, "--resume")...); code != 0 {
+		t.Fatalf("resume: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if journals, _ := filepath.Glob(filepath.Join(dir, ".ferry", "journal", "*.jsonl")); len(journals) != 2 {
+		t.Errorf("journals: %v", journals)
+	}
+}
