@@ -25,9 +25,9 @@ func TestDebug(t *testing.T) {
 		{"default", map[string]any{}, 0, "Hello world!", map[string]any{"msg": "Hello world!"}, false},
 		{"msg", map[string]any{"msg": "hi"}, 0, "hi", map[string]any{"msg": "hi"}, false},
 		{"msg list", map[string]any{"msg": []any{"a", 1}}, 0, "[\n    \"a\",\n    1\n]", map[string]any{"msg": []any{"a", 1}}, false},
-		{"var", map[string]any{"var": "port"}, 0, "port: 8080", map[string]any{"port": 8080}, false},
-		{"var expression", map[string]any{"var": "port + 1"}, 0, "port + 1: 8081", map[string]any{"port + 1": 8081}, false},
-		{"undefined var", map[string]any{"var": "nope"}, 0, "nope: VARIABLE IS NOT DEFINED!", map[string]any{"nope": "VARIABLE IS NOT DEFINED!"}, false},
+		{"var", map[string]any{"var": "port"}, 0, "", map[string]any{"port": 8080}, false},
+		{"var expression", map[string]any{"var": "port + 1"}, 0, "", map[string]any{"port + 1": 8081}, false},
+		{"undefined var", map[string]any{"var": "nope"}, 0, "", map[string]any{"nope": "VARIABLE IS NOT DEFINED!"}, false},
 		{"below verbosity", map[string]any{"msg": "x", "verbosity": 2}, 1, "Verbosity threshold not met.", map[string]any{"skipped_reason": "Verbosity threshold not met."}, true},
 		{"at verbosity", map[string]any{"msg": "x", "verbosity": 2}, 2, "x", map[string]any{"msg": "x"}, false},
 	}

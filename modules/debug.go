@@ -58,7 +58,7 @@ func debugVar(h *Host, expr string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("debug var=%s: %w", expr, err)
 	}
-	return Result{Msg: expr + ": " + displayValue(val), Data: map[string]any{expr: val}, Show: true}, nil
+	return Result{Data: map[string]any{expr: val}, Show: true}, nil // no msg: Ansible shows the variable alone
 }
 
 // displayValue prints a value for humans: text as is, anything else as JSON.

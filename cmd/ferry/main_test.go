@@ -184,3 +184,13 @@ func TestMainJob(t *testing.T) {
 		t.Errorf("no clean recap:\n%s", stdout)
 	}
 }
+
+// debug var= prints the variable alone, as ansible-playbook 2.14 does
+// (it printed a "msg" beside it).
+func TestDebugVarShowsTheVariableAlone(t *testing.T) {
+	pb, inv := site(t, "- hosts: web1\n  gather_facts: false\n  tasks:\n    - set_fact: {r: {a: 1}}\n    - debug: var=r\n")
+	_, stdout, _ := ferry(t, "run", pb, "-i", inv, "--no-journal")
+	if want := "ok: [web1] => {\n    \"r\": {\n        \"a\": 1\n    }\n}\n"; !strings.Contains(stdout, want) {
+		t.Errorf("want\n%s\ngot\n%s", want, stdout)
+	}
+}
