@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/ferry-sh/ferry/config"
 	"github.com/ferry-sh/ferry/runner"
@@ -46,7 +42,7 @@ func addVaultFlags(fs *pflag.FlagSet, src *vault.Sources) {
 	fs.StringArrayVar(&src.PasswordFiles, "vault-password-file", nil, "file holding the vault password, or a script printing it (repeatable)")
 	fs.BoolVarP(&src.Ask, "ask-vault-pass", "J", false, "ask for the vault password")
 	fs.BoolVar(&src.Ask, "ask-vault-password", false, "same as --ask-vault-pass")
-	src.Prompt = terminalPrompt()
+	src.Prompt = vault.TerminalPrompt()
 }
 
 // configGetenv is os.Getenv with the config file's vault_password_file
@@ -61,26 +57,6 @@ func configGetenv() func(string) string {
 		return os.Getenv
 	}
 	return cfg.Getenv(os.Getenv)
-}
-
-// terminalPrompt reads a password on the controlling terminal without echo;
-// nil when there is no terminal (then a prompt is a clear error).
-func terminalPrompt() func(string) ([]byte, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return nil
-	}
-	tty.Close()
-	return func(question string) ([]byte, error) {
-		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-		if err != nil {
-			return nil, err
-		}
-		defer tty.Close()
-		fmt.Fprint(tty, question)
-		defer fmt.Fprintln(tty)
-		return term.ReadPassword(int(tty.Fd()))
-	}
 }
 
 // vaultCmd is one `ferry vault` invocation.
@@ -98,7 +74,7 @@ type vaultCmd struct {
 	stdin         io.Reader
 	stdout        io.Writer
 	stderr        io.Writer
-	keys          *vault.Keyring
+	vault         *vault.Files
 	promptFunc    func(string) ([]byte, error)
 	showInput     bool
 	verbositySink int
@@ -188,26 +164,27 @@ func (c *vaultCmd) checkArgs() error {
 }
 
 func (c *vaultCmd) run() error {
-	var err error
+	load := vault.Load
 	if c.action == "encrypt" || c.action == "encrypt_string" || c.action == "create" {
-		c.keys, err = vault.LoadForEncrypt(c.sourcesOrPrompt())
-	} else {
-		c.keys, err = vault.Load(c.sourcesOrPrompt())
+		load = vault.LoadForEncrypt
 	}
+	keys, err := load(c.sourcesOrPrompt())
 	if err != nil {
 		return err
 	}
+	c.vault = &vault.Files{Keys: keys, EncryptID: c.encryptID, Output: c.output, Stdin: c.stdin, Stdout: c.stdout,
+		Edit: vault.Editor(os.Stdin, c.stdout, c.stderr)}
 	switch c.action {
 	case "encrypt":
-		return c.eachInput(c.encryptFile)
+		return c.eachInput(c.vault.Encrypt)
 	case "decrypt":
-		return c.eachInput(c.decryptFile)
+		return c.eachInput(c.vault.Decrypt)
 	case "view":
-		return c.eachInput(c.viewFile)
+		return c.eachInput(c.vault.View)
 	case "edit":
-		return c.eachInput(c.editFile)
+		return c.eachInput(c.vault.EditFile)
 	case "create":
-		return c.createFile(c.files[0])
+		return c.vault.Create(c.files[0])
 	case "encrypt_string":
 		return c.encryptString()
 	case "rekey":
@@ -239,144 +216,6 @@ func (c *vaultCmd) eachInput(fn func(string) error) error {
 	return nil
 }
 
-func (c *vaultCmd) read(name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(c.stdin)
-	}
-	return os.ReadFile(name) // its error names the file
-}
-
-// write puts data where --output says, or back in place of name; "-" is
-// stdout. Files are replaced atomically, readable by their owner only, as
-// ansible-vault writes them.
-func (c *vaultCmd) write(name string, data []byte) error {
-	if c.output != "" {
-		name = c.output
-	}
-	if name == "-" {
-		_, err := c.stdout.Write(data)
-		return err
-	}
-	return replaceFile(name, data, 0o600)
-}
-
-func (c *vaultCmd) encryptFile(name string) error {
-	data, err := c.read(name)
-	if err != nil {
-		return err
-	}
-	if vault.IsEncrypted(data) {
-		return fmt.Errorf("%s is already encrypted", name)
-	}
-	enc, err := c.keys.Encrypt(data, c.encryptID)
-	if err != nil {
-		return err
-	}
-	return c.write(name, enc)
-}
-
-func (c *vaultCmd) decrypt(name string) ([]byte, vault.Secret, error) {
-	data, err := c.read(name)
-	if err != nil {
-		return nil, vault.Secret{}, err
-	}
-	if !vault.IsEncrypted(data) {
-		return nil, vault.Secret{}, fmt.Errorf("%s is not a vault-encrypted file", name)
-	}
-	return c.keys.DecryptWithSecret(data, name)
-}
-
-func (c *vaultCmd) decryptFile(name string) error {
-	plain, _, err := c.decrypt(name)
-	if err != nil {
-		return err
-	}
-	return c.write(name, plain)
-}
-
-func (c *vaultCmd) viewFile(name string) error {
-	plain, _, err := c.decrypt(name)
-	if err != nil {
-		return err
-	}
-	_, err = c.stdout.Write(plain)
-	return err
-}
-
-// editFile decrypts into a private temporary file, runs $EDITOR on it, and
-// encrypts the result again with the same password and vault id when it
-// changed.
-func (c *vaultCmd) editFile(name string) error {
-	data, err := c.read(name)
-	if err != nil {
-		return err
-	}
-	plain, secret, err := c.keys.DecryptWithSecret(data, name)
-	if err != nil {
-		return err
-	}
-	env, _ := vault.Parse(data)
-	edited, err := c.inEditor(name, plain)
-	if err != nil || bytes.Equal(edited, plain) {
-		return err
-	}
-	enc, err := vault.Encrypt(edited, secret.Password, env.ID)
-	if err != nil {
-		return err
-	}
-	return replaceFile(name, enc, keptMode(name))
-}
-
-func (c *vaultCmd) createFile(name string) error {
-	if _, err := os.Stat(name); err == nil {
-		return fmt.Errorf("%s exists: use ferry vault edit", name)
-	}
-	secret, err := c.keys.EncryptSecret(c.encryptID)
-	if err != nil {
-		return err
-	}
-	if dir := filepath.Dir(name); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	plain, err := c.inEditor(name, nil)
-	if err != nil {
-		return err
-	}
-	enc, err := vault.Encrypt(plain, secret.Password, secret.ID)
-	if err != nil {
-		return err
-	}
-	return replaceFile(name, enc, 0o600)
-}
-
-// inEditor writes content to a temporary file only the user can read, runs
-// $EDITOR (default vi) on it and returns what was saved. The plaintext is
-// overwritten before the file is removed.
-func (c *vaultCmd) inEditor(name string, content []byte) ([]byte, error) {
-	dir, err := os.MkdirTemp("", "ferry-vault-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	tmp := filepath.Join(dir, "edit"+filepath.Ext(name))
-	if err := os.WriteFile(tmp, content, 0o600); err != nil {
-		return nil, err
-	}
-	defer shred(tmp)
-	editor := strings.Fields(os.Getenv("EDITOR"))
-	if len(editor) == 0 {
-		editor = []string{"vi"}
-	}
-	cmd := exec.Command(editor[0], append(editor[1:], tmp)...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, c.stdout, c.stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("editor %s: %v (nothing was saved)", strings.Join(editor, " "), err)
-	}
-	return os.ReadFile(tmp)
-}
-
 func (c *vaultCmd) readsStdin() bool {
 	for _, f := range c.files {
 		if f == "-" {
@@ -386,21 +225,16 @@ func (c *vaultCmd) readsStdin() bool {
 	return len(c.files) == 0 || c.stdinName != ""
 }
 
-// encryptString prints each string as a YAML `NAME: !vault |` block, in
-// ansible-vault's format: from --prompt, stdin, then the arguments, the
-// arguments named by the --name options in order.
+// encryptString encrypts the strings from --prompt, stdin, then the
+// arguments (named by the --name options in order), as ansible-vault.
 func (c *vaultCmd) encryptString() error {
-	type item struct {
-		name  string
-		plain []byte
-	}
-	var items []item
+	var items []vault.Named
 	if c.prompt {
 		it, err := c.promptString()
 		if err != nil {
 			return err
 		}
-		items = append(items, item{it[0], []byte(it[1])})
+		items = append(items, vault.Named{Name: it[0], Plain: []byte(it[1])})
 	}
 	if c.readsStdin() {
 		data, err := io.ReadAll(c.stdin)
@@ -410,7 +244,7 @@ func (c *vaultCmd) encryptString() error {
 		if len(data) == 0 {
 			return errors.New("stdin was empty, not encrypting")
 		}
-		items = append(items, item{c.stdinName, data})
+		items = append(items, vault.Named{Name: c.stdinName, Plain: data})
 	}
 	i := 0
 	for _, s := range c.files {
@@ -425,17 +259,9 @@ func (c *vaultCmd) encryptString() error {
 			name = c.names[i]
 		}
 		i++
-		items = append(items, item{name, []byte(s)})
+		items = append(items, vault.Named{Name: name, Plain: []byte(s)})
 	}
-	var blocks []string
-	for _, it := range items {
-		enc, err := c.keys.Encrypt(it.plain, c.encryptID)
-		if err != nil {
-			return err
-		}
-		blocks = append(blocks, vaultYAMLBlock(it.name, enc))
-	}
-	return c.write("-", []byte(strings.Join(blocks, "\n")+"\n"))
+	return c.vault.EncryptStrings(items)
 }
 
 func (c *vaultCmd) promptString() ([2]string, error) {
@@ -456,20 +282,6 @@ func (c *vaultCmd) promptString() ([2]string, error) {
 	return [2]string{strings.TrimSpace(string(name)), string(s)}, nil
 }
 
-// vaultYAMLBlock is ansible-vault's format_ciphertext_yaml: the header line
-// `NAME: !vault |`, then the vaulted text indented by 10 spaces.
-func vaultYAMLBlock(name string, enc []byte) string {
-	var b strings.Builder
-	if name != "" {
-		b.WriteString(name + ": ")
-	}
-	b.WriteString("!vault |")
-	for _, line := range strings.Split(strings.TrimRight(string(enc), "\n"), "\n") {
-		b.WriteString("\n          " + line)
-	}
-	return b.String()
-}
-
 // rekey encrypts each file again with the new password, keeping its mode.
 func (c *vaultCmd) rekey() error {
 	newSrc := vault.Sources{Getenv: func(string) string { return "" }, Prompt: c.promptFunc, Stderr: c.stderr}
@@ -485,57 +297,9 @@ func (c *vaultCmd) rekey() error {
 	if err != nil {
 		return err
 	}
-	for _, name := range c.files {
-		plain, _, err := c.decrypt(name)
-		if err != nil {
-			return err
-		}
-		enc, err := newKeys.Encrypt(plain, c.encryptID)
-		if err != nil {
-			return err
-		}
-		if err := replaceFile(name, enc, keptMode(name)); err != nil {
-			return err
-		}
+	if err := c.vault.Rekey(c.files, newKeys); err != nil {
+		return err
 	}
 	fmt.Fprintln(c.stderr, "Rekey successful")
 	return nil
-}
-
-// replaceFile writes data to a new file beside name and renames it into
-// place, so that a crash leaves the old file or the new one, never half.
-func replaceFile(name string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".ferry-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
-}
-
-func keptMode(name string) os.FileMode {
-	if fi, err := os.Stat(name); err == nil {
-		return fi.Mode().Perm()
-	}
-	return 0o600
-}
-
-// shred overwrites a plaintext file with zeros before it is removed (best
-// effort, as Ansible's _shred_file_custom).
-func shred(path string) {
-	if fi, err := os.Stat(path); err == nil {
-		_ = os.WriteFile(path, make([]byte, fi.Size()), 0o600)
-	}
-	os.Remove(path)
 }
