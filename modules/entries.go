@@ -33,6 +33,9 @@ type EntryQuery struct {
 	MinDepth int
 	MaxDepth int  // -1: no limit
 	Follow   bool // describe and descend through symbolic links (find -L)
+	// Physical describes a root that is a link as the link itself (find
+	// -P); by default the root is followed (find -H), as os.walk does.
+	Physical bool
 }
 
 // entryFormat is find's -printf for one entry: the fixed fields, then the
@@ -44,8 +47,11 @@ const entryFormat = `%y|%Y|%m|%U|%G|%u|%g|%s|%i|%D|%n|%A@|%T@|%C@\0%l\0%P\0`
 // the entries in find's order and the host's clock (for ages).
 func ListEntries(ctx context.Context, h *Host, q EntryQuery) ([]Entry, float64, error) {
 	mode := "-H" // a root that is a link is followed, as Python's os.walk does
-	if q.Follow {
+	switch {
+	case q.Follow:
 		mode = "-L"
+	case q.Physical:
+		mode = "-P"
 	}
 	depth := fmt.Sprintf("-mindepth %d", q.MinDepth)
 	if q.MaxDepth >= 0 {

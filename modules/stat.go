@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // stat describes a path on the host, registered as Ansible's stat module
@@ -11,6 +12,9 @@ type stat struct{}
 
 func init() { Register(stat{}) }
 
+// checksumTools are the host commands of stat's checksum algorithms.
+var checksumTools = map[string]string{"md5": "md5sum", "sha1": "sha1sum", "sha224": "sha224sum", "sha256": "sha256sum", "sha384": "sha384sum", "sha512": "sha512sum"}
+
 func (stat) Spec() Spec {
 	return Spec{
 		Name:    "stat",
@@ -18,38 +22,163 @@ func (stat) Spec() Spec {
 		Args: []Arg{
 			{Name: "path", Type: String, Required: true, Aliases: []string{"dest", "name"}, Doc: "the path to describe"},
 			{Name: "follow", Type: Bool, Default: false, Doc: "describe what a symlink points to"},
-			{Name: "get_checksum", Type: Bool, Default: false, Doc: "also compute the sha256 of a regular file (reads it whole)"},
+			{Name: "get_checksum", Type: Bool, Default: true, Doc: "add the checksum of a regular file the user can read (it reads the file whole: turn it off for large files)"},
+			{Name: "checksum_algorithm", Type: String, Default: "sha1", Aliases: []string{"checksum", "checksum_algo"},
+				Choices: []string{"md5", "sha1", "sha224", "sha256", "sha384", "sha512"}, Doc: "the checksum's algorithm"},
+			{Name: "get_md5", Type: Bool, Default: false, Doc: "add md5 too"},
+			{Name: "get_mime", Type: Bool, Default: true, Aliases: []string{"mime", "mime_type", "mime-type"}, Doc: "add mimetype and charset, as file(1) tells them (unknown without it)"},
+			{Name: "get_attributes", Type: Bool, Default: true, Aliases: []string{"attr", "attributes"}, Doc: "add the file's attributes, as lsattr(1) tells them"},
 		},
+		Check: CheckSupported,
 	}
 }
 
 func (stat) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	path := args.String("path")
-	info, err := statPath(ctx, h, path, args.Bool("follow"))
+	follow := args.Bool("follow")
+	info, err := statPath(ctx, h, path, follow)
 	if err != nil {
 		return Result{}, err
 	}
-	st := map[string]any{"exists": info.Exists, "path": path}
-	if info.Exists {
-		st["size"] = info.Size
-		st["isdir"] = info.Type == "directory"
-		st["isreg"] = info.Type == "file"
-		st["islnk"] = info.Type == "link"
-		st["mode"] = fmt.Sprintf("%04o", info.Mode)
-		st["pw_name"] = info.Owner
-		st["gr_name"] = info.Group
-		st["uid"] = info.UID
-		st["gid"] = info.GID
-		if info.Type == "link" {
-			st["lnk_target"] = info.Target
-		}
-		if args.Bool("get_checksum") && info.Type == "file" {
-			sum, err := hostSHA256(ctx, h, path)
-			if err != nil {
-				return Result{}, err
-			}
-			st["checksum"] = sum
-		}
+	if !info.Exists {
+		return Result{Data: map[string]any{"stat": map[string]any{"exists": false}}}, nil
+	}
+	entries, _, err := ListEntries(ctx, h, EntryQuery{Root: path, MaxDepth: 0, Follow: follow, Physical: !follow})
+	if err != nil {
+		return Result{}, err
+	}
+	if len(entries) != 1 {
+		return Result{}, fmt.Errorf("find described %d entries for %s", len(entries), path)
+	}
+	st := entries[0].StatInfo()
+	st["exists"], st["path"] = true, path
+	if st["pw_name"] == "" {
+		delete(st, "pw_name") // Ansible leaves out a name the uid does not have
+	}
+	if st["gr_name"] == "" {
+		delete(st, "gr_name")
+	}
+	if err := addHostDetails(ctx, h, path, args, entries[0], st); err != nil {
+		return Result{}, err
 	}
 	return Result{Data: map[string]any{"stat": st}}, nil
+}
+
+// addHostDetails adds what one more script tells, as the become user: the
+// access bits, a link's source and target, the checksums, the mime type and
+// the attributes. Each is one line of the script's output.
+func addHostDetails(ctx context.Context, h *Host, path string, args Args, e Entry, st map[string]any) error {
+	q := shellQuote(path)
+	deref := ""
+	if e.Type != 'l' && args.Bool("follow") {
+		deref = "-L "
+	}
+	lines := []string{
+		fmt.Sprintf("for op in r w x; do if test -$op %s; then printf 1; else printf 0; fi; done; echo", q),
+		fmt.Sprintf("stat %s-c '%%b %%o %%t %%T' -- %s", deref, q),
+	}
+	if e.Type == 'l' {
+		lines = append(lines, fmt.Sprintf("realpath -m -- %s", q))
+	}
+	// The checksums to add: result key and algorithm.
+	var sums [][2]string
+	if e.Type == 'f' && args.Bool("get_md5") {
+		sums = append(sums, [2]string{"md5", "md5"})
+	}
+	if e.Type == 'f' && args.Bool("get_checksum") {
+		sums = append(sums, [2]string{"checksum", args.String("checksum_algorithm")})
+	}
+	for _, s := range sums {
+		lines = append(lines, fmt.Sprintf("if test -r %s; then %s < %s; else echo; fi", q, checksumTools[s[1]], q))
+	}
+	if args.Bool("get_mime") {
+		lines = append(lines, fmt.Sprintf("file --mime-type --mime-encoding -- %s 2>/dev/null || echo", q))
+	}
+	if args.Bool("get_attributes") {
+		lines = append(lines, fmt.Sprintf("lsattr -vd -- %s 2>/dev/null || echo", q))
+	}
+	out, err := runScript(ctx, h, strings.Join(lines, "\n"))
+	if err != nil {
+		return err
+	}
+	got := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(got) < len(lines) {
+		return fmt.Errorf("describing %s printed %q", path, out)
+	}
+	access := got[0]
+	st["readable"], st["writeable"], st["executable"] = access[0] == '1', access[1] == '1', access[2] == '1'
+	if err := addBlocks(got[1], st); err != nil {
+		return fmt.Errorf("describing %s: %w", path, err)
+	}
+	got = got[2:]
+	if e.Type == 'l' {
+		st["lnk_source"], st["lnk_target"] = got[0], e.Target
+		got = got[1:]
+	}
+	for _, s := range sums {
+		if sum, _, _ := strings.Cut(got[0], " "); sum != "" {
+			st[s[0]] = sum
+		}
+		got = got[1:]
+	}
+	if args.Bool("get_mime") {
+		st["mimetype"], st["charset"] = parseMime(got[0])
+		got = got[1:]
+	}
+	if args.Bool("get_attributes") {
+		st["version"], st["attributes"], st["attr_flags"] = parseLsattr(got[0])
+	}
+	return nil
+}
+
+// parseMime reads `file --mime-type --mime-encoding`: "path: text/plain;
+// charset=us-ascii".
+func parseMime(line string) (mimetype, charset string) {
+	i := strings.LastIndex(line, ":")
+	if i < 0 {
+		return "unknown", "unknown"
+	}
+	t, c, ok := strings.Cut(line[i+1:], ";")
+	_, cs, ok2 := strings.Cut(c, "=")
+	if !ok || !ok2 {
+		return "unknown", "unknown"
+	}
+	return strings.TrimSpace(t), strings.TrimSpace(cs)
+}
+
+// lsattrNames are Ansible's names of lsattr's flag letters
+// (module_utils/basic.py FILE_ATTRIBUTES).
+var lsattrNames = map[rune]string{'A': "noatime", 'a': "append", 'c': "compressed", 'C': "nocow", 'd': "nodump", 'D': "dirsync",
+	'e': "extents", 'E': "encrypted", 'h': "blocksize", 'i': "immutable", 'I': "indexed", 'j': "journalled", 'N': "inline",
+	's': "zero", 'S': "synchronous", 't': "notail", 'T': "blockroot", 'u': "undelete", 'X': "compressedraw", 'Z': "compresseddirty"}
+
+// parseLsattr reads `lsattr -vd`: "version flags path", as Ansible's
+// get_file_attributes does; a file system without attributes gives none.
+func parseLsattr(line string) (version any, attributes []any, flags string) {
+	f := strings.Fields(line)
+	if len(f) < 3 {
+		return nil, []any{}, ""
+	}
+	flags = strings.ReplaceAll(f[1], "-", "")
+	attributes = []any{}
+	for _, r := range flags {
+		if name, ok := lsattrNames[r]; ok {
+			attributes = append(attributes, name)
+		}
+	}
+	return f[0], attributes, flags
+}
+
+// addBlocks adds os.stat's st_blocks, st_blksize and st_rdev from `stat -c
+// '%b %o %t %T'` (the device's major and minor numbers in hex).
+func addBlocks(line string, st map[string]any) error {
+	var blocks, blksize int64
+	var major, minor uint64
+	if _, err := fmt.Sscanf(line, "%d %d %x %x", &blocks, &blksize, &major, &minor); err != nil {
+		return fmt.Errorf("stat printed %q", line)
+	}
+	st["blocks"], st["block_size"] = blocks, blksize
+	// Linux's makedev, as Python's st_rdev holds it.
+	st["device_type"] = minor&0xff | (major&0xfff)<<8 | (minor&^0xff)<<12 | (major&^0xfff)<<32
+	return nil
 }

@@ -13,7 +13,7 @@ func TestStat(t *testing.T) {
 	if err := os.WriteFile(file, []byte("hello"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	res, changes := mustRun(t, h, "stat", map[string]any{"path": file, "get_checksum": true})
+	res, changes := mustRun(t, h, "stat", map[string]any{"path": file, "checksum_algorithm": "sha256"})
 	st := res.Data["stat"].(map[string]any)
 	if len(changes) != 0 || st["exists"] != true || st["size"] != int64(5) || st["isreg"] != true || st["mode"] != "0640" ||
 		st["checksum"] != "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824" {
@@ -24,7 +24,7 @@ func TestStat(t *testing.T) {
 		t.Errorf("dir stat = %v", st)
 	}
 	res, _ = mustRun(t, h, "stat", map[string]any{"path": filepath.Join(dir, "missing")})
-	if st := res.Data["stat"].(map[string]any); st["exists"] != false || len(st) != 2 {
+	if st := res.Data["stat"].(map[string]any); st["exists"] != false || len(st) != 1 {
 		t.Errorf("missing stat = %v", st)
 	}
 }

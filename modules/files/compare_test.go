@@ -37,7 +37,13 @@ func tree(t testing.TB, workdir string) {
 	}
 }
 
-// TestCompareFileModules runs slurp, find and tempfile through ferry and
+// statFields are the stat fields that do not differ between two runs'
+// fresh trees (times, inodes).
+var statFields = []string{"changed", "stat.exists", "stat.path", "stat.mode", "stat.isreg", "stat.isdir", "stat.islnk", "stat.size",
+	"stat.nlink", "stat.pw_name", "stat.gr_name", "stat.uid", "stat.readable", "stat.writeable", "stat.executable", "stat.xusr",
+	"stat.checksum", "stat.mimetype", "stat.charset", "stat.attributes", "stat.attr_flags", "stat.isuid", "stat.woth", "stat.blocks", "stat.block_size", "stat.device_type"}
+
+// TestCompareFileModules runs slurp, find, tempfile and stat through ferry and
 // ansible-playbook against the same sshd host, for real and under --check:
 // same recap, same registered fields.
 func TestCompareFileModules(t *testing.T) {
@@ -57,6 +63,12 @@ func TestCompareFileModules(t *testing.T) {
 		"find links and dirs paths": {"msg"},
 		"tempfile":                  {"changed", "mode", "state", "size", "skipped", "msg"},
 		"tempfile dir":              {"changed", "mode", "state", "skipped"},
+		"stat file keys":            {"msg"},
+		"stat file":                 statFields,
+		"stat link":                 append(statFields, "stat.lnk_source", "stat.lnk_target"),
+		"stat link follow":          append(statFields, "stat.md5"),
+		"stat dir":                  statFields,
+		"stat missing":              {"stat", "changed"},
 	}
 	for _, check := range []bool{false, true} {
 		r := ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"node": 0}, Check: check, Setup: tree}
