@@ -18,48 +18,52 @@ type testSpec struct {
 var tests map[string]testSpec
 
 var testAliases = map[string]string{
-	"success": "succeeded", "failure": "failed", "change": "changed", "skip": "skipped",
+	"success": "succeeded", "successful": "succeeded", "failure": "failed", "change": "changed", "skip": "skipped",
 	"equalto": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
 	"lessthan": "lt", "greaterthan": "gt", "version_compare": "version", "regex": "search",
 }
 
 func init() {
 	tests = map[string]testSpec{
-		"defined":   {fn: func(v any, a *fargs) (bool, error) { return defined(v) == nil, a.expect(0) }, lazy: true},
-		"undefined": {fn: func(v any, a *fargs) (bool, error) { return defined(v) != nil, a.expect(0) }, lazy: true},
-		"none":      {fn: func(v any, a *fargs) (bool, error) { return v == nil, a.expect(0) }},
-		"string":    {fn: func(v any, a *fargs) (bool, error) { _, ok := v.(string); return ok, a.expect(0) }},
-		"number":    {fn: func(v any, a *fargs) (bool, error) { return isNumber(v), a.expect(0) }},
-		"integer":   {fn: func(v any, a *fargs) (bool, error) { return typeName(v) == "int", a.expect(0) }},
-		"float":     {fn: func(v any, a *fargs) (bool, error) { return typeName(v) == "float", a.expect(0) }},
-		"boolean":   {fn: func(v any, a *fargs) (bool, error) { _, ok := v.(bool); return ok, a.expect(0) }},
-		"true":      {fn: func(v any, a *fargs) (bool, error) { return v == true, a.expect(0) }},
-		"false":     {fn: func(v any, a *fargs) (bool, error) { return v == false, a.expect(0) }},
-		"mapping":   {fn: func(v any, a *fargs) (bool, error) { _, ok := asMap(v); return ok, a.expect(0) }},
-		"sequence":  {fn: isIterable},
-		"iterable":  {fn: isIterable},
-		"truthy":    {fn: func(v any, a *fargs) (bool, error) { return truthy(v), a.expect(0, "convert_bool") }},
-		"falsy":     {fn: func(v any, a *fargs) (bool, error) { return !truthy(v), a.expect(0, "convert_bool") }},
-		"lower":     {fn: func(v any, a *fargs) (bool, error) { s := pyStr(v); return strings.ToLower(s) == s, nil }},
-		"upper":     {fn: func(v any, a *fargs) (bool, error) { s := pyStr(v); return strings.ToUpper(s) == s, nil }},
-		"succeeded": {fn: resultTest("failed", true)},
-		"failed":    {fn: resultTest("failed", false)},
-		"changed":   {fn: resultTest("changed", false)},
-		"skipped":   {fn: resultTest("skipped", false)},
-		"match":     {fn: regexTest(true)},
-		"search":    {fn: regexTest(false)},
-		"version":   {fn: testVersion},
-		"in":        {fn: func(v any, a *fargs) (bool, error) { return contains(a.or(0, "seq", nil), v) }},
-		"contains":  {fn: func(v any, a *fargs) (bool, error) { return contains(v, a.or(0, "seq", nil)) }},
-		"eq":        {fn: func(v any, a *fargs) (bool, error) { return equal(v, a.or(0, "other", nil)), nil }},
-		"ne":        {fn: func(v any, a *fargs) (bool, error) { return !equal(v, a.or(0, "other", nil)), nil }},
-		"sameas":    {fn: func(v any, a *fargs) (bool, error) { return sameAs(v, a.or(0, "other", nil)), nil }},
-		"lt":        {fn: orderTest(func(c int) bool { return c < 0 })},
-		"le":        {fn: orderTest(func(c int) bool { return c <= 0 })},
-		"gt":        {fn: orderTest(func(c int) bool { return c > 0 })},
-		"ge":        {fn: orderTest(func(c int) bool { return c >= 0 })},
-		"even":      {fn: parityTest(0)},
-		"odd":       {fn: parityTest(1)},
+		"defined":     {fn: func(v any, a *fargs) (bool, error) { return defined(v) == nil, a.expect(0) }, lazy: true},
+		"undefined":   {fn: func(v any, a *fargs) (bool, error) { return defined(v) != nil, a.expect(0) }, lazy: true},
+		"none":        {fn: func(v any, a *fargs) (bool, error) { return v == nil, a.expect(0) }},
+		"string":      {fn: func(v any, a *fargs) (bool, error) { _, ok := v.(string); return ok, a.expect(0) }},
+		"number":      {fn: func(v any, a *fargs) (bool, error) { return isNumber(v), a.expect(0) }},
+		"integer":     {fn: func(v any, a *fargs) (bool, error) { return typeName(v) == "int", a.expect(0) }},
+		"float":       {fn: func(v any, a *fargs) (bool, error) { return typeName(v) == "float", a.expect(0) }},
+		"boolean":     {fn: func(v any, a *fargs) (bool, error) { _, ok := v.(bool); return ok, a.expect(0) }},
+		"true":        {fn: func(v any, a *fargs) (bool, error) { return v == true, a.expect(0) }},
+		"false":       {fn: func(v any, a *fargs) (bool, error) { return v == false, a.expect(0) }},
+		"mapping":     {fn: func(v any, a *fargs) (bool, error) { _, ok := asMap(v); return ok, a.expect(0) }},
+		"sequence":    {fn: isIterable},
+		"iterable":    {fn: isIterable},
+		"truthy":      {fn: func(v any, a *fargs) (bool, error) { return truthy(v), a.expect(0, "convert_bool") }},
+		"falsy":       {fn: func(v any, a *fargs) (bool, error) { return !truthy(v), a.expect(0, "convert_bool") }},
+		"lower":       {fn: func(v any, a *fargs) (bool, error) { s := pyStr(v); return strings.ToLower(s) == s, nil }},
+		"upper":       {fn: func(v any, a *fargs) (bool, error) { s := pyStr(v); return strings.ToUpper(s) == s, nil }},
+		"succeeded":   {fn: resultTest("failed", true)},
+		"failed":      {fn: resultTest("failed", false)},
+		"changed":     {fn: resultTest("changed", false)},
+		"skipped":     {fn: resultTest("skipped", false)},
+		"unreachable": {fn: resultTest("unreachable", false)},
+		"reachable":   {fn: resultTest("unreachable", true)},
+		"started":     {fn: asyncTest("started")},
+		"finished":    {fn: asyncTest("finished")},
+		"match":       {fn: regexTest(true)},
+		"search":      {fn: regexTest(false)},
+		"version":     {fn: testVersion},
+		"in":          {fn: func(v any, a *fargs) (bool, error) { return contains(a.or(0, "seq", nil), v) }},
+		"contains":    {fn: func(v any, a *fargs) (bool, error) { return contains(v, a.or(0, "seq", nil)) }},
+		"eq":          {fn: func(v any, a *fargs) (bool, error) { return equal(v, a.or(0, "other", nil)), nil }},
+		"ne":          {fn: func(v any, a *fargs) (bool, error) { return !equal(v, a.or(0, "other", nil)), nil }},
+		"sameas":      {fn: func(v any, a *fargs) (bool, error) { return sameAs(v, a.or(0, "other", nil)), nil }},
+		"lt":          {fn: orderTest(func(c int) bool { return c < 0 })},
+		"le":          {fn: orderTest(func(c int) bool { return c <= 0 })},
+		"gt":          {fn: orderTest(func(c int) bool { return c > 0 })},
+		"ge":          {fn: orderTest(func(c int) bool { return c >= 0 })},
+		"even":        {fn: parityTest(0)},
+		"odd":         {fn: parityTest(1)},
 		"divisibleby": {fn: func(v any, a *fargs) (bool, error) {
 			n, _, isInt, ok := number(v)
 			d, err := a.integer(0, "num", 0)
@@ -105,6 +109,23 @@ func resultTest(field string, negate bool) testFunc {
 			return false, fmt.Errorf("the '%s' test expects a registered task result (a dictionary), got '%s'", field, typeName(v))
 		}
 		return truthy(m[field]) != negate, nil
+	}
+}
+
+// asyncTest reads an async task's status (started, finished: 0 or 1); a
+// result without it is not async and counts as started and finished, as in
+// Ansible.
+func asyncTest(field string) testFunc {
+	return func(v any, a *fargs) (bool, error) {
+		if err := a.expect(0); err != nil {
+			return false, err
+		}
+		m, ok := asMap(v)
+		if !ok {
+			return false, fmt.Errorf("the '%s' test expects a dictionary", field)
+		}
+		s, ok := m[field]
+		return !ok || equal(s, 1), nil
 	}
 }
 
