@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -150,9 +149,7 @@ func New(opts Options) *Runner {
 // every host failed, ends the whole playbook (ansible-playbook's break_play).
 func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 	r.dir = pb.Dir
-	masker := r.opts.Masker
-	r.engine = template.New(template.Options{BaseDir: pb.Dir, Env: os.LookupEnv,
-		Secret: func(s string) { masker.Add(s) }}) // lookup('password') values are secrets
+	r.engine = template.New(r.engineOptions(pb.Dir))
 	if r.opts.Inventory != nil {
 		r.collectSecrets(pb)
 	}

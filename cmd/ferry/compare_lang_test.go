@@ -48,14 +48,17 @@ func TestCompareLanguage(t *testing.T) {
 	}
 }
 
-// caseArgs are the extra command-line arguments of a case (file args).
+// caseArgs are the extra command-line arguments of a case (file args),
+// where DIR is the case's directory.
 func caseArgs(t *testing.T, dir string) []string {
 	data, err := os.ReadFile(filepath.Join(dir, "args"))
 	if os.IsNotExist(err) {
 		return nil
 	}
 	must(t, err)
-	return strings.Fields(string(data))
+	abs, err := filepath.Abs(dir)
+	must(t, err)
+	return strings.Fields(strings.ReplaceAll(string(data), "DIR", abs))
 }
 
 var msgLine = regexp.MustCompile(`^\s*"msg": (.*)$`)

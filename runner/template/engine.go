@@ -26,6 +26,12 @@ type Options struct {
 	BaseDir string                      // lookup('file', rel) reads BaseDir/rel
 	Env     func(string) (string, bool) // lookup('env', NAME); nil means the process environment
 	Secret  func(string)                // told every password a lookup returns, to mask it
+	// Decrypt opens ansible-vault data a lookup reads (file, unvault,
+	// csvfile, ini); nil when no vault password was given.
+	Decrypt func(data []byte, name string) ([]byte, error)
+	// Hosts are the inventory's hosts that a pattern matches
+	// (inventory_hostnames), in inventory order.
+	Hosts func(pattern string) ([]string, error)
 }
 
 // Engine compiles and caches programs by source text; it is safe for

@@ -464,9 +464,9 @@ func lookupFile(c *lookupCall, terms []any) ([]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("could not locate file in lookup: %s", pyStr(t))
 		}
-		b, err := os.ReadFile(path)
+		b, err := c.readFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("could not read %s: %v", path, err)
+			return nil, err
 		}
 		s := string(b)
 		if truthy(c.kw["lstrip"]) {

@@ -4,8 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sh/ferry/vault"
 )
 
 // TestLookupPlugins: the examples of Ansible's own plugin documentation
@@ -100,5 +103,34 @@ func TestPasswordFile(t *testing.T) {
 	}
 	if len(secrets) != 2 || secrets[0] != pw {
 		t.Errorf("the engine was told %d secrets, want the password twice", len(secrets))
+	}
+}
+
+// TestVaultedLookupFile: a vaulted file opens with the run's passwords and
+// its text becomes a secret; without a password the error says how to give
+// one.
+func TestVaultedLookupFile(t *testing.T) {
+	dir := t.TempDir()
+	data, err := vault.Encrypt([]byte("hidden text\n"), []byte("pw"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "s.txt"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var secrets []string
+	keys := vault.NewKeyring(vault.Secret{ID: "default", Password: []byte("pw")})
+	e := New(Options{BaseDir: dir, Decrypt: keys.Decrypt, Secret: func(s string) { secrets = append(secrets, s) }})
+	for src, want := range map[string]string{"lookup('file', 's.txt')": "hidden text", "lookup('unvault', 's.txt')": "hidden text\n"} {
+		if got, err := e.Eval(src, nil); err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", src, got, err, want)
+		}
+	}
+	if !slices.Contains(secrets, "hidden text") {
+		t.Errorf("secrets %q: the decrypted text is not among them", secrets)
+	}
+	_, err = New(Options{BaseDir: dir}).Eval("lookup('file', 's.txt')", nil)
+	if err == nil || !strings.Contains(err.Error(), "--vault-password-file") {
+		t.Errorf("without a password: %v, want the flags to give one", err)
 	}
 }
