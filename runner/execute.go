@@ -2,12 +2,14 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/template"
 )
 
 // taskOutcome is what one task did on one host.
@@ -99,7 +101,7 @@ func single(item itemOutcome) taskOutcome {
 func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, ev *Event) taskOutcome {
 	items, err := r.loopItems(sc, t)
 	if err != nil {
-		return single(r.failure(t, h, err))
+		return single(r.loopError(t, h, sc, err))
 	}
 	out := taskOutcome{skipped: len(items) > 0, facts: map[string]any{}}
 	results := make([]any, 0, len(items))
@@ -143,6 +145,25 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 	return out
 }
 
+// loopError is the outcome of a loop that could not be computed. One that
+// reads an undefined variable is a skip when the task's when, evaluated
+// without an item, is false (`loop: "{{ x }}"` with `when: x is defined`),
+// as Ansible's TaskExecutor defers the loop's error to its conditional.
+func (r *Runner) loopError(t *Task, h *hostState, sc *scope, err error) itemOutcome {
+	var undefined *template.UndefinedError
+	if errors.As(err, &undefined) {
+		if ok, werr := r.when(sc, t); werr == nil && !ok {
+			return skippedItem(t)
+		}
+	}
+	return r.failure(t, h, err)
+}
+
+func skippedItem(t *Task) itemOutcome {
+	return itemOutcome{skipped: true, data: map[string]any{"changed": false, "skipped": true,
+		"skip_reason": "Conditional result was False", "false_condition": strings.Join(t.When, " and ")}}
+}
+
 // runItem runs the module once (for one loop item), evaluating when first and
 // retrying with until/retries/delay.
 func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) itemOutcome {
@@ -151,8 +172,7 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 		return r.failure(t, h, err)
 	}
 	if !ok {
-		return itemOutcome{skipped: true, data: map[string]any{"changed": false, "skipped": true,
-			"skip_reason": "Conditional result was False", "false_condition": strings.Join(t.When, " and ")}}
+		return skippedItem(t)
 	}
 	retries, delay, err := r.retryPolicy(sc, t)
 	if err != nil {

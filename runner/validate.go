@@ -50,6 +50,19 @@ type validator struct {
 	// secretArg is set while a secret argument's value is checked: a
 	// variable it lacks is a secret, to be given in a --secrets file.
 	secretArg bool
+	// neverRuns is set while a task whose when is false is checked: its
+	// undefined variables are never read.
+	neverRuns bool
+}
+
+// whenGuards are the variables a task's conditions require defined
+// (`x is defined`): its arguments and loop may read them.
+func whenGuards(when []string) []string {
+	var out []string
+	for _, c := range when {
+		out = append(out, template.DefinedGuards(c)...)
+	}
+	return out
 }
 
 // magicNames are always defined.
@@ -171,8 +184,12 @@ func (v *validator) varsFile(play *Play, name string, known map[string]bool) {
 // task checks the names a task's templates and conditions read.
 func (v *validator) task(t *Task, playKnown map[string]bool) {
 	known := playKnown
-	if len(t.Vars) > 0 || t.Loop != nil {
+	guards := whenGuards(t.When)
+	if len(t.Vars) > 0 || t.Loop != nil || len(guards) > 0 {
 		known = copySet(playKnown)
+		for _, name := range guards {
+			known[name] = true
+		}
 		for k := range t.Vars {
 			known[k] = true
 		}
@@ -189,6 +206,9 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 	for _, c := range t.When {
 		v.expr(t.Pos, where+" when", c, known)
 	}
+	// A task whose when is false never reads its variables (Ansible skips it).
+	v.neverRuns = slices.Contains(t.When, "false")
+	defer func() { v.neverRuns = false }()
 	for _, c := range append(append([]string{}, t.FailedWhen...), t.ChangedWhen...) {
 		v.expr(t.Pos, where, c, resultKnown)
 	}
@@ -308,7 +328,7 @@ func (v *validator) refs(pos Pos, where string, refs []string, err error, known 
 		v.diags.add(pos, "", "%s: %v", where, err)
 		return
 	}
-	if v.unknowable {
+	if v.unknowable || v.neverRuns {
 		return
 	}
 	for _, name := range refs {

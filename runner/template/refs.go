@@ -61,9 +61,9 @@ func (rc *refCollector) template(nodes []tnode, locals map[string]bool) {
 		case *ifNode:
 			for i, c := range n.conds {
 				rc.expr(c, false, locals)
-				rc.template(n.bodies[i], locals)
+				rc.branch(func(b *refCollector) { b.template(n.bodies[i], locals) })
 			}
-			rc.template(n.els, locals)
+			rc.branch(func(b *refCollector) { b.template(n.els, locals) })
 		case *forNode:
 			rc.expr(n.iter, false, locals)
 			inner := copyLocals(locals, append([]string{"loop"}, n.targets...)...)
@@ -113,8 +113,8 @@ func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
 		walk(kwargValues(n.kwargs)...)
 	case *testNode:
 		isGuard := n.name == "defined" || n.name == "undefined"
-		if name, ok := n.target.(*nameNode); ok && isGuard {
-			rc.guarded[name.name] = true // `foo is defined`: the author expects foo may be missing
+		if root := rootName(n.target); root != "" && isGuard {
+			rc.guarded[root] = true // `foo is defined`: the author expects foo may be missing
 		}
 		rc.expr(n.target, isGuard, locals)
 		walk(n.args...)
@@ -141,7 +141,23 @@ func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
 		walk(n.first)
 		walk(n.rest...)
 	case *condNode:
-		walk(n.then, n.cond, n.els)
+		walk(n.cond)
+		rc.branch(func(b *refCollector) { b.expr(n.then, false, locals) })
+		if n.els != nil {
+			rc.branch(func(b *refCollector) { b.expr(n.els, false, locals) })
+		}
+	}
+}
+
+// branch walks a part that a condition may skip (an if's body, a branch of
+// `a if c else b`): what it reads undefined fails only if the run takes it,
+// as Ansible evaluates lazily, so its names are not reported; its guards
+// still count.
+func (rc *refCollector) branch(walk func(*refCollector)) {
+	b := newRefCollector()
+	walk(b)
+	for name := range b.guarded {
+		rc.guarded[name] = true
 	}
 }
 
