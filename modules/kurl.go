@@ -49,40 +49,37 @@ const (
 	kotsadmPort = "8800"
 )
 
-// kurlPorts are the ports kURL's components bind on a primary node (kURL's
-// host preflights and system requirements): 9100 is Prometheus's node
-// exporter and 8472/udp Flannel's VXLAN.
-var kurlPorts = []any{"6443", "2379", "2380", "2381", "10248", "10249", "10250", "10257", "10259", "9100", "8472/udp"}
+// kurlPorts are the ports kURL's core components bind on a primary node
+// (kURL's host preflights and system requirements). The add-ons' own ports
+// (Prometheus's 9100, Flannel's 8472/udp) are added when the installer spec
+// has them (kurlAddonPorts).
+var kurlPorts = []any{"6443", "2379", "2380", "2381", "10248", "10249", "10250", "10257", "10259"}
 
-// kurlFlags are the flags kURL's install.sh accepts (get_patch_yaml), with
-// whether each takes a value. Any other flag makes install.sh exit 1 with
-// `Error: unknown parameter "<x>"`, so ferry refuses it before running.
+// kurlFlags are the flags kURL's install.sh accepts: every one of
+// get_patch_yaml's (scripts/common/utilbinaries.sh:72-226), with whether it
+// takes a value (kurl_util/cmd/bashmerge/main.go reads split[1] for those).
+// Any other flag makes install.sh exit 1 with `Error: unknown parameter
+// "<x>"`, so ferry refuses it before running. airgap, yes and
+// private-address are ferry's own (kurlManagedFlags).
 var kurlFlags = map[string]bool{
-	"public-address":                             true,
-	"kurl-install-directory":                     true,
-	"preserve-selinux-config":                    false,
-	"preserve-firewalld-config":                  false,
-	"preserve-iptables-config":                   false,
-	"preserve-docker-config":                     false,
-	"ha":                                         false,
-	"load-balancer-address":                      true,
-	"ekco-enable-internal-load-balancer":         false,
-	"host-preflight-ignore":                      false,
-	"preflight-ignore":                           false,
-	"host-preflight-enforce-warnings":            false,
-	"preflight-ignore-warnings":                  false,
-	"exclude-builtin-host-preflights":            false,
-	"installer-spec-file":                        true,
-	"kubernetes-max-pods-per-node":               true,
-	"labels":                                     true,
-	"skip-system-package-install":                false,
-	"container-log-max-size":                     true,
-	"container-log-max-files":                    true,
-	"kubernetes-init-ignore-preflight-errors":    true,
-	"kubernetes-upgrade-ignore-preflight-errors": true,
-	"app-version-label":                          true,
-	"ignore-remote-load-images-prompt":           false,
-	"ignore-remote-upgrade-prompt":               false,
+	"additional-no-proxy-addresses": true, "app-version-label": true, "cert-key": true,
+	"container-log-max-files": true, "container-log-max-size": true, "docker-registry-ip": true,
+	"ekco-address": true, "ekco-auth-token": true, "installer-spec-file": true, "kubeadm-token": true,
+	"kubeadm-token-ca-hash": true, "kubernetes-cluster-name": true, "kubernetes-init-ignore-preflight-errors": true,
+	"kubernetes-master-address": true, "kubernetes-max-pods-per-node": true, "kubernetes-upgrade-ignore-preflight-errors": true,
+	"kubernetes-version": true, "kurl-install-directory": true, "kurl-registry-ip": true, "labels": true,
+	"load-balancer-address": true, "primary-host": true, "public-address": true, "secondary-host": true,
+	"storage-migration-ready-timeout": true, "velero-restic-timeout": true, "velero-server-flags": true,
+
+	"auto-upgrades-enabled": false, "aws-exclude-storage-class": false, "control-plane": false,
+	"dismiss-host-packages-preflight": false, "ekco-enable-internal-load-balancer": false,
+	"exclude-builtin-host-preflights": false, "exclude-builtin-preflights": false, "force-reapply-addons": false,
+	"ha": false, "host-preflight-enforce-warnings": false, "host-preflight-ignore": false,
+	"ignore-remote-load-images-prompt": false, "ignore-remote-upgrade-prompt": false, "ipv6": false,
+	"kubernetes-cis-compliance": false, "kubernetes-load-balancer-use-first-primary": false,
+	"preflight-ignore": false, "preflight-ignore-warnings": false, "preserve-docker-config": false,
+	"preserve-firewalld-config": false, "preserve-iptables-config": false, "preserve-selinux-config": false,
+	"skip-system-package-install": false,
 }
 
 // kurlManagedFlags are always passed by ferry; flags may not set them.
@@ -107,8 +104,10 @@ func (kurlModule) Spec() Spec {
 			{Name: "manifests_dir", Kind: AbsPath, Type: String, Default: defaultManifestsDir, Doc: "The static pod manifests directory; kube-apiserver.yaml's image tag gives the installed Kubernetes version."},
 			{Name: "kurl_dir", Kind: AbsPath, Type: String, Default: defaultKurlDir, Doc: "kURL's installation directory, checked for free space (the kurl-install-directory flag overrides it with DIR/kurl)."},
 			{Name: "log_dir", Kind: AbsPath, Type: String, Default: defaultKurlLogDir, Doc: "Where kURL writes install-<time>.log; the newest one is reported as log_path."},
-			{Name: "preflight_ports", Check: checkKurlPorts, Type: List, Default: kurlPorts, Doc: "Ports that must be free on the host before the install, as \"PORT\" (TCP) or \"PORT/udp\". The default is kURL's: 6443, 2379-2381, 10248-10250, 10257, 10259, 9100 and 8472/udp. A taken port fails the preflight (kURL only warns, then kubeadm or the component fails mid-install)."},
+			{Name: "preflight_ports", Check: checkKurlPorts, Type: List, Default: kurlPorts, Doc: "Ports that must be free on the host before the install, as \"PORT\" (TCP) or \"PORT/udp\". The default is kURL's core: 6443, 2379-2381, 10248-10250, 10257, 10259; 9100 (Prometheus) and 8472/udp (Flannel) are added when the bundle's installer spec has those add-ons. A taken port fails the preflight (kURL only warns, then kubeadm or the component fails mid-install)."},
 			{Name: "service_cidr", Kind: IPv4CIDR, Type: String, Default: defaultServiceCIDR, Doc: "Kubernetes service range the host's networks must not overlap (the installer's kubernetes.serviceCidrRange, kURL's default 10.96.0.0/16)."},
+			{Name: "require_addons", Type: List, Default: []any{"registry"}, Doc: "Add-ons the bundle's installer spec (install.sh's INSTALLER_YAML) must have, checked before install.sh runs. registry: an airgapped KOTS install pushes the app's and the Admin Console's images to kURL's registry."},
+			{Name: "os_release", Kind: AbsPath, Type: String, Default: "/etc/os-release", Doc: "The host's os-release, whose ID and VERSION_ID kURL checks against its supported distributions (kURL stops on any other)."},
 			{Name: "pod_cidr", Kind: IPv4CIDR, Type: String, Default: defaultPodCIDR, Doc: "Pod network range the host's networks must not overlap (the installer's flannel.podCIDR, kURL's default 10.32.0.0/20)."},
 		},
 		Check: CheckSupported,
@@ -127,6 +126,8 @@ type kurlOptions struct {
 	kurlDir, logDir          string
 	ports                    []kurlPort
 	serviceCIDR, podCIDR     netip.Prefix
+	requireAddons            []string
+	osRelease                string
 }
 
 // kurlPort is one port that must be free.
@@ -144,6 +145,7 @@ func kurlOptionsFrom(args Args) (kurlOptions, error) {
 		force:       args.Bool("force"), timeout: time.Duration(args.Int("timeout")) * time.Second,
 		kubeconfig: args.String("kubeconfig"), manifestsDir: args.String("manifests_dir"),
 		kurlDir: args.String("kurl_dir"), logDir: args.String("log_dir"),
+		requireAddons: args.Strings("require_addons"), osRelease: args.String("os_release"),
 	}
 	var problems []error
 	for _, p := range []struct{ name, value string }{{"bundle", o.bundle}, {"workdir", o.workdir},
@@ -320,7 +322,13 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 	if err != nil {
 		return Result{}, err
 	}
+	spec, err := readKurlSpec(ctx, h, o)
+	if err != nil {
+		return Result{}, err
+	}
+	o.ports = spec.addonPorts(o.ports)
 	addr, checks := kurlPreflights(facts, o)
+	checks = append(checks, kurlAddonChecks(spec, o.requireAddons)...)
 	data := map[string]any{
 		"private_address": addr, "kubeconfig_path": o.kubeconfig, "preflights": preflightData(checks),
 		"kubernetes_version": before.k8sVersion, "kurl_version": before.kurlVersion, "installer_id": before.installerID,
@@ -576,6 +584,7 @@ if command -v ss >/dev/null 2>&1; then ss -ltnu | awk 'NR>1 {print "listen=" $1 
 for d in ` + strings.Join(dirs, " ") + `; do p=$d; while [ ! -e "$p" ]; do p=$(dirname "$p"); done
   df -P -B1 "$p" 2>/dev/null | awk -v d="$d" 'NR==2 {print "disk=" $2 " " $3 " " $4 " " d}'; done
 [ -r /etc/resolv.conf ] && awk '$1 == "nameserver" {print "nameserver=" $2}' /etc/resolv.conf
+if [ -r ` + shellQuote(o.osRelease) + ` ]; then (. ` + shellQuote(o.osRelease) + ` && echo "os_id=$ID" && echo "os_version=$VERSION_ID"); fi
 ` + parent
 }
 
@@ -594,6 +603,7 @@ type kurlHost struct {
 	disks              map[string]kurlDisk
 	nameservers        []string
 	installDirMissing  bool
+	osID, osVersion    string
 }
 
 type kurlIface struct {
@@ -673,6 +683,10 @@ func parseKurlProbes(text string) kurlHost {
 			f.nameservers = append(f.nameservers, value)
 		case "installdir":
 			f.installDirMissing = value == "no"
+		case "os_id":
+			f.osID = value
+		case "os_version":
+			f.osVersion = value
 		}
 	}
 	return f
@@ -741,6 +755,7 @@ func kurlPreflights(f kurlHost, o kurlOptions) (string, []kurlCheck) {
 	addr, addrChecks := kurlAddressChecks(f, o)
 	checks := []kurlCheck{kurlRootCheck(f)}
 	checks = append(checks, addrChecks...)
+	checks = append(checks, kurlOSCheck(f))
 	checks = append(checks, kurlSystemChecks(f)...)
 	checks = append(checks, kurlDiskChecks(f, o)...)
 	checks = append(checks, kurlPortChecks(f, o)...)
@@ -960,7 +975,9 @@ func kurlOverlapChecks(f kurlHost, o kurlOptions) []kurlCheck {
 // host-preflight-enforce-warnings. Hard checks always block.
 func blockingPreflights(checks []kurlCheck, o kurlOptions) string {
 	ignore := o.hasFlag("host-preflight-ignore", "preflight-ignore")
-	enforceWarnings := o.hasFlag("host-preflight-enforce-warnings", "preflight-ignore-warnings")
+	// preflight-ignore-warnings is a legacy no-op in kURL
+	// (kurl_util/cmd/bashmerge/main.go:220), not host-preflight-enforce-warnings.
+	enforceWarnings := o.hasFlag("host-preflight-enforce-warnings")
 	var blocking []string
 	for _, c := range checks {
 		if (c.status == "fail" && (c.hard || !ignore)) || (c.status == "warn" && enforceWarnings && !ignore) {

@@ -8,6 +8,8 @@ import (
 // A healthy host as the probe script reports it; the tests change lines.
 const goodKurlProbes = `uid=0
 arch=x86_64
+os_id=ubuntu
+os_version=22.04
 cpus=4
 memtotal_kb=16384000
 swaptotal_kb=0
@@ -106,9 +108,16 @@ func TestKurlPreflights(t *testing.T) {
 			map[string]any{"flags": map[string]any{"kurl-install-directory": "/opt"}}, "kURL installation directory", "fail", "/opt does not exist", "192.0.2.2"},
 		{"taken kubelet port", withProbes("listen=tcp 127.0.0.1:10250"), nil, "Port 10250/tcp", "fail", "port 10250/tcp is in use (listening on 127.0.0.1:10250)", "192.0.2.2"},
 		{"taken API port on IPv6", withProbes("listen=tcp [::]:6443"), nil, "Port 6443/tcp", "fail", "listening on [::]:6443", "192.0.2.2"},
-		{"UDP 8472 taken by TCP is free", withProbes("listen=tcp 0.0.0.0:8472"), nil, "Port 8472/udp", "pass", "is free", "192.0.2.2"},
-		{"flannel port taken", withProbes("listen=udp 0.0.0.0:8472"), nil, "Port 8472/udp", "fail", "in use", "192.0.2.2"},
+		{"UDP 8472 taken by TCP is free", withProbes("listen=tcp 0.0.0.0:8472"), map[string]any{"preflight_ports": []any{"8472/udp"}}, "Port 8472/udp", "pass", "is free", "192.0.2.2"},
+		{"flannel port taken", withProbes("listen=udp 0.0.0.0:8472"), map[string]any{"preflight_ports": []any{"8472/udp"}}, "Port 8472/udp", "fail", "in use", "192.0.2.2"},
 		{"no ss", withProbes("ss=missing"), nil, "Ports", "warn", "`ss` is not installed", "192.0.2.2"},
+		{"unsupported distribution", withProbes("os_id=debian", "os_version=12"), nil, "Operating system", "fail",
+			"kURL stops with: Kubernetes install is not supported on debian 12", "192.0.2.2"},
+		{"host packages not shipped", withProbes("os_id=ubuntu", "os_version=24.04"), nil, "Operating system", "warn",
+			"kURL cannot install its host packages from the airgap bundle", "192.0.2.2"},
+		{"RHEL 9", withProbes("os_id=rhel", "os_version=9.4"), nil, "Operating system", "warn", "Host packages are missing", "192.0.2.2"},
+		{"RHEL 8.10", withProbes("os_id=rhel", "os_version=8.10"), nil, "Operating system", "pass", "is supported by kURL", "192.0.2.2"},
+		{"end of life", withProbes("os_id=centos", "os_version=7.9"), nil, "Operating system", "warn", "best effort", "192.0.2.2"},
 		{"swap on", withProbes("swaptotal_kb=2097152"), nil, "Swap", "warn", "swap is on (2.1 GB); kURL turns it off", "192.0.2.2"},
 		{"SELinux enforcing", withProbes("selinux=Enforcing"), nil, "SELinux", "warn", "kURL sets it to permissive", "192.0.2.2"},
 		{"SELinux kept enforcing", withProbes("selinux=Enforcing"), map[string]any{"flags": map[string]any{"preserve-selinux-config": true}},
@@ -160,7 +169,7 @@ func TestKurlPreflightsHealthyHost(t *testing.T) {
 			t.Errorf("%s is %s on a healthy host: %s", c.name, c.status, c.message)
 		}
 	}
-	for _, p := range []string{"6443/tcp", "2379/tcp", "2380/tcp", "2381/tcp", "10248/tcp", "10249/tcp", "10250/tcp", "10257/tcp", "10259/tcp", "9100/tcp", "8472/udp"} {
+	for _, p := range []string{"6443/tcp", "2379/tcp", "2380/tcp", "2381/tcp", "10248/tcp", "10249/tcp", "10250/tcp", "10257/tcp", "10259/tcp"} {
 		if !names["Port "+p] {
 			t.Errorf("default port %s is not checked", p)
 		}
@@ -185,7 +194,8 @@ func TestKurlBlocking(t *testing.T) {
 		{"legacy ignore", map[string]any{"preflight-ignore": true}, []kurlCheck{fail}, ""},
 		{"ignore does not pass hard checks", map[string]any{"host-preflight-ignore": true}, []kurlCheck{hard}, "Root user: not root; fix them and run again"},
 		{"enforced warnings block", map[string]any{"host-preflight-enforce-warnings": true}, []kurlCheck{warn}, "Swap: swap is on"},
-		{"legacy enforced warnings", map[string]any{"preflight-ignore-warnings": true}, []kurlCheck{warn}, "Swap: swap is on"},
+		// A legacy no-op in kURL (bashmerge/main.go:220), not enforce-warnings.
+		{"preflight-ignore-warnings changes nothing", map[string]any{"preflight-ignore-warnings": true}, []kurlCheck{warn}, ""},
 		{"ignore wins over enforce", map[string]any{"host-preflight-ignore": true, "host-preflight-enforce-warnings": true}, []kurlCheck{warn}, ""},
 	}
 	for _, tt := range tests {

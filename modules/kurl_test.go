@@ -31,7 +31,7 @@ type kurlSite struct {
 	bundle string
 }
 
-func newKurlSite(t *testing.T, kubeconfig []byte) *kurlSite {
+func newKurlSite(t *testing.T, kubeconfig []byte, opts ...func(*fakekurl.Options)) *kurlSite {
 	t.Helper()
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
 	c := sshConnTo(t, srv)
@@ -45,6 +45,9 @@ func newKurlSite(t *testing.T, kubeconfig []byte) *kurlSite {
 		LogDir:         filepath.Join(root, "var/log/kurl"),
 		BinDir:         filepath.Join(root, "usr/local/bin"),
 		OSRelease:      fakekurl.WriteOSRelease(t, root),
+	}
+	for _, o := range opts {
+		o(&s.opts)
 	}
 	s.bundle = fakekurl.Build(t, s.opts)
 	return s
@@ -112,7 +115,7 @@ func (s *kurlSite) args(ports ...any) map[string]any {
 	return map[string]any{
 		"bundle": s.bundle, "workdir": filepath.Join(s.root, "opt/kurl"), "private_address": s.addr,
 		"kubeconfig": s.opts.KubeconfigPath, "manifests_dir": s.opts.ManifestsDir,
-		"kurl_dir": s.opts.KurlDir, "log_dir": s.opts.LogDir, "preflight_ports": ports,
+		"kurl_dir": s.opts.KurlDir, "log_dir": s.opts.LogDir, "preflight_ports": ports, "os_release": s.opts.OSRelease,
 	}
 }
 
@@ -454,7 +457,8 @@ func TestKurlInstallerFailures(t *testing.T) {
 
 	// A bundle whose installer never ends stands for a stuck install.
 	dir := t.TempDir()
-	script := "#!/bin/bash\nprintf '\\033[0;94m⚙  Loading images\\033[0m\\n'\nsleep 300\n"
+	script := "#!/bin/bash\nINSTALLER_YAML=\"apiVersion: cluster.kurl.sh/v1beta1\nkind: Installer\nspec:\n  registry:\n    version: 3.1.x\n\"\n" +
+		"printf '\\033[0;94m⚙  Loading images\\033[0m\\n'\nsleep 300\n"
 	if err := os.WriteFile(filepath.Join(dir, "install.sh"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -495,5 +499,66 @@ func TestKurlRefusesAWorkdirOthersCanWrite(t *testing.T) {
 	os.Chmod(workdir, 0o755)
 	if _, err := run(t, s.host(&kurlRecorder{}, false), "kurl", args); err != nil && strings.Contains(err.Error(), "others cannot write") {
 		t.Errorf("a private workdir was refused: %v", err)
+	}
+}
+
+// TestKurlInstallerSpecAndOS: what the bundle's installer spec and the
+// host's distribution decide, before install.sh runs: an installer without
+// the registry add-on and a distribution kURL refuses stop the install with
+// kURL's reason; Prometheus's port 9100 is checked only when the spec has
+// Prometheus.
+func TestKurlInstallerSpecAndOS(t *testing.T) {
+	noRegistry := newKurlSite(t, []byte("apiVersion: v1\nkind: Config\n"), func(o *fakekurl.Options) {
+		o.Addons = map[string]string{"kubernetes": "1.31.x", "containerd": "1.7.x", "flannel": "0.26.x", "kotsadm": "1.124.x"}
+	})
+	port := strconv.Itoa(freePort(t))
+	for _, check := range []bool{true, false} {
+		h := noRegistry.host(&kurlRecorder{}, check)
+		res, err := run(t, h, "kurl", noRegistry.args(port))
+		want := "Installer add-ons: the kURL installer has no registry add-on (it has containerd, flannel, kotsadm, kubernetes)"
+		if err != nil || !res.Failed || !strings.Contains(res.Msg, want) {
+			t.Errorf("check=%v: %v failed=%v msg %q, want %q", check, err, res.Failed, res.Msg, want)
+		}
+		if len(h.Changes()) != 0 {
+			t.Errorf("check=%v: changes %q despite the missing registry", check, h.Changes())
+		}
+		assertPreflightAbsent(t, res, "Port 9100/tcp")
+		assertPreflight(t, res, "Port 8472/udp", "pass")
+	}
+
+	s := newKurlSite(t, []byte("apiVersion: v1\nkind: Config\n"), func(o *fakekurl.Options) {
+		o.Addons = map[string]string{"kubernetes": "1.31.x", "registry": "3.1.x", "prometheus": "0.87.x"}
+	})
+	res, err := run(t, s.host(&kurlRecorder{}, true), "kurl", s.args(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertPreflightPresent(t, res, "Port 9100/tcp")
+	assertPreflight(t, res, "Installer add-ons", "pass")
+	assertPreflight(t, res, "Operating system", "pass")
+
+	if err := os.WriteFile(s.opts.OSRelease, []byte("ID=debian\nVERSION_ID=\"12\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := s.args(port)
+	args["flags"] = map[string]any{"host-preflight-ignore": true}
+	rec := &kurlRecorder{}
+	res, err = run(t, s.host(rec, false), "kurl", args)
+	want := "Operating system: kURL stops with: Kubernetes install is not supported on debian 12"
+	if err != nil || !res.Failed || !strings.Contains(res.Msg, want) {
+		t.Errorf("debian 12: %v failed=%v msg %q, want %q", err, res.Failed, res.Msg, want)
+	}
+	if len(rec.lines) != 0 {
+		t.Errorf("the installer ran on an unsupported distribution: %q", rec.lines)
+	}
+}
+
+func assertPreflightAbsent(t *testing.T, res modules.Result, name string) {
+	t.Helper()
+	checks, _ := res.Data["preflights"].([]any)
+	for _, c := range checks {
+		if c.(map[string]any)["name"] == name {
+			t.Errorf("preflight %q is there: %v", name, c)
+		}
 	}
 }

@@ -73,7 +73,7 @@ func buildCLI() (string, error) {
 	}
 	pkgDir := filepath.Dir(self)
 	moduleDir := filepath.Dir(filepath.Dir(pkgDir)) // internal/fakekots -> module root
-	key, err := sourceHash([]string{filepath.Join(pkgDir, "cmd", "kubectl-kots"), filepath.Join(pkgDir, "kotsadm")},
+	key, err := SourceHash([]string{filepath.Join(pkgDir, "cmd", "kubectl-kots"), filepath.Join(pkgDir, "kotsadm")},
 		filepath.Join(moduleDir, "go.mod"), filepath.Join(moduleDir, "go.sum"))
 	if err != nil {
 		return "", err
@@ -108,8 +108,10 @@ func goTool() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
-// sourceHash hashes the .go files under dirs and the extra files.
-func sourceHash(dirs []string, extra ...string) (string, error) {
+// SourceHash hashes the .go files under dirs and the extra files: the key of
+// a helper binary built from them, so that test binaries built from other
+// sources (another checkout) never run a stale one.
+func SourceHash(dirs []string, extra ...string) (string, error) {
 	var files []string
 	for _, dir := range dirs {
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

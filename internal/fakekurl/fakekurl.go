@@ -39,6 +39,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/ferry-sh/ferry/internal/fakekots"
 	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
@@ -394,9 +396,9 @@ var registerBuild struct {
 }
 
 // RegisterBinary compiles cmd/kurl-register once per test binary and
-// returns its path. It lives in the user's cache directory, replaced
-// atomically, so parallel test binaries neither collide nor leave copies
-// behind.
+// returns its path. It lives in the user's cache directory under a hash of
+// its sources, renamed into place, so parallel test binaries neither
+// collide nor run one built from other sources.
 func RegisterBinary(t testing.TB) string {
 	t.Helper()
 	registerBuild.once.Do(func() { registerBuild.path, registerBuild.err = buildRegister() })
@@ -415,6 +417,21 @@ func buildRegister() (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	_, self, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("cannot locate the fakekurl sources")
+	}
+	internal := filepath.Dir(filepath.Dir(self))
+	module := filepath.Dir(internal)
+	key, err := fakekots.SourceHash([]string{filepath.Join(internal, "fakekurl", "cmd", "kurl-register"), filepath.Join(internal, "fakekots", "kotsadm")},
+		filepath.Join(module, "go.mod"), filepath.Join(module, "go.sum"))
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "kurl-register-"+key[:16])
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
 	tmp, err := os.CreateTemp(dir, "kurl-register-*.tmp")
 	if err != nil {
 		return "", err
@@ -430,7 +447,6 @@ func buildRegister() (string, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	path := filepath.Join(dir, "kurl-register")
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return "", err
 	}

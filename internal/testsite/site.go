@@ -145,6 +145,7 @@ func (s *Site) writeInventory(t *testing.T) {
 		"dash_stage_dir": s.server("stage"), "dash_kubeconfig": s.Kubeconfig,
 		"kurl_manifests_dir": s.server("etc", "kubernetes", "manifests"), "kurl_dir": s.server("var", "lib", "kurl"),
 		"kurl_log_dir": s.server("var", "log", "kurl"), "kots_bin": s.server("bin", "kubectl-kots"),
+		"kurl_os_release":    s.server("etc", "os-release"),
 		"kots_poll_interval": "500ms", "kots_wait_timeout": "2m", "dash_apps_namespaces": []string{AppsNamespace},
 		"keycloak_address": s.Keycloak.Addr, "keycloak_ca_file": s.Keycloak.CAFile,
 	}
