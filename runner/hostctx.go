@@ -421,7 +421,7 @@ func (c *taskConn) DialContext(ctx context.Context, network, addr string) (net.C
 type varsAdapter struct{ sc *scope }
 
 func (v varsAdapter) Eval(expr string) (any, error) {
-	out, err := v.sc.taintSource(expr, func(sc template.Scope) (any, error) { return v.sc.engine.Eval(expr, sc) })
+	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.Eval(expr, sc) })
 	var undefined *template.UndefinedError
 	if errors.As(err, &undefined) {
 		err = fmt.Errorf("%w: %v", modules.ErrUndefined, err)
@@ -433,7 +433,7 @@ func (v varsAdapter) Eval(expr string) (any, error) {
 }
 
 func (v varsAdapter) Render(text string) (string, error) {
-	out, err := v.sc.taintSource(text, func(sc template.Scope) (any, error) { return v.sc.engine.RenderString(text, sc) })
+	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.RenderString(text, sc) })
 	s, _ := out.(string)
 	return s, err
 }

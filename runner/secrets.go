@@ -2,6 +2,7 @@ package runner
 
 import (
 	"github.com/ferry-sh/ferry/inventory"
+	"github.com/ferry-sh/ferry/runner/template"
 )
 
 // collectSecrets registers, before the first task runs, every value that
@@ -86,7 +87,7 @@ func (r *Runner) collectPasswords(sc *scope) {
 // (pipe, password) before its task, is left to bind time.
 func (r *Runner) collectSecretArgs(sc *scope, t *Task) {
 	for _, raw := range t.Spec.SecretArgs(t.Args) {
-		if mayHaveEffects(raw) {
+		if template.HasEffects(raw) {
 			continue
 		}
 		if v, err := sc.render(raw); err == nil && v != nil {

@@ -293,6 +293,26 @@ func TestTaintNeverRerunsAPipeLookup(t *testing.T) {
 	r.mustContain(t, `"msg": "`+Mask+`"`)
 }
 
+// A lookup with effects is known by its declaration, not by its name in
+// the text: one named by a variable, that only the twin evaluation (with a
+// stand-in for the secret) would reach, does not run at all.
+func TestTaintNeverRunsAnEffectForTheStandIn(t *testing.T) {
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "secrets.yml")
+	writeFile(t, secrets, "pw: Sup3r-s3cret-pw\n")
+	log := filepath.Join(dir, "calls")
+	pb := "- hosts: web\n  gather_facts: false\n  vars: {plugin: pipe}\n  tasks:\n" +
+		"    - debug: {msg: \"{{ pw | b64encode if pw == 'Sup3r-s3cret-pw' else lookup(plugin, 'echo x >> " + log + "') }}\"}\n"
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", func(s *Session) { s.SecretFiles = []string{secrets} })
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	if data, err := os.ReadFile(log); err == nil {
+		t.Errorf("the pipe ran for the stand-in: %q", data)
+	}
+	r.mustContain(t, `"msg": "`+Mask+`"`)
+}
+
 // A loop whose every item computes a new value from a secret stays linear:
 // the masker is rebuilt when next used, not for each value added.
 func TestManyDerivedSecretsStayCheap(t *testing.T) {

@@ -33,16 +33,13 @@ import (
 // result is registered.
 
 // taint evaluates with eval and registers what its result derives from
-// secrets.
+// secrets. An evaluation
+// that ran a lookup with effects (pipe runs a command, password may write
+// a file: declared on the plugins) is never run twice: with a stand-in for
+// a secret it could act on a wrong value. Its result is registered whole
+// instead; the twin refuses such a lookup too, in case the stand-in takes
+// it down another branch.
 func (s *scope) taint(eval func(template.Scope) (any, error)) (any, error) {
-	return s.taintSource("", eval)
-}
-
-// taintSource is taint for the evaluation of source src. A source that may
-// call a lookup with effects (pipe runs a command, password may write a
-// file) is never run twice: with a stand-in for a secret it could act on a
-// wrong value. Its result is registered whole instead.
-func (s *scope) taintSource(src string, eval func(template.Scope) (any, error)) (any, error) {
 	m := s.masker
 	if m.Empty() {
 		return eval(s)
@@ -52,7 +49,7 @@ func (s *scope) taintSource(src string, eval func(template.Scope) (any, error)) 
 	if !rec.readSecret {
 		return out, err
 	}
-	if mayHaveEffects(src) {
+	if rec.ranEffect {
 		m.Add(leafStrings(out)...)
 		return out, err
 	}
@@ -70,21 +67,16 @@ func (s *scope) taintSource(src string, eval func(template.Scope) (any, error)) 
 	return out, err
 }
 
-// mayHaveEffects reports whether src may call the pipe or password lookup
-// (their names as string literals, with or without ansible.builtin.).
-func mayHaveEffects(src string) bool {
-	for _, name := range []string{"pipe", "password"} {
-		if strings.Contains(src, name+"'") || strings.Contains(src, name+`"`) {
-			return true
-		}
-	}
-	return false
-}
-
 // readScope notes whether an evaluation read a variable holding a secret.
 type readScope struct {
 	*scope
 	readSecret bool
+	ranEffect  bool // a lookup with effects ran
+}
+
+func (r *readScope) BeforeEffect(string) error {
+	r.ranEffect = true
+	return nil
 }
 
 func (r *readScope) Lookup(name string) (any, bool, error) {
@@ -98,6 +90,10 @@ func (r *readScope) Lookup(name string) (any, bool, error) {
 // perturbedScope is the twin scope: every secret in a variable's value is
 // replaced by its stand-in.
 type perturbedScope struct{ *scope }
+
+func (perturbedScope) BeforeEffect(plugin string) error {
+	return fmt.Errorf("lookup %s is not run again with a stand-in for a secret", plugin)
+}
 
 func (p perturbedScope) Lookup(name string) (any, bool, error) {
 	v, ok, err := p.scope.Lookup(name)

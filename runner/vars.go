@@ -119,7 +119,7 @@ func (s *scope) render(v any) (any, error) {
 		if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
 			return x, nil
 		}
-		return s.taintSource(x, func(sc template.Scope) (any, error) { return s.engine.Render(x, sc) })
+		return s.taint(func(sc template.Scope) (any, error) { return s.engine.Render(x, sc) })
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

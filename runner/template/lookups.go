@@ -22,6 +22,9 @@ import (
 type lookupSpec struct {
 	kw  []string
 	run func(c *lookupCall, terms []any) ([]any, error)
+	// effects: the plugin acts outside the template (runs a command,
+	// writes a file); see EffectScope and HasEffects.
+	effects bool
 }
 
 // lookupCall is one run of a plugin: the engine, the caller's variables and
@@ -51,10 +54,10 @@ func init() {
 		"sequence":      {run: lookupSequence},
 		"fileglob":      {run: lookupFileglob},
 		"lines":         {run: lookupLines},
-		"pipe":          {run: lookupPipe},
+		"pipe":          {run: lookupPipe, effects: true},
 		"first_found":   {kw: []string{"files", "paths", "skip"}, run: lookupFirstFound},
 		"template":      {kw: []string{"template_vars", "convert_data"}, run: lookupTemplate},
-		"password":      {kw: []string{"length", "chars", "encrypt", "seed", "ident"}, run: lookupPassword},
+		"password":      {kw: []string{"length", "chars", "encrypt", "seed", "ident"}, run: lookupPassword, effects: true},
 		"vars":          {kw: []string{"default"}, run: lookupVars},
 	}
 }
@@ -92,6 +95,9 @@ func (e *Engine) Query(name string, terms []any, s Scope, subdir string) (out []
 	}
 	if s == nil {
 		s = emptyScope{}
+	}
+	if err := beforeEffect(s, spec, name); err != nil {
+		return nil, err
 	}
 	return spec.run(&lookupCall{e: e, s: s, kw: map[string]any{}, subdir: subdir}, terms)
 }
@@ -135,6 +141,9 @@ func (e *Engine) lookup(asList bool, p []any) (any, error) {
 		}
 	}
 	terms := append([]any{}, a.pos[1:]...) // expr reuses p
+	if err := beforeEffect(scope, spec, plugin); err != nil {
+		return nil, fmt.Errorf("lookup('%s'): %w", plugin, err)
+	}
 	ran, err := spec.run(c, terms)
 	if err != nil {
 		var ue *UndefinedError

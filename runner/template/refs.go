@@ -6,6 +6,7 @@ import "sort"
 type refCollector struct {
 	used    map[string]bool // read where an undefined value is an error
 	guarded map[string]bool // tested with `is defined`/`is undefined` somewhere
+	effects bool            // a call may run a lookup with effects (see HasEffects)
 }
 
 // Refs returns the top-level variables a template reads, sorted. Names only
@@ -127,6 +128,7 @@ func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
 	case *sliceNode:
 		walk(n.obj, n.lo, n.hi, n.step)
 	case *callNode:
+		rc.effects = rc.effects || callHasEffects(n)
 		walk(n.args...)
 		walk(kwargValues(n.kwargs)...)
 	case *methodNode:
