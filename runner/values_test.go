@@ -19,6 +19,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"copy":          {"copy: {content: x, dest: /tmp/x, mode: 644}", `pb.yml:3:40: mode 644 is the decimal number 644 (octal 1204); quote it: mode: "0644"`},
 		"debug":         {"debug: {msg: x, verbosity: loud}", `pb.yml:3:23: argument verbosity: want a whole number, got "loud"`},
 		"fail":          {"fail: {msg: '{{ x }'}", "pb.yml:3:"}, // msg takes any value: a broken template is its bad one
+		"fetch":         {"fetch: {src: /x, dest: /y, flat: maybe}", `pb.yml:3:34: argument flat: want a boolean`},
 		"file":          {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
 		"find":          {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
 		"include_vars":  {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},

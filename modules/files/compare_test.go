@@ -1,8 +1,10 @@
 package files_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +70,11 @@ func TestCompareFileModules(t *testing.T) {
 		"stat link":                 append(statFields, "stat.lnk_source", "stat.lnk_target"),
 		"stat link follow":          append(statFields, "stat.md5"),
 		"stat dir":                  statFields,
+		"fetch":                     {"changed", "dest", "checksum", "md5sum", "remote_checksum", "remote_md5sum", "msg", "skipped"},
+		"fetch again":               {"changed", "dest", "checksum", "md5sum", "file", "msg"},
+		"fetch flat":                {"changed", "dest", "checksum"},
+		"fetch missing":             {"changed", "file", "msg", "failed"},
+		"fetch dir":                 {"changed", "msg", "failed"},
 		"stat missing":              {"stat", "changed"},
 	}
 	for _, check := range []bool{false, true} {
@@ -86,5 +93,24 @@ func TestCompareFileModules(t *testing.T) {
 		if !check {
 			ansiblecmp.SameFields(t, f, a, "tempfile names", "node", "msg")
 		}
+		got, want := fetched(t, f.Workdir), fetched(t, a.Workdir)
+		if got != want || (got == "") != check {
+			t.Errorf("check=%v: fetched files differ:\nferry:   %s\nansible: %s", check, got, want)
+		}
 	}
+}
+
+// fetched lists the files fetch left under workdir, with their content.
+func fetched(t *testing.T, workdir string) string {
+	var out []string
+	for _, top := range []string{"fetched", "flat"} {
+		filepath.WalkDir(filepath.Join(workdir, top), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := os.ReadFile(p)
+				out = append(out, strings.ReplaceAll(p, workdir, "$workdir")+"="+string(b))
+			}
+			return nil
+		})
+	}
+	return strings.Join(out, " ")
 }
