@@ -22,6 +22,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"fetch":         {"fetch: {src: /x, dest: /y, flat: maybe}", `pb.yml:3:34: argument flat: want a boolean`},
 		"file":          {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
 		"find":          {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
+		"group":         {"group: {name: g, gid: x}", `pb.yml:3:24: argument gid: want a whole number, got "x"`},
 		"include_vars":  {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
 		"keycloak_user": {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
 		"kots_upload":   {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
@@ -42,6 +43,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"tempfile":      {"tempfile: {state: link}", `pb.yml:3:18: argument state: "link" is not one of file, directory`},
 		"template":      {"template: {src: a.j2, dest: /tmp/x, mode: '0999'}", `pb.yml:3:43: mode "0999" is not octal`},
 		"tls":           {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
+		"user":          {"user: {name: alice, uid: many}", `pb.yml:3:27: argument uid: want a whole number, got "many"`},
 		"wait_for":      {"wait_for: {port: 70000}", "pb.yml:3:18: port 70000 is not a TCP port (1-65535)"},
 	}
 	for _, name := range modules.Names() {

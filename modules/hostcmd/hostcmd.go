@@ -1,0 +1,55 @@
+// Package hostcmd is how the system modules (pkgmgr, account, ...) reach a
+// host with shell commands: a probe that only reads, and a change through
+// the gate, which check mode turns into a plan line. It registers no
+// module; module packages share it instead of copying it.
+package hostcmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// Query runs a read-only script as the task's become user.
+func Query(ctx context.Context, h *modules.Host, script string) (modules.Output, error) {
+	return run(ctx, h, script, nil)
+}
+
+func run(ctx context.Context, h *modules.Host, script string, stdin io.Reader) (modules.Output, error) {
+	out, err := h.Conn.Run(ctx, modules.Command{Shell: script, Become: h.Become, Stdin: stdin})
+	if err != nil {
+		return out, fmt.Errorf("running `%s`: %w", script, err)
+	}
+	return out, nil
+}
+
+// Change runs a script that changes the host, through the gate. In check
+// mode it does not run and returns an empty output.
+func Change(ctx context.Context, h *modules.Host, what, script string) (modules.Output, error) {
+	return ChangeWithInput(ctx, h, what, script, "")
+}
+
+// ChangeWithInput is Change with the script's standard input: the way to
+// hand a secret (a password hash) to a command without putting it in argv.
+func ChangeWithInput(ctx context.Context, h *modules.Host, what, script, input string) (modules.Output, error) {
+	var out modules.Output
+	err := h.Change(what, func() error {
+		var err error
+		out, err = run(ctx, h, script, strings.NewReader(input))
+		return err
+	})
+	return out, err
+}
+
+// Quote quotes each word for the host's shell and joins them with spaces.
+func Quote(words ...string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = shellquote.Quote(w)
+	}
+	return strings.Join(q, " ")
+}
