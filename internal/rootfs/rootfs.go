@@ -144,6 +144,7 @@ func (h *Host) writeKeys() {
 	clientPub := writeKey(h.t, h.ClientKey)
 	writeFile(h.t, filepath.Join(up, "root/.ssh/authorized_keys"), string(ssh.MarshalAuthorizedKey(clientPub)), 0o600)
 	writeFile(h.t, filepath.Join(up, "etc/ssh/sshd_config.d/ferry-test.conf"), sshdConfig, 0o644)
+	writeFile(h.t, filepath.Join(up, marker), "", 0o644)
 	h.ln = listen(h.t, h.Addr)
 	h.Port = h.ln.Addr().(*net.TCPAddr).Port
 	h.KnownHosts = filepath.Join(h.dir, "known_hosts")
@@ -161,8 +162,9 @@ LogLevel ERROR
 
 // setupScript runs inside the new namespaces before the chroot: the overlay,
 // the kernel file systems (/proc/sys read-only but for the root's own net.*),
-// loopback up, a hostname of its own; then it reports and becomes a
-// placeholder PID 1 inside the root.
+// loopback up, a hostname of its own; then it chroots, and only from inside
+// the root reports ready (Path reaches the root through this process, which
+// must have entered it by then) and becomes a placeholder PID 1.
 const setupScript = `set -e
 m="$1/merged"
 mount -t overlay overlay -o "lowerdir=$2,upperdir=$1/upper,workdir=$1/work" "$m"
@@ -177,8 +179,7 @@ mkdir -p "$m/run/sshd" "$m/run/lock"
 mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
 ip link set lo up
 hostname rootfs-test
-echo ready
-exec chroot "$m" /bin/sh -c 'exec sleep infinity'
+exec chroot "$m" /bin/sh -c 'echo ready; exec sleep infinity'
 `
 
 func (h *Host) boot(lower string) {
@@ -289,10 +290,19 @@ func (h *Host) Try(script string) (string, error) {
 	return string(out), err
 }
 
+// marker is a file only a test root has at its top.
+const marker = ".ferry-rootfs"
+
 // Path is where a path of the root is seen from this machine (through the
-// placeholder process's root), for reading effects.
+// placeholder process's root), to set a test up or read its effects. It
+// fails the test rather than hand out a path of this machine.
 func (h *Host) Path(p string) string {
-	return filepath.Join(fmt.Sprintf("/proc/%d/root", h.pid), p)
+	h.t.Helper()
+	top := fmt.Sprintf("/proc/%d/root", h.pid)
+	if !exists(filepath.Join(top, marker)) {
+		h.t.Fatalf("rootfs: %s is not the test root", top)
+	}
+	return filepath.Join(top, p)
 }
 
 func (h *Host) stop() {

@@ -1,6 +1,7 @@
 package rootfs_test
 
 import (
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -42,5 +43,25 @@ func TestEachStartIsFresh(t *testing.T) {
 	b := rootfs.Start(t)
 	if out, err := b.Try("cat /etc/mark"); err == nil {
 		t.Fatalf("the second root sees the first one's file: %s", out)
+	}
+}
+
+// TestPathIsInsideTheRoot: a file written through Path right after Start
+// lands in the root, never on this machine (the placeholder process must
+// have entered the root before Start returns).
+func TestPathIsInsideTheRoot(t *testing.T) {
+	for range 5 {
+		h := rootfs.Start(t)
+		p := h.Path("/etc/ferry-path-test")
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat("/etc/ferry-path-test"); err == nil {
+			os.Remove("/etc/ferry-path-test")
+			t.Fatal("a file written through Path reached this machine's /etc")
+		}
+		if h.Run("cat /etc/ferry-path-test") != "x" {
+			t.Fatal("the file is not in the root")
+		}
 	}
 }

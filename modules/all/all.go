@@ -13,5 +13,6 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/files"
 	_ "github.com/ferry-sh/ferry/modules/pkgmgr"
 	_ "github.com/ferry-sh/ferry/modules/remote"
+	_ "github.com/ferry-sh/ferry/modules/service"
 	_ "github.com/ferry-sh/ferry/modules/textedit"
 )
