@@ -224,9 +224,6 @@ func (r *Runner) host(inv *inventory.Host) *hostState {
 	}
 	h := &hostState{name: inv.Name, notified: map[*Task]bool{}}
 	h.facts.changes = &r.factsGen
-	if r.opts.Vault != nil {
-		h.cache.Store(keyringKey{}, r.opts.Vault)
-	}
 	if r.opts.Inventory != nil {
 		h.invVars = r.opts.Inventory.HostVars(inv.Name)
 	}

@@ -311,3 +311,18 @@ func TestVaultConfigPasswordFile(t *testing.T) {
 		t.Errorf("ferry inventory: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// include_vars opens a vault-encrypted file with the run's vault password,
+// and what it read is secret from then on.
+func TestIncludeVarsOpensAVaultedFile(t *testing.T) {
+	pb, inv := site(t, "- hosts: web1\n  gather_facts: false\n  tasks:\n    - include_vars: sealed.yml\n    - debug: {msg: \"{{ token | length }} {{ token }}\"}\n")
+	dir := filepath.Dir(pb)
+	enc, err := vault.Encrypt([]byte("token: abc-sealed-123\n"), []byte("pw"), "")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "sealed.yml"), enc, 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "pw.txt"), []byte("pw\n"), 0o600))
+	code, stdout, stderr := ferry(t, "run", pb, "-i", inv, "--no-journal", "--vault-password-file", filepath.Join(dir, "pw.txt"))
+	if code != 0 || !strings.Contains(stdout, `"msg": "14 ********"`) || strings.Contains(stdout, "abc-sealed") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}

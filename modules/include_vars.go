@@ -1,0 +1,161 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ferry-sh/ferry/inventory"
+)
+
+// include_vars is Ansible's: a controller module (an action plugin there)
+// that reads variables files as vars_files are read (typing, !secret,
+// vault), so that loops, when and register work on it as on any task.
+func init() { Register(includeVarsModule{}) }
+
+type includeVarsModule struct{}
+
+func (includeVarsModule) Spec() Spec {
+	return Spec{
+		Name:    "include_vars",
+		Summary: "Load variables from a YAML/JSON file or a directory of them, for the rest of the play",
+		Args: []Arg{
+			{Name: "file", Type: String, Aliases: []string{"_raw_params"}, Doc: "The file; a relative path is looked up in the role's (or playbook's) vars/, then beside it."},
+			{Name: "dir", Type: String, Doc: "A directory whose files are all loaded, in name order."},
+			{Name: "name", Type: String, Doc: "Put the variables under this one name instead of at the top level."},
+			{Name: "files_matching", Type: String, Doc: "With dir: only files whose name matches this regular expression."},
+			{Name: "ignore_files", Type: List, Doc: "With dir: file names (regular expressions) to skip."},
+			{Name: "extensions", Type: List, Default: []any{"yaml", "yml", "json"}, Doc: "With dir: the file extensions loaded."},
+			{Name: "depth", Type: Int, Default: 0, Doc: "With dir: how deep to descend (0: no limit)."},
+			{Name: "ignore_unknown_extensions", Type: Bool, Doc: "With dir: skip other files instead of failing."},
+		},
+		FreeForm:   "file",
+		Exclusive:  [][]string{{"file", "dir"}},
+		Check:      CheckSupported,
+		Controller: true,
+	}
+}
+
+func (includeVarsModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
+	files, err := IncludeVarsFiles(h.BaseDir, args)
+	if err != nil {
+		return Result{}, err
+	}
+	vars := map[string]any{}
+	for _, f := range files {
+		v, secrets, err := inventory.ReadVarsFileVault(h.Vault, f)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, s := range secrets {
+			h.AddSecret(s)
+		}
+		for k, val := range v {
+			vars[k] = val
+		}
+	}
+	if name := args.String("name"); name != "" {
+		vars = map[string]any{name: vars}
+	}
+	loaded := make([]any, len(files))
+	for i, f := range files {
+		loaded[i] = f
+	}
+	return Result{Facts: vars, Data: map[string]any{"ansible_facts": vars, "ansible_included_var_files": loaded}}, nil
+}
+
+// IncludeVarsFiles lists the files an include_vars task reads (the runner
+// reads them before the run too, to know the names they define): the one file, found in base/vars
+// then base; or the directory's matching files in name order.
+func IncludeVarsFiles(base string, args Args) ([]string, error) {
+	if dir := args.String("dir"); dir != "" {
+		return varsDirFiles(controllerPath(base, dir), args)
+	}
+	file := args.String("file")
+	if file == "" {
+		return nil, fmt.Errorf("include_vars needs a file or dir")
+	}
+	path := controllerPath(base, file)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("could not find or access %q (looked in %s/vars and %s)", file, base, base)
+	}
+	return []string{path}, nil
+}
+
+// controllerPath resolves a relative path as include_vars does: base/vars
+// first, then base.
+func controllerPath(base, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	for _, c := range []string{filepath.Join(base, "vars", name), filepath.Join(base, name)} {
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	return filepath.Join(base, name)
+}
+
+func varsDirFiles(dir string, args Args) ([]string, error) {
+	var match *regexp.Regexp
+	if m := args.String("files_matching"); m != "" {
+		var err error
+		if match, err = regexp.Compile(m); err != nil {
+			return nil, fmt.Errorf("files_matching: %v", err)
+		}
+	}
+	var ignore []*regexp.Regexp
+	for _, s := range args.Strings("ignore_files") {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("ignore_files: %v", err)
+		}
+		ignore = append(ignore, re)
+	}
+	exts := args.Strings("extensions")
+	if len(exts) == 0 {
+		exts = []string{"yaml", "yml", "json"}
+	}
+	depth := args.Int("depth")
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			if depth > 0 && rel != "." && strings.Count(rel, string(filepath.Separator))+1 >= depth {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		if match != nil && !match.MatchString(name) || slices.ContainsFunc(ignore, func(re *regexp.Regexp) bool { return re.MatchString(name) }) {
+			return nil
+		}
+		if !slices.Contains(exts, strings.TrimPrefix(filepath.Ext(name), ".")) {
+			if args.Bool("ignore_unknown_extensions") {
+				return nil
+			}
+			return fmt.Errorf("%s does not have a valid extension (%s)", path, strings.Join(exts, ", "))
+		}
+		out = append(out, path)
+		return nil
+	})
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
+		}
+		return nil, fmt.Errorf("include_vars dir: %v", err)
+	}
+	sort.Strings(out)
+	return out, nil
+}
