@@ -35,6 +35,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/ferry-sh/ferry/internal/fakekots/kotsadm"
+	"github.com/ferry-sh/ferry/internal/fakekots/registry"
 )
 
 // ReadyAfterEnv names the variable that sets how long a deploy takes.
@@ -73,7 +74,7 @@ func buildCLI() (string, error) {
 	}
 	pkgDir := filepath.Dir(self)
 	moduleDir := filepath.Dir(filepath.Dir(pkgDir)) // internal/fakekots -> module root
-	key, err := SourceHash([]string{filepath.Join(pkgDir, "cmd", "kubectl-kots"), filepath.Join(pkgDir, "kotsadm")},
+	key, err := SourceHash([]string{filepath.Join(pkgDir, "cmd", "kubectl-kots"), filepath.Join(pkgDir, "kotsadm"), filepath.Join(pkgDir, "registry")},
 		filepath.Join(moduleDir, "go.mod"), filepath.Join(moduleDir, "go.sum"))
 	if err != nil {
 		return "", err
@@ -147,6 +148,10 @@ type Release struct {
 	UpdateCursor string
 	ConfigItems  []Item
 	Preflights   []Preflight
+	// Images are the release's images, NAME:TAG, saved in the bundle as
+	// images/docker-archive/NAME/TAG.tar (default nginx:1.25, the image of
+	// the release's workload).
+	Images []string
 }
 
 // Item is one item of the release's kots.io/v1beta1 Config.
@@ -201,15 +206,53 @@ spec:
   format: docker-archive
   airgapUncompressedSize: %[3]d
 `, r.Slug, r.Version, len(app)+4096, cursor)
-	data, err := tarGz([]tarFile{
-		{"airgap.yaml", []byte(airgap)},
-		{"app.tar.gz", app},
-		{"images/docker-archive/nginx/1.25.tar", bytes.Repeat([]byte{0}, 4096)},
-	})
+	files := []tarFile{{"airgap.yaml", []byte(airgap)}, {"app.tar.gz", app}}
+	images := r.Images
+	if images == nil {
+		images = []string{"nginx:1.25"}
+	}
+	for _, image := range images {
+		name, tag, _ := strings.Cut(image, ":")
+		files = append(files, tarFile{"images/docker-archive/" + name + "/" + tag + ".tar", bytes.Repeat([]byte{0}, 4096)})
+	}
+	data, err := tarGz(files)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// KotsadmImages are the images of the Admin Console's airgap bundle
+// kotsadm.tar.gz (kots Makefile kotsadm-bundle, scripts/create-airgap-file.go).
+var KotsadmImages = []string{"kotsadm/kotsadm:" + kotsadm.Tag, "kotsadm/kotsadm-migrations:" + kotsadm.Tag,
+	"kotsadm/dex:2.41.1", "kotsadm/rqlite:8.37.2", "replicated/local-volume-provider:0.6.9", "kotsadm/minio:0.20250522"}
+
+// WriteKotsadmBundle writes kotsadm.tar.gz as KOTS releases it: airgap.yaml
+// of format docker listing the saved images, and the images/ directory of
+// the registry they were saved from (kots Makefile kotsadm-bundle,
+// .github/workflows/release.yaml build-airgap).
+func WriteKotsadmBundle(path string) error {
+	airgap := "apiVersion: kots.io/v1beta1\nkind: Airgap\nmetadata:\n  creationTimestamp: null\nspec:\n  format: docker\n  savedImages:\n"
+	for _, image := range KotsadmImages {
+		airgap += "  - " + image + "\n"
+	}
+	data, err := tarGz([]tarFile{{"airgap.yaml", []byte(airgap)},
+		{"images/docker/registry/v2/repositories/kotsadm/kotsadm/_manifests/tags/" + kotsadm.Tag + "/current/link", []byte("sha256:0\n")}})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// PushedImages lists the images pushed to the cluster's registry (see
+// package registry), sorted.
+func PushedImages(t testing.TB, cs kubernetes.Interface) []string {
+	t.Helper()
+	images, err := registry.Images(context.Background(), cs)
+	if err != nil {
+		t.Fatalf("fakekots: %v", err)
+	}
+	return images
 }
 
 // appArchive is app.tar.gz: the Application, Config and Preflight specs and

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -480,4 +481,64 @@ func TestInstallWithoutNoPortForwardBlocks(t *testing.T) {
 	args := s.installArgs(fakekots.Bundle(t, release1), fakekots.License(t, "myapp"))
 	args = args[:len(args)-1] // drop --no-port-forward
 	s.hangs([]string{"KOTS_SHARED_PASSWORD=first-pass"}, "Press Ctrl+C to exit", args...)
+}
+
+// TestAirgapImagesGoToTheRegistry: on a cluster with kURL's registry
+// (default/registry-creds), install pushes the app's images there and runs
+// kotsadm from there too (under the app's slug), so kotsadm never becomes
+// ready until `admin-console push-images` has pushed its own bundle; a wrong
+// registry login is refused.
+func TestAirgapImagesGoToTheRegistry(t *testing.T) {
+	cluster := kubetest.Start(t)
+	cs := cluster.Clientset()
+	ctx := t.Context()
+	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t)}
+	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
+	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const host, password = "10.96.0.50", "Regpass99"
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kurl"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "registry-creds", Namespace: "default"}, Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"` + host + `":{"username":"kurl","password":"` + password + `"}}}`)}}
+	if _, err := cs.CoreV1().Secrets("default").Create(ctx, creds, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
+	env := append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...)
+
+	r := s.kots(env, s.installArgs(bundle, license, "--wait-duration", "2s")...)
+	if r.rc != 1 || !strings.Contains(r.stderr, "timeout waiting for deployment kotsadm to be ready") {
+		t.Fatalf("install before push-images: rc %d\nstdout: %s\nstderr: %s", r.rc, r.stdout, r.stderr)
+	}
+	d, err := cs.AppsV1().Deployments(s.ns).Get(ctx, "kotsadm", metav1.GetOptions{})
+	if err != nil || d.Spec.Template.Spec.Containers[0].Image != host+"/myapp/kotsadm:v1.124.4" {
+		t.Fatalf("kotsadm does not run from the registry: %v %v", d, err)
+	}
+	if got := fakekots.PushedImages(t, cs); strings.Join(got, " ") != host+"/myapp/nginx:1.25" {
+		t.Errorf("pushed images = %v, want the app's nginx:1.25 under %s/myapp", got, host)
+	}
+
+	kotsadmBundle := filepath.Join(t.TempDir(), "kotsadm.tar.gz")
+	if err := fakekots.WriteKotsadmBundle(kotsadmBundle); err != nil {
+		t.Fatal(err)
+	}
+	push := []string{"admin-console", "push-images", kotsadmBundle, host + "/myapp", "--kubeconfig", s.kubeconfig, "--registry-username", "kurl"}
+	r = s.kots([]string{"KOTS_REGISTRY_PASSWORD=wrong"}, push...)
+	if r.rc != 1 || !strings.Contains(r.stderr, `Failed to test access to "`+host+`" with user "kurl"`) {
+		t.Errorf("push-images with a wrong password: rc %d, stderr %q", r.rc, r.stderr)
+	}
+	s.mustKots([]string{"KOTS_REGISTRY_PASSWORD=" + password}, push...)
+	if got := fakekots.PushedImages(t, cs); !slices.Contains(got, host+"/myapp/kotsadm:v1.124.4") || len(got) != 1+len(fakekots.KotsadmImages) {
+		t.Errorf("pushed images after push-images = %v", got)
+	}
+	out := s.mustKots(env, s.installArgs(bundle, license)...)
+	if !strings.Contains(out, "Validating registry information") {
+		t.Errorf("install did not check the registry's login:\n%s", out)
+	}
+	if got := s.apps(nil); len(got) != 1 || got[0].Slug != "myapp" {
+		t.Errorf("get apps = %+v", got)
+	}
 }

@@ -19,27 +19,41 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// Image is the kotsadm image the fakes deploy.
-const Image = "kotsadm/kotsadm:v1.124.4"
+// Tag is the kotsadm version the fakes deploy.
+const Tag = "v1.124.4"
+
+// Image is the kotsadm image from Docker Hub (KotsadmRegistry without a
+// registry, kots pkg/kotsadm/version/kotsadm_version.go:45-53).
+const Image = "docker.io/kotsadm/kotsadm:" + Tag
 
 // Deploy creates (or keeps) the namespace, the kotsadm Deployment labelled
 // app=kotsadm and kots.io/kotsadm=true (pkg/kotsadm/objects/kotsadm_objects.go)
 // marked available, and the kotsadm Service on port 3000 named http.
 func Deploy(ctx context.Context, cs kubernetes.Interface, ns string) error {
+	return DeployImage(ctx, cs, ns, Image, true)
+}
+
+// DeployImage is Deploy with kotsadm's image; the Deployment becomes
+// available only when the image can be pulled (there is no kubelet in the
+// test cluster: the caller says whether a real one could pull it).
+func DeployImage(ctx context.Context, cs kubernetes.Interface, ns, image string, pullable bool) error {
 	nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, nsObj, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", ns, err)
 	}
 	labels := map[string]string{"app": "kotsadm", "kots.io/kotsadm": "true"}
 	deployments := cs.AppsV1().Deployments(ns)
-	d, err := deployments.Create(ctx, deployment(ns, labels), metav1.CreateOptions{})
+	d, err := deployments.Create(ctx, deployment(ns, image, labels), metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		d, err = deployments.Get(ctx, "kotsadm", metav1.GetOptions{})
+		d, err = updateImage(ctx, cs, ns, image)
 	}
 	if err != nil {
 		return fmt.Errorf("create deployment %s/kotsadm: %w", ns, err)
 	}
 	d.Status = available(d)
+	if !pullable {
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, UpdatedReplicas: 1, UnavailableReplicas: 1}
+	}
 	if _, err := deployments.UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("mark deployment %s/kotsadm available: %w", ns, err)
 	}
@@ -56,7 +70,18 @@ func Deploy(ctx context.Context, cs kubernetes.Interface, ns string) error {
 	return nil
 }
 
-func deployment(ns string, labels map[string]string) *appsv1.Deployment {
+// updateImage is what applying kotsadm's objects again does to an existing
+// Deployment: its container takes the new image.
+func updateImage(ctx context.Context, cs kubernetes.Interface, ns, image string) (*appsv1.Deployment, error) {
+	d, err := cs.AppsV1().Deployments(ns).Get(ctx, "kotsadm", metav1.GetOptions{})
+	if err != nil || len(d.Spec.Template.Spec.Containers) == 0 || d.Spec.Template.Spec.Containers[0].Image == image {
+		return d, err
+	}
+	d.Spec.Template.Spec.Containers[0].Image = image
+	return cs.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{})
+}
+
+func deployment(ns, image string, labels map[string]string) *appsv1.Deployment {
 	replicas := int32(1)
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm", Namespace: ns, Labels: labels},
@@ -66,7 +91,7 @@ func deployment(ns string, labels map[string]string) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "kotsadm", Image: Image,
+					Name: "kotsadm", Image: image,
 					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 3000}},
 				}}},
 			},

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ferry-sh/ferry/internal/fakekots/kotsadm"
+	"github.com/ferry-sh/ferry/internal/fakekots/registry"
 )
 
 // installFlags are the real install command's flags (cmd/kots/cli/install.go).
@@ -106,7 +107,11 @@ func runInstall(c *invocation) error {
 	if bundle != "" && lic == nil {
 		return fmt.Errorf("license is required when airgap bundle is specified")
 	}
-	if err := deployAdminConsole(ctx, c, k, ns); err != nil {
+	reg, err := installRegistry(ctx, c, k, lic, bundle)
+	if err != nil {
+		return err
+	}
+	if err := deployAdminConsole(ctx, c, k, ns, reg); err != nil {
 		return err
 	}
 	if lic == nil {
@@ -143,7 +148,10 @@ func (c *invocation) licenseFlag() (*license, error) {
 // (cmd/kots/cli/install.go:384), it deploys nothing of the Admin Console: it
 // uses the kotsadm already there and overwrites its password with
 // --shared-password (install.go:399).
-func deployAdminConsole(ctx context.Context, c *invocation, k *kube, ns string) error {
+func deployAdminConsole(ctx context.Context, c *invocation, k *kube, ns string, reg installImages) error {
+	if err := reg.pushApp(ctx, c, k); err != nil {
+		return err
+	}
 	exclude, err := excludeAdminConsole(ctx, c, k, ns)
 	if err != nil {
 		return err
@@ -169,10 +177,62 @@ func deployAdminConsole(ctx context.Context, c *invocation, k *kube, ns string) 
 	if err := ensureSharedPassword(ctx, c, k, ns); err != nil {
 		return err
 	}
-	if err := kotsadm.Deploy(ctx, k.cs, ns); err != nil {
+	image := kotsadmImage(reg.creds, reg.namespace)
+	pullable := true
+	if reg.creds.Host != "" {
+		if pullable, err = registry.Has(ctx, k.cs, image); err != nil {
+			return fmt.Errorf("failed to deploy: %w", err)
+		}
+	}
+	if err := kotsadm.DeployImage(ctx, k.cs, ns, image, pullable); err != nil {
 		return fmt.Errorf("failed to deploy: failed to ensure kotsadm exists: %w", err)
 	}
 	return waitForKotsadm(ctx, c, k, ns)
+}
+
+// installImages is where install's images go: the registry, its namespace
+// (the app's slug on kURL) and the app bundle whose images it pushes.
+type installImages struct {
+	creds     registry.Creds
+	namespace string
+	bundle    string
+}
+
+// installRegistry finds the registry (getRegistryConfig) and checks its
+// login unless --skip-registry-check (cmd/kots/cli/install.go:127-145).
+func installRegistry(ctx context.Context, c *invocation, k *kube, lic *license, bundle string) (installImages, error) {
+	slug := ""
+	if lic != nil {
+		slug = lic.appSlug
+	}
+	creds, namespace, err := registryConfig(ctx, c, k, slug, bundle != "" || c.boolean("airgap"))
+	if err != nil || creds.Host == "" || c.boolean("skip-registry-check") {
+		return installImages{creds: creds, namespace: namespace, bundle: bundle}, err
+	}
+	c.action("Validating registry information")
+	if err := registry.CheckAccess(ctx, k.cs, creds.Host, creds.Username, creds.Password); err != nil {
+		return installImages{}, fmt.Errorf("Failed to test access to %q with user %q: %v", creds.Host, creds.Username, err)
+	}
+	return installImages{creds: creds, namespace: namespace, bundle: bundle}, nil
+}
+
+// pushApp is the start of kotsadm.Deploy (pkg/kotsadm/main.go:158-186): an
+// airgap bundle's images go to the registry unless --disable-image-push;
+// without a registry nothing is pushed.
+func (r installImages) pushApp(ctx context.Context, c *invocation, k *kube) error {
+	switch {
+	case r.bundle == "":
+		return nil
+	case r.creds.Host == "":
+		c.info("not pushing airgapped app images as no registry was provided")
+		return nil
+	case c.boolean("disable-image-push"):
+		return nil
+	}
+	if err := pushBundle(ctx, k, r.bundle, r.creds.Host, r.namespace); err != nil {
+		return fmt.Errorf("failed to deploy: failed to tag and push app images from path: %w", err)
+	}
+	return nil
 }
 
 // excludeAdminConsole is install.go:384: the flag, or kURL and "default".

@@ -65,6 +65,7 @@ var commands = []command{
 	{path: "get config", use: "config --sequence=1 --appslug=my-app", flags: getConfigFlags, run: runGetConfig},
 	{path: "set config", use: "config [appSlug] [KEY_1=VAL_1 ... KEY_N=VAL_N]", flags: setConfigFlags, run: runSetConfig},
 	{path: "reset-password", use: "reset-password [namespace]", flags: func(*flagSet) {}, run: runResetPassword},
+	{path: "admin-console push-images", use: "push-images [airgap filename] [registry host]", flags: pushImagesFlags, run: runPushImages},
 }
 
 // invocation is one run of a command: its parsed flags and arguments.
