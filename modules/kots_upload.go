@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strings"
 	"sync"
@@ -41,6 +42,36 @@ func init() { Register(kotsUploadModule{}) }
 //   - Re-running install on an installed app fails ("license already exists").
 type kotsUploadModule struct{}
 
+// kotsadmLabels are the labels KOTS puts on its own objects, the password
+// secret among them, so that its snapshots (Velero) include them
+// (GetKotsadmLabels, pkg/kotsadm/types/constants.go:31; SharedPasswordSecret,
+// pkg/kotsadm/objects/secrets_objects.go:61).
+func kotsadmLabels() map[string]string {
+	return map[string]string{"kots.io/kotsadm": "true", "kots.io/backup": "velero"}
+}
+
+func mergeLabels(have, want map[string]string) map[string]string {
+	out := maps.Clone(have)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, want)
+	return out
+}
+
+// ensurePasswordLabels labels a password secret set before without them
+// (ferry set it so before this fix): a snapshot would otherwise lose it.
+func (r *kotsRun) ensurePasswordLabels(ctx context.Context, existing *corev1.Secret) error {
+	if maps.Equal(mergeLabels(existing.Labels, kotsadmLabels()), existing.Labels) {
+		return nil
+	}
+	what := fmt.Sprintf("label secret %s/%s kots.io/kotsadm=true, kots.io/backup=velero, so that KOTS snapshots keep it", r.o.namespace, kotsPasswordSecret)
+	return r.h.Change(what, func() error {
+		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
+		return r.kube.Update(ctx, KubeSecrets, existing)
+	})
+}
+
 // Names KOTS uses (pkg/util/namespace.go).
 const (
 	kotsPasswordSecret = "kotsadm-password"
@@ -68,6 +99,7 @@ func (kotsUploadModule) Spec() Spec {
 			{Name: "kots_bin", Check: checkKotsBin, Type: String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
 			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
 			{Name: "app_slug", Type: String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
+			{Name: "kotsadm_bundle", Type: String, Doc: "Path on the host of the Admin Console's airgap bundle, kotsadm.tar.gz of the KOTS release matching kubectl-kots. Before the first install its images are pushed to kURL's registry (`kubectl kots admin-console push-images`), where `kots install` runs the Admin Console from; required for a first install on a cluster with kURL's registry."},
 		},
 		Exclusive: [][]string{{"config_values", "config_values_file"}},
 		Check:     CheckSupported,
@@ -78,6 +110,7 @@ func (kotsUploadModule) Spec() Spec {
 type kotsOptions struct {
 	namespace, license, bundle, valuesFile, valuesDest string
 	password, tmpdir, kubeconfig, slug                 string
+	kotsadmBundle                                      string
 	kots                                               []string
 	values                                             kotsValues
 	skipPreflights                                     bool
@@ -90,7 +123,7 @@ func kotsOptionsFrom(args Args) (kotsOptions, error) {
 		namespace: args.String("namespace"), license: args.String("license_file"), bundle: args.String("airgap_bundle"),
 		valuesFile: args.String("config_values_file"), valuesDest: args.String("config_values_dest"),
 		password: args.String("admin_console_password"), tmpdir: args.String("tmpdir"),
-		kubeconfig: args.String("kubeconfig"), slug: args.String("app_slug"),
+		kubeconfig: args.String("kubeconfig"), slug: args.String("app_slug"), kotsadmBundle: args.String("kotsadm_bundle"),
 		skipPreflights: args.Bool("skip_preflights"),
 		waitDuration:   args.String("wait_duration"), preflightsWait: args.String("preflights_wait_duration"),
 	}
@@ -129,6 +162,7 @@ type kotsRun struct {
 	// kotsadmUp: kotsadm runs in the namespace. When it does not, the app
 	// cannot be installed there: `kots install` deploys it.
 	kotsadmUp bool
+	registry  kotsRegistry // the cluster's registry (kots_upload_registry.go)
 }
 
 // errBundleNotStaged: in check mode, the bundle is not on the host yet (the
@@ -179,6 +213,9 @@ func (r *kotsRun) prepare(ctx context.Context) error {
 		return err
 	}
 	if r.kotsadmUp, err = r.checkKotsadm(ctx); err != nil {
+		return err
+	}
+	if r.registry, err = r.embeddedRegistry(ctx); err != nil {
 		return err
 	}
 	if r.h.Check {
@@ -371,6 +408,9 @@ func (r *kotsRun) deployNewest(ctx context.Context, st kotsStatus) error {
 
 // install runs kots install once the password secret is in place.
 func (r *kotsRun) install(ctx context.Context) error {
+	if err := r.needKotsadmBundle(); err != nil {
+		return err
+	}
 	if r.o.password == "" {
 		exists, err := r.passwordSecretExists(ctx)
 		if err != nil {
@@ -384,6 +424,9 @@ func (r *kotsRun) install(ctx context.Context) error {
 		return err
 	}
 	if err := r.ensurePassword(ctx); err != nil {
+		return err
+	}
+	if err := r.pushKotsadmImages(ctx); err != nil {
 		return err
 	}
 	args := []string{"install", r.o.slug, "--license-file", r.o.license, "--airgap-bundle", r.o.bundle}
@@ -547,7 +590,7 @@ func (r *kotsRun) ensurePassword(ctx context.Context) error {
 		return fmt.Errorf("reading secret %s/%s: %w", r.o.namespace, kotsPasswordSecret, err)
 	}
 	if err == nil && bcrypt.CompareHashAndPassword(existing.Data["passwordBcrypt"], []byte(r.o.password)) == nil {
-		return nil
+		return r.ensurePasswordLabels(ctx, existing)
 	}
 	what := fmt.Sprintf("set the Admin Console password (secret %s/%s, bcrypt; logs out every session)", r.o.namespace, kotsPasswordSecret)
 	if apierrors.IsNotFound(err) {
@@ -567,10 +610,11 @@ func (r *kotsRun) setPassword(ctx context.Context, existing *corev1.Secret) erro
 	}
 	data := map[string][]byte{"passwordBcrypt": hash, "passwordUpdatedAt": []byte(time.Now().Format(time.RFC3339))}
 	if existing == nil {
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsPasswordSecret, Namespace: r.o.namespace}, Data: data}
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsPasswordSecret, Namespace: r.o.namespace, Labels: kotsadmLabels()}, Data: data}
 		err = r.kube.Create(ctx, KubeSecrets, s)
 	} else {
 		existing.Data = data
+		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
 		delete(existing.Labels, "numAttempts")
 		delete(existing.Labels, "lastFailure")
 		err = r.kube.Update(ctx, KubeSecrets, existing)
@@ -632,12 +676,19 @@ func (r *kotsRun) kotsRead(ctx context.Context, args ...string) (string, error) 
 // kotsChange runs a kots command that changes the app, streaming its output.
 // A non-empty sharedPassword goes into KOTS_SHARED_PASSWORD through stdin.
 func (r *kotsRun) kotsChange(ctx context.Context, args []string, sharedPassword string) (string, error) {
+	return r.kotsChangeWith(ctx, args, "KOTS_SHARED_PASSWORD", sharedPassword)
+}
+
+// kotsChangeWith is kotsChange with a secret value for the environment
+// variable name (a constant: the CLI's viper reads KOTS_<FLAG>), passed
+// through stdin so that it is on no command line and in no remote env.
+func (r *kotsRun) kotsChangeWith(ctx context.Context, args []string, name, secret string) (string, error) {
 	cmd := Command{Argv: r.kotsArgs(args...), Env: r.env()}
-	if sharedPassword != "" {
-		r.h.AddSecret(sharedPassword)
-		script := `IFS= read -r KOTS_SHARED_PASSWORD && export KOTS_SHARED_PASSWORD && exec "$@"`
+	if secret != "" {
+		r.h.AddSecret(secret)
+		script := fmt.Sprintf(`IFS= read -r %[1]s && export %[1]s && exec "$@"`, name)
 		cmd.Argv = append([]string{"/bin/sh", "-c", script, "kots"}, cmd.Argv...)
-		cmd.Stdin = strings.NewReader(sharedPassword + "\n")
+		cmd.Stdin = strings.NewReader(secret + "\n")
 	}
 	var mu sync.Mutex
 	stdout, stderr := &lineEmitter{h: r.h, mu: &mu}, &lineEmitter{h: r.h, mu: &mu}

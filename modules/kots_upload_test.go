@@ -81,6 +81,9 @@ func TestKotsUpload(t *testing.T) {
 	c := sshConnTo(t, srv)
 	kubeconfig := writeKubeconfig(t, cluster)
 	base := kotsSite{cluster: cluster, conn: c, kubeconfig: kubeconfig, kots: fakekots.BuildCLI(t)}
+	// kURL's registry: kots install pushes the app's images there and runs
+	// the Admin Console from it, once kotsadm_bundle's images are pushed.
+	fakekots.AddRegistry(t, cluster.Clientset())
 	site := func(t *testing.T, readyAfter string, withKotsadm bool) *kotsSite {
 		s := base
 		s.t, s.cache, s.ns, s.dir = t, &sync.Map{}, cluster.Namespace(t), t.TempDir()
@@ -101,6 +104,16 @@ func TestKotsUpload(t *testing.T) {
 	t.Run("config_values_file", func(t *testing.T) { testKotsValuesFile(t, site(t, "0s", true)) })
 }
 
+// kotsadmBundle stages the Admin Console's kotsadm.tar.gz.
+func (s *kotsSite) kotsadmBundle() string {
+	s.t.Helper()
+	path := filepath.Join(s.dir, "kotsadm.tar.gz")
+	if err := fakekots.WriteKotsadmBundle(path); err != nil {
+		s.t.Fatal(err)
+	}
+	return path
+}
+
 // stage copies a bundle into the site's directory (as copy would stage it)
 // and returns the module's arguments for it.
 func (s *kotsSite) args(rel fakekots.Release, extra map[string]any) map[string]any {
@@ -112,7 +125,7 @@ func (s *kotsSite) args(rel fakekots.Release, extra map[string]any) map[string]a
 	args := map[string]any{
 		"namespace": s.ns, "license_file": fakekots.License(s.t, "dash"), "airgap_bundle": bundle,
 		"kots_bin": s.kots, "kubeconfig": s.kubeconfig, "poll_interval": "100ms", "wait_timeout": "1m",
-		"admin_console_password": kotsPassword,
+		"admin_console_password": kotsPassword, "kotsadm_bundle": s.kotsadmBundle(),
 		"config_values": map[string]any{
 			"hostname":       "dash.example.com",
 			"enable_feature": true,
@@ -258,6 +271,19 @@ func testKotsLifecycle(t *testing.T, s *kotsSite) {
 	if install == nil {
 		t.Fatalf("no install among %v", kotsCommands(calls))
 	}
+	// The Admin Console's images went to kURL's registry first, the
+	// registry's password on stdin; install pushed the app's.
+	push := calls[0]
+	if strings.Join(push.Argv[:2], " ") != "admin-console push-images" || strings.Join(push.Env, ",") != "KOTS_REGISTRY_PASSWORD" ||
+		strings.Contains(strings.Join(push.Argv, " "), "Regpass99") {
+		t.Errorf("first kots command = %v (env %v), want admin-console push-images with the password from stdin", push.Argv, push.Env)
+	}
+	pushed := strings.Join(fakekots.PushedImages(t, s.cluster.Clientset()), " ")
+	for _, image := range []string{fakekots.RegistryHost + "/dash/kotsadm:v1.124.4", fakekots.RegistryHost + "/dash/nginx:1.25"} {
+		if !strings.Contains(pushed, image) {
+			t.Errorf("%s was not pushed to the registry: %s", image, pushed)
+		}
+	}
 	argv := " " + strings.Join(install.Argv, " ") + " "
 	for _, want := range []string{" --namespace " + s.ns + " ", " --no-port-forward ", " --kubeconfig " + s.kubeconfig + " ", " --config-values "} {
 		if !strings.Contains(argv, want) {
@@ -389,6 +415,10 @@ func testKotsPasswordChange(t *testing.T, s *kotsSite) {
 		t.Fatal(err)
 	}
 	pw := s.secret("kotsadm-password")
+	// Labelled as KOTS labels its own, so that snapshots keep it.
+	if pw.Labels["kots.io/kotsadm"] != "true" || pw.Labels["kots.io/backup"] != "velero" {
+		t.Errorf("the password secret's labels are %v, want kots.io/kotsadm=true and kots.io/backup=velero", pw.Labels)
+	}
 	pw.Labels = map[string]string{"numAttempts": "3", "lastFailure": "1700000000"}
 	if _, err := s.cluster.Clientset().CoreV1().Secrets(s.ns).Update(context.Background(), pw, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
@@ -402,7 +432,7 @@ func testKotsPasswordChange(t *testing.T, s *kotsSite) {
 		t.Error("the secret does not hold the new password")
 	}
 	sec := s.secret("kotsadm-password")
-	if _, err := time.Parse(time.RFC3339, string(sec.Data["passwordUpdatedAt"])); err != nil || len(sec.Labels) != 0 {
+	if _, err := time.Parse(time.RFC3339, string(sec.Data["passwordUpdatedAt"])); err != nil || len(sec.Labels) != 2 || sec.Labels["kots.io/backup"] != "velero" {
 		t.Errorf("password secret: passwordUpdatedAt %q (%v), labels %v", sec.Data["passwordUpdatedAt"], err, sec.Labels)
 	}
 	if got := s.secret("kotsadm-sessions"); len(got.Data) != 0 {
@@ -411,6 +441,16 @@ func testKotsPasswordChange(t *testing.T, s *kotsSite) {
 	o.noSecretShown(t, "a-new-passw0rd", kotsPassword)
 	if o = s.mustRun(args); len(o.changes) != 0 {
 		t.Errorf("re-run with the same password changed %v", o.changes)
+	}
+	// A secret ferry set before it labelled: labelled, the password kept.
+	sec = s.secret("kotsadm-password")
+	sec.Labels = nil
+	if _, err := s.cluster.Clientset().CoreV1().Secrets(s.ns).Update(context.Background(), sec, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if o = s.mustRun(args); len(o.changes) != 1 || !strings.HasPrefix(o.changes[0], "label secret") ||
+		s.secret("kotsadm-password").Labels["kots.io/kotsadm"] != "true" || !s.passwordIs("a-new-passw0rd") {
+		t.Errorf("an unlabelled password secret: changes %v, labels %v", o.changes, s.secret("kotsadm-password").Labels)
 	}
 }
 
@@ -448,6 +488,8 @@ func testKotsRefusals(t *testing.T, s *kotsSite) {
 			`config_values.hostname: "valu" is not a ConfigValues field`},
 		{"not a bundle", map[string]any{"airgap_bundle": otherLicense}, "cannot read airgap.yaml from " + otherLicense},
 		{"short password", map[string]any{"admin_console_password": "12345"}, "admin_console_password must be at least 6 characters"},
+		{"first install without kotsadm_bundle", map[string]any{"kotsadm_bundle": nil},
+			"kotsadm_bundle is not set: with kURL's registry at " + fakekots.RegistryHost + ", `kots install` runs the Admin Console from " + fakekots.RegistryHost + "/dash/kotsadm"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -242,6 +243,30 @@ func WriteKotsadmBundle(path string) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// RegistryHost is the address AddRegistry gives the registry.
+const RegistryHost = "10.96.0.50"
+
+// AddRegistry stands for kURL's registry add-on in a cluster without the
+// fake kURL: the namespace kurl and the pull secret default/registry-creds
+// (user kurl) that KOTS finds (see fakekurl for the whole add-on). It
+// returns the registry's password.
+func AddRegistry(t testing.TB, cs kubernetes.Interface) string {
+	t.Helper()
+	ctx := context.Background()
+	const password = "Regpass99"
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kurl"}}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("fakekots: %v", err)
+	}
+	config := `{"auths":{"` + RegistryHost + `":{"username":"kurl","password":"` + password + `"}}}`
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "registry-creds", Namespace: "default"}, Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(config)}}
+	if _, err := cs.CoreV1().Secrets("default").Create(ctx, secret, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("fakekots: %v", err)
+	}
+	return password
 }
 
 // PushedImages lists the images pushed to the cluster's registry (see

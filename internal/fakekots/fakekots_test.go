@@ -497,15 +497,7 @@ func TestAirgapImagesGoToTheRegistry(t *testing.T) {
 	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	const host, password = "10.96.0.50", "Regpass99"
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kurl"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "registry-creds", Namespace: "default"}, Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"` + host + `":{"username":"kurl","password":"` + password + `"}}}`)}}
-	if _, err := cs.CoreV1().Secrets("default").Create(ctx, creds, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	host, password := fakekots.RegistryHost, fakekots.AddRegistry(t, cs)
 	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
 	env := append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...)
 

@@ -110,6 +110,7 @@ func (s *Site) writeOperatorFiles(t *testing.T) {
 	})
 	copyFile(t, kurl, filepath.Join(s.files, "kurl-airgap.tar.gz"))
 	must(t, fakekots.WriteBundle(filepath.Join(s.files, "dash-enterprise.airgap"), Release("5.0.0")))
+	must(t, fakekots.WriteKotsadmBundle(filepath.Join(s.files, "kotsadm.tar.gz")))
 	copyFile(t, fakekots.License(t, AppSlug), filepath.Join(s.files, "license.yaml"))
 	writeTLS(t, s.files, Server)
 }
@@ -137,7 +138,8 @@ func (s *Site) writeInventory(t *testing.T) {
 		"dash_server": Server, "dash_git_ssh_port": 3022, "dash_pip_index_url": "",
 		"dash_license_file": filepath.Join(s.files, "license.yaml"), "dash_app_bundle": filepath.Join(s.files, "dash-enterprise.airgap"),
 		"kurl_bundle": filepath.Join(s.files, "kurl-airgap.tar.gz"), "tls_cert_file": filepath.Join(s.files, "tls.crt"),
-		"tls_key_file": filepath.Join(s.files, "tls.key"), "internal_ca_file": filepath.Join(s.files, "ca.crt"),
+		"kotsadm_bundle": filepath.Join(s.files, "kotsadm.tar.gz"),
+		"tls_key_file":   filepath.Join(s.files, "tls.key"), "internal_ca_file": filepath.Join(s.files, "ca.crt"),
 		"dash_admin_username": "admin", "dash_max_pods": "auto", "dash_max_pvcs": "auto",
 		"ansible_become": true,
 		// The simulated server's sandbox and its stand-ins.
