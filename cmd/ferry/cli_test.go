@@ -2,6 +2,9 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -10,6 +13,24 @@ func TestVersion(t *testing.T) {
 	code, stdout, stderr := ferry(t, "--version")
 	if code != 0 || !strings.HasPrefix(stdout, "ferry ") || !strings.Contains(stdout, "go1.") || !strings.Contains(stdout, "commit ") {
 		t.Errorf("exit %d: %q %s", code, stdout, stderr)
+	}
+	// ansible-playbook --version: ferry run --version says the same.
+	if code, run, _ := ferry(t, "run", "--version"); code != 0 || run != stdout {
+		t.Errorf("ferry run --version: exit %d %q, want %q", code, run, stdout)
+	}
+}
+
+// ansible-playbook's other spellings of a flag work from habit.
+func TestAnsibleFlagSpellings(t *testing.T) {
+	pb, inv := site(t, "- hosts: web1\n  gather_facts: false\n  tasks:\n    - command: 'true'\n")
+	dir := t.TempDir()
+	pw := dir + "/pw"
+	if err := os.WriteFile(pw, []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := ferry(t, "run", pb, "--inventory-file", inv, "--vault-pass-file", pw, "--key-file", pw, "--no-journal")
+	if code != 0 || !strings.Contains(stdout, "web1") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
 
@@ -80,5 +101,34 @@ func TestCompletionOffersModulesHostsAndGroups(t *testing.T) {
 	_, stdout, _ = ferry(t, "__complete", "run", "")
 	if !strings.Contains(stdout, "yml") {
 		t.Errorf("playbook completion is not YAML files:\n%s", stdout)
+	}
+}
+
+// docs/cli.md names every flag of ansible-playbook --help, with ferry's
+// equivalent or why there is none.
+func TestCLIDocMapsEveryAnsiblePlaybookFlag(t *testing.T) {
+	bin, err := exec.LookPath("ansible-playbook")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ansible-playbook is not installed (make deps)")
+		}
+		t.Skip("ansible-playbook is not installed")
+	}
+	help, err := exec.Command(bin, "--help").Output()
+	must(t, err)
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	must(t, err)
+	// An option line: "  -i INVENTORY, --inventory INVENTORY, --inventory-file INVENTORY   help".
+	var flags [][]string
+	for _, line := range regexp.MustCompile(`(?m)^  +(-\S.*?)(?:  |$)`).FindAllStringSubmatch(string(help), -1) {
+		flags = append(flags, regexp.MustCompile(`(?:^|, )(--?[a-zA-Z][a-z-]*)`).FindAllStringSubmatch(line[1], -1)...)
+	}
+	if len(flags) < 40 {
+		t.Fatalf("found only %d flags in ansible-playbook --help", len(flags))
+	}
+	for _, f := range flags {
+		if !strings.Contains(string(doc), "`"+f[1]+"`") {
+			t.Errorf("docs/cli.md does not name ansible-playbook's %s", f[1])
+		}
 	}
 }

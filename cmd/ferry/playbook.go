@@ -22,6 +22,7 @@ type playbookFlags struct {
 	list        runner.Listing
 	step        bool
 	noJournal   bool
+	version     bool
 	conn        connFlags
 }
 
@@ -50,6 +51,18 @@ func (f *playbookFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.noJournal, "no-journal", false, "do not record this run in the site's journal (ferry log)")
 }
 
+// ansibleFlagAliases accepts ansible-playbook's other spellings of a flag
+// (--inventory-file, --vault-pass-file) without listing them in -h.
+func ansibleFlagAliases(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	switch name {
+	case "inventory-file":
+		name = "inventory"
+	case "vault-pass-file":
+		name = "vault-password-file"
+	}
+	return pflag.NormalizedName(name)
+}
+
 // registerCommon adds the flags that ad-hoc commands share with run.
 func (f *playbookFlags) registerCommon(cmd *cobra.Command) {
 	s, fs := &f.s, cmd.Flags()
@@ -75,6 +88,7 @@ func (f *playbookFlags) registerCommon(cmd *cobra.Command) {
 	fs.StringVarP(&c.connection, "connection", "c", "", "connection type: ssh or local")
 	fs.IntVarP(&c.timeout, "timeout", "T", 0, "SSH connection timeout in seconds")
 	_ = fs.MarkHidden("key-file")
+	fs.SetNormalizeFunc(ansibleFlagAliases)
 	_ = cmd.RegisterFlagCompletionFunc("limit", completeHostPatterns)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "junit"}, cobra.ShellCompDirectiveNoFileComp))
 }
@@ -138,6 +152,10 @@ runs the embedded one.`,
 		Args:              onePlaybook,
 		ValidArgsFunction: completePlaybooks,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.version {
+				fmt.Fprintln(cmd.OutOrStdout(), versionString())
+				return nil
+			}
 			s, err := f.session(cmd, args)
 			if err != nil {
 				return err
@@ -150,6 +168,7 @@ runs the embedded one.`,
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&f.version, "version", false, "print ferry's version, commit and Go version (as ferry --version)")
 	return cmd
 }
 
