@@ -106,13 +106,19 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 	out := taskOutcome{skipped: len(items) > 0, facts: map[string]any{}}
 	results := make([]any, 0, len(items))
 	ev.Items = []Event{}
+	var carried map[string]any
 	for i, item := range items {
 		if !loopPause(ctx, t, i) {
 			break
 		}
 		vars := loopVars(t, items, i)
-		isc := sc.withLayer(vars)
+		isc := sc
+		if carried != nil {
+			isc = isc.withLayer(carried)
+		}
+		isc = isc.withLayer(vars)
 		res := r.runItem(ctx, t, h, isc)
+		carried = carryToNextItem(carried, t, res)
 		recordLoopVars(res.data, vars, t)
 		results = append(results, res.data)
 		out.changed = out.changed || res.changed
@@ -143,6 +149,26 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 		out.registered["skipped_reason"] = "No items in the list"
 	}
 	return out
+}
+
+// carryToNextItem is what the next loop item sees of this one, as in
+// Ansible's TaskExecutor: the facts it set (set_fact: acc: "{{ acc +
+// [item] }}" accumulates) and, under the register name, its own result.
+func carryToNextItem(carried map[string]any, t *Task, res itemOutcome) map[string]any {
+	if len(res.facts) == 0 && t.Register == "" {
+		return carried
+	}
+	next := make(map[string]any, len(carried)+len(res.facts)+1)
+	for k, v := range carried {
+		next[k] = v
+	}
+	for k, v := range res.facts {
+		next[k] = v
+	}
+	if t.Register != "" {
+		next[t.Register] = res.data
+	}
+	return next
 }
 
 // loopError is the outcome of a loop that could not be computed. One that
