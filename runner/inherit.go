@@ -57,6 +57,9 @@ func inheritFrom(parent, t *Task) {
 	if t.Timeout == nil {
 		t.Timeout = parent.Timeout
 	}
+	if t.Throttle == 0 {
+		t.Throttle = parent.Throttle
+	}
 	t.RunOnce = t.RunOnce || parent.RunOnce
 	t.NoLog = t.NoLog || parent.NoLog
 	t.Vars = mergeMaps(parent.Vars, t.Vars)

@@ -269,7 +269,7 @@ func (p *parser) checkNotify(play *Play) {
 
 var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "with_dict", "loop_control", "register",
 	"notify", "retries", "delay", "until", "failed_when", "changed_when", "ignore_errors", "tags", "become",
-	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars",
+	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars", "throttle",
 	"block", "rescue", "always", "args", "import_tasks", "include_tasks", "import_role", "include_role",
 	"action", "local_action", "delegate_facts"}
 
@@ -427,6 +427,8 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	case "delegate_to":
 		t.DelegateTo = p.str(v)
 		p.template(v)
+	case "throttle":
+		t.Throttle = p.throttle(v)
 	case "delegate_facts":
 		t.DelegateFacts = p.boolean(v)
 	case "vars":

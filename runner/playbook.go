@@ -90,6 +90,8 @@ type Task struct {
 	// DelegateFacts stores facts the task gathers on the delegated host.
 	DelegateFacts bool
 	Timeout       any // seconds: int or template
+	// Throttle is the most hosts that run the task at once (0: --forks).
+	Throttle int
 	Vars          map[string]any
 	// Templated holds no_log, become and environment given as templates:
 	// they are rendered for each host when the task runs.

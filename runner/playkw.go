@@ -61,9 +61,7 @@ func (p *parser) playKeyword(play *Play, key string, k, v *yaml.Node) bool {
 			p.errorf(v, suggest.Hint(o.Order, orders), "unknown host order %q", o.Order)
 		}
 	case "throttle":
-		if n, ok := p.intOrTemplate(v).(int); ok {
-			o.Throttle = n
-		}
+		o.Throttle = p.throttle(v)
 	case "strategy":
 		o.Strategy = p.str(v)
 		if o.Strategy != "linear" && o.Strategy != "free" {
@@ -242,4 +240,13 @@ func (r *Runner) promptVars(play *Play) error {
 	}
 	play.Vars = mergeMaps(play.Vars, answers)
 	return nil
+}
+
+// throttle reads a play, block or task throttle: a whole number of hosts.
+func (p *parser) throttle(v *yaml.Node) int {
+	n, ok := p.intOrTemplate(v).(int)
+	if !ok {
+		p.errorf(v, "give a whole number of hosts", "throttle must be a whole number, not %q", v.Value)
+	}
+	return n
 }

@@ -80,7 +80,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 	if t.RunOnce || t.Spec.Once {
 		targets = hosts[:1]
 	}
-	results := r.parallel(ctx, targets, func(h *hostState) taskOutcome {
+	results := r.parallel(ctx, targets, t.Throttle, func(h *hostState) taskOutcome {
 		out := r.execute(ctx, pr, t, h)
 		r.record(t, h, &out, rescuable)
 		r.emit(out.event)
@@ -108,11 +108,15 @@ func anyFatal(results []taskOutcome, rescuable bool) bool {
 	return false
 }
 
-// parallel runs f for each host, at most --forks at a time, and returns the
-// outcomes in host order.
-func (r *Runner) parallel(ctx context.Context, hosts []*hostState, f func(*hostState) taskOutcome) []taskOutcome {
+// parallel runs f for each host, at most --forks (or the task's throttle,
+// when lower) at a time, and returns the outcomes in host order.
+func (r *Runner) parallel(ctx context.Context, hosts []*hostState, throttle int, f func(*hostState) taskOutcome) []taskOutcome {
 	out := make([]taskOutcome, len(hosts))
-	sem := make(chan struct{}, r.opts.Forks)
+	limit := r.opts.Forks
+	if throttle > 0 && throttle < limit {
+		limit = throttle
+	}
+	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	for i, h := range hosts {
 		wg.Add(1)
