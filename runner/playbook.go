@@ -92,7 +92,7 @@ type Task struct {
 	Timeout       any // seconds: int or template
 	// Throttle is the most hosts that run the task at once (0: --forks).
 	Throttle int
-	Vars          map[string]any
+	Vars     map[string]any
 	// Templated holds no_log, become and environment given as templates:
 	// they are rendered for each host when the task runs.
 	Templated templatedKeywords
