@@ -31,8 +31,9 @@ type Include struct {
 	// Preview is the included tasks as read before the run (when the file
 	// or role name is plain), so that validation sees them.
 	Preview []*Task
-	// load reads the included tasks for one run of the include.
-	load func(file string) ([]*Task, error)
+	// load reads the included tasks for one run of the include, and the
+	// path of the included file ("" for a role).
+	load func(file string) (string, []*Task, error)
 }
 
 // importTasks reads import_tasks: the file's tasks, in a block that carries
@@ -66,14 +67,14 @@ func (p *parser) includeTasks(t *Task, n *yaml.Node, handler bool) {
 	inc := &Include{Action: "include_tasks", File: file, Apply: apply}
 	t.Include = inc
 	role, opts, dir, pc, including := p.role, p.opts, p.dir, p.pc, p.file
-	inc.load = func(file string) ([]*Task, error) {
+	inc.load = func(file string) (string, []*Task, error) {
 		rp := &parser{file: including, dir: dir, role: role, opts: opts, pc: pc}
 		path, searched := rp.resolveTaskFile(file)
 		if path == "" {
-			return nil, fmt.Errorf("cannot include tasks: %s not found (looked in %s)", file, strings.Join(searched, ", "))
+			return "", nil, fmt.Errorf("cannot include tasks: %s not found (looked in %s)", file, strings.Join(searched, ", "))
 		}
 		ts := rp.readTaskFile(nil, path, role, handler)
-		return ts, rp.diags.Err()
+		return path, ts, rp.diags.Err()
 	}
 	if strings.Contains(file, "{{") {
 		return
@@ -149,14 +150,14 @@ func (p *parser) roleInclude(t *Task, action string, n *yaml.Node) {
 	inc := &Include{Action: action, File: name, Apply: apply}
 	t.Include = inc
 	opts, dir, pc, parentRole := p.opts, p.dir, p.pc, p.role
-	inc.load = func(name string) ([]*Task, error) {
+	inc.load = func(name string) (string, []*Task, error) {
 		rp := &parser{file: dir, dir: dir, opts: opts, pc: pc, role: parentRole}
 		node := &yaml.Node{Kind: yaml.ScalarNode, Value: name}
 		ts := []*Task{}
 		if role := rp.loadRole(node, name, "", from, nil, nil); role != nil {
 			ts = rp.roleTasks(role, from, node)
 		}
-		return ts, rp.diags.Err()
+		return "", ts, rp.diags.Err()
 	}
 	if strings.Contains(name, "{{") {
 		return
@@ -280,13 +281,8 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 		return
 	}
 	r.emit(Event{Type: EventTaskStart, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Include.Action, Pos: t.Pos.String()})
-	type group struct {
-		file  string
-		vars  map[string]any
-		hosts []*hostState
-	}
-	var groups []*group
-	byKey := map[string]*group{}
+	var groups []*includeGroup
+	byKey := map[string]*includeGroup{}
 	for _, h := range hosts {
 		instances, err := r.includeInstances(r.scope(pr, t, h), t)
 		if err != nil || len(instances) == 0 {
@@ -301,27 +297,63 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 			key, _ := json.Marshal([]any{in.file, in.vars})
 			g := byKey[string(key)]
 			if g == nil {
-				g = &group{file: in.file, vars: in.vars}
+				g = &includeGroup{includeInstance: in}
 				byKey[string(key)] = g
 				groups = append(groups, g)
 			}
 			g.hosts = append(g.hosts, h)
 		}
 	}
+	// As Ansible: every inclusion is reported under the include task, then
+	// the included files run one after the other.
 	for _, g := range groups {
-		tasks, err := t.Include.load(g.file)
-		for _, h := range g.hosts {
-			out := single(itemOutcome{data: map[string]any{"changed": false, "include": g.file}, msg: "included: " + g.file})
-			if err != nil {
-				out = single(r.failure(t, h, err))
-			} else if t.Include.Role != nil || t.Include.Action == "include_role" {
-				continue // Ansible counts an included file as ok, an included role not
-			}
-			r.finishInclude(pr, t, h, out, rescuable)
+		g.path, g.tasks, g.err = t.Include.load(g.file)
+		r.reportInclusion(pr, t, g, rescuable)
+	}
+	for _, g := range groups {
+		if g.err == nil && ctx.Err() == nil {
+			r.runTasks(ctx, pr, []*Task{includeBlock(t, g.tasks, g.vars)}, g.hosts, rescuable)
 		}
-		if err == nil && ctx.Err() == nil {
-			r.runTasks(ctx, pr, []*Task{includeBlock(t, tasks, g.vars)}, g.hosts, rescuable)
+	}
+}
+
+// includeGroup is one included file (or role) with its variables, and the
+// hosts that include it.
+type includeGroup struct {
+	includeInstance
+	hosts []*hostState
+	path  string
+	tasks []*Task
+	err   error
+}
+
+// EventIncluded is Ansible's `included: FILE for HOST, HOST => (item=...)`.
+const EventIncluded EventType = "included"
+
+// reportInclusion records the inclusion on each of its hosts: ok for an
+// included file, nothing for an included role (as Ansible counts them), a
+// failure when the file cannot be read.
+func (r *Runner) reportInclusion(pr *playRun, t *Task, g *includeGroup, rescuable bool) {
+	if g.err == nil && g.path != "" {
+		names := make([]string, len(g.hosts))
+		for i, h := range g.hosts {
+			names[i] = h.name
 		}
+		path, err := filepath.Abs(g.path)
+		if err != nil {
+			path = g.path
+		}
+		r.emit(Event{Type: EventIncluded, Play: pr.play.Name, Task: t.Title(), Pos: t.Pos.String(),
+			Host: strings.Join(names, ", "), Msg: path, Item: g.label})
+	}
+	for _, h := range g.hosts {
+		out := single(itemOutcome{data: map[string]any{"changed": false, "include": g.file}, msg: "included: " + g.file})
+		if g.err != nil {
+			out = single(r.failure(t, h, g.err))
+		} else if t.Include.Role != nil || t.Include.Action == "include_role" {
+			continue // Ansible counts an included file as ok, an included role not
+		}
+		r.finishInclude(pr, t, h, out, rescuable)
 	}
 }
 
@@ -338,8 +370,9 @@ func (r *Runner) finishInclude(pr *playRun, t *Task, h *hostState, out taskOutco
 }
 
 type includeInstance struct {
-	file string
-	vars map[string]any
+	file  string
+	vars  map[string]any
+	label any // the loop item (or its loop_control label); nil without a loop
 }
 
 // includeInstances evaluates an include's loop and when on one host.
@@ -354,10 +387,17 @@ func (r *Runner) includeInstances(sc *scope, t *Task) ([]includeInstance, error)
 	var out []includeInstance
 	for i := range items {
 		isc, vars := sc, t.Vars
+		var label any
 		if t.Loop != nil { // the item, index_var and ansible_loop, as for a module
 			lv := loopVars(t, items, i)
 			vars = mergeMaps(t.Vars, lv)
 			isc = sc.withLayer(lv)
+			label = items[i]
+			if t.LoopLabel != "" {
+				if l, err := isc.render(t.LoopLabel); err == nil {
+					label = l
+				}
+			}
 		}
 		ok, err := r.when(isc, t)
 		if err != nil {
@@ -370,7 +410,7 @@ func (r *Runner) includeInstances(sc *scope, t *Task) ([]includeInstance, error)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Include.Action, err)
 		}
-		out = append(out, includeInstance{file: fmt.Sprint(file), vars: vars})
+		out = append(out, includeInstance{file: fmt.Sprint(file), vars: vars, label: label})
 	}
 	return out, nil
 }
@@ -589,4 +629,21 @@ func (r *Runner) renderTitle(title string, layers ...map[string]any) string {
 		return title
 	}
 	return r.opts.Masker.String(fmt.Sprint(out))
+}
+
+func isInclude(module string) bool {
+	switch strings.TrimPrefix(module, "ansible.builtin.") {
+	case "include_tasks", "include_role", "include":
+		return true
+	}
+	return false
+}
+
+// included prints Ansible's line for an included file.
+func (s *TextSink) included(b *strings.Builder, e Event) {
+	line := fmt.Sprintf("included: %s for %s", e.Msg, e.Host)
+	if e.Item != nil {
+		line += fmt.Sprintf(" => (item=%s)", itemLabel(e.Item))
+	}
+	b.WriteString(s.colors.skipped(line) + "\n")
 }

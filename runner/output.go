@@ -120,6 +120,8 @@ func (s *TextSink) Event(e Event) {
 		fmt.Fprintf(&b, "%s\n", s.colors.warn("[WARNING]: "+e.Msg))
 	case EventDisplay:
 		fmt.Fprintf(&b, "%s\n", e.Msg)
+	case EventIncluded:
+		s.included(&b, e)
 	case EventRecap:
 		s.recap(&b, e)
 	}
@@ -176,6 +178,9 @@ func bannerWidth(b *strings.Builder, title string, width int) {
 }
 
 func (s *TextSink) hostResult(b *strings.Builder, e Event) {
+	if isInclude(e.Module) && e.Status == StatusOK {
+		return // Ansible shows an inclusion as its `included:` line only
+	}
 	for _, item := range e.Items {
 		s.hostLine(b, item)
 	}
