@@ -154,13 +154,14 @@ func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
 // branch walks a part that a condition may skip (an if's body, a branch of
 // `a if c else b`): what it reads undefined fails only if the run takes it,
 // as Ansible evaluates lazily, so its names are not reported; its guards
-// still count.
+// and the effects it may have still count.
 func (rc *refCollector) branch(walk func(*refCollector)) {
 	b := newRefCollector()
 	walk(b)
 	for name := range b.guarded {
 		rc.guarded[name] = true
 	}
+	rc.effects = rc.effects || b.effects
 }
 
 func kwargValues(kws []kwarg) []node {
