@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/ferry-sh/ferry/internal/pyjson"
 )
 
 // JUnitSink writes a JUnit XML report at the end of the run, for CI
@@ -85,7 +87,7 @@ func (s *JUnitSink) addCase(e Event) {
 		if msg == "" {
 			msg = string(e.Status)
 		}
-		c.Failure = &junitFailure{Message: msg, Type: string(e.Status), Body: pythonJSON(e.Result)}
+		c.Failure = &junitFailure{Message: msg, Type: string(e.Status), Body: pyjson.Dumps(e.Result, false)}
 		suite.Failures++
 	}
 	suite.Tests++

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"github.com/ferry-sh/ferry/runner/template"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/fatih/color"
 
+	"github.com/ferry-sh/ferry/internal/pyjson"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -273,7 +272,7 @@ func (s *TextSink) body(e Event) string {
 		}
 		return escapeControls(strings.TrimRight(buf.String(), "\n"))
 	}
-	return escapeControls(pythonJSON(data))
+	return escapeControls(pyjson.Dumps(data, false))
 }
 
 func withoutKeys(m map[string]any, keys ...string) map[string]any {
@@ -285,48 +284,6 @@ func withoutKeys(m map[string]any, keys ...string) map[string]any {
 		delete(out, k)
 	}
 	return out
-}
-
-// pythonJSON writes JSON on one line with Python's separators (", " and
-// ": "), as Ansible prints a failed result.
-func pythonJSON(v any) string {
-	var b strings.Builder
-	writePythonJSON(&b, v)
-	return b.String()
-}
-
-func writePythonJSON(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		b.WriteString("{")
-		for i, k := range slices.Sorted(maps.Keys(x)) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePythonJSON(b, k)
-			b.WriteString(": ")
-			writePythonJSON(b, x[k])
-		}
-		b.WriteString("}")
-	case []any:
-		b.WriteString("[")
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePythonJSON(b, e)
-		}
-		b.WriteString("]")
-	default:
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(x); err != nil {
-			fmt.Fprintf(b, "%q", fmt.Sprint(x))
-			return
-		}
-		b.WriteString(strings.TrimRight(buf.String(), "\n"))
-	}
 }
 
 // debugView keeps what Ansible shows for debug at verbosity 0: the message or
