@@ -35,6 +35,9 @@ type Options struct {
 	// -b, -c, -T, --private-key...) as the ansible_* variables they set:
 	// below every other variable, as in Ansible, where inventory vars win.
 	ConnDefaults map[string]any
+	// ReloadInventory reads the inventory sources again (meta:
+	// refresh_inventory); nil leaves the inventory as it is.
+	ReloadInventory func() (*inventory.Inventory, error)
 	// StartAtTask starts the run at the first task of that name (--start-at-task).
 	StartAtTask string
 	// Step asks before each task whether to run it (--step); nil: never asks.
@@ -108,6 +111,10 @@ type Runner struct {
 	groups     map[string]any
 
 	gate taskGate // --start-at-task and --step
+
+	// dynamicInventory are the add_host and group_by changes made so far,
+	// applied again by refresh_inventory.
+	dynamicInventory []inventoryChange
 }
 
 // hostState is everything ferry keeps about one host during a run.
@@ -360,6 +367,9 @@ func allFailed(batch []*hostState) bool {
 
 func (r *Runner) runBatch(ctx context.Context, pr *playRun) {
 	play := pr.play
+	for _, h := range pr.hosts {
+		h.ended = false // meta: end_host and end_batch end one play for the host, not the run
+	}
 	if play.GatherFacts {
 		r.runTask(ctx, pr, gatherFactsTask(play), false)
 	}

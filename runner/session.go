@@ -92,6 +92,13 @@ func (s *Session) Prepare() (*Playbook, error) {
 		return nil, err
 	}
 	masker.Add(inv.Secrets()...) // the playbook's group_vars may hold vaulted values
+	s.ReloadInventory = func() (*inventory.Inventory, error) {
+		inv, err := s.inventory()
+		if err == nil {
+			err = inv.AddVarsDir(pb.Dir)
+		}
+		return inv, err
+	}
 	if err := Validate(pb, inv, extra); err != nil {
 		return nil, err
 	}

@@ -82,10 +82,13 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 	}
 	results := r.parallel(ctx, targets, t.Throttle, func(h *hostState) taskOutcome {
 		out := r.execute(ctx, pr, t, h)
-		r.record(t, h, &out, rescuable)
-		r.emit(out.event)
+		if !changesInventory(out) {
+			r.record(t, h, &out, rescuable)
+			r.emit(out.event)
+		}
 		return out
 	})
+	r.recordInventoryChanges(t, targets, results, rescuable)
 	if t.RunOnce && t.Register != "" {
 		for _, h := range hosts[1:] {
 			h.facts.set(map[string]any{t.Register: results[0].registered})
@@ -181,13 +184,28 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 	}
 }
 
-// meta runs the meta actions: flush_handlers, end_play, end_host, noop.
+// meta runs the meta actions as ansible-core 2.14's strategy does
+// (_execute_meta): end_play, end_batch, clear_facts and clear_host_errors
+// once, judged by the first host's when; end_host per host; noop and
+// refresh_inventory without a condition.
 func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostState) {
 	switch t.Args["action"] {
 	case "flush_handlers":
 		r.flushHandlers(ctx, pr)
 	case "end_play":
-		pr.ended = true
+		pr.ended = pr.ended || r.metaOnce(pr, t, hosts)
+	case "end_batch":
+		if r.metaOnce(pr, t, hosts) {
+			for _, h := range pr.hosts {
+				h.ended = true
+			}
+		}
+	case "clear_facts":
+		if r.metaOnce(pr, t, hosts) {
+			r.clearFacts(pr)
+		}
+	case "refresh_inventory":
+		r.refreshInventory()
 	case "end_host":
 		for _, h := range hosts {
 			sc := r.scope(pr, t, h)
@@ -196,6 +214,9 @@ func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostSt
 			}
 		}
 	case "clear_host_errors":
+		if !r.metaOnce(pr, t, hosts) {
+			return
+		}
 		for _, h := range pr.hosts {
 			h.failed = false
 		}

@@ -53,6 +53,10 @@ type validator struct {
 	// neverRuns is set while a task whose when is false is checked: its
 	// undefined variables are never read.
 	neverRuns bool
+	// dynamic are the hosts and groups earlier plays create (add_host,
+	// group_by); anyDynamic is set when one of them is named by a template.
+	dynamic    map[string]bool
+	anyDynamic bool
 }
 
 // whenGuards are the variables a task's conditions require defined
@@ -93,8 +97,13 @@ func knownGlobals(pb *Playbook, inv *inventory.Inventory, extraVars map[string]a
 			if t.Register != "" {
 				known[t.Register] = true
 			}
-			if t.Module == "set_fact" {
+			if t.Module == "set_fact" || t.Module == "add_host" {
 				for k := range t.Args {
+					known[k] = true
+				}
+			}
+			if (t.Module == "group_by" || t.Module == "add_host") && inv != nil {
+				for _, k := range inv.UnusedGroupVarNames() {
 					known[k] = true
 				}
 			}
@@ -109,6 +118,7 @@ func (v *validator) play(play *Play) {
 		v.dir = v.pb.Dir
 	}
 	v.hostPattern(play)
+	play.AllTasks(func(t *Task, _ bool) { v.dynamicNames(t) })
 	known := copySet(v.known)
 	for k := range play.Vars {
 		known[k] = true
@@ -142,6 +152,9 @@ func (v *validator) hostPattern(play *Play) {
 	switch {
 	case errors.As(err, &none):
 		for _, u := range none.Unknown {
+			if v.anyDynamic || v.dynamic[u.Name] {
+				continue // an earlier play's add_host or group_by makes it
+			}
 			hint := u.Hint
 			if hint == "" {
 				hint = "check the group and host names in the inventory (ferry inventory --graph)"
@@ -392,4 +405,35 @@ func setKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// dynamicNames notes the hosts and groups an add_host or group_by task
+// creates, for the host patterns of the plays after it.
+func (v *validator) dynamicNames(t *Task) {
+	var names []any
+	switch t.Module {
+	case "add_host":
+		for _, k := range []string{"name", "host", "hostname", "groups", "group", "groupname"} {
+			switch x := t.Args[k].(type) {
+			case []any:
+				names = append(names, x...)
+			case string:
+				for _, n := range strings.Split(x, ",") {
+					names = append(names, strings.TrimSpace(n))
+				}
+			}
+		}
+	case "group_by":
+		if key, ok := t.Args["key"].(string); ok {
+			names = append(names, strings.ReplaceAll(key, " ", "-"))
+		}
+	}
+	if v.dynamic == nil {
+		v.dynamic = map[string]bool{}
+	}
+	for _, n := range names {
+		s := fmt.Sprint(n)
+		v.anyDynamic = v.anyDynamic || hasTemplate(s)
+		v.dynamic[s] = true
+	}
 }

@@ -34,8 +34,9 @@ type Run struct {
 	Playbook string
 	// Hosts maps inventory names to the index of their sshd address; every
 	// host is in the group "targets".
-	Hosts  map[string]int
-	Server *sshtest.Server
+	Hosts    map[string]int
+	Server   *sshtest.Server
+	HostVars map[string]map[string]any // more inventory variables per host
 	// Inventory, when set, is the inventory file to use instead of Hosts
 	// and Server (a throw-away root's, internal/rootfs).
 	Inventory string
@@ -95,7 +96,7 @@ func (o Outcome) Result(t testing.TB, name, host string) map[string]any {
 			return tk.Result
 		}
 	}
-	t.Fatalf("no result of task %q on %s in:\n%s", name, host, o.Output)
+	t.Fatalf("no result of task %q on %s in:\n%s", name, host, clip(o.Output))
 	return nil
 }
 
@@ -111,6 +112,7 @@ func (r Run) inventory(t testing.TB) string {
 	b.WriteString("[targets]\n")
 	for _, name := range slices.Sorted(maps.Keys(r.Hosts)) {
 		vars := r.Server.Vars(r.Hosts[name])
+		maps.Copy(vars, r.HostVars[name])
 		vars["ansible_python_interpreter"] = "/usr/bin/python3"
 		vars["ansible_ssh_common_args"] = fmt.Sprintf("'-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes'", r.Server.KnownHosts)
 		b.WriteString(name)
@@ -246,10 +248,10 @@ func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
 func SameRecap(t testing.TB, ferry, ansible Outcome) {
 	t.Helper()
 	if ferry.Exit != ansible.Exit {
-		t.Errorf("ferry exited %d, ansible-playbook %d\nferry:\n%s\nansible:\n%s", ferry.Exit, ansible.Exit, ferry.Output, ansible.Output)
+		t.Errorf("ferry exited %d, ansible-playbook %d\nferry:\n%s\nansible:\n%s", ferry.Exit, ansible.Exit, clip(ferry.Output), clip(ansible.Output))
 	}
 	if !maps.Equal(ferry.Stats, ansible.Stats) {
-		t.Errorf("recap differs:\nferry:   %+v\nansible: %+v\nferry output:\n%s\nansible output:\n%s", ferry.Stats, ansible.Stats, ferry.Output, ansible.Output)
+		t.Errorf("recap differs:\nferry:   %+v\nansible: %+v\nferry output:\n%s\nansible output:\n%s", ferry.Stats, ansible.Stats, clip(ferry.Output), clip(ansible.Output))
 	}
 }
 
@@ -297,4 +299,13 @@ func show(v any, workdir string) string {
 		return string(data)
 	}
 	return strings.ReplaceAll(string(data), workdir, "$workdir")
+}
+
+// clip keeps failure messages readable: gathered facts alone are pages.
+func clip(s string) string {
+	const max = 6000
+	if len(s) <= max {
+		return s
+	}
+	return s[:max/2] + "\n[...]\n" + s[len(s)-max/2:]
 }
