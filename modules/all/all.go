@@ -10,9 +10,11 @@ package all
 import (
 	_ "github.com/ferry-sh/ferry/modules" // the small modules still live beside the framework
 	_ "github.com/ferry-sh/ferry/modules/account"
+	_ "github.com/ferry-sh/ferry/modules/dyninv"
 	_ "github.com/ferry-sh/ferry/modules/files"
 	_ "github.com/ferry-sh/ferry/modules/pkgmgr"
 	_ "github.com/ferry-sh/ferry/modules/remote"
 	_ "github.com/ferry-sh/ferry/modules/service"
 	_ "github.com/ferry-sh/ferry/modules/textedit"
+	_ "github.com/ferry-sh/ferry/modules/web"
 )

@@ -1,0 +1,278 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferry-sh/ferry/internal/pyjson"
+	"github.com/ferry-sh/ferry/modules"
+)
+
+func init() { modules.Register(uri{}) }
+
+// uri makes an HTTP request from the host (Ansible's uri).
+type uri struct{}
+
+func (uri) Spec() modules.Spec {
+	return modules.Spec{
+		Name:    "uri",
+		Summary: "Make an HTTP(S) request from the host and check its status (REST APIs, health checks)",
+		Args: append(append(connArgs(30),
+			modules.Arg{Name: "method", Type: modules.String, Default: "GET", Doc: "The HTTP method, one upper-case word (GET, POST, PUT, DELETE, PATCH...)."},
+			modules.Arg{Name: "body", Type: modules.Any, Doc: "The request body: text, or data that body_format encodes."},
+			modules.Arg{Name: "body_format", Type: modules.String, Default: "raw", Choices: []string{"raw", "json", "form-urlencoded"}, Doc: "json encodes body as JSON, form-urlencoded as a form (each sets Content-Type unless headers do); raw sends it as it is."},
+			modules.Arg{Name: "status_code", Type: modules.List, Default: []any{200}, Check: checkStatusCodes, Doc: "The statuses that count as success."},
+			modules.Arg{Name: "return_content", Type: modules.Bool, Default: false, Doc: "Return the body as content (a JSON body is always returned as json)."},
+			modules.Arg{Name: "dest", Type: modules.String, Kind: modules.AbsPath, Doc: "Write the body to this file on the host (a directory receives it under the URL's file name)."},
+			modules.Arg{Name: "creates", Type: modules.String, Kind: modules.AbsPath, Doc: "A path on the host; when it exists, no request is made."},
+			modules.Arg{Name: "removes", Type: modules.String, Kind: modules.AbsPath, Doc: "A path on the host; when it does not exist, no request is made."},
+		), modules.FileInstallArgs()...),
+		Check: modules.CheckSkip,
+	}
+}
+
+func checkStatusCodes(v any) error {
+	for _, x := range v.([]any) {
+		if _, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(x))); err != nil {
+			return fmt.Errorf("status_code %v is not a number; give HTTP statuses such as [200, 201]", x)
+		}
+	}
+	return nil
+}
+
+// maxContent bounds a body kept in memory (content, json); a larger one
+// goes to dest.
+const maxContent = 64 << 20
+
+var upperWord = regexp.MustCompile(`^[A-Z]+$`)
+
+// Run mirrors ansible-core 2.14's modules/uri.py: not run under --check
+// (uri does not support check mode), creates/removes answered with
+// changed=false, the response's headers as result fields, json for a JSON
+// body, and a failure naming the status when it is not in status_code.
+func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	if h.Check {
+		const msg = "remote module (uri) does not support check mode"
+		return modules.Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, nil
+	}
+	method := strings.ToUpper(args.String("method"))
+	if !upperWord.MatchString(method) {
+		return failed("Parameter 'method' needs to be a single word in uppercase, like GET or POST."), nil
+	}
+	body, err := requestBody(args)
+	if err != nil {
+		return failed(err.Error()), nil
+	}
+	if skip, msg, err := createsRemoves(ctx, h, args); err != nil || skip {
+		return modules.Result{Data: map[string]any{"stdout": msg}}, err
+	}
+	client, err := newClient(ctx, h, args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	target := args.String("url")
+	start := time.Now()
+	resp, err := send(ctx, client, args, method, target, body)
+	if err != nil {
+		msg := "Request failed: " + err.Error()
+		return modules.Result{Failed: true, Msg: fmt.Sprintf("Status code was -1 and not %s: %s", pyInts(args.List("status_code")), msg),
+			Data: map[string]any{"status": -1, "url": target, "elapsed": int(time.Since(start).Seconds()), "redirected": false}}, nil
+	}
+	defer resp.Body.Close()
+	data := map[string]any{}
+	responseFields(resp, data)
+	data["status"], data["url"], data["redirected"] = resp.StatusCode, resp.Request.URL.String(), resp.Request.URL.String() != target
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if u, err := resp.Request.URL.Parse(loc); err == nil {
+			data["location"] = u.String()
+		}
+	}
+	msg := okMsg(resp)
+	ok := statusIn(resp.StatusCode, args.List("status_code"))
+	res := modules.Result{Data: data}
+	if dest := args.String("dest"); dest != "" && ok && resp.StatusCode != 304 {
+		if res, err = saveBody(ctx, h, args, resp, dest, data); err != nil {
+			return modules.Result{}, err
+		}
+	} else if err := readContent(resp, args.Bool("return_content") || !ok, data); err != nil {
+		return modules.Result{}, err
+	}
+	data["elapsed"] = int(time.Since(start).Seconds())
+	data["msg"] = msg
+	if !ok {
+		res.Failed = true
+		res.Msg = fmt.Sprintf("Status code was %d and not %s: %s", resp.StatusCode, pyInts(args.List("status_code")), msg)
+		data["msg"] = res.Msg
+	}
+	if !args.Bool("return_content") {
+		delete(data, "content")
+	}
+	return res, nil
+}
+
+func failed(msg string) modules.Result {
+	return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}
+}
+
+// requestBody encodes body as body_format says.
+func requestBody(args modules.Args) ([]byte, error) {
+	if !args.Has("body") {
+		return nil, nil
+	}
+	body := args["body"]
+	headers := args.Map("headers")
+	setType := func(t string) {
+		for k := range headers {
+			if strings.EqualFold(k, "content-type") {
+				return
+			}
+		}
+		headers["Content-Type"] = t
+	}
+	switch args.String("body_format") {
+	case "json":
+		setType("application/json")
+		if s, ok := body.(string); ok {
+			return []byte(s), nil
+		}
+		return []byte(pyjson.Dumps(body, true)), nil // json.dumps's bytes, as Ansible sends them
+	case "form-urlencoded":
+		setType("application/x-www-form-urlencoded")
+		switch b := body.(type) {
+		case string:
+			return []byte(b), nil
+		case map[string]any:
+			form := url.Values{}
+			for k, v := range b {
+				form.Add(k, fmt.Sprint(v))
+			}
+			return []byte(form.Encode()), nil
+		default:
+			return nil, fmt.Errorf("failed to parse body as form_urlencoded: give a mapping or a string, not %T", body)
+		}
+	}
+	setType("application/x-www-form-urlencoded") // urllib's default for a request with data
+	if s, ok := body.(string); ok {
+		return []byte(s), nil
+	}
+	return []byte(pyjson.Dumps(body, true)), nil
+}
+
+// createsRemoves answers creates and removes as uri does: no request, no
+// change, a stdout saying why.
+func createsRemoves(ctx context.Context, h *modules.Host, args modules.Args) (bool, string, error) {
+	exists := func(p string) (bool, error) {
+		out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{"test", "-e", p}, Become: h.Become})
+		return err == nil && out.RC == 0, err
+	}
+	if p := args.String("creates"); p != "" {
+		found, err := exists(p)
+		if err != nil || found {
+			return found, fmt.Sprintf("skipped, since '%s' exists", p), err
+		}
+	}
+	if p := args.String("removes"); p != "" {
+		found, err := exists(p)
+		if err != nil || !found {
+			return !found && err == nil, fmt.Sprintf("skipped, since '%s' does not exist", p), err
+		}
+	}
+	return false, "", nil
+}
+
+func statusIn(status int, codes []any) bool {
+	for _, c := range codes {
+		if n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(c))); err == nil && n == status {
+			return true
+		}
+	}
+	return false
+}
+
+// pyInts prints a list of status codes as Python prints a list of ints.
+func pyInts(codes []any) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = strings.TrimSpace(fmt.Sprint(c))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// readContent reads the body into content, and into json when the
+// response says it is JSON, as uri does whatever return_content says.
+func readContent(resp *http.Response, keep bool, data map[string]any) error {
+	isJSON := jsonType(resp.Header.Get("Content-Type"))
+	if !keep && !isJSON {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxContent+1))
+	if err != nil {
+		return fmt.Errorf("reading the response: %w", err)
+	}
+	if len(b) > maxContent {
+		return fmt.Errorf("the response is larger than %d bytes; write it to a file with dest", maxContent)
+	}
+	data["content"] = string(b)
+	if isJSON {
+		var js any
+		if json.Unmarshal(b, &js) == nil {
+			data["json"] = js
+		}
+	}
+	return nil
+}
+
+// jsonType tells whether a Content-Type is JSON, as uri's JSON_CANDIDATES
+// (json, javascript, and +json suffixes).
+func jsonType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	_, sub, _ := strings.Cut(mt, "/")
+	if _, suffix, ok := strings.Cut(sub, "+"); ok {
+		sub = suffix
+	}
+	return sub == "json" || sub == "javascript" || sub == "x-javascript"
+}
+
+// saveBody writes the body to dest on the host through the framework's safe
+// write: it is streamed to a private controller file first.
+func saveBody(ctx context.Context, h *modules.Host, args modules.Args, resp *http.Response, dest string, data map[string]any) (modules.Result, error) {
+	tmp, err := os.CreateTemp("", "ferry-uri-*")
+	if err != nil {
+		return modules.Result{}, err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = io.Copy(tmp, resp.Body)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return modules.Result{}, fmt.Errorf("reading the response: %w", err)
+	}
+	if isDir(ctx, h, dest) {
+		dest = path.Join(dest, urlFileName(resp, "index.html"))
+	}
+	res, err := modules.InstallFile(ctx, h, tmp.Name(), dest, true, args)
+	if err != nil {
+		return res, err
+	}
+	delete(res.Data, "src")
+	for k, v := range data {
+		res.Data[k] = v
+	}
+	res.Data["path"] = dest
+	return res, nil
+}
