@@ -13,6 +13,7 @@ import (
 func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 	cases := map[string]struct{ task, want string }{
 		"add_host":        {"add_host: {groups: a}", `module add_host needs argument "name"`},
+		"add_host":        {"add_host: {groups: a}", `module add_host needs argument "name"`},
 		"apt":             {"apt: {name: x, update_cache: maybe}", `pb.yml:3:22: argument update_cache: want a boolean`},
 		"apt":             {"apt: {name: x, update_cache: maybe}", `pb.yml:3:22: argument update_cache: want a boolean`},
 		"assert":          {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
@@ -33,7 +34,9 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"file":            {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
 		"find":            {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
 		"find":            {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
+		"get_url":         {"get_url: {url: 'http://x', dest: /tmp/x, checksum: 'crc:1'}", "pb.yml:3:48: checksum \"crc:1\" is not algorithm:value"},
 		"group":           {"group: {name: g, gid: x}", `pb.yml:3:24: argument gid: want a whole number, got "x"`},
+		"group_by":        {"group_by: {key: x, parents: {a: 1}}", "pb.yml:3:26: argument parents: want a list, got a mapping"},
 		"group_by":        {"group_by: {key: x, parents: {a: 1}}", "pb.yml:3:26: argument parents: want a list, got a mapping"},
 		"include_vars":    {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
 		"include_vars":    {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
@@ -78,6 +81,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"template":        {"template: {src: a.j2, dest: /tmp/x, mode: '0999'}", `pb.yml:3:43: mode "0999" is not octal`},
 		"tls":             {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
 		"tls":             {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
+		"uri":             {"uri: {url: 'http://x', status_code: [ok]}", "pb.yml:3:30: status_code ok is not a number"},
 		"uri":             {"uri: {url: 'http://x', status_code: [ok]}", "pb.yml:3:30: status_code ok is not a number"},
 		"user":            {"user: {name: alice, uid: many}", `pb.yml:3:27: argument uid: want a whole number, got "many"`},
 		"wait_for":        {"wait_for: {port: 70000}", "pb.yml:3:18: port 70000 is not a TCP port (1-65535)"},

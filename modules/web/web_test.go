@@ -4,9 +4,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +59,9 @@ func startServers(t *testing.T) testServers {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "file content\n")
 	})
+	mux.HandleFunc("/SHA256SUMS", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, fileSum+"  file.txt\n"+strings.Repeat("0", 64)+"  other.txt\n")
+	})
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 			w.WriteHeader(401)
@@ -86,8 +92,14 @@ func startServers(t *testing.T) testServers {
 }
 
 func (s testServers) vars() map[string]string {
-	return map[string]string{"base": s.base, "tls": s.tls, "ca": s.ca, "cert": s.cert, "key": s.key}
+	return map[string]string{"base": s.base, "tls": s.tls, "ca": s.ca, "cert": s.cert, "key": s.key, "sum": fileSum}
 }
+
+// fileSum is the sha256 of /file.txt's body.
+var fileSum = func() string {
+	sum := sha256.Sum256([]byte("file content\n"))
+	return hex.EncodeToString(sum[:])
+}()
 
 func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -164,6 +176,48 @@ func TestURICompareWithAnsible(t *testing.T) {
 		got, err := os.ReadFile(filepath.Join(o.Workdir, "got.txt"))
 		if err != nil || string(got) != "file content\n" {
 			t.Errorf("dest in %s: %q, %v", o.Workdir, got, err)
+		}
+	}
+}
+
+// TestGetURLCompareWithAnsible downloads with and without checksums (inline
+// and from a checksums file), into a directory, with a wrong checksum and a
+// missing URL, through ferry and ansible-playbook from the same sshd host,
+// for real and under --check: same recap, same fields, same files and modes.
+func TestGetURLCompareWithAnsible(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	servers := startServers(t)
+	playbook, _ := filepath.Abs(filepath.Join("testdata", "get_url.yml"))
+	for _, check := range []bool{false, true} {
+		r := ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"node": 0}, ExtraVars: servers.vars(), Check: check}
+		f, a, ran := ansiblecmp.Both(t, r)
+		if !ran {
+			return
+		}
+		ansiblecmp.SameRecap(t, f, a)
+		fields := map[string][]string{
+			"download":         {"changed", "dest"},
+			"download again":   {"changed"},
+			"without checksum": {"changed"},
+			"into a directory": {"changed", "dest"},
+			"checksum file":    {"changed", "dest"},
+			"not found":        {"failed", "status_code", "msg", "changed", "response"},
+		}
+		if !check {
+			fields["wrong checksum"] = []string{"failed", "changed"}
+			fields["download"] = append(fields["download"], "checksum_src", "checksum_dest", "md5sum", "mode", "size", "msg", "state")
+			fields["download again"] = []string{"changed", "msg"}
+			fields["without checksum"] = []string{"changed", "checksum_src", "checksum_dest"}
+		}
+		for task, fs := range fields {
+			ansiblecmp.SameFields(t, f, a, task, "node", fs...)
+		}
+		for _, name := range []string{"a.txt", "b.txt", "c.txt", "d.txt", "file.txt"} {
+			fi, ferr := os.Stat(filepath.Join(f.Workdir, name))
+			ai, aerr := os.Stat(filepath.Join(a.Workdir, name))
+			if (ferr == nil) != (aerr == nil) || ferr == nil && fi.Mode() != ai.Mode() {
+				t.Errorf("check=%v: %s after ferry: %v %v; after ansible: %v %v", check, name, fi, ferr, ai, aerr)
+			}
 		}
 	}
 }
