@@ -26,6 +26,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"get_url":         {"get_url: {url: 'http://x', dest: /tmp/x, checksum: 'crc:1'}", "pb.yml:3:48: checksum \"crc:1\" is not algorithm:value"},
 		"group":           {"group: {name: g, gid: x}", `pb.yml:3:24: argument gid: want a whole number, got "x"`},
 		"group_by":        {"group_by: {key: x, parents: {a: 1}}", "pb.yml:3:26: argument parents: want a list, got a mapping"},
+		"hostname":        {"hostname: {name: x, use: bsd}", `pb.yml:3:27: argument use: "bsd" is not one of`},
 		"include_vars":    {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
 		"keycloak_user":   {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
 		"kots_upload":     {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
