@@ -169,8 +169,12 @@ func (s systemdStrategy) status(ctx context.Context, which string) (string, erro
 	return strings.TrimSpace(out.Stdout), err
 }
 
-func (s systemdStrategy) current(ctx context.Context) (string, error)   { return s.status(ctx, "transient") }
-func (s systemdStrategy) permanent(ctx context.Context) (string, error) { return s.status(ctx, "static") }
+func (s systemdStrategy) current(ctx context.Context) (string, error) {
+	return s.status(ctx, "transient")
+}
+func (s systemdStrategy) permanent(ctx context.Context) (string, error) {
+	return s.status(ctx, "static")
+}
 
 func (s systemdStrategy) set(ctx context.Context, flags, name string) error {
 	if len(name) > 64 {
@@ -199,4 +203,3 @@ func (e errString) Error() string { return string(e) }
 func commandFailed(out modules.Output) error {
 	return errString("Command failed rc=" + strconv.Itoa(out.RC) + ", out=" + out.Stdout + ", err=" + out.Stderr)
 }
-
