@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,9 @@ func (copyModule) Spec() Spec {
 			{Name: "resume", Type: Bool, Default: true, Doc: "Continue an interrupted transfer from the partial dest.ferry-part left on the host, when it is the login user's own private file and its sha256 matches the source's first bytes; any other part is replaced, never followed or written into."},
 			{Name: "decrypt", Type: Bool, Default: true, Doc: "Decrypt a vault-encrypted src (its content is then masked in all output), as Ansible's copy does."},
 			{Name: "min_free_bytes", Type: Int, Doc: "Fail before transferring when the filesystem of dest would keep fewer free bytes than this after the copy."},
+			{Name: "directory_mode", Kind: FileMode, Type: Any, Doc: "When src is a directory: the mode of the directories copied (new ones get 0755 without it)."},
+			{Name: "local_follow", Type: Bool, Default: true, Doc: "When src is a directory: copy what its links to files point to; false copies the links as links."},
+			{Name: "remote_src", Type: Bool, Default: false, Doc: "src is a file on the host, not on the controller (a directory is not supported yet)."},
 		}, fileInstallArgs()...),
 		OneOf: [][]string{{"content", "src"}},
 		Check: CheckSupported,
@@ -46,6 +50,9 @@ func fileInstallArgs() []Arg {
 }
 
 func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	if args.Bool("remote_src") {
+		return copyOnHost(ctx, h, args)
+	}
 	var src source
 	if args.Has("content") {
 		src = contentSource(args.String("content"), "")
@@ -53,6 +60,9 @@ func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 		local, err := findControllerFile(h.BaseDir, "files", args.String("src"))
 		if err != nil {
 			return Result{}, err
+		}
+		if fi, err := os.Stat(local); err == nil && fi.IsDir() {
+			return copyTree(ctx, h, args, local)
 		}
 		if src, err = controllerSource(h, local, args.Bool("decrypt")); err != nil {
 			return Result{}, err

@@ -1,6 +1,7 @@
 package files_test
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -75,6 +76,11 @@ func TestCompareFileModules(t *testing.T) {
 		"fetch flat":                {"changed", "dest", "checksum"},
 		"fetch missing":             {"changed", "file", "msg", "failed"},
 		"fetch dir":                 {"changed", "msg", "failed"},
+		"copy dir contents":         {"changed", "dest", "src"},
+		"copy dir contents again":   {"changed", "dest", "src"},
+		"copy dir itself":           {"changed", "dest", "src"},
+		"copy remote file":          {"changed", "dest", "src"},
+		"copy remote file again":    {"changed", "dest", "src"},
 		"stat missing":              {"stat", "changed"},
 	}
 	for _, check := range []bool{false, true} {
@@ -100,15 +106,22 @@ func TestCompareFileModules(t *testing.T) {
 	}
 }
 
-// fetched lists the files fetch left under workdir, with their content.
+// fetched lists what fetch and copy left under workdir: paths, modes and
+// contents.
 func fetched(t *testing.T, workdir string) string {
 	var out []string
-	for _, top := range []string{"fetched", "flat"} {
+	for _, top := range []string{"fetched", "flat", "copied", "copied2", "remote.txt"} {
 		filepath.WalkDir(filepath.Join(workdir, top), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				b, _ := os.ReadFile(p)
-				out = append(out, strings.ReplaceAll(p, workdir, "$workdir")+"="+string(b))
+			if err != nil {
+				return nil
 			}
+			fi, _ := os.Lstat(p)
+			entry := fmt.Sprintf("%s %v", strings.ReplaceAll(p, workdir, "$workdir"), fi.Mode())
+			if !d.IsDir() {
+				b, _ := os.ReadFile(p)
+				entry += "=" + string(b)
+			}
+			out = append(out, entry)
 			return nil
 		})
 	}

@@ -1,0 +1,102 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"time"
+)
+
+// copyOnHost copies a file that is on the host already (remote_src): the
+// copy is made in a private part beside dest (mktemp, then renamed onto
+// dest.ferry-part, never through a link), and installed as every file is
+// (owner and mode set, then renamed over dest). Unchanged when dest has
+// src's sha256.
+func copyOnHost(ctx context.Context, h *Host, args Args) (Result, error) {
+	src, dest := args.String("src"), args.String("dest")
+	srcInfo, err := statPath(ctx, h, src, true)
+	if err != nil {
+		return Result{}, err
+	}
+	switch {
+	case !srcInfo.Exists:
+		return Result{}, fmt.Errorf("Source %s not found", src)
+	case srcInfo.Type == "directory":
+		return Result{}, fmt.Errorf("copy with remote_src of a directory (%s) is not supported yet; use command: cp -a with creates", src)
+	}
+	info, err := statPath(ctx, h, dest, true)
+	if err != nil {
+		return Result{}, err
+	}
+	if info.Type == "directory" || strings.HasSuffix(dest, "/") {
+		dest = path.Join(dest, path.Base(src))
+		if info, err = statPath(ctx, h, dest, true); err != nil {
+			return Result{}, err
+		}
+	}
+	sum, err := hostSHA256(ctx, h, src)
+	if err != nil {
+		return Result{}, err
+	}
+	attrs := attrsFromArgs(args)
+	data := map[string]any{"dest": dest, "src": src, "checksum": sum, "size": srcInfo.Size}
+	same := false // dest already has src's content (or force is off)
+	switch {
+	case !info.Exists:
+	case !args.Bool("force"):
+		same = true
+	case info.Size == srcInfo.Size:
+		other, err := hostSHA256(ctx, h, dest)
+		if err != nil {
+			return Result{}, err
+		}
+		same = other == sum
+	}
+	if same {
+		if err := attrs.converge(ctx, h, dest, info); err != nil {
+			return Result{}, err
+		}
+		return Result{Data: data}, reportAttrs(ctx, h, installRequest{attrs: attrs}, dest, info, data)
+	}
+	base := info
+	if !info.Exists {
+		base = pathInfo{Type: "file", Mode: srcInfo.Mode}
+	}
+	mode, err := attrs.wantMode(base)
+	if err != nil {
+		return Result{}, err
+	}
+	backup := ""
+	err = h.Change(fmt.Sprintf("copy %s to %s on the host (%s, mode %s)", src, dest, humanBytes(srcInfo.Size), formatMode(mode)), func() error {
+		part := dest + partSuffix
+		if _, err := runScript(ctx, h, copyPartScript(src, part)); err != nil {
+			return err
+		}
+		if args.Bool("backup") && info.Exists {
+			backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
+			if _, err := runScript(ctx, h, backupScript(dest, backup)); err != nil {
+				return err
+			}
+		}
+		_, err := runScript(ctx, h, installScript(h, attrs, part, dest, info, mode))
+		return err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if backup != "" {
+		data["backup_file"] = backup
+	}
+	return Result{Data: data}, reportAttrs(ctx, h, installRequest{attrs: attrs}, dest, info, data)
+}
+
+// copyPartScript copies src into a new private file and renames it onto
+// part: whatever was at part (a link someone planted) is replaced, never
+// written through.
+func copyPartScript(src, part string) string {
+	return fmt.Sprintf(`umask 077
+t=$(mktemp -- %s) || exit 1
+cat -- %s > "$t" && mv -fT -- "$t" %s || { rm -f -- "$t"; exit 1; }`, shellQuote(tempTemplate(part)), shellQuote(src), shellQuote(part))
+}
