@@ -3,9 +3,12 @@ package playbooks_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +16,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ferry-sh/ferry/internal/fakekots"
 	"github.com/ferry-sh/ferry/internal/fakekurl"
@@ -74,7 +78,11 @@ func TestDashEnterpriseSite(t *testing.T) {
 	s := testsite.New(t)
 	ctx := context.Background()
 
+	before := siteState(t, s)
 	dry := ferryRun(t, s, "dash-enterprise.yml", true)
+	if after := siteState(t, s); !slices.Equal(before, after) {
+		t.Errorf("the dry run on a fresh site created or removed files or API objects:\nbefore %v\nafter  %v", before, after)
+	}
 	if got := dry.changed(t); got == "0" {
 		t.Errorf("the dry run on a fresh site planned nothing:\n%s", dry.output)
 	}
@@ -104,9 +112,13 @@ func TestDashEnterpriseSite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no quota: %v", err)
 	}
-	if pods := quota.Spec.Hard[corev1.ResourcePods]; pods.Value() <= 0 {
-		t.Errorf("quota = %v", quota.Spec.Hard)
+	// auto: the node's 110 allocatable pods (no system pods run in the test
+	// cluster), and half as many volumes (pvc_auto 50%).
+	pods, pvcs := quota.Spec.Hard[corev1.ResourcePods], quota.Spec.Hard[corev1.ResourcePersistentVolumeClaims]
+	if pods.Value() != 110 || pvcs.Value() != 55 || len(quota.Spec.Hard) != 2 {
+		t.Errorf("quota = %v, want exactly pods 110 and persistentvolumeclaims 55", quota.Spec.Hard)
 	}
+	assertAppliedConfig(t, s)
 
 	if got := ferryRun(t, s, "dash-enterprise.yml", false).changed(t); got != "0" {
 		t.Errorf("the second run changed %s things", got)
@@ -130,6 +142,81 @@ func TestDashEnterpriseSite(t *testing.T) {
 	assertAppVersion(t, s, "5.1.0")
 	if got := ferryRun(t, s, "dash-enterprise-upgrade.yml", false, upgrade...).changed(t); got != "0" {
 		t.Errorf("a second upgrade run changed %s things", got)
+	}
+}
+
+// siteState lists what a run could create: the files of the simulated
+// server and the API objects outside kube-system.
+func siteState(t *testing.T, s *testsite.Site) []string {
+	t.Helper()
+	var state []string
+	root := filepath.Join(s.Dir, "server")
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			state = append(state, "file "+strings.TrimPrefix(p, root))
+		}
+		return err
+	})
+	must(t, err)
+	ctx, cs := context.Background(), s.Cluster.Clientset()
+	namespaces, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	must(t, err)
+	for _, ns := range namespaces.Items {
+		state = append(state, "namespace "+ns.Name)
+		if ns.Name == "kube-system" {
+			continue
+		}
+		secrets, err := cs.CoreV1().Secrets(ns.Name).List(ctx, metav1.ListOptions{})
+		must(t, err)
+		for _, o := range secrets.Items {
+			state = append(state, "secret "+ns.Name+"/"+o.Name)
+		}
+		cms, err := cs.CoreV1().ConfigMaps(ns.Name).List(ctx, metav1.ListOptions{})
+		must(t, err)
+		for _, o := range cms.Items {
+			state = append(state, "configmap "+ns.Name+"/"+o.Name)
+		}
+		deployments, err := cs.AppsV1().Deployments(ns.Name).List(ctx, metav1.ListOptions{})
+		must(t, err)
+		for _, o := range deployments.Items {
+			state = append(state, "deployment "+ns.Name+"/"+o.Name)
+		}
+		quotas, err := cs.CoreV1().ResourceQuotas(ns.Name).List(ctx, metav1.ListOptions{})
+		must(t, err)
+		for _, o := range quotas.Items {
+			state = append(state, "resourcequota "+ns.Name+"/"+o.Name)
+		}
+	}
+	slices.Sort(state)
+	return state
+}
+
+// assertAppliedConfig reads the deployed ConfigValues back through
+// `kubectl kots get config`, as an operator would: the certificate's and the
+// CA's bytes, and the Git SSH port.
+func assertAppliedConfig(t *testing.T, s *testsite.Site) {
+	t.Helper()
+	out, err := exec.Command(s.KotsBin(), "get", "config", "-n", "plotly-system", "--appslug", testsite.AppSlug, "--current",
+		"--kubeconfig", s.Kubeconfig).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl kots get config: %v\n%s", err, out)
+	}
+	var cv struct {
+		Spec struct {
+			Values map[string]struct{ Value string } `json:"values"`
+		} `json:"spec"`
+	}
+	must(t, yaml.Unmarshal(out, &cv))
+	fileValue := func(name string) string {
+		b, err := os.ReadFile(s.OperatorFile(name))
+		must(t, err)
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	for item, want := range map[string]string{"tls_cert": fileValue("tls.crt"), "tls_key": fileValue("tls.key"),
+		"internal_ca_certificate": fileValue("ca.crt"), "git_ssh_port": "3022"} {
+		if got := cv.Spec.Values[item].Value; got != want {
+			t.Errorf("applied %s = %.40q, want %.40q", item, got, want)
+		}
 	}
 }
 
