@@ -811,7 +811,9 @@ func (r *kotsRun) result(ctx context.Context) (Result, error) {
 		if found {
 			data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
 		}
-		return Result{Msg: fmt.Sprintf("%s %s: %d change(s) planned", r.o.slug, r.release.versionLabel, len(r.h.Changes())), Data: data}, nil
+		res := Result{Msg: fmt.Sprintf("%s %s: %d change(s) planned", r.o.slug, r.release.versionLabel, len(r.h.Changes())), Data: data}
+		res.Diffs = r.plannedValues()
+		return res, nil
 	}
 	var st kotsStatus
 	var err error

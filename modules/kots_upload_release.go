@@ -318,6 +318,40 @@ type configValuesDoc struct {
 
 // renderKotsConfigValues is the file given to kots install and set config.
 // yaml.v3 sorts the keys, so equal values render to equal files.
+// maskedValues is values with every plaintext secret (password items'
+// valuePlaintext, dataPlaintext) replaced by ********, for a plan; the
+// output's masking catches the rest (a TLS key's base64, registered by tls).
+func (v kotsValues) maskedValues() kotsValues {
+	out := kotsValues{}
+	for k, val := range v {
+		if val.ValuePlaintext != "" {
+			val.ValuePlaintext = "********"
+		}
+		if val.DataPlaintext != "" {
+			val.DataPlaintext = "********"
+		}
+		out[k] = val
+	}
+	return out
+}
+
+// plannedValues is the --diff of a check run that would install the app or
+// set its config: the ConfigValues it would apply, secrets masked (issue 16).
+func (r *kotsRun) plannedValues() []Diff {
+	applies := false
+	for _, c := range r.h.Changes() {
+		applies = applies || strings.Contains(c, " install ") || strings.Contains(c, " set config ")
+	}
+	if !applies || r.values == nil {
+		return nil
+	}
+	text, err := renderKotsConfigValues(r.o.slug, r.values.maskedValues())
+	if err != nil {
+		return nil
+	}
+	return []Diff{{Path: "ConfigValues of " + r.o.slug + " (applied by kots)", After: text}}
+}
+
 func renderKotsConfigValues(slug string, values kotsValues) (string, error) {
 	var doc configValuesDoc
 	doc.APIVersion, doc.Kind = "kots.io/v1beta1", "ConfigValues"

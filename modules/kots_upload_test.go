@@ -359,6 +359,11 @@ func testKotsCheckMode(t *testing.T, s *kotsSite) {
 		}
 	}
 	o.noSecretShown(t, kotsPassword, "db-s3cret")
+	// --diff shows the ConfigValues the install would apply, secrets masked.
+	if len(o.res.Diffs) != 1 || !strings.Contains(o.res.Diffs[0].After, "value: dash.example.com") ||
+		!strings.Contains(o.res.Diffs[0].After, "valuePlaintext: '********'") || strings.Contains(o.res.Diffs[0].After, "db-s3cret") {
+		t.Errorf("the check run's diff does not show the masked ConfigValues: %+v", o.res.Diffs)
+	}
 	for _, c := range kotsCommands(s.calls()) {
 		if c != "get apps" {
 			t.Errorf("check mode on a fresh site ran %q", c)
