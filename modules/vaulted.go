@@ -10,7 +10,7 @@ import (
 
 // maxVaultedSource bounds a vault-encrypted copy or template source, which
 // is decrypted in memory (vaulted files are keys and configs, not bundles).
-const maxVaultedSource = 64 << 20
+const maxVaultedSource = 64_000_000
 
 // unvault returns a controller file's content decrypted when it is
 // vault-encrypted, as Ansible's copy and template do; the plaintext is a
@@ -32,7 +32,7 @@ func unvault(h *Host, local string) (plain []byte, ok bool, err error) {
 		return nil, false, fmt.Errorf("src %s: %w", local, err)
 	}
 	if len(data) > maxVaultedSource {
-		return nil, false, fmt.Errorf("src %s: a vault-encrypted source larger than %d MiB is not supported: keep big files unencrypted", local, maxVaultedSource>>20)
+		return nil, false, fmt.Errorf("src %s: a vault-encrypted source larger than %s is not supported: keep big files unencrypted", local, humanBytes(maxVaultedSource))
 	}
 	plain, err = h.Vault.Decrypt(data, local)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 // bomb is caught in milliseconds; the real limits are measured the same way.
 func lowStoreLimits(t *testing.T) {
 	items, bytes := maxStoredItems, maxStoredBytes
-	maxStoredItems, maxStoredBytes = 10_000, 1<<20
+	maxStoredItems, maxStoredBytes = 10_000, 1_000_000
 	t.Cleanup(func() { maxStoredItems, maxStoredBytes = items, bytes })
 }
 
@@ -29,7 +29,7 @@ func TestDoublingSetFactStopsWithAMessage(t *testing.T) {
 	if r.code != ExitFailed {
 		t.Errorf("exit %d, want 2", r.code)
 	}
-	r.mustContain(t, "on web1: argument x is a value of more than 10000 items or 1 MiB, ferry's limit")
+	r.mustContain(t, "on web1: argument x is a value of more than 10000 items or 1.0 MB, ferry's limit")
 }
 
 // TestAliasBombInAVarsFileStopsWithAMessage: a vars file whose aliases make
@@ -50,7 +50,7 @@ func TestAliasBombInAVarsFileStopsWithAMessage(t *testing.T) {
 		if r.code != ExitFailed {
 			t.Errorf("%s: exit %d, want 2", task, r.code)
 		}
-		r.mustContain(t, "is a value of more than 10000 items or 1 MiB, ferry's limit")
+		r.mustContain(t, "is a value of more than 10000 items or 1.0 MB, ferry's limit")
 	}
 }
 

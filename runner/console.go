@@ -141,8 +141,8 @@ func (k *Keyboard) ReadLine(ctx context.Context, echo bool) (string, error) {
 		if i := strings.IndexByte(string(line), '\n'); i >= 0 || n == 0 && err == nil {
 			return strings.TrimRight(strings.SplitN(string(line), "\n", 2)[0], "\r"), nil
 		}
-		if len(line) > 64<<10 {
-			return "", errors.New("the line typed is longer than 64 KiB")
+		if len(line) > 64_000 {
+			return "", errors.New("the line typed is longer than 64 kB")
 		}
 	}
 }

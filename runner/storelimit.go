@@ -1,6 +1,10 @@
 package runner
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ferry-sh/ferry/modules"
+)
 
 // Limits on a value a task stores with set_fact or register, or returns. Values are
 // shared, not copied, so set_fact x: "{{ [x, x] }}" repeated doubles the
@@ -9,8 +13,8 @@ import "fmt"
 // measured as those walks see it, and refused past these sizes: far beyond
 // what a playbook stores (a command's whole output is one string).
 var (
-	maxStoredItems = 1 << 21   // strings, numbers, lists and maps, each counted
-	maxStoredBytes = 256 << 20 // bytes of the strings
+	maxStoredItems = 1 << 21     // strings, numbers, lists and maps, each counted
+	maxStoredBytes = 250_000_000 // bytes of the strings
 )
 
 // storedSizeError reports a value past the limits, stopping the walk as
@@ -46,8 +50,8 @@ func storedSizeError(name string, v any) error {
 	if walk(v) {
 		return nil
 	}
-	return fmt.Errorf("%s is a value of more than %d items or %d MiB, ferry's limit (a YAML alias bomb, or a value that doubles on every task?)",
-		name, maxStoredItems, maxStoredBytes>>20)
+	return fmt.Errorf("%s is a value of more than %d items or %s, ferry's limit (a YAML alias bomb, or a value that doubles on every task?)",
+		name, maxStoredItems, modules.HumanBytes(int64(maxStoredBytes)))
 }
 
 // checkStored fails the outcome of a task whose facts or result are past
