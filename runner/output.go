@@ -9,9 +9,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/fatih/color"
+	"golang.org/x/text/width"
 
 	"github.com/ferry-sh/ferry/internal/pyjson"
 	"github.com/ferry-sh/ferry/modules"
@@ -172,8 +174,25 @@ func (s *TextSink) endProgress(b *strings.Builder, host string) {
 // max(79, width-1) columns of title and stars, at least three stars.
 func bannerWidth(b *strings.Builder, title string, width int) {
 	columns := max(79, width-1)
-	stars := max(columns-len(title), 3)
+	stars := max(columns-textWidth(title), 3)
 	fmt.Fprintf(b, "\n%s %s\n", title, strings.Repeat("*", stars))
+}
+
+// textWidth is how many columns a terminal gives text, as Ansible's
+// get_text_width (wcwidth): East Asian wide characters take two, combining
+// marks none.
+func textWidth(text string) int {
+	n := 0
+	for _, r := range text {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me):
+		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func (s *TextSink) hostResult(b *strings.Builder, e Event) {
