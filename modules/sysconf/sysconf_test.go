@@ -66,3 +66,9 @@ func TestHostnameAgainstAnsible(t *testing.T) {
 		return h.Run("cat /etc/hostname; hostname")
 	})
 }
+
+func TestCronAgainstAnsible(t *testing.T) {
+	compare(t, "testdata/cron.yml", func(h *rootfs.Host) string {
+		return h.Run("crontab -l 2>&1; crontab -u nobody -l 2>&1; cd /etc/cron.d && for f in ferry-*; do echo \"== $f\"; stat -c %a $f; cat $f; done; true")
+	})
+}
