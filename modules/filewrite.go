@@ -128,3 +128,9 @@ func RunScript(ctx context.Context, h *Host, script string) (string, error) {
 
 // ShellQuote quotes one word for the host's POSIX shell.
 func ShellQuote(s string) string { return shellQuote(s) }
+
+// FindControllerFile finds a relative src as Ansible does for roles and
+// playbooks: <baseDir>/<sub>/<name>, then <baseDir>/<name>.
+func FindControllerFile(baseDir, sub, name string) (string, error) {
+	return findControllerFile(baseDir, sub, name)
+}

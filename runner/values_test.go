@@ -51,6 +51,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"tempfile":        {"tempfile: {state: link}", `pb.yml:3:18: argument state: "link" is not one of file, directory`},
 		"template":        {"template: {src: a.j2, dest: /tmp/x, mode: '0999'}", `pb.yml:3:43: mode "0999" is not octal`},
 		"tls":             {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
+		"unarchive":       {"unarchive: {src: a.tgz, dest: /x, list_files: maybe}", `pb.yml:3:41: argument list_files: want a boolean`},
 		"uri":             {"uri: {url: 'http://x', status_code: [ok]}", "pb.yml:3:30: status_code ok is not a number"},
 		"user":            {"user: {name: alice, uid: many}", `pb.yml:3:27: argument uid: want a whole number, got "many"`},
 		"wait_for":        {"wait_for: {port: 70000}", "pb.yml:3:18: port 70000 is not a TCP port (1-65535)"},

@@ -1,5 +1,5 @@
 // Package files holds modules that look at or make files on the host
-// beyond a single file's content: fetch, find, slurp, tempfile. They reach the
+// beyond a single file's content: fetch, find, slurp, tempfile, unarchive. They reach the
 // host only through the framework's probes and gate (package modules).
 package files
 
@@ -10,4 +10,5 @@ func init() {
 	modules.Register(find{})
 	modules.Register(slurp{})
 	modules.Register(tempfile{})
+	modules.Register(unarchive{})
 }

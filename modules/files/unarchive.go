@@ -1,0 +1,293 @@
+package files
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/ferry-sh/ferry/internal/anylist"
+	"github.com/ferry-sh/ferry/modules"
+)
+
+// unarchive unpacks a tar archive (plain, gzip, bzip2 or xz) into a
+// directory of the host, as Ansible's unarchive does with GNU tar: `tar
+// --diff` decides whether it is unpacked already, `tar --extract` unpacks
+// it. A controller archive is streamed into tar's stdin, never left on the
+// host; with remote_src tar reads the host's file.
+type unarchive struct{}
+
+func (unarchive) Spec() modules.Spec {
+	return modules.Spec{
+		Name:    "unarchive",
+		Summary: "Unpack a tar archive (.tar, .tar.gz, .tar.bz2, .tar.xz) into a directory of the host",
+		Args: []modules.Arg{
+			{Name: "src", Type: modules.String, Required: true, Doc: "The archive: on the controller (relative: <playbook dir>/files, then the playbook dir), or on the host with remote_src."},
+			{Name: "dest", Type: modules.String, Required: true, Doc: "The directory to unpack into; it must exist."},
+			{Name: "remote_src", Type: modules.Bool, Default: false, Doc: "src is a file on the host."},
+			{Name: "copy", Type: modules.Bool, Default: true, Doc: "Deprecated: copy: false is remote_src: true."},
+			{Name: "creates", Type: modules.String, Doc: "Skip the task when this path exists on the host."},
+			{Name: "list_files", Type: modules.Bool, Default: false, Doc: "Return the archive's members in files."},
+			{Name: "keep_newer", Type: modules.Bool, Default: false, Doc: "Do not replace files newer than the archive's (tar --keep-newer-files)."},
+			{Name: "exclude", Type: modules.List, Default: []any{}, Doc: "Members (globs) to leave out."},
+			{Name: "include", Type: modules.List, Default: []any{}, Doc: "Only these members."},
+			{Name: "extra_opts", Type: modules.List, Default: []any{}, Doc: "More tar options, e.g. [--strip-components=1]."},
+			{Name: "owner", Type: modules.String, Doc: "Owner of the unpacked files (tar --owner)."},
+			{Name: "group", Type: modules.String, Doc: "Group of the unpacked files (tar --group)."},
+		},
+		Exclusive: [][]string{{"include", "exclude"}},
+		Check:     modules.CheckSkip,
+	}
+}
+
+// unarchiveCheckMsg is Ansible's answer for a tar archive under --check.
+const unarchiveCheckMsg = "remote module (ansible.legacy.unarchive) does not support check mode when using gtar"
+
+// tarFlags are tar's decompression flags by the archive's first bytes,
+// with Ansible's handler names.
+var tarFormats = []struct {
+	magic   string
+	flag    string
+	handler string
+}{
+	{"\x1f\x8b", "-z", "TgzArchive"},
+	{"BZh", "-j", "TarBzipArchive"},
+	{"\xfd7zXZ\x00", "-J", "TarXzArchive"},
+	{"PK\x03\x04", "zip", "ZipArchive"},
+}
+
+func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	if c := args.String("creates"); c != "" {
+		if info, err := modules.StatPath(ctx, h, c, false); err != nil || info.Exists {
+			msg := "skipped, since " + c + " exists"
+			return modules.Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, err
+		}
+	}
+	if h.Check { // as Ansible with GNU tar: nothing is predicted
+		return modules.Result{Skipped: true, Msg: unarchiveCheckMsg, Data: map[string]any{"msg": unarchiveCheckMsg}}, nil
+	}
+	a, bad, err := openArchive(ctx, h, args)
+	if bad != nil || err != nil {
+		return derefFail(bad), err
+	}
+	dest := args.String("dest")
+	if info, err := modules.StatPath(ctx, h, dest, true); err != nil || info.Type != "directory" {
+		return derefFail(failed(fmt.Sprintf("Destination '%s' is not a directory", dest))), err
+	}
+	data := map[string]any{"handler": a.handler, "dest": dest, "src": a.label}
+	unpacked, err := a.unpacked(ctx, h, args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	if !unpacked {
+		var res map[string]any
+		err := h.Change(fmt.Sprintf("unpack %s into %s", a.label, dest), func() error {
+			var err error
+			res, err = a.tar(ctx, h, args, "--extract")
+			return err
+		})
+		if err != nil {
+			return modules.Result{}, err
+		}
+		data["extract_results"] = res
+		if res["rc"] != 0 {
+			msg := fmt.Sprintf("failed to unpack %s to %s", a.label, dest)
+			data["msg"] = msg
+			return modules.Result{Failed: true, Msg: msg, Data: data}, nil
+		}
+	}
+	if args.Bool("list_files") {
+		files, err := a.members(ctx, h, args)
+		if err != nil {
+			return modules.Result{}, err
+		}
+		data["files"] = files
+	}
+	info, err := modules.StatPath(ctx, h, dest, false)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	for k, v := range pathInfoData(dest, info) {
+		if k != "path" {
+			data[k] = v
+		}
+	}
+	return modules.Result{Data: data}, nil
+}
+
+func failed(msg string) *modules.Result {
+	return &modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}
+}
+
+func derefFail(r *modules.Result) modules.Result {
+	if r == nil {
+		return modules.Result{}
+	}
+	return *r
+}
+
+// archive is the tar archive to read: a controller file (streamed) or a
+// host path.
+type archive struct {
+	local   string // the controller file, "" with remote_src
+	remote  string // the host file
+	label   string
+	flag    string // tar's decompression flag
+	handler string
+}
+
+func openArchive(ctx context.Context, h *modules.Host, args modules.Args) (archive, *modules.Result, error) {
+	src := args.String("src")
+	var head []byte
+	a := archive{label: src}
+	if args.Bool("remote_src") || !args.Bool("copy") {
+		info, err := modules.StatPath(ctx, h, src, true)
+		if err != nil {
+			return a, nil, err
+		}
+		if !info.Exists {
+			return a, failed(fmt.Sprintf("Source '%s' does not exist", src)), nil
+		}
+		if head, err = modules.ReadFile(ctx, h, src, 8); err != nil {
+			return a, failed(fmt.Sprintf("Source '%s' not readable", src)), nil
+		}
+		a.remote = src
+	} else {
+		local, err := modules.FindControllerFile(h.BaseDir, "files", src)
+		if err != nil {
+			return a, nil, err
+		}
+		f, err := os.Open(local)
+		if err != nil {
+			return a, nil, err
+		}
+		head = make([]byte, 8)
+		n, _ := io.ReadFull(f, head)
+		head = head[:n]
+		f.Close()
+		a.local, a.label = local, local
+	}
+	if len(head) == 0 {
+		return a, failed(fmt.Sprintf("Invalid archive '%s', the file is 0 bytes", a.label)), nil
+	}
+	a.handler = "TarArchive"
+	for _, f := range tarFormats {
+		if bytes.HasPrefix(head, []byte(f.magic)) {
+			a.flag, a.handler = f.flag, f.handler
+		}
+	}
+	if a.flag == "zip" {
+		return a, nil, fmt.Errorf("%s is a zip archive; ferry's unarchive unpacks tar archives only so far (use command: unzip -o with creates)", a.label)
+	}
+	return a, nil, nil
+}
+
+// tar runs tar with op (--diff, --extract, --list) as Ansible's TgzArchive
+// builds the command, in dest, and returns Ansible's cmd/rc/out/err.
+func (a archive) tar(ctx context.Context, h *modules.Host, args modules.Args, op string) (map[string]any, error) {
+	argv := []string{"tar", op, "-C", args.String("dest")}
+	if a.flag != "" {
+		argv = append(argv, a.flag)
+	}
+	if opts := args.Strings("extra_opts"); len(opts) > 0 {
+		argv = append(append(argv, "--show-transformed-names"), opts...)
+	}
+	if op != "--list" {
+		if o := args.String("owner"); o != "" {
+			argv = append(argv, "--owner="+o)
+		}
+		if g := args.String("group"); g != "" {
+			argv = append(argv, "--group="+g)
+		}
+		if args.Bool("keep_newer") {
+			argv = append(argv, "--keep-newer-files")
+		}
+	}
+	for _, x := range args.Strings("exclude") {
+		argv = append(argv, "--exclude="+strings.TrimSuffix(x, "/"))
+	}
+	file := a.remote
+	cmd := modules.Command{Dir: args.String("dest"), Become: h.Become, Env: map[string]string{"LC_ALL": "C", "LANG": "C"}}
+	if a.local != "" {
+		file = "-"
+		f, err := os.Open(a.local)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		cmd.Stdin = f
+	}
+	argv = append(append(argv, "-f", file), args.Strings("include")...)
+	cmd.Argv = argv
+	out, err := h.Conn.Run(ctx, cmd)
+	if err != nil {
+		return nil, fmt.Errorf("running tar on %s: %w", h.Name, err)
+	}
+	return map[string]any{"cmd": anylist.Of(argv), "rc": out.RC, "out": out.Stdout, "err": out.Stderr}, nil
+}
+
+// diffLine are the lines of tar --diff that mean the archive is not
+// unpacked, as Ansible's TgzArchive reads them.
+var (
+	ownerDiff   = regexp.MustCompile(`: (Uid|Gid) differs$`)
+	modeDiff    = regexp.MustCompile(`: Mode differs$`)
+	changedDiff = regexp.MustCompile(`: Mod time differs$|: Warning: Cannot stat: No such file or directory$|: Invalid (owner|group)`)
+	emptyName   = regexp.MustCompile(`: : Warning: Cannot stat: No such file or directory$`)
+)
+
+// unpacked is Ansible's is_unarchived: tar --diff finds nothing that
+// matters (owners count only for root, when no owner is asked for).
+func (a archive) unpacked(ctx context.Context, h *modules.Host, args modules.Args) (bool, error) {
+	res, err := a.tar(ctx, h, args, "--diff")
+	if err != nil {
+		return false, err
+	}
+	root := h.Become != nil
+	if !root {
+		out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{"id", "-u"}})
+		root = err == nil && strings.TrimSpace(out.Stdout) == "0"
+	}
+	for _, line := range strings.Split(res["out"].(string)+res["err"].(string), "\n") {
+		switch {
+		case emptyName.MatchString(line):
+		case changedDiff.MatchString(line), modeDiff.MatchString(line):
+			return false, nil
+		case root && args.String("owner") == "" && args.String("group") == "" && ownerDiff.MatchString(line):
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// members lists the archive as Ansible's files_in_archive: names without
+// a leading slash, excluded ones left out.
+func (a archive) members(ctx context.Context, h *modules.Host, args modules.Args) ([]any, error) {
+	res, err := a.tar(ctx, h, args, "--list")
+	if err != nil {
+		return nil, err
+	}
+	if res["rc"] != 0 {
+		return nil, fmt.Errorf("Unable to list files in the archive: %s", res["err"])
+	}
+	files := []any{}
+	for _, name := range strings.Split(strings.TrimSuffix(res["out"].(string), "\n"), "\n") {
+		if name == "" {
+			continue
+		}
+		name = strings.TrimPrefix(name, "/")
+		excluded := false
+		for _, x := range args.Strings("exclude") {
+			if ok, _ := path.Match(x, name); ok {
+				excluded = true
+			}
+		}
+		if !excluded {
+			files = append(files, name)
+		}
+	}
+	return files, nil
+}
