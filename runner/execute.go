@@ -23,6 +23,7 @@ type taskOutcome struct {
 	ignored     bool
 	skipped     bool
 	unreachable bool
+	delegate    string // the host a delegated task ran on ("" if its own)
 }
 
 // itemOutcome is one run of the module (one loop item, after retries).
@@ -59,6 +60,8 @@ func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState
 	sc := r.scope(pr, t, h)
 	ev := Event{Type: EventHostResult, Play: pr.play.Name, Task: t.Title(), Module: t.Module, Pos: t.Pos.String(),
 		Host: h.name, Check: r.checkMode(t), Hidden: r.hidden(sc, t)}
+	delegate := r.delegateTarget(sc, t, h)
+	ev.Delegate = r.delegateLabel(delegate)
 	var out taskOutcome
 	if t.Loop == nil {
 		item := r.runItem(ctx, t, h, sc)
@@ -67,6 +70,7 @@ func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState
 		out = r.runLoop(ctx, t, h, sc, &ev)
 	}
 	r.checkStored(t, h, &out)
+	out.delegate = delegate
 	if out.failed && !out.unreachable {
 		out.ignored = r.ignoreErrors(sc, t)
 	}
@@ -135,7 +139,7 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 			}
 		}
 		ev.Items = append(ev.Items, Event{Host: h.name, Module: t.Module, Item: label, Status: res.status(),
-			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: ev.Hidden, Show: res.show})
+			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: ev.Hidden, Show: res.show, Delegate: ev.Delegate})
 		if res.unreachable || ctx.Err() != nil {
 			break
 		}

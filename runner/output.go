@@ -217,14 +217,18 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 	if e.Item != nil {
 		label = fmt.Sprintf(" => (item=%s)", itemLabel(e.Item))
 	}
+	host := e.Host // Ansible's host_label, except on skipping lines
+	if e.Delegate != "" {
+		host += " -> " + e.Delegate
+	}
 	paint := s.colors.ok
 	var line string
 	switch e.Status {
 	case StatusOK:
-		line = fmt.Sprintf("ok: [%s]%s", e.Host, label)
+		line = fmt.Sprintf("ok: [%s]%s", host, label)
 	case StatusChanged:
 		paint = s.colors.changed
-		line = fmt.Sprintf("changed: [%s]%s", e.Host, label)
+		line = fmt.Sprintf("changed: [%s]%s", host, label)
 	case StatusSkipped:
 		paint = s.colors.skipped
 		line = fmt.Sprintf("skipping: [%s]%s", e.Host, label)
@@ -234,13 +238,13 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 	case StatusFailed:
 		paint = s.colors.failed
 		if e.Item != nil {
-			line = fmt.Sprintf("failed: [%s] (item=%s)", e.Host, itemLabel(e.Item))
+			line = fmt.Sprintf("failed: [%s] (item=%s)", host, itemLabel(e.Item))
 		} else {
-			line = fmt.Sprintf("fatal: [%s]: FAILED!", e.Host)
+			line = fmt.Sprintf("fatal: [%s]: FAILED!", host)
 		}
 	case StatusUnreachable:
 		paint = s.colors.failed
-		line = fmt.Sprintf("fatal: [%s]: UNREACHABLE!", e.Host)
+		line = fmt.Sprintf("fatal: [%s]: UNREACHABLE!", host)
 	}
 	if body := s.body(e); body != "" {
 		line += " => " + body

@@ -165,10 +165,16 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 		}
 	}
 	updates := map[string]any{}
+	factsHost := r.factsHost(t, h, out.delegate)
 	if !out.failed || out.ignored {
 		for k, v := range out.facts {
 			updates[k] = v
 		}
+	}
+	if factsHost != h && len(updates) > 0 {
+		factsHost.facts.set(updates)
+		r.factsEvent(t, factsHost, updates)
+		updates = map[string]any{}
 	}
 	if t.Register != "" && !out.unreachable {
 		updates[t.Register] = out.registered
