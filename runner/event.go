@@ -37,36 +37,37 @@ const (
 // Event is one thing that happened during a run. The text output and the
 // JSON output (one object per line) are both made from events.
 type Event struct {
-	Type   EventType `json:"event"`
-	Time   time.Time `json:"time"`
-	Play   string    `json:"play,omitempty"`
-	Task   string    `json:"task,omitempty"`
-	Module string    `json:"module,omitempty"`
-	Pos    string    `json:"pos,omitempty"`
-	Host   string    `json:"host,omitempty"`
-	Status Status    `json:"status,omitempty"`
-	Item   any       `json:"item,omitempty"`
-	// Delegate is the host a delegated task ran on, as Ansible labels it
-	// (`web1 -> db1`), when it is not the task's host.
-	Delegate string         `json:"delegate,omitempty"`
-	Ignored  bool           `json:"ignored,omitempty"`
-	Rescued  bool           `json:"rescued,omitempty"`
-	Msg      string         `json:"msg,omitempty"`
-	Result   map[string]any `json:"result,omitempty"`
-	Diffs    []modules.Diff `json:"diffs,omitempty"`
-	Plan     []string       `json:"plan,omitempty"`
-	Check    bool           `json:"check,omitempty"`
-	Retries  int            `json:"retries_left,omitempty"`
-	Done     int64          `json:"done,omitempty"`
-	Total    int64          `json:"total,omitempty"`
-	Unit     string         `json:"unit,omitempty"` // of Done and Total: bytes, or "seconds" (pause)
-	Stats    []HostStats    `json:"stats,omitempty"`
+	Type    EventType      `json:"event"`
+	Time    time.Time      `json:"time"`
+	Play    string         `json:"play,omitempty"`
+	Task    string         `json:"task,omitempty"`
+	Module  string         `json:"module,omitempty"`
+	Pos     string         `json:"pos,omitempty"`
+	Host    string         `json:"host,omitempty"`
+	Status  Status         `json:"status,omitempty"`
+	Item    any            `json:"item,omitempty"`
+	Ignored bool           `json:"ignored,omitempty"`
+	Rescued bool           `json:"rescued,omitempty"`
+	Msg     string         `json:"msg,omitempty"`
+	Result  map[string]any `json:"result,omitempty"`
+	Diffs   []modules.Diff `json:"diffs,omitempty"`
+	Plan    []string       `json:"plan,omitempty"`
+	Check   bool           `json:"check,omitempty"`
+	Retries int            `json:"retries_left,omitempty"`
+	Done    int64          `json:"done,omitempty"`
+	Total   int64          `json:"total,omitempty"`
+	Unit    string         `json:"unit,omitempty"` // of Done and Total: bytes, or "seconds" (pause)
+	Stats   []HostStats    `json:"stats,omitempty"`
 	// Items are the per-item results of a loop, shown after the item lines.
 	Items []Event `json:"items,omitempty"`
 	// Hidden marks a no_log result: its data is censored.
 	Hidden bool `json:"hidden,omitempty"`
 	// Show asks the text output to print the result at verbosity 0.
 	Show bool `json:"-"`
+
+	// Delegate is the host a delegated task ran on, as Ansible labels it
+	// (`web1 -> db1`), when it is not the task's host.
+	Delegate string `json:"delegate,omitempty"`
 }
 
 // Sink receives the events of a run.
