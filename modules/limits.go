@@ -1,23 +1,14 @@
 package modules
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
-	"net/http"
-	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,19 +19,18 @@ import (
 	"k8s.io/client-go/tools/pager"
 
 	"github.com/ferry-sh/ferry/internal/anylist"
-	"github.com/ferry-sh/ferry/internal/suggest"
 )
 
 func init() { Register(limitsModule{}) }
 
-// limitsModule sets Dash Enterprise's pod and volume (PVC) limits.
+// limitsModule enforces a pod and volume (PVC) limit on the namespaces
+// where Dash Enterprise runs apps, with a Kubernetes ResourceQuota.
 //
-// Dash Enterprise keeps its System Limits in the App Manager, which has no
-// public API. What ferry can enforce on its own is a ResourceQuota in the
-// namespaces where apps run: the same numbers, enforced by Kubernetes
-// admission. The App Manager setting is either made by an optional HTTP call
-// (for when Plotly documents the endpoint) or left as a manual step whose
-// exact UI path the result gives.
+// A ResourceQuota is a hard limit: Kubernetes refuses at once a pod or a
+// volume over it, a build pod too. It is not Dash Enterprise's own System
+// Limits, which warn at 80% and let build pods go over for a while, and
+// which live in the App Manager, whose API is not documented: ferry does not
+// set them, and says where they go in the UI (manual_step).
 //
 // Everything is read and checked before anything changes: a limit the
 // cluster cannot hold is refused with the kURL setting that would make room.
@@ -52,13 +42,10 @@ func init() { Register(limitsModule{}) }
 //   - current_pods, current_pvcs: cluster-wide counts (pods that have not
 //     Succeeded or Failed); namespace_usage: {ns: {pods, pvcs}} for each
 //     quota namespace.
-//   - limits_before: {quota: {ns: {pods, pvcs} or null}, app_manager: {pods,
-//     pvcs} or null (null unless get_url read it)}; limits_after: the same
-//     shape with the limits set (app_manager null when the step is off).
+//   - limits_before: {quota: {ns: {pods, pvcs} or null}}; limits_after: the
+//     same shape with the limits set.
 //   - quota_name, quota_namespaces: the quotas ferry owns.
-//   - app_manager: off, unchanged or changed.
-//   - manual_step: the App Manager UI step with the numbers (also the msg)
-//     when app_manager is off, else "".
+//   - manual_step: the App Manager UI step for the product's own limits.
 type limitsModule struct{}
 
 const (
@@ -70,12 +57,6 @@ const (
 	defaultPVCAuto = "50%"
 	// managedByLabel marks the quotas ferry owns.
 	managedByLabel = "app.kubernetes.io/managed-by"
-	// dashRealmTokenPath is Keycloak's token endpoint of realm dash under the
-	// /auth context path that Dash Enterprise 5's Keycloak uses.
-	dashRealmTokenPath = "/auth/realms/dash/protocol/openid-connect/token"
-	// maxHTTPBody bounds what is read from the App Manager or Keycloak: their
-	// answers are small JSON documents.
-	maxHTTPBody = 1 << 20
 )
 
 // defaultSystemNamespaces are the namespaces of kURL's add-ons and of Dash
@@ -88,7 +69,7 @@ var defaultSystemNamespaces = []string{
 func (limitsModule) Spec() Spec {
 	return Spec{
 		Name:    "limits",
-		Summary: "Set Dash Enterprise's pod and volume (PVC) limits: check them against the cluster's capacity and enforce them with a ResourceQuota",
+		Summary: "Enforce a pod and volume (PVC) limit on the apps' namespaces with a ResourceQuota (a hard Kubernetes limit, not Dash Enterprise's System Limits), checked against the cluster's capacity",
 		Args: []Arg{
 			{Name: "max_pods", Check: checkLimit("max_pods"), Type: Any, Default: "auto", Doc: "The pod limit: a whole number, or auto = the sum of the Nodes' allocatable pods minus the pods running in system_namespaces (ferry's rule, not Plotly's). Plotly recommends 250 for the Standard offering; a kURL node allows 110 pods unless installed with kubernetes-max-pods-per-node. A number the cluster cannot hold is refused before anything changes, with the kURL setting that would make room."},
 			{Name: "max_pvcs", Check: checkLimit("max_pvcs"), Type: Any, Default: "auto", Doc: "The volume (PVC) limit: a whole number, or auto = what pvc_auto says."},
@@ -97,7 +78,6 @@ func (limitsModule) Spec() Spec {
 			{Name: "system_namespaces", Check: checkNamespaces("system_namespaces", false), Type: List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
 			{Name: "quota_name", Check: checkQuotaName, Type: String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
 			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
-			{Name: "app_manager", Type: Map, Doc: "Off by default. An HTTP call that sets the App Manager's System Limits, for when Plotly documents its endpoint (today it does not: without this argument the result's manual_step says where the numbers go in the UI). Keys: url (required), method (PUT, POST or PATCH; default PUT), body (required: JSON text or a mapping, where ${max_pods} and ${max_pvcs} become the resolved numbers), get_url with pods_field and pvcs_field (dot paths into the GET's JSON answer: when set, the current limits are read first and nothing is sent when they already match, and the call is verified afterwards; without get_url the call is made on every run and reported as a change), username and password (a Dash Enterprise user with the admin role, e.g. the one keycloak_user creates; the password is masked), token_url (the OIDC token endpoint for a password grant; default https://auth-<server>" + dashRealmTokenPath + " when server is given), server, client_id (default dash), ca_file (PEM file on the controller to trust, e.g. the internal CA), via_host (yes: connect from the host's side of the SSH connection, for names only the host resolves) and timeout (seconds, default 30). The login happens before any change, so wrong credentials change nothing; check mode logs in and reads get_url but sends nothing."},
 		},
 		Check: CheckSupported,
 	}
@@ -111,7 +91,6 @@ type limitsOptions struct {
 	systemNamespaces []string
 	quotaName        string
 	kubeconfig       string
-	app              *appManagerOptions // nil: the HTTP step is off
 }
 
 // limitValue is a limit argument: a number or auto.
@@ -138,9 +117,6 @@ type limits struct{ pods, pvcs int }
 
 func (limitsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	o, err := limitsOptionsFrom(args)
-	if o.app != nil {
-		h.AddSecret(o.app.password) // before anything can print it
-	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -183,10 +159,6 @@ func limitsOptionsFrom(args Args) (limitsOptions, error) {
 	o.systemNamespaces = defaultSystemNamespaces
 	if args.Has("system_namespaces") {
 		o.systemNamespaces, err = namespaceList("system_namespaces", args.List("system_namespaces"))
-		add(err)
-	}
-	if args.Has("app_manager") {
-		o.app, err = appManagerFrom(args.Map("app_manager"))
 		add(err)
 	}
 	return o, errors.Join(problems...)
@@ -401,7 +373,6 @@ type limitsPlan struct {
 	usage  clusterUsage
 	want   limits
 	quotas []quotaState
-	app    *appManagerStep // nil when the HTTP step is off
 	diffs  []Diff
 }
 
@@ -427,13 +398,7 @@ func planLimits(ctx context.Context, h *Host, k *Kube, o limitsOptions) (*limits
 	if err != nil {
 		return nil, err
 	}
-	p := &limitsPlan{o: o, usage: usage, want: want, quotas: quotas}
-	if o.app != nil {
-		if p.app, err = planAppManager(ctx, h, o.app, want); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
+	return &limitsPlan{o: o, usage: usage, want: want, quotas: quotas}, nil
 }
 
 // readQuotas checks that every namespace exists and reads ferry's quota in it.
@@ -472,9 +437,6 @@ func (p *limitsPlan) apply(ctx context.Context, h *Host, k *Kube) error {
 		if err := p.convergeQuota(ctx, h, k, st, want); err != nil {
 			return err
 		}
-	}
-	if p.app != nil {
-		return p.app.apply(ctx, h, p.want)
 	}
 	return nil
 }
@@ -592,17 +554,10 @@ func (p *limitsPlan) result() Result {
 		"quota_namespaces": anylist.Of(p.o.namespaces),
 		"limits_before":    p.limitsBefore(),
 		"limits_after":     p.limitsAfter(),
-		"manual_step":      "",
-		"app_manager":      "off",
+		"manual_step":      manualStep(p.want),
 	}}
-	if p.app == nil {
-		step := manualStep(p.want)
-		res.Data["manual_step"], res.Msg = step, step
-		return res
-	}
-	res.Data["app_manager"] = p.app.outcome()
-	res.Msg = fmt.Sprintf("pods %d and volumes %d: ResourceQuota %s in %s; App Manager System Limits %s",
-		p.want.pods, p.want.pvcs, p.o.quotaName, strings.Join(p.o.namespaces, ", "), res.Data["app_manager"])
+	res.Msg = fmt.Sprintf("ResourceQuota %s in %s: at most %d pods and %d volumes, a hard Kubernetes limit (not Dash Enterprise's System Limits; set those by hand: %s)",
+		p.o.quotaName, strings.Join(p.o.namespaces, ", "), p.want.pods, p.want.pvcs, res.Data["manual_step"])
 	return res
 }
 
@@ -628,11 +583,7 @@ func (p *limitsPlan) limitsBefore() map[string]any {
 			"pvcs": hardValue(st.existing.Spec.Hard, corev1.ResourcePersistentVolumeClaims),
 		}
 	}
-	var app any
-	if p.app != nil && p.app.before != nil {
-		app = limitsMap(*p.app.before)
-	}
-	return map[string]any{"quota": quotas, "app_manager": app}
+	return map[string]any{"quota": quotas}
 }
 
 func (p *limitsPlan) limitsAfter() map[string]any {
@@ -640,11 +591,7 @@ func (p *limitsPlan) limitsAfter() map[string]any {
 	for _, ns := range p.o.namespaces {
 		quotas[ns] = limitsMap(p.want)
 	}
-	var app any
-	if p.app != nil {
-		app = limitsMap(p.want)
-	}
-	return map[string]any{"quota": quotas, "app_manager": app}
+	return map[string]any{"quota": quotas}
 }
 
 func hardValue(l corev1.ResourceList, name corev1.ResourceName) any {
@@ -656,513 +603,3 @@ func hardValue(l corev1.ResourceList, name corev1.ResourceName) any {
 }
 
 func limitsMap(l limits) map[string]any { return map[string]any{"pods": l.pods, "pvcs": l.pvcs} }
-
-// appManagerOptions are the keys of the app_manager argument.
-type appManagerOptions struct {
-	url, method, getURL  string
-	body                 any // JSON text or a mapping
-	podsField, pvcsField string
-	tokenURL, clientID   string
-	username, password   string
-	caFile               string
-	viaHost              bool
-	timeout              time.Duration
-}
-
-var appManagerKeys = []string{"url", "method", "body", "get_url", "pods_field", "pvcs_field", "token_url", "server",
-	"client_id", "username", "password", "ca_file", "via_host", "timeout"}
-
-// appManagerFrom reads the app_manager mapping, reporting every problem at
-// once. The password is read first so that Run can mask it even when
-// another key is wrong.
-func appManagerFrom(m map[string]any) (*appManagerOptions, error) {
-	r := mapReader{arg: "app_manager", m: m}
-	a := &appManagerOptions{password: r.secret("password")}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if !slices.Contains(appManagerKeys, k) {
-			r.fail(&ArgError{Arg: "app_manager", Msg: fmt.Sprintf("app_manager has no key %q (its keys are %s)", k, strings.Join(appManagerKeys, ", ")),
-				Hint: suggest.Hint(k, appManagerKeys)})
-		}
-	}
-	a.url = r.url("url", true)
-	a.method = strings.ToUpper(r.strDefault("method", http.MethodPut))
-	if !slices.Contains([]string{http.MethodPut, http.MethodPost, http.MethodPatch}, a.method) {
-		r.fail(fmt.Errorf("app_manager.method %q is not PUT, POST or PATCH", a.method))
-	}
-	a.body = r.body()
-	a.getURL = r.url("get_url", false)
-	a.podsField, a.pvcsField = r.str("pods_field", a.getURL != ""), r.str("pvcs_field", a.getURL != "")
-	a.username = r.str("username", true)
-	a.clientID = r.strDefault("client_id", "dash")
-	a.tokenURL = r.tokenURL()
-	a.caFile = r.str("ca_file", false)
-	a.viaHost = r.boolean("via_host")
-	a.timeout = time.Duration(r.intDefault("timeout", 30)) * time.Second
-	return a, errors.Join(r.problems...)
-}
-
-// mapReader reads typed keys of a mapping argument, collecting problems.
-type mapReader struct {
-	arg      string
-	m        map[string]any
-	problems []error
-}
-
-func (r *mapReader) fail(err error) { r.problems = append(r.problems, err) }
-
-func (r *mapReader) str(key string, required bool) string {
-	v, ok := r.m[key]
-	if !ok || v == nil {
-		if required {
-			r.fail(fmt.Errorf("%s needs key %s", r.arg, key))
-		}
-		return ""
-	}
-	switch x := v.(type) {
-	case string:
-		if required && strings.TrimSpace(x) == "" {
-			r.fail(fmt.Errorf("%s.%s is empty", r.arg, key))
-		}
-		return strings.TrimSpace(x)
-	case int, int64, float64, bool:
-		return fmt.Sprint(x)
-	}
-	r.fail(fmt.Errorf("%s.%s must be a string, got %s", r.arg, key, typeName(v)))
-	return ""
-}
-
-// secret reads a required string as given: spaces in a password are part
-// of it.
-func (r *mapReader) secret(key string) string {
-	if v, ok := r.m[key].(string); ok && v != "" {
-		return v
-	}
-	return r.str(key, true) // a number as text, or reported missing, empty or of the wrong type
-}
-
-func (r *mapReader) strDefault(key, def string) string {
-	if s := r.str(key, false); s != "" {
-		return s
-	}
-	return def
-}
-
-func (r *mapReader) url(key string, required bool) string {
-	s := r.str(key, required)
-	if s == "" {
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		r.fail(fmt.Errorf("%s.%s %q is not an http(s) URL", r.arg, key, s))
-	}
-	return s
-}
-
-func (r *mapReader) boolean(key string) bool {
-	v, ok := r.m[key]
-	if !ok || v == nil {
-		return false
-	}
-	b, err := ToBool(v)
-	if err != nil {
-		r.fail(fmt.Errorf("%s.%s: %v", r.arg, key, err))
-	}
-	return b
-}
-
-func (r *mapReader) intDefault(key string, def int) int {
-	v, ok := r.m[key]
-	if !ok || v == nil {
-		return def
-	}
-	n, err := toInt(v)
-	if err != nil || n < 1 {
-		r.fail(fmt.Errorf("%s.%s must be a whole number of 1 or more, got %v", r.arg, key, v))
-		return def
-	}
-	return n
-}
-
-// body accepts JSON text or a mapping (or list); its placeholders are
-// checked now, so a typo fails before anything changes.
-func (r *mapReader) body() any {
-	v, ok := r.m["body"]
-	if !ok || v == nil {
-		r.fail(fmt.Errorf("app_manager needs key body: the JSON the endpoint expects, with ${max_pods} and ${max_pvcs} where the numbers go"))
-		return nil
-	}
-	switch v.(type) {
-	case string, map[string]any, []any:
-		if _, err := renderBody(v, limits{pods: 1, pvcs: 1}); err != nil {
-			r.fail(err)
-		}
-		return v
-	}
-	r.fail(fmt.Errorf("app_manager.body must be JSON text or a mapping, got %s", typeName(v)))
-	return nil
-}
-
-// tokenURL is token_url, or Keycloak's realm dash endpoint at auth-<server>.
-func (r *mapReader) tokenURL() string {
-	if u := r.url("token_url", false); u != "" {
-		return u
-	}
-	server := strings.TrimSuffix(strings.TrimSpace(r.str("server", false)), ".")
-	if server == "" {
-		r.fail(fmt.Errorf("app_manager needs token_url (the OIDC token endpoint of realm dash) or server (then https://auth-<server>%s is used)", dashRealmTokenPath))
-		return ""
-	}
-	if !validHostname(strings.ToLower(server), false) {
-		r.fail(fmt.Errorf("app_manager.server %q is not a host name; give the bare name, e.g. dash.example.com", server))
-	}
-	return "https://auth-" + strings.ToLower(server) + dashRealmTokenPath
-}
-
-var bodyPlaceholder = regexp.MustCompile(`\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}`)
-
-// renderBody puts the resolved numbers in the body: in JSON text every
-// ${name} becomes the number; in a mapping a string that is only a
-// placeholder becomes a JSON number, and one that contains it gets the digits.
-func renderBody(body any, l limits) ([]byte, error) {
-	values := map[string]int{"max_pods": l.pods, "max_pvcs": l.pvcs}
-	if text, ok := body.(string); ok {
-		out, err := substitute(text, values)
-		if err != nil {
-			return nil, err
-		}
-		if !json.Valid([]byte(out)) {
-			var v any
-			err := json.Unmarshal([]byte(out), &v)
-			return nil, fmt.Errorf("app_manager.body is not valid JSON once ${max_pods} and ${max_pvcs} are filled in: %v", err)
-		}
-		return []byte(out), nil
-	}
-	v, err := substituteValue(body, values)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
-}
-
-func substitute(text string, values map[string]int) (string, error) {
-	var unknown []string
-	out := bodyPlaceholder.ReplaceAllStringFunc(text, func(m string) string {
-		name := bodyPlaceholder.FindStringSubmatch(m)[1]
-		n, ok := values[name]
-		if !ok {
-			unknown = append(unknown, "${"+name+"}")
-			return m
-		}
-		return strconv.Itoa(n)
-	})
-	if len(unknown) > 0 {
-		return "", fmt.Errorf("app_manager.body uses %s; the placeholders are ${max_pods} and ${max_pvcs}", strings.Join(unknown, ", "))
-	}
-	return out, nil
-}
-
-func substituteValue(v any, values map[string]int) (any, error) {
-	switch x := v.(type) {
-	case string:
-		if m := bodyPlaceholder.FindStringSubmatch(x); m != nil && m[0] == x {
-			if n, ok := values[m[1]]; ok {
-				return n, nil
-			}
-		}
-		return substitute(x, values)
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, item := range x {
-			s, err := substituteValue(item, values)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = s
-		}
-		return out, nil
-	case []any:
-		out := make([]any, len(x))
-		for i, item := range x {
-			s, err := substituteValue(item, values)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = s
-		}
-		return out, nil
-	}
-	return v, nil
-}
-
-// appManagerStep is the HTTP step: its client, the body to send and the
-// limits read before (nil without get_url).
-type appManagerStep struct {
-	o       *appManagerOptions
-	client  *http.Client
-	host    *Host
-	token   string
-	body    []byte
-	before  *limits
-	changed bool
-}
-
-// planAppManager builds the client and the body, logs in, and with get_url
-// reads the current limits: reads only, so it runs in check mode too.
-func planAppManager(ctx context.Context, h *Host, o *appManagerOptions, want limits) (*appManagerStep, error) {
-	client, err := appManagerClient(h, o)
-	if err != nil {
-		return nil, err
-	}
-	body, err := renderBody(o.body, want)
-	if err != nil {
-		return nil, err
-	}
-	s := &appManagerStep{o: o, client: client, host: h, body: body}
-	// Logging in changes nothing and proves the credentials before any
-	// change is made, in check mode too.
-	if err := s.login(ctx); err != nil {
-		return nil, err
-	}
-	if o.getURL == "" {
-		return s, nil
-	}
-	cur, err := s.current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.before = &cur
-	return s, nil
-}
-
-func appManagerClient(h *Host, o *appManagerOptions) (*http.Client, error) {
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
-	if o.caFile != "" {
-		path, pemBytes, err := readPEMFile(h, "app_manager.ca_file", o.caFile)
-		if err != nil {
-			return nil, err
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pemBytes) {
-			return nil, fmt.Errorf("app_manager.ca_file %s holds no PEM certificate", path)
-		}
-		tlsConfig.RootCAs = pool
-	}
-	transport := &http.Transport{TLSClientConfig: tlsConfig, Proxy: http.ProxyFromEnvironment}
-	if o.viaHost {
-		d, ok := h.Conn.(Dialer)
-		if !ok {
-			return nil, fmt.Errorf("app_manager.via_host: the connection to %s cannot open TCP connections from the host's side", hostLabel(h))
-		}
-		transport.DialContext, transport.Proxy = d.DialContext, nil
-	}
-	return &http.Client{Transport: transport, Timeout: o.timeout}, nil
-}
-
-func (s *appManagerStep) apply(ctx context.Context, h *Host, want limits) error {
-	if s.before != nil && *s.before == want {
-		return nil
-	}
-	s.changed = true
-	what := fmt.Sprintf("set the App Manager's System Limits to pods %d and volumes %d (%s %s)", want.pods, want.pvcs, s.o.method, s.o.url)
-	return h.Change(what, func() error {
-		if _, err := s.call(ctx, s.o.method, s.o.url, s.body); err != nil {
-			return err
-		}
-		if s.o.getURL == "" {
-			return nil
-		}
-		after, err := s.current(ctx)
-		if err != nil {
-			return err
-		}
-		if after != want {
-			return fmt.Errorf("the App Manager accepted %s %s, but GET %s still reports pods %d and volumes %d: check app_manager.body against Plotly's API",
-				s.o.method, s.o.url, s.o.getURL, after.pods, after.pvcs)
-		}
-		return nil
-	})
-}
-
-func (s *appManagerStep) outcome() string {
-	if s.changed {
-		return "changed"
-	}
-	return "unchanged"
-}
-
-// current reads the App Manager's limits with GET get_url.
-func (s *appManagerStep) current(ctx context.Context) (limits, error) {
-	raw, err := s.call(ctx, http.MethodGet, s.o.getURL, nil)
-	if err != nil {
-		return limits{}, err
-	}
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return limits{}, fmt.Errorf("GET %s did not answer JSON: %v", s.o.getURL, err)
-	}
-	pods, err := numberAt(doc, s.o.podsField, "pods_field", s.o.getURL)
-	if err != nil {
-		return limits{}, err
-	}
-	pvcs, err := numberAt(doc, s.o.pvcsField, "pvcs_field", s.o.getURL)
-	if err != nil {
-		return limits{}, err
-	}
-	return limits{pods: pods, pvcs: pvcs}, nil
-}
-
-// numberAt follows a dot path (limits.pods, items.0.max) to a whole number.
-func numberAt(doc any, path, key, from string) (int, error) {
-	cur := doc
-	for _, step := range strings.Split(path, ".") {
-		switch x := cur.(type) {
-		case map[string]any:
-			v, ok := x[step]
-			if !ok {
-				return 0, fmt.Errorf("app_manager.%s %q: the answer of GET %s has no %q (its keys: %s)", key, path, from, step, strings.Join(slices.Sorted(maps.Keys(x)), ", "))
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(step)
-			if err != nil || i < 0 || i >= len(x) {
-				return 0, fmt.Errorf("app_manager.%s %q: %q is not an index of a list of %d in the answer of GET %s", key, path, step, len(x), from)
-			}
-			cur = x[i]
-		default:
-			return 0, fmt.Errorf("app_manager.%s %q: the answer of GET %s has %s before %q", key, path, from, typeName(cur), step)
-		}
-	}
-	n, err := toInt(cur)
-	if err != nil {
-		return 0, fmt.Errorf("app_manager.%s %q in the answer of GET %s: %v", key, path, from, err)
-	}
-	return n, nil
-}
-
-// call sends one authenticated request and returns the answer's body,
-// logging in first if no token is held, and once more if the token expired.
-func (s *appManagerStep) call(ctx context.Context, method, target string, body []byte) ([]byte, error) {
-	if s.token == "" {
-		if err := s.login(ctx); err != nil {
-			return nil, err
-		}
-	}
-	status, raw, err := s.send(ctx, method, target, body)
-	if err == nil && status == http.StatusUnauthorized {
-		if err := s.login(ctx); err != nil {
-			return nil, err
-		}
-		status, raw, err = s.send(ctx, method, target, body)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("App Manager %s %s: %w", method, target, err)
-	}
-	if status < 200 || status > 299 {
-		return nil, httpStatusError(method, target, status, raw, s.o.username)
-	}
-	return raw, nil
-}
-
-func (s *appManagerStep) send(ctx context.Context, method, target string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return doRequest(s.client, req)
-}
-
-func doRequest(client *http.Client, req *http.Request) (int, []byte, error) {
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPBody))
-	return resp.StatusCode, raw, err
-}
-
-func httpStatusError(method, target string, status int, raw []byte, user string) error {
-	msg := fmt.Sprintf("App Manager %s %s answered HTTP %d", method, target, status)
-	if text := snippet(raw); text != "" {
-		msg += ": " + text
-	}
-	switch status {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		msg += fmt.Sprintf("; does user %s hold the admin role of client dash (keycloak_user with roles admin)?", user)
-	case http.StatusNotFound, http.StatusMethodNotAllowed:
-		msg += "; check app_manager.url and method against Plotly's API documentation"
-	}
-	return errors.New(msg)
-}
-
-// snippet is the start of an answer, on one line, for an error message.
-func snippet(raw []byte) string {
-	s := strings.Join(strings.Fields(string(raw)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
-}
-
-// login gets an access token with an OIDC password grant (Keycloak's "direct
-// access grant") for the admin user, and masks it.
-func (s *appManagerStep) login(ctx context.Context) error {
-	form := url.Values{
-		"grant_type": {"password"}, "client_id": {s.o.clientID}, "scope": {"openid"},
-		"username": {s.o.username}, "password": {s.o.password},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.o.tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	status, raw, err := doRequest(s.client, req)
-	if err != nil {
-		return fmt.Errorf("logging in to %s as %s: %w", s.o.tokenURL, s.o.username, err)
-	}
-	var answer struct {
-		AccessToken string `json:"access_token"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	_ = json.Unmarshal(raw, &answer) // a non-JSON answer is judged by its status below
-	if status != http.StatusOK || answer.AccessToken == "" {
-		return s.loginError(status, answer.Error, answer.Description, raw)
-	}
-	s.token = answer.AccessToken
-	s.host.AddSecret(s.token)
-	return nil
-}
-
-func (s *appManagerStep) loginError(status int, code, description string, raw []byte) error {
-	where := fmt.Sprintf("logging in to %s as %s", s.o.tokenURL, s.o.username)
-	detail := code
-	if description != "" {
-		detail += " (" + description + ")"
-	}
-	switch {
-	case code == "invalid_grant":
-		return fmt.Errorf("%s was refused: %s; check app_manager.username and app_manager.password (a Dash Enterprise user of realm dash, e.g. the one keycloak_user creates)", where, detail)
-	case code == "unauthorized_client":
-		return fmt.Errorf("%s was refused: %s; client %s does not allow the password grant: enable Direct access grants on it in Keycloak, or leave app_manager off and set the limits by hand", where, detail, s.o.clientID)
-	case code == "invalid_client":
-		return fmt.Errorf("%s was refused: %s; check app_manager.client_id (client %s is unknown or needs a secret)", where, detail, s.o.clientID)
-	case status == http.StatusNotFound:
-		return fmt.Errorf("%s: HTTP 404; check app_manager.token_url: the realm (dash) and the /auth prefix, which Keycloak 17 and later drop", where)
-	case code != "":
-		return fmt.Errorf("%s: HTTP %d: %s", where, status, detail)
-	case status == http.StatusOK:
-		return fmt.Errorf("%s: the answer has no access_token", where)
-	}
-	return fmt.Errorf("%s: HTTP %d: %s", where, status, snippet(raw))
-}

@@ -2,17 +2,7 @@ package modules_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -169,9 +159,6 @@ func TestLimits(t *testing.T) {
 	t.Run("CountsPodsAndPVCs", s.testCountsPodsAndPVCs)
 	t.Run("CheckModeChangesNothing", s.testCheckModeChangesNothing)
 	t.Run("MissingNamespaceRefused", s.testMissingNamespaceRefused)
-	t.Run("AppManager", s.testAppManager)
-	t.Run("AppManagerWithoutGet", s.testAppManagerWithoutGet)
-	t.Run("AppManagerFailures", s.testAppManagerFailures)
 }
 
 func (s *limitsSite) testQuotaCreatedThenUnchanged(t *testing.T) {
@@ -193,10 +180,12 @@ func (s *limitsSite) testQuotaCreatedThenUnchanged(t *testing.T) {
 		}
 	}
 	wantStep := "App Manager → Settings → System Limits → Edit System Limits: set pods to 150 and volumes to 40"
-	if res.Msg != wantStep || res.Data["manual_step"] != wantStep {
-		t.Errorf("msg %q, manual_step %q; want both %q", res.Msg, res.Data["manual_step"], wantStep)
+	// The quota is said to be a hard Kubernetes limit, not the product's setting.
+	if !strings.Contains(res.Msg, "at most 150 pods and 40 volumes, a hard Kubernetes limit (not Dash Enterprise's System Limits; set those by hand: "+wantStep+")") ||
+		res.Data["manual_step"] != wantStep {
+		t.Errorf("msg %q, manual_step %q; want the hard-limit wording and %q", res.Msg, res.Data["manual_step"], wantStep)
 	}
-	if res.Data["app_manager"] != "off" || res.Data["max_pods"] != 150 || res.Data["max_pvcs"] != 40 {
+	if _, ok := res.Data["app_manager"]; ok || res.Data["max_pods"] != 150 || res.Data["max_pvcs"] != 40 {
 		t.Errorf("result data %v", res.Data)
 	}
 	if got := res.Data["quota_namespaces"]; !reflect.DeepEqual(got, []any{apps, more}) {
@@ -397,331 +386,9 @@ func (s *limitsSite) testMissingNamespaceRefused(t *testing.T) {
 	}
 }
 
-// appManager stands in for Dash Enterprise's App Manager and Keycloak's
-// token endpoint. The real System Limits API is not public, so its shape
-// (paths, JSON) is the test's choice: what the test asserts is that ferry
-// sends what it is configured to send, authenticated with the token it got
-// from a password grant.
-type appManager struct {
-	srv      *httptest.Server
-	username string
-	password string
-
-	mu        sync.Mutex
-	pods      int
-	pvcs      int
-	tokens    map[string]int // token -> uses left (0: unlimited)
-	logins    int
-	requests  []amRequest
-	ignore    bool // accept PUTs without storing them
-	tokenUses int  // calls each new token is good for; 0: unlimited
-}
-
-type amRequest struct {
-	method, path, auth, contentType, body string
-}
-
-const tokenPath = "/auth/realms/dash/protocol/openid-connect/token"
-
-func newAppManager(t *testing.T, pods, pvcs int) *appManager {
-	am := &appManager{username: "de-admin", password: " S3cret admin-pw ", pods: pods, pvcs: pvcs, tokens: map[string]int{}}
-	am.srv = httptest.NewUnstartedServer(http.HandlerFunc(am.serve))
-	am.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted-certificate case's handshake error is expected
-	am.srv.StartTLS()
-	t.Cleanup(am.srv.Close)
-	return am
-}
-
-// caFile writes the server's certificate as a PEM file for ca_file.
-func (am *appManager) caFile(t *testing.T) string {
-	p := filepath.Join(t.TempDir(), "ca.crt")
-	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: am.srv.Certificate().Raw})
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (am *appManager) serve(w http.ResponseWriter, r *http.Request) {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	if r.URL.Path == tokenPath {
-		am.token(w, r)
-		return
-	}
-	body, _ := io.ReadAll(r.Body)
-	am.requests = append(am.requests, amRequest{r.Method, r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(body)})
-	if !am.authorized(r.Header.Get("Authorization")) {
-		http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
-		return
-	}
-	switch {
-	case r.URL.Path == "/api/system-limits" && r.Method == http.MethodGet:
-		fmt.Fprintf(w, `{"data":{"limits":{"pods":%d,"volumes":%d}}}`, am.pods, am.pvcs)
-	case r.URL.Path == "/api/system-limits" && r.Method == http.MethodPut:
-		var in struct {
-			Limits struct{ Pods, Volumes int } `json:"limits"`
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			http.Error(w, `{"error":"bad json"}`, http.StatusBadRequest)
-			return
-		}
-		if !am.ignore {
-			am.pods, am.pvcs = in.Limits.Pods, in.Limits.Volumes
-		}
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
-	}
-}
-
-// token answers a password grant as Keycloak does.
-func (am *appManager) token(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = r.ParseForm() // a bad form leaves PostForm empty: refused below
-	f := r.PostForm
-	if f.Get("grant_type") != "password" || f.Get("client_id") != "dash" {
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, `{"error":"unauthorized_client","error_description":"Client not allowed for direct access grants"}`)
-		return
-	}
-	if f.Get("username") != am.username || f.Get("password") != am.password {
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"error":"invalid_grant","error_description":"Invalid user credentials"}`)
-		return
-	}
-	am.logins++
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	tok := "tok-" + hex.EncodeToString(b)
-	am.tokens[tok] = am.tokenUses
-	fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":300}`, tok)
-}
-
-// authorized checks the bearer token and uses it up when it is limited.
-func (am *appManager) authorized(header string) bool {
-	tok, ok := strings.CutPrefix(header, "Bearer ")
-	left, known := am.tokens[tok]
-	if !ok || !known {
-		return false
-	}
-	switch left {
-	case 0:
-	case 1:
-		delete(am.tokens, tok)
-	default:
-		am.tokens[tok] = left - 1
-	}
-	return true
-}
-
-func (am *appManager) state() (pods, pvcs, logins int, reqs []amRequest) {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	return am.pods, am.pvcs, am.logins, append([]amRequest(nil), am.requests...)
-}
-
-func (am *appManager) clearRequests() {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	am.requests = nil
-}
-
-func (am *appManager) args(t *testing.T, withGet bool) map[string]any {
-	m := map[string]any{
-		"url":       am.srv.URL + "/api/system-limits",
-		"body":      `{"limits": {"pods": ${max_pods}, "volumes": ${ max_pvcs }}}`,
-		"token_url": am.srv.URL + tokenPath,
-		"username":  am.username,
-		"password":  am.password,
-		"ca_file":   am.caFile(t),
-	}
-	if withGet {
-		m["get_url"] = am.srv.URL + "/api/system-limits"
-		m["pods_field"] = "data.limits.pods"
-		m["pvcs_field"] = "data.limits.volumes"
-	}
-	return m
-}
-
-func (s *limitsSite) testAppManager(t *testing.T) {
-	s.addNodes(t, 110)
-	ns := s.cluster.Namespace(t)
-	am := newAppManager(t, 10, 5)
-	args := map[string]any{"max_pods": 90, "max_pvcs": 30, "namespaces": []any{ns}, "system_namespaces": []any{}, "app_manager": am.args(t, true)}
-
-	// Check mode reads the current limits and sends nothing.
-	res, changes := s.mustRun(t, s.host(true, nil), args)
-	if pods, pvcs, _, reqs := am.state(); pods != 10 || pvcs != 5 || len(reqs) != 1 || reqs[0].method != http.MethodGet {
-		t.Errorf("check mode: App Manager at %d/%d after requests %+v", pods, pvcs, reqs)
-	}
-	if len(changes) != 2 || res.Data["app_manager"] != "changed" {
-		t.Errorf("check mode planned %q, app_manager %v", changes, res.Data["app_manager"])
-	}
-	am.clearRequests()
-
-	var secrets []string
-	res, changes = s.mustRun(t, s.host(false, &secrets), args)
-	pods, pvcs, _, reqs := am.state()
-	if pods != 90 || pvcs != 30 {
-		t.Errorf("App Manager limits are %d/%d, want 90/30", pods, pvcs)
-	}
-	if len(reqs) != 3 || reqs[0].method != http.MethodGet || reqs[2].method != http.MethodGet {
-		t.Fatalf("requests %+v, want GET, PUT, GET (read, set, verify)", reqs)
-	}
-	put := reqs[1]
-	if put.method != http.MethodPut || put.path != "/api/system-limits" || put.contentType != "application/json" ||
-		put.body != `{"limits": {"pods": 90, "volumes": 30}}` {
-		t.Errorf("the set request was %+v", put)
-	}
-	token := strings.TrimPrefix(put.auth, "Bearer ")
-	if !strings.HasPrefix(token, "tok-") || !containsAll(secrets, am.password, token) {
-		t.Errorf("authorization %q; secrets registered %q, want the password and the token", put.auth, secrets)
-	}
-	wantChange := fmt.Sprintf("set the App Manager's System Limits to pods 90 and volumes 30 (PUT %s/api/system-limits)", am.srv.URL)
-	if len(changes) != 2 || changes[1] != wantChange {
-		t.Errorf("changes %q, want the quota and %q", changes, wantChange)
-	}
-	if res.Data["manual_step"] != "" || res.Data["app_manager"] != "changed" {
-		t.Errorf("with the HTTP step: manual_step %q, app_manager %v", res.Data["manual_step"], res.Data["app_manager"])
-	}
-	before := res.Data["limits_before"].(map[string]any)["app_manager"]
-	if !reflect.DeepEqual(before, map[string]any{"pods": 10, "pvcs": 5}) {
-		t.Errorf("limits_before.app_manager %v", before)
-	}
-
-	am.clearRequests()
-	res, changes = s.mustRun(t, s.host(false, nil), args)
-	if _, _, _, reqs := am.state(); len(changes) != 0 || len(reqs) != 1 || reqs[0].method != http.MethodGet {
-		t.Errorf("second run: changes %q, requests %+v; want no change and one GET", changes, reqs)
-	}
-	if res.Data["app_manager"] != "unchanged" {
-		t.Errorf("second run: app_manager %v", res.Data["app_manager"])
-	}
-}
-
-func containsAll(list []string, want ...string) bool {
-	for _, w := range want {
-		found := false
-		for _, s := range list {
-			found = found || s == w
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *limitsSite) testAppManagerWithoutGet(t *testing.T) {
-	s.addNodes(t, 110)
-	ns := s.cluster.Namespace(t)
-	am := newAppManager(t, 0, 0)
-	amArgs := am.args(t, false)
-	// A mapping body: a string that is only a placeholder becomes a number.
-	amArgs["body"] = map[string]any{"limits": map[string]any{"pods": "${max_pods}", "volumes": "${max_pvcs}"}, "note": "set by ferry (${max_pods})"}
-	amArgs["method"] = "put"
-	amArgs["via_host"] = true
-	args := map[string]any{"max_pods": 80, "max_pvcs": 8, "namespaces": []any{ns}, "system_namespaces": []any{}, "app_manager": amArgs}
-
-	for run := 1; run <= 2; run++ {
-		am.clearRequests()
-		res, changes := s.mustRun(t, s.host(false, nil), args)
-		_, _, _, reqs := am.state()
-		if len(reqs) != 1 || reqs[0].method != http.MethodPut {
-			t.Fatalf("run %d: requests %+v, want one PUT", run, reqs)
-		}
-		var got map[string]any
-		if err := json.Unmarshal([]byte(reqs[0].body), &got); err != nil {
-			t.Fatalf("run %d: body %q: %v", run, reqs[0].body, err)
-		}
-		want := map[string]any{"limits": map[string]any{"pods": 80.0, "volumes": 8.0}, "note": "set by ferry (80)"}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("run %d: body %v, want %v", run, got, want)
-		}
-		// Without a GET, ferry cannot know the current values: every run sets them.
-		if res.Data["app_manager"] != "changed" || len(changes) == 0 {
-			t.Errorf("run %d: app_manager %v, changes %q", run, res.Data["app_manager"], changes)
-		}
-	}
-	if pods, pvcs, _, _ := am.state(); pods != 80 || pvcs != 8 {
-		t.Errorf("App Manager limits %d/%d, want 80/8", pods, pvcs)
-	}
-
-	// A token that expires between two calls is renewed: with tokens good
-	// for one call, the GET, the PUT and the verifying GET each need a login.
-	renew := newAppManager(t, 1, 1)
-	renew.tokenUses = 1
-	args["app_manager"] = renew.args(t, true)
-	s.mustRun(t, s.host(false, nil), args)
-	if pods, pvcs, logins, _ := renew.state(); pods != 80 || pvcs != 8 || logins != 3 {
-		t.Errorf("with expiring tokens: limits %d/%d after %d logins, want 80/8 after 3", pods, pvcs, logins)
-	}
-}
-
-func (s *limitsSite) testAppManagerFailures(t *testing.T) {
-	s.addNodes(t, 110)
-	ns := s.cluster.Namespace(t)
-	am := newAppManager(t, 1, 1)
-	cases := []struct {
-		name   string
-		change func(m map[string]any)
-		want   string
-	}{
-		{"wrong password", func(m map[string]any) { m["password"] = "wrong-password" },
-			"logging in to " + am.srv.URL + tokenPath + " as de-admin was refused: invalid_grant (Invalid user credentials); check app_manager.username and app_manager.password"},
-		{"client without direct grants", func(m map[string]any) { m["client_id"] = "other" },
-			"client other does not allow the password grant"},
-		{"untrusted certificate", func(m map[string]any) { delete(m, "ca_file") },
-			"certificate signed by unknown authority"},
-		{"wrong url", func(m map[string]any) { m["get_url"] = am.srv.URL + "/api/nope" },
-			"App Manager GET " + am.srv.URL + "/api/nope answered HTTP 404"},
-		{"wrong field", func(m map[string]any) { m["pods_field"] = "data.pods" },
-			`app_manager.pods_field "data.pods": the answer of GET ` + am.srv.URL + `/api/system-limits has no "pods" (its keys: limits)`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			amArgs := am.args(t, true)
-			c.change(amArgs)
-			var secrets []string
-			h := s.host(false, &secrets)
-			_, _, err := s.run(t, h, map[string]any{"max_pods": 50, "namespaces": []any{ns}, "system_namespaces": []any{}, "app_manager": amArgs})
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %v, want it to contain %q", err, c.want)
-			}
-			if err != nil && strings.Contains(err.Error(), amArgs["password"].(string)) {
-				t.Errorf("the error shows the password: %v", err)
-			}
-			if len(h.Changes()) != 0 || s.quotaHard(t, ns, "ferry-limits") != nil {
-				t.Errorf("a failed App Manager read still let changes through: %q", h.Changes())
-			}
-			if len(secrets) == 0 || secrets[0] != amArgs["password"] {
-				t.Errorf("the password was not registered as a secret first: %q", secrets)
-			}
-		})
-	}
-
-	t.Run("set not taken", func(t *testing.T) {
-		am.mu.Lock()
-		am.ignore = true
-		am.mu.Unlock()
-		_, _, err := s.run(t, s.host(false, nil), map[string]any{"max_pods": 50, "max_pvcs": 5, "namespaces": []any{ns}, "system_namespaces": []any{}, "app_manager": am.args(t, true)})
-		want := fmt.Sprintf("the App Manager accepted PUT %[1]s/api/system-limits, but GET %[1]s/api/system-limits still reports pods 1 and volumes 1: check app_manager.body against Plotly's API", am.srv.URL)
-		if err == nil || !strings.HasSuffix(err.Error(), want) {
-			t.Errorf("error %v, want it to end with %q", err, want)
-		}
-	})
-}
-
 // TestLimitsArguments: bad arguments are refused before the host or the
-// cluster is touched, every problem at once, and app_manager's password is
-// masked even when another key is wrong.
+// cluster is touched, every problem at once.
 func TestLimitsArguments(t *testing.T) {
-	am := func(change map[string]any) map[string]any {
-		m := map[string]any{"url": "https://dash.example.com/api/limits", "body": `{"pods": ${max_pods}}`,
-			"token_url": "https://auth-dash.example.com" + tokenPath, "username": "admin", "password": "pw-never-shown"}
-		return withArgs(m, change)
-	}
 	cases := []struct {
 		name string
 		args map[string]any
@@ -737,25 +404,6 @@ func TestLimitsArguments(t *testing.T) {
 		{"namespace not a string", map[string]any{"namespaces": []any{map[string]any{"a": 1}}}, []string{"namespaces: entry map[a:1] is a mapping; give namespace names"}},
 		{"quota name", map[string]any{"quota_name": "Bad Name"}, []string{`quota_name "Bad Name" is not a valid object name`}},
 		{"two problems at once", map[string]any{"max_pods": -3, "pvc_auto": "0"}, []string{"max_pods is -3", `pvc_auto "0" is neither`}},
-		{"unknown app_manager key", map[string]any{"app_manager": am(map[string]any{"passwrd": "x"})},
-			[]string{`app_manager has no key "passwrd" (its keys are url, method, body, get_url, pods_field, pvcs_field, token_url, server, client_id, username, password, ca_file, via_host, timeout); did you mean ` + "`password`?"}},
-		{"unknown placeholder", map[string]any{"app_manager": am(map[string]any{"body": `{"pods": ${max_pod}}`})},
-			[]string{"app_manager.body uses ${max_pod}; the placeholders are ${max_pods} and ${max_pvcs}"}},
-		{"body not JSON", map[string]any{"app_manager": am(map[string]any{"body": `{"pods": ${max_pods}`})},
-			[]string{"app_manager.body is not valid JSON once ${max_pods} and ${max_pvcs} are filled in: unexpected end of JSON input"}},
-		{"body missing", map[string]any{"app_manager": am(map[string]any{"body": nil})},
-			[]string{"app_manager needs key body: the JSON the endpoint expects, with ${max_pods} and ${max_pvcs} where the numbers go"}},
-		{"no token url", map[string]any{"app_manager": am(map[string]any{"token_url": nil})},
-			[]string{"app_manager needs token_url (the OIDC token endpoint of realm dash) or server (then https://auth-<server>/auth/realms/dash/protocol/openid-connect/token is used)"}},
-		{"bad server", map[string]any{"app_manager": am(map[string]any{"token_url": nil, "server": "https://dash.example.com"})},
-			[]string{`app_manager.server "https://dash.example.com" is not a host name; give the bare name, e.g. dash.example.com`}},
-		{"get without fields", map[string]any{"app_manager": am(map[string]any{"get_url": "https://dash.example.com/api/limits"})},
-			[]string{"app_manager needs key pods_field", "app_manager needs key pvcs_field"}},
-		{"method", map[string]any{"app_manager": am(map[string]any{"method": "delete"})}, []string{`app_manager.method "DELETE" is not PUT, POST or PATCH`}},
-		{"url scheme", map[string]any{"app_manager": am(map[string]any{"url": "ftp://dash.example.com/x"})}, []string{`app_manager.url "ftp://dash.example.com/x" is not an http(s) URL`}},
-		{"no password", map[string]any{"app_manager": am(map[string]any{"password": nil})}, []string{"app_manager needs key password"}},
-		{"timeout", map[string]any{"app_manager": am(map[string]any{"timeout": "soon"})}, []string{"app_manager.timeout must be a whole number of 1 or more, got soon"}},
-		{"via_host", map[string]any{"app_manager": am(map[string]any{"via_host": "maybe"})}, []string{`app_manager.via_host: want a boolean (yes/no, true/false), got "maybe"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -778,9 +426,6 @@ func TestLimitsArguments(t *testing.T) {
 			if strings.Contains(err.Error(), "/nonexistent/admin.conf") {
 				t.Errorf("the arguments were not checked before the kubeconfig was read: %v", err)
 			}
-			if m, ok := args["app_manager"].(map[string]any); ok && m["password"] != nil && !containsAll(secrets, "pw-never-shown") {
-				t.Errorf("the password was not registered as a secret: %q", secrets)
-			}
 		})
 	}
 }
@@ -792,7 +437,7 @@ func TestLimitsDocumented(t *testing.T) {
 		all = append(all, a.Doc)
 	}
 	doc := strings.Join(all, "\n")
-	for _, want := range []string{"Plotly does not document the apps namespace", "${max_pods}", "kubernetes-max-pods-per-node", "plotly-system", "every run"} {
+	for _, want := range []string{"Plotly does not document the apps namespace", "kubernetes-max-pods-per-node", "plotly-system"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the limits doc does not mention %q", want)
 		}
