@@ -309,3 +309,72 @@ func clip(s string) string {
 	}
 	return s[:max/2] + "\n[...]\n" + s[len(s)-max/2:]
 }
+
+// plumbing is what Ansible adds to every result, which is no module's doing.
+var plumbing = []string{"invocation", "warnings", "deprecations", "_ansible_no_log", "exception"}
+
+// AllFields fails the test when a field that ansible-playbook registered
+// for a task differs in ferry's result, or ferry registers one Ansible does
+// not; Ansible's plumbing and the fields in skip are left out (apt-get's
+// own output, timestamps...). Ansible's failed: false is not compared:
+// ferry's runner registers failed only when true.
+func AllFields(t testing.TB, ferry, ansible Outcome, skip ...string) {
+	t.Helper()
+	left := map[string]bool{}
+	for _, k := range append(skip, plumbing...) {
+		left[k] = true
+	}
+	for _, task := range ansible.Tasks {
+		var fields []string
+		for _, k := range slices.Sorted(maps.Keys(task.Result)) {
+			if !left[k] && !(k == "failed" && task.Result[k] == false) {
+				fields = append(fields, k)
+			}
+		}
+		SameFields(t, ferry, ansible, task.Name, task.Host, fields...)
+		for k, v := range ferry.Result(t, task.Name, task.Host) {
+			if _, ok := task.Result[k]; !ok && !left[k] {
+				t.Errorf("task %q on %s: ferry registers %s=%s, ansible-playbook does not", task.Name, task.Host, k, show(v, ""))
+			}
+		}
+	}
+}
+
+// Converge is a playbook run with --check, then twice for real (the second
+// run shows idempotency), by ferry against one host and by ansible-playbook
+// against another that starts the same (two throw-away roots).
+type Converge struct {
+	Playbook     string
+	Ours, Theirs string // the two hosts' inventories
+	Diff         bool
+	Skip         []string // result fields not compared (see AllFields)
+	// State describes the effects on one host (ours or theirs): it must be
+	// the same on both after every run, and unchanged by --check.
+	State func(ours bool) string
+}
+
+// Run runs the three rounds and compares recaps, registered fields and
+// effects after each, stopping at the first round that differs.
+func (c Converge) Run(t *testing.T) {
+	t.Helper()
+	before := c.State(true)
+	for i, check := range []bool{true, false, false} {
+		f := Ferry(t, Run{Playbook: c.Playbook, Inventory: c.Ours, Check: check, Diff: c.Diff})
+		a, ran := Ansible(t, Run{Playbook: c.Playbook, Inventory: c.Theirs, Check: check, Diff: c.Diff})
+		if !ran {
+			return
+		}
+		SameRecap(t, f, a)
+		AllFields(t, f, a, c.Skip...)
+		if got, want := c.State(true), c.State(false); got != want {
+			t.Errorf("round %d (check %v): effects differ\nferry:\n%s\nansible-playbook:\n%s", i+1, check, got, want)
+		}
+		if check && c.State(true) != before {
+			t.Errorf("--check changed the host:\n%s\nbefore:\n%s", c.State(true), before)
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+		t.Logf("round %d (check %v): %+v", i+1, check, f.Stats)
+	}
+}

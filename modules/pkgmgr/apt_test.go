@@ -4,11 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -117,81 +115,39 @@ func installed(h *rootfs.Host) string {
 	return out
 }
 
-// TestAptAgainstAnsible runs testdata/apt.yml with --check, then twice for
-// real, with ferry and with ansible-playbook, each on its own fresh root:
-// the recaps, the packages installed and every task's registered fields
-// must agree.
-func TestAptAgainstAnsible(t *testing.T) {
+// aptSkip are apt's result fields that cannot be the same: apt-get's own
+// output (a msg with newlines is that too) and the cache's timestamp.
+var aptSkip = []string{"stdout", "stderr", "stdout_lines", "stderr_lines", "cache_update_time", "diff"}
+
+// converge runs playbook with --check, then twice for real, with ferry and
+// ansible-playbook each on its own fresh root: recaps, the packages
+// installed and every registered field must agree.
+func converge(t *testing.T, playbook string) *rootfs.Host {
 	ours, theirs := aptRoot(t, t.TempDir()), aptRoot(t, t.TempDir())
-	playbook, _ := filepath.Abs("testdata/apt.yml")
-	before := installed(ours)
-	for i, check := range []bool{true, false, false} {
-		f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: ours.Inventory(t), Check: check})
-		a, ran := ansiblecmp.Ansible(t, ansiblecmp.Run{Playbook: playbook, Inventory: theirs.Inventory(t), Check: check})
-		if !ran {
-			return
-		}
-		ansiblecmp.SameRecap(t, f, a)
-		sameResults(t, f, a)
-		if got, want := installed(ours), installed(theirs); got != want {
-			t.Fatalf("run %d: packages differ\nferry:\n%s\nansible:\n%s", i+1, got, want)
-		}
-		if check && installed(ours) != before {
-			t.Fatalf("check mode installed packages:\n%s", installed(ours))
-		}
-		if t.Failed() {
-			t.FailNow()
-		}
-		t.Logf("run %d (check %v): %+v", i+1, check, f.Stats)
-	}
+	playbook, _ = filepath.Abs(playbook)
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Skip: aptSkip,
+		State: func(o bool) string {
+			if o {
+				return installed(ours)
+			}
+			return installed(theirs)
+		}}.Run(t)
+	return ours
+}
+
+// TestAptAgainstAnsible: names, versions, latest, removal with purge, a
+// local .deb with a dependency from the repository, a missing package and
+// check_mode, compared with ansible-playbook.
+func TestAptAgainstAnsible(t *testing.T) {
+	ours := converge(t, "testdata/apt.yml")
 	want := "ferry-dep 1.0 ii \nferry-hello 1.1 ii \nferry-local 1.0 ii \nferry-pin 1.0 ii \n"
 	if got := installed(ours); got != want {
 		t.Errorf("installed:\n%s\nwant:\n%s", got, want)
 	}
 }
 
-// sameResults compares every task's registered fields, leaving out what
-// cannot be the same (apt's own output, timestamps) and what only Ansible's
-// plumbing adds.
-func sameResults(t *testing.T, f, a ansiblecmp.Outcome) {
-	t.Helper()
-	skip := map[string]bool{"stdout": true, "stderr": true, "stdout_lines": true, "stderr_lines": true, "msg": true,
-		"cache_update_time": true, "invocation": true, "diff": true, "warnings": true, "deprecations": true, "_ansible_no_log": true, "exception": true}
-	for _, task := range a.Tasks {
-		var fields []string
-		for _, k := range slices.Sorted(maps.Keys(task.Result)) {
-			if !skip[k] && !(k == "failed" && task.Result[k] == false) { // ferry's runner registers no failed: false
-				fields = append(fields, k)
-			}
-		}
-		if task.Result["failed"] == true || !strings.Contains(fmt.Sprint(task.Result["msg"]), "\n") {
-			fields = append(fields, "msg") // a message, not apt-get's output
-		}
-		ansiblecmp.SameFields(t, f, a, task.Name, task.Host, fields...)
-		for k := range f.Result(t, task.Name, task.Host) {
-			if _, ok := task.Result[k]; !ok && !skip[k] {
-				t.Errorf("task %q: ferry registers %s, ansible does not", task.Name, k)
-			}
-		}
-	}
-}
-
 // TestPackageAgainstAnsible: package runs apt on a Debian root, with apt's
-// arguments, as ansible-playbook's package action does; twice for real.
+// arguments, as ansible-playbook's package action does.
 func TestPackageAgainstAnsible(t *testing.T) {
-	ours, theirs := aptRoot(t, t.TempDir()), aptRoot(t, t.TempDir())
-	playbook, _ := filepath.Abs("testdata/package.yml")
-	for i := range 2 {
-		f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: ours.Inventory(t)})
-		a, ran := ansiblecmp.Ansible(t, ansiblecmp.Run{Playbook: playbook, Inventory: theirs.Inventory(t)})
-		if !ran {
-			return
-		}
-		ansiblecmp.SameRecap(t, f, a)
-		sameResults(t, f, a)
-		if got, want := installed(ours), installed(theirs); got != want {
-			t.Fatalf("run %d: packages differ\nferry:\n%s\nansible:\n%s", i+1, got, want)
-		}
-		t.Logf("run %d: %+v", i+1, f.Stats)
-	}
+	converge(t, "testdata/package.yml")
 }

@@ -1,11 +1,8 @@
 package service_test
 
 import (
-	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -36,47 +33,13 @@ func links(h *rootfs.Host) string {
 func TestSystemdAgainstAnsible(t *testing.T) {
 	ours, theirs := unitRoot(t), unitRoot(t)
 	playbook, _ := filepath.Abs("testdata/systemd.yml")
-	before := links(ours)
-	for i, check := range []bool{true, false, false} {
-		f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: ours.Inventory(t), Check: check})
-		a, ran := ansiblecmp.Ansible(t, ansiblecmp.Run{Playbook: playbook, Inventory: theirs.Inventory(t), Check: check})
-		if !ran {
-			return
-		}
-		ansiblecmp.SameRecap(t, f, a)
-		sameResults(t, f, a)
-		if got, want := links(ours), links(theirs); got != want {
-			t.Errorf("run %d: unit links differ\nferry:\n%s\nansible:\n%s", i+1, got, want)
-		}
-		if check && links(ours) != before {
-			t.Errorf("check mode changed links:\n%s", links(ours))
-		}
-		if t.Failed() {
-			t.FailNow()
-		}
-		t.Logf("run %d (check %v): %+v", i+1, check, f.Stats)
-	}
-}
-
-// sameResults compares every task's registered fields but Ansible's
-// plumbing.
-func sameResults(t *testing.T, f, a ansiblecmp.Outcome) {
-	t.Helper()
-	skip := map[string]bool{"invocation": true, "warnings": true, "deprecations": true, "_ansible_no_log": true, "exception": true}
-	for _, task := range a.Tasks {
-		var fields []string
-		for _, k := range slices.Sorted(maps.Keys(task.Result)) {
-			if !skip[k] && !(k == "failed" && task.Result[k] == false) { // ferry's runner registers no failed: false
-				fields = append(fields, k)
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
+		State: func(o bool) string {
+			if o {
+				return links(ours)
 			}
-		}
-		ansiblecmp.SameFields(t, f, a, task.Name, task.Host, fields...)
-		for k, v := range f.Result(t, task.Name, task.Host) {
-			if _, ok := task.Result[k]; !ok && !skip[k] {
-				t.Errorf("task %q: ferry registers %s=%v, ansible does not", task.Name, k, fmt.Sprint(v))
-			}
-		}
-	}
+			return links(theirs)
+		}}.Run(t)
 }
 
 // TestServiceNeedsSystemd: in a root whose PID 1 is no systemd, service
