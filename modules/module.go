@@ -92,6 +92,10 @@ type Host struct {
 	// Cache is shared by the tasks of one host for the whole run (a
 	// Kubernetes client built once per host, say).
 	Cache *sync.Map
+	// Reconnect reaches the host again, opening its connection anew when it
+	// is broken or was never made, and runs a command that only reads
+	// (wait_for_connection).
+	Reconnect func(ctx context.Context) error
 	// Task is the task's name as its header shows it.
 	Task string
 	// Console is the person running ferry, for the controller modules

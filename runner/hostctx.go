@@ -215,6 +215,7 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		Task:      t.Title(),
 		Console:   r.console(t, h),
 	}
+	mh.Reconnect = func(ctx context.Context) error { return r.reconnect(ctx, h, sc) }
 	if t.Spec.Controller {
 		return mh, nil
 	}

@@ -1,0 +1,75 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+func init() { modules.Register(waitForConnection{}) }
+
+// waitForConnection waits until the host answers over its connection again
+// (after a reboot, or a machine still booting), as Ansible's action plugin:
+// each try opens the connection anew when the old one is broken and runs a
+// command that only reads.
+type waitForConnection struct{}
+
+func (waitForConnection) Spec() modules.Spec {
+	return modules.Spec{
+		Name:    "wait_for_connection",
+		Summary: "Wait until the host is reachable over its connection and runs commands (after a reboot, say)",
+		Args: []modules.Arg{
+			{Name: "connect_timeout", Type: modules.Int, Default: 5, Kind: modules.Seconds, Doc: "Seconds one try may take."},
+			{Name: "delay", Type: modules.Int, Default: 0, Doc: "Seconds to wait before the first try."},
+			{Name: "sleep", Type: modules.Int, Default: 1, Kind: modules.Seconds, Doc: "Seconds between tries."},
+			{Name: "timeout", Type: modules.Int, Default: 600, Kind: modules.Seconds, Doc: "Seconds to keep trying before failing."},
+		},
+		// The runner does not open the connection before Run: the module
+		// reaches the host itself, through Host.Reconnect.
+		Controller: true,
+		Check:      modules.CheckSkip,
+	}
+}
+
+func (waitForConnection) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	if h.Check {
+		return modules.Result{Skipped: true}, nil // action/wait_for_connection.py: skipped for check_mode
+	}
+	if h.Reconnect == nil {
+		return modules.Result{}, errors.New("this run cannot reconnect to the host")
+	}
+	start := time.Now()
+	if !pause(ctx, time.Duration(args.Int("delay"))*time.Second) {
+		return modules.Result{}, ctx.Err()
+	}
+	deadline := time.Now().Add(time.Duration(args.Int("timeout")) * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		try, cancel := context.WithTimeout(ctx, time.Duration(args.Int("connect_timeout"))*time.Second)
+		last = h.Reconnect(try)
+		cancel()
+		if last == nil {
+			return modules.Result{Data: map[string]any{"elapsed": int(time.Since(start).Seconds())}}, nil
+		}
+		if !pause(ctx, time.Duration(args.Int("sleep"))*time.Second) {
+			return modules.Result{}, ctx.Err()
+		}
+	}
+	msg := fmt.Sprintf("timed out waiting for ping module test: %v", last)
+	return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg, "elapsed": int(time.Since(start).Seconds())}}, nil
+}
+
+// pause waits d unless ctx ends first.
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
