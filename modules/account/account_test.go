@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,5 +32,30 @@ func TestUserGroupAgainstAnsible(t *testing.T) {
 		}}.Run(t)
 	if got := accounts(ours); !strings.Contains(got, "alice:!$6$saltsalt$") || !strings.Contains(got, "alice:x:2001:2001:A. Ferry:/home/alice:/bin/sh") {
 		t.Errorf("alice is not as the playbook made her:\n%s", got)
+	}
+}
+
+// TestUserPasswordNeverShown: the hash is masked in every event of the run,
+// the result registers Ansible's placeholder, and the host has it.
+func TestUserPasswordNeverShown(t *testing.T) {
+	h := rootfs.Start(t)
+	const hash = "$6$pepper$Tvb/2qsYzAn4Zr8rC0TmtBJaY1YnhXTMk13/0wW62k.1axr5SB/S6fSQ9D/RFrvRLiTDb9DzqJiEJF66AbqUu0"
+	playbook := filepath.Join(t.TempDir(), "pw.yml")
+	src := "- hosts: targets\n  gather_facts: false\n  tasks:\n    - name: pw\n      user: {name: dora, password: '" + hash + "'}\n"
+	if err := os.WriteFile(playbook, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: h.Inventory(t), Diff: true})
+	if f.Exit != 0 {
+		t.Fatalf("exit %d\n%s", f.Exit, f.Output)
+	}
+	if strings.Contains(f.Output, "pepper") {
+		t.Errorf("the password hash reached the output:\n%s", f.Output)
+	}
+	if got := f.Result(t, "pw", "target")["password"]; got != "NOT_LOGGING_PASSWORD" {
+		t.Errorf("registered password %v, want Ansible's NOT_LOGGING_PASSWORD", got)
+	}
+	if !strings.Contains(h.Run("getent shadow dora"), hash) {
+		t.Error("the host does not have the hash")
 	}
 }
