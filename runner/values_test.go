@@ -31,6 +31,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"include_vars":        {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
 		"keycloak_user":       {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
 		"kots_upload":         {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
+		"kots_release":        {"kots_release: {bundle: b.airgap, config_values: [a]}", "pb.yml:3:40: argument config_values: want a mapping, got a list"},
 		"kurl":                {"kurl: {bundle: /b, workdir: /w, service_cidr: banana}", `pb.yml:3:39: service_cidr "banana" is not an IPv4 CIDR such as 10.96.0.0/16`},
 		"limits":              {"limits: {namespaces: [apps], max_pods: -3}", "pb.yml:3:36: max_pods is -3; give a number of 1 or more"},
 		"lineinfile":          {"lineinfile: {path: /x, line: a, validate: visudo -cf}", "pb.yml:3:39: validate must contain %s: visudo -cf; write %s where"},
