@@ -34,6 +34,13 @@ type Include struct {
 	// load reads the included tasks for one run of the include, and the
 	// path of the included file ("" for a role).
 	load func(file string) (string, []*Task, error)
+	// PreviewRoles are the role and its dependencies as read before the
+	// run, whose variables its tasks may read.
+	PreviewRoles []*Role
+	// Public include_role: once it has run, the role's vars and defaults
+	// are the play's, for the tasks after it.
+	Public bool
+	loaded *Role // the role the last load read (loads run one at a time)
 }
 
 // importTasks reads import_tasks: the file's tasks, in a block that carries
@@ -133,7 +140,7 @@ func (p *parser) applyKeywords(n *yaml.Node) *Task {
 // roleInclude reads import_role (static: the role's tasks in a block with
 // the task's keywords) and include_role (read again when the task runs).
 func (p *parser) roleInclude(t *Task, action string, n *yaml.Node) {
-	name, nameNode, from, apply, _ := p.roleArgs(t, n)
+	name, nameNode, from, apply, public := p.roleArgs(t, n)
 	if action == "import_role" {
 		if apply != nil {
 			p.errorf(n, "use include_role for apply, or put the keywords on the import", "import_role does not take apply")
@@ -147,25 +154,32 @@ func (p *parser) roleInclude(t *Task, action string, n *yaml.Node) {
 		}
 		return
 	}
-	inc := &Include{Action: action, File: name, Apply: apply}
+	inc := &Include{Action: action, File: name, Apply: apply, Public: public}
 	t.Include = inc
 	opts, dir, pc, parentRole := p.opts, p.dir, p.pc, p.role
 	inc.load = func(name string) (string, []*Task, error) {
-		rp := &parser{file: dir, dir: dir, opts: opts, pc: pc, role: parentRole}
+		rp := &parser{file: dir, dir: dir, opts: opts, pc: &playCtx{}, role: parentRole}
+		*rp.pc = *pc // its own list of loaded roles: an included role's vars are not the play's
 		node := &yaml.Node{Kind: yaml.ScalarNode, Value: name}
 		ts := []*Task{}
 		if role := rp.loadRole(node, name, "", from, nil, nil); role != nil {
 			ts = rp.roleTasks(role, from, node)
+			inc.loaded = role
 		}
 		return "", ts, rp.diags.Err()
 	}
 	if strings.Contains(name, "{{") {
 		return
 	}
+	loaded := len(p.pc.roles)
 	if role := p.loadRole(nameNode, name, "", from, nil, nil); role != nil {
 		inc.Role = role
 		inc.Preview = p.roleTasks(role, from, nameNode)
 	}
+	// Ansible gives the play an included role's vars and defaults only once
+	// a public include of it has run.
+	inc.PreviewRoles = slices.Clone(p.pc.roles[loaded:])
+	p.pc.roles = p.pc.roles[:loaded]
 }
 
 // resolveTaskFile finds an included file as Ansible does: beside the
@@ -308,6 +322,9 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 	// the included files run one after the other.
 	for _, g := range groups {
 		g.path, g.tasks, g.err = t.Include.load(g.file)
+		if g.err == nil && t.Include.Public && t.Include.loaded != nil {
+			pr.exportRole(t.Include.loaded)
+		}
 		r.reportInclusion(pr, t, g, rescuable)
 	}
 	for _, g := range groups {
@@ -646,4 +663,11 @@ func (s *TextSink) included(b *strings.Builder, e Event) {
 		line += fmt.Sprintf(" => (item=%s)", itemLabel(e.Item))
 	}
 	b.WriteString(s.colors.skipped(line) + "\n")
+}
+
+// exportRole gives the play a publicly included role's vars and defaults
+// (new maps: the hosts' running tasks may still read the old ones).
+func (pr *playRun) exportRole(role *Role) {
+	pr.roleVars = mergeMaps(pr.roleVars, role.Vars)
+	pr.roleDefaults = mergeMaps(pr.roleDefaults, role.Defaults)
 }

@@ -123,7 +123,13 @@ func (v *validator) play(play *Play) {
 	for k := range play.Vars {
 		known[k] = true
 	}
-	for _, role := range play.Roles {
+	roles := slices.Clone(play.Roles)
+	play.AllTasks(func(t *Task, _ bool) {
+		if t.Include != nil {
+			roles = append(roles, t.Include.PreviewRoles...)
+		}
+	})
+	for _, role := range roles {
 		for _, m := range []map[string]any{role.Defaults, role.Vars, role.Params} {
 			for k := range m {
 				known[k] = true
