@@ -37,8 +37,8 @@ func (a fileAttrs) converge(ctx context.Context, h *Host, path string, info path
 		}
 		if want != info.Mode {
 			script := fmt.Sprintf("chmod %s -- %s", formatMode(want), shellQuote(path))
-			err := h.Change(fmt.Sprintf("chmod %s %s (was %s)", formatMode(want), path, formatMode(info.Mode)), func() error {
-				_, err := runScript(ctx, h, script)
+			err := h.Change(fmt.Sprintf("chmod %s %s (was %s)", formatMode(want), path, formatMode(info.Mode)), func(w Writer) error {
+				_, err := writeScript(ctx, w, script)
 				return err
 			})
 			if err != nil {
@@ -53,8 +53,8 @@ func (a fileAttrs) converge(ctx context.Context, h *Host, path string, info path
 			flag = "-h "
 		}
 		script := fmt.Sprintf("chown %s%s -- %s", flag, shellQuote(spec), shellQuote(path))
-		return h.Change(fmt.Sprintf("chown %s %s (was %s:%s)", spec, path, info.Owner, info.Group), func() error {
-			_, err := runScript(ctx, h, script)
+		return h.Change(fmt.Sprintf("chown %s %s (was %s:%s)", spec, path, info.Owner, info.Group), func(w Writer) error {
+			_, err := writeScript(ctx, w, script)
 			return err
 		})
 	}

@@ -24,9 +24,10 @@ type commandModule struct{}
 // shellModule runs a script through /bin/sh -c (Ansible's shell).
 type shellModule struct{}
 
-// checkSkipMsg is the result of command and shell in check mode when nothing
-// (creates/removes) lets them predict their effect.
-const checkSkipMsg = "skipped in check mode: command cannot predict its effect (set check_mode: false to run it)"
+// checkSkipMsg is Ansible's message for command and shell in check mode
+// when nothing (creates/removes) lets them predict their effect; the runner
+// reports it (Spec.Check) without running the module.
+const checkSkipMsg = "Command would have run if not in check mode"
 
 // commonCommandArgs are the arguments command and shell share.
 func commonCommandArgs() []Arg {
@@ -48,9 +49,11 @@ func (commandModule) Spec() Spec {
 			{Name: "cmd", Check: checkNotEmpty("cmd"), Type: String, Doc: "The command line, split into words like a shell would (quotes, backslashes) but with no shell: no pipes, redirects, variables or globs. The free-form `command: ...` text."},
 			{Name: "argv", Check: checkArgv, Type: List, Doc: "The program and its arguments as a list, instead of cmd; nothing is split."},
 		}, commonCommandArgs()...),
-		FreeForm: "cmd",
-		OneOf:    [][]string{{"cmd", "argv"}},
-		Check:    CheckSkip,
+		FreeForm:      "cmd",
+		OneOf:         [][]string{{"cmd", "argv"}},
+		Check:         CheckIfDecided,
+		Deciders:      []string{"creates", "removes"},
+		CheckSkipData: map[string]any{"msg": checkSkipMsg, "rc": 0},
 	}
 }
 
@@ -62,8 +65,10 @@ func (shellModule) Spec() Spec {
 			{Name: "cmd", Check: checkNotEmpty("cmd"), Type: String, Required: true, Doc: "The script, run with `/bin/sh -c` (or executable -c). The free-form `shell: ...` text."},
 			{Name: "executable", Type: String, Doc: "The shell to run the script with, instead of /bin/sh (an absolute path, e.g. /bin/bash)."},
 		}, commonCommandArgs()...),
-		FreeForm: "cmd",
-		Check:    CheckSkip,
+		FreeForm:      "cmd",
+		Check:         CheckIfDecided,
+		Deciders:      []string{"creates", "removes"},
+		CheckSkipData: map[string]any{"msg": checkSkipMsg, "rc": 0},
 	}
 }
 
@@ -97,20 +102,20 @@ func (shellModule) Run(ctx context.Context, h *Host, args Args) (Result, error) 
 	return runCommand(ctx, h, args, cmd, script, map[string]any{"cmd": script})
 }
 
-// runCommand is what command and shell share: creates/removes, check mode,
-// running through the gate, and the result fields Ansible users register.
+// runCommand is what command and shell share: creates/removes, running
+// through the gate, and the result fields Ansible users register. Check mode
+// without creates/removes never gets here: the runner skips the task
+// (Spec.Check).
 func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display string, data map[string]any) (Result, error) {
 	if skip, msg, err := skipByCreatesRemoves(ctx, h, args); err != nil || skip {
 		if skip {
+			// As Ansible: ok and unchanged, not skipped.
 			data["rc"], data["stdout"], data["stdout_lines"] = 0, msg.stdout, []any{msg.stdout}
 			data["stderr"], data["stderr_lines"] = "", []any{}
 			data["msg"] = msg.msg
-			return Result{Skipped: true, Msg: msg.msg, Data: data}, nil
+			return Result{Msg: msg.msg, Data: data}, nil
 		}
 		return Result{}, err
-	}
-	if h.Check && !args.Has("creates") && !args.Has("removes") {
-		return Result{Skipped: true, Msg: checkSkipMsg, Data: map[string]any{"msg": checkSkipMsg}}, nil
 	}
 	cmd.Dir = args.String("chdir")
 	cmd.Become = h.Become
@@ -122,15 +127,14 @@ func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display st
 		cmd.Stdin = strings.NewReader(in)
 	}
 	start := time.Now()
-	out, err := runGated(ctx, h, "run: "+display, cmd)
+	out, ran, err := runGated(ctx, h, "run: "+display, cmd)
 	end := time.Now()
 	if err != nil {
 		return Result{}, err
 	}
-	if h.Check {
-		msg := "Command would have run if not in check mode"
-		data["msg"] = msg
-		return Result{Msg: msg, Data: data}, nil
+	if !ran { // check mode: the gate planned it
+		data["rc"], data["msg"] = 0, checkSkipMsg
+		return Result{Msg: checkSkipMsg, Data: data}, nil
 	}
 	return commandResult(args, out, start, end, data), nil
 }
@@ -161,7 +165,7 @@ type skipReason struct{ msg, stdout string }
 // unnecessary. A relative path is taken from chdir, as Ansible does.
 func skipByCreatesRemoves(ctx context.Context, h *Host, args Args) (bool, skipReason, error) {
 	shoulda := "Did"
-	if h.Check {
+	if h.Check { // only the wording: Ansible's message says Would in check mode
 		shoulda = "Would"
 	}
 	if p := args.String("creates"); p != "" {
@@ -191,7 +195,7 @@ func inDir(dir, p string) string {
 // path with spaces or quotes means itself.
 func globMatches(ctx context.Context, h *Host, pattern string) (bool, error) {
 	script := "for f in " + globWord(pattern) + `; do if [ -e "$f" ] || [ -L "$f" ]; then exit 0; fi; done; exit 1`
-	out, err := h.Conn.Run(ctx, Command{Shell: script, Become: h.Become})
+	out, err := h.Query(ctx, Command{Shell: script, Become: h.Become})
 	if err != nil {
 		return false, fmt.Errorf("checking whether %s exists on %s: %w", pattern, hostLabel(h), err)
 	}

@@ -40,7 +40,9 @@ func Doc(spec Spec) string {
 func checkModeText(spec Spec) string {
 	switch spec.Check {
 	case CheckSkip:
-		return "cannot predict its effect, so the task is skipped unless creates/removes decide it or the task sets check_mode: false."
+		return "not supported: the task is skipped unless it sets check_mode: false."
+	case CheckIfDecided:
+		return "cannot predict its effect, so the task is skipped unless " + strings.Join(spec.Deciders, "/") + " decide it or the task sets check_mode: false."
 	default:
 		if spec.Controller {
 			return "supported; it changes nothing on any host."

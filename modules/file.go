@@ -95,9 +95,12 @@ type fileTask struct {
 	created bool // the path was created (or, in check mode, planned) by this task
 }
 
+// run makes one change through the gate. Once a change is only planned
+// (check mode), f.info holds the predicted state and the host is not read
+// back (Host.pending).
 func (f *fileTask) run(ctx context.Context, what, script string) error {
-	return f.h.Change(what, func() error {
-		_, err := runScript(ctx, f.h, script)
+	return f.h.Change(what, func(w Writer) error {
+		_, err := writeScript(ctx, w, script)
 		return err
 	})
 }
@@ -183,7 +186,7 @@ func (f *fileTask) create(ctx context.Context, what, kind string, defaultMode ui
 	}
 	base.Mode, base.Owner, base.Group = mode, f.attrs.Owner, f.attrs.Group
 	f.info, f.created = base, true
-	if f.h.Check {
+	if f.h.pending() {
 		return nil
 	}
 	return f.restat(ctx, true)
@@ -240,7 +243,7 @@ func (f *fileTask) link(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	f.info = pathInfo{Exists: true, Type: "link", Target: src}
-	if !f.h.Check {
+	if !f.h.pending() {
 		if err := f.restat(ctx, false); err != nil {
 			return Result{}, err
 		}
@@ -271,7 +274,7 @@ func (f *fileTask) hard(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	f.info = srcInfo
-	if !f.h.Check {
+	if !f.h.pending() {
 		if err := f.restat(ctx, false); err != nil {
 			return Result{}, err
 		}
@@ -327,7 +330,7 @@ func (f *fileTask) convergeTree(ctx context.Context) error {
 	if f.attrs.Mode == nil && f.attrs.Owner == "" && f.attrs.Group == "" {
 		return nil
 	}
-	if f.h.Check && f.created {
+	if f.h.pending() && f.created {
 		return nil // the tree is only planned; there is nothing below it yet
 	}
 	out, err := runScript(ctx, f.h, fmt.Sprintf(`find %s -printf '%%m|%%y|%%u|%%g|%%U|%%G\n'`, shellQuote(f.path)))
@@ -403,7 +406,7 @@ func (f *fileTask) result(ctx context.Context, state string) (Result, error) {
 	if state == "link" || state == "hard" {
 		data["src"] = f.args.String("src")
 	}
-	if state != "absent" && !f.h.Check {
+	if state != "absent" && !f.h.pending() {
 		info, err := statPath(ctx, f.h, f.path, false)
 		if err != nil {
 			return Result{}, err

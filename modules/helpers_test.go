@@ -55,7 +55,7 @@ func (v testVars) Render(text string) (string, error) {
 // newHost is a host on the local connection.
 func newHost(t testing.TB) *modules.Host {
 	t.Helper()
-	return &modules.Host{Name: "local", Conn: conn.NewLocal(), Vars: testVars{}, Cache: &sync.Map{}}
+	return &modules.Host{Name: "local", Conn: modules.Seal(conn.NewLocal()), Vars: testVars{}, Cache: &sync.Map{}}
 }
 
 // run binds raw arguments as the runner would and runs the module.

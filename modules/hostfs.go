@@ -10,18 +10,30 @@ import (
 	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
-// Helpers for modules that inspect and change files on the host. Everything
-// goes through Conn, so a module behaves the same locally and over SSH, and
-// every path is quoted for the shell.
+// Helpers for modules that inspect and change files on the host. Reads go
+// through the Host's probes, changes through the gate's Writer, so a module
+// behaves the same locally and over SSH, and every path is quoted for the
+// shell.
 
 // shellQuote quotes one word for the host's POSIX shell.
 func shellQuote(s string) string { return shellquote.Quote(s) }
 
-// runScript runs a shell script on the host as the task's become user. A
-// non-zero exit is an error that names the script and carries its stderr,
-// because every script here is a step that must succeed.
+// runScript runs a shell script that only reads (a probe) on the host as the
+// task's become user. A non-zero exit is an error that names the script and
+// carries its stderr, because every script here is a step that must succeed.
 func runScript(ctx context.Context, h *Host, script string) (string, error) {
-	out, err := h.Conn.Run(ctx, Command{Shell: script, Become: h.Become})
+	out, err := h.Query(ctx, Command{Shell: script, Become: h.Become})
+	return scriptOutput(h, script, out, err)
+}
+
+// writeScript runs a shell script that changes the host, through the gate's
+// Writer, as runScript does.
+func writeScript(ctx context.Context, w Writer, script string) (string, error) {
+	out, err := w.Run(ctx, Command{Shell: script, Become: w.h.Become})
+	return scriptOutput(w.h, script, out, err)
+}
+
+func scriptOutput(h *Host, script string, out Output, err error) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("running `%s` on %s: %w", script, hostLabel(h), err)
 	}
@@ -169,7 +181,7 @@ func readHostFile(ctx context.Context, h *Host, path string, limit int64) ([]byt
 		out, err := runScript(ctx, h, fmt.Sprintf("head -c %d -- %s", limit, shellQuote(path)))
 		return []byte(out), err
 	}
-	r, err := h.Conn.Open(ctx, path)
+	r, err := h.Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -181,10 +193,10 @@ func readHostFile(ctx context.Context, h *Host, path string, limit int64) ([]byt
 // when there is one (a login user may not see into root-only directories).
 func hostPathExists(ctx context.Context, h *Host, path string) (bool, error) {
 	if h.Become == nil {
-		fi, err := h.Conn.Stat(ctx, path)
+		fi, err := h.Stat(ctx, path)
 		return fi.Exists, err
 	}
-	out, err := h.Conn.Run(ctx, Command{Shell: "test -e " + shellQuote(path), Become: h.Become})
+	out, err := h.Query(ctx, Command{Shell: "test -e " + shellQuote(path), Become: h.Become})
 	if err != nil {
 		return false, err
 	}

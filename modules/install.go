@@ -253,9 +253,13 @@ func installFile(ctx context.Context, h *Host, req installRequest) (Result, erro
 // so the write is planned rather than refused.
 var errDirNotYet = errors.New("destination directory does not exist yet")
 
+// In a real run the write cannot be made, and the error says what to do.
 func planIntoMissingDir(h *Host, req installRequest, dest string) (Result, error) {
 	what := fmt.Sprintf("write %s (%s; its directory does not exist yet)", dest, humanBytes(req.src.size))
-	_ = h.Change(what, func() error { return nil })
+	err := h.Plan(what, fmt.Errorf("destination directory %s does not exist on %s; create it first (file: state=directory)", path.Dir(dest), hostLabel(h)))
+	if err != nil {
+		return Result{}, err
+	}
 	return Result{Data: map[string]any{"dest": dest, "src": req.src.label, "size": req.src.size, "bytes_transferred": int64(0)}}, nil
 }
 
@@ -291,11 +295,8 @@ func resolveDest(ctx context.Context, h *Host, req installRequest) (string, path
 		if err != nil {
 			return "", pathInfo{}, err
 		}
-		if !ok && h.Check {
-			return dest, info, errDirNotYet
-		}
 		if !ok {
-			return "", pathInfo{}, fmt.Errorf("destination directory %s does not exist on %s; create it first (file: state=directory)", dir, hostLabel(h))
+			return dest, info, errDirNotYet
 		}
 	}
 	return dest, info, nil
@@ -396,9 +397,9 @@ func writeFile(ctx context.Context, h *Host, req installRequest, dest string, in
 	}
 	what += ")"
 	var t transferred
-	err = h.Change(what, func() error {
+	err = h.Change(what, func(w Writer) error {
 		var err error
-		t, err = transfer(ctx, h, req, dest, info, mode, partial)
+		t, err = transfer(ctx, w, req, dest, info, mode, partial)
 		return err
 	})
 	return t, err
@@ -411,14 +412,15 @@ func partSize(ctx context.Context, h *Host, part string, req installRequest) int
 	if !req.resume {
 		return 0
 	}
-	fi, err := h.Conn.Stat(ctx, part)
+	fi, err := h.Stat(ctx, part)
 	if err != nil || !fi.Exists || fi.IsDir || fi.Size > req.src.size {
 		return 0
 	}
 	return fi.Size
 }
 
-func transfer(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo, mode uint32, partial int64) (transferred, error) {
+func transfer(ctx context.Context, w Writer, req installRequest, dest string, info pathInfo, mode uint32, partial int64) (transferred, error) {
+	h := w.h
 	part := dest + partSuffix
 	// Without become and without a part to resume, the login user's own
 	// upload script creates the part (appendScript), saving a round trip.
@@ -429,7 +431,7 @@ func transfer(ctx context.Context, h *Host, req installRequest, dest string, inf
 		if partial > 0 {
 			maxKeep = req.src.size
 		}
-		kept, err := claimPart(ctx, h, part, maxKeep)
+		kept, err := claimPart(ctx, w, part, maxKeep)
 		if err != nil {
 			return transferred{}, err
 		}
@@ -437,7 +439,7 @@ func transfer(ctx context.Context, h *Host, req installRequest, dest string, inf
 			return transferred{}, err
 		}
 	}
-	t, err := streamPart(ctx, h, req.src, part, offset, fresh)
+	t, err := streamPart(ctx, w, req.src, part, offset, fresh)
 	if err != nil {
 		return t, err
 	}
@@ -446,11 +448,11 @@ func transfer(ctx context.Context, h *Host, req installRequest, dest string, inf
 	}
 	if req.backup && info.Exists {
 		t.backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-		if _, err := runScript(ctx, h, backupScript(dest, t.backup)); err != nil {
+		if _, err := writeScript(ctx, w, backupScript(dest, t.backup)); err != nil {
 			return t, err
 		}
 	}
-	_, err = runScript(ctx, h, installScript(h, req.attrs, part, dest, info, mode))
+	_, err = writeScript(ctx, w, installScript(h, req.attrs, part, dest, info, mode))
 	return t, err
 }
 
@@ -494,10 +496,11 @@ func keptPrefix(ctx context.Context, h *Host, src source, part string, size int6
 // it) and returns how many of its bytes may be kept for a resume: none
 // unless maxKeep > 0. It runs as the become user when there is one, who may
 // create files in dest's directory when the login user may not.
-func claimPart(ctx context.Context, h *Host, part string, maxKeep int64) (int64, error) {
+func claimPart(ctx context.Context, w Writer, part string, maxKeep int64) (int64, error) {
+	h := w.h
 	writer := "$(id -u)"
 	if h.Become != nil {
-		out, err := h.Conn.Run(ctx, Command{Argv: []string{"id", "-u"}})
+		out, err := h.Query(ctx, Command{Argv: []string{"id", "-u"}})
 		if err != nil || out.RC != 0 {
 			return 0, fmt.Errorf("finding the login user's uid on %s: %v %s", hostLabel(h), err, firstLine(out.Stderr))
 		}
@@ -506,7 +509,7 @@ func claimPart(ctx context.Context, h *Host, part string, maxKeep int64) (int64,
 			return 0, fmt.Errorf("`id -u` on %s printed %q, not a uid", hostLabel(h), writer)
 		}
 	}
-	out, err := h.Conn.Run(ctx, Command{Shell: claimScript(part, writer, maxKeep), Become: h.Become})
+	out, err := w.Run(ctx, Command{Shell: claimScript(part, writer, maxKeep), Become: h.Become})
 	switch {
 	case err != nil:
 		return 0, fmt.Errorf("preparing %s on %s: %w", part, hostLabel(h), err)
@@ -557,11 +560,12 @@ func newPartScript(part, owner string) string {
 // streamPart writes the source into part from offset on and verifies the
 // part against the source. The controller hashes the whole source on another
 // goroutine from its own read, so that its hash adds no time to the upload.
-func streamPart(ctx context.Context, h *Host, src source, part string, offset int64, fresh bool) (transferred, error) {
+func streamPart(ctx context.Context, w Writer, src source, part string, offset int64, fresh bool) (transferred, error) {
+	h := w.h
 	ctx, stopHashing := context.WithCancel(ctx)
 	defer stopHashing()
 	hashed := hashAsync(func() (string, error) { return src.sha256(ctx) })
-	sent, remote, err := sendPart(ctx, h, src, part, offset, fresh)
+	sent, remote, err := sendPart(ctx, w, src, part, offset, fresh)
 	t := transferred{sent: sent}
 	if err != nil {
 		return t, err
@@ -597,7 +601,8 @@ func hashAsync(hash func() (string, error)) <-chan hashResult {
 
 // sendPart streams the source from offset on into the part (a new one when
 // fresh) and returns the sha256 the host computed of the whole part.
-func sendPart(ctx context.Context, h *Host, src source, part string, offset int64, fresh bool) (sent int64, remote string, err error) {
+func sendPart(ctx context.Context, w Writer, src source, part string, offset int64, fresh bool) (sent int64, remote string, err error) {
+	h := w.h
 	r, err := src.openAt(offset)
 	if err != nil {
 		return 0, "", err
@@ -606,7 +611,7 @@ func sendPart(ctx context.Context, h *Host, src source, part string, offset int6
 	in := &transport.SourceReader{R: r}
 	pr := &progressReader{r: in, h: h, done: offset, total: src.size}
 	stdin := &closableReader{r: pr}
-	out, err := h.Conn.Run(ctx, Command{Shell: appendScript(part, offset, fresh), Stdin: stdin})
+	out, err := w.Run(ctx, Command{Shell: appendScript(part, offset, fresh), Stdin: stdin})
 	stdin.close()
 	sent = pr.done - offset
 	switch {
@@ -740,7 +745,7 @@ func checkFreeSpace(ctx context.Context, h *Host, dir string, need, minFree int6
 // reportAttrs fills mode, owner and group: as the host has them after a real
 // run, as they would be after a dry one.
 func reportAttrs(ctx context.Context, h *Host, req installRequest, dest string, before pathInfo, data map[string]any) error {
-	if !h.Check {
+	if !h.pending() {
 		after, err := statPath(ctx, h, dest, true)
 		if err != nil {
 			return err

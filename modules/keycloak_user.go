@@ -233,8 +233,8 @@ func (keycloakUserModule) Run(ctx context.Context, h *Host, args Args) (Result, 
 		return Result{}, err
 	}
 	kube, err := KubeFor(ctx, h, o.kubeconfig)
-	if res, ok := planWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
-		return res, nil
+	if res, ok, err := planWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
+		return res, err
 	}
 	if err != nil {
 		return Result{}, err
@@ -333,10 +333,10 @@ func secretKeys(sec *corev1.Secret) []string {
 // keycloakConn is how requests reach Keycloak: an HTTP transport that either
 // dials directly or through the host's connection.
 type keycloakConn struct {
-	transport *http.Transport
-	viaHost   string // node address dialled from the host; "" when direct
-	hostName  string // inventory name, for messages
-	why       string // why the host's connection is used
+	transport http.RoundTripper // a ReadOnlyTransport: writes need the Writer's context
+	viaHost   string            // node address dialled from the host; "" when direct
+	hostName  string            // inventory name, for messages
+	why       string            // why the host's connection is used
 }
 
 func (l keycloakConn) describe() string {
@@ -361,11 +361,11 @@ func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, t
 		return link, err
 	}
 	if !via {
-		link.transport = &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConfig,
-			TLSHandshakeTimeout: o.timeout, DialContext: (&net.Dialer{Timeout: o.timeout}).DialContext}
+		link.transport = ReadOnlyTransport(&http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConfig,
+			TLSHandshakeTimeout: o.timeout, DialContext: (&net.Dialer{Timeout: o.timeout}).DialContext}, isKeycloakLogin)
 		return link, nil
 	}
-	dialer, ok := h.Conn.(Dialer)
+	dialer, ok := h.Dialer()
 	if !ok {
 		return link, fmt.Errorf("%s; but the connection to %s cannot open TCP connections from the host's side: make the name resolve here, or use an SSH host", why, hostLabel(h))
 	}
@@ -376,11 +376,18 @@ func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, t
 		}
 	}
 	link.viaHost, link.why = addr, why
-	link.transport = &http.Transport{TLSClientConfig: tlsConfig, TLSHandshakeTimeout: o.timeout,
+	link.transport = ReadOnlyTransport(&http.Transport{TLSClientConfig: tlsConfig, TLSHandshakeTimeout: o.timeout,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return dialer.DialContext(ctx, "tcp", addr)
-		}}
+		}}, isKeycloakLogin)
 	return link, nil
+}
+
+// isKeycloakLogin declares the one POST that only reads: a login at a
+// realm's token endpoint (the admin's, and the password probe's). Creating a
+// user, setting a password and adding roles need the Writer's context.
+func isKeycloakLogin(req *http.Request) bool {
+	return req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/protocol/openid-connect/token")
 }
 
 // useHostConnection applies dial_via_host: auto uses the host's connection
@@ -774,8 +781,8 @@ func (s *keycloakSession) ensureUser(ctx context.Context, h *Host, out *keycloak
 		return fmt.Errorf("user %s does not exist in Keycloak realm %s and no password is given: give password to create it", s.o.username, s.o.realm)
 	}
 	out.created = true // in check mode: would be
-	return h.Change(fmt.Sprintf("create user %s in Keycloak realm %s", s.o.username, s.o.realm), func() error {
-		id, created, err := s.createUser(ctx)
+	return h.Change(fmt.Sprintf("create user %s in Keycloak realm %s", s.o.username, s.o.realm), func(w Writer) error {
+		id, created, err := s.createUser(w.Context(ctx))
 		out.userID, out.created, out.raced = id, created, !created
 		return err
 	})
@@ -794,7 +801,8 @@ func (s *keycloakSession) ensurePassword(ctx context.Context, h *Host, out *keyc
 		what += " (temporary)"
 	}
 	out.passwordSet = true
-	return h.Change(what, func() error {
+	return h.Change(what, func(w Writer) error {
+		ctx := w.Context(ctx)
 		return s.do(ctx, "", func(tok string) error {
 			return s.kc.SetPassword(ctx, tok, out.userID, s.o.realm, s.o.password, s.o.temporary)
 		})
@@ -823,7 +831,8 @@ func (s *keycloakSession) ensureRoles(ctx context.Context, h *Host, want keycloa
 		return nil
 	}
 	what := fmt.Sprintf("add roles [%s] of client %s to user %s", strings.Join(out.rolesAdded, " "), s.o.clientID, s.o.username)
-	return h.Change(what, func() error {
+	return h.Change(what, func(w Writer) error {
+		ctx := w.Context(ctx)
 		return s.do(ctx, "", func(tok string) error {
 			return s.kc.AddClientRolesToUser(ctx, tok, s.o.realm, want.clientUUID, out.userID, missing)
 		})

@@ -60,7 +60,7 @@ func (site *keycloakSite) adminSecret(t *testing.T, username, password string) s
 // collected.
 func (site *keycloakSite) host(check bool) (*modules.Host, *secretLog) {
 	secrets := &secretLog{}
-	return &modules.Host{Name: "node", Conn: site.conn, Check: check, Cache: &sync.Map{}, Vars: testVars{}, Secret: secrets.add}, secrets
+	return &modules.Host{Name: "node", Conn: modules.Seal(site.conn), Check: check, Cache: &sync.Map{}, Vars: testVars{}, Secret: secrets.add}, secrets
 }
 
 type secretLog struct {

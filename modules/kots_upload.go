@@ -66,9 +66,9 @@ func (r *kotsRun) ensurePasswordLabels(ctx context.Context, existing *corev1.Sec
 		return nil
 	}
 	what := fmt.Sprintf("label secret %s/%s kots.io/kotsadm=true, kots.io/backup=velero, so that KOTS snapshots keep it", r.o.namespace, kotsPasswordSecret)
-	return r.h.Change(what, func() error {
+	return r.h.Change(what, func(w Writer) error {
 		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
-		return r.kube.Update(ctx, KubeSecrets, existing)
+		return r.kube.Update(ctx, w, KubeSecrets, existing)
 	})
 }
 
@@ -177,12 +177,14 @@ func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, er
 	h.AddSecret(o.password)
 	r := &kotsRun{o: o, h: h}
 	err = r.prepare(ctx)
-	if res, ok := planWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
-		return res, nil
+	if res, ok, err := planWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
+		return res, err
 	}
 	if errors.Is(err, errBundleNotStaged) {
 		what := fmt.Sprintf("read %s once it is staged, then install the app, upload it (kubectl kots upstream upgrade --deploy) or set its config, as the bundle's version says", o.bundle)
-		_ = h.Change(what, func() error { return nil })
+		if err := h.Plan(what, fmt.Errorf("the airgap bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, hostLabel(h))); err != nil {
+			return Result{}, err
+		}
 		return Result{Msg: what}, nil
 	}
 	if err != nil {
@@ -218,10 +220,8 @@ func (r *kotsRun) prepare(ctx context.Context) error {
 	if r.registry, err = r.embeddedRegistry(ctx); err != nil {
 		return err
 	}
-	if r.h.Check {
-		if fi, err := r.h.Conn.Stat(ctx, r.o.bundle); err == nil && !fi.Exists {
-			return errBundleNotStaged
-		}
+	if fi, err := r.h.Stat(ctx, r.o.bundle); err == nil && !fi.Exists {
+		return errBundleNotStaged
 	}
 	if r.release, err = readKotsRelease(ctx, r.h, r.o.bundle); err != nil {
 		return err
@@ -399,7 +399,7 @@ func (r *kotsRun) deployNewest(ctx context.Context, st kotsStatus) error {
 		set = append(set, "--skip-preflights")
 	}
 	what := fmt.Sprintf("run: %s (version %s, sequence %d, is %s, not deployed)", r.display(set...), st.newest.VersionLabel, st.newest.Sequence, st.newest.Status)
-	if err := r.h.Change(what, func() error { _, err := r.kotsChange(ctx, set, ""); return err }); err != nil {
+	if err := r.h.Change(what, func(w Writer) error { _, err := r.kotsChange(ctx, w, set, ""); return err }); err != nil {
 		return err
 	}
 	r.did = append(r.did, "deployed "+r.release.versionLabel)
@@ -442,8 +442,8 @@ func (r *kotsRun) install(ctx context.Context) error {
 		args = append(args, "--skip-preflights")
 	}
 	what := r.display(args...) + " (KOTS_SHARED_PASSWORD from stdin: a throwaway, the password secret is set already)"
-	err := r.h.Change("run: "+what, func() error {
-		_, err := r.kotsChange(ctx, args, throwawayPassword())
+	err := r.h.Change("run: "+what, func(w Writer) error {
+		_, err := r.kotsChange(ctx, w, args, throwawayPassword())
 		return err
 	})
 	if err != nil {
@@ -462,8 +462,8 @@ func (r *kotsRun) ensureNamespace(ctx context.Context) error {
 		return err
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.o.namespace}}
-	return r.h.Change("create namespace "+r.o.namespace+" (kots install deploys the Admin Console in it)", func() error {
-		if err := r.kube.Create(ctx, KubeNamespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+	return r.h.Change("create namespace "+r.o.namespace+" (kots install deploys the Admin Console in it)", func(w Writer) error {
+		if err := r.kube.Create(ctx, w, KubeNamespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 		return nil
@@ -477,8 +477,8 @@ func (r *kotsRun) upgrade(ctx context.Context, from string) error {
 		args = append(args, "--skip-preflights")
 	}
 	args = append(args, "-o", "json")
-	err := r.h.Change("run: "+r.display(args...), func() error {
-		out, err := r.kotsChange(ctx, args, "")
+	err := r.h.Change("run: "+r.display(args...), func(w Writer) error {
+		out, err := r.kotsChange(ctx, w, args, "")
 		if err != nil {
 			return err
 		}
@@ -546,8 +546,8 @@ func (r *kotsRun) applyConfig(ctx context.Context, upgraded bool) error {
 	if r.o.skipPreflights {
 		set = append(set, "--skip-preflights")
 	}
-	err = r.h.Change(fmt.Sprintf("run: %s (items changed: %s)", r.display(set...), strings.Join(differ, ", ")), func() error {
-		_, err := r.kotsChange(ctx, set, "")
+	err = r.h.Change(fmt.Sprintf("run: %s (items changed: %s)", r.display(set...), strings.Join(differ, ", ")), func(w Writer) error {
+		_, err := r.kotsChange(ctx, w, set, "")
 		return err
 	})
 	if err != nil {
@@ -596,14 +596,14 @@ func (r *kotsRun) ensurePassword(ctx context.Context) error {
 	if apierrors.IsNotFound(err) {
 		existing = nil
 	}
-	err = r.h.Change(what, func() error { return r.setPassword(ctx, existing) })
+	err = r.h.Change(what, func(w Writer) error { return r.setPassword(ctx, w, existing) })
 	if err == nil {
 		r.did = append(r.did, "Admin Console password set")
 	}
 	return err
 }
 
-func (r *kotsRun) setPassword(ctx context.Context, existing *corev1.Secret) error {
+func (r *kotsRun) setPassword(ctx context.Context, w Writer, existing *corev1.Secret) error {
 	hash, err := bcrypt.GenerateFromPassword([]byte(r.o.password), 10)
 	if err != nil {
 		return err
@@ -611,19 +611,19 @@ func (r *kotsRun) setPassword(ctx context.Context, existing *corev1.Secret) erro
 	data := map[string][]byte{"passwordBcrypt": hash, "passwordUpdatedAt": []byte(time.Now().Format(time.RFC3339))}
 	if existing == nil {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsPasswordSecret, Namespace: r.o.namespace, Labels: kotsadmLabels()}, Data: data}
-		err = r.kube.Create(ctx, KubeSecrets, s)
+		err = r.kube.Create(ctx, w, KubeSecrets, s)
 	} else {
 		existing.Data = data
 		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
 		delete(existing.Labels, "numAttempts")
 		delete(existing.Labels, "lastFailure")
-		err = r.kube.Update(ctx, KubeSecrets, existing)
+		err = r.kube.Update(ctx, w, KubeSecrets, existing)
 	}
 	if err != nil {
 		return err
 	}
 	sessions := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsSessionsSecret, Namespace: r.o.namespace}, Data: map[string][]byte{}}
-	if err := r.kube.Update(ctx, KubeSecrets, sessions); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.kube.Update(ctx, w, KubeSecrets, sessions); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("password set, but logging out the sessions (secret %s) failed: %w", kotsSessionsSecret, err)
 	}
 	return nil
@@ -663,7 +663,7 @@ func (r *kotsRun) env() map[string]string {
 
 // kotsRead runs a read-only kots command (also in check mode).
 func (r *kotsRun) kotsRead(ctx context.Context, args ...string) (string, error) {
-	out, err := r.h.Conn.Run(ctx, Command{Argv: r.kotsArgs(args...), Env: r.env()})
+	out, err := r.h.Query(ctx, Command{Argv: r.kotsArgs(args...), Env: r.env()})
 	if err != nil {
 		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), hostLabel(r.h), err)
 	}
@@ -675,14 +675,14 @@ func (r *kotsRun) kotsRead(ctx context.Context, args ...string) (string, error) 
 
 // kotsChange runs a kots command that changes the app, streaming its output.
 // A non-empty sharedPassword goes into KOTS_SHARED_PASSWORD through stdin.
-func (r *kotsRun) kotsChange(ctx context.Context, args []string, sharedPassword string) (string, error) {
-	return r.kotsChangeWith(ctx, args, "KOTS_SHARED_PASSWORD", sharedPassword)
+func (r *kotsRun) kotsChange(ctx context.Context, w Writer, args []string, sharedPassword string) (string, error) {
+	return r.kotsChangeWith(ctx, w, args, "KOTS_SHARED_PASSWORD", sharedPassword)
 }
 
 // kotsChangeWith is kotsChange with a secret value for the environment
 // variable name (a constant: the CLI's viper reads KOTS_<FLAG>), passed
 // through stdin so that it is on no command line and in no remote env.
-func (r *kotsRun) kotsChangeWith(ctx context.Context, args []string, name, secret string) (string, error) {
+func (r *kotsRun) kotsChangeWith(ctx context.Context, w Writer, args []string, name, secret string) (string, error) {
 	cmd := Command{Argv: r.kotsArgs(args...), Env: r.env()}
 	if secret != "" {
 		r.h.AddSecret(secret)
@@ -693,7 +693,7 @@ func (r *kotsRun) kotsChangeWith(ctx context.Context, args []string, name, secre
 	var mu sync.Mutex
 	stdout, stderr := &lineEmitter{h: r.h, mu: &mu}, &lineEmitter{h: r.h, mu: &mu}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	out, err := r.h.Conn.Run(ctx, cmd)
+	out, err := w.Run(ctx, cmd)
 	stdout.flush()
 	stderr.flush()
 	if err != nil {
@@ -803,6 +803,8 @@ func (r *kotsRun) adminHint() string {
 // result waits for the app after a change and reports its state.
 func (r *kotsRun) result(ctx context.Context) (Result, error) {
 	data := map[string]any{"app_slug": r.o.slug, "version_label": r.release.versionLabel, "admin_console_hint": r.adminHint()}
+	// Check mode reads the app's state and does not wait for it: nothing
+	// was changed that could settle (the one read of Check left here).
 	if r.h.Check {
 		st, found, err := r.status(ctx)
 		if err != nil {

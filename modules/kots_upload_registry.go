@@ -54,8 +54,8 @@ func (r *kotsRun) embeddedRegistry(ctx context.Context) (kotsRegistry, error) {
 // read by the CLI's viper), never on the command line.
 func (r *kotsRun) pushKotsadmImages(ctx context.Context) error {
 	args := []string{"admin-console", "push-images", r.o.kotsadmBundle, r.registry.host + "/" + r.o.slug, "--registry-username", r.registry.user}
-	return r.h.Change("run: "+r.display(args...)+" (KOTS_REGISTRY_PASSWORD from stdin)", func() error {
-		_, err := r.kotsChangeWith(ctx, args, "KOTS_REGISTRY_PASSWORD", r.registry.password)
+	return r.h.Change("run: "+r.display(args...)+" (KOTS_REGISTRY_PASSWORD from stdin)", func(w Writer) error {
+		_, err := r.kotsChangeWith(ctx, w, args, "KOTS_REGISTRY_PASSWORD", r.registry.password)
 		return err
 	})
 }

@@ -82,7 +82,7 @@ func parseKotsRelease(meta, app []byte, where string) (kotsRelease, error) {
 // bytes of it.
 func tarMember(ctx context.Context, h *Host, archive, member string, limit int64) ([]byte, error) {
 	out := &limitedBuffer{limit: limit}
-	res, err := h.Conn.Run(ctx, Command{Argv: []string{"tar", "-xzO", "--occurrence=1", "-f", archive, member}, Stdout: out})
+	res, err := h.Query(ctx, Command{Argv: []string{"tar", "-xzO", "--occurrence=1", "-f", archive, member}, Stdout: out})
 	if err != nil {
 		return nil, fmt.Errorf("reading %s from %s on %s: %w", member, archive, hostLabel(h), err)
 	}

@@ -149,7 +149,7 @@ func (s *kotsSite) run(raw map[string]any, check bool) kotsOutcome {
 	s.t.Helper()
 	var o kotsOutcome
 	var mu sync.Mutex
-	h := &modules.Host{Name: "node", Conn: s.conn, Check: check, Cache: s.cache, Vars: testVars{},
+	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Check: check, Cache: s.cache, Vars: testVars{},
 		Secret: func(v string) { mu.Lock(); o.secrets = append(o.secrets, v); mu.Unlock() },
 		Events: func(e modules.Event) { mu.Lock(); o.events = append(o.events, e.Line); mu.Unlock() }}
 	m, _ := modules.Lookup("kots_upload")

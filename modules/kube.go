@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -26,8 +27,9 @@ var ErrNoCluster = errors.New("the cluster is not installed yet")
 // port-forward and exec included, is carried over the host's connection
 // (SSH): nothing but SSH has to be reachable from the operator's machine.
 //
-// Modules read and write through Get, List, Create, Update and UpdateStatus
-// (kube_objects.go), which take the k8s.io/api structs. Kube deliberately has
+// Modules read through Get and List and write through Create, Update and
+// UpdateStatus (kube_objects.go), which take the gate's Writer and the
+// k8s.io/api structs; any other mutating request is refused. Kube deliberately has
 // no typed clientset: k8s.io/client-go/kubernetes and its all-groups scheme
 // double ferry's memory at start (docs/benchmarks.md).
 type Kube struct {
@@ -64,7 +66,7 @@ func KubeFor(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 }
 
 func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
-	out, err := h.Conn.Run(ctx, Command{Argv: []string{"cat", kubeconfig}, Become: h.Become})
+	out, err := h.Query(ctx, Command{Argv: []string{"cat", kubeconfig}, Become: h.Become})
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", kubeconfig, err)
 	}
@@ -83,7 +85,10 @@ func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 	// One client serves every task of the run; client-go's default of 5
 	// requests a second would make later tasks wait on earlier ones.
 	cfg.QPS, cfg.Burst = 50, 100
-	dialer, ok := h.Conn.(Dialer)
+	// A client built by a probe cannot mutate: Create, Update and
+	// UpdateStatus take the Writer, whose context lets them through.
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return ReadOnlyTransport(rt, nil) }
+	dialer, ok := h.Dialer()
 	if !ok {
 		return nil, fmt.Errorf("the connection to %s cannot carry Kubernetes traffic", h.Name)
 	}
@@ -168,15 +173,18 @@ func (r *relay) close() {
 	}
 }
 
-// planWithoutCluster is what a cluster module does in check mode on a fresh
-// site: the kurl task before it would create the cluster, so there is nothing
-// to read yet. It records what the module would do and reports it; ok is
-// false for any other situation, where err stands.
-func planWithoutCluster(h *Host, err error, would string) (res Result, ok bool) {
-	if !h.Check || !errors.Is(err, ErrNoCluster) {
-		return Result{}, false
+// planWithoutCluster is what a cluster module does on a fresh site: in
+// check mode the kurl task before it would create the cluster, so there is
+// nothing to read yet and the gate plans what the module would do (Plan); in
+// a real run ErrNoCluster stands. ok is false when err is another error or
+// none, which then stands.
+func planWithoutCluster(h *Host, err error, would string) (res Result, ok bool, _ error) {
+	if !errors.Is(err, ErrNoCluster) {
+		return Result{}, false, nil
 	}
 	what := would + " (once the cluster exists: it is not installed yet)"
-	_ = h.Change(what, func() error { return nil })
-	return Result{Msg: what, Data: map[string]any{"cluster": "not installed yet"}}, true
+	if err := h.Plan(what, err); err != nil {
+		return Result{}, true, err
+	}
+	return Result{Msg: what, Data: map[string]any{"cluster": "not installed yet"}}, true, nil
 }

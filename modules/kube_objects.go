@@ -58,22 +58,24 @@ func (k *Kube) List(ctx context.Context, gvr schema.GroupVersionResource, ns str
 }
 
 // Create creates obj in its namespace and reads the server's answer back
-// into it.
-func (k *Kube) Create(ctx context.Context, gvr schema.GroupVersionResource, obj KubeObject) error {
-	return k.write(ctx, k.API.Post(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), ""))
+// into it. Only the gate's Writer can (Host.Change).
+func (k *Kube) Create(ctx context.Context, w Writer, gvr schema.GroupVersionResource, obj KubeObject) error {
+	return k.write(w.Context(ctx), k.API.Post(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), ""))
 }
 
 // Update replaces obj and reads the server's answer back into it.
-func (k *Kube) Update(ctx context.Context, gvr schema.GroupVersionResource, obj KubeObject) error {
-	return k.write(ctx, k.API.Put(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), obj.GetName()))
+func (k *Kube) Update(ctx context.Context, w Writer, gvr schema.GroupVersionResource, obj KubeObject) error {
+	return k.write(w.Context(ctx), k.API.Put(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), obj.GetName()))
 }
 
 // UpdateStatus replaces obj's status subresource and reads the server's
 // answer back into it.
-func (k *Kube) UpdateStatus(ctx context.Context, gvr schema.GroupVersionResource, obj KubeObject) error {
-	return k.write(ctx, k.API.Put(), gvr, obj, append(resourcePath(gvr, obj.GetNamespace(), obj.GetName()), "status"))
+func (k *Kube) UpdateStatus(ctx context.Context, w Writer, gvr schema.GroupVersionResource, obj KubeObject) error {
+	return k.write(w.Context(ctx), k.API.Put(), gvr, obj, append(resourcePath(gvr, obj.GetNamespace(), obj.GetName()), "status"))
 }
 
+// write sends obj; ctx carries the Writer's permission through the
+// ReadOnlyTransport under the client.
 func (k *Kube) write(ctx context.Context, req *rest.Request, gvr schema.GroupVersionResource, obj KubeObject, path []string) error {
 	// The Go structs leave TypeMeta empty; the API server needs it in the body.
 	obj.GetObjectKind().SetGroupVersionKind(gvr.GroupVersion().WithKind(kindOf(obj)))

@@ -25,7 +25,7 @@ func TestKubeOverSSH(t *testing.T) {
 	kubeconfig := writeKubeconfig(t, cluster)
 	c := sshConnTo(t, srv)
 	var secrets []string
-	h := &modules.Host{Name: "node", Conn: c, Cache: &sync.Map{}, Secret: func(s string) { secrets = append(secrets, s) }}
+	h := &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}, Secret: func(s string) { secrets = append(secrets, s) }}
 	ctx := context.Background()
 	k, err := modules.KubeFor(ctx, h, kubeconfig)
 	if err != nil {
@@ -35,7 +35,7 @@ func TestKubeOverSSH(t *testing.T) {
 		t.Errorf("the client talks to %s directly, not through the relay", cluster.Host)
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-over-ssh"}}
-	if err := k.Create(ctx, modules.KubeNamespaces, ns); err != nil {
+	if err := h.Change("create", func(w modules.Writer) error { return k.Create(ctx, w, modules.KubeNamespaces, ns) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cluster.Clientset().CoreV1().Namespaces().Get(ctx, "kube-over-ssh", metav1.GetOptions{}); err != nil {
@@ -61,9 +61,11 @@ func TestKubeTypedFacade(t *testing.T) {
 	k := kubeOverSSH(t, cluster)
 	ctx := context.Background()
 	cs := cluster.Clientset()
+	w, done := liveWriter()
+	defer done()
 
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}, Data: map[string][]byte{"k": []byte("v1")}}
-	if err := k.Create(ctx, modules.KubeSecrets, sec); err != nil {
+	if err := k.Create(ctx, w, modules.KubeSecrets, sec); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	if sec.UID == "" || sec.ResourceVersion == "" {
@@ -77,7 +79,7 @@ func TestKubeTypedFacade(t *testing.T) {
 		t.Errorf("Get = data %q uid %q, want v1 and %q", got.Data["k"], got.UID, sec.UID)
 	}
 	got.Data = map[string][]byte{"k": []byte("v2")}
-	if err := k.Update(ctx, modules.KubeSecrets, &got); err != nil {
+	if err := k.Update(ctx, w, modules.KubeSecrets, &got); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	if s, err := cs.CoreV1().Secrets("default").Get(ctx, "facade", metav1.GetOptions{}); err != nil || string(s.Data["k"]) != "v2" {
@@ -85,16 +87,16 @@ func TestKubeTypedFacade(t *testing.T) {
 	}
 	stale := sec.DeepCopy()
 	stale.Data = map[string][]byte{"k": []byte("stale")}
-	if err := k.Update(ctx, modules.KubeSecrets, stale); !apierrors.IsConflict(err) {
+	if err := k.Update(ctx, w, modules.KubeSecrets, stale); !apierrors.IsConflict(err) {
 		t.Errorf("Update with an old resourceVersion: %v, want a Conflict API error", err)
 	}
 
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "facade-status"}}
-	if err := k.Create(ctx, modules.KubeNamespaces, ns); err != nil {
+	if err := k.Create(ctx, w, modules.KubeNamespaces, ns); err != nil {
 		t.Fatalf("Create namespace: %v", err)
 	}
 	ns.Status.Conditions = []corev1.NamespaceCondition{{Type: "FerryTest", Status: corev1.ConditionTrue}}
-	if err := k.UpdateStatus(ctx, modules.KubeNamespaces, ns); err != nil {
+	if err := k.UpdateStatus(ctx, w, modules.KubeNamespaces, ns); err != nil {
 		t.Fatalf("UpdateStatus: %v", err)
 	}
 	if n, err := cs.CoreV1().Namespaces().Get(ctx, "facade-status", metav1.GetOptions{}); err != nil || len(n.Status.Conditions) != 1 {
@@ -116,9 +118,9 @@ func TestKubeTypedFacade(t *testing.T) {
 		want string
 	}{
 		{"Get of a missing secret", k.Get(ctx, modules.KubeSecrets, "default", "missing", &corev1.Secret{}), apierrors.IsNotFound, "NotFound"},
-		{"Create of an existing secret", k.Create(ctx, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}}), apierrors.IsAlreadyExists, "AlreadyExists"},
-		{"Update of a missing secret", k.Update(ctx, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: "default"}}), apierrors.IsNotFound, "NotFound"},
-		{"Create of an invalid name", k.Create(ctx, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "Not_Valid", Namespace: "default"}}), apierrors.IsInvalid, "Invalid"},
+		{"Create of an existing secret", k.Create(ctx, w, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}}), apierrors.IsAlreadyExists, "AlreadyExists"},
+		{"Update of a missing secret", k.Update(ctx, w, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: "default"}}), apierrors.IsNotFound, "NotFound"},
+		{"Create of an invalid name", k.Create(ctx, w, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "Not_Valid", Namespace: "default"}}), apierrors.IsInvalid, "Invalid"},
 	}
 	for _, tt := range tests {
 		if !tt.is(tt.err) {
@@ -137,7 +139,7 @@ func kubeOverSSH(t *testing.T, cluster *kubetest.Cluster) *modules.Kube {
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
 	kubeconfig := writeKubeconfig(t, cluster)
 	c := sshConnTo(t, srv)
-	h := &modules.Host{Name: "node", Conn: c, Cache: &sync.Map{}, Secret: func(string) {}}
+	h := &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}, Secret: func(string) {}}
 	k, err := modules.KubeFor(context.Background(), h, kubeconfig)
 	if err != nil {
 		t.Fatal(err)
@@ -160,4 +162,19 @@ func TestModulesLeaveOutTheTypedClientset(t *testing.T) {
 			t.Errorf("package modules depends on %s; use Kube's typed facade (kube_objects.go) over client-go's REST client", pkg)
 		}
 	}
+}
+
+// liveWriter returns the Writer of a Change that lasts until done is called,
+// for tests that drive the facade's writes one by one.
+func liveWriter() (w modules.Writer, done func()) {
+	got, release, finished := make(chan modules.Writer), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		_ = (&modules.Host{}).Change("test writes", func(w modules.Writer) error {
+			got <- w
+			<-release
+			return nil
+		})
+	}()
+	return <-got, func() { close(release); <-finished }
 }

@@ -341,28 +341,23 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 	if err != nil {
 		return Result{}, fmt.Errorf("checking the bundle %s on %s: %w", o.bundle, hostLabel(h), err)
 	}
-	if !bundleThere && !h.Check {
-		return Result{}, fmt.Errorf("the kURL bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, hostLabel(h))
-	}
 	what := fmt.Sprintf("install kURL (airgap, private-address=%s)", addr)
 	if before.installed || before.problem != "" {
 		what = fmt.Sprintf("re-run the kURL installer (force: true, airgap, private-address=%s)", addr)
 	}
-	if err := h.Change("extract "+o.bundle+" into "+o.workdir, func() error {
-		_, err := runScript(ctx, h, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", ownDirScript(o.workdir),
-			shellQuote(o.bundle), shellQuote(o.workdir), shellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
-		return err
-	}); err != nil {
+	if err := extractKurlBundle(ctx, h, o, bundleThere); err != nil {
 		return Result{}, err
 	}
 	var run kurlRun
-	if err := h.Change(what+": "+o.installScript(addr), func() error {
-		run, err = runKurlInstaller(ctx, h, o, addr)
+	ran := false
+	if err := h.Change(what+": "+o.installScript(addr), func(w Writer) error {
+		run, err = runKurlInstaller(ctx, w, o, addr)
+		ran = true
 		return err
 	}); err != nil {
 		return Result{}, err
 	}
-	if h.Check {
+	if !ran { // check mode: the gate planned it
 		msg := "would " + what
 		if !bundleThere {
 			msg += fmt.Sprintf(" (the bundle %s is not on the host yet)", o.bundle)
@@ -370,6 +365,21 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 		return Result{Msg: msg, Data: data}, nil
 	}
 	return kurlRunResult(ctx, h, o, addr, run, data)
+}
+
+// extractKurlBundle unpacks the bundle into the workdir. A bundle not staged
+// yet is planned in check mode (an earlier task of the dry run stages it)
+// and refused in a real run, before anything ran.
+func extractKurlBundle(ctx context.Context, h *Host, o kurlOptions, bundleThere bool) error {
+	what := "extract " + o.bundle + " into " + o.workdir
+	if !bundleThere {
+		return h.Plan(what, fmt.Errorf("the kURL bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, hostLabel(h)))
+	}
+	return h.Change(what, func(w Writer) error {
+		_, err := writeScript(ctx, w, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", ownDirScript(o.workdir),
+			shellQuote(o.bundle), shellQuote(o.workdir), shellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
+		return err
+	})
 }
 
 // kurlRunResult reports a finished installer run, after checking that it
@@ -414,7 +424,7 @@ func kurlInstalledResult(ctx context.Context, h *Host, o kurlOptions, state kurl
 }
 
 func newestKurlLog(ctx context.Context, h *Host, o kurlOptions) string {
-	out, err := h.Conn.Run(ctx, Command{Become: h.Become,
+	out, err := h.Query(ctx, Command{Become: h.Become,
 		Shell: "ls -1t -- " + shellQuote(strings.TrimSuffix(o.logDir, "/")) + "/install-*.log 2>/dev/null | head -n 1"})
 	if err != nil {
 		return ""
@@ -620,7 +630,7 @@ type kurlListen struct {
 type kurlDisk struct{ total, used, avail int64 }
 
 func probeKurlHost(ctx context.Context, h *Host, o kurlOptions) (kurlHost, error) {
-	out, err := h.Conn.Run(ctx, Command{Shell: kurlProbeScript(o), Become: h.Become})
+	out, err := h.Query(ctx, Command{Shell: kurlProbeScript(o), Become: h.Become})
 	if err != nil {
 		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights: %w", hostLabel(h), err)
 	}
@@ -1007,12 +1017,13 @@ type kurlRun struct {
 
 // runKurlInstaller runs install.sh under the timeout, streaming its output
 // as events. A non-zero exit is a result, not an error.
-func runKurlInstaller(ctx context.Context, h *Host, o kurlOptions, addr string) (kurlRun, error) {
+func runKurlInstaller(ctx context.Context, w Writer, o kurlOptions, addr string) (kurlRun, error) {
+	h := w.h
 	runCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	sink := &kurlOutput{h: h}
 	stdout, stderr := &kurlLines{sink: sink}, &kurlLines{sink: sink}
-	out, err := h.Conn.Run(runCtx, Command{Shell: o.installScript(addr), Become: h.Become, Stdout: stdout, Stderr: stderr})
+	out, err := w.Run(runCtx, Command{Shell: o.installScript(addr), Become: h.Become, Stdout: stdout, Stderr: stderr})
 	stdout.flush()
 	stderr.flush()
 	run := kurlRun{rc: out.RC, tail: sink.tail, password: sink.password, kotsadmURL: sink.kotsadmURL}

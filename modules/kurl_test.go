@@ -93,7 +93,7 @@ type kurlRecorder struct {
 }
 
 func (s *kurlSite) host(rec *kurlRecorder, check bool) *modules.Host {
-	return &modules.Host{Name: "node", Conn: s.conn, Check: check, Cache: &sync.Map{},
+	return &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Check: check, Cache: &sync.Map{},
 		Events: func(e modules.Event) {
 			rec.mu.Lock()
 			defer rec.mu.Unlock()

@@ -121,8 +121,8 @@ func (limitsModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 		return Result{}, err
 	}
 	k, err := KubeFor(ctx, h, o.kubeconfig)
-	if res, ok := planWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
-		return res, nil
+	if res, ok, err := planWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
+		return res, err
 	}
 	if err != nil {
 		return Result{}, err
@@ -453,22 +453,22 @@ func (p *limitsPlan) convergeQuota(ctx context.Context, h *Host, k *Kube, st quo
 	ref := "ResourceQuota " + st.namespace + "/" + p.o.quotaName
 	if st.existing == nil {
 		p.addDiff(h, ref, "", want)
-		return h.Change(fmt.Sprintf("create %s (%s)", ref, hardText(want, ", ")), func() error {
+		return h.Change(fmt.Sprintf("create %s (%s)", ref, hardText(want, ", ")), func(w Writer) error {
 			q := &corev1.ResourceQuota{
 				ObjectMeta: metav1.ObjectMeta{Name: p.o.quotaName, Namespace: st.namespace, Labels: map[string]string{managedByLabel: "ferry"}},
 				Spec:       corev1.ResourceQuotaSpec{Hard: want},
 			}
-			return k.Create(ctx, KubeResourceQuotas, q)
+			return k.Create(ctx, w, KubeResourceQuotas, q)
 		})
 	}
 	if sameHard(st.existing.Spec.Hard, want) {
 		return nil
 	}
 	p.addDiff(h, ref, hardText(st.existing.Spec.Hard, "\n")+"\n", want)
-	return h.Change(fmt.Sprintf("update %s: %s", ref, hardChange(st.existing.Spec.Hard, want)), func() error {
+	return h.Change(fmt.Sprintf("update %s: %s", ref, hardChange(st.existing.Spec.Hard, want)), func(w Writer) error {
 		q := st.existing.DeepCopy()
 		q.Spec.Hard = want
-		return k.Update(ctx, KubeResourceQuotas, q)
+		return k.Update(ctx, w, KubeResourceQuotas, q)
 	})
 }
 

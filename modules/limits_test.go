@@ -52,7 +52,7 @@ func newLimitsSite(t *testing.T) *limitsSite {
 // default client-side rate limit (5 requests a second after a burst of 10)
 // and make each run wait about a second.
 func (s *limitsSite) host(check bool, secrets *[]string) *modules.Host {
-	h := &modules.Host{Name: "node", Conn: s.conn, Check: check, Diff: true, Vars: testVars{}, Cache: &sync.Map{}}
+	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Check: check, Diff: true, Vars: testVars{}, Cache: &sync.Map{}}
 	if secrets != nil {
 		h.Secret = func(v string) { *secrets = append(*secrets, v) }
 	}

@@ -6,7 +6,6 @@ package modules
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 
@@ -19,8 +18,10 @@ type Module interface {
 	// Spec declares the module's arguments once; the runner validates task
 	// arguments against it and `ferry doc` prints it.
 	Spec() Spec
-	// Run converges the host. Every change to the host goes through h.Change,
-	// so that check mode turns it into a plan line. A returned error fails the
+	// Run converges the host. It reads the host through the probes (Stat,
+	// Open, Query, Dialer) and changes it only through h.Change, whose
+	// Writer is the one handle that writes (gate.go); check mode turns each
+	// change into a plan line. A returned error fails the
 	// task; a Result with Failed set fails it too but keeps the result's data
 	// for register (for example rc and stdout of a failed command).
 	Run(ctx context.Context, h *Host, args Args) (Result, error)
@@ -29,14 +30,20 @@ type Module interface {
 // CheckMode says how a module behaves under --check.
 type CheckMode int
 
+// The runner decides from it, never the module; a task with check_mode:
+// false runs any module for real (the runner clears Host.Check).
 const (
-	// CheckSupported: the module runs in check mode; it only reads, and its
-	// changes become plan lines through the gate.
+	// CheckSupported: the module runs in check mode; its probes read the
+	// host, and its changes become plan lines through the gate.
 	CheckSupported CheckMode = iota
-	// CheckSkip: the module cannot predict its effect (command, shell), so in
-	// check mode it skips itself, unless creates/removes decide. A task with
-	// check_mode: false runs it for real (the runner clears Host.Check).
+	// CheckSkip: the module cannot predict its effect, so in check mode the
+	// runner does not call Run and reports Ansible's skip ("remote module
+	// (name) does not support check mode").
 	CheckSkip
+	// CheckIfDecided: as CheckSkip, unless one of Spec.Deciders is given
+	// (command and shell: creates, removes); then Run runs, its probes
+	// decide and the gate plans.
+	CheckIfDecided
 )
 
 // Result is what a module reports. Whether the task changed anything is not
@@ -69,8 +76,10 @@ type Vars interface {
 
 // Host is a module's view of the host it runs against.
 type Host struct {
-	Name   string // inventory_hostname
-	Conn   Conn
+	Name string // inventory_hostname
+	// Conn is the host's connection, sealed: a module reaches the host only
+	// through the probes and the gate (gate.go). Nil for controller modules.
+	Conn   SealedConn
 	Check  bool // --check: report, change nothing
 	Diff   bool // --diff: report before/after
 	Become *Become
@@ -102,8 +111,9 @@ type Host struct {
 	// that talk to them (pause).
 	Console Console
 
-	mu      sync.Mutex
-	planned []string
+	mu          sync.Mutex
+	planned     []string
+	onlyPlanned bool // a change was planned, not made (gate.go: pending)
 }
 
 // The transport types, under the names modules have always used: a module
@@ -123,30 +133,6 @@ type Event struct {
 	Line  string // for output
 	Done  int64  // bytes done, for progress
 	Total int64
-}
-
-// Change is the one gate for every change a module makes to a host. In check
-// mode it records what as a plan line and does not call apply; otherwise it
-// calls apply. Either way the task reports changed, so the dry run and the real
-// run cannot disagree about what would change.
-func (h *Host) Change(what string, apply func() error) error {
-	h.mu.Lock()
-	h.planned = append(h.planned, what)
-	h.mu.Unlock()
-	if h.Check {
-		return nil
-	}
-	if err := apply(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
-}
-
-// Changes returns the changes made (or, in check mode, planned) so far.
-func (h *Host) Changes() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.planned...)
 }
 
 // Emit sends an event if anyone listens.

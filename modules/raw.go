@@ -21,24 +21,23 @@ func (rawModule) Spec() Spec {
 			{Name: "free_form", Type: String, Required: true, Check: checkNotEmpty("free_form"), Doc: "The command line, run with `/bin/sh -c` (or executable -c). The free-form `raw: ...` text."},
 			{Name: "executable", Type: String, Doc: "The shell to run the command line with (an absolute path, e.g. /bin/bash)."},
 		},
-		FreeForm: "free_form",
-		Check:    CheckSkip,
+		FreeForm:      "free_form",
+		Check:         CheckSkip,
+		CheckSkipData: map[string]any{}, // action/raw.py: skipped, no msg
 	}
 }
 
 // Run mirrors ansible-core 2.14's action/raw.py: skipped in check mode
-// whatever the arguments, changed whenever it runs, failed with "non-zero
-// return code" on a non-zero exit, stdout and stderr as the command left them.
+// whatever the arguments (by the runner: Spec.Check), changed whenever it
+// runs, failed with "non-zero return code" on a non-zero exit, stdout and
+// stderr as the command left them.
 func (rawModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	if h.Check {
-		return Result{Skipped: true}, nil
-	}
 	line := args.String("free_form")
 	cmd := Command{Shell: line, Become: h.Become}
 	if exe := args.String("executable"); exe != "" {
 		cmd = Command{Argv: []string{exe, "-c", line}, Become: h.Become}
 	}
-	out, err := runGated(ctx, h, "run: "+line, cmd)
+	out, _, err := runGated(ctx, h, "run: "+line, cmd)
 	if err != nil {
 		return Result{}, err
 	}
@@ -46,20 +45,20 @@ func (rawModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 }
 
 // runGated runs a mutating command through the gate, streaming its output
-// lines as events.
-func runGated(ctx context.Context, h *Host, what string, cmd Command) (Output, error) {
+// lines as events. ran is false when the gate only planned it (check mode).
+func runGated(ctx context.Context, h *Host, what string, cmd Command) (out Output, ran bool, err error) {
 	var emitMu sync.Mutex // stdout and stderr are copied by separate goroutines
 	stdoutLines, stderrLines := &lineEmitter{h: h, mu: &emitMu}, &lineEmitter{h: h, mu: &emitMu}
 	cmd.Stdout, cmd.Stderr = stdoutLines, stderrLines
-	var out Output
-	err := h.Change(what, func() error {
+	err = h.Change(what, func(w Writer) error {
 		var err error
-		out, err = h.Conn.Run(ctx, cmd)
+		out, err = w.Run(ctx, cmd)
+		ran = true
 		return err
 	})
 	stdoutLines.flush()
 	stderrLines.flush()
-	return out, err
+	return out, ran, err
 }
 
 // rawResult is the result raw and script register: the output as it came,

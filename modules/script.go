@@ -30,14 +30,18 @@ func (scriptModule) Spec() Spec {
 			{Name: "decrypt", Type: Bool, Default: true, Doc: "Decrypt a vault-encrypted script on the controller before sending it."},
 		},
 		FreeForm: "cmd",
-		Check:    CheckSkip,
+		// action/script.py: in check mode creates/removes predict the
+		// change; without them the task is skipped.
+		Check:         CheckIfDecided,
+		Deciders:      []string{"creates", "removes"},
+		CheckSkipData: map[string]any{"msg": "Check mode is not supported for this task."},
 	}
 }
 
 // Run mirrors ansible-core 2.14's action/script.py: creates/removes first
 // (skipped, with its messages), then the script is found; in check mode
-// creates/removes predict a change, anything else is skipped; a run is always
-// changed and a non-zero exit fails it.
+// creates/removes predict a change (without them the runner skips the task:
+// Spec.Check); a run is always changed and a non-zero exit fails it.
 func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	if skip, msg, err := scriptSkip(ctx, h, args); err != nil || skip {
 		return Result{Skipped: skip, Msg: msg, Data: map[string]any{"msg": msg}}, err
@@ -55,10 +59,6 @@ func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	if h.Check && !args.Has("creates") && !args.Has("removes") {
-		const msg = "Check mode is not supported for this task."
-		return Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, nil
-	}
 	body, err := src.openAt(0)
 	if err != nil {
 		return Result{}, err
@@ -69,8 +69,8 @@ func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 	rest := afterFirstWord(line)
 	cmd := Command{Shell: scriptRunner(path.Base(filepath.ToSlash(words[0])), args.String("executable"), rest),
 		Stdin: io.LimitReader(body, src.size), Dir: args.String("chdir"), Become: h.Become}
-	out, err := runGated(ctx, h, "run script "+words[0], cmd)
-	if err != nil || h.Check {
+	out, ran, err := runGated(ctx, h, "run script "+words[0], cmd)
+	if err != nil || !ran {
 		return Result{}, err
 	}
 	return rawResult(out), nil

@@ -22,7 +22,7 @@ func (setup) Spec() Spec {
 }
 
 func (setup) Run(ctx context.Context, h *Host, _ Args) (Result, error) {
-	out, err := h.Conn.Run(ctx, Command{Shell: factScript})
+	out, err := h.Query(ctx, Command{Shell: factScript})
 	if err != nil {
 		return Result{}, err
 	}

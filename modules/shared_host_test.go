@@ -39,7 +39,7 @@ func newSharedHost(t *testing.T) *sharedHost {
 }
 
 func (s *sharedHost) host(become bool) *modules.Host {
-	h := &modules.Host{Name: "node", Conn: s.conn, Vars: testVars{}, Cache: &sync.Map{}}
+	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Vars: testVars{}, Cache: &sync.Map{}}
 	if become {
 		h.Become = &modules.Become{}
 	}

@@ -24,8 +24,16 @@ type Spec struct {
 	OneOf [][]string
 	// Exclusive lists groups of arguments of which at most one may be given.
 	Exclusive [][]string
-	// Check is how the module behaves under --check.
+	// Check is how the module behaves under --check; the runner enforces it.
 	Check CheckMode
+	// Deciders are the arguments that let a CheckIfDecided module predict
+	// its effect in check mode (command: creates, removes).
+	Deciders []string
+	// CheckSkipData, when set, is what a task that check mode skips
+	// registers besides changed and skipped, as Ansible's module does
+	// (command: msg "Command would have run if not in check mode" and rc 0;
+	// raw: nothing). Unset: Ansible's generic msg.
+	CheckSkipData map[string]any
 	// Controller marks modules that run in ferry itself and never touch the
 	// host (debug, set_fact, assert, fail, pause).
 	Controller bool

@@ -96,8 +96,9 @@ func (tlsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	dialer, canDial := h.Dialer()
 	if opts.verifyAddr != "" {
-		if _, ok := h.Conn.(Dialer); !ok {
+		if !canDial {
 			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which verify_address needs", hostLabel(h))
 		}
 	}
@@ -133,7 +134,7 @@ func (tlsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 		res.Data["config_values_dest"] = written.Data["dest"]
 	}
 	if opts.verifyAddr != "" {
-		served, problems := verifyServed(ctx, h.Conn.(Dialer), opts, leaf)
+		served, problems := verifyServed(ctx, dialer, opts, leaf)
 		res.Data["served"] = served
 		if problems != nil {
 			res.Failed, res.Msg = true, problems.Error()

@@ -26,6 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // issued is a certificate made for a test, with its key.
@@ -777,7 +778,7 @@ type noDialConn struct{ modules.Conn }
 func TestTLSVerifyNeedsDialer(t *testing.T) {
 	f := newTLSFixture(t)
 	h := newHost(t)
-	h.Conn = noDialConn{h.Conn}
+	h.Conn = modules.Seal(noDialConn{conn.NewLocal()})
 	args := f.args()
 	args["verify_address"] = "127.0.0.1:443"
 	_, err := run(t, h, "tls", args)

@@ -68,7 +68,7 @@ func (waitForModule) Run(ctx context.Context, h *Host, args Args) (Result, error
 			return Result{}, fmt.Errorf("port %d is not a TCP port (1-65535)", port)
 		}
 		w.addr = net.JoinHostPort(args.String("host"), strconv.Itoa(port))
-		if _, ok := h.Conn.(Dialer); !ok {
+		if _, ok := h.Dialer(); !ok {
 			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which wait_for port needs", hostLabel(h))
 		}
 	}
@@ -114,7 +114,8 @@ func (w *waiter) probePort(ctx context.Context) (bool, error) {
 	timeout := seconds(w.args.Int("connect_timeout"))
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn, err := w.h.Conn.(Dialer).DialContext(dctx, "tcp", w.addr)
+	dialer, _ := w.h.Dialer()
+	conn, err := dialer.DialContext(dctx, "tcp", w.addr)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}

@@ -109,7 +109,7 @@ func TestWaitForPathAppears(t *testing.T) {
 		}
 	}}
 	h := newHost(t)
-	h.Conn = hook
+	h.Conn = modules.Seal(hook)
 	res, _ := mustRun(t, h, "wait_for", map[string]any{"path": p, "search_regex": `listening on :(\d+)`, "timeout": 60, "sleep": 0})
 	if !reflect.DeepEqual(res.Data["match_groups"], []any{"8050"}) || res.Data["path"] != p || hook.calls != 3 {
 		t.Errorf("data = %v after %d probes", res.Data, hook.calls)

@@ -421,6 +421,9 @@ func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) i
 	if err != nil {
 		return r.failure(t, h, err)
 	}
+	if out, skip := checkModeSkip(t.Spec, r.checkMode(t), args); skip {
+		return out
+	}
 	mh, err := r.moduleHost(ctx, t, h, sc)
 	if err != nil {
 		if isUnreachable(err) {

@@ -232,7 +232,7 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		return nil, err
 	}
 	mh.Become = become
-	mh.Conn = &taskConn{Conn: c, become: become, env: env, masker: r.opts.Masker}
+	mh.Conn = modules.Seal(&taskConn{Conn: c, become: become, env: env, masker: r.opts.Masker})
 	return mh, nil
 }
 

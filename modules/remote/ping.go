@@ -40,7 +40,7 @@ func (ping) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 // roundTrip runs a command that only reads (`true`), proving that the host
 // answers and can start a process, as the login user and the become user.
 func roundTrip(ctx context.Context, h *modules.Host) error {
-	out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{"true"}, Become: h.Become})
+	out, err := h.Query(ctx, modules.Command{Argv: []string{"true"}, Become: h.Become})
 	if err != nil {
 		return err
 	}
