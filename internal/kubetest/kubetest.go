@@ -310,6 +310,11 @@ func (c *Cluster) startAPIServer(bin string, etcdPort int) (*process, error) {
 		// No kubelets or controllers to reconcile endpoints or to need fairness.
 		"--endpoint-reconciler-type=none", "--enable-priority-and-fairness=false", "--profiling=false",
 	}
+	audit, err := c.auditArgs()
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, audit...)
 	p, err := startProcess("kube-apiserver", bin, args, filepath.Join(c.Dir, "kube-apiserver.log"))
 	if err != nil {
 		return nil, err
