@@ -97,8 +97,9 @@ func AttrsDiffer(args Args, info PathInfo) (bool, error) {
 // validatePart runs the validate command on the written part before it
 // replaces dest, as Ansible does on its temporary file; a failure removes
 // the part and leaves dest alone. The command is split into words first and
-// %s replaced in each, so a path with spaces stays one word.
-func validatePart(ctx context.Context, h *Host, validate, part string) error {
+// %s replaced in each, so a path with spaces stays one word. It runs inside
+// the write's Change: the validator is the site's command, not a probe.
+func validatePart(ctx context.Context, w Writer, validate, part string) error {
 	if validate == "" {
 		return nil
 	}
@@ -109,21 +110,27 @@ func validatePart(ctx context.Context, h *Host, validate, part string) error {
 	for i, w := range words {
 		words[i] = strings.ReplaceAll(strings.ReplaceAll(w, "%s", part), "%%", "%")
 	}
-	out, err := h.Conn.Run(ctx, Command{Argv: words, Become: h.Become})
+	out, err := w.Run(ctx, Command{Argv: words, Become: w.h.Become})
 	if err == nil && out.RC == 0 {
 		return nil
 	}
-	_, _ = runScript(ctx, h, "rm -f -- "+shellQuote(part))
+	_, _ = writeScript(ctx, w, "rm -f -- "+shellQuote(part))
 	if err != nil {
 		return fmt.Errorf("failed to validate: %w", err)
 	}
 	return fmt.Errorf("failed to validate: rc:%d error:%s", out.RC, out.Stderr)
 }
 
-// RunScript runs a shell script on the host as the task's become user; a
-// non-zero exit is an error carrying its stderr.
+// RunScript runs a shell script that only reads (a probe) on the host as
+// the task's become user; a non-zero exit is an error carrying its stderr.
 func RunScript(ctx context.Context, h *Host, script string) (string, error) {
 	return runScript(ctx, h, script)
+}
+
+// WriteScript runs a shell script that changes the host, through the gate's
+// Writer, as RunScript does.
+func WriteScript(ctx context.Context, w Writer, script string) (string, error) {
+	return writeScript(ctx, w, script)
 }
 
 // ShellQuote quotes one word for the host's POSIX shell.

@@ -443,7 +443,7 @@ func transfer(ctx context.Context, w Writer, req installRequest, dest string, in
 	if err != nil {
 		return t, err
 	}
-	if err := validatePart(ctx, h, req.validate, part); err != nil {
+	if err := validatePart(ctx, w, req.validate, part); err != nil {
 		return t, err
 	}
 	if req.backup && info.Exists {

@@ -30,7 +30,7 @@ func SSHHost(t *testing.T) *modules.Host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &modules.Host{Name: "node", Conn: c, Cache: &sync.Map{}}
+	return &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}}
 }
 
 // Run binds raw arguments as the runner does and runs the module; it

@@ -16,15 +16,23 @@ import (
 
 // Query runs a read-only script as the task's become user.
 func Query(ctx context.Context, h *modules.Host, script string) (modules.Output, error) {
-	return run(ctx, h, script, nil)
+	return wrap(script)(h.Query(ctx, modules.Command{Shell: script, Become: h.Become}))
 }
 
-func run(ctx context.Context, h *modules.Host, script string, stdin io.Reader) (modules.Output, error) {
-	out, err := h.Conn.Run(ctx, modules.Command{Shell: script, Become: h.Become, Stdin: stdin})
-	if err != nil {
-		return out, fmt.Errorf("running `%s`: %w", script, err)
+// wrap names the script in a transport error.
+func wrap(script string) func(modules.Output, error) (modules.Output, error) {
+	return func(out modules.Output, err error) (modules.Output, error) {
+		if err != nil {
+			return out, fmt.Errorf("running `%s`: %w", script, err)
+		}
+		return out, nil
 	}
-	return out, nil
+}
+
+// Write runs a script that changes the host with the gate's Writer (inside
+// a Change of the caller's), with its standard input.
+func Write(ctx context.Context, w modules.Writer, h *modules.Host, script string, stdin io.Reader) (modules.Output, error) {
+	return wrap(script)(w.Run(ctx, modules.Command{Shell: script, Become: h.Become, Stdin: stdin}))
 }
 
 // Change runs a script that changes the host, through the gate. In check
@@ -37,9 +45,9 @@ func Change(ctx context.Context, h *modules.Host, what, script string) (modules.
 // hand a secret (a password hash) to a command without putting it in argv.
 func ChangeWithInput(ctx context.Context, h *modules.Host, what, script, input string) (modules.Output, error) {
 	var out modules.Output
-	err := h.Change(what, func() error {
+	err := h.Change(what, func(w modules.Writer) error {
 		var err error
-		out, err = run(ctx, h, script, strings.NewReader(input))
+		out, err = Write(ctx, w, h, script, strings.NewReader(input))
 		return err
 	})
 	return out, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
 
 // cacheState is what the result says of the package lists.
@@ -61,9 +62,9 @@ func (a *aptTask) updateCache() (cacheState, modules.Result, error) {
 		return c, modules.Result{}, nil
 	}
 	var last modules.Output
-	err = a.h.Change("apt-get update", func() error {
+	err = a.h.Change("apt-get update", func(w modules.Writer) error {
 		for try := 0; ; try++ {
-			out, err := query(a.ctx, a.h, aptEnv+"apt-get update --error-on=any")
+			out, err := hostcmd.Write(a.ctx, w, a.h, aptEnv+"apt-get update --error-on=any", nil)
 			if err != nil || out.RC == 0 || try+1 >= a.args.Int("update_cache_retries") {
 				last = out
 				return err

@@ -114,8 +114,8 @@ func makeParent(ctx context.Context, h *modules.Host, path string) error {
 	if err != nil || info.Exists {
 		return err
 	}
-	return h.Change("create directory "+dir, func() error {
-		_, err := modules.RunScript(ctx, h, "mkdir -p -- "+modules.ShellQuote(dir))
+	return h.Change("create directory "+dir, func(w modules.Writer) error {
+		_, err := modules.WriteScript(ctx, w, "mkdir -p -- "+modules.ShellQuote(dir))
 		return err
 	})
 }
