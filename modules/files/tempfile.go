@@ -11,9 +11,6 @@ import (
 // tempfile makes a private temporary file or directory, as Ansible's.
 type tempfile struct{}
 
-// checkSkipMsg is what Ansible says of a module without check mode.
-const checkSkipMsg = "remote module (tempfile) does not support check mode"
-
 func (tempfile) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "tempfile",
@@ -24,14 +21,13 @@ func (tempfile) Spec() modules.Spec {
 			{Name: "prefix", Type: modules.String, Default: "ansible.", Doc: "The start of its name."},
 			{Name: "suffix", Type: modules.String, Default: "", Doc: "The end of its name."},
 		},
+		// A name cannot be predicted: in check mode the runner skips it, as
+		// Ansible does a module without check mode.
 		Check: modules.CheckSkip,
 	}
 }
 
 func (tempfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	if h.Check { // a name cannot be predicted: skipped, as Ansible does
-		return modules.Result{Skipped: true, Msg: checkSkipMsg, Data: map[string]any{"msg": checkSkipMsg}}, nil
-	}
 	prefix, suffix := args.String("prefix"), args.String("suffix")
 	if strings.Contains(prefix+suffix, "/") {
 		return modules.Result{}, fmt.Errorf("prefix and suffix are parts of a name; they cannot hold /")
@@ -48,8 +44,8 @@ func (tempfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (mo
 	// Python's mkstemp and mkdtemp do.
 	script := fmt.Sprintf("mktemp %s-p %s -- %s", flag, dir, modules.ShellQuote(prefix+"XXXXXXXX"+suffix))
 	var made string
-	err := h.Change("create a temporary "+args.String("state"), func() error {
-		out, err := modules.RunScript(ctx, h, script)
+	err := h.Change("create a temporary "+args.String("state"), func(w modules.Writer) error {
+		out, err := modules.WriteScript(ctx, w, script)
 		made = strings.TrimSpace(out)
 		return err
 	})
