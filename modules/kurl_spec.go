@@ -34,7 +34,7 @@ func readKurlSpec(ctx context.Context, h *Host, o kurlOptions) (kurlSpec, error)
 		return kurlSpec{}, err
 	}
 	out := &limitedBuffer{limit: 1 << 20}
-	res, err := h.Conn.Run(ctx, Command{Shell: kurlSpecScript(o.bundle), Become: h.Become, Stdout: out})
+	res, err := h.Query(ctx, Command{Shell: kurlSpecScript(o.bundle), Become: h.Become, Stdout: out})
 	if err != nil {
 		return kurlSpec{}, fmt.Errorf("reading the installer spec of %s on %s: %w", o.bundle, hostLabel(h), err)
 	}
