@@ -37,16 +37,14 @@ func (fetch) Spec() modules.Spec {
 			{Name: "fail_on_missing", Type: modules.Bool, Default: true, Doc: "Fail when src does not exist or is a directory; false reports it and goes on."},
 			{Name: "validate_checksum", Type: modules.Bool, Default: true, Doc: "Fail when the copy's sha1 differs from the host file's."},
 		},
-		Check: modules.CheckSkip,
+		// As Ansible's action plugin: nothing is predicted; the runner
+		// skips the task in check mode.
+		Check:         modules.CheckSkip,
+		CheckSkipData: map[string]any{"msg": "check mode not (yet) supported for this module"},
 	}
 }
 
-const fetchCheckMsg = "check mode not (yet) supported for this module"
-
 func (fetch) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	if h.Check { // as Ansible's action plugin: nothing is predicted
-		return modules.Result{Skipped: true, Msg: fetchCheckMsg, Data: map[string]any{"msg": fetchCheckMsg}}, nil
-	}
 	src := args.String("src")
 	info, err := modules.StatPath(ctx, h, src, true)
 	if err != nil {
@@ -85,7 +83,7 @@ func (fetch) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 		return modules.Result{Data: map[string]any{"md5sum": localMD5, "file": src, "dest": dest, "checksum": local}}, nil
 	}
 	var got, gotMD5 string
-	err = h.Change(fmt.Sprintf("fetch %s to %s on the controller", src, dest), func() error {
+	err = h.Change(fmt.Sprintf("fetch %s to %s on the controller", src, dest), func(modules.Writer) error {
 		var err error
 		got, gotMD5, err = download(ctx, h, src, dest, info.Size)
 		return err
@@ -180,7 +178,7 @@ func download(ctx context.Context, h *modules.Host, src, dest string, size int64
 // read it, so it goes through a command as the become user, bounded.
 func openOnHost(ctx context.Context, h *modules.Host, src string, size int64) (io.ReadCloser, error) {
 	if h.Become == nil {
-		return h.Conn.Open(ctx, src)
+		return h.Open(ctx, src)
 	}
 	if size > maxFetchBecome {
 		return nil, fmt.Errorf("%s has %d bytes; with become ferry fetches up to %d MiB (fetch it without become, or copy it somewhere the login user can read)", src, size, maxFetchBecome>>20)
