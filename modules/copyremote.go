@@ -69,18 +69,18 @@ func copyOnHost(ctx context.Context, h *Host, args Args) (Result, error) {
 		return Result{}, err
 	}
 	backup := ""
-	err = h.Change(fmt.Sprintf("copy %s to %s on the host (%s, mode %s)", src, dest, humanBytes(srcInfo.Size), formatMode(mode)), func() error {
+	err = h.Change(fmt.Sprintf("copy %s to %s on the host (%s, mode %s)", src, dest, humanBytes(srcInfo.Size), formatMode(mode)), func(w Writer) error {
 		part := dest + partSuffix
-		if _, err := runScript(ctx, h, copyPartScript(src, part)); err != nil {
+		if _, err := writeScript(ctx, w, copyPartScript(src, part)); err != nil {
 			return err
 		}
 		if args.Bool("backup") && info.Exists {
 			backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-			if _, err := runScript(ctx, h, backupScript(dest, backup)); err != nil {
+			if _, err := writeScript(ctx, w, backupScript(dest, backup)); err != nil {
 				return err
 			}
 		}
-		_, err := runScript(ctx, h, installScript(h, attrs, part, dest, info, mode))
+		_, err := writeScript(ctx, w, installScript(h, attrs, part, dest, info, mode))
 		return err
 	})
 	if err != nil {

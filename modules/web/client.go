@@ -53,7 +53,7 @@ const maxPEM = 4 << 20
 
 // newClient is an HTTP client whose connections leave from the host.
 func newClient(ctx context.Context, h *modules.Host, args modules.Args) (*http.Client, error) {
-	dialer, ok := h.Conn.(modules.Dialer)
+	dialer, ok := h.Dialer()
 	if !ok {
 		return nil, errors.New("this connection cannot open network connections from the host")
 	}
@@ -126,7 +126,7 @@ func hostTLS(ctx context.Context, h *modules.Host, args modules.Args) (*tls.Conf
 // hostRead reads a small file on the host, as the become user when there is
 // one (a client key is often root's only).
 func hostRead(ctx context.Context, h *modules.Host, path string) ([]byte, error) {
-	out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{"head", "-c", fmt.Sprint(maxPEM + 1), "--", path}, Become: h.Become})
+	out, err := h.Query(ctx, modules.Command{Argv: []string{"head", "-c", fmt.Sprint(maxPEM + 1), "--", path}, Become: h.Become})
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func okMsg(resp *http.Response) string {
 
 // isDir tells whether path is a directory on the host.
 func isDir(ctx context.Context, h *modules.Host, path string) bool {
-	out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{"test", "-d", path}, Become: h.Become})
+	out, err := h.Query(ctx, modules.Command{Argv: []string{"test", "-d", path}, Become: h.Become})
 	return err == nil && out.RC == 0
 }
 

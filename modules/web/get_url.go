@@ -189,7 +189,7 @@ func expectedChecksum(ctx context.Context, client *http.Client, args modules.Arg
 
 // hostDigest hashes a file on the host with the algorithm's coreutils tool.
 func hostDigest(ctx context.Context, h *modules.Host, algo, p string) (string, error) {
-	out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{algo + "sum", "--", p}, Become: h.Become})
+	out, err := h.Query(ctx, modules.Command{Argv: []string{algo + "sum", "--", p}, Become: h.Become})
 	if err != nil {
 		return "", err
 	}

@@ -58,14 +58,10 @@ const maxContent = 64 << 20
 var upperWord = regexp.MustCompile(`^[A-Z]+$`)
 
 // Run mirrors ansible-core 2.14's modules/uri.py: not run under --check
-// (uri does not support check mode), creates/removes answered with
+// (uri does not support check mode: the runner skips it, Spec.Check), creates/removes answered with
 // changed=false, the response's headers as result fields, json for a JSON
 // body, and a failure naming the status when it is not in status_code.
 func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	if h.Check {
-		const msg = "remote module (uri) does not support check mode"
-		return modules.Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, nil
-	}
 	method := strings.ToUpper(args.String("method"))
 	if !upperWord.MatchString(method) {
 		return failed("Parameter 'method' needs to be a single word in uppercase, like GET or POST."), nil
@@ -173,7 +169,7 @@ func requestBody(args modules.Args) ([]byte, error) {
 // change, a stdout saying why.
 func createsRemoves(ctx context.Context, h *modules.Host, args modules.Args) (bool, string, error) {
 	exists := func(p string) (bool, error) {
-		out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{"test", "-e", p}, Become: h.Become})
+		out, err := h.Query(ctx, modules.Command{Argv: []string{"test", "-e", p}, Become: h.Become})
 		return err == nil && out.RC == 0, err
 	}
 	if p := args.String("creates"); p != "" {
