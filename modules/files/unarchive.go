@@ -39,8 +39,9 @@ func (unarchive) Spec() modules.Spec {
 			{Name: "owner", Type: modules.String, Doc: "Owner of the unpacked files (tar --owner)."},
 			{Name: "group", Type: modules.String, Doc: "Group of the unpacked files (tar --group)."},
 		},
-		Exclusive: [][]string{{"include", "exclude"}},
-		Check:     modules.CheckSkip,
+		Exclusive:     [][]string{{"include", "exclude"}},
+		Check:         modules.CheckSkip, // as Ansible with GNU tar: nothing is predicted
+		CheckSkipData: map[string]any{"msg": unarchiveCheckMsg},
 	}
 }
 
@@ -67,9 +68,6 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 			return modules.Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, err
 		}
 	}
-	if h.Check { // as Ansible with GNU tar: nothing is predicted
-		return modules.Result{Skipped: true, Msg: unarchiveCheckMsg, Data: map[string]any{"msg": unarchiveCheckMsg}}, nil
-	}
 	a, bad, err := openArchive(ctx, h, args)
 	if bad != nil || err != nil {
 		return derefFail(bad), err
@@ -85,9 +83,9 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 	}
 	if !unpacked {
 		var res map[string]any
-		err := h.Change(fmt.Sprintf("unpack %s into %s", a.label, dest), func() error {
+		err := h.Change(fmt.Sprintf("unpack %s into %s", a.label, dest), func(w modules.Writer) error {
 			var err error
-			res, err = a.tar(ctx, h, args, "--extract")
+			res, err = a.tar(ctx, h, w.Run, args, "--extract")
 			return err
 		})
 		if err != nil {
@@ -188,7 +186,8 @@ func openArchive(ctx context.Context, h *modules.Host, args modules.Args) (archi
 
 // tar runs tar with op (--diff, --extract, --list) as Ansible's TgzArchive
 // builds the command, in dest, and returns Ansible's cmd/rc/out/err.
-func (a archive) tar(ctx context.Context, h *modules.Host, args modules.Args, op string) (map[string]any, error) {
+// run is h.Query for --diff and --list, the Writer's Run for --extract.
+func (a archive) tar(ctx context.Context, h *modules.Host, run func(context.Context, modules.Command) (modules.Output, error), args modules.Args, op string) (map[string]any, error) {
 	argv := []string{"tar", op, "-C", args.String("dest")}
 	if a.flag != "" {
 		argv = append(argv, a.flag)
@@ -223,7 +222,7 @@ func (a archive) tar(ctx context.Context, h *modules.Host, args modules.Args, op
 	}
 	argv = append(append(argv, "-f", file), args.Strings("include")...)
 	cmd.Argv = argv
-	out, err := h.Conn.Run(ctx, cmd)
+	out, err := run(ctx, cmd)
 	if err != nil {
 		return nil, fmt.Errorf("running tar on %s: %w", h.Name, err)
 	}
@@ -242,13 +241,13 @@ var (
 // unpacked is Ansible's is_unarchived: tar --diff finds nothing that
 // matters (owners count only for root, when no owner is asked for).
 func (a archive) unpacked(ctx context.Context, h *modules.Host, args modules.Args) (bool, error) {
-	res, err := a.tar(ctx, h, args, "--diff")
+	res, err := a.tar(ctx, h, h.Query, args, "--diff")
 	if err != nil {
 		return false, err
 	}
 	root := h.Become != nil
 	if !root {
-		out, err := h.Conn.Run(ctx, modules.Command{Argv: []string{"id", "-u"}})
+		out, err := h.Query(ctx, modules.Command{Argv: []string{"id", "-u"}})
 		root = err == nil && strings.TrimSpace(out.Stdout) == "0"
 	}
 	for _, line := range strings.Split(res["out"].(string)+res["err"].(string), "\n") {
@@ -266,7 +265,7 @@ func (a archive) unpacked(ctx context.Context, h *modules.Host, args modules.Arg
 // members lists the archive as Ansible's files_in_archive: names without
 // a leading slash, excluded ones left out.
 func (a archive) members(ctx context.Context, h *modules.Host, args modules.Args) ([]any, error) {
-	res, err := a.tar(ctx, h, args, "--list")
+	res, err := a.tar(ctx, h, h.Query, args, "--list")
 	if err != nil {
 		return nil, err
 	}
