@@ -26,10 +26,8 @@ import (
 // Host holds its connection sealed (SealedConn), so a module outside this
 // package cannot reach it but through these verbs: writing outside the gate
 // does not compile. Modules inside this package keep to the verbs by
-// convention, and the gate test (playbooks/gate_test.go) runs the whole Dash
-// Enterprise dry run through a recording connection that fails on any
-// command that did not come from a probe, any file write and any mutating
-// API request.
+// convention. Every call is tagged with its origin (probe or write) so that
+// a recording connection can tell a dry run's commands apart.
 
 // SealedConn is the host's connection as Host keeps it: only this package
 // can open it. The runner seals the connection it opens (Seal).
