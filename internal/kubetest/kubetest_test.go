@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -235,6 +236,7 @@ func TestSetQuotaStatusMakesAdmissionEnforceQuota(t *testing.T) {
 	if hard := q.Status.Hard.Pods(); hard.Value() != 1 {
 		t.Fatalf("status.hard.pods = %s, want 1", hard)
 	}
+	waitForQuotaAdmission(t, c, ns)
 	for i, wantForbidden := range []bool{false, true} {
 		pod := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: "pod-" + strconv.Itoa(i)},
@@ -244,6 +246,48 @@ func TestSetQuotaStatusMakesAdmissionEnforceQuota(t *testing.T) {
 		refused := apierrors.IsForbidden(err) && strings.Contains(err.Error(), "exceeded quota")
 		if wantForbidden != refused || (!wantForbidden && err != nil) {
 			t.Errorf("create pod %d: error %v, want forbidden=%v", i, err, wantForbidden)
+		}
+	}
+}
+
+// waitForQuotaAdmission returns once the API server's quota admission sees
+// the quotas written so far in ns. It reads them from an informer cache: a pod
+// admitted before the cache has the status is not charged, and the next one
+// then passes too. A probe quota written last, scoped to pods that ask for
+// resources (the test's pods do not), refuses a dry-run pod once the cache has
+// it, and so everything written before it.
+func waitForQuotaAdmission(t *testing.T, c *Cluster, ns string) {
+	t.Helper()
+	probe := &corev1.ResourceQuota{
+		ObjectMeta: metav1.ObjectMeta{Name: "admission-probe"},
+		Spec: corev1.ResourceQuotaSpec{
+			Hard:   corev1.ResourceList{corev1.ResourcePods: resource.MustParse("0")},
+			Scopes: []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeNotBestEffort},
+		},
+	}
+	if _, err := c.Clientset().CoreV1().ResourceQuotas(ns).Create(t.Context(), probe, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create probe quota: %v", err)
+	}
+	c.SetQuotaStatus(t, ns, probe.Name, nil)
+	requests := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1m")}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "admission-probe"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx",
+			Resources: corev1.ResourceRequirements{Requests: requests}}}},
+	}
+	giveUp := time.After(time.Minute) // a bound against hanging, not a measurement
+	for {
+		_, err := c.Clientset().CoreV1().Pods(ns).Create(t.Context(), pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if apierrors.IsForbidden(err) && strings.Contains(err.Error(), probe.Name) {
+			return
+		}
+		if err != nil && !apierrors.IsForbidden(err) {
+			t.Fatalf("dry-run probe pod: %v", err)
+		}
+		select {
+		case <-giveUp:
+			t.Fatal("the quota admission never saw the probe quota")
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
