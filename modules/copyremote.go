@@ -3,10 +3,8 @@ package modules
 import (
 	"context"
 	"fmt"
-	"os"
 	"path"
 	"strings"
-	"time"
 )
 
 // copyOnHost copies a file that is on the host already (remote_src): the
@@ -75,8 +73,8 @@ func copyOnHost(ctx context.Context, h *Host, args Args) (Result, error) {
 			return err
 		}
 		if args.Bool("backup") && info.Exists {
-			backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-			if _, err := writeScript(ctx, w, backupScript(dest, backup)); err != nil {
+			var err error
+			if backup, err = backUp(ctx, w, dest); err != nil {
 				return err
 			}
 		}

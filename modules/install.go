@@ -447,13 +447,20 @@ func transfer(ctx context.Context, w Writer, req installRequest, dest string, in
 		return t, err
 	}
 	if req.backup && info.Exists {
-		t.backup = fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-		if _, err := writeScript(ctx, w, backupScript(dest, t.backup)); err != nil {
+		if t.backup, err = backUp(ctx, w, dest); err != nil {
 			return t, err
 		}
 	}
 	_, err = writeScript(ctx, w, installScript(h, req.attrs, part, dest, info, mode))
 	return t, err
+}
+
+// backUp keeps a copy of dest named as Ansible's backup_local names it,
+// dest.<pid>.<date>@<time>~, and returns that name.
+func backUp(ctx context.Context, w Writer, dest string) (string, error) {
+	backup := fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
+	_, err := writeScript(ctx, w, backupScript(dest, backup))
+	return backup, err
 }
 
 // backupScript copies dest to backup, which must not exist yet: the copy is
