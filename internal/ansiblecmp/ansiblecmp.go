@@ -353,6 +353,16 @@ type Converge struct {
 	State func(ours bool) string
 }
 
+// StateOf is a Converge.State that describes ours or theirs with describe.
+func StateOf[H any](ours, theirs H, describe func(H) string) func(bool) string {
+	return func(o bool) string {
+		if o {
+			return describe(ours)
+		}
+		return describe(theirs)
+	}
+}
+
 // Run runs the three rounds and compares recaps, registered fields and
 // effects after each, stopping at the first round that differs.
 func (c Converge) Run(t *testing.T) {

@@ -24,12 +24,7 @@ func TestUserGroupAgainstAnsible(t *testing.T) {
 	ours, theirs := rootfs.Start(t), rootfs.Start(t)
 	playbook, _ := filepath.Abs("testdata/account.yml")
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
-		State: func(o bool) string {
-			if o {
-				return accounts(ours)
-			}
-			return accounts(theirs)
-		}}.Run(t)
+		State: ansiblecmp.StateOf(ours, theirs, accounts)}.Run(t)
 	if got := accounts(ours); !strings.Contains(got, "alice:!$6$saltsalt$") || !strings.Contains(got, "alice:x:2001:2001:A. Ferry:/home/alice:/bin/sh") {
 		t.Errorf("alice is not as the playbook made her:\n%s", got)
 	}

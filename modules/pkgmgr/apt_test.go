@@ -126,12 +126,7 @@ func converge(t *testing.T, playbook string) *rootfs.Host {
 	ours, theirs := aptRoot(t, t.TempDir()), aptRoot(t, t.TempDir())
 	playbook, _ = filepath.Abs(playbook)
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Skip: aptSkip,
-		State: func(o bool) string {
-			if o {
-				return installed(ours)
-			}
-			return installed(theirs)
-		}}.Run(t)
+		State: ansiblecmp.StateOf(ours, theirs, installed)}.Run(t)
 	return ours
 }
 

@@ -34,12 +34,7 @@ func TestSystemdAgainstAnsible(t *testing.T) {
 	ours, theirs := unitRoot(t), unitRoot(t)
 	playbook, _ := filepath.Abs("testdata/systemd.yml")
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
-		State: func(o bool) string {
-			if o {
-				return links(ours)
-			}
-			return links(theirs)
-		}}.Run(t)
+		State: ansiblecmp.StateOf(ours, theirs, links)}.Run(t)
 }
 
 // TestServiceNeedsSystemd: in a root whose PID 1 is no systemd, service

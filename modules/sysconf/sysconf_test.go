@@ -16,12 +16,7 @@ func compare(t *testing.T, playbook string, state func(*rootfs.Host) string) {
 	ours, theirs := rootfs.Start(t), rootfs.Start(t)
 	playbook, _ = filepath.Abs(playbook)
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Diff: true, Skip: []string{"diff"},
-		State: func(o bool) string {
-			if o {
-				return state(ours)
-			}
-			return state(theirs)
-		}}.Run(t)
+		State: ansiblecmp.StateOf(ours, theirs, state)}.Run(t)
 }
 
 func TestHostnameAgainstAnsible(t *testing.T) {
