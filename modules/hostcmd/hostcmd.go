@@ -53,11 +53,6 @@ func ChangeWithInput(ctx context.Context, h *modules.Host, what, script, input s
 	return out, err
 }
 
-// Quote quotes each word for the host's shell and joins them with spaces.
-func Quote(words ...string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = shellquote.Quote(w)
-	}
-	return strings.Join(q, " ")
-}
+// Quote quotes each word for the host's shell and joins them with spaces
+// (shellquote.Join, variadic for the modules' short call sites).
+func Quote(words ...string) string { return shellquote.Join(words) }
