@@ -38,14 +38,20 @@
 //     dictsort, combine, select, reject, selectattr, rejectattr, map,
 //     difference, intersect, union, symmetric_difference, quote, hash,
 //     checksum, md5, abs, round, ternary, indent, format, type_debug,
-//     path_join, escape/e, capitalize, title, version).
+//     path_join, escape/e, capitalize, title, version; and in filters_seq.go
+//     zip, zip_longest, product, permutations, combinations, subelements,
+//     batch, slice, groupby, extract, rekey_on_member; in filters_text.go
+//     comment, human_readable, human_to_bytes, expanduser, expandvars,
+//     realpath, relpath, splitext, to_uuid, truncate, wordcount, center,
+//     urlencode, urldecode, log, pow, root, sha1).
 //     ansible.builtin.X names the same filter.
 //   - Tests: defined, undefined, none, string, number, integer, float,
 //     boolean, true, false, mapping, iterable, sequence, truthy, falsy,
 //     succeeded/success, failed/failure, changed/change, skipped/skip,
 //     match, search/regex, version/version_compare, in, contains, eq/==/
 //     equalto, ne, lt, le, gt, ge, sameas, even, odd, divisibleby, subset,
-//     superset, all, any, lower, upper.
+//     superset, all, any, lower, upper, and the controller's path tests
+//     file, directory, link, exists, link_exists, abs, same_file, mount.
 //   - Statements: if/elif/else/endif, for x in xs [if cond] / else / endfor
 //     (with loop.index, index0, revindex, first, last, length, previtem,
 //     nextitem and `for k, v in d.items()`), set x = expr, raw/endraw,

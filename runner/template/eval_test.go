@@ -447,7 +447,9 @@ func TestSyntaxErrors(t *testing.T) {
 	}{
 		{"x |", 4, "expected a filter name"},
 		{"x | nosuch", 5, "unknown filter 'nosuch'"},
-		{"x | json_query('a')", 5, "ferry does not implement it"},
+		{"x | json_query('a')", 5, "collection filter that ferry does not have: select with selectattr"},
+		{"x | ansible.utils.ipaddr('address')", 5, "unknown filter 'ansible.utils.ipaddr': ansible.utils' ip filters are a collection's"},
+		{"x | xmlattr", 5, "unknown filter 'xmlattr': ferry does not implement it"},
 		{"x is nosuch", 6, "unknown test 'nosuch'"},
 		{"(1 + 2", 7, "expected ')'"},
 		{"'abc", 1, "unterminated string"},

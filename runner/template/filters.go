@@ -33,7 +33,7 @@ var filters map[string]filterSpec
 // filterAliases maps alternative names to the canonical filter.
 var filterAliases = map[string]string{
 	"d": "default", "count": "length", "tojson": "to_json", "e": "escape",
-	"version_compare": "version",
+	"version_compare": "version", "sha1": "checksum",
 }
 
 func init() {
@@ -105,29 +105,40 @@ func init() {
 		"path_join":            {fn: fPathJoin},
 		"version":              {fn: func(in any, a *fargs) (any, error) { return testVersion(in, a) }},
 	}
+	for _, more := range []map[string]filterSpec{seqFilters(), textFilters()} {
+		maps.Copy(filters, more)
+	}
 }
 
-// unsupportedFilters are Ansible or Jinja filters that ferry does not
-// implement; naming them gives a clearer error than "unknown".
-var unsupportedFilters = map[string]bool{
-	"json_query": true, "ipaddr": true, "ipv4": true, "ipv6": true, "password_hash": true, "to_uuid": true,
-	"random": true, "shuffle": true, "urlsplit": true, "groupby": true, "batch": true, "slice": true,
-	"wordwrap": true, "truncate": true, "xmlattr": true, "subelements": true, "extract": true,
-	"product": true, "permutations": true, "combinations": true, "zip": true, "zip_longest": true,
-	"human_readable": true, "human_to_bytes": true, "from_yaml_all": true, "comment": true,
-	"expanduser": true, "expandvars": true, "realpath": true, "relpath": true, "splitext": true,
-	"strftime": true, "to_datetime": true, "vault": true, "unvault": true, "urlencode": true,
-	"urlize": true, "striptags": true, "center": true, "wordcount": true, "pprint": true,
-	"safe": true, "forceescape": true, "filesizeformat": true, "attr": true, "random_mac": true,
-	"k8s_config_resource_name": true, "bool_type": true, "win_basename": true, "win_dirname": true,
-	"file": true, "directory": true, "exists": true, "link": true, "abs_path": true, "mount": true,
+// unsupportedFilters are Ansible, collection or Jinja filters that ferry
+// does not implement, with what to do instead; naming them gives a clearer
+// error than "unknown". Collection filters are known by their last name
+// part (ansible.utils.ipaddr is ipaddr).
+var unsupportedFilters = map[string]string{
+	"ipaddr": hintIPAddr, "ipv4": hintIPAddr, "ipv6": hintIPAddr, "ipwrap": hintIPAddr, "ipmath": hintIPAddr,
+	"ipsubnet": hintIPAddr, "nthhost": hintIPAddr, "network_in_usable": hintIPAddr, "network_in_network": hintIPAddr,
+	"json_query": "community.general.json_query (JMESPath) is a collection filter that ferry does not have: " +
+		"select with selectattr('key', 'equalto', value) and map(attribute='key')",
+	"random_mac":               "community.general.random_mac is a collection filter that ferry does not have",
+	"k8s_config_resource_name": "kubernetes.core's filter is not in ferry",
+	"wordwrap":                 "", "xmlattr": "", "urlize": "", "striptags": "", "pprint": "", "safe": "",
+	"forceescape": "", "filesizeformat": "use human_readable", "attr": "read the key: x.name or x['name']",
+	"vault": "encrypt with `ferry vault encrypt_string`", "unvault": "put the value in a vaulted vars file",
+	"win_basename": "", "win_dirname": "", "win_splitdrive": "", "bool_type": "",
 }
+
+const hintIPAddr = "ansible.utils' ip filters are a collection's (they need Python's netaddr) and ferry does not have them: " +
+	"write the address or network in the inventory, or take it apart with split('/') or regex_search"
 
 func unsupportedHint(name string) string {
-	if unsupportedFilters[name] {
+	hint, ok := unsupportedFilters[name[strings.LastIndexByte(name, '.')+1:]]
+	switch {
+	case !ok:
+		return ""
+	case hint == "":
 		return ": ferry does not implement it"
 	}
-	return ""
+	return ": " + hint
 }
 
 func stringFilter(f func(string) string) filterFunc {

@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -77,6 +78,8 @@ func init() {
 		"all":      {fn: allAny(true)},
 		"any":      {fn: allAny(false)},
 	}
+	maps.Copy(tests, pathTests())
+	maps.Copy(testAliases, pathTestAliases)
 }
 
 func isIterable(v any, a *fargs) (bool, error) {

@@ -141,6 +141,10 @@ func lookupKey(obj, key any) (any, bool) {
 	case map[any]any:
 		v, ok := o[key]
 		return v, ok
+	case groupTuple:
+		if name, ok := key.(string); ok {
+			return o.field(name)
+		}
 	case string:
 		i, _, isInt, ok := number(key)
 		if !ok || !isInt {
