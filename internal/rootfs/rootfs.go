@@ -4,7 +4,7 @@
 //
 // The system is a debootstrap'd bookworm root (build.sh, made once by
 // .ci/deps.sh into a cache outside the clone, named by the hash of
-// packages.txt). Each Start mounts a fresh overlay of it (the cached root is
+// packages.txt and packages-apt.txt). Each Start mounts a fresh overlay of it (the cached root is
 // the read-only lower layer, so a test costs a mount, not a copy) inside new
 // mount, UTS, IPC, network and PID namespaces, chroots into it, and serves
 // SSH on a loopback port of this machine: every connection is handed to a
@@ -35,6 +35,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,8 +46,13 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
+// The two lists build.sh installs; the root's name is the hash of both.
+//
 //go:embed packages.txt
 var packageList []byte
+
+//go:embed packages-apt.txt
+var aptPackageList []byte
 
 // Dir is where build.sh keeps the root for the current package list.
 func Dir() string {
@@ -55,7 +61,7 @@ func Dir() string {
 		home, _ := os.UserHomeDir()
 		cache = filepath.Join(home, ".cache")
 	}
-	sum := sha256.Sum256(packageList)
+	sum := sha256.Sum256(append(slices.Clip(packageList), aptPackageList...))
 	return filepath.Join(cache, "ferry-test", "rootfs-"+hex.EncodeToString(sum[:])[:16])
 }
 
