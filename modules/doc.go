@@ -54,18 +54,31 @@ func checkModeText(spec Spec) string {
 func writeArgTable(b *strings.Builder, args []Arg) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ARGUMENT\tTYPE\tREQUIRED\tDEFAULT\tCHOICES\tALIASES\tSECRET\tDESCRIPTION")
+	writeArgRows(tw, "", args)
+	_ = tw.Flush()
+}
+
+// writeArgRows writes one row an argument, then its nested options under
+// its name (app_manager.url; hosts[].name for a list of mappings).
+func writeArgRows(tw *tabwriter.Writer, prefix string, args []Arg) {
 	for _, a := range args {
 		doc := wrap(a.Doc, docWidth)
 		if len(doc) == 0 {
 			doc = []string{""}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Type, yesOrEmpty(a.Required), defaultText(a.Default),
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", prefix, a.Name, a.Type, yesOrEmpty(a.Required), defaultText(a.Default),
 			strings.Join(a.Choices, ", "), strings.Join(a.Aliases, ", "), yesOrEmpty(a.Secret), doc[0])
 		for _, line := range doc[1:] {
 			fmt.Fprintf(tw, "\t\t\t\t\t\t\t%s\n", line)
 		}
+		if len(a.Fields) > 0 {
+			inner := prefix + a.Name + "."
+			if a.Type == List {
+				inner = prefix + a.Name + "[]."
+			}
+			writeArgRows(tw, inner, a.Fields)
+		}
 	}
-	_ = tw.Flush()
 }
 
 func yesOrEmpty(b bool) string {

@@ -13,14 +13,17 @@ func init() { Register(rawModule{}) }
 // changed. It is how a host without anything installed is bootstrapped.
 type rawModule struct{}
 
+type rawOptions struct {
+	// A tag that holds backquotes is written as a quoted string.
+	FreeForm   string "opt:\"free_form,required,nonempty\" doc:\"The command line, run with `/bin/sh -c` (or executable -c). The free-form `raw: ...` text.\""
+	Executable string `opt:"executable" doc:"The shell to run the command line with (an absolute path, e.g. /bin/bash)."`
+}
+
 func (rawModule) Spec() Spec {
 	return Spec{
-		Name:    "raw",
-		Summary: "Run a command line through the host's shell, unprocessed (always changed; skipped under --check)",
-		Args: []Arg{
-			{Name: "free_form", Type: String, Required: true, Check: checkNotEmpty("free_form"), Doc: "The command line, run with `/bin/sh -c` (or executable -c). The free-form `raw: ...` text."},
-			{Name: "executable", Type: String, Doc: "The shell to run the command line with (an absolute path, e.g. /bin/bash)."},
-		},
+		Name:          "raw",
+		Summary:       "Run a command line through the host's shell, unprocessed (always changed; skipped under --check)",
+		Args:          OptionsOf[rawOptions](),
 		FreeForm:      "free_form",
 		Check:         CheckSkip,
 		CheckSkipData: map[string]any{}, // action/raw.py: skipped, no msg
@@ -32,10 +35,14 @@ func (rawModule) Spec() Spec {
 // runs, failed with "non-zero return code" on a non-zero exit, stdout and
 // stderr as the command left them.
 func (rawModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	line := args.String("free_form")
+	o, err := Decode[rawOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	line := o.FreeForm
 	cmd := Command{Shell: line, Become: h.Become}
-	if exe := args.String("executable"); exe != "" {
-		cmd = Command{Argv: []string{exe, "-c", line}, Become: h.Become}
+	if o.Executable != "" {
+		cmd = Command{Argv: []string{o.Executable, "-c", line}, Become: h.Become}
 	}
 	out, _, err := runGated(ctx, h, "run: "+line, cmd)
 	if err != nil {

@@ -6,9 +6,20 @@ package modules
 // value ("{{ x }}") is accepted wherever a value is, since only the run can
 // render it.
 func ArgsSchema(s Spec) map[string]any {
+	out := objectSchema(s.Args, s.Dynamic)
+	if s.FreeForm != "" {
+		// `command: ls -l` is the free-form argument alone.
+		return map[string]any{"anyOf": []any{map[string]any{"type": "string"}, out}}
+	}
+	return out
+}
+
+// objectSchema is the schema of a mapping of arguments (a module's, or a
+// nested argument's fields).
+func objectSchema(args []Arg, dynamic bool) map[string]any {
 	props := map[string]any{}
 	var required []string
-	for _, a := range s.Args {
+	for _, a := range args {
 		p := argSchema(a)
 		props[a.Name] = p
 		for _, al := range a.Aliases {
@@ -18,13 +29,9 @@ func ArgsSchema(s Spec) map[string]any {
 			required = append(required, a.Name)
 		}
 	}
-	out := map[string]any{"type": "object", "properties": props, "additionalProperties": s.Dynamic}
+	out := map[string]any{"type": "object", "properties": props, "additionalProperties": dynamic}
 	if len(required) > 0 {
 		out["required"] = required
-	}
-	if s.FreeForm != "" {
-		// `command: ls -l` is the free-form argument alone.
-		return map[string]any{"anyOf": []any{map[string]any{"type": "string"}, out}}
 	}
 	return out
 }
@@ -45,6 +52,13 @@ func argSchema(a Arg) map[string]any {
 		typed["type"] = []any{"array", "string"} // "a,b" is a list too
 	case Map:
 		typed["type"] = "object"
+		if len(a.Fields) > 0 {
+			typed = objectSchema(a.Fields, false)
+		}
+	}
+	if a.Type == List && len(a.Fields) > 0 {
+		typed["type"] = "array"
+		typed["items"] = map[string]any{"anyOf": []any{objectSchema(a.Fields, false), templated}}
 	}
 	if len(a.Choices) > 0 {
 		enum := make([]any, len(a.Choices))

@@ -43,6 +43,9 @@ type Spec struct {
 	Once bool
 	// Dynamic marks modules whose argument names are not fixed (set_fact).
 	Dynamic bool
+	// nested marks the Spec of a nested mapping's fields (Arg.Fields): its
+	// Name is the argument's, and its messages say so.
+	nested bool
 }
 
 // Type is the type of an argument's value.
@@ -82,6 +85,9 @@ type Arg struct {
 	// kind ("a whole number or auto"). Its message names the argument and
 	// says what to give instead.
 	Check func(v any) error
+	// Fields are the options of a nested mapping (a Map argument), or of
+	// each mapping of a List argument, checked as the module's own.
+	Fields []Arg
 }
 
 // ArgError is a problem with one argument, for the runner to place at the
@@ -153,11 +159,11 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 				continue
 			}
 			errs = append(errs, &ArgError{Arg: name,
-				Msg:  fmt.Sprintf("module %s has no argument %q", s.Name, name),
+				Msg:  fmt.Sprintf("%s has no argument %q", s.subject(), name),
 				Hint: suggest.Hint(name, s.argNames())})
 			continue
 		}
-		if static && hasTemplate(val) {
+		if static && hasTemplate(val) && !checksInside(a, val) {
 			args[a.Name] = val
 			continue
 		}
@@ -174,7 +180,7 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 			continue
 		}
 		if a.Required {
-			errs = append(errs, &ArgError{Arg: a.Name, Msg: fmt.Sprintf("module %s needs argument %q", s.Name, a.Name)})
+			errs = append(errs, &ArgError{Arg: a.Name, Msg: fmt.Sprintf("%s needs argument %q", s.subject(), a.Name)})
 		} else if a.Default != nil {
 			args[a.Name] = a.Default
 		}
@@ -217,12 +223,12 @@ func (s Spec) checkGroups(raw map[string]any, static bool) []error {
 	}
 	for _, g := range s.OneOf {
 		if count(g, true) != 1 {
-			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("module %s needs exactly one of %s", s.Name, strings.Join(g, ", "))})
+			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("%s needs exactly one of %s", s.subject(), strings.Join(g, ", "))})
 		}
 	}
 	for _, g := range s.Exclusive {
 		if count(g, false) > 1 {
-			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("module %s takes only one of %s", s.Name, strings.Join(g, ", "))})
+			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("%s takes only one of %s", s.subject(), strings.Join(g, ", "))})
 		}
 	}
 	return errs
@@ -266,6 +272,11 @@ func coerce(a Arg, v any, static bool) (any, error) {
 			if err := a.Kind.check(a.Name, item); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if len(a.Fields) > 0 {
+		if out, err = bindFields(a, out, static); err != nil {
+			return nil, err
 		}
 	}
 	if a.Check != nil && !(static && hasTemplate(out)) {
@@ -402,12 +413,17 @@ func typeName(v any) string {
 func (s Spec) SecretArgs(args map[string]any) []string {
 	var out []string
 	for _, a := range s.Args {
-		if !a.Secret {
+		if !a.Secret && len(a.Fields) == 0 {
 			continue
 		}
 		for _, name := range append([]string{a.Name}, a.Aliases...) {
-			if v, ok := args[name]; ok && v != nil {
+			v, ok := args[name]
+			switch {
+			case !ok || v == nil:
+			case a.Secret:
 				out = append(out, fmt.Sprint(v))
+			default:
+				out = append(out, nestedSecrets(a, v)...)
 			}
 		}
 	}

@@ -10,6 +10,16 @@ import (
 // does it: result.stat.exists, .size, .isdir, .mode, .checksum...
 type stat struct{}
 
+type statOptions struct {
+	Path              string `opt:"path,required" aliases:"dest,name" doc:"the path to describe"`
+	Follow            bool   `opt:"follow" default:"false" doc:"describe what a symlink points to"`
+	GetChecksum       bool   `opt:"get_checksum" default:"true" doc:"add the checksum of a regular file the user can read (it reads the file whole: turn it off for large files)"`
+	ChecksumAlgorithm string `opt:"checksum_algorithm" default:"sha1" aliases:"checksum,checksum_algo" choices:"md5,sha1,sha224,sha256,sha384,sha512" doc:"the checksum's algorithm"`
+	GetMD5            bool   `opt:"get_md5" default:"false" doc:"add md5 too"`
+	GetMime           bool   `opt:"get_mime" default:"true" aliases:"mime,mime_type,mime-type" doc:"add mimetype and charset, as file(1) tells them (unknown without it)"`
+	GetAttributes     bool   `opt:"get_attributes" default:"true" aliases:"attr,attributes" doc:"add the file's attributes, as lsattr(1) tells them"`
+}
+
 func init() { Register(stat{}) }
 
 // checksumTools are the host commands of stat's checksum algorithms.
@@ -19,23 +29,17 @@ func (stat) Spec() Spec {
 	return Spec{
 		Name:    "stat",
 		Summary: "Describe a file or directory on the host (read-only).",
-		Args: []Arg{
-			{Name: "path", Type: String, Required: true, Aliases: []string{"dest", "name"}, Doc: "the path to describe"},
-			{Name: "follow", Type: Bool, Default: false, Doc: "describe what a symlink points to"},
-			{Name: "get_checksum", Type: Bool, Default: true, Doc: "add the checksum of a regular file the user can read (it reads the file whole: turn it off for large files)"},
-			{Name: "checksum_algorithm", Type: String, Default: "sha1", Aliases: []string{"checksum", "checksum_algo"},
-				Choices: []string{"md5", "sha1", "sha224", "sha256", "sha384", "sha512"}, Doc: "the checksum's algorithm"},
-			{Name: "get_md5", Type: Bool, Default: false, Doc: "add md5 too"},
-			{Name: "get_mime", Type: Bool, Default: true, Aliases: []string{"mime", "mime_type", "mime-type"}, Doc: "add mimetype and charset, as file(1) tells them (unknown without it)"},
-			{Name: "get_attributes", Type: Bool, Default: true, Aliases: []string{"attr", "attributes"}, Doc: "add the file's attributes, as lsattr(1) tells them"},
-		},
-		Check: CheckSupported,
+		Args:    OptionsOf[statOptions](),
+		Check:   CheckSupported,
 	}
 }
 
 func (stat) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	path := args.String("path")
-	follow := args.Bool("follow")
+	o, err := Decode[statOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	path, follow := o.Path, o.Follow
 	info, err := statPath(ctx, h, path, follow)
 	if err != nil {
 		return Result{}, err
@@ -58,7 +62,7 @@ func (stat) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	if st["gr_name"] == "" {
 		delete(st, "gr_name")
 	}
-	if err := addHostDetails(ctx, h, path, args, entries[0], st); err != nil {
+	if err := addHostDetails(ctx, h, o, entries[0], st); err != nil {
 		return Result{}, err
 	}
 	return Result{Data: map[string]any{"stat": st}}, nil
@@ -67,10 +71,11 @@ func (stat) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 // addHostDetails adds what one more script tells, as the become user: the
 // access bits, a link's source and target, the checksums, the mime type and
 // the attributes. Each is one line of the script's output.
-func addHostDetails(ctx context.Context, h *Host, path string, args Args, e Entry, st map[string]any) error {
+func addHostDetails(ctx context.Context, h *Host, o statOptions, e Entry, st map[string]any) error {
+	path := o.Path
 	q := shellQuote(path)
 	deref := ""
-	if e.Type != 'l' && args.Bool("follow") {
+	if e.Type != 'l' && o.Follow {
 		deref = "-L "
 	}
 	lines := []string{
@@ -82,19 +87,19 @@ func addHostDetails(ctx context.Context, h *Host, path string, args Args, e Entr
 	}
 	// The checksums to add: result key and algorithm.
 	var sums [][2]string
-	if e.Type == 'f' && args.Bool("get_md5") {
+	if e.Type == 'f' && o.GetMD5 {
 		sums = append(sums, [2]string{"md5", "md5"})
 	}
-	if e.Type == 'f' && args.Bool("get_checksum") {
-		sums = append(sums, [2]string{"checksum", args.String("checksum_algorithm")})
+	if e.Type == 'f' && o.GetChecksum {
+		sums = append(sums, [2]string{"checksum", o.ChecksumAlgorithm})
 	}
 	for _, s := range sums {
 		lines = append(lines, fmt.Sprintf("if test -r %s; then %s < %s; else echo; fi", q, checksumTools[s[1]], q))
 	}
-	if args.Bool("get_mime") {
+	if o.GetMime {
 		lines = append(lines, fmt.Sprintf("file --mime-type --mime-encoding -- %s 2>/dev/null || echo", q))
 	}
-	if args.Bool("get_attributes") {
+	if o.GetAttributes {
 		lines = append(lines, fmt.Sprintf("lsattr -vd -- %s 2>/dev/null || echo", q))
 	}
 	out, err := runScript(ctx, h, strings.Join(lines, "\n"))
@@ -121,11 +126,11 @@ func addHostDetails(ctx context.Context, h *Host, path string, args Args, e Entr
 		}
 		got = got[1:]
 	}
-	if args.Bool("get_mime") {
+	if o.GetMime {
 		st["mimetype"], st["charset"] = parseMime(got[0])
 		got = got[1:]
 	}
-	if args.Bool("get_attributes") {
+	if o.GetAttributes {
 		st["version"], st["attributes"], st["attr_flags"] = parseLsattr(got[0])
 	}
 	return nil

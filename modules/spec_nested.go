@@ -1,0 +1,84 @@
+package modules
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Nested options (Arg.Fields): a mapping argument whose keys are options of
+// their own, or a list of such mappings, bound and checked as the module's
+// own arguments are, so that a typo or a bad value inside them is caught by
+// `ferry validate` and named.
+
+// subject is who a message is about: the module, or a nested mapping.
+func (s Spec) subject() string {
+	if s.nested {
+		return s.Name
+	}
+	return "module " + s.Name
+}
+
+// checksInside reports whether a templated value still has literal parts to
+// check before the run: a mapping (or list of mappings) with declared
+// fields, as opposed to a template standing for the whole value.
+func checksInside(a Arg, v any) bool {
+	if len(a.Fields) == 0 {
+		return false
+	}
+	_, isString := v.(string)
+	return !isString
+}
+
+// bindFields binds a nested mapping, or each mapping of a list, against the
+// argument's fields; defaults are filled in and aliases resolved.
+func bindFields(a Arg, v any, static bool) (any, error) {
+	sub := Spec{Name: a.Name, Args: a.Fields, nested: true}
+	one := func(name string, item any) (any, error) {
+		if static && hasTemplate(item) && !isMapping(item) {
+			return item, nil
+		}
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("argument %s: want a mapping, got %s", name, typeName(item))
+		}
+		bound, errs := sub.bind(m, static)
+		if len(errs) > 0 {
+			return nil, fmt.Errorf("argument %s: %w", name, errors.Join(errs...))
+		}
+		return map[string]any(bound), nil
+	}
+	if a.Type == Map {
+		return one(a.Name, v)
+	}
+	items, _ := v.([]any)
+	out := make([]any, len(items))
+	for i, item := range items {
+		bound, err := one(fmt.Sprintf("%s[%d]", a.Name, i), item)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = bound
+	}
+	return out, nil
+}
+
+func isMapping(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
+}
+
+// nestedSecrets returns the secret values inside a nested argument's value.
+func nestedSecrets(a Arg, v any) []string {
+	sub := Spec{Args: a.Fields}
+	switch x := v.(type) {
+	case map[string]any:
+		return sub.SecretArgs(x)
+	case []any:
+		var out []string
+		for _, item := range x {
+			out = append(out, nestedSecrets(a, item)...)
+		}
+		return out
+	}
+	return nil
+}
