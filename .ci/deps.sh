@@ -2,10 +2,10 @@
 # Installs what the tests run against, only when missing: a real OpenSSH sshd,
 # its client tools (ssh, scp, ssh-agent, ssh-keygen) and sudo, ps/pkill (the
 # signal tests look for leftover processes), ansible-core (the reference ferry
-# is compared with; the tests use only what Debian's ansible-core ships, no
-# collections), etcd and a kube-apiserver built from the Go module proxy
-# (cached outside the clone), and a debootstrap'd Debian root for the system
-# module tests.
+# is compared with: Debian's, plus the collections tools/collections/install.sh
+# adds from a mirror when there is one), etcd and a kube-apiserver built from
+# the Go module proxy (cached outside the clone), and a debootstrap'd Debian
+# root for the system module tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +30,6 @@ go mod download
 # The throw-away Debian root of the package, service and user module tests
 # (internal/rootfs): built once into ~/.cache/ferry-test, a no-op after that.
 bash internal/rootfs/build.sh
+# The Ansible collections the collection modules are compared with, when a
+# mirror of them is here (else the tests compare with recorded outcomes).
+bash tools/collections/install.sh

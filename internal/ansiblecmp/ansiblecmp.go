@@ -197,7 +197,7 @@ func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
 	}
 	cmd := exec.Command("/usr/bin/python3", append([]string{bin}, args...)...)
 	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=ferry_results", "ANSIBLE_CALLBACK_PLUGINS="+callbackDir(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+home,
+	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=ferry_results", "ANSIBLE_COLLECTIONS_PATH="+CollectionsPath(), "ANSIBLE_CALLBACK_PLUGINS="+callbackDir(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+home,
 		"ANSIBLE_REMOTE_TEMP="+filepath.Join(home, "remote"), "ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_HOST_KEY_CHECKING=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -242,6 +242,12 @@ func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
 		out.Stats[h] = Stats{s.OK, s.Changed, s.Unreachable, s.Failures, s.Skipped, s.Rescued, s.Ignored}
 	}
 	return out, true
+}
+
+// haveAnsible reports whether ansible-playbook is installed.
+func haveAnsible() bool {
+	_, err := exec.LookPath("ansible-playbook")
+	return err == nil
 }
 
 // SameRecap fails the test when the two outcomes' exit codes or recaps differ.
@@ -351,6 +357,12 @@ type Converge struct {
 	// State describes the effects on one host (ours or theirs): it must be
 	// the same on both after every run, and unchanged by --check.
 	State func(ours bool) string
+	// Collections are the Ansible collections the playbook needs
+	// ("ansible.posix"). With them, ansible-playbook's rounds are run live
+	// and recorded in Golden where the collections are installed, and read
+	// back from Golden where they are not (see recorded.go).
+	Collections []string
+	Golden      string // default: GoldenFor(Playbook)
 }
 
 // StateOf is a Converge.State that describes ours or theirs with describe.
@@ -367,6 +379,10 @@ func StateOf[H any](ours, theirs H, describe func(H) string) func(bool) string {
 // effects after each, stopping at the first round that differs.
 func (c Converge) Run(t *testing.T) {
 	t.Helper()
+	if len(c.Collections) > 0 {
+		c.runRecorded(t)
+		return
+	}
 	before := c.State(true)
 	for i, check := range []bool{true, false, false} {
 		f := Ferry(t, Run{Playbook: c.Playbook, Inventory: c.Ours, Check: check, Diff: c.Diff})
@@ -374,17 +390,38 @@ func (c Converge) Run(t *testing.T) {
 		if !ran {
 			return
 		}
-		SameRecap(t, f, a)
-		AllFields(t, f, a, c.Skip...)
-		if got, want := c.State(true), c.State(false); got != want {
-			t.Errorf("round %d (check %v): effects differ\nferry:\n%s\nansible-playbook:\n%s", i+1, check, got, want)
-		}
-		if check && c.State(true) != before {
-			t.Errorf("--check changed the host:\n%s\nbefore:\n%s", c.State(true), before)
-		}
-		if t.Failed() {
-			t.FailNow()
-		}
-		t.Logf("round %d (check %v): %+v", i+1, check, f.Stats)
+		c.compareRound(t, i, check, before, f, a, c.State(false))
 	}
+}
+
+// runRecorded is Run for a playbook that needs collections: the three
+// rounds of ansible-playbook (live and recorded, or as recorded), then
+// ferry's compared with them.
+func (c Converge) runRecorded(t *testing.T) {
+	t.Helper()
+	rounds := c.reference(t)
+	before := c.State(true)
+	for i, check := range []bool{true, false, false} {
+		f := Ferry(t, Run{Playbook: c.Playbook, Inventory: c.Ours, Check: check, Diff: c.Diff})
+		a, state := rounds.round(t, i, check, c.Diff)
+		c.compareRound(t, i, check, before, f, a, state)
+	}
+}
+
+// compareRound compares one round's recaps, registered fields and effects
+// (theirs: Ansible's), stopping the test when they differ.
+func (c Converge) compareRound(t *testing.T, i int, check bool, before string, f, a Outcome, theirs string) {
+	t.Helper()
+	SameRecap(t, f, a)
+	AllFields(t, f, a, c.Skip...)
+	if got := c.State(true); got != theirs {
+		t.Errorf("round %d (check %v): effects differ\nferry:\n%s\nansible-playbook:\n%s", i+1, check, got, theirs)
+	}
+	if check && c.State(true) != before {
+		t.Errorf("--check changed the host:\n%s\nbefore:\n%s", c.State(true), before)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	t.Logf("round %d (check %v): %+v", i+1, check, f.Stats)
 }

@@ -1,0 +1,35 @@
+package ansiblecmp
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A recording keeps what a comparison needs and nothing of the machine it
+// was made on: the work directory reads $workdir, Ansible's plumbing and
+// the skipped fields are gone; read back, it compares equal to ferry's
+// result in another work directory.
+func TestRecordingRoundTrip(t *testing.T) {
+	live := Outcome{Exit: 2, Workdir: "/tmp/run1", Stats: map[string]Stats{"target": {OK: 1, Failed: 1}},
+		Tasks: []Task{{Name: "t", Host: "target", Result: map[string]any{
+			"changed": true, "path": "/tmp/run1/x", "invocation": map[string]any{"module_args": "..."}, "delta": "0:00:01"}}}}
+	golden := filepath.Join(t.TempDir(), "pb.ansible.json")
+	writeRecording(t, golden, nil, []Round{record(live, false, true, "state", []string{"delta"})})
+	data, _ := os.ReadFile(golden)
+	for _, gone := range []string{"/tmp/run1", "invocation", "delta"} {
+		if strings.Contains(string(data), gone) {
+			t.Errorf("the recording keeps %q:\n%s", gone, data)
+		}
+	}
+	rec := recording{golden, readRecording(t, golden, nil)}
+	got, state := rec.round(t, 0, false, true)
+	if state != "state" || got.Exit != 2 || got.Stats["target"] != live.Stats["target"] {
+		t.Errorf("read back: exit %d, stats %+v, state %q", got.Exit, got.Stats, state)
+	}
+	recorded := got.Tasks[0].Result["path"]
+	if show(recorded, got.Workdir) != show("/tmp/run2/x", "/tmp/run2") || show(recorded, got.Workdir) == show("/tmp/run2/y", "/tmp/run2") {
+		t.Errorf("the recorded path %v does not compare as ferry's in its own work directory", recorded)
+	}
+}
