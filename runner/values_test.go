@@ -47,6 +47,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"shell":               {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},
 		"slurp":               {"slurp: {src: [a, b]}", "pb.yml:3:15: argument src: want a string, got a list"},
 		"stat":                {"stat: {path: /tmp/x, follow: maybe}", `pb.yml:3:28: argument follow: want a boolean`},
+		"sysctl":              {"sysctl: {name: x, value: 1, sysctl_file: etc/sysctl.conf}", `pb.yml:3:35: sysctl_file "etc/sysctl.conf" must be an absolute path on the host`},
 		"systemd":             {"systemd: {name: cron, enabled: maybe}", `pb.yml:3:29: argument enabled: want a boolean`},
 		"systemd_service":     {"systemd_service: {name: cron, enabled: maybe}", `pb.yml:3:37: argument enabled: want a boolean`},
 		"tempfile":            {"tempfile: {state: link}", `pb.yml:3:18: argument state: "link" is not one of file, directory`},

@@ -30,3 +30,21 @@ func TestCronAgainstAnsible(t *testing.T) {
 		return h.Run("crontab -l 2>&1; crontab -u nobody -l 2>&1; cd /etc/cron.d && for f in ferry-*; do echo \"== $f\"; stat -c %a $f; cat $f; done; true")
 	})
 }
+
+// sysctl is ansible.posix's: compared live where the collection is
+// installed (tools/collections/install.sh), else with the recording.
+func TestSysctlAgainstAnsible(t *testing.T) {
+	ours, theirs := rootfs.Start(t), rootfs.Start(t)
+	old := "# kept\n net.ipv4.tcp_syncookies = 1\n\n;also kept\nnet.ipv4.tcp_syncookies=0\nnet.ipv4.tcp_fin_timeout =  7\n"
+	for _, h := range []*rootfs.Host{ours, theirs} {
+		h.Run("printf '" + old + "' > /etc/sysctl.d/80-old.conf")
+	}
+	playbook, _ := filepath.Abs("testdata/sysctl.yml")
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Diff: true,
+		Collections: []string{"ansible.posix"},
+		State: ansiblecmp.StateOf(ours, theirs, func(h *rootfs.Host) string {
+			return h.Run(`cd /etc && echo "== sysctl.conf $(stat -c %a sysctl.conf)"; grep -v '^#' sysctl.conf
+for f in sysctl.d/[0-9]*.conf; do test -L $f || { echo "== $f $(stat -c %a $f)"; cat $f; }; done
+for k in net.ipv4.ip_forward net.ipv4.conf.all.accept_redirects net.ipv4.ip_local_port_range net.ipv4.tcp_syncookies; do echo "$k=$(sysctl -n $k)"; done`)
+		})}.Run(t)
+}
