@@ -3,6 +3,7 @@ module github.com/ferry-sh/ferry
 go 1.26.8
 
 require (
+	github.com/GehirnInc/crypt v0.0.0-20230320061759-8cc1b52080c5
 	github.com/Nerzal/gocloak/v13 v13.9.0
 	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/creack/pty v1.1.24

@@ -33,6 +33,8 @@ func seqFilters() map[string]filterSpec {
 		"groupby":         {fn: fGroupBy},
 		"extract":         {fn: fExtract},
 		"rekey_on_member": {fn: fRekeyOnMember},
+		"random":          {fn: fRandom},
+		"shuffle":         {fn: fShuffle},
 	}
 }
 

@@ -37,6 +37,7 @@ func textFilters() map[string]filterSpec {
 		"log":            {fn: fLog},
 		"pow":            {fn: fPow},
 		"root":           {fn: fRoot},
+		"password_hash":  {fn: fPasswordHash},
 	}
 }
 

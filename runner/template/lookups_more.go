@@ -1,10 +1,8 @@
 package template
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -283,6 +281,7 @@ type passwordParams struct {
 	path   string
 	length int
 	chars  string
+	seed   any // a string, or nil for the system's randomness
 }
 
 // passwordParams parses "PATH key=value ..." as password.py does, with the
@@ -326,7 +325,11 @@ func (c *lookupCall) passwordParams(term string) (passwordParams, error) {
 			p.length = n
 		case "chars":
 			p.chars = passwordChars(v)
-		case "encrypt", "seed", "ident":
+		case "seed":
+			if v != "None" {
+				p.seed = v // Ansible's option is a str: seed=42 seeds as "42"
+			}
+		case "encrypt", "ident":
 			if v != "" && v != "None" {
 				return p, fmt.Errorf("password lookup: %s= is not supported by ferry (generate the password, then hash it with a task)", k)
 			}
@@ -404,7 +407,7 @@ func (e *Engine) password(p passwordParams) (string, error) {
 			return "", fmt.Errorf("password lookup: %v", err)
 		}
 	}
-	pw, err := randomPassword(p.length, []rune(p.chars))
+	pw, err := randomPassword(p.length, []rune(p.chars), p.seed)
 	if err != nil || path == os.DevNull {
 		return pw, err
 	}
@@ -422,18 +425,19 @@ func (e *Engine) password(p passwordParams) (string, error) {
 	return pw, f.Close()
 }
 
-func randomPassword(length int, chars []rune) (string, error) {
+// randomPassword is Ansible's random_password: each character chosen by
+// random.Random(seed), or by the system's randomness without a seed.
+func randomPassword(length int, chars []rune, seed any) (string, error) {
 	if length > maxStringLen {
 		return "", fmt.Errorf("password lookup: length larger than %d", maxStringLen)
 	}
+	r, err := newPyRandom(seed)
+	if err != nil {
+		return "", err
+	}
 	out := make([]rune, length)
-	limit := big.NewInt(int64(len(chars)))
 	for i := range out {
-		n, err := rand.Int(rand.Reader, limit)
-		if err != nil {
-			return "", err
-		}
-		out[i] = chars[n.Int64()]
+		out[i] = chars[r.randbelow(len(chars))]
 	}
 	return string(out), nil
 }
