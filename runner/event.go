@@ -15,6 +15,9 @@ const (
 	EventTaskStart    EventType = "task_start"
 	EventHandlerStart EventType = "handler_start"
 	EventRetry        EventType = "retry"
+	EventAsyncPoll    EventType = "async_poll"   // an async task still runs (Result: its job id)
+	EventAsyncOK      EventType = "async_ok"     // an async task that was polled ended
+	EventAsyncFailed  EventType = "async_failed" // ... and failed, or outlived its limit
 	EventProgress     EventType = "progress"
 	EventOutput       EventType = "output"
 	EventHostResult   EventType = "host_result"

@@ -209,7 +209,7 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 		return r.failure(t, h, err)
 	}
 	for attempt := 1; ; attempt++ {
-		out := r.invoke(ctx, t, h, sc)
+		out := r.invokeTask(ctx, t, h, sc)
 		// A module that skipped (check mode, say) produced nothing for
 		// changed_when, failed_when or until to judge: Ansible evaluates
 		// none of them on a skipped result.

@@ -216,6 +216,9 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		Console:   r.console(t, h),
 	}
 	mh.Reconnect = func(ctx context.Context) error { return r.reconnect(ctx, h, sc) }
+	if inBackground(ctx) {
+		mh.Events = nil
+	}
 	if t.Spec.Controller {
 		return mh, nil
 	}

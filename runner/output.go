@@ -108,6 +108,8 @@ func (s *TextSink) Event(e Event) {
 		bannerWidth(&b, fmt.Sprintf("RUNNING HANDLER [%s]", e.Task), s.Width)
 	case EventRetry:
 		fmt.Fprintf(&b, "FAILED - RETRYING: [%s]: %s (%d retries left).\n", e.Host, e.Task, e.Retries)
+	case EventAsyncPoll, EventAsyncOK, EventAsyncFailed:
+		asyncLine(&b, e)
 	case EventOutput:
 		if s.verbosity >= 1 {
 			fmt.Fprintf(&b, "[%s] %s\n", e.Host, e.Msg)

@@ -271,7 +271,7 @@ var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "with
 	"notify", "retries", "delay", "until", "failed_when", "changed_when", "ignore_errors", "tags", "become",
 	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars", "throttle",
 	"block", "rescue", "always", "args", "import_tasks", "include_tasks", "import_role", "include_role",
-	"action", "local_action", "delegate_facts"}
+	"action", "local_action", "delegate_facts", "async", "poll"}
 
 func (p *parser) tasks(n *yaml.Node, handlers bool) []*Task {
 	n = resolveAlias(n)
@@ -347,6 +347,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 		return []*Task{t}
 	}
 	p.moduleArgs(t, moduleVal, argsVal)
+	p.checkAsync(t)
 	return []*Task{t}
 }
 
@@ -431,6 +432,8 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 		t.Throttle = p.throttle(v)
 	case "delegate_facts":
 		t.DelegateFacts = p.boolean(v)
+	case "async", "poll":
+		p.asyncKeyword(t, key, v)
 	case "vars":
 		t.Vars = p.vars(v)
 	case "block":

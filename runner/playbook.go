@@ -93,6 +93,8 @@ type Task struct {
 	// Throttle is the most hosts that run the task at once (0: --forks).
 	Throttle int
 	Vars     map[string]any
+	// Async holds async and poll: the module runs in the background.
+	Async asyncKeywords
 	// Templated holds no_log, become and environment given as templates:
 	// they are rendered for each host when the task runs.
 	Templated templatedKeywords

@@ -175,6 +175,7 @@ func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 			break
 		}
 	}
+	r.waitJobs(ctx)
 	recap := r.recap()
 	recap.Aborted = r.aborted
 	msg := ""

@@ -23,6 +23,8 @@ func TestEveryLiteralIsCheckedBeforeAnythingRuns(t *testing.T) {
 		{"delay too long", "    - command: 'true'\n      until: true\n      delay: 99999999999\n", "delay 99999999999 is too long"},
 		{"missing vars_files in a later play", "- hosts: web\n  gather_facts: false\n  vars_files: [nosuch.yml]\n  tasks:\n    - command: 'true'\n",
 			`site.yml:5:3: vars_files "nosuch.yml": `},
+		{"async on a module that runs in the foreground", "    - debug: msg=x\n      async: 10\n", "site.yml:6:14: async is not supported for module debug"},
+		{"async not a number", "    - command: 'true'\n      async: soon\n", `site.yml:6:14: want a whole number, not "soon"`},
 		{"vars_files naming an undefined variable", "- hosts: web\n  gather_facts: false\n  vars_files: [\"{{ nosuch }}.yml\"]\n  tasks:\n    - command: 'true'\n",
 			"'nosuch' is undefined"},
 	}

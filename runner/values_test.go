@@ -17,6 +17,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"assert":              {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
 		"blockinfile":         {"blockinfile: {path: /x, insertafter: '(?<=a)b'}", "pb.yml:3:31: insertafter \"(?<=a)b\" is not a regular expression ferry can run"},
 		"command":             {"command: {argv: []}", "pb.yml:3:17: argv is empty; give the program and its arguments, one per item"},
+		"async_status":        {"async_status: {jid: j1.2, mode: wipe}", `pb.yml:3:33: argument mode: "wipe" is not one of`},
 		"copy":                {"copy: {content: x, dest: /tmp/x, mode: 644}", `pb.yml:3:40: mode 644 is the decimal number 644 (octal 1204); quote it: mode: "0644"`},
 		"cron":                {"cron: {name: x, special_time: noon}", `pb.yml:3:23: argument special_time: "noon" is not one of`},
 		"debug":               {"debug: {msg: x, verbosity: loud}", `pb.yml:3:23: argument verbosity: want a whole number, got "loud"`},

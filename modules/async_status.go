@@ -1,0 +1,61 @@
+package modules
+
+import (
+	"context"
+)
+
+// async_status is Ansible's: it reports a job that an async task with
+// poll: 0 started (`until: job.finished`), or forgets it (mode: cleanup).
+// Ansible's module reads the job's result file on the host; ferry's jobs
+// are kept with the host's state (jobs.go), so the module runs in ferry.
+func init() { Register(asyncStatusModule{}) }
+
+type asyncStatusModule struct{}
+
+func (asyncStatusModule) Spec() Spec {
+	return Spec{
+		Name:    "async_status",
+		Summary: "Report, or clean up, a job that an async task with poll: 0 started on the host",
+		Args: []Arg{
+			{Name: "jid", Type: String, Required: true, Doc: "The job id: the ansible_job_id the async task registered."},
+			{Name: "mode", Type: String, Default: "status", Choices: []string{"status", "cleanup"}, Doc: "status reports the job (finished: 1 once it ended, with its result); cleanup forgets it."},
+		},
+		Check:      CheckSupported,
+		Controller: true,
+	}
+}
+
+func (asyncStatusModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
+	jid := args.String("jid")
+	// The fields Ansible's action sets before the module's own.
+	data := map[string]any{"ansible_job_id": jid, "started": 0, "finished": 0,
+		"stdout": "", "stderr": "", "stdout_lines": []any{}, "stderr_lines": []any{}}
+	jobs := JobsOf(h.Cache)
+	job, ok := jobs.Get(jid)
+	if !ok {
+		data["started"], data["finished"] = 1, 1
+		return Result{Failed: true, Msg: "could not find job", Data: data}, nil
+	}
+	if args.String("mode") == "cleanup" {
+		jobs.Remove(jid)
+		return Result{Data: data}, nil
+	}
+	data["started"] = 1
+	end, finished := job.Ended()
+	if !finished {
+		return Result{Data: data}, nil
+	}
+	for k, v := range end.Data {
+		data[k] = v
+	}
+	data["ansible_job_id"], data["finished"] = jid, 1
+	if end.Changed {
+		// The job made its change when it ran; this reports it, as
+		// Ansible's async_status reports the job's changed.
+		if err := h.Change("job "+jid+" changed the host", func(Writer) error { return nil }); err != nil {
+			return Result{}, err
+		}
+	}
+	msg, _ := end.Data["msg"].(string)
+	return Result{Failed: end.Failed, Msg: msg, Data: data}, nil
+}
