@@ -12,21 +12,27 @@ func init() { Register(asyncStatusModule{}) }
 
 type asyncStatusModule struct{}
 
+type asyncStatusOptions struct {
+	JID  string `opt:"jid,required" doc:"The job id: the ansible_job_id the async task registered."`
+	Mode string `opt:"mode" default:"status" choices:"status,cleanup" doc:"status reports the job (finished: 1 once it ended, with its result); cleanup forgets it."`
+}
+
 func (asyncStatusModule) Spec() Spec {
 	return Spec{
-		Name:    "async_status",
-		Summary: "Report, or clean up, a job that an async task with poll: 0 started on the host",
-		Args: []Arg{
-			{Name: "jid", Type: String, Required: true, Doc: "The job id: the ansible_job_id the async task registered."},
-			{Name: "mode", Type: String, Default: "status", Choices: []string{"status", "cleanup"}, Doc: "status reports the job (finished: 1 once it ended, with its result); cleanup forgets it."},
-		},
+		Name:       "async_status",
+		Summary:    "Report, or clean up, a job that an async task with poll: 0 started on the host",
+		Args:       OptionsOf[asyncStatusOptions](),
 		Check:      CheckSupported,
 		Controller: true,
 	}
 }
 
 func (asyncStatusModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
-	jid := args.String("jid")
+	o, err := Decode[asyncStatusOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	jid := o.JID
 	// The fields Ansible's action sets before the module's own.
 	data := map[string]any{"ansible_job_id": jid, "started": 0, "finished": 0,
 		"stdout": "", "stderr": "", "stdout_lines": []any{}, "stderr_lines": []any{}}
@@ -36,7 +42,7 @@ func (asyncStatusModule) Run(_ context.Context, h *Host, args Args) (Result, err
 		data["started"], data["finished"] = 1, 1
 		return Result{Failed: true, Msg: "could not find job", Data: data}, nil
 	}
-	if args.String("mode") == "cleanup" {
+	if o.Mode == "cleanup" {
 		jobs.Remove(jid)
 		return Result{Data: data}, nil
 	}
