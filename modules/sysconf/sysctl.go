@@ -15,20 +15,23 @@ func init() { modules.Register(sysctl{}) }
 // sysctl -p on the file when anything changed (reload).
 type sysctl struct{}
 
+// sysctlOptions are the collection's arguments.
+type sysctlOptions struct {
+	Name         string  `opt:"name,required" aliases:"key" doc:"The dot-separated key (net.ipv4.ip_forward)."`
+	Value        *string `opt:"value" aliases:"val" doc:"The value; yes/no and true/false are written 1 and 0. Required with state present."`
+	State        string  `opt:"state" default:"present" choices:"present,absent" doc:"Whether the key's line is in sysctl_file."`
+	Reload       bool    `opt:"reload" default:"yes" doc:"Run sysctl -p sysctl_file when the task changed something."`
+	SysctlSet    bool    `opt:"sysctl_set" doc:"Also set the running kernel's value with sysctl -w when it differs."`
+	IgnoreErrors bool    `opt:"ignoreerrors" doc:"Ignore unknown keys (sysctl -e)."`
+	SysctlFile   string  `opt:"sysctl_file" default:"/etc/sysctl.conf" kind:"abspath" doc:"The file the key's line is in."`
+}
+
 func (sysctl) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "sysctl",
 		Summary: "Set a kernel parameter in a sysctl.conf file and, optionally, in the running kernel (ansible.posix.sysctl)",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.String, Required: true, Aliases: []string{"key"}, Doc: "The dot-separated key (net.ipv4.ip_forward)."},
-			{Name: "value", Type: modules.String, Aliases: []string{"val"}, Doc: "The value; yes/no and true/false are written 1 and 0. Required with state present."},
-			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"present", "absent"}, Doc: "Whether the key's line is in sysctl_file."},
-			{Name: "reload", Type: modules.Bool, Default: true, Doc: "Run sysctl -p sysctl_file when the task changed something."},
-			{Name: "sysctl_set", Type: modules.Bool, Default: false, Doc: "Also set the running kernel's value with sysctl -w when it differs."},
-			{Name: "ignoreerrors", Type: modules.Bool, Default: false, Doc: "Ignore unknown keys (sysctl -e)."},
-			{Name: "sysctl_file", Type: modules.String, Default: "/etc/sysctl.conf", Kind: modules.AbsPath, Doc: "The file the key's line is in."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[sysctlOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -39,13 +42,20 @@ type sysctlTask struct {
 }
 
 func (sysctl) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	t := sysctlTask{name: strings.TrimSpace(args.String("name")), file: args.String("sysctl_file"),
-		present: args.String("state") == "present", reload: args.Bool("reload"), set: args.Bool("sysctl_set"), ign: args.Bool("ignoreerrors")}
-	_, hasValue := args["value"]
-	if msg := t.argsProblem(hasValue, args.String("value")); msg != "" {
+	o, err := modules.Decode[sysctlOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	t := sysctlTask{name: strings.TrimSpace(o.Name), file: o.SysctlFile,
+		present: o.State == "present", reload: o.Reload, set: o.SysctlSet, ign: o.IgnoreErrors}
+	value := ""
+	if o.Value != nil {
+		value = *o.Value
+	}
+	if msg := t.argsProblem(o.Value != nil, value); msg != "" {
 		return failedResult(msg), nil
 	}
-	t.value = sysctlValue(args.String("value"))
+	t.value = sysctlValue(value)
 	kernel, err := t.kernelValue(ctx, h)
 	if err != nil {
 		return modules.Result{}, err
