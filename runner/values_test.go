@@ -53,6 +53,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"systemd_service":     {"systemd_service: {name: cron, enabled: maybe}", `pb.yml:3:37: argument enabled: want a boolean`},
 		"tempfile":            {"tempfile: {state: link}", `pb.yml:3:18: argument state: "link" is not one of file, directory`},
 		"template":            {"template: {src: a.j2, dest: /tmp/x, mode: '0999'}", `pb.yml:3:43: mode "0999" is not octal`},
+		"timezone":            {"timezone: {hwclock: utc}", `pb.yml:3:18: argument hwclock: "utc" is not one of local, UTC`},
 		"tls":                 {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
 		"unarchive":           {"unarchive: {src: a.tgz, dest: /x, list_files: maybe}", `pb.yml:3:41: argument list_files: want a boolean`},
 		"uri":                 {"uri: {url: 'http://x', status_code: [ok]}", "pb.yml:3:30: status_code ok is not a number"},
