@@ -58,15 +58,19 @@ func (o itemOutcome) status() Status {
 // result with changed_when, failed_when and ignore_errors.
 func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState) taskOutcome {
 	sc := r.scope(pr, t, h)
+	t, resolveErr := r.resolveModule(sc, t)
 	ev := Event{Type: EventHostResult, Play: pr.play.Name, Task: t.Title(), Module: t.Module, Pos: t.Pos.String(),
 		Host: h.name, Check: r.checkMode(t), Hidden: r.hidden(sc, t)}
 	delegate := r.delegateTarget(sc, t, h)
 	ev.Delegate = r.delegateLabel(delegate)
 	var out taskOutcome
-	if t.Loop == nil {
+	switch {
+	case resolveErr != nil:
+		out = single(r.failure(t, h, resolveErr))
+	case t.Loop == nil:
 		item := r.runItem(ctx, t, h, sc)
 		out = single(item)
-	} else {
+	default:
 		out = r.runLoop(ctx, t, h, sc, &ev)
 	}
 	r.checkStored(t, h, &out)

@@ -533,9 +533,9 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 	var args *yaml.Node
 	switch v.Kind {
 	case yaml.ScalarNode:
-		first, rest, _ := strings.Cut(strings.TrimSpace(v.Value), " ")
+		first, rest := splitActionName(v.Value)
 		name = first
-		args = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.TrimSpace(rest), Line: v.Line, Column: v.Column}
+		args = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: rest, Line: v.Line, Column: v.Column}
 		if args.Value == "" {
 			args.Tag = "!!null"
 		}
@@ -550,12 +550,16 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 		}
 	}
 	name = strings.TrimPrefix(strings.TrimPrefix(name, "ansible.builtin."), "ansible.legacy.")
-	if name != "meta" && !isModule(name) {
+	if strings.Contains(name, "{{") {
+		t.ModuleTemplate = name
+	} else if name != "meta" && !isModule(name) {
 		p.errorf(v, suggest.Hint(name, modules.Names()), "%s: unknown module %q", k.Value, name)
 		return
 	}
 	*moduleKey, *moduleVal = &yaml.Node{Kind: yaml.ScalarNode, Value: name, Line: k.Line, Column: k.Column}, args
-	t.Module = name
+	if t.ModuleTemplate == "" {
+		t.Module = name
+	}
 }
 
 // delegateConn is the connection of delegate_to: an inventory host's own
@@ -624,7 +628,9 @@ func (p *parser) varsFiles(n *yaml.Node) []string {
 // Ansible does; a name that needs more stays as written.
 func (r *Runner) taskTitle(pr *playRun, t *Task) string {
 	title := t.Title()
-	if !strings.Contains(title, "{{") {
+	// Ansible renders a task's name, not the module template an unnamed
+	// task is shown by.
+	if !strings.Contains(title, "{{") || t.Name == "" && t.ModuleTemplate != "" {
 		return title
 	}
 	var params, roleVars, defaults map[string]any

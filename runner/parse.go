@@ -346,6 +346,10 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 		}
 		return []*Task{t}
 	}
+	if t.ModuleTemplate != "" {
+		p.templatedModuleArgs(t, moduleVal, argsVal)
+		return []*Task{t}
+	}
 	p.moduleArgs(t, moduleVal, argsVal)
 	p.checkAsync(t)
 	return []*Task{t}

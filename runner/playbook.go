@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -57,6 +58,10 @@ type Task struct {
 	Spec   modules.Spec
 	Args   map[string]any
 	ArgPos map[string]Pos
+
+	// ModuleTemplate is the module's name when action: gives it as a
+	// template; Module and Spec are then set when the task runs.
+	ModuleTemplate string
 
 	When      []string
 	Loop      any    // a list, or a template that renders to one; with_X: the lookup's terms
@@ -118,7 +123,7 @@ func (t *Task) IsBlock() bool { return t.Block != nil }
 func (t *Task) Title() string {
 	title := t.Name
 	if title == "" {
-		title = t.Module
+		title = cmp.Or(t.Module, t.ModuleTemplate)
 	}
 	if t.Include != nil && t.Name == "" {
 		title = t.Include.Action

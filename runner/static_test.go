@@ -25,6 +25,7 @@ func TestEveryLiteralIsCheckedBeforeAnythingRuns(t *testing.T) {
 			`site.yml:5:3: vars_files "nosuch.yml": `},
 		{"async on a module that runs in the foreground", "    - debug: msg=x\n      async: 10\n", "site.yml:6:14: async is not supported for module debug"},
 		{"async not a number", "    - command: 'true'\n      async: soon\n", `site.yml:6:14: want a whole number, not "soon"`},
+		{"free-form text after a templated module", "    - action: \"{{ 'command' }} echo hi\"\n", "site.yml:5:15: the module {{ 'command' }} is a template, so its arguments must be key=value"},
 		{"vars_files naming an undefined variable", "- hosts: web\n  gather_facts: false\n  vars_files: [\"{{ nosuch }}.yml\"]\n  tasks:\n    - command: 'true'\n",
 			"'nosuch' is undefined"},
 	}
