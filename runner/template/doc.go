@@ -43,7 +43,10 @@
 //     batch, slice, groupby, extract, rekey_on_member; in filters_text.go
 //     comment, human_readable, human_to_bytes, expanduser, expandvars,
 //     realpath, relpath, splitext, to_uuid, truncate, wordcount, center,
-//     urlencode, urldecode, log, pow, root, sha1).
+//     urlencode, urldecode, log, pow, root, sha1, password_hash; random and
+//     shuffle in pyrandom.go, seeded as Python's; strftime and to_datetime
+//     in datetime.go, whose datetimes subtract, compare and have Python's
+//     fields and strftime/isoformat/total_seconds methods).
 //     ansible.builtin.X names the same filter.
 //   - Tests: defined, undefined, none, string, number, integer, float,
 //     boolean, true, false, mapping, iterable, sequence, truthy, falsy,

@@ -105,7 +105,7 @@ func init() {
 		"path_join":            {fn: fPathJoin},
 		"version":              {fn: func(in any, a *fargs) (any, error) { return testVersion(in, a) }},
 	}
-	for _, more := range []map[string]filterSpec{seqFilters(), textFilters()} {
+	for _, more := range []map[string]filterSpec{seqFilters(), textFilters(), timeFilters()} {
 		maps.Copy(filters, more)
 	}
 }

@@ -44,6 +44,9 @@ func hMethod(p ...any) (any, error) {
 	if m, ok := asMap(obj); ok {
 		return mapMethod(m, name, args)
 	}
+	if out, ok, err := dateMethod(obj, name, args); ok {
+		return out, err
+	}
 	return nil, fmt.Errorf("'%s' object has no method '%s'", typeName(obj), name)
 }
 

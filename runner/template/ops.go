@@ -145,6 +145,8 @@ func lookupKey(obj, key any) (any, bool) {
 		if name, ok := key.(string); ok {
 			return o.field(name)
 		}
+	case pyDatetime, pyTimedelta:
+		return dateField(o, key)
 	case string:
 		i, _, isInt, ok := number(key)
 		if !ok || !isInt {
@@ -335,6 +337,9 @@ func hMod(p ...any) (any, error) {
 func arith(op string) fn {
 	return func(p ...any) (any, error) {
 		if out, ok, err := bigArith(op, p[0], p[1]); ok {
+			return out, err
+		}
+		if out, ok, err := dateSub(p[0], p[1]); ok && op == "-" {
 			return out, err
 		}
 		ai, af, aInt, aok := number(p[0])

@@ -49,6 +49,9 @@ func init() {
 		methods[name] = true
 	}
 	methods["format"] = true
+	for _, name := range dateMethods {
+		methods[name] = true
+	}
 }
 
 func noArgs(name string, f func(string) string) func(string, []any) (any, error) {

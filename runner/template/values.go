@@ -134,6 +134,10 @@ func typeName(v any) string {
 		return "AnsibleUndefined"
 	case *big.Int:
 		return "int"
+	case pyDatetime:
+		return "datetime"
+	case pyTimedelta:
+		return "timedelta"
 	}
 	if isNumber(v) {
 		if _, _, isInt, _ := number(v); isInt {
@@ -234,6 +238,9 @@ func equal(a, b any) bool {
 	if eq, ok := bigEqual(a, b); ok {
 		return eq
 	}
+	if c, ok := dateCompare(a, b); ok {
+		return c == 0
+	}
 	if ai, af, aInt, ok := number(a); ok {
 		bi, bf, bInt, ok := number(b)
 		if !ok {
@@ -282,6 +289,9 @@ func equal(a, b any) bool {
 // compare orders two values like Python's <: numbers, strings, and lists
 // element by element. Other pairs are an error, as in Python 3.
 func compare(a, b any) (int, error) {
+	if c, ok := dateCompare(a, b); ok {
+		return c, nil
+	}
 	if _, af, aInt, ok := number(a); ok {
 		if _, bf, bInt, ok := number(b); ok {
 			if aInt && bInt {
