@@ -102,23 +102,6 @@ var extraCommands []func() *cobra.Command
 // addCommand registers a subcommand built with cobra.
 func addCommand(build func() *cobra.Command) { extraCommands = append(extraCommands, build) }
 
-// addPlainCommand registers a subcommand that parses its own arguments: fn
-// gets what follows the command's name and returns the exit code. `-h` and
-// `--help` as the first argument print usage, the rest is fn's.
-func addPlainCommand(name, usage, short string, fn func(args []string, stdout, stderr io.Writer) int) {
-	addCommand(func() *cobra.Command {
-		return &cobra.Command{
-			Use: name + " " + usage, Short: short, DisableFlagParsing: true,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-					return cmd.Help()
-				}
-				return codeError(fn(args, cmd.OutOrStdout(), cmd.ErrOrStderr()))
-			},
-		}
-	})
-}
-
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ferry",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/ferry-sh/ferry/config"
@@ -14,27 +15,108 @@ import (
 	"github.com/ferry-sh/ferry/vault"
 )
 
-func init() {
-	addPlainCommand("vault", "encrypt|decrypt|view|edit|create|encrypt_string|rekey [flags] [FILE...]",
-		"encrypt and decrypt Ansible Vault files and strings, as ansible-vault does", func(args []string, stdout, stderr io.Writer) int {
-			return runVault(args, os.Stdin, stdout, stderr)
-		})
-}
+func init() { addCommand(vaultCommand) }
 
-const vaultUsage = `Usage: ferry vault ACTION [flags] [FILE...]   (as ansible-vault; FILE "-" or none is stdin)
-
-  encrypt [FILE...]         encrypt files in place (--output FILE|- to write elsewhere)
-  decrypt [FILE...]         decrypt files in place (--output FILE|- to write elsewhere)
-  view FILE...              print the decrypted content
-  edit FILE...              decrypt into $EDITOR, encrypt again when it changed
-  create FILE               a new encrypted file, written in $EDITOR
-  encrypt_string [STRING...] [-n NAME]...   print "NAME: !vault |" blocks for YAML (stdin without STRING)
-  rekey FILE...             encrypt again with --new-vault-password-file or --new-vault-id
+// vaultCommand is `ferry vault ACTION`, ansible-vault's actions and flags as
+// cobra subcommands. Exit codes are ansible-vault's: 2 for a command line
+// that does not parse (argparse), 5 for one that parses but cannot be
+// carried out (AnsibleOptionsError), 1 for a failure.
+func vaultCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vault ACTION [flags] [FILE...]",
+		Short: "encrypt and decrypt Ansible Vault files and strings, as ansible-vault does",
+		Long: strings.TrimSpace(`
+encrypt and decrypt Ansible Vault files and strings, as ansible-vault does.
+FILE "-" or none is standard input.
 
 Passwords: --vault-password-file FILE, --vault-id [LABEL@]FILE|prompt (repeatable),
 --ask-vault-pass, ANSIBLE_VAULT_PASSWORD_FILE, ANSIBLE_VAULT_IDENTITY_LIST; an executable
-FILE is run and prints the password. --encrypt-vault-id LABEL picks the one to encrypt with.
-`
+FILE is run and prints the password. --encrypt-vault-id LABEL picks the one to encrypt with.`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
+			return codeError(runner.ExitBadFlags)
+		},
+	}
+	for _, a := range vaultActions {
+		cmd.AddCommand(a.command())
+	}
+	return cmd
+}
+
+// vaultAction is one action of `ferry vault` and the flags it takes beyond
+// the password sources.
+type vaultAction struct {
+	name, args, short string
+	output            bool // --output
+	encrypts          bool // --encrypt-vault-id
+	onlyEncrypts      bool // decrypts nothing: passwords loaded for encryption
+	flags             func(fs *pflag.FlagSet, c *vaultCmd)
+	run               func(c *vaultCmd) error
+}
+
+var vaultActions = []vaultAction{
+	{name: "encrypt", args: "[FILE...]", short: "encrypt files in place (--output FILE|- to write elsewhere)",
+		output: true, encrypts: true, onlyEncrypts: true, run: func(c *vaultCmd) error { return c.eachInput(c.vault.Encrypt) }},
+	{name: "decrypt", args: "[FILE...]", short: "decrypt files in place (--output FILE|- to write elsewhere)",
+		output: true, run: func(c *vaultCmd) error { return c.eachInput(c.vault.Decrypt) }},
+	{name: "view", args: "FILE...", short: "print the decrypted content",
+		run: func(c *vaultCmd) error { return c.eachInput(c.vault.View) }},
+	{name: "edit", args: "FILE...", short: "decrypt into $EDITOR, encrypt again when it changed", encrypts: true,
+		run: func(c *vaultCmd) error { return c.eachInput(c.vault.EditFile) }},
+	{name: "create", args: "FILE", short: "a new encrypted file, written in $EDITOR", encrypts: true, onlyEncrypts: true,
+		run: func(c *vaultCmd) error { return c.vault.Create(c.files[0]) }},
+	{name: "encrypt_string", args: "[STRING...]", short: `print "NAME: !vault |" blocks for YAML (stdin without STRING)`,
+		output: true, encrypts: true, onlyEncrypts: true, run: (*vaultCmd).encryptString, flags: func(fs *pflag.FlagSet, c *vaultCmd) {
+			fs.BoolVarP(&c.prompt, "prompt", "p", false, "ask for the string to encrypt")
+			fs.BoolVar(&c.showInput, "show-input", false, "echo the string typed at --prompt")
+			fs.StringArrayVarP(&c.names, "name", "n", nil, "the variable name of each STRING (repeatable)")
+			fs.StringVar(&c.stdinName, "stdin-name", "", "the variable name of the string read from stdin")
+		}},
+	{name: "rekey", args: "FILE...", short: "encrypt again with --new-vault-password-file or --new-vault-id",
+		encrypts: true, run: (*vaultCmd).rekey, flags: func(fs *pflag.FlagSet, c *vaultCmd) {
+			fs.StringVar(&c.newPassFile, "new-vault-password-file", "", "the new vault password file")
+			fs.StringVar(&c.newID, "new-vault-id", "", "the new vault id: [LABEL@]FILE or [LABEL@]prompt")
+		}},
+}
+
+func (a vaultAction) command() *cobra.Command {
+	c := &vaultCmd{}
+	cmd := &cobra.Command{
+		Use:   a.name + " " + a.args,
+		Short: a.short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c.files = args
+			c.stdin, c.stdout, c.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+			c.src.Stderr, c.src.Getenv, c.promptFunc = c.stderr, configGetenv(), c.src.Prompt
+			if err := c.checkArgs(a.name); err != nil {
+				return usagef("%v", err)
+			}
+			err := c.open(a.onlyEncrypts)
+			if err == nil {
+				err = a.run(c)
+			}
+			if err != nil {
+				fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
+				return codeError(runner.ExitError)
+			}
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	addVaultFlags(fs, &c.src)
+	fs.CountVarP(&c.verbositySink, "verbose", "v", "ignored, as most of ansible-vault's verbosity")
+	if a.output {
+		fs.StringVar(&c.output, "output", "", "write to this file (- for stdout) instead of in place")
+	}
+	if a.encrypts {
+		fs.StringVar(&c.encryptID, "encrypt-vault-id", "", "the vault id to encrypt with (needed when several are given)")
+	}
+	if a.flags != nil {
+		a.flags(fs, c)
+	}
+	return cmd
+}
 
 // addVaultFlags registers ansible-playbook's vault password flags on fs.
 func addVaultFlags(fs *pflag.FlagSet, src *vault.Sources) {
@@ -61,7 +143,6 @@ func configGetenv() func(string) string {
 
 // vaultCmd is one `ferry vault` invocation.
 type vaultCmd struct {
-	action        string
 	src           vault.Sources
 	output        string
 	encryptID     string
@@ -80,69 +161,8 @@ type vaultCmd struct {
 	verbositySink int
 }
 
-// runVault runs `ferry vault ACTION ...` and returns the exit code: 0, 1 for
-// a failure (wrong password, unreadable file), 5 for a bad command line.
-func runVault(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c, err := parseVaultArgs(args)
-	if err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, vaultUsage)
-			return runner.ExitOK
-		}
-		fmt.Fprintf(stderr, "ferry vault: %v\n\n%s", err, vaultUsage)
-		return runner.ExitUsage
-	}
-	c.stdin, c.stdout, c.stderr = stdin, stdout, stderr
-	c.src.Stderr = stderr
-	if err := c.run(); err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return runner.ExitError
-	}
-	return runner.ExitOK
-}
-
-func parseVaultArgs(args []string) (*vaultCmd, error) {
-	if len(args) == 0 {
-		return nil, errors.New("an action is needed")
-	}
-	if args[0] == "-h" || args[0] == "--help" {
-		return nil, pflag.ErrHelp
-	}
-	c := &vaultCmd{action: args[0]}
-	fs := pflag.NewFlagSet("ferry vault "+c.action, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	addVaultFlags(fs, &c.src)
-	c.src.Getenv = configGetenv()
-	c.promptFunc = c.src.Prompt
-	fs.CountVarP(&c.verbositySink, "verbose", "v", "ignored, as most of ansible-vault's verbosity")
-	switch c.action {
-	case "encrypt", "decrypt", "encrypt_string":
-		fs.StringVar(&c.output, "output", "", "write to this file (- for stdout) instead of in place")
-	case "view", "edit", "create", "rekey":
-	default:
-		return nil, fmt.Errorf("unknown action %q", c.action)
-	}
-	if c.action != "decrypt" && c.action != "view" {
-		fs.StringVar(&c.encryptID, "encrypt-vault-id", "", "the vault id to encrypt with (needed when several are given)")
-	}
-	switch c.action {
-	case "encrypt_string":
-		fs.BoolVarP(&c.prompt, "prompt", "p", false, "ask for the string to encrypt")
-		fs.BoolVar(&c.showInput, "show-input", false, "echo the string typed at --prompt")
-		fs.StringArrayVarP(&c.names, "name", "n", nil, "the variable name of each STRING (repeatable)")
-		fs.StringVar(&c.stdinName, "stdin-name", "", "the variable name of the string read from stdin")
-	case "rekey":
-		fs.StringVar(&c.newPassFile, "new-vault-password-file", "", "the new vault password file")
-		fs.StringVar(&c.newID, "new-vault-id", "", "the new vault id: [LABEL@]FILE or [LABEL@]prompt")
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return nil, err
-	}
-	c.files = fs.Args()
-	return c, c.checkArgs()
-}
-
-func (c *vaultCmd) checkArgs() error {
+// checkArgs refuses what ansible-vault refuses after parsing its flags.
+func (c *vaultCmd) checkArgs(action string) error {
 	for _, id := range c.src.IDs {
 		if strings.Contains(id, ";") {
 			return fmt.Errorf("%q is not a valid vault id: ';' is not allowed in vault ids", id)
@@ -151,21 +171,23 @@ func (c *vaultCmd) checkArgs() error {
 	switch {
 	case c.output != "" && len(c.files) > 1:
 		return errors.New("--output takes one input file at most")
-	case c.action == "create" && len(c.files) != 1:
+	case action == "create" && len(c.files) != 1:
 		return errors.New("create takes exactly one file name")
-	case (c.action == "view" || c.action == "edit" || c.action == "rekey") && len(c.files) == 0:
-		return fmt.Errorf("%s needs at least one file", c.action)
-	case c.action == "rekey" && c.newPassFile != "" && c.newID != "":
+	case (action == "view" || action == "edit" || action == "rekey") && len(c.files) == 0:
+		return fmt.Errorf("%s needs at least one file", action)
+	case action == "rekey" && c.newPassFile != "" && c.newID != "":
 		return errors.New("give --new-vault-password-file or --new-vault-id, not both")
-	case c.action == "encrypt_string" && c.prompt && c.readsStdin():
+	case action == "encrypt_string" && c.prompt && c.readsStdin():
 		return errors.New("--prompt cannot be used while the string comes from stdin")
 	}
 	return nil
 }
 
-func (c *vaultCmd) run() error {
+// open loads the vault passwords (for encryption when the action decrypts nothing)
+// and the file operations that use them.
+func (c *vaultCmd) open(onlyEncrypts bool) error {
 	load := vault.Load
-	if c.action == "encrypt" || c.action == "encrypt_string" || c.action == "create" {
+	if onlyEncrypts {
 		load = vault.LoadForEncrypt
 	}
 	keys, err := load(c.sourcesOrPrompt())
@@ -174,22 +196,6 @@ func (c *vaultCmd) run() error {
 	}
 	c.vault = &vault.Files{Keys: keys, EncryptID: c.encryptID, Output: c.output, Stdin: c.stdin, Stdout: c.stdout,
 		Edit: vault.Editor(os.Stdin, c.stdout, c.stderr)}
-	switch c.action {
-	case "encrypt":
-		return c.eachInput(c.vault.Encrypt)
-	case "decrypt":
-		return c.eachInput(c.vault.Decrypt)
-	case "view":
-		return c.eachInput(c.vault.View)
-	case "edit":
-		return c.eachInput(c.vault.EditFile)
-	case "create":
-		return c.vault.Create(c.files[0])
-	case "encrypt_string":
-		return c.encryptString()
-	case "rekey":
-		return c.rekey()
-	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,8 +250,51 @@ func vaultRun(t *testing.T, stdin string, args ...string) (int, string, string) 
 	t.Setenv("ANSIBLE_VAULT_PASSWORD_FILE", "")
 	t.Setenv("ANSIBLE_VAULT_IDENTITY_LIST", "")
 	var stdout, stderr bytes.Buffer
-	code := runVault(args, strings.NewReader(stdin), &stdout, &stderr)
+	code := runIO(append([]string{"vault"}, args...), strings.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
+}
+
+// TestVaultCommandLineAsAnsibleVault: a command line that does not parse, or
+// parses but cannot be carried out, ends with ansible-vault's exit code, and
+// every action answers -h with its own flags.
+func TestVaultCommandLineAsAnsibleVault(t *testing.T) {
+	bin, err := exec.LookPath("ansible-vault")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ansible-vault is not installed (make deps)")
+		}
+		t.Skip("ansible-vault not installed")
+	}
+	dir := t.TempDir()
+	pw, plain := filepath.Join(dir, "pw"), filepath.Join(dir, "plain")
+	must(t, os.WriteFile(pw, []byte("pw\n"), 0o600))
+	must(t, os.WriteFile(plain, []byte("x\n"), 0o600))
+	for _, args := range [][]string{
+		{},
+		{"bogus"},
+		{"encrypt", "--bogus", plain},
+		{"encrypt", "--vault-password-file", pw, "--output", filepath.Join(dir, "o"), plain, plain},
+		{"create", "--vault-password-file", pw, filepath.Join(dir, "a"), filepath.Join(dir, "b")},
+		{"decrypt", "--encrypt-vault-id", "x", plain},
+	} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_HOME="+t.TempDir())
+		cmd.Stdin = strings.NewReader("")
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("ansible-vault %v: %v, want a failure", args, err)
+		}
+		if code, _, stderr := vaultRun(t, "", args...); code != exit.ExitCode() {
+			t.Errorf("ferry vault %v: exit %d, ansible-vault exits %d\n%s", args, code, exit.ExitCode(), stderr)
+		}
+	}
+	for _, action := range []string{"encrypt", "decrypt", "view", "edit", "create", "encrypt_string", "rekey"} {
+		code, stdout, _ := vaultRun(t, "", action, "-h")
+		if code != 0 || !strings.Contains(stdout, "--vault-id") || !strings.Contains(stdout, "ferry vault "+action) {
+			t.Errorf("ferry vault %s -h: exit %d\n%s", action, code, stdout)
+		}
+	}
 }
 
 func vaultOK(t *testing.T, stdin string, args ...string) string {
