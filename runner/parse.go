@@ -67,6 +67,9 @@ func (p *parser) playbook(data []byte) []*Play {
 			plays = append(plays, p.importPlaybook(resolveAlias(n))...)
 			continue
 		}
+		if p.playInclude(n) {
+			continue
+		}
 		if play := p.play(n); play != nil {
 			plays = append(plays, play)
 		}
@@ -363,8 +366,10 @@ func (p *parser) include(t *Task, k, v *yaml.Node, handler bool) {
 	switch strings.TrimPrefix(strings.TrimPrefix(k.Value, "ansible.builtin."), "ansible.legacy.") {
 	case "import_tasks":
 		p.importTasks(t, k, v, handler)
-	case "include_tasks", "include":
+	case "include_tasks":
 		p.includeTasks(t, v, handler)
+	case "include":
+		p.legacyInclude(t, k, v, handler)
 	case "import_role":
 		p.roleInclude(t, "import_role", v)
 	case "include_role":

@@ -26,6 +26,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"pb.yml:1:1: the top level of pb.yml must be a list, not a mapping (a playbook is a list of plays (each starting with `- hosts:`))"}},
 		{"no hosts", "- name: x\n  tasks: []\n",
 			[]string{"pb.yml:1:3: the play has no `hosts` (add `hosts: all` or a group name)"}},
+		{"play-level include", "- include: other.yml\n",
+			[]string{"pb.yml:1:3: a playbook cannot be included with include (ansible-core 2.14 refuses it too) (write `- import_playbook: other.yml`)"}},
 		{"unknown play key", "- hosts: all\n  taks: []\n",
 			[]string{"pb.yml:2:3: unknown play keyword \"taks\" (did you mean `tasks`?)"}},
 		{"duplicate key", "- hosts: all\n  tasks:\n    - name: a\n      name: b\n      debug: msg=x\n",
