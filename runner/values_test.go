@@ -30,6 +30,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"group_by":            {"group_by: {key: x, parents: {a: 1}}", "pb.yml:3:26: argument parents: want a list, got a mapping"},
 		"hostname":            {"hostname: {name: x, use: bsd}", `pb.yml:3:27: argument use: "bsd" is not one of`},
 		"include_vars":        {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
+		"ini_file":            {"ini_file: {path: /x, section: s, option: o, value: a, values: [b]}", "module ini_file takes only one of value, values"},
 		"keycloak_user":       {"keycloak_user: {server: https://dash.example.com, username: alice}", `pb.yml:3:23: server "https://dash.example.com" is not a host name; give the bare name`},
 		"kots_upload":         {"kots_upload: {license_file: /l, airgap_bundle: /b, wait_timeout: soon}", `pb.yml:3:58: wait_timeout "soon" is not a Go duration (e.g. 30m, 10s)`},
 		"kots_release":        {"kots_release: {bundle: b.airgap, config_values: [a]}", "pb.yml:3:40: argument config_values: want a mapping, got a list"},
