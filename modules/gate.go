@@ -21,7 +21,10 @@ import (
 //     mutating API request. In check mode apply is never called and what
 //     becomes a plan line;
 //   - Host.Plan(what), a plan line for a change that cannot be probed yet (in
-//     --check, the cluster a task before would have created).
+//     --check, the cluster a task before would have created);
+//   - Host.Act(apply), the gate for an effect Ansible does not report as a
+//     change (the request a uri task sends): the Writer without a plan line,
+//     refused in check mode.
 //
 // Host holds its connection sealed (SealedConn), so a module outside this
 // package cannot reach it but through these verbs: writing outside the gate
@@ -94,13 +97,34 @@ func (h *Host) Change(what string, apply func(w Writer) error) error {
 	if h.Check {
 		return nil
 	}
-	w := Writer{h: h, live: new(atomic.Bool)}
-	w.live.Store(true)
-	defer w.live.Store(false)
-	if err := apply(w); err != nil {
+	if err := h.withWriter(apply); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// ErrCheckMode is Act's answer in check mode.
+var ErrCheckMode = errors.New("an effect that cannot be planned was refused in check mode")
+
+// Act is the gate for an effect that Ansible does not report as a change: a
+// uri task's POST reports changed=false unless changed_when says otherwise.
+// apply gets the Writer as in Change, but nothing is recorded, so the task's
+// changed stays the module's to say. In check mode Act refuses: a module
+// that acts declares check mode unsupported (Spec.Check), and the runner
+// skips it there.
+func (h *Host) Act(apply func(w Writer) error) error {
+	if h.Check {
+		return ErrCheckMode
+	}
+	return h.withWriter(apply)
+}
+
+// withWriter calls apply with a Writer that is live until apply returns.
+func (h *Host) withWriter(apply func(w Writer) error) error {
+	w := Writer{h: h, live: new(atomic.Bool)}
+	w.live.Store(true)
+	defer w.live.Store(false)
+	return apply(w)
 }
 
 // Plan is the gate for a change that cannot be probed yet, because of cause:

@@ -151,6 +151,31 @@ func TestReadOnlyTransport(t *testing.T) {
 	}
 }
 
+// Act hands the Writer without recording a change, and refuses in check
+// mode: the request a uri task sends.
+func TestActWritesWithoutReportingAChange(t *testing.T) {
+	h := &modules.Host{}
+	var kept modules.Writer
+	live := false
+	if err := h.Act(func(w modules.Writer) error {
+		kept, live = w, modules.MayWrite(w.Context(context.Background()))
+		return nil
+	}); err != nil || !live {
+		t.Fatalf("Act: %v, writer live inside: %v", err, live)
+	}
+	if len(h.Changes()) != 0 {
+		t.Errorf("Act recorded a change: %v", h.Changes())
+	}
+	if modules.MayWrite(kept.Context(context.Background())) {
+		t.Error("the Writer outlived its Act")
+	}
+	h.Check = true
+	called := false
+	if err := h.Act(func(modules.Writer) error { called = true; return nil }); !errors.Is(err, modules.ErrCheckMode) || called {
+		t.Errorf("Act in check mode: %v, apply called: %v", err, called)
+	}
+}
+
 // The Kubernetes facade's client refuses a write made without the Writer,
 // even through its raw REST interface.
 func TestKubeProbeClientRefusesWrites(t *testing.T) {

@@ -63,7 +63,9 @@ func newClient(ctx context.Context, h *modules.Host, args modules.Args) (*http.C
 	}
 	transport := &http.Transport{DialContext: dialer.DialContext, TLSClientConfig: tlsConfig,
 		DisableKeepAlives: true, ForceAttemptHTTP2: false, ResponseHeaderTimeout: time.Duration(args.Int("timeout")) * time.Second}
-	client := &http.Client{Transport: transport, Timeout: time.Duration(args.Int("timeout")) * time.Second}
+	// Only a Writer's context (Host.Act) may send a request that can change
+	// something.
+	client := &http.Client{Transport: modules.ReadOnlyTransport(transport, nil), Timeout: time.Duration(args.Int("timeout")) * time.Second}
 	follow := args.String("follow_redirects")
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		switch {

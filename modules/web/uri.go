@@ -79,7 +79,11 @@ func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 	}
 	target := args.String("url")
 	start := time.Now()
-	resp, err := send(ctx, client, args, method, target, body)
+	var resp *http.Response
+	err = h.Act(func(w modules.Writer) error {
+		resp, err = send(w.Context(ctx), client, args, method, target, body)
+		return err
+	})
 	if err != nil {
 		msg := "Request failed: " + err.Error()
 		return modules.Result{Failed: true, Msg: fmt.Sprintf("Status code was -1 and not %s: %s", pyInts(args.List("status_code")), msg),
