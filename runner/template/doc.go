@@ -28,7 +28,8 @@
 //   - Functions: range, dict(k=v), lookup/query/q with the plugins of
 //     lookups.go (file env items list dict indexed_items together nested
 //     cartesian subelements sequence fileglob lines pipe first_found
-//     template password vars), wantlist= and errors=.
+//     template password vars, and url and varnames in lookups_url.go and
+//     lookups_varnames.go), wantlist= and errors=.
 //   - Filters: see the filters table in filters.go (default/d, mandatory, int,
 //     float, bool, string, lower, upper, trim, length/count, join, split,
 //     replace, basename, dirname, b64encode/b64decode, to_json, to_nice_json,
