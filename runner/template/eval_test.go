@@ -457,7 +457,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"x $ 1", 3, "unexpected character '$'"},
 		{"1 2", 3, "unexpected '2' after the end"},
 		{"nosuchfn(1)", 1, "unknown function 'nosuchfn'"},
-		{"lookup('url', 'x')", 8, "lookup plugin 'url' is not supported"},
+		{"lookup('hashi_vault', 'x')", 8, "lookup plugin 'hashi_vault' is not supported"},
 		{"x.nosuch()", 3, "unsupported method 'nosuch()'"},
 		{"x[]", 3, "empty subscript"},
 		{"not", 4, "unexpected end of expression"},
@@ -530,7 +530,7 @@ func TestLookup(t *testing.T) {
 	if _, err := e.Eval("lookup('file', 'missing.txt')", vars{}); err == nil || !strings.Contains(err.Error(), "missing.txt") {
 		t.Errorf("lookup of a missing file: error %v, want one naming the file", err)
 	}
-	if _, err := e.Eval("lookup(p, 'x')", vars{"p": "url"}); err == nil || !strings.Contains(err.Error(), "lookup plugin 'url' is not supported") {
+	if _, err := e.Eval("lookup(p, 'x')", vars{"p": "hashi_vault"}); err == nil || !strings.Contains(err.Error(), "lookup plugin 'hashi_vault' is not supported") {
 		t.Errorf("lookup with a dynamic unsupported plugin: error %v", err)
 	}
 }
