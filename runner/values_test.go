@@ -24,6 +24,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"fail":                {"fail: {msg: '{{ x }'}", "pb.yml:3:"}, // msg takes any value: a broken template is its bad one
 		"fetch":               {"fetch: {src: /x, dest: /y, flat: maybe}", `pb.yml:3:34: argument flat: want a boolean`},
 		"file":                {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
+		"firewalld":           {"firewalld: {port: 80/tcp, state: on}", `pb.yml:3:33: argument state: "on" is not one of absent, disabled, enabled, present`},
 		"find":                {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
 		"get_url":             {"get_url: {url: 'http://x', dest: /tmp/x, checksum: 'crc:1'}", "pb.yml:3:48: checksum \"crc:1\" is not algorithm:value"},
 		"group":               {"group: {name: g, gid: x}", `pb.yml:3:24: argument gid: want a whole number, got "x"`},
@@ -45,6 +46,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"replace":             {"replace: {path: /x, regexp: '(a'}", "pb.yml:3:27: regexp \"(a\" is not a regular expression ferry can run"},
 		"script":              {"script: {cmd: a.sh, chdir: tmp}", `pb.yml:3:27: chdir "tmp" must be an absolute path on the host`},
 		"service":             {"service: {name: cron, state: up}", `pb.yml:3:29: argument state: "up" is not one of reloaded, restarted, started, stopped`},
+		"selinux":             {"selinux: {state: enforcing, configfile: etc/selinux/config}", `pb.yml:3:35: configfile "etc/selinux/config" must be an absolute path on the host`},
 		"set_fact":            {"set_fact: {cacheable: maybe}", `pb.yml:3:18: argument cacheable: want a boolean`},
 		"setup":               {"setup: {gather_subset: {a: 1}}", "pb.yml:3:15: argument gather_subset: want a list, got a mapping"},
 		"shell":               {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},
@@ -57,6 +59,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"template":            {"template: {src: a.j2, dest: /tmp/x, mode: '0999'}", `pb.yml:3:43: mode "0999" is not octal`},
 		"timezone":            {"timezone: {hwclock: utc}", `pb.yml:3:18: argument hwclock: "utc" is not one of local, UTC`},
 		"tls":                 {"tls: {server: dash.example.com, cert_file: /c, key_file: /k, min_days: -1}", "pb.yml:3:68: min_days is -1; give a number of days, 0 or more"},
+		"ufw":                 {"ufw: {rule: permit, port: 22}", `pb.yml:3:13: argument rule: "permit" is not one of allow, deny, limit, reject`},
 		"unarchive":           {"unarchive: {src: a.tgz, dest: /x, list_files: maybe}", `pb.yml:3:41: argument list_files: want a boolean`},
 		"uri":                 {"uri: {url: 'http://x', status_code: [ok]}", "pb.yml:3:30: status_code ok is not a number"},
 		"user":                {"user: {name: alice, uid: many}", `pb.yml:3:27: argument uid: want a whole number, got "many"`},
