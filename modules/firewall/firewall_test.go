@@ -9,19 +9,21 @@ import (
 )
 
 // compare runs playbook with --check, then twice for real, with ferry and
-// ansible-playbook on a fresh root each: recaps, effects (what state prints
-// in the root) and every registered field must agree.
-func compare(t *testing.T, playbook string, state func(*rootfs.Host) string) (ours *rootfs.Host) {
+// ansible-playbook with the collection on a fresh root each (live where
+// the collection is installed, else as recorded in testdata): recaps,
+// effects (what state prints in the root) and every registered field must
+// agree.
+func compare(t *testing.T, playbook, collection string, state func(*rootfs.Host) string) (ours *rootfs.Host) {
 	t.Helper()
 	ours, theirs := rootfs.Start(t), rootfs.Start(t)
 	playbook, _ = filepath.Abs(playbook)
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Diff: true,
-		State: ansiblecmp.StateOf(ours, theirs, state)}.Run(t)
+		Collections: []string{collection}, State: ansiblecmp.StateOf(ours, theirs, state)}.Run(t)
 	return ours
 }
 
 func TestUfwAgainstAnsible(t *testing.T) {
-	compare(t, "testdata/ufw.yml", func(h *rootfs.Host) string {
+	compare(t, "testdata/ufw.yml", "community.general", func(h *rootfs.Host) string {
 		return h.Run("ufw status verbose; grep -h '^### tuple' /etc/ufw/user.rules /etc/ufw/user6.rules; grep -E '^(LOGLEVEL|ENABLED)' /etc/ufw/ufw.conf; grep -E '^DEFAULT_(INPUT|OUTPUT|FORWARD)' /etc/default/ufw")
 	})
 }
@@ -32,7 +34,7 @@ func TestUfwAgainstAnsible(t *testing.T) {
 // through firewall-offline-cmd, which keeps it: the effects are compared
 // without that line, and ferry's must still have it.
 func TestFirewalldOfflineAgainstAnsible(t *testing.T) {
-	ours := compare(t, "testdata/firewalld.yml", func(h *rootfs.Host) string {
+	ours := compare(t, "testdata/firewalld.yml", "ansible.posix", func(h *rootfs.Host) string {
 		return h.Run("cd /etc/firewalld && ls zones; for f in zones/*.xml; do echo \"== $f\"; grep -v '<forward/>' $f; done; true")
 	})
 	if got := ours.Run("grep -c '<forward/>' /etc/firewalld/zones/public.xml /etc/firewalld/zones/trusted.xml"); got != "/etc/firewalld/zones/public.xml:1\n/etc/firewalld/zones/trusted.xml:1\n" {
