@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,8 +36,8 @@ func TestCommandRuns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHost(t)
-			res, err := run(t, h, tt.module, tt.args)
+			h := modtest.NewHost(t)
+			res, _, err := modtest.Run(t, h, tt.module, tt.args)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +66,7 @@ func TestCommandRuns(t *testing.T) {
 }
 
 func TestCommandResultFields(t *testing.T) {
-	res, changes := mustRun(t, newHost(t), "command", map[string]any{"cmd": "printf 'a\\nb\\n'"})
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "command", map[string]any{"cmd": "printf 'a\\nb\\n'"})
 	if !reflect.DeepEqual(res.Data["stdout_lines"], []any{"a", "b"}) {
 		t.Errorf("stdout_lines = %v", res.Data["stdout_lines"])
 	}
@@ -104,10 +105,10 @@ func TestCommandCreatesRemoves(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ran")
-			h := newHost(t)
+			h := modtest.NewHost(t)
 			h.Check = tt.check
 			tt.args["cmd"] = "touch " + out
-			res, err := run(t, h, "command", tt.args)
+			res, _, err := modtest.Run(t, h, "command", tt.args)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,14 +123,14 @@ func TestCommandCreatesRemoves(t *testing.T) {
 }
 
 func TestCommandStreamsOutput(t *testing.T) {
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	var lines []string
 	h.Events = func(e modules.Event) {
 		if e.Kind == "output" {
 			lines = append(lines, e.Line)
 		}
 	}
-	mustRun(t, h, "shell", map[string]any{"cmd": "echo one; echo err >&2; printf two"})
+	modtest.MustRun(t, h, "shell", map[string]any{"cmd": "echo one; echo err >&2; printf two"})
 	sort.Strings(lines)
 	if !reflect.DeepEqual(lines, []string{"err", "one", "two"}) {
 		t.Errorf("streamed %q", lines)
@@ -137,7 +138,7 @@ func TestCommandStreamsOutput(t *testing.T) {
 }
 
 func TestCommandBadQuoting(t *testing.T) {
-	_, err := run(t, newHost(t), "command", map[string]any{"cmd": "echo 'open"})
+	_, _, err := modtest.Run(t, modtest.NewHost(t), "command", map[string]any{"cmd": "echo 'open"})
 	if err == nil || !strings.Contains(err.Error(), "no closing quotation") {
 		t.Errorf("err = %v", err)
 	}

@@ -3,6 +3,7 @@ package modules_test
 import (
 	"context"
 	"errors"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,7 +14,7 @@ import (
 )
 
 func TestDebug(t *testing.T) {
-	vars := testVars{"port": 8080, "names": []any{"a", "b"}}
+	vars := modtest.Vars{"port": 8080, "names": []any{"a", "b"}}
 	tests := []struct {
 		name      string
 		args      map[string]any
@@ -33,9 +34,9 @@ func TestDebug(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHost(t)
+			h := modtest.NewHost(t)
 			h.Vars, h.Verbosity = vars, tt.verbosity
-			res, err := run(t, h, "debug", tt.args)
+			res, _, err := modtest.Run(t, h, "debug", tt.args)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +48,7 @@ func TestDebug(t *testing.T) {
 }
 
 func TestAssert(t *testing.T) {
-	vars := testVars{"port": 8080, "items": []any{}, "name": "dash"}
+	vars := modtest.Vars{"port": 8080, "items": []any{}, "name": "dash"}
 	tests := []struct {
 		name      string
 		args      map[string]any
@@ -65,9 +66,9 @@ func TestAssert(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHost(t)
+			h := modtest.NewHost(t)
 			h.Vars = vars
-			res, err := run(t, h, "assert", tt.args)
+			res, _, err := modtest.Run(t, h, "assert", tt.args)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,8 +80,8 @@ func TestAssert(t *testing.T) {
 			}
 		})
 	}
-	h := newHost(t)
-	if _, err := run(t, h, "assert", map[string]any{"that": "port =="}); err == nil || !strings.Contains(err.Error(), `"port =="`) {
+	h := modtest.NewHost(t)
+	if _, _, err := modtest.Run(t, h, "assert", map[string]any{"that": "port =="}); err == nil || !strings.Contains(err.Error(), `"port =="`) {
 		t.Errorf("bad expression error = %v", err)
 	}
 }
@@ -106,7 +107,7 @@ func TestFail(t *testing.T) {
 		if args != "" {
 			raw["msg"] = args
 		}
-		res, err := run(t, newHost(t), "fail", raw)
+		res, _, err := modtest.Run(t, modtest.NewHost(t), "fail", raw)
 		if err != nil || !res.Failed || res.Msg != want {
 			t.Errorf("fail %v: %+v %v", raw, res, err)
 		}
@@ -114,14 +115,14 @@ func TestFail(t *testing.T) {
 }
 
 func TestSetFact(t *testing.T) {
-	res, changes := mustRun(t, newHost(t), "set_fact", map[string]any{"a": 1, "b": []any{"x"}, "cacheable": true})
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "set_fact", map[string]any{"a": 1, "b": []any{"x"}, "cacheable": true})
 	if !reflect.DeepEqual(res.Facts, map[string]any{"a": 1, "b": []any{"x"}}) || len(changes) != 0 {
 		t.Errorf("facts %v changes %q", res.Facts, changes)
 	}
-	if _, err := run(t, newHost(t), "set_fact", map[string]any{"bad-name": 1}); err == nil || !strings.Contains(err.Error(), "bad-name") {
+	if _, _, err := modtest.Run(t, modtest.NewHost(t), "set_fact", map[string]any{"bad-name": 1}); err == nil || !strings.Contains(err.Error(), "bad-name") {
 		t.Errorf("bad name error = %v", err)
 	}
-	if _, err := run(t, newHost(t), "set_fact", map[string]any{}); err == nil {
+	if _, _, err := modtest.Run(t, modtest.NewHost(t), "set_fact", map[string]any{}); err == nil {
 		t.Error("an empty set_fact must fail")
 	}
 }
@@ -153,9 +154,9 @@ func (c *recordingConsole) Ask(_ context.Context, prompt string, echo bool) (str
 // run ends it.
 func TestPause(t *testing.T) {
 	c := &recordingConsole{}
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Console, h.Task = c, "wait"
-	res, _ := mustRun(t, h, "pause", map[string]any{"seconds": 0, "prompt": "Look"})
+	res, _ := modtest.MustRun(t, h, "pause", map[string]any{"seconds": 0, "prompt": "Look"})
 	want := []string{"Pausing for 1 seconds", "(ctrl+C = abort)", "[wait]\nLook:"}
 	if c.waited != time.Second || !reflect.DeepEqual(c.shown, want) || res.Data["stdout"] != "Paused for 0.0 seconds" {
 		t.Errorf("waited %v, shown %q, result %v", c.waited, c.shown, res.Data)
@@ -163,7 +164,7 @@ func TestPause(t *testing.T) {
 
 	c = &recordingConsole{}
 	h.Console = c
-	res, _ = mustRun(t, h, "pause", map[string]any{})
+	res, _ = modtest.MustRun(t, h, "pause", map[string]any{})
 	want = []string{"[wait]\nPress enter to continue, Ctrl+C to interrupt:", "[WARNING]: Not waiting for response to prompt as stdin is not interactive"}
 	if !reflect.DeepEqual(c.shown, want) || res.Data["user_input"] != "" || res.Data["stdout"] != "Paused for 0.0 minutes" {
 		t.Errorf("without a terminal: shown %q, result %v", c.shown, res.Data)
@@ -172,7 +173,7 @@ func TestPause(t *testing.T) {
 	var secrets []string
 	c = &recordingConsole{interactive: true, answer: "typed-unseen"}
 	h.Console, h.Secret = c, func(s string) { secrets = append(secrets, s) }
-	res, _ = mustRun(t, h, "pause", map[string]any{"prompt": "Password", "echo": false})
+	res, _ = modtest.MustRun(t, h, "pause", map[string]any{"prompt": "Password", "echo": false})
 	if c.asked != "[wait]\nPassword (output is hidden):" || c.echo || res.Data["user_input"] != "typed-unseen" || !slices.Contains(secrets, "typed-unseen") {
 		t.Errorf("at a terminal: asked %q echo %v, result %v, secrets %q", c.asked, c.echo, res.Data, secrets)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -27,33 +28,15 @@ func randomBytes(n int, seed int64) []byte {
 	return b
 }
 
-func fileMode(t *testing.T, p string) os.FileMode {
-	t.Helper()
-	fi, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi.Mode().Perm()
-}
-
-func readFile(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestCopyContentIdempotent(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app.conf")
 	args := map[string]any{"content": "port: 8080\n", "dest": dest, "mode": "0640"}
-	res, changes := mustRun(t, newHost(t), "copy", args)
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", args)
 	if len(changes) != 1 || changes[0] != "write "+dest+" (11 B, mode 0640)" {
 		t.Fatalf("first run changes = %q", changes)
 	}
-	if readFile(t, dest) != "port: 8080\n" || fileMode(t, dest) != 0o640 {
-		t.Fatalf("dest = %q mode %o", readFile(t, dest), fileMode(t, dest))
+	if modtest.ReadFile(t, dest) != "port: 8080\n" || modtest.FileMode(t, dest) != 0o640 {
+		t.Fatalf("dest = %q mode %o", modtest.ReadFile(t, dest), modtest.FileMode(t, dest))
 	}
 	if res.Data["checksum"] != sha256Hex([]byte("port: 8080\n")) || res.Data["mode"] != "0640" || res.Data["size"] != int64(11) {
 		t.Errorf("data = %v", res.Data)
@@ -61,7 +44,7 @@ func TestCopyContentIdempotent(t *testing.T) {
 	if _, err := os.Stat(dest + ".ferry-part"); !os.IsNotExist(err) {
 		t.Errorf("part file left behind: %v", err)
 	}
-	_, changes = mustRun(t, newHost(t), "copy", args)
+	_, changes = modtest.MustRun(t, modtest.NewHost(t), "copy", args)
 	if len(changes) != 0 {
 		t.Errorf("second run changed: %q", changes)
 	}
@@ -70,9 +53,9 @@ func TestCopyContentIdempotent(t *testing.T) {
 func TestCopySameSizeDifferentContent(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(dest, []byte("aaaa"), 0o644)
-	_, changes := mustRun(t, newHost(t), "copy", map[string]any{"content": "bbbb", "dest": dest})
-	if len(changes) != 1 || readFile(t, dest) != "bbbb" {
-		t.Errorf("changes %q, dest %q", changes, readFile(t, dest))
+	_, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "bbbb", "dest": dest})
+	if len(changes) != 1 || modtest.ReadFile(t, dest) != "bbbb" {
+		t.Errorf("changes %q, dest %q", changes, modtest.ReadFile(t, dest))
 	}
 }
 
@@ -90,9 +73,9 @@ func TestCopyModeDriftAlone(t *testing.T) {
 		{0o600, 0o600, "chmod 0600 " + dest + " (was 0660)"},
 	}
 	for _, tt := range tests {
-		_, changes := mustRun(t, newHost(t), "copy", map[string]any{"content": "same", "dest": dest, "mode": tt.mode})
-		if len(changes) != 1 || changes[0] != tt.plan || fileMode(t, dest) != tt.want {
-			t.Errorf("mode %v: changes %q, mode %o", tt.mode, changes, fileMode(t, dest))
+		_, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "same", "dest": dest, "mode": tt.mode})
+		if len(changes) != 1 || changes[0] != tt.plan || modtest.FileMode(t, dest) != tt.want {
+			t.Errorf("mode %v: changes %q, mode %o", tt.mode, changes, modtest.FileMode(t, dest))
 		}
 	}
 }
@@ -104,7 +87,7 @@ func TestCopyOwnerDrift(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(dest, []byte("x"), 0o644)
 	args := map[string]any{"content": "x", "dest": dest, "owner": "nobody", "group": "nogroup"}
-	res, changes := mustRun(t, newHost(t), "copy", args)
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", args)
 	if len(changes) != 1 || !strings.HasPrefix(changes[0], "chown nobody:nogroup "+dest) {
 		t.Fatalf("changes = %q", changes)
 	}
@@ -112,11 +95,11 @@ func TestCopyOwnerDrift(t *testing.T) {
 	if st.Sys().(*syscall.Stat_t).Uid != 65534 || res.Data["owner"] != "nobody" {
 		t.Errorf("owner uid %d, data %v", st.Sys().(*syscall.Stat_t).Uid, res.Data["owner"])
 	}
-	if _, changes = mustRun(t, newHost(t), "copy", args); len(changes) != 0 {
+	if _, changes = modtest.MustRun(t, modtest.NewHost(t), "copy", args); len(changes) != 0 {
 		t.Errorf("second run changed: %q", changes)
 	}
 	// Replacing the content keeps the owner when none is asked for.
-	mustRun(t, newHost(t), "copy", map[string]any{"content": "new", "dest": dest})
+	modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "new", "dest": dest})
 	st, _ = os.Stat(dest)
 	if st.Sys().(*syscall.Stat_t).Uid != 65534 {
 		t.Errorf("owner lost on rewrite: uid %d", st.Sys().(*syscall.Stat_t).Uid)
@@ -127,13 +110,13 @@ func TestCopyCheckModeChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "f")
 	os.WriteFile(dest, []byte("old\n"), 0o600)
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Check, h.Diff = true, true
-	res, changes := mustRun(t, h, "copy", map[string]any{"content": "new\n", "dest": dest, "mode": "0644"})
+	res, changes := modtest.MustRun(t, h, "copy", map[string]any{"content": "new\n", "dest": dest, "mode": "0644"})
 	if len(changes) != 1 || changes[0] != "write "+dest+" (4 B, mode 0644)" {
 		t.Errorf("plan = %q", changes)
 	}
-	if readFile(t, dest) != "old\n" || fileMode(t, dest) != 0o600 {
+	if modtest.ReadFile(t, dest) != "old\n" || modtest.FileMode(t, dest) != 0o600 {
 		t.Errorf("check mode touched dest")
 	}
 	entries, _ := os.ReadDir(dir)
@@ -157,9 +140,9 @@ func TestCopyDiffOnlyForSmallText(t *testing.T) {
 		{"large", strings.Repeat("x", 64<<10+1), false},
 	}
 	for _, tt := range tests {
-		h := newHost(t)
+		h := modtest.NewHost(t)
 		h.Diff = true
-		res, _ := mustRun(t, h, "copy", map[string]any{"content": tt.content, "dest": filepath.Join(dir, tt.name)})
+		res, _ := modtest.MustRun(t, h, "copy", map[string]any{"content": tt.content, "dest": filepath.Join(dir, tt.name)})
 		if (len(res.Diffs) == 1) != tt.diff {
 			t.Errorf("%s: diffs = %d", tt.name, len(res.Diffs))
 		}
@@ -176,15 +159,15 @@ func TestCopySrcLookup(t *testing.T) {
 	os.WriteFile(filepath.Join(base, "a.txt"), []byte("from base"), 0o644)
 	os.WriteFile(filepath.Join(base, "b.txt"), []byte("only in base"), 0o644)
 	destDir := t.TempDir()
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.BaseDir = base
 	for src, want := range map[string]string{"a.txt": "from files/", "b.txt": "only in base"} {
-		res, _ := mustRun(t, h, "copy", map[string]any{"src": src, "dest": destDir + "/"})
-		if got := readFile(t, filepath.Join(destDir, src)); got != want || res.Data["dest"] != filepath.Join(destDir, src) {
+		res, _ := modtest.MustRun(t, h, "copy", map[string]any{"src": src, "dest": destDir + "/"})
+		if got := modtest.ReadFile(t, filepath.Join(destDir, src)); got != want || res.Data["dest"] != filepath.Join(destDir, src) {
 			t.Errorf("%s: got %q at %v", src, got, res.Data["dest"])
 		}
 	}
-	_, err := run(t, h, "copy", map[string]any{"src": "missing.bin", "dest": destDir})
+	_, _, err := modtest.Run(t, h, "copy", map[string]any{"src": "missing.bin", "dest": destDir})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(base, "files", "missing.bin")) || !strings.Contains(err.Error(), filepath.Join(base, "missing.bin")) {
 		t.Errorf("missing src error = %v", err)
 	}
@@ -208,8 +191,8 @@ func TestCopyErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHost(t)
-			_, err := run(t, h, "copy", tt.args)
+			h := modtest.NewHost(t)
+			_, _, err := modtest.Run(t, h, "copy", tt.args)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to mention %q", err, tt.want)
 			}
@@ -224,13 +207,13 @@ func TestCopyForceNoAndBackup(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "f")
 	os.WriteFile(dest, []byte("keep"), 0o644)
-	if _, changes := mustRun(t, newHost(t), "copy", map[string]any{"content": "new", "dest": dest, "force": false}); len(changes) != 0 || readFile(t, dest) != "keep" {
+	if _, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "new", "dest": dest, "force": false}); len(changes) != 0 || modtest.ReadFile(t, dest) != "keep" {
 		t.Errorf("force=no replaced dest: %q", changes)
 	}
-	res, _ := mustRun(t, newHost(t), "copy", map[string]any{"content": "new", "dest": dest, "backup": true})
+	res, _ := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "new", "dest": dest, "backup": true})
 	backup, _ := res.Data["backup_file"].(string)
-	if backup == "" || !strings.HasPrefix(backup, dest+".") || readFile(t, backup) != "keep" || readFile(t, dest) != "new" {
-		t.Errorf("backup %q, dest %q", backup, readFile(t, dest))
+	if backup == "" || !strings.HasPrefix(backup, dest+".") || modtest.ReadFile(t, backup) != "keep" || modtest.ReadFile(t, dest) != "new" {
+		t.Errorf("backup %q, dest %q", backup, modtest.ReadFile(t, dest))
 	}
 }
 
@@ -250,7 +233,7 @@ func TestCopyResumesPartialTransfer(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "bundle.tar")
 	const kept = 1<<20 + 5
 	os.WriteFile(dest+".ferry-part", data[:kept], 0o600)
-	res, changes := mustRun(t, newHost(t), "copy", map[string]any{"src": src, "dest": dest})
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"src": src, "dest": dest})
 	if len(changes) != 1 {
 		t.Fatalf("changes = %q", changes)
 	}
@@ -269,7 +252,7 @@ func TestCopyRestartsCorruptPartial(t *testing.T) {
 	corrupt := append([]byte(nil), data[:1<<20]...)
 	corrupt[1000] ^= 0xff
 	os.WriteFile(dest+".ferry-part", corrupt, 0o600)
-	res, _ := mustRun(t, newHost(t), "copy", map[string]any{"src": src, "dest": dest})
+	res, _ := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"src": src, "dest": dest})
 	if got := res.Data["bytes_transferred"]; got != int64(len(data)) {
 		t.Errorf("bytes_transferred = %v, want the whole file once (the stale part dropped before sending)", got)
 	}
@@ -285,14 +268,14 @@ func TestCopyRestartsCorruptPartial(t *testing.T) {
 func TestCopySourceChangedDuringUpload(t *testing.T) {
 	src, _ := writeSrc(t, 20<<20, 5)
 	dest := filepath.Join(t.TempDir(), "bundle.tar")
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Events = func(e modules.Event) {
 		if e.Kind == "progress" && e.Done < e.Total {
 			later := time.Now().Add(time.Hour)
 			os.Chtimes(src, later, later)
 		}
 	}
-	_, err := run(t, h, "copy", map[string]any{"src": src, "dest": dest})
+	_, _, err := modtest.Run(t, h, "copy", map[string]any{"src": src, "dest": dest})
 	if err == nil || !strings.Contains(err.Error(), "changed while it was copied") {
 		t.Fatalf("err = %v, want the changed source named", err)
 	}
@@ -305,7 +288,7 @@ func TestCopyNoResume(t *testing.T) {
 	src, data := writeSrc(t, 1<<20, 3)
 	dest := filepath.Join(t.TempDir(), "bundle.tar")
 	os.WriteFile(dest+".ferry-part", data[:1000], 0o600)
-	res, _ := mustRun(t, newHost(t), "copy", map[string]any{"src": src, "dest": dest, "resume": false})
+	res, _ := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"src": src, "dest": dest, "resume": false})
 	if res.Data["bytes_transferred"] != int64(len(data)) {
 		t.Errorf("bytes_transferred = %v", res.Data["bytes_transferred"])
 	}
@@ -314,7 +297,7 @@ func TestCopyNoResume(t *testing.T) {
 func TestCopyLargeFileIdempotentAndProgress(t *testing.T) {
 	src, data := writeSrc(t, 20<<20, 4)
 	dest := filepath.Join(t.TempDir(), "bundle.tar")
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	var progress []modules.Event
 	h.Events = func(e modules.Event) {
 		if e.Kind == "progress" {
@@ -322,7 +305,7 @@ func TestCopyLargeFileIdempotentAndProgress(t *testing.T) {
 		}
 	}
 	args := map[string]any{"src": src, "dest": dest, "checksum": "sha256:" + sha256Hex(data)}
-	mustRun(t, h, "copy", args)
+	modtest.MustRun(t, h, "copy", args)
 	if len(progress) < 2 || progress[len(progress)-1].Done != int64(len(data)) || progress[0].Total != int64(len(data)) {
 		t.Errorf("progress events = %+v", progress)
 	}
@@ -331,7 +314,7 @@ func TestCopyLargeFileIdempotentAndProgress(t *testing.T) {
 			t.Errorf("progress went backwards: %+v", progress)
 		}
 	}
-	res, changes := mustRun(t, newHost(t), "copy", args)
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", args)
 	if len(changes) != 0 || res.Data["bytes_transferred"] != int64(0) {
 		t.Errorf("second run: changes %q, data %v", changes, res.Data)
 	}
@@ -345,11 +328,11 @@ func TestCopyWithBecome(t *testing.T) {
 	}
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "f")
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Become = &modules.Become{}
-	res, _ := mustRun(t, h, "copy", map[string]any{"content": "secret stuff", "dest": dest, "mode": "0600"})
-	if readFile(t, dest) != "secret stuff" || fileMode(t, dest) != 0o600 || res.Data["owner"] != "root" {
-		t.Errorf("dest %q mode %o data %v", readFile(t, dest), fileMode(t, dest), res.Data)
+	res, _ := modtest.MustRun(t, h, "copy", map[string]any{"content": "secret stuff", "dest": dest, "mode": "0600"})
+	if modtest.ReadFile(t, dest) != "secret stuff" || modtest.FileMode(t, dest) != 0o600 || res.Data["owner"] != "root" {
+		t.Errorf("dest %q mode %o data %v", modtest.ReadFile(t, dest), modtest.FileMode(t, dest), res.Data)
 	}
 }
 
@@ -358,20 +341,20 @@ func TestTemplateRendersAndIsIdempotent(t *testing.T) {
 	os.MkdirAll(filepath.Join(base, "templates"), 0o755)
 	os.WriteFile(filepath.Join(base, "templates", "app.conf.j2"), []byte("port={{ port }}\nhost={{host}}\n"), 0o644)
 	dest := filepath.Join(t.TempDir(), "app.conf")
-	h := newHost(t)
-	h.BaseDir, h.Vars, h.Diff = base, testVars{"port": 8080, "host": "db"}, true
-	res, changes := mustRun(t, h, "template", map[string]any{"src": "app.conf.j2", "dest": dest, "mode": "0600"})
-	if readFile(t, dest) != "port=8080\nhost=db\n" || len(changes) != 1 || fileMode(t, dest) != 0o600 {
-		t.Fatalf("dest %q, changes %q", readFile(t, dest), changes)
+	h := modtest.NewHost(t)
+	h.BaseDir, h.Vars, h.Diff = base, modtest.Vars{"port": 8080, "host": "db"}, true
+	res, changes := modtest.MustRun(t, h, "template", map[string]any{"src": "app.conf.j2", "dest": dest, "mode": "0600"})
+	if modtest.ReadFile(t, dest) != "port=8080\nhost=db\n" || len(changes) != 1 || modtest.FileMode(t, dest) != 0o600 {
+		t.Fatalf("dest %q, changes %q", modtest.ReadFile(t, dest), changes)
 	}
 	if len(res.Diffs) != 1 || res.Diffs[0].After != "port=8080\nhost=db\n" {
 		t.Errorf("diffs = %+v", res.Diffs)
 	}
-	if _, changes = mustRun(t, h, "template", map[string]any{"src": "app.conf.j2", "dest": dest, "mode": "0600"}); len(changes) != 0 {
+	if _, changes = modtest.MustRun(t, h, "template", map[string]any{"src": "app.conf.j2", "dest": dest, "mode": "0600"}); len(changes) != 0 {
 		t.Errorf("second run changed: %q", changes)
 	}
-	h.Vars = testVars{"port": 8080}
-	if _, err := run(t, h, "template", map[string]any{"src": "app.conf.j2", "dest": dest}); err == nil || !strings.Contains(err.Error(), "app.conf.j2") {
+	h.Vars = modtest.Vars{"port": 8080}
+	if _, _, err := modtest.Run(t, h, "template", map[string]any{"src": "app.conf.j2", "dest": dest}); err == nil || !strings.Contains(err.Error(), "app.conf.j2") {
 		t.Errorf("render error = %v", err)
 	}
 }
@@ -383,7 +366,7 @@ func BenchmarkCopy64MiB(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		dest := filepath.Join(dir, fmt.Sprint("f", i))
-		if _, err := run(b, newHost(b), "copy", map[string]any{"src": src, "dest": dest}); err != nil {
+		if _, _, err := modtest.Run(b, modtest.NewHost(b), "copy", map[string]any{"src": src, "dest": dest}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -394,13 +377,13 @@ func BenchmarkCopy64MiB(b *testing.B) {
 func BenchmarkCopy64MiBUnchanged(b *testing.B) {
 	src, _ := writeSrc(b, 64<<20, 6)
 	dest := filepath.Join(b.TempDir(), "f")
-	if _, err := run(b, newHost(b), "copy", map[string]any{"src": src, "dest": dest}); err != nil {
+	if _, _, err := modtest.Run(b, modtest.NewHost(b), "copy", map[string]any{"src": src, "dest": dest}); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(64 << 20)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := run(b, newHost(b), "copy", map[string]any{"src": src, "dest": dest}); err != nil {
+		if _, _, err := modtest.Run(b, modtest.NewHost(b), "copy", map[string]any{"src": src, "dest": dest}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -409,15 +392,15 @@ func BenchmarkCopy64MiBUnchanged(b *testing.B) {
 // A dry run plans a copy into a directory that an earlier task of the same
 // dry run would create, instead of failing on it.
 func TestCopyCheckModeIntoMissingDirectory(t *testing.T) {
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Check = true
 	dest := filepath.Join(t.TempDir(), "not", "yet", "file.txt")
-	_, changes := mustRun(t, h, "copy", map[string]any{"content": "hello", "dest": dest})
+	_, changes := modtest.MustRun(t, h, "copy", map[string]any{"content": "hello", "dest": dest})
 	if len(changes) != 1 || !strings.Contains(changes[0], "its directory does not exist yet") {
 		t.Errorf("changes = %v", changes)
 	}
-	h = newHost(t)
-	if _, err := run(t, h, "copy", map[string]any{"content": "hello", "dest": dest}); err == nil || !strings.Contains(err.Error(), "create it first") {
+	h = modtest.NewHost(t)
+	if _, _, err := modtest.Run(t, h, "copy", map[string]any{"content": "hello", "dest": dest}); err == nil || !strings.Contains(err.Error(), "create it first") {
 		t.Errorf("a real run into a missing directory: %v", err)
 	}
 }
@@ -446,18 +429,18 @@ func TestCopyReplacesALinkAtDestUnlessFollow(t *testing.T) {
 			target, dest := filepath.Join(dir, "target"), filepath.Join(dir, "dest")
 			os.WriteFile(target, []byte(tc.targetContent), 0o640)
 			os.Symlink("target", dest)
-			_, changes := mustRun(t, newHost(t), "copy", map[string]any{"content": "new\n", "dest": dest, "follow": tc.follow})
+			_, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "new\n", "dest": dest, "follow": tc.follow})
 			if (len(changes) > 0) != tc.changed {
 				t.Errorf("changes = %q, want changed=%v", changes, tc.changed)
 			}
 			fi, err := os.Lstat(dest)
-			if err != nil || (fi.Mode()&os.ModeSymlink != 0) != tc.wantLink || readFile(t, dest) != "new\n" {
-				t.Errorf("dest is %v (%v) with %q, want link=%v with the new content", fi.Mode(), err, readFile(t, dest), tc.wantLink)
+			if err != nil || (fi.Mode()&os.ModeSymlink != 0) != tc.wantLink || modtest.ReadFile(t, dest) != "new\n" {
+				t.Errorf("dest is %v (%v) with %q, want link=%v with the new content", fi.Mode(), err, modtest.ReadFile(t, dest), tc.wantLink)
 			}
-			if got := readFile(t, target); got != tc.wantTarget || fileMode(t, target) != 0o640 {
-				t.Errorf("target holds %q mode %o, want %q mode 0640", got, fileMode(t, target), tc.wantTarget)
+			if got := modtest.ReadFile(t, target); got != tc.wantTarget || modtest.FileMode(t, target) != 0o640 {
+				t.Errorf("target holds %q mode %o, want %q mode 0640", got, modtest.FileMode(t, target), tc.wantTarget)
 			}
-			if _, changes := mustRun(t, newHost(t), "copy", map[string]any{"content": "new\n", "dest": dest, "follow": tc.follow}); len(changes) != 0 {
+			if _, changes := modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "new\n", "dest": dest, "follow": tc.follow}); len(changes) != 0 {
 				t.Errorf("second run changed %q", changes)
 			}
 		})

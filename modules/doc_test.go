@@ -1,34 +1,16 @@
 package modules_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"strings"
 	"testing"
 
 	"github.com/ferry-sh/ferry/modules"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 func TestDocGolden(t *testing.T) {
 	for _, name := range []string{"copy", "command"} {
-		m, _ := modules.Lookup(name)
-		got := modules.Doc(m.Spec())
-		golden := filepath.Join("testdata", "doc_"+name+".golden")
-		if *update {
-			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./modules -run TestDocGolden -update to create it)", err)
-		}
-		if got != string(want) {
-			t.Errorf("doc for %s differs from %s (rerun with -update after checking):\n%s", name, golden, got)
-		}
+		modtest.DocGolden(t, name)
 	}
 }
 
@@ -37,7 +19,7 @@ func TestDocGolden(t *testing.T) {
 func TestEveryModuleDocumented(t *testing.T) {
 	index := modules.Index()
 	for _, name := range modules.Names() {
-		spec := mustLookup(t, name).Spec()
+		spec := modtest.Lookup(t, name).Spec()
 		if spec.Summary == "" {
 			t.Errorf("%s has no summary", name)
 		}
@@ -50,12 +32,4 @@ func TestEveryModuleDocumented(t *testing.T) {
 			t.Errorf("index does not list %s", name)
 		}
 	}
-}
-
-func mustLookup(t *testing.T, name string) modules.Module {
-	m, ok := modules.Lookup(name)
-	if !ok {
-		t.Fatalf("no module %s", name)
-	}
-	return m
 }

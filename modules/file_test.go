@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,15 +153,15 @@ func TestFileStates(t *testing.T) {
 
 			// Check mode plans the same lines and changes nothing.
 			before := snapshot(t, dir)
-			h := newHost(t)
+			h := modtest.NewHost(t)
 			h.Check = true
-			_, planned := mustRun(t, h, "file", args)
+			_, planned := modtest.MustRun(t, h, "file", args)
 			if after := snapshot(t, dir); after != before {
 				t.Errorf("check mode changed the tree:\n%s\n->\n%s", before, after)
 			}
 			assertPlans(t, "check", planned, tt.plans)
 
-			_, changes := mustRun(t, newHost(t), "file", args)
+			_, changes := modtest.MustRun(t, modtest.NewHost(t), "file", args)
 			assertPlans(t, "run", changes, tt.plans)
 			if tt.verify != nil {
 				tt.verify(t, dir)
@@ -168,7 +169,7 @@ func TestFileStates(t *testing.T) {
 			if tt.args["state"] == "touch" {
 				return // touch always changes, as in Ansible
 			}
-			if _, again := mustRun(t, newHost(t), "file", args); len(again) != 0 {
+			if _, again := modtest.MustRun(t, modtest.NewHost(t), "file", args); len(again) != 0 {
 				t.Errorf("second run changed: %q", again)
 			}
 		})
@@ -226,8 +227,8 @@ func TestFileFailures(t *testing.T) {
 		{map[string]any{"path": filepath.Join(dir, "l"), "state": "link"}, "src is required"},
 	}
 	for _, tt := range tests {
-		h := newHost(t)
-		res, err := run(t, h, "file", tt.args)
+		h := modtest.NewHost(t)
+		res, _, err := modtest.Run(t, h, "file", tt.args)
 		if err != nil || !res.Failed || !strings.Contains(res.Msg, tt.want) {
 			t.Errorf("%v: res %+v err %v, want failure %q", tt.args, res, err, tt.want)
 		}
@@ -245,20 +246,20 @@ func TestFileOwnerRecursive(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "sub", "f"), nil, 0o644)
 	args := map[string]any{"path": dir, "state": "directory", "recurse": true, "owner": "nobody", "group": "65534"}
-	_, changes := mustRun(t, newHost(t), "file", args)
+	_, changes := modtest.MustRun(t, modtest.NewHost(t), "file", args)
 	assertPlans(t, "run", changes, []string{"chown -R nobody:65534 "})
 	st, _ := os.Stat(filepath.Join(dir, "sub", "f"))
 	if st.Sys().(*syscall.Stat_t).Uid != 65534 || st.Sys().(*syscall.Stat_t).Gid != 65534 {
 		t.Errorf("owner not applied below the top directory")
 	}
-	if _, again := mustRun(t, newHost(t), "file", args); len(again) != 0 {
+	if _, again := modtest.MustRun(t, modtest.NewHost(t), "file", args); len(again) != 0 {
 		t.Errorf("second run changed: %q", again)
 	}
 }
 
 func TestFileDefaultStateKeepsKind(t *testing.T) {
 	dir := t.TempDir()
-	res, changes := mustRun(t, newHost(t), "file", map[string]any{"path": dir, "mode": "0700"})
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "file", map[string]any{"path": dir, "mode": "0700"})
 	if res.Data["state"] != "directory" || len(changes) != 1 || fileModeOf(dir) != 0o700 {
 		t.Errorf("state %v, changes %q, mode %o", res.Data["state"], changes, fileModeOf(dir))
 	}
@@ -273,8 +274,8 @@ func TestSetuidModeSurvivesOwner(t *testing.T) {
 	}
 	dir := t.TempDir()
 	touched, copied := filepath.Join(dir, "touched"), filepath.Join(dir, "copied")
-	mustRun(t, newHost(t), "file", map[string]any{"path": touched, "state": "touch", "mode": "04755", "owner": "root"})
-	mustRun(t, newHost(t), "copy", map[string]any{"content": "#!/bin/sh\n", "dest": copied, "mode": "04755", "owner": "root"})
+	modtest.MustRun(t, modtest.NewHost(t), "file", map[string]any{"path": touched, "state": "touch", "mode": "04755", "owner": "root"})
+	modtest.MustRun(t, modtest.NewHost(t), "copy", map[string]any{"content": "#!/bin/sh\n", "dest": copied, "mode": "04755", "owner": "root"})
 	for _, p := range []string{touched, copied} {
 		if fi, err := os.Stat(p); err != nil || fi.Mode()&os.ModeSetuid == 0 || fi.Mode().Perm() != 0o755 {
 			t.Errorf("%s: mode %v (%v), want setuid and 0755", filepath.Base(p), fi.Mode(), err)

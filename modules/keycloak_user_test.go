@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,8 +36,8 @@ type keycloakSite struct {
 func startKeycloakSite(t *testing.T) *keycloakSite {
 	t.Helper()
 	site := &keycloakSite{cluster: kubetest.Start(t), ssh: sshtest.Start(t, sshtest.Options{Hosts: 1})}
-	site.kubeconfig = writeKubeconfig(t, site.cluster)
-	site.conn = sshConnTo(t, site.ssh)
+	site.kubeconfig = modtest.WriteKubeconfig(t, site.cluster)
+	site.conn = modtest.SSHConnTo(t, site.ssh)
 	return site
 }
 
@@ -60,7 +61,7 @@ func (site *keycloakSite) adminSecret(t *testing.T, username, password string) s
 // collected.
 func (site *keycloakSite) host(check bool) (*modules.Host, *secretLog) {
 	secrets := &secretLog{}
-	return &modules.Host{Name: "node", Conn: modules.Seal(site.conn), Check: check, Cache: &sync.Map{}, Vars: testVars{}, Secret: secrets.add}, secrets
+	return &modules.Host{Name: "node", Conn: modules.Seal(site.conn), Check: check, Cache: &sync.Map{}, Vars: modtest.Vars{}, Secret: secrets.add}, secrets
 }
 
 type secretLog struct {
@@ -89,7 +90,7 @@ func (site *keycloakSite) args(fk *fakekeycloak.Server, ns string, extra map[str
 		"admin_secret": map[string]any{"namespace": ns},
 		"username":     "alice", "password": "alice-Pa55-word",
 	}
-	return withArgs(a, extra)
+	return modtest.WithArgs(a, extra)
 }
 
 // site starts a fake Keycloak and a namespace holding its admin password.
@@ -122,7 +123,7 @@ func (site *keycloakSite) testCreateThenIdempotent(t *testing.T) {
 	fk, ns := site.keycloak(t, fakekeycloak.Options{Prefix: "/auth"})
 	h, secrets := site.host(false)
 	raw := site.args(fk, ns, map[string]any{"username": "Alice", "email": "alice@example.com", "first_name": "Alice"})
-	res, changes := mustRun(t, h, "keycloak_user", raw)
+	res, changes := modtest.MustRun(t, h, "keycloak_user", raw)
 	user, ok := fk.User("alice")
 	if !ok || user.Username != "alice" || user.Email != "alice@example.com" || user.FirstName != "Alice" || !user.Enabled {
 		t.Fatalf("user in Keycloak: %+v (found %v); want alice, lower-cased, with email and first name, enabled", user, ok)
@@ -145,7 +146,7 @@ func (site *keycloakSite) testCreateThenIdempotent(t *testing.T) {
 		t.Error("the admin password or the user's password was not registered as a secret")
 	}
 
-	res, changes = mustRun(t, h, "keycloak_user", raw)
+	res, changes = modtest.MustRun(t, h, "keycloak_user", raw)
 	if len(changes) != 0 {
 		t.Errorf("second run changed %q", changes)
 	}
@@ -158,7 +159,7 @@ func (site *keycloakSite) testMissingRole(t *testing.T) {
 	fk, ns := site.keycloak(t, fakekeycloak.Options{})
 	id := fk.AddUser("bob", "bob-old-pass", "admin")
 	h, _ := site.host(false)
-	res, changes := mustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "bob", "password": "bob-new-pass"}))
+	res, changes := modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "bob", "password": "bob-new-pass"}))
 	if got := fk.ClientRoles("bob"); !reflect.DeepEqual(got, []string{"admin", "licensed_user"}) {
 		t.Errorf("roles %v", got)
 	}
@@ -189,7 +190,7 @@ func (site *keycloakSite) testUpdatePassword(t *testing.T) {
 			fk, ns := site.keycloak(t, fakekeycloak.Options{})
 			fk.AddUser("carol", tc.current, "admin", "licensed_user")
 			h, _ := site.host(false)
-			res, changes := mustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{
+			res, changes := modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{
 				"username": "carol", "password": "carol-pass", "update_password": "always", "password_probe": tc.probe}))
 			if (len(changes) > 0) != tc.wantChanged || res.Data["password_set"] != tc.wantChanged {
 				t.Errorf("changes %q, password_set %v; want changed %v", changes, res.Data["password_set"], tc.wantChanged)
@@ -206,7 +207,7 @@ func (site *keycloakSite) testCreateRace(t *testing.T) {
 	var otherID string
 	fk.OnceBefore(fakekeycloak.OpCreateUser, func() { otherID = fk.AddUser("dave", "set-by-the-other", "admin") })
 	h, _ := site.host(false)
-	res, _ := mustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "dave", "password": "dave-pass"}))
+	res, _ := modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "dave", "password": "dave-pass"}))
 	if res.Data["user_id"] != otherID || res.Data["created"] != false {
 		t.Errorf("data %v; want the id of the user created concurrently (%s), created false", res.Data, otherID)
 	}
@@ -236,7 +237,7 @@ func (site *keycloakSite) testPathPrefix(t *testing.T) {
 		t.Run(fmt.Sprintf("serve %q ask %q", tc.serve, tc.ask), func(t *testing.T) {
 			fk, ns := site.keycloak(t, fakekeycloak.Options{Prefix: tc.serve})
 			h, _ := site.host(false)
-			res, err := run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"path_prefix": tc.ask}))
+			res, _, err := modtest.Run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"path_prefix": tc.ask}))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -261,7 +262,7 @@ func (site *keycloakSite) testTokenExpiry(t *testing.T) {
 		fk, ns := site.keycloak(t, fakekeycloak.Options{TokenLifetime: time.Minute})
 		fk.OnceBefore(fakekeycloak.OpResetPassword, func() { fk.Advance(2 * time.Minute) })
 		h, _ := site.host(false)
-		mustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
+		modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
 		if !fk.CheckPassword("dash", "alice", "alice-Pa55-word") || len(fk.ClientRoles("alice")) != 2 {
 			t.Error("the run did not finish after the token expired")
 		}
@@ -273,7 +274,7 @@ func (site *keycloakSite) testTokenExpiry(t *testing.T) {
 		fk, ns := site.keycloak(t, fakekeycloak.Options{})
 		fk.OnceBefore(fakekeycloak.OpAddRoleMappings, fk.RevokeTokens)
 		h, _ := site.host(false)
-		mustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
+		modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
 		if len(fk.ClientRoles("alice")) != 2 {
 			t.Error("roles not added after the token was revoked")
 		}
@@ -281,7 +282,7 @@ func (site *keycloakSite) testTokenExpiry(t *testing.T) {
 	t.Run("short-lived tokens renewed before each step", func(t *testing.T) {
 		fk, ns := site.keycloak(t, fakekeycloak.Options{TokenLifetime: 5 * time.Second})
 		h, _ := site.host(false)
-		mustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
+		modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
 		admin := 0
 		for _, r := range fk.Requests() {
 			if strings.Contains(r.Path, "/admin/realms/") {
@@ -310,7 +311,7 @@ func (site *keycloakSite) testAdminCredentials(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := site.adminSecret(t, tc.user, tc.password)
 			h, secrets := site.host(false)
-			_, err := run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": fmt.Sprintf("user%d", i)}))
+			_, _, err := modtest.Run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": fmt.Sprintf("user%d", i)}))
 			checkErr(t, err, tc.wantErr)
 			if err != nil && strings.Contains(err.Error(), tc.password) {
 				t.Errorf("the error shows the admin password: %v", err)
@@ -322,7 +323,7 @@ func (site *keycloakSite) testAdminCredentials(t *testing.T) {
 	}
 	t.Run("no secret", func(t *testing.T) {
 		h, _ := site.host(false)
-		_, err := run(t, h, "keycloak_user", site.args(fk, site.cluster.Namespace(t), nil))
+		_, _, err := modtest.Run(t, h, "keycloak_user", site.args(fk, site.cluster.Namespace(t), nil))
 		checkErr(t, err, []string{"keycloak-secrets not found", "is Dash Enterprise installed"})
 	})
 }
@@ -362,7 +363,7 @@ func (site *keycloakSite) testMissingRealmClientRole(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fk, ns := site.keycloak(t, tc.opts)
 			h, _ := site.host(false)
-			_, err := run(t, h, "keycloak_user", site.args(fk, ns, tc.extra))
+			_, _, err := modtest.Run(t, h, "keycloak_user", site.args(fk, ns, tc.extra))
 			checkErr(t, err, tc.wantErr)
 			if users := fk.Users(); len(users) != 0 {
 				t.Errorf("users %v were created before the problem was found", users)
@@ -389,7 +390,7 @@ func (site *keycloakSite) testCheckMode(t *testing.T) {
 				fk.AddUser("alice", "old-pass", tc.existing...)
 			}
 			h, _ := site.host(true)
-			res, plan := mustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
+			res, plan := modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
 			if len(plan) != len(tc.wantPlan) {
 				t.Fatalf("plan %q, want %q", plan, tc.wantPlan)
 			}
@@ -432,7 +433,7 @@ func (site *keycloakSite) testTLSTrust(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h, _ := site.host(false)
-			_, err := run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"ca_file": tc.caFile}))
+			_, _, err := modtest.Run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"ca_file": tc.caFile}))
 			checkErr(t, err, tc.wantErr)
 		})
 	}
@@ -471,7 +472,7 @@ func (site *keycloakSite) testDialViaHost(t *testing.T) {
 				extra[k] = v
 			}
 			h, _ := site.host(false)
-			res, err := run(t, h, "keycloak_user", site.args(fk, ns, extra))
+			res, _, err := modtest.Run(t, h, "keycloak_user", site.args(fk, ns, extra))
 			checkErr(t, err, tc.wantErr)
 			if err != nil {
 				return
@@ -493,7 +494,7 @@ func (site *keycloakSite) testNodeAddressFromCluster(t *testing.T) {
 	fk, ns := site.keycloak(t, fakekeycloak.Options{Server: "dash.invalid"})
 	args := site.args(fk, ns, map[string]any{"url": nil, "server": "dash.invalid", "timeout": 5})
 	h, _ := site.host(false)
-	_, err := run(t, h, "keycloak_user", args)
+	_, _, err := modtest.Run(t, h, "keycloak_user", args)
 	checkErr(t, err, []string{"no node of the cluster has an InternalIP", "set node_address"})
 
 	node := site.cluster.AddNode(t, "de-node", 110, true)
@@ -502,7 +503,7 @@ func (site *keycloakSite) testNodeAddressFromCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ = site.host(false)
-	_, err = run(t, h, "keycloak_user", args)
+	_, _, err = modtest.Run(t, h, "keycloak_user", args)
 	checkErr(t, err, []string{"connecting from the host to 127.0.0.1:443", "node_address"})
 }
 
@@ -511,8 +512,8 @@ func (site *keycloakSite) testNodeAddressFromCluster(t *testing.T) {
 func (site *keycloakSite) testEmailConflict(t *testing.T) {
 	fk, ns := site.keycloak(t, fakekeycloak.Options{})
 	h, _ := site.host(false)
-	mustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "erin", "email": "ops@example.com"}))
-	_, err := run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "frank", "email": "OPS@example.com"}))
+	modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "erin", "email": "ops@example.com"}))
+	_, _, err := modtest.Run(t, h, "keycloak_user", site.args(fk, ns, map[string]any{"username": "frank", "email": "OPS@example.com"}))
 	checkErr(t, err, []string{"cannot create user frank", "has the email OPS@example.com", "User exists with same email"})
 	if _, ok := fk.User("frank"); ok {
 		t.Error("frank was created")
@@ -526,7 +527,7 @@ func (site *keycloakSite) testExactIgnored(t *testing.T) {
 	fk.AddUser("alicex", "x-pass")
 	fk.AddUser("malice", "m-pass", "admin")
 	h, _ := site.host(false)
-	res, _ := mustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
+	res, _ := modtest.MustRun(t, h, "keycloak_user", site.args(fk, ns, nil))
 	if res.Data["created"] != true {
 		t.Errorf("alice was not created: a substring match was taken for her (data %v)", res.Data)
 	}

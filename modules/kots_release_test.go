@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,10 +22,10 @@ var vendorRelease = fakekots.Release{Slug: "dash-enterprise", Version: "5.2.1", 
 // and the release is reported.
 func TestKotsReleaseChecksConfigValues(t *testing.T) {
 	bundle := fakekots.Bundle(t, vendorRelease)
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.BaseDir = t.TempDir()
 
-	res, err := run(t, h, "kots_release", map[string]any{"bundle": bundle,
+	res, _, err := modtest.Run(t, h, "kots_release", map[string]any{"bundle": bundle,
 		"config_values": map[string]any{"tls_cert": map[string]any{"value": "eA==", "filename": "tls.crt"}, "git_ssh_port": "3022"}})
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +38,7 @@ func TestKotsReleaseChecksConfigValues(t *testing.T) {
 		t.Errorf("the unset required items are not named: %q", res.Msg)
 	}
 
-	res, err = run(t, h, "kots_release", map[string]any{"bundle": bundle, "config_values": map[string]any{
+	res, _, err = modtest.Run(t, h, "kots_release", map[string]any{"bundle": bundle, "config_values": map[string]any{
 		"ssl_certificate": map[string]any{"value": "eA==", "filename": "tls.crt"}, "ssl_private_key": map[string]any{"value": "eA=="},
 		"git_ssh_port": "3022"}})
 	if err != nil || res.Failed {
@@ -51,7 +52,7 @@ func TestKotsReleaseChecksConfigValues(t *testing.T) {
 	if err := os.WriteFile(notABundle, []byte("kind: License\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run(t, h, "kots_release", map[string]any{"bundle": notABundle}); err == nil || !strings.Contains(err.Error(), "not a gzip-compressed .airgap bundle") {
+	if _, _, err := modtest.Run(t, h, "kots_release", map[string]any{"bundle": notABundle}); err == nil || !strings.Contains(err.Error(), "not a gzip-compressed .airgap bundle") {
 		t.Errorf("a license as the bundle: %v", err)
 	}
 }

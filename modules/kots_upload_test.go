@@ -3,6 +3,7 @@ package modules_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"net"
 	"os"
 	"os/exec"
@@ -78,8 +79,8 @@ func kotsDashRelease(version string) fakekots.Release {
 func TestKotsUpload(t *testing.T) {
 	cluster := kubetest.Start(t)
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	c := sshConnTo(t, srv)
-	kubeconfig := writeKubeconfig(t, cluster)
+	c := modtest.SSHConnTo(t, srv)
+	kubeconfig := modtest.WriteKubeconfig(t, cluster)
 	base := kotsSite{cluster: cluster, conn: c, kubeconfig: kubeconfig, kots: fakekots.BuildCLI(t)}
 	// kURL's registry: kots install pushes the app's images there and runs
 	// the Admin Console from it, once kotsadm_bundle's images are pushed.
@@ -133,7 +134,7 @@ func (s *kotsSite) args(rel fakekots.Release, extra map[string]any) map[string]a
 			"tls_cert":       map[string]any{"filename": "tls.crt", "value": "LS0tLS1CRUdJTg=="},
 		},
 	}
-	return withArgs(args, extra)
+	return modtest.WithArgs(args, extra)
 }
 
 // kotsOutcome is one run of the module as a task.
@@ -149,7 +150,7 @@ func (s *kotsSite) run(raw map[string]any, check bool) kotsOutcome {
 	s.t.Helper()
 	var o kotsOutcome
 	var mu sync.Mutex
-	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Check: check, Cache: s.cache, Vars: testVars{},
+	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Check: check, Cache: s.cache, Vars: modtest.Vars{},
 		Secret: func(v string) { mu.Lock(); o.secrets = append(o.secrets, v); mu.Unlock() },
 		Events: func(e modules.Event) { mu.Lock(); o.events = append(o.events, e.Line); mu.Unlock() }}
 	m, _ := modules.Lookup("kots_upload")

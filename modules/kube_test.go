@@ -3,6 +3,7 @@ package modules_test
 import (
 	"context"
 	"errors"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"os/exec"
 	"strings"
 	"sync"
@@ -22,8 +23,8 @@ import (
 func TestKubeOverSSH(t *testing.T) {
 	cluster := kubetest.Start(t)
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	kubeconfig := writeKubeconfig(t, cluster)
-	c := sshConnTo(t, srv)
+	kubeconfig := modtest.WriteKubeconfig(t, cluster)
+	c := modtest.SSHConnTo(t, srv)
 	var secrets []string
 	h := &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}, Secret: func(s string) { secrets = append(secrets, s) }}
 	ctx := context.Background()
@@ -137,8 +138,8 @@ func TestKubeTypedFacade(t *testing.T) {
 func kubeOverSSH(t *testing.T, cluster *kubetest.Cluster) *modules.Kube {
 	t.Helper()
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	kubeconfig := writeKubeconfig(t, cluster)
-	c := sshConnTo(t, srv)
+	kubeconfig := modtest.WriteKubeconfig(t, cluster)
+	c := modtest.SSHConnTo(t, srv)
 	h := &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}, Secret: func(string) {}}
 	k, err := modules.KubeFor(context.Background(), h, kubeconfig)
 	if err != nil {

@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"net"
 	"os"
 	"os/exec"
@@ -34,7 +35,7 @@ type kurlSite struct {
 func newKurlSite(t *testing.T, kubeconfig []byte, opts ...func(*fakekurl.Options)) *kurlSite {
 	t.Helper()
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	c := sshConnTo(t, srv)
+	c := modtest.SSHConnTo(t, srv)
 	root := t.TempDir()
 	s := &kurlSite{conn: c, root: root, addr: privateAddress(t)}
 	s.opts = fakekurl.Options{
@@ -135,7 +136,7 @@ func TestKurlLifecycle(t *testing.T) {
 	if err := os.WriteFile(s.opts.KubeconfigPath, cluster.Kubeconfig(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := run(t, s.host(&kurlRecorder{}, false), "kurl", s.args(port))
+	_, _, err := modtest.Run(t, s.host(&kurlRecorder{}, false), "kurl", s.args(port))
 	if err == nil || !strings.Contains(err.Error(), "not complete") || !strings.Contains(err.Error(), "force: true") {
 		t.Fatalf("a partial install gave %v, want a refusal that names force: true", err)
 	}
@@ -145,7 +146,7 @@ func TestKurlLifecycle(t *testing.T) {
 
 	rec := &kurlRecorder{}
 	h := s.host(rec, false)
-	res, err := run(t, h, "kurl", s.args(port))
+	res, _, err := modtest.Run(t, h, "kurl", s.args(port))
 	if err != nil || res.Failed {
 		t.Fatalf("fresh install: %v %s\n%s", err, res.Msg, strings.Join(rec.lines, "\n"))
 	}
@@ -183,7 +184,7 @@ func TestKurlLifecycle(t *testing.T) {
 	for _, check := range []bool{false, true} {
 		rec := &kurlRecorder{}
 		h := s.host(rec, check)
-		res, err := run(t, h, "kurl", s.args(port))
+		res, _, err := modtest.Run(t, h, "kurl", s.args(port))
 		if err != nil || res.Failed {
 			t.Fatalf("check=%v on an installed cluster: %v %s", check, err, res.Msg)
 		}
@@ -201,7 +202,7 @@ func TestKurlLifecycle(t *testing.T) {
 	args["force"] = true
 	rec = &kurlRecorder{}
 	h = s.host(rec, false)
-	res, err = run(t, h, "kurl", args)
+	res, _, err = modtest.Run(t, h, "kurl", args)
 	if err != nil || res.Failed {
 		t.Fatalf("forced re-run: %v %s", err, res.Msg)
 	}
@@ -280,7 +281,7 @@ func TestKurlCheckMode(t *testing.T) {
 		}
 		rec := &kurlRecorder{}
 		h := s.host(rec, true)
-		res, err := run(t, h, "kurl", args)
+		res, _, err := modtest.Run(t, h, "kurl", args)
 		if err != nil || res.Failed {
 			t.Fatalf("staged=%v: %v %s %v", staged, err, res.Msg, res.Data["preflights"])
 		}
@@ -346,7 +347,7 @@ func TestKurlTakenPort(t *testing.T) {
 	free := strconv.Itoa(freePort(t))
 	for _, check := range []bool{true, false} {
 		h := s.host(&kurlRecorder{}, check)
-		res, err := run(t, h, "kurl", s.args(free, taken))
+		res, _, err := modtest.Run(t, h, "kurl", s.args(free, taken))
 		if err != nil {
 			t.Fatalf("check=%v: %v", check, err)
 		}
@@ -369,7 +370,7 @@ func TestKurlTakenPort(t *testing.T) {
 	args := s.args(taken)
 	args["flags"] = map[string]any{"host-preflight-ignore": true}
 	h := s.host(&kurlRecorder{}, true)
-	res, err := run(t, h, "kurl", args)
+	res, _, err := modtest.Run(t, h, "kurl", args)
 	if err != nil || res.Failed || !strings.Contains(h.Changes()[1], "yes host-preflight-ignore") {
 		t.Errorf("with host-preflight-ignore: %v %v %q %q", err, res.Failed, res.Msg, h.Changes())
 	}
@@ -415,8 +416,8 @@ func TestKurlArgumentErrors(t *testing.T) {
 			for k, v := range tt.set {
 				raw[k] = v
 			}
-			h := newHost(t)
-			_, err := run(t, h, "kurl", raw)
+			h := modtest.NewHost(t)
+			_, _, err := modtest.Run(t, h, "kurl", raw)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -440,7 +441,7 @@ func TestKurlInstallerFailures(t *testing.T) {
 	s := newKurlSite(t, []byte("apiVersion: v1\nkind: Config\nclusters: []\n"))
 	port := strconv.Itoa(freePort(t))
 	rec := &kurlRecorder{}
-	res, err := run(t, s.host(rec, false), "kurl", s.args(port))
+	res, _, err := modtest.Run(t, s.host(rec, false), "kurl", s.args(port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +452,7 @@ func TestKurlInstallerFailures(t *testing.T) {
 
 	// The failed install left admin.conf: a partial cluster, which only
 	// force runs the installer on again.
-	if _, err := run(t, s.host(&kurlRecorder{}, false), "kurl", s.args(port)); err == nil || !strings.Contains(err.Error(), "set force: true") {
+	if _, _, err := modtest.Run(t, s.host(&kurlRecorder{}, false), "kurl", s.args(port)); err == nil || !strings.Contains(err.Error(), "set force: true") {
 		t.Errorf("after a failed install: %v, want a refusal without force", err)
 	}
 
@@ -468,7 +469,7 @@ func TestKurlInstallerFailures(t *testing.T) {
 	}
 	args := s.args(port)
 	args["bundle"], args["timeout"], args["force"] = stuck, 1, true
-	res, err = run(t, s.host(&kurlRecorder{}, false), "kurl", args)
+	res, _, err = modtest.Run(t, s.host(&kurlRecorder{}, false), "kurl", args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,7 +490,7 @@ func TestKurlRefusesAWorkdirOthersCanWrite(t *testing.T) {
 	}
 	os.Chmod(workdir, 0o777)
 	me, _ := user.Current()
-	_, err := run(t, s.host(&kurlRecorder{}, false), "kurl", args)
+	_, _, err := modtest.Run(t, s.host(&kurlRecorder{}, false), "kurl", args)
 	if err == nil || !strings.Contains(err.Error(), workdir+" must be a directory of "+me.Username+"'s that others cannot write to") {
 		t.Fatalf("err = %v, want the writable workdir refused", err)
 	}
@@ -497,7 +498,7 @@ func TestKurlRefusesAWorkdirOthersCanWrite(t *testing.T) {
 		t.Error("the bundle was extracted into it")
 	}
 	os.Chmod(workdir, 0o755)
-	if _, err := run(t, s.host(&kurlRecorder{}, false), "kurl", args); err != nil && strings.Contains(err.Error(), "others cannot write") {
+	if _, _, err := modtest.Run(t, s.host(&kurlRecorder{}, false), "kurl", args); err != nil && strings.Contains(err.Error(), "others cannot write") {
 		t.Errorf("a private workdir was refused: %v", err)
 	}
 }
@@ -514,7 +515,7 @@ func TestKurlInstallerSpecAndOS(t *testing.T) {
 	port := strconv.Itoa(freePort(t))
 	for _, check := range []bool{true, false} {
 		h := noRegistry.host(&kurlRecorder{}, check)
-		res, err := run(t, h, "kurl", noRegistry.args(port))
+		res, _, err := modtest.Run(t, h, "kurl", noRegistry.args(port))
 		want := "Installer add-ons: the kURL installer has no registry add-on (it has containerd, flannel, kotsadm, kubernetes)"
 		if err != nil || !res.Failed || !strings.Contains(res.Msg, want) {
 			t.Errorf("check=%v: %v failed=%v msg %q, want %q", check, err, res.Failed, res.Msg, want)
@@ -529,7 +530,7 @@ func TestKurlInstallerSpecAndOS(t *testing.T) {
 	s := newKurlSite(t, []byte("apiVersion: v1\nkind: Config\n"), func(o *fakekurl.Options) {
 		o.Addons = map[string]string{"kubernetes": "1.31.x", "registry": "3.1.x", "prometheus": "0.87.x"}
 	})
-	res, err := run(t, s.host(&kurlRecorder{}, true), "kurl", s.args(port))
+	res, _, err := modtest.Run(t, s.host(&kurlRecorder{}, true), "kurl", s.args(port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +544,7 @@ func TestKurlInstallerSpecAndOS(t *testing.T) {
 	args := s.args(port)
 	args["flags"] = map[string]any{"host-preflight-ignore": true}
 	rec := &kurlRecorder{}
-	res, err = run(t, s.host(rec, false), "kurl", args)
+	res, _, err = modtest.Run(t, s.host(rec, false), "kurl", args)
 	want := "Operating system: kURL stops with: Kubernetes install is not supported on debian 12"
 	if err != nil || !res.Failed || !strings.Contains(res.Msg, want) {
 		t.Errorf("debian 12: %v failed=%v msg %q, want %q", err, res.Failed, res.Msg, want)

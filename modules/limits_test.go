@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/ferry-sh/ferry/internal/kubetest"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -41,8 +42,8 @@ func newLimitsSite(t *testing.T) *limitsSite {
 	t.Helper()
 	cluster := kubetest.Start(t)
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
-	kubeconfig := writeKubeconfig(t, cluster)
-	c := sshConnTo(t, srv)
+	kubeconfig := modtest.WriteKubeconfig(t, cluster)
+	c := modtest.SSHConnTo(t, srv)
 	return &limitsSite{cluster: cluster, cs: cluster.Clientset(), kubeconfig: kubeconfig, conn: c}
 }
 
@@ -52,7 +53,7 @@ func newLimitsSite(t *testing.T) *limitsSite {
 // default client-side rate limit (5 requests a second after a burst of 10)
 // and make each run wait about a second.
 func (s *limitsSite) host(check bool, secrets *[]string) *modules.Host {
-	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Check: check, Diff: true, Vars: testVars{}, Cache: &sync.Map{}}
+	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Check: check, Diff: true, Vars: modtest.Vars{}, Cache: &sync.Map{}}
 	if secrets != nil {
 		h.Secret = func(v string) { *secrets = append(*secrets, v) }
 	}
@@ -67,7 +68,7 @@ func (s *limitsSite) run(t *testing.T, h *modules.Host, raw map[string]any) (mod
 		args[k] = v
 	}
 	before := len(h.Changes())
-	res, err := run(t, h, "limits", args)
+	res, _, err := modtest.Run(t, h, "limits", args)
 	return res, h.Changes()[before:], err
 }
 
@@ -412,9 +413,9 @@ func TestLimitsArguments(t *testing.T) {
 				args[k] = v
 			}
 			var secrets []string
-			h := newHost(t)
+			h := modtest.NewHost(t)
 			h.Secret = func(v string) { secrets = append(secrets, v) }
-			_, err := run(t, h, "limits", args)
+			_, _, err := modtest.Run(t, h, "limits", args)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -433,7 +434,7 @@ func TestLimitsArguments(t *testing.T) {
 // TestLimitsDocumented: the argument doc states the facts an operator needs.
 func TestLimitsDocumented(t *testing.T) {
 	var all []string
-	for _, a := range mustLookup(t, "limits").Spec().Args {
+	for _, a := range modtest.Lookup(t, "limits").Spec().Args {
 		all = append(all, a.Doc)
 	}
 	doc := strings.Join(all, "\n")

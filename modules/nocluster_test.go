@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"errors"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,14 +21,14 @@ func TestClusterModulesWithoutACluster(t *testing.T) {
 	}
 	for module, args := range cases {
 		t.Run(module, func(t *testing.T) {
-			h := newHost(t)
+			h := modtest.NewHost(t)
 			h.Check = true
-			res, changes := mustRun(t, h, module, args)
+			res, changes := modtest.MustRun(t, h, module, args)
 			if len(changes) != 1 || !strings.Contains(changes[0], "once the cluster exists") {
 				t.Errorf("check mode plan = %v (%s)", changes, res.Msg)
 			}
-			h = newHost(t)
-			if _, err := run(t, h, module, args); !errors.Is(err, modules.ErrNoCluster) {
+			h = modtest.NewHost(t)
+			if _, _, err := modtest.Run(t, h, module, args); !errors.Is(err, modules.ErrNoCluster) {
 				t.Errorf("real run: %v, want ErrNoCluster", err)
 			}
 		})

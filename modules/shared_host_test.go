@@ -3,6 +3,7 @@ package modules_test
 import (
 	"bytes"
 	"errors"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"io/fs"
 	"os"
 	"os/user"
@@ -35,11 +36,11 @@ func newSharedHost(t *testing.T) *sharedHost {
 	login := sshtest.AddUser(t, sshtest.SudoNoPassword) // skips unless root
 	other := sshtest.AddUser(t, sshtest.NoSudo)
 	srv := sshtest.Start(t, sshtest.Options{})
-	return &sharedHost{login: login, other: other, dir: publicDir(t, 0o777), conn: sshConnWith(t, srv.UserVars(0, login))}
+	return &sharedHost{login: login, other: other, dir: publicDir(t, 0o777), conn: modtest.SSHConnWith(t, srv.UserVars(0, login))}
 }
 
 func (s *sharedHost) host(become bool) *modules.Host {
-	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Vars: testVars{}, Cache: &sync.Map{}}
+	h := &modules.Host{Name: "node", Conn: modules.Seal(s.conn), Vars: modtest.Vars{}, Cache: &sync.Map{}}
 	if become {
 		h.Become = &modules.Become{}
 	}
@@ -96,9 +97,9 @@ func wantInstalled(t *testing.T, dest, content string, uid int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 || readFile(t, dest) != content || ownerUID(t, dest) != uid {
+	if !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 || modtest.ReadFile(t, dest) != content || ownerUID(t, dest) != uid {
 		t.Errorf("dest is %v owned by %d with %q, want a regular 0600 file owned by %d with %q",
-			fi.Mode(), ownerUID(t, dest), readFile(t, dest), uid, content)
+			fi.Mode(), ownerUID(t, dest), modtest.ReadFile(t, dest), uid, content)
 	}
 	if _, err := os.Lstat(dest + ".ferry-part"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the part is still there (%v)", err)
@@ -127,9 +128,9 @@ func TestCopyDoesNotFollowALinkPlantedAtThePart(t *testing.T) {
 				t.Fatal(err)
 			}
 			giveTo(t, dest+".ferry-part", s.other)
-			mustRun(t, s.host(become), "copy", map[string]any{"content": "TOP SECRET\n", "dest": dest, "mode": "0600"})
-			if got := readFile(t, victim); got != "victim\n" || fileMode(t, victim) != 0o644 || ownerUID(t, victim) != victimOwner {
-				t.Errorf("the link's target was written through: %q mode %o owner %d", got, fileMode(t, victim), ownerUID(t, victim))
+			modtest.MustRun(t, s.host(become), "copy", map[string]any{"content": "TOP SECRET\n", "dest": dest, "mode": "0600"})
+			if got := modtest.ReadFile(t, victim); got != "victim\n" || modtest.FileMode(t, victim) != 0o644 || ownerUID(t, victim) != victimOwner {
+				t.Errorf("the link's target was written through: %q mode %o owner %d", got, modtest.FileMode(t, victim), ownerUID(t, victim))
 			}
 			wantInstalled(t, dest, "TOP SECRET\n", map[bool]int{false: uidOf(t, s.login), true: 0}[become])
 		})
@@ -159,8 +160,8 @@ func TestCopyDoesNotReuseAnotherUsersPart(t *testing.T) {
 		t.Run(map[bool]string{false: "login user", true: "become"}[become], func(t *testing.T) {
 			dest := filepath.Join(s.dir, "secret-"+strconv.FormatBool(become))
 			keep := plant(t, s.dir, dest)
-			mustRun(t, s.host(become), "copy", map[string]any{"content": secret, "dest": dest, "mode": "0600"})
-			if got := readFile(t, keep); got != secret[:5] {
+			modtest.MustRun(t, s.host(become), "copy", map[string]any{"content": secret, "dest": dest, "mode": "0600"})
+			if got := modtest.ReadFile(t, keep); got != secret[:5] {
 				t.Errorf("the other user's file now holds %q", got)
 			}
 			wantInstalled(t, dest, secret, map[bool]int{false: uidOf(t, s.login), true: 0}[become])
@@ -173,11 +174,11 @@ func TestCopyDoesNotReuseAnotherUsersPart(t *testing.T) {
 		os.Chmod(dir, 0o777|os.ModeSticky)
 		dest := filepath.Join(dir, "secret")
 		keep := plant(t, dir, dest)
-		_, err := run(t, s.host(false), "copy", map[string]any{"content": secret, "dest": dest, "mode": "0600"})
+		_, _, err := modtest.Run(t, s.host(false), "copy", map[string]any{"content": secret, "dest": dest, "mode": "0600"})
 		if err == nil || !strings.Contains(err.Error(), dest+".ferry-part") || !strings.Contains(err.Error(), "remove it") {
 			t.Errorf("err = %v, want the foreign part named and what to do", err)
 		}
-		if got := readFile(t, keep); got != secret[:5] {
+		if got := modtest.ReadFile(t, keep); got != secret[:5] {
 			t.Errorf("the other user's file now holds %q", got)
 		}
 		if _, err := os.Lstat(dest); err == nil {
@@ -212,7 +213,7 @@ func TestCopyPartIsPrivateWhileWrittenAndAfterAnInterruption(t *testing.T) {
 				later := time.Now().Add(time.Hour)
 				os.Chtimes(src, later, later)
 			}
-			_, err := run(t, h, "copy", map[string]any{"src": src, "dest": dest, "mode": "0644"})
+			_, _, err := modtest.Run(t, h, "copy", map[string]any{"src": src, "dest": dest, "mode": "0644"})
 			if err == nil || !strings.Contains(err.Error(), "changed while it was copied") {
 				t.Fatalf("err = %v, want the interrupted transfer", err)
 			}
@@ -260,7 +261,7 @@ func TestCopyResumesOnlyTheLoginUsersPrivatePart(t *testing.T) {
 			if tc.hardLink {
 				os.Link(part, dest+".other-name")
 			}
-			res, _ := mustRun(t, s.host(true), "copy", map[string]any{"src": src, "dest": dest})
+			res, _ := modtest.MustRun(t, s.host(true), "copy", map[string]any{"src": src, "dest": dest})
 			want := int64(len(data))
 			if tc.resumed {
 				want -= kept

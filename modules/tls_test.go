@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"math/big"
 	"net"
 	"os"
@@ -193,7 +194,7 @@ func testRSAKey(t testing.TB) *rsa.PrivateKey {
 func TestTLSValidationFailures(t *testing.T) {
 	f := newTLSFixture(t)
 	now := time.Now()
-	chainPEM := readFile(t, f.certFile)
+	chainPEM := modtest.ReadFile(t, f.certFile)
 	tests := []struct {
 		name  string
 		setup func(args map[string]any) // adjusts the fixture's arguments
@@ -386,17 +387,17 @@ func TestTLSValidationFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := f.args()
 			tt.setup(args)
-			h := newHost(t)
+			h := modtest.NewHost(t)
 			dest := f.path("never-written.yaml")
 			args["config_values_dest"] = dest
-			_, err := run(t, h, "tls", args)
+			_, _, err := modtest.Run(t, h, "tls", args)
 			if err == nil {
 				t.Fatalf("no error; want %q", tt.want())
 			}
 			if err.Error() != tt.want() {
 				t.Errorf("error:\n%s\nwant:\n%s", err, tt.want())
 			}
-			assertNoKeyMaterial(t, err.Error(), readFile(t, f.keyFile))
+			assertNoKeyMaterial(t, err.Error(), modtest.ReadFile(t, f.keyFile))
 			if len(h.Changes()) != 0 {
 				t.Errorf("changes after a validation failure: %q", h.Changes())
 			}
@@ -405,7 +406,7 @@ func TestTLSValidationFailures(t *testing.T) {
 			}
 		})
 	}
-	if readFile(t, f.certFile) != chainPEM {
+	if modtest.ReadFile(t, f.certFile) != chainPEM {
 		t.Errorf("the module changed cert_file")
 	}
 }
@@ -464,7 +465,7 @@ func TestTLSAcceptsValidSetups(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := f.args()
 			tt.setup(args)
-			res, changes := mustRun(t, newHost(t), "tls", args)
+			res, changes := modtest.MustRun(t, modtest.NewHost(t), "tls", args)
 			if len(changes) != 0 {
 				t.Errorf("changes without config_values_dest: %q", changes)
 			}
@@ -478,9 +479,9 @@ func TestTLSAcceptsValidSetups(t *testing.T) {
 func TestTLSResultData(t *testing.T) {
 	f := newTLSFixture(t)
 	var secrets []string
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Secret = func(s string) { secrets = append(secrets, s) }
-	res, _ := mustRun(t, h, "tls", f.args())
+	res, _ := modtest.MustRun(t, h, "tls", f.args())
 	sum := sha256.Sum256(f.leaf.der)
 	want := map[string]any{
 		"leaf_sha256": hex.EncodeToString(sum[:]),
@@ -495,7 +496,7 @@ func TestTLSResultData(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", k, res.Data[k], v)
 		}
 	}
-	key := readFile(t, f.keyFile)
+	key := modtest.ReadFile(t, f.keyFile)
 	for _, s := range []string{key, base64.StdEncoding.EncodeToString([]byte(key))} {
 		if !containsStr(secrets, s) {
 			t.Errorf("key form not registered as a secret: %.20q...", s)
@@ -576,8 +577,8 @@ func TestTLSFragmentRendering(t *testing.T) {
 			}
 			dest := filepath.Join(t.TempDir(), "tls-config.yaml")
 			args["config_values_dest"] = dest
-			res, _ := mustRun(t, newHost(t), "tls", args)
-			written := parseFragment(t, readFile(t, dest))
+			res, _ := modtest.MustRun(t, modtest.NewHost(t), "tls", args)
+			written := parseFragment(t, modtest.ReadFile(t, dest))
 			if !reflect.DeepEqual(written, res.Data["config_values"]) {
 				t.Errorf("result config_values differs from the file:\n%v\n%v", res.Data["config_values"], written)
 			}
@@ -587,8 +588,8 @@ func TestTLSFragmentRendering(t *testing.T) {
 			}
 			for item, filename := range tt.wantItems {
 				content, gotName := fileItemContent(t, items, item)
-				if gotName != filename || content != readFile(t, sources[filename]) {
-					t.Errorf("item %s: filename %q, content matches source: %v", item, gotName, content == readFile(t, sources[filename]))
+				if gotName != filename || content != modtest.ReadFile(t, sources[filename]) {
+					t.Errorf("item %s: filename %q, content matches source: %v", item, gotName, content == modtest.ReadFile(t, sources[filename]))
 				}
 			}
 		})
@@ -601,9 +602,9 @@ func TestTLSConfigValuesDestIdempotent(t *testing.T) {
 	args := f.args()
 	args["config_values_dest"] = dest
 
-	check := newHost(t)
+	check := modtest.NewHost(t)
 	check.Check, check.Diff = true, true
-	res, plan := mustRun(t, check, "tls", args)
+	res, plan := modtest.MustRun(t, check, "tls", args)
 	if len(plan) != 1 || !strings.HasPrefix(plan[0], "write "+dest+" (") || !strings.HasSuffix(plan[0], ", mode 0600)") {
 		t.Fatalf("check-mode plan = %q", plan)
 	}
@@ -614,35 +615,35 @@ func TestTLSConfigValuesDestIdempotent(t *testing.T) {
 		t.Errorf("check-mode diff = %+v", res.Diffs)
 	}
 
-	res, changes := mustRun(t, newHost(t), "tls", args)
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "tls", args)
 	if !reflect.DeepEqual(changes, plan) {
 		t.Errorf("real run changes %q, check mode planned %q", changes, plan)
 	}
-	if fileMode(t, dest) != 0o600 || res.Data["config_values_dest"] != dest {
-		t.Errorf("mode %o, config_values_dest %v", fileMode(t, dest), res.Data["config_values_dest"])
+	if modtest.FileMode(t, dest) != 0o600 || res.Data["config_values_dest"] != dest {
+		t.Errorf("mode %o, config_values_dest %v", modtest.FileMode(t, dest), res.Data["config_values_dest"])
 	}
-	first := readFile(t, dest)
+	first := modtest.ReadFile(t, dest)
 
-	for _, h := range []*modules.Host{newHost(t), func() *modules.Host { h := newHost(t); h.Check = true; return h }()} {
-		if _, changes := mustRun(t, h, "tls", args); len(changes) != 0 {
+	for _, h := range []*modules.Host{modtest.NewHost(t), func() *modules.Host { h := modtest.NewHost(t); h.Check = true; return h }()} {
+		if _, changes := modtest.MustRun(t, h, "tls", args); len(changes) != 0 {
 			t.Errorf("unchanged run (check %v) changed: %q", h.Check, changes)
 		}
 	}
-	if readFile(t, dest) != first {
+	if modtest.ReadFile(t, dest) != first {
 		t.Errorf("second run rewrote the fragment")
 	}
 
 	os.Chmod(dest, 0o644)
-	if _, changes := mustRun(t, newHost(t), "tls", args); len(changes) != 1 || changes[0] != "chmod 0600 "+dest+" (was 0644)" {
+	if _, changes := modtest.MustRun(t, modtest.NewHost(t), "tls", args); len(changes) != 1 || changes[0] != "chmod 0600 "+dest+" (was 0644)" {
 		t.Errorf("mode drift: changes %q", changes)
 	}
 
 	args["config_keys"] = map[string]any{"key": "tls_private_key"}
-	if _, changes := mustRun(t, newHost(t), "tls", args); len(changes) != 1 {
+	if _, changes := modtest.MustRun(t, modtest.NewHost(t), "tls", args); len(changes) != 1 {
 		t.Errorf("new item name: changes %q", changes)
 	}
-	if _, ok := fragmentItems(t, parseFragment(t, readFile(t, dest)))["tls_private_key"]; !ok {
-		t.Errorf("fragment not rewritten with the new item name:\n%s", readFile(t, dest))
+	if _, ok := fragmentItems(t, parseFragment(t, modtest.ReadFile(t, dest)))["tls_private_key"]; !ok {
+		t.Errorf("fragment not rewritten with the new item name:\n%s", modtest.ReadFile(t, dest))
 	}
 }
 
@@ -650,13 +651,13 @@ func TestTLSRelativePathsLikeCopy(t *testing.T) {
 	f := newTLSFixture(t)
 	base := t.TempDir()
 	os.Mkdir(filepath.Join(base, "files"), 0o755)
-	os.WriteFile(filepath.Join(base, "files", "tls.crt"), []byte(readFile(t, f.certFile)), 0o600)
-	os.WriteFile(filepath.Join(base, "tls.key"), []byte(readFile(t, f.keyFile)), 0o600)
-	h := newHost(t)
+	os.WriteFile(filepath.Join(base, "files", "tls.crt"), []byte(modtest.ReadFile(t, f.certFile)), 0o600)
+	os.WriteFile(filepath.Join(base, "tls.key"), []byte(modtest.ReadFile(t, f.keyFile)), 0o600)
+	h := modtest.NewHost(t)
 	h.BaseDir = base
-	mustRun(t, h, "tls", map[string]any{"server": testServer, "cert_file": "tls.crt", "key_file": "tls.key"})
+	modtest.MustRun(t, h, "tls", map[string]any{"server": testServer, "cert_file": "tls.crt", "key_file": "tls.key"})
 
-	_, err := run(t, h, "tls", map[string]any{"server": testServer, "cert_file": "tls.crt", "key_file": "missing.key"})
+	_, _, err := modtest.Run(t, h, "tls", map[string]any{"server": testServer, "cert_file": "tls.crt", "key_file": "missing.key"})
 	want := `key_file: src "missing.key" not found on the controller (looked for ` + filepath.Join(base, "files", "missing.key") +
 		" and " + filepath.Join(base, "missing.key") + "); fix the path or put the file there"
 	if err == nil || err.Error() != want {
@@ -710,7 +711,7 @@ func TestTLSVerifyAddress(t *testing.T) {
 		addr := serveTLS(t, servingCert(f.leaf, f.inter), nil)
 		args := f.args()
 		args["verify_url"] = "https://" + addr + "/"
-		res, changes := mustRun(t, newHost(t), "tls", args)
+		res, changes := modtest.MustRun(t, modtest.NewHost(t), "tls", args)
 		if len(changes) != 0 {
 			t.Errorf("verify changed something: %q", changes)
 		}
@@ -730,7 +731,7 @@ func TestTLSVerifyAddress(t *testing.T) {
 		addr := serveTLS(t, servingCert(f.leaf, f.inter), map[string]tls.Certificate{"auth-dash.example.com": servingCert(other, f.inter)})
 		args := f.args()
 		args["verify_address"] = addr
-		res, err := run(t, newHost(t), "tls", args)
+		res, _, err := modtest.Run(t, modtest.NewHost(t), "tls", args)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -761,7 +762,7 @@ func TestTLSVerifyAddress(t *testing.T) {
 		args["verify_address"] = addr
 		args["extra_names"] = []any{"*.apps.example.com"} // not sent as SNI
 		args["cert_file"], args["key_file"] = f.leafFiles(t, "wild-extra", certSpec{sans: append([]string{"*.apps.example.com"}, testNames...)})
-		res, err := run(t, newHost(t), "tls", args)
+		res, _, err := modtest.Run(t, modtest.NewHost(t), "tls", args)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -777,11 +778,11 @@ type noDialConn struct{ modules.Conn }
 
 func TestTLSVerifyNeedsDialer(t *testing.T) {
 	f := newTLSFixture(t)
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Conn = modules.Seal(noDialConn{conn.NewLocal()})
 	args := f.args()
 	args["verify_address"] = "127.0.0.1:443"
-	_, err := run(t, h, "tls", args)
+	_, _, err := modtest.Run(t, h, "tls", args)
 	want := "the connection to local cannot open TCP connections from the host's side, which verify_address needs"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
@@ -789,18 +790,5 @@ func TestTLSVerifyNeedsDialer(t *testing.T) {
 }
 
 func TestTLSDocGolden(t *testing.T) {
-	got := modules.Doc(mustLookup(t, "tls").Spec())
-	golden := filepath.Join("testdata", "doc_tls.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./modules -run TestTLSDocGolden -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("doc for tls differs from %s (rerun with -update after checking):\n%s", golden, got)
-	}
+	modtest.DocGolden(t, "tls")
 }

@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"context"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"net"
 	"os"
 	"path/filepath"
@@ -42,15 +43,15 @@ func TestWaitForPort(t *testing.T) {
 			c.Close()
 		}
 	}()
-	res, changes := mustRun(t, newHost(t), "wait_for", map[string]any{"port": port, "timeout": 30})
+	res, changes := modtest.MustRun(t, modtest.NewHost(t), "wait_for", map[string]any{"port": port, "timeout": 30})
 	if res.Data["port"] != port || len(changes) != 0 {
 		t.Errorf("data %v changes %q", res.Data, changes)
 	}
-	res, _ = mustRun(t, newHost(t), "wait_for", map[string]any{"port": port, "search_regex": `OpenSSH_(?P<version>[\d.]+)`, "timeout": 30})
+	res, _ = modtest.MustRun(t, modtest.NewHost(t), "wait_for", map[string]any{"port": port, "search_regex": `OpenSSH_(?P<version>[\d.]+)`, "timeout": 30})
 	if !reflect.DeepEqual(res.Data["match_groups"], []any{"9.6"}) || !reflect.DeepEqual(res.Data["match_groupdict"], map[string]any{"version": "9.6"}) {
 		t.Errorf("match data = %v", res.Data)
 	}
-	mustRun(t, newHost(t), "wait_for", map[string]any{"port": closedPort(t), "state": "stopped", "timeout": 30})
+	modtest.MustRun(t, modtest.NewHost(t), "wait_for", map[string]any{"port": closedPort(t), "state": "stopped", "timeout": 30})
 }
 
 func TestWaitForTimeouts(t *testing.T) {
@@ -72,7 +73,7 @@ func TestWaitForTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		tt.args["timeout"] = 0
-		res, err := run(t, newHost(t), "wait_for", tt.args)
+		res, _, err := modtest.Run(t, modtest.NewHost(t), "wait_for", tt.args)
 		if err != nil {
 			t.Fatalf("%v: %v", tt.args, err)
 		}
@@ -108,9 +109,9 @@ func TestWaitForPathAppears(t *testing.T) {
 			os.WriteFile(p, []byte("booting\nlistening on :8050\n"), 0o644)
 		}
 	}}
-	h := newHost(t)
+	h := modtest.NewHost(t)
 	h.Conn = modules.Seal(hook)
-	res, _ := mustRun(t, h, "wait_for", map[string]any{"path": p, "search_regex": `listening on :(\d+)`, "timeout": 60, "sleep": 0})
+	res, _ := modtest.MustRun(t, h, "wait_for", map[string]any{"path": p, "search_regex": `listening on :(\d+)`, "timeout": 60, "sleep": 0})
 	if !reflect.DeepEqual(res.Data["match_groups"], []any{"8050"}) || res.Data["path"] != p || hook.calls != 3 {
 		t.Errorf("data = %v after %d probes", res.Data, hook.calls)
 	}
@@ -119,7 +120,7 @@ func TestWaitForPathAppears(t *testing.T) {
 			os.Remove(p)
 		}
 	}
-	mustRun(t, h, "wait_for", map[string]any{"path": p, "state": "absent", "timeout": 60, "sleep": 0})
+	modtest.MustRun(t, h, "wait_for", map[string]any{"path": p, "state": "absent", "timeout": 60, "sleep": 0})
 	if hook.calls != 5 {
 		t.Errorf("absent after %d probes, want 5", hook.calls)
 	}
@@ -130,7 +131,7 @@ func TestWaitForBadArgs(t *testing.T) {
 		{"port": 70000},
 		{"path": "/x", "search_regex": "("},
 	} {
-		if _, err := run(t, newHost(t), "wait_for", args); err == nil {
+		if _, _, err := modtest.Run(t, modtest.NewHost(t), "wait_for", args); err == nil {
 			t.Errorf("%v: want an error", args)
 		}
 	}

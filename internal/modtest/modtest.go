@@ -6,10 +6,17 @@ package modtest
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"testing"
 
+	"github.com/expr-lang/expr"
+	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
@@ -19,17 +26,7 @@ import (
 // user running the tests.
 func SSHHost(t *testing.T) *modules.Host {
 	t.Helper()
-	srv := sshtest.Start(t, sshtest.Options{})
-	pool := conn.NewPool(conn.PoolOptions{})
-	t.Cleanup(func() { pool.Close() })
-	cfg, err := conn.SSHConfigFromVars("node", srv.Vars(0), filepath.Join(t.TempDir(), "no-ssh-config"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := pool.Get(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := SSHConnTo(t, sshtest.Start(t, sshtest.Options{}))
 	return &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}}
 }
 
@@ -37,10 +34,7 @@ func SSHHost(t *testing.T) *modules.Host {
 // returns the result and the changes (plan lines) this run made.
 func Run(t testing.TB, h *modules.Host, module string, raw map[string]any) (modules.Result, []string, error) {
 	t.Helper()
-	m, ok := modules.Lookup(module)
-	if !ok {
-		t.Fatalf("no module %s", module)
-	}
+	m := Lookup(t, module)
 	for _, s := range m.Spec().SecretArgs(raw) {
 		h.AddSecret(s)
 	}
@@ -69,4 +63,138 @@ func MustRun(t testing.TB, h *modules.Host, module string, raw map[string]any) (
 // Checked returns a copy of h for a dry run (--check, --diff).
 func Checked(h *modules.Host) *modules.Host {
 	return &modules.Host{Name: h.Name, Conn: h.Conn, Check: true, Diff: true, Become: h.Become, Cache: h.Cache}
+}
+
+// Vars evaluates expressions with expr-lang over a fixed set of
+// variables, and renders {{ name }} placeholders: enough for the modules that
+// evaluate or render (assert, debug var=, template).
+type Vars map[string]any
+
+var undefinedName = regexp.MustCompile(`unknown name (\w+)`)
+
+func (v Vars) Eval(expression string) (any, error) {
+	env := map[string]any(v)
+	program, err := expr.Compile(expression, expr.Env(env))
+	if err != nil && undefinedName.MatchString(err.Error()) {
+		return nil, fmt.Errorf("%w: %v", modules.ErrUndefined, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return expr.Run(program, env)
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
+
+func (v Vars) Render(text string) (string, error) {
+	var missing error
+	out := placeholder.ReplaceAllStringFunc(text, func(m string) string {
+		name := placeholder.FindStringSubmatch(m)[1]
+		val, ok := v[name]
+		if !ok {
+			missing = errors.Join(missing, fmt.Errorf("%s is undefined", name))
+		}
+		return fmt.Sprint(val)
+	})
+	return out, missing
+}
+
+// NewHost is a host on the local connection.
+func NewHost(t testing.TB) *modules.Host {
+	t.Helper()
+	return &modules.Host{Name: "local", Conn: modules.Seal(conn.NewLocal()), Vars: Vars{}, Cache: &sync.Map{}}
+}
+
+func SSHConnTo(t *testing.T, srv *sshtest.Server) *conn.SSH {
+	t.Helper()
+	return SSHConnWith(t, srv.Vars(0))
+}
+
+// SSHConnWith connects with the connection variables vars (srv.UserVars
+// logs in as another user).
+func SSHConnWith(t *testing.T, vars map[string]any) *conn.SSH {
+	t.Helper()
+	pool := conn.NewPool(conn.PoolOptions{})
+	t.Cleanup(func() { pool.Close() })
+	cfg, err := conn.SSHConfigFromVars("node", vars, filepath.Join(t.TempDir(), "no-ssh-config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pool.Get(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// WriteKubeconfig writes the test cluster's admin kubeconfig to a file, as
+// kURL leaves /etc/kubernetes/admin.conf on a server.
+func WriteKubeconfig(t *testing.T, cluster *kubetest.Cluster) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "admin.conf")
+	if err := os.WriteFile(path, cluster.Kubeconfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// WithArgs applies a test's changes to base arguments: a nil value removes
+// the argument.
+func WithArgs(base, change map[string]any) map[string]any {
+	for k, v := range change {
+		if v == nil {
+			delete(base, k)
+		} else {
+			base[k] = v
+		}
+	}
+	return base
+}
+
+func Lookup(t testing.TB, name string) modules.Module {
+	m, ok := modules.Lookup(name)
+	if !ok {
+		t.Fatalf("no module %s", name)
+	}
+	return m
+}
+
+func ReadFile(t testing.TB, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func FileMode(t testing.TB, p string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// DocGolden compares `ferry doc NAME` with testdata/doc_NAME.golden of the
+// test's package; -update rewrites the file (check the diff first).
+func DocGolden(t *testing.T, name string) {
+	t.Helper()
+	got := modules.Doc(Lookup(t, name).Spec())
+	golden := filepath.Join("testdata", "doc_"+name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Doc -update in that package to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("doc for %s differs from %s (rerun with -update after checking):\n%s", name, golden, got)
+	}
 }
