@@ -43,8 +43,8 @@ func checkPauseTime(v any) error {
 	return nil
 }
 
-// toStrings formats every item of a list argument as a string.
-func toStrings(items []any) []string {
+// ToStrings formats every item of a list argument as a string.
+func ToStrings(items []any) []string {
 	var out []string
 	for _, v := range items {
 		out = append(out, fmt.Sprint(v))

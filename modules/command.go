@@ -197,7 +197,7 @@ func globMatches(ctx context.Context, h *Host, pattern string) (bool, error) {
 	script := "for f in " + globWord(pattern) + `; do if [ -e "$f" ] || [ -L "$f" ]; then exit 0; fi; done; exit 1`
 	out, err := h.Query(ctx, Command{Shell: script, Become: h.Become})
 	if err != nil {
-		return false, fmt.Errorf("checking whether %s exists on %s: %w", pattern, hostLabel(h), err)
+		return false, fmt.Errorf("checking whether %s exists on %s: %w", pattern, HostLabel(h), err)
 	}
 	return out.RC == 0, nil
 }
@@ -240,15 +240,23 @@ func globWord(pattern string) string {
 	return b.String()
 }
 
-// lineEmitter turns a command's streamed output into output events, one per
+// LineEmitter turns a command's streamed output into output events, one per
 // complete line, so a long command shows progress as it runs.
-type lineEmitter struct {
+type LineEmitter struct {
 	h    *Host
 	mu   *sync.Mutex // shared by a command's stdout and stderr emitters
 	part []byte
 }
 
-func (w *lineEmitter) Write(p []byte) (int, error) {
+// NewLineEmitters returns the emitters for one command's stdout and stderr;
+// they share a lock because separate goroutines copy the two streams. Call
+// Flush on both once the command has ended.
+func NewLineEmitters(h *Host) (stdout, stderr *LineEmitter) {
+	mu := &sync.Mutex{}
+	return &LineEmitter{h: h, mu: mu}, &LineEmitter{h: h, mu: mu}
+}
+
+func (w *LineEmitter) Write(p []byte) (int, error) {
 	if w.h.Events == nil {
 		return len(p), nil
 	}
@@ -266,8 +274,8 @@ func (w *lineEmitter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// flush emits a last line that had no newline.
-func (w *lineEmitter) flush() {
+// Flush emits a last line that had no newline.
+func (w *LineEmitter) Flush() {
 	if len(w.part) > 0 {
 		w.h.Emit(Event{Kind: "output", Line: string(w.part)})
 		w.part = nil

@@ -57,7 +57,7 @@ func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	if args.Has("content") {
 		src = contentSource(args.String("content"), "")
 	} else {
-		local, err := findControllerFile(h.BaseDir, "files", args.String("src"))
+		local, err := FindControllerFile(h.BaseDir, "files", args.String("src"))
 		if err != nil {
 			return Result{}, err
 		}
@@ -97,9 +97,9 @@ func controllerSource(h *Host, local string, decrypt bool) (source, error) {
 	return fileSource(local)
 }
 
-// findControllerFile finds a relative src the way Ansible does for roles and
+// FindControllerFile finds a relative src the way Ansible does for roles and
 // playbooks: <base>/<sub>/<name>, then <base>/<name>.
-func findControllerFile(baseDir, sub, name string) (string, error) {
+func FindControllerFile(baseDir, sub, name string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("src is empty")
 	}

@@ -67,7 +67,7 @@ func copyOnHost(ctx context.Context, h *Host, args Args) (Result, error) {
 		return Result{}, err
 	}
 	backup := ""
-	err = h.Change(fmt.Sprintf("copy %s to %s on the host (%s, mode %s)", src, dest, humanBytes(srcInfo.Size), formatMode(mode)), func(w Writer) error {
+	err = h.Change(fmt.Sprintf("copy %s to %s on the host (%s, mode %s)", src, dest, HumanBytes(srcInfo.Size), formatMode(mode)), func(w Writer) error {
 		part := dest + partSuffix
 		if _, err := writeScript(ctx, w, copyPartScript(src, part)); err != nil {
 			return err

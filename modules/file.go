@@ -396,7 +396,7 @@ func modeForChmod(mode any) string {
 }
 
 func toIntOrZero(v any) int {
-	n, _ := toInt(v)
+	n, _ := ToInt(v)
 	return n
 }
 

@@ -22,6 +22,11 @@ func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo,
 	return statPath(ctx, h, path, follow)
 }
 
+// PathExists tells whether path exists on the host, as the become user.
+func PathExists(ctx context.Context, h *Host, path string) (bool, error) {
+	return hostPathExists(ctx, h, path)
+}
+
 // ReadFile reads at most limit bytes of a file on the host, as the become
 // user when there is one.
 func ReadFile(ctx context.Context, h *Host, path string, limit int64) ([]byte, error) {
@@ -135,9 +140,3 @@ func WriteScript(ctx context.Context, w Writer, script string) (string, error) {
 
 // ShellQuote quotes one word for the host's POSIX shell.
 func ShellQuote(s string) string { return shellQuote(s) }
-
-// FindControllerFile finds a relative src as Ansible does for roles and
-// playbooks: <baseDir>/<sub>/<name>, then <baseDir>/<name>.
-func FindControllerFile(baseDir, sub, name string) (string, error) {
-	return findControllerFile(baseDir, sub, name)
-}

@@ -35,22 +35,22 @@ func writeScript(ctx context.Context, w Writer, script string) (string, error) {
 
 func scriptOutput(h *Host, script string, out Output, err error) (string, error) {
 	if err != nil {
-		return "", fmt.Errorf("running `%s` on %s: %w", script, hostLabel(h), err)
+		return "", fmt.Errorf("running `%s` on %s: %w", script, HostLabel(h), err)
 	}
 	if out.RC != 0 {
-		return out.Stdout, fmt.Errorf("`%s` failed on %s (rc %d): %s", script, hostLabel(h), out.RC, firstLine(out.Stderr))
+		return out.Stdout, fmt.Errorf("`%s` failed on %s (rc %d): %s", script, HostLabel(h), out.RC, FirstLine(out.Stderr))
 	}
 	return out.Stdout, nil
 }
 
-func hostLabel(h *Host) string {
+func HostLabel(h *Host) string {
 	if h.Name == "" {
 		return "the host"
 	}
 	return h.Name
 }
 
-func firstLine(s string) string {
+func FirstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
@@ -168,7 +168,7 @@ func hostSHA256(ctx context.Context, h *Host, path string) (string, error) {
 	}
 	sum, _, _ := strings.Cut(strings.TrimSpace(out), " ")
 	if len(sum) != 64 {
-		return "", fmt.Errorf("sha256sum of %s printed %q, not a sha256", path, firstLine(out))
+		return "", fmt.Errorf("sha256sum of %s printed %q, not a sha256", path, FirstLine(out))
 	}
 	return sum, nil
 }
@@ -203,11 +203,11 @@ func hostPathExists(ctx context.Context, h *Host, path string) (bool, error) {
 	return out.RC == 0, nil
 }
 
-// ownDirScript creates dir (with its parents) unless it exists, then
+// OwnDirScript creates dir (with its parents) unless it exists, then
 // insists that it is a real directory (not a link) of the user running the
 // script that nobody else may write to: what is put there and later run
 // (an installer) must not be replaceable by another local user.
-func ownDirScript(dir string) string {
+func OwnDirScript(dir string) string {
 	return fmt.Sprintf(`d=%s
 mkdir -p -- "$d" && test ! -L "$d" && test -O "$d" && [ $((0$(stat -c %%a -- "$d") & 022)) = 0 ] || `+
 		`{ echo "$d must be a directory of $(id -un)'s that others cannot write to (not a link); fix its owner and mode or choose another" >&2; exit 1; }`,

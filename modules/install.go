@@ -255,8 +255,8 @@ var errDirNotYet = errors.New("destination directory does not exist yet")
 
 // In a real run the write cannot be made, and the error says what to do.
 func planIntoMissingDir(h *Host, req installRequest, dest string) (Result, error) {
-	what := fmt.Sprintf("write %s (%s; its directory does not exist yet)", dest, humanBytes(req.src.size))
-	err := h.Plan(what, fmt.Errorf("destination directory %s does not exist on %s; create it first (file: state=directory)", path.Dir(dest), hostLabel(h)))
+	what := fmt.Sprintf("write %s (%s; its directory does not exist yet)", dest, HumanBytes(req.src.size))
+	err := h.Plan(what, fmt.Errorf("destination directory %s does not exist on %s; create it first (file: state=directory)", path.Dir(dest), HostLabel(h)))
 	if err != nil {
 		return Result{}, err
 	}
@@ -385,7 +385,7 @@ func writeFile(ctx context.Context, h *Host, req installRequest, dest string, in
 			return transferred{}, err
 		}
 	}
-	what := fmt.Sprintf("write %s (%s, mode %s", dest, humanBytes(req.src.size), formatMode(mode))
+	what := fmt.Sprintf("write %s (%s, mode %s", dest, HumanBytes(req.src.size), formatMode(mode))
 	if info.Via != "" {
 		what += ", replacing the symbolic link"
 	}
@@ -509,24 +509,24 @@ func claimPart(ctx context.Context, w Writer, part string, maxKeep int64) (int64
 	if h.Become != nil {
 		out, err := h.Query(ctx, Command{Argv: []string{"id", "-u"}})
 		if err != nil || out.RC != 0 {
-			return 0, fmt.Errorf("finding the login user's uid on %s: %v %s", hostLabel(h), err, firstLine(out.Stderr))
+			return 0, fmt.Errorf("finding the login user's uid on %s: %v %s", HostLabel(h), err, FirstLine(out.Stderr))
 		}
 		writer = strings.TrimSpace(out.Stdout)
 		if _, err := strconv.Atoi(writer); err != nil {
-			return 0, fmt.Errorf("`id -u` on %s printed %q, not a uid", hostLabel(h), writer)
+			return 0, fmt.Errorf("`id -u` on %s printed %q, not a uid", HostLabel(h), writer)
 		}
 	}
 	out, err := w.Run(ctx, Command{Shell: claimScript(part, writer, maxKeep), Become: h.Become})
 	switch {
 	case err != nil:
-		return 0, fmt.Errorf("preparing %s on %s: %w", part, hostLabel(h), err)
+		return 0, fmt.Errorf("preparing %s on %s: %w", part, HostLabel(h), err)
 	case out.RC != 0:
 		return 0, fmt.Errorf("cannot replace %s on %s (%s): it is not a file ferry left there; remove it, then run the task again",
-			part, hostLabel(h), firstLine(out.Stderr))
+			part, HostLabel(h), FirstLine(out.Stderr))
 	}
 	kept, err := strconv.ParseInt(strings.TrimSpace(out.Stdout), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("preparing %s on %s printed %q, not a size", part, hostLabel(h), firstLine(out.Stdout))
+		return 0, fmt.Errorf("preparing %s on %s printed %q, not a size", part, HostLabel(h), FirstLine(out.Stdout))
 	}
 	return kept, nil
 }
@@ -585,7 +585,7 @@ func streamPart(ctx context.Context, w Writer, src source, part string, offset i
 		return t, fmt.Errorf("%s changed while it was copied; run the task again", src.label)
 	case remote != local.sum:
 		return t, fmt.Errorf("%s on %s has sha256 %s after the transfer, expected %s: it was damaged on the host; run the task again",
-			part, hostLabel(h), remote, local.sum)
+			part, HostLabel(h), remote, local.sum)
 	}
 	t.sum = local.sum
 	return t, nil
@@ -625,10 +625,10 @@ func sendPart(ctx context.Context, w Writer, src source, part string, offset int
 	case in.Err != nil:
 		return sent, "", fmt.Errorf("reading %s: %w", src.label, in.Err)
 	case err != nil:
-		return sent, "", fmt.Errorf("writing %s on %s: %w", part, hostLabel(h), err)
+		return sent, "", fmt.Errorf("writing %s on %s: %w", part, HostLabel(h), err)
 	case out.RC != 0:
 		return sent, "", fmt.Errorf("writing %s on %s failed (rc %d): %s; free up space or fix the permissions, then run the task again (the part is resumed)",
-			part, hostLabel(h), out.RC, firstLine(out.Stderr))
+			part, HostLabel(h), out.RC, FirstLine(out.Stderr))
 	}
 	pr.finish()
 	if pr.done != src.size {
@@ -636,7 +636,7 @@ func sendPart(ctx context.Context, w Writer, src source, part string, offset int
 	}
 	remote, _, _ = strings.Cut(strings.TrimSpace(out.Stdout), " ")
 	if len(remote) != 64 {
-		return sent, "", fmt.Errorf("hashing %s on %s printed %q, not a sha256", part, hostLabel(h), firstLine(out.Stdout))
+		return sent, "", fmt.Errorf("hashing %s on %s printed %q, not a sha256", part, HostLabel(h), FirstLine(out.Stdout))
 	}
 	return sent, remote, nil
 }
@@ -736,15 +736,15 @@ func checkFreeSpace(ctx context.Context, h *Host, dir string, need, minFree int6
 	}
 	fields := strings.Fields(out)
 	if len(fields) == 0 {
-		return fmt.Errorf("df printed nothing for %s on %s", dir, hostLabel(h))
+		return fmt.Errorf("df printed nothing for %s on %s", dir, HostLabel(h))
 	}
 	avail, err := strconv.ParseInt(fields[len(fields)-1], 10, 64)
 	if err != nil {
-		return fmt.Errorf("df printed %q for %s on %s, not a byte count", firstLine(out), dir, hostLabel(h))
+		return fmt.Errorf("df printed %q for %s on %s, not a byte count", FirstLine(out), dir, HostLabel(h))
 	}
 	if avail-need < minFree {
 		return fmt.Errorf("not enough free space in %s on %s: %d bytes free, the copy needs %d and min_free_bytes keeps %d; free up space or lower min_free_bytes",
-			dir, hostLabel(h), avail, need, minFree)
+			dir, HostLabel(h), avail, need, minFree)
 	}
 	return nil
 }
@@ -804,19 +804,4 @@ func (p *progressReader) finish() {
 func (p *progressReader) emit() {
 	p.lastEmitted = p.done
 	p.h.Emit(Event{Kind: "progress", Done: p.done, Total: p.total})
-}
-
-// humanBytes prints a size the way plans show it: "812 B", "1.2 kB", "5.4 GB".
-func humanBytes(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, units := float64(n), []string{"kB", "MB", "GB", "TB", "PB"}
-	for _, u := range units {
-		f /= 1000
-		if f < 1000 || u == "PB" {
-			return fmt.Sprintf("%.1f %s", f, u)
-		}
-	}
-	return fmt.Sprintf("%d B", n)
 }

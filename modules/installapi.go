@@ -24,3 +24,10 @@ func InstallFile(ctx context.Context, h *Host, local, dest string, force bool, a
 	return installFile(ctx, h, installRequest{src: src, dest: dest, attrs: attrsFromArgs(args),
 		backup: args.Bool("backup"), force: force, follow: args.Bool("follow")})
 }
+
+// WritePrivateFile converges dest on the host to content with mode 0600,
+// replacing whatever is there: for the files that hold secrets (KOTS
+// ConfigValues with a TLS key).
+func WritePrivateFile(ctx context.Context, h *Host, dest, content string) (Result, error) {
+	return installFile(ctx, h, installRequest{src: contentSource(content, ""), dest: dest, attrs: fileAttrs{Mode: "0600"}, force: true})
+}

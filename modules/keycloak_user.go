@@ -161,7 +161,7 @@ func keycloakOptionsFrom(args Args) (keycloakOptions, error) {
 func keycloakURL(server, raw string) (string, string, error) {
 	if server != "" {
 		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(server)), ".")
-		if !validHostname(name, false) {
+		if !ValidHostname(name, false) {
 			return "", "", fmt.Errorf("server %q is not a host name; give the bare name, e.g. dash.example.com (no scheme, port or wildcard)", server)
 		}
 		return "https://auth-" + name, "auth-" + name, nil
@@ -199,7 +199,7 @@ func keycloakSecretFrom(m map[string]any) (keycloakSecretRef, error) {
 		}
 		v, ok := m[k].(string)
 		if !ok || strings.TrimSpace(v) == "" {
-			problems = append(problems, fmt.Errorf("admin_secret.%s must be a non-empty string, got %s", k, typeName(m[k])))
+			problems = append(problems, fmt.Errorf("admin_secret.%s must be a non-empty string, got %s", k, TypeName(m[k])))
 			continue
 		}
 		*field = strings.TrimSpace(v)
@@ -233,7 +233,7 @@ func (keycloakUserModule) Run(ctx context.Context, h *Host, args Args) (Result, 
 		return Result{}, err
 	}
 	kube, err := KubeFor(ctx, h, o.kubeconfig)
-	if res, ok, err := planWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
+	if res, ok, err := PlanWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
 		return res, err
 	}
 	if err != nil {
@@ -269,7 +269,7 @@ func keycloakTLSConfig(h *Host, o keycloakOptions) (*tls.Config, error) {
 	if o.caFile == "" {
 		return cfg, nil
 	}
-	path, pemData, err := readPEMFile(h, "ca_file", o.caFile)
+	path, pemData, err := ReadPEMFile(h, "ca_file", o.caFile)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func readKeycloakAdmin(ctx context.Context, h *Host, kube *Kube, ref keycloakSec
 	err := kube.Get(ctx, KubeSecrets, ref.namespace, ref.name, sec)
 	switch {
 	case apierrors.IsNotFound(err):
-		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, hostLabel(h))
+		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, HostLabel(h))
 	case apierrors.IsForbidden(err):
 		return keycloakAdmin{}, fmt.Errorf("reading secret %s is forbidden for the kubeconfig's user: use the cluster-admin kubeconfig (%s)", ref, DefaultKubeconfig)
 	case err != nil:
@@ -355,7 +355,7 @@ func (l keycloakConn) client(timeout time.Duration) *http.Client {
 // ingress routes the request and the certificate is checked for that name,
 // wherever the TCP connection goes.
 func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, tlsConfig *tls.Config) (keycloakConn, error) {
-	link := keycloakConn{hostName: hostLabel(h)}
+	link := keycloakConn{hostName: HostLabel(h)}
 	via, why, err := useHostConnection(ctx, o)
 	if err != nil {
 		return link, err
@@ -367,7 +367,7 @@ func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, t
 	}
 	dialer, ok := h.Dialer()
 	if !ok {
-		return link, fmt.Errorf("%s; but the connection to %s cannot open TCP connections from the host's side: make the name resolve here, or use an SSH host", why, hostLabel(h))
+		return link, fmt.Errorf("%s; but the connection to %s cannot open TCP connections from the host's side: make the name resolve here, or use an SSH host", why, HostLabel(h))
 	}
 	addr := o.nodeAddress
 	if addr == "" {

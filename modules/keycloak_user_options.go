@@ -50,6 +50,6 @@ func checkBareName(name string) func(any) error {
 
 func checkRoles(v any) error {
 	l, _ := v.([]any)
-	_, err := roleNames(toStrings(l))
+	_, err := roleNames(ToStrings(l))
 	return err
 }

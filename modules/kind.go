@@ -2,6 +2,7 @@ package modules
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"path"
 	"strconv"
@@ -61,7 +62,7 @@ func (k Kind) check(name string, v any) error {
 			return fmt.Errorf("%s %s is not a TCP port (1-65535)", name, s)
 		}
 	case DNSName:
-		if !validHostname(strings.ToLower(strings.TrimSuffix(s, ".")), false) {
+		if !ValidHostname(strings.ToLower(strings.TrimSuffix(s, ".")), false) {
 			return fmt.Errorf("%s %q is not a host name; give the bare name, e.g. dash.example.com (no scheme, port or wildcard)", name, s)
 		}
 	case Seconds:
@@ -74,4 +75,25 @@ func (k Kind) check(name string, v any) error {
 		}
 	}
 	return nil
+}
+
+// ValidHostname accepts a DNS name of letters, digits and hyphens, with a
+// leading "*." when wildcard is allowed. IP addresses are refused: the
+// auth- and admin- names are derived by prefixing the server's name.
+func ValidHostname(name string, wildcard bool) bool {
+	if wildcard {
+		name = strings.TrimPrefix(name, "*.")
+	}
+	if name == "" || len(name) > 253 || net.ParseIP(name) != nil {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		if strings.Trim(label, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return false
+		}
+	}
+	return true
 }

@@ -39,7 +39,7 @@ func (kotsReleaseModule) Run(ctx context.Context, h *Host, args Args) (Result, e
 	if err != nil {
 		return Result{}, err
 	}
-	path, err := findControllerFile(h.BaseDir, "files", args.String("bundle"))
+	path, err := FindControllerFile(h.BaseDir, "files", args.String("bundle"))
 	if err != nil {
 		return Result{}, err
 	}
@@ -84,7 +84,7 @@ func readLocalRelease(ctx context.Context, path string) (kotsRelease, error) {
 			continue
 		}
 		if hdr.Size > limit {
-			return kotsRelease{}, fmt.Errorf("%s in %s is larger than %s; this is not a KOTS release", name, path, humanBytes(limit))
+			return kotsRelease{}, fmt.Errorf("%s in %s is larger than %s; this is not a KOTS release", name, path, HumanBytes(limit))
 		}
 		if found[name], err = io.ReadAll(tr); err != nil {
 			return kotsRelease{}, fmt.Errorf("reading %s from %s: %w", name, path, err)

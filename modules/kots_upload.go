@@ -10,7 +10,6 @@ import (
 	"maps"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -177,12 +176,12 @@ func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, er
 	h.AddSecret(o.password)
 	r := &kotsRun{o: o, h: h}
 	err = r.prepare(ctx)
-	if res, ok, err := planWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
+	if res, ok, err := PlanWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
 		return res, err
 	}
 	if errors.Is(err, errBundleNotStaged) {
 		what := fmt.Sprintf("read %s once it is staged, then install the app, upload it (kubectl kots upstream upgrade --deploy) or set its config, as the bundle's version says", o.bundle)
-		if err := h.Plan(what, fmt.Errorf("the airgap bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, hostLabel(h))); err != nil {
+		if err := h.Plan(what, fmt.Errorf("the airgap bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, HostLabel(h))); err != nil {
 			return Result{}, err
 		}
 		return Result{Msg: what}, nil
@@ -246,11 +245,11 @@ func (r *kotsRun) refuseKurlDefault(ctx context.Context) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("looking for kube-system/kurl-config on %s: %w", hostLabel(r.h), err)
+		return fmt.Errorf("looking for kube-system/kurl-config on %s: %w", HostLabel(r.h), err)
 	}
 	return fmt.Errorf("namespace is \"default\" on a kURL cluster (%s): there `kubectl kots install` deploys no Admin Console and "+
 		"replaces the password of kURL's with a throwaway value. Set namespace to the app's own (plotly-system, the default): "+
-		"kots install creates it and deploys the Admin Console in it", hostLabel(r.h))
+		"kots install creates it and deploys the Admin Console in it", HostLabel(r.h))
 }
 
 // checkKotsadm tells whether kotsadm is in the namespace, and fails clearly
@@ -280,7 +279,7 @@ func (r *kotsRun) checkKotsadm(ctx context.Context) (bool, error) {
 			return true, nil
 		}
 	}
-	return true, fmt.Errorf("the KOTS Admin Console (kotsadm) in namespace %s on %s has no ready replica; check `kubectl -n %s get pods -l app=kotsadm` and run again", ns, hostLabel(r.h), ns)
+	return true, fmt.Errorf("the KOTS Admin Console (kotsadm) in namespace %s on %s has no ready replica; check `kubectl -n %s get pods -l app=kotsadm` and run again", ns, HostLabel(r.h), ns)
 }
 
 // checkSlug settles the app slug and checks the license is for this app.
@@ -288,7 +287,7 @@ func (r *kotsRun) checkSlug(ctx context.Context) error {
 	bundleSlug := r.release.slug
 	switch {
 	case r.o.slug == "" && bundleSlug == "":
-		return fmt.Errorf("%s on %s: airgap.yaml has no spec.appSlug; set app_slug", r.o.bundle, hostLabel(r.h))
+		return fmt.Errorf("%s on %s: airgap.yaml has no spec.appSlug; set app_slug", r.o.bundle, HostLabel(r.h))
 	case r.o.slug == "":
 		r.o.slug = bundleSlug
 	case bundleSlug != "" && r.o.slug != bundleSlug:
@@ -311,13 +310,13 @@ func (r *kotsRun) loadValues(ctx context.Context) error {
 	switch {
 	case r.o.valuesFile != "":
 		source = "config_values_file " + r.o.valuesFile
-		data, err := readHostFile(ctx, r.h, r.o.valuesFile, 16<<20)
+		data, err := ReadFile(ctx, r.h, r.o.valuesFile, 16<<20)
 		if err != nil {
-			return fmt.Errorf("reading config_values_file %s on %s: %w", r.o.valuesFile, hostLabel(r.h), err)
+			return fmt.Errorf("reading config_values_file %s on %s: %w", r.o.valuesFile, HostLabel(r.h), err)
 		}
 		values, _, err := parseConfigValues(data)
 		if err != nil {
-			return fmt.Errorf("config_values_file %s on %s: %w", r.o.valuesFile, hostLabel(r.h), err)
+			return fmt.Errorf("config_values_file %s on %s: %w", r.o.valuesFile, HostLabel(r.h), err)
 		}
 		r.values = values
 	case len(r.o.values) > 0:
@@ -342,7 +341,7 @@ func (r *kotsRun) installedApp(ctx context.Context) (*kotsApp, error) {
 	}
 	var apps []kotsApp
 	if err := json.Unmarshal([]byte(out), &apps); err != nil {
-		return nil, fmt.Errorf("`%s` printed %q, not the JSON list of apps: %v", r.display("get", "apps", "-o", "json"), firstLine(out), err)
+		return nil, fmt.Errorf("`%s` printed %q, not the JSON list of apps: %v", r.display("get", "apps", "-o", "json"), FirstLine(out), err)
 	}
 	for i := range apps {
 		if apps[i].Slug == r.o.slug {
@@ -572,7 +571,7 @@ func (r *kotsRun) writeValues(ctx context.Context) (string, error) {
 		return "", err
 	}
 	// The file holds secrets: its Diffs are dropped, never shown.
-	_, err = installFile(ctx, r.h, installRequest{src: contentSource(text, ""), dest: dest, attrs: fileAttrs{Mode: "0600"}, force: true})
+	_, err = WritePrivateFile(ctx, r.h, dest, text)
 	return dest, err
 }
 
@@ -665,7 +664,7 @@ func (r *kotsRun) env() map[string]string {
 func (r *kotsRun) kotsRead(ctx context.Context, args ...string) (string, error) {
 	out, err := r.h.Query(ctx, Command{Argv: r.kotsArgs(args...), Env: r.env()})
 	if err != nil {
-		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), hostLabel(r.h), err)
+		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), HostLabel(r.h), err)
 	}
 	if out.RC != 0 {
 		return "", r.kotsError(args, out)
@@ -690,14 +689,13 @@ func (r *kotsRun) kotsChangeWith(ctx context.Context, w Writer, args []string, n
 		cmd.Argv = append([]string{"/bin/sh", "-c", script, "kots"}, cmd.Argv...)
 		cmd.Stdin = strings.NewReader(secret + "\n")
 	}
-	var mu sync.Mutex
-	stdout, stderr := &lineEmitter{h: r.h, mu: &mu}, &lineEmitter{h: r.h, mu: &mu}
+	stdout, stderr := NewLineEmitters(r.h)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	out, err := w.Run(ctx, cmd)
-	stdout.flush()
-	stderr.flush()
+	stdout.Flush()
+	stderr.Flush()
 	if err != nil {
-		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), hostLabel(r.h), err)
+		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), HostLabel(r.h), err)
 	}
 	if out.RC != 0 {
 		return "", r.kotsError(args, out)
@@ -708,11 +706,11 @@ func (r *kotsRun) kotsChangeWith(ctx context.Context, w Writer, args []string, n
 func (r *kotsRun) kotsError(args []string, out Output) error {
 	if out.RC == 127 {
 		return fmt.Errorf("kots_bin `%s` is not a command on %s: %s; install the KOTS CLI from the kURL bundle or set kots_bin",
-			strings.Join(r.o.kots, " "), hostLabel(r.h), firstLine(out.Stderr))
+			strings.Join(r.o.kots, " "), HostLabel(r.h), FirstLine(out.Stderr))
 	}
 	// KOTS prints some failures (preflights, auth) on stdout.
 	detail := strings.TrimSpace(lastLines(out.Stderr, 10) + "\n" + lastLines(out.Stdout, 15))
-	return fmt.Errorf("`%s` failed on %s (rc %d):\n%s", r.display(args...), hostLabel(r.h), out.RC, detail)
+	return fmt.Errorf("`%s` failed on %s (rc %d):\n%s", r.display(args...), HostLabel(r.h), out.RC, detail)
 }
 
 func lastLines(s string, n int) string {
@@ -753,7 +751,7 @@ func (r *kotsRun) status(ctx context.Context) (kotsStatus, bool, error) {
 	}
 	var versions []kotsVersion
 	if err := json.Unmarshal([]byte(out), &versions); err != nil || len(versions) == 0 {
-		return kotsStatus{}, true, fmt.Errorf("`%s` printed %q, not a list of versions", r.display("get", "versions", r.o.slug, "-o", "json"), firstLine(out))
+		return kotsStatus{}, true, fmt.Errorf("`%s` printed %q, not a list of versions", r.display("get", "versions", r.o.slug, "-o", "json"), FirstLine(out))
 	}
 	newest := versions[0]
 	for _, v := range versions {

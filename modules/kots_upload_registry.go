@@ -30,10 +30,10 @@ func (r *kotsRun) embeddedRegistry(ctx context.Context) (kotsRegistry, error) {
 	secret := &corev1.Secret{}
 	err := r.kube.Get(ctx, KubeSecrets, "default", "registry-creds", secret)
 	if apierrors.IsNotFound(err) {
-		return kotsRegistry{}, fmt.Errorf("the cluster on %s has no image registry (Secret default/registry-creds, which kURL's registry add-on writes): an airgapped `kots install` pushes the app's images there and runs the Admin Console from it; install kURL with an installer that has the registry add-on", hostLabel(r.h))
+		return kotsRegistry{}, fmt.Errorf("the cluster on %s has no image registry (Secret default/registry-creds, which kURL's registry add-on writes): an airgapped `kots install` pushes the app's images there and runs the Admin Console from it; install kURL with an installer that has the registry add-on", HostLabel(r.h))
 	}
 	if err != nil {
-		return kotsRegistry{}, fmt.Errorf("reading Secret default/registry-creds on %s: %w", hostLabel(r.h), err)
+		return kotsRegistry{}, fmt.Errorf("reading Secret default/registry-creds on %s: %w", HostLabel(r.h), err)
 	}
 	var config struct {
 		Auths map[string]struct{ Username, Password string } `json:"auths"`
@@ -46,7 +46,7 @@ func (r *kotsRun) embeddedRegistry(ctx context.Context) (kotsRegistry, error) {
 			}
 		}
 	}
-	return kotsRegistry{}, fmt.Errorf("Secret default/registry-creds on %s has no login of user kurl, the one kURL's registry add-on creates and KOTS looks for", hostLabel(r.h))
+	return kotsRegistry{}, fmt.Errorf("Secret default/registry-creds on %s has no login of user kurl, the one kURL's registry add-on creates and KOTS looks for", HostLabel(r.h))
 }
 
 // pushKotsadmImages pushes the Admin Console's own images before the first

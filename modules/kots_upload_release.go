@@ -52,7 +52,7 @@ func readKotsRelease(ctx context.Context, h *Host, bundle string) (kotsRelease, 
 	if err != nil {
 		return kotsRelease{}, err
 	}
-	return parseKotsRelease(meta, app, bundle+" on "+hostLabel(h))
+	return parseKotsRelease(meta, app, bundle+" on "+HostLabel(h))
 }
 
 // parseKotsRelease reads a bundle's airgap.yaml and app.tar.gz; where names
@@ -81,37 +81,19 @@ func parseKotsRelease(meta, app []byte, where string) (kotsRelease, error) {
 // tarMember streams one member of a tar.gz on the host back, at most limit
 // bytes of it.
 func tarMember(ctx context.Context, h *Host, archive, member string, limit int64) ([]byte, error) {
-	out := &limitedBuffer{limit: limit}
+	out := &LimitedBuffer{Limit: limit}
 	res, err := h.Query(ctx, Command{Argv: []string{"tar", "-xzO", "--occurrence=1", "-f", archive, member}, Stdout: out})
 	if err != nil {
-		return nil, fmt.Errorf("reading %s from %s on %s: %w", member, archive, hostLabel(h), err)
+		return nil, fmt.Errorf("reading %s from %s on %s: %w", member, archive, HostLabel(h), err)
 	}
-	if out.exceeded {
-		return nil, fmt.Errorf("%s in %s on %s is larger than %s; this is not a KOTS release", member, archive, hostLabel(h), humanBytes(limit))
+	if out.Exceeded {
+		return nil, fmt.Errorf("%s in %s on %s is larger than %s; this is not a KOTS release", member, archive, HostLabel(h), HumanBytes(limit))
 	}
 	if res.RC != 0 {
 		return nil, fmt.Errorf("cannot read %s from %s on %s (tar rc %d): %s; is airgap_bundle the Dash Enterprise .airgap bundle?",
-			member, archive, hostLabel(h), res.RC, firstLine(res.Stderr))
+			member, archive, HostLabel(h), res.RC, FirstLine(res.Stderr))
 	}
-	return out.buf.Bytes(), nil
-}
-
-// limitedBuffer keeps the first limit bytes written to it and notes whether
-// more came.
-type limitedBuffer struct {
-	buf      bytes.Buffer
-	limit    int64
-	exceeded bool
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	room := b.limit - int64(b.buf.Len())
-	if int64(len(p)) > room {
-		b.exceeded = true
-		p = p[:max(room, 0)]
-	}
-	b.buf.Write(p)
-	return len(p), nil // keep reading, so the command is not killed by a broken pipe
+	return out.Bytes(), nil
 }
 
 // releaseConfigItems collects the items of every kots.io/v1beta1 Config in the
@@ -206,9 +188,9 @@ func (r kotsRelease) checkKeys(values kotsValues, source string) error {
 
 // readLicenseSlug reads spec.appSlug of the kots.io/v1beta1 License on the host.
 func readLicenseSlug(ctx context.Context, h *Host, path string) (string, error) {
-	data, err := readHostFile(ctx, h, path, 1<<20)
+	data, err := ReadFile(ctx, h, path, 1<<20)
 	if err != nil {
-		return "", fmt.Errorf("reading license_file %s on %s: %w", path, hostLabel(h), err)
+		return "", fmt.Errorf("reading license_file %s on %s: %w", path, HostLabel(h), err)
 	}
 	var lic struct {
 		APIVersion string `yaml:"apiVersion"`
@@ -218,7 +200,7 @@ func readLicenseSlug(ctx context.Context, h *Host, path string) (string, error) 
 		} `yaml:"spec"`
 	}
 	if err := yaml.Unmarshal(data, &lic); err != nil || lic.Kind != "License" || lic.APIVersion != "kots.io/v1beta1" {
-		return "", fmt.Errorf("license_file %s on %s is not a kots.io/v1beta1 License (the .yaml file Plotly sent)", path, hostLabel(h))
+		return "", fmt.Errorf("license_file %s on %s is not a kots.io/v1beta1 License (the .yaml file Plotly sent)", path, HostLabel(h))
 	}
 	return lic.Spec.AppSlug, nil
 }
@@ -301,7 +283,7 @@ func kotsString(v any) (string, error) {
 	case nil:
 		return "", fmt.Errorf("no value; give a string (\"\" for empty)")
 	}
-	return "", fmt.Errorf("want a string, got %s", typeName(v))
+	return "", fmt.Errorf("want a string, got %s", TypeName(v))
 }
 
 // configValuesDoc is the kots.io/v1beta1 ConfigValues document.

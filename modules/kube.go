@@ -178,7 +178,7 @@ func (r *relay) close() {
 // nothing to read yet and the gate plans what the module would do (Plan); in
 // a real run ErrNoCluster stands. ok is false when err is another error or
 // none, which then stands.
-func planWithoutCluster(h *Host, err error, would string) (res Result, ok bool, _ error) {
+func PlanWithoutCluster(h *Host, err error, would string) (res Result, ok bool, _ error) {
 	if !errors.Is(err, ErrNoCluster) {
 		return Result{}, false, nil
 	}

@@ -242,7 +242,7 @@ func renderKurlFlag(name string, v any, takesValue bool) (string, error) {
 	case int, int64, float64:
 		value = fmt.Sprint(x)
 	default:
-		return "", fmt.Errorf("flags: %s needs a value (%s=VALUE), got %s", name, name, typeName(v))
+		return "", fmt.Errorf("flags: %s needs a value (%s=VALUE), got %s", name, name, TypeName(v))
 	}
 	if strings.TrimSpace(value) == "" {
 		return "", fmt.Errorf("flags: %s needs a value (%s=VALUE)", name, name)
@@ -287,7 +287,7 @@ func (o kurlOptions) installArgs(addr string) []string {
 }
 
 func (o kurlOptions) installScript(addr string) string {
-	return fmt.Sprintf("cd %s && cat install.sh | bash -s %s", shellQuote(o.workdir), shellquote.Join(o.installArgs(addr)))
+	return fmt.Sprintf("cd %s && cat install.sh | bash -s %s", ShellQuote(o.workdir), shellquote.Join(o.installArgs(addr)))
 }
 
 // kotsadmURL is where kURL's outro says the Admin Console is.
@@ -312,7 +312,7 @@ func (kurlModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	}
 	if state.problem != "" && !o.force {
 		return Result{}, fmt.Errorf("found a kURL cluster on %s that is not complete: %s. ferry does not re-run the installer by itself, because a kURL re-run regenerates the kubeconfigs and certificates; repair the cluster, or set force: true to run install.sh again",
-			hostLabel(h), state.problem)
+			HostLabel(h), state.problem)
 	}
 	return kurlInstall(ctx, h, o, state)
 }
@@ -337,9 +337,9 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 	if msg := blockingPreflights(checks, o); msg != "" {
 		return Result{Failed: true, Msg: msg, Data: data}, nil
 	}
-	bundleThere, err := hostPathExists(ctx, h, o.bundle)
+	bundleThere, err := PathExists(ctx, h, o.bundle)
 	if err != nil {
-		return Result{}, fmt.Errorf("checking the bundle %s on %s: %w", o.bundle, hostLabel(h), err)
+		return Result{}, fmt.Errorf("checking the bundle %s on %s: %w", o.bundle, HostLabel(h), err)
 	}
 	what := fmt.Sprintf("install kURL (airgap, private-address=%s)", addr)
 	if before.installed || before.problem != "" {
@@ -373,10 +373,10 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 func extractKurlBundle(ctx context.Context, h *Host, o kurlOptions, bundleThere bool) error {
 	what := "extract " + o.bundle + " into " + o.workdir
 	if !bundleThere {
-		return h.Plan(what, fmt.Errorf("the kURL bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, hostLabel(h)))
+		return h.Plan(what, fmt.Errorf("the kURL bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, HostLabel(h)))
 	}
 	return h.Change(what, func(w Writer) error {
-		_, err := writeScript(ctx, w, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", ownDirScript(o.workdir),
+		_, err := writeScript(ctx, w, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", OwnDirScript(o.workdir),
 			shellQuote(o.bundle), shellQuote(o.workdir), shellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
 		return err
 	})
@@ -425,7 +425,7 @@ func kurlInstalledResult(ctx context.Context, h *Host, o kurlOptions, state kurl
 
 func newestKurlLog(ctx context.Context, h *Host, o kurlOptions) string {
 	out, err := h.Query(ctx, Command{Become: h.Become,
-		Shell: "ls -1t -- " + shellQuote(strings.TrimSuffix(o.logDir, "/")) + "/install-*.log 2>/dev/null | head -n 1"})
+		Shell: "ls -1t -- " + ShellQuote(strings.TrimSuffix(o.logDir, "/")) + "/install-*.log 2>/dev/null | head -n 1"})
 	if err != nil {
 		return ""
 	}
@@ -460,16 +460,16 @@ var apiserverVersion = regexp.MustCompile(`(?m)^[\s-]*image:\s*\S*?:v?([0-9]+\.[
 // airgap=1, and the node is Ready. No admin.conf means no cluster; an
 // admin.conf with any other check failing is a cluster with a problem.
 func detectKurlCluster(ctx context.Context, h *Host, o kurlOptions) (kurlCluster, error) {
-	exists, err := hostPathExists(ctx, h, o.kubeconfig)
+	exists, err := PathExists(ctx, h, o.kubeconfig)
 	if err != nil {
-		return kurlCluster{}, fmt.Errorf("checking %s on %s: %w", o.kubeconfig, hostLabel(h), err)
+		return kurlCluster{}, fmt.Errorf("checking %s on %s: %w", o.kubeconfig, HostLabel(h), err)
 	}
 	if !exists {
 		return kurlCluster{}, nil
 	}
 	var c kurlCluster
 	manifest := strings.TrimSuffix(o.manifestsDir, "/") + "/kube-apiserver.yaml"
-	text, err := readHostFile(ctx, h, manifest, 1<<20)
+	text, err := ReadFile(ctx, h, manifest, 1<<20)
 	if m := apiserverVersion.FindSubmatch(text); err == nil && m != nil {
 		c.k8sVersion = "v" + string(m[1])
 	} else {
@@ -575,11 +575,11 @@ func kurlDiskRules(o kurlOptions) []kurlDiskRule {
 func kurlProbeScript(o kurlOptions) string {
 	var dirs []string
 	for _, r := range kurlDiskRules(o) {
-		dirs = append(dirs, shellQuote(r.dir))
+		dirs = append(dirs, ShellQuote(r.dir))
 	}
 	parent := ""
 	if dir, ok := o.flagValues["kurl-install-directory"]; ok {
-		parent = fmt.Sprintf("if [ -d %[1]s ]; then echo 'installdir=yes'; else echo 'installdir=no'; fi\n", shellQuote(dir))
+		parent = fmt.Sprintf("if [ -d %[1]s ]; then echo 'installdir=yes'; else echo 'installdir=no'; fi\n", ShellQuote(dir))
 	}
 	return `echo "uid=$(id -u)"
 echo "arch=$(uname -m)"
@@ -594,7 +594,7 @@ if command -v ss >/dev/null 2>&1; then ss -ltnu | awk 'NR>1 {print "listen=" $1 
 for d in ` + strings.Join(dirs, " ") + `; do p=$d; while [ ! -e "$p" ]; do p=$(dirname "$p"); done
   df -P -B1 "$p" 2>/dev/null | awk -v d="$d" 'NR==2 {print "disk=" $2 " " $3 " " $4 " " d}'; done
 [ -r /etc/resolv.conf ] && awk '$1 == "nameserver" {print "nameserver=" $2}' /etc/resolv.conf
-if [ -r ` + shellQuote(o.osRelease) + ` ]; then (. ` + shellQuote(o.osRelease) + ` && echo "os_id=$ID" && echo "os_version=$VERSION_ID"); fi
+if [ -r ` + ShellQuote(o.osRelease) + ` ]; then (. ` + ShellQuote(o.osRelease) + ` && echo "os_id=$ID" && echo "os_version=$VERSION_ID"); fi
 ` + parent
 }
 
@@ -632,10 +632,10 @@ type kurlDisk struct{ total, used, avail int64 }
 func probeKurlHost(ctx context.Context, h *Host, o kurlOptions) (kurlHost, error) {
 	out, err := h.Query(ctx, Command{Shell: kurlProbeScript(o), Become: h.Become})
 	if err != nil {
-		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights: %w", hostLabel(h), err)
+		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights: %w", HostLabel(h), err)
 	}
 	if out.RC != 0 && !strings.Contains(out.Stdout, "uid=") {
-		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights failed (rc %d): %s", hostLabel(h), out.RC, firstLine(out.Stderr))
+		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights failed (rc %d): %s", HostLabel(h), out.RC, FirstLine(out.Stderr))
 	}
 	return parseKurlProbes(out.Stdout), nil
 }
@@ -856,9 +856,9 @@ func kurlSystemChecks(f kurlHost) []kurlCheck {
 	memory := kurlCheck{name: "Amount of Memory", status: "pass", message: "The system has at least 8G of memory"}
 	switch {
 	case mem < 4_000_000_000:
-		memory.status, memory.message = "fail", fmt.Sprintf("At least 4G of memory is required, and 8G of memory is recommended (found %s)", humanBytes(mem))
+		memory.status, memory.message = "fail", fmt.Sprintf("At least 4G of memory is required, and 8G of memory is recommended (found %s)", HumanBytes(mem))
 	case mem < 8_000_000_000:
-		memory.status, memory.message = "warn", fmt.Sprintf("At least 8G of memory is recommended (found %s)", humanBytes(mem))
+		memory.status, memory.message = "warn", fmt.Sprintf("At least 8G of memory is recommended (found %s)", HumanBytes(mem))
 	}
 	return []kurlCheck{arch, cpu, memory}
 }
@@ -873,21 +873,21 @@ func kurlDiskChecks(f kurlHost, o kurlOptions) []kurlCheck {
 			checks = append(checks, c)
 			continue
 		}
-		c.message = fmt.Sprintf("the disk containing %s has %s free of %s", r.dir, humanBytes(d.avail), humanBytes(d.total))
+		c.message = fmt.Sprintf("the disk containing %s has %s free of %s", r.dir, HumanBytes(d.avail), HumanBytes(d.total))
 		usedPct := float64(d.used) * 100 / float64(d.total)
 		switch {
 		case r.kubeletRule && d.total < 30*gib:
-			c.status, c.message = "fail", fmt.Sprintf("The disk containing directory %s has less than 30Gi of total space (%s)", r.dir, humanBytes(d.total))
+			c.status, c.message = "fail", fmt.Sprintf("The disk containing directory %s has less than 30Gi of total space (%s)", r.dir, HumanBytes(d.total))
 		case r.kubeletRule && usedPct > 80:
 			c.status, c.message = "fail", fmt.Sprintf("The disk containing directory %s is more than 80%% full (%.0f%%)", r.dir, usedPct)
 		case r.kubeletRule && usedPct > 60:
 			c.status, c.message = "warn", fmt.Sprintf("The disk containing directory %s is more than 60%% full (%.0f%%)", r.dir, usedPct)
 		case r.kubeletRule && d.avail < 10*gib:
-			c.status, c.message = "warn", fmt.Sprintf("The disk containing directory %s has less than 10Gi of disk space available (%s)", r.dir, humanBytes(d.avail))
+			c.status, c.message = "warn", fmt.Sprintf("The disk containing directory %s has less than 10Gi of disk space available (%s)", r.dir, HumanBytes(d.avail))
 		case d.avail < r.minFree:
-			c.status, c.message = "warn", fmt.Sprintf("the disk containing %s has %s free; kURL recommends %s", r.dir, humanBytes(d.avail), r.need)
+			c.status, c.message = "warn", fmt.Sprintf("the disk containing %s has %s free; kURL recommends %s", r.dir, HumanBytes(d.avail), r.need)
 		case d.total < r.minTotal:
-			c.status, c.message = "warn", fmt.Sprintf("the root disk has %s in total; kURL needs at least %s (256 GB recommended)", humanBytes(d.total), r.need)
+			c.status, c.message = "warn", fmt.Sprintf("the root disk has %s in total; kURL needs at least %s (256 GB recommended)", HumanBytes(d.total), r.need)
 		}
 		checks = append(checks, c)
 	}
@@ -920,7 +920,7 @@ func kurlPortChecks(f kurlHost, o kurlOptions) []kurlCheck {
 func kurlHostConfigChecks(f kurlHost, o kurlOptions) []kurlCheck {
 	swap := kurlCheck{name: "Swap", status: "pass", message: "swap is off"}
 	if f.swapKB > 0 {
-		swap.status, swap.message = "warn", fmt.Sprintf("swap is on (%s); kURL turns it off and comments it out of /etc/fstab", humanBytes(f.swapKB*1024))
+		swap.status, swap.message = "warn", fmt.Sprintf("swap is on (%s); kURL turns it off and comments it out of /etc/fstab", HumanBytes(f.swapKB*1024))
 	}
 	selinux := kurlCheck{name: "SELinux", status: "pass", message: "SELinux is " + strings.ToLower(f.selinux)}
 	switch {
@@ -1032,7 +1032,7 @@ func runKurlInstaller(ctx context.Context, w Writer, o kurlOptions, addr string)
 			run.timedOut = true
 			return run, nil
 		}
-		return run, fmt.Errorf("running the kURL installer on %s: %w", hostLabel(h), err)
+		return run, fmt.Errorf("running the kURL installer on %s: %w", HostLabel(h), err)
 	}
 	return run, nil
 }

@@ -11,6 +11,6 @@ func checkKurlFlags(v any) error {
 
 func checkKurlPorts(v any) error {
 	l, _ := v.([]any)
-	_, err := parseKurlPorts(toStrings(l))
+	_, err := parseKurlPorts(ToStrings(l))
 	return err
 }

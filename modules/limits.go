@@ -121,7 +121,7 @@ func (limitsModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 		return Result{}, err
 	}
 	k, err := KubeFor(ctx, h, o.kubeconfig)
-	if res, ok, err := planWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
+	if res, ok, err := PlanWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
 		return res, err
 	}
 	if err != nil {
@@ -169,7 +169,7 @@ func parseLimit(name string, v any) (limitValue, error) {
 	if s, ok := v.(string); ok && strings.EqualFold(strings.TrimSpace(s), "auto") {
 		return limitValue{auto: true}, nil
 	}
-	n, err := toInt(v)
+	n, err := ToInt(v)
 	if err != nil {
 		return limitValue{}, fmt.Errorf("%s: %v; give a whole number or auto", name, err)
 	}
@@ -202,7 +202,7 @@ func namespaceList(arg string, items []any) ([]string, error) {
 	for _, item := range items {
 		name, ok := item.(string)
 		if !ok {
-			problems = append(problems, fmt.Errorf("%s: entry %v is %s; give namespace names", arg, item, typeName(item)))
+			problems = append(problems, fmt.Errorf("%s: entry %v is %s; give namespace names", arg, item, TypeName(item)))
 			continue
 		}
 		name = strings.TrimSpace(name)

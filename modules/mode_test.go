@@ -74,8 +74,8 @@ func TestFormats(t *testing.T) {
 		t.Errorf("formatDelta = %s", got)
 	}
 	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1234: "1.2 kB", 5_400_000_000: "5.4 GB"} {
-		if got := humanBytes(n); got != want {
-			t.Errorf("humanBytes(%d) = %s, want %s", n, got, want)
+		if got := HumanBytes(n); got != want {
+			t.Errorf("HumanBytes(%d) = %s, want %s", n, got, want)
 		}
 	}
 }

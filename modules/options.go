@@ -300,7 +300,7 @@ func parseDefault(a Arg, t reflect.Type, s string) (any, error) {
 	items := splitList(s)
 	if derefType(t).Elem().Kind() == reflect.Int {
 		for i, item := range items {
-			n, err := toInt(item)
+			n, err := ToInt(item)
 			if err != nil {
 				return nil, fmt.Errorf("default %q: %w", s, err)
 			}

@@ -3,7 +3,6 @@ package modules
 import (
 	"context"
 	"strings"
-	"sync"
 )
 
 func init() { Register(rawModule{}) }
@@ -54,8 +53,7 @@ func (rawModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 // runGated runs a mutating command through the gate, streaming its output
 // lines as events. ran is false when the gate only planned it (check mode).
 func runGated(ctx context.Context, h *Host, what string, cmd Command) (out Output, ran bool, err error) {
-	var emitMu sync.Mutex // stdout and stderr are copied by separate goroutines
-	stdoutLines, stderrLines := &lineEmitter{h: h, mu: &emitMu}, &lineEmitter{h: h, mu: &emitMu}
+	stdoutLines, stderrLines := NewLineEmitters(h)
 	cmd.Stdout, cmd.Stderr = stdoutLines, stderrLines
 	err = h.Change(what, func(w Writer) error {
 		var err error
@@ -63,8 +61,8 @@ func runGated(ctx context.Context, h *Host, what string, cmd Command) (out Outpu
 		ran = true
 		return err
 	})
-	stdoutLines.flush()
-	stderrLines.flush()
+	stdoutLines.Flush()
+	stderrLines.Flush()
 	return out, ran, err
 }
 

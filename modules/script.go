@@ -51,7 +51,7 @@ func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 	if err != nil || len(words) == 0 {
 		return Result{}, fmt.Errorf("cannot split %q into the script's path and arguments: %v", line, err)
 	}
-	local, err := findControllerFile(h.BaseDir, "files", words[0])
+	local, err := FindControllerFile(h.BaseDir, "files", words[0])
 	if err != nil {
 		return Result{}, err
 	}

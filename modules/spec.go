@@ -297,10 +297,10 @@ func coerceType(a Arg, v any) (any, error) {
 		case int, int64, float64, bool:
 			out = fmt.Sprint(x)
 		default:
-			return nil, fmt.Errorf("want a string, got %s", typeName(v))
+			return nil, fmt.Errorf("want a string, got %s", TypeName(v))
 		}
 	case Int:
-		n, err := toInt(v)
+		n, err := ToInt(v)
 		if err != nil {
 			return nil, err
 		}
@@ -318,12 +318,12 @@ func coerceType(a Arg, v any) (any, error) {
 		case string:
 			out = splitList(x)
 		default:
-			return nil, fmt.Errorf("want a list, got %s", typeName(v))
+			return nil, fmt.Errorf("want a list, got %s", TypeName(v))
 		}
 	case Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("want a mapping, got %s", typeName(v))
+			return nil, fmt.Errorf("want a mapping, got %s", TypeName(v))
 		}
 		out = m
 	default:
@@ -341,7 +341,7 @@ func coerceType(a Arg, v any) (any, error) {
 	return out, nil
 }
 
-func toInt(v any) (int, error) {
+func ToInt(v any) (int, error) {
 	switch x := v.(type) {
 	case int:
 		return x, nil
@@ -357,7 +357,7 @@ func toInt(v any) (int, error) {
 		}
 		return 0, fmt.Errorf("want a whole number, got %q", x)
 	}
-	return 0, fmt.Errorf("want a whole number, got %s", typeName(v))
+	return 0, fmt.Errorf("want a whole number, got %s", TypeName(v))
 }
 
 // ToBool reads a bool the way Ansible does: yes/no, true/false, on/off, 1/0.
@@ -378,7 +378,7 @@ func ToBool(v any) (bool, error) {
 		}
 		return false, fmt.Errorf("want a boolean (yes/no, true/false), got %q", x)
 	}
-	return false, fmt.Errorf("want a boolean, got %s", typeName(v))
+	return false, fmt.Errorf("want a boolean, got %s", TypeName(v))
 }
 
 func splitList(s string) []any {
@@ -391,7 +391,7 @@ func splitList(s string) []any {
 	return out
 }
 
-func typeName(v any) string {
+func TypeName(v any) string {
 	switch v.(type) {
 	case string:
 		return "a string"
@@ -462,7 +462,7 @@ func (a Args) List(name string) []any {
 
 // Strings returns a list argument as strings.
 func (a Args) Strings(name string) []string {
-	return toStrings(a.List(name))
+	return ToStrings(a.List(name))
 }
 
 // Map returns a mapping argument.

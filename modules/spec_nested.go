@@ -39,7 +39,7 @@ func bindFields(a Arg, v any, static bool) (any, error) {
 		}
 		m, ok := item.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("argument %s: want a mapping, got %s", name, typeName(item))
+			return nil, fmt.Errorf("argument %s: want a mapping, got %s", name, TypeName(item))
 		}
 		bound, errs := sub.bind(m, static)
 		if len(errs) > 0 {

@@ -25,7 +25,7 @@ func (templateModule) Spec() Spec {
 }
 
 func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	local, err := findControllerFile(h.BaseDir, "templates", args.String("src"))
+	local, err := FindControllerFile(h.BaseDir, "templates", args.String("src"))
 	if err != nil {
 		return Result{}, err
 	}

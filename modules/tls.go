@@ -14,7 +14,6 @@ import (
 	"maps"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,10 +48,6 @@ const (
 	keyItemFilename        = "tls.key"
 	internalCAItemFilename = "ca.crt"
 )
-
-// maxPEMFileSize bounds what is read from the controller: a certificate file
-// is a few kB, so anything larger is the wrong file (a bundle, an image).
-const maxPEMFileSize = 1 << 20
 
 func (tlsModule) Spec() Spec {
 	return Spec{
@@ -99,7 +94,7 @@ func (tlsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	dialer, canDial := h.Dialer()
 	if opts.verifyAddr != "" {
 		if !canDial {
-			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which verify_address needs", hostLabel(h))
+			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which verify_address needs", HostLabel(h))
 		}
 	}
 	files, err := loadTLSFiles(h, opts)
@@ -121,12 +116,7 @@ func (tlsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	res.Data["config_values"] = fragment
 	res.Data["config_values_dest"] = opts.dest
 	if opts.dest != "" {
-		written, err := installFile(ctx, h, installRequest{
-			src:   contentSource(text, ""),
-			dest:  opts.dest,
-			attrs: fileAttrs{Mode: "0600"},
-			force: true,
-		})
+		written, err := WritePrivateFile(ctx, h, opts.dest, text)
 		if err != nil {
 			return Result{}, err
 		}
@@ -180,27 +170,6 @@ func tlsOptionsFrom(args Args) (tlsOptions, error) {
 	return o, errors.Join(problems...)
 }
 
-// validHostname accepts a DNS name of letters, digits and hyphens, with a
-// leading "*." when wildcard is allowed. IP addresses are refused: the
-// auth- and admin- names are derived by prefixing the server's name.
-func validHostname(name string, wildcard bool) bool {
-	if wildcard {
-		name = strings.TrimPrefix(name, "*.")
-	}
-	if name == "" || len(name) > 253 || net.ParseIP(name) != nil {
-		return false
-	}
-	for _, label := range strings.Split(name, ".") {
-		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return false
-		}
-		if strings.Trim(label, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
-			return false
-		}
-	}
-	return true
-}
-
 // configItemsFrom merges the config_keys argument over the defaults.
 func configItemsFrom(m map[string]any) (configItems, error) {
 	items := configItems{cert: defaultCertItem, key: defaultKeyItem, internalCA: defaultInternalCAItem}
@@ -214,7 +183,7 @@ func configItemsFrom(m map[string]any) (configItems, error) {
 		}
 		name, ok := m[k].(string)
 		if !ok {
-			problems = append(problems, fmt.Errorf("config_keys.%s must be a string (a KOTS Config item name), got %s", k, typeName(m[k])))
+			problems = append(problems, fmt.Errorf("config_keys.%s must be a string (a KOTS Config item name), got %s", k, TypeName(m[k])))
 			continue
 		}
 		if strings.TrimSpace(name) == "" {
@@ -263,44 +232,21 @@ type tlsFiles struct {
 func loadTLSFiles(h *Host, o tlsOptions) (tlsFiles, error) {
 	var f tlsFiles
 	var err error
-	if f.keyPath, f.key, err = readPEMFile(h, "key_file", o.keyFile); err != nil {
+	if f.keyPath, f.key, err = ReadPEMFile(h, "key_file", o.keyFile); err != nil {
 		return f, err
 	}
 	h.AddSecret(string(f.key))
 	h.AddSecret(strings.TrimSpace(string(f.key)))
 	h.AddSecret(base64.StdEncoding.EncodeToString(f.key))
-	if f.certPath, f.cert, err = readPEMFile(h, "cert_file", o.certFile); err != nil {
+	if f.certPath, f.cert, err = ReadPEMFile(h, "cert_file", o.certFile); err != nil {
 		return f, err
 	}
 	if o.caFile != "" {
-		if f.caPath, f.ca, err = readPEMFile(h, "internal_ca_file", o.caFile); err != nil {
+		if f.caPath, f.ca, err = ReadPEMFile(h, "internal_ca_file", o.caFile); err != nil {
 			return f, err
 		}
 	}
 	return f, nil
-}
-
-// readPEMFile finds a controller file the way copy finds src and reads it.
-func readPEMFile(h *Host, arg, name string) (string, []byte, error) {
-	p, err := findControllerFile(h.BaseDir, "files", name)
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", arg, err)
-	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", arg, err)
-	}
-	if fi.IsDir() {
-		return "", nil, fmt.Errorf("%s %s is a directory; give the PEM file", arg, p)
-	}
-	if fi.Size() > maxPEMFileSize {
-		return "", nil, fmt.Errorf("%s %s is %s; a PEM file is a few kB: is it the right file?", arg, p, humanBytes(fi.Size()))
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", arg, err)
-	}
-	return p, b, nil
 }
 
 // checkTLSFiles validates the certificate chain, the key and the internal CA

@@ -10,8 +10,8 @@ import (
 
 func checkExtraNames(v any) error {
 	l, _ := v.([]any)
-	for _, n := range toStrings(l) {
-		if !validHostname(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), "."), true) {
+	for _, n := range ToStrings(l) {
+		if !ValidHostname(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), "."), true) {
 			return fmt.Errorf("extra_names entry %q is not a host name", n)
 		}
 	}

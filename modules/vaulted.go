@@ -32,7 +32,7 @@ func unvault(h *Host, local string) (plain []byte, ok bool, err error) {
 		return nil, false, fmt.Errorf("src %s: %w", local, err)
 	}
 	if len(data) > maxVaultedSource {
-		return nil, false, fmt.Errorf("src %s: a vault-encrypted source larger than %s is not supported: keep big files unencrypted", local, humanBytes(maxVaultedSource))
+		return nil, false, fmt.Errorf("src %s: a vault-encrypted source larger than %s is not supported: keep big files unencrypted", local, HumanBytes(maxVaultedSource))
 	}
 	plain, err = h.Vault.Decrypt(data, local)
 	if err != nil {

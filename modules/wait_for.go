@@ -69,7 +69,7 @@ func (waitForModule) Run(ctx context.Context, h *Host, args Args) (Result, error
 		}
 		w.addr = net.JoinHostPort(args.String("host"), strconv.Itoa(port))
 		if _, ok := h.Dialer(); !ok {
-			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which wait_for port needs", hostLabel(h))
+			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which wait_for port needs", HostLabel(h))
 		}
 	}
 	start := time.Now()
@@ -149,7 +149,7 @@ func (w *waiter) probePath(ctx context.Context) (bool, error) {
 	p := w.args.String("path")
 	exists, err := hostPathExists(ctx, w.h, p)
 	if err != nil {
-		return false, fmt.Errorf("checking %s on %s: %w", p, hostLabel(w.h), err)
+		return false, fmt.Errorf("checking %s on %s: %w", p, HostLabel(w.h), err)
 	}
 	if !w.started || w.re == nil || !exists {
 		return exists == w.started, nil
