@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ferry-sh/ferry/modules"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
 func TestDocGolden(t *testing.T) {

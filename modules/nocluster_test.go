@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ferry-sh/ferry/modules"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
 // On a fresh site the cluster does not exist yet: in check mode the cluster

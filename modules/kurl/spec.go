@@ -1,8 +1,9 @@
-package modules
+package kurl
 
 import (
 	"context"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"maps"
 	"slices"
 	"strings"
@@ -25,31 +26,31 @@ func (s kurlSpec) has(addon string) bool { return slices.Contains(s.addons, addo
 // kurlSpecScript prints the INSTALLER_YAML lines of the bundle's install.sh;
 // tar stops at the first install.sh, the first file of a kURL bundle.
 func kurlSpecScript(bundle string) string {
-	return fmt.Sprintf(`tar -xzO --occurrence=1 -f %s install.sh | sed -n '/^INSTALLER_YAML=/,/"$/p'`, ShellQuote(bundle))
+	return fmt.Sprintf(`tar -xzO --occurrence=1 -f %s install.sh | sed -n '/^INSTALLER_YAML=/,/"$/p'`, modules.ShellQuote(bundle))
 }
 
 // readKurlSpec reads the installer spec from the bundle on the host.
-func readKurlSpec(ctx context.Context, h *Host, o kurlOptions) (kurlSpec, error) {
-	if there, err := PathExists(ctx, h, o.bundle); err != nil || !there {
+func readKurlSpec(ctx context.Context, h *modules.Host, o kurlOptions) (kurlSpec, error) {
+	if there, err := modules.PathExists(ctx, h, o.bundle); err != nil || !there {
 		return kurlSpec{}, err
 	}
-	out := &LimitedBuffer{Limit: 1 << 20}
-	res, err := h.Query(ctx, Command{Shell: kurlSpecScript(o.bundle), Become: h.Become, Stdout: out})
+	out := &modules.LimitedBuffer{Limit: 1 << 20}
+	res, err := h.Query(ctx, modules.Command{Shell: kurlSpecScript(o.bundle), Become: h.Become, Stdout: out})
 	if err != nil {
-		return kurlSpec{}, fmt.Errorf("reading the installer spec of %s on %s: %w", o.bundle, HostLabel(h), err)
+		return kurlSpec{}, fmt.Errorf("reading the installer spec of %s on %s: %w", o.bundle, modules.HostLabel(h), err)
 	}
 	text := strings.TrimSpace(out.String())
 	body, ok := strings.CutPrefix(text, `INSTALLER_YAML="`)
 	if res.RC != 0 || !ok {
 		return kurlSpec{}, fmt.Errorf("%s on %s has no install.sh with an installer spec (INSTALLER_YAML); is it a kURL airgap bundle? %s",
-			o.bundle, HostLabel(h), FirstLine(res.Stderr))
+			o.bundle, modules.HostLabel(h), modules.FirstLine(res.Stderr))
 	}
 	var doc struct {
 		Kind string         `yaml:"kind"`
 		Spec map[string]any `yaml:"spec"`
 	}
 	if err := yaml.Unmarshal([]byte(strings.TrimSuffix(body, `"`)), &doc); err != nil || doc.Kind != "Installer" {
-		return kurlSpec{}, fmt.Errorf("the installer spec in %s on %s is not a kURL Installer (%v)", o.bundle, HostLabel(h), err)
+		return kurlSpec{}, fmt.Errorf("the installer spec in %s on %s is not a kURL Installer (%v)", o.bundle, modules.HostLabel(h), err)
 	}
 	return kurlSpec{known: true, addons: slices.Sorted(maps.Keys(doc.Spec))}, nil
 }

@@ -1,4 +1,4 @@
-package modules
+package kurl
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"maps"
 	"net/netip"
 	"regexp"
@@ -24,7 +25,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/suggest"
 )
 
-func init() { Register(kurlModule{}) }
+func init() { modules.Register(kurlModule{}) }
 
 // kurlModule creates the Kubernetes cluster with kURL's airgap installer:
 // it extracts the bundle on the host and runs
@@ -89,28 +90,28 @@ var kurlManagedFlags = map[string]string{
 	"private-address": "set the private_address argument instead",
 }
 
-func (kurlModule) Spec() Spec {
-	return Spec{
+func (kurlModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "kurl",
 		Summary: "Create the Kubernetes cluster with kURL's airgap installer (idempotent; host preflights in check mode)",
-		Args: []Arg{
-			{Name: "bundle", Kind: AbsPath, Type: String, Required: true, Doc: "Path on the host of the kURL airgap bundle (.tar.gz), staged there first (e.g. with copy)."},
-			{Name: "workdir", Kind: AbsPath, Type: String, Required: true, Doc: "Directory on the host to extract the bundle into; the installer runs from it (it finds its assets in ./kurl)."},
-			{Name: "private_address", Kind: IPv4, Type: String, Doc: "The host's private IPv4 address, passed as private-address=. Without it, the host's only non-loopback interface is used; with several, it is required, because kURL would otherwise prompt for it and, with no terminal, wait for ever."},
-			{Name: "flags", Check: checkKurlFlags, Type: Map, Doc: "More kURL install.sh flags, as a mapping: a flag without a value takes true (added) or false (left out), e.g. {host-preflight-ignore: true, public-address: 203.0.113.7, kurl-install-directory: /opt}. Only kURL's flags are accepted (install.sh exits 1 on any other); airgap, yes and private-address are always passed by ferry."},
-			{Name: "force", Type: Bool, Default: false, Doc: "Run the installer even when a kURL cluster is already installed (or partly installed). A kURL re-run is not a no-op: it runs kubeadm init again and regenerates the kubeconfigs and the API server certificate."},
-			{Name: "timeout", Kind: Seconds, Type: Int, Default: 3600, Doc: "Seconds the installer may run before it is stopped (it loads every container image: allow an hour)."},
-			{Name: "kubeconfig", Kind: AbsPath, Type: String, Default: DefaultKubeconfig, Doc: "The admin kubeconfig kURL writes, read (with become) to detect an installed cluster."},
-			{Name: "manifests_dir", Kind: AbsPath, Type: String, Default: defaultManifestsDir, Doc: "The static pod manifests directory; kube-apiserver.yaml's image tag gives the installed Kubernetes version."},
-			{Name: "kurl_dir", Kind: AbsPath, Type: String, Default: defaultKurlDir, Doc: "kURL's installation directory, checked for free space (the kurl-install-directory flag overrides it with DIR/kurl)."},
-			{Name: "log_dir", Kind: AbsPath, Type: String, Default: defaultKurlLogDir, Doc: "Where kURL writes install-<time>.log; the newest one is reported as log_path."},
-			{Name: "preflight_ports", Check: checkKurlPorts, Type: List, Default: kurlPorts, Doc: "Ports that must be free on the host before the install, as \"PORT\" (TCP) or \"PORT/udp\". The default is kURL's core: 6443, 2379-2381, 10248-10250, 10257, 10259; 9100 (Prometheus) and 8472/udp (Flannel) are added when the bundle's installer spec has those add-ons. A taken port fails the preflight (kURL only warns, then kubeadm or the component fails mid-install)."},
-			{Name: "service_cidr", Kind: IPv4CIDR, Type: String, Default: defaultServiceCIDR, Doc: "Kubernetes service range the host's networks must not overlap (the installer's kubernetes.serviceCidrRange, kURL's default 10.96.0.0/16)."},
-			{Name: "require_addons", Type: List, Default: []any{"registry"}, Doc: "Add-ons the bundle's installer spec (install.sh's INSTALLER_YAML) must have, checked before install.sh runs. registry: an airgapped KOTS install pushes the app's and the Admin Console's images to kURL's registry."},
-			{Name: "os_release", Kind: AbsPath, Type: String, Default: "/etc/os-release", Doc: "The host's os-release, whose ID and VERSION_ID kURL checks against its supported distributions (kURL stops on any other)."},
-			{Name: "pod_cidr", Kind: IPv4CIDR, Type: String, Default: defaultPodCIDR, Doc: "Pod network range the host's networks must not overlap (the installer's flannel.podCIDR, kURL's default 10.32.0.0/20)."},
+		Args: []modules.Arg{
+			{Name: "bundle", Kind: modules.AbsPath, Type: modules.String, Required: true, Doc: "Path on the host of the kURL airgap bundle (.tar.gz), staged there first (e.g. with copy)."},
+			{Name: "workdir", Kind: modules.AbsPath, Type: modules.String, Required: true, Doc: "Directory on the host to extract the bundle into; the installer runs from it (it finds its assets in ./kurl)."},
+			{Name: "private_address", Kind: modules.IPv4, Type: modules.String, Doc: "The host's private IPv4 address, passed as private-address=. Without it, the host's only non-loopback interface is used; with several, it is required, because kURL would otherwise prompt for it and, with no terminal, wait for ever."},
+			{Name: "flags", Check: checkKurlFlags, Type: modules.Map, Doc: "More kURL install.sh flags, as a mapping: a flag without a value takes true (added) or false (left out), e.g. {host-preflight-ignore: true, public-address: 203.0.113.7, kurl-install-directory: /opt}. Only kURL's flags are accepted (install.sh exits 1 on any other); airgap, yes and private-address are always passed by ferry."},
+			{Name: "force", Type: modules.Bool, Default: false, Doc: "Run the installer even when a kURL cluster is already installed (or partly installed). A kURL re-run is not a no-op: it runs kubeadm init again and regenerates the kubeconfigs and the API server certificate."},
+			{Name: "timeout", Kind: modules.Seconds, Type: modules.Int, Default: 3600, Doc: "Seconds the installer may run before it is stopped (it loads every container image: allow an hour)."},
+			{Name: "kubeconfig", Kind: modules.AbsPath, Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The admin kubeconfig kURL writes, read (with become) to detect an installed cluster."},
+			{Name: "manifests_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultManifestsDir, Doc: "The static pod manifests directory; kube-apiserver.yaml's image tag gives the installed Kubernetes version."},
+			{Name: "kurl_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultKurlDir, Doc: "kURL's installation directory, checked for free space (the kurl-install-directory flag overrides it with DIR/kurl)."},
+			{Name: "log_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultKurlLogDir, Doc: "Where kURL writes install-<time>.log; the newest one is reported as log_path."},
+			{Name: "preflight_ports", Check: checkKurlPorts, Type: modules.List, Default: kurlPorts, Doc: "Ports that must be free on the host before the install, as \"PORT\" (TCP) or \"PORT/udp\". The default is kURL's core: 6443, 2379-2381, 10248-10250, 10257, 10259; 9100 (Prometheus) and 8472/udp (Flannel) are added when the bundle's installer spec has those add-ons. A taken port fails the preflight (kURL only warns, then kubeadm or the component fails mid-install)."},
+			{Name: "service_cidr", Kind: modules.IPv4CIDR, Type: modules.String, Default: defaultServiceCIDR, Doc: "Kubernetes service range the host's networks must not overlap (the installer's kubernetes.serviceCidrRange, kURL's default 10.96.0.0/16)."},
+			{Name: "require_addons", Type: modules.List, Default: []any{"registry"}, Doc: "Add-ons the bundle's installer spec (install.sh's INSTALLER_YAML) must have, checked before install.sh runs. registry: an airgapped KOTS install pushes the app's and the Admin Console's images to kURL's registry."},
+			{Name: "os_release", Kind: modules.AbsPath, Type: modules.String, Default: "/etc/os-release", Doc: "The host's os-release, whose ID and VERSION_ID kURL checks against its supported distributions (kURL stops on any other)."},
+			{Name: "pod_cidr", Kind: modules.IPv4CIDR, Type: modules.String, Default: defaultPodCIDR, Doc: "Pod network range the host's networks must not overlap (the installer's flannel.podCIDR, kURL's default 10.32.0.0/20)."},
 		},
-		Check: CheckSupported,
+		Check: modules.CheckSupported,
 	}
 }
 
@@ -138,7 +139,7 @@ type kurlPort struct {
 
 func (p kurlPort) String() string { return fmt.Sprintf("%d/%s", p.port, p.proto) }
 
-func kurlOptionsFrom(args Args) (kurlOptions, error) {
+func kurlOptionsFrom(args modules.Args) (kurlOptions, error) {
 	o := kurlOptions{
 		bundle: args.String("bundle"), workdir: args.String("workdir"),
 		privateAddr: strings.TrimSpace(args.String("private_address")),
@@ -226,7 +227,7 @@ func kurlFlagArgs(flags map[string]any) ([]string, map[string]string, error) {
 
 func renderKurlFlag(name string, v any, takesValue bool) (string, error) {
 	if !takesValue {
-		on, err := ToBool(v)
+		on, err := modules.ToBool(v)
 		if err != nil {
 			return "", fmt.Errorf("flags: %s takes no value; set it to true or false (%v)", name, err)
 		}
@@ -242,7 +243,7 @@ func renderKurlFlag(name string, v any, takesValue bool) (string, error) {
 	case int, int64, float64:
 		value = fmt.Sprint(x)
 	default:
-		return "", fmt.Errorf("flags: %s needs a value (%s=VALUE), got %s", name, name, TypeName(v))
+		return "", fmt.Errorf("flags: %s needs a value (%s=VALUE), got %s", name, name, modules.TypeName(v))
 	}
 	if strings.TrimSpace(value) == "" {
 		return "", fmt.Errorf("flags: %s needs a value (%s=VALUE)", name, name)
@@ -287,7 +288,7 @@ func (o kurlOptions) installArgs(addr string) []string {
 }
 
 func (o kurlOptions) installScript(addr string) string {
-	return fmt.Sprintf("cd %s && cat install.sh | bash -s %s", ShellQuote(o.workdir), shellquote.Join(o.installArgs(addr)))
+	return fmt.Sprintf("cd %s && cat install.sh | bash -s %s", modules.ShellQuote(o.workdir), shellquote.Join(o.installArgs(addr)))
 }
 
 // kotsadmURL is where kURL's outro says the Admin Console is.
@@ -298,33 +299,33 @@ func (o kurlOptions) kotsadmURL(addr string) string {
 	return "http://" + addr + ":" + kotsadmPort
 }
 
-func (kurlModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+func (kurlModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	o, err := kurlOptionsFrom(args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	state, err := detectKurlCluster(ctx, h, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if state.installed && !o.force {
 		return kurlInstalledResult(ctx, h, o, state), nil
 	}
 	if state.problem != "" && !o.force {
-		return Result{}, fmt.Errorf("found a kURL cluster on %s that is not complete: %s. ferry does not re-run the installer by itself, because a kURL re-run regenerates the kubeconfigs and certificates; repair the cluster, or set force: true to run install.sh again",
-			HostLabel(h), state.problem)
+		return modules.Result{}, fmt.Errorf("found a kURL cluster on %s that is not complete: %s. ferry does not re-run the installer by itself, because a kURL re-run regenerates the kubeconfigs and certificates; repair the cluster, or set force: true to run install.sh again",
+			modules.HostLabel(h), state.problem)
 	}
 	return kurlInstall(ctx, h, o, state)
 }
 
-func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster) (Result, error) {
+func kurlInstall(ctx context.Context, h *modules.Host, o kurlOptions, before kurlCluster) (modules.Result, error) {
 	facts, err := probeKurlHost(ctx, h, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	spec, err := readKurlSpec(ctx, h, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	o.ports = spec.addonPorts(o.ports)
 	addr, checks := kurlPreflights(facts, o)
@@ -335,34 +336,34 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 		"kotsadm_url": "", "log_path": "",
 	}
 	if msg := blockingPreflights(checks, o); msg != "" {
-		return Result{Failed: true, Msg: msg, Data: data}, nil
+		return modules.Result{Failed: true, Msg: msg, Data: data}, nil
 	}
-	bundleThere, err := PathExists(ctx, h, o.bundle)
+	bundleThere, err := modules.PathExists(ctx, h, o.bundle)
 	if err != nil {
-		return Result{}, fmt.Errorf("checking the bundle %s on %s: %w", o.bundle, HostLabel(h), err)
+		return modules.Result{}, fmt.Errorf("checking the bundle %s on %s: %w", o.bundle, modules.HostLabel(h), err)
 	}
 	what := fmt.Sprintf("install kURL (airgap, private-address=%s)", addr)
 	if before.installed || before.problem != "" {
 		what = fmt.Sprintf("re-run the kURL installer (force: true, airgap, private-address=%s)", addr)
 	}
 	if err := extractKurlBundle(ctx, h, o, bundleThere); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	var run kurlRun
 	ran := false
-	if err := h.Change(what+": "+o.installScript(addr), func(w Writer) error {
-		run, err = runKurlInstaller(ctx, w, o, addr)
+	if err := h.Change(what+": "+o.installScript(addr), func(w modules.Writer) error {
+		run, err = runKurlInstaller(ctx, h, w, o, addr)
 		ran = true
 		return err
 	}); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if !ran { // check mode: the gate planned it
 		msg := "would " + what
 		if !bundleThere {
 			msg += fmt.Sprintf(" (the bundle %s is not on the host yet)", o.bundle)
 		}
-		return Result{Msg: msg, Data: data}, nil
+		return modules.Result{Msg: msg, Data: data}, nil
 	}
 	return kurlRunResult(ctx, h, o, addr, run, data)
 }
@@ -370,21 +371,21 @@ func kurlInstall(ctx context.Context, h *Host, o kurlOptions, before kurlCluster
 // extractKurlBundle unpacks the bundle into the workdir. A bundle not staged
 // yet is planned in check mode (an earlier task of the dry run stages it)
 // and refused in a real run, before anything ran.
-func extractKurlBundle(ctx context.Context, h *Host, o kurlOptions, bundleThere bool) error {
+func extractKurlBundle(ctx context.Context, h *modules.Host, o kurlOptions, bundleThere bool) error {
 	what := "extract " + o.bundle + " into " + o.workdir
 	if !bundleThere {
-		return h.Plan(what, fmt.Errorf("the kURL bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, HostLabel(h)))
+		return h.Plan(what, fmt.Errorf("the kURL bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, modules.HostLabel(h)))
 	}
-	return h.Change(what, func(w Writer) error {
-		_, err := writeScript(ctx, w, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", OwnDirScript(o.workdir),
-			shellQuote(o.bundle), shellQuote(o.workdir), shellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
+	return h.Change(what, func(w modules.Writer) error {
+		_, err := modules.WriteScript(ctx, w, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", modules.OwnDirScript(o.workdir),
+			modules.ShellQuote(o.bundle), modules.ShellQuote(o.workdir), modules.ShellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
 		return err
 	})
 }
 
 // kurlRunResult reports a finished installer run, after checking that it
 // left a complete cluster.
-func kurlRunResult(ctx context.Context, h *Host, o kurlOptions, addr string, run kurlRun, data map[string]any) (Result, error) {
+func kurlRunResult(ctx context.Context, h *modules.Host, o kurlOptions, addr string, run kurlRun, data map[string]any) (modules.Result, error) {
 	data["log_path"] = newestKurlLog(ctx, h, o)
 	data["output_tail"] = anylist.Of(run.tail)
 	if run.password != "" {
@@ -392,27 +393,27 @@ func kurlRunResult(ctx context.Context, h *Host, o kurlOptions, addr string, run
 	}
 	data["kotsadm_url"] = cmp.Or(run.kotsadmURL, o.kotsadmURL(addr))
 	if run.timedOut {
-		return Result{Failed: true, Data: data, Msg: fmt.Sprintf("the kURL installer did not finish within %s and was stopped (raise timeout); last output: %s",
+		return modules.Result{Failed: true, Data: data, Msg: fmt.Sprintf("the kURL installer did not finish within %s and was stopped (raise timeout); last output: %s",
 			o.timeout, lastLine(run.tail))}, nil
 	}
 	if run.rc != 0 {
 		data["rc"] = run.rc
-		return Result{Failed: true, Data: data, Msg: fmt.Sprintf("the kURL installer exited with status %d: %s (full log on the host: %s)",
+		return modules.Result{Failed: true, Data: data, Msg: fmt.Sprintf("the kURL installer exited with status %d: %s (full log on the host: %s)",
 			run.rc, lastLine(run.tail), data["log_path"])}, nil
 	}
 	after, err := detectKurlCluster(ctx, h, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if !after.installed {
-		return Result{Failed: true, Data: data, Msg: "the kURL installer finished but the cluster is not complete: " + after.problem}, nil
+		return modules.Result{Failed: true, Data: data, Msg: "the kURL installer finished but the cluster is not complete: " + after.problem}, nil
 	}
 	data["kubernetes_version"], data["kurl_version"], data["installer_id"] = after.k8sVersion, after.kurlVersion, after.installerID
-	return Result{Data: data, Msg: fmt.Sprintf("installed kURL (k8s %s, kurl %s) with private-address=%s", after.k8sVersion, after.kurlVersion, addr)}, nil
+	return modules.Result{Data: data, Msg: fmt.Sprintf("installed kURL (k8s %s, kurl %s) with private-address=%s", after.k8sVersion, after.kurlVersion, addr)}, nil
 }
 
-func kurlInstalledResult(ctx context.Context, h *Host, o kurlOptions, state kurlCluster) Result {
-	return Result{
+func kurlInstalledResult(ctx context.Context, h *modules.Host, o kurlOptions, state kurlCluster) modules.Result {
+	return modules.Result{
 		Msg: fmt.Sprintf("already installed (k8s %s, kurl %s)", state.k8sVersion, cmp.Or(state.kurlVersion, "unknown")),
 		Data: map[string]any{
 			"kubernetes_version": state.k8sVersion, "kurl_version": state.kurlVersion, "installer_id": state.installerID,
@@ -423,9 +424,9 @@ func kurlInstalledResult(ctx context.Context, h *Host, o kurlOptions, state kurl
 	}
 }
 
-func newestKurlLog(ctx context.Context, h *Host, o kurlOptions) string {
-	out, err := h.Query(ctx, Command{Become: h.Become,
-		Shell: "ls -1t -- " + ShellQuote(strings.TrimSuffix(o.logDir, "/")) + "/install-*.log 2>/dev/null | head -n 1"})
+func newestKurlLog(ctx context.Context, h *modules.Host, o kurlOptions) string {
+	out, err := h.Query(ctx, modules.Command{Become: h.Become,
+		Shell: "ls -1t -- " + modules.ShellQuote(strings.TrimSuffix(o.logDir, "/")) + "/install-*.log 2>/dev/null | head -n 1"})
 	if err != nil {
 		return ""
 	}
@@ -459,24 +460,24 @@ var apiserverVersion = regexp.MustCompile(`(?m)^[\s-]*image:\s*\S*?:v?([0-9]+\.[
 // the kube-apiserver manifest names a version, kube-system/kurl-config says
 // airgap=1, and the node is Ready. No admin.conf means no cluster; an
 // admin.conf with any other check failing is a cluster with a problem.
-func detectKurlCluster(ctx context.Context, h *Host, o kurlOptions) (kurlCluster, error) {
-	exists, err := PathExists(ctx, h, o.kubeconfig)
+func detectKurlCluster(ctx context.Context, h *modules.Host, o kurlOptions) (kurlCluster, error) {
+	exists, err := modules.PathExists(ctx, h, o.kubeconfig)
 	if err != nil {
-		return kurlCluster{}, fmt.Errorf("checking %s on %s: %w", o.kubeconfig, HostLabel(h), err)
+		return kurlCluster{}, fmt.Errorf("checking %s on %s: %w", o.kubeconfig, modules.HostLabel(h), err)
 	}
 	if !exists {
 		return kurlCluster{}, nil
 	}
 	var c kurlCluster
 	manifest := strings.TrimSuffix(o.manifestsDir, "/") + "/kube-apiserver.yaml"
-	text, err := ReadFile(ctx, h, manifest, 1<<20)
+	text, err := modules.ReadFile(ctx, h, manifest, 1<<20)
 	if m := apiserverVersion.FindSubmatch(text); err == nil && m != nil {
 		c.k8sVersion = "v" + string(m[1])
 	} else {
 		c.problem = fmt.Sprintf("%s exists but %s names no kube-apiserver version", o.kubeconfig, manifest)
 		return c, nil
 	}
-	k, err := KubeFor(ctx, h, o.kubeconfig)
+	k, err := modules.KubeFor(ctx, h, o.kubeconfig)
 	if err != nil {
 		c.problem = fmt.Sprintf("%s exists but the cluster cannot be reached with it: %v", o.kubeconfig, err)
 		return c, nil
@@ -489,9 +490,9 @@ func detectKurlCluster(ctx context.Context, h *Host, o kurlOptions) (kurlCluster
 	return c, nil
 }
 
-func readKurlConfig(ctx context.Context, k *Kube, c *kurlCluster) string {
+func readKurlConfig(ctx context.Context, k *modules.Kube, c *kurlCluster) string {
 	cm := &corev1.ConfigMap{}
-	err := k.Get(ctx, KubeConfigMaps, "kube-system", "kurl-config", cm)
+	err := k.Get(ctx, modules.KubeConfigMaps, "kube-system", "kurl-config", cm)
 	if apierrors.IsNotFound(err) {
 		return "ConfigMap kube-system/kurl-config does not exist (kURL writes it at the end of a successful install)"
 	}
@@ -503,7 +504,7 @@ func readKurlConfig(ctx context.Context, k *Kube, c *kurlCluster) string {
 	}
 	c.installerID = cm.Data["installer_id"]
 	current := &corev1.ConfigMap{}
-	if err := k.Get(ctx, KubeConfigMaps, "kurl", "kurl-current-config", current); err == nil {
+	if err := k.Get(ctx, modules.KubeConfigMaps, "kurl", "kurl-current-config", current); err == nil {
 		c.kurlVersion = current.Data["kurl-version"]
 	}
 	return ""
@@ -511,9 +512,9 @@ func readKurlConfig(ctx context.Context, k *Kube, c *kurlCluster) string {
 
 // findReadyNode looks for this host's node: the one whose InternalIP is the
 // private address, or with no private address given, any node.
-func findReadyNode(ctx context.Context, k *Kube, addr string, c *kurlCluster) string {
+func findReadyNode(ctx context.Context, k *modules.Kube, addr string, c *kurlCluster) string {
 	nodes := &corev1.NodeList{}
-	if err := k.List(ctx, KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
+	if err := k.List(ctx, modules.KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return fmt.Sprintf("listing nodes: %v", err)
 	}
 	var seen []string
@@ -575,11 +576,11 @@ func kurlDiskRules(o kurlOptions) []kurlDiskRule {
 func kurlProbeScript(o kurlOptions) string {
 	var dirs []string
 	for _, r := range kurlDiskRules(o) {
-		dirs = append(dirs, ShellQuote(r.dir))
+		dirs = append(dirs, modules.ShellQuote(r.dir))
 	}
 	parent := ""
 	if dir, ok := o.flagValues["kurl-install-directory"]; ok {
-		parent = fmt.Sprintf("if [ -d %[1]s ]; then echo 'installdir=yes'; else echo 'installdir=no'; fi\n", ShellQuote(dir))
+		parent = fmt.Sprintf("if [ -d %[1]s ]; then echo 'installdir=yes'; else echo 'installdir=no'; fi\n", modules.ShellQuote(dir))
 	}
 	return `echo "uid=$(id -u)"
 echo "arch=$(uname -m)"
@@ -594,7 +595,7 @@ if command -v ss >/dev/null 2>&1; then ss -ltnu | awk 'NR>1 {print "listen=" $1 
 for d in ` + strings.Join(dirs, " ") + `; do p=$d; while [ ! -e "$p" ]; do p=$(dirname "$p"); done
   df -P -B1 "$p" 2>/dev/null | awk -v d="$d" 'NR==2 {print "disk=" $2 " " $3 " " $4 " " d}'; done
 [ -r /etc/resolv.conf ] && awk '$1 == "nameserver" {print "nameserver=" $2}' /etc/resolv.conf
-if [ -r ` + ShellQuote(o.osRelease) + ` ]; then (. ` + ShellQuote(o.osRelease) + ` && echo "os_id=$ID" && echo "os_version=$VERSION_ID"); fi
+if [ -r ` + modules.ShellQuote(o.osRelease) + ` ]; then (. ` + modules.ShellQuote(o.osRelease) + ` && echo "os_id=$ID" && echo "os_version=$VERSION_ID"); fi
 ` + parent
 }
 
@@ -629,13 +630,13 @@ type kurlListen struct {
 
 type kurlDisk struct{ total, used, avail int64 }
 
-func probeKurlHost(ctx context.Context, h *Host, o kurlOptions) (kurlHost, error) {
-	out, err := h.Query(ctx, Command{Shell: kurlProbeScript(o), Become: h.Become})
+func probeKurlHost(ctx context.Context, h *modules.Host, o kurlOptions) (kurlHost, error) {
+	out, err := h.Query(ctx, modules.Command{Shell: kurlProbeScript(o), Become: h.Become})
 	if err != nil {
-		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights: %w", HostLabel(h), err)
+		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights: %w", modules.HostLabel(h), err)
 	}
 	if out.RC != 0 && !strings.Contains(out.Stdout, "uid=") {
-		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights failed (rc %d): %s", HostLabel(h), out.RC, FirstLine(out.Stderr))
+		return kurlHost{}, fmt.Errorf("probing %s for kURL's host preflights failed (rc %d): %s", modules.HostLabel(h), out.RC, modules.FirstLine(out.Stderr))
 	}
 	return parseKurlProbes(out.Stdout), nil
 }
@@ -856,9 +857,9 @@ func kurlSystemChecks(f kurlHost) []kurlCheck {
 	memory := kurlCheck{name: "Amount of Memory", status: "pass", message: "The system has at least 8G of memory"}
 	switch {
 	case mem < 4_000_000_000:
-		memory.status, memory.message = "fail", fmt.Sprintf("At least 4G of memory is required, and 8G of memory is recommended (found %s)", HumanBytes(mem))
+		memory.status, memory.message = "fail", fmt.Sprintf("At least 4G of memory is required, and 8G of memory is recommended (found %s)", modules.HumanBytes(mem))
 	case mem < 8_000_000_000:
-		memory.status, memory.message = "warn", fmt.Sprintf("At least 8G of memory is recommended (found %s)", HumanBytes(mem))
+		memory.status, memory.message = "warn", fmt.Sprintf("At least 8G of memory is recommended (found %s)", modules.HumanBytes(mem))
 	}
 	return []kurlCheck{arch, cpu, memory}
 }
@@ -873,21 +874,21 @@ func kurlDiskChecks(f kurlHost, o kurlOptions) []kurlCheck {
 			checks = append(checks, c)
 			continue
 		}
-		c.message = fmt.Sprintf("the disk containing %s has %s free of %s", r.dir, HumanBytes(d.avail), HumanBytes(d.total))
+		c.message = fmt.Sprintf("the disk containing %s has %s free of %s", r.dir, modules.HumanBytes(d.avail), modules.HumanBytes(d.total))
 		usedPct := float64(d.used) * 100 / float64(d.total)
 		switch {
 		case r.kubeletRule && d.total < 30*gib:
-			c.status, c.message = "fail", fmt.Sprintf("The disk containing directory %s has less than 30Gi of total space (%s)", r.dir, HumanBytes(d.total))
+			c.status, c.message = "fail", fmt.Sprintf("The disk containing directory %s has less than 30Gi of total space (%s)", r.dir, modules.HumanBytes(d.total))
 		case r.kubeletRule && usedPct > 80:
 			c.status, c.message = "fail", fmt.Sprintf("The disk containing directory %s is more than 80%% full (%.0f%%)", r.dir, usedPct)
 		case r.kubeletRule && usedPct > 60:
 			c.status, c.message = "warn", fmt.Sprintf("The disk containing directory %s is more than 60%% full (%.0f%%)", r.dir, usedPct)
 		case r.kubeletRule && d.avail < 10*gib:
-			c.status, c.message = "warn", fmt.Sprintf("The disk containing directory %s has less than 10Gi of disk space available (%s)", r.dir, HumanBytes(d.avail))
+			c.status, c.message = "warn", fmt.Sprintf("The disk containing directory %s has less than 10Gi of disk space available (%s)", r.dir, modules.HumanBytes(d.avail))
 		case d.avail < r.minFree:
-			c.status, c.message = "warn", fmt.Sprintf("the disk containing %s has %s free; kURL recommends %s", r.dir, HumanBytes(d.avail), r.need)
+			c.status, c.message = "warn", fmt.Sprintf("the disk containing %s has %s free; kURL recommends %s", r.dir, modules.HumanBytes(d.avail), r.need)
 		case d.total < r.minTotal:
-			c.status, c.message = "warn", fmt.Sprintf("the root disk has %s in total; kURL needs at least %s (256 GB recommended)", HumanBytes(d.total), r.need)
+			c.status, c.message = "warn", fmt.Sprintf("the root disk has %s in total; kURL needs at least %s (256 GB recommended)", modules.HumanBytes(d.total), r.need)
 		}
 		checks = append(checks, c)
 	}
@@ -920,7 +921,7 @@ func kurlPortChecks(f kurlHost, o kurlOptions) []kurlCheck {
 func kurlHostConfigChecks(f kurlHost, o kurlOptions) []kurlCheck {
 	swap := kurlCheck{name: "Swap", status: "pass", message: "swap is off"}
 	if f.swapKB > 0 {
-		swap.status, swap.message = "warn", fmt.Sprintf("swap is on (%s); kURL turns it off and comments it out of /etc/fstab", HumanBytes(f.swapKB*1024))
+		swap.status, swap.message = "warn", fmt.Sprintf("swap is on (%s); kURL turns it off and comments it out of /etc/fstab", modules.HumanBytes(f.swapKB*1024))
 	}
 	selinux := kurlCheck{name: "SELinux", status: "pass", message: "SELinux is " + strings.ToLower(f.selinux)}
 	switch {
@@ -1017,13 +1018,12 @@ type kurlRun struct {
 
 // runKurlInstaller runs install.sh under the timeout, streaming its output
 // as events. A non-zero exit is a result, not an error.
-func runKurlInstaller(ctx context.Context, w Writer, o kurlOptions, addr string) (kurlRun, error) {
-	h := w.h
+func runKurlInstaller(ctx context.Context, h *modules.Host, w modules.Writer, o kurlOptions, addr string) (kurlRun, error) {
 	runCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	sink := &kurlOutput{h: h}
 	stdout, stderr := &kurlLines{sink: sink}, &kurlLines{sink: sink}
-	out, err := w.Run(runCtx, Command{Shell: o.installScript(addr), Become: h.Become, Stdout: stdout, Stderr: stderr})
+	out, err := w.Run(runCtx, modules.Command{Shell: o.installScript(addr), Become: h.Become, Stdout: stdout, Stderr: stderr})
 	stdout.flush()
 	stderr.flush()
 	run := kurlRun{rc: out.RC, tail: sink.tail, password: sink.password, kotsadmURL: sink.kotsadmURL}
@@ -1032,7 +1032,7 @@ func runKurlInstaller(ctx context.Context, w Writer, o kurlOptions, addr string)
 			run.timedOut = true
 			return run, nil
 		}
-		return run, fmt.Errorf("running the kURL installer on %s: %w", HostLabel(h), err)
+		return run, fmt.Errorf("running the kURL installer on %s: %w", modules.HostLabel(h), err)
 	}
 	return run, nil
 }
@@ -1053,7 +1053,7 @@ const kurlTailLines = 40
 // kurlOutput turns the installer's lines into events: colours stripped, the
 // Admin Console password learned, registered as a secret and masked.
 type kurlOutput struct {
-	h          *Host
+	h          *modules.Host
 	mu         sync.Mutex
 	tail       []string
 	password   string
@@ -1078,7 +1078,7 @@ func (k *kurlOutput) line(raw string) {
 	if len(k.tail) > kurlTailLines {
 		k.tail = k.tail[len(k.tail)-kurlTailLines:]
 	}
-	k.h.Emit(Event{Kind: "output", Line: line})
+	k.h.Emit(modules.Event{Kind: "output", Line: line})
 }
 
 // kurlLines splits one output stream into lines for kurlOutput.

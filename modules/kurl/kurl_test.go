@@ -1,4 +1,4 @@
-package modules_test
+package kurl_test
 
 import (
 	"fmt"
@@ -20,6 +20,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
 // kurlSite is a sandboxed kURL server reached over a real sshd: the paths a

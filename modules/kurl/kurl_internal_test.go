@@ -1,6 +1,7 @@
-package modules
+package kurl
 
 import (
+	"github.com/ferry-sh/ferry/modules"
 	"strings"
 	"testing"
 )
@@ -230,7 +231,7 @@ func TestKurlFlagRendering(t *testing.T) {
 // masked on every line, the Admin Console URL read, split writes joined.
 func TestKurlOutput(t *testing.T) {
 	var events, secrets []string
-	h := &Host{Events: func(e Event) { events = append(events, e.Line) }, Secret: func(s string) { secrets = append(secrets, s) }}
+	h := &modules.Host{Events: func(e modules.Event) { events = append(events, e.Line) }, Secret: func(s string) { secrets = append(secrets, s) }}
 	sink := &kurlOutput{h: h}
 	w := &kurlLines{sink: sink}
 	for _, chunk := range []string{

@@ -1,4 +1,6 @@
-package modules
+package kurl
+
+import "github.com/ferry-sh/ferry/modules"
 
 // The value checks of kurl's arguments, declared on them (Arg.Check) so
 // that `ferry validate` reports a bad value before anything runs.
@@ -11,6 +13,6 @@ func checkKurlFlags(v any) error {
 
 func checkKurlPorts(v any) error {
 	l, _ := v.([]any)
-	_, err := parseKurlPorts(ToStrings(l))
+	_, err := parseKurlPorts(modules.ToStrings(l))
 	return err
 }
