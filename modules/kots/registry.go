@@ -1,9 +1,10 @@
-package modules
+package kots
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"maps"
 	"slices"
 
@@ -28,12 +29,12 @@ type kotsRegistry struct{ host, user, password string }
 // push the images.
 func (r *kotsRun) embeddedRegistry(ctx context.Context) (kotsRegistry, error) {
 	secret := &corev1.Secret{}
-	err := r.kube.Get(ctx, KubeSecrets, "default", "registry-creds", secret)
+	err := r.kube.Get(ctx, modules.KubeSecrets, "default", "registry-creds", secret)
 	if apierrors.IsNotFound(err) {
-		return kotsRegistry{}, fmt.Errorf("the cluster on %s has no image registry (Secret default/registry-creds, which kURL's registry add-on writes): an airgapped `kots install` pushes the app's images there and runs the Admin Console from it; install kURL with an installer that has the registry add-on", HostLabel(r.h))
+		return kotsRegistry{}, fmt.Errorf("the cluster on %s has no image registry (Secret default/registry-creds, which kURL's registry add-on writes): an airgapped `kots install` pushes the app's images there and runs the Admin Console from it; install kURL with an installer that has the registry add-on", modules.HostLabel(r.h))
 	}
 	if err != nil {
-		return kotsRegistry{}, fmt.Errorf("reading Secret default/registry-creds on %s: %w", HostLabel(r.h), err)
+		return kotsRegistry{}, fmt.Errorf("reading Secret default/registry-creds on %s: %w", modules.HostLabel(r.h), err)
 	}
 	var config struct {
 		Auths map[string]struct{ Username, Password string } `json:"auths"`
@@ -46,7 +47,7 @@ func (r *kotsRun) embeddedRegistry(ctx context.Context) (kotsRegistry, error) {
 			}
 		}
 	}
-	return kotsRegistry{}, fmt.Errorf("Secret default/registry-creds on %s has no login of user kurl, the one kURL's registry add-on creates and KOTS looks for", HostLabel(r.h))
+	return kotsRegistry{}, fmt.Errorf("Secret default/registry-creds on %s has no login of user kurl, the one kURL's registry add-on creates and KOTS looks for", modules.HostLabel(r.h))
 }
 
 // pushKotsadmImages pushes the Admin Console's own images before the first
@@ -54,7 +55,7 @@ func (r *kotsRun) embeddedRegistry(ctx context.Context) (kotsRegistry, error) {
 // read by the CLI's viper), never on the command line.
 func (r *kotsRun) pushKotsadmImages(ctx context.Context) error {
 	args := []string{"admin-console", "push-images", r.o.kotsadmBundle, r.registry.host + "/" + r.o.slug, "--registry-username", r.registry.user}
-	return r.h.Change("run: "+r.display(args...)+" (KOTS_REGISTRY_PASSWORD from stdin)", func(w Writer) error {
+	return r.h.Change("run: "+r.display(args...)+" (KOTS_REGISTRY_PASSWORD from stdin)", func(w modules.Writer) error {
 		_, err := r.kotsChangeWith(ctx, w, args, "KOTS_REGISTRY_PASSWORD", r.registry.password)
 		return err
 	})

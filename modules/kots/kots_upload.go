@@ -1,4 +1,4 @@
-package modules
+package kots
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"maps"
 	"path"
 	"strings"
@@ -21,7 +22,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
-func init() { Register(kotsUploadModule{}) }
+func init() { modules.Register(kotsUploadModule{}) }
 
 // kotsUploadModule installs a KOTS application (Dash Enterprise) from its
 // license, .airgap bundle and ConfigValues, headless, and keeps it converged:
@@ -65,9 +66,9 @@ func (r *kotsRun) ensurePasswordLabels(ctx context.Context, existing *corev1.Sec
 		return nil
 	}
 	what := fmt.Sprintf("label secret %s/%s kots.io/kotsadm=true, kots.io/backup=velero, so that KOTS snapshots keep it", r.o.namespace, kotsPasswordSecret)
-	return r.h.Change(what, func(w Writer) error {
+	return r.h.Change(what, func(w modules.Writer) error {
 		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
-		return r.kube.Update(ctx, w, KubeSecrets, existing)
+		return r.kube.Update(ctx, w, modules.KubeSecrets, existing)
 	})
 }
 
@@ -77,31 +78,31 @@ const (
 	kotsSessionsSecret = "kotsadm-sessions"
 )
 
-func (kotsUploadModule) Spec() Spec {
-	return Spec{
+func (kotsUploadModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "kots_upload",
 		Summary: "Install or update a KOTS application (Dash Enterprise) from its license, .airgap bundle and ConfigValues, headless",
-		Args: []Arg{
-			{Name: "namespace", Check: checkKotsNamespace, Type: String, Default: "plotly-system", Doc: "Namespace of the app and of its KOTS Admin Console (kotsadm). `kots install` creates it and deploys kotsadm in it, as Plotly's script does with plotly-system; kURL's own Admin Console stays in default. Always passed as --namespace: without it `kots install` prompts and hangs. Not default on a kURL cluster: there kots install deploys no Admin Console and overwrites the password of kURL's."},
-			{Name: "license_file", Type: String, Required: true, Doc: "Path on the host of the license (.yaml) Plotly sent, e.g. staged with copy. Its spec.appSlug must match the bundle's."},
-			{Name: "airgap_bundle", Type: String, Required: true, Doc: "Path on the host of the application's .airgap bundle (~15 GB). Only its airgap.yaml and app.tar.gz are read, on the host, to learn the app slug, the version label and the release's config items; nothing large travels back."},
-			{Name: "config_values", Check: checkConfigValues, Type: Map, Doc: "ConfigValues to apply, as a mapping of config item name to a value, or to a mapping of value, valuePlaintext (password items), data, dataPlaintext, filename (file items: value is the base64 of the file). All values are strings to KOTS: a YAML boolean becomes \"1\"/\"0\". Keys the release does not define are refused before anything runs. Rendered to config_values_dest on the host (mode 0600)."},
-			{Name: "config_values_file", Type: String, Doc: "Instead of config_values: the path on the host of a kots.io/v1beta1 ConfigValues file."},
-			{Name: "config_values_dest", Type: String, Doc: "Where config_values is rendered on the host; default: <airgap_bundle's directory>/<app slug>-configvalues.yaml. Written (mode 0600) only when install or set config needs it."},
-			{Name: "admin_console_password", Check: checkKotsPassword, Type: String, Secret: true, Doc: "The KOTS Admin Console password (6+ characters). Set through the Kubernetes API as KOTS's own reset does (bcrypt in secret kotsadm-password; every session logged out) before the first install and whenever it differs; never on a command line. Needed for the first install unless the secret already exists."},
-			{Name: "skip_preflights", Type: Bool, Default: false, Doc: "Pass --skip-preflights: non-strict preflight warnings and failures no longer block the headless deploy (strict ones still do)."},
-			{Name: "wait_duration", Check: checkGoDuration("wait_duration"), Type: String, Default: "30m", Doc: "kots install --wait-duration (Go duration): how long KOTS waits for each component and for the automated install."},
-			{Name: "preflights_wait_duration", Check: checkGoDuration("preflights_wait_duration"), Type: String, Default: "30m", Doc: "kots install --preflights-wait-duration (Go duration)."},
-			{Name: "wait_timeout", Check: checkDurationArg("wait_timeout", false), Type: String, Default: "30m", Doc: "How long to wait (Go duration) for the app state `ready` and the newest version `deployed` after a change; 0 does not wait."},
-			{Name: "poll_interval", Check: checkDurationArg("poll_interval", true), Type: String, Default: "10s", Doc: "How often to poll the app's state while waiting (Go duration)."},
-			{Name: "tmpdir", Type: String, Doc: "TMPDIR for the kots commands: unpacking the bundle needs twice its size free (/tmp is often too small)."},
-			{Name: "kots_bin", Check: checkKotsBin, Type: String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
-			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
-			{Name: "app_slug", Type: String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
-			{Name: "kotsadm_bundle", Type: String, Doc: "Path on the host of the Admin Console's airgap bundle, kotsadm.tar.gz of the KOTS release matching kubectl-kots. Before the first install its images are pushed to kURL's registry (`kubectl kots admin-console push-images`), where `kots install` runs the Admin Console from; required for a first install on a cluster with kURL's registry."},
+		Args: []modules.Arg{
+			{Name: "namespace", Check: checkKotsNamespace, Type: modules.String, Default: "plotly-system", Doc: "Namespace of the app and of its KOTS Admin Console (kotsadm). `kots install` creates it and deploys kotsadm in it, as Plotly's script does with plotly-system; kURL's own Admin Console stays in default. Always passed as --namespace: without it `kots install` prompts and hangs. Not default on a kURL cluster: there kots install deploys no Admin Console and overwrites the password of kURL's."},
+			{Name: "license_file", Type: modules.String, Required: true, Doc: "Path on the host of the license (.yaml) Plotly sent, e.g. staged with copy. Its spec.appSlug must match the bundle's."},
+			{Name: "airgap_bundle", Type: modules.String, Required: true, Doc: "Path on the host of the application's .airgap bundle (~15 GB). Only its airgap.yaml and app.tar.gz are read, on the host, to learn the app slug, the version label and the release's config items; nothing large travels back."},
+			{Name: "config_values", Check: checkConfigValues, Type: modules.Map, Doc: "ConfigValues to apply, as a mapping of config item name to a value, or to a mapping of value, valuePlaintext (password items), data, dataPlaintext, filename (file items: value is the base64 of the file). All values are strings to KOTS: a YAML boolean becomes \"1\"/\"0\". Keys the release does not define are refused before anything runs. Rendered to config_values_dest on the host (mode 0600)."},
+			{Name: "config_values_file", Type: modules.String, Doc: "Instead of config_values: the path on the host of a kots.io/v1beta1 ConfigValues file."},
+			{Name: "config_values_dest", Type: modules.String, Doc: "Where config_values is rendered on the host; default: <airgap_bundle's directory>/<app slug>-configvalues.yaml. Written (mode 0600) only when install or set config needs it."},
+			{Name: "admin_console_password", Check: checkKotsPassword, Type: modules.String, Secret: true, Doc: "The KOTS Admin Console password (6+ characters). Set through the Kubernetes API as KOTS's own reset does (bcrypt in secret kotsadm-password; every session logged out) before the first install and whenever it differs; never on a command line. Needed for the first install unless the secret already exists."},
+			{Name: "skip_preflights", Type: modules.Bool, Default: false, Doc: "Pass --skip-preflights: non-strict preflight warnings and failures no longer block the headless deploy (strict ones still do)."},
+			{Name: "wait_duration", Check: checkGoDuration("wait_duration"), Type: modules.String, Default: "30m", Doc: "kots install --wait-duration (Go duration): how long KOTS waits for each component and for the automated install."},
+			{Name: "preflights_wait_duration", Check: checkGoDuration("preflights_wait_duration"), Type: modules.String, Default: "30m", Doc: "kots install --preflights-wait-duration (Go duration)."},
+			{Name: "wait_timeout", Check: checkDurationArg("wait_timeout", false), Type: modules.String, Default: "30m", Doc: "How long to wait (Go duration) for the app state `ready` and the newest version `deployed` after a change; 0 does not wait."},
+			{Name: "poll_interval", Check: checkDurationArg("poll_interval", true), Type: modules.String, Default: "10s", Doc: "How often to poll the app's state while waiting (Go duration)."},
+			{Name: "tmpdir", Type: modules.String, Doc: "TMPDIR for the kots commands: unpacking the bundle needs twice its size free (/tmp is often too small)."},
+			{Name: "kots_bin", Check: checkKotsBin, Type: modules.String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
+			{Name: "kubeconfig", Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
+			{Name: "app_slug", Type: modules.String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
+			{Name: "kotsadm_bundle", Type: modules.String, Doc: "Path on the host of the Admin Console's airgap bundle, kotsadm.tar.gz of the KOTS release matching kubectl-kots. Before the first install its images are pushed to kURL's registry (`kubectl kots admin-console push-images`), where `kots install` runs the Admin Console from; required for a first install on a cluster with kURL's registry."},
 		},
 		Exclusive: [][]string{{"config_values", "config_values_file"}},
-		Check:     CheckSupported,
+		Check:     modules.CheckSupported,
 	}
 }
 
@@ -117,7 +118,7 @@ type kotsOptions struct {
 	waitTimeout, pollInterval                          time.Duration
 }
 
-func kotsOptionsFrom(args Args) (kotsOptions, error) {
+func kotsOptionsFrom(args modules.Args) (kotsOptions, error) {
 	o := kotsOptions{
 		namespace: args.String("namespace"), license: args.String("license_file"), bundle: args.String("airgap_bundle"),
 		valuesFile: args.String("config_values_file"), valuesDest: args.String("config_values_dest"),
@@ -153,8 +154,8 @@ func parseDurationArg(name, v string) (time.Duration, error) {
 // kotsRun is one task's state: the options, the host and what was learnt.
 type kotsRun struct {
 	o       kotsOptions
-	h       *Host
-	kube    *Kube
+	h       *modules.Host
+	kube    *modules.Kube
 	release kotsRelease
 	values  kotsValues // the ConfigValues supplied, nil when none
 	did     []string   // what changed, for the message
@@ -168,35 +169,35 @@ type kotsRun struct {
 // copy task before it is only planned), so its version cannot be read.
 var errBundleNotStaged = errors.New("the airgap bundle is not staged yet")
 
-func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+func (kotsUploadModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	o, err := kotsOptionsFrom(args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	h.AddSecret(o.password)
 	r := &kotsRun{o: o, h: h}
 	err = r.prepare(ctx)
-	if res, ok, err := PlanWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
+	if res, ok, err := modules.PlanWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
 		return res, err
 	}
 	if errors.Is(err, errBundleNotStaged) {
 		what := fmt.Sprintf("read %s once it is staged, then install the app, upload it (kubectl kots upstream upgrade --deploy) or set its config, as the bundle's version says", o.bundle)
-		if err := h.Plan(what, fmt.Errorf("the airgap bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, HostLabel(h))); err != nil {
-			return Result{}, err
+		if err := h.Plan(what, fmt.Errorf("the airgap bundle %s is not on %s; stage it first (e.g. with copy)", o.bundle, modules.HostLabel(h))); err != nil {
+			return modules.Result{}, err
 		}
-		return Result{Msg: what}, nil
+		return modules.Result{Msg: what}, nil
 	}
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	var installed *kotsApp
 	if r.kotsadmUp {
 		if installed, err = r.installedApp(ctx); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 	}
 	if err := r.converge(ctx, installed); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	return r.result(ctx)
 }
@@ -205,7 +206,7 @@ func (kotsUploadModule) Run(ctx context.Context, h *Host, args Args) (Result, er
 // its own Admin Console, kotsadm is ready if it is there, the release and
 // license agree, the config keys exist in the release.
 func (r *kotsRun) prepare(ctx context.Context) error {
-	kube, err := KubeFor(ctx, r.h, r.o.kubeconfig)
+	kube, err := modules.KubeFor(ctx, r.h, r.o.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -240,16 +241,16 @@ func (r *kotsRun) refuseKurlDefault(ctx context.Context) error {
 	if r.o.namespace != metav1.NamespaceDefault {
 		return nil
 	}
-	err := r.kube.Get(ctx, KubeConfigMaps, "kube-system", "kurl-config", &corev1.ConfigMap{})
+	err := r.kube.Get(ctx, modules.KubeConfigMaps, "kube-system", "kurl-config", &corev1.ConfigMap{})
 	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("looking for kube-system/kurl-config on %s: %w", HostLabel(r.h), err)
+		return fmt.Errorf("looking for kube-system/kurl-config on %s: %w", modules.HostLabel(r.h), err)
 	}
 	return fmt.Errorf("namespace is \"default\" on a kURL cluster (%s): there `kubectl kots install` deploys no Admin Console and "+
 		"replaces the password of kURL's with a throwaway value. Set namespace to the app's own (plotly-system, the default): "+
-		"kots install creates it and deploys the Admin Console in it", HostLabel(r.h))
+		"kots install creates it and deploys the Admin Console in it", modules.HostLabel(r.h))
 }
 
 // checkKotsadm tells whether kotsadm is in the namespace, and fails clearly
@@ -260,10 +261,10 @@ func (r *kotsRun) checkKotsadm(ctx context.Context) (bool, error) {
 	ns := r.o.namespace
 	opts := metav1.ListOptions{LabelSelector: "app=kotsadm"}
 	deps, sets := &appsv1.DeploymentList{}, &appsv1.StatefulSetList{}
-	if err := r.kube.List(ctx, KubeDeployments, ns, opts, deps); err != nil {
+	if err := r.kube.List(ctx, modules.KubeDeployments, ns, opts, deps); err != nil {
 		return false, fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
-	if err := r.kube.List(ctx, KubeStatefulSets, ns, opts, sets); err != nil {
+	if err := r.kube.List(ctx, modules.KubeStatefulSets, ns, opts, sets); err != nil {
 		return false, fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
 	if len(deps.Items)+len(sets.Items) == 0 {
@@ -279,7 +280,7 @@ func (r *kotsRun) checkKotsadm(ctx context.Context) (bool, error) {
 			return true, nil
 		}
 	}
-	return true, fmt.Errorf("the KOTS Admin Console (kotsadm) in namespace %s on %s has no ready replica; check `kubectl -n %s get pods -l app=kotsadm` and run again", ns, HostLabel(r.h), ns)
+	return true, fmt.Errorf("the KOTS Admin Console (kotsadm) in namespace %s on %s has no ready replica; check `kubectl -n %s get pods -l app=kotsadm` and run again", ns, modules.HostLabel(r.h), ns)
 }
 
 // checkSlug settles the app slug and checks the license is for this app.
@@ -287,7 +288,7 @@ func (r *kotsRun) checkSlug(ctx context.Context) error {
 	bundleSlug := r.release.slug
 	switch {
 	case r.o.slug == "" && bundleSlug == "":
-		return fmt.Errorf("%s on %s: airgap.yaml has no spec.appSlug; set app_slug", r.o.bundle, HostLabel(r.h))
+		return fmt.Errorf("%s on %s: airgap.yaml has no spec.appSlug; set app_slug", r.o.bundle, modules.HostLabel(r.h))
 	case r.o.slug == "":
 		r.o.slug = bundleSlug
 	case bundleSlug != "" && r.o.slug != bundleSlug:
@@ -310,13 +311,13 @@ func (r *kotsRun) loadValues(ctx context.Context) error {
 	switch {
 	case r.o.valuesFile != "":
 		source = "config_values_file " + r.o.valuesFile
-		data, err := ReadFile(ctx, r.h, r.o.valuesFile, 16<<20)
+		data, err := modules.ReadFile(ctx, r.h, r.o.valuesFile, 16<<20)
 		if err != nil {
-			return fmt.Errorf("reading config_values_file %s on %s: %w", r.o.valuesFile, HostLabel(r.h), err)
+			return fmt.Errorf("reading config_values_file %s on %s: %w", r.o.valuesFile, modules.HostLabel(r.h), err)
 		}
 		values, _, err := parseConfigValues(data)
 		if err != nil {
-			return fmt.Errorf("config_values_file %s on %s: %w", r.o.valuesFile, HostLabel(r.h), err)
+			return fmt.Errorf("config_values_file %s on %s: %w", r.o.valuesFile, modules.HostLabel(r.h), err)
 		}
 		r.values = values
 	case len(r.o.values) > 0:
@@ -341,7 +342,7 @@ func (r *kotsRun) installedApp(ctx context.Context) (*kotsApp, error) {
 	}
 	var apps []kotsApp
 	if err := json.Unmarshal([]byte(out), &apps); err != nil {
-		return nil, fmt.Errorf("`%s` printed %q, not the JSON list of apps: %v", r.display("get", "apps", "-o", "json"), FirstLine(out), err)
+		return nil, fmt.Errorf("`%s` printed %q, not the JSON list of apps: %v", r.display("get", "apps", "-o", "json"), modules.FirstLine(out), err)
 	}
 	for i := range apps {
 		if apps[i].Slug == r.o.slug {
@@ -398,7 +399,7 @@ func (r *kotsRun) deployNewest(ctx context.Context, st kotsStatus) error {
 		set = append(set, "--skip-preflights")
 	}
 	what := fmt.Sprintf("run: %s (version %s, sequence %d, is %s, not deployed)", r.display(set...), st.newest.VersionLabel, st.newest.Sequence, st.newest.Status)
-	if err := r.h.Change(what, func(w Writer) error { _, err := r.kotsChange(ctx, w, set, ""); return err }); err != nil {
+	if err := r.h.Change(what, func(w modules.Writer) error { _, err := r.kotsChange(ctx, w, set, ""); return err }); err != nil {
 		return err
 	}
 	r.did = append(r.did, "deployed "+r.release.versionLabel)
@@ -441,7 +442,7 @@ func (r *kotsRun) install(ctx context.Context) error {
 		args = append(args, "--skip-preflights")
 	}
 	what := r.display(args...) + " (KOTS_SHARED_PASSWORD from stdin: a throwaway, the password secret is set already)"
-	err := r.h.Change("run: "+what, func(w Writer) error {
+	err := r.h.Change("run: "+what, func(w modules.Writer) error {
 		_, err := r.kotsChange(ctx, w, args, throwawayPassword())
 		return err
 	})
@@ -456,13 +457,13 @@ func (r *kotsRun) install(ctx context.Context) error {
 // it, as `kots install` would first (pkg/kotsadm/main.go:200, "Creating
 // namespace"), which then finds it there.
 func (r *kotsRun) ensureNamespace(ctx context.Context) error {
-	err := r.kube.Get(ctx, KubeNamespaces, "", r.o.namespace, &corev1.Namespace{})
+	err := r.kube.Get(ctx, modules.KubeNamespaces, "", r.o.namespace, &corev1.Namespace{})
 	if !apierrors.IsNotFound(err) {
 		return err
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.o.namespace}}
-	return r.h.Change("create namespace "+r.o.namespace+" (kots install deploys the Admin Console in it)", func(w Writer) error {
-		if err := r.kube.Create(ctx, w, KubeNamespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+	return r.h.Change("create namespace "+r.o.namespace+" (kots install deploys the Admin Console in it)", func(w modules.Writer) error {
+		if err := r.kube.Create(ctx, w, modules.KubeNamespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 		return nil
@@ -476,7 +477,7 @@ func (r *kotsRun) upgrade(ctx context.Context, from string) error {
 		args = append(args, "--skip-preflights")
 	}
 	args = append(args, "-o", "json")
-	err := r.h.Change("run: "+r.display(args...), func(w Writer) error {
+	err := r.h.Change("run: "+r.display(args...), func(w modules.Writer) error {
 		out, err := r.kotsChange(ctx, w, args, "")
 		if err != nil {
 			return err
@@ -545,7 +546,7 @@ func (r *kotsRun) applyConfig(ctx context.Context, upgraded bool) error {
 	if r.o.skipPreflights {
 		set = append(set, "--skip-preflights")
 	}
-	err = r.h.Change(fmt.Sprintf("run: %s (items changed: %s)", r.display(set...), strings.Join(differ, ", ")), func(w Writer) error {
+	err = r.h.Change(fmt.Sprintf("run: %s (items changed: %s)", r.display(set...), strings.Join(differ, ", ")), func(w modules.Writer) error {
 		_, err := r.kotsChange(ctx, w, set, "")
 		return err
 	})
@@ -571,7 +572,7 @@ func (r *kotsRun) writeValues(ctx context.Context) (string, error) {
 		return "", err
 	}
 	// The file holds secrets: its Diffs are dropped, never shown.
-	_, err = WritePrivateFile(ctx, r.h, dest, text)
+	_, err = modules.WritePrivateFile(ctx, r.h, dest, text)
 	return dest, err
 }
 
@@ -584,7 +585,7 @@ func (r *kotsRun) ensurePassword(ctx context.Context) error {
 		return nil
 	}
 	existing := &corev1.Secret{}
-	err := r.kube.Get(ctx, KubeSecrets, r.o.namespace, kotsPasswordSecret, existing)
+	err := r.kube.Get(ctx, modules.KubeSecrets, r.o.namespace, kotsPasswordSecret, existing)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading secret %s/%s: %w", r.o.namespace, kotsPasswordSecret, err)
 	}
@@ -595,14 +596,14 @@ func (r *kotsRun) ensurePassword(ctx context.Context) error {
 	if apierrors.IsNotFound(err) {
 		existing = nil
 	}
-	err = r.h.Change(what, func(w Writer) error { return r.setPassword(ctx, w, existing) })
+	err = r.h.Change(what, func(w modules.Writer) error { return r.setPassword(ctx, w, existing) })
 	if err == nil {
 		r.did = append(r.did, "Admin Console password set")
 	}
 	return err
 }
 
-func (r *kotsRun) setPassword(ctx context.Context, w Writer, existing *corev1.Secret) error {
+func (r *kotsRun) setPassword(ctx context.Context, w modules.Writer, existing *corev1.Secret) error {
 	hash, err := bcrypt.GenerateFromPassword([]byte(r.o.password), 10)
 	if err != nil {
 		return err
@@ -610,26 +611,26 @@ func (r *kotsRun) setPassword(ctx context.Context, w Writer, existing *corev1.Se
 	data := map[string][]byte{"passwordBcrypt": hash, "passwordUpdatedAt": []byte(time.Now().Format(time.RFC3339))}
 	if existing == nil {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsPasswordSecret, Namespace: r.o.namespace, Labels: kotsadmLabels()}, Data: data}
-		err = r.kube.Create(ctx, w, KubeSecrets, s)
+		err = r.kube.Create(ctx, w, modules.KubeSecrets, s)
 	} else {
 		existing.Data = data
 		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
 		delete(existing.Labels, "numAttempts")
 		delete(existing.Labels, "lastFailure")
-		err = r.kube.Update(ctx, w, KubeSecrets, existing)
+		err = r.kube.Update(ctx, w, modules.KubeSecrets, existing)
 	}
 	if err != nil {
 		return err
 	}
 	sessions := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsSessionsSecret, Namespace: r.o.namespace}, Data: map[string][]byte{}}
-	if err := r.kube.Update(ctx, w, KubeSecrets, sessions); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.kube.Update(ctx, w, modules.KubeSecrets, sessions); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("password set, but logging out the sessions (secret %s) failed: %w", kotsSessionsSecret, err)
 	}
 	return nil
 }
 
 func (r *kotsRun) passwordSecretExists(ctx context.Context) (bool, error) {
-	err := r.kube.Get(ctx, KubeSecrets, r.o.namespace, kotsPasswordSecret, &corev1.Secret{})
+	err := r.kube.Get(ctx, modules.KubeSecrets, r.o.namespace, kotsPasswordSecret, &corev1.Secret{})
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}
@@ -662,9 +663,9 @@ func (r *kotsRun) env() map[string]string {
 
 // kotsRead runs a read-only kots command (also in check mode).
 func (r *kotsRun) kotsRead(ctx context.Context, args ...string) (string, error) {
-	out, err := r.h.Query(ctx, Command{Argv: r.kotsArgs(args...), Env: r.env()})
+	out, err := r.h.Query(ctx, modules.Command{Argv: r.kotsArgs(args...), Env: r.env()})
 	if err != nil {
-		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), HostLabel(r.h), err)
+		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), modules.HostLabel(r.h), err)
 	}
 	if out.RC != 0 {
 		return "", r.kotsError(args, out)
@@ -674,28 +675,28 @@ func (r *kotsRun) kotsRead(ctx context.Context, args ...string) (string, error) 
 
 // kotsChange runs a kots command that changes the app, streaming its output.
 // A non-empty sharedPassword goes into KOTS_SHARED_PASSWORD through stdin.
-func (r *kotsRun) kotsChange(ctx context.Context, w Writer, args []string, sharedPassword string) (string, error) {
+func (r *kotsRun) kotsChange(ctx context.Context, w modules.Writer, args []string, sharedPassword string) (string, error) {
 	return r.kotsChangeWith(ctx, w, args, "KOTS_SHARED_PASSWORD", sharedPassword)
 }
 
 // kotsChangeWith is kotsChange with a secret value for the environment
 // variable name (a constant: the CLI's viper reads KOTS_<FLAG>), passed
 // through stdin so that it is on no command line and in no remote env.
-func (r *kotsRun) kotsChangeWith(ctx context.Context, w Writer, args []string, name, secret string) (string, error) {
-	cmd := Command{Argv: r.kotsArgs(args...), Env: r.env()}
+func (r *kotsRun) kotsChangeWith(ctx context.Context, w modules.Writer, args []string, name, secret string) (string, error) {
+	cmd := modules.Command{Argv: r.kotsArgs(args...), Env: r.env()}
 	if secret != "" {
 		r.h.AddSecret(secret)
 		script := fmt.Sprintf(`IFS= read -r %[1]s && export %[1]s && exec "$@"`, name)
 		cmd.Argv = append([]string{"/bin/sh", "-c", script, "kots"}, cmd.Argv...)
 		cmd.Stdin = strings.NewReader(secret + "\n")
 	}
-	stdout, stderr := NewLineEmitters(r.h)
+	stdout, stderr := modules.NewLineEmitters(r.h)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	out, err := w.Run(ctx, cmd)
 	stdout.Flush()
 	stderr.Flush()
 	if err != nil {
-		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), HostLabel(r.h), err)
+		return "", fmt.Errorf("running `%s` on %s: %w", r.display(args...), modules.HostLabel(r.h), err)
 	}
 	if out.RC != 0 {
 		return "", r.kotsError(args, out)
@@ -703,14 +704,14 @@ func (r *kotsRun) kotsChangeWith(ctx context.Context, w Writer, args []string, n
 	return out.Stdout, nil
 }
 
-func (r *kotsRun) kotsError(args []string, out Output) error {
+func (r *kotsRun) kotsError(args []string, out modules.Output) error {
 	if out.RC == 127 {
 		return fmt.Errorf("kots_bin `%s` is not a command on %s: %s; install the KOTS CLI from the kURL bundle or set kots_bin",
-			strings.Join(r.o.kots, " "), HostLabel(r.h), FirstLine(out.Stderr))
+			strings.Join(r.o.kots, " "), modules.HostLabel(r.h), modules.FirstLine(out.Stderr))
 	}
 	// KOTS prints some failures (preflights, auth) on stdout.
 	detail := strings.TrimSpace(lastLines(out.Stderr, 10) + "\n" + lastLines(out.Stdout, 15))
-	return fmt.Errorf("`%s` failed on %s (rc %d):\n%s", r.display(args...), HostLabel(r.h), out.RC, detail)
+	return fmt.Errorf("`%s` failed on %s (rc %d):\n%s", r.display(args...), modules.HostLabel(r.h), out.RC, detail)
 }
 
 func lastLines(s string, n int) string {
@@ -751,7 +752,7 @@ func (r *kotsRun) status(ctx context.Context) (kotsStatus, bool, error) {
 	}
 	var versions []kotsVersion
 	if err := json.Unmarshal([]byte(out), &versions); err != nil || len(versions) == 0 {
-		return kotsStatus{}, true, fmt.Errorf("`%s` printed %q, not a list of versions", r.display("get", "versions", r.o.slug, "-o", "json"), FirstLine(out))
+		return kotsStatus{}, true, fmt.Errorf("`%s` printed %q, not a list of versions", r.display("get", "versions", r.o.slug, "-o", "json"), modules.FirstLine(out))
 	}
 	newest := versions[0]
 	for _, v := range versions {
@@ -799,19 +800,19 @@ func (r *kotsRun) adminHint() string {
 }
 
 // result waits for the app after a change and reports its state.
-func (r *kotsRun) result(ctx context.Context) (Result, error) {
+func (r *kotsRun) result(ctx context.Context) (modules.Result, error) {
 	data := map[string]any{"app_slug": r.o.slug, "version_label": r.release.versionLabel, "admin_console_hint": r.adminHint()}
 	// Check mode reads the app's state and does not wait for it: nothing
 	// was changed that could settle (the one read of Check left here).
 	if r.h.Check {
 		st, found, err := r.status(ctx)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		if found {
 			data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
 		}
-		res := Result{Msg: fmt.Sprintf("%s %s: %d change(s) planned", r.o.slug, r.release.versionLabel, len(r.h.Changes())), Data: data}
+		res := modules.Result{Msg: fmt.Sprintf("%s %s: %d change(s) planned", r.o.slug, r.release.versionLabel, len(r.h.Changes())), Data: data}
 		res.Diffs = r.plannedValues()
 		return res, nil
 	}
@@ -824,11 +825,11 @@ func (r *kotsRun) result(ctx context.Context) (Result, error) {
 	}
 	data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
 	if err != nil {
-		return Result{Failed: true, Msg: err.Error(), Data: data}, nil
+		return modules.Result{Failed: true, Msg: err.Error(), Data: data}, nil
 	}
 	msg := fmt.Sprintf("%s %s (sequence %d) is %s", r.o.slug, st.newest.VersionLabel, st.newest.Sequence, st.state)
 	if len(r.did) > 0 {
 		msg += ": " + strings.Join(r.did, "; ")
 	}
-	return Result{Msg: msg, Data: data}, nil
+	return modules.Result{Msg: msg, Data: data}, nil
 }

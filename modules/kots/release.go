@@ -1,4 +1,4 @@
-package modules
+package kots
 
 import (
 	"archive/tar"
@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"io"
 	"maps"
 	"slices"
@@ -43,7 +44,7 @@ type kotsItem struct {
 // host. GNU tar stops at the first occurrence of each, so a bundle that lists
 // them first (as KOTS bundles do) is not read to its end; only app.tar.gz,
 // the small archive of manifests, travels back over the connection.
-func readKotsRelease(ctx context.Context, h *Host, bundle string) (kotsRelease, error) {
+func readKotsRelease(ctx context.Context, h *modules.Host, bundle string) (kotsRelease, error) {
 	meta, err := tarMember(ctx, h, bundle, "airgap.yaml", 1<<20)
 	if err != nil {
 		return kotsRelease{}, err
@@ -52,7 +53,7 @@ func readKotsRelease(ctx context.Context, h *Host, bundle string) (kotsRelease, 
 	if err != nil {
 		return kotsRelease{}, err
 	}
-	return parseKotsRelease(meta, app, bundle+" on "+HostLabel(h))
+	return parseKotsRelease(meta, app, bundle+" on "+modules.HostLabel(h))
 }
 
 // parseKotsRelease reads a bundle's airgap.yaml and app.tar.gz; where names
@@ -80,18 +81,18 @@ func parseKotsRelease(meta, app []byte, where string) (kotsRelease, error) {
 
 // tarMember streams one member of a tar.gz on the host back, at most limit
 // bytes of it.
-func tarMember(ctx context.Context, h *Host, archive, member string, limit int64) ([]byte, error) {
-	out := &LimitedBuffer{Limit: limit}
-	res, err := h.Query(ctx, Command{Argv: []string{"tar", "-xzO", "--occurrence=1", "-f", archive, member}, Stdout: out})
+func tarMember(ctx context.Context, h *modules.Host, archive, member string, limit int64) ([]byte, error) {
+	out := &modules.LimitedBuffer{Limit: limit}
+	res, err := h.Query(ctx, modules.Command{Argv: []string{"tar", "-xzO", "--occurrence=1", "-f", archive, member}, Stdout: out})
 	if err != nil {
-		return nil, fmt.Errorf("reading %s from %s on %s: %w", member, archive, HostLabel(h), err)
+		return nil, fmt.Errorf("reading %s from %s on %s: %w", member, archive, modules.HostLabel(h), err)
 	}
 	if out.Exceeded {
-		return nil, fmt.Errorf("%s in %s on %s is larger than %s; this is not a KOTS release", member, archive, HostLabel(h), HumanBytes(limit))
+		return nil, fmt.Errorf("%s in %s on %s is larger than %s; this is not a KOTS release", member, archive, modules.HostLabel(h), modules.HumanBytes(limit))
 	}
 	if res.RC != 0 {
 		return nil, fmt.Errorf("cannot read %s from %s on %s (tar rc %d): %s; is airgap_bundle the Dash Enterprise .airgap bundle?",
-			member, archive, HostLabel(h), res.RC, FirstLine(res.Stderr))
+			member, archive, modules.HostLabel(h), res.RC, modules.FirstLine(res.Stderr))
 	}
 	return out.Bytes(), nil
 }
@@ -187,10 +188,10 @@ func (r kotsRelease) checkKeys(values kotsValues, source string) error {
 }
 
 // readLicenseSlug reads spec.appSlug of the kots.io/v1beta1 License on the host.
-func readLicenseSlug(ctx context.Context, h *Host, path string) (string, error) {
-	data, err := ReadFile(ctx, h, path, 1<<20)
+func readLicenseSlug(ctx context.Context, h *modules.Host, path string) (string, error) {
+	data, err := modules.ReadFile(ctx, h, path, 1<<20)
 	if err != nil {
-		return "", fmt.Errorf("reading license_file %s on %s: %w", path, HostLabel(h), err)
+		return "", fmt.Errorf("reading license_file %s on %s: %w", path, modules.HostLabel(h), err)
 	}
 	var lic struct {
 		APIVersion string `yaml:"apiVersion"`
@@ -200,7 +201,7 @@ func readLicenseSlug(ctx context.Context, h *Host, path string) (string, error) 
 		} `yaml:"spec"`
 	}
 	if err := yaml.Unmarshal(data, &lic); err != nil || lic.Kind != "License" || lic.APIVersion != "kots.io/v1beta1" {
-		return "", fmt.Errorf("license_file %s on %s is not a kots.io/v1beta1 License (the .yaml file Plotly sent)", path, HostLabel(h))
+		return "", fmt.Errorf("license_file %s on %s is not a kots.io/v1beta1 License (the .yaml file Plotly sent)", path, modules.HostLabel(h))
 	}
 	return lic.Spec.AppSlug, nil
 }
@@ -253,7 +254,7 @@ func valueFromArg(raw any) (kotsValue, error) {
 	for _, name := range slices.Sorted(maps.Keys(m)) {
 		dst, ok := fields[name]
 		if !ok {
-			return v, &ArgError{Msg: fmt.Sprintf("%q is not a ConfigValues field (%s)", name, strings.Join(kotsValueFields, ", ")),
+			return v, &modules.ArgError{Msg: fmt.Sprintf("%q is not a ConfigValues field (%s)", name, strings.Join(kotsValueFields, ", ")),
 				Hint: suggest.Hint(name, kotsValueFields)}
 		}
 		s, err := kotsString(m[name])
@@ -283,7 +284,7 @@ func kotsString(v any) (string, error) {
 	case nil:
 		return "", fmt.Errorf("no value; give a string (\"\" for empty)")
 	}
-	return "", fmt.Errorf("want a string, got %s", TypeName(v))
+	return "", fmt.Errorf("want a string, got %s", modules.TypeName(v))
 }
 
 // configValuesDoc is the kots.io/v1beta1 ConfigValues document.
@@ -319,7 +320,7 @@ func (v kotsValues) maskedValues() kotsValues {
 
 // plannedValues is the --diff of a check run that would install the app or
 // set its config: the ConfigValues it would apply, secrets masked (issue 16).
-func (r *kotsRun) plannedValues() []Diff {
+func (r *kotsRun) plannedValues() []modules.Diff {
 	applies := false
 	for _, c := range r.h.Changes() {
 		applies = applies || strings.Contains(c, " install ") || strings.Contains(c, " set config ")
@@ -331,7 +332,7 @@ func (r *kotsRun) plannedValues() []Diff {
 	if err != nil {
 		return nil
 	}
-	return []Diff{{Path: "ConfigValues of " + r.o.slug + " (applied by kots)", After: text}}
+	return []modules.Diff{{Path: "ConfigValues of " + r.o.slug + " (applied by kots)", After: text}}
 }
 
 func renderKotsConfigValues(slug string, values kotsValues) (string, error) {
@@ -372,7 +373,7 @@ func parseConfigValues(data []byte) (kotsValues, map[string]string, error) {
 
 // secretValues registers what must never be shown: plaintext fields, and
 // the values of password and file items (a file item may hold a TLS key).
-func (v kotsValues) secretValues(h *Host, r kotsRelease) {
+func (v kotsValues) secretValues(h *modules.Host, r kotsRelease) {
 	for key, val := range v {
 		h.AddSecret(val.ValuePlaintext)
 		h.AddSecret(val.DataPlaintext)

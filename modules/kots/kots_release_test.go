@@ -1,4 +1,4 @@
-package modules_test
+package kots_test
 
 import (
 	"github.com/ferry-sh/ferry/internal/modtest"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ferry-sh/ferry/internal/fakekots"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
 // The release's items, as a vendor names them: not ferry's guesses.

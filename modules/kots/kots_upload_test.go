@@ -1,4 +1,4 @@
-package modules_test
+package kots_test
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
 // kotsEnvConn adds environment variables to every command, as a task's

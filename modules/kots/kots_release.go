@@ -1,4 +1,4 @@
-package modules
+package kots
 
 import (
 	"archive/tar"
@@ -6,12 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"io"
 	"os"
 	"strings"
 )
 
-func init() { Register(kotsReleaseModule{}) }
+func init() { modules.Register(kotsReleaseModule{}) }
 
 // kotsReleaseModule reads the release in the app's .airgap bundle on the
 // controller, before anything is staged or installed, and checks the
@@ -22,37 +23,37 @@ func init() { Register(kotsReleaseModule{}) }
 // guess is caught: the failure lists the items the release defines.
 type kotsReleaseModule struct{}
 
-func (kotsReleaseModule) Spec() Spec {
-	return Spec{
+func (kotsReleaseModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "kots_release",
 		Summary: "Read the KOTS release in an .airgap bundle on the controller and check ConfigValues against its Config items (read-only)",
-		Args: []Arg{
-			{Name: "bundle", Type: String, Required: true, Doc: "The .airgap bundle on the controller, looked up like copy's src. Only airgap.yaml and app.tar.gz are read, from the start of the archive; the images after them are not."},
-			{Name: "config_values", Check: checkConfigValues, Type: Map, Doc: "ConfigValues to check, as kots_upload takes them: every key must be an item of the release, and every required item without a default must be set."},
+		Args: []modules.Arg{
+			{Name: "bundle", Type: modules.String, Required: true, Doc: "The .airgap bundle on the controller, looked up like copy's src. Only airgap.yaml and app.tar.gz are read, from the start of the archive; the images after them are not."},
+			{Name: "config_values", Check: checkConfigValues, Type: modules.Map, Doc: "ConfigValues to check, as kots_upload takes them: every key must be an item of the release, and every required item without a default must be set."},
 		},
-		Check: CheckSupported,
+		Check: modules.CheckSupported,
 	}
 }
 
-func (kotsReleaseModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+func (kotsReleaseModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	values, err := valuesFromArg(args.Map("config_values"))
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	path, err := FindControllerFile(h.BaseDir, "files", args.String("bundle"))
+	path, err := modules.FindControllerFile(h.BaseDir, "files", args.String("bundle"))
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	r, err := readLocalRelease(ctx, path)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	data := map[string]any{"app_slug": r.slug, "version_label": r.versionLabel, "items": r.itemList()}
 	problems := errors.Join(r.checkKeys(values, "config_values"), r.checkRequired(values))
 	if problems != nil {
-		return Result{Failed: true, Data: data, Msg: strings.ReplaceAll(problems.Error(), "\n", "; ")}, nil
+		return modules.Result{Failed: true, Data: data, Msg: strings.ReplaceAll(problems.Error(), "\n", "; ")}, nil
 	}
-	return Result{Data: data, Msg: fmt.Sprintf("%s %s defines every config_values key (%d items)", r.slug, r.versionLabel, len(r.items))}, nil
+	return modules.Result{Data: data, Msg: fmt.Sprintf("%s %s defines every config_values key (%d items)", r.slug, r.versionLabel, len(r.items))}, nil
 }
 
 // readLocalRelease streams the bundle until it has airgap.yaml and
@@ -84,7 +85,7 @@ func readLocalRelease(ctx context.Context, path string) (kotsRelease, error) {
 			continue
 		}
 		if hdr.Size > limit {
-			return kotsRelease{}, fmt.Errorf("%s in %s is larger than %s; this is not a KOTS release", name, path, HumanBytes(limit))
+			return kotsRelease{}, fmt.Errorf("%s in %s is larger than %s; this is not a KOTS release", name, path, modules.HumanBytes(limit))
 		}
 		if found[name], err = io.ReadAll(tr); err != nil {
 			return kotsRelease{}, fmt.Errorf("reading %s from %s: %w", name, path, err)
