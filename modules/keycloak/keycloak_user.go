@@ -1,4 +1,4 @@
-package modules
+package keycloak
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"maps"
 	"net"
 	"net/http"
@@ -21,7 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func init() { Register(keycloakUserModule{}) }
+func init() { modules.Register(keycloakUserModule{}) }
 
 // keycloakUserModule converges a Dash Enterprise user in Keycloak: the user
 // exists in the application realm, has a password, and has the client roles
@@ -48,35 +49,35 @@ const (
 // tokens live 60 s by default.
 const tokenMargin = 10 * time.Second
 
-func (keycloakUserModule) Spec() Spec {
-	return Spec{
+func (keycloakUserModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "keycloak_user",
 		Summary: "Create a Dash Enterprise user in Keycloak, set its password and grant its client roles",
-		Args: []Arg{
-			{Name: "server", Check: checkKeycloakServer, Type: String, Doc: "Dash Enterprise's host name, e.g. dash.example.com: Keycloak is https://auth-<server>."},
-			{Name: "url", Check: checkKeycloakURL, Type: String, Doc: "Keycloak's address when it is not https://auth-<server>, e.g. https://auth-dash.example.com:8443, without the /auth path prefix."},
-			{Name: "path_prefix", Type: String, Default: "auto", Choices: []string{"auto", "", "/auth"}, Doc: "Keycloak's context path: /auth (legacy Keycloak, as Dash Enterprise 5 runs), \"\" (Keycloak 17 and later) or auto: try <url>/auth, then <url>, asking each for the admin realm's OpenID configuration."},
-			{Name: "dial_via_host", Type: String, Default: "auto", Choices: []string{"auto", "true", "false"}, Doc: "Reach Keycloak through the host's connection (SSH): the host connects to node_address and the TLS name and Host header stay Keycloak's name. auto does so when Keycloak's name does not resolve on the machine running ferry."},
-			{Name: "node_address", Check: checkNodeAddress, Type: String, Doc: "Where the host connects when dial_via_host applies: host[:port], port 443 by default. Default: the InternalIP of the cluster's node (its ingress), read from the Kubernetes API."},
-			{Name: "ca_file", Type: String, Doc: "PEM file on the controller with the CA that signed Keycloak's certificate (your internal CA), trusted besides the system's. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
-			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, read to fetch the Keycloak admin credentials (root's file: the task may need become: true)."},
-			{Name: "admin_secret", Check: checkAdminSecret, Type: Map, Doc: "Where the Keycloak administrator's credentials are, as a mapping; keys not given keep their defaults: namespace=" + defaultKeycloakSecretNamespace + ", name=" + defaultKeycloakSecretName + ", password_key=" + defaultKeycloakPasswordKey + ", username_key=" + defaultKeycloakUsernameKey + " (used when the Secret has it), username_default=" + defaultKeycloakAdmin + "."},
-			{Name: "admin_realm", Check: checkBareName("admin_realm"), Type: String, Default: "master", Doc: "The realm the administrator logs in to."},
-			{Name: "realm", Check: checkBareName("realm"), Type: String, Default: "dash", Doc: "The realm of Dash Enterprise's users."},
-			{Name: "client_id", Check: checkBareName("client_id"), Type: String, Default: "dash", Doc: "The client whose roles are granted (its clientId, not its internal id)."},
-			{Name: "username", Check: checkBareName("username"), Type: String, Required: true, Doc: "The user's name; lowercased, because Dash Enterprise misapplies permissions to names with capitals (a known issue) and Keycloak stores names in lower case."},
-			{Name: "password", Type: String, Secret: true, Doc: "The user's password; never shown. Needed to create the user."},
-			{Name: "update_password", Type: String, Default: "on_create", Choices: []string{"on_create", "always"}, Doc: "on_create sets the password only when this task creates the user; always sets it on every run (reported as a change every run, unless password_probe shows it already matches)."},
-			{Name: "password_probe", Type: Bool, Default: false, Doc: "With update_password: always, first try logging in as the user (admin-cli, direct grant) and leave a password that works alone. Off by default: a failed probe counts towards Keycloak's brute-force lockout. A temporary password never passes the probe (Keycloak refuses the login until it is changed), so it is set again on every run."},
-			{Name: "temporary", Type: Bool, Default: false, Doc: "Make the password temporary: the user must change it at first login."},
-			{Name: "email", Type: String, Doc: "Email address, set when the user is created."},
-			{Name: "first_name", Type: String, Doc: "First name, set when the user is created."},
-			{Name: "last_name", Type: String, Doc: "Last name, set when the user is created."},
-			{Name: "client_roles", Check: checkRoles, Type: List, Default: []any{"admin", "licensed_user"}, Doc: "Roles of client_id the user must have; roles it has already are left, others it has are not removed. licensed_user (needed to deploy apps) takes a license seat; leave it out for users who only view apps."},
-			{Name: "timeout", Kind: Seconds, Type: Int, Default: 30, Doc: "Seconds allowed for each request to Keycloak."},
+		Args: []modules.Arg{
+			{Name: "server", Check: checkKeycloakServer, Type: modules.String, Doc: "Dash Enterprise's host name, e.g. dash.example.com: Keycloak is https://auth-<server>."},
+			{Name: "url", Check: checkKeycloakURL, Type: modules.String, Doc: "Keycloak's address when it is not https://auth-<server>, e.g. https://auth-dash.example.com:8443, without the /auth path prefix."},
+			{Name: "path_prefix", Type: modules.String, Default: "auto", Choices: []string{"auto", "", "/auth"}, Doc: "Keycloak's context path: /auth (legacy Keycloak, as Dash Enterprise 5 runs), \"\" (Keycloak 17 and later) or auto: try <url>/auth, then <url>, asking each for the admin realm's OpenID configuration."},
+			{Name: "dial_via_host", Type: modules.String, Default: "auto", Choices: []string{"auto", "true", "false"}, Doc: "Reach Keycloak through the host's connection (SSH): the host connects to node_address and the TLS name and Host header stay Keycloak's name. auto does so when Keycloak's name does not resolve on the machine running ferry."},
+			{Name: "node_address", Check: checkNodeAddress, Type: modules.String, Doc: "Where the host connects when dial_via_host applies: host[:port], port 443 by default. Default: the InternalIP of the cluster's node (its ingress), read from the Kubernetes API."},
+			{Name: "ca_file", Type: modules.String, Doc: "PEM file on the controller with the CA that signed Keycloak's certificate (your internal CA), trusted besides the system's. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
+			{Name: "kubeconfig", Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, read to fetch the Keycloak admin credentials (root's file: the task may need become: true)."},
+			{Name: "admin_secret", Check: checkAdminSecret, Type: modules.Map, Doc: "Where the Keycloak administrator's credentials are, as a mapping; keys not given keep their defaults: namespace=" + defaultKeycloakSecretNamespace + ", name=" + defaultKeycloakSecretName + ", password_key=" + defaultKeycloakPasswordKey + ", username_key=" + defaultKeycloakUsernameKey + " (used when the Secret has it), username_default=" + defaultKeycloakAdmin + "."},
+			{Name: "admin_realm", Check: checkBareName("admin_realm"), Type: modules.String, Default: "master", Doc: "The realm the administrator logs in to."},
+			{Name: "realm", Check: checkBareName("realm"), Type: modules.String, Default: "dash", Doc: "The realm of Dash Enterprise's users."},
+			{Name: "client_id", Check: checkBareName("client_id"), Type: modules.String, Default: "dash", Doc: "The client whose roles are granted (its clientId, not its internal id)."},
+			{Name: "username", Check: checkBareName("username"), Type: modules.String, Required: true, Doc: "The user's name; lowercased, because Dash Enterprise misapplies permissions to names with capitals (a known issue) and Keycloak stores names in lower case."},
+			{Name: "password", Type: modules.String, Secret: true, Doc: "The user's password; never shown. Needed to create the user."},
+			{Name: "update_password", Type: modules.String, Default: "on_create", Choices: []string{"on_create", "always"}, Doc: "on_create sets the password only when this task creates the user; always sets it on every run (reported as a change every run, unless password_probe shows it already matches)."},
+			{Name: "password_probe", Type: modules.Bool, Default: false, Doc: "With update_password: always, first try logging in as the user (admin-cli, direct grant) and leave a password that works alone. Off by default: a failed probe counts towards Keycloak's brute-force lockout. A temporary password never passes the probe (Keycloak refuses the login until it is changed), so it is set again on every run."},
+			{Name: "temporary", Type: modules.Bool, Default: false, Doc: "Make the password temporary: the user must change it at first login."},
+			{Name: "email", Type: modules.String, Doc: "Email address, set when the user is created."},
+			{Name: "first_name", Type: modules.String, Doc: "First name, set when the user is created."},
+			{Name: "last_name", Type: modules.String, Doc: "Last name, set when the user is created."},
+			{Name: "client_roles", Check: checkRoles, Type: modules.List, Default: []any{"admin", "licensed_user"}, Doc: "Roles of client_id the user must have; roles it has already are left, others it has are not removed. licensed_user (needed to deploy apps) takes a license seat; leave it out for users who only view apps."},
+			{Name: "timeout", Kind: modules.Seconds, Type: modules.Int, Default: 30, Doc: "Seconds allowed for each request to Keycloak."},
 		},
 		OneOf: [][]string{{"server", "url"}},
-		Check: CheckSupported,
+		Check: modules.CheckSupported,
 	}
 }
 
@@ -112,7 +113,7 @@ type keycloakSecretRef struct {
 
 func (r keycloakSecretRef) String() string { return r.namespace + "/" + r.name }
 
-func keycloakOptionsFrom(args Args) (keycloakOptions, error) {
+func keycloakOptionsFrom(args modules.Args) (keycloakOptions, error) {
 	o := keycloakOptions{
 		prefix:      args.String("path_prefix"),
 		dialViaHost: args.String("dial_via_host"),
@@ -161,7 +162,7 @@ func keycloakOptionsFrom(args Args) (keycloakOptions, error) {
 func keycloakURL(server, raw string) (string, string, error) {
 	if server != "" {
 		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(server)), ".")
-		if !ValidHostname(name, false) {
+		if !modules.ValidHostname(name, false) {
 			return "", "", fmt.Errorf("server %q is not a host name; give the bare name, e.g. dash.example.com (no scheme, port or wildcard)", server)
 		}
 		return "https://auth-" + name, "auth-" + name, nil
@@ -199,7 +200,7 @@ func keycloakSecretFrom(m map[string]any) (keycloakSecretRef, error) {
 		}
 		v, ok := m[k].(string)
 		if !ok || strings.TrimSpace(v) == "" {
-			problems = append(problems, fmt.Errorf("admin_secret.%s must be a non-empty string, got %s", k, TypeName(m[k])))
+			problems = append(problems, fmt.Errorf("admin_secret.%s must be a non-empty string, got %s", k, modules.TypeName(m[k])))
 			continue
 		}
 		*field = strings.TrimSpace(v)
@@ -222,41 +223,41 @@ func roleNames(list []string) ([]string, error) {
 	return out, nil
 }
 
-func (keycloakUserModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+func (keycloakUserModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	o, err := keycloakOptionsFrom(args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	h.AddSecret(o.password)
 	tlsConfig, err := keycloakTLSConfig(h, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	kube, err := KubeFor(ctx, h, o.kubeconfig)
-	if res, ok, err := PlanWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
+	kube, err := modules.KubeFor(ctx, h, o.kubeconfig)
+	if res, ok, err := modules.PlanWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
 		return res, err
 	}
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	admin, err := readKeycloakAdmin(ctx, h, kube, o.secret)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	link, err := keycloakLink(ctx, h, kube, o, tlsConfig)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	base, err := findKeycloakBase(ctx, link, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	kc := gocloak.NewClient(base)
 	kc.RestyClient().SetTransport(link.transport).SetTimeout(o.timeout)
 	s := &keycloakSession{kc: kc, o: o, admin: admin}
 	res, err := s.converge(ctx, h)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	res.Data["keycloak_base"] = base
 	res.Data["reached_via"] = link.describe()
@@ -264,12 +265,12 @@ func (keycloakUserModule) Run(ctx context.Context, h *Host, args Args) (Result, 
 }
 
 // keycloakTLSConfig trusts the system's CAs and, when given, ca_file.
-func keycloakTLSConfig(h *Host, o keycloakOptions) (*tls.Config, error) {
+func keycloakTLSConfig(h *modules.Host, o keycloakOptions) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.caFile == "" {
 		return cfg, nil
 	}
-	path, pemData, err := ReadPEMFile(h, "ca_file", o.caFile)
+	path, pemData, err := modules.ReadPEMFile(h, "ca_file", o.caFile)
 	if err != nil {
 		return nil, err
 	}
@@ -293,14 +294,14 @@ type keycloakAdmin struct {
 
 // readKeycloakAdmin reads the administrator's credentials from the Secret
 // and registers them as secrets before anything could print them.
-func readKeycloakAdmin(ctx context.Context, h *Host, kube *Kube, ref keycloakSecretRef) (keycloakAdmin, error) {
+func readKeycloakAdmin(ctx context.Context, h *modules.Host, kube *modules.Kube, ref keycloakSecretRef) (keycloakAdmin, error) {
 	sec := &corev1.Secret{}
-	err := kube.Get(ctx, KubeSecrets, ref.namespace, ref.name, sec)
+	err := kube.Get(ctx, modules.KubeSecrets, ref.namespace, ref.name, sec)
 	switch {
 	case apierrors.IsNotFound(err):
-		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, HostLabel(h))
+		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, modules.HostLabel(h))
 	case apierrors.IsForbidden(err):
-		return keycloakAdmin{}, fmt.Errorf("reading secret %s is forbidden for the kubeconfig's user: use the cluster-admin kubeconfig (%s)", ref, DefaultKubeconfig)
+		return keycloakAdmin{}, fmt.Errorf("reading secret %s is forbidden for the kubeconfig's user: use the cluster-admin kubeconfig (%s)", ref, modules.DefaultKubeconfig)
 	case err != nil:
 		return keycloakAdmin{}, fmt.Errorf("reading secret %s: %w", ref, err)
 	}
@@ -333,7 +334,7 @@ func secretKeys(sec *corev1.Secret) []string {
 // keycloakConn is how requests reach Keycloak: an HTTP transport that either
 // dials directly or through the host's connection.
 type keycloakConn struct {
-	transport http.RoundTripper // a ReadOnlyTransport: writes need the Writer's context
+	transport http.RoundTripper // a ReadOnlyTransport: writes need the modules.Writer's context
 	viaHost   string            // node address dialled from the host; "" when direct
 	hostName  string            // inventory name, for messages
 	why       string            // why the host's connection is used
@@ -354,20 +355,20 @@ func (l keycloakConn) client(timeout time.Duration) *http.Client {
 // TLS name and Host header are always Keycloak's name (from the URL), so the
 // ingress routes the request and the certificate is checked for that name,
 // wherever the TCP connection goes.
-func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, tlsConfig *tls.Config) (keycloakConn, error) {
-	link := keycloakConn{hostName: HostLabel(h)}
+func keycloakLink(ctx context.Context, h *modules.Host, kube *modules.Kube, o keycloakOptions, tlsConfig *tls.Config) (keycloakConn, error) {
+	link := keycloakConn{hostName: modules.HostLabel(h)}
 	via, why, err := useHostConnection(ctx, o)
 	if err != nil {
 		return link, err
 	}
 	if !via {
-		link.transport = ReadOnlyTransport(&http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConfig,
+		link.transport = modules.ReadOnlyTransport(&http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConfig,
 			TLSHandshakeTimeout: o.timeout, DialContext: (&net.Dialer{Timeout: o.timeout}).DialContext}, isKeycloakLogin)
 		return link, nil
 	}
 	dialer, ok := h.Dialer()
 	if !ok {
-		return link, fmt.Errorf("%s; but the connection to %s cannot open TCP connections from the host's side: make the name resolve here, or use an SSH host", why, HostLabel(h))
+		return link, fmt.Errorf("%s; but the connection to %s cannot open TCP connections from the host's side: make the name resolve here, or use an SSH host", why, modules.HostLabel(h))
 	}
 	addr := o.nodeAddress
 	if addr == "" {
@@ -376,7 +377,7 @@ func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, t
 		}
 	}
 	link.viaHost, link.why = addr, why
-	link.transport = ReadOnlyTransport(&http.Transport{TLSClientConfig: tlsConfig, TLSHandshakeTimeout: o.timeout,
+	link.transport = modules.ReadOnlyTransport(&http.Transport{TLSClientConfig: tlsConfig, TLSHandshakeTimeout: o.timeout,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return dialer.DialContext(ctx, "tcp", addr)
 		}}, isKeycloakLogin)
@@ -385,7 +386,7 @@ func keycloakLink(ctx context.Context, h *Host, kube *Kube, o keycloakOptions, t
 
 // isKeycloakLogin declares the one POST that only reads: a login at a
 // realm's token endpoint (the admin's, and the password probe's). Creating a
-// user, setting a password and adding roles need the Writer's context.
+// user, setting a password and adding roles need the modules.Writer's context.
 func isKeycloakLogin(req *http.Request) bool {
 	return req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/protocol/openid-connect/token")
 }
@@ -412,9 +413,9 @@ func useHostConnection(ctx context.Context, o keycloakOptions) (bool, string, er
 
 // nodeInternalAddress returns <InternalIP>:443 of the cluster's first node
 // (by name): on a single-VM install, where the ingress answers.
-func nodeInternalAddress(ctx context.Context, kube *Kube) (string, error) {
+func nodeInternalAddress(ctx context.Context, kube *modules.Kube) (string, error) {
 	nodes := &corev1.NodeList{}
-	if err := kube.List(ctx, KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
+	if err := kube.List(ctx, modules.KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return "", fmt.Errorf("listing the cluster's nodes to find the ingress address: %w; set node_address", err)
 	}
 	sort.Slice(nodes.Items, func(i, j int) bool { return nodes.Items[i].Name < nodes.Items[j].Name })
@@ -750,25 +751,25 @@ type keycloakOutcome struct {
 
 // converge brings the user to the wanted state; in check mode it only reads
 // and plans.
-func (s *keycloakSession) converge(ctx context.Context, h *Host) (Result, error) {
+func (s *keycloakSession) converge(ctx context.Context, h *modules.Host) (modules.Result, error) {
 	var out keycloakOutcome
 	roles, err := s.resolveRoles(ctx)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if err := s.ensureUser(ctx, h, &out); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if err := s.ensurePassword(ctx, h, &out); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if err := s.ensureRoles(ctx, h, roles, &out); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	return s.result(out), nil
 }
 
-func (s *keycloakSession) ensureUser(ctx context.Context, h *Host, out *keycloakOutcome) error {
+func (s *keycloakSession) ensureUser(ctx context.Context, h *modules.Host, out *keycloakOutcome) error {
 	existing, err := s.findUser(ctx)
 	if err != nil {
 		return err
@@ -781,14 +782,14 @@ func (s *keycloakSession) ensureUser(ctx context.Context, h *Host, out *keycloak
 		return fmt.Errorf("user %s does not exist in Keycloak realm %s and no password is given: give password to create it", s.o.username, s.o.realm)
 	}
 	out.created = true // in check mode: would be
-	return h.Change(fmt.Sprintf("create user %s in Keycloak realm %s", s.o.username, s.o.realm), func(w Writer) error {
+	return h.Change(fmt.Sprintf("create user %s in Keycloak realm %s", s.o.username, s.o.realm), func(w modules.Writer) error {
 		id, created, err := s.createUser(w.Context(ctx))
 		out.userID, out.created, out.raced = id, created, !created
 		return err
 	})
 }
 
-func (s *keycloakSession) ensurePassword(ctx context.Context, h *Host, out *keycloakOutcome) error {
+func (s *keycloakSession) ensurePassword(ctx context.Context, h *modules.Host, out *keycloakOutcome) error {
 	switch {
 	case out.created:
 	case !s.o.updateAll || s.o.password == "":
@@ -801,7 +802,7 @@ func (s *keycloakSession) ensurePassword(ctx context.Context, h *Host, out *keyc
 		what += " (temporary)"
 	}
 	out.passwordSet = true
-	return h.Change(what, func(w Writer) error {
+	return h.Change(what, func(w modules.Writer) error {
 		ctx := w.Context(ctx)
 		return s.do(ctx, "", func(tok string) error {
 			return s.kc.SetPassword(ctx, tok, out.userID, s.o.realm, s.o.password, s.o.temporary)
@@ -809,7 +810,7 @@ func (s *keycloakSession) ensurePassword(ctx context.Context, h *Host, out *keyc
 	})
 }
 
-func (s *keycloakSession) ensureRoles(ctx context.Context, h *Host, want keycloakRoles, out *keycloakOutcome) error {
+func (s *keycloakSession) ensureRoles(ctx context.Context, h *modules.Host, want keycloakRoles, out *keycloakOutcome) error {
 	if len(want.roles) == 0 {
 		return nil
 	}
@@ -831,7 +832,7 @@ func (s *keycloakSession) ensureRoles(ctx context.Context, h *Host, want keycloa
 		return nil
 	}
 	what := fmt.Sprintf("add roles [%s] of client %s to user %s", strings.Join(out.rolesAdded, " "), s.o.clientID, s.o.username)
-	return h.Change(what, func(w Writer) error {
+	return h.Change(what, func(w modules.Writer) error {
 		ctx := w.Context(ctx)
 		return s.do(ctx, "", func(tok string) error {
 			return s.kc.AddClientRolesToUser(ctx, tok, s.o.realm, want.clientUUID, out.userID, missing)
@@ -839,7 +840,7 @@ func (s *keycloakSession) ensureRoles(ctx context.Context, h *Host, want keycloa
 	})
 }
 
-func (s *keycloakSession) result(out keycloakOutcome) Result {
+func (s *keycloakSession) result(out keycloakOutcome) modules.Result {
 	added := make([]any, 0, len(out.rolesAdded))
 	for _, r := range out.rolesAdded {
 		added = append(added, r)
@@ -859,7 +860,7 @@ func (s *keycloakSession) result(out keycloakOutcome) Result {
 	if len(out.rolesAdded) > 0 {
 		did = append(did, "roles added: "+strings.Join(out.rolesAdded, ", "))
 	}
-	return Result{
+	return modules.Result{
 		Msg: fmt.Sprintf("Keycloak user %s in realm %s: %s", s.o.username, s.o.realm, strings.Join(did, "; ")),
 		Data: map[string]any{
 			"user_id":      out.userID,

@@ -1,7 +1,8 @@
-package modules
+package keycloak
 
 import (
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"strings"
 )
 
@@ -50,6 +51,6 @@ func checkBareName(name string) func(any) error {
 
 func checkRoles(v any) error {
 	l, _ := v.([]any)
-	_, err := roleNames(ToStrings(l))
+	_, err := roleNames(modules.ToStrings(l))
 	return err
 }

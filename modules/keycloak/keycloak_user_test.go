@@ -1,4 +1,4 @@
-package modules_test
+package keycloak_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 	"github.com/ferry-sh/ferry/runner"
 )
 
