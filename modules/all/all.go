@@ -16,6 +16,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/keycloak"
 	_ "github.com/ferry-sh/ferry/modules/kots"
 	_ "github.com/ferry-sh/ferry/modules/kurl"
+	_ "github.com/ferry-sh/ferry/modules/limits"
 	_ "github.com/ferry-sh/ferry/modules/pkgmgr"
 	_ "github.com/ferry-sh/ferry/modules/remote"
 	_ "github.com/ferry-sh/ferry/modules/service"

@@ -1,9 +1,10 @@
-package modules
+package limits
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"maps"
 	"slices"
 	"sort"
@@ -21,7 +22,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/anylist"
 )
 
-func init() { Register(limitsModule{}) }
+func init() { modules.Register(limitsModule{}) }
 
 // limitsModule enforces a pod and volume (PVC) limit on the namespaces
 // where Dash Enterprise runs apps, with a Kubernetes ResourceQuota.
@@ -66,20 +67,20 @@ var defaultSystemNamespaces = []string{
 	"openebs", "longhorn-system", "rook-ceph", "minio", "velero", "monitoring", "plotly-system",
 }
 
-func (limitsModule) Spec() Spec {
-	return Spec{
+func (limitsModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "limits",
 		Summary: "Enforce a pod and volume (PVC) limit on the apps' namespaces with a ResourceQuota (a hard Kubernetes limit, not Dash Enterprise's System Limits), checked against the cluster's capacity",
-		Args: []Arg{
-			{Name: "max_pods", Check: checkLimit("max_pods"), Type: Any, Default: "auto", Doc: "The pod limit: a whole number, or auto = the sum of the Nodes' allocatable pods minus the pods running in system_namespaces (ferry's rule, not Plotly's). Plotly recommends 250 for the Standard offering; a kURL node allows 110 pods unless installed with kubernetes-max-pods-per-node. A number the cluster cannot hold is refused before anything changes, with the kURL setting that would make room."},
-			{Name: "max_pvcs", Check: checkLimit("max_pvcs"), Type: Any, Default: "auto", Doc: "The volume (PVC) limit: a whole number, or auto = what pvc_auto says."},
-			{Name: "pvc_auto", Check: checkPVCRule, Type: String, Default: defaultPVCAuto, Doc: "What max_pvcs: auto becomes: a number (\"40\") or a percentage of the pod limit (\"50%\", rounded down, at least 1). Plotly publishes no volume figure; the default is ferry's guess: every workspace and every Redis or Postgres service holds one PVC and runs at least one pod, and apps run pods without PVCs."},
-			{Name: "namespaces", Check: checkNamespaces("namespaces", true), Type: List, Required: true, Doc: "The namespaces where Dash Enterprise runs apps, workspaces and services; each gets a ResourceQuota with the full limits (a ResourceQuota cannot span namespaces, so with several namespaces the cluster-wide total can reach the limits times their number). Required because Plotly does not document the apps namespace of Dash Enterprise 5: find it with `kubectl get pods -A` on an instance with an app deployed. Every namespace must exist."},
-			{Name: "system_namespaces", Check: checkNamespaces("system_namespaces", false), Type: List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
-			{Name: "quota_name", Check: checkQuotaName, Type: String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
-			{Name: "kubeconfig", Type: String, Default: DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
+		Args: []modules.Arg{
+			{Name: "max_pods", Check: checkLimit("max_pods"), Type: modules.Any, Default: "auto", Doc: "The pod limit: a whole number, or auto = the sum of the Nodes' allocatable pods minus the pods running in system_namespaces (ferry's rule, not Plotly's). Plotly recommends 250 for the Standard offering; a kURL node allows 110 pods unless installed with kubernetes-max-pods-per-node. A number the cluster cannot hold is refused before anything changes, with the kURL setting that would make room."},
+			{Name: "max_pvcs", Check: checkLimit("max_pvcs"), Type: modules.Any, Default: "auto", Doc: "The volume (PVC) limit: a whole number, or auto = what pvc_auto says."},
+			{Name: "pvc_auto", Check: checkPVCRule, Type: modules.String, Default: defaultPVCAuto, Doc: "What max_pvcs: auto becomes: a number (\"40\") or a percentage of the pod limit (\"50%\", rounded down, at least 1). Plotly publishes no volume figure; the default is ferry's guess: every workspace and every Redis or Postgres service holds one PVC and runs at least one pod, and apps run pods without PVCs."},
+			{Name: "namespaces", Check: checkNamespaces("namespaces", true), Type: modules.List, Required: true, Doc: "The namespaces where Dash Enterprise runs apps, workspaces and services; each gets a ResourceQuota with the full limits (a ResourceQuota cannot span namespaces, so with several namespaces the cluster-wide total can reach the limits times their number). Required because Plotly does not document the apps namespace of Dash Enterprise 5: find it with `kubectl get pods -A` on an instance with an app deployed. Every namespace must exist."},
+			{Name: "system_namespaces", Check: checkNamespaces("system_namespaces", false), Type: modules.List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
+			{Name: "quota_name", Check: checkQuotaName, Type: modules.String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
+			{Name: "kubeconfig", Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + modules.DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
 		},
-		Check: CheckSupported,
+		Check: modules.CheckSupported,
 	}
 }
 
@@ -115,31 +116,31 @@ func (r pvcRule) apply(pods int) int {
 // limits are the resolved numbers.
 type limits struct{ pods, pvcs int }
 
-func (limitsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+func (limitsModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	o, err := limitsOptionsFrom(args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	k, err := KubeFor(ctx, h, o.kubeconfig)
-	if res, ok, err := PlanWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
+	k, err := modules.KubeFor(ctx, h, o.kubeconfig)
+	if res, ok, err := modules.PlanWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
 		return res, err
 	}
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	p, err := planLimits(ctx, h, k, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if err := p.apply(ctx, h, k); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	return p.result(), nil
 }
 
 // limitsOptionsFrom checks the arguments that need more than their type,
 // reporting every problem at once.
-func limitsOptionsFrom(args Args) (limitsOptions, error) {
+func limitsOptionsFrom(args modules.Args) (limitsOptions, error) {
 	o := limitsOptions{quotaName: args.String("quota_name"), kubeconfig: args.String("kubeconfig")}
 	var problems []error
 	add := func(err error) {
@@ -169,7 +170,7 @@ func parseLimit(name string, v any) (limitValue, error) {
 	if s, ok := v.(string); ok && strings.EqualFold(strings.TrimSpace(s), "auto") {
 		return limitValue{auto: true}, nil
 	}
-	n, err := ToInt(v)
+	n, err := modules.ToInt(v)
 	if err != nil {
 		return limitValue{}, fmt.Errorf("%s: %v; give a whole number or auto", name, err)
 	}
@@ -202,7 +203,7 @@ func namespaceList(arg string, items []any) ([]string, error) {
 	for _, item := range items {
 		name, ok := item.(string)
 		if !ok {
-			problems = append(problems, fmt.Errorf("%s: entry %v is %s; give namespace names", arg, item, TypeName(item)))
+			problems = append(problems, fmt.Errorf("%s: entry %v is %s; give namespace names", arg, item, modules.TypeName(item)))
 			continue
 		}
 		name = strings.TrimSpace(name)
@@ -240,7 +241,7 @@ func (u clusterUsage) systemPodCount() int {
 // that has Succeeded or Failed holds no slot on its node (the kubelet's
 // max-pods counts running pods) and no place in a pods quota, so it is not
 // counted.
-func readUsage(ctx context.Context, k *Kube, o limitsOptions) (clusterUsage, error) {
+func readUsage(ctx context.Context, k *modules.Kube, o limitsOptions) (clusterUsage, error) {
 	u := clusterUsage{systemPods: map[string]int{}, byNamespace: map[string]*namespaceUsage{}}
 	for _, ns := range o.namespaces {
 		u.byNamespace[ns] = &namespaceUsage{}
@@ -254,7 +255,7 @@ func readUsage(ctx context.Context, k *Kube, o limitsOptions) (clusterUsage, err
 	}
 	err := eachItem(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
 		pods := &corev1.PodList{}
-		return pods, k.List(ctx, KubePods, "", opts, pods)
+		return pods, k.List(ctx, modules.KubePods, "", opts, pods)
 	}, func(obj runtime.Object) {
 		pod := obj.(*corev1.Pod)
 		if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
@@ -273,7 +274,7 @@ func readUsage(ctx context.Context, k *Kube, o limitsOptions) (clusterUsage, err
 	}
 	err = eachItem(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
 		pvcs := &corev1.PersistentVolumeClaimList{}
-		return pvcs, k.List(ctx, KubePersistentVolumeClaims, "", opts, pvcs)
+		return pvcs, k.List(ctx, modules.KubePersistentVolumeClaims, "", opts, pvcs)
 	}, func(obj runtime.Object) {
 		pvc := obj.(*corev1.PersistentVolumeClaim)
 		u.pvcs++
@@ -287,9 +288,9 @@ func readUsage(ctx context.Context, k *Kube, o limitsOptions) (clusterUsage, err
 	return u, nil
 }
 
-func readNodes(ctx context.Context, k *Kube, u *clusterUsage) error {
+func readNodes(ctx context.Context, k *modules.Kube, u *clusterUsage) error {
 	nodes := &corev1.NodeList{}
-	if err := k.List(ctx, KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
+	if err := k.List(ctx, modules.KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return fmt.Errorf("listing the cluster's Nodes: %w", err)
 	}
 	if len(nodes.Items) == 0 {
@@ -373,7 +374,7 @@ type limitsPlan struct {
 	usage  clusterUsage
 	want   limits
 	quotas []quotaState
-	diffs  []Diff
+	diffs  []modules.Diff
 }
 
 // quotaState is one namespace's quota as found.
@@ -385,7 +386,7 @@ type quotaState struct {
 // planLimits reads everything and resolves the limits; nothing changes yet,
 // so a refused limit or an unreachable App Manager leaves the cluster as it
 // was.
-func planLimits(ctx context.Context, h *Host, k *Kube, o limitsOptions) (*limitsPlan, error) {
+func planLimits(ctx context.Context, h *modules.Host, k *modules.Kube, o limitsOptions) (*limitsPlan, error) {
 	usage, err := readUsage(ctx, k, o)
 	if err != nil {
 		return nil, err
@@ -402,11 +403,11 @@ func planLimits(ctx context.Context, h *Host, k *Kube, o limitsOptions) (*limits
 }
 
 // readQuotas checks that every namespace exists and reads ferry's quota in it.
-func readQuotas(ctx context.Context, k *Kube, o limitsOptions) ([]quotaState, error) {
+func readQuotas(ctx context.Context, k *modules.Kube, o limitsOptions) ([]quotaState, error) {
 	var states []quotaState
 	for _, ns := range o.namespaces {
 		got := &corev1.Namespace{}
-		err := k.Get(ctx, KubeNamespaces, "", ns, got)
+		err := k.Get(ctx, modules.KubeNamespaces, "", ns, got)
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("namespace %q (in namespaces) does not exist in the cluster; give the namespace where Dash Enterprise runs apps (kubectl get namespaces)", ns)
 		}
@@ -417,7 +418,7 @@ func readQuotas(ctx context.Context, k *Kube, o limitsOptions) ([]quotaState, er
 			return nil, fmt.Errorf("namespace %q (in namespaces) is being deleted; a quota cannot be created in it", ns)
 		}
 		q := &corev1.ResourceQuota{}
-		err = k.Get(ctx, KubeResourceQuotas, ns, o.quotaName, q)
+		err = k.Get(ctx, modules.KubeResourceQuotas, ns, o.quotaName, q)
 		if apierrors.IsNotFound(err) {
 			q, err = nil, nil
 		}
@@ -431,7 +432,7 @@ func readQuotas(ctx context.Context, k *Kube, o limitsOptions) ([]quotaState, er
 
 // apply makes the changes, each through the gate: the quotas first, then the
 // App Manager.
-func (p *limitsPlan) apply(ctx context.Context, h *Host, k *Kube) error {
+func (p *limitsPlan) apply(ctx context.Context, h *modules.Host, k *modules.Kube) error {
 	want := p.hard()
 	for _, st := range p.quotas {
 		if err := p.convergeQuota(ctx, h, k, st, want); err != nil {
@@ -449,32 +450,32 @@ func (p *limitsPlan) hard() corev1.ResourceList {
 	}
 }
 
-func (p *limitsPlan) convergeQuota(ctx context.Context, h *Host, k *Kube, st quotaState, want corev1.ResourceList) error {
+func (p *limitsPlan) convergeQuota(ctx context.Context, h *modules.Host, k *modules.Kube, st quotaState, want corev1.ResourceList) error {
 	ref := "ResourceQuota " + st.namespace + "/" + p.o.quotaName
 	if st.existing == nil {
 		p.addDiff(h, ref, "", want)
-		return h.Change(fmt.Sprintf("create %s (%s)", ref, hardText(want, ", ")), func(w Writer) error {
+		return h.Change(fmt.Sprintf("create %s (%s)", ref, hardText(want, ", ")), func(w modules.Writer) error {
 			q := &corev1.ResourceQuota{
 				ObjectMeta: metav1.ObjectMeta{Name: p.o.quotaName, Namespace: st.namespace, Labels: map[string]string{managedByLabel: "ferry"}},
 				Spec:       corev1.ResourceQuotaSpec{Hard: want},
 			}
-			return k.Create(ctx, w, KubeResourceQuotas, q)
+			return k.Create(ctx, w, modules.KubeResourceQuotas, q)
 		})
 	}
 	if sameHard(st.existing.Spec.Hard, want) {
 		return nil
 	}
 	p.addDiff(h, ref, hardText(st.existing.Spec.Hard, "\n")+"\n", want)
-	return h.Change(fmt.Sprintf("update %s: %s", ref, hardChange(st.existing.Spec.Hard, want)), func(w Writer) error {
+	return h.Change(fmt.Sprintf("update %s: %s", ref, hardChange(st.existing.Spec.Hard, want)), func(w modules.Writer) error {
 		q := st.existing.DeepCopy()
 		q.Spec.Hard = want
-		return k.Update(ctx, w, KubeResourceQuotas, q)
+		return k.Update(ctx, w, modules.KubeResourceQuotas, q)
 	})
 }
 
-func (p *limitsPlan) addDiff(h *Host, ref, before string, want corev1.ResourceList) {
+func (p *limitsPlan) addDiff(h *modules.Host, ref, before string, want corev1.ResourceList) {
 	if h.Diff {
-		p.diffs = append(p.diffs, Diff{Path: ref + " spec.hard", Before: before, After: hardText(want, "\n") + "\n"})
+		p.diffs = append(p.diffs, modules.Diff{Path: ref + " spec.hard", Before: before, After: hardText(want, "\n") + "\n"})
 	}
 }
 
@@ -540,8 +541,8 @@ func manualStep(l limits) string {
 	return fmt.Sprintf("App Manager → Settings → System Limits → Edit System Limits: set pods to %d and volumes to %d", l.pods, l.pvcs)
 }
 
-func (p *limitsPlan) result() Result {
-	res := Result{Diffs: p.diffs, Data: map[string]any{
+func (p *limitsPlan) result() modules.Result {
+	res := modules.Result{Diffs: p.diffs, Data: map[string]any{
 		"current_pods":     p.usage.pods,
 		"current_pvcs":     p.usage.pvcs,
 		"allocatable_pods": p.usage.allocatablePods,

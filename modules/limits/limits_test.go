@@ -1,4 +1,4 @@
-package modules_test
+package limits_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
 // limitsSite is a real kube-apiserver reached through a real sshd host, as
