@@ -22,5 +22,6 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/service"
 	_ "github.com/ferry-sh/ferry/modules/sysconf"
 	_ "github.com/ferry-sh/ferry/modules/textedit"
+	_ "github.com/ferry-sh/ferry/modules/tls"
 	_ "github.com/ferry-sh/ferry/modules/web"
 )

@@ -1,4 +1,4 @@
-package modules_test
+package tls_test
 
 import (
 	"crypto"
@@ -28,6 +28,7 @@ import (
 
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
+	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
 // issued is a certificate made for a test, with its key.

@@ -1,7 +1,8 @@
-package modules
+package tls
 
 import (
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"strings"
 )
 
@@ -10,8 +11,8 @@ import (
 
 func checkExtraNames(v any) error {
 	l, _ := v.([]any)
-	for _, n := range ToStrings(l) {
-		if !ValidHostname(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), "."), true) {
+	for _, n := range modules.ToStrings(l) {
+		if !modules.ValidHostname(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), "."), true) {
 			return fmt.Errorf("extra_names entry %q is not a host name", n)
 		}
 	}

@@ -1,4 +1,4 @@
-package modules
+package tls
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"maps"
 	"net"
 	"net/url"
@@ -22,7 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func init() { Register(tlsModule{}) }
+func init() { modules.Register(tlsModule{}) }
 
 // tlsModule checks Dash Enterprise's TLS certificate, key and internal CA on
 // the controller, renders them as a KOTS ConfigValues fragment, optionally
@@ -49,23 +50,23 @@ const (
 	internalCAItemFilename = "ca.crt"
 )
 
-func (tlsModule) Spec() Spec {
-	return Spec{
+func (tlsModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "tls",
 		Summary: "Check Dash Enterprise's TLS certificate, key and internal CA and render them as KOTS ConfigValues",
-		Args: []Arg{
-			{Name: "server", Kind: DNSName, Type: String, Required: true, Doc: "Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."},
-			{Name: "cert_file", Type: String, Required: true, Doc: "PEM file on the controller: the server certificate first, then its intermediates in order. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
-			{Name: "key_file", Type: String, Required: true, Doc: "PEM file on the controller with the certificate's private key, unencrypted; looked up like cert_file. Its content is masked in every output."},
-			{Name: "internal_ca_file", Type: String, Doc: "PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. Checked on its own (a single valid root); the certificate chain must verify against it only when the chain says it was issued under it, so a public certificate beside an internal CA is fine. Looked up like cert_file."},
-			{Name: "extra_names", Check: checkExtraNames, Type: List, Doc: "More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."},
-			{Name: "min_days", Check: checkMinDays, Type: Int, Default: 30, Doc: "Fail when the certificate or an intermediate expires in fewer days than this."},
-			{Name: "config_keys", Check: checkConfigKeys, Type: Map, Doc: "The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=" + defaultCertItem + ", key=" + defaultKeyItem + ", internal_ca=" + defaultInternalCAItem + ". The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error."},
-			{Name: "config_values_dest", Type: String, Doc: "A file on the host to write the ConfigValues fragment to (mode 0600), for kots_upload or `kubectl kots set config --merge --deploy`. Written only when its content differs."},
-			{Name: "verify_address", Check: checkVerifyAddress, Aliases: []string{"verify_url"}, Type: String, Doc: "host:port (or https://host[:port]) of the ingress, reached from the host's side of the connection. For every name, the certificate served must be this leaf. Read-only; fails until a deploy has rolled out the new certificate."},
-			{Name: "connect_timeout", Kind: Seconds, Type: Int, Default: 10, Doc: "Seconds allowed for each verify_address connection and TLS handshake."},
+		Args: []modules.Arg{
+			{Name: "server", Kind: modules.DNSName, Type: modules.String, Required: true, Doc: "Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."},
+			{Name: "cert_file", Type: modules.String, Required: true, Doc: "PEM file on the controller: the server certificate first, then its intermediates in order. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
+			{Name: "key_file", Type: modules.String, Required: true, Doc: "PEM file on the controller with the certificate's private key, unencrypted; looked up like cert_file. Its content is masked in every output."},
+			{Name: "internal_ca_file", Type: modules.String, Doc: "PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. Checked on its own (a single valid root); the certificate chain must verify against it only when the chain says it was issued under it, so a public certificate beside an internal CA is fine. Looked up like cert_file."},
+			{Name: "extra_names", Check: checkExtraNames, Type: modules.List, Doc: "More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."},
+			{Name: "min_days", Check: checkMinDays, Type: modules.Int, Default: 30, Doc: "Fail when the certificate or an intermediate expires in fewer days than this."},
+			{Name: "config_keys", Check: checkConfigKeys, Type: modules.Map, Doc: "The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=" + defaultCertItem + ", key=" + defaultKeyItem + ", internal_ca=" + defaultInternalCAItem + ". The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error."},
+			{Name: "config_values_dest", Type: modules.String, Doc: "A file on the host to write the ConfigValues fragment to (mode 0600), for kots_upload or `kubectl kots set config --merge --deploy`. Written only when its content differs."},
+			{Name: "verify_address", Check: checkVerifyAddress, Aliases: []string{"verify_url"}, Type: modules.String, Doc: "host:port (or https://host[:port]) of the ingress, reached from the host's side of the connection. For every name, the certificate served must be this leaf. Read-only; fails until a deploy has rolled out the new certificate."},
+			{Name: "connect_timeout", Kind: modules.Seconds, Type: modules.Int, Default: 10, Doc: "Seconds allowed for each verify_address connection and TLS handshake."},
 		},
-		Check: CheckSupported,
+		Check: modules.CheckSupported,
 	}
 }
 
@@ -86,39 +87,39 @@ type tlsOptions struct {
 // configItems are the KOTS Config item names the files are rendered under.
 type configItems struct{ cert, key, internalCA string }
 
-func (tlsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+func (tlsModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	opts, err := tlsOptionsFrom(args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	dialer, canDial := h.Dialer()
 	if opts.verifyAddr != "" {
 		if !canDial {
-			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which verify_address needs", HostLabel(h))
+			return modules.Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which verify_address needs", modules.HostLabel(h))
 		}
 	}
 	files, err := loadTLSFiles(h, opts)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	now := time.Now()
 	leaf, err := checkTLSFiles(files, opts, now)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	fragment, text, err := renderConfigValues(files, opts.items)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	res := Result{Data: leafData(leaf, now), Msg: fmt.Sprintf("certificate for %s is valid until %s (%d days left) and covers %s",
+	res := modules.Result{Data: leafData(leaf, now), Msg: fmt.Sprintf("certificate for %s is valid until %s (%d days left) and covers %s",
 		opts.server, day(leaf.NotAfter), daysLeft(leaf, now), strings.Join(opts.names, ", "))}
 	res.Data["names"] = opts.names
 	res.Data["config_values"] = fragment
 	res.Data["config_values_dest"] = opts.dest
 	if opts.dest != "" {
-		written, err := WritePrivateFile(ctx, h, opts.dest, text)
+		written, err := modules.WritePrivateFile(ctx, h, opts.dest, text)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		res.Diffs = written.Diffs
 		res.Data["config_values_dest"] = written.Data["dest"]
@@ -135,7 +136,7 @@ func (tlsModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 
 // tlsOptionsFrom checks the arguments that need more than their type,
 // reporting every problem at once.
-func tlsOptionsFrom(args Args) (tlsOptions, error) {
+func tlsOptionsFrom(args modules.Args) (tlsOptions, error) {
 	o := tlsOptions{
 		server:   strings.TrimSuffix(strings.ToLower(strings.TrimSpace(args.String("server"))), "."),
 		certFile: args.String("cert_file"),
@@ -183,7 +184,7 @@ func configItemsFrom(m map[string]any) (configItems, error) {
 		}
 		name, ok := m[k].(string)
 		if !ok {
-			problems = append(problems, fmt.Errorf("config_keys.%s must be a string (a KOTS Config item name), got %s", k, TypeName(m[k])))
+			problems = append(problems, fmt.Errorf("config_keys.%s must be a string (a KOTS Config item name), got %s", k, modules.TypeName(m[k])))
 			continue
 		}
 		if strings.TrimSpace(name) == "" {
@@ -229,20 +230,20 @@ type tlsFiles struct {
 
 // loadTLSFiles reads the PEM files and registers the key as a secret before
 // anything could print it.
-func loadTLSFiles(h *Host, o tlsOptions) (tlsFiles, error) {
+func loadTLSFiles(h *modules.Host, o tlsOptions) (tlsFiles, error) {
 	var f tlsFiles
 	var err error
-	if f.keyPath, f.key, err = ReadPEMFile(h, "key_file", o.keyFile); err != nil {
+	if f.keyPath, f.key, err = modules.ReadPEMFile(h, "key_file", o.keyFile); err != nil {
 		return f, err
 	}
 	h.AddSecret(string(f.key))
 	h.AddSecret(strings.TrimSpace(string(f.key)))
 	h.AddSecret(base64.StdEncoding.EncodeToString(f.key))
-	if f.certPath, f.cert, err = ReadPEMFile(h, "cert_file", o.certFile); err != nil {
+	if f.certPath, f.cert, err = modules.ReadPEMFile(h, "cert_file", o.certFile); err != nil {
 		return f, err
 	}
 	if o.caFile != "" {
-		if f.caPath, f.ca, err = ReadPEMFile(h, "internal_ca_file", o.caFile); err != nil {
+		if f.caPath, f.ca, err = modules.ReadPEMFile(h, "internal_ca_file", o.caFile); err != nil {
 			return f, err
 		}
 	}
@@ -627,7 +628,7 @@ func fileItem(filename string, content []byte) map[string]any {
 // verifyServed connects to the ingress once per host name (SNI) and compares
 // the served leaf with the wanted one. Wildcard names cannot be sent as SNI
 // and are skipped. It returns what was served and every mismatch.
-func verifyServed(ctx context.Context, d Dialer, o tlsOptions, leaf *x509.Certificate) ([]any, error) {
+func verifyServed(ctx context.Context, d modules.Dialer, o tlsOptions, leaf *x509.Certificate) ([]any, error) {
 	want := leafSHA256(leaf)
 	var served []any
 	var problems []error
@@ -657,7 +658,7 @@ func verifyServed(ctx context.Context, d Dialer, o tlsOptions, leaf *x509.Certif
 // name. The chain is deliberately not verified here: the served leaf is
 // compared byte for byte with the wanted one, which is stricter, and works
 // without the internal CA on the controller.
-func servedLeaf(ctx context.Context, d Dialer, addr, name string, timeout time.Duration) (*x509.Certificate, error) {
+func servedLeaf(ctx context.Context, d modules.Dialer, addr, name string, timeout time.Duration) (*x509.Certificate, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	raw, err := d.DialContext(ctx, "tcp", addr)
