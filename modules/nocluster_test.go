@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ferry-sh/ferry/modules"
 	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
+	"github.com/ferry-sh/ferry/modules/kube"
 )
 
 // On a fresh site the cluster does not exist yet: in check mode the cluster
@@ -29,7 +29,7 @@ func TestClusterModulesWithoutACluster(t *testing.T) {
 				t.Errorf("check mode plan = %v (%s)", changes, res.Msg)
 			}
 			h = modtest.NewHost(t)
-			if _, _, err := modtest.Run(t, h, module, args); !errors.Is(err, modules.ErrNoCluster) {
+			if _, _, err := modtest.Run(t, h, module, args); !errors.Is(err, kube.ErrNoCluster) {
 				t.Errorf("real run: %v, want ErrNoCluster", err)
 			}
 		})

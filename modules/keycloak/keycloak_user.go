@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/kube"
 	"maps"
 	"net"
 	"net/http"
@@ -60,7 +61,7 @@ func (keycloakUserModule) Spec() modules.Spec {
 			{Name: "dial_via_host", Type: modules.String, Default: "auto", Choices: []string{"auto", "true", "false"}, Doc: "Reach Keycloak through the host's connection (SSH): the host connects to node_address and the TLS name and Host header stay Keycloak's name. auto does so when Keycloak's name does not resolve on the machine running ferry."},
 			{Name: "node_address", Check: checkNodeAddress, Type: modules.String, Doc: "Where the host connects when dial_via_host applies: host[:port], port 443 by default. Default: the InternalIP of the cluster's node (its ingress), read from the Kubernetes API."},
 			{Name: "ca_file", Type: modules.String, Doc: "PEM file on the controller with the CA that signed Keycloak's certificate (your internal CA), trusted besides the system's. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
-			{Name: "kubeconfig", Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, read to fetch the Keycloak admin credentials (root's file: the task may need become: true)."},
+			{Name: "kubeconfig", Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, read to fetch the Keycloak admin credentials (root's file: the task may need become: true)."},
 			{Name: "admin_secret", Check: checkAdminSecret, Type: modules.Map, Doc: "Where the Keycloak administrator's credentials are, as a mapping; keys not given keep their defaults: namespace=" + defaultKeycloakSecretNamespace + ", name=" + defaultKeycloakSecretName + ", password_key=" + defaultKeycloakPasswordKey + ", username_key=" + defaultKeycloakUsernameKey + " (used when the Secret has it), username_default=" + defaultKeycloakAdmin + "."},
 			{Name: "admin_realm", Check: checkBareName("admin_realm"), Type: modules.String, Default: "master", Doc: "The realm the administrator logs in to."},
 			{Name: "realm", Check: checkBareName("realm"), Type: modules.String, Default: "dash", Doc: "The realm of Dash Enterprise's users."},
@@ -233,18 +234,18 @@ func (keycloakUserModule) Run(ctx context.Context, h *modules.Host, args modules
 	if err != nil {
 		return modules.Result{}, err
 	}
-	kube, err := modules.KubeFor(ctx, h, o.kubeconfig)
-	if res, ok, err := modules.PlanWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
+	k, err := kube.For(ctx, h, o.kubeconfig)
+	if res, ok, err := kube.PlanWithoutCluster(h, err, fmt.Sprintf("create user %s in realm %s with roles %v", o.username, o.realm, o.roles)); ok {
 		return res, err
 	}
 	if err != nil {
 		return modules.Result{}, err
 	}
-	admin, err := readKeycloakAdmin(ctx, h, kube, o.secret)
+	admin, err := readKeycloakAdmin(ctx, h, k, o.secret)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	link, err := keycloakLink(ctx, h, kube, o, tlsConfig)
+	link, err := keycloakLink(ctx, h, k, o, tlsConfig)
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -294,14 +295,14 @@ type keycloakAdmin struct {
 
 // readKeycloakAdmin reads the administrator's credentials from the Secret
 // and registers them as secrets before anything could print them.
-func readKeycloakAdmin(ctx context.Context, h *modules.Host, kube *modules.Kube, ref keycloakSecretRef) (keycloakAdmin, error) {
+func readKeycloakAdmin(ctx context.Context, h *modules.Host, k *kube.Client, ref keycloakSecretRef) (keycloakAdmin, error) {
 	sec := &corev1.Secret{}
-	err := kube.Get(ctx, modules.KubeSecrets, ref.namespace, ref.name, sec)
+	err := k.Get(ctx, kube.Secrets, ref.namespace, ref.name, sec)
 	switch {
 	case apierrors.IsNotFound(err):
 		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, modules.HostLabel(h))
 	case apierrors.IsForbidden(err):
-		return keycloakAdmin{}, fmt.Errorf("reading secret %s is forbidden for the kubeconfig's user: use the cluster-admin kubeconfig (%s)", ref, modules.DefaultKubeconfig)
+		return keycloakAdmin{}, fmt.Errorf("reading secret %s is forbidden for the kubeconfig's user: use the cluster-admin kubeconfig (%s)", ref, kube.DefaultKubeconfig)
 	case err != nil:
 		return keycloakAdmin{}, fmt.Errorf("reading secret %s: %w", ref, err)
 	}
@@ -355,7 +356,7 @@ func (l keycloakConn) client(timeout time.Duration) *http.Client {
 // TLS name and Host header are always Keycloak's name (from the URL), so the
 // ingress routes the request and the certificate is checked for that name,
 // wherever the TCP connection goes.
-func keycloakLink(ctx context.Context, h *modules.Host, kube *modules.Kube, o keycloakOptions, tlsConfig *tls.Config) (keycloakConn, error) {
+func keycloakLink(ctx context.Context, h *modules.Host, k *kube.Client, o keycloakOptions, tlsConfig *tls.Config) (keycloakConn, error) {
 	link := keycloakConn{hostName: modules.HostLabel(h)}
 	via, why, err := useHostConnection(ctx, o)
 	if err != nil {
@@ -372,7 +373,7 @@ func keycloakLink(ctx context.Context, h *modules.Host, kube *modules.Kube, o ke
 	}
 	addr := o.nodeAddress
 	if addr == "" {
-		if addr, err = nodeInternalAddress(ctx, kube); err != nil {
+		if addr, err = nodeInternalAddress(ctx, k); err != nil {
 			return link, err
 		}
 	}
@@ -413,9 +414,9 @@ func useHostConnection(ctx context.Context, o keycloakOptions) (bool, string, er
 
 // nodeInternalAddress returns <InternalIP>:443 of the cluster's first node
 // (by name): on a single-VM install, where the ingress answers.
-func nodeInternalAddress(ctx context.Context, kube *modules.Kube) (string, error) {
+func nodeInternalAddress(ctx context.Context, k *kube.Client) (string, error) {
 	nodes := &corev1.NodeList{}
-	if err := kube.List(ctx, modules.KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
+	if err := k.List(ctx, kube.Nodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return "", fmt.Errorf("listing the cluster's nodes to find the ingress address: %w; set node_address", err)
 	}
 	sort.Slice(nodes.Items, func(i, j int) bool { return nodes.Items[i].Name < nodes.Items[j].Name })

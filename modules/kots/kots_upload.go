@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/kube"
 	"maps"
 	"path"
 	"strings"
@@ -68,7 +69,7 @@ func (r *kotsRun) ensurePasswordLabels(ctx context.Context, existing *corev1.Sec
 	what := fmt.Sprintf("label secret %s/%s kots.io/kotsadm=true, kots.io/backup=velero, so that KOTS snapshots keep it", r.o.namespace, kotsPasswordSecret)
 	return r.h.Change(what, func(w modules.Writer) error {
 		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
-		return r.kube.Update(ctx, w, modules.KubeSecrets, existing)
+		return r.kube.Update(ctx, w, kube.Secrets, existing)
 	})
 }
 
@@ -97,7 +98,7 @@ func (kotsUploadModule) Spec() modules.Spec {
 			{Name: "poll_interval", Check: checkDurationArg("poll_interval", true), Type: modules.String, Default: "10s", Doc: "How often to poll the app's state while waiting (Go duration)."},
 			{Name: "tmpdir", Type: modules.String, Doc: "TMPDIR for the kots commands: unpacking the bundle needs twice its size free (/tmp is often too small)."},
 			{Name: "kots_bin", Check: checkKotsBin, Type: modules.String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
-			{Name: "kubeconfig", Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
+			{Name: "kubeconfig", Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
 			{Name: "app_slug", Type: modules.String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
 			{Name: "kotsadm_bundle", Type: modules.String, Doc: "Path on the host of the Admin Console's airgap bundle, kotsadm.tar.gz of the KOTS release matching kubectl-kots. Before the first install its images are pushed to kURL's registry (`kubectl kots admin-console push-images`), where `kots install` runs the Admin Console from; required for a first install on a cluster with kURL's registry."},
 		},
@@ -155,7 +156,7 @@ func parseDurationArg(name, v string) (time.Duration, error) {
 type kotsRun struct {
 	o       kotsOptions
 	h       *modules.Host
-	kube    *modules.Kube
+	kube    *kube.Client
 	release kotsRelease
 	values  kotsValues // the ConfigValues supplied, nil when none
 	did     []string   // what changed, for the message
@@ -177,7 +178,7 @@ func (kotsUploadModule) Run(ctx context.Context, h *modules.Host, args modules.A
 	h.AddSecret(o.password)
 	r := &kotsRun{o: o, h: h}
 	err = r.prepare(ctx)
-	if res, ok, err := modules.PlanWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
+	if res, ok, err := kube.PlanWithoutCluster(h, err, fmt.Sprintf("install the app from %s into namespace %s", o.bundle, o.namespace)); ok {
 		return res, err
 	}
 	if errors.Is(err, errBundleNotStaged) {
@@ -206,7 +207,7 @@ func (kotsUploadModule) Run(ctx context.Context, h *modules.Host, args modules.A
 // its own Admin Console, kotsadm is ready if it is there, the release and
 // license agree, the config keys exist in the release.
 func (r *kotsRun) prepare(ctx context.Context) error {
-	kube, err := modules.KubeFor(ctx, r.h, r.o.kubeconfig)
+	kube, err := kube.For(ctx, r.h, r.o.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -241,7 +242,7 @@ func (r *kotsRun) refuseKurlDefault(ctx context.Context) error {
 	if r.o.namespace != metav1.NamespaceDefault {
 		return nil
 	}
-	err := r.kube.Get(ctx, modules.KubeConfigMaps, "kube-system", "kurl-config", &corev1.ConfigMap{})
+	err := r.kube.Get(ctx, kube.ConfigMaps, "kube-system", "kurl-config", &corev1.ConfigMap{})
 	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
 		return nil
 	}
@@ -261,10 +262,10 @@ func (r *kotsRun) checkKotsadm(ctx context.Context) (bool, error) {
 	ns := r.o.namespace
 	opts := metav1.ListOptions{LabelSelector: "app=kotsadm"}
 	deps, sets := &appsv1.DeploymentList{}, &appsv1.StatefulSetList{}
-	if err := r.kube.List(ctx, modules.KubeDeployments, ns, opts, deps); err != nil {
+	if err := r.kube.List(ctx, kube.Deployments, ns, opts, deps); err != nil {
 		return false, fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
-	if err := r.kube.List(ctx, modules.KubeStatefulSets, ns, opts, sets); err != nil {
+	if err := r.kube.List(ctx, kube.StatefulSets, ns, opts, sets); err != nil {
 		return false, fmt.Errorf("looking for kotsadm in namespace %s: %w", ns, err)
 	}
 	if len(deps.Items)+len(sets.Items) == 0 {
@@ -457,13 +458,13 @@ func (r *kotsRun) install(ctx context.Context) error {
 // it, as `kots install` would first (pkg/kotsadm/main.go:200, "Creating
 // namespace"), which then finds it there.
 func (r *kotsRun) ensureNamespace(ctx context.Context) error {
-	err := r.kube.Get(ctx, modules.KubeNamespaces, "", r.o.namespace, &corev1.Namespace{})
+	err := r.kube.Get(ctx, kube.Namespaces, "", r.o.namespace, &corev1.Namespace{})
 	if !apierrors.IsNotFound(err) {
 		return err
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.o.namespace}}
 	return r.h.Change("create namespace "+r.o.namespace+" (kots install deploys the Admin Console in it)", func(w modules.Writer) error {
-		if err := r.kube.Create(ctx, w, modules.KubeNamespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := r.kube.Create(ctx, w, kube.Namespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 		return nil
@@ -585,7 +586,7 @@ func (r *kotsRun) ensurePassword(ctx context.Context) error {
 		return nil
 	}
 	existing := &corev1.Secret{}
-	err := r.kube.Get(ctx, modules.KubeSecrets, r.o.namespace, kotsPasswordSecret, existing)
+	err := r.kube.Get(ctx, kube.Secrets, r.o.namespace, kotsPasswordSecret, existing)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading secret %s/%s: %w", r.o.namespace, kotsPasswordSecret, err)
 	}
@@ -611,26 +612,26 @@ func (r *kotsRun) setPassword(ctx context.Context, w modules.Writer, existing *c
 	data := map[string][]byte{"passwordBcrypt": hash, "passwordUpdatedAt": []byte(time.Now().Format(time.RFC3339))}
 	if existing == nil {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsPasswordSecret, Namespace: r.o.namespace, Labels: kotsadmLabels()}, Data: data}
-		err = r.kube.Create(ctx, w, modules.KubeSecrets, s)
+		err = r.kube.Create(ctx, w, kube.Secrets, s)
 	} else {
 		existing.Data = data
 		existing.Labels = mergeLabels(existing.Labels, kotsadmLabels())
 		delete(existing.Labels, "numAttempts")
 		delete(existing.Labels, "lastFailure")
-		err = r.kube.Update(ctx, w, modules.KubeSecrets, existing)
+		err = r.kube.Update(ctx, w, kube.Secrets, existing)
 	}
 	if err != nil {
 		return err
 	}
 	sessions := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: kotsSessionsSecret, Namespace: r.o.namespace}, Data: map[string][]byte{}}
-	if err := r.kube.Update(ctx, w, modules.KubeSecrets, sessions); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.kube.Update(ctx, w, kube.Secrets, sessions); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("password set, but logging out the sessions (secret %s) failed: %w", kotsSessionsSecret, err)
 	}
 	return nil
 }
 
 func (r *kotsRun) passwordSecretExists(ctx context.Context) (bool, error) {
-	err := r.kube.Get(ctx, modules.KubeSecrets, r.o.namespace, kotsPasswordSecret, &corev1.Secret{})
+	err := r.kube.Get(ctx, kube.Secrets, r.o.namespace, kotsPasswordSecret, &corev1.Secret{})
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}

@@ -26,7 +26,7 @@ import (
 )
 
 // kotsEnvConn adds environment variables to every command, as a task's
-// `environment:` does, and keeps the connection's dialer for KubeFor.
+// `environment:` does, and keeps the connection's dialer for kube.For.
 type kotsEnvConn struct {
 	modules.Conn
 	env map[string]string

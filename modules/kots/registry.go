@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/kube"
 	"maps"
 	"slices"
 
@@ -29,7 +30,7 @@ type kotsRegistry struct{ host, user, password string }
 // push the images.
 func (r *kotsRun) embeddedRegistry(ctx context.Context) (kotsRegistry, error) {
 	secret := &corev1.Secret{}
-	err := r.kube.Get(ctx, modules.KubeSecrets, "default", "registry-creds", secret)
+	err := r.kube.Get(ctx, kube.Secrets, "default", "registry-creds", secret)
 	if apierrors.IsNotFound(err) {
 		return kotsRegistry{}, fmt.Errorf("the cluster on %s has no image registry (Secret default/registry-creds, which kURL's registry add-on writes): an airgapped `kots install` pushes the app's images there and runs the Admin Console from it; install kURL with an installer that has the registry add-on", modules.HostLabel(r.h))
 	}

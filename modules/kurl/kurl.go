@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/kube"
 	"maps"
 	"net/netip"
 	"regexp"
@@ -101,7 +102,7 @@ func (kurlModule) Spec() modules.Spec {
 			{Name: "flags", Check: checkKurlFlags, Type: modules.Map, Doc: "More kURL install.sh flags, as a mapping: a flag without a value takes true (added) or false (left out), e.g. {host-preflight-ignore: true, public-address: 203.0.113.7, kurl-install-directory: /opt}. Only kURL's flags are accepted (install.sh exits 1 on any other); airgap, yes and private-address are always passed by ferry."},
 			{Name: "force", Type: modules.Bool, Default: false, Doc: "Run the installer even when a kURL cluster is already installed (or partly installed). A kURL re-run is not a no-op: it runs kubeadm init again and regenerates the kubeconfigs and the API server certificate."},
 			{Name: "timeout", Kind: modules.Seconds, Type: modules.Int, Default: 3600, Doc: "Seconds the installer may run before it is stopped (it loads every container image: allow an hour)."},
-			{Name: "kubeconfig", Kind: modules.AbsPath, Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The admin kubeconfig kURL writes, read (with become) to detect an installed cluster."},
+			{Name: "kubeconfig", Kind: modules.AbsPath, Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The admin kubeconfig kURL writes, read (with become) to detect an installed cluster."},
 			{Name: "manifests_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultManifestsDir, Doc: "The static pod manifests directory; kube-apiserver.yaml's image tag gives the installed Kubernetes version."},
 			{Name: "kurl_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultKurlDir, Doc: "kURL's installation directory, checked for free space (the kurl-install-directory flag overrides it with DIR/kurl)."},
 			{Name: "log_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultKurlLogDir, Doc: "Where kURL writes install-<time>.log; the newest one is reported as log_path."},
@@ -477,7 +478,7 @@ func detectKurlCluster(ctx context.Context, h *modules.Host, o kurlOptions) (kur
 		c.problem = fmt.Sprintf("%s exists but %s names no kube-apiserver version", o.kubeconfig, manifest)
 		return c, nil
 	}
-	k, err := modules.KubeFor(ctx, h, o.kubeconfig)
+	k, err := kube.For(ctx, h, o.kubeconfig)
 	if err != nil {
 		c.problem = fmt.Sprintf("%s exists but the cluster cannot be reached with it: %v", o.kubeconfig, err)
 		return c, nil
@@ -490,9 +491,9 @@ func detectKurlCluster(ctx context.Context, h *modules.Host, o kurlOptions) (kur
 	return c, nil
 }
 
-func readKurlConfig(ctx context.Context, k *modules.Kube, c *kurlCluster) string {
+func readKurlConfig(ctx context.Context, k *kube.Client, c *kurlCluster) string {
 	cm := &corev1.ConfigMap{}
-	err := k.Get(ctx, modules.KubeConfigMaps, "kube-system", "kurl-config", cm)
+	err := k.Get(ctx, kube.ConfigMaps, "kube-system", "kurl-config", cm)
 	if apierrors.IsNotFound(err) {
 		return "ConfigMap kube-system/kurl-config does not exist (kURL writes it at the end of a successful install)"
 	}
@@ -504,7 +505,7 @@ func readKurlConfig(ctx context.Context, k *modules.Kube, c *kurlCluster) string
 	}
 	c.installerID = cm.Data["installer_id"]
 	current := &corev1.ConfigMap{}
-	if err := k.Get(ctx, modules.KubeConfigMaps, "kurl", "kurl-current-config", current); err == nil {
+	if err := k.Get(ctx, kube.ConfigMaps, "kurl", "kurl-current-config", current); err == nil {
 		c.kurlVersion = current.Data["kurl-version"]
 	}
 	return ""
@@ -512,9 +513,9 @@ func readKurlConfig(ctx context.Context, k *modules.Kube, c *kurlCluster) string
 
 // findReadyNode looks for this host's node: the one whose InternalIP is the
 // private address, or with no private address given, any node.
-func findReadyNode(ctx context.Context, k *modules.Kube, addr string, c *kurlCluster) string {
+func findReadyNode(ctx context.Context, k *kube.Client, addr string, c *kurlCluster) string {
 	nodes := &corev1.NodeList{}
-	if err := k.List(ctx, modules.KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
+	if err := k.List(ctx, kube.Nodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return fmt.Sprintf("listing nodes: %v", err)
 	}
 	var seen []string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/kube"
 	"maps"
 	"slices"
 	"sort"
@@ -78,7 +79,7 @@ func (limitsModule) Spec() modules.Spec {
 			{Name: "namespaces", Check: checkNamespaces("namespaces", true), Type: modules.List, Required: true, Doc: "The namespaces where Dash Enterprise runs apps, workspaces and services; each gets a ResourceQuota with the full limits (a ResourceQuota cannot span namespaces, so with several namespaces the cluster-wide total can reach the limits times their number). Required because Plotly does not document the apps namespace of Dash Enterprise 5: find it with `kubectl get pods -A` on an instance with an app deployed. Every namespace must exist."},
 			{Name: "system_namespaces", Check: checkNamespaces("system_namespaces", false), Type: modules.List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
 			{Name: "quota_name", Check: checkQuotaName, Type: modules.String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
-			{Name: "kubeconfig", Type: modules.String, Default: modules.DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + modules.DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
+			{Name: "kubeconfig", Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + kube.DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
 		},
 		Check: modules.CheckSupported,
 	}
@@ -121,8 +122,8 @@ func (limitsModule) Run(ctx context.Context, h *modules.Host, args modules.Args)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	k, err := modules.KubeFor(ctx, h, o.kubeconfig)
-	if res, ok, err := modules.PlanWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
+	k, err := kube.For(ctx, h, o.kubeconfig)
+	if res, ok, err := kube.PlanWithoutCluster(h, err, fmt.Sprintf("set the pod and volume limits (quota %s in %s)", o.quotaName, strings.Join(o.namespaces, ", "))); ok {
 		return res, err
 	}
 	if err != nil {
@@ -241,7 +242,7 @@ func (u clusterUsage) systemPodCount() int {
 // that has Succeeded or Failed holds no slot on its node (the kubelet's
 // max-pods counts running pods) and no place in a pods quota, so it is not
 // counted.
-func readUsage(ctx context.Context, k *modules.Kube, o limitsOptions) (clusterUsage, error) {
+func readUsage(ctx context.Context, k *kube.Client, o limitsOptions) (clusterUsage, error) {
 	u := clusterUsage{systemPods: map[string]int{}, byNamespace: map[string]*namespaceUsage{}}
 	for _, ns := range o.namespaces {
 		u.byNamespace[ns] = &namespaceUsage{}
@@ -255,7 +256,7 @@ func readUsage(ctx context.Context, k *modules.Kube, o limitsOptions) (clusterUs
 	}
 	err := eachItem(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
 		pods := &corev1.PodList{}
-		return pods, k.List(ctx, modules.KubePods, "", opts, pods)
+		return pods, k.List(ctx, kube.Pods, "", opts, pods)
 	}, func(obj runtime.Object) {
 		pod := obj.(*corev1.Pod)
 		if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
@@ -274,7 +275,7 @@ func readUsage(ctx context.Context, k *modules.Kube, o limitsOptions) (clusterUs
 	}
 	err = eachItem(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
 		pvcs := &corev1.PersistentVolumeClaimList{}
-		return pvcs, k.List(ctx, modules.KubePersistentVolumeClaims, "", opts, pvcs)
+		return pvcs, k.List(ctx, kube.PersistentVolumeClaims, "", opts, pvcs)
 	}, func(obj runtime.Object) {
 		pvc := obj.(*corev1.PersistentVolumeClaim)
 		u.pvcs++
@@ -288,9 +289,9 @@ func readUsage(ctx context.Context, k *modules.Kube, o limitsOptions) (clusterUs
 	return u, nil
 }
 
-func readNodes(ctx context.Context, k *modules.Kube, u *clusterUsage) error {
+func readNodes(ctx context.Context, k *kube.Client, u *clusterUsage) error {
 	nodes := &corev1.NodeList{}
-	if err := k.List(ctx, modules.KubeNodes, "", metav1.ListOptions{}, nodes); err != nil {
+	if err := k.List(ctx, kube.Nodes, "", metav1.ListOptions{}, nodes); err != nil {
 		return fmt.Errorf("listing the cluster's Nodes: %w", err)
 	}
 	if len(nodes.Items) == 0 {
@@ -386,7 +387,7 @@ type quotaState struct {
 // planLimits reads everything and resolves the limits; nothing changes yet,
 // so a refused limit or an unreachable App Manager leaves the cluster as it
 // was.
-func planLimits(ctx context.Context, h *modules.Host, k *modules.Kube, o limitsOptions) (*limitsPlan, error) {
+func planLimits(ctx context.Context, h *modules.Host, k *kube.Client, o limitsOptions) (*limitsPlan, error) {
 	usage, err := readUsage(ctx, k, o)
 	if err != nil {
 		return nil, err
@@ -403,11 +404,11 @@ func planLimits(ctx context.Context, h *modules.Host, k *modules.Kube, o limitsO
 }
 
 // readQuotas checks that every namespace exists and reads ferry's quota in it.
-func readQuotas(ctx context.Context, k *modules.Kube, o limitsOptions) ([]quotaState, error) {
+func readQuotas(ctx context.Context, k *kube.Client, o limitsOptions) ([]quotaState, error) {
 	var states []quotaState
 	for _, ns := range o.namespaces {
 		got := &corev1.Namespace{}
-		err := k.Get(ctx, modules.KubeNamespaces, "", ns, got)
+		err := k.Get(ctx, kube.Namespaces, "", ns, got)
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("namespace %q (in namespaces) does not exist in the cluster; give the namespace where Dash Enterprise runs apps (kubectl get namespaces)", ns)
 		}
@@ -418,7 +419,7 @@ func readQuotas(ctx context.Context, k *modules.Kube, o limitsOptions) ([]quotaS
 			return nil, fmt.Errorf("namespace %q (in namespaces) is being deleted; a quota cannot be created in it", ns)
 		}
 		q := &corev1.ResourceQuota{}
-		err = k.Get(ctx, modules.KubeResourceQuotas, ns, o.quotaName, q)
+		err = k.Get(ctx, kube.ResourceQuotas, ns, o.quotaName, q)
 		if apierrors.IsNotFound(err) {
 			q, err = nil, nil
 		}
@@ -432,7 +433,7 @@ func readQuotas(ctx context.Context, k *modules.Kube, o limitsOptions) ([]quotaS
 
 // apply makes the changes, each through the gate: the quotas first, then the
 // App Manager.
-func (p *limitsPlan) apply(ctx context.Context, h *modules.Host, k *modules.Kube) error {
+func (p *limitsPlan) apply(ctx context.Context, h *modules.Host, k *kube.Client) error {
 	want := p.hard()
 	for _, st := range p.quotas {
 		if err := p.convergeQuota(ctx, h, k, st, want); err != nil {
@@ -450,7 +451,7 @@ func (p *limitsPlan) hard() corev1.ResourceList {
 	}
 }
 
-func (p *limitsPlan) convergeQuota(ctx context.Context, h *modules.Host, k *modules.Kube, st quotaState, want corev1.ResourceList) error {
+func (p *limitsPlan) convergeQuota(ctx context.Context, h *modules.Host, k *kube.Client, st quotaState, want corev1.ResourceList) error {
 	ref := "ResourceQuota " + st.namespace + "/" + p.o.quotaName
 	if st.existing == nil {
 		p.addDiff(h, ref, "", want)
@@ -459,7 +460,7 @@ func (p *limitsPlan) convergeQuota(ctx context.Context, h *modules.Host, k *modu
 				ObjectMeta: metav1.ObjectMeta{Name: p.o.quotaName, Namespace: st.namespace, Labels: map[string]string{managedByLabel: "ferry"}},
 				Spec:       corev1.ResourceQuotaSpec{Hard: want},
 			}
-			return k.Create(ctx, w, modules.KubeResourceQuotas, q)
+			return k.Create(ctx, w, kube.ResourceQuotas, q)
 		})
 	}
 	if sameHard(st.existing.Spec.Hard, want) {
@@ -469,7 +470,7 @@ func (p *limitsPlan) convergeQuota(ctx context.Context, h *modules.Host, k *modu
 	return h.Change(fmt.Sprintf("update %s: %s", ref, hardChange(st.existing.Spec.Hard, want)), func(w modules.Writer) error {
 		q := st.existing.DeepCopy()
 		q.Spec.Hard = want
-		return k.Update(ctx, w, modules.KubeResourceQuotas, q)
+		return k.Update(ctx, w, kube.ResourceQuotas, q)
 	})
 }
 

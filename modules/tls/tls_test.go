@@ -27,8 +27,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/modules"
-	"github.com/ferry-sh/ferry/runner/conn"
 	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
+	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // issued is a certificate made for a test, with its key.

@@ -1,9 +1,14 @@
-package modules
+// Package kube is the Kubernetes facade the cluster modules share (kurl,
+// kots_upload, keycloak_user, limits): a client for the cluster on a host,
+// carried over the host's connection, with typed Get, List, Create and
+// Update. It is a library, not a module: it registers nothing.
+package kube
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/modules"
 	"io"
 	"net"
 	"net/http"
@@ -23,50 +28,50 @@ const DefaultKubeconfig = "/etc/kubernetes/admin.conf"
 // it, so a module plans its work instead of failing.
 var ErrNoCluster = errors.New("the cluster is not installed yet")
 
-// Kube is a client for the Kubernetes cluster on a host. All API traffic,
+// Client is a client for the Kubernetes cluster on a host. All API traffic,
 // port-forward and exec included, is carried over the host's connection
 // (SSH): nothing but SSH has to be reachable from the operator's machine.
 //
 // Modules read through Get and List and write through Create, Update and
-// UpdateStatus (kube_objects.go), which take the gate's Writer and the
+// UpdateStatus (kube_objects.go), which take the gate's modules.Writer and the
 // k8s.io/api structs; any other mutating request is refused. Kube deliberately has
 // no typed clientset: k8s.io/client-go/kubernetes and its all-groups scheme
 // double ferry's memory at start (docs/benchmarks.md).
-type Kube struct {
+type Client struct {
 	Config *rest.Config
 	API    rest.Interface
 	relay  *relay
 }
 
-// KubeFor returns the cluster client of h, built once per host and
+// For returns the cluster client of h, built once per host and
 // kubeconfig path and cached for the run. The kubeconfig is read on the host
 // (with become when the task has it: admin.conf is root's); its credentials
 // are registered as secrets so that no output shows them.
-func KubeFor(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
+func For(ctx context.Context, h *modules.Host, kubeconfig string) (*Client, error) {
 	if kubeconfig == "" {
 		kubeconfig = DefaultKubeconfig
 	}
 	key := "kube:" + kubeconfig
 	if h.Cache != nil {
 		if k, ok := h.Cache.Load(key); ok {
-			return k.(*Kube), nil
+			return k.(*Client), nil
 		}
 	}
-	k, err := newKube(ctx, h, kubeconfig)
+	k, err := newClient(ctx, h, kubeconfig)
 	if err != nil {
 		return nil, err
 	}
 	if h.Cache != nil {
 		if prev, loaded := h.Cache.LoadOrStore(key, k); loaded {
 			k.relay.close()
-			return prev.(*Kube), nil
+			return prev.(*Client), nil
 		}
 	}
 	return k, nil
 }
 
-func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
-	out, err := h.Query(ctx, Command{Argv: []string{"cat", kubeconfig}, Become: h.Become})
+func newClient(ctx context.Context, h *modules.Host, kubeconfig string) (*Client, error) {
+	out, err := h.Query(ctx, modules.Command{Argv: []string{"cat", kubeconfig}, Become: h.Become})
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", kubeconfig, err)
 	}
@@ -86,8 +91,8 @@ func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 	// requests a second would make later tasks wait on earlier ones.
 	cfg.QPS, cfg.Burst = 50, 100
 	// A client built by a probe cannot mutate: Create, Update and
-	// UpdateStatus take the Writer, whose context lets them through.
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return ReadOnlyTransport(rt, nil) }
+	// UpdateStatus take the modules.Writer, whose context lets them through.
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return modules.ReadOnlyTransport(rt, nil) }
 	dialer, ok := h.Dialer()
 	if !ok {
 		return nil, fmt.Errorf("the connection to %s cannot carry Kubernetes traffic", h.Name)
@@ -101,10 +106,10 @@ func newKube(ctx context.Context, h *Host, kubeconfig string) (*Kube, error) {
 		rl.close()
 		return nil, err
 	}
-	return &Kube{Config: cfg, API: api, relay: rl}, nil
+	return &Client{Config: cfg, API: api, relay: rl}, nil
 }
 
-func registerKubeSecrets(h *Host, cfg *rest.Config) {
+func registerKubeSecrets(h *modules.Host, cfg *rest.Config) {
 	h.AddSecret(cfg.BearerToken)
 	h.AddSecret(cfg.Password)
 	h.AddSecret(string(cfg.KeyData))
@@ -118,11 +123,11 @@ func registerKubeSecrets(h *Host, cfg *rest.Config) {
 type relay struct {
 	ln     net.Listener
 	target string
-	dialer Dialer
+	dialer modules.Dialer
 	once   sync.Once
 }
 
-func relayTo(cfg *rest.Config, dialer Dialer) (*relay, error) {
+func relayTo(cfg *rest.Config, dialer modules.Dialer) (*relay, error) {
 	u, err := url.Parse(cfg.Host)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("kubeconfig server %q is not a URL", cfg.Host)
@@ -178,13 +183,13 @@ func (r *relay) close() {
 // nothing to read yet and the gate plans what the module would do (Plan); in
 // a real run ErrNoCluster stands. ok is false when err is another error or
 // none, which then stands.
-func PlanWithoutCluster(h *Host, err error, would string) (res Result, ok bool, _ error) {
+func PlanWithoutCluster(h *modules.Host, err error, would string) (res modules.Result, ok bool, _ error) {
 	if !errors.Is(err, ErrNoCluster) {
-		return Result{}, false, nil
+		return modules.Result{}, false, nil
 	}
 	what := would + " (once the cluster exists: it is not installed yet)"
 	if err := h.Plan(what, err); err != nil {
-		return Result{}, true, err
+		return modules.Result{}, true, err
 	}
-	return Result{Msg: what, Data: map[string]any{"cluster": "not installed yet"}}, true, nil
+	return modules.Result{Msg: what, Data: map[string]any{"cluster": "not installed yet"}}, true, nil
 }

@@ -1,4 +1,4 @@
-package modules_test
+package kube_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/kubetest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/kube"
 )
 
 // TestKubeOverSSH reads the kubeconfig on a real sshd host and drives a real
@@ -28,7 +29,7 @@ func TestKubeOverSSH(t *testing.T) {
 	var secrets []string
 	h := &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}, Secret: func(s string) { secrets = append(secrets, s) }}
 	ctx := context.Background()
-	k, err := modules.KubeFor(ctx, h, kubeconfig)
+	k, err := kube.For(ctx, h, kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestKubeOverSSH(t *testing.T) {
 		t.Errorf("the client talks to %s directly, not through the relay", cluster.Host)
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-over-ssh"}}
-	if err := h.Change("create", func(w modules.Writer) error { return k.Create(ctx, w, modules.KubeNamespaces, ns) }); err != nil {
+	if err := h.Change("create", func(w modules.Writer) error { return k.Create(ctx, w, kube.Namespaces, ns) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cluster.Clientset().CoreV1().Namespaces().Get(ctx, "kube-over-ssh", metav1.GetOptions{}); err != nil {
@@ -45,11 +46,11 @@ func TestKubeOverSSH(t *testing.T) {
 	if len(secrets) == 0 || secrets[0] != cluster.AdminToken {
 		t.Errorf("the kubeconfig's token was not registered as a secret")
 	}
-	again, err := modules.KubeFor(ctx, h, kubeconfig)
+	again, err := kube.For(ctx, h, kubeconfig)
 	if err != nil || again != k {
 		t.Errorf("the client is not cached per host: %v", err)
 	}
-	if _, err := modules.KubeFor(ctx, h, "/nonexistent/admin.conf"); !errors.Is(err, modules.ErrNoCluster) {
+	if _, err := kube.For(ctx, h, "/nonexistent/admin.conf"); !errors.Is(err, kube.ErrNoCluster) {
 		t.Errorf("a missing kubeconfig: %v, want ErrNoCluster", err)
 	}
 }
@@ -66,21 +67,21 @@ func TestKubeTypedFacade(t *testing.T) {
 	defer done()
 
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}, Data: map[string][]byte{"k": []byte("v1")}}
-	if err := k.Create(ctx, w, modules.KubeSecrets, sec); err != nil {
+	if err := k.Create(ctx, w, kube.Secrets, sec); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	if sec.UID == "" || sec.ResourceVersion == "" {
 		t.Errorf("Create did not read the server's answer back: uid %q, resourceVersion %q", sec.UID, sec.ResourceVersion)
 	}
 	var got corev1.Secret
-	if err := k.Get(ctx, modules.KubeSecrets, "default", "facade", &got); err != nil {
+	if err := k.Get(ctx, kube.Secrets, "default", "facade", &got); err != nil {
 		t.Fatalf("Get: %v", err)
 	}
 	if string(got.Data["k"]) != "v1" || got.UID != sec.UID {
 		t.Errorf("Get = data %q uid %q, want v1 and %q", got.Data["k"], got.UID, sec.UID)
 	}
 	got.Data = map[string][]byte{"k": []byte("v2")}
-	if err := k.Update(ctx, w, modules.KubeSecrets, &got); err != nil {
+	if err := k.Update(ctx, w, kube.Secrets, &got); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	if s, err := cs.CoreV1().Secrets("default").Get(ctx, "facade", metav1.GetOptions{}); err != nil || string(s.Data["k"]) != "v2" {
@@ -88,16 +89,16 @@ func TestKubeTypedFacade(t *testing.T) {
 	}
 	stale := sec.DeepCopy()
 	stale.Data = map[string][]byte{"k": []byte("stale")}
-	if err := k.Update(ctx, w, modules.KubeSecrets, stale); !apierrors.IsConflict(err) {
+	if err := k.Update(ctx, w, kube.Secrets, stale); !apierrors.IsConflict(err) {
 		t.Errorf("Update with an old resourceVersion: %v, want a Conflict API error", err)
 	}
 
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "facade-status"}}
-	if err := k.Create(ctx, w, modules.KubeNamespaces, ns); err != nil {
+	if err := k.Create(ctx, w, kube.Namespaces, ns); err != nil {
 		t.Fatalf("Create namespace: %v", err)
 	}
 	ns.Status.Conditions = []corev1.NamespaceCondition{{Type: "FerryTest", Status: corev1.ConditionTrue}}
-	if err := k.UpdateStatus(ctx, w, modules.KubeNamespaces, ns); err != nil {
+	if err := k.UpdateStatus(ctx, w, kube.Namespaces, ns); err != nil {
 		t.Fatalf("UpdateStatus: %v", err)
 	}
 	if n, err := cs.CoreV1().Namespaces().Get(ctx, "facade-status", metav1.GetOptions{}); err != nil || len(n.Status.Conditions) != 1 {
@@ -105,7 +106,7 @@ func TestKubeTypedFacade(t *testing.T) {
 	}
 
 	var list corev1.NamespaceList
-	if err := k.List(ctx, modules.KubeNamespaces, "", metav1.ListOptions{LabelSelector: "kubernetes.io/metadata.name=facade-status"}, &list); err != nil {
+	if err := k.List(ctx, kube.Namespaces, "", metav1.ListOptions{LabelSelector: "kubernetes.io/metadata.name=facade-status"}, &list); err != nil {
 		t.Fatalf("List: %v", err)
 	}
 	if len(list.Items) != 1 || list.Items[0].Name != "facade-status" {
@@ -118,30 +119,30 @@ func TestKubeTypedFacade(t *testing.T) {
 		is   func(error) bool
 		want string
 	}{
-		{"Get of a missing secret", k.Get(ctx, modules.KubeSecrets, "default", "missing", &corev1.Secret{}), apierrors.IsNotFound, "NotFound"},
-		{"Create of an existing secret", k.Create(ctx, w, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}}), apierrors.IsAlreadyExists, "AlreadyExists"},
-		{"Update of a missing secret", k.Update(ctx, w, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: "default"}}), apierrors.IsNotFound, "NotFound"},
-		{"Create of an invalid name", k.Create(ctx, w, modules.KubeSecrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "Not_Valid", Namespace: "default"}}), apierrors.IsInvalid, "Invalid"},
+		{"Get of a missing secret", k.Get(ctx, kube.Secrets, "default", "missing", &corev1.Secret{}), apierrors.IsNotFound, "NotFound"},
+		{"Create of an existing secret", k.Create(ctx, w, kube.Secrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "facade", Namespace: "default"}}), apierrors.IsAlreadyExists, "AlreadyExists"},
+		{"Update of a missing secret", k.Update(ctx, w, kube.Secrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: "default"}}), apierrors.IsNotFound, "NotFound"},
+		{"Create of an invalid name", k.Create(ctx, w, kube.Secrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "Not_Valid", Namespace: "default"}}), apierrors.IsInvalid, "Invalid"},
 	}
 	for _, tt := range tests {
 		if !tt.is(tt.err) {
 			t.Errorf("%s: %v, want an apimachinery %s error", tt.name, tt.err, tt.want)
 		}
 	}
-	if err := k.Get(ctx, modules.KubeSecrets, "default", "facade", nil); err == nil {
+	if err := k.Get(ctx, kube.Secrets, "default", "facade", nil); err == nil {
 		t.Errorf("Get into nil: no error")
 	}
 }
 
-// kubeOverSSH is a Kube for cluster whose traffic goes over a real SSH
+// kubeOverSSH is a Client for cluster whose traffic goes over a real SSH
 // connection, as in a run.
-func kubeOverSSH(t *testing.T, cluster *kubetest.Cluster) *modules.Kube {
+func kubeOverSSH(t *testing.T, cluster *kubetest.Cluster) *kube.Client {
 	t.Helper()
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 1})
 	kubeconfig := modtest.WriteKubeconfig(t, cluster)
 	c := modtest.SSHConnTo(t, srv)
 	h := &modules.Host{Name: "node", Conn: modules.Seal(c), Cache: &sync.Map{}, Secret: func(string) {}}
-	k, err := modules.KubeFor(context.Background(), h, kubeconfig)
+	k, err := kube.For(context.Background(), h, kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,23 +150,23 @@ func kubeOverSSH(t *testing.T, cluster *kubetest.Cluster) *modules.Kube {
 }
 
 // TestModulesLeaveOutTheTypedClientset keeps k8s.io/client-go/kubernetes
-// (its typed clients and all-groups scheme) out of the modules package, and
+// (its typed clients and all-groups scheme) out of every module package, and
 // so out of the ferry binary: it doubles the memory ferry starts with. The
 // dynamic client stays out too: its packages cost every ferry command 0.4 ms
-// of start-up (docs/benchmarks.md). Use Kube's Get, List, Create and Update.
+// of start-up (docs/benchmarks.md). Use Client's Get, List, Create and Update.
 func TestModulesLeaveOutTheTypedClientset(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", "github.com/ferry-sh/ferry/modules/all").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		if pkg == "k8s.io/client-go/kubernetes" || strings.HasPrefix(pkg, "k8s.io/client-go/kubernetes/") || pkg == "k8s.io/client-go/dynamic" {
-			t.Errorf("package modules depends on %s; use Kube's typed facade (kube_objects.go) over client-go's REST client", pkg)
+			t.Errorf("the modules depend on %s; use kube.Client's typed facade (modules/kube/objects.go) over client-go's REST client", pkg)
 		}
 	}
 }
 
-// liveWriter returns the Writer of a Change that lasts until done is called,
+// liveWriter returns the modules.Writer of a Change that lasts until done is called,
 // for tests that drive the facade's writes one by one.
 func liveWriter() (w modules.Writer, done func()) {
 	got, release, finished := make(chan modules.Writer), make(chan struct{}), make(chan struct{})
@@ -178,4 +179,15 @@ func liveWriter() (w modules.Writer, done func()) {
 		})
 	}()
 	return <-got, func() { close(release); <-finished }
+}
+
+// The Kubernetes facade's client refuses a write made without the Writer,
+// even through its raw REST interface.
+func TestKubeProbeClientRefusesWrites(t *testing.T) {
+	k := kubeOverSSH(t, kubetest.Start(t))
+	ctx := context.Background()
+	err := k.API.Post().AbsPath("/api/v1/namespaces").Body([]byte(`{"metadata":{"name":"outside-gate"}}`)).Do(ctx).Error()
+	if !errors.Is(err, modules.ErrOutsideGate) {
+		t.Errorf("a POST without the Writer: %v", err)
+	}
 }

@@ -1,4 +1,4 @@
-package modules
+package kube
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/ferry-sh/ferry/modules"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -19,19 +20,19 @@ import (
 // (its all-groups scheme) nor the dynamic client (its packages' start-up
 // cost, paid by every ferry command: docs/benchmarks.md).
 var (
-	KubeConfigMaps             = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
-	KubeNamespaces             = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
-	KubeNodes                  = schema.GroupVersionResource{Version: "v1", Resource: "nodes"}
-	KubePersistentVolumeClaims = schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
-	KubePods                   = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
-	KubeResourceQuotas         = schema.GroupVersionResource{Version: "v1", Resource: "resourcequotas"}
-	KubeSecrets                = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
-	KubeDeployments            = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
-	KubeStatefulSets           = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}
+	ConfigMaps             = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+	Namespaces             = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	Nodes                  = schema.GroupVersionResource{Version: "v1", Resource: "nodes"}
+	PersistentVolumeClaims = schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
+	Pods                   = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+	ResourceQuotas         = schema.GroupVersionResource{Version: "v1", Resource: "resourcequotas"}
+	Secrets                = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+	Deployments            = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	StatefulSets           = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}
 )
 
-// KubeObject is a pointer to a k8s.io/api object, such as *corev1.Secret.
-type KubeObject interface {
+// Object is a pointer to a k8s.io/api object, such as *corev1.Secret.
+type Object interface {
 	metav1.Object
 	runtime.Object
 }
@@ -39,7 +40,7 @@ type KubeObject interface {
 // Get reads the object ns/name (ns "" for cluster-scoped resources) into
 // into, a pointer to its k8s.io/api struct. API errors are returned
 // unchanged, so apierrors.IsNotFound and the like work on them.
-func (k *Kube) Get(ctx context.Context, gvr schema.GroupVersionResource, ns, name string, into runtime.Object) error {
+func (k *Client) Get(ctx context.Context, gvr schema.GroupVersionResource, ns, name string, into runtime.Object) error {
 	body, err := k.API.Get().AbsPath(resourcePath(gvr, ns, name)...).Do(ctx).Raw()
 	if err != nil {
 		return err
@@ -49,7 +50,7 @@ func (k *Kube) Get(ctx context.Context, gvr schema.GroupVersionResource, ns, nam
 
 // List lists gvr in ns ("" for all namespaces or a cluster-scoped resource)
 // into into, a pointer to the k8s.io/api list struct (*corev1.NodeList).
-func (k *Kube) List(ctx context.Context, gvr schema.GroupVersionResource, ns string, opts metav1.ListOptions, into runtime.Object) error {
+func (k *Client) List(ctx context.Context, gvr schema.GroupVersionResource, ns string, opts metav1.ListOptions, into runtime.Object) error {
 	body, err := k.API.Get().AbsPath(resourcePath(gvr, ns, "")...).VersionedParams(&opts, metav1.ParameterCodec).Do(ctx).Raw()
 	if err != nil {
 		return err
@@ -58,25 +59,25 @@ func (k *Kube) List(ctx context.Context, gvr schema.GroupVersionResource, ns str
 }
 
 // Create creates obj in its namespace and reads the server's answer back
-// into it. Only the gate's Writer can (Host.Change).
-func (k *Kube) Create(ctx context.Context, w Writer, gvr schema.GroupVersionResource, obj KubeObject) error {
+// into it. Only the gate's modules.Writer can (modules.Host.Change).
+func (k *Client) Create(ctx context.Context, w modules.Writer, gvr schema.GroupVersionResource, obj Object) error {
 	return k.write(w.Context(ctx), k.API.Post(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), ""))
 }
 
 // Update replaces obj and reads the server's answer back into it.
-func (k *Kube) Update(ctx context.Context, w Writer, gvr schema.GroupVersionResource, obj KubeObject) error {
+func (k *Client) Update(ctx context.Context, w modules.Writer, gvr schema.GroupVersionResource, obj Object) error {
 	return k.write(w.Context(ctx), k.API.Put(), gvr, obj, resourcePath(gvr, obj.GetNamespace(), obj.GetName()))
 }
 
 // UpdateStatus replaces obj's status subresource and reads the server's
 // answer back into it.
-func (k *Kube) UpdateStatus(ctx context.Context, w Writer, gvr schema.GroupVersionResource, obj KubeObject) error {
+func (k *Client) UpdateStatus(ctx context.Context, w modules.Writer, gvr schema.GroupVersionResource, obj Object) error {
 	return k.write(w.Context(ctx), k.API.Put(), gvr, obj, append(resourcePath(gvr, obj.GetNamespace(), obj.GetName()), "status"))
 }
 
-// write sends obj; ctx carries the Writer's permission through the
-// ReadOnlyTransport under the client.
-func (k *Kube) write(ctx context.Context, req *rest.Request, gvr schema.GroupVersionResource, obj KubeObject, path []string) error {
+// write sends obj; ctx carries the modules.Writer's permission through the
+// modules.ReadOnlyTransport under the client.
+func (k *Client) write(ctx context.Context, req *rest.Request, gvr schema.GroupVersionResource, obj Object, path []string) error {
 	// The Go structs leave TypeMeta empty; the API server needs it in the body.
 	obj.GetObjectKind().SetGroupVersionKind(gvr.GroupVersion().WithKind(kindOf(obj)))
 	body, err := json.Marshal(obj)
