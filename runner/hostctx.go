@@ -236,6 +236,9 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 	}
 	mh.Become = become
 	mh.Conn = modules.Seal(&taskConn{Conn: c, become: become, env: env, masker: r.opts.Masker})
+	if t.DelegateTo == "" {
+		mh.Reconnect = r.resealingReconnect(mh, h, sc, env)
+	}
 	return mh, nil
 }
 

@@ -35,3 +35,16 @@ func (r *Runner) reconnect(ctx context.Context, h *hostState, sc *scope) error {
 	}
 	return err
 }
+
+// resealingReconnect is Host.Reconnect for a module that also works on the
+// host (reboot): once the connection is opened anew, the module's probes
+// and writes go over the new one, with the task's become and environment.
+func (r *Runner) resealingReconnect(mh *modules.Host, h *hostState, sc *scope, env map[string]string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := r.reconnect(ctx, h, sc); err != nil {
+			return err
+		}
+		mh.Conn = modules.Seal(&taskConn{Conn: h.conn, become: mh.Become, env: env, masker: r.opts.Masker})
+		return nil
+	}
+}

@@ -43,6 +43,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"pause":               {"pause: {seconds: -1}", "pb.yml:3:15: pause cannot wait a negative time (-1); give 0 or more"},
 		"ping":                {"ping: {data: [a]}", "pb.yml:3:14: argument data: want a string, got a list"},
 		"raw":                 {"raw: {free_form: ' '}", "pb.yml:3:13: free_form is empty"},
+		"reboot":              {"reboot: {reboot_timeout: 0}", "pb.yml:3:16: reboot_timeout is 0; give a number of seconds, 1 or more"},
 		"replace":             {"replace: {path: /x, regexp: '(a'}", "pb.yml:3:27: regexp \"(a\" is not a regular expression ferry can run"},
 		"script":              {"script: {cmd: a.sh, chdir: tmp}", `pb.yml:3:27: chdir "tmp" must be an absolute path on the host`},
 		"service":             {"service: {name: cron, state: up}", `pb.yml:3:29: argument state: "up" is not one of reloaded, restarted, started, stopped`},
