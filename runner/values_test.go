@@ -15,6 +15,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"add_host":            {"add_host: {groups: a}", `module add_host needs argument "name"`},
 		"apt":                 {"apt: {name: x, update_cache: maybe}", `pb.yml:3:22: argument update_cache: want a boolean`},
 		"assert":              {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
+		"authorized_key":      {"authorized_key: {user: a, key: 'https://github.com/a.keys'}", `pb.yml:3:33: key "https://github.com/a.keys" is a URL: ferry does not fetch keys`},
 		"blockinfile":         {"blockinfile: {path: /x, insertafter: '(?<=a)b'}", "pb.yml:3:31: insertafter \"(?<=a)b\" is not a regular expression ferry can run"},
 		"command":             {"command: {argv: []}", "pb.yml:3:17: argv is empty; give the program and its arguments, one per item"},
 		"async_status":        {"async_status: {jid: j1.2, mode: wipe}", `pb.yml:3:33: argument mode: "wipe" is not one of`},
