@@ -20,39 +20,50 @@ func init() { modules.Register(firewalld{}) }
 // it and a second run changes nothing.
 type firewalld struct{}
 
-// fwThings are the zone settings the module manages, in the order Ansible
-// applies them, with firewall-cmd's option for each.
-var fwThings = []struct{ arg, option string }{
-	{"icmp_block", "icmp-block"}, {"icmp_block_inversion", "icmp-block-inversion"}, {"service", "service"},
-	{"protocol", "protocol"}, {"source", "source"}, {"port", "port"}, {"port_forward", "forward-port"},
-	{"rich_rule", "rich-rule"}, {"interface", "interface"}, {"masquerade", "masquerade"}, {"target", "target"},
+type firewalldOptions struct {
+	Service            string `opt:"service" doc:"A service firewalld knows (firewall-cmd --get-services)."`
+	Port               string `opt:"port" doc:"PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 60000-61000/udp)."`
+	Protocol           string `opt:"protocol" doc:"A protocol (/etc/protocols)."`
+	Source             string `opt:"source" doc:"A source address or network bound to the zone (needs permanent)."`
+	RichRule           string `opt:"rich_rule" doc:"A rich rule (firewalld.richlanguage)."`
+	IcmpBlock          string `opt:"icmp_block" doc:"An ICMP type to block."`
+	IcmpBlockInversion string `opt:"icmp_block_inversion" doc:"yes or no: invert the ICMP blocks (as state enabled) or not."`
+	Masquerade         string `opt:"masquerade" doc:"yes or no: masquerade (as state enabled) or not."`
+	PortForward        []any  `opt:"port_forward" doc:"One forward, {port, proto, toport, toaddr}."`
+	Interface          string `opt:"interface" doc:"Not supported by ferry: fails when given (use command: firewall-cmd --change-interface)."`
+	Target             string `opt:"target" choices:"default,ACCEPT,DROP,%%REJECT%%" doc:"Not supported by ferry: fails when given (use command: firewall-cmd --permanent --set-target)."`
+	Zone               string `opt:"zone" doc:"The zone; default: firewalld's default zone."`
+	Permanent          *bool  `opt:"permanent" doc:"Change the permanent configuration (the only one there is when the daemon is not running)."`
+	Immediate          bool   `opt:"immediate" default:"false" doc:"Change the running configuration too (the default when permanent is not set)."`
+	State              string `opt:"state,required" choices:"absent,disabled,enabled,present" doc:"enabled or disabled for a setting; present and absent (a zone itself) are not supported by ferry."`
+	Timeout            int    `opt:"timeout" default:"0" doc:"Seconds a running (not permanent) setting lasts; 0 keeps it."`
+	Offline            *bool  `opt:"offline" doc:"Accepted as Ansible does, and ignored: the module works offline whenever the daemon is not running."`
+}
+
+// fwThing is one zone setting the module manages, with firewall-cmd's
+// option for it and the task's value ("" when not given).
+type fwThing struct{ arg, option, value string }
+
+// things are the zone settings in the order Ansible applies them.
+func (o firewalldOptions) things() []fwThing {
+	forward := "" // the list is read by portForward
+	if len(o.PortForward) > 0 {
+		forward = "given"
+	}
+	return []fwThing{
+		{"icmp_block", "icmp-block", o.IcmpBlock}, {"icmp_block_inversion", "icmp-block-inversion", o.IcmpBlockInversion},
+		{"service", "service", o.Service}, {"protocol", "protocol", o.Protocol}, {"source", "source", o.Source},
+		{"port", "port", o.Port}, {"port_forward", "forward-port", forward},
+		{"rich_rule", "rich-rule", o.RichRule}, {"interface", "interface", o.Interface},
+		{"masquerade", "masquerade", o.Masquerade}, {"target", "target", o.Target},
+	}
 }
 
 func (firewalld) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "firewalld",
 		Summary: "Add or remove services, ports and other settings of a firewalld zone (running, or on disk when the daemon is not)",
-		Args: []modules.Arg{
-			{Name: "service", Type: modules.String, Doc: "A service firewalld knows (firewall-cmd --get-services)."},
-			{Name: "port", Type: modules.String, Doc: "PORT/PROTOCOL or FROM-TO/PROTOCOL (8080/tcp, 60000-61000/udp)."},
-			{Name: "protocol", Type: modules.String, Doc: "A protocol (/etc/protocols)."},
-			{Name: "source", Type: modules.String, Doc: "A source address or network bound to the zone (needs permanent)."},
-			{Name: "rich_rule", Type: modules.String, Doc: "A rich rule (firewalld.richlanguage)."},
-			{Name: "icmp_block", Type: modules.String, Doc: "An ICMP type to block."},
-			{Name: "icmp_block_inversion", Type: modules.String, Doc: "yes or no: invert the ICMP blocks (as state enabled) or not."},
-			{Name: "masquerade", Type: modules.String, Doc: "yes or no: masquerade (as state enabled) or not."},
-			{Name: "port_forward", Type: modules.List, Doc: "One forward, {port, proto, toport, toaddr}."},
-			{Name: "interface", Type: modules.String, Doc: "Not supported by ferry: fails when given (use command: firewall-cmd --change-interface)."},
-			{Name: "target", Type: modules.String, Choices: []string{"default", "ACCEPT", "DROP", "%%REJECT%%"},
-				Doc: "Not supported by ferry: fails when given (use command: firewall-cmd --permanent --set-target)."},
-			{Name: "zone", Type: modules.String, Doc: "The zone; default: firewalld's default zone."},
-			{Name: "permanent", Type: modules.Bool, Doc: "Change the permanent configuration (the only one there is when the daemon is not running)."},
-			{Name: "immediate", Type: modules.Bool, Default: false, Doc: "Change the running configuration too (the default when permanent is not set)."},
-			{Name: "state", Type: modules.String, Required: true, Choices: []string{"absent", "disabled", "enabled", "present"},
-				Doc: "enabled or disabled for a setting; present and absent (a zone itself) are not supported by ferry."},
-			{Name: "timeout", Type: modules.Int, Default: 0, Doc: "Seconds a running (not permanent) setting lasts; 0 keeps it."},
-			{Name: "offline", Type: modules.Bool, Doc: "Accepted as Ansible does, and ignored: the module works offline whenever the daemon is not running."},
-		},
+		Args:    modules.OptionsOf[firewalldOptions](),
 		Exclusive: [][]string{{"icmp_block", "icmp_block_inversion", "service", "protocol", "port", "port_forward", "rich_rule",
 			"interface", "masquerade", "source", "target"}},
 		Check: modules.CheckSupported,
@@ -73,7 +84,7 @@ type fwItem struct {
 type fwTask struct {
 	ctx       context.Context
 	h         *modules.Host
-	args      modules.Args
+	o         firewalldOptions
 	offline   bool
 	zone      string
 	permanent bool
@@ -82,8 +93,12 @@ type fwTask struct {
 }
 
 func (firewalld) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	t := &fwTask{ctx: ctx, h: h, args: args, permanent: args.Bool("permanent"), immediate: args.Bool("immediate")}
-	if msg := fwArgProblem(args); msg != "" {
+	o, err := modules.Decode[firewalldOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	t := &fwTask{ctx: ctx, h: h, o: o, permanent: o.Permanent != nil && *o.Permanent, immediate: o.Immediate}
+	if msg := fwArgProblem(o); msg != "" {
 		return failed(msg, nil), nil
 	}
 	running, msg, err := t.daemon()
@@ -97,12 +112,12 @@ func (firewalld) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 	if t.immediate && t.offline {
 		return failed("firewall is not currently running, unable to perform immediate actions without a running firewall daemon", nil), nil
 	}
-	item, msg := fwItemOf(args)
+	item, msg := fwItemOf(o)
 	if msg != "" {
 		return failed(msg, nil), nil
 	}
 	if item.option == "" {
-		return failed("ferry's firewalld manages the settings of a zone; state "+args.String("state")+
+		return failed("ferry's firewalld manages the settings of a zone; state "+o.State+
 			" of a zone itself is not supported (use command: firewall-cmd --permanent --new-zone)", nil), nil
 	}
 	if t.zone, err = t.defaultZone(); err != nil {
@@ -113,17 +128,17 @@ func (firewalld) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 
 // fwArgProblem is what Ansible's argument spec refuses beyond the
 // declarations, and what ferry's module does not do.
-func fwArgProblem(args modules.Args) string {
+func fwArgProblem(o firewalldOptions) string {
 	switch {
-	case args.Has("interface") && !args.Has("zone"):
+	case o.Interface != "" && o.Zone == "":
 		return "missing parameter(s) required by 'interface': zone"
-	case args.Has("target") && !args.Has("zone"):
+	case o.Target != "" && o.Zone == "":
 		return "missing parameter(s) required by 'target': zone"
-	case args.Has("source") && !args.Has("permanent"):
+	case o.Source != "" && o.Permanent == nil:
 		return "missing parameter(s) required by 'source': permanent"
-	case args.Has("interface"):
+	case o.Interface != "":
 		return "interface is not supported by ferry's firewalld: use command: firewall-cmd [--permanent] --zone=ZONE --change-interface=IF"
-	case args.Has("target"):
+	case o.Target != "":
 		return "target is not supported by ferry's firewalld: use command: firewall-cmd --permanent --zone=ZONE --set-target=TARGET"
 	}
 	return ""
@@ -144,16 +159,16 @@ func (t *fwTask) daemon() (bool, string, error) {
 
 // fwItemOf is the setting the arguments name, with Ansible's checks of
 // its form; an empty option means none (a zone-level state).
-func fwItemOf(args modules.Args) (fwItem, string) {
-	state := args.String("state")
-	for _, th := range fwThings {
-		if !args.Has(th.arg) {
+func fwItemOf(o firewalldOptions) (fwItem, string) {
+	state := o.State
+	for _, th := range o.things() {
+		if th.value == "" {
 			continue
 		}
 		if state == "absent" || state == "present" {
 			return fwItem{}, "absent and present state can only be used in zone level operations"
 		}
-		item := fwItem{option: th.option, value: args.String(th.arg), want: state}
+		item := fwItem{option: th.option, value: th.value, want: state}
 		switch th.arg {
 		case "port":
 			if !strings.Contains(item.value, "/") || strings.HasSuffix(item.value, "/") {
@@ -161,7 +176,7 @@ func fwItemOf(args modules.Args) (fwItem, string) {
 			}
 			item.value = strings.TrimSpace(item.value)
 		case "port_forward":
-			return portForward(args.List("port_forward"), state)
+			return portForward(o.PortForward, state)
 		case "masquerade", "icmp_block_inversion":
 			return switchItem(th.option, item.value, state)
 		case "source":
@@ -248,7 +263,7 @@ func (t *fwTask) cmd(permanent bool) string {
 }
 
 func (t *fwTask) defaultZone() (string, error) {
-	if z := t.args.String("zone"); z != "" {
+	if z := t.o.Zone; z != "" {
 		return z, nil
 	}
 	out, err := hostcmd.Query(t.ctx, t.h, fwPath+t.cmd(false)+" --get-default-zone")
@@ -309,8 +324,8 @@ func (t *fwTask) set(item fwItem, on, permanent bool) (*modules.Result, error) {
 		verb = "add"
 	}
 	line := t.cmd(permanent) + " --zone=" + hostcmd.Quote(t.zone) + " " + t.flag(verb, item)
-	if on && !permanent && t.args.Int("timeout") > 0 {
-		line += " --timeout=" + strconv.Itoa(t.args.Int("timeout"))
+	if on && !permanent && t.o.Timeout > 0 {
+		line += " --timeout=" + strconv.Itoa(t.o.Timeout)
 	}
 	out, err := hostcmd.Change(t.ctx, t.h, line, fwPath+line)
 	if err != nil || out.RC == 0 {

@@ -28,38 +28,47 @@ type ufw struct{}
 
 func (ufw) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "ufw",
-		Summary: "Manage the ufw firewall: its state, default policies, logging and rules",
-		Args: []modules.Arg{
-			{Name: "state", Type: modules.String, Choices: []string{"enabled", "disabled", "reloaded", "reset"},
-				Doc: "enabled and disabled change ufw only when it is not so already; reloaded and reset always run (and report changed)."},
-			{Name: "default", Type: modules.String, Aliases: []string{"policy"}, Choices: []string{"allow", "deny", "reject"},
-				Doc: "The default policy of direction (incoming when direction is not given)."},
-			{Name: "logging", Type: modules.String, Choices: []string{"full", "high", "low", "medium", "off", "on"}, Doc: "ufw's logging level."},
-			{Name: "direction", Type: modules.String, Choices: []string{"in", "incoming", "out", "outgoing", "routed"},
-				Doc: "With default: incoming, outgoing or routed. With rule: in or out."},
-			{Name: "delete", Type: modules.Bool, Default: false, Doc: "Delete the rule instead of adding it."},
-			{Name: "route", Type: modules.Bool, Default: false, Doc: "A routed (forwarding) rule."},
-			{Name: "insert", Type: modules.Int, Doc: "Insert the rule at this position (relative to insert_relative_to)."},
-			{Name: "insert_relative_to", Type: modules.String, Default: "zero", Choices: []string{"zero", "first-ipv4", "last-ipv4", "first-ipv6", "last-ipv6"},
-				Doc: "What insert counts from."},
-			{Name: "rule", Type: modules.String, Choices: []string{"allow", "deny", "limit", "reject"}, Doc: "Add (or, with delete, remove) a rule of this kind."},
-			{Name: "interface", Type: modules.String, Aliases: []string{"if"}, Doc: "The interface of the rule (needs direction)."},
-			{Name: "interface_in", Type: modules.String, Aliases: []string{"if_in"}, Doc: "The incoming interface (routed rules)."},
-			{Name: "interface_out", Type: modules.String, Aliases: []string{"if_out"}, Doc: "The outgoing interface (routed rules)."},
-			{Name: "log", Type: modules.Bool, Default: false, Doc: "Log new connections matched by the rule."},
-			{Name: "from_ip", Type: modules.String, Default: "any", Aliases: []string{"from", "src"}, Doc: "Source address or network."},
-			{Name: "from_port", Type: modules.String, Doc: "Source port or range."},
-			{Name: "to_ip", Type: modules.String, Default: "any", Aliases: []string{"dest", "to"}, Doc: "Destination address or network."},
-			{Name: "to_port", Type: modules.String, Aliases: []string{"port"}, Doc: "Destination port or range (22, 60000:61000)."},
-			{Name: "proto", Type: modules.String, Aliases: []string{"protocol"}, Choices: []string{"ah", "any", "esp", "ipv6", "tcp", "udp", "gre", "igmp"},
-				Doc: "The protocol."},
-			{Name: "name", Type: modules.String, Aliases: []string{"app"}, Doc: "An application profile (ufw app list)."},
-			{Name: "comment", Type: modules.String, Doc: "A comment kept with the rule (ufw 0.35 and later)."},
-		},
+		Name:      "ufw",
+		Summary:   "Manage the ufw firewall: its state, default policies, logging and rules",
+		Args:      modules.OptionsOf[ufwOptions](),
 		Exclusive: [][]string{{"name", "proto", "logging"}, {"direction", "interface_in"}, {"direction", "interface_out"}},
 		Check:     modules.CheckSupported,
 	}
+}
+
+type ufwOptions struct {
+	State            string `opt:"state" choices:"enabled,disabled,reloaded,reset" doc:"enabled and disabled change ufw only when it is not so already; reloaded and reset always run (and report changed)."`
+	Default          string `opt:"default" aliases:"policy" choices:"allow,deny,reject" doc:"The default policy of direction (incoming when direction is not given)."`
+	Logging          string `opt:"logging" choices:"full,high,low,medium,off,on" doc:"ufw's logging level."`
+	Direction        string `opt:"direction" choices:"in,incoming,out,outgoing,routed" doc:"With default: incoming, outgoing or routed. With rule: in or out."`
+	Delete           bool   `opt:"delete" default:"false" doc:"Delete the rule instead of adding it."`
+	Route            bool   `opt:"route" default:"false" doc:"A routed (forwarding) rule."`
+	Insert           *int   `opt:"insert" doc:"Insert the rule at this position (relative to insert_relative_to)."`
+	InsertRelativeTo string `opt:"insert_relative_to" default:"zero" choices:"zero,first-ipv4,last-ipv4,first-ipv6,last-ipv6" doc:"What insert counts from."`
+	Rule             string `opt:"rule" choices:"allow,deny,limit,reject" doc:"Add (or, with delete, remove) a rule of this kind."`
+	Interface        string `opt:"interface" aliases:"if" doc:"The interface of the rule (needs direction)."`
+	InterfaceIn      string `opt:"interface_in" aliases:"if_in" doc:"The incoming interface (routed rules)."`
+	InterfaceOut     string `opt:"interface_out" aliases:"if_out" doc:"The outgoing interface (routed rules)."`
+	Log              bool   `opt:"log" default:"false" doc:"Log new connections matched by the rule."`
+	FromIP           string `opt:"from_ip" default:"any" aliases:"from,src" doc:"Source address or network."`
+	FromPort         string `opt:"from_port" doc:"Source port or range."`
+	ToIP             string `opt:"to_ip" default:"any" aliases:"dest,to" doc:"Destination address or network."`
+	ToPort           string `opt:"to_port" aliases:"port" doc:"Destination port or range (22, 60000:61000)."`
+	Proto            string `opt:"proto" aliases:"protocol" choices:"ah,any,esp,ipv6,tcp,udp,gre,igmp" doc:"The protocol."`
+	Name             string `opt:"name" aliases:"app" doc:"An application profile (ufw app list)."`
+	Comment          string `opt:"comment" doc:"A comment kept with the rule (ufw 0.35 and later)."`
+}
+
+// commands are the module's commands given, in the order it runs them,
+// with their values.
+func (o ufwOptions) commands() [][2]string {
+	var out [][2]string
+	for _, c := range [][2]string{{"state", o.State}, {"default", o.Default}, {"rule", o.Rule}, {"logging", o.Logging}} {
+		if c[1] != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // ufwCommands are the module's commands, in the order it runs them.
@@ -73,7 +82,7 @@ var ufwStates = map[string]string{"enabled": "enable", "disabled": "disable", "r
 type ufwRun struct {
 	ctx       context.Context
 	h         *modules.Host
-	args      modules.Args
+	o         ufwOptions
 	ufw, grep string
 	cmds      []string
 	preState  string
@@ -85,10 +94,14 @@ type ufwRun struct {
 }
 
 func (ufw) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	if msg := ufwArgProblem(args); msg != "" {
+	o, err := modules.Decode[ufwOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	if msg := ufwArgProblem(o); msg != "" {
 		return failed(msg, nil), nil
 	}
-	u := &ufwRun{ctx: ctx, h: h, args: args}
+	u := &ufwRun{ctx: ctx, h: h, o: o}
 	res, err := u.run()
 	if err != nil || res.Failed {
 		return res, err
@@ -111,15 +124,11 @@ func (ufw) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 
 // ufwArgProblem is what Ansible's argument spec refuses beyond the
 // declarations: one command at least, interface only with direction.
-func ufwArgProblem(args modules.Args) string {
-	given := false
-	for _, c := range ufwCommands {
-		given = given || args.Has(c)
-	}
+func ufwArgProblem(o ufwOptions) string {
 	switch {
-	case !given:
+	case len(o.commands()) == 0:
 		return "one of the following is required: " + strings.Join(ufwCommands, ", ")
-	case args.Has("interface") && !args.Has("direction"):
+	case o.Interface != "" && o.Direction == "":
 		return "missing parameter(s) required by 'interface': direction"
 	}
 	return ""
@@ -134,11 +143,8 @@ func (u *ufwRun) run() (modules.Result, error) {
 	if err != nil || res.Failed {
 		return res, err
 	}
-	for _, c := range ufwCommands {
-		if !u.args.Has(c) {
-			continue
-		}
-		if res, err := u.command(c); err != nil || res.Failed {
+	for _, c := range u.o.commands() {
+		if res, err := u.command(c[0], c[1]); err != nil || res.Failed {
 			return res, err
 		}
 	}
@@ -253,8 +259,7 @@ func (u *ufwRun) record(line string) {
 	}
 }
 
-func (u *ufwRun) command(name string) (modules.Result, error) {
-	value := u.args.String(name)
+func (u *ufwRun) command(name, value string) (modules.Result, error) {
 	switch name {
 	case "state":
 		return u.state(value)
@@ -344,7 +349,7 @@ func loggingFlag(status, value string) bool {
 var ufwPolicy = map[string]string{"accept": "allow", "reject": "reject"}
 
 func (u *ufwRun) defaultPolicy(value string) (modules.Result, error) {
-	direction := u.args.String("direction")
+	direction := u.o.Direction
 	chain := map[string]string{"": "input", "incoming": "input", "outgoing": "output", "routed": "forward"}[direction]
 	if chain == "" {
 		return failed(`For default, direction must be one of "outgoing", "incoming" and "routed", or direction must not be specified.`, nil), nil
@@ -378,12 +383,12 @@ func failed(msg string, data map[string]any) modules.Result {
 // rules file it would write: the rule changes ufw when one of those files'
 // tuples differs from the family's file on the host.
 func (u *ufwRun) rule(value string) (modules.Result, error) {
-	switch u.args.String("direction") {
+	switch u.o.Direction {
 	case "", "in", "out":
 	default:
 		return failed(`For rules, direction must be one of "in" and "out", or direction must not be specified.`, nil), nil
 	}
-	if !u.args.Bool("route") && u.args.Has("interface_in") && u.args.Has("interface_out") {
+	if !u.o.Route && u.o.InterfaceIn != "" && u.o.InterfaceOut != "" {
 		return failed("Only route rules can combine interface_in and interface_out", nil), nil
 	}
 	words, err := u.ruleWords(value)
@@ -396,8 +401,8 @@ func (u *ufwRun) rule(value string) (modules.Result, error) {
 	}
 	if major, minor, ok := ufwVersion(version); !ok {
 		return failed("Failed to get ufw version.", map[string]any{"rc": 0, "out": version}), nil
-	} else if (major > 0 || minor >= 35) && u.args.Has("comment") {
-		words = append(words, "comment '"+u.args.String("comment")+"'")
+	} else if (major > 0 || minor >= 35) && u.o.Comment != "" {
+		words = append(words, "comment '"+u.o.Comment+"'")
 	}
 	line := u.ufw + " " + strings.Join(words, " ")
 	dry := u.ufw + " --dry-run " + strings.Join(words, " ")
@@ -424,33 +429,33 @@ func (u *ufwRun) rule(value string) (modules.Result, error) {
 
 // ruleWords is the rule's part of the command line, as Ansible builds it.
 func (u *ufwRun) ruleWords(value string) ([]string, error) {
-	a := u.args
+	o := u.o
 	var words []string
 	add := func(cond bool, w string) {
 		if cond {
 			words = append(words, w)
 		}
 	}
-	add(a.Bool("route"), "route")
-	add(a.Bool("delete"), "delete")
-	if a.Has("insert") && !a.Bool("delete") {
-		at, ok, err := u.insertAt()
+	add(o.Route, "route")
+	add(o.Delete, "delete")
+	if o.Insert != nil && !o.Delete {
+		at, ok, err := u.insertAt(*o.Insert)
 		if err != nil {
 			return nil, err
 		}
 		add(ok, "insert "+strconv.Itoa(at))
 	}
 	words = append(words, value)
-	for _, p := range []struct{ arg, format string }{
-		{"direction", "%s"}, {"interface", "on %s"}, {"interface_in", "in on %s"}, {"interface_out", "out on %s"},
+	for _, p := range [][2]string{
+		{o.Direction, "%s"}, {o.Interface, "on %s"}, {o.InterfaceIn, "in on %s"}, {o.InterfaceOut, "out on %s"},
 	} {
-		add(a.String(p.arg) != "", fmt.Sprintf(p.format, a.String(p.arg)))
+		add(p[0] != "", fmt.Sprintf(p[1], p[0]))
 	}
-	add(a.Bool("log"), "log")
-	for _, p := range []struct{ arg, format string }{
-		{"from_ip", "from %s"}, {"from_port", "port %s"}, {"to_ip", "to %s"}, {"to_port", "port %s"}, {"proto", "proto %s"}, {"name", "app '%s'"},
+	add(o.Log, "log")
+	for _, p := range [][2]string{
+		{o.FromIP, "from %s"}, {o.FromPort, "port %s"}, {o.ToIP, "to %s"}, {o.ToPort, "port %s"}, {o.Proto, "proto %s"}, {o.Name, "app '%s'"},
 	} {
-		add(a.String(p.arg) != "", fmt.Sprintf(p.format, a.String(p.arg)))
+		add(p[0] != "", fmt.Sprintf(p[1], p[0]))
 	}
 	return words, nil
 }
@@ -460,8 +465,8 @@ var numberedRule = regexp.MustCompile(`^\[ *([0-9]+)\] `)
 // insertAt is the position insert means, counted as Ansible counts it from
 // `ufw status numbered`; not ok means append (a position past the last
 // rule, which ufw refuses).
-func (u *ufwRun) insertAt() (at int, ok bool, err error) {
-	insert, relative := u.args.Int("insert"), u.args.String("insert_relative_to")
+func (u *ufwRun) insertAt(insert int) (at int, ok bool, err error) {
+	relative := u.o.InsertRelativeTo
 	if relative == "zero" {
 		return insert, true, nil
 	}

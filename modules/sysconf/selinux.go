@@ -23,14 +23,16 @@ func (selinux) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "selinux",
 		Summary: "Set SELinux's policy and state (enforcing, permissive, disabled) in its configuration and, where it runs, now",
-		Args: []modules.Arg{
-			{Name: "policy", Type: modules.String, Doc: "The policy type (targeted, mls...): /etc/selinux/POLICY/policy must exist. Required unless state is disabled."},
-			{Name: "state", Type: modules.String, Required: true, Choices: []string{"enforcing", "permissive", "disabled"}, Doc: "The state; a change to or from disabled needs a reboot (reboot_required)."},
-			{Name: "configfile", Type: modules.String, Kind: modules.AbsPath, Default: "/etc/selinux/config", Aliases: []string{"conf", "file"}, Doc: "SELinux's configuration file."},
-			{Name: "update_kernel_param", Type: modules.Bool, Default: false, Doc: "Also set selinux=0 on the kernel command line with grubby (Red Hat family)."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[selinuxOptions](),
+		Check:   modules.CheckSupported,
 	}
+}
+
+type selinuxOptions struct {
+	Policy            string `opt:"policy" doc:"The policy type (targeted, mls...): /etc/selinux/POLICY/policy must exist. Required unless state is disabled."`
+	State             string `opt:"state,required" choices:"enforcing,permissive,disabled" doc:"The state; a change to or from disabled needs a reboot (reboot_required)."`
+	ConfigFile        string `opt:"configfile" kind:"abspath" default:"/etc/selinux/config" aliases:"conf,file" doc:"SELinux's configuration file."`
+	UpdateKernelParam bool   `opt:"update_kernel_param" default:"false" doc:"Also set selinux=0 on the kernel command line with grubby (Red Hat family): fails, as on a host without grubby."`
 }
 
 // seState is what the module reads before it changes anything.
@@ -47,7 +49,7 @@ type seState struct {
 type seTask struct {
 	ctx      context.Context
 	h        *modules.Host
-	args     modules.Args
+	o        selinuxOptions
 	st       seState
 	msgs     []string
 	warnings []string
@@ -55,12 +57,16 @@ type seTask struct {
 }
 
 func (selinux) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	t := &seTask{ctx: ctx, h: h, args: args}
+	o, err := modules.Decode[selinuxOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	t := &seTask{ctx: ctx, h: h, o: o}
 	res, err := t.read()
 	if err != nil || res.Failed {
 		return res, err
 	}
-	if args.Bool("update_kernel_param") {
+	if o.UpdateKernelParam {
 		// grubby exists on the Red Hat family only; ferry does not run it.
 		return failed("'grubby' command not found on host", map[string]any{"details": "In order to update the kernel command line" +
 			"enabled/disabled setting, the grubby package" + "needs to be present on the system."}), nil
@@ -83,7 +89,7 @@ if [ -r /etc/selinux/config ]; then sed -n 's/^[[:space:]]*[Ss][Ee][Ll][Ii][Nn][
 if [ -f "$1" ]; then echo file=yes; echo ---; cat "$1"; else echo file=no; fi`
 
 func (t *seTask) read() (modules.Result, error) {
-	path := t.args.String("configfile")
+	path := t.o.ConfigFile
 	out, err := hostcmd.Query(t.ctx, t.h, "sh -c "+hostcmd.Quote(seProbe)+" selinux "+hostcmd.Quote(path))
 	if err != nil {
 		return modules.Result{}, err
@@ -145,7 +151,7 @@ func pyStr(s string) string {
 }
 
 func (t *seTask) run() (modules.Result, error) {
-	state, policy := t.args.String("state"), t.args.String("policy")
+	state, policy := t.o.State, t.o.Policy
 	if state != "disabled" && policy == "" {
 		return failed("Policy is required if state is not 'disabled'", nil), nil
 	}
@@ -167,7 +173,7 @@ func (t *seTask) run() (modules.Result, error) {
 		}
 		t.msgs = append(t.msgs, fmt.Sprintf("Config SELinux state changed from '%s' to '%s'", pyStr(t.st.configState), state))
 	}
-	data := map[string]any{"msg": strings.Join(t.msgs, ", "), "configfile": t.args.String("configfile"),
+	data := map[string]any{"msg": strings.Join(t.msgs, ", "), "configfile": t.o.ConfigFile,
 		"policy": nilIfEmpty(policy), "state": state, "reboot_required": rebootRequired}
 	if len(t.warnings) > 0 {
 		data["warnings"] = t.warnings
@@ -205,7 +211,7 @@ func (t *seTask) setPolicy(policy string) (modules.Result, bool, error) {
 	if err := t.setConfig(seTypeLine, "SELINUXTYPE="+policy); err != nil {
 		return modules.Result{}, true, err
 	}
-	t.msgs = append(t.msgs, fmt.Sprintf("SELinux policy configuration in '%s' changed from '%s' to '%s'", t.args.String("configfile"), pyStr(t.st.configPolicy), policy))
+	t.msgs = append(t.msgs, fmt.Sprintf("SELinux policy configuration in '%s' changed from '%s' to '%s'", t.o.ConfigFile, pyStr(t.st.configPolicy), policy))
 	return modules.Result{}, false, nil
 }
 
@@ -251,7 +257,7 @@ func (t *seTask) setConfig(line *regexp.Regexp, want string) error {
 	if !found {
 		b.WriteString(want + "\n")
 	}
-	_, _, err := modules.WriteContent(t.ctx, t.h, modules.ContentWrite{Path: t.args.String("configfile"), Content: []byte(b.String()), Args: modules.Args{}})
+	_, _, err := modules.WriteContent(t.ctx, t.h, modules.ContentWrite{Path: t.o.ConfigFile, Content: []byte(b.String()), Args: modules.Args{}})
 	if err == nil {
 		t.st.configLines = splitLines(b.String())
 	}
