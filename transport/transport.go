@@ -27,11 +27,6 @@ type Conn interface {
 	Stat(ctx context.Context, path string) (FileInfo, error)
 	// Open reads a file on the host as a stream.
 	Open(ctx context.Context, path string) (io.ReadCloser, error)
-	// Write streams r into path on the host, creating it with perm, or, when
-	// offset > 0, appending to the first offset bytes already there (resume).
-	// It writes exactly the bytes given: atomic replacement (a temp name, a
-	// hash check, a rename) is the caller's business.
-	Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error
 	// Close ends the connection.
 	Close() error
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -94,32 +93,6 @@ func (l *Local) Stat(_ context.Context, path string) (transport.FileInfo, error)
 // Open opens a local file.
 func (l *Local) Open(_ context.Context, path string) (io.ReadCloser, error) {
 	return os.Open(path)
-}
-
-// Write streams r into path, resuming after offset bytes when offset > 0.
-// A link at path is never written through (O_NOFOLLOW).
-func (l *Local) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|syscall.O_NOFOLLOW, perm)
-	if err != nil {
-		return err
-	}
-	if err := f.Truncate(offset); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := io.Copy(f, transport.ContextReader(ctx, r)); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // Close does nothing: there is no connection to end.

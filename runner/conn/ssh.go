@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -499,8 +498,7 @@ func (s *SSH) sftpClient() (*sftp.Client, error) {
 // transport failure.
 func (s *SSH) fileError(op, path string, err error) error {
 	var status *sftp.StatusError
-	var source *sourceError
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.As(err, &status) || errors.As(err, &source) ||
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.As(err, &status) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s %s on %s: %w", op, path, s.cfg.Name, err)
 	}
@@ -575,70 +573,3 @@ func writerWithContext(ctx context.Context, w io.Writer) io.Writer {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// Write streams r into path over SFTP: created with perm when new (before
-// any byte is written), else cut to offset bytes and continued from there
-// (resume). A link at path is never written through. Nothing is read into
-// memory whole; many write requests are in flight at once.
-func (s *SSH) Write(ctx context.Context, path string, r io.Reader, offset int64, perm fs.FileMode) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c, err := s.sftpClient()
-	if err != nil {
-		return err
-	}
-	// Never through a link: a new file is created exclusively (O_EXCL fails
-	// on a link, even a dangling one), an existing one must not be a link.
-	fi, statErr := c.Lstat(path)
-	flags := os.O_WRONLY | os.O_CREATE
-	created := errors.Is(statErr, fs.ErrNotExist)
-	switch {
-	case created:
-		flags |= os.O_EXCL
-	case statErr == nil && fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("write %s on %s: it is a symbolic link; ferry does not write through one", path, s.cfg.Name)
-	}
-	f, err := c.OpenFile(path, flags)
-	if err != nil {
-		return s.fileError("write", path, err)
-	}
-	if err := s.writeInto(ctx, c, f, r, offset, perm, created); err != nil {
-		f.Close()
-		return s.fileError("write", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return s.fileError("write", path, err)
-	}
-	return nil
-}
-
-func (s *SSH) writeInto(ctx context.Context, c *sftp.Client, f *sftp.File, r io.Reader, offset int64, perm fs.FileMode, created bool) error {
-	if created {
-		if err := f.Chmod(perm); err != nil {
-			return err
-		}
-	}
-	if err := f.Truncate(offset); err != nil {
-		return err
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return err
-	}
-	src := &transport.SourceReader{R: transport.ContextReader(ctx, r)}
-	if _, err := f.ReadFromWithConcurrency(src, 0); err != nil {
-		if src.Err != nil {
-			return &sourceError{src.Err}
-		}
-		return err
-	}
-	if _, ok := c.HasExtension("fsync@openssh.com"); ok {
-		return f.Sync()
-	}
-	return nil
-}
-
-type sourceError struct{ err error }
-
-func (e *sourceError) Error() string { return "reading the data to send: " + e.err.Error() }
-func (e *sourceError) Unwrap() error { return e.err }

@@ -3,8 +3,6 @@ package conn
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -558,65 +556,6 @@ func TestSSHKeepAliveDetectsDeadLink(t *testing.T) {
 	}
 }
 
-func TestSSHWriteResume(t *testing.T) {
-	srv := sshtest.Start(t, sshtest.Options{})
-	c := connect(t, isolate(t, PoolOptions{}), srv, 0)
-	ctx := context.Background()
-	data := make([]byte, 5<<20+123)
-	rand.Read(data)
-	path := filepath.Join(t.TempDir(), "payload")
-
-	// The first attempt is cut after 2 MiB.
-	cut := &failingReader{r: bytes.NewReader(data), left: 2 << 20}
-	if err := c.Write(ctx, path, cut, 0, 0o640); err == nil {
-		t.Fatal("a cut transfer reported success")
-	}
-	fi, err := c.Stat(ctx, path)
-	if err != nil || !fi.Exists || fi.Size > 2<<20 || fi.Mode.Perm() != 0o640 {
-		t.Fatalf("after the cut: %+v %v", fi, err)
-	}
-	// Resume from what arrived.
-	if err := c.Write(ctx, path, bytes.NewReader(data[fi.Size:]), fi.Size, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	checkFile(t, path, data, 0o640)
-
-	// Resuming from an earlier offset cuts what is beyond it.
-	if err := c.Write(ctx, path, strings.NewReader("tail"), 10, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	checkFile(t, path, append(append([]byte(nil), data[:10]...), "tail"...), 0o640)
-}
-
-type failingReader struct {
-	r    io.Reader
-	left int
-}
-
-func (f *failingReader) Read(p []byte) (int, error) {
-	if f.left <= 0 {
-		return 0, errors.New("link cut")
-	}
-	n, err := f.r.Read(p[:min(len(p), f.left)])
-	f.left -= n
-	return n, err
-}
-
-func checkFile(t *testing.T, path string, want []byte, perm os.FileMode) {
-	t.Helper()
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sha256.Sum256(got) != sha256.Sum256(want) || len(got) != len(want) {
-		t.Fatalf("%s: %d bytes with sha256 %x, want %d bytes with %x", path, len(got), sha256.Sum256(got), len(want), sha256.Sum256(want))
-	}
-	fi, _ := os.Stat(path)
-	if fi.Mode().Perm() != perm {
-		t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), perm)
-	}
-}
-
 func TestSSHStatOpen(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{})
 	c := connect(t, isolate(t, PoolOptions{}), srv, 0)
@@ -860,27 +799,4 @@ func ed25519Key(t *testing.T) (ssh.PublicKey, string) {
 
 func marshalKey(k ssh.PublicKey) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
-}
-
-// TestSSHWriteNeverFollowsALink: over SFTP too, a link at the path (dangling
-// or not) fails the write and what it points to is left alone.
-func TestSSHWriteNeverFollowsALink(t *testing.T) {
-	srv := sshtest.Start(t, sshtest.Options{})
-	c := connect(t, isolate(t, PoolOptions{}), srv, 0)
-	dir := t.TempDir()
-	victim := filepath.Join(dir, "victim")
-	os.WriteFile(victim, []byte("victim"), 0o644)
-	for _, target := range []string{victim, filepath.Join(dir, "missing")} {
-		link := filepath.Join(dir, "link-to-"+filepath.Base(target))
-		os.Symlink(target, link)
-		if err := c.Write(context.Background(), link, strings.NewReader("secret"), 0, 0o600); err == nil {
-			t.Errorf("wrote through a link to %s", target)
-		}
-	}
-	if got, _ := os.ReadFile(victim); string(got) != "victim" {
-		t.Errorf("victim holds %q", got)
-	}
-	if _, err := os.Lstat(filepath.Join(dir, "missing")); err == nil {
-		t.Error("a dangling link's target was created")
-	}
 }
