@@ -39,6 +39,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"kurl":                {"kurl: {bundle: /b, workdir: /w, service_cidr: banana}", `pb.yml:3:39: service_cidr "banana" is not an IPv4 CIDR such as 10.96.0.0/16`},
 		"limits":              {"limits: {namespaces: [apps], max_pods: -3}", "pb.yml:3:36: max_pods is -3; give a number of 1 or more"},
 		"lineinfile":          {"lineinfile: {path: /x, line: a, validate: visudo -cf}", "pb.yml:3:39: validate must contain %s: visudo -cf; write %s where"},
+		"modprobe":            {"modprobe: {name: x, persistent: yes}", `pb.yml:3:27: argument persistent: "yes" is not one of disabled, present, absent`},
 		"mount":               {"mount: {path: /mnt/x, state: ephemeral}", `pb.yml:3:29: argument state: "ephemeral" is not one of mounted, unmounted, present, absent, absent_from_fstab, remounted`},
 		"package":             {"package: {name: x}", `module package needs argument "state"`},
 		"pause":               {"pause: {seconds: -1}", "pb.yml:3:15: pause cannot wait a negative time (-1); give 0 or more"},

@@ -85,13 +85,17 @@ type RecordedTask struct {
 }
 
 // record turns an outcome into a round: the work directory reads
-// "$workdir", plumbing and skipped fields are left out.
+// "$workdir", plumbing and skipped fields (field@task: of that task) are
+// left out.
 func record(o Outcome, check, diff bool, state string, skip []string) Round {
 	r := Round{Check: check, Diff: diff, Exit: o.Exit, Stats: o.Stats, State: state}
 	for _, tk := range o.Tasks {
 		res := maps.Clone(tk.Result)
 		for _, k := range append(skip, plumbing...) {
-			delete(res, k)
+			field, task, scoped := strings.Cut(k, "@")
+			if !scoped || task == tk.Name {
+				delete(res, field)
+			}
 		}
 		var norm map[string]any
 		if err := json.Unmarshal([]byte(show(res, o.Workdir)), &norm); err != nil {

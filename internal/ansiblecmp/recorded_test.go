@@ -33,3 +33,15 @@ func TestRecordingRoundTrip(t *testing.T) {
 		t.Errorf("the recorded path %v does not compare as ferry's in its own work directory", recorded)
 	}
 }
+
+// A field@task skip leaves the field out of that task's recording only.
+func TestRecordingSkipsAFieldOfOneTask(t *testing.T) {
+	o := Outcome{Tasks: []Task{{Name: "a", Host: "h", Result: map[string]any{"msg": "x"}}, {Name: "b", Host: "h", Result: map[string]any{"msg": "y"}}}}
+	r := record(o, false, false, "", []string{"msg@a"})
+	if _, has := r.Tasks[0].Result["msg"]; has {
+		t.Error("task a keeps msg")
+	}
+	if r.Tasks[1].Result["msg"] != "y" {
+		t.Errorf("task b lost msg: %v", r.Tasks[1].Result)
+	}
+}

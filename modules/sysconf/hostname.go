@@ -1,7 +1,7 @@
 // Package sysconf holds modules that set a system's identity, schedule,
 // kernel settings and mounts: hostname and cron, as ansible-core 2.14's;
-// sysctl and mount (ansible.posix 1.5.4) and timezone (community.general
-// 6.6.9), as the collections Ansible 7 shipped beside it.
+// sysctl and mount (ansible.posix 1.5.4), timezone and modprobe
+// (community.general 6.6.9), as the collections Ansible 7 shipped beside it.
 package sysconf
 
 import (
