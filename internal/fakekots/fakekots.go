@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -47,8 +48,11 @@ const ReadyAfterEnv = "FAKEKOTS_READY_AFTER"
 // Dash Enterprise app does.
 const KeycloakPasswordEnv = "FAKEKOTS_KEYCLOAK_PASSWORD"
 
-// InvocationsConfigMap is where the CLI records its runs, per namespace.
-const InvocationsConfigMap = "fakekots-invocations"
+// InvocationLogEnv names the variable holding the file where the CLI
+// records its runs (see Invocations). The record lives outside the cluster:
+// it is the tests' bookkeeping, and must not look like the real CLI writing
+// to the cluster (a dry run's audit log holds only what the real CLI does).
+const InvocationLogEnv = "FAKEKOTS_INVOCATION_LOG"
 
 var build struct {
 	once sync.Once
@@ -414,23 +418,25 @@ func EnsureKotsadm(ctx context.Context, cs kubernetes.Interface, ns string) erro
 
 // Call is one recorded run of the CLI.
 type Call struct {
-	Argv   []string `json:"argv"`   // the arguments after the program name
-	Env    []string `json:"env"`    // names (never values) of the KOTS_* variables set
-	TMPDIR string   `json:"tmpdir"` // $TMPDIR, where KOTS unpacks the bundle
+	Namespace string   `json:"namespace"` // the namespace it worked on
+	Argv      []string `json:"argv"`      // the arguments after the program name
+	Env       []string `json:"env"`       // names (never values) of the KOTS_* variables set
+	TMPDIR    string   `json:"tmpdir"`    // $TMPDIR, where KOTS unpacks the bundle
 }
 
-// Invocations returns the CLI's recorded runs in namespace ns, oldest first.
-func Invocations(t testing.TB, cs kubernetes.Interface, ns string) []Call {
+// Invocations returns the runs recorded in log (the file the CLI was given
+// in InvocationLogEnv) that worked on namespace ns, oldest first.
+func Invocations(t testing.TB, log, ns string) []Call {
 	t.Helper()
-	cm, err := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), InvocationsConfigMap, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	data, err := os.ReadFile(log)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		t.Fatalf("fakekots: %v", err)
 	}
 	var calls []Call
-	for _, line := range strings.Split(strings.TrimSpace(cm.Data["calls"]), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		if line == "" {
 			continue
 		}
@@ -438,7 +444,9 @@ func Invocations(t testing.TB, cs kubernetes.Interface, ns string) []Call {
 		if err := json.Unmarshal([]byte(line), &c); err != nil {
 			t.Fatalf("fakekots: invocation record %q: %v", line, err)
 		}
-		calls = append(calls, c)
+		if c.Namespace == ns {
+			calls = append(calls, c)
+		}
 	}
 	return calls
 }

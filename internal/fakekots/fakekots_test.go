@@ -33,12 +33,13 @@ type site struct {
 	ns         string
 	kubeconfig string
 	bin        string
+	log        string // the CLI's invocation log
 }
 
 func newSite(t *testing.T, withKotsadm bool) *site {
 	t.Helper()
 	cluster := kubetest.Shared(t)
-	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t)}
+	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t), log: filepath.Join(t.TempDir(), "invocations")}
 	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
 	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
 		t.Fatal(err)
@@ -60,7 +61,7 @@ func (s *site) kots(env []string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.bin, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), append(env, fakekots.InvocationLogEnv+"="+s.log)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -89,7 +90,7 @@ func (s *site) mustKots(env []string, args ...string) string {
 func (s *site) hangs(env []string, want string, args ...string) {
 	s.t.Helper()
 	cmd := exec.Command(s.bin, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), append(env, fakekots.InvocationLogEnv+"="+s.log)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		s.t.Fatal(err)
@@ -339,7 +340,7 @@ func TestInstallUpgradeConfigLifecycle(t *testing.T) {
 	}
 
 	// Every call was recorded, with the names of KOTS_* variables only.
-	calls := fakekots.Invocations(t, s.cluster.Clientset(), s.ns)
+	calls := fakekots.Invocations(t, s.log, s.ns)
 	if len(calls) < 6 || calls[0].Argv[0] != "install" || strings.Join(calls[0].Env, ",") != "KOTS_SHARED_PASSWORD" {
 		t.Errorf("invocations = %+v", calls)
 	}
@@ -492,7 +493,7 @@ func TestAirgapImagesGoToTheRegistry(t *testing.T) {
 	cluster := kubetest.Start(t)
 	cs := cluster.Clientset()
 	ctx := t.Context()
-	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t)}
+	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t), log: filepath.Join(t.TempDir(), "invocations")}
 	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
 	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
 		t.Fatal(err)
@@ -533,4 +534,55 @@ func TestAirgapImagesGoToTheRegistry(t *testing.T) {
 	if got := s.apps(nil); len(got) != 1 || got[0].Slug != "myapp" {
 		t.Errorf("get apps = %+v", got)
 	}
+}
+
+// TestReadsWriteNothing: the commands that only read (get apps, versions,
+// config) leave the cluster as it was, as the real CLI does: the auth slug
+// secret is created once, with kotsadm's labels, only when it is absent
+// (auth.GetOrCreateAuthSlug), and the fake's record of its runs goes to a
+// file, not to the cluster.
+func TestReadsWriteNothing(t *testing.T) {
+	s := newSite(t, true)
+	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
+	cv := writeConfigValues(t, "    hostname:\n      value: dash.example.com\n")
+	s.mustKots(append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...), s.installArgs(bundle, license, "--config-values", cv)...)
+	secrets := s.cluster.Clientset().CoreV1().Secrets(s.ns)
+	if err := secrets.Delete(t.Context(), "kotsadm-authstring", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.writes()
+	s.apps(nil)
+	if added := s.writes()[len(before):]; len(added) != 1 || !strings.HasPrefix(added[0], "create /api/v1/namespaces/"+s.ns+"/secrets") || !strings.Contains(added[0], "(status 201)") {
+		t.Errorf("the first get with no auth slug secret wrote %q, want its one create", added)
+	}
+	slug, err := secrets.Get(t.Context(), "kotsadm-authstring", metav1.GetOptions{})
+	if err != nil || slug.Labels["kots.io/kotsadm"] != "true" || slug.Labels["kots.io/backup"] != "velero" {
+		t.Errorf("auth slug secret %v (%v), want kotsadm's labels", slug.GetLabels(), err)
+	}
+	before = s.writes()
+	s.apps(nil)
+	s.versions("myapp")
+	s.config("--decrypt")
+	if added := s.writes()[len(before):]; len(added) != 0 {
+		t.Errorf("get apps, versions and config wrote to the cluster: %q", added)
+	}
+	if calls := fakekots.Invocations(t, s.log, s.ns); len(calls) != 5 || calls[4].Argv[0] != "get" || calls[4].Argv[1] != "config" {
+		t.Errorf("the invocation log holds %+v, want install and four gets", calls)
+	}
+}
+
+// writes are the cluster's audited writes in the site's namespace.
+func (s *site) writes() []string {
+	s.t.Helper()
+	all, err := s.cluster.Writes()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var ours []string
+	for _, w := range all {
+		if strings.Contains(w, "/namespaces/"+s.ns+"/") {
+			ours = append(ours, w)
+		}
+	}
+	return ours
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/fakekots"
 	"github.com/ferry-sh/ferry/internal/fakekurl"
 	"github.com/ferry-sh/ferry/internal/kubetest"
+	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 )
 
@@ -50,6 +51,7 @@ type Site struct {
 	SSH        *sshtest.Server
 	Keycloak   *fakekeycloak.Server
 	Kubeconfig string // admin.conf on the "server" (written by the fake kURL install)
+	KotsLog    string // the fake kubectl-kots's invocation log, outside Dir (fakekots.Invocations)
 
 	// The secrets, so that tests can look for them in output.
 	AdminConsolePassword, AdminPassword string
@@ -117,11 +119,14 @@ func (s *Site) writeOperatorFiles(t *testing.T) {
 
 // kotsWrapper is the kubectl-kots the kURL bundle installs: the fake CLI,
 // with the environment that stands for the app's release (its Keycloak's
-// admin password, a quick deploy).
+// admin password, a quick deploy) and the tests' record of its runs, kept
+// outside the site's directory (the server's files).
 func (s *Site) kotsWrapper(t *testing.T) string {
 	path := filepath.Join(s.Dir, "kubectl-kots")
-	script := fmt.Sprintf("#!/bin/sh\nexport %s=%s %s=1s\nexec %s \"$@\"\n",
-		fakekots.KeycloakPasswordEnv, s.Keycloak.AdminPassword, fakekots.ReadyAfterEnv, fakekots.BuildCLI(t))
+	s.KotsLog = filepath.Join(t.TempDir(), "kots-invocations")
+	script := fmt.Sprintf("#!/bin/sh\nexport %s=%s %s=1s %s=%s\nexec %s \"$@\"\n",
+		fakekots.KeycloakPasswordEnv, s.Keycloak.AdminPassword, fakekots.ReadyAfterEnv, fakekots.InvocationLogEnv,
+		shellquote.Quote(s.KotsLog), fakekots.BuildCLI(t))
 	must(t, os.WriteFile(path, []byte(script), 0o755))
 	return path
 }

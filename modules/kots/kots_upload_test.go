@@ -59,6 +59,7 @@ type kotsSite struct {
 	kubeconfig string
 	kots       string
 	dir        string // where the bundles and the license are staged
+	log        string // the fake CLI's invocation log
 }
 
 const kotsPassword = "Adm1n-console-pw"
@@ -89,7 +90,8 @@ func TestKotsUpload(t *testing.T) {
 	site := func(t *testing.T, readyAfter string, withKotsadm bool) *kotsSite {
 		s := base
 		s.t, s.cache, s.ns, s.dir = t, &sync.Map{}, cluster.Namespace(t), t.TempDir()
-		s.conn = kotsEnvConn{Conn: c, env: map[string]string{fakekots.ReadyAfterEnv: readyAfter}}
+		s.log = filepath.Join(t.TempDir(), "kots-invocations")
+		s.conn = kotsEnvConn{Conn: c, env: map[string]string{fakekots.ReadyAfterEnv: readyAfter, fakekots.InvocationLogEnv: s.log}}
 		if withKotsadm {
 			fakekots.AddKotsadm(t, cluster.Clientset(), s.ns)
 		}
@@ -194,7 +196,7 @@ func (o kotsOutcome) noSecretShown(t *testing.T, secrets ...string) {
 }
 
 func (s *kotsSite) calls() []fakekots.Call {
-	return fakekots.Invocations(s.t, s.cluster.Clientset(), s.ns)
+	return fakekots.Invocations(s.t, s.log, s.ns)
 }
 
 func (s *kotsSite) secret(name string) *corev1.Secret {
@@ -474,7 +476,7 @@ func testKotsKurlDefault(t *testing.T, s *kotsSite) {
 	if o.err == nil || !strings.Contains(o.err.Error(), want) || !strings.Contains(o.err.Error(), "plotly-system") {
 		t.Errorf("error = %v, want %q", o.err, want)
 	}
-	if len(o.changes) != 0 || len(fakekots.Invocations(t, s.cluster.Clientset(), "default")) != 0 {
+	if len(o.changes) != 0 || len(fakekots.Invocations(t, s.log, "default")) != 0 {
 		t.Errorf("changed %v", o.changes)
 	}
 }

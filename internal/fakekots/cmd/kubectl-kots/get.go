@@ -35,7 +35,7 @@ func (c *invocation) connected(ctx context.Context) (*kube, string, error) {
 		return nil, "", err
 	}
 	ns := c.namespaceOrDefault(k)
-	record(ctx, k, ns, c.argv)
+	record(ns, c.argv)
 	return k, ns, connect(ctx, k, ns)
 }
 

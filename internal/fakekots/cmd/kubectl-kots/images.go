@@ -113,7 +113,7 @@ func runPushImages(c *invocation) error {
 	if err != nil {
 		return err
 	}
-	record(ctx, k, c.namespaceOrDefault(k), c.argv)
+	record(c.namespaceOrDefault(k), c.argv)
 	host, namespace, _ := strings.Cut(endpoint, "/")
 	user, password := c.str("registry-username"), c.str("registry-password")
 	if !c.boolean("skip-registry-check") {

@@ -84,7 +84,7 @@ func runInstall(c *invocation) error {
 	if ns == "" {
 		prompt(c, "Enter the namespace to deploy to: ") // never returns without a terminal
 	}
-	record(ctx, k, ns, c.argv)
+	record(ns, c.argv)
 	bundle := c.str("airgap-bundle")
 	var rel release
 	if bundle != "" {

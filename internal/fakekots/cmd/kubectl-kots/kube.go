@@ -15,13 +15,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/util/retry"
 )
 
-// InvocationsConfigMap records every run of the fake in the namespace it
-// worked on, so that tests can check the exact command lines (and which
-// KOTS_* variables were set, never their values).
-const InvocationsConfigMap = "fakekots-invocations"
+// invocationLogEnv names the variable holding the file where the fake
+// records its runs, one JSON line each, so that tests can check the exact
+// command lines (and which KOTS_* variables were set, never their values).
+// The record is the tests' bookkeeping, not something the real CLI does: it
+// stays outside the cluster, whose audit log then shows only what the real
+// CLI would do. Unset, nothing is recorded.
+const invocationLogEnv = "FAKEKOTS_INVOCATION_LOG"
 
 // kube is the cluster the command works on, as the real CLI builds it from
 // genericclioptions: --kubeconfig, else $KUBECONFIG, else ~/.kube/config.
@@ -94,54 +96,62 @@ func connect(ctx context.Context, k *kube, ns string) error {
 	return ensureAuthSlug(ctx, k, ns)
 }
 
+// kotsadmLabels is types.GetKotsadmLabels outside an embedded cluster
+// (pkg/kotsadm/types/constants.go:31-36).
+var kotsadmLabels = map[string]string{"kots.io/kotsadm": "true", "kots.io/backup": "velero"}
+
+// ensureAuthSlug is auth.GetOrCreateAuthSlug (pkg/auth/auth.go:30-66): it
+// reads the secret and creates it only when it is absent, so that the
+// commands that only read (get apps, get config...) write nothing to an
+// installed cluster.
 func ensureAuthSlug(ctx context.Context, k *kube, ns string) error {
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "kotsadm-authstring", Namespace: ns},
-		StringData: map[string]string{"kotsadm-authstring": "Kots " + randomHex(16)},
+	secrets := k.cs.CoreV1().Secrets(ns)
+	_, err := secrets.Get(ctx, authSlugSecret, metav1.GetOptions{})
+	if err == nil {
+		return nil
 	}
-	_, err := k.cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("failed to get kotsadm auth slug: %w", err)
+	if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("failed to get kotsadm auth slug: failed to check for existing kotsadm authstring secret: %w", err)
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: authSlugSecret, Namespace: ns, Labels: kotsadmLabels},
+		StringData: map[string]string{authSlugSecret: "Kots " + randomHex(16)},
+	}
+	if _, err := secrets.Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("failed to get kotsadm auth slug: failed to create new kotsadm authstring secret: %w", err)
 	}
 	return nil
 }
 
+// authSlugSecret names the secret and its key (pkg/auth/auth.go:16-17).
+const authSlugSecret = "kotsadm-authstring"
+
 // call is one recorded invocation.
 type call struct {
-	Argv   []string `json:"argv"`
-	Env    []string `json:"env,omitempty"`    // names of the KOTS_* variables set
-	TMPDIR string   `json:"tmpdir,omitempty"` // where the bundle would be unpacked
+	Namespace string   `json:"namespace"`
+	Argv      []string `json:"argv"`
+	Env       []string `json:"env,omitempty"`    // names of the KOTS_* variables set
+	TMPDIR    string   `json:"tmpdir,omitempty"` // where the bundle would be unpacked
 }
 
-// record appends this invocation to the namespace's invocations ConfigMap.
-// A namespace that does not exist records nothing.
-func record(ctx context.Context, k *kube, ns string, argv []string) {
-	line, err := json.Marshal(call{Argv: argv, Env: kotsEnvNames(), TMPDIR: os.Getenv("TMPDIR")})
+// record appends this invocation, on namespace ns, to the invocation log
+// (invocationLogEnv). One write of one line in append mode, so that
+// concurrent runs do not interleave.
+func record(ns string, argv []string) {
+	path := os.Getenv(invocationLogEnv)
+	if path == "" {
+		return
+	}
+	line, err := json.Marshal(call{Namespace: ns, Argv: argv, Env: kotsEnvNames(), TMPDIR: os.Getenv("TMPDIR")})
 	if err != nil {
 		return
 	}
-	cms := k.cs.CoreV1().ConfigMaps(ns)
-	_ = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cm, err := cms.Get(ctx, InvocationsConfigMap, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: InvocationsConfigMap, Namespace: ns},
-				Data: map[string]string{"calls": string(line) + "\n"}}
-			_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
-			if apierrors.IsAlreadyExists(err) {
-				return apierrors.NewConflict(corev1.Resource("configmaps"), InvocationsConfigMap, err)
-			}
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		if cm.Data == nil {
-			cm.Data = map[string]string{}
-		}
-		cm.Data["calls"] += string(line) + "\n"
-		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
-		return err
-	})
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.Write(append(line, '\n'))
 }
 
 func kotsEnvNames() []string {

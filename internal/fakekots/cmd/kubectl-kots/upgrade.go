@@ -55,7 +55,7 @@ func runUpgrade(c *invocation) error {
 		return err
 	}
 	ns := c.namespaceOrDefault(k)
-	record(ctx, k, ns, c.argv)
+	record(ns, c.argv)
 	if err := connect(ctx, k, ns); err != nil {
 		return err
 	}
