@@ -31,12 +31,24 @@ type run struct {
 	output string
 }
 
+// ferryRun runs playbook on the site; a dry run (check) is also a gate test
+// (gate_test.go: dryRun).
 func ferryRun(t *testing.T, s *testsite.Site, playbook string, check bool, extra ...string) run {
+	t.Helper()
+	if check {
+		return dryRun(t, s, playbook, extra...)
+	}
+	return ferryRunWith(t, s, playbook, false, nil, extra...)
+}
+
+// ferryRunWith is ferryRun through connect (nil: the default connections).
+func ferryRunWith(t *testing.T, s *testsite.Site, playbook string, check bool, connect runner.Connector, extra ...string) run {
 	t.Helper()
 	var out bytes.Buffer
 	sess := &runner.Session{Playbook: playbook, Inventories: []string{s.Inventory}, SecretFiles: []string{s.Secrets},
 		ExtraVars: extra, Stdout: &out, Stderr: &out, Output: "text"}
 	sess.Check = check
+	sess.Connect = connect
 	sess.Verbosity = 4
 	code := sess.Run(context.Background())
 	r := run{code: code, output: out.String()}
@@ -125,6 +137,15 @@ func TestDashEnterpriseSite(t *testing.T) {
 	}
 	if got := ferryRun(t, s, "dash-enterprise.yml", true).changed(t); got != "0" {
 		t.Errorf("a dry run of an installed site plans %s changes", got)
+	}
+	// A dry run that would change the installed site through every kind of
+	// client (Keycloak: a new admin; Kubernetes: the quota) plans it and,
+	// through the gate, changes nothing (gate_test.go).
+	drift := ferryRun(t, s, "dash-enterprise.yml", true, "dash_admin_username=admin2", "dash_max_pods=7")
+	for _, step := range []string{"would create user admin2", "would update ResourceQuota " + testsite.AppsNamespace + "/ferry-limits"} {
+		if drift.changed(t) == "0" || !strings.Contains(drift.output, step) {
+			t.Errorf("the dry run of a changed site does not plan %q:\n%s", step, drift.output)
+		}
 	}
 	if kurlRuns(t, s) != 1 {
 		t.Error("kURL was re-run on an installed cluster")
