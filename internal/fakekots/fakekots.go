@@ -227,22 +227,36 @@ spec:
 	return os.WriteFile(path, data, 0o644)
 }
 
+// VersionEnv names the variable that sets the CLI's own version (default
+// the kotsadm.Tag it deploys, without the v): a newer kubectl-kots than the
+// Admin Console running, as after the site installs a new KOTS release.
+const VersionEnv = "FAKEKOTS_VERSION"
+
 // KotsadmImages are the images of the Admin Console's airgap bundle
 // kotsadm.tar.gz (kots Makefile kotsadm-bundle, scripts/create-airgap-file.go).
-var KotsadmImages = []string{"kotsadm/kotsadm:" + kotsadm.Tag, "kotsadm/kotsadm-migrations:" + kotsadm.Tag,
-	"kotsadm/dex:2.41.1", "kotsadm/rqlite:8.37.2", "replicated/local-volume-provider:0.6.9", "kotsadm/minio:0.20250522"}
+var KotsadmImages = KotsadmImagesOf(kotsadm.Tag)
+
+// KotsadmImagesOf are the images of kotsadm.tar.gz of the KOTS release tag
+// (v1.124.4): kotsadm's own two at that tag, and the others.
+func KotsadmImagesOf(tag string) []string {
+	return []string{"kotsadm/kotsadm:" + tag, "kotsadm/kotsadm-migrations:" + tag,
+		"kotsadm/dex:2.41.1", "kotsadm/rqlite:8.37.2", "replicated/local-volume-provider:0.6.9", "kotsadm/minio:0.20250522"}
+}
 
 // WriteKotsadmBundle writes kotsadm.tar.gz as KOTS releases it: airgap.yaml
 // of format docker listing the saved images, and the images/ directory of
 // the registry they were saved from (kots Makefile kotsadm-bundle,
 // .github/workflows/release.yaml build-airgap).
-func WriteKotsadmBundle(path string) error {
+func WriteKotsadmBundle(path string) error { return WriteKotsadmBundleOf(path, kotsadm.Tag) }
+
+// WriteKotsadmBundleOf writes the kotsadm.tar.gz of the KOTS release tag.
+func WriteKotsadmBundleOf(path, tag string) error {
 	airgap := "apiVersion: kots.io/v1beta1\nkind: Airgap\nmetadata:\n  creationTimestamp: null\nspec:\n  format: docker\n  savedImages:\n"
-	for _, image := range KotsadmImages {
+	for _, image := range KotsadmImagesOf(tag) {
 		airgap += "  - " + image + "\n"
 	}
 	data, err := tarGz([]tarFile{{"airgap.yaml", []byte(airgap)},
-		{"images/docker/registry/v2/repositories/kotsadm/kotsadm/_manifests/tags/" + kotsadm.Tag + "/current/link", []byte("sha256:0\n")}})
+		{"images/docker/registry/v2/repositories/kotsadm/kotsadm/_manifests/tags/" + tag + "/current/link", []byte("sha256:0\n")}})
 	if err != nil {
 		return err
 	}

@@ -586,3 +586,83 @@ func (s *site) writes() []string {
 	}
 	return ours
 }
+
+// TestAdminConsoleUpgrade: a newer kubectl-kots (`version` says which)
+// upgrades kotsadm with `admin-console upgrade` to its own version, from the
+// registry the flags name; kotsadm is ready only once push-images put that
+// version's images there. kURL's own Admin Console (namespace default) and
+// a missing namespace are refused.
+func TestAdminConsoleUpgrade(t *testing.T) {
+	cluster := kubetest.Start(t)
+	cs := cluster.Clientset()
+	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t), log: filepath.Join(t.TempDir(), "invocations")}
+	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
+	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	host, password := fakekots.RegistryHost, fakekots.AddRegistry(t, cs)
+	login := []string{"KOTS_REGISTRY_PASSWORD=" + password}
+	pushKotsadm := func(env []string, tag string) {
+		t.Helper()
+		bundle := filepath.Join(t.TempDir(), "kotsadm.tar.gz")
+		if err := fakekots.WriteKotsadmBundleOf(bundle, tag); err != nil {
+			t.Fatal(err)
+		}
+		s.mustKots(append(env, login...), "admin-console", "push-images", bundle, host+"/myapp", "--kubeconfig", s.kubeconfig, "--registry-username", "kurl")
+	}
+	pushKotsadm(nil, "v1.124.4")
+	cv := writeConfigValues(t, "    hostname:\n      value: dash.example.com\n")
+	s.mustKots(append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...),
+		s.installArgs(fakekots.Bundle(t, release1), fakekots.License(t, "myapp"), "--config-values", cv)...)
+
+	newer := []string{fakekots.VersionEnv + "=1.125.0"}
+	if out := s.mustKots(newer, "version"); out != "Replicated KOTS 1.125.0\n" {
+		t.Errorf("version printed %q", out)
+	}
+	if out := s.mustKots(nil, "version", "-o", "json"); strings.TrimSpace(out) != `{"version":"1.124.4"}` {
+		t.Errorf("version -o json printed %q", out)
+	}
+	upgrade := []string{"admin-console", "upgrade", "-n", s.ns, "--kubeconfig", s.kubeconfig,
+		"--kotsadm-registry", host, "--kotsadm-namespace", "myapp", "--registry-username", "kurl", "--wait-duration", "2s"}
+	r := s.kots(append(newer, login...), upgrade...)
+	if r.rc != 1 || strings.TrimSpace(r.stderr) != "Error: failed to upgrade: failed to upgrade admin console: failed to wait for web: timeout waiting for deployment to become ready" {
+		t.Errorf("upgrade before the new images were pushed: rc %d, stderr %q", r.rc, r.stderr)
+	}
+	if image := kotsadmImage(t, s); image != host+"/myapp/kotsadm:v1.125.0" {
+		t.Errorf("kotsadm runs %s, want the new CLI's version from the registry", image)
+	}
+	pushKotsadm(newer, "v1.125.0")
+	out := s.mustKots(append(newer, login...), upgrade...)
+	for _, line := range []string{"  • Upgrading Admin Console\n", "  • The Admin Console is running the latest version\n",
+		"  • To access the Admin Console, run kubectl kots admin-console --namespace " + s.ns + "\n"} {
+		if !strings.Contains(out, line) {
+			t.Errorf("upgrade output lacks %q:\n%s", line, out)
+		}
+	}
+	if got := s.apps(nil); len(got) != 1 || got[0].State != "ready" {
+		t.Errorf("after the Admin Console's upgrade, get apps = %+v", got)
+	}
+
+	r = s.kots(newer, "admin-console", "upgrade", "-n", "no-such-namespace", "--kubeconfig", s.kubeconfig)
+	if r.rc != 1 || strings.TrimSpace(r.stderr) != "Error: failed to upgrade: The namespace cannot be found or accessed" {
+		t.Errorf("upgrade in a missing namespace: rc %d, stderr %q", r.rc, r.stderr)
+	}
+	kurlConfig := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kurl-config", Namespace: "kube-system"}}
+	if _, err := cs.CoreV1().ConfigMaps("kube-system").Create(t.Context(), kurlConfig, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = s.kots(newer, "admin-console", "upgrade", "-n", "default", "--kubeconfig", s.kubeconfig)
+	if r.rc != 1 || !strings.Contains(r.stdout, "Upgrading Admin Console in the default namespace") ||
+		strings.TrimSpace(r.stderr) != "Error: failed to upgrade: upgrading kURL clusters is not supported" {
+		t.Errorf("upgrade of kURL's Admin Console: rc %d, stdout %q, stderr %q", r.rc, r.stdout, r.stderr)
+	}
+}
+
+func kotsadmImage(t *testing.T, s *site) string {
+	t.Helper()
+	d, err := s.cluster.Clientset().AppsV1().Deployments(s.ns).Get(t.Context(), "kotsadm", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Spec.Template.Spec.Containers[0].Image
+}

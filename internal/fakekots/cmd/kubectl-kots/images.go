@@ -13,7 +13,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ferry-sh/ferry/internal/fakekots/kotsadm"
 	"github.com/ferry-sh/ferry/internal/fakekots/registry"
 )
 
@@ -156,11 +155,10 @@ func registryConfig(ctx context.Context, c *invocation, k *kube, slug string, ai
 
 // kotsadmImage is where kotsadm's image comes from: the registry's
 // namespace when there is a registry (GetAdminConsoleImages,
-// pkg/kotsadm/objects/images.go:37-38; KotsadmRegistry,
-// pkg/kotsadm/version/kotsadm_version.go:45-60), else Docker Hub.
+// pkg/kotsadm/objects/images.go:37-38; KotsadmRegistry), else Docker Hub.
 func kotsadmImage(creds registry.Creds, namespace string) string {
 	if creds.Host == "" {
-		return kotsadm.Image
+		namespace = ""
 	}
-	return registry.Destination(creds.Host, namespace, "kotsadm:"+kotsadm.Tag)
+	return kotsadmRegistry(creds.Host, namespace) + "/kotsadm:" + kotsadmTag()
 }

@@ -243,14 +243,24 @@ func excludeAdminConsole(ctx context.Context, c *invocation, k *kube, ns string)
 	if ns != metav1.NamespaceDefault {
 		return false, nil
 	}
+	kurl, err := isKurl(ctx, k)
+	if err != nil {
+		return false, fmt.Errorf("failed to check if cluster is kurl: %w", err)
+	}
+	return kurl, nil
+}
+
+// isKurl is pkg/kurl/configmap.go IsKurl: configmap kube-system/kurl-config
+// exists; NotFound, Forbidden and Unauthorized mean not kURL.
+func isKurl(ctx context.Context, k *kube) (bool, error) {
 	_, err := k.cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "kurl-config", metav1.GetOptions{})
 	switch {
 	case err == nil:
 		return true, nil
 	case apierrors.IsNotFound(err), apierrors.IsForbidden(err), apierrors.IsUnauthorized(err):
-		return false, nil // pkg/kurl/configmap.go IsKurl
+		return false, nil
 	}
-	return false, fmt.Errorf("failed to check if cluster is kurl: %w", err)
+	return false, err
 }
 
 // waitForKotsadm is the wait at the end of kotsadm.Deploy.

@@ -66,6 +66,8 @@ var commands = []command{
 	{path: "set config", use: "config [appSlug] [KEY_1=VAL_1 ... KEY_N=VAL_N]", flags: setConfigFlags, run: runSetConfig},
 	{path: "reset-password", use: "reset-password [namespace]", flags: func(*flagSet) {}, run: runResetPassword},
 	{path: "admin-console push-images", use: "push-images [airgap filename] [registry host]", flags: pushImagesFlags, run: runPushImages},
+	{path: "admin-console upgrade", use: "upgrade", flags: adminConsoleUpgradeFlags, run: runAdminConsoleUpgrade},
+	{path: "version", use: "version", flags: func(fs *flagSet) { fs.StringP("output", "o", "", "output format (currently supported: json)") }, run: runVersion},
 }
 
 // invocation is one run of a command: its parsed flags and arguments.
