@@ -120,6 +120,12 @@ func TestDashEnterpriseSite(t *testing.T) {
 	if roles := s.Keycloak.ClientRoles("admin"); !slices.Contains(roles, "admin") || !slices.Contains(roles, "licensed_user") {
 		t.Errorf("admin's roles = %v", roles)
 	}
+	// Keycloak by the default path: the site names no Keycloak address or
+	// CA; the server connected to the node's InternalIP (from the cluster)
+	// on port 443, the ingress, which serves the site's certificate.
+	if via := "through dash-vm to " + testsite.NodeAddress + ":443"; !strings.Contains(install.output, via) {
+		t.Errorf("Keycloak was not reached %s, the node's ingress:\n%s", via, install.output)
+	}
 	quota, err := s.Cluster.Clientset().CoreV1().ResourceQuotas(testsite.AppsNamespace).Get(ctx, "ferry-limits", metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("no quota: %v", err)

@@ -32,9 +32,11 @@ package fakekeycloak
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -68,6 +70,13 @@ type Options struct {
 	Realm       string
 	ClientID    string
 	ClientRoles []string
+	// Listener, when set, is where the server answers (a site's ingress
+	// address); default a free port on 127.0.0.1. Closed at t.Cleanup.
+	Listener net.Listener
+	// Certificate, when set, is served instead of the one signed by the
+	// server's own CA: a site's certificate, as its ingress serves it.
+	// CACert and CAFile stay the server's own CA.
+	Certificate *tls.Certificate
 }
 
 // Op names a kind of request, for OnceBefore and Requests.
@@ -164,6 +173,13 @@ func Start(t testing.TB, opts Options) *Server {
 	// A client that does not trust the CA is a case under test, not noise.
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
 	hs.TLS = newTLSConfig(pki)
+	if opts.Certificate != nil {
+		hs.TLS.Certificates = []tls.Certificate{*opts.Certificate}
+	}
+	if opts.Listener != nil {
+		hs.Listener.Close()
+		hs.Listener = opts.Listener
+	}
 	hs.StartTLS()
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL

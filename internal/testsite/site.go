@@ -11,6 +11,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -18,10 +19,12 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,11 +79,12 @@ func New(t *testing.T) *Site {
 	s.files = filepath.Join(s.Dir, "operator")
 	s.Cluster = kubetest.Start(t)
 	s.SSH = sshtest.Start(t, sshtest.Options{Hosts: 1})
-	s.Keycloak = fakekeycloak.Start(t, fakekeycloak.Options{Server: Server, Prefix: "/auth"})
 	s.Kubeconfig = filepath.Join(s.Dir, "server", "etc", "kubernetes", "admin.conf")
 	for _, d := range []string{s.files, filepath.Join(s.Dir, "server", "bin"), filepath.Join(s.Dir, "server", "var", "lib"), filepath.Join(s.Dir, "server", "var", "log")} {
 		must(t, os.MkdirAll(d, 0o755))
 	}
+	writeTLS(t, s.files, Server)
+	s.startKeycloak(t)
 	s.writeOperatorFiles(t)
 	s.writeInventory(t)
 	s.createAppsNamespace(t)
@@ -114,7 +118,37 @@ func (s *Site) writeOperatorFiles(t *testing.T) {
 	must(t, fakekots.WriteBundle(filepath.Join(s.files, "dash-enterprise.airgap"), Release("5.0.0")))
 	must(t, fakekots.WriteKotsadmBundle(filepath.Join(s.files, "kotsadm.tar.gz")))
 	copyFile(t, fakekots.License(t, AppSlug), filepath.Join(s.files, "license.yaml"))
-	writeTLS(t, s.files, Server)
+}
+
+// NodeAddress is the simulated node's address: its InternalIP (the fake
+// kURL registers the node at private_address) and where its ingress
+// answers, on port 443, as on a real single-VM site.
+const NodeAddress = "127.0.0.1"
+
+// startKeycloak starts Keycloak where a real site's ingress serves it: on
+// the node's address, port 443, with the site's own certificate (signed by
+// its internal CA). The playbook finds it by the default path, the node's
+// InternalIP read from the cluster, and trusts it through internal_ca_file.
+func (s *Site) startKeycloak(t *testing.T) {
+	cert, err := tls.LoadX509KeyPair(filepath.Join(s.files, "tls.crt"), filepath.Join(s.files, "tls.key"))
+	must(t, err)
+	s.Keycloak = fakekeycloak.Start(t, fakekeycloak.Options{Server: Server, Prefix: "/auth", Listener: listenOnIngress(t), Certificate: &cert})
+}
+
+// listenOnIngress listens on the node's port 443. One simulated site at a
+// time on this machine has it: the others, in this or another test
+// process, wait for the lock, which the test holds until its cleanup.
+func listenOnIngress(t *testing.T) net.Listener {
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "ferry-testsite-ingress.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	must(t, err)
+	t.Cleanup(func() { lock.Close() }) // releases the lock, after the listener's cleanup
+	must(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+	addr := net.JoinHostPort(NodeAddress, "443")
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("testsite: the simulated ingress listens on %s, the node's address, as a real site's: %v (binding port 443 needs root or a lower net.ipv4.ip_unprivileged_port_start)", addr, err)
+	}
+	return l
 }
 
 // kotsWrapper is the kubectl-kots the kURL bundle installs: the fake CLI,
@@ -137,7 +171,7 @@ func (s *Site) writeInventory(t *testing.T) {
 	s.Inventory = filepath.Join(s.Dir, "site")
 	must(t, os.MkdirAll(filepath.Join(s.Inventory, "group_vars"), 0o755))
 	host := s.SSH.Vars(0)
-	host["private_address"] = "127.0.0.1"
+	host["private_address"] = NodeAddress
 	writeYAMLMap(t, filepath.Join(s.Inventory, "inventory.yml"), "all:\n  children:\n    dash:\n      hosts:\n        dash-vm:\n", "          ", host)
 	vars := map[string]any{
 		"dash_server": Server, "dash_git_ssh_port": 3022, "dash_pip_index_url": "",
@@ -154,7 +188,6 @@ func (s *Site) writeInventory(t *testing.T) {
 		"kurl_log_dir": s.server("var", "log", "kurl"), "kots_bin": s.server("bin", "kubectl-kots"),
 		"kurl_os_release":    s.server("etc", "os-release"),
 		"kots_poll_interval": "500ms", "kots_wait_timeout": "2m", "dash_apps_namespaces": []string{AppsNamespace},
-		"keycloak_address": s.Keycloak.Addr, "keycloak_ca_file": s.Keycloak.CAFile,
 	}
 	writeYAMLMap(t, filepath.Join(s.Inventory, "group_vars", "dash.yml"), "", "", vars)
 	s.Secrets = filepath.Join(s.Dir, "secrets.yml")
