@@ -666,3 +666,79 @@ func kotsadmImage(t *testing.T, s *site) string {
 	}
 	return d.Spec.Template.Spec.Containers[0].Image
 }
+
+// realFlags are the flags of the real commands the fake implements, hidden
+// ones included, read flag by flag in replicatedhq/kots at 370ae9030f18.
+var realFlags = []struct {
+	words []string
+	flags []string
+}{
+	// cmd/kots/cli/install.go:554-617, registryFlags :803-812.
+	{[]string{"install", "myapp"}, []string{"shared-password", "name", "local-path", "license-file", "config-values", "port-forward",
+		"no-port-forward", "port", "wait-duration", "preflights-wait-duration", "storage-class", "http-proxy", "https-proxy", "no-proxy",
+		"copy-proxy-env", "airgap-bundle", "airgap", "skip-preflights", "disable-image-push", "skip-registry-check",
+		"strict-security-context", "skip-compatibility-check", "app-version-label", "exclude-admin-console", "additional-annotations",
+		"additional-labels", "tolerations", "private-ca-configmap", "kotsadm-registry", "registry-username", "registry-password",
+		"kotsadm-tag", "kotsadm-namespace", "rewrite-images", "image-namespace", "registry-endpoint", "storage-base-uri", "with-minio",
+		"ensure-rbac", "use-minimal-rbac", "airgap-upload-parallelism", "enable-identity-service", "identity-config", "enable-ingress",
+		"ingress-config", "skip-rbac-check"}},
+	// cmd/kots/cli/upstream-upgrade.go:154-168.
+	{[]string{"upstream", "upgrade", "myapp"}, []string{"deploy", "deploy-version-label", "skip-preflights", "skip-compatibility-check",
+		"wait", "airgap-bundle", "disable-image-push", "skip-registry-check", "output", "debug", "kotsadm-registry", "registry-username",
+		"registry-password", "kotsadm-tag", "kotsadm-namespace"}},
+	// cmd/kots/cli/set-config.go:166-175.
+	{[]string{"set", "config", "myapp"}, []string{"key", "value", "value-from-file", "config-file", "merge", "deploy", "skip-preflights",
+		"current", "sequence"}},
+	// cmd/kots/cli/get-config.go:40-43.
+	{[]string{"get", "config"}, []string{"sequence", "appslug", "decrypt", "current"}},
+	// cmd/kots/cli/get-versions.go:35-39, get-apps.go:34.
+	{[]string{"get", "versions", "myapp"}, []string{"current-page", "page-size", "pin-latest", "pin-latest-deployable", "output"}},
+	{[]string{"get", "apps"}, []string{"output"}},
+	// cmd/kots/cli/admin-console-push-images.go:69-75.
+	{[]string{"admin-console", "push-images", "kotsadm.tar.gz", "registry/ns"}, []string{"registry-username", "registry-password",
+		"skip-registry-check", "skip-existing-images", "kotsadm-tag"}},
+	// cmd/kots/cli/admin-console-upgrade.go:136-152.
+	{[]string{"admin-console", "upgrade"}, []string{"force-upgrade-kurl", "wait-duration", "ensure-rbac", "airgap-upload-parallelism",
+		"strict-security-context", "storage-base-uri", "with-minio", "skip-rbac-check", "kotsadm-registry", "registry-username",
+		"registry-password", "kotsadm-tag", "kotsadm-namespace"}},
+}
+
+// TestFlagsAreTheRealCLIs: every flag of the real commands is accepted
+// (each run then stops at a check of the values or at the missing
+// kubeconfig, before doing anything), and one the real CLI lacks is refused
+// as cobra refuses it.
+func TestFlagsAreTheRealCLIs(t *testing.T) {
+	s := &site{t: t, bin: fakekots.BuildCLI(t), log: filepath.Join(t.TempDir(), "invocations")}
+	noCluster := "--kubeconfig=" + filepath.Join(t.TempDir(), "absent")
+	for _, c := range realFlags {
+		args := append(slices.Clone(c.words), noCluster)
+		for _, flag := range c.flags {
+			args = append(args, "--"+flag+"=0") // a value every kind of flag parses
+		}
+		if r := s.kots(nil, args...); r.rc != 1 || strings.Contains(r.stderr, "unknown flag") {
+			t.Errorf("kubectl kots %s with every flag of the real command: rc %d, stderr %q", strings.Join(c.words, " "), r.rc, r.stderr)
+		}
+	}
+	if r := s.kots(nil, "install", "myapp", "--repo=x", noCluster); strings.TrimSpace(r.stderr) != "Error: unknown flag: --repo" {
+		t.Errorf("install --repo (not a flag of the real CLI): stderr %q", r.stderr)
+	}
+}
+
+// TestGetConfigOfTheDeployedVersion: --current reads the deployed version,
+// and fails as the real CLI does when none is deployed (a first install
+// left waiting for config), rather than reading the newest.
+func TestGetConfigOfTheDeployedVersion(t *testing.T) {
+	s := newSite(t, true)
+	s.mustKots(append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...),
+		s.installArgs(fakekots.Bundle(t, release1), fakekots.License(t, "myapp"))...)
+	base := []string{"get", "config", "-n", s.ns, "--kubeconfig", s.kubeconfig, "--appslug", "myapp"}
+	if r := s.kots(nil, append(base, "--current")...); r.rc != 1 || strings.TrimSpace(r.stderr) != "Error: no deployed version found for app myapp" {
+		t.Errorf("get config --current with nothing deployed: rc %d, stderr %q", r.rc, r.stderr)
+	}
+	if r := s.kots(nil, append(base, "--current", "--sequence", "0")...); r.rc != 1 || strings.TrimSpace(r.stderr) != "Error: cannot use --current and --sequence together" {
+		t.Errorf("get config --current --sequence: rc %d, stderr %q", r.rc, r.stderr)
+	}
+	if values := s.config(); values["hostname"]["value"] != "" || len(values) != len(release1.ConfigItems) {
+		t.Errorf("get config of the newest version = %v", values)
+	}
+}

@@ -80,11 +80,7 @@ func adminConsoleUpgradeFlags(fs *flagSet) {
 	fs.String("storage-base-uri", "", "an s3 or oci-registry uri to use for kots persistent storage in the cluster")
 	fs.Bool("with-minio", true, "when set, kots will deploy a local minio instance for storage")
 	fs.Bool("skip-rbac-check", false, "set to true to bypass rbac check")
-	fs.String("kotsadm-registry", "", "set to override the registry of kotsadm images. used for airgapped installations.")
-	fs.String("registry-username", "", "username to use to authenticate with the application registry. used for airgapped installations.")
-	fs.String("registry-password", "", "password to use to authenticate with the application registry. used for airgapped installations.")
-	fs.String("kotsadm-tag", "", "set to override the tag of kotsadm. this may create an incompatible deployment because the version of kots and kotsadm are designed to work together")
-	fs.String("kotsadm-namespace", "", "set to override the namespace of kotsadm images. used for airgapped installations.")
+	registryFlags(fs)
 }
 
 // runAdminConsoleUpgrade is `admin-console upgrade`

@@ -135,7 +135,13 @@ func printJSON(c *invocation, v any) error {
 
 // runGetConfig is get-config.go: the latest version's config, or with
 // --current the deployed one's, or --sequence's.
+// runGetConfig is getConfigCmd (cmd/kots/cli/get-config.go:48-159): the
+// version is --sequence, the deployed one with --current (an error when
+// none is deployed), else the newest.
 func runGetConfig(c *invocation) error {
+	if seq, _ := c.flags.GetInt64("sequence"); c.boolean("current") && seq != -1 {
+		return fmt.Errorf("cannot use --current and --sequence together")
+	}
 	ctx := context.Background()
 	k, ns, err := c.connected(ctx)
 	if err != nil {
@@ -173,12 +179,18 @@ func runGetConfig(c *invocation) error {
 	return err
 }
 
+// configVersion is the version whose config get config prints
+// (get-config.go:128-137).
 func configVersion(c *invocation, a *app) (*version, error) {
 	seq, _ := c.flags.GetInt64("sequence")
-	if seq == -1 {
-		if cur := a.current(); c.boolean("current") && cur != nil {
-			return cur, nil
+	if c.boolean("current") {
+		cur := a.current()
+		if cur == nil {
+			return nil, fmt.Errorf("no deployed version found for app %s", a.Slug)
 		}
+		return cur, nil
+	}
+	if seq == -1 {
 		return a.latest(), nil
 	}
 	for i := range a.Versions {
