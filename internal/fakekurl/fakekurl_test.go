@@ -195,8 +195,13 @@ func TestInstallRegistersCluster(t *testing.T) {
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("a re-run kept %s; kURL deletes every /etc/kubernetes/*.conf", stale)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(s.opts.KubeconfigPath), "pki/apiserver.crt.bak")); err != nil {
-		t.Errorf("a re-run did not move the API server certificate away: %v", err)
+	// The certificate and key go to /tmp beside the sandbox's etc
+	// (scripts/install.sh:226-231).
+	tmp := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(s.opts.KubeconfigPath))), "tmp")
+	for _, moved := range []string{"apiserver.crt", "apiserver.key"} {
+		if _, err := os.Stat(filepath.Join(tmp, moved)); err != nil {
+			t.Errorf("a re-run did not move the API server's %s to %s: %v", moved, tmp, err)
+		}
 	}
 	if _, err := cs.CoreV1().ConfigMaps("kurl").Get(ctx, "kurl-last-config", metav1.GetOptions{}); err != nil {
 		t.Errorf("a re-run did not write kurl-last-config: %v", err)

@@ -219,20 +219,30 @@ function move_airgap_assets() {
     cp -a "$KURL_INSTALL_DIRECTORY"/. "$KURL_DIR"/
 }
 
-# init is kubeadm init. On a cluster that exists already it does what makes
-# kURL re-runs unsafe: every kubeconfig in /etc/kubernetes is removed and
-# regenerated, and the API server's certificate is moved away to be reissued.
+# init is kubeadm init (scripts/install.sh:223-231). On a cluster that
+# exists already it does what makes kURL re-runs unsafe: every kubeconfig in
+# /etc/kubernetes is removed and regenerated, and the API server's
+# certificate and key are moved to /tmp to be reissued. /tmp is the one
+# beside the sandbox's etc (the real /tmp when the kubeconfig is
+# /etc/kubernetes/admin.conf).
 function init() {
     local kubedir="$(dirname "$FAKEKURL_KUBECONFIG")"
+    local tmp="$(dirname "$(dirname "$kubedir")")/tmp"
     if [ -f "$FAKEKURL_KUBECONFIG" ]; then
         logStep "Regenerating kubeconfigs and API server certificate"
-        rm -rf "$kubedir"/*.conf
-        if [ -f "$kubedir/pki/apiserver.crt" ]; then
-            mv -f "$kubedir/pki/apiserver.crt" "$kubedir/pki/apiserver.crt.bak"
-        fi
+    fi
+    rm -rf "$kubedir"/*.conf
+    mkdir -p "$tmp"
+    if [ -f "$kubedir/pki/apiserver.crt" ]; then
+        mv -f "$kubedir/pki/apiserver.crt" "$tmp/"
+    fi
+    if [ -f "$kubedir/pki/apiserver.key" ]; then
+        mv -f "$kubedir/pki/apiserver.key" "$tmp/"
     fi
     mkdir -p "$kubedir/pki" "$FAKEKURL_MANIFESTS_DIR"
     printf 'fake apiserver certificate issued %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$kubedir/pki/apiserver.crt"
+    printf 'fake apiserver key\n' > "$kubedir/pki/apiserver.key"
+    chmod 0600 "$kubedir/pki/apiserver.key"
     install -m 0440 "$KURL_DIR/assets/admin.conf" "$FAKEKURL_KUBECONFIG"
     cat > "$FAKEKURL_MANIFESTS_DIR/kube-apiserver.yaml" <<MANIFEST
 apiVersion: v1
