@@ -263,6 +263,17 @@ func WriteKotsadmBundleOf(path, tag string) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
+// WriteCLIBundle writes kots_linux_amd64.tar.gz as a KOTS release ships
+// it, its kots program (here cli, a script that runs the fake) at the root
+// of the archive (deploy/.goreleaser.yaml:24,30-36).
+func WriteCLIBundle(path string, cli []byte) error {
+	data, err := tarGzMode([]tarFile{{"kots", cli}}, 0o755)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
 // RegistryHost is the address AddRegistry gives the registry.
 const RegistryHost = "10.96.0.50"
 
@@ -367,12 +378,15 @@ type tarFile struct {
 	data []byte
 }
 
-func tarGz(files []tarFile) ([]byte, error) {
+func tarGz(files []tarFile) ([]byte, error) { return tarGzMode(files, 0o644) }
+
+// tarGzMode is tarGz with the files' mode.
+func tarGzMode(files []tarFile, mode int64) ([]byte, error) {
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	for _, f := range files {
-		h := &tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: time.Now(), Typeflag: tar.TypeReg}
+		h := &tar.Header{Name: f.name, Mode: mode, Size: int64(len(f.data)), ModTime: time.Now(), Typeflag: tar.TypeReg}
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
 		}

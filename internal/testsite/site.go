@@ -158,11 +158,32 @@ func listenOnIngress(t *testing.T) net.Listener {
 func (s *Site) kotsWrapper(t *testing.T) string {
 	path := filepath.Join(s.Dir, "kubectl-kots")
 	s.KotsLog = filepath.Join(t.TempDir(), "kots-invocations")
-	script := fmt.Sprintf("#!/bin/sh\nexport %s=%s %s=1s %s=%s\nexec %s \"$@\"\n",
-		fakekots.KeycloakPasswordEnv, s.Keycloak.AdminPassword, fakekots.ReadyAfterEnv, fakekots.InvocationLogEnv,
-		shellquote.Quote(s.KotsLog), fakekots.BuildCLI(t))
-	must(t, os.WriteFile(path, []byte(script), 0o755))
+	must(t, os.WriteFile(path, s.kotsScript(t, ""), 0o755))
 	return path
+}
+
+// kotsScript is the fake CLI's wrapper, of KOTS release version ("": the
+// version of the Admin Console kURL's add-on deploys).
+func (s *Site) kotsScript(t *testing.T, version string) []byte {
+	env := fmt.Sprintf("%s=%s %s=1s %s=%s", fakekots.KeycloakPasswordEnv, s.Keycloak.AdminPassword, fakekots.ReadyAfterEnv,
+		fakekots.InvocationLogEnv, shellquote.Quote(s.KotsLog))
+	if version != "" {
+		env += " " + fakekots.VersionEnv + "=" + version
+	}
+	return []byte(fmt.Sprintf("#!/bin/sh\nexport %s\nexec %s \"$@\"\n", env, fakekots.BuildCLI(t)))
+}
+
+// NewKotsRelease writes, among the operator's files, what a newer KOTS
+// release (version 1.125.0, say) ships: kots_linux_amd64.tar.gz, whose kots
+// is that release's CLI, and the kotsadm.tar.gz of its Admin Console. It
+// returns their paths.
+func (s *Site) NewKotsRelease(t *testing.T, version string) (cliBundle, kotsadmBundle string) {
+	dir := filepath.Join(s.files, "kots-"+version)
+	must(t, os.MkdirAll(dir, 0o755))
+	cliBundle, kotsadmBundle = filepath.Join(dir, "kots_linux_amd64.tar.gz"), filepath.Join(dir, "kotsadm.tar.gz")
+	must(t, fakekots.WriteCLIBundle(cliBundle, s.kotsScript(t, version)))
+	must(t, fakekots.WriteKotsadmBundleOf(kotsadmBundle, "v"+version))
+	return cliBundle, kotsadmBundle
 }
 
 // writeInventory writes the site directory, as `ferry init` would leave it
