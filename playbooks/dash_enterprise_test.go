@@ -157,16 +157,21 @@ func TestDashEnterpriseSite(t *testing.T) {
 		t.Error("kURL was re-run on an installed cluster")
 	}
 
-	// The upgrade: a new bundle, staged and uploaded.
+	// The upgrade: a new bundle, staged and uploaded, which needs a newer
+	// KOTS: that release's CLI replaces kubectl-kots and its Admin Console
+	// is upgraded first.
 	must(t, fakekots.WriteBundle(s.OperatorFile("dash-enterprise-5.1.0.airgap"), testsite.Release("5.1.0")))
-	upgrade := []string{"dash_app_bundle=" + s.OperatorFile("dash-enterprise-5.1.0.airgap")}
+	cli, kotsadmBundle := s.NewKotsRelease(t, "1.125.0")
+	upgrade := []string{"dash_app_bundle=" + s.OperatorFile("dash-enterprise-5.1.0.airgap"), "kots_cli_bundle=" + cli, "kotsadm_bundle=" + kotsadmBundle}
 	dryUp := ferryRun(t, s, "dash-enterprise-upgrade.yml", true, upgrade...)
 	if dryUp.changed(t) == "0" || !strings.Contains(dryUp.output, "upstream upgrade") {
 		t.Errorf("the upgrade dry run does not plan the upgrade:\n%s", dryUp.output)
 	}
 	assertAppVersion(t, s, "5.0.0")
+	ran := len(fakekots.Invocations(t, s.KotsLog, "plotly-system"))
 	ferryRun(t, s, "dash-enterprise-upgrade.yml", false, upgrade...).changed(t)
 	assertAppVersion(t, s, "5.1.0")
+	assertAdminConsoleUpgradedFirst(t, s, fakekots.Invocations(t, s.KotsLog, "plotly-system")[ran:], "v1.125.0")
 	if got := ferryRun(t, s, "dash-enterprise-upgrade.yml", false, upgrade...).changed(t); got != "0" {
 		t.Errorf("a second upgrade run changed %s things", got)
 	}
@@ -248,6 +253,27 @@ func assertAppliedConfig(t *testing.T, s *testsite.Site) {
 }
 
 // assertAppVersion asks the site's kubectl-kots, as an operator would.
+// assertAdminConsoleUpgradedFirst checks that the upgrade's kots commands
+// upgraded the Admin Console (its new images pushed, then admin-console
+// upgrade) before they uploaded the app, and that kotsadm runs tag.
+func assertAdminConsoleUpgradedFirst(t *testing.T, s *testsite.Site, calls []fakekots.Call, tag string) {
+	t.Helper()
+	var order []string
+	for _, c := range calls {
+		if len(c.Argv) > 1 && (c.Argv[0] == "admin-console" || c.Argv[0] == "upstream") {
+			order = append(order, c.Argv[0]+" "+c.Argv[1])
+		}
+	}
+	if want := []string{"admin-console push-images", "admin-console upgrade", "upstream upgrade"}; !slices.Equal(order, want) {
+		t.Errorf("the upgrade ran %q, want %q", order, want)
+	}
+	d, err := s.Cluster.Clientset().AppsV1().Deployments("plotly-system").Get(context.Background(), "kotsadm", metav1.GetOptions{})
+	must(t, err)
+	if image := d.Spec.Template.Spec.Containers[0].Image; !strings.HasSuffix(image, "/"+testsite.AppSlug+"/kotsadm:"+tag) {
+		t.Errorf("after the upgrade kotsadm runs %s, want kotsadm:%s from kURL's registry", image, tag)
+	}
+}
+
 func assertAppVersion(t *testing.T, s *testsite.Site, want string) {
 	t.Helper()
 	cmd := exec.Command(s.KotsBin(), "get", "apps", "-n", "plotly-system", "-o", "json", "--kubeconfig", s.Kubeconfig)

@@ -100,7 +100,7 @@ func (kotsUploadModule) Spec() modules.Spec {
 			{Name: "kots_bin", Check: checkKotsBin, Type: modules.String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
 			{Name: "kubeconfig", Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
 			{Name: "app_slug", Type: modules.String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
-			{Name: "kotsadm_bundle", Type: modules.String, Doc: "Path on the host of the Admin Console's airgap bundle, kotsadm.tar.gz of the KOTS release matching kubectl-kots. Before the first install its images are pushed to kURL's registry (`kubectl kots admin-console push-images`), where `kots install` runs the Admin Console from; required for a first install on a cluster with kURL's registry."},
+			{Name: "kotsadm_bundle", Type: modules.String, Doc: "Path on the host of the Admin Console's airgap bundle, kotsadm.tar.gz of the KOTS release matching kubectl-kots. Before the first install its images are pushed to kURL's registry (`kubectl kots admin-console push-images`), where `kots install` runs the Admin Console from; required for a first install on a cluster with kURL's registry, and when kubectl-kots is newer than the Admin Console running, which is then upgraded to the CLI's version (`kubectl kots admin-console upgrade`) before the app is uploaded."},
 		},
 		Exclusive: [][]string{{"config_values", "config_values_file"}},
 		Check:     modules.CheckSupported,
@@ -365,6 +365,9 @@ func (r *kotsRun) converge(ctx context.Context, app *kotsApp) error {
 		return r.install(ctx)
 	}
 	if err := r.ensurePassword(ctx); err != nil {
+		return err
+	}
+	if err := r.ensureAdminConsoleVersion(ctx); err != nil {
 		return err
 	}
 	st, _, err := r.status(ctx)
