@@ -38,14 +38,20 @@ type site struct {
 
 func newSite(t *testing.T, withKotsadm bool) *site {
 	t.Helper()
-	cluster := kubetest.Shared(t)
+	s := newSiteOn(t, kubetest.Shared(t))
+	if withKotsadm {
+		fakekots.AddKotsadm(t, s.cluster.Clientset(), s.ns)
+	}
+	return s
+}
+
+// newSiteOn is a site in a namespace of its own on cluster, without kotsadm.
+func newSiteOn(t *testing.T, cluster *kubetest.Cluster) *site {
+	t.Helper()
 	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t), log: filepath.Join(t.TempDir(), "invocations")}
 	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
 	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
 		t.Fatal(err)
-	}
-	if withKotsadm {
-		fakekots.AddKotsadm(t, cluster.Clientset(), s.ns)
 	}
 	return s
 }
@@ -490,14 +496,9 @@ func TestInstallWithoutNoPortForwardBlocks(t *testing.T) {
 // ready until `admin-console push-images` has pushed its own bundle; a wrong
 // registry login is refused.
 func TestAirgapImagesGoToTheRegistry(t *testing.T) {
-	cluster := kubetest.Start(t)
-	cs := cluster.Clientset()
+	s := newSiteOn(t, kubetest.Start(t))
+	cs := s.cluster.Clientset()
 	ctx := t.Context()
-	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t), log: filepath.Join(t.TempDir(), "invocations")}
-	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
-	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	host, password := fakekots.RegistryHost, fakekots.AddRegistry(t, cs)
 	bundle, license := fakekots.Bundle(t, release1), fakekots.License(t, "myapp")
 	env := append([]string{"KOTS_SHARED_PASSWORD=first-pass"}, instant...)
@@ -593,13 +594,8 @@ func (s *site) writes() []string {
 // version's images there. kURL's own Admin Console (namespace default) and
 // a missing namespace are refused.
 func TestAdminConsoleUpgrade(t *testing.T) {
-	cluster := kubetest.Start(t)
-	cs := cluster.Clientset()
-	s := &site{t: t, cluster: cluster, ns: cluster.Namespace(t), bin: fakekots.BuildCLI(t), log: filepath.Join(t.TempDir(), "invocations")}
-	s.kubeconfig = filepath.Join(t.TempDir(), "admin.conf")
-	if err := os.WriteFile(s.kubeconfig, cluster.Kubeconfig(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	s := newSiteOn(t, kubetest.Start(t))
+	cs := s.cluster.Clientset()
 	host, password := fakekots.RegistryHost, fakekots.AddRegistry(t, cs)
 	login := []string{"KOTS_REGISTRY_PASSWORD=" + password}
 	pushKotsadm := func(env []string, tag string) {

@@ -93,12 +93,10 @@ func runAdminConsoleUpgrade(c *invocation) error {
 		prompt(c, "Upgrading a kotsadm instance created by kURL can result in data loss. Do you want to continue") // never returns without a terminal
 	}
 	ctx := context.Background()
-	k, err := c.kube()
+	k, ns, err := c.recorded()
 	if err != nil {
 		return err
 	}
-	ns := c.namespaceOrDefault(k)
-	record(ns, c.argv)
 	wait, err := time.ParseDuration(c.str("wait-duration"))
 	if err != nil {
 		return fmt.Errorf("failed to parse timeout value: %w", err)

@@ -30,13 +30,22 @@ func getConfigFlags(fs *flagSet) {
 // connected builds the client, records the call and reaches kotsadm: the
 // common start of the commands that talk to kotsadm.
 func (c *invocation) connected(ctx context.Context) (*kube, string, error) {
+	k, ns, err := c.recorded()
+	if err != nil {
+		return nil, "", err
+	}
+	return k, ns, connect(ctx, k, ns)
+}
+
+// recorded builds the client, settles the namespace and records the call.
+func (c *invocation) recorded() (*kube, string, error) {
 	k, err := c.kube()
 	if err != nil {
 		return nil, "", err
 	}
 	ns := c.namespaceOrDefault(k)
 	record(ns, c.argv)
-	return k, ns, connect(ctx, k, ns)
+	return k, ns, nil
 }
 
 // printedApp is print.App.

@@ -50,13 +50,8 @@ func runUpgrade(c *invocation) error {
 		return fmt.Errorf("output format %s not supported (allowed formats are: json)", output)
 	}
 	ctx := context.Background()
-	k, err := c.kube()
+	k, ns, err := c.connected(ctx)
 	if err != nil {
-		return err
-	}
-	ns := c.namespaceOrDefault(k)
-	record(ns, c.argv)
-	if err := connect(ctx, k, ns); err != nil {
 		return err
 	}
 	res, err := upgrade(ctx, c, k, ns, slug)
