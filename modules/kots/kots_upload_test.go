@@ -106,6 +106,7 @@ func TestKotsUpload(t *testing.T) {
 	t.Run("wait timeout", func(t *testing.T) { testKotsWaitTimeout(t, site(t, "1h", true)) })
 	t.Run("preflight warnings", func(t *testing.T) { testKotsPreflights(t, site(t, "0s", false)) })
 	t.Run("config_values_file", func(t *testing.T) { testKotsValuesFile(t, site(t, "0s", true)) })
+	t.Run("admin console upgrade", func(t *testing.T) { testKotsAdminConsoleUpgrade(t, site(t, "0s", false)) })
 }
 
 // kotsadmBundle stages the Admin Console's kotsadm.tar.gz.
@@ -586,4 +587,56 @@ func testKotsValuesFile(t *testing.T, s *kotsSite) {
 	if o = s.mustRun(args); len(o.changes) != 0 {
 		t.Errorf("re-run changed %v", o.changes)
 	}
+}
+
+// testKotsAdminConsoleUpgrade: once kubectl-kots is a newer KOTS release
+// than the Admin Console running, the module pushes that release's
+// kotsadm.tar.gz and upgrades the Admin Console before it uploads the app;
+// without the bundle it stops first and says which; the dry run only plans
+// it; the next run changes nothing.
+func testKotsAdminConsoleUpgrade(t *testing.T, s *kotsSite) {
+	s.mustRun(s.args(kotsDashRelease("5.0.0"), nil))
+	s.conn.(kotsEnvConn).env[fakekots.VersionEnv] = "1.125.0" // the site installed KOTS 1.125.0's CLI
+	newBundle := filepath.Join(s.dir, "kotsadm-1.125.0.tar.gz")
+	if err := fakekots.WriteKotsadmBundleOf(newBundle, "v1.125.0"); err != nil {
+		t.Fatal(err)
+	}
+	upgrade := func() map[string]any {
+		return s.args(kotsDashRelease("5.1.0"), map[string]any{"kotsadm_bundle": newBundle})
+	}
+
+	o := s.run(s.args(kotsDashRelease("5.1.0"), map[string]any{"kotsadm_bundle": nil}), false)
+	want := "kubectl-kots on node is 1.125.0 but the Admin Console runs v1.124.4"
+	if o.err == nil || !strings.Contains(o.err.Error(), want) || !strings.Contains(o.err.Error(), "set kotsadm_bundle") || len(o.changes) != 0 {
+		t.Errorf("a newer CLI without kotsadm_bundle: err %v, changes %v; want %q before any change", o.err, o.changes, want)
+	}
+	if o = s.run(upgrade(), true); o.err != nil || len(o.changes) < 3 || !strings.Contains(o.changes[1], "admin-console upgrade") ||
+		!strings.Contains(o.changes[2], "upstream upgrade") || s.kotsadmImageTag() != "v1.124.4" {
+		t.Errorf("the dry run: err %v, changes %q, kotsadm at %s", o.err, o.changes, s.kotsadmImageTag())
+	}
+	o = s.mustRun(upgrade())
+	var order []string
+	for _, c := range o.changes {
+		for _, step := range []string{"admin-console push-images", "admin-console upgrade", "upstream upgrade"} {
+			if strings.Contains(c, step) {
+				order = append(order, step)
+			}
+		}
+	}
+	if strings.Join(order, ", ") != "admin-console push-images, admin-console upgrade, upstream upgrade" || s.kotsadmImageTag() != "v1.125.0" {
+		t.Errorf("the upgrade changed %q in that order, kotsadm at %s", order, s.kotsadmImageTag())
+	}
+	if o = s.mustRun(upgrade()); len(o.changes) != 0 {
+		t.Errorf("the next run changed %q", o.changes)
+	}
+}
+
+func (s *kotsSite) kotsadmImageTag() string {
+	s.t.Helper()
+	d, err := s.cluster.Clientset().AppsV1().Deployments(s.ns).Get(context.Background(), "kotsadm", metav1.GetOptions{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	image := d.Spec.Template.Spec.Containers[0].Image
+	return image[strings.LastIndex(image, ":")+1:]
 }
