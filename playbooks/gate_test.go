@@ -3,7 +3,6 @@ package playbooks_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -28,9 +27,8 @@ import (
 //     none from around the verbs, and from a Writer only the reads of the
 //     playbook's check_mode: false tasks (checkModeFalseReads); anything
 //     else is refused, not run;
-//   - no file was written through the connection, and nothing under the
-//     site's directory (the simulated server, the operator's files, the
-//     inventory) changed;
+//   - nothing under the site's directory (the simulated server, the
+//     operator's files, the inventory) changed;
 //   - the kube-apiserver received no create, update, patch or delete (its
 //     audit log), and the Keycloak fake no request but reads and logins.
 
@@ -79,10 +77,6 @@ func (c *recordingConn) Run(ctx context.Context, cmd modules.Command) (modules.O
 	c.rec.probes++
 	c.rec.mu.Unlock()
 	return c.Conn.Run(ctx, cmd)
-}
-
-func (c *recordingConn) Write(_ context.Context, path string, _ io.Reader, _ int64, _ fs.FileMode) error {
-	return c.rec.refuse("a file write: %s", path)
 }
 
 func (c *recordingConn) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -171,8 +165,8 @@ func dryRun(t *testing.T, s *testsite.Site, playbook string, extra ...string) ru
 }
 
 // TestGateRefusesWhatIsNotAProbe: the recording connection does refuse a
-// command from the Writer and a file write, so that a dry run that went
-// around the gate cannot pass unnoticed.
+// command from the Writer, so that a dry run that went around the gate
+// cannot pass unnoticed.
 func TestGateRefusesWhatIsNotAProbe(t *testing.T) {
 	rec := &recordingConnector{Connector: runner.NewConnections(conn.PoolOptions{})}
 	c, err := rec.Open(context.Background(), "localhost", map[string]any{"ansible_connection": "local"})
@@ -186,11 +180,8 @@ func TestGateRefusesWhatIsNotAProbe(t *testing.T) {
 	if err == nil || len(rec.outside) != 1 {
 		t.Errorf("a Writer's command passed: %v %v", err, rec.outside)
 	}
-	if err := c.Write(context.Background(), marker, strings.NewReader("x"), 0, 0o600); err == nil || len(rec.outside) != 2 {
-		t.Errorf("a file write passed: %v %v", err, rec.outside)
-	}
 	if _, err := os.Stat(marker); err == nil {
-		t.Errorf("the refused requests changed the host")
+		t.Errorf("the refused command changed the host")
 	}
 	if !slices.ContainsFunc(rec.outside, func(o string) bool { return strings.Contains(o, `"write"`) }) {
 		t.Errorf("the record does not say the command came from the Writer: %v", rec.outside)
