@@ -16,12 +16,13 @@ func (setup) Spec() Spec {
 		Name:    "setup",
 		Summary: "Gather facts about the host: OS, architecture, CPUs, memory, mounts, addresses, hostname.",
 		Args: []Arg{
-			{Name: "gather_subset", Type: List, Doc: "accepted for Ansible compatibility; ferry always gathers its minimal set"},
+			{Name: "gather_subset", Type: List, Check: checkSubsets, Doc: "The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min). ferry has the facts of platform, distribution, pkg_mgr, service_mgr, user, hardware and network."},
+			{Name: "filter", Type: List, Doc: "Return only the facts whose names match one of these shell patterns (ansible_*_mb)."},
 		},
 	}
 }
 
-func (setup) Run(ctx context.Context, h *Host, _ Args) (Result, error) {
+func (setup) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	out, err := h.Query(ctx, Command{Shell: factScript})
 	if err != nil {
 		return Result{}, err
@@ -30,6 +31,7 @@ func (setup) Run(ctx context.Context, h *Host, _ Args) (Result, error) {
 		return Result{Failed: true, Msg: "gathering facts failed: " + strings.TrimSpace(out.Stderr)}, nil
 	}
 	facts := parseFacts(out.Stdout)
+	narrowFacts(facts, args.Strings("gather_subset"), args.Strings("filter"))
 	all := map[string]any{}
 	for k, v := range facts {
 		all[strings.TrimPrefix(k, "ansible_")] = v

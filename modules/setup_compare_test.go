@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -80,4 +81,33 @@ func mounts(t *testing.T, o ansiblecmp.Outcome) map[string]map[string]any {
 func show(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestCompareSetupSubsets: gather_subset and filter choose the same facts
+// in ferry as in Ansible, among the facts ferry gathers at all.
+func TestCompareSetupSubsets(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	playbook, _ := filepath.Abs(filepath.Join("testdata", "compare", "setup_subset.yml"))
+	f, a, ran := ansiblecmp.Both(t, ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"node": 0}})
+	if !ran {
+		return
+	}
+	ansiblecmp.SameRecap(t, f, a)
+	ours := factNames(t, f, "all")
+	for _, task := range []string{"all", "!all", "!all,!min,network", "!hardware", "!all,hardware", "!min", "filter", "filter string and subset"} {
+		got, want := factNames(t, f, task), factNames(t, a, task)
+		want = slices.DeleteFunc(want, func(n string) bool { return !slices.Contains(ours, n) })
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: ferry returns %v\nansible-playbook (of the facts ferry gathers) %v", task, got, want)
+		}
+	}
+	if n := len(factNames(t, f, "filter")); n != 10 {
+		t.Errorf("filter kept %d facts, want the 4 _mb, hostname and 5 distribution ones", n)
+	}
+}
+
+func factNames(t *testing.T, o ansiblecmp.Outcome, task string) []string {
+	facts, _ := ansiblecmp.Field(o.Result(t, task, "node"), "ansible_facts")
+	m, _ := facts.(map[string]any)
+	return slices.Sorted(maps.Keys(m))
 }

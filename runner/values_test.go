@@ -51,7 +51,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"service":             {"service: {name: cron, state: up}", `pb.yml:3:29: argument state: "up" is not one of reloaded, restarted, started, stopped`},
 		"selinux":             {"selinux: {state: enforcing, configfile: etc/selinux/config}", `pb.yml:3:35: configfile "etc/selinux/config" must be an absolute path on the host`},
 		"set_fact":            {"set_fact: {cacheable: maybe}", `pb.yml:3:18: argument cacheable: want a boolean`},
-		"setup":               {"setup: {gather_subset: {a: 1}}", "pb.yml:3:15: argument gather_subset: want a list, got a mapping"},
+		"setup":               {"setup: {gather_subset: [network, '!hardwares']}", `pb.yml:3:15: gather_subset "!hardwares" is not a subset; give all, min, hardware`},
 		"shell":               {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},
 		"slurp":               {"slurp: {src: [a, b]}", "pb.yml:3:15: argument src: want a string, got a list"},
 		"stat":                {"stat: {path: /tmp/x, follow: maybe}", `pb.yml:3:28: argument follow: want a boolean`},
