@@ -13,9 +13,13 @@ import (
 // the collection is installed, else as recorded in testdata): recaps,
 // effects (what state prints in the root) and every registered field must
 // agree.
-func compare(t *testing.T, playbook, collection string, state func(*rootfs.Host) string) (ours *rootfs.Host) {
+func compare(t *testing.T, playbook, collection string, state func(*rootfs.Host) string, setup ...string) (ours *rootfs.Host) {
 	t.Helper()
 	ours, theirs := rootfs.Start(t), rootfs.Start(t)
+	for _, script := range setup {
+		ours.Run(script)
+		theirs.Run(script)
+	}
 	playbook, _ = filepath.Abs(playbook)
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Diff: true,
 		Collections: []string{collection}, State: ansiblecmp.StateOf(ours, theirs, state)}.Run(t)
@@ -40,4 +44,16 @@ func TestFirewalldOfflineAgainstAnsible(t *testing.T) {
 	if got := ours.Run("grep -c '<forward/>' /etc/firewalld/zones/public.xml /etc/firewalld/zones/trusted.xml"); got != "/etc/firewalld/zones/public.xml:1\n/etc/firewalld/zones/trusted.xml:1\n" {
 		t.Errorf("ferry's zones lost their forward setting:\n%s", got)
 	}
+}
+
+// startFirewalld runs a D-Bus system bus and firewalld inside the root and
+// waits until firewall-cmd reaches it.
+const startFirewalld = `mkdir -p /run/dbus && dbus-daemon --system --fork && firewalld
+for i in $(seq 300); do firewall-cmd --state >/dev/null 2>&1 && exit 0; sleep 0.1; done
+echo "firewalld did not start"; firewall-cmd --state; exit 1`
+
+func TestFirewalldRunningAgainstAnsible(t *testing.T) {
+	compare(t, "testdata/firewalld_online.yml", "ansible.posix", func(h *rootfs.Host) string {
+		return h.Run(`for z in public internal; do echo "== running $z"; firewall-cmd --zone=$z --list-all; echo "== permanent $z"; firewall-cmd --permanent --zone=$z --list-all; done`)
+	}, startFirewalld)
 }

@@ -306,6 +306,10 @@ func (t *fwTask) enabled(item fwItem, permanent bool) (bool, *modules.Result, er
 func (t *fwTask) exception(out modules.Output) modules.Result {
 	text := strings.TrimSpace(out.Stderr + out.Stdout)
 	text = strings.TrimPrefix(text, "Error: ")
+	if !t.offline {
+		// Ansible talks to the daemon over D-Bus, whose exception names itself.
+		text = "org.fedoraproject.FirewallD1.Exception: " + text
+	}
 	msgs := t.msgs
 	if strings.Contains(text, "INVALID_SERVICE") {
 		msgs = append(msgs, "Services are defined by port/tcp relationship and named as they are in /etc/services (on most systems)")
