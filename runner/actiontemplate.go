@@ -58,9 +58,40 @@ func (p *parser) templatedModuleArgs(t *Task, val, argsVal *yaml.Node) {
 	}
 }
 
-// resolveModule is the task as it runs on one host: a module named by a
-// template is rendered in the host's scope, looked up and its arguments
-// checked against its declaration.
+// resolveTask is the task as it runs on one host: its module and its
+// loop_var, when templates give them, rendered in the host's scope.
+func (r *Runner) resolveTask(sc *scope, t *Task) (*Task, error) {
+	t, err := r.resolveModule(sc, t)
+	if err != nil || !strings.Contains(t.LoopVar, "{{") {
+		return t, err
+	}
+	v, err := sc.render(t.LoopVar)
+	if err != nil {
+		return t, fmt.Errorf("loop_control.loop_var: %w", err)
+	}
+	name := strings.TrimSpace(fmt.Sprint(v))
+	if !isIdentifier(name) {
+		return t, fmt.Errorf("loop_control.loop_var %s is %q, not a variable name", t.LoopVar, name)
+	}
+	resolved := *t
+	resolved.LoopVar = name
+	return &resolved, nil
+}
+
+// loopVarName reads loop_control.loop_var: a variable name, or a template
+// of one (rendered for each host when the task runs, as Ansible's
+// post_validate renders it).
+func (p *parser) loopVarName(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "{{") {
+		p.template(n)
+		return n.Value
+	}
+	return p.identifier(n)
+}
+
+// resolveModule is the task with the module a template names: rendered in
+// the host's scope, looked up and its arguments checked against its
+// declaration.
 func (r *Runner) resolveModule(sc *scope, t *Task) (*Task, error) {
 	if t.ModuleTemplate == "" {
 		return t, nil

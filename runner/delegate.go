@@ -31,12 +31,12 @@ func (r *Runner) delegateLabel(name string) string {
 }
 
 // factsHost is the host whose facts a task sets: the delegated host with
-// delegate_facts (an inventory host; implicit localhost keeps none), else h.
+// delegate_facts (an inventory host, or the implicit localhost), else h.
 func (r *Runner) factsHost(t *Task, h *hostState, delegate string) *hostState {
 	if !t.DelegateFacts || delegate == "" || r.opts.Inventory == nil {
 		return h
 	}
-	ih, ok := r.opts.Inventory.Host(delegate)
+	ih, ok := r.opts.Inventory.Localhost(delegate)
 	if !ok {
 		return h
 	}

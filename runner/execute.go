@@ -58,7 +58,7 @@ func (o itemOutcome) status() Status {
 // result with changed_when, failed_when and ignore_errors.
 func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState) taskOutcome {
 	sc := r.scope(pr, t, h)
-	t, resolveErr := r.resolveModule(sc, t)
+	t, resolveErr := r.resolveTask(sc, t)
 	ev := Event{Type: EventHostResult, Play: pr.play.Name, Task: t.Title(), Module: t.Module, Pos: t.Pos.String(),
 		Host: h.name, Check: r.checkMode(t), Hidden: r.hidden(sc, t)}
 	delegate := r.delegateTarget(sc, t, h)
@@ -77,6 +77,9 @@ func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState
 	out.delegate = delegate
 	if out.failed && !out.unreachable {
 		out.ignored = r.ignoreErrors(sc, t)
+	}
+	if out.unreachable && t.IgnoreUnreachable != nil {
+		out.ignored = *t.IgnoreUnreachable
 	}
 	if out.changed && !out.failed {
 		out.notify = pr.play.handlersFor(t.Notify)
@@ -148,9 +151,14 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 			break
 		}
 	}
-	out.registered = map[string]any{"results": results, "changed": out.changed, "failed": out.failed, "skipped": out.skipped}
-	if out.failed {
+	// As TaskExecutor's _run_loop result: failed only when an item failed.
+	out.registered = map[string]any{"results": results, "changed": out.changed, "skipped": out.skipped}
+	switch {
+	case out.failed:
+		out.registered["failed"] = true
 		out.registered["msg"] = "One or more items failed"
+	case len(items) > 0:
+		out.registered["msg"] = "All items completed"
 	}
 	if len(items) == 0 {
 		out.skipped = true
@@ -208,7 +216,7 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 	if !ok {
 		return skippedItem(t)
 	}
-	retries, delay, err := r.retryPolicy(sc, t)
+	tries, delay, err := r.retryPolicy(sc, t)
 	if err != nil {
 		return r.failure(t, h, err)
 	}
@@ -223,10 +231,13 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 		if err := r.judge(sc, t, &out); err != nil {
 			return r.failure(t, h, err)
 		}
-		if retries < 0 {
+		if tries < 0 {
 			return out
 		}
 		out.data["attempts"] = attempt
+		if tries == 1 {
+			return out // TaskExecutor evaluates until only when it may try again
+		}
 		done, err := r.retryDone(sc, t, out)
 		if err != nil {
 			return r.failure(t, h, err)
@@ -234,16 +245,17 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 		if done {
 			return out
 		}
-		if attempt > retries {
+		if attempt >= tries {
 			out.failed = true
 			out.data["failed"] = true
-			if stringField(out.data, "msg") == "" {
+			out.data["attempts"] = tries - 1 // TaskExecutor's count when the tries ran out
+			if _, has := out.data["msg"]; !has {
 				out.msg = fmt.Sprintf("still failing after %d attempts (until: %s)", attempt, t.Until)
 				out.data["msg"] = out.msg
 			}
 			return out
 		}
-		r.emit(Event{Type: EventRetry, Host: h.name, Task: t.Title(), Retries: retries - attempt + 1})
+		r.emit(Event{Type: EventRetry, Host: h.name, Task: t.Title(), Retries: tries - attempt})
 		select {
 		case <-ctx.Done():
 			return out
@@ -252,9 +264,12 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 	}
 }
 
-// retryPolicy returns retries (-1: no retrying) and the delay between tries.
-// Ansible's defaults: with until, 3 retries 5 seconds apart. retries without
-// until retries until the task succeeds (as newer Ansible does).
+// retryPolicy returns how many times the task may run (-1: no retrying)
+// and the delay between tries, as ansible-core 2.14's TaskExecutor counts
+// them: retries: N runs it N+1 times (retries is 3 unless given), retries:
+// 0 once.
+// retries without until retries until the task succeeds (as newer Ansible
+// does).
 func (r *Runner) retryPolicy(sc *scope, t *Task) (int, time.Duration, error) {
 	if t.Until == "" && t.Retries == nil {
 		return -1, 0, nil
@@ -263,12 +278,12 @@ func (r *Runner) retryPolicy(sc *scope, t *Task) (int, time.Duration, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	delay, err := r.intField(sc, t.Delay, 5, "delay")
-	if err != nil {
-		return 0, 0, err
+	tries := max(retries+1, 2)
+	if retries == 0 {
+		tries = 1
 	}
-	d, err := seconds(delay, "delay")
-	return retries, d, err
+	d, err := r.retryDelay(sc, t.Delay)
+	return tries, d, err
 }
 
 // retryDone decides whether to stop retrying: until is true, or, without
@@ -485,9 +500,9 @@ func (r *Runner) outcome(ctx, tctx context.Context, t *Task, h *hostState, mh *m
 		out.data["msg"] = out.msg
 	}
 	out.data["changed"] = out.changed
-	if out.failed {
-		out.data["failed"] = true
-	}
+	// TaskExecutor gives every result a module returned its failed, true
+	// or false (a result skipped by when, or a loop's, has none).
+	out.data["failed"] = out.failed
 	if out.skipped {
 		out.data["skipped"] = true
 	}

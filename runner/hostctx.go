@@ -116,6 +116,16 @@ func (r *Runner) hostvars() map[string]any {
 	for _, ih := range hosts {
 		out[ih.Name] = r.hostView(ih.Name)
 	}
+	// The implicit localhost, once the run has it (a play on it, facts
+	// delegated to it), as Ansible's hostvars has it.
+	r.mu.Lock()
+	names := append([]string(nil), r.order...)
+	r.mu.Unlock()
+	for _, name := range names {
+		if _, listed := out[name]; !listed {
+			out[name] = r.hostView(name)
+		}
+	}
 	// Built from facts at least as new as gen: a change during the build
 	// bumps the count past gen, and the next lookup builds again.
 	r.viewMu.Lock()

@@ -583,26 +583,12 @@ func (r *Runner) delegateConn(ctx context.Context, t *Task, sc *scope) (modules.
 	return r.openOnce(ctx, dh, dsc)
 }
 
-// delegateHost is the state of a host that tasks delegate to: its own when
-// it is in the run, else one kept apart, so that it is not in the recap.
+// delegateHost is the state of a host that tasks delegate to: the same
+// as when a later play runs on it, so that the facts delegate_facts gives
+// it are still there (a host only delegated to counts nothing, and the
+// recap leaves it out).
 func (r *Runner) delegateHost(ih *inventory.Host) *hostState {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if h, ok := r.hosts[ih.Name]; ok {
-		return h
-	}
-	if r.delegates == nil {
-		r.delegates = map[string]*hostState{}
-	}
-	h, ok := r.delegates[ih.Name]
-	if !ok {
-		h = &hostState{name: ih.Name, notified: map[*Task]bool{}}
-		if r.opts.Inventory != nil {
-			h.invVars = r.opts.Inventory.HostVars(ih.Name)
-		}
-		r.delegates[ih.Name] = h
-	}
-	return h
+	return r.host(ih)
 }
 
 // varsFiles reads vars_files: paths, or lists of paths of which the first

@@ -7,7 +7,7 @@ package runner
 func (p *Play) inherit() {
 	top := &Task{Tags: p.Tags, Become: p.Become, BecomeUser: p.BecomeUser, Environment: p.Environment,
 		NoLog: p.NoLog, CheckMode: p.CheckMode, When: p.When, RunOnce: p.RunOnce, IgnoreErrors: p.IgnoreErrors,
-		DiffMode: p.DiffMode, Templated: p.Templated}
+		DiffMode: p.DiffMode, Templated: p.Templated, IgnoreUnreachable: p.IgnoreUnreachable}
 	for _, list := range [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers} {
 		for _, t := range list {
 			inheritFrom(top, t)
@@ -50,6 +50,9 @@ func inheritFrom(parent, t *Task) {
 	}
 	if t.IgnoreErrors == nil {
 		t.IgnoreErrors = parent.IgnoreErrors
+	}
+	if t.IgnoreUnreachable == nil {
+		t.IgnoreUnreachable = parent.IgnoreUnreachable
 	}
 	if t.DelegateTo == "" {
 		t.DelegateTo = parent.DelegateTo

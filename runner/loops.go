@@ -54,7 +54,7 @@ func (p *parser) loopControl(t *Task, n *yaml.Node) {
 	p.mapping(n, "loop_control", func(key string, k, v *yaml.Node) {
 		switch key {
 		case "loop_var":
-			t.LoopVar = p.identifier(v)
+			t.LoopVar = p.loopVarName(v)
 		case "index_var":
 			t.LoopIndexVar = p.identifier(v)
 		case "label":

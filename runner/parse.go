@@ -274,7 +274,7 @@ var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "with
 	"notify", "retries", "delay", "until", "failed_when", "changed_when", "ignore_errors", "tags", "become",
 	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars", "throttle",
 	"block", "rescue", "always", "args", "import_tasks", "include_tasks", "import_role", "include_role",
-	"action", "local_action", "delegate_facts", "async", "poll"}
+	"action", "local_action", "delegate_facts", "async", "poll", "ignore_unreachable"}
 
 func (p *parser) tasks(n *yaml.Node, handlers bool) []*Task {
 	n = resolveAlias(n)
@@ -320,7 +320,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 				return
 			}
 			moduleKey, moduleVal = k, v
-			t.Module = name
+			t.Module, t.Action = name, key
 		default:
 			unknownKey = true
 			hint := suggest.Hint(key, append(modules.Names(), taskKeys...))
@@ -405,7 +405,7 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	case "retries":
 		t.Retries = p.intOrTemplate(v)
 	case "delay":
-		t.Delay = p.intOrTemplate(v)
+		t.Delay = p.delayValue(v)
 	case "timeout":
 		t.Timeout = p.intOrTemplate(v)
 	case "until":
@@ -443,6 +443,9 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 		t.DelegateFacts = p.boolean(v)
 	case "async", "poll":
 		p.asyncKeyword(t, key, v)
+	case "ignore_unreachable":
+		b := p.boolean(v)
+		t.IgnoreUnreachable = &b
 	case "vars":
 		t.Vars = p.vars(v)
 	case "block":

@@ -28,6 +28,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"pb.yml:1:3: the play has no `hosts` (add `hosts: all` or a group name)"}},
 		{"play-level include", "- include: other.yml\n",
 			[]string{"pb.yml:1:3: a playbook cannot be included with include (ansible-core 2.14 refuses it too) (write `- import_playbook: other.yml`)"}},
+		{"unknown module_defaults group", "- hosts: all\n  module_defaults:\n    group/nosuch: {a: 1}\n  tasks: []\n",
+			[]string{"pb.yml:3:5: module_defaults: could not resolve the group ansible.builtin.nosuch (use one of ansible.builtin's groups (aws, azure, docker, gcp, k8s...) or name the modules one by one)"}},
 		{"unknown play key", "- hosts: all\n  taks: []\n",
 			[]string{"pb.yml:2:3: unknown play keyword \"taks\" (did you mean `tasks`?)"}},
 		{"duplicate key", "- hosts: all\n  tasks:\n    - name: a\n      name: b\n      debug: msg=x\n",

@@ -62,6 +62,9 @@ type Task struct {
 	// ModuleTemplate is the module's name when action: gives it as a
 	// template; Module and Spec are then set when the task runs.
 	ModuleTemplate string
+	// Action is the module's name as the task writes it (ansible.builtin.ping):
+	// an unnamed task's title, as Ansible shows it.
+	Action string
 
 	When      []string
 	Loop      any    // a list, or a template that renders to one; with_X: the lookup's terms
@@ -77,7 +80,7 @@ type Task struct {
 	Notify         []string
 	Listen         []string // handlers only
 	Retries        any      // int or template
-	Delay          any      // int or template
+	Delay          any      // int, float64 or template
 	Until          string
 	FailedWhen     []string
 	ChangedWhen    []string
@@ -100,6 +103,9 @@ type Task struct {
 	Vars     map[string]any
 	// Async holds async and poll: the module runs in the background.
 	Async asyncKeywords
+	// IgnoreUnreachable keeps a host that the task could not reach in the
+	// play, its result counted ok and ignored (nil: not set here).
+	IgnoreUnreachable *bool
 	// Templated holds no_log, become and environment given as templates:
 	// they are rendered for each host when the task runs.
 	Templated templatedKeywords
@@ -123,7 +129,7 @@ func (t *Task) IsBlock() bool { return t.Block != nil }
 func (t *Task) Title() string {
 	title := t.Name
 	if title == "" {
-		title = cmp.Or(t.Module, t.ModuleTemplate)
+		title = cmp.Or(t.Action, t.Module, t.ModuleTemplate)
 	}
 	if t.Include != nil && t.Name == "" {
 		title = t.Include.Action

@@ -28,6 +28,8 @@ type PlayOptions struct {
 	ForceHandlers bool           // as --force-handlers, for this play
 	Prompts       []VarPrompt    // vars_prompt
 	Keywords      map[string]any // remote_user, port, connection as connection variables, below the inventory's
+
+	IgnoreUnreachable *bool // given to every task
 }
 
 // VarPrompt is one vars_prompt entry.
@@ -85,7 +87,8 @@ func (p *parser) playKeyword(play *Play, key string, k, v *yaml.Node) bool {
 			p.errorf(v, "ferry escalates with sudo", "become_method %q is not supported", m)
 		}
 	case "ignore_unreachable":
-		p.errorf(k, "remove it: an unreachable host leaves the play in ferry", "ignore_unreachable on a play is not supported")
+		b := p.boolean(v)
+		o.IgnoreUnreachable = &b
 	case "gather_subset", "gather_timeout":
 		p.value(v) // facts are gathered whole, quickly: nothing to narrow
 	case "module_defaults":
@@ -137,10 +140,12 @@ func (p *parser) varsPrompt(n *yaml.Node) []VarPrompt {
 // they are read (applyModuleDefaults).
 func (p *parser) moduleDefaults(play *Play, n *yaml.Node) {
 	play.ModuleDefaults = map[string]map[string]any{}
+	groups := map[string]map[string]any{}
+	defer withGroupDefaults(play.ModuleDefaults, groups)
 	p.mapping(n, "module_defaults", func(key string, k, v *yaml.Node) {
 		name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
 		if strings.HasPrefix(key, "group/") {
-			p.errorf(k, "name the modules one by one", "module_defaults groups (%s) are not supported", key)
+			p.groupDefaults(groups, key, k, v)
 			return
 		}
 		if !isModule(name) {

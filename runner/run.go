@@ -94,8 +94,6 @@ type Runner struct {
 	hosts   map[string]*hostState
 	order   []string
 	aborted bool // any_errors_fatal or max_fail_percentage ended the playbook
-	// delegates are hosts only delegated to, kept out of the recap.
-	delegates map[string]*hostState
 
 	viewMu sync.Mutex
 	views  map[string]hostView // hostvars entries, see hostView

@@ -104,7 +104,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 // ends the playbook.
 func anyFatal(results []taskOutcome, rescuable bool) bool {
 	for _, res := range results {
-		if res.unreachable || res.failed && !res.ignored && !rescuable {
+		if res.unreachable && !res.ignored || res.failed && !res.ignored && !rescuable {
 			return true
 		}
 	}
@@ -139,6 +139,11 @@ func (r *Runner) parallel(ctx context.Context, hosts []*hostState, throttle int,
 func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool) {
 	st := &h.stats
 	switch {
+	case out.unreachable && out.ignored:
+		// ignore_unreachable: StrategyBase counts it ok and ignored, and
+		// the host stays in the play.
+		st.OK++
+		st.Ignored++
 	case out.unreachable:
 		st.Unreachable++
 		h.unreachable = true
@@ -176,7 +181,7 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 		r.factsEvent(t, factsHost, updates)
 		updates = map[string]any{}
 	}
-	if t.Register != "" && !out.unreachable {
+	if t.Register != "" && (!out.unreachable || out.ignored) {
 		updates[t.Register] = out.registered
 	}
 	if len(updates) > 0 {

@@ -225,8 +225,10 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 	for _, c := range t.When {
 		v.expr(t.Pos, where+" when", c, known)
 	}
-	// A task whose when is false never reads its variables (Ansible skips it).
-	v.neverRuns = slices.Contains(t.When, "false")
+	// A task whose when is false never reads its variables (Ansible skips
+	// it); one whose loop_var is a template names its variable only when
+	// it runs.
+	v.neverRuns = slices.Contains(t.When, "false") || strings.Contains(t.LoopVar, "{{")
 	defer func() { v.neverRuns = false }()
 	for _, c := range append(append([]string{}, t.FailedWhen...), t.ChangedWhen...) {
 		v.expr(t.Pos, where, c, resultKnown)
