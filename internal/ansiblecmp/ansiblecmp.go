@@ -323,8 +323,9 @@ var plumbing = []string{"invocation", "warnings", "deprecations", "_ansible_no_l
 // for a task differs in ferry's result, or ferry registers one Ansible does
 // not; Ansible's plumbing and the fields in skip are left out (apt-get's
 // own output, timestamps...); "field@task" leaves a field out of one task
-// only. Ansible's failed: false is not compared: ferry's runner registers
-// failed only when true.
+// only. Ansible's failed: false is not compared: a result ferry's runner
+// makes without running the module (a check-mode skip) has no failed, as a
+// module's result has.
 func AllFields(t testing.TB, ferry, ansible Outcome, skip ...string) {
 	t.Helper()
 	left := map[string]bool{}
