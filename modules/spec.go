@@ -43,6 +43,10 @@ type Spec struct {
 	Once bool
 	// Dynamic marks modules whose argument names are not fixed (set_fact).
 	Dynamic bool
+	// Collection is the Ansible collection the module comes from when it
+	// is not ansible-core's ("community.general"): a task may then name it
+	// community.general.ini_file (Canonical).
+	Collection string
 	// nested marks the Spec of a nested mapping's fields (Arg.Fields): its
 	// Name is the argument's, and its messages say so.
 	nested bool

@@ -302,7 +302,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 		if p.taskKeyword(t, key, k, v, handler) {
 			return
 		}
-		name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
+		name := modules.Canonical(key)
 		switch {
 		case key == "args":
 			argsVal = v

@@ -42,10 +42,11 @@ func init() { modules.Register(authorizedKey{}) }
 
 func (authorizedKey) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "authorized_key",
-		Summary: "Add or remove SSH keys in a user's authorized_keys file (ansible.posix.authorized_key)",
-		Args:    modules.OptionsOf[authorizedKeyOptions](),
-		Check:   modules.CheckSupported,
+		Name:       "authorized_key",
+		Summary:    "Add or remove SSH keys in a user's authorized_keys file (ansible.posix.authorized_key)",
+		Args:       modules.OptionsOf[authorizedKeyOptions](),
+		Check:      modules.CheckSupported,
+		Collection: "ansible.posix",
 	}
 }
 

@@ -32,8 +32,9 @@ func (iniFile) Spec() modules.Spec {
 			{Name: "allow_no_value", Type: modules.Bool, Default: false, Doc: "Allow an option without a value and without =."},
 			modules.BackupArg(),
 		}, modules.FileAttrArgs()...),
-		Exclusive: [][]string{{"value", "values"}},
-		Check:     modules.CheckSupported,
+		Exclusive:  [][]string{{"value", "values"}},
+		Check:      modules.CheckSupported,
+		Collection: "community.general",
 	}
 }
 
