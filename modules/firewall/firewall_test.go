@@ -15,6 +15,9 @@ import (
 // agree.
 func compare(t *testing.T, playbook, collection string, state func(*rootfs.Host) string, setup ...string) (ours *rootfs.Host) {
 	t.Helper()
+	// Each test has roots of its own, and ufw and firewalld's commands are
+	// slow Python programs: the three tests run side by side.
+	t.Parallel()
 	ours, theirs := rootfs.Start(t), rootfs.Start(t)
 	for _, script := range setup {
 		ours.Run(script)
