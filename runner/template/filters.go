@@ -14,7 +14,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -447,22 +446,8 @@ func fSort(in any, a *fargs) (any, error) {
 			return nil, err
 		}
 	}
-	idx := make([]int, len(items))
-	for i := range idx {
-		idx[i] = i
-	}
 	var cmpErr error
-	reverse := a.flag(0, "reverse")
-	sort.SliceStable(idx, func(x, y int) bool {
-		c, err := compare(keys[idx[x]], keys[idx[y]])
-		if err != nil && cmpErr == nil {
-			cmpErr = err
-		}
-		if reverse {
-			return c > 0
-		}
-		return c < 0
-	})
+	idx := sortedIndex(keys, a.flag(0, "reverse"), &cmpErr)
 	out := make([]any, len(items))
 	for i, j := range idx {
 		out[i] = items[j]

@@ -406,7 +406,7 @@ func fGroupBy(in any, a *fargs) (any, error) {
 			return nil, err
 		}
 	}
-	idx := sortedIndex(keys, &err)
+	idx := sortedIndex(keys, false, &err)
 	if err != nil {
 		return nil, err
 	}
@@ -422,9 +422,9 @@ func fGroupBy(in any, a *fargs) (any, error) {
 	return out, nil
 }
 
-// sortedIndex is the stable order of keys (Python's sorted), or an error
-// in *errp for keys that do not compare.
-func sortedIndex(keys []any, errp *error) []int {
+// sortedIndex is the stable order of keys (Python's sorted, reverse=),
+// or an error in *errp for keys that do not compare.
+func sortedIndex(keys []any, reverse bool, errp *error) []int {
 	idx := make([]int, len(keys))
 	for i := range idx {
 		idx[i] = i
@@ -433,6 +433,9 @@ func sortedIndex(keys []any, errp *error) []int {
 		c, err := compare(keys[idx[x]], keys[idx[y]])
 		if err != nil && *errp == nil {
 			*errp = err
+		}
+		if reverse {
+			return c > 0
 		}
 		return c < 0
 	})
