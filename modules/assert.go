@@ -12,23 +12,29 @@ func init() { Register(assertModule{}) }
 // assertModule checks that expressions hold (Ansible's assert).
 type assertModule struct{}
 
+type assertOptions struct {
+	That       any  `opt:"that,required,raw" doc:"An expression, or a list of them, without {{ }}; each must be true. Evaluated in order; the first false one fails the task."`
+	FailMsg    any  `opt:"fail_msg" aliases:"msg" doc:"The message when an assertion fails (default: Assertion failed)."`
+	SuccessMsg any  `opt:"success_msg" default:"All assertions passed" doc:"The message when all pass."`
+	Quiet      bool `opt:"quiet" default:"false" doc:"Leave the success message out of the task's output (it is still registered as msg)."`
+}
+
 func (assertModule) Spec() Spec {
 	return Spec{
-		Name:    "assert",
-		Summary: "Fail unless every given expression is true",
-		Args: []Arg{
-			{Name: "that", Type: Any, Required: true, Raw: true, Doc: "An expression, or a list of them, without {{ }}; each must be true. Evaluated in order; the first false one fails the task."},
-			{Name: "fail_msg", Type: Any, Aliases: []string{"msg"}, Doc: "The message when an assertion fails (default: Assertion failed)."},
-			{Name: "success_msg", Type: Any, Default: "All assertions passed", Doc: "The message when all pass."},
-			{Name: "quiet", Type: Bool, Default: false, Doc: "Leave the success message out of the task's output (it is still registered as msg)."},
-		},
+		Name:       "assert",
+		Summary:    "Fail unless every given expression is true",
+		Args:       OptionsOf[assertOptions](),
 		Check:      CheckSupported,
 		Controller: true,
 	}
 }
 
 func (assertModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
-	exprs, err := assertions(args["that"])
+	o, err := Decode[assertOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	exprs, err := assertions(o.That)
 	if err != nil {
 		return Result{}, err
 	}
@@ -42,16 +48,16 @@ func (assertModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
 		}
 		if !Truthy(val) {
 			msg := "Assertion failed"
-			if args.Has("fail_msg") {
-				msg = displayValue(args["fail_msg"])
+			if o.FailMsg != nil {
+				msg = displayValue(o.FailMsg)
 			}
 			return Result{Failed: true, Msg: msg, Data: map[string]any{
 				"msg": msg, "assertion": expr, "evaluated_to": false}}, nil
 		}
 	}
-	msg := displayValue(args["success_msg"])
-	res := Result{Msg: msg, Data: map[string]any{"msg": msg}, Show: !args.Bool("quiet")}
-	if args.Bool("quiet") {
+	msg := displayValue(o.SuccessMsg)
+	res := Result{Msg: msg, Data: map[string]any{"msg": msg}, Show: !o.Quiet}
+	if o.Quiet {
 		res.Msg = "" // still registered as msg
 	}
 	return res, nil

@@ -5,17 +5,9 @@ import (
 	"fmt"
 )
 
-// fileAttrs are the mode, owner and group a task asks for (copy, template,
-// file). Mode is nil, a string or a number (see parseMode).
-type fileAttrs struct {
-	Mode  any
-	Owner string
-	Group string
-}
-
-func attrsFromArgs(args Args) fileAttrs {
-	return fileAttrs{Mode: args["mode"], Owner: args.String("owner"), Group: args.String("group")}
-}
+// fileAttrs is the package's name for FileAttrs (fileoptions.go), the
+// mode, owner and group a task asks for.
+type fileAttrs = FileAttrs
 
 // wantMode is the mode path should have: the requested one applied to the
 // current mode, or the current mode when none is requested.

@@ -29,26 +29,37 @@ type shellModule struct{}
 // reports it (Spec.Check) without running the module.
 const checkSkipMsg = "Command would have run if not in check mode"
 
-// commonCommandArgs are the arguments command and shell share.
-func commonCommandArgs() []Arg {
-	return []Arg{
-		{Name: "chdir", Type: String, Doc: "Change into this directory on the host before running."},
-		{Name: "creates", Type: String, Doc: "A path or glob on the host; when it matches, the command is not run."},
-		{Name: "removes", Type: String, Doc: "A path or glob on the host; when it matches nothing, the command is not run."},
-		{Name: "stdin", Type: String, Doc: "Text fed to the command's standard input."},
-		{Name: "stdin_add_newline", Type: Bool, Default: true, Doc: "Append a newline to stdin."},
-		{Name: "strip_empty_ends", Type: Bool, Default: true, Doc: "Strip trailing newlines from stdout and stderr in the result."},
-	}
+// runOptions are the options command and shell share.
+type runOptions struct {
+	Chdir           string  `opt:"chdir" doc:"Change into this directory on the host before running."`
+	Creates         string  `opt:"creates" doc:"A path or glob on the host; when it matches, the command is not run."`
+	Removes         string  `opt:"removes" doc:"A path or glob on the host; when it matches nothing, the command is not run."`
+	Stdin           *string `opt:"stdin" doc:"Text fed to the command's standard input."`
+	StdinAddNewline bool    `opt:"stdin_add_newline" default:"true" doc:"Append a newline to stdin."`
+	StripEmptyEnds  bool    `opt:"strip_empty_ends" default:"true" doc:"Strip trailing newlines from stdout and stderr in the result."`
+}
+
+type commandOptions struct {
+	Cmd  string   "opt:\"cmd,nonempty\" doc:\"The command line, split into words like a shell would (quotes, backslashes) but with no shell: no pipes, redirects, variables or globs. The free-form `command: ...` text.\""
+	Argv []string `opt:"argv" doc:"The program and its arguments as a list, instead of cmd; nothing is split."`
+	runOptions
+}
+
+func (commandOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{"argv": checkArgv}
+}
+
+type shellOptions struct {
+	Cmd        string "opt:\"cmd,required,nonempty\" doc:\"The script, run with `/bin/sh -c` (or executable -c). The free-form `shell: ...` text.\""
+	Executable string `opt:"executable" doc:"The shell to run the script with, instead of /bin/sh (an absolute path, e.g. /bin/bash)."`
+	runOptions
 }
 
 func (commandModule) Spec() Spec {
 	return Spec{
-		Name:    "command",
-		Summary: "Run a program on the host, without a shell",
-		Args: append([]Arg{
-			{Name: "cmd", Check: checkNotEmpty("cmd"), Type: String, Doc: "The command line, split into words like a shell would (quotes, backslashes) but with no shell: no pipes, redirects, variables or globs. The free-form `command: ...` text."},
-			{Name: "argv", Check: checkArgv, Type: List, Doc: "The program and its arguments as a list, instead of cmd; nothing is split."},
-		}, commonCommandArgs()...),
+		Name:          "command",
+		Summary:       "Run a program on the host, without a shell",
+		Args:          OptionsOf[commandOptions](),
 		FreeForm:      "cmd",
 		OneOf:         [][]string{{"cmd", "argv"}},
 		Check:         CheckIfDecided,
@@ -59,12 +70,9 @@ func (commandModule) Spec() Spec {
 
 func (shellModule) Spec() Spec {
 	return Spec{
-		Name:    "shell",
-		Summary: "Run a script on the host through a shell",
-		Args: append([]Arg{
-			{Name: "cmd", Check: checkNotEmpty("cmd"), Type: String, Required: true, Doc: "The script, run with `/bin/sh -c` (or executable -c). The free-form `shell: ...` text."},
-			{Name: "executable", Type: String, Doc: "The shell to run the script with, instead of /bin/sh (an absolute path, e.g. /bin/bash)."},
-		}, commonCommandArgs()...),
+		Name:          "shell",
+		Summary:       "Run a script on the host through a shell",
+		Args:          OptionsOf[shellOptions](),
 		FreeForm:      "cmd",
 		Check:         CheckIfDecided,
 		Deciders:      []string{"creates", "removes"},
@@ -73,13 +81,15 @@ func (shellModule) Spec() Spec {
 }
 
 func (commandModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	var argv []string
-	if args.Has("argv") {
-		argv = args.Strings("argv")
-	} else {
-		words, err := shellquote.Split(args.String("cmd"))
+	o, err := Decode[commandOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	argv := o.Argv
+	if argv == nil {
+		words, err := shellquote.Split(o.Cmd)
 		if err != nil {
-			return Result{}, fmt.Errorf("cannot split command %q into words: %w", args.String("cmd"), err)
+			return Result{}, fmt.Errorf("cannot split command %q into words: %w", o.Cmd, err)
 		}
 		argv = words
 	}
@@ -87,27 +97,31 @@ func (commandModule) Run(ctx context.Context, h *Host, args Args) (Result, error
 		return Result{}, fmt.Errorf("no command given: cmd or argv is empty")
 	}
 	data := map[string]any{"cmd": anylist.Of(argv)}
-	return runCommand(ctx, h, args, Command{Argv: argv}, shellquote.Join(argv), data)
+	return runCommand(ctx, h, o.runOptions, Command{Argv: argv}, shellquote.Join(argv), data)
 }
 
 func (shellModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	script := args.String("cmd")
+	o, err := Decode[shellOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	script := o.Cmd
 	if strings.TrimSpace(script) == "" {
 		return Result{}, fmt.Errorf("no command given: cmd is empty")
 	}
 	cmd := Command{Shell: script}
-	if exe := args.String("executable"); exe != "" {
+	if exe := o.Executable; exe != "" {
 		cmd = Command{Argv: []string{exe, "-c", script}}
 	}
-	return runCommand(ctx, h, args, cmd, script, map[string]any{"cmd": script})
+	return runCommand(ctx, h, o.runOptions, cmd, script, map[string]any{"cmd": script})
 }
 
 // runCommand is what command and shell share: creates/removes, running
 // through the gate, and the result fields Ansible users register. Check mode
 // without creates/removes never gets here: the runner skips the task
 // (Spec.Check).
-func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display string, data map[string]any) (Result, error) {
-	if skip, msg, err := skipByCreatesRemoves(ctx, h, args); err != nil || skip {
+func runCommand(ctx context.Context, h *Host, o runOptions, cmd Command, display string, data map[string]any) (Result, error) {
+	if skip, msg, err := skipByCreatesRemoves(ctx, h, o); err != nil || skip {
 		if skip {
 			// As Ansible: ok and unchanged, not skipped.
 			data["rc"], data["stdout"], data["stdout_lines"] = 0, msg.stdout, []any{msg.stdout}
@@ -117,11 +131,11 @@ func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display st
 		}
 		return Result{}, err
 	}
-	cmd.Dir = args.String("chdir")
+	cmd.Dir = o.Chdir
 	cmd.Become = h.Become
-	if args.Has("stdin") {
-		in := args.String("stdin")
-		if args.Bool("stdin_add_newline") {
+	if o.Stdin != nil {
+		in := *o.Stdin
+		if o.StdinAddNewline {
 			in += "\n"
 		}
 		cmd.Stdin = strings.NewReader(in)
@@ -136,12 +150,12 @@ func runCommand(ctx context.Context, h *Host, args Args, cmd Command, display st
 		data["rc"], data["msg"] = 0, checkSkipMsg
 		return Result{Msg: checkSkipMsg, Data: data}, nil
 	}
-	return commandResult(args, out, start, end, data), nil
+	return commandResult(o, out, start, end, data), nil
 }
 
-func commandResult(args Args, out Output, start, end time.Time, data map[string]any) Result {
+func commandResult(o runOptions, out Output, start, end time.Time, data map[string]any) Result {
 	stdout, stderr := out.Stdout, out.Stderr
-	if args.Bool("strip_empty_ends") {
+	if o.StripEmptyEnds {
 		stdout, stderr = strings.TrimRight(stdout, "\r\n"), strings.TrimRight(stderr, "\r\n")
 	}
 	data["rc"] = out.RC
@@ -163,19 +177,19 @@ type skipReason struct{ msg, stdout string }
 
 // skipByCreatesRemoves decides whether creates/removes make the run
 // unnecessary. A relative path is taken from chdir, as Ansible does.
-func skipByCreatesRemoves(ctx context.Context, h *Host, args Args) (bool, skipReason, error) {
+func skipByCreatesRemoves(ctx context.Context, h *Host, o runOptions) (bool, skipReason, error) {
 	shoulda := "Did"
 	if h.Check { // only the wording: Ansible's message says Would in check mode
 		shoulda = "Would"
 	}
-	if p := args.String("creates"); p != "" {
-		found, err := globMatches(ctx, h, inDir(args.String("chdir"), p))
+	if p := o.Creates; p != "" {
+		found, err := globMatches(ctx, h, inDir(o.Chdir, p))
 		if err != nil || found {
 			return found, skipReason{fmt.Sprintf("%s not run command since '%s' exists", shoulda, p), fmt.Sprintf("skipped, since %s exists", p)}, err
 		}
 	}
-	if p := args.String("removes"); p != "" {
-		found, err := globMatches(ctx, h, inDir(args.String("chdir"), p))
+	if p := o.Removes; p != "" {
+		found, err := globMatches(ctx, h, inDir(o.Chdir, p))
 		if err != nil || !found {
 			return !found && err == nil, skipReason{fmt.Sprintf("%s not run command since '%s' does not exist", shoulda, p), fmt.Sprintf("skipped, since %s does not exist", p)}, err
 		}

@@ -16,72 +16,68 @@ func init() { Register(copyModule{}) }
 // see install.go for how a file lands on the host.
 type copyModule struct{}
 
+type copyOptions struct {
+	Content       *string `opt:"content" doc:"The file's content, instead of src. Masked in output when the task is no_log."`
+	Src           string  `opt:"src" doc:"A file on the controller. A relative path is looked up in <playbook dir>/files, then in the playbook dir."`
+	Dest          string  `opt:"dest,required" doc:"The file on the host. An existing directory (or a path ending in /) receives the file under src's name."`
+	Force         bool    `opt:"force" default:"true" doc:"Replace dest when its content differs; with false, an existing dest keeps its content."`
+	Checksum      string  "opt:\"checksum\" doc:\"The sha256 src must have (`sha256:<hex>` or the bare hex); the task fails before copying anything when it differs.\""
+	Resume        bool    `opt:"resume" default:"true" doc:"Continue an interrupted transfer from the partial dest.ferry-part left on the host, when it is the login user's own private file and its sha256 matches the source's first bytes; any other part is replaced, never followed or written into."`
+	Decrypt       bool    `opt:"decrypt" default:"true" doc:"Decrypt a vault-encrypted src (its content is then masked in all output), as Ansible's copy does."`
+	MinFreeBytes  int     `opt:"min_free_bytes" doc:"Fail before transferring when the filesystem of dest would keep fewer free bytes than this after the copy."`
+	DirectoryMode any     `opt:"directory_mode" kind:"mode" doc:"When src is a directory: the mode of the directories copied (new ones get 0755 without it)."`
+	LocalFollow   bool    `opt:"local_follow" default:"true" doc:"When src is a directory: copy what its links to files point to; false copies the links as links."`
+	RemoteSrc     bool    `opt:"remote_src" default:"false" doc:"src is a file on the host, not on the controller (a directory is not supported yet)."`
+	FileInstallOptions
+}
+
 func (copyModule) Spec() Spec {
 	return Spec{
 		Name:    "copy",
 		Summary: "Copy a controller file or inline content to a file on the host",
-		Args: append([]Arg{
-			{Name: "content", Type: String, Doc: "The file's content, instead of src. Masked in output when the task is no_log."},
-			{Name: "src", Type: String, Doc: "A file on the controller. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
-			{Name: "dest", Type: String, Required: true, Doc: "The file on the host. An existing directory (or a path ending in /) receives the file under src's name."},
-			{Name: "force", Type: Bool, Default: true, Doc: "Replace dest when its content differs; with false, an existing dest keeps its content."},
-			{Name: "checksum", Type: String, Doc: "The sha256 src must have (`sha256:<hex>` or the bare hex); the task fails before copying anything when it differs."},
-			{Name: "resume", Type: Bool, Default: true, Doc: "Continue an interrupted transfer from the partial dest.ferry-part left on the host, when it is the login user's own private file and its sha256 matches the source's first bytes; any other part is replaced, never followed or written into."},
-			{Name: "decrypt", Type: Bool, Default: true, Doc: "Decrypt a vault-encrypted src (its content is then masked in all output), as Ansible's copy does."},
-			{Name: "min_free_bytes", Type: Int, Doc: "Fail before transferring when the filesystem of dest would keep fewer free bytes than this after the copy."},
-			{Name: "directory_mode", Kind: FileMode, Type: Any, Doc: "When src is a directory: the mode of the directories copied (new ones get 0755 without it)."},
-			{Name: "local_follow", Type: Bool, Default: true, Doc: "When src is a directory: copy what its links to files point to; false copies the links as links."},
-			{Name: "remote_src", Type: Bool, Default: false, Doc: "src is a file on the host, not on the controller (a directory is not supported yet)."},
-		}, fileInstallArgs()...),
-		OneOf: [][]string{{"content", "src"}},
-		Check: CheckSupported,
-	}
-}
-
-// fileInstallArgs are the arguments copy and template share.
-func fileInstallArgs() []Arg {
-	return []Arg{
-		{Name: "mode", Kind: FileMode, Type: Any, Doc: "Permissions of dest: an octal string (\"0644\") or symbolic (\"u=rw,g=r,o=r\"). Unset keeps an existing file's mode; a new file gets 0644."},
-		{Name: "owner", Type: String, Doc: "User (name or uid) that owns dest. Unset keeps an existing file's owner; a new file belongs to the become user, or the login user without become."},
-		{Name: "group", Type: String, Doc: "Group (name or gid) of dest."},
-		{Name: "backup", Type: Bool, Default: false, Doc: "Before replacing dest, keep a copy named dest.<pid>.<date>@<time>~ (reported as backup_file)."},
-		{Name: "follow", Type: Bool, Default: false, Doc: "When dest is a symbolic link, write the file it points to; by default the link itself is replaced by the file, as in Ansible."},
+		Args:    OptionsOf[copyOptions](),
+		OneOf:   [][]string{{"content", "src"}},
+		Check:   CheckSupported,
 	}
 }
 
 func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	if args.Bool("remote_src") {
-		return copyOnHost(ctx, h, args)
+	o, err := Decode[copyOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	if o.RemoteSrc {
+		return copyOnHost(ctx, h, o)
 	}
 	var src source
-	if args.Has("content") {
-		src = contentSource(args.String("content"), "")
+	if o.Content != nil {
+		src = contentSource(*o.Content, "")
 	} else {
-		local, err := FindControllerFile(h.BaseDir, "files", args.String("src"))
+		local, err := FindControllerFile(h.BaseDir, "files", o.Src)
 		if err != nil {
 			return Result{}, err
 		}
 		if fi, err := os.Stat(local); err == nil && fi.IsDir() {
-			return copyTree(ctx, h, args, local)
+			return copyTree(ctx, h, o, local)
 		}
-		if src, err = controllerSource(h, local, args.Bool("decrypt")); err != nil {
+		if src, err = controllerSource(h, local, o.Decrypt); err != nil {
 			return Result{}, err
 		}
 	}
-	want, err := parseChecksum(args.String("checksum"))
+	want, err := parseChecksum(o.Checksum)
 	if err != nil {
 		return Result{}, err
 	}
 	return installFile(ctx, h, installRequest{
 		src:      src,
-		dest:     args.String("dest"),
-		attrs:    attrsFromArgs(args),
-		backup:   args.Bool("backup"),
-		force:    args.Bool("force"),
-		resume:   args.Bool("resume"),
-		follow:   args.Bool("follow"),
+		dest:     o.Dest,
+		attrs:    o.FileAttrs,
+		backup:   o.Backup,
+		force:    o.Force,
+		resume:   o.Resume,
+		follow:   o.Follow,
 		checksum: want,
-		minFree:  int64(args.Int("min_free_bytes")),
+		minFree:  int64(o.MinFreeBytes),
 	})
 }
 

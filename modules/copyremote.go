@@ -12,8 +12,8 @@ import (
 // dest.ferry-part, never through a link), and installed as every file is
 // (owner and mode set, then renamed over dest). Unchanged when dest has
 // src's sha256.
-func copyOnHost(ctx context.Context, h *Host, args Args) (Result, error) {
-	src, dest := args.String("src"), args.String("dest")
+func copyOnHost(ctx context.Context, h *Host, o copyOptions) (Result, error) {
+	src, dest := o.Src, o.Dest
 	srcInfo, err := statPath(ctx, h, src, true)
 	if err != nil {
 		return Result{}, err
@@ -38,12 +38,12 @@ func copyOnHost(ctx context.Context, h *Host, args Args) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	attrs := attrsFromArgs(args)
+	attrs := o.FileAttrs
 	data := map[string]any{"dest": dest, "src": src, "checksum": sum, "size": srcInfo.Size}
 	same := false // dest already has src's content (or force is off)
 	switch {
 	case !info.Exists:
-	case !args.Bool("force"):
+	case !o.Force:
 		same = true
 	case info.Size == srcInfo.Size:
 		other, err := hostSHA256(ctx, h, dest)
@@ -72,7 +72,7 @@ func copyOnHost(ctx context.Context, h *Host, args Args) (Result, error) {
 		if _, err := writeScript(ctx, w, copyPartScript(src, part)); err != nil {
 			return err
 		}
-		if args.Bool("backup") && info.Exists {
+		if o.Backup && info.Exists {
 			var err error
 			if backup, err = backUp(ctx, w, dest); err != nil {
 				return err

@@ -67,37 +67,36 @@ func walkTree(src string, contentsOnly, follow bool) (tree, error) {
 }
 
 // copyTree copies the controller directory local into dest on the host.
-func copyTree(ctx context.Context, h *Host, args Args, local string) (Result, error) {
-	contentsOnly := strings.HasSuffix(args.String("src"), "/")
+func copyTree(ctx context.Context, h *Host, o copyOptions, local string) (Result, error) {
+	contentsOnly := strings.HasSuffix(o.Src, "/")
 	local = filepath.Clean(local)
-	t, err := walkTree(local, contentsOnly, args.Bool("local_follow"))
+	t, err := walkTree(local, contentsOnly, o.LocalFollow)
 	if err != nil {
 		return Result{}, err
 	}
-	dest := strings.TrimSuffix(args.String("dest"), "/")
+	dest := strings.TrimSuffix(o.Dest, "/")
 	if contentsOnly {
 		t.dirs = append([]treeItem{{rel: ""}}, t.dirs...)
 	}
 	for _, d := range t.dirs {
-		if err := ensureDir(ctx, h, path.Join(dest, d.rel), args); err != nil {
+		if err := ensureDir(ctx, h, path.Join(dest, d.rel), o); err != nil {
 			return Result{}, err
 		}
 	}
 	var last Result
 	for _, f := range t.files {
-		src, err := controllerSource(h, f.local, args.Bool("decrypt"))
+		src, err := controllerSource(h, f.local, o.Decrypt)
 		if err != nil {
 			return Result{}, err
 		}
-		if last, err = installFile(ctx, h, installRequest{src: src, dest: path.Join(dest, f.rel), attrs: attrsFromArgs(args),
-			backup: args.Bool("backup"), force: args.Bool("force"), resume: args.Bool("resume")}); err != nil {
+		if last, err = installFile(ctx, h, installRequest{src: src, dest: path.Join(dest, f.rel), attrs: o.FileAttrs,
+			backup: o.Backup, force: o.Force, resume: o.Resume}); err != nil {
 			return Result{}, err
 		}
 	}
 	for _, l := range t.links {
-		linkArgs := Args{"path": path.Join(dest, l.rel), "src": l.target, "state": "link", "force": true,
-			"owner": args["owner"], "group": args["group"]}
-		if res, err := (fileModule{}).Run(ctx, h, linkArgs); err != nil || res.Failed {
+		link := fileOptions{Path: path.Join(dest, l.rel), Src: l.target, State: "link", Force: true, Owner: o.Owner, Group: o.Group}
+		if res, err := runFile(ctx, h, link); err != nil || res.Failed {
 			return res, err
 		}
 	}
@@ -113,12 +112,8 @@ func copyTree(ctx context.Context, h *Host, args Args, local string) (Result, er
 // ensureDir makes a missing directory with directory_mode (0755 without
 // it), owner and group; an existing one gets directory_mode if given, as
 // Ansible's file module does for each directory copied.
-func ensureDir(ctx context.Context, h *Host, dir string, args Args) error {
-	dirArgs := Args{"path": dir, "state": "directory", "owner": args["owner"], "group": args["group"]}
-	if args.Has("directory_mode") {
-		dirArgs["mode"] = args["directory_mode"]
-	}
-	res, err := (fileModule{}).Run(ctx, h, dirArgs)
+func ensureDir(ctx context.Context, h *Host, dir string, o copyOptions) error {
+	res, err := runFile(ctx, h, fileOptions{Path: dir, State: "directory", Owner: o.Owner, Group: o.Group, Mode: o.DirectoryMode})
 	if err == nil && res.Failed {
 		err = fmt.Errorf("%s", res.Msg)
 	}

@@ -20,15 +20,17 @@ const notDefined = "VARIABLE IS NOT DEFINED!"
 // debugModule prints a message or a variable (Ansible's debug).
 type debugModule struct{}
 
+type debugOptions struct {
+	Msg       any    `opt:"msg" default:"Hello world!" doc:"The message: text, or any value (printed as it is)."`
+	Var       string `opt:"var,raw" doc:"A variable name or expression to print, without {{ }}; the result is registered under that name."`
+	Verbosity int    `opt:"verbosity" default:"0" doc:"Print only when ferry runs with at least this many -v; otherwise the task is skipped."`
+}
+
 func (debugModule) Spec() Spec {
 	return Spec{
-		Name:    "debug",
-		Summary: "Print a message or the value of a variable",
-		Args: []Arg{
-			{Name: "msg", Type: Any, Default: "Hello world!", Doc: "The message: text, or any value (printed as it is)."},
-			{Name: "var", Type: String, Raw: true, Doc: "A variable name or expression to print, without {{ }}; the result is registered under that name."},
-			{Name: "verbosity", Type: Int, Default: 0, Doc: "Print only when ferry runs with at least this many -v; otherwise the task is skipped."},
-		},
+		Name:       "debug",
+		Summary:    "Print a message or the value of a variable",
+		Args:       OptionsOf[debugOptions](),
 		Exclusive:  [][]string{{"msg", "var"}},
 		Check:      CheckSupported,
 		Controller: true,
@@ -36,14 +38,18 @@ func (debugModule) Spec() Spec {
 }
 
 func (debugModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
-	if v := args.Int("verbosity"); h.Verbosity < v {
+	o, err := Decode[debugOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	if h.Verbosity < o.Verbosity {
 		msg := "Verbosity threshold not met."
 		return Result{Skipped: true, Msg: msg, Data: map[string]any{"skipped_reason": msg}}, nil
 	}
-	if expr := args.String("var"); expr != "" {
-		return debugVar(h, expr)
+	if o.Var != "" {
+		return debugVar(h, o.Var)
 	}
-	msg := args["msg"]
+	msg := o.Msg
 	return Result{Msg: displayValue(msg), Data: map[string]any{"msg": msg}, Show: true}, nil
 }
 

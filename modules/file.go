@@ -13,29 +13,40 @@ func init() { Register(fileModule{}) }
 // fileModule manages a path's kind and attributes (Ansible's file).
 type fileModule struct{}
 
+type fileOptions struct {
+	Path    string `opt:"path,required,nonempty" aliases:"dest,name" doc:"The path on the host."`
+	State   string `opt:"state" choices:"file,directory,touch,absent,link,hard" doc:"file: must exist, only its attributes change; directory: created with its parents; touch: created empty or its times updated; absent: removed (recursively); link/hard: a symbolic/hard link to src. Default: the path's current kind, or file."`
+	Src     string `opt:"src" doc:"What a link points to (state link or hard). A relative src of a symbolic link is relative to the link's directory."`
+	Mode    any    `opt:"mode" kind:"mode" doc:"Permissions: an octal string (\"0755\") or symbolic (\"u=rwX,g=rX,o=\")."`
+	Owner   string `opt:"owner" doc:"User (name or uid) that owns the path."`
+	Group   string `opt:"group" doc:"Group (name or gid) of the path."`
+	Recurse bool   `opt:"recurse" default:"false" doc:"With state directory, apply mode, owner and group to everything below it too."`
+	Force   bool   `opt:"force" default:"false" doc:"For links: replace an existing file or empty directory at path, and allow a src that does not exist."`
+}
+
 func (fileModule) Spec() Spec {
 	return Spec{
 		Name:    "file",
 		Summary: "Manage a file, directory or link and its mode and owner",
-		Args: []Arg{
-			{Name: "path", Check: checkNotEmpty("path"), Type: String, Required: true, Aliases: []string{"dest", "name"}, Doc: "The path on the host."},
-			{Name: "state", Type: String, Choices: []string{"file", "directory", "touch", "absent", "link", "hard"},
-				Doc: "file: must exist, only its attributes change; directory: created with its parents; touch: created empty or its times updated; absent: removed (recursively); link/hard: a symbolic/hard link to src. Default: the path's current kind, or file."},
-			{Name: "src", Type: String, Doc: "What a link points to (state link or hard). A relative src of a symbolic link is relative to the link's directory."},
-			{Name: "mode", Kind: FileMode, Type: Any, Doc: "Permissions: an octal string (\"0755\") or symbolic (\"u=rwX,g=rX,o=\")."},
-			{Name: "owner", Type: String, Doc: "User (name or uid) that owns the path."},
-			{Name: "group", Type: String, Doc: "Group (name or gid) of the path."},
-			{Name: "recurse", Type: Bool, Default: false, Doc: "With state directory, apply mode, owner and group to everything below it too."},
-			{Name: "force", Type: Bool, Default: false, Doc: "For links: replace an existing file or empty directory at path, and allow a src that does not exist."},
-		},
-		Check: CheckSupported,
+		Args:    OptionsOf[fileOptions](),
+		Check:   CheckSupported,
 	}
 }
 
 func (fileModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	p := strings.TrimSuffix(args.String("path"), "/")
+	o, err := Decode[fileOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	return runFile(ctx, h, o)
+}
+
+// runFile converges the path; copy runs it for each directory and link
+// it copies.
+func runFile(ctx context.Context, h *Host, o fileOptions) (Result, error) {
+	p := strings.TrimSuffix(o.Path, "/")
 	if p == "" {
-		p = args.String("path") // "/" itself
+		p = o.Path // "/" itself
 	}
 	if p == "" {
 		return Result{}, fmt.Errorf("path is empty")
@@ -44,11 +55,11 @@ func (fileModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	state := args.String("state")
+	state := o.State
 	if state == "" {
-		state = defaultFileState(args, info)
+		state = defaultFileState(o, info)
 	}
-	f := fileTask{h: h, path: p, args: args, attrs: attrsFromArgs(args), info: info}
+	f := fileTask{h: h, path: p, o: o, attrs: fileAttrs{Mode: o.Mode, Owner: o.Owner, Group: o.Group}, info: info}
 	var res Result
 	switch state {
 	case "absent":
@@ -72,15 +83,15 @@ func (fileModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 
 // defaultFileState is Ansible's: the kind the path already is, else file
 // (directory with recurse, link with src).
-func defaultFileState(args Args, info pathInfo) string {
+func defaultFileState(o fileOptions, info pathInfo) string {
 	switch {
 	case info.Type == "directory" || info.Type == "link":
 		return info.Type
 	case info.Exists:
 		return "file"
-	case args.Bool("recurse"):
+	case o.Recurse:
 		return "directory"
-	case args.String("src") != "":
+	case o.Src != "":
 		return "link"
 	}
 	return "file"
@@ -89,7 +100,7 @@ func defaultFileState(args Args, info pathInfo) string {
 type fileTask struct {
 	h       *Host
 	path    string
-	args    Args
+	o       fileOptions
 	attrs   fileAttrs
 	info    pathInfo
 	created bool // the path was created (or, in check mode, planned) by this task
@@ -129,7 +140,7 @@ func (f *fileTask) directory(ctx context.Context) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if f.args.Bool("recurse") {
+	if f.o.Recurse {
 		return Result{}, f.convergeTree(ctx)
 	}
 	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
@@ -215,7 +226,7 @@ rm -f -- "$t"; exit $rc`, shellQuote(tempTemplate(p)), chown(`"$t"`), formatMode
 }
 
 func (f *fileTask) link(ctx context.Context) (Result, error) {
-	src := f.args.String("src")
+	src := f.o.Src
 	if src == "" {
 		return f.failed(fmt.Sprintf("src is required for state=link (what should %s point to?)", f.path))
 	}
@@ -225,7 +236,7 @@ func (f *fileTask) link(ctx context.Context) (Result, error) {
 	if res, stop, err := f.checkReplace(ctx, "link"); stop || err != nil {
 		return res, err
 	}
-	if !f.args.Bool("force") {
+	if !f.o.Force {
 		target := src
 		if !path.IsAbs(target) {
 			target = path.Join(path.Dir(f.path), src)
@@ -252,7 +263,7 @@ func (f *fileTask) link(ctx context.Context) (Result, error) {
 }
 
 func (f *fileTask) hard(ctx context.Context) (Result, error) {
-	src := f.args.String("src")
+	src := f.o.Src
 	if src == "" {
 		return f.failed(fmt.Sprintf("src is required for state=hard (what should %s link to?)", f.path))
 	}
@@ -288,7 +299,7 @@ func (f *fileTask) checkReplace(ctx context.Context, kind string) (Result, bool,
 	if !f.info.Exists || f.info.Type == "link" {
 		return Result{}, false, nil
 	}
-	if !f.args.Bool("force") {
+	if !f.o.Force {
 		res, err := f.failed(fmt.Sprintf("refusing to convert from %s to %s for %s (use force=yes to replace it)", f.info.Type, kind, f.path))
 		return res, true, err
 	}
@@ -404,7 +415,7 @@ func toIntOrZero(v any) int {
 func (f *fileTask) result(ctx context.Context, state string) (Result, error) {
 	data := map[string]any{"path": f.path, "state": state}
 	if state == "link" || state == "hard" {
-		data["src"] = f.args.String("src")
+		data["src"] = f.o.Src
 	}
 	if state != "absent" && !f.h.pending() {
 		info, err := statPath(ctx, f.h, f.path, false)

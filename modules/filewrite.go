@@ -33,34 +33,13 @@ func ReadFile(ctx context.Context, h *Host, path string, limit int64) ([]byte, e
 	return readHostFile(ctx, h, path, limit)
 }
 
-// FileAttrArgs are the attribute arguments of a module that writes a file,
-// as Ansible's add_file_common_args declares them: mode, owner, group.
-func FileAttrArgs() []Arg { return fileInstallArgs()[:3] }
-
-// BackupArg and ValidateArg are the backup and validate arguments of the
-// modules that rewrite a file in place.
-func BackupArg() Arg { return fileInstallArgs()[3] }
-
-func ValidateArg() Arg {
-	return Arg{Name: "validate", Type: String, Check: checkValidate,
-		Doc: "A command that checks the new content before it replaces the file; %s in it is the path of the new content (e.g. `visudo -cf %s`). The file is left alone when it exits non-zero."}
-}
-
-func checkValidate(v any) error {
-	if s, _ := v.(string); s != "" && !strings.Contains(s, "%s") {
-		return &ArgError{Arg: "validate", Msg: fmt.Sprintf("validate must contain %%s: %s", s),
-			Hint: "write %s where the command takes the file to check"}
-	}
-	return nil
-}
-
 // ContentWrite is new content for a whole file.
 type ContentWrite struct {
 	Path    string
 	Content []byte
-	// Args holds the task's mode, owner, group, backup and validate
-	// arguments (those absent are not applied).
-	Args Args
+	// Options are the task's backup, validate, mode, owner and group
+	// (those unset are not applied).
+	Options FileEditOptions
 }
 
 // WriteContent converges the file at w.Path (or, when it is a symbolic
@@ -71,11 +50,11 @@ func WriteContent(ctx context.Context, h *Host, w ContentWrite) (Result, string,
 	res, err := installFile(ctx, h, installRequest{
 		src:      contentSource(string(w.Content), ""),
 		dest:     w.Path,
-		attrs:    attrsFromArgs(w.Args),
-		backup:   w.Args.Bool("backup"),
+		attrs:    w.Options.FileAttrs,
+		backup:   w.Options.Backup,
 		force:    true,
 		follow:   true,
-		validate: w.Args.String("validate"),
+		validate: string(w.Options.Validate),
 	})
 	backup, _ := res.Data["backup_file"].(string)
 	return Result{Diffs: res.Diffs}, backup, err
@@ -84,8 +63,7 @@ func WriteContent(ctx context.Context, h *Host, w ContentWrite) (Result, string,
 // AttrsDiffer reports whether the task's mode, owner or group differ from
 // the path's (a missing path is taken as a new file, 0644): the part of
 // Ansible's "ownership, perms or SE linux context changed".
-func AttrsDiffer(args Args, info PathInfo) (bool, error) {
-	attrs := attrsFromArgs(args)
+func AttrsDiffer(attrs FileAttrs, info PathInfo) (bool, error) {
 	if !info.Exists {
 		info = pathInfo{Exists: true, Type: "file", Mode: 0o644}
 		if attrs.Owner != "" || attrs.Group != "" {

@@ -22,20 +22,22 @@ func init() { Register(includeVarsModule{}) }
 
 type includeVarsModule struct{}
 
+type includeVarsOptions struct {
+	File                    string   `opt:"file" aliases:"_raw_params" doc:"The file; a relative path is looked up in the role's (or playbook's) vars/, then beside it."`
+	Dir                     string   `opt:"dir" doc:"A directory whose files are all loaded, in name order."`
+	Name                    string   `opt:"name" doc:"Put the variables under this one name instead of at the top level."`
+	FilesMatching           string   `opt:"files_matching" doc:"With dir: only files whose name matches this regular expression."`
+	IgnoreFiles             []string `opt:"ignore_files" doc:"With dir: file names (regular expressions) to skip."`
+	Extensions              []string `opt:"extensions" default:"yaml,yml,json" doc:"With dir: the file extensions loaded."`
+	Depth                   int      `opt:"depth" default:"0" doc:"With dir: how deep to descend (0: no limit)."`
+	IgnoreUnknownExtensions bool     `opt:"ignore_unknown_extensions" doc:"With dir: skip other files instead of failing."`
+}
+
 func (includeVarsModule) Spec() Spec {
 	return Spec{
-		Name:    "include_vars",
-		Summary: "Load variables from a YAML/JSON file or a directory of them, for the rest of the play",
-		Args: []Arg{
-			{Name: "file", Type: String, Aliases: []string{"_raw_params"}, Doc: "The file; a relative path is looked up in the role's (or playbook's) vars/, then beside it."},
-			{Name: "dir", Type: String, Doc: "A directory whose files are all loaded, in name order."},
-			{Name: "name", Type: String, Doc: "Put the variables under this one name instead of at the top level."},
-			{Name: "files_matching", Type: String, Doc: "With dir: only files whose name matches this regular expression."},
-			{Name: "ignore_files", Type: List, Doc: "With dir: file names (regular expressions) to skip."},
-			{Name: "extensions", Type: List, Default: []any{"yaml", "yml", "json"}, Doc: "With dir: the file extensions loaded."},
-			{Name: "depth", Type: Int, Default: 0, Doc: "With dir: how deep to descend (0: no limit)."},
-			{Name: "ignore_unknown_extensions", Type: Bool, Doc: "With dir: skip other files instead of failing."},
-		},
+		Name:       "include_vars",
+		Summary:    "Load variables from a YAML/JSON file or a directory of them, for the rest of the play",
+		Args:       OptionsOf[includeVarsOptions](),
 		FreeForm:   "file",
 		Exclusive:  [][]string{{"file", "dir"}},
 		Check:      CheckSupported,
@@ -44,7 +46,11 @@ func (includeVarsModule) Spec() Spec {
 }
 
 func (includeVarsModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
-	files, err := IncludeVarsFiles(h.BaseDir, args)
+	o, err := Decode[includeVarsOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	files, err := includeVarsFiles(h.BaseDir, o)
 	if err != nil {
 		return Result{}, err
 	}
@@ -61,7 +67,7 @@ func (includeVarsModule) Run(_ context.Context, h *Host, args Args) (Result, err
 			vars[k] = val
 		}
 	}
-	if name := args.String("name"); name != "" {
+	if name := o.Name; name != "" {
 		vars = map[string]any{name: vars}
 	}
 	loaded := make([]any, len(files))
@@ -75,10 +81,18 @@ func (includeVarsModule) Run(_ context.Context, h *Host, args Args) (Result, err
 // reads them before the run too, to know the names they define): the one file, found in base/vars
 // then base; or the directory's matching files in name order.
 func IncludeVarsFiles(base string, args Args) ([]string, error) {
-	if dir := args.String("dir"); dir != "" {
-		return varsDirFiles(controllerPath(base, dir), args)
+	o, err := Decode[includeVarsOptions](args)
+	if err != nil {
+		return nil, err
 	}
-	file := args.String("file")
+	return includeVarsFiles(base, o)
+}
+
+func includeVarsFiles(base string, o includeVarsOptions) ([]string, error) {
+	if dir := o.Dir; dir != "" {
+		return varsDirFiles(controllerPath(base, dir), o)
+	}
+	file := o.File
 	if file == "" {
 		return nil, fmt.Errorf("include_vars needs a file or dir")
 	}
@@ -103,27 +117,27 @@ func controllerPath(base, name string) string {
 	return filepath.Join(base, name)
 }
 
-func varsDirFiles(dir string, args Args) ([]string, error) {
+func varsDirFiles(dir string, o includeVarsOptions) ([]string, error) {
 	var match *regexp.Regexp
-	if m := args.String("files_matching"); m != "" {
+	if m := o.FilesMatching; m != "" {
 		var err error
 		if match, err = regexp.Compile(m); err != nil {
 			return nil, fmt.Errorf("files_matching: %v", err)
 		}
 	}
 	var ignore []*regexp.Regexp
-	for _, s := range args.Strings("ignore_files") {
+	for _, s := range o.IgnoreFiles {
 		re, err := regexp.Compile(s)
 		if err != nil {
 			return nil, fmt.Errorf("ignore_files: %v", err)
 		}
 		ignore = append(ignore, re)
 	}
-	exts := args.Strings("extensions")
+	exts := o.Extensions
 	if len(exts) == 0 {
 		exts = []string{"yaml", "yml", "json"}
 	}
-	depth := args.Int("depth")
+	depth := o.Depth
 	var out []string
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -141,7 +155,7 @@ func varsDirFiles(dir string, args Args) ([]string, error) {
 			return nil
 		}
 		if !slices.Contains(exts, strings.TrimPrefix(filepath.Ext(name), ".")) {
-			if args.Bool("ignore_unknown_extensions") {
+			if o.IgnoreUnknownExtensions {
 				return nil
 			}
 			return fmt.Errorf("%s does not have a valid extension (%s)", path, strings.Join(exts, ", "))

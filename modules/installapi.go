@@ -7,22 +7,18 @@ import "context"
 // host exactly as copy does (private mktemp part, no link followed, sha256 on
 // both sides, atomic rename, backup, mode and owner).
 
-// FileInstallArgs are the arguments of a module that writes a file through
-// InstallFile: mode, owner, group, backup, follow.
-func FileInstallArgs() []Arg { return fileInstallArgs() }
-
 // InstallFile converges dest on the host to the content of the controller
-// file local, with the mode, owner, group, backup and follow arguments of
-// args (declare them with FileInstallArgs). force false keeps an existing
+// file local, with the mode, owner, group, backup and follow options o
+// (embed FileInstallOptions in the module's options). force false keeps an existing
 // dest's content. The result holds dest, size, checksum (sha256) and the
 // file's attributes; the change goes through the gate.
-func InstallFile(ctx context.Context, h *Host, local, dest string, force bool, args Args) (Result, error) {
+func InstallFile(ctx context.Context, h *Host, local, dest string, force bool, o FileInstallOptions) (Result, error) {
 	src, err := fileSource(local)
 	if err != nil {
 		return Result{}, err
 	}
-	return installFile(ctx, h, installRequest{src: src, dest: dest, attrs: attrsFromArgs(args),
-		backup: args.Bool("backup"), force: force, follow: args.Bool("follow")})
+	return installFile(ctx, h, installRequest{src: src, dest: dest, attrs: o.FileAttrs,
+		backup: o.Backup, force: force, follow: o.Follow})
 }
 
 // WritePrivateFile converges dest on the host to content with mode 0600,

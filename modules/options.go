@@ -41,13 +41,20 @@ import (
 // were the outer struct's (shared groups such as a file's attributes).
 //
 // Rules beyond type and kind come from an OptionChecks method on the
-// struct, keyed by option name.
+// struct, keyed by option name, or from the field's type (OptionValue).
 
 // OptionChecker is implemented by an options struct whose options have
 // rules of their own ("a whole number or auto"): each check's message names
 // the argument and says what to give instead.
 type OptionChecker interface {
 	OptionChecks() map[string]func(v any) error
+}
+
+// OptionValue is implemented by a field type whose values have a rule of
+// their own wherever the type is used (ValidateCommand's %s): the rule is
+// checked as the argument's, before the module runs.
+type OptionValue interface {
+	CheckOption(v any) error
 }
 
 // optTags are the tag keys an options struct may use.
@@ -91,7 +98,7 @@ func Decode[T any](args Args) (T, error) {
 	}
 	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
 		TagName: "opt", Squash: true, ErrorUnused: true, Result: &out,
-		DecodeHook: nilAsZero,
+		DecodeHook: decodeHook,
 	})
 	if err != nil {
 		return out, err
@@ -102,11 +109,34 @@ func Decode[T any](args Args) (T, error) {
 	return out, nil
 }
 
-// nilAsZero keeps a nil value (an argument given as null) from failing the
-// decode: it leaves the field at its zero value.
-func nilAsZero(from, to reflect.Type, v any) (any, error) {
-	if v == nil {
+// DecodeDynamic is Decode for a module whose other argument names are free
+// (Spec.Dynamic: set_fact, add_host): the declared options fill a T, and
+// the rest are returned as they were given.
+func DecodeDynamic[T any](args Args) (T, Args, error) {
+	decl := Spec{Args: OptionsOf[T]()}
+	known, rest := Args{}, Args{}
+	for name, v := range args {
+		if _, ok := decl.Arg(name); ok {
+			known[name] = v
+		} else {
+			rest[name] = v
+		}
+	}
+	o, err := Decode[T](known)
+	return o, rest, err
+}
+
+// decodeHook leaves a nil value (an argument given as null) at its zero
+// value, reads a list item into an int field as Bind reads an int ("201"
+// is 201) and a list item into a string field as text (ToStrings).
+func decodeHook(from, to reflect.Type, v any) (any, error) {
+	switch {
+	case v == nil:
 		return reflect.Zero(to).Interface(), nil
+	case to.Kind() == reflect.Int && from.Kind() == reflect.String:
+		return ToInt(v)
+	case to.Kind() == reflect.String && from.Kind() != reflect.String && from.Kind() != reflect.Interface:
+		return fmt.Sprint(v), nil
 	}
 	return v, nil
 }
@@ -145,6 +175,10 @@ func structArgs(t reflect.Type) ([]Arg, error) {
 	seen := map[string]bool{}
 	for f := range t.Fields() {
 		if f.Anonymous && f.Tag == "" {
+			if _, ok := reflect.Zero(f.Type).Interface().(OptionChecker); ok {
+				// The outer struct's own OptionChecks would hide it.
+				return nil, fmt.Errorf("embedded %s has OptionChecks: give its rules as field types (OptionValue)", f.Name)
+			}
 			inner, err := structArgs(derefType(f.Type))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", f.Name, err)
@@ -200,6 +234,9 @@ func fieldArg(f reflect.StructField) (Arg, error) {
 				return Arg{}, err
 			}
 		}
+	}
+	if v, ok := reflect.Zero(derefType(f.Type)).Interface().(OptionValue); ok {
+		a.Check = bothChecks(a.Check, v.CheckOption)
 	}
 	if s, ok := f.Tag.Lookup("choices"); ok {
 		a.Choices = strings.Split(s, ",")
@@ -290,6 +327,12 @@ func argType(t reflect.Type) (Type, []Arg, error) {
 // parseDefault reads a default:"..." tag as the argument's type (a list's
 // items as its element type: default:"200,201" for a []int).
 func parseDefault(a Arg, t reflect.Type, s string) (any, error) {
+	if a.Type == Map {
+		if s != "{}" {
+			return nil, fmt.Errorf("default %q: a mapping's default can only be {}", s)
+		}
+		return map[string]any{}, nil
+	}
 	if a.Type != List {
 		v, err := coerceType(Arg{Name: a.Name, Type: a.Type, Choices: a.Choices}, s)
 		if err != nil {
@@ -298,6 +341,9 @@ func parseDefault(a Arg, t reflect.Type, s string) (any, error) {
 		return v, nil
 	}
 	items := splitList(s)
+	if items == nil {
+		items = []any{} // default:"" is an empty list, not none
+	}
 	if derefType(t).Elem().Kind() == reflect.Int {
 		for i, item := range items {
 			n, err := ToInt(item)

@@ -269,3 +269,81 @@ func TestOptionsNestedSecretsDocAndSchema(t *testing.T) {
 		t.Errorf("schema of primary: %v", primary)
 	}
 }
+
+type upperName string
+
+func (upperName) CheckOption(v any) error {
+	if s := fmt.Sprint(v); s != strings.ToUpper(s) {
+		return fmt.Errorf("name %q is not upper case", s)
+	}
+	return nil
+}
+
+type typedOptions struct {
+	Name    upperName      `opt:"name"`
+	Codes   []int          `opt:"codes"`
+	Words   []string       `opt:"words"`
+	Headers map[string]any `opt:"headers" default:"{}"`
+}
+
+// A field type's own rule (OptionValue) is checked wherever the type is
+// used; list items are read as the field's element type.
+func TestDecodeFieldTypes(t *testing.T) {
+	if _, err := Decode[typedOptions](Args{"name": "low"}); err == nil || !strings.Contains(err.Error(), `name "low" is not upper case`) {
+		t.Errorf("a lower-case name: %v", err)
+	}
+	o, err := Decode[typedOptions](Args{"name": "UP", "codes": []any{200, " 201"}, "words": []any{1, true, "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Name != "UP" || !reflect.DeepEqual(o.Codes, []int{200, 201}) || !reflect.DeepEqual(o.Words, []string{"1", "true", "x"}) {
+		t.Errorf("decoded %+v", o)
+	}
+}
+
+// A list or mapping default is each task's own: a module that changes it
+// (uri adds Content-Type to headers) does not change the next task's.
+func TestDefaultsAreNotShared(t *testing.T) {
+	first, _ := Decode[typedOptions](Args{})
+	first.Headers["Content-Type"] = "text/plain"
+	second, _ := Decode[typedOptions](Args{})
+	if len(second.Headers) != 0 {
+		t.Errorf("the second task's headers default is %v: the first task's change leaked", second.Headers)
+	}
+}
+
+// A module with free argument names gets its declared options decoded and
+// the rest as given.
+func TestDecodeDynamic(t *testing.T) {
+	type dyn struct {
+		Cacheable bool `opt:"cacheable"`
+	}
+	o, rest, err := DecodeDynamic[dyn](Args{"cacheable": "yes", "x": 1})
+	if err != nil || !o.Cacheable || !reflect.DeepEqual(rest, Args{"x": 1}) {
+		t.Errorf("DecodeDynamic = %+v, %v, %v", o, rest, err)
+	}
+	if _, _, err := DecodeDynamic[dyn](Args{"cacheable": "maybe"}); err == nil {
+		t.Error("a bad declared value passed")
+	}
+}
+
+type checkedGroup struct {
+	A string `opt:"a"`
+}
+
+func (checkedGroup) OptionChecks() map[string]func(any) error { return nil }
+
+// An embedded group's OptionChecks would be hidden by the outer struct's:
+// refused, so that no rule is silently dropped.
+func TestEmbeddedOptionChecksRefused(t *testing.T) {
+	type outer struct {
+		checkedGroup
+		B string `opt:"b"`
+	}
+	defer func() {
+		if msg := fmt.Sprint(recover()); !strings.Contains(msg, "embedded checkedGroup has OptionChecks") {
+			t.Errorf("panic %q", msg)
+		}
+	}()
+	OptionsOf[outer]()
+}

@@ -33,16 +33,22 @@ type Console interface {
 // or for Enter (prompt), once for all the play's hosts.
 type pauseModule struct{}
 
+type pauseOptions struct {
+	Seconds *int   `opt:"seconds" doc:"How many seconds to wait (at least 1)."`
+	Minutes *int   `opt:"minutes" doc:"How many minutes to wait."`
+	Prompt  string `opt:"prompt" doc:"Text to show; without seconds or minutes, waits for Enter and registers what was typed as user_input. Without a terminal it does not wait (a warning says so), as Ansible."`
+	Echo    bool   `opt:"echo" default:"true" doc:"Show what is typed at the prompt."`
+}
+
+func (pauseOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{"seconds": checkPauseTime, "minutes": checkPauseTime}
+}
+
 func (pauseModule) Spec() Spec {
 	return Spec{
-		Name:    "pause",
-		Summary: "Wait for a number of seconds or minutes, or for Enter",
-		Args: []Arg{
-			{Name: "seconds", Check: checkPauseTime, Type: Int, Doc: "How many seconds to wait (at least 1)."},
-			{Name: "minutes", Check: checkPauseTime, Type: Int, Doc: "How many minutes to wait."},
-			{Name: "prompt", Type: String, Doc: "Text to show; without seconds or minutes, waits for Enter and registers what was typed as user_input. Without a terminal it does not wait (a warning says so), as Ansible."},
-			{Name: "echo", Type: Bool, Default: true, Doc: "Show what is typed at the prompt."},
-		},
+		Name:       "pause",
+		Summary:    "Wait for a number of seconds or minutes, or for Enter",
+		Args:       OptionsOf[pauseOptions](),
 		Exclusive:  [][]string{{"seconds", "minutes"}},
 		Check:      CheckSupported,
 		Controller: true,
@@ -54,7 +60,11 @@ func (pauseModule) Run(ctx context.Context, h *Host, args Args) (Result, error) 
 	if h.Console == nil {
 		return Result{}, fmt.Errorf("pause has no console to run on")
 	}
-	p := pauseOf(h.Task, args)
+	o, err := Decode[pauseOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	p := pauseOf(h.Task, o)
 	start := time.Now()
 	input, err := p.run(ctx, h.Console)
 	stop := time.Now()
@@ -82,24 +92,24 @@ type pause struct {
 	hidden string // " (output is hidden)" when echo is off
 }
 
-func pauseOf(task string, args Args) pause {
-	p := pause{unit: "minutes", echo: args.Bool("echo"), custom: args.String("prompt") != ""}
+func pauseOf(task string, o pauseOptions) pause {
+	p := pause{unit: "minutes", echo: o.Echo, custom: o.Prompt != ""}
 	if !p.echo {
 		p.hidden = " (output is hidden)"
 	}
 	text := "Press enter to continue, Ctrl+C to interrupt"
 	if p.custom {
-		text = args.String("prompt")
+		text = o.Prompt
 	}
 	if task == "" {
 		task = "pause"
 	}
 	p.prompt = fmt.Sprintf("[%s]\n%s%s:", task, text, p.hidden)
 	switch {
-	case args.Has("minutes"):
-		p.wait = max(time.Duration(args.Int("minutes"))*time.Minute, time.Second) // at least a second, as Ansible
-	case args.Has("seconds"):
-		p.wait, p.unit = max(time.Duration(args.Int("seconds"))*time.Second, time.Second), "seconds"
+	case o.Minutes != nil:
+		p.wait = max(time.Duration(*o.Minutes)*time.Minute, time.Second) // at least a second, as Ansible
+	case o.Seconds != nil:
+		p.wait, p.unit = max(time.Duration(*o.Seconds)*time.Second, time.Second), "seconds"
 	}
 	return p
 }

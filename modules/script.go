@@ -17,18 +17,20 @@ func init() { Register(scriptModule{}) }
 // there (Ansible's script).
 type scriptModule struct{}
 
+type scriptOptions struct {
+	Cmd        string "opt:\"cmd,required,nonempty\" doc:\"The script's path on the controller (relative: looked up in files/, then beside the playbook), then its arguments as a shell reads them. The free-form `script: ...` text.\""
+	Creates    string `opt:"creates" doc:"A path on the host; when it exists, the script is not run."`
+	Removes    string `opt:"removes" doc:"A path on the host; when it does not exist, the script is not run."`
+	Chdir      string `opt:"chdir" kind:"abspath" doc:"Change into this directory on the host before running the script."`
+	Executable string `opt:"executable" doc:"The program that runs the script (e.g. /usr/bin/python3); without it the script runs by its #! line."`
+	Decrypt    bool   `opt:"decrypt" default:"true" doc:"Decrypt a vault-encrypted script on the controller before sending it."`
+}
+
 func (scriptModule) Spec() Spec {
 	return Spec{
-		Name:    "script",
-		Summary: "Copy a script from the controller to the host and run it there",
-		Args: []Arg{
-			{Name: "cmd", Type: String, Required: true, Check: checkNotEmpty("cmd"), Doc: "The script's path on the controller (relative: looked up in files/, then beside the playbook), then its arguments as a shell reads them. The free-form `script: ...` text."},
-			{Name: "creates", Type: String, Doc: "A path on the host; when it exists, the script is not run."},
-			{Name: "removes", Type: String, Doc: "A path on the host; when it does not exist, the script is not run."},
-			{Name: "chdir", Type: String, Kind: AbsPath, Doc: "Change into this directory on the host before running the script."},
-			{Name: "executable", Type: String, Doc: "The program that runs the script (e.g. /usr/bin/python3); without it the script runs by its #! line."},
-			{Name: "decrypt", Type: Bool, Default: true, Doc: "Decrypt a vault-encrypted script on the controller before sending it."},
-		},
+		Name:     "script",
+		Summary:  "Copy a script from the controller to the host and run it there",
+		Args:     OptionsOf[scriptOptions](),
 		FreeForm: "cmd",
 		// action/script.py: in check mode creates/removes predict the
 		// change; without them the task is skipped.
@@ -43,10 +45,14 @@ func (scriptModule) Spec() Spec {
 // creates/removes predict a change (without them the runner skips the task:
 // Spec.Check); a run is always changed and a non-zero exit fails it.
 func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	if skip, msg, err := scriptSkip(ctx, h, args); err != nil || skip {
+	o, err := Decode[scriptOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	if skip, msg, err := scriptSkip(ctx, h, o); err != nil || skip {
 		return Result{Skipped: skip, Msg: msg, Data: map[string]any{"msg": msg}}, err
 	}
-	line := strings.TrimSpace(args.String("cmd"))
+	line := strings.TrimSpace(o.Cmd)
 	words, err := shellquote.Split(line)
 	if err != nil || len(words) == 0 {
 		return Result{}, fmt.Errorf("cannot split %q into the script's path and arguments: %v", line, err)
@@ -55,7 +61,7 @@ func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	src, err := controllerSource(h, local, args.Bool("decrypt"))
+	src, err := controllerSource(h, local, o.Decrypt)
 	if err != nil {
 		return Result{}, err
 	}
@@ -67,8 +73,8 @@ func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 	// The script's own arguments stay as written, for the shell to read,
 	// as Ansible replaces only the path in the line it runs.
 	rest := afterFirstWord(line)
-	cmd := Command{Shell: scriptRunner(path.Base(filepath.ToSlash(words[0])), args.String("executable"), rest),
-		Stdin: io.LimitReader(body, src.size), Dir: args.String("chdir"), Become: h.Become}
+	cmd := Command{Shell: scriptRunner(path.Base(filepath.ToSlash(words[0])), o.Executable, rest),
+		Stdin: io.LimitReader(body, src.size), Dir: o.Chdir, Become: h.Become}
 	out, ran, err := runGated(ctx, h, "run script "+words[0], cmd)
 	if err != nil || !ran {
 		return Result{}, err
@@ -77,14 +83,14 @@ func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error)
 }
 
 // scriptSkip applies creates and removes with Ansible's messages.
-func scriptSkip(ctx context.Context, h *Host, args Args) (bool, string, error) {
-	if p := args.String("creates"); p != "" {
+func scriptSkip(ctx context.Context, h *Host, o scriptOptions) (bool, string, error) {
+	if p := o.Creates; p != "" {
 		found, err := hostPathExists(ctx, h, p)
 		if err != nil || found {
 			return found, p + " exists, matching creates option", err
 		}
 	}
-	if p := args.String("removes"); p != "" {
+	if p := o.Removes; p != "" {
 		found, err := hostPathExists(ctx, h, p)
 		if err != nil || !found {
 			return !found && err == nil, p + " does not exist, matching removes option", err

@@ -11,13 +11,17 @@ func init() { Register(setFactModule{}) }
 // setFactModule turns its arguments into host variables (Ansible's set_fact).
 type setFactModule struct{}
 
+// setFactOptions are set_fact's one fixed option; every other name is a
+// variable (Spec.Dynamic, DecodeDynamic).
+type setFactOptions struct {
+	Cacheable bool `opt:"cacheable" doc:"Accepted for Ansible compatibility and ignored: ferry keeps no fact cache."`
+}
+
 func (setFactModule) Spec() Spec {
 	return Spec{
-		Name:    "set_fact",
-		Summary: "Set host variables (facts) for the rest of the play",
-		Args: []Arg{
-			{Name: "cacheable", Type: Bool, Doc: "Accepted for Ansible compatibility and ignored: ferry keeps no fact cache."},
-		},
+		Name:       "set_fact",
+		Summary:    "Set host variables (facts) for the rest of the play",
+		Args:       OptionsOf[setFactOptions](),
 		Dynamic:    true,
 		Check:      CheckSupported,
 		Controller: true,
@@ -27,11 +31,12 @@ func (setFactModule) Spec() Spec {
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (setFactModule) Run(_ context.Context, _ *Host, args Args) (Result, error) {
+	_, vars, err := DecodeDynamic[setFactOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
 	facts := map[string]any{}
-	for name, val := range args {
-		if name == "cacheable" {
-			continue
-		}
+	for name, val := range vars {
 		if !identifier.MatchString(name) {
 			return Result{}, fmt.Errorf("the variable name %q is not valid: use letters, digits and underscores, not starting with a digit", name)
 		}

@@ -11,18 +11,28 @@ type setup struct{}
 
 func init() { Register(setup{}) }
 
+type setupOptions struct {
+	GatherSubset []string `opt:"gather_subset" doc:"The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min). ferry has the facts of platform, distribution, pkg_mgr, service_mgr, user, hardware and network."`
+	Filter       []string `opt:"filter" doc:"Return only the facts whose names match one of these shell patterns (ansible_*_mb)."`
+}
+
+func (setupOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{"gather_subset": checkSubsets}
+}
+
 func (setup) Spec() Spec {
 	return Spec{
 		Name:    "setup",
 		Summary: "Gather facts about the host: OS, architecture, CPUs, memory, mounts, addresses, hostname.",
-		Args: []Arg{
-			{Name: "gather_subset", Type: List, Check: checkSubsets, Doc: "The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min). ferry has the facts of platform, distribution, pkg_mgr, service_mgr, user, hardware and network."},
-			{Name: "filter", Type: List, Doc: "Return only the facts whose names match one of these shell patterns (ansible_*_mb)."},
-		},
+		Args:    OptionsOf[setupOptions](),
 	}
 }
 
 func (setup) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+	o, err := Decode[setupOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
 	out, err := h.Query(ctx, Command{Shell: factScript})
 	if err != nil {
 		return Result{}, err
@@ -31,7 +41,7 @@ func (setup) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 		return Result{Failed: true, Msg: "gathering facts failed: " + strings.TrimSpace(out.Stderr)}, nil
 	}
 	facts := parseFacts(out.Stdout)
-	narrowFacts(facts, args.Strings("gather_subset"), args.Strings("filter"))
+	narrowFacts(facts, o.GatherSubset, o.Filter)
 	all := map[string]any{}
 	for k, v := range facts {
 		all[strings.TrimPrefix(k, "ansible_")] = v

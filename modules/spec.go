@@ -186,7 +186,7 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 		if a.Required {
 			errs = append(errs, &ArgError{Arg: a.Name, Msg: fmt.Sprintf("%s needs argument %q", s.subject(), a.Name)})
 		} else if a.Default != nil {
-			args[a.Name] = a.Default
+			args[a.Name] = copyDefault(a.Default)
 		}
 	}
 	if len(errs) == 0 {

@@ -3,6 +3,8 @@ package modules
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Nested options (Arg.Fields): a mapping argument whose keys are options of
@@ -60,6 +62,18 @@ func bindFields(a Arg, v any, static bool) (any, error) {
 		out[i] = bound
 	}
 	return out, nil
+}
+
+// copyDefault gives each task its own copy of a list or mapping default,
+// which the declaration (cached by OptionsOf) shares.
+func copyDefault(v any) any {
+	switch x := v.(type) {
+	case []any:
+		return slices.Clone(x)
+	case map[string]any:
+		return maps.Clone(x)
+	}
+	return v
 }
 
 func isMapping(v any) bool {

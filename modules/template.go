@@ -12,20 +12,27 @@ func init() { Register(templateModule{}) }
 // exactly as copy installs content.
 type templateModule struct{}
 
+type templateOptions struct {
+	Src  string `opt:"src,required" doc:"The template on the controller. A relative path is looked up in <playbook dir>/templates, then in the playbook dir."`
+	Dest string `opt:"dest,required" doc:"The file on the host."`
+	FileInstallOptions
+}
+
 func (templateModule) Spec() Spec {
 	return Spec{
 		Name:    "template",
 		Summary: "Render a template with the task's variables into a file on the host",
-		Args: append([]Arg{
-			{Name: "src", Type: String, Required: true, Doc: "The template on the controller. A relative path is looked up in <playbook dir>/templates, then in the playbook dir."},
-			{Name: "dest", Type: String, Required: true, Doc: "The file on the host."},
-		}, fileInstallArgs()...),
-		Check: CheckSupported,
+		Args:    OptionsOf[templateOptions](),
+		Check:   CheckSupported,
 	}
 }
 
 func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	local, err := FindControllerFile(h.BaseDir, "templates", args.String("src"))
+	o, err := Decode[templateOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	local, err := FindControllerFile(h.BaseDir, "templates", o.Src)
 	if err != nil {
 		return Result{}, err
 	}
@@ -45,10 +52,10 @@ func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, erro
 	}
 	return installFile(ctx, h, installRequest{
 		src:    contentSource(rendered, local),
-		dest:   args.String("dest"),
-		attrs:  attrsFromArgs(args),
-		backup: args.Bool("backup"),
+		dest:   o.Dest,
+		attrs:  o.FileAttrs,
+		backup: o.Backup,
 		force:  true,
-		follow: args.Bool("follow"),
+		follow: o.Follow,
 	})
 }

@@ -18,23 +18,28 @@ func init() { Register(waitForModule{}) }
 // It only reads, so it runs in check mode too.
 type waitForModule struct{}
 
+type waitForOptions struct {
+	Host           string  `opt:"host" default:"127.0.0.1" doc:"The address to probe with port, as the host sees it (dialled from the host's side of the connection)."`
+	Port           *int    `opt:"port" kind:"port" doc:"A TCP port to wait for."`
+	Path           *string `opt:"path" doc:"A file on the host to wait for."`
+	State          string  `opt:"state" default:"started" choices:"started,stopped,present,absent" doc:"started/present: the port accepts connections or the path exists; stopped/absent: the port refuses them or the path is gone."`
+	SearchRegex    string  `opt:"search_regex" doc:"With path: wait until the file's content matches (multi-line mode). With port: until what the port sends matches. Go (RE2) syntax."`
+	Timeout        int     `opt:"timeout" default:"300" doc:"Seconds to wait in all (delay included) before failing."`
+	Delay          int     `opt:"delay" default:"0" doc:"Seconds to wait before the first probe."`
+	Sleep          int     `opt:"sleep" default:"1" doc:"Seconds between probes."`
+	ConnectTimeout int     `opt:"connect_timeout" default:"5" doc:"Seconds one connection attempt (and a search_regex read on it) may take."`
+	Msg            string  `opt:"msg" doc:"The failure message instead of the default timeout message."`
+}
+
+func (waitForOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{"search_regex": checkRegex}
+}
+
 func (waitForModule) Spec() Spec {
 	return Spec{
-		Name:    "wait_for",
-		Summary: "Wait for a port to open or close, or a file to appear, match or vanish",
-		Args: []Arg{
-			{Name: "host", Type: String, Default: "127.0.0.1", Doc: "The address to probe with port, as the host sees it (dialled from the host's side of the connection)."},
-			{Name: "port", Kind: PortNumber, Type: Int, Doc: "A TCP port to wait for."},
-			{Name: "path", Type: String, Doc: "A file on the host to wait for."},
-			{Name: "state", Type: String, Default: "started", Choices: []string{"started", "stopped", "present", "absent"},
-				Doc: "started/present: the port accepts connections or the path exists; stopped/absent: the port refuses them or the path is gone."},
-			{Name: "search_regex", Check: checkRegex, Type: String, Doc: "With path: wait until the file's content matches (multi-line mode). With port: until what the port sends matches. Go (RE2) syntax."},
-			{Name: "timeout", Type: Int, Default: 300, Doc: "Seconds to wait in all (delay included) before failing."},
-			{Name: "delay", Type: Int, Default: 0, Doc: "Seconds to wait before the first probe."},
-			{Name: "sleep", Type: Int, Default: 1, Doc: "Seconds between probes."},
-			{Name: "connect_timeout", Type: Int, Default: 5, Doc: "Seconds one connection attempt (and a search_regex read on it) may take."},
-			{Name: "msg", Type: String, Doc: "The failure message instead of the default timeout message."},
-		},
+		Name:      "wait_for",
+		Summary:   "Wait for a port to open or close, or a file to appear, match or vanish",
+		Args:      OptionsOf[waitForOptions](),
 		Exclusive: [][]string{{"port", "path"}},
 		Check:     CheckSupported,
 	}
@@ -43,7 +48,7 @@ func (waitForModule) Spec() Spec {
 // waiter is one wait_for task's probe and messages.
 type waiter struct {
 	h       *Host
-	args    Args
+	o       waitForOptions
 	addr    string
 	re      *regexp.Regexp
 	started bool // waiting for presence, not absence
@@ -52,32 +57,31 @@ type waiter struct {
 }
 
 func (waitForModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	w := &waiter{h: h, args: args, named: map[string]string{}}
-	state := args.String("state")
-	w.started = state == "started" || state == "present"
-	if p := args.String("search_regex"); p != "" {
+	o, err := Decode[waitForOptions](args)
+	if err != nil {
+		return Result{}, err
+	}
+	w := &waiter{h: h, o: o, named: map[string]string{}}
+	w.started = o.State == "started" || o.State == "present"
+	if p := o.SearchRegex; p != "" {
 		re, err := regexp.Compile("(?m)" + p)
 		if err != nil {
 			return Result{}, fmt.Errorf("search_regex %q is not a valid regular expression: %w", p, err)
 		}
 		w.re = re
 	}
-	if args.Has("port") {
-		port := args.Int("port")
-		if port < 1 || port > 65535 {
-			return Result{}, fmt.Errorf("port %d is not a TCP port (1-65535)", port)
-		}
-		w.addr = net.JoinHostPort(args.String("host"), strconv.Itoa(port))
+	if o.Port != nil {
+		w.addr = net.JoinHostPort(o.Host, strconv.Itoa(*o.Port))
 		if _, ok := h.Dialer(); !ok {
 			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which wait_for port needs", HostLabel(h))
 		}
 	}
 	start := time.Now()
-	end := start.Add(seconds(args.Int("timeout")))
-	if err := sleepCtx(ctx, seconds(args.Int("delay"))); err != nil {
+	end := start.Add(seconds(o.Timeout))
+	if err := sleepCtx(ctx, seconds(o.Delay)); err != nil {
 		return Result{}, err
 	}
-	if !args.Has("port") && !args.Has("path") {
+	if o.Port == nil && o.Path == nil {
 		// Ansible's wait_for with nothing to wait for just sleeps the timeout.
 		if err := sleepCtx(ctx, time.Until(end)); err != nil {
 			return Result{}, err
@@ -96,7 +100,7 @@ func (waitForModule) Run(ctx context.Context, h *Host, args Args) (Result, error
 			return w.result(start, true), nil
 		}
 		// A floor keeps sleep: 0 from spinning on the connection.
-		pauseFor := max(seconds(args.Int("sleep")), 100*time.Millisecond)
+		pauseFor := max(seconds(o.Sleep), 100*time.Millisecond)
 		if err := sleepCtx(ctx, min(pauseFor, time.Until(end))); err != nil {
 			return Result{}, err
 		}
@@ -111,7 +115,7 @@ func (w *waiter) probe(ctx context.Context) (bool, error) {
 }
 
 func (w *waiter) probePort(ctx context.Context) (bool, error) {
-	timeout := seconds(w.args.Int("connect_timeout"))
+	timeout := seconds(w.o.ConnectTimeout)
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	dialer, _ := w.h.Dialer()
@@ -146,7 +150,7 @@ func (w *waiter) probePort(ctx context.Context) (bool, error) {
 }
 
 func (w *waiter) probePath(ctx context.Context) (bool, error) {
-	p := w.args.String("path")
+	p := *w.o.Path
 	exists, err := hostPathExists(ctx, w.h, p)
 	if err != nil {
 		return false, fmt.Errorf("checking %s on %s: %w", p, HostLabel(w.h), err)
@@ -181,22 +185,22 @@ func (w *waiter) match(b []byte) bool {
 
 func (w *waiter) result(start time.Time, timedOut bool) Result {
 	data := map[string]any{
-		"elapsed": int(time.Since(start).Seconds()), "state": w.args.String("state"),
+		"elapsed": int(time.Since(start).Seconds()), "state": w.o.State,
 		"match_groups": anylist.Of(w.groups), "match_groupdict": stringMapToAny(w.named),
 	}
-	if w.args.Has("port") {
-		data["port"] = w.args.Int("port")
+	if w.o.Port != nil {
+		data["port"] = *w.o.Port
 	}
-	if w.args.Has("path") {
-		data["path"] = w.args.String("path")
+	if w.o.Path != nil {
+		data["path"] = *w.o.Path
 	}
 	if w.re != nil {
-		data["search_regex"] = w.args.String("search_regex")
+		data["search_regex"] = w.o.SearchRegex
 	}
 	if !timedOut {
 		return Result{Data: data}
 	}
-	msg := w.args.String("msg")
+	msg := w.o.Msg
 	if msg == "" {
 		msg = w.timeoutMsg()
 	}
@@ -206,7 +210,10 @@ func (w *waiter) result(start time.Time, timedOut bool) Result {
 
 // timeoutMsg is Ansible's message for each kind of wait.
 func (w *waiter) timeoutMsg() string {
-	where := w.args.String("path")
+	where := ""
+	if w.o.Path != nil {
+		where = *w.o.Path
+	}
 	if w.addr != "" {
 		where = w.addr
 	}
@@ -216,7 +223,7 @@ func (w *waiter) timeoutMsg() string {
 	case !w.started:
 		return fmt.Sprintf("Timeout when waiting for %s to be absent.", where)
 	case w.re != nil:
-		return fmt.Sprintf("Timeout when waiting for search string %s in %s", w.args.String("search_regex"), where)
+		return fmt.Sprintf("Timeout when waiting for search string %s in %s", w.o.SearchRegex, where)
 	case w.addr != "":
 		return fmt.Sprintf("Timeout when waiting for %s", where)
 	}

@@ -229,7 +229,7 @@ func (f keyFile) write(ctx context.Context, h *modules.Host, o authorizedKeyOpti
 		return "", err
 	}
 	_, _, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: target, Content: []byte(content),
-		Args: modules.Args{"mode": "0600", "owner": f.uid, "group": f.gid}})
+		Options: modules.FileEditOptions{FileAttrs: modules.FileAttrs{Mode: "0600", Owner: f.uid, Group: f.gid}}})
 	return target, err
 }
 

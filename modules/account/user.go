@@ -18,35 +18,37 @@ func init() { modules.Register(user{}) }
 // (never in a command line, where other users of the host could read it).
 type user struct{}
 
+type userOptions struct {
+	Name              string   `opt:"name,required" aliases:"user" doc:"The user's login name."`
+	State             string   `opt:"state" default:"present" choices:"absent,present" doc:"present or absent."`
+	UID               *int     `opt:"uid" doc:"The user's UID."`
+	NonUnique         bool     `opt:"non_unique" default:"false" doc:"Allow a UID another user has (with uid)."`
+	Group             string   `opt:"group" doc:"The primary group (name or GID); it must exist."`
+	Groups            []string `opt:"groups" doc:"Supplementary groups; an empty list removes them all (unless append)."`
+	Append            bool     `opt:"append" default:"false" doc:"Add groups to the user's groups instead of replacing them."`
+	Comment           *string  `opt:"comment" doc:"The GECOS field (full name)."`
+	Home              *string  `opt:"home" kind:"abspath" doc:"The home directory."`
+	Shell             *string  `opt:"shell" doc:"The login shell."`
+	Password          *string  `opt:"password,secret" doc:"The password as a crypt(3) hash (password_hash filter), never clear text."`
+	UpdatePassword    string   `opt:"update_password" default:"always" choices:"always,on_create" doc:"always: set the hash when it differs; on_create: only for a new user."`
+	PasswordLock      *bool    `opt:"password_lock" doc:"true: lock the password (usermod -L); false: unlock it."`
+	PasswordExpireMax *int     `opt:"password_expire_max" doc:"Maximum days between password changes (chage -M)."`
+	PasswordExpireMin *int     `opt:"password_expire_min" doc:"Minimum days between password changes (chage -m)."`
+	CreateHome        bool     `opt:"create_home" default:"true" aliases:"createhome" doc:"Create the home directory (from skeleton) if it is missing."`
+	Skeleton          *string  `opt:"skeleton" doc:"Directory copied into a new home (useradd -k)."`
+	Umask             *string  `opt:"umask" doc:"Mode mask of a new home (useradd -K UMASK=)."`
+	MoveHome          bool     `opt:"move_home" default:"false" doc:"Move the home's content when home changes."`
+	System            bool     `opt:"system" default:"false" doc:"Create a system account (a UID from the system range)."`
+	Force             bool     `opt:"force" default:"false" doc:"With state absent: userdel -f."`
+	Remove            bool     `opt:"remove" default:"false" doc:"With state absent: also remove the home directory and mail spool (userdel -r)."`
+}
+
 func (user) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "user",
 		Summary: "Create, change or remove a local user account",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.String, Required: true, Aliases: []string{"user"}, Doc: "The user's login name."},
-			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"absent", "present"}, Doc: "present or absent."},
-			{Name: "uid", Type: modules.Int, Doc: "The user's UID."},
-			{Name: "non_unique", Type: modules.Bool, Default: false, Doc: "Allow a UID another user has (with uid)."},
-			{Name: "group", Type: modules.String, Doc: "The primary group (name or GID); it must exist."},
-			{Name: "groups", Type: modules.List, Doc: "Supplementary groups; an empty list removes them all (unless append)."},
-			{Name: "append", Type: modules.Bool, Default: false, Doc: "Add groups to the user's groups instead of replacing them."},
-			{Name: "comment", Type: modules.String, Doc: "The GECOS field (full name)."},
-			{Name: "home", Kind: modules.AbsPath, Type: modules.String, Doc: "The home directory."},
-			{Name: "shell", Type: modules.String, Doc: "The login shell."},
-			{Name: "password", Type: modules.String, Secret: true, Doc: "The password as a crypt(3) hash (password_hash filter), never clear text."},
-			{Name: "update_password", Type: modules.String, Default: "always", Choices: []string{"always", "on_create"}, Doc: "always: set the hash when it differs; on_create: only for a new user."},
-			{Name: "password_lock", Type: modules.Bool, Doc: "true: lock the password (usermod -L); false: unlock it."},
-			{Name: "password_expire_max", Type: modules.Int, Doc: "Maximum days between password changes (chage -M)."},
-			{Name: "password_expire_min", Type: modules.Int, Doc: "Minimum days between password changes (chage -m)."},
-			{Name: "create_home", Type: modules.Bool, Default: true, Aliases: []string{"createhome"}, Doc: "Create the home directory (from skeleton) if it is missing."},
-			{Name: "skeleton", Type: modules.String, Doc: "Directory copied into a new home (useradd -k)."},
-			{Name: "umask", Type: modules.String, Doc: "Mode mask of a new home (useradd -K UMASK=)."},
-			{Name: "move_home", Type: modules.Bool, Default: false, Doc: "Move the home's content when home changes."},
-			{Name: "system", Type: modules.Bool, Default: false, Doc: "Create a system account (a UID from the system range)."},
-			{Name: "force", Type: modules.Bool, Default: false, Doc: "With state absent: userdel -f."},
-			{Name: "remove", Type: modules.Bool, Default: false, Doc: "With state absent: also remove the home directory and mail spool (userdel -r)."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[userOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -74,18 +76,22 @@ func readAccount(ctx context.Context, h *modules.Host, name string) (account, er
 type userTask struct {
 	ctx  context.Context
 	h    *modules.Host
-	args modules.Args
+	o    userOptions
 	name string
 }
 
 func (user) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	u := &userTask{ctx: ctx, h: h, args: args, name: args.String("name")}
+	o, err := modules.Decode[userOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	u := &userTask{ctx: ctx, h: h, o: o, name: o.Name}
 	acct, err := readAccount(ctx, h, u.name)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	data := map[string]any{"name": u.name, "state": args.String("state")}
-	if args.String("state") == "absent" {
+	data := map[string]any{"name": u.name, "state": o.State}
+	if o.State == "absent" {
 		return u.absent(acct, data)
 	}
 	var res modules.Result
@@ -98,7 +104,7 @@ func (user) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 	if err != nil || done {
 		return res, err
 	}
-	if args.Has("password") {
+	if o.Password != nil {
 		data["password"] = "NOT_LOGGING_PASSWORD"
 	}
 	return u.after(data)
@@ -109,31 +115,31 @@ func (u *userTask) absent(acct account, data map[string]any) (modules.Result, er
 		return modules.Result{Data: data}, nil
 	}
 	cmd := []string{"userdel"}
-	if u.args.Bool("force") {
+	if u.o.Force {
 		cmd = append(cmd, "-f")
 	}
-	if u.args.Bool("remove") {
+	if u.o.Remove {
 		cmd = append(cmd, "-r")
 	}
 	cmd = append(cmd, u.name)
 	out, err := hostcmd.Change(u.ctx, u.h, hostcmd.Quote(cmd...), hostcmd.Quote(cmd...))
-	if err != nil || u.h.Check {
+	if err != nil || u.h.Pending() {
 		return modules.Result{Data: map[string]any{}}, err // Ansible's check mode answers only changed
 	}
 	if res, bad := commandResult(u.name, out, data); bad {
 		return res, nil
 	}
-	data["force"], data["remove"] = u.args.Bool("force"), u.args.Bool("remove")
+	data["force"], data["remove"] = u.o.Force, u.o.Remove
 	return modules.Result{Data: data}, nil
 }
 
 // groupsArg is the groups argument as given, and whether it was.
 func (u *userTask) groupsArg() ([]string, bool) {
-	if !u.args.Has("groups") {
+	if u.o.Groups == nil {
 		return nil, false
 	}
 	var gs []string
-	for _, g := range u.args.Strings("groups") {
+	for _, g := range u.o.Groups {
 		if g = strings.TrimSpace(g); g != "" && !slices.Contains(gs, g) {
 			gs = append(gs, g)
 		}
@@ -158,18 +164,21 @@ func (u *userTask) mustExist(groups ...string) (entry, string, error) {
 }
 
 func (u *userTask) create(data map[string]any) (modules.Result, bool, error) {
-	if u.h.Check { // Ansible's check mode answers changed before checking the groups
+	// Ansible's check mode answers changed before it checks the groups, so
+	// the dry run takes this path, not the real run's probes then change:
+	// the gate plans the useradd it would run.
+	if u.h.Check {
 		_, err := u.apply("useradd "+u.name, "", true)
 		return modules.Result{Data: map[string]any{}}, true, err
 	}
 	cmd := []string{"useradd"}
-	if u.args.Has("uid") {
-		cmd = append(cmd, "-u", strconv.Itoa(u.args.Int("uid")))
-		if u.args.Bool("non_unique") {
+	if u.o.UID != nil {
+		cmd = append(cmd, "-u", strconv.Itoa(*u.o.UID))
+		if u.o.NonUnique {
 			cmd = append(cmd, "-o")
 		}
 	}
-	if g := u.args.String("group"); g != "" {
+	if g := u.o.Group; g != "" {
 		if _, msg, err := u.mustExist(g); err != nil || msg != "" {
 			return failed(msg, nil), true, err
 		}
@@ -185,23 +194,26 @@ func (u *userTask) create(data map[string]any) (modules.Result, bool, error) {
 		}
 		cmd = append(cmd, "-G", strings.Join(gs, ","))
 	}
-	for _, c := range [][2]string{{"comment", "-c"}, {"home", "-d"}, {"shell", "-s"}} {
-		if u.args.Has(c[0]) {
-			cmd = append(cmd, c[1], u.args.String(c[0]))
+	for _, c := range []struct {
+		value *string
+		flag  string
+	}{{u.o.Comment, "-c"}, {u.o.Home, "-d"}, {u.o.Shell, "-s"}} {
+		if c.value != nil {
+			cmd = append(cmd, c.flag, *c.value)
 		}
 	}
-	if u.args.Bool("create_home") {
+	if u.o.CreateHome {
 		cmd = append(cmd, "-m")
-		if u.args.Has("skeleton") {
-			cmd = append(cmd, "-k", u.args.String("skeleton"))
+		if u.o.Skeleton != nil {
+			cmd = append(cmd, "-k", *u.o.Skeleton)
 		}
-		if u.args.Has("umask") {
-			cmd = append(cmd, "-K", "UMASK="+u.args.String("umask"))
+		if u.o.Umask != nil {
+			cmd = append(cmd, "-K", "UMASK="+*u.o.Umask)
 		}
 	} else {
 		cmd = append(cmd, "-M")
 	}
-	if u.args.Bool("system") {
+	if u.o.System {
 		cmd = append(cmd, "-r")
 	}
 	cmd = append(cmd, u.name)
@@ -212,7 +224,7 @@ func (u *userTask) create(data map[string]any) (modules.Result, bool, error) {
 	if res, bad := commandResult(u.name, out, data); bad {
 		return res, true, nil
 	}
-	data["system"], data["create_home"] = u.args.Bool("system"), u.args.Bool("create_home")
+	data["system"], data["create_home"] = u.o.System, u.o.CreateHome
 	return modules.Result{}, false, nil
 }
 
@@ -221,9 +233,9 @@ func (u *userTask) create(data map[string]any) (modules.Result, bool, error) {
 // be set.
 func (u *userTask) apply(what, script string, setPassword bool) (modules.Output, error) {
 	input := ""
-	if setPassword && u.args.Has("password") {
-		hash := u.args.String("password")
-		if u.args.Bool("password_lock") {
+	if setPassword && u.o.Password != nil {
+		hash := *u.o.Password
+		if u.o.PasswordLock != nil && *u.o.PasswordLock {
 			hash = "!" + hash
 		}
 		script += " && chpasswd -e"
@@ -235,13 +247,13 @@ func (u *userTask) apply(what, script string, setPassword bool) (modules.Output,
 
 func (u *userTask) modify(acct account, data map[string]any) (modules.Result, bool, error) {
 	var flags []string
-	if u.args.Has("uid") && acct.passwd.id(2) != u.args.Int("uid") {
-		flags = append(flags, "-u", strconv.Itoa(u.args.Int("uid")))
-		if u.args.Bool("non_unique") {
+	if u.o.UID != nil && acct.passwd.id(2) != *u.o.UID {
+		flags = append(flags, "-u", strconv.Itoa(*u.o.UID))
+		if u.o.NonUnique {
 			flags = append(flags, "-o")
 		}
 	}
-	if g := u.args.String("group"); g != "" {
+	if g := u.o.Group; g != "" {
 		ge, msg, err := u.mustExist(g)
 		if err != nil || msg != "" {
 			return failed(msg, nil), true, err
@@ -256,27 +268,29 @@ func (u *userTask) modify(acct account, data map[string]any) (modules.Result, bo
 	}
 	flags = append(flags, groupFlags...)
 	for _, c := range []struct {
-		arg, flag string
-		field     int
-	}{{"comment", "-c", 4}, {"home", "-d", 5}, {"shell", "-s", 6}} {
-		if u.args.Has(c.arg) && acct.passwd.field(c.field) != u.args.String(c.arg) {
-			flags = append(flags, c.flag, u.args.String(c.arg))
-			if c.arg == "home" && u.args.Bool("move_home") {
+		value *string
+		flag  string
+		field int
+	}{{u.o.Comment, "-c", 4}, {u.o.Home, "-d", 5}, {u.o.Shell, "-s", 6}} {
+		if c.value != nil && acct.passwd.field(c.field) != *c.value {
+			flags = append(flags, c.flag, *c.value)
+			if c.flag == "-d" && u.o.MoveHome {
 				flags = append(flags, "-m")
 			}
 		}
 	}
 	current := acct.shadow.field(1)
-	setPassword := u.args.String("update_password") == "always" && u.args.Has("password") &&
-		strings.TrimLeft(current, "!") != strings.TrimLeft(u.args.String("password"), "!")
+	setPassword := u.o.UpdatePassword == "always" && u.o.Password != nil &&
+		strings.TrimLeft(current, "!") != strings.TrimLeft(*u.o.Password, "!")
+	lock := u.o.PasswordLock
 	switch {
 	case setPassword: // the hash written carries the lock
-	case u.args.Has("password_lock") && u.args.Bool("password_lock") && !strings.HasPrefix(current, "!"):
+	case lock != nil && *lock && !strings.HasPrefix(current, "!"):
 		flags = append(flags, "-L")
-	case u.args.Has("password_lock") && !u.args.Bool("password_lock") && strings.HasPrefix(current, "!"):
+	case lock != nil && !*lock && strings.HasPrefix(current, "!"):
 		flags = append(flags, "-U")
 	}
-	data["append"], data["move_home"] = u.args.Bool("append"), u.args.Bool("move_home")
+	data["append"], data["move_home"] = u.o.Append, u.o.MoveHome
 	if len(flags) == 0 && !setPassword {
 		return modules.Result{}, false, nil
 	}
@@ -302,7 +316,7 @@ func (u *userTask) groupChange(acct account) ([]string, string, error) {
 		return nil, "", nil
 	}
 	if len(want) == 0 {
-		if len(acct.member) > 0 && !u.args.Bool("append") {
+		if len(acct.member) > 0 && !u.o.Append {
 			return []string{"-G", ""}, "", nil
 		}
 		return nil, "", nil
@@ -316,7 +330,7 @@ func (u *userTask) groupChange(acct account) ([]string, string, error) {
 			need = true
 		}
 	}
-	if u.args.Bool("append") {
+	if u.o.Append {
 		if need {
 			return []string{"-a", "-G", strings.Join(want, ",")}, "", nil
 		}
@@ -345,10 +359,10 @@ func (u *userTask) after(data map[string]any) (modules.Result, error) {
 	if gs, given := u.groupsArg(); given {
 		data["groups"] = strings.Join(gs, ",")
 	}
-	if u.args.Bool("create_home") {
+	if u.o.CreateHome {
 		home := p.field(5)
-		if u.args.Has("home") {
-			home = u.args.String("home")
+		if u.o.Home != nil {
+			home = *u.o.Home
 		}
 		if err := u.createHome(home, p.field(2), p.field(3)); err != nil {
 			return modules.Result{}, err
@@ -365,8 +379,8 @@ func (u *userTask) createHome(home, uid, gid string) error {
 		return err
 	}
 	skel := "/etc/skel"
-	if u.args.Has("skeleton") {
-		skel = u.args.String("skeleton")
+	if u.o.Skeleton != nil {
+		skel = *u.o.Skeleton
 	}
 	q := hostcmd.Quote(home)
 	script := fmt.Sprintf(`set -e
@@ -385,11 +399,12 @@ chown -R %[3]s:%[4]s %[1]s`, q, hostcmd.Quote(skel), uid, gid)
 func (u *userTask) passwordAge(acct account) error {
 	var flags []string
 	for _, c := range []struct {
-		arg, flag string
-		field     int
-	}{{"password_expire_min", "-m", 3}, {"password_expire_max", "-M", 4}} {
-		if u.args.Has(c.arg) && acct.shadow.field(c.field) != strconv.Itoa(u.args.Int(c.arg)) {
-			flags = append(flags, c.flag, strconv.Itoa(u.args.Int(c.arg)))
+		days  *int
+		flag  string
+		field int
+	}{{u.o.PasswordExpireMin, "-m", 3}, {u.o.PasswordExpireMax, "-M", 4}} {
+		if c.days != nil && acct.shadow.field(c.field) != strconv.Itoa(*c.days) {
+			flags = append(flags, c.flag, strconv.Itoa(*c.days))
 		}
 	}
 	if len(flags) == 0 {

@@ -22,14 +22,18 @@ func init() {
 
 type addHost struct{}
 
+// addHostOptions are add_host's fixed options; every other argument is a
+// variable of the host.
+type addHostOptions struct {
+	Name   string   "opt:\"name,required\" aliases:\"host,hostname\" doc:\"The host's name; `name:port` sets ansible_ssh_port.\""
+	Groups []string `opt:"groups" aliases:"group,groupname" doc:"Groups to put the host in (a list or a comma-separated string), created when new."`
+}
+
 func (addHost) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "add_host",
-		Summary: "Add a host (and its groups and variables) to the run's inventory, for the plays that follow",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.String, Required: true, Aliases: []string{"host", "hostname"}, Doc: "The host's name; `name:port` sets ansible_ssh_port."},
-			{Name: "groups", Type: modules.List, Aliases: []string{"group", "groupname"}, Doc: "Groups to put the host in (a list or a comma-separated string), created when new."},
-		},
+		Name:       "add_host",
+		Summary:    "Add a host (and its groups and variables) to the run's inventory, for the plays that follow",
+		Args:       modules.OptionsOf[addHostOptions](),
 		Controller: true,
 		Dynamic:    true, // every other argument is a variable of the host
 		Once:       true, // Ansible's BYPASS_HOST_LOOP
@@ -37,21 +41,20 @@ func (addHost) Spec() modules.Spec {
 }
 
 func (addHost) Run(_ context.Context, _ *modules.Host, args modules.Args) (modules.Result, error) {
-	name, vars := args.String("name"), map[string]any{}
+	o, rest, err := modules.DecodeDynamic[addHostOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	name, vars := o.Name, map[string]any(rest)
 	if host, port, err := net.SplitHostPort(name); err == nil {
 		if n, err := strconv.Atoi(port); err == nil {
 			name, vars["ansible_ssh_port"] = host, n
 		}
 	}
 	var groups []any
-	for _, g := range args.Strings("groups") {
+	for _, g := range o.Groups {
 		if g = strings.TrimSpace(g); g != "" && !slices.Contains(groups, any(g)) {
 			groups = append(groups, g)
-		}
-	}
-	for k, v := range args {
-		if k != "name" && k != "groups" {
-			vars[k] = v
 		}
 	}
 	if groups == nil {
@@ -64,28 +67,34 @@ func (addHost) Run(_ context.Context, _ *modules.Host, args modules.Args) (modul
 
 type groupBy struct{}
 
+type groupByOptions struct {
+	Key     string   `opt:"key,required" doc:"The group's name; spaces become dashes."`
+	Parents []string `opt:"parents" default:"all" doc:"The groups the new group belongs to."`
+}
+
 func (groupBy) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "group_by",
-		Summary: "Put the host in a group named from its variables (key: os_{{ ansible_distribution }}), for the plays that follow",
-		Args: []modules.Arg{
-			{Name: "key", Type: modules.String, Required: true, Doc: "The group's name; spaces become dashes."},
-			{Name: "parents", Type: modules.List, Default: []any{"all"}, Doc: "The groups the new group belongs to."},
-		},
+		Name:       "group_by",
+		Summary:    "Put the host in a group named from its variables (key: os_{{ ansible_distribution }}), for the plays that follow",
+		Args:       modules.OptionsOf[groupByOptions](),
 		Controller: true,
 	}
 }
 
 func (groupBy) Run(_ context.Context, _ *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[groupByOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
 	var parents []any
-	for _, p := range args.Strings("parents") {
+	for _, p := range o.Parents {
 		parents = append(parents, strings.ReplaceAll(p, " ", "-"))
 	}
 	if parents == nil {
 		parents = []any{}
 	}
 	return modules.Result{Data: map[string]any{
-		"add_group":     strings.ReplaceAll(args.String("key"), " ", "-"),
+		"add_group":     strings.ReplaceAll(o.Key, " ", "-"),
 		"parent_groups": parents,
 	}}, nil
 }

@@ -26,17 +26,19 @@ type fetch struct{}
 // streams.
 const maxFetchBecome = 256 << 20
 
+type fetchOptions struct {
+	Src              string `opt:"src,required" doc:"The file on the host (not a directory)."`
+	Dest             string `opt:"dest,required" doc:"A directory on the controller (relative: to the playbook's); the file lands in dest/<inventory_hostname>/<src>, or with flat in dest itself (a dest ending in / receives src's name)."`
+	Flat             bool   `opt:"flat" default:"false" doc:"Put the file at dest, without the host name and src's path."`
+	FailOnMissing    bool   `opt:"fail_on_missing" default:"true" doc:"Fail when src does not exist or is a directory; false reports it and goes on."`
+	ValidateChecksum bool   `opt:"validate_checksum" default:"true" doc:"Fail when the copy's sha1 differs from the host file's."`
+}
+
 func (fetch) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "fetch",
 		Summary: "Copy a file of the host to the controller",
-		Args: []modules.Arg{
-			{Name: "src", Type: modules.String, Required: true, Doc: "The file on the host (not a directory)."},
-			{Name: "dest", Type: modules.String, Required: true, Doc: "A directory on the controller (relative: to the playbook's); the file lands in dest/<inventory_hostname>/<src>, or with flat in dest itself (a dest ending in / receives src's name)."},
-			{Name: "flat", Type: modules.Bool, Default: false, Doc: "Put the file at dest, without the host name and src's path."},
-			{Name: "fail_on_missing", Type: modules.Bool, Default: true, Doc: "Fail when src does not exist or is a directory; false reports it and goes on."},
-			{Name: "validate_checksum", Type: modules.Bool, Default: true, Doc: "Fail when the copy's sha1 differs from the host file's."},
-		},
+		Args:    modules.OptionsOf[fetchOptions](),
 		// As Ansible's action plugin: nothing is predicted; the runner
 		// skips the task in check mode.
 		Check:         modules.CheckSkip,
@@ -45,12 +47,16 @@ func (fetch) Spec() modules.Spec {
 }
 
 func (fetch) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	src := args.String("src")
+	o, err := modules.Decode[fetchOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	src := o.Src
 	info, err := modules.StatPath(ctx, h, src, true)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	failOnMissing := args.Bool("fail_on_missing")
+	failOnMissing := o.FailOnMissing
 	switch {
 	case !info.Exists:
 		msg := "the remote file does not exist, not transferring, ignored"
@@ -66,7 +72,7 @@ func (fetch) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 		}
 		return modules.Result{Failed: failOnMissing, Msg: msg, Data: map[string]any{"msg": msg}}, nil
 	}
-	dest, err := fetchDest(h, src, args)
+	dest, err := fetchDest(h, src, o)
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -92,7 +98,7 @@ func (fetch) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 		return modules.Result{}, err
 	}
 	data := map[string]any{"md5sum": gotMD5, "dest": dest, "remote_md5sum": nil, "checksum": got, "remote_checksum": remote}
-	if args.Bool("validate_checksum") && got != remote {
+	if o.ValidateChecksum && got != remote {
 		data["msg"], data["file"] = "checksum mismatch", src
 		return modules.Result{Failed: true, Msg: "checksum mismatch", Data: data}, nil
 	}
@@ -101,8 +107,8 @@ func (fetch) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 
 // fetchDest is where the file lands on the controller, as Ansible's fetch
 // action computes it.
-func fetchDest(h *modules.Host, src string, args modules.Args) (string, error) {
-	dest := args.String("dest")
+func fetchDest(h *modules.Host, src string, o fetchOptions) (string, error) {
+	dest := o.Dest
 	if !filepath.IsAbs(dest) && h.BaseDir != "" {
 		dir := strings.HasSuffix(dest, "/")
 		dest = filepath.Join(h.BaseDir, dest)
@@ -110,7 +116,7 @@ func fetchDest(h *modules.Host, src string, args modules.Args) (string, error) {
 			dest += "/"
 		}
 	}
-	if !args.Bool("flat") {
+	if !o.Flat {
 		return filepath.Clean(fmt.Sprintf("%s/%s/%s", dest, h.Name, src)), nil
 	}
 	if fi, err := os.Stat(dest); err == nil && fi.IsDir() && !strings.HasSuffix(dest, "/") {

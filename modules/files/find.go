@@ -17,28 +17,38 @@ import (
 // run in ferry.
 type find struct{}
 
+type findOptions struct {
+	Paths         []string `opt:"paths,required" aliases:"name,path" doc:"The directories to search."`
+	Patterns      []string `opt:"patterns" default:"" aliases:"pattern" doc:"Shell globs (or, with use_regex, regular expressions matched from the start) that the base name must match; any of them."`
+	Excludes      []string `opt:"excludes" aliases:"exclude" doc:"Globs or regular expressions of base names to leave out."`
+	Contains      *string  `opt:"contains" doc:"A regular expression a line of the file must match from its start (files only)."`
+	ReadWholeFile bool     `opt:"read_whole_file" default:"false" doc:"Search contains anywhere in the whole file instead of line by line."`
+	FileType      string   `opt:"file_type" default:"file" choices:"any,directory,file,link" doc:"What kind of entry to report."`
+	Age           *string  `opt:"age" doc:"At least this old (a negative age: at most), in seconds or with a unit: 30s, 5m, 2h, 1d, 1w."`
+	AgeStamp      string   `opt:"age_stamp" default:"mtime" choices:"atime,ctime,mtime" doc:"Which time age compares."`
+	Size          *string  `opt:"size" doc:"At least this size (a negative size: at most), in bytes or with a unit: 10k, 5m, 1g."`
+	Recurse       bool     `opt:"recurse" default:"false" doc:"Descend into subdirectories."`
+	Hidden        bool     `opt:"hidden" default:"false" doc:"Report entries whose name starts with a dot."`
+	Follow        bool     `opt:"follow" default:"false" doc:"Descend into linked directories (entries are then described by what they point to)."`
+	GetChecksum   bool     `opt:"get_checksum" default:"false" doc:"Add the sha1 checksum of each regular file."`
+	UseRegex      bool     `opt:"use_regex" default:"false" doc:"patterns and excludes are regular expressions, not globs."`
+	Depth         int      `opt:"depth" doc:"With recurse, how many levels to descend (1: the paths' own entries)."`
+}
+
+func (findOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{
+		"contains": checkRegexp("contains"),
+		"age":      checkUnits("age", "smhdw"),
+		"size":     checkUnits("size", "bkmgt"),
+	}
+}
+
 func (find) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "find",
 		Summary: "Find files on the host by name, type, age, size or content (read-only)",
-		Args: []modules.Arg{
-			{Name: "paths", Type: modules.List, Required: true, Aliases: []string{"name", "path"}, Doc: "The directories to search."},
-			{Name: "patterns", Type: modules.List, Default: []any{}, Aliases: []string{"pattern"}, Doc: "Shell globs (or, with use_regex, regular expressions matched from the start) that the base name must match; any of them."},
-			{Name: "excludes", Type: modules.List, Aliases: []string{"exclude"}, Doc: "Globs or regular expressions of base names to leave out."},
-			{Name: "contains", Type: modules.String, Check: checkRegexp("contains"), Doc: "A regular expression a line of the file must match from its start (files only)."},
-			{Name: "read_whole_file", Type: modules.Bool, Default: false, Doc: "Search contains anywhere in the whole file instead of line by line."},
-			{Name: "file_type", Type: modules.String, Default: "file", Choices: []string{"any", "directory", "file", "link"}, Doc: "What kind of entry to report."},
-			{Name: "age", Type: modules.String, Check: checkUnits("age", "smhdw"), Doc: "At least this old (a negative age: at most), in seconds or with a unit: 30s, 5m, 2h, 1d, 1w."},
-			{Name: "age_stamp", Type: modules.String, Default: "mtime", Choices: []string{"atime", "ctime", "mtime"}, Doc: "Which time age compares."},
-			{Name: "size", Type: modules.String, Check: checkUnits("size", "bkmgt"), Doc: "At least this size (a negative size: at most), in bytes or with a unit: 10k, 5m, 1g."},
-			{Name: "recurse", Type: modules.Bool, Default: false, Doc: "Descend into subdirectories."},
-			{Name: "hidden", Type: modules.Bool, Default: false, Doc: "Report entries whose name starts with a dot."},
-			{Name: "follow", Type: modules.Bool, Default: false, Doc: "Descend into linked directories (entries are then described by what they point to)."},
-			{Name: "get_checksum", Type: modules.Bool, Default: false, Doc: "Add the sha1 checksum of each regular file."},
-			{Name: "use_regex", Type: modules.Bool, Default: false, Doc: "patterns and excludes are regular expressions, not globs."},
-			{Name: "depth", Type: modules.Int, Doc: "With recurse, how many levels to descend (1: the paths' own entries)."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[findOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -83,14 +93,18 @@ func parseUnits(s, units string) (int64, error) {
 }
 
 func (find) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	f, err := newFilter(args)
+	o, err := modules.Decode[findOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	f, err := newFilter(o)
 	if err != nil {
 		return modules.Result{}, err
 	}
 	var files []any
 	examined := 0
 	skipped := map[string]any{}
-	for _, root := range args.Strings("paths") {
+	for _, root := range o.Paths {
 		found, looked, err := f.search(ctx, h, root)
 		if err != nil {
 			skipped[root] = err.Error()
@@ -109,9 +123,9 @@ func (find) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 	return modules.Result{Data: map[string]any{"files": files, "msg": msg, "matched": len(files), "examined": examined, "skipped_paths": skipped}}, nil
 }
 
-// filter is find's arguments, parsed.
+// filter is find's options, parsed.
 type filter struct {
-	args              modules.Args
+	o                 findOptions
 	patterns, exclude []string
 	regex             bool
 	age, size         *int64
@@ -119,27 +133,30 @@ type filter struct {
 	depth             int // 0: no limit
 }
 
-func newFilter(args modules.Args) (*filter, error) {
-	f := &filter{args: args, patterns: args.Strings("patterns"), exclude: args.Strings("excludes"), regex: args.Bool("use_regex"), depth: args.Int("depth")}
+func newFilter(o findOptions) (*filter, error) {
+	f := &filter{o: o, patterns: o.Patterns, exclude: o.Excludes, regex: o.UseRegex, depth: o.Depth}
 	if len(f.patterns) == 0 {
 		f.patterns = []string{"*"}
 		if f.regex {
 			f.patterns = []string{".*"}
 		}
 	}
-	for name, dst := range map[string]**int64{"age": &f.age, "size": &f.size} {
-		if args.Has(name) {
-			units := map[string]string{"age": "smhdw", "size": "bkmgt"}[name]
-			v, err := parseUnits(args.String(name), units)
+	for _, u := range []struct {
+		value *string
+		units string
+		dst   **int64
+	}{{o.Age, "smhdw", &f.age}, {o.Size, "bkmgt", &f.size}} {
+		if u.value != nil {
+			v, err := parseUnits(*u.value, u.units)
 			if err != nil {
 				return nil, err
 			}
-			*dst = &v
+			*u.dst = &v
 		}
 	}
-	if args.Has("contains") {
-		src := args.String("contains")
-		if !args.Bool("read_whole_file") {
+	if o.Contains != nil {
+		src := *o.Contains
+		if !o.ReadWholeFile {
 			src = `\A(?:` + src + `)` // Python's re.match: at the start of the line
 		}
 		re, err := pyre.Compile(src)
@@ -161,9 +178,9 @@ func (f *filter) search(ctx context.Context, h *modules.Host, root string) ([]an
 	if info.Type != "directory" {
 		return nil, 0, fmt.Errorf("'%s' is not a directory", root)
 	}
-	q := modules.EntryQuery{Root: root, MinDepth: 1, MaxDepth: 1, Follow: f.args.Bool("follow")}
+	q := modules.EntryQuery{Root: root, MinDepth: 1, MaxDepth: 1, Follow: f.o.Follow}
 	switch {
-	case !f.args.Bool("recurse"):
+	case !f.o.Recurse:
 	case f.depth > 0:
 		q.MaxDepth = f.depth + 1 // os.walk lists the level below the last one (examined counts it)
 	default:
@@ -222,10 +239,10 @@ func walkOrder(entries []modules.Entry) []modules.Entry {
 // keep applies Ansible's filters to one entry and returns its result.
 func (f *filter) keep(ctx context.Context, h *modules.Host, root string, e modules.Entry, now float64) (map[string]any, bool, error) {
 	name := path.Base(e.Rel)
-	if strings.HasPrefix(name, ".") && !f.args.Bool("hidden") {
+	if strings.HasPrefix(name, ".") && !f.o.Hidden {
 		return nil, false, nil
 	}
-	kind := f.args.String("file_type")
+	kind := f.o.FileType
 	switch {
 	case kind == "any":
 	case kind == "directory" && e.Type == 'd', kind == "file" && e.Type == 'f', kind == "link" && e.Type == 'l':
@@ -276,7 +293,7 @@ func (f *filter) ageMatches(e modules.Entry, now float64) bool {
 	if f.age == nil {
 		return true
 	}
-	stamp := map[string]float64{"atime": e.Atime, "ctime": e.Ctime, "mtime": e.Mtime}[f.args.String("age_stamp")]
+	stamp := map[string]float64{"atime": e.Atime, "ctime": e.Ctime, "mtime": e.Mtime}[f.o.AgeStamp]
 	age := float64(*f.age)
 	if age >= 0 {
 		return now-stamp >= age
@@ -305,7 +322,7 @@ func (f *filter) contentMatches(ctx context.Context, h *modules.Host, file strin
 	if err != nil {
 		return false, nil // unreadable: no match, as Ansible's contentfilter
 	}
-	if f.args.Bool("read_whole_file") {
+	if f.o.ReadWholeFile {
 		return f.contains.Match(b), nil
 	}
 	for _, line := range strings.SplitAfter(string(b), "\n") {
@@ -317,7 +334,7 @@ func (f *filter) contentMatches(ctx context.Context, h *modules.Host, file strin
 }
 
 func (f *filter) addChecksums(ctx context.Context, h *modules.Host, found []any) error {
-	if !f.args.Bool("get_checksum") {
+	if !f.o.GetChecksum {
 		return nil
 	}
 	var paths []string

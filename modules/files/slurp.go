@@ -15,19 +15,25 @@ type slurp struct{}
 // maxSlurp bounds what slurp holds in memory (and registers).
 const maxSlurp = 64 << 20
 
+type slurpOptions struct {
+	Src string "opt:\"src,required\" aliases:\"path\" doc:\"The file to read (up to 64 MiB); `content | b64decode` gives its text.\""
+}
+
 func (slurp) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "slurp",
 		Summary: "Read a file of the host, base64-encoded in content (read-only)",
-		Args: []modules.Arg{
-			{Name: "src", Type: modules.String, Required: true, Aliases: []string{"path"}, Doc: "The file to read (up to 64 MiB); `content | b64decode` gives its text."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[slurpOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
 func (slurp) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	src := args.String("src")
+	o, err := modules.Decode[slurpOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	src := o.Src
 	info, err := modules.StatPath(ctx, h, src, true)
 	if err != nil {
 		return modules.Result{}, err

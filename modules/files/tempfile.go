@@ -11,16 +11,18 @@ import (
 // tempfile makes a private temporary file or directory, as Ansible's.
 type tempfile struct{}
 
+type tempfileOptions struct {
+	State  string  `opt:"state" default:"file" choices:"file,directory" doc:"Make a file or a directory."`
+	Path   *string `opt:"path" doc:"The directory to make it in; unset: the host's temporary directory ($TMPDIR, else /tmp)."`
+	Prefix string  `opt:"prefix" default:"ansible." doc:"The start of its name."`
+	Suffix string  `opt:"suffix" default:"" doc:"The end of its name."`
+}
+
 func (tempfile) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "tempfile",
 		Summary: "Create a private temporary file or directory on the host",
-		Args: []modules.Arg{
-			{Name: "state", Type: modules.String, Default: "file", Choices: []string{"file", "directory"}, Doc: "Make a file or a directory."},
-			{Name: "path", Type: modules.String, Doc: "The directory to make it in; unset: the host's temporary directory ($TMPDIR, else /tmp)."},
-			{Name: "prefix", Type: modules.String, Default: "ansible.", Doc: "The start of its name."},
-			{Name: "suffix", Type: modules.String, Default: "", Doc: "The end of its name."},
-		},
+		Args:    modules.OptionsOf[tempfileOptions](),
 		// A name cannot be predicted: in check mode the runner skips it, as
 		// Ansible does a module without check mode.
 		Check: modules.CheckSkip,
@@ -28,23 +30,27 @@ func (tempfile) Spec() modules.Spec {
 }
 
 func (tempfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	prefix, suffix := args.String("prefix"), args.String("suffix")
+	o, err := modules.Decode[tempfileOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	prefix, suffix := o.Prefix, o.Suffix
 	if strings.Contains(prefix+suffix, "/") {
 		return modules.Result{}, fmt.Errorf("prefix and suffix are parts of a name; they cannot hold /")
 	}
 	dir := `"${TMPDIR:-/tmp}"`
-	if args.Has("path") {
-		dir = modules.ShellQuote(args.String("path"))
+	if o.Path != nil {
+		dir = modules.ShellQuote(*o.Path)
 	}
 	flag := ""
-	if args.String("state") == "directory" {
+	if o.State == "directory" {
 		flag = "-d "
 	}
 	// mktemp makes it exclusively, mode 0600 (0700 for a directory), as
 	// Python's mkstemp and mkdtemp do.
 	script := fmt.Sprintf("mktemp %s-p %s -- %s", flag, dir, modules.ShellQuote(prefix+"XXXXXXXX"+suffix))
 	var made string
-	err := h.Change("create a temporary "+args.String("state"), func(w modules.Writer) error {
+	err = h.Change("create a temporary "+o.State, func(w modules.Writer) error {
 		out, err := modules.WriteScript(ctx, w, script)
 		made = strings.TrimSpace(out)
 		return err

@@ -21,24 +21,26 @@ import (
 // host; with remote_src tar reads the host's file.
 type unarchive struct{}
 
+type unarchiveOptions struct {
+	Src       string   `opt:"src,required" doc:"The archive: on the controller (relative: <playbook dir>/files, then the playbook dir), or on the host with remote_src."`
+	Dest      string   `opt:"dest,required" doc:"The directory to unpack into; it must exist."`
+	RemoteSrc bool     `opt:"remote_src" default:"false" doc:"src is a file on the host."`
+	Copy      bool     `opt:"copy" default:"true" doc:"Deprecated: copy: false is remote_src: true."`
+	Creates   string   `opt:"creates" doc:"Skip the task when this path exists on the host."`
+	ListFiles bool     `opt:"list_files" default:"false" doc:"Return the archive's members in files."`
+	KeepNewer bool     `opt:"keep_newer" default:"false" doc:"Do not replace files newer than the archive's (tar --keep-newer-files)."`
+	Exclude   []string `opt:"exclude" default:"" doc:"Members (globs) to leave out."`
+	Include   []string `opt:"include" default:"" doc:"Only these members."`
+	ExtraOpts []string `opt:"extra_opts" default:"" doc:"More tar options, e.g. [--strip-components=1]."`
+	Owner     string   `opt:"owner" doc:"Owner of the unpacked files (tar --owner)."`
+	Group     string   `opt:"group" doc:"Group of the unpacked files (tar --group)."`
+}
+
 func (unarchive) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "unarchive",
-		Summary: "Unpack a tar archive (.tar, .tar.gz, .tar.bz2, .tar.xz) into a directory of the host",
-		Args: []modules.Arg{
-			{Name: "src", Type: modules.String, Required: true, Doc: "The archive: on the controller (relative: <playbook dir>/files, then the playbook dir), or on the host with remote_src."},
-			{Name: "dest", Type: modules.String, Required: true, Doc: "The directory to unpack into; it must exist."},
-			{Name: "remote_src", Type: modules.Bool, Default: false, Doc: "src is a file on the host."},
-			{Name: "copy", Type: modules.Bool, Default: true, Doc: "Deprecated: copy: false is remote_src: true."},
-			{Name: "creates", Type: modules.String, Doc: "Skip the task when this path exists on the host."},
-			{Name: "list_files", Type: modules.Bool, Default: false, Doc: "Return the archive's members in files."},
-			{Name: "keep_newer", Type: modules.Bool, Default: false, Doc: "Do not replace files newer than the archive's (tar --keep-newer-files)."},
-			{Name: "exclude", Type: modules.List, Default: []any{}, Doc: "Members (globs) to leave out."},
-			{Name: "include", Type: modules.List, Default: []any{}, Doc: "Only these members."},
-			{Name: "extra_opts", Type: modules.List, Default: []any{}, Doc: "More tar options, e.g. [--strip-components=1]."},
-			{Name: "owner", Type: modules.String, Doc: "Owner of the unpacked files (tar --owner)."},
-			{Name: "group", Type: modules.String, Doc: "Group of the unpacked files (tar --group)."},
-		},
+		Name:          "unarchive",
+		Summary:       "Unpack a tar archive (.tar, .tar.gz, .tar.bz2, .tar.xz) into a directory of the host",
+		Args:          modules.OptionsOf[unarchiveOptions](),
 		Exclusive:     [][]string{{"include", "exclude"}},
 		Check:         modules.CheckSkip, // as Ansible with GNU tar: nothing is predicted
 		CheckSkipData: map[string]any{"msg": unarchiveCheckMsg},
@@ -62,22 +64,26 @@ var tarFormats = []struct {
 }
 
 func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	if c := args.String("creates"); c != "" {
+	o, err := modules.Decode[unarchiveOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	if c := o.Creates; c != "" {
 		if info, err := modules.StatPath(ctx, h, c, false); err != nil || info.Exists {
 			msg := "skipped, since " + c + " exists"
 			return modules.Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, err
 		}
 	}
-	a, bad, err := openArchive(ctx, h, args)
+	a, bad, err := openArchive(ctx, h, o)
 	if bad != nil || err != nil {
 		return derefFail(bad), err
 	}
-	dest := args.String("dest")
+	dest := o.Dest
 	if info, err := modules.StatPath(ctx, h, dest, true); err != nil || info.Type != "directory" {
 		return derefFail(failed(fmt.Sprintf("Destination '%s' is not a directory", dest))), err
 	}
 	data := map[string]any{"handler": a.handler, "dest": dest, "src": a.label}
-	unpacked, err := a.unpacked(ctx, h, args)
+	unpacked, err := a.unpacked(ctx, h, o)
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -85,7 +91,7 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 		var res map[string]any
 		err := h.Change(fmt.Sprintf("unpack %s into %s", a.label, dest), func(w modules.Writer) error {
 			var err error
-			res, err = a.tar(ctx, h, w.Run, args, "--extract")
+			res, err = a.tar(ctx, h, w.Run, o, "--extract")
 			return err
 		})
 		if err != nil {
@@ -98,8 +104,8 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 			return modules.Result{Failed: true, Msg: msg, Data: data}, nil
 		}
 	}
-	if args.Bool("list_files") {
-		files, err := a.members(ctx, h, args)
+	if o.ListFiles {
+		files, err := a.members(ctx, h, o)
 		if err != nil {
 			return modules.Result{}, err
 		}
@@ -138,11 +144,11 @@ type archive struct {
 	handler string
 }
 
-func openArchive(ctx context.Context, h *modules.Host, args modules.Args) (archive, *modules.Result, error) {
-	src := args.String("src")
+func openArchive(ctx context.Context, h *modules.Host, o unarchiveOptions) (archive, *modules.Result, error) {
+	src := o.Src
 	var head []byte
 	a := archive{label: src}
-	if args.Bool("remote_src") || !args.Bool("copy") {
+	if o.RemoteSrc || !o.Copy {
 		info, err := modules.StatPath(ctx, h, src, true)
 		if err != nil {
 			return a, nil, err
@@ -187,30 +193,30 @@ func openArchive(ctx context.Context, h *modules.Host, args modules.Args) (archi
 // tar runs tar with op (--diff, --extract, --list) as Ansible's TgzArchive
 // builds the command, in dest, and returns Ansible's cmd/rc/out/err.
 // run is h.Query for --diff and --list, the Writer's Run for --extract.
-func (a archive) tar(ctx context.Context, h *modules.Host, run func(context.Context, modules.Command) (modules.Output, error), args modules.Args, op string) (map[string]any, error) {
-	argv := []string{"tar", op, "-C", args.String("dest")}
+func (a archive) tar(ctx context.Context, h *modules.Host, run func(context.Context, modules.Command) (modules.Output, error), o unarchiveOptions, op string) (map[string]any, error) {
+	argv := []string{"tar", op, "-C", o.Dest}
 	if a.flag != "" {
 		argv = append(argv, a.flag)
 	}
-	if opts := args.Strings("extra_opts"); len(opts) > 0 {
+	if opts := o.ExtraOpts; len(opts) > 0 {
 		argv = append(append(argv, "--show-transformed-names"), opts...)
 	}
 	if op != "--list" {
-		if o := args.String("owner"); o != "" {
-			argv = append(argv, "--owner="+o)
+		if o.Owner != "" {
+			argv = append(argv, "--owner="+o.Owner)
 		}
-		if g := args.String("group"); g != "" {
-			argv = append(argv, "--group="+g)
+		if o.Group != "" {
+			argv = append(argv, "--group="+o.Group)
 		}
-		if args.Bool("keep_newer") {
+		if o.KeepNewer {
 			argv = append(argv, "--keep-newer-files")
 		}
 	}
-	for _, x := range args.Strings("exclude") {
+	for _, x := range o.Exclude {
 		argv = append(argv, "--exclude="+strings.TrimSuffix(x, "/"))
 	}
 	file := a.remote
-	cmd := modules.Command{Dir: args.String("dest"), Become: h.Become, Env: map[string]string{"LC_ALL": "C", "LANG": "C"}}
+	cmd := modules.Command{Dir: o.Dest, Become: h.Become, Env: map[string]string{"LC_ALL": "C", "LANG": "C"}}
 	if a.local != "" {
 		file = "-"
 		f, err := os.Open(a.local)
@@ -220,7 +226,7 @@ func (a archive) tar(ctx context.Context, h *modules.Host, run func(context.Cont
 		defer f.Close()
 		cmd.Stdin = f
 	}
-	argv = append(append(argv, "-f", file), args.Strings("include")...)
+	argv = append(append(argv, "-f", file), o.Include...)
 	cmd.Argv = argv
 	out, err := run(ctx, cmd)
 	if err != nil {
@@ -240,8 +246,8 @@ var (
 
 // unpacked is Ansible's is_unarchived: tar --diff finds nothing that
 // matters (owners count only for root, when no owner is asked for).
-func (a archive) unpacked(ctx context.Context, h *modules.Host, args modules.Args) (bool, error) {
-	res, err := a.tar(ctx, h, h.Query, args, "--diff")
+func (a archive) unpacked(ctx context.Context, h *modules.Host, o unarchiveOptions) (bool, error) {
+	res, err := a.tar(ctx, h, h.Query, o, "--diff")
 	if err != nil {
 		return false, err
 	}
@@ -255,7 +261,7 @@ func (a archive) unpacked(ctx context.Context, h *modules.Host, args modules.Arg
 		case emptyName.MatchString(line):
 		case changedDiff.MatchString(line), modeDiff.MatchString(line):
 			return false, nil
-		case root && args.String("owner") == "" && args.String("group") == "" && ownerDiff.MatchString(line):
+		case root && o.Owner == "" && o.Group == "" && ownerDiff.MatchString(line):
 			return false, nil
 		}
 	}
@@ -264,8 +270,8 @@ func (a archive) unpacked(ctx context.Context, h *modules.Host, args modules.Arg
 
 // members lists the archive as Ansible's files_in_archive: names without
 // a leading slash, excluded ones left out.
-func (a archive) members(ctx context.Context, h *modules.Host, args modules.Args) ([]any, error) {
-	res, err := a.tar(ctx, h, h.Query, args, "--list")
+func (a archive) members(ctx context.Context, h *modules.Host, o unarchiveOptions) ([]any, error) {
+	res, err := a.tar(ctx, h, h.Query, o, "--list")
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +285,7 @@ func (a archive) members(ctx context.Context, h *modules.Host, args modules.Args
 		}
 		name = strings.TrimPrefix(name, "/")
 		excluded := false
-		for _, x := range args.Strings("exclude") {
+		for _, x := range o.Exclude {
 			if ok, _ := path.Match(x, name); ok {
 				excluded = true
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
 
 func init() { modules.Register(apt{}) }
@@ -21,40 +22,38 @@ type apt struct{}
 // 1 downgraded, 0 to remove and 3 not upgraded."
 var aptSummary = regexp.MustCompile(`(?m)^\d+ upgraded, .*$`)
 
+type aptOptions struct {
+	Name                     []string `opt:"name" aliases:"package,pkg" doc:"Package names, each optionally with a version (foo=1.0, foo=1.0*, foo>=1.0); fnmatch patterns select from the cache. With state latest, '*' upgrades everything installed."`
+	State                    string   `opt:"state" default:"present" choices:"absent,build-dep,fixed,latest,present" doc:"present: installed; latest: installed at the candidate version; absent: removed. build-dep and fixed are not supported by ferry."`
+	UpdateCache              bool     `opt:"update_cache" aliases:"update-cache" doc:"Run apt-get update first (see cache_valid_time)."`
+	UpdateCacheRetries       int      `opt:"update_cache_retries" default:"5" doc:"Tries of apt-get update before failing."`
+	UpdateCacheRetryMaxDelay int      `opt:"update_cache_retry_max_delay" default:"12" doc:"Longest wait between tries, seconds."`
+	CacheValidTime           int      `opt:"cache_valid_time" default:"0" doc:"Update the cache only if it is older than this many seconds (implies update_cache)."`
+	Purge                    bool     `opt:"purge" default:"false" doc:"With state absent, also remove configuration files (--purge)."`
+	Deb                      string   `opt:"deb" kind:"abspath" doc:"Comma-separated paths of .deb files on the host to install; their dependencies come from the configured repositories (airgapped sites: copy the files first)."`
+	DefaultRelease           string   `opt:"default_release" aliases:"default-release" doc:"Release to prefer (apt-get -t)."`
+	InstallRecommends        *bool    `opt:"install_recommends" aliases:"install-recommends" doc:"Install recommended packages too (default: the host's apt setting)."`
+	Force                    bool     `opt:"force" default:"false" doc:"--force-yes (and dpkg --force-all for deb): dangerous."`
+	Upgrade                  string   `opt:"upgrade" default:"no" choices:"dist,full,no,safe,yes" doc:"Upgrade every package: yes/safe apt-get upgrade --with-new-pkgs, dist/full apt-get dist-upgrade (ferry has no aptitude)."`
+	DpkgOptions              string   `opt:"dpkg_options" default:"force-confdef,force-confold" doc:"Comma-separated dpkg options, each passed as -o Dpkg::Options::=--OPTION."`
+	Autoremove               bool     `opt:"autoremove" default:"false" doc:"Remove packages no longer needed (--auto-remove; alone: apt-get autoremove)."`
+	Autoclean                bool     `opt:"autoclean" default:"false" doc:"Remove downloaded packages that can no longer be downloaded (apt-get autoclean)."`
+	FailOnAutoremove         bool     `opt:"fail_on_autoremove" default:"false" doc:"Fail instead of removing packages (--no-remove)."`
+	PolicyRcD                *int     `opt:"policy_rc_d" doc:"Not supported by ferry: fails when given."`
+	OnlyUpgrade              bool     `opt:"only_upgrade" default:"false" doc:"Only upgrade packages already installed; install none."`
+	ForceAptGet              bool     `opt:"force_apt_get" default:"false" doc:"Accepted for compatibility: ferry always uses apt-get."`
+	Clean                    bool     `opt:"clean" default:"false" doc:"Run apt-get clean (the local package cache) first."`
+	AllowUnauthenticated     bool     `opt:"allow_unauthenticated" default:"false" aliases:"allow-unauthenticated" doc:"--allow-unauthenticated"`
+	AllowDowngrade           bool     `opt:"allow_downgrade" default:"false" aliases:"allow-downgrade,allow_downgrades,allow-downgrades" doc:"--allow-downgrades"`
+	AllowChangeHeldPackages  bool     `opt:"allow_change_held_packages" default:"false" doc:"--allow-change-held-packages"`
+	LockTimeout              int      `opt:"lock_timeout" default:"60" doc:"Seconds to wait for the dpkg lock (DPkg::Lock::Timeout)."`
+}
+
 func (apt) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "apt",
-		Summary: "Install, upgrade and remove Debian packages (names, local .deb files) with apt-get",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.List, Aliases: []string{"package", "pkg"},
-				Doc: "Package names, each optionally with a version (foo=1.0, foo=1.0*, foo>=1.0); fnmatch patterns select from the cache. With state latest, '*' upgrades everything installed."},
-			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"absent", "build-dep", "fixed", "latest", "present"},
-				Doc: "present: installed; latest: installed at the candidate version; absent: removed. build-dep and fixed are not supported by ferry."},
-			{Name: "update_cache", Type: modules.Bool, Aliases: []string{"update-cache"}, Doc: "Run apt-get update first (see cache_valid_time)."},
-			{Name: "update_cache_retries", Type: modules.Int, Default: 5, Doc: "Tries of apt-get update before failing."},
-			{Name: "update_cache_retry_max_delay", Type: modules.Int, Default: 12, Doc: "Longest wait between tries, seconds."},
-			{Name: "cache_valid_time", Type: modules.Int, Default: 0, Doc: "Update the cache only if it is older than this many seconds (implies update_cache)."},
-			{Name: "purge", Type: modules.Bool, Default: false, Doc: "With state absent, also remove configuration files (--purge)."},
-			{Name: "deb", Kind: modules.AbsPath, Type: modules.String,
-				Doc: "Comma-separated paths of .deb files on the host to install; their dependencies come from the configured repositories (airgapped sites: copy the files first)."},
-			{Name: "default_release", Type: modules.String, Aliases: []string{"default-release"}, Doc: "Release to prefer (apt-get -t)."},
-			{Name: "install_recommends", Type: modules.Bool, Aliases: []string{"install-recommends"}, Doc: "Install recommended packages too (default: the host's apt setting)."},
-			{Name: "force", Type: modules.Bool, Default: false, Doc: "--force-yes (and dpkg --force-all for deb): dangerous."},
-			{Name: "upgrade", Type: modules.String, Default: "no", Choices: []string{"dist", "full", "no", "safe", "yes"},
-				Doc: "Upgrade every package: yes/safe apt-get upgrade --with-new-pkgs, dist/full apt-get dist-upgrade (ferry has no aptitude)."},
-			{Name: "dpkg_options", Type: modules.String, Default: "force-confdef,force-confold", Doc: "Comma-separated dpkg options, each passed as -o Dpkg::Options::=--OPTION."},
-			{Name: "autoremove", Type: modules.Bool, Default: false, Doc: "Remove packages no longer needed (--auto-remove; alone: apt-get autoremove)."},
-			{Name: "autoclean", Type: modules.Bool, Default: false, Doc: "Remove downloaded packages that can no longer be downloaded (apt-get autoclean)."},
-			{Name: "fail_on_autoremove", Type: modules.Bool, Default: false, Doc: "Fail instead of removing packages (--no-remove)."},
-			{Name: "policy_rc_d", Type: modules.Int, Doc: "Not supported by ferry: fails when given."},
-			{Name: "only_upgrade", Type: modules.Bool, Default: false, Doc: "Only upgrade packages already installed; install none."},
-			{Name: "force_apt_get", Type: modules.Bool, Default: false, Doc: "Accepted for compatibility: ferry always uses apt-get."},
-			{Name: "clean", Type: modules.Bool, Default: false, Doc: "Run apt-get clean (the local package cache) first."},
-			{Name: "allow_unauthenticated", Type: modules.Bool, Default: false, Aliases: []string{"allow-unauthenticated"}, Doc: "--allow-unauthenticated"},
-			{Name: "allow_downgrade", Type: modules.Bool, Default: false, Aliases: []string{"allow-downgrade", "allow_downgrades", "allow-downgrades"}, Doc: "--allow-downgrades"},
-			{Name: "allow_change_held_packages", Type: modules.Bool, Default: false, Doc: "--allow-change-held-packages"},
-			{Name: "lock_timeout", Type: modules.Int, Default: 60, Doc: "Seconds to wait for the dpkg lock (DPkg::Lock::Timeout)."},
-		},
+		Name:      "apt",
+		Summary:   "Install, upgrade and remove Debian packages (names, local .deb files) with apt-get",
+		Args:      modules.OptionsOf[aptOptions](),
 		Exclusive: [][]string{{"deb", "name", "upgrade"}},
 		Check:     modules.CheckSupported,
 	}
@@ -62,18 +61,22 @@ func (apt) Spec() modules.Spec {
 
 // aptTask is one run of the module.
 type aptTask struct {
-	ctx  context.Context
-	h    *modules.Host
-	args modules.Args
+	ctx context.Context
+	h   *modules.Host
+	o   aptOptions
 }
 
 func (apt) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	a := &aptTask{ctx: ctx, h: h, args: args}
+	o, err := modules.Decode[aptOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	a := &aptTask{ctx: ctx, h: h, o: o}
 	if msg := a.unsupported(); msg != "" {
 		return failed(msg, nil), nil
 	}
-	if !args.Has("name") && !args.Has("deb") && !args.Bool("update_cache") && !args.Bool("autoremove") &&
-		args.String("upgrade") == "no" && args.Int("cache_valid_time") == 0 && !args.Bool("clean") {
+	if o.Name == nil && o.Deb == "" && !o.UpdateCache && !o.Autoremove &&
+		o.Upgrade == "no" && o.CacheValidTime == 0 && !o.Clean {
 		return failed("one of the following is required: autoremove, deb, package, update_cache, upgrade", nil), nil
 	}
 	return a.run()
@@ -82,23 +85,23 @@ func (apt) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 // unsupported names what Ansible's apt does that ferry's does not.
 func (a *aptTask) unsupported() string {
 	switch {
-	case a.args.String("state") == "build-dep" || a.args.String("state") == "fixed":
-		return "state " + a.args.String("state") + " is not supported by ferry's apt: run apt-get through command"
-	case a.args.Has("policy_rc_d"):
+	case a.o.State == "build-dep" || a.o.State == "fixed":
+		return "state " + a.o.State + " is not supported by ferry's apt: run apt-get through command"
+	case a.o.PolicyRcD != nil:
 		return "policy_rc_d is not supported by ferry's apt: write /usr/sbin/policy-rc.d with copy around the task"
-	case strings.Contains(a.args.String("deb"), "://"):
+	case strings.Contains(a.o.Deb, "://"):
 		return "deb must be a file on the host: fetch it first (get_url or copy), as an airgapped site does anyway"
 	}
 	return ""
 }
 
 func (a *aptTask) run() (modules.Result, error) {
-	if a.args.Bool("clean") {
+	if a.o.Clean {
 		out, err := change(a.ctx, a.h, "apt-get clean", aptEnv+"apt-get clean")
 		if res, done := a.commandFailed("apt-get clean failed", out, err); done {
 			return res, err
 		}
-		if !a.args.Has("name") && a.args.String("upgrade") == "no" && !a.args.Has("deb") {
+		if a.o.Name == nil && a.o.Upgrade == "no" && a.o.Deb == "" {
 			return modules.Result{Data: map[string]any{"msg": out.Stdout, "stdout": out.Stdout, "stderr": out.Stderr}}, nil
 		}
 	}
@@ -106,17 +109,17 @@ func (a *aptTask) run() (modules.Result, error) {
 	if err != nil || res.Failed {
 		return res, err
 	}
-	if cache.asked && !a.args.Has("name") && a.args.String("upgrade") == "no" && !a.args.Has("deb") {
+	if cache.asked && a.o.Name == nil && a.o.Upgrade == "no" && a.o.Deb == "" {
 		return modules.Result{Data: cache.data()}, nil
 	}
-	if mode := a.args.String("upgrade"); mode != "no" {
+	if mode := a.o.Upgrade; mode != "no" {
 		return a.upgrade(mode)
 	}
-	if a.args.Has("deb") {
+	if a.o.Deb != "" {
 		return a.installDebs()
 	}
-	names, all := packageNames(a.args.Strings("name"))
-	if all && a.args.String("state") == "latest" {
+	names, all := packageNames(a.o.Name)
+	if all && a.o.State == "latest" {
 		if len(names) > 0 {
 			return failed("unable to install additional packages when upgrading all installed packages", nil), nil
 		}
@@ -132,7 +135,7 @@ func (a *aptTask) run() (modules.Result, error) {
 			return res, err
 		}
 	}
-	if a.args.String("state") == "absent" {
+	if a.o.State == "absent" {
 		return a.remove(names)
 	}
 	res, err = a.install(names)
@@ -183,23 +186,24 @@ func (a *aptTask) commandFailed(msg string, out modules.Output, err error) (modu
 func (a *aptTask) aptGet(simulate bool, words ...string) string {
 	var b strings.Builder
 	b.WriteString(aptEnv + "apt-get -y")
-	for _, opt := range strings.Split(a.args.String("dpkg_options"), ",") {
+	for _, opt := range strings.Split(a.o.DpkgOptions, ",") {
 		b.WriteString(" -o " + quote([]string{"Dpkg::Options::=--" + strings.TrimSpace(opt)}))
 	}
-	fmt.Fprintf(&b, " -o DPkg::Lock::Timeout=%d", a.args.Int("lock_timeout"))
-	flags := map[string]string{"force": "--force-yes", "fail_on_autoremove": "--no-remove",
-		"allow_unauthenticated": "--allow-unauthenticated", "allow_downgrade": "--allow-downgrades",
-		"allow_change_held_packages": "--allow-change-held-packages"}
-	for _, arg := range []string{"force", "fail_on_autoremove", "allow_unauthenticated", "allow_downgrade", "allow_change_held_packages"} {
-		if a.args.Bool(arg) {
-			b.WriteString(" " + flags[arg])
+	fmt.Fprintf(&b, " -o DPkg::Lock::Timeout=%d", a.o.LockTimeout)
+	for _, flag := range []struct {
+		given bool
+		flag  string
+	}{{a.o.Force, "--force-yes"}, {a.o.FailOnAutoremove, "--no-remove"}, {a.o.AllowUnauthenticated, "--allow-unauthenticated"},
+		{a.o.AllowDowngrade, "--allow-downgrades"}, {a.o.AllowChangeHeldPackages, "--allow-change-held-packages"}} {
+		if flag.given {
+			b.WriteString(" " + flag.flag)
 		}
 	}
-	if rel := a.args.String("default_release"); rel != "" {
+	if rel := a.o.DefaultRelease; rel != "" {
 		b.WriteString(" -t " + quote([]string{rel}))
 	}
-	if a.args.Has("install_recommends") {
-		fmt.Fprintf(&b, " -o APT::Install-Recommends=%t", a.args.Bool("install_recommends"))
+	if a.o.InstallRecommends != nil {
+		fmt.Fprintf(&b, " -o APT::Install-Recommends=%t", *a.o.InstallRecommends)
 	}
 	if simulate {
 		b.WriteString(" --simulate")
@@ -239,10 +243,14 @@ func (a *aptTask) simulateThenRunIf(changes func(stdout string) bool, what, fail
 	if !changes(sim.Stdout) {
 		return modules.Result{Data: map[string]any{"stdout": sim.Stdout, "stderr": sim.Stderr}}, false, nil
 	}
-	out, err := change(a.ctx, a.h, what, a.aptGet(false, command...))
-	if a.h.Check {
-		out = sim
-	}
+	// In check mode the gate plans the command and the simulation stands
+	// for its output, as Ansible's check mode reports it.
+	out := sim
+	err = a.h.Change(what, func(w modules.Writer) error {
+		var err error
+		out, err = hostcmd.Write(a.ctx, w, a.h, a.aptGet(false, command...), strings.NewReader(""))
+		return err
+	})
 	if res, done := a.commandFailed(failMsg, out, err); done {
 		return res, true, err
 	}
@@ -254,7 +262,7 @@ func (a *aptTask) upgrade(mode string) (modules.Result, error) {
 	if mode == "dist" || mode == "full" {
 		command = []string{"dist-upgrade"}
 	}
-	if a.args.Bool("autoremove") {
+	if a.o.Autoremove {
 		command = append(command, "--auto-remove")
 	}
 	res, _, err := a.simulateThenRun("apt-get "+strings.Join(command, " "), fmt.Sprintf("'apt-get %s' failed", command[0]), command...)
@@ -266,19 +274,22 @@ func (a *aptTask) upgrade(mode string) (modules.Result, error) {
 
 // cleanup runs autoclean and autoremove when no package is named.
 func (a *aptTask) cleanup() (modules.Result, bool, error) {
-	for _, op := range []string{"autoclean", "autoremove"} {
-		if !a.args.Bool(op) {
+	for _, op := range []struct {
+		given bool
+		name  string
+	}{{a.o.Autoclean, "autoclean"}, {a.o.Autoremove, "autoremove"}} {
+		if !op.given {
 			continue
 		}
-		words := []string{op}
-		if a.args.Bool("purge") {
+		words := []string{op.name}
+		if a.o.Purge {
 			words = append(words, "--purge")
 		}
 		changes := changesSomething
-		if op == "autoclean" { // it lists what it deletes, as Ansible reads it
+		if op.name == "autoclean" { // it lists what it deletes, as Ansible reads it
 			changes = func(stdout string) bool { return strings.Contains(stdout, "Del ") }
 		}
-		res, _, err := a.simulateThenRunIf(changes, "apt-get "+op, fmt.Sprintf("'apt-get %s' failed", op), words...)
+		res, _, err := a.simulateThenRunIf(changes, "apt-get "+op.name, fmt.Sprintf("'apt-get %s' failed", op.name), words...)
 		return res, true, err
 	}
 	return modules.Result{}, false, nil

@@ -53,8 +53,8 @@ func (a *aptTask) updateCache() (cacheState, modules.Result, error) {
 		return c, modules.Result{}, err
 	}
 	c.time = mtime
-	valid := int64(a.args.Int("cache_valid_time"))
-	if !a.args.Bool("update_cache") && valid == 0 {
+	valid := int64(a.o.CacheValidTime)
+	if !a.o.UpdateCache && valid == 0 {
 		return c, modules.Result{}, nil
 	}
 	c.asked = true
@@ -62,10 +62,12 @@ func (a *aptTask) updateCache() (cacheState, modules.Result, error) {
 		return c, modules.Result{}, nil
 	}
 	var last modules.Output
+	planned := true // check mode: the gate plans the update without running it
 	err = a.h.Change("apt-get update", func(w modules.Writer) error {
+		planned = false
 		for try := 0; ; try++ {
 			out, err := hostcmd.Write(a.ctx, w, a.h, aptEnv+"apt-get update --error-on=any", nil)
-			if err != nil || out.RC == 0 || try+1 >= a.args.Int("update_cache_retries") {
+			if err != nil || out.RC == 0 || try+1 >= a.o.UpdateCacheRetries {
 				last = out
 				return err
 			}
@@ -84,7 +86,7 @@ func (a *aptTask) updateCache() (cacheState, modules.Result, error) {
 	if err != nil {
 		return c, modules.Result{}, err
 	}
-	c.updated = a.h.Check || after != mtime
+	c.updated = planned || after != mtime
 	c.time = after
 	return c, modules.Result{}, nil
 }
@@ -94,7 +96,7 @@ func (a *aptTask) updateCache() (cacheState, modules.Result, error) {
 func (a *aptTask) backoff(try int) error {
 	jitter := rand.Float64()
 	delay := float64(int(1)<<min(try, 20)) + jitter
-	if limit := float64(a.args.Int("update_cache_retry_max_delay")); delay > limit {
+	if limit := float64(a.o.UpdateCacheRetryMaxDelay); delay > limit {
 		delay = limit + jitter
 	}
 	t := time.NewTimer(time.Duration(delay * float64(time.Second)))
@@ -122,7 +124,7 @@ var versionLine = regexp.MustCompile(`^ (?:\*\*\*|   ) (\S+) -?\d+$`)
 // status asks dpkg-query and apt-cache policy about names, in one probe.
 func (a *aptTask) status(names []string) (map[string]*pkgStatus, error) {
 	policy := "apt-cache policy"
-	if rel := a.args.String("default_release"); rel != "" {
+	if rel := a.o.DefaultRelease; rel != "" {
 		policy = "apt-cache -o " + quote([]string{"APT::Default-Release=" + rel}) + " policy"
 	}
 	q := quote(names)
@@ -291,7 +293,7 @@ func (a *aptTask) install(specs []string) (modules.Result, error) {
 	if err != nil {
 		return modules.Result{}, err
 	}
-	latest, onlyUpgrade := a.args.String("state") == "latest", a.args.Bool("only_upgrade")
+	latest, onlyUpgrade := a.o.State == "latest", a.o.OnlyUpgrade
 	var list []string
 	for _, raw := range specs {
 		sp := splitSpec(raw)
@@ -323,7 +325,7 @@ func (a *aptTask) install(specs []string) (modules.Result, error) {
 	res := modules.Result{Data: map[string]any{}}
 	if len(list) > 0 {
 		command := append([]string{"install"}, quotedWords(list)...)
-		if a.args.Bool("autoremove") {
+		if a.o.Autoremove {
 			command = append(command, "--auto-remove")
 		}
 		if onlyUpgrade {
@@ -377,7 +379,7 @@ func (a *aptTask) remove(specs []string) (modules.Result, error) {
 	if err != nil {
 		return modules.Result{}, err
 	}
-	purge := a.args.Bool("purge")
+	purge := a.o.Purge
 	var list []string
 	for _, raw := range specs {
 		sp := splitSpec(raw)
@@ -402,7 +404,7 @@ func (a *aptTask) remove(specs []string) (modules.Result, error) {
 	if purge {
 		command = append(command, "--purge")
 	}
-	if a.args.Bool("autoremove") {
+	if a.o.Autoremove {
 		command = append(command, "--auto-remove")
 	}
 	command = append(command, quotedWords(list)...)
@@ -415,12 +417,12 @@ func (a *aptTask) remove(specs []string) (modules.Result, error) {
 // which takes their dependencies from the repositories; a file whose
 // version is the one installed is left alone.
 func (a *aptTask) installDebs() (modules.Result, error) {
-	if a.args.String("state") != "present" {
+	if a.o.State != "present" {
 		return failed("deb only supports state=present", nil), nil
 	}
 	var files, names []string
 	fields := map[string][2]string{}
-	for _, f := range strings.Split(a.args.String("deb"), ",") {
+	for _, f := range strings.Split(a.o.Deb, ",") {
 		f = strings.TrimSpace(f)
 		out, err := query(a.ctx, a.h, "dpkg-deb -f "+quote([]string{f})+" Package Version")
 		if err != nil {

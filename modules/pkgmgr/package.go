@@ -16,15 +16,19 @@ type packageModule struct{}
 // backends are the package manager modules package can hand a task to.
 var backends = map[string]modules.Module{"apt": apt{}}
 
+// packageOptions are package's own options; every other argument goes to
+// the package manager module, which checks it when the task runs.
+type packageOptions struct {
+	Name  []string `opt:"name,required" doc:"Package names or specifiers, in the package manager's syntax (name=1.0 for apt)."`
+	State string   `opt:"state,required" doc:"present or absent; latest where the package manager supports it."`
+	Use   string   `opt:"use" default:"auto" doc:"The package manager module (apt); auto: the pkg_mgr fact, else what the host has."`
+}
+
 func (packageModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "package",
 		Summary: "Install or remove packages with the host's package manager (apt on Debian and Ubuntu)",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.List, Required: true, Doc: "Package names or specifiers, in the package manager's syntax (name=1.0 for apt)."},
-			{Name: "state", Type: modules.String, Required: true, Doc: "present or absent; latest where the package manager supports it."},
-			{Name: "use", Type: modules.String, Default: "auto", Doc: "The package manager module (apt); auto: the pkg_mgr fact, else what the host has."},
-		},
+		Args:    modules.OptionsOf[packageOptions](),
 		// Every other argument goes to the package manager module, which
 		// checks it when the task runs.
 		Dynamic: true,
@@ -33,9 +37,12 @@ func (packageModule) Spec() modules.Spec {
 }
 
 func (packageModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	use := args.String("use")
+	o, rest, err := modules.DecodeDynamic[packageOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	use := o.Use
 	if use == "auto" {
-		var err error
 		if use, err = pkgMgr(ctx, h); err != nil {
 			return modules.Result{}, err
 		}
@@ -47,12 +54,7 @@ func (packageModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 	if !ok {
 		return failed("Could not find a module for "+use+".", nil), nil // ferry has apt only
 	}
-	rest := map[string]any{}
-	for k, v := range args {
-		if k != "use" {
-			rest[k] = v
-		}
-	}
+	rest["name"], rest["state"] = args["name"], args["state"] // as given, for the backend to bind
 	bound, err := backend.Spec().Bind(rest)
 	if err != nil {
 		return failed(err.Error(), nil), nil

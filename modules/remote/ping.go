@@ -16,21 +16,27 @@ func init() { modules.Register(ping{}) }
 // which also proves a Python there; ferry needs none).
 type ping struct{}
 
+type pingOptions struct {
+	Data string "opt:\"data\" default:\"pong\" doc:\"What to return as ping; `crash` makes the task fail (to test error handling), as in Ansible.\""
+}
+
 func (ping) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "ping",
 		Summary: "Check that the host is reachable and runs commands; returns ping: pong",
-		Args: []modules.Arg{
-			{Name: "data", Type: modules.String, Default: "pong", Doc: "What to return as ping; `crash` makes the task fail (to test error handling), as in Ansible."},
-		},
+		Args:    modules.OptionsOf[pingOptions](),
 	}
 }
 
 func (ping) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[pingOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
 	if err := roundTrip(ctx, h); err != nil {
 		return modules.Result{}, err
 	}
-	data := args.String("data")
+	data := o.Data
 	if data == "crash" {
 		return modules.Result{}, errors.New("boom")
 	}

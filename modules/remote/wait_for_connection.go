@@ -17,16 +17,18 @@ func init() { modules.Register(waitForConnection{}) }
 // command that only reads.
 type waitForConnection struct{}
 
+type waitForConnectionOptions struct {
+	ConnectTimeout int `opt:"connect_timeout" default:"5" kind:"seconds" doc:"Seconds one try may take."`
+	Delay          int `opt:"delay" default:"0" doc:"Seconds to wait before the first try."`
+	Sleep          int `opt:"sleep" default:"1" kind:"seconds" doc:"Seconds between tries."`
+	Timeout        int `opt:"timeout" default:"600" kind:"seconds" doc:"Seconds to keep trying before failing."`
+}
+
 func (waitForConnection) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "wait_for_connection",
 		Summary: "Wait until the host is reachable over its connection and runs commands (after a reboot, say)",
-		Args: []modules.Arg{
-			{Name: "connect_timeout", Type: modules.Int, Default: 5, Kind: modules.Seconds, Doc: "Seconds one try may take."},
-			{Name: "delay", Type: modules.Int, Default: 0, Doc: "Seconds to wait before the first try."},
-			{Name: "sleep", Type: modules.Int, Default: 1, Kind: modules.Seconds, Doc: "Seconds between tries."},
-			{Name: "timeout", Type: modules.Int, Default: 600, Kind: modules.Seconds, Doc: "Seconds to keep trying before failing."},
-		},
+		Args:    modules.OptionsOf[waitForConnectionOptions](),
 		// The runner does not open the connection before Run: the module
 		// reaches the host itself, through Host.Reconnect.
 		Controller: true,
@@ -35,6 +37,10 @@ func (waitForConnection) Spec() modules.Spec {
 }
 
 func (waitForConnection) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[waitForConnectionOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
 	if h.Check {
 		return modules.Result{Skipped: true}, nil // action/wait_for_connection.py: skipped for check_mode
 	}
@@ -42,19 +48,19 @@ func (waitForConnection) Run(ctx context.Context, h *modules.Host, args modules.
 		return modules.Result{}, errors.New("this run cannot reconnect to the host")
 	}
 	start := time.Now()
-	if !pause(ctx, time.Duration(args.Int("delay"))*time.Second) {
+	if !pause(ctx, time.Duration(o.Delay)*time.Second) {
 		return modules.Result{}, ctx.Err()
 	}
-	deadline := time.Now().Add(time.Duration(args.Int("timeout")) * time.Second)
+	deadline := time.Now().Add(time.Duration(o.Timeout) * time.Second)
 	var last error
 	for time.Now().Before(deadline) {
-		try, cancel := context.WithTimeout(ctx, time.Duration(args.Int("connect_timeout"))*time.Second)
+		try, cancel := context.WithTimeout(ctx, time.Duration(o.ConnectTimeout)*time.Second)
 		last = h.Reconnect(try)
 		cancel()
 		if last == nil {
 			return modules.Result{Data: map[string]any{"elapsed": int(time.Since(start).Seconds())}}, nil
 		}
-		if !pause(ctx, time.Duration(args.Int("sleep"))*time.Second) {
+		if !pause(ctx, time.Duration(o.Sleep)*time.Second) {
 			return modules.Result{}, ctx.Err()
 		}
 	}

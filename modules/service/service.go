@@ -16,36 +16,44 @@ func init() { modules.Register(serviceModule{}) }
 // task fails saying so, before changing anything.
 type serviceModule struct{}
 
+type serviceOptions struct {
+	Name      string  `opt:"name,required" doc:"The service."`
+	State     string  `opt:"state" choices:"reloaded,restarted,started,stopped" doc:"As systemd's state."`
+	Enabled   *bool   `opt:"enabled" doc:"Start at boot."`
+	Use       string  `opt:"use" default:"auto" doc:"The service manager module: auto (the service_mgr fact, else what the host runs) or systemd."`
+	Sleep     int     `opt:"sleep" doc:"Accepted for compatibility (init scripts only); systemd waits itself."`
+	Pattern   *string `opt:"pattern" doc:"Not supported by ferry (init scripts without status): fails when given."`
+	Arguments *string `opt:"arguments" aliases:"args" doc:"Not supported by ferry (init scripts): fails when given."`
+	Runlevel  *string `opt:"runlevel" doc:"Not supported by ferry (OpenRC): fails when given."`
+}
+
 func (serviceModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "service",
 		Summary: "Start, stop, restart, reload, enable or disable a service (hosts booted with systemd)",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.String, Required: true, Doc: "The service."},
-			{Name: "state", Type: modules.String, Choices: []string{"reloaded", "restarted", "started", "stopped"}, Doc: "As systemd's state."},
-			{Name: "enabled", Type: modules.Bool, Doc: "Start at boot."},
-			{Name: "use", Type: modules.String, Default: "auto", Doc: "The service manager module: auto (the service_mgr fact, else what the host runs) or systemd."},
-			{Name: "sleep", Type: modules.Int, Doc: "Accepted for compatibility (init scripts only); systemd waits itself."},
-			{Name: "pattern", Type: modules.String, Doc: "Not supported by ferry (init scripts without status): fails when given."},
-			{Name: "arguments", Type: modules.String, Aliases: []string{"args"}, Doc: "Not supported by ferry (init scripts): fails when given."},
-			{Name: "runlevel", Type: modules.String, Doc: "Not supported by ferry (OpenRC): fails when given."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[serviceOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
 func (serviceModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	for _, arg := range []string{"pattern", "arguments", "runlevel"} {
-		if args.Has(arg) {
-			return failed(arg+" is for init scripts, which ferry's service does not run: use command with the script", nil), nil
+	o, err := modules.Decode[serviceOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	for _, unsupported := range []struct {
+		name  string
+		given *string
+	}{{"pattern", o.Pattern}, {"arguments", o.Arguments}, {"runlevel", o.Runlevel}} {
+		if unsupported.given != nil {
+			return failed(unsupported.name+" is for init scripts, which ferry's service does not run: use command with the script", nil), nil
 		}
 	}
-	if !args.Has("state") && !args.Has("enabled") {
+	if o.State == "" && o.Enabled == nil {
 		return failed("one of the following is required: state, enabled", nil), nil
 	}
-	mgr := args.String("use")
+	mgr := o.Use
 	if mgr == "auto" {
-		var err error
 		if mgr, err = serviceMgr(ctx, h); err != nil {
 			return modules.Result{}, err
 		}
@@ -54,13 +62,7 @@ func (serviceModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 		return failed("ferry's service runs only on hosts booted with systemd; this one's service manager is "+mgr+
 			" (use command: service NAME start, update-rc.d NAME enable)", nil), nil
 	}
-	sys := modules.Args{"name": args.String("name"), "daemon_reload": false, "daemon_reexec": false, "scope": "system", "no_block": false}
-	for _, arg := range []string{"state", "enabled"} {
-		if args.Has(arg) {
-			sys[arg] = args[arg]
-		}
-	}
-	return runSystemd(ctx, h, sys)
+	return runSystemd(ctx, h, systemdOptions{Name: o.Name, State: o.State, Enabled: o.Enabled, Scope: "system"})
 }
 
 // serviceMgr is the service_mgr fact when facts were gathered, else systemd

@@ -24,30 +24,33 @@ func init() {
 // systemd is Ansible's systemd module under one of its names.
 type systemd struct{ name string }
 
+// systemdOptions: state, enabled and masked are nil when not given (only
+// what is given is converged).
+type systemdOptions struct {
+	Name         string `opt:"name" aliases:"service,unit" doc:"The unit (cron, cron.service, foo@bar)."`
+	State        string `opt:"state" choices:"reloaded,restarted,started,stopped" doc:"started/stopped: only when it is not already; restarted/reloaded: always (a stopped unit is started). Needs a running systemd."`
+	Enabled      *bool  `opt:"enabled" doc:"Start at boot (systemctl enable/disable); works without a running systemd."`
+	Force        bool   `opt:"force" doc:"systemctl --force (replace conflicting links)."`
+	Masked       *bool  `opt:"masked" doc:"Mask (or unmask) the unit; works without a running systemd."`
+	DaemonReload bool   `opt:"daemon_reload" default:"false" aliases:"daemon-reload" doc:"systemctl daemon-reload first (not in check mode)."`
+	DaemonReexec bool   `opt:"daemon_reexec" default:"false" aliases:"daemon-reexec" doc:"systemctl daemon-reexec first (not in check mode)."`
+	Scope        string `opt:"scope" default:"system" choices:"system,user,global" doc:"The systemd manager: system, the become user's, or global."`
+	NoBlock      bool   `opt:"no_block" default:"false" doc:"Do not wait for the start or stop to finish (--no-block)."`
+}
+
 func (s systemd) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    s.name,
 		Summary: "Start, stop, restart, reload, enable, disable, mask systemd units; daemon-reload",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.String, Aliases: []string{"service", "unit"}, Doc: "The unit (cron, cron.service, foo@bar)."},
-			{Name: "state", Type: modules.String, Choices: []string{"reloaded", "restarted", "started", "stopped"},
-				Doc: "started/stopped: only when it is not already; restarted/reloaded: always (a stopped unit is started). Needs a running systemd."},
-			{Name: "enabled", Type: modules.Bool, Doc: "Start at boot (systemctl enable/disable); works without a running systemd."},
-			{Name: "force", Type: modules.Bool, Doc: "systemctl --force (replace conflicting links)."},
-			{Name: "masked", Type: modules.Bool, Doc: "Mask (or unmask) the unit; works without a running systemd."},
-			{Name: "daemon_reload", Type: modules.Bool, Default: false, Aliases: []string{"daemon-reload"}, Doc: "systemctl daemon-reload first (not in check mode)."},
-			{Name: "daemon_reexec", Type: modules.Bool, Default: false, Aliases: []string{"daemon-reexec"}, Doc: "systemctl daemon-reexec first (not in check mode)."},
-			{Name: "scope", Type: modules.String, Default: "system", Choices: []string{"system", "user", "global"}, Doc: "The systemd manager: system, the become user's, or global."},
-			{Name: "no_block", Type: modules.Bool, Default: false, Doc: "Do not wait for the start or stop to finish (--no-block)."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[systemdOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
 type unitTask struct {
 	ctx       context.Context
 	h         *modules.Host
-	args      modules.Args
+	o         systemdOptions
 	unit      string
 	systemctl string
 }
@@ -65,29 +68,38 @@ func (u *unitTask) change(words ...string) (modules.Output, error) {
 }
 
 func (s systemd) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	return runSystemd(ctx, h, args)
+	o, err := modules.Decode[systemdOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	return runSystemd(ctx, h, o)
 }
 
-func runSystemd(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	u := &unitTask{ctx: ctx, h: h, args: args, unit: args.String("name"), systemctl: "systemctl"}
+func runSystemd(ctx context.Context, h *modules.Host, o systemdOptions) (modules.Result, error) {
+	u := &unitTask{ctx: ctx, h: h, o: o, unit: o.Name, systemctl: "systemctl"}
 	if msg := u.invalid(); msg != "" {
 		return failed(msg, nil), nil
 	}
-	if scope := args.String("scope"); scope != "system" {
+	if scope := o.Scope; scope != "system" {
 		u.systemctl += " --" + scope
 	}
-	if args.Bool("no_block") {
+	if o.NoBlock {
 		u.systemctl += " --no-block"
 	}
-	if args.Bool("force") {
+	if o.Force {
 		u.systemctl += " --force"
 	}
 	result := map[string]any{"name": nilIfEmpty(u.unit), "status": map[string]any{}}
-	for _, op := range []string{"daemon_reload", "daemon_reexec"} {
-		if !args.Bool(op) || h.Check { // Ansible skips them in check mode
+	for _, op := range []struct {
+		given bool
+		verb  string
+	}{{o.DaemonReload, "daemon-reload"}, {o.DaemonReexec, "daemon-reexec"}} {
+		// Ansible skips them in check mode, where the gate would plan them
+		// as changes (changed=true) that Ansible does not report.
+		if !op.given || h.Check {
 			continue
 		}
-		verb := strings.ReplaceAll(op, "_", "-")
+		verb := op.verb
 		out, err := u.change(verb)
 		if err != nil {
 			return modules.Result{}, err
@@ -106,13 +118,16 @@ func runSystemd(ctx context.Context, h *modules.Host, args modules.Args) (module
 
 // invalid checks what Ansible's argument spec requires of the arguments.
 func (u *unitTask) invalid() string {
-	a := u.args
-	if !a.Has("state") && !a.Has("enabled") && !a.Has("masked") && !a.Bool("daemon_reload") && !a.Bool("daemon_reexec") {
+	o := u.o
+	if o.State == "" && o.Enabled == nil && o.Masked == nil && !o.DaemonReload && !o.DaemonReexec {
 		return "one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec"
 	}
-	for _, arg := range []string{"state", "enabled", "masked"} {
-		if a.Has(arg) && u.unit == "" {
-			return fmt.Sprintf("missing parameter(s) required by '%s': name", arg)
+	for _, given := range []struct {
+		name string
+		ok   bool
+	}{{"state", o.State != ""}, {"enabled", o.Enabled != nil}, {"masked", o.Masked != nil}} {
+		if given.ok && u.unit == "" {
+			return fmt.Sprintf("missing parameter(s) required by '%s': name", given.name)
 		}
 	}
 	if strings.ContainsAny(u.unit, "*?[") {

@@ -22,17 +22,17 @@ func (u *unitTask) converge(result map[string]any) (modules.Result, error) {
 	if status != nil {
 		result["status"] = status
 	}
-	if u.args.Has("masked") {
+	if u.o.Masked != nil {
 		if res, err := u.mask(result, found); err != nil || res.Failed {
 			return res, err
 		}
 	}
-	if u.args.Has("enabled") {
+	if u.o.Enabled != nil {
 		if res, err := u.enable(result, found); err != nil || res.Failed {
 			return res, err
 		}
 	}
-	if u.args.Has("state") {
+	if u.o.State != "" {
 		if !found {
 			return missing(u.unit), nil
 		}
@@ -187,7 +187,7 @@ func (u *unitTask) mask(result map[string]any, found bool) (modules.Result, erro
 	if err != nil {
 		return modules.Result{}, err
 	}
-	want := u.args.Bool("masked")
+	want := *u.o.Masked
 	if (strings.TrimSpace(out.Stdout) == "masked") == want {
 		return modules.Result{}, nil
 	}
@@ -219,7 +219,7 @@ func (u *unitTask) enable(result map[string]any, found bool) (modules.Result, er
 		lines := strings.Split(strings.TrimRight(out.Stdout, "\n"), "\n")
 		enabled = !(len(lines) == 1 && (lines[0] == "indirect" || lines[0] == "alias"))
 	case 1:
-		if u.args.String("scope") == "system" && !strings.HasSuffix(strings.TrimSpace(out.Stdout), "disabled") {
+		if u.o.Scope == "system" && !strings.HasSuffix(strings.TrimSpace(out.Stdout), "disabled") {
 			sysv, err := hostcmd.Query(u.ctx, u.h, "test -x "+hostcmd.Quote("/etc/init.d/"+u.unit)+" && ls /etc/rc?.d/S??"+hostcmd.Quote(u.unit)+" >/dev/null 2>&1 && echo yes || true")
 			if err != nil {
 				return modules.Result{}, err
@@ -228,7 +228,7 @@ func (u *unitTask) enable(result map[string]any, found bool) (modules.Result, er
 		}
 	}
 	result["enabled"] = enabled
-	want := u.args.Bool("enabled")
+	want := *u.o.Enabled
 	if enabled == want {
 		return modules.Result{}, nil
 	}
@@ -248,7 +248,7 @@ func (u *unitTask) enable(result map[string]any, found bool) (modules.Result, er
 }
 
 func (u *unitTask) state(result map[string]any, status map[string]any) (modules.Result, error) {
-	want := u.args.String("state")
+	want := u.o.State
 	result["state"] = want
 	active, known := status["ActiveState"].(string)
 	if !known {

@@ -18,27 +18,30 @@ func init() { modules.Register(cron{}) }
 // file under /etc/cron.d (written through the safe write).
 type cron struct{}
 
+type cronOptions struct {
+	Name         string  `opt:"name,required" doc:"The job's name (the #Ansible: comment above it), or the variable's with env."`
+	User         string  `opt:"user" doc:"Whose crontab (default: the become user's); with cron_file, the user the job runs as."`
+	Job          *string `opt:"job" aliases:"value" doc:"The command, or the variable's value with env."`
+	CronFile     string  `opt:"cron_file" doc:"A file under /etc/cron.d (or an absolute path) instead of a crontab; needs user."`
+	State        string  `opt:"state" default:"present" choices:"present,absent" doc:"present or absent."`
+	Backup       bool    `opt:"backup" default:"false" doc:"Keep the crontab as it was in a file on the host (backup_file)."`
+	Minute       string  `opt:"minute" default:"*" doc:"The job's minute field."`
+	Hour         string  `opt:"hour" default:"*" doc:"The job's hour field."`
+	Day          string  `opt:"day" default:"*" aliases:"dom" doc:"The job's day field."`
+	Month        string  `opt:"month" default:"*" doc:"The job's month field."`
+	Weekday      string  `opt:"weekday" default:"*" aliases:"dow" doc:"The job's weekday field."`
+	SpecialTime  string  `opt:"special_time" choices:"reboot,yearly,annually,monthly,weekly,daily,hourly" doc:"@reboot, @daily... instead of the time fields."`
+	Disabled     bool    `opt:"disabled" default:"false" doc:"Write the job commented out."`
+	Env          bool    `opt:"env" default:"false" doc:"Manage a variable (NAME=\"job\") instead of a job."`
+	InsertAfter  *string `opt:"insertafter" doc:"With env: put a new variable after this one."`
+	InsertBefore *string `opt:"insertbefore" doc:"With env: put a new variable before this one."`
+}
+
 func (cron) Spec() modules.Spec {
-	field := func(name string, aliases ...string) modules.Arg {
-		return modules.Arg{Name: name, Type: modules.String, Default: "*", Aliases: aliases, Doc: "The job's " + name + " field."}
-	}
 	return modules.Spec{
-		Name:    "cron",
-		Summary: "Manage named cron jobs and variables in a crontab or a /etc/cron.d file",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.String, Required: true, Doc: "The job's name (the #Ansible: comment above it), or the variable's with env."},
-			{Name: "user", Type: modules.String, Doc: "Whose crontab (default: the become user's); with cron_file, the user the job runs as."},
-			{Name: "job", Type: modules.String, Aliases: []string{"value"}, Doc: "The command, or the variable's value with env."},
-			{Name: "cron_file", Type: modules.String, Doc: "A file under /etc/cron.d (or an absolute path) instead of a crontab; needs user."},
-			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"present", "absent"}, Doc: "present or absent."},
-			{Name: "backup", Type: modules.Bool, Default: false, Doc: "Keep the crontab as it was in a file on the host (backup_file)."},
-			field("minute"), field("hour"), field("day", "dom"), field("month"), field("weekday", "dow"),
-			{Name: "special_time", Type: modules.String, Choices: []string{"reboot", "yearly", "annually", "monthly", "weekly", "daily", "hourly"}, Doc: "@reboot, @daily... instead of the time fields."},
-			{Name: "disabled", Type: modules.Bool, Default: false, Doc: "Write the job commented out."},
-			{Name: "env", Type: modules.Bool, Default: false, Doc: "Manage a variable (NAME=\"job\") instead of a job."},
-			{Name: "insertafter", Type: modules.String, Doc: "With env: put a new variable after this one."},
-			{Name: "insertbefore", Type: modules.String, Doc: "With env: put a new variable before this one."},
-		},
+		Name:      "cron",
+		Summary:   "Manage named cron jobs and variables in a crontab or a /etc/cron.d file",
+		Args:      modules.OptionsOf[cronOptions](),
 		Exclusive: [][]string{{"insertafter", "insertbefore"}},
 		Check:     modules.CheckSupported,
 	}
@@ -55,8 +58,12 @@ type crontab struct {
 }
 
 func (cron) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	c := &crontab{user: args.String("user")}
-	if f := args.String("cron_file"); f != "" {
+	o, err := modules.Decode[cronOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	c := &crontab{user: o.User}
+	if f := o.CronFile; f != "" {
 		if f == "/etc/crontab" {
 			return failedResult("Will not manage /etc/crontab via cron_file, see documentation."), nil
 		}
@@ -65,32 +72,32 @@ func (cron) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 			c.file = path.Join("/etc/cron.d", f)
 		}
 	}
-	if msg := cronArgsInvalid(args, c); msg != "" {
+	if msg := cronArgsInvalid(o, c); msg != "" {
 		return failedResult(msg), nil
 	}
 	if err := c.read(ctx, h); err != nil {
 		return modules.Result{}, err
 	}
 	before := c.existing
-	changed, msg := c.apply(args)
+	changed, msg := c.apply(o)
 	if msg != "" {
 		return failedResult(msg), nil
 	}
-	if c.file != "" && args.String("state") == "absent" && changed && c.empty() {
-		return c.removeFile(ctx, h, args)
+	if c.file != "" && o.State == "absent" && changed && c.empty() {
+		return c.removeFile(ctx, h, o)
 	}
 	if !changed && c.existing != "" && !strings.HasSuffix(c.existing, "\n") && !strings.HasSuffix(c.existing, "\r") {
 		changed = true
 	}
 	data := map[string]any{"jobs": c.jobNames(), "envs": c.envNames(), "warnings": []any{}}
-	if args.Has("cron_file") {
-		data["cron_file"] = args.String("cron_file")
+	if o.CronFile != "" {
+		data["cron_file"] = o.CronFile
 	}
 	res := modules.Result{Data: data}
 	if !changed {
 		return res, nil
 	}
-	if args.Bool("backup") {
+	if o.Backup {
 		if err := c.backup(ctx, h, before, data); err != nil {
 			return modules.Result{}, err
 		}
@@ -99,23 +106,23 @@ func (cron) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 	return res, c.write(ctx, h)
 }
 
-func cronArgsInvalid(args modules.Args, c *crontab) string {
-	if args.Has("special_time") {
-		for _, f := range []string{"minute", "hour", "day", "month", "weekday"} {
-			if args.String(f) != "*" {
+func cronArgsInvalid(o cronOptions, c *crontab) string {
+	if o.SpecialTime != "" {
+		for _, f := range []string{o.Minute, o.Hour, o.Day, o.Month, o.Weekday} {
+			if f != "*" {
 				return "You must specify time and date fields or special time."
 			}
 		}
 	}
-	if args.String("state") != "present" {
+	if o.State != "present" {
 		return ""
 	}
 	switch {
 	case c.file != "" && c.user == "":
 		return "To use cron_file=... parameter you must specify user=... as well"
-	case !args.Has("job"):
+	case o.Job == nil:
 		return "You must specify 'job' to install a new cron job or variable"
-	case (args.Has("insertafter") || args.Has("insertbefore")) && !args.Bool("env"):
+	case (o.InsertAfter != nil || o.InsertBefore != nil) && !o.Env:
 		return "Insertafter and insertbefore parameters are valid only with env=yes"
 	}
 	return ""
@@ -171,10 +178,10 @@ func splitLines(s string) []string {
 }
 
 // apply changes the lines as the task asks and says whether they changed.
-func (c *crontab) apply(args modules.Args) (bool, string) {
-	name, install := args.String("name"), args.String("state") == "present"
-	if args.Bool("env") {
-		return c.applyEnv(args, name, install)
+func (c *crontab) apply(o cronOptions) (bool, string) {
+	name, install := o.Name, o.State == "present"
+	if o.Env {
+		return c.applyEnv(o, name, install)
 	}
 	if !install {
 		if c.findJob(name, "") == nil {
@@ -183,7 +190,7 @@ func (c *crontab) apply(args modules.Args) (bool, string) {
 		c.replaceJob(name, "")
 		return true, ""
 	}
-	job := c.jobLine(args)
+	job := c.jobLine(o)
 	old := c.findJob(name, job)
 	switch {
 	case old == nil:
@@ -196,11 +203,11 @@ func (c *crontab) apply(args modules.Args) (bool, string) {
 	return false, ""
 }
 
-func (c *crontab) applyEnv(args modules.Args, name string, install bool) (bool, string) {
+func (c *crontab) applyEnv(o cronOptions, name string, install bool) (bool, string) {
 	if strings.Contains(name, " ") {
 		return false, "Invalid name for environment variable"
 	}
-	decl := name + `="` + args.String("job") + `"`
+	decl := name + `="` + deref(o.Job) + `"`
 	i := c.findEnv(name)
 	switch {
 	case !install && i < 0:
@@ -214,9 +221,9 @@ func (c *crontab) applyEnv(args modules.Args, name string, install bool) (bool, 
 		c.lines[i] = decl
 		return true, ""
 	}
-	other, after := args.String("insertbefore"), false
-	if args.Has("insertafter") {
-		other, after = args.String("insertafter"), true
+	other, after := deref(o.InsertBefore), false
+	if o.InsertAfter != nil {
+		other, after = *o.InsertAfter, true
 	}
 	if other == "" {
 		c.lines = append([]string{decl}, c.lines...)
@@ -233,21 +240,20 @@ func (c *crontab) applyEnv(args modules.Args, name string, install bool) (bool, 
 	return true, ""
 }
 
-func (c *crontab) jobLine(args modules.Args) string {
+func (c *crontab) jobLine(o cronOptions) string {
 	prefix := ""
-	if args.Bool("disabled") {
+	if o.Disabled {
 		prefix = "#"
 	}
-	job := strings.Trim(args.String("job"), "\r\n")
+	job := strings.Trim(deref(o.Job), "\r\n")
 	user := ""
 	if c.file != "" {
 		user = c.user + " "
 	}
-	if s := args.String("special_time"); s != "" {
+	if s := o.SpecialTime; s != "" {
 		return prefix + "@" + s + " " + user + job
 	}
-	return prefix + strings.Join([]string{args.String("minute"), args.String("hour"), args.String("day"),
-		args.String("month"), args.String("weekday")}, " ") + " " + user + job
+	return prefix + strings.Join([]string{o.Minute, o.Hour, o.Day, o.Month, o.Weekday}, " ") + " " + user + job
 }
 
 // findJob is Ansible's find_job: the named job's [comment, line]; or, when
@@ -366,7 +372,7 @@ func (c *crontab) header() string {
 
 func (c *crontab) write(ctx context.Context, h *modules.Host) error {
 	if c.file != "" {
-		_, _, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: c.file, Content: []byte(c.render()), Args: modules.Args{"mode": "0644"}})
+		_, _, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: c.file, Content: []byte(c.render()), Options: modules.FileEditOptions{FileAttrs: modules.FileAttrs{Mode: "0644"}}})
 		return err
 	}
 	out, err := hostcmd.ChangeWithInput(ctx, h, "install "+c.header(), c.crontabCmd("-"), c.render())
@@ -377,12 +383,12 @@ func (c *crontab) write(ctx context.Context, h *modules.Host) error {
 }
 
 // removeFile removes a cron file left with no job, as Ansible does.
-func (c *crontab) removeFile(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+func (c *crontab) removeFile(ctx context.Context, h *modules.Host, o cronOptions) (modules.Result, error) {
 	line := "rm -f -- " + hostcmd.Quote(c.file)
 	if _, err := hostcmd.Change(ctx, h, "remove "+c.file, line); err != nil {
 		return modules.Result{}, err
 	}
-	return modules.Result{Data: map[string]any{"cron_file": args.String("cron_file"), "state": "absent"},
+	return modules.Result{Data: map[string]any{"cron_file": o.CronFile, "state": "absent"},
 		Diffs: []modules.Diff{{Path: c.file, Before: c.existing, After: ""}}}, nil
 }
 
@@ -396,4 +402,11 @@ func (c *crontab) backup(ctx context.Context, h *modules.Host, before string, da
 		data["backup_file"] = f
 	}
 	return err
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -20,16 +20,17 @@ func init() { modules.Register(hostname{}) }
 // FileStrategy, which leaves the running hostname alone).
 type hostname struct{}
 
+type hostnameOptions struct {
+	Name string `opt:"name,required" doc:"The hostname."`
+	Use  string `opt:"use" choices:"alpine,debian,freebsd,generic,macos,macosx,darwin,openbsd,openrc,redhat,sles,solaris,systemd" doc:"The strategy: systemd (or debian, as Ansible maps it) uses hostnamectl. Default: systemd when the host runs it, else /etc/hostname on the Debian family. ferry supports no other strategy: they fail."`
+}
+
 func (hostname) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "hostname",
 		Summary: "Set the system's hostname (hostnamectl, or /etc/hostname without systemd)",
-		Args: []modules.Arg{
-			{Name: "name", Type: modules.String, Required: true, Doc: "The hostname."},
-			{Name: "use", Type: modules.String, Choices: []string{"alpine", "debian", "freebsd", "generic", "macos", "macosx", "darwin", "openbsd", "openrc", "redhat", "sles", "solaris", "systemd"},
-				Doc: "The strategy: systemd (or debian, as Ansible maps it) uses hostnamectl. Default: systemd when the host runs it, else /etc/hostname on the Debian family. ferry supports no other strategy: they fail."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[hostnameOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -42,8 +43,12 @@ type strategy interface {
 }
 
 func (hostname) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	name := args.String("name")
-	s, msg, err := pickStrategy(ctx, h, args.String("use"))
+	o, err := modules.Decode[hostnameOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	name := o.Name
+	s, msg, err := pickStrategy(ctx, h, o.Use)
 	if err != nil || msg != "" {
 		return failedResult(msg), err
 	}
@@ -157,7 +162,7 @@ func (s fileStrategy) permanent(ctx context.Context) (string, error) {
 func (s fileStrategy) setCurrent(context.Context, string) error { return nil }
 
 func (s fileStrategy) setPermanent(ctx context.Context, name string) error {
-	_, _, err := modules.WriteContent(ctx, s.h, modules.ContentWrite{Path: hostnameFile, Content: []byte(name + "\n"), Args: modules.Args{}})
+	_, _, err := modules.WriteContent(ctx, s.h, modules.ContentWrite{Path: hostnameFile, Content: []byte(name + "\n")})
 	return err
 }
 

@@ -299,6 +299,6 @@ func (t *modprobeTask) commentOut(ctx context.Context, files []confFile, re *reg
 }
 
 func (t *modprobeTask) write(ctx context.Context, path, content string) error {
-	_, _, err := modules.WriteContent(ctx, t.h, modules.ContentWrite{Path: path, Content: []byte(content), Args: modules.Args{}})
+	_, _, err := modules.WriteContent(ctx, t.h, modules.ContentWrite{Path: path, Content: []byte(content)})
 	return err
 }

@@ -25,9 +25,8 @@ func (e fstabEntry) line() string {
 	return strings.Join([]string{e.src, e.name, e.fstype, e.opts, e.dump, e.passno}, " ") + "\n"
 }
 
-// fileLines reads a file's lines, each with its newline (the last may
-// have none).
-func fileLines(ctx context.Context, h *modules.Host, path string) ([]string, error) {
+// fstabLines reads the file's lines, each ending in a newline.
+func fstabLines(ctx context.Context, h *modules.Host, path string) ([]string, error) {
 	data, err := modules.ReadFile(ctx, h, path, 4<<20)
 	if err != nil {
 		return nil, err
@@ -129,6 +128,6 @@ func unsetFstab(lines []string, name, src string, hasSrc bool) ([]string, bool) 
 // first when asked; it returns the backup's path.
 func writeFstab(ctx context.Context, h *modules.Host, path string, lines []string, backup bool) (string, error) {
 	_, file, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: path, Content: []byte(strings.Join(lines, "")),
-		Args: modules.Args{"backup": backup}})
+		Options: modules.FileEditOptions{BackupOption: modules.BackupOption{Backup: backup}}})
 	return file, err
 }

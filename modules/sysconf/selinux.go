@@ -257,7 +257,7 @@ func (t *seTask) setConfig(line *regexp.Regexp, want string) error {
 	if !found {
 		b.WriteString(want + "\n")
 	}
-	_, _, err := modules.WriteContent(t.ctx, t.h, modules.ContentWrite{Path: t.o.ConfigFile, Content: []byte(b.String()), Args: modules.Args{}})
+	_, _, err := modules.WriteContent(t.ctx, t.h, modules.ContentWrite{Path: t.o.ConfigFile, Content: []byte(b.String())})
 	if err == nil {
 		t.st.configLines = splitLines(b.String())
 	}

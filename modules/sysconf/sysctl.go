@@ -109,11 +109,17 @@ func readLines(ctx context.Context, h *modules.Host, path string) ([]string, err
 	if err != nil || !info.Exists || info.Type != "file" {
 		return nil, err
 	}
-	lines, err := fileLines(ctx, h, path)
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
+	data, err := modules.ReadFile(ctx, h, path, 1<<20)
+	if err != nil {
+		return nil, err
 	}
-	return lines, err
+	var lines []string
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if l != "" {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	return lines, nil
 }
 
 // assignment splits a key=value line; ok is false for blanks, comments and
@@ -219,7 +225,7 @@ func (t sysctlTask) apply(ctx context.Context, h *modules.Host, p sysctlPlan, li
 		if len(lines) > 0 {
 			content += "\n"
 		}
-		if _, _, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: t.file, Content: []byte(content), Args: modules.Args{}}); err != nil {
+		if _, _, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: t.file, Content: []byte(content)}); err != nil {
 			return modules.Result{}, err
 		}
 	}

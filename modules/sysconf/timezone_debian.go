@@ -151,7 +151,7 @@ func (s *debianTZ) editFile(ctx context.Context, path string, re *regexp.Regexp,
 	}
 	lines := append(append(append([]string{}, kept[:at]...), line), kept[at:]...)
 	content := []byte(strings.Join(lines, ""))
-	if _, _, err := modules.WriteContent(ctx, s.h, modules.ContentWrite{Path: path, Content: content, Args: modules.Args{}}); err != nil {
+	if _, _, err := modules.WriteContent(ctx, s.h, modules.ContentWrite{Path: path, Content: content}); err != nil {
 		return err
 	}
 	s.log = append(s.log, fmt.Sprintf("Added 1 line and deleted %d line(s) on %s", matched, path))

@@ -13,34 +13,48 @@ import (
 // blockinfile keeps a block of lines between two marker lines, as Ansible's.
 type blockinfile struct{}
 
+type blockinfileOptions struct {
+	Path         string `opt:"path,required" aliases:"dest,destfile,name" doc:"The file to edit. A symbolic link is followed."`
+	State        string `opt:"state" default:"present" choices:"absent,present" doc:"present: the block is in the file; absent: the block and its markers are removed."`
+	Marker       string `opt:"marker" default:"# {mark} ANSIBLE MANAGED BLOCK" doc:"The marker line template; {mark} becomes marker_begin or marker_end. Give each block of a file its own marker."`
+	Block        string `opt:"block" default:"" aliases:"content" doc:"The lines between the markers; an empty block removes the block."`
+	InsertAfter  string `opt:"insertafter" doc:"Where a new block goes: after the last line matching this regular expression, or EOF (the default)."`
+	InsertBefore string `opt:"insertbefore" doc:"Where a new block goes: before the last line matching this regular expression, or BOF."`
+	Create       bool   `opt:"create" default:"false" doc:"Create the file (and its directories) when it does not exist."`
+	MarkerBegin  string `opt:"marker_begin" default:"BEGIN" doc:"What {mark} becomes in the first marker."`
+	MarkerEnd    string `opt:"marker_end" default:"END" doc:"What {mark} becomes in the last marker."`
+	modules.FileEditOptions
+}
+
+func (blockinfileOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{
+		"insertafter":  checkPattern("insertafter", true),
+		"insertbefore": checkPattern("insertbefore", true),
+	}
+}
+
 func (blockinfile) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "blockinfile",
-		Summary: "Insert, update or remove a block of lines between marker lines in a text file",
-		Args: append([]modules.Arg{
-			pathArg("The file to edit. A symbolic link is followed."),
-			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"absent", "present"}, Doc: "present: the block is in the file; absent: the block and its markers are removed."},
-			{Name: "marker", Type: modules.String, Default: "# {mark} ANSIBLE MANAGED BLOCK", Doc: "The marker line template; {mark} becomes marker_begin or marker_end. Give each block of a file its own marker."},
-			{Name: "block", Type: modules.String, Default: "", Aliases: []string{"content"}, Doc: "The lines between the markers; an empty block removes the block."},
-			{Name: "insertafter", Type: modules.String, Check: checkPattern("insertafter", true), Doc: "Where a new block goes: after the last line matching this regular expression, or EOF (the default)."},
-			{Name: "insertbefore", Type: modules.String, Check: checkPattern("insertbefore", true), Doc: "Where a new block goes: before the last line matching this regular expression, or BOF."},
-			{Name: "create", Type: modules.Bool, Default: false, Doc: "Create the file (and its directories) when it does not exist."},
-			{Name: "marker_begin", Type: modules.String, Default: "BEGIN", Doc: "What {mark} becomes in the first marker."},
-			{Name: "marker_end", Type: modules.String, Default: "END", Doc: "What {mark} becomes in the last marker."},
-		}, editArgs()...),
+		Name:      "blockinfile",
+		Summary:   "Insert, update or remove a block of lines between marker lines in a text file",
+		Args:      modules.OptionsOf[blockinfileOptions](),
 		Exclusive: [][]string{{"insertbefore", "insertafter"}},
 		Check:     modules.CheckSupported,
 	}
 }
 
 func (blockinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	f, bad, err := load(ctx, h, args.String("path"))
+	opts, err := modules.Decode[blockinfileOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	f, bad, err := load(ctx, h, opts.Path)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
-	present := args.String("state") == "present"
+	present := opts.State == "present"
 	if !f.info.Exists {
-		if !args.Bool("create") {
+		if !opts.Create {
 			return failure(257, fmt.Sprintf("Path %s does not exist !", f.path)), nil
 		}
 		if !present {
@@ -48,7 +62,7 @@ func (blockinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) 
 			return modules.Result{Msg: msg, Data: map[string]any{"msg": msg}}, nil
 		}
 	}
-	o := blockOptionsFrom(args, present)
+	o := blockOptionsFrom(opts, present)
 	after := placeBlock(f.content, o)
 	var msg string
 	switch {
@@ -60,11 +74,11 @@ func (blockinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) 
 	default:
 		msg = "Block inserted"
 	}
-	s, err := save(ctx, h, f, after, args)
+	s, err := save(ctx, h, f, after, opts.FileEditOptions)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	if f.info.Exists || !h.Check {
+	if f.info.Exists || !h.Pending() { // Ansible checks attributes unless a dry run creates the file
 		msg = withAttrs(msg, s.attrs)
 	}
 	data := map[string]any{"msg": msg}
@@ -84,14 +98,13 @@ type blockOptions struct {
 	insMultiline bool // the pattern sets (?m): it searches the whole file
 }
 
-func blockOptionsFrom(args modules.Args, present bool) blockOptions {
-	marker := args.String("marker")
+func blockOptionsFrom(opts blockinfileOptions, present bool) blockOptions {
 	o := blockOptions{
-		begin:       strings.ReplaceAll(marker, "{mark}", args.String("marker_begin")) + "\n",
-		end:         strings.ReplaceAll(marker, "{mark}", args.String("marker_end")) + "\n",
-		insertAfter: args.String("insertafter"), insertBefore: args.String("insertbefore"),
+		begin:       strings.ReplaceAll(opts.Marker, "{mark}", opts.MarkerBegin) + "\n",
+		end:         strings.ReplaceAll(opts.Marker, "{mark}", opts.MarkerEnd) + "\n",
+		insertAfter: opts.InsertAfter, insertBefore: opts.InsertBefore,
 	}
-	if block := args.String("block"); present && block != "" {
+	if block := opts.Block; present && block != "" {
 		if !strings.HasSuffix(block, "\n") {
 			block += "\n"
 		}

@@ -28,17 +28,6 @@ const maxFile = 64 << 20
 // change.
 const attrsMsg = "ownership, perms or SE linux context changed"
 
-// pathArg is the path argument the four modules share.
-func pathArg(doc string) modules.Arg {
-	return modules.Arg{Name: "path", Type: modules.String, Required: true, Aliases: []string{"dest", "destfile", "name"}, Doc: doc}
-}
-
-// editArgs are the arguments every module here takes besides its own:
-// backup, validate, mode, owner, group.
-func editArgs() []modules.Arg {
-	return append([]modules.Arg{modules.BackupArg(), modules.ValidateArg()}, modules.FileAttrArgs()...)
-}
-
 // textFile is a file as read before the edit.
 type textFile struct {
 	path    string
@@ -89,8 +78,8 @@ type saved struct {
 // save writes after over the file when it differs from what was read, and
 // converges mode and owner either way, all through the gate. A missing
 // parent directory is created first, as Ansible's create=yes does.
-func save(ctx context.Context, h *modules.Host, f textFile, after string, args modules.Args) (saved, error) {
-	attrs, err := modules.AttrsDiffer(args, f.info)
+func save(ctx context.Context, h *modules.Host, f textFile, after string, o modules.FileEditOptions) (saved, error) {
+	attrs, err := modules.AttrsDiffer(o.FileAttrs, f.info)
 	if err != nil {
 		return saved{}, err
 	}
@@ -99,15 +88,16 @@ func save(ctx context.Context, h *modules.Host, f textFile, after string, args m
 			return saved{}, err
 		}
 	}
-	res, backup, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: f.path, Content: []byte(after), Args: args})
+	res, backup, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: f.path, Content: []byte(after), Options: o})
 	return saved{backup: backup, attrs: attrs, diffs: res.Diffs}, err
 }
 
-// makeParent creates the file's missing parent directories, except in check
-// mode: the write then plans into the directory that does not exist yet.
+// makeParent creates the file's missing parent directories through the gate
+// (in check mode a plan line; the write then plans into the directory that
+// does not exist yet).
 func makeParent(ctx context.Context, h *modules.Host, path string) error {
 	dir := path[:max(strings.LastIndexByte(path, '/'), 0)]
-	if dir == "" || h.Check {
+	if dir == "" {
 		return nil
 	}
 	info, err := modules.StatPath(ctx, h, dir, true)

@@ -15,23 +15,26 @@ import (
 // core 2.14): the edit below is its do_ini, step by step.
 type iniFile struct{}
 
+type iniFileOptions struct {
+	Path          string   `opt:"path,required" aliases:"dest" doc:"The INI file; it is created (with its directories) when missing, unless create is false."`
+	Section       string   `opt:"section" doc:"The section's name, without brackets. Left out: the option goes before the first section."`
+	Option        string   `opt:"option" doc:"The option's name; left out, the task adds (or, with state absent, removes) the whole section."`
+	Value         *string  `opt:"value" doc:"The option's value: the same as values with one item."`
+	Values        []string `opt:"values" doc:"Several values of the option, one line each (option = a, option = b)."`
+	State         string   `opt:"state" default:"present" choices:"absent,present" doc:"present: the option has the value(s); absent: the option (or its given values, with exclusive false) or the section is removed."`
+	Exclusive     bool     `opt:"exclusive" default:"true" doc:"true: other lines of the option are replaced (present) or all of them removed (absent); false: only the given values are added or removed."`
+	NoExtraSpaces bool     `opt:"no_extra_spaces" default:"false" doc:"Write option=value instead of option = value."`
+	Create        bool     `opt:"create" default:"true" doc:"false: a missing file fails the task instead of being created."`
+	AllowNoValue  bool     `opt:"allow_no_value" default:"false" doc:"Allow an option without a value and without =."`
+	modules.BackupOption
+	modules.FileAttrs
+}
+
 func (iniFile) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "ini_file",
-		Summary: "Set, add or remove options and sections of an INI file (community.general.ini_file)",
-		Args: append([]modules.Arg{
-			{Name: "path", Type: modules.String, Required: true, Aliases: []string{"dest"}, Doc: "The INI file; it is created (with its directories) when missing, unless create is false."},
-			{Name: "section", Type: modules.String, Doc: "The section's name, without brackets. Left out: the option goes before the first section."},
-			{Name: "option", Type: modules.String, Doc: "The option's name; left out, the task adds (or, with state absent, removes) the whole section."},
-			{Name: "value", Type: modules.String, Doc: "The option's value: the same as values with one item."},
-			{Name: "values", Type: modules.List, Doc: "Several values of the option, one line each (option = a, option = b)."},
-			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"absent", "present"}, Doc: "present: the option has the value(s); absent: the option (or its given values, with exclusive false) or the section is removed."},
-			{Name: "exclusive", Type: modules.Bool, Default: true, Doc: "true: other lines of the option are replaced (present) or all of them removed (absent); false: only the given values are added or removed."},
-			{Name: "no_extra_spaces", Type: modules.Bool, Default: false, Doc: "Write option=value instead of option = value."},
-			{Name: "create", Type: modules.Bool, Default: true, Doc: "false: a missing file fails the task instead of being created."},
-			{Name: "allow_no_value", Type: modules.Bool, Default: false, Doc: "Allow an option without a value and without =."},
-			modules.BackupArg(),
-		}, modules.FileAttrArgs()...),
+		Name:       "ini_file",
+		Summary:    "Set, add or remove options and sections of an INI file (community.general.ini_file)",
+		Args:       modules.OptionsOf[iniFileOptions](),
 		Exclusive:  [][]string{{"value", "values"}},
 		Check:      modules.CheckSupported,
 		Collection: "community.general",
@@ -52,19 +55,19 @@ type iniEdit struct {
 	absent, exclusive, spaces, allowEmpty bool
 }
 
-func iniEditFrom(args modules.Args) (iniEdit, *modules.Result) {
-	e := iniEdit{section: args.String("section"), option: args.String("option"), absent: args.String("state") == "absent",
-		exclusive: args.Bool("exclusive"), spaces: !args.Bool("no_extra_spaces"), allowEmpty: args.Bool("allow_no_value")}
-	values := args.Strings("values")
-	if args.Has("value") {
-		values = []string{args.String("value")}
+func iniEditFrom(o iniFileOptions) (iniEdit, *modules.Result) {
+	e := iniEdit{section: o.Section, option: o.Option, absent: o.State == "absent",
+		exclusive: o.Exclusive, spaces: !o.NoExtraSpaces, allowEmpty: o.AllowNoValue}
+	values := o.Values
+	if o.Value != nil {
+		values = []string{*o.Value}
 	}
 	for _, v := range values {
 		if !slices.Contains(e.values, v) {
 			e.values = append(e.values, v)
 		}
 	}
-	if !e.absent && !e.allowEmpty && !args.Has("value") && len(e.values) == 0 {
+	if !e.absent && !e.allowEmpty && o.Value == nil && len(e.values) == 0 {
 		msg := "Parameter 'value(s)' must be defined if state=present and allow_no_value=False."
 		return e, &modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}
 	}
@@ -77,16 +80,20 @@ func iniEditFrom(args modules.Args) (iniEdit, *modules.Result) {
 }
 
 func (iniFile) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	e, bad := iniEditFrom(args)
+	o, err := modules.Decode[iniFileOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	e, bad := iniEditFrom(o)
 	if bad != nil {
 		return *bad, nil
 	}
-	path := args.String("path")
+	path := o.Path
 	f, bad, err := load(ctx, h, path)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
-	if !f.info.Exists && !args.Bool("create") {
+	if !f.info.Exists && !o.Create {
 		return failure(257, fmt.Sprintf("Destination %s does not exist!", path)), nil
 	}
 	before := iniText(f.content)
@@ -97,7 +104,7 @@ func (iniFile) Run(ctx context.Context, h *modules.Host, args modules.Args) (mod
 		if changed {
 			after = strings.Join(lines, "")
 		}
-		if s, err = save(ctx, h, f, after, args); err != nil {
+		if s, err = save(ctx, h, f, after, modules.FileEditOptions{BackupOption: o.BackupOption, FileAttrs: o.FileAttrs}); err != nil {
 			return modules.Result{}, err
 		}
 	}

@@ -13,22 +13,33 @@ import (
 // lineinfile makes sure one line is in a file (or is not), as Ansible's.
 type lineinfile struct{}
 
+type lineinfileOptions struct {
+	Path         string  `opt:"path,required" aliases:"dest,destfile,name" doc:"The file to edit. A symbolic link is followed: the file it points to is edited."`
+	State        string  `opt:"state" default:"present" choices:"absent,present" doc:"present: the line is in the file; absent: every matching line is removed."`
+	Regexp       *string `opt:"regexp" aliases:"regex" doc:"A Python-style regular expression searched in every line: with present the last matching line is replaced (the first with firstmatch), with absent all matching lines go. RE2 syntax: no look-arounds or backreferences in the pattern."`
+	SearchString *string `opt:"search_string" doc:"A literal string instead of regexp."`
+	Line         *string `opt:"line" aliases:"value" doc:"The line to put in the file (needed with state present). With backrefs, \\1 and \\g<name> refer to regexp's groups."`
+	InsertAfter  string  `opt:"insertafter" doc:"When no line matches: insert after the last line matching this regular expression (the first with firstmatch), or EOF (the default) or BOF."`
+	InsertBefore string  `opt:"insertbefore" doc:"When no line matches: insert before the last line matching this regular expression, or BOF."`
+	Backrefs     bool    `opt:"backrefs" default:"false" doc:"Expand regexp's groups in line; when regexp matches no line the file is left alone."`
+	Create       bool    `opt:"create" default:"false" doc:"Create the file (and its directories) when it does not exist; otherwise a missing file fails the task."`
+	Firstmatch   bool    `opt:"firstmatch" default:"false" doc:"Use the first line that matches regexp or insertafter/insertbefore instead of the last."`
+	modules.FileEditOptions
+}
+
+func (lineinfileOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{
+		"regexp":       checkPattern("regexp", false),
+		"insertafter":  checkPattern("insertafter", true),
+		"insertbefore": checkPattern("insertbefore", true),
+	}
+}
+
 func (lineinfile) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "lineinfile",
-		Summary: "Make sure a line is present in a text file, or absent from it",
-		Args: append([]modules.Arg{
-			pathArg("The file to edit. A symbolic link is followed: the file it points to is edited."),
-			{Name: "state", Type: modules.String, Default: "present", Choices: []string{"absent", "present"}, Doc: "present: the line is in the file; absent: every matching line is removed."},
-			{Name: "regexp", Type: modules.String, Aliases: []string{"regex"}, Check: checkPattern("regexp", false), Doc: "A Python-style regular expression searched in every line: with present the last matching line is replaced (the first with firstmatch), with absent all matching lines go. RE2 syntax: no look-arounds or backreferences in the pattern."},
-			{Name: "search_string", Type: modules.String, Doc: "A literal string instead of regexp."},
-			{Name: "line", Type: modules.String, Aliases: []string{"value"}, Doc: "The line to put in the file (needed with state present). With backrefs, \\1 and \\g<name> refer to regexp's groups."},
-			{Name: "insertafter", Type: modules.String, Check: checkPattern("insertafter", true), Doc: "When no line matches: insert after the last line matching this regular expression (the first with firstmatch), or EOF (the default) or BOF."},
-			{Name: "insertbefore", Type: modules.String, Check: checkPattern("insertbefore", true), Doc: "When no line matches: insert before the last line matching this regular expression, or BOF."},
-			{Name: "backrefs", Type: modules.Bool, Default: false, Doc: "Expand regexp's groups in line; when regexp matches no line the file is left alone."},
-			{Name: "create", Type: modules.Bool, Default: false, Doc: "Create the file (and its directories) when it does not exist; otherwise a missing file fails the task."},
-			{Name: "firstmatch", Type: modules.Bool, Default: false, Doc: "Use the first line that matches regexp or insertafter/insertbefore instead of the last."},
-		}, editArgs()...),
+		Name:      "lineinfile",
+		Summary:   "Make sure a line is present in a text file, or absent from it",
+		Args:      modules.OptionsOf[lineinfileOptions](),
 		Exclusive: [][]string{{"insertbefore", "insertafter"}, {"regexp", "search_string"}, {"backrefs", "search_string"}},
 		Check:     modules.CheckSupported,
 	}
@@ -50,15 +61,19 @@ func checkPattern(name string, marks bool) func(v any) error {
 }
 
 func (lineinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	o, bad := lineOptionsFrom(args)
+	opts, err := modules.Decode[lineinfileOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	o, bad := lineOptionsFrom(opts)
 	if bad != nil {
 		return *bad, nil
 	}
-	f, bad, err := load(ctx, h, args.String("path"))
+	f, bad, err := load(ctx, h, opts.Path)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
-	if !f.info.Exists && (o.absent || !args.Bool("create")) {
+	if !f.info.Exists && (o.absent || !opts.Create) {
 		if o.absent {
 			return modules.Result{Data: map[string]any{"msg": "file not present"}, Msg: "file not present"}, nil
 		}
@@ -75,11 +90,11 @@ func (lineinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 	} else {
 		lines, msg = o.present(lines)
 	}
-	s, err := save(ctx, h, f, strings.Join(lines, ""), args)
+	s, err := save(ctx, h, f, strings.Join(lines, ""), opts.FileEditOptions)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	if f.info.Exists || !h.Check { // Ansible checks attributes unless a dry run creates the file
+	if f.info.Exists || !h.Pending() { // Ansible checks attributes unless a dry run creates the file
 		msg = withAttrs(msg, s.attrs)
 	}
 	data := map[string]any{"msg": msg, "backup": s.backup}
@@ -89,6 +104,13 @@ func (lineinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 	return modules.Result{Msg: msg, Data: data, Diffs: s.diffs}, nil
 }
 
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 func derefResult(r *modules.Result) modules.Result {
 	if r == nil {
 		return modules.Result{}
@@ -96,7 +118,8 @@ func derefResult(r *modules.Result) modules.Result {
 	return *r
 }
 
-// lineOptions are lineinfile's arguments, checked together as Ansible does.
+// lineOptions are lineinfile's options, checked together as Ansible does,
+// with the patterns compiled.
 type lineOptions struct {
 	absent       bool
 	re           *regexp.Regexp // nil: no regexp
@@ -109,23 +132,19 @@ type lineOptions struct {
 	firstmatch   bool
 }
 
-func lineOptionsFrom(args modules.Args) (lineOptions, *modules.Result) {
-	o := lineOptions{absent: args.String("state") == "absent", line: args.String("line"),
-		insertAfter: args.String("insertafter"), insertBefore: args.String("insertbefore"),
-		backrefs: args.Bool("backrefs"), firstmatch: args.Bool("firstmatch")}
+func lineOptionsFrom(opts lineinfileOptions) (lineOptions, *modules.Result) {
+	o := lineOptions{absent: opts.State == "absent", line: deref(opts.Line),
+		insertAfter: opts.InsertAfter, insertBefore: opts.InsertBefore,
+		backrefs: opts.Backrefs, firstmatch: opts.Firstmatch, search: opts.SearchString}
 	fail := func(msg string) (lineOptions, *modules.Result) {
 		r := modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}
 		return o, &r
 	}
-	if args.Has("regexp") {
-		o.re, _ = pyre.Compile(args.String("regexp")) // checked by the spec
-	}
-	if args.Has("search_string") {
-		s := args.String("search_string")
-		o.search = &s
+	if opts.Regexp != nil {
+		o.re, _ = pyre.Compile(*opts.Regexp) // checked by the spec
 	}
 	if o.absent {
-		if o.re == nil && o.search == nil && !args.Has("line") {
+		if o.re == nil && o.search == nil && opts.Line == nil {
 			return fail("one of line, search_string, or regexp is required with state=absent")
 		}
 		return o, nil
@@ -133,7 +152,7 @@ func lineOptionsFrom(args modules.Args) (lineOptions, *modules.Result) {
 	if o.backrefs && o.re == nil {
 		return fail("regexp is required with backrefs=true")
 	}
-	if !args.Has("line") {
+	if opts.Line == nil {
 		return fail("line is required with state=present")
 	}
 	if o.insertAfter == "" && o.insertBefore == "" {

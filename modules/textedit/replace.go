@@ -15,24 +15,39 @@ import (
 // Ansible's replace.
 type replace struct{}
 
+type replaceOptions struct {
+	Path     string `opt:"path,required" aliases:"dest,destfile,name" doc:"The file to edit; it must exist. A symbolic link is followed."`
+	Regexp   string `opt:"regexp,required" doc:"A Python-style regular expression, matched in multiline mode (^ and $ at every line). RE2 syntax: no look-arounds or backreferences in the pattern."`
+	Replace  string `opt:"replace" default:"" doc:"What each match becomes; \\1 and \\g<name> insert regexp's groups. Empty removes the matches."`
+	After    string `opt:"after" doc:"Replace only after the first match of this regular expression."`
+	Before   string `opt:"before" doc:"Replace only before the first match of this regular expression."`
+	Encoding string `opt:"encoding" default:"utf-8" choices:"utf-8,utf8" doc:"The file's encoding; ferry reads UTF-8 only."`
+	modules.FileEditOptions
+}
+
+func (replaceOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{
+		"regexp": checkPattern("regexp", false),
+		"after":  checkPattern("after", false),
+		"before": checkPattern("before", false),
+	}
+}
+
 func (replace) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "replace",
 		Summary: "Replace every match of a regular expression in a text file",
-		Args: append([]modules.Arg{
-			pathArg("The file to edit; it must exist. A symbolic link is followed."),
-			{Name: "regexp", Type: modules.String, Required: true, Check: checkPattern("regexp", false), Doc: "A Python-style regular expression, matched in multiline mode (^ and $ at every line). RE2 syntax: no look-arounds or backreferences in the pattern."},
-			{Name: "replace", Type: modules.String, Default: "", Doc: "What each match becomes; \\1 and \\g<name> insert regexp's groups. Empty removes the matches."},
-			{Name: "after", Type: modules.String, Check: checkPattern("after", false), Doc: "Replace only after the first match of this regular expression."},
-			{Name: "before", Type: modules.String, Check: checkPattern("before", false), Doc: "Replace only before the first match of this regular expression."},
-			{Name: "encoding", Type: modules.String, Default: "utf-8", Choices: []string{"utf-8", "utf8"}, Doc: "The file's encoding; ferry reads UTF-8 only."},
-		}, editArgs()...),
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[replaceOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
 func (replace) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	f, bad, err := load(ctx, h, args.String("path"))
+	o, err := modules.Decode[replaceOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	f, bad, err := load(ctx, h, o.Path)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
@@ -42,7 +57,7 @@ func (replace) Run(ctx context.Context, h *modules.Host, args modules.Args) (mod
 	if !utf8.ValidString(f.content) {
 		return modules.Result{}, fmt.Errorf("%s is not UTF-8 text; ferry's replace reads UTF-8 only", f.path)
 	}
-	start, end, pattern, err := section(f.content, args.String("after"), args.String("before"))
+	start, end, pattern, err := section(f.content, o.After, o.Before)
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -50,14 +65,14 @@ func (replace) Run(ctx context.Context, h *modules.Host, args modules.Args) (mod
 		msg := "Pattern for before/after params did not match the given file: " + pattern
 		return modules.Result{Msg: msg, Data: map[string]any{"rc": 0, "msg": msg}}, nil
 	}
-	re, _ := pyre.Compile("(?m)" + args.String("regexp")) // checked by the spec
-	replaced, n := substitute(re, f.content[start:end], args.String("replace"))
+	re, _ := pyre.Compile("(?m)" + o.Regexp) // checked by the spec
+	replaced, n := substitute(re, f.content[start:end], o.Replace)
 	after := f.content[:start] + replaced + f.content[end:]
 	msg := ""
 	if n > 0 && after != f.content {
 		msg = fmt.Sprintf("%d replacements made", n)
 	}
-	s, err := save(ctx, h, f, after, args)
+	s, err := save(ctx, h, f, after, o.FileEditOptions)
 	if err != nil {
 		return modules.Result{}, err
 	}

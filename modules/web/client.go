@@ -24,24 +24,32 @@ import (
 	"github.com/ferry-sh/ferry/modules"
 )
 
-// connArgs are the arguments both modules share, as Ansible's
-// url_argument_spec declares them.
-func connArgs(timeout int) []modules.Arg {
-	return []modules.Arg{
-		{Name: "url", Type: modules.String, Required: true, Doc: "The http:// or https:// URL, requested from the host's side."},
-		{Name: "headers", Type: modules.Map, Default: map[string]any{}, Doc: "Request headers."},
-		{Name: "url_username", Type: modules.String, Aliases: []string{"user", "username"}, Doc: "User for HTTP basic authentication."},
-		{Name: "url_password", Type: modules.String, Aliases: []string{"password"}, Secret: true, Doc: "Password for HTTP basic authentication."},
-		{Name: "force_basic_auth", Type: modules.Bool, Default: false, Doc: "Send the credentials with the first request instead of after a 401 challenge."},
-		{Name: "validate_certs", Type: modules.Bool, Default: true, Doc: "Verify the server's certificate against the host's CA bundle (and ca_path)."},
-		{Name: "ca_path", Type: modules.String, Kind: modules.AbsPath, Doc: "A PEM file on the host with more CA certificates to trust."},
-		{Name: "client_cert", Type: modules.String, Kind: modules.AbsPath, Doc: "A PEM client certificate on the host (it may hold the key too)."},
-		{Name: "client_key", Type: modules.String, Kind: modules.AbsPath, Doc: "The PEM private key of client_cert, on the host."},
-		{Name: "timeout", Type: modules.Int, Default: timeout, Doc: "Seconds to wait for the server."},
-		{Name: "http_agent", Type: modules.String, Default: "ansible-httpget", Doc: "The User-Agent header."},
-		{Name: "use_proxy", Type: modules.Bool, Default: true, Doc: "Accepted for Ansible compatibility; ferry connects directly from the host."},
-		{Name: "follow_redirects", Type: modules.String, Default: "safe", Choices: []string{"all", "no", "none", "safe", "urllib2", "yes"}, Doc: "Which redirects to follow: safe (GET and HEAD only), all/yes/urllib2, none/no."},
-	}
+// connOptions and agentOptions are the options both modules share, as
+// Ansible's url_argument_spec declares them; each module declares timeout
+// between them, with its own default.
+type connOptions struct {
+	URL            string         `opt:"url,required" doc:"The http:// or https:// URL, requested from the host's side."`
+	Headers        map[string]any `opt:"headers" default:"{}" doc:"Request headers."`
+	URLUsername    string         `opt:"url_username" aliases:"user,username" doc:"User for HTTP basic authentication."`
+	URLPassword    string         `opt:"url_password,secret" aliases:"password" doc:"Password for HTTP basic authentication."`
+	ForceBasicAuth bool           `opt:"force_basic_auth" default:"false" doc:"Send the credentials with the first request instead of after a 401 challenge."`
+	ValidateCerts  bool           `opt:"validate_certs" default:"true" doc:"Verify the server's certificate against the host's CA bundle (and ca_path)."`
+	CAPath         string         `opt:"ca_path" kind:"abspath" doc:"A PEM file on the host with more CA certificates to trust."`
+	ClientCert     string         `opt:"client_cert" kind:"abspath" doc:"A PEM client certificate on the host (it may hold the key too)."`
+	ClientKey      string         `opt:"client_key" kind:"abspath" doc:"The PEM private key of client_cert, on the host."`
+}
+
+type agentOptions struct {
+	HTTPAgent       string `opt:"http_agent" default:"ansible-httpget" doc:"The User-Agent header."`
+	UseProxy        bool   `opt:"use_proxy" default:"true" doc:"Accepted for Ansible compatibility; ferry connects directly from the host."`
+	FollowRedirects string `opt:"follow_redirects" default:"safe" choices:"all,no,none,safe,urllib2,yes" doc:"Which redirects to follow: safe (GET and HEAD only), all/yes/urllib2, none/no."`
+}
+
+// request is what the client and send need of either module's options.
+type request struct {
+	connOptions
+	agentOptions
+	timeout time.Duration
 }
 
 // caBundles are where Linux distributions keep the system CA bundle.
@@ -52,21 +60,21 @@ var caBundles = []string{"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/cer
 const maxPEM = 4 << 20
 
 // newClient is an HTTP client whose connections leave from the host.
-func newClient(ctx context.Context, h *modules.Host, args modules.Args) (*http.Client, error) {
+func newClient(ctx context.Context, h *modules.Host, o request) (*http.Client, error) {
 	dialer, ok := h.Dialer()
 	if !ok {
 		return nil, errors.New("this connection cannot open network connections from the host")
 	}
-	tlsConfig, err := hostTLS(ctx, h, args)
+	tlsConfig, err := hostTLS(ctx, h, o.connOptions)
 	if err != nil {
 		return nil, err
 	}
 	transport := &http.Transport{DialContext: dialer.DialContext, TLSClientConfig: tlsConfig,
-		DisableKeepAlives: true, ForceAttemptHTTP2: false, ResponseHeaderTimeout: time.Duration(args.Int("timeout")) * time.Second}
+		DisableKeepAlives: true, ForceAttemptHTTP2: false, ResponseHeaderTimeout: o.timeout}
 	// Only a Writer's context (Host.Act) may send a request that can change
 	// something.
-	client := &http.Client{Transport: modules.ReadOnlyTransport(transport, nil), Timeout: time.Duration(args.Int("timeout")) * time.Second}
-	follow := args.String("follow_redirects")
+	client := &http.Client{Transport: modules.ReadOnlyTransport(transport, nil), Timeout: o.timeout}
+	follow := o.FollowRedirects
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		switch {
 		case follow == "none" || follow == "no":
@@ -82,9 +90,9 @@ func newClient(ctx context.Context, h *modules.Host, args modules.Args) (*http.C
 }
 
 // hostTLS reads the trust and client certificates from the host.
-func hostTLS(ctx context.Context, h *modules.Host, args modules.Args) (*tls.Config, error) {
+func hostTLS(ctx context.Context, h *modules.Host, o connOptions) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if !args.Bool("validate_certs") {
+	if !o.ValidateCerts {
 		cfg.InsecureSkipVerify = true // the playbook asked for it: validate_certs: false
 	} else {
 		pool := x509.NewCertPool()
@@ -94,7 +102,7 @@ func hostTLS(ctx context.Context, h *modules.Host, args modules.Args) (*tls.Conf
 				break
 			}
 		}
-		if p := args.String("ca_path"); p != "" {
+		if p := o.CAPath; p != "" {
 			pem, err := hostRead(ctx, h, p)
 			if err != nil {
 				return nil, fmt.Errorf("ca_path: %w", err)
@@ -105,13 +113,13 @@ func hostTLS(ctx context.Context, h *modules.Host, args modules.Args) (*tls.Conf
 		}
 		cfg.RootCAs = pool
 	}
-	if cert := args.String("client_cert"); cert != "" {
+	if cert := o.ClientCert; cert != "" {
 		certPEM, err := hostRead(ctx, h, cert)
 		if err != nil {
 			return nil, fmt.Errorf("client_cert: %w", err)
 		}
 		keyPEM := certPEM
-		if key := args.String("client_key"); key != "" {
+		if key := o.ClientKey; key != "" {
 			if keyPEM, err = hostRead(ctx, h, key); err != nil {
 				return nil, fmt.Errorf("client_key: %w", err)
 			}
@@ -144,7 +152,7 @@ func hostRead(ctx context.Context, h *modules.Host, path string) ([]byte, error)
 // send makes the request with the module's headers and credentials. Without
 // force_basic_auth the credentials go only after a 401 asking for Basic, as
 // urllib's HTTPBasicAuthHandler does; body is sent again then.
-func send(ctx context.Context, client *http.Client, args modules.Args, method, url string, body []byte) (*http.Response, error) {
+func send(ctx context.Context, client *http.Client, o request, method, url string, body []byte) (*http.Response, error) {
 	do := func(auth bool) (*http.Response, error) {
 		var r io.Reader
 		if body != nil {
@@ -154,18 +162,18 @@ func send(ctx context.Context, client *http.Client, args modules.Args, method, u
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("User-Agent", args.String("http_agent"))
-		for k, v := range args.Map("headers") {
+		req.Header.Set("User-Agent", o.HTTPAgent)
+		for k, v := range o.Headers {
 			req.Header.Set(k, fmt.Sprint(v))
 		}
 		if auth {
-			req.SetBasicAuth(args.String("url_username"), args.String("url_password"))
+			req.SetBasicAuth(o.URLUsername, o.URLPassword)
 		}
 		return client.Do(req)
 	}
-	user := args.String("url_username")
-	resp, err := do(user != "" && args.Bool("force_basic_auth"))
-	if err != nil || user == "" || args.Bool("force_basic_auth") || resp.StatusCode != http.StatusUnauthorized ||
+	user := o.URLUsername
+	resp, err := do(user != "" && o.ForceBasicAuth)
+	if err != nil || user == "" || o.ForceBasicAuth || resp.StatusCode != http.StatusUnauthorized ||
 		!strings.Contains(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "basic") {
 		return resp, err
 	}

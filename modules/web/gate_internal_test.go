@@ -26,12 +26,11 @@ func TestURIRequestsGoThroughTheGate(t *testing.T) {
 	defer srv.Close()
 	h := modtest.SSHHost(t)
 	raw := map[string]any{"url": srv.URL + "/things", "method": "POST", "body": "{}"}
-	m, _ := modules.Lookup("uri")
-	args, err := m.Spec().Bind(raw)
+	o, err := modules.Decode[uriOptions](raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := newClient(context.Background(), h, args)
+	client, err := newClient(context.Background(), h, o.request())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,16 +28,30 @@ func init() { modules.Register(getURL{}) }
 // change.
 type getURL struct{}
 
+type getURLOptions struct {
+	connOptions
+	Timeout int `opt:"timeout" default:"10" doc:"Seconds to wait for the server."`
+	agentOptions
+	Dest     string `opt:"dest,required" kind:"abspath" doc:"The file on the host; a directory receives the file under the server's or the URL's file name."`
+	Force    bool   `opt:"force" default:"false" doc:"Download even when dest exists; without it an existing dest is kept when checksum matches it."`
+	Checksum string "opt:\"checksum\" doc:\"`algorithm:hex` (md5, sha1, sha224, sha256, sha384, sha512) or `algorithm:URL` of a checksums file; the download fails when it differs.\""
+	modules.FileInstallOptions
+}
+
+func (getURLOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{"checksum": checkChecksum}
+}
+
+func (o getURLOptions) request() request {
+	return request{o.connOptions, o.agentOptions, time.Duration(o.Timeout) * time.Second}
+}
+
 func (getURL) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "get_url",
 		Summary: "Download a file from an HTTP(S) URL onto the host, verified by checksum",
-		Args: append(append(connArgs(10),
-			modules.Arg{Name: "dest", Type: modules.String, Required: true, Kind: modules.AbsPath, Doc: "The file on the host; a directory receives the file under the server's or the URL's file name."},
-			modules.Arg{Name: "force", Type: modules.Bool, Default: false, Doc: "Download even when dest exists; without it an existing dest is kept when checksum matches it."},
-			modules.Arg{Name: "checksum", Type: modules.String, Check: checkChecksum, Doc: "`algorithm:hex` (md5, sha1, sha224, sha256, sha384, sha512) or `algorithm:URL` of a checksums file; the download fails when it differs."},
-		), modules.FileInstallArgs()...),
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[getURLOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -56,25 +70,29 @@ func checkChecksum(v any) error {
 // a matching checksum and no force is kept ("file already exists"); anything
 // else is downloaded, verified and installed when it differs.
 func (getURL) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	client, err := newClient(ctx, h, args)
+	o, err := modules.Decode[getURLOptions](args)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	target, dest := args.String("url"), args.String("dest")
-	algo, want, err := expectedChecksum(ctx, client, args)
+	client, err := newClient(ctx, h, o.request())
+	if err != nil {
+		return modules.Result{}, err
+	}
+	target, dest := o.URL, o.Dest
+	algo, want, err := expectedChecksum(ctx, client, o)
 	if err != nil {
 		return failed(err.Error()), nil
 	}
 	data := map[string]any{"url": target, "dest": dest, "state": "file"}
 	destIsDir := isDir(ctx, h, dest)
-	if !destIsDir && !args.Bool("force") && want != "" {
+	if !destIsDir && !o.Force && want != "" {
 		if sum, err := hostDigest(ctx, h, algo, dest); err == nil && sum == want {
 			data["msg"], data["checksum_dest"] = "file already exists", ""
 			return modules.Result{Data: data}, nil
 		}
 	}
 	start := time.Now()
-	resp, err := send(ctx, client, args, http.MethodGet, target, nil)
+	resp, err := send(ctx, client, o.request(), http.MethodGet, target, nil)
 	if err != nil {
 		return failed("Request failed: " + err.Error()), nil
 	}
@@ -105,7 +123,7 @@ func (getURL) Run(ctx context.Context, h *modules.Host, args modules.Args) (modu
 	if sum, err := hostDigest(ctx, h, "sha1", dest); err == nil {
 		before = sum
 	}
-	res, err := modules.InstallFile(ctx, h, tmp, dest, true, args)
+	res, err := modules.InstallFile(ctx, h, tmp, dest, true, o.FileInstallOptions)
 	if err != nil {
 		return res, err
 	}
@@ -151,8 +169,8 @@ func download(body io.Reader, algo string) (string, map[string]string, error) {
 // expectedChecksum splits checksum into its algorithm and value; a value
 // that is a URL is a checksums file, whose line for the URL's file name (or
 // only line) gives the value, as get_url reads it.
-func expectedChecksum(ctx context.Context, client *http.Client, args modules.Args) (algo, want string, err error) {
-	spec := args.String("checksum")
+func expectedChecksum(ctx context.Context, client *http.Client, o getURLOptions) (algo, want string, err error) {
+	spec := o.Checksum
 	if spec == "" {
 		return "", "", nil
 	}
@@ -161,7 +179,7 @@ func expectedChecksum(ctx context.Context, client *http.Client, args modules.Arg
 	if !strings.HasPrefix(value, "http://") && !strings.HasPrefix(value, "https://") {
 		return algo, strings.ToLower(strings.TrimSpace(value)), nil
 	}
-	resp, err := send(ctx, client, args, http.MethodGet, value, nil)
+	resp, err := send(ctx, client, o.request(), http.MethodGet, value, nil)
 	if err != nil {
 		return "", "", fmt.Errorf("Failed to download checksum file %s: %v", value, err)
 	}
@@ -170,7 +188,7 @@ func expectedChecksum(ctx context.Context, client *http.Client, args modules.Arg
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return "", "", fmt.Errorf("Failed to download checksum file %s: %s", value, okMsg(resp))
 	}
-	name := path.Base(args.String("url"))
+	name := path.Base(o.URL)
 	var found []string
 	for _, line := range strings.Split(string(lines), "\n") {
 		f := strings.Fields(line)

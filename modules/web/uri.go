@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,21 +26,35 @@ func init() { modules.Register(uri{}) }
 // uri makes an HTTP request from the host (Ansible's uri).
 type uri struct{}
 
+type uriOptions struct {
+	connOptions
+	Timeout int `opt:"timeout" default:"30" doc:"Seconds to wait for the server."`
+	agentOptions
+	Method        string `opt:"method" default:"GET" doc:"The HTTP method, one upper-case word (GET, POST, PUT, DELETE, PATCH...)."`
+	Body          any    `opt:"body" doc:"The request body: text, or data that body_format encodes."`
+	BodyFormat    string `opt:"body_format" default:"raw" choices:"raw,json,form-urlencoded" doc:"json encodes body as JSON, form-urlencoded as a form (each sets Content-Type unless headers do); raw sends it as it is."`
+	StatusCode    []int  `opt:"status_code" default:"200" doc:"The statuses that count as success."`
+	ReturnContent bool   `opt:"return_content" default:"false" doc:"Return the body as content (a JSON body is always returned as json)."`
+	Dest          string `opt:"dest" kind:"abspath" doc:"Write the body to this file on the host (a directory receives it under the URL's file name)."`
+	Creates       string `opt:"creates" kind:"abspath" doc:"A path on the host; when it exists, no request is made."`
+	Removes       string `opt:"removes" kind:"abspath" doc:"A path on the host; when it does not exist, no request is made."`
+	modules.FileInstallOptions
+}
+
+func (uriOptions) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{"status_code": checkStatusCodes}
+}
+
+func (o uriOptions) request() request {
+	return request{o.connOptions, o.agentOptions, time.Duration(o.Timeout) * time.Second}
+}
+
 func (uri) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "uri",
 		Summary: "Make an HTTP(S) request from the host and check its status (REST APIs, health checks)",
-		Args: append(append(connArgs(30),
-			modules.Arg{Name: "method", Type: modules.String, Default: "GET", Doc: "The HTTP method, one upper-case word (GET, POST, PUT, DELETE, PATCH...)."},
-			modules.Arg{Name: "body", Type: modules.Any, Doc: "The request body: text, or data that body_format encodes."},
-			modules.Arg{Name: "body_format", Type: modules.String, Default: "raw", Choices: []string{"raw", "json", "form-urlencoded"}, Doc: "json encodes body as JSON, form-urlencoded as a form (each sets Content-Type unless headers do); raw sends it as it is."},
-			modules.Arg{Name: "status_code", Type: modules.List, Default: []any{200}, Check: checkStatusCodes, Doc: "The statuses that count as success."},
-			modules.Arg{Name: "return_content", Type: modules.Bool, Default: false, Doc: "Return the body as content (a JSON body is always returned as json)."},
-			modules.Arg{Name: "dest", Type: modules.String, Kind: modules.AbsPath, Doc: "Write the body to this file on the host (a directory receives it under the URL's file name)."},
-			modules.Arg{Name: "creates", Type: modules.String, Kind: modules.AbsPath, Doc: "A path on the host; when it exists, no request is made."},
-			modules.Arg{Name: "removes", Type: modules.String, Kind: modules.AbsPath, Doc: "A path on the host; when it does not exist, no request is made."},
-		), modules.FileInstallArgs()...),
-		Check: modules.CheckSkip,
+		Args:    modules.OptionsOf[uriOptions](),
+		Check:   modules.CheckSkip,
 	}
 }
 
@@ -62,31 +78,35 @@ var upperWord = regexp.MustCompile(`^[A-Z]+$`)
 // changed=false, the response's headers as result fields, json for a JSON
 // body, and a failure naming the status when it is not in status_code.
 func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	method := strings.ToUpper(args.String("method"))
-	if !upperWord.MatchString(method) {
-		return failed("Parameter 'method' needs to be a single word in uppercase, like GET or POST."), nil
-	}
-	body, err := requestBody(args)
-	if err != nil {
-		return failed(err.Error()), nil
-	}
-	if skip, msg, err := createsRemoves(ctx, h, args); err != nil || skip {
-		return modules.Result{Data: map[string]any{"stdout": msg}}, err
-	}
-	client, err := newClient(ctx, h, args)
+	o, err := modules.Decode[uriOptions](args)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	target := args.String("url")
+	method := strings.ToUpper(o.Method)
+	if !upperWord.MatchString(method) {
+		return failed("Parameter 'method' needs to be a single word in uppercase, like GET or POST."), nil
+	}
+	body, err := requestBody(&o)
+	if err != nil {
+		return failed(err.Error()), nil
+	}
+	if skip, msg, err := createsRemoves(ctx, h, o); err != nil || skip {
+		return modules.Result{Data: map[string]any{"stdout": msg}}, err
+	}
+	client, err := newClient(ctx, h, o.request())
+	if err != nil {
+		return modules.Result{}, err
+	}
+	target := o.URL
 	start := time.Now()
 	var resp *http.Response
 	err = h.Act(func(w modules.Writer) error {
-		resp, err = send(w.Context(ctx), client, args, method, target, body)
+		resp, err = send(w.Context(ctx), client, o.request(), method, target, body)
 		return err
 	})
 	if err != nil {
 		msg := "Request failed: " + err.Error()
-		return modules.Result{Failed: true, Msg: fmt.Sprintf("Status code was -1 and not %s: %s", pyInts(args.List("status_code")), msg),
+		return modules.Result{Failed: true, Msg: fmt.Sprintf("Status code was -1 and not %s: %s", pyInts(o.StatusCode), msg),
 			Data: map[string]any{"status": -1, "url": target, "elapsed": int(time.Since(start).Seconds()), "redirected": false}}, nil
 	}
 	defer resp.Body.Close()
@@ -99,23 +119,23 @@ func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 		}
 	}
 	msg := okMsg(resp)
-	ok := statusIn(resp.StatusCode, args.List("status_code"))
+	ok := slices.Contains(o.StatusCode, resp.StatusCode)
 	res := modules.Result{Data: data}
-	if dest := args.String("dest"); dest != "" && ok && resp.StatusCode != 304 {
-		if res, err = saveBody(ctx, h, args, resp, dest, data); err != nil {
+	if dest := o.Dest; dest != "" && ok && resp.StatusCode != 304 {
+		if res, err = saveBody(ctx, h, o.FileInstallOptions, resp, dest, data); err != nil {
 			return modules.Result{}, err
 		}
-	} else if err := readContent(resp, args.Bool("return_content") || !ok, data); err != nil {
+	} else if err := readContent(resp, o.ReturnContent || !ok, data); err != nil {
 		return modules.Result{}, err
 	}
 	data["elapsed"] = int(time.Since(start).Seconds())
 	data["msg"] = msg
 	if !ok {
 		res.Failed = true
-		res.Msg = fmt.Sprintf("Status code was %d and not %s: %s", resp.StatusCode, pyInts(args.List("status_code")), msg)
+		res.Msg = fmt.Sprintf("Status code was %d and not %s: %s", resp.StatusCode, pyInts(o.StatusCode), msg)
 		data["msg"] = res.Msg
 	}
-	if !args.Bool("return_content") {
+	if !o.ReturnContent {
 		delete(data, "content")
 	}
 	return res, nil
@@ -125,13 +145,18 @@ func failed(msg string) modules.Result {
 	return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}
 }
 
-// requestBody encodes body as body_format says.
-func requestBody(args modules.Args) ([]byte, error) {
-	if !args.Has("body") {
+// requestBody encodes body as body_format says, and sets the Content-Type
+// header that goes with it (in o's own copy of the headers).
+func requestBody(o *uriOptions) ([]byte, error) {
+	if o.Body == nil {
 		return nil, nil
 	}
-	body := args["body"]
-	headers := args.Map("headers")
+	body := o.Body
+	headers := maps.Clone(o.Headers)
+	if headers == nil {
+		headers = map[string]any{}
+	}
+	o.Headers = headers
 	setType := func(t string) {
 		for k := range headers {
 			if strings.EqualFold(k, "content-type") {
@@ -140,7 +165,7 @@ func requestBody(args modules.Args) ([]byte, error) {
 		}
 		headers["Content-Type"] = t
 	}
-	switch args.String("body_format") {
+	switch o.BodyFormat {
 	case "json":
 		setType("application/json")
 		if s, ok := body.(string); ok {
@@ -171,18 +196,18 @@ func requestBody(args modules.Args) ([]byte, error) {
 
 // createsRemoves answers creates and removes as uri does: no request, no
 // change, a stdout saying why.
-func createsRemoves(ctx context.Context, h *modules.Host, args modules.Args) (bool, string, error) {
+func createsRemoves(ctx context.Context, h *modules.Host, o uriOptions) (bool, string, error) {
 	exists := func(p string) (bool, error) {
 		out, err := h.Query(ctx, modules.Command{Argv: []string{"test", "-e", p}, Become: h.Become})
 		return err == nil && out.RC == 0, err
 	}
-	if p := args.String("creates"); p != "" {
+	if p := o.Creates; p != "" {
 		found, err := exists(p)
 		if err != nil || found {
 			return found, fmt.Sprintf("skipped, since '%s' exists", p), err
 		}
 	}
-	if p := args.String("removes"); p != "" {
+	if p := o.Removes; p != "" {
 		found, err := exists(p)
 		if err != nil || !found {
 			return !found && err == nil, fmt.Sprintf("skipped, since '%s' does not exist", p), err
@@ -191,20 +216,11 @@ func createsRemoves(ctx context.Context, h *modules.Host, args modules.Args) (bo
 	return false, "", nil
 }
 
-func statusIn(status int, codes []any) bool {
-	for _, c := range codes {
-		if n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(c))); err == nil && n == status {
-			return true
-		}
-	}
-	return false
-}
-
 // pyInts prints a list of status codes as Python prints a list of ints.
-func pyInts(codes []any) string {
+func pyInts(codes []int) string {
 	parts := make([]string, len(codes))
 	for i, c := range codes {
-		parts[i] = strings.TrimSpace(fmt.Sprint(c))
+		parts[i] = strconv.Itoa(c)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
@@ -249,7 +265,7 @@ func jsonType(contentType string) bool {
 
 // saveBody writes the body to dest on the host through the framework's safe
 // write: it is streamed to a private controller file first.
-func saveBody(ctx context.Context, h *modules.Host, args modules.Args, resp *http.Response, dest string, data map[string]any) (modules.Result, error) {
+func saveBody(ctx context.Context, h *modules.Host, install modules.FileInstallOptions, resp *http.Response, dest string, data map[string]any) (modules.Result, error) {
 	tmp, err := os.CreateTemp("", "ferry-uri-*")
 	if err != nil {
 		return modules.Result{}, err
@@ -265,7 +281,7 @@ func saveBody(ctx context.Context, h *modules.Host, args modules.Args, resp *htt
 	if isDir(ctx, h, dest) {
 		dest = path.Join(dest, urlFileName(resp, "index.html"))
 	}
-	res, err := modules.InstallFile(ctx, h, tmp.Name(), dest, true, args)
+	res, err := modules.InstallFile(ctx, h, tmp.Name(), dest, true, install)
 	if err != nil {
 		return res, err
 	}

@@ -1,0 +1,54 @@
+package modules
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The option groups of the modules that write a file, embedded in their
+// options structs (options.go) so that each is declared once: copy,
+// template, get_url and uri install a file; lineinfile, blockinfile and
+// replace rewrite one in place.
+
+// FileAttrs are the mode, owner and group a task asks for, as Ansible's
+// add_file_common_args declares them. Mode is nil, a string or a number
+// (see parseMode).
+type FileAttrs struct {
+	Mode  any    `opt:"mode" kind:"mode" doc:"Permissions of dest: an octal string (\"0644\") or symbolic (\"u=rw,g=r,o=r\"). Unset keeps an existing file's mode; a new file gets 0644."`
+	Owner string `opt:"owner" doc:"User (name or uid) that owns dest. Unset keeps an existing file's owner; a new file belongs to the become user, or the login user without become."`
+	Group string `opt:"group" doc:"Group (name or gid) of dest."`
+}
+
+// BackupOption keeps a copy of the file a task replaces.
+type BackupOption struct {
+	Backup bool `opt:"backup" default:"false" doc:"Before replacing dest, keep a copy named dest.<pid>.<date>@<time>~ (reported as backup_file)."`
+}
+
+// FileInstallOptions are the options of a module that installs a file
+// (InstallFile): mode, owner, group, backup, follow.
+type FileInstallOptions struct {
+	FileAttrs
+	BackupOption
+	Follow bool `opt:"follow" default:"false" doc:"When dest is a symbolic link, write the file it points to; by default the link itself is replaced by the file, as in Ansible."`
+}
+
+// FileEditOptions are the options of a module that rewrites a file in
+// place (WriteContent): backup, validate, mode, owner, group.
+type FileEditOptions struct {
+	BackupOption
+	Validate ValidateCommand "opt:\"validate\" doc:\"A command that checks the new content before it replaces the file; %s in it is the path of the new content (e.g. `visudo -cf %s`). The file is left alone when it exits non-zero.\""
+	FileAttrs
+}
+
+// ValidateCommand is a command that checks a file's new content, with %s
+// where the command takes the file.
+type ValidateCommand string
+
+// CheckOption refuses a command without %s: it would check nothing.
+func (ValidateCommand) CheckOption(v any) error {
+	if s, _ := v.(string); s != "" && !strings.Contains(s, "%s") {
+		return &ArgError{Arg: "validate", Msg: fmt.Sprintf("validate must contain %%s: %s", s),
+			Hint: "write %s where the command takes the file to check"}
+	}
+	return nil
+}
