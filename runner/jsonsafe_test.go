@@ -12,9 +12,10 @@ func TestJSONOutputKeepsNonFiniteResults(t *testing.T) {
 	pb := `
 - hosts: web1
   gather_facts: false
+  vars: {inf: .inf, ninf: -.inf, nan: .nan}
   tasks:
-    - debug: {msg: "{{ 'inf' | float }}"}
-    - set_fact: {n: "{{ '-inf' | float }}", m: ["{{ 'nan' | float }}"]}
+    - debug: {msg: "{{ inf }}"}
+    - set_fact: {n: "{{ ninf }}", m: ["{{ nan }}"]}
 `
 	r := runPlaybook(t, pb, localInventory, func(s *Session) { s.Output = "json" })
 	var results []map[string]any

@@ -68,20 +68,36 @@ var defaultSystemNamespaces = []string{
 	"openebs", "longhorn-system", "rook-ceph", "minio", "velero", "monitoring", "plotly-system",
 }
 
+// limitsArgs are the module's arguments as a playbook gives them;
+// limitsOptionsOf turns them into limitsOptions.
+type limitsArgs struct {
+	MaxPods          any       `opt:"max_pods" default:"auto" doc:"The pod limit: a whole number, or auto = the sum of the Nodes' allocatable pods minus the pods running in system_namespaces (ferry's rule, not Plotly's). Plotly recommends 250 for the Standard offering; a kURL node allows 110 pods unless installed with kubernetes-max-pods-per-node. A number the cluster cannot hold is refused before anything changes, with the kURL setting that would make room."`
+	MaxPVCs          any       `opt:"max_pvcs" default:"auto" doc:"The volume (PVC) limit: a whole number, or auto = what pvc_auto says."`
+	PVCAuto          string    `opt:"pvc_auto" default:"50%" doc:"What max_pvcs: auto becomes: a number (\"40\") or a percentage of the pod limit (\"50%\", rounded down, at least 1). Plotly publishes no volume figure; the default is ferry's guess: every workspace and every Redis or Postgres service holds one PVC and runs at least one pod, and apps run pods without PVCs."`
+	Namespaces       []string  "opt:\"namespaces,required\" doc:\"The namespaces where Dash Enterprise runs apps, workspaces and services; each gets a ResourceQuota with the full limits (a ResourceQuota cannot span namespaces, so with several namespaces the cluster-wide total can reach the limits times their number). Required because Plotly does not document the apps namespace of Dash Enterprise 5: find it with `kubectl get pods -A` on an instance with an app deployed. Every namespace must exist.\""
+	SystemNamespaces *[]string `opt:"system_namespaces" doc:"Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: kube-system, kube-public, kube-node-lease, kurl, kube-flannel, projectcontour, openebs, longhorn-system, rook-ceph, minio, velero, monitoring, plotly-system. A namespace also listed in namespaces is not subtracted: its quota already counts its pods."`
+	QuotaName        string    `opt:"quota_name" default:"ferry-limits" doc:"Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."`
+	Kubeconfig       string    `opt:"kubeconfig" default:"/etc/kubernetes/admin.conf" doc:"The cluster-admin kubeconfig on the host (kURL writes /etc/kubernetes/admin.conf, readable by root: use become). All API traffic goes over the host's connection."`
+}
+
+// OptionChecks are the rules beyond each argument's type.
+func (limitsArgs) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{
+		"max_pods":          checkLimit("max_pods"),
+		"max_pvcs":          checkLimit("max_pvcs"),
+		"pvc_auto":          checkPVCRule,
+		"namespaces":        checkNamespaces("namespaces", true),
+		"system_namespaces": checkNamespaces("system_namespaces", false),
+		"quota_name":        checkQuotaName,
+	}
+}
+
 func (limitsModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "limits",
 		Summary: "Enforce a pod and volume (PVC) limit on the apps' namespaces with a ResourceQuota (a hard Kubernetes limit, not Dash Enterprise's System Limits), checked against the cluster's capacity",
-		Args: []modules.Arg{
-			{Name: "max_pods", Check: checkLimit("max_pods"), Type: modules.Any, Default: "auto", Doc: "The pod limit: a whole number, or auto = the sum of the Nodes' allocatable pods minus the pods running in system_namespaces (ferry's rule, not Plotly's). Plotly recommends 250 for the Standard offering; a kURL node allows 110 pods unless installed with kubernetes-max-pods-per-node. A number the cluster cannot hold is refused before anything changes, with the kURL setting that would make room."},
-			{Name: "max_pvcs", Check: checkLimit("max_pvcs"), Type: modules.Any, Default: "auto", Doc: "The volume (PVC) limit: a whole number, or auto = what pvc_auto says."},
-			{Name: "pvc_auto", Check: checkPVCRule, Type: modules.String, Default: defaultPVCAuto, Doc: "What max_pvcs: auto becomes: a number (\"40\") or a percentage of the pod limit (\"50%\", rounded down, at least 1). Plotly publishes no volume figure; the default is ferry's guess: every workspace and every Redis or Postgres service holds one PVC and runs at least one pod, and apps run pods without PVCs."},
-			{Name: "namespaces", Check: checkNamespaces("namespaces", true), Type: modules.List, Required: true, Doc: "The namespaces where Dash Enterprise runs apps, workspaces and services; each gets a ResourceQuota with the full limits (a ResourceQuota cannot span namespaces, so with several namespaces the cluster-wide total can reach the limits times their number). Required because Plotly does not document the apps namespace of Dash Enterprise 5: find it with `kubectl get pods -A` on an instance with an app deployed. Every namespace must exist."},
-			{Name: "system_namespaces", Check: checkNamespaces("system_namespaces", false), Type: modules.List, Doc: "Namespaces whose pods are subtracted from the allocatable pods for max_pods: auto and for the capacity check. Default: kURL's add-ons and Dash Enterprise's platform: " + strings.Join(defaultSystemNamespaces, ", ") + ". A namespace also listed in namespaces is not subtracted: its quota already counts its pods."},
-			{Name: "quota_name", Check: checkQuotaName, Type: modules.String, Default: defaultQuotaName, Doc: "Name of the ResourceQuota ferry owns in each namespace; its spec.hard is exactly pods and persistentvolumeclaims."},
-			{Name: "kubeconfig", Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The cluster-admin kubeconfig on the host (kURL writes " + kube.DefaultKubeconfig + ", readable by root: use become). All API traffic goes over the host's connection."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[limitsArgs](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -118,7 +134,11 @@ func (r pvcRule) apply(pods int) int {
 type limits struct{ pods, pvcs int }
 
 func (limitsModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	o, err := limitsOptionsFrom(args)
+	a, err := modules.Decode[limitsArgs](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	o, err := limitsOptionsOf(a)
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -139,31 +159,20 @@ func (limitsModule) Run(ctx context.Context, h *modules.Host, args modules.Args)
 	return p.result(), nil
 }
 
-// limitsOptionsFrom checks the arguments that need more than their type,
-// reporting every problem at once.
-func limitsOptionsFrom(args modules.Args) (limitsOptions, error) {
-	o := limitsOptions{quotaName: args.String("quota_name"), kubeconfig: args.String("kubeconfig")}
-	var problems []error
-	add := func(err error) {
-		if err != nil {
-			problems = append(problems, err)
-		}
+// limitsOptionsOf normalises the decoded arguments (their checks ran when
+// they were bound): auto and percentages parsed, namespaces trimmed and
+// without repeats, the default system namespaces.
+func limitsOptionsOf(a limitsArgs) (limitsOptions, error) {
+	o := limitsOptions{quotaName: a.QuotaName, kubeconfig: a.Kubeconfig, systemNamespaces: defaultSystemNamespaces}
+	var errs [5]error
+	o.maxPods, errs[0] = parseLimit("max_pods", a.MaxPods)
+	o.maxPVCs, errs[1] = parseLimit("max_pvcs", a.MaxPVCs)
+	o.pvcAuto, errs[2] = parsePVCRule(a.PVCAuto)
+	o.namespaces, errs[3] = namespaceList("namespaces", anylist.Of(a.Namespaces))
+	if a.SystemNamespaces != nil {
+		o.systemNamespaces, errs[4] = namespaceList("system_namespaces", anylist.Of(*a.SystemNamespaces))
 	}
-	var err error
-	o.maxPods, err = parseLimit("max_pods", args["max_pods"])
-	add(err)
-	o.maxPVCs, err = parseLimit("max_pvcs", args["max_pvcs"])
-	add(err)
-	o.pvcAuto, err = parsePVCRule(args.String("pvc_auto"))
-	add(err)
-	add(checkNamespaces("namespaces", true)(args["namespaces"]))
-	o.namespaces, _ = namespaceList("namespaces", args.List("namespaces"))
-	o.systemNamespaces = defaultSystemNamespaces
-	if args.Has("system_namespaces") {
-		o.systemNamespaces, err = namespaceList("system_namespaces", args.List("system_namespaces"))
-		add(err)
-	}
-	return o, errors.Join(problems...)
+	return o, errors.Join(errs[:]...)
 }
 
 // parseLimit reads a limit: a whole number of 1 or more, or auto.

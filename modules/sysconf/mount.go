@@ -131,7 +131,7 @@ func (t mountTask) fstab(ctx context.Context, h *modules.Host) ([]string, error)
 	info, err := modules.StatPath(ctx, h, t.o.Fstab, true)
 	if err != nil || info.Exists {
 		if err == nil {
-			return fstabLines(ctx, h, t.o.Fstab)
+			return fileLines(ctx, h, t.o.Fstab)
 		}
 		return nil, err
 	}

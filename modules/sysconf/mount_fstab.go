@@ -25,8 +25,9 @@ func (e fstabEntry) line() string {
 	return strings.Join([]string{e.src, e.name, e.fstype, e.opts, e.dump, e.passno}, " ") + "\n"
 }
 
-// fstabLines reads the file's lines, each ending in a newline.
-func fstabLines(ctx context.Context, h *modules.Host, path string) ([]string, error) {
+// fileLines reads a file's lines, each with its newline (the last may
+// have none).
+func fileLines(ctx context.Context, h *modules.Host, path string) ([]string, error) {
 	data, err := modules.ReadFile(ctx, h, path, 4<<20)
 	if err != nil {
 		return nil, err

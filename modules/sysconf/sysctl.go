@@ -109,17 +109,11 @@ func readLines(ctx context.Context, h *modules.Host, path string) ([]string, err
 	if err != nil || !info.Exists || info.Type != "file" {
 		return nil, err
 	}
-	data, err := modules.ReadFile(ctx, h, path, 1<<20)
-	if err != nil {
-		return nil, err
+	lines, err := fileLines(ctx, h, path)
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
 	}
-	var lines []string
-	for _, l := range strings.SplitAfter(string(data), "\n") {
-		if l != "" {
-			lines = append(lines, strings.TrimSpace(l))
-		}
-	}
-	return lines, nil
+	return lines, err
 }
 
 // assignment splits a key=value line; ok is false for blanks, comments and

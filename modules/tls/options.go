@@ -3,7 +3,6 @@ package tls
 import (
 	"fmt"
 	"github.com/ferry-sh/ferry/modules"
-	"strings"
 )
 
 // The value checks of tls's arguments, declared on them (Arg.Check) so that
@@ -12,7 +11,7 @@ import (
 func checkExtraNames(v any) error {
 	l, _ := v.([]any)
 	for _, n := range modules.ToStrings(l) {
-		if !modules.ValidHostname(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), "."), true) {
+		if !modules.ValidHostname(hostName(n), true) {
 			return fmt.Errorf("extra_names entry %q is not a host name", n)
 		}
 	}
@@ -22,6 +21,13 @@ func checkExtraNames(v any) error {
 func checkMinDays(v any) error {
 	if n, _ := v.(int); n < 0 {
 		return fmt.Errorf("min_days is %d; give a number of days, 0 or more", n)
+	}
+	return nil
+}
+
+func checkConnectTimeout(v any) error {
+	if n, _ := v.(int); n < 1 {
+		return fmt.Errorf("connect_timeout is %d; give a number of seconds, 1 or more", n)
 	}
 	return nil
 }

@@ -50,23 +50,38 @@ const (
 	internalCAItemFilename = "ca.crt"
 )
 
+// tlsArgs are the module's arguments as a playbook gives them;
+// tlsOptionsOf turns them into tlsOptions.
+type tlsArgs struct {
+	Server           string         `opt:"server,required" kind:"dnsname" doc:"Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."`
+	CertFile         string         `opt:"cert_file,required" doc:"PEM file on the controller: the server certificate first, then its intermediates in order. A relative path is looked up in <playbook dir>/files, then in the playbook dir."`
+	KeyFile          string         `opt:"key_file,required" doc:"PEM file on the controller with the certificate's private key, unencrypted; looked up like cert_file. Its content is masked in every output."`
+	InternalCAFile   string         `opt:"internal_ca_file" doc:"PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. Checked on its own (a single valid root); the certificate chain must verify against it only when the chain says it was issued under it, so a public certificate beside an internal CA is fine. Looked up like cert_file."`
+	ExtraNames       []string       `opt:"extra_names" doc:"More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."`
+	MinDays          int            `opt:"min_days" default:"30" doc:"Fail when the certificate or an intermediate expires in fewer days than this."`
+	ConfigKeys       map[string]any "opt:\"config_keys\" doc:\"The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=tls_cert, key=tls_key, internal_ca=internal_ca_certificate. The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error.\""
+	ConfigValuesDest string         "opt:\"config_values_dest\" doc:\"A file on the host to write the ConfigValues fragment to (mode 0600), for kots_upload or `kubectl kots set config --merge --deploy`. Written only when its content differs.\""
+	VerifyAddress    string         `opt:"verify_address" aliases:"verify_url" doc:"host:port (or https://host[:port]) of the ingress, reached from the host's side of the connection. For every name, the certificate served must be this leaf. Read-only; fails until a deploy has rolled out the new certificate."`
+	ConnectTimeout   int            `opt:"connect_timeout" default:"10" kind:"seconds" doc:"Seconds allowed for each verify_address connection and TLS handshake."`
+}
+
+// OptionChecks are the rules beyond each argument's type.
+func (tlsArgs) OptionChecks() map[string]func(any) error {
+	return map[string]func(any) error{
+		"extra_names":     checkExtraNames,
+		"min_days":        checkMinDays,
+		"config_keys":     checkConfigKeys,
+		"verify_address":  checkVerifyAddress,
+		"connect_timeout": checkConnectTimeout,
+	}
+}
+
 func (tlsModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "tls",
 		Summary: "Check Dash Enterprise's TLS certificate, key and internal CA and render them as KOTS ConfigValues",
-		Args: []modules.Arg{
-			{Name: "server", Kind: modules.DNSName, Type: modules.String, Required: true, Doc: "Dash Enterprise's host name, e.g. dash.example.com. The certificate must also cover auth-<server> (Keycloak) and admin-<server> (KOTS Admin Console). These are siblings, not sub-domains: *.example.com covers all three, *.dash.example.com does not."},
-			{Name: "cert_file", Type: modules.String, Required: true, Doc: "PEM file on the controller: the server certificate first, then its intermediates in order. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
-			{Name: "key_file", Type: modules.String, Required: true, Doc: "PEM file on the controller with the certificate's private key, unencrypted; looked up like cert_file. Its content is masked in every output."},
-			{Name: "internal_ca_file", Type: modules.String, Doc: "PEM file on the controller with your organization's root CA (exactly one self-signed certificate), for INTERNAL_CA_CERTIFICATE. Checked on its own (a single valid root); the certificate chain must verify against it only when the chain says it was issued under it, so a public certificate beside an internal CA is fine. Looked up like cert_file."},
-			{Name: "extra_names", Check: checkExtraNames, Type: modules.List, Doc: "More host names the certificate must cover. A wildcard name (*.apps.example.com) demands that wildcard in the certificate."},
-			{Name: "min_days", Check: checkMinDays, Type: modules.Int, Default: 30, Doc: "Fail when the certificate or an intermediate expires in fewer days than this."},
-			{Name: "config_keys", Check: checkConfigKeys, Type: modules.Map, Doc: "The KOTS Config item names to render, as a mapping with keys cert, key and internal_ca; keys not given keep their defaults: cert=" + defaultCertItem + ", key=" + defaultKeyItem + ", internal_ca=" + defaultInternalCAItem + ". The defaults are ferry's guesses, NOT Plotly's published names: check them against the `kind: Config` of your release (app.tar.gz inside the .airgap bundle, or `kubectl kots get config` on an installed instance). A wrong name makes `kots set config` fail with a validation error."},
-			{Name: "config_values_dest", Type: modules.String, Doc: "A file on the host to write the ConfigValues fragment to (mode 0600), for kots_upload or `kubectl kots set config --merge --deploy`. Written only when its content differs."},
-			{Name: "verify_address", Check: checkVerifyAddress, Aliases: []string{"verify_url"}, Type: modules.String, Doc: "host:port (or https://host[:port]) of the ingress, reached from the host's side of the connection. For every name, the certificate served must be this leaf. Read-only; fails until a deploy has rolled out the new certificate."},
-			{Name: "connect_timeout", Kind: modules.Seconds, Type: modules.Int, Default: 10, Doc: "Seconds allowed for each verify_address connection and TLS handshake."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[tlsArgs](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -88,7 +103,11 @@ type tlsOptions struct {
 type configItems struct{ cert, key, internalCA string }
 
 func (tlsModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	opts, err := tlsOptionsFrom(args)
+	a, err := modules.Decode[tlsArgs](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	opts, err := tlsOptionsOf(a)
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -134,41 +153,37 @@ func (tlsModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 	return res, nil
 }
 
-// tlsOptionsFrom checks the arguments that need more than their type,
-// reporting every problem at once.
-func tlsOptionsFrom(args modules.Args) (tlsOptions, error) {
+// tlsOptionsOf normalises the decoded arguments (their checks ran when they
+// were bound): host names lower-cased without a trailing dot, the names the
+// certificate must cover, the config items over their defaults.
+func tlsOptionsOf(a tlsArgs) (tlsOptions, error) {
 	o := tlsOptions{
-		server:   strings.TrimSuffix(strings.ToLower(strings.TrimSpace(args.String("server"))), "."),
-		certFile: args.String("cert_file"),
-		keyFile:  args.String("key_file"),
-		caFile:   args.String("internal_ca_file"),
-		minDays:  args.Int("min_days"),
-		dest:     args.String("config_values_dest"),
-		timeout:  time.Duration(args.Int("connect_timeout")) * time.Second,
+		server:   hostName(a.Server),
+		certFile: a.CertFile,
+		keyFile:  a.KeyFile,
+		caFile:   a.InternalCAFile,
+		minDays:  a.MinDays,
+		dest:     a.ConfigValuesDest,
+		timeout:  time.Duration(a.ConnectTimeout) * time.Second,
 	}
-	var problems []error
-	// The values were checked when bound (the Check of each argument).
 	o.names = []string{o.server, "auth-" + o.server, "admin-" + o.server}
-	for _, n := range args.Strings("extra_names") {
-		name := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), ".")
-		if !slices.Contains(o.names, name) {
+	for _, n := range a.ExtraNames {
+		if name := hostName(n); !slices.Contains(o.names, name) {
 			o.names = append(o.names, name)
 		}
 	}
-	if args.Int("connect_timeout") < 1 {
-		problems = append(problems, fmt.Errorf("connect_timeout is %d; give a number of seconds, 1 or more", args.Int("connect_timeout")))
+	var errs [2]error
+	o.items, errs[0] = configItemsFrom(a.ConfigKeys)
+	if a.VerifyAddress != "" {
+		o.verifyAddr, errs[1] = parseVerifyAddress(a.VerifyAddress)
 	}
-	items, err := configItemsFrom(args.Map("config_keys"))
-	if err != nil {
-		problems = append(problems, err)
-	}
-	o.items = items
-	if v := args.String("verify_address"); v != "" {
-		if o.verifyAddr, err = parseVerifyAddress(v); err != nil {
-			problems = append(problems, err)
-		}
-	}
-	return o, errors.Join(problems...)
+	return o, errors.Join(errs[:]...)
+}
+
+// hostName is a host name as the certificate's names are compared: trimmed,
+// lower case, without the root's trailing dot.
+func hostName(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
 }
 
 // configItemsFrom merges the config_keys argument over the defaults.

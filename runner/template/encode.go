@@ -205,13 +205,37 @@ func fToYAML(defIndent int) filterFunc {
 		if err := defined(in); err != nil {
 			return nil, err
 		}
+		var doc yaml.Node
+		if err := doc.Encode(in); err != nil {
+			return nil, fmt.Errorf("cannot encode as YAML: %v", err)
+		}
+		if style, given := a.get(-1, "default_flow_style"); defIndent == 2 && (!given || style == nil) {
+			flowLeaves(&doc, 0)
+		}
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)
 		enc.SetIndent(min(max(indent, 2), 16))
-		if err := enc.Encode(in); err != nil {
+		if err := enc.Encode(&doc); err != nil {
 			return nil, fmt.Errorf("cannot encode as YAML: %v", err)
 		}
 		return buf.String(), enc.Close()
+	}
+}
+
+// flowLeaves writes the lists and dicts that hold only scalars in flow
+// style ([1, 2], {a: 1}), as to_yaml's PyYAML does by default
+// (default_flow_style=None); to_nice_yaml writes every one as a block.
+func flowLeaves(n *yaml.Node, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	leaf := true
+	for _, c := range n.Content {
+		flowLeaves(c, depth+1)
+		leaf = leaf && c.Kind == yaml.ScalarNode
+	}
+	if (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && leaf {
+		n.Style = yaml.FlowStyle
 	}
 }
 

@@ -369,9 +369,11 @@ func conditionTruth(v any) bool {
 	return truthy(v)
 }
 
-// Render renders text. A text that is exactly one {{ expr }} (whitespace
-// around allowed) yields the value with its type; other texts yield a
-// string. Text without template syntax is returned unchanged.
+// Render renders text as Ansible 2.14 templates a value (convert.go): a
+// text that is exactly {{ name }} of a bool, number or None yields that
+// value; any other output is text, read back as a list, dict or bool when
+// it is the literal of one. Text without template syntax is returned
+// unchanged.
 func (e *Engine) Render(text string, s Scope) (_ any, err error) {
 	defer recoverInternal(&err)
 	if !hasTemplateSyntax(text) {
@@ -381,14 +383,26 @@ func (e *Engine) Render(text string, s Scope) (_ any, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.render(s)
+	v, err := t.render(s)
+	if err != nil {
+		return nil, err
+	}
+	return t.convert(v), nil
 }
 
-// RenderString renders text to a string; a single value that is not a
-// string is formatted as Jinja prints it.
-func (e *Engine) RenderString(text string, s Scope) (string, error) {
-	v, err := e.Render(text, s)
+// RenderString renders text to a string, as Ansible renders a template
+// file (nothing read back as a literal; a lone None prints as nothing).
+func (e *Engine) RenderString(text string, s Scope) (_ string, err error) {
+	defer recoverInternal(&err)
+	if !hasTemplateSyntax(text) {
+		return text, nil
+	}
+	t, err := e.template(text)
 	if err != nil {
+		return "", err
+	}
+	v, err := t.render(s)
+	if err != nil || v == nil {
 		return "", err
 	}
 	return pyStr(v), nil

@@ -25,12 +25,12 @@ func TestLazyVariables(t *testing.T) {
 	e := New(Options{})
 	s := brokenScope{vars{"a": 1, "t": true}}
 	for src, want := range map[string]any{
-		"{{ a if true else broken }}":                        1,
-		"{{ broken if false else a }}":                       1,
+		"{{ a if true else broken }}":                        "1",
+		"{{ broken if false else a }}":                       "1",
 		"{{ false and broken }}":                             false,
 		"{{ t or broken }}":                                  true,
 		"{% if t %}{{ a }}{% else %}{{ broken }}{% endif %}": "1",
-		"{{ a if t else broken.x.y }}":                       1,
+		"{{ a if t else broken.x.y }}":                       "1",
 	} {
 		got, err := e.Render(src, s)
 		if err != nil || got != want {

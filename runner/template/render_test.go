@@ -2,6 +2,7 @@ package template
 
 import (
 	"errors"
+	"math/big"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,16 +18,31 @@ func TestRender(t *testing.T) {
 		{"plain text", "plain text"},
 		{"{ not a template }", "{ not a template }"},
 		{"", ""},
-		// one expression keeps its type
+		// Ansible 2.14's types (convert.go): {{ name }} of a bool, number or
+		// None is the value; other output is text, read back as a list, dict
+		// or bool when it is the literal of one
 		{"{{ x }}", 1},
-		{"  {{ nums }}\n", []any{3, 1, 2}},
+		{"{{ x }}\n", 1},
+		{"  {{ nums }}\n", "  [3, 1, 2]\n"},
+		{"{{ nums }}\n", []any{3, 1, 2}},
+		{"[{{ x }}, {{ x }}]", []any{1, 1}},
+		{`{{ '{"j": true, "n": null}' }}`, map[string]any{"j": true, "n": nil}},
+		{"{{ 1.5 }}", "1.5"},
+		{"{{ none }}", ""},
+		{"{{ x > 0 }}", true},
+		{"{{ 'False' }}", false},
+		{"{% if x %}[1]{% endif %}", []any{1}},
+		{"{{ '[1, 2' }}", "[1, 2"},
+		{"{{ 'a' }}\n", "a\n"},
+		{"{{ m | to_json }}", `{"a": 1, "b": {"c": "deep"}}`},
+		{"{{ [pi, -2, 2 ** 70] }}", []any{3.14, -2, new(big.Int).Lsh(big.NewInt(1), 70)}},
 		{"{{ m }}", map[string]any{"a": 1, "b": map[string]any{"c": "deep"}}},
 		{"{{ y }}", true},
 		{"{{ nothing }}", nil},
-		{"{{ port | int }}", 8080},
+		{"{{ port | int }}", "8080"},
 		{"{{ {'a': {'b': 1}} }}", map[string]any{"a": map[string]any{"b": 1}}},
 		{"{{ '}}' }}", "}}"},
-		{"{{- x -}}", 1},
+		{"{{- x -}}", "1"},
 		// mixed text is a string, values formatted as Jinja prints them
 		{"Hello {{ name }}!", "Hello World!"},
 		{"{{ x }}{{ x }}", "11"},
@@ -44,7 +60,7 @@ func TestRender(t *testing.T) {
 		{"a{# note #}b", "ab"},
 		{"a {#- note -#} b", "ab"},
 		{"{# only a comment #}", ""},
-		{"{# x #}{{ x }}", 1},
+		{"{# x #}{{ x }}", "1"},
 		// if / elif / else
 		{"{% if x == 1 %}one{% endif %}", "one"},
 		{"{% if x == 2 %}two{% elif x == 1 %}one{% else %}other{% endif %}", "one"},

@@ -430,6 +430,7 @@ type (
 
 type compiledTemplate struct {
 	single   *program // the template is one {{ expr }}: render its value
+	shape    singleShape
 	body     []cnode
 	newlines int // trailing newlines of the source, which Ansible keeps
 }
@@ -443,14 +444,24 @@ func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
 		em := newEmitter(out.off)
 		em.emit(out.expr)
 		p, err := e.compile(em, out.src, src)
-		return &compiledTemplate{single: p}, err
+		return &compiledTemplate{single: p, shape: shapeOf(src, nodes, out), newlines: trailingNewlines(src)}, err
 	}
 	tc := &templateCompiler{e: e, src: src}
 	body, err := tc.body(nodes)
 	if err != nil {
 		return nil, err
 	}
-	return &compiledTemplate{body: body, newlines: len(src) - len(strings.TrimRight(src, "\n"))}, nil
+	return &compiledTemplate{body: body, newlines: trailingNewlines(src)}, nil
+}
+
+func trailingNewlines(s string) int { return len(s) - len(strings.TrimRight(s, "\n")) }
+
+// convert is the value Ansible gives the template's output (convert.go).
+func (t *compiledTemplate) convert(v any) any {
+	if t.single != nil {
+		return convertSingle(t.shape, v, t.newlines)
+	}
+	return convertText(v.(string), t.newlines)
 }
 
 type templateCompiler struct {
