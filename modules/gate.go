@@ -24,7 +24,9 @@ import (
 //     --check, the cluster a task before would have created);
 //   - Host.Act(apply), the gate for an effect Ansible does not report as a
 //     change (the request a uri task sends): the Writer without a plan line,
-//     refused in check mode.
+//     refused in check mode;
+//   - Host.Report(what), a change the task reports that no write of its own
+//     makes (a background job's, or a check-mode prediction): no Writer.
 //
 // Host holds its connection sealed (SealedConn), so a module outside this
 // package cannot reach it but through these verbs: writing outside the gate
@@ -102,6 +104,14 @@ func (h *Host) Change(what string, apply func(w Writer) error) error {
 	}
 	return nil
 }
+
+// Report records a change that no write of this task makes but that the
+// task reports, as Ansible's module does: a change a background job made
+// when it ran (async_status), a setting Ansible counts as changed though
+// nothing is written (the running SELinux policy), or, in check mode, what
+// a module predicts before its Change would run. It is a plan line in
+// check mode and the task's changed either way; it grants no Writer.
+func (h *Host) Report(what string) { h.record(what, h.Check) }
 
 // ErrCheckMode is Act's answer in check mode.
 var ErrCheckMode = errors.New("an effect that cannot be planned was refused in check mode")

@@ -223,7 +223,8 @@ func (f keyFile) write(ctx context.Context, h *modules.Host, o authorizedKeyOpti
 		target = strings.TrimSpace(out.Stdout)
 	}
 	if h.Check {
-		return target, h.Change("write "+target, func(modules.Writer) error { return nil })
+		h.Report("write " + target)
+		return target, nil
 	}
 	if _, err := hostcmd.Change(ctx, h, "prepare "+target, f.prepareScript(o, target)); err != nil {
 		return "", err

@@ -50,7 +50,8 @@ func (reboot) Run(ctx context.Context, h *modules.Host, args modules.Args) (modu
 		return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg, "elapsed": 0, "rebooted": false}}, nil
 	}
 	if h.Check {
-		return modules.Result{Data: map[string]any{"elapsed": 0, "rebooted": true}}, h.Change("reboot", func(modules.Writer) error { return nil })
+		h.Report("reboot")
+		return modules.Result{Data: map[string]any{"elapsed": 0, "rebooted": true}}, nil
 	}
 	before, err := bootID(ctx, h, o.BootTimeCommand)
 	if err != nil {

@@ -118,7 +118,7 @@ func (t *modprobeTask) modprobe(ctx context.Context, what string, words ...strin
 	if t.h.Check {
 		out, err = hostcmd.Query(ctx, t.h, line)
 		if err == nil && out.RC == 0 {
-			err = t.h.Change(what, func(modules.Writer) error { return nil })
+			t.h.Report(what)
 		}
 	} else {
 		out, err = hostcmd.Change(ctx, t.h, what, line)

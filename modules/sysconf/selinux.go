@@ -192,14 +192,16 @@ func nilIfEmpty(s string) any {
 // the first difference and reports changed alone (done).
 func (t *seTask) setPolicy(policy string) (modules.Result, bool, error) {
 	if t.h.Check {
-		return modules.Result{}, true, t.h.Change("SELinux policy "+pyStr(policy), func(modules.Writer) error { return nil })
+		t.h.Report("SELinux policy " + pyStr(policy))
+		return modules.Result{}, true, nil
 	}
 	if policy != t.st.runtimePolicy {
 		// The running policy cannot change: Ansible says so, and counts it.
 		t.msgs = append(t.msgs, fmt.Sprintf("Running SELinux policy changed from '%s' to '%s'", t.st.runtimePolicy, pyStr(policy)))
 	}
 	if policy == t.st.configPolicy {
-		return modules.Result{}, false, t.h.Change("SELinux running policy", func(modules.Writer) error { return nil })
+		t.h.Report("SELinux running policy")
+		return modules.Result{}, false, nil
 	}
 	info, err := t.h.Stat(t.ctx, "/etc/selinux/"+pyStr(policy)+"/policy")
 	if err != nil {

@@ -226,7 +226,8 @@ func (t sysctlTask) apply(ctx context.Context, h *modules.Host, p sysctlPlan, li
 	if !t.reload {
 		if !p.setKernel && !p.writeFile {
 			// Ansible reports the change it found (the kernel could not be read) without making one.
-			return res, h.Change("sysctl "+t.name+" (nothing to apply)", func(modules.Writer) error { return nil })
+			h.Report("sysctl " + t.name + " (nothing to apply)")
+			return res, nil
 		}
 		return res, nil
 	}
