@@ -46,7 +46,6 @@ const (
 type modprobeTask struct {
 	o                      modprobeOptions
 	h                      *modules.Host
-	changed                bool
 	findModule, findParams *regexp.Regexp
 	getParams              *regexp.Regexp
 }
@@ -86,42 +85,21 @@ func (t *modprobeTask) run(ctx context.Context) (map[string]any, error) {
 			return extra, err
 		}
 	case t.o.State == "absent" && loaded:
-		if extra, err := t.modprobe(ctx, "unload "+t.o.Name, t.checkFlag("-r", t.o.Name, "")...); err != nil {
+		if extra, err := t.modprobe(ctx, "unload "+t.o.Name, "-r", t.o.Name); err != nil {
 			return extra, err
 		}
 	}
 	return nil, t.persist(ctx)
 }
 
-// checkFlag is the command's words with -n (modprobe's dry run) in check
-// mode, where the collection puts it.
-func (t *modprobeTask) checkFlag(words ...string) []string {
-	var out []string
-	for _, w := range words {
-		if w == "" {
-			if t.h.Check {
-				out = append(out, "-n")
-			}
-			continue
-		}
-		out = append(out, w)
-	}
-	return out
-}
-
-// modprobe runs modprobe with words: in check mode as a probe (the
-// collection's -n runs even then), else through the gate.
+// modprobe runs modprobe with words: modprobe's own dry run (-n) first, as
+// a probe (the collection's check mode runs it, and its failure is the
+// task's), then the command itself through the gate.
 func (t *modprobeTask) modprobe(ctx context.Context, what string, words ...string) (map[string]any, error) {
-	line := "modprobe " + hostcmd.Quote(words...)
-	var out modules.Output
-	var err error
-	if t.h.Check {
-		out, err = hostcmd.Query(ctx, t.h, line)
-		if err == nil && out.RC == 0 {
-			t.h.Report(what)
-		}
-	} else {
-		out, err = hostcmd.Change(ctx, t.h, what, line)
+	args := hostcmd.Quote(words...)
+	out, err := hostcmd.Query(ctx, t.h, "modprobe -n "+args)
+	if err == nil && out.RC == 0 {
+		out, err = hostcmd.Change(ctx, t.h, what, "modprobe "+args)
 	}
 	if err != nil || out.RC == 0 {
 		return nil, err
@@ -145,7 +123,7 @@ func (t *modprobeTask) load(ctx context.Context) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.modprobe(ctx, "load "+t.o.Name, append(t.checkFlag("", t.o.Name), params...)...)
+	return t.modprobe(ctx, "load "+t.o.Name, append([]string{t.o.Name}, params...)...)
 }
 
 // loaded is the collection's module_loaded: the module in /proc/modules,

@@ -126,7 +126,8 @@ func (t mountTask) data(backup string) map[string]any {
 }
 
 // fstab reads the fstab file's lines; a missing one is made empty (with
-// its directory), as the collection does, but only in a real run.
+// its directory) through the gate, as the collection does (in a dry run
+// too, where ferry plans it and reads it as empty).
 func (t mountTask) fstab(ctx context.Context, h *modules.Host) ([]string, error) {
 	info, err := modules.StatPath(ctx, h, t.o.Fstab, true)
 	if err != nil || info.Exists {
@@ -134,9 +135,6 @@ func (t mountTask) fstab(ctx context.Context, h *modules.Host) ([]string, error)
 			return fileLines(ctx, h, t.o.Fstab)
 		}
 		return nil, err
-	}
-	if h.Check {
-		return nil, nil
 	}
 	line := "mkdir -p " + hostcmd.Quote(path.Dir(t.o.Fstab)) + " && touch " + hostcmd.Quote(t.o.Fstab)
 	out, err := hostcmd.Change(ctx, h, "create "+t.o.Fstab, line)
@@ -181,7 +179,7 @@ func (t mountTask) unset(ctx context.Context, h *modules.Host, lines []string) (
 func (t mountTask) absent(ctx context.Context, h *modules.Host, lines []string) (string, error) {
 	_, changed := unsetFstab(lines, t.o.Path, t.entry.src, t.hasSrc)
 	backup, err := t.unset(ctx, h, lines)
-	if err != nil || !changed || h.Check {
+	if err != nil || !changed {
 		return backup, err
 	}
 	st, err := probeMount(ctx, h, t.o.Path)

@@ -131,8 +131,7 @@ func (t mountTask) remount(ctx context.Context, h *modules.Host) (bool, string, 
 	return t.mountNow(ctx, h)
 }
 
-// mounted is the collection's mounted state: the directory (made in a real
-// run), the fstab line, then mount, or remount when the line changed; a
+// mounted is the collection's mounted state: the directory, the fstab line, then mount, or remount when the line changed; a
 // failed mount puts the fstab and the directories back.
 func (t mountTask) mounted(ctx context.Context, h *modules.Host, lines []string) (string, error) {
 	before, err := probeMount(ctx, h, t.o.Path)
@@ -140,7 +139,7 @@ func (t mountTask) mounted(ctx context.Context, h *modules.Host, lines []string)
 		return "", err
 	}
 	var created []string
-	if !before.exists && !h.Check {
+	if !before.exists {
 		if created, err = makeDirs(ctx, h, t.o.Path); err != nil {
 			return "", err
 		}

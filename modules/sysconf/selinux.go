@@ -2,6 +2,7 @@ package sysconf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -188,32 +189,36 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-// setPolicy changes the configured policy; in check mode Ansible stops at
-// the first difference and reports changed alone (done).
+// setPolicy changes the configured policy. A policy that is not installed
+// fails the real run; a dry run plans it, as Ansible's check mode does not
+// look (an earlier task may install it). Ansible's check mode stops at the
+// first policy difference and reports changed alone (done).
 func (t *seTask) setPolicy(policy string) (modules.Result, bool, error) {
-	if t.h.Check {
-		t.h.Report("SELinux policy " + pyStr(policy))
-		return modules.Result{}, true, nil
+	if policy != t.st.configPolicy {
+		what := "SELinux policy " + policy
+		info, err := t.h.Stat(t.ctx, "/etc/selinux/"+policy+"/policy")
+		if err != nil {
+			return modules.Result{}, true, err
+		}
+		if !info.Exists {
+			if err := t.h.Plan(what, errors.New("Policy "+policy+" does not exist in /etc/selinux/")); err != nil {
+				return failed(err.Error(), nil), true, nil
+			}
+		} else if err := t.setConfig(seTypeLine, "SELINUXTYPE="+policy); err != nil {
+			return modules.Result{}, true, err
+		}
 	}
 	if policy != t.st.runtimePolicy {
 		// The running policy cannot change: Ansible says so, and counts it.
 		t.msgs = append(t.msgs, fmt.Sprintf("Running SELinux policy changed from '%s' to '%s'", t.st.runtimePolicy, pyStr(policy)))
-	}
-	if policy == t.st.configPolicy {
 		t.h.Report("SELinux running policy")
-		return modules.Result{}, false, nil
 	}
-	info, err := t.h.Stat(t.ctx, "/etc/selinux/"+pyStr(policy)+"/policy")
-	if err != nil {
-		return modules.Result{}, true, err
+	if t.h.Pending() {
+		return modules.Result{}, true, nil
 	}
-	if !info.Exists {
-		return failed("Policy "+pyStr(policy)+" does not exist in /etc/selinux/", nil), true, nil
+	if policy != t.st.configPolicy {
+		t.msgs = append(t.msgs, fmt.Sprintf("SELinux policy configuration in '%s' changed from '%s' to '%s'", t.o.ConfigFile, pyStr(t.st.configPolicy), policy))
 	}
-	if err := t.setConfig(seTypeLine, "SELINUXTYPE="+policy); err != nil {
-		return modules.Result{}, true, err
-	}
-	t.msgs = append(t.msgs, fmt.Sprintf("SELinux policy configuration in '%s' changed from '%s' to '%s'", t.o.ConfigFile, pyStr(t.st.configPolicy), policy))
 	return modules.Result{}, false, nil
 }
 

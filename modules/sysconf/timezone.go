@@ -70,23 +70,29 @@ func (timezone) Run(ctx context.Context, h *modules.Host, args modules.Args) (mo
 			return modules.Result{}, err
 		}
 	}
-	if !h.Check {
-		if err := converge(ctx, s, keys); err != nil {
-			return modules.Result{}, err
-		}
+	if err := converge(ctx, h, s, keys); err != nil {
+		return modules.Result{}, err
 	}
 	return timezoneResult(h, s, keys)
 }
 
-// converge sets what differs, then reads every key back: the collection
-// fails when the host is still not as planned.
-func converge(ctx context.Context, s tzStrategy, keys []*tzKey) error {
+// converge sets what differs through the gate, then reads every key back:
+// the collection fails when the host is still not as planned. A dry run's
+// host does not show the changes: its after is the planned state, as the
+// collection's check mode reports it.
+func converge(ctx context.Context, h *modules.Host, s tzStrategy, keys []*tzKey) error {
 	for _, k := range keys {
 		if k.before != k.planned {
 			if err := s.set(ctx, k.key, k.planned); err != nil {
 				return err
 			}
 		}
+	}
+	if h.Pending() {
+		for _, k := range keys {
+			k.after = k.planned
+		}
+		return nil
 	}
 	after, planned := map[string]string{}, map[string]string{}
 	for _, k := range keys {
@@ -108,15 +114,12 @@ func timezoneResult(h *modules.Host, s tzStrategy, keys []*tzKey) (modules.Resul
 	before, after := map[string]any{}, map[string]any{}
 	changed := false
 	for _, k := range keys {
-		a := k.after
-		if h.Check {
-			a = k.planned
-		}
-		before[k.key], after[k.key] = k.before, a
-		changed = changed || k.before != a
+		before[k.key], after[k.key] = k.before, k.after
+		changed = changed || k.before != k.after
 	}
 	data := map[string]any{"diff": map[string]any{"before": before, "after": after}}
-	if msgs := s.messages(); len(msgs) > 0 {
+	// The log says what ran: nothing did in a dry run.
+	if msgs := s.messages(); len(msgs) > 0 && !h.Pending() {
 		data["msg"] = strings.Join(msgs, "\n")
 	}
 	res := modules.Result{Data: data}
@@ -124,8 +127,8 @@ func timezoneResult(h *modules.Host, s tzStrategy, keys []*tzKey) (modules.Resul
 		return res, nil
 	}
 	res.Diffs = []modules.Diff{{Before: jsonText(before), After: jsonText(after)}}
-	// The commands ran already (or, under --check, would): the change is
-	// the one the collection reports.
+	// The commands ran already (or, in a dry run, were planned): the
+	// change is the one the collection reports.
 	h.Report("time zone settings")
 	return res, nil
 }
