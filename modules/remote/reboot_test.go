@@ -12,10 +12,14 @@ import (
 // once the command has returned, gives the root a new boot id and kills its
 // sshd processes (only the root's: its PID namespace is its own), so that
 // every connection to it drops, as a reboot does; new connections find the
-// new boot id.
+// new boot id. ansible-playbook runs it on a terminal, which hangs up when
+// the command returns: the SIGHUP reaches the background job if it has not
+// yet left the terminal's session (setsid), so it ignores SIGHUP from the
+// start (an ignored signal stays ignored across fork and exec).
 const standInShutdown = `rm -f /usr/sbin/shutdown; cat > /usr/sbin/shutdown <<'EOF'
 #!/bin/sh
 echo "$*" >> /var/log/shutdown.calls
+trap '' HUP
 setsid sh -c 'sleep 1; cat /proc/sys/kernel/random/uuid > /run/ferry-boot-id; pkill -KILL -x sshd' </dev/null >/dev/null 2>&1 &
 EOF
 chmod 755 /usr/sbin/shutdown; cat /proc/sys/kernel/random/uuid > /run/ferry-boot-id`
