@@ -36,13 +36,6 @@ func checkRegex(v any) error {
 	return nil
 }
 
-func checkPauseTime(v any) error {
-	if n, _ := v.(int); n < 0 {
-		return fmt.Errorf("pause cannot wait a negative time (%d); give 0 or more", n)
-	}
-	return nil
-}
-
 // ToStrings formats every item of a list argument as a string.
 func ToStrings(items []any) []string {
 	var out []string

@@ -161,7 +161,7 @@ func commandResult(o runOptions, out Output, start, end time.Time, data map[stri
 	data["rc"] = out.RC
 	data["stdout"], data["stdout_lines"] = stdout, splitLines(stdout)
 	data["stderr"], data["stderr_lines"] = stderr, splitLines(stderr)
-	data["start"], data["end"] = formatTime(start), formatTime(end)
+	data["start"], data["end"] = FormatTime(start), FormatTime(end)
 	data["delta"] = formatDelta(end.Sub(start))
 	res := Result{Data: data}
 	if out.RC != 0 {
@@ -303,9 +303,7 @@ func splitLines(s string) []any {
 	return anylist.Of(strings.Split(strings.TrimSuffix(s, "\n"), "\n"))
 }
 
-// formatTime and formatDelta print times as Ansible's command results do.
-func formatTime(t time.Time) string { return t.Format("2006-01-02 15:04:05.000000") }
-
+// formatDelta prints a duration as Ansible's command results do.
 func formatDelta(d time.Duration) string {
 	us := d.Microseconds()
 	return fmt.Sprintf("%d:%02d:%02d.%06d", us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000)

@@ -6,6 +6,7 @@ package modules
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 
@@ -25,6 +26,13 @@ type Module interface {
 	// task; a Result with Failed set fails it too but keeps the result's data
 	// for register (for example rc and stdout of a failed command).
 	Run(ctx context.Context, h *Host, args Args) (Result, error)
+}
+
+// VarsFileReader is a module that reads variables files on the controller
+// (include_vars). The runner lists them before the run, to know the names
+// they define, through this interface rather than the module's package.
+type VarsFileReader interface {
+	VarsFiles(base string, args Args) ([]string, error)
 }
 
 // CheckMode says how a module behaves under --check.
@@ -73,6 +81,11 @@ type Vars interface {
 	Eval(expr string) (any, error)
 	Render(text string) (string, error)
 }
+
+// ErrUndefined is what a Vars implementation's Eval wraps when an expression
+// names a variable that is not defined; debug var= shows such a variable as
+// Ansible does instead of failing.
+var ErrUndefined = errors.New("undefined variable")
 
 // Host is a module's view of the host it runs against.
 type Host struct {

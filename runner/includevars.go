@@ -29,7 +29,12 @@ func includedVarNames(pb *Playbook, keys *vault.Keyring, known map[string]bool) 
 				unknowable = true
 				return
 			}
-			files, err := modules.IncludeVarsFiles(base, args)
+			m, _ := modules.Lookup(t.Module)
+			reader, ok := m.(modules.VarsFileReader)
+			if !ok {
+				return
+			}
+			files, err := reader.VarsFiles(base, args)
 			if err != nil {
 				return // reported when the task runs, as Ansible does
 			}

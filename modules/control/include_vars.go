@@ -1,4 +1,4 @@
-package modules
+package control
 
 import (
 	"context"
@@ -13,12 +13,13 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/inventory"
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // include_vars is Ansible's: a controller module (an action plugin there)
 // that reads variables files as vars_files are read (typing, !secret,
 // vault), so that loops, when and register work on it as on any task.
-func init() { Register(includeVarsModule{}) }
+func init() { modules.Register(includeVarsModule{}) }
 
 type includeVarsModule struct{}
 
@@ -33,32 +34,32 @@ type includeVarsOptions struct {
 	IgnoreUnknownExtensions bool     `opt:"ignore_unknown_extensions" doc:"With dir: skip other files instead of failing."`
 }
 
-func (includeVarsModule) Spec() Spec {
-	return Spec{
+func (includeVarsModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:       "include_vars",
 		Summary:    "Load variables from a YAML/JSON file or a directory of them, for the rest of the play",
-		Args:       OptionsOf[includeVarsOptions](),
+		Args:       modules.OptionsOf[includeVarsOptions](),
 		FreeForm:   "file",
 		Exclusive:  [][]string{{"file", "dir"}},
-		Check:      CheckSupported,
+		Check:      modules.CheckSupported,
 		Controller: true,
 	}
 }
 
-func (includeVarsModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[includeVarsOptions](args)
+func (includeVarsModule) Run(_ context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[includeVarsOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	files, err := includeVarsFiles(h.BaseDir, o)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	vars := map[string]any{}
 	for _, f := range files {
 		v, secrets, err := inventory.ReadVarsFileVault(h.Vault, f)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		for _, s := range secrets {
 			h.AddSecret(s)
@@ -74,14 +75,15 @@ func (includeVarsModule) Run(_ context.Context, h *Host, args Args) (Result, err
 	for i, f := range files {
 		loaded[i] = f
 	}
-	return Result{Facts: vars, Data: map[string]any{"ansible_facts": vars, "ansible_included_var_files": loaded}}, nil
+	return modules.Result{Facts: vars, Data: map[string]any{"ansible_facts": vars, "ansible_included_var_files": loaded}}, nil
 }
 
-// IncludeVarsFiles lists the files an include_vars task reads (the runner
-// reads them before the run too, to know the names they define): the one file, found in base/vars
-// then base; or the directory's matching files in name order.
-func IncludeVarsFiles(base string, args Args) ([]string, error) {
-	o, err := Decode[includeVarsOptions](args)
+// VarsFiles lists the files an include_vars task reads (the runner reads
+// them before the run too, to know the names they define): the one file,
+// found in base/vars then base; or the directory's matching files in name
+// order.
+func (includeVarsModule) VarsFiles(base string, args modules.Args) ([]string, error) {
+	o, err := modules.Decode[includeVarsOptions](args)
 	if err != nil {
 		return nil, err
 	}

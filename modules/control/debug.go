@@ -1,18 +1,15 @@
-package modules
+package control
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(debugModule{}) }
-
-// ErrUndefined is what a Vars implementation's Eval wraps when an expression
-// names a variable that is not defined; debug var= shows such a variable as
-// Ansible does instead of failing.
-var ErrUndefined = errors.New("undefined variable")
+func init() { modules.Register(debugModule{}) }
 
 // notDefined is Ansible's text for an undefined variable in debug var=.
 const notDefined = "VARIABLE IS NOT DEFINED!"
@@ -26,45 +23,45 @@ type debugOptions struct {
 	Verbosity int    `opt:"verbosity" default:"0" doc:"Print only when ferry runs with at least this many -v; otherwise the task is skipped."`
 }
 
-func (debugModule) Spec() Spec {
-	return Spec{
+func (debugModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:       "debug",
 		Summary:    "Print a message or the value of a variable",
-		Args:       OptionsOf[debugOptions](),
+		Args:       modules.OptionsOf[debugOptions](),
 		Exclusive:  [][]string{{"msg", "var"}},
-		Check:      CheckSupported,
+		Check:      modules.CheckSupported,
 		Controller: true,
 	}
 }
 
-func (debugModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[debugOptions](args)
+func (debugModule) Run(_ context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[debugOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if h.Verbosity < o.Verbosity {
 		msg := "Verbosity threshold not met."
-		return Result{Skipped: true, Msg: msg, Data: map[string]any{"skipped_reason": msg}}, nil
+		return modules.Result{Skipped: true, Msg: msg, Data: map[string]any{"skipped_reason": msg}}, nil
 	}
 	if o.Var != "" {
 		return debugVar(h, o.Var)
 	}
 	msg := o.Msg
-	return Result{Msg: displayValue(msg), Data: map[string]any{"msg": msg}, Show: true}, nil
+	return modules.Result{Msg: displayValue(msg), Data: map[string]any{"msg": msg}, Show: true}, nil
 }
 
-func debugVar(h *Host, expr string) (Result, error) {
+func debugVar(h *modules.Host, expr string) (modules.Result, error) {
 	if h.Vars == nil {
-		return Result{}, fmt.Errorf("debug var=%s: no variables available", expr)
+		return modules.Result{}, fmt.Errorf("debug var=%s: no variables available", expr)
 	}
 	val, err := h.Vars.Eval(expr)
-	if errors.Is(err, ErrUndefined) {
+	if errors.Is(err, modules.ErrUndefined) {
 		val, err = notDefined, nil
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("debug var=%s: %w", expr, err)
+		return modules.Result{}, fmt.Errorf("debug var=%s: %w", expr, err)
 	}
-	return Result{Data: map[string]any{expr: val}, Show: true}, nil // no msg: Ansible shows the variable alone
+	return modules.Result{Data: map[string]any{expr: val}, Show: true}, nil // no msg: Ansible shows the variable alone
 }
 
 // displayValue prints a value for humans: text as is, anything else as JSON.

@@ -1,12 +1,14 @@
-package modules
+package control
 
 import (
 	"context"
 	"fmt"
 	"regexp"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(setFactModule{}) }
+func init() { modules.Register(setFactModule{}) }
 
 // setFactModule turns its arguments into host variables (Ansible's set_fact).
 type setFactModule struct{}
@@ -17,34 +19,34 @@ type setFactOptions struct {
 	Cacheable bool `opt:"cacheable" doc:"Accepted for Ansible compatibility and ignored: ferry keeps no fact cache."`
 }
 
-func (setFactModule) Spec() Spec {
-	return Spec{
+func (setFactModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:       "set_fact",
 		Summary:    "Set host variables (facts) for the rest of the play",
-		Args:       OptionsOf[setFactOptions](),
+		Args:       modules.OptionsOf[setFactOptions](),
 		Dynamic:    true,
-		Check:      CheckSupported,
+		Check:      modules.CheckSupported,
 		Controller: true,
 	}
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func (setFactModule) Run(_ context.Context, _ *Host, args Args) (Result, error) {
-	_, vars, err := DecodeDynamic[setFactOptions](args)
+func (setFactModule) Run(_ context.Context, _ *modules.Host, args modules.Args) (modules.Result, error) {
+	_, vars, err := modules.DecodeDynamic[setFactOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	facts := map[string]any{}
 	for name, val := range vars {
 		if !identifier.MatchString(name) {
-			return Result{}, fmt.Errorf("the variable name %q is not valid: use letters, digits and underscores, not starting with a digit", name)
+			return modules.Result{}, fmt.Errorf("the variable name %q is not valid: use letters, digits and underscores, not starting with a digit", name)
 		}
 		facts[name] = val
 	}
 	if len(facts) == 0 {
-		return Result{}, fmt.Errorf("set_fact needs at least one name: value")
+		return modules.Result{}, fmt.Errorf("set_fact needs at least one name: value")
 	}
 	data := map[string]any{"ansible_facts": facts}
-	return Result{Facts: facts, Data: data}, nil
+	return modules.Result{Facts: facts, Data: data}, nil
 }

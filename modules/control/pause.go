@@ -1,4 +1,4 @@
-package modules
+package control
 
 import (
 	"context"
@@ -6,28 +6,11 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(pauseModule{}) }
-
-// Console is the person running ferry, for pause, the one module that talks
-// to them. Display and Warn print whatever the output; the rest needs
-// someone at the terminal (Interactive).
-type Console interface {
-	// Display prints lines as they are, as Ansible's display does.
-	Display(lines ...string)
-	// Warn prints a warning.
-	Warn(msg string)
-	// Interactive reports whether ferry's stdin is a terminal it runs in
-	// the foreground of, so that a prompt can be answered.
-	Interactive() bool
-	// Wait waits d, showing the time left on a terminal; on an interactive
-	// one Enter ends the wait early. ctx ending (Ctrl+C) is an error.
-	Wait(ctx context.Context, d time.Duration) error
-	// Ask shows prompt and reads the line typed after it at the terminal,
-	// echoed or not.
-	Ask(ctx context.Context, prompt string, echo bool) (string, error)
-}
+func init() { modules.Register(pauseModule{}) }
 
 // pauseModule is Ansible's pause: it waits a number of seconds or minutes,
 // or for Enter (prompt), once for all the play's hosts.
@@ -44,25 +27,25 @@ func (pauseOptions) OptionChecks() map[string]func(any) error {
 	return map[string]func(any) error{"seconds": checkPauseTime, "minutes": checkPauseTime}
 }
 
-func (pauseModule) Spec() Spec {
-	return Spec{
+func (pauseModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:       "pause",
 		Summary:    "Wait for a number of seconds or minutes, or for Enter",
-		Args:       OptionsOf[pauseOptions](),
+		Args:       modules.OptionsOf[pauseOptions](),
 		Exclusive:  [][]string{{"seconds", "minutes"}},
-		Check:      CheckSupported,
+		Check:      modules.CheckSupported,
 		Controller: true,
 		Once:       true,
 	}
 }
 
-func (pauseModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
+func (pauseModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	if h.Console == nil {
-		return Result{}, fmt.Errorf("pause has no console to run on")
+		return modules.Result{}, fmt.Errorf("pause has no console to run on")
 	}
-	o, err := Decode[pauseOptions](args)
+	o, err := modules.Decode[pauseOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	p := pauseOf(h.Task, o)
 	start := time.Now()
@@ -72,11 +55,11 @@ func (pauseModule) Run(ctx context.Context, h *Host, args Args) (Result, error) 
 		h.AddSecret(input) // typed unseen: a password, as vars_prompt's private answers
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("pause interrupted after %s: %w", stop.Sub(start).Round(time.Second), err)
+		return modules.Result{}, fmt.Errorf("pause interrupted after %s: %w", stop.Sub(start).Round(time.Second), err)
 	}
 	msg := p.paused(stop.Sub(start))
-	return Result{Data: map[string]any{
-		"start": formatTime(start), "stop": formatTime(stop), "delta": int(stop.Sub(start).Seconds()),
+	return modules.Result{Data: map[string]any{
+		"start": modules.FormatTime(start), "stop": modules.FormatTime(stop), "delta": int(stop.Sub(start).Seconds()),
 		"stdout": msg, "stderr": "", "rc": 0, "user_input": input, "echo": p.echo,
 	}}, nil
 }
@@ -116,7 +99,7 @@ func pauseOf(task string, o pauseOptions) pause {
 
 // run shows what Ansible shows and waits: the time given, or for a line
 // typed at the terminal; without a terminal a prompt does not wait.
-func (p pause) run(ctx context.Context, c Console) (string, error) {
+func (p pause) run(ctx context.Context, c modules.Console) (string, error) {
 	if p.wait > 0 {
 		keys := "(ctrl+C = abort)" // ferry's Ctrl+C stops the run; Ansible's asks to continue or abort
 		if c.Interactive() {
@@ -149,4 +132,11 @@ func (p pause) paused(d time.Duration) string {
 		s += ".0"
 	}
 	return fmt.Sprintf("Paused for %s %s", s, p.unit)
+}
+
+func checkPauseTime(v any) error {
+	if n, _ := v.(int); n < 0 {
+		return fmt.Errorf("pause cannot wait a negative time (%d); give 0 or more", n)
+	}
+	return nil
 }

@@ -1,13 +1,15 @@
-package modules
+package control
 
 import (
 	"context"
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(assertModule{}) }
+func init() { modules.Register(assertModule{}) }
 
 // assertModule checks that expressions hold (Ansible's assert).
 type assertModule struct{}
@@ -19,44 +21,44 @@ type assertOptions struct {
 	Quiet      bool `opt:"quiet" default:"false" doc:"Leave the success message out of the task's output (it is still registered as msg)."`
 }
 
-func (assertModule) Spec() Spec {
-	return Spec{
+func (assertModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:       "assert",
 		Summary:    "Fail unless every given expression is true",
-		Args:       OptionsOf[assertOptions](),
-		Check:      CheckSupported,
+		Args:       modules.OptionsOf[assertOptions](),
+		Check:      modules.CheckSupported,
 		Controller: true,
 	}
 }
 
-func (assertModule) Run(_ context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[assertOptions](args)
+func (assertModule) Run(_ context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[assertOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	exprs, err := assertions(o.That)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if h.Vars == nil {
-		return Result{}, fmt.Errorf("assert: no variables to evaluate with")
+		return modules.Result{}, fmt.Errorf("assert: no variables to evaluate with")
 	}
 	for _, expr := range exprs {
 		val, err := h.Vars.Eval(expr)
 		if err != nil {
-			return Result{}, fmt.Errorf("assert: evaluating %q: %w", expr, err)
+			return modules.Result{}, fmt.Errorf("assert: evaluating %q: %w", expr, err)
 		}
 		if !Truthy(val) {
 			msg := "Assertion failed"
 			if o.FailMsg != nil {
 				msg = displayValue(o.FailMsg)
 			}
-			return Result{Failed: true, Msg: msg, Data: map[string]any{
+			return modules.Result{Failed: true, Msg: msg, Data: map[string]any{
 				"msg": msg, "assertion": expr, "evaluated_to": false}}, nil
 		}
 	}
 	msg := displayValue(o.SuccessMsg)
-	res := Result{Msg: msg, Data: map[string]any{"msg": msg}, Show: !o.Quiet}
+	res := modules.Result{Msg: msg, Data: map[string]any{"msg": msg}, Show: !o.Quiet}
 	if o.Quiet {
 		res.Msg = "" // still registered as msg
 	}

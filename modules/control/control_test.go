@@ -1,16 +1,17 @@
-package modules_test
+package control_test
 
 import (
 	"context"
 	"errors"
-	"github.com/ferry-sh/ferry/internal/modtest"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/modules/control"
 )
 
 func TestDebug(t *testing.T) {
@@ -90,12 +91,12 @@ func TestTruthy(t *testing.T) {
 	truthy := []any{true, 1, -1, 0.5, "x", "false", []any{0}, map[string]any{"a": 1}, []string{"a"}}
 	falsy := []any{nil, false, 0, 0.0, "", []any{}, map[string]any{}, int64(0), uint(0)}
 	for _, v := range truthy {
-		if !modules.Truthy(v) {
+		if !control.Truthy(v) {
 			t.Errorf("Truthy(%#v) = false", v)
 		}
 	}
 	for _, v := range falsy {
-		if modules.Truthy(v) {
+		if control.Truthy(v) {
 			t.Errorf("Truthy(%#v) = true", v)
 		}
 	}
