@@ -24,6 +24,8 @@ type Spec struct {
 	OneOf [][]string
 	// Exclusive lists groups of arguments of which at most one may be given.
 	Exclusive [][]string
+	// Rules are checks across arguments (spec_rules.go).
+	Rules []Rule
 	// Check is how the module behaves under --check; the runner enforces it.
 	Check CheckMode
 	// Deciders are the arguments that let a CheckIfDecided module predict
@@ -191,7 +193,7 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 	}
 	if len(errs) == 0 {
 		// Group rules only make sense once every name is known.
-		errs = s.checkGroups(raw, static)
+		errs = append(s.checkGroups(raw, static), s.checkRules(raw, args, static)...)
 	}
 	return args, errs
 }
