@@ -87,6 +87,48 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 	}
 }
 
+// The value checks that the Dash Enterprise modules' hand-written readers
+// made at run time are declared on their options: ferry validate refuses
+// each bad literal at its own file:line:col.
+func TestValidateRefusesDashEnterpriseValues(t *testing.T) {
+	cases := []struct{ task, want string }{
+		{"kurl: {bundle: /b, workdir: /w, private_address: not-an-ip}", `pb.yml:3:39: private_address "not-an-ip" is not an IPv4 address`},
+		{"kurl: {bundle: b.tar.gz, workdir: /w}", `pb.yml:3:14: bundle "b.tar.gz" must be an absolute path on the host`},
+		{"kurl: {bundle: /b, workdir: /w, timeout: 0}", "pb.yml:3:39: timeout is 0; give a number of seconds, 1 or more"},
+		{"kurl: {bundle: /b, workdir: /w, flags: {private-address: 10.0.0.5}}", "pb.yml:3:39: flags: private-address is not allowed: set the private_address argument instead"},
+		{"kurl: {bundle: /b, workdir: /w, preflight_ports: [6443/sctp]}", `pb.yml:3:39: preflight_ports entry "6443/sctp" is not PORT or PORT/udp`},
+		{"kots_upload: {license_file: /l, airgap_bundle: /b, namespace: ''}", "pb.yml:3:58: namespace is empty; kots install would prompt for it and hang"},
+		{"kots_upload: {license_file: /l, airgap_bundle: /b, namespace: Plotly_System}", `pb.yml:3:58: namespace "Plotly_System" is not a Kubernetes namespace name`},
+		{"kots_upload: {license_file: /l, airgap_bundle: /b, kots_bin: \"kubectl 'kots\"}", `pb.yml:3:58: kots_bin "kubectl 'kots" is not a command`},
+		{"kots_upload: {license_file: /l, airgap_bundle: /b, admin_console_password: abc}", "pb.yml:3:58: admin_console_password must be at least 6 characters"},
+		{"kots_upload: {license_file: /l, airgap_bundle: /b, config_values: {a: {valu: x}}}", `pb.yml:3:58: config_values.a: "valu" is not a ConfigValues field`},
+		{"kots_release: {bundle: b.airgap, config_values: {a: [x]}}", "pb.yml:3:40: "},
+		{"keycloak_user: {server: dash.example.com, username: alice, client_roles: [{name: admin}]}", "pb.yml:3:66: client_roles entry map[name:admin] is a mapping; give each role by its name"},
+		{"keycloak_user: {server: dash.example.com, username: alice, client_roles: ['a/b']}", `pb.yml:3:66: client_roles entry "a/b" is not a role name`},
+		{"keycloak_user: {server: dash.example.com, username: alice, admin_secret: {nmae: x}}", `pb.yml:3:66: admin_secret has no entry "nmae"`},
+		{"keycloak_user: {server: dash.example.com, username: 'a/b'}", `pb.yml:3:49: username "a/b" is empty or has a '/'`},
+		{"keycloak_user: {url: 'ftp://auth', username: alice}", `pb.yml:3:23: url "ftp://auth" is not an http(s) address`},
+		{"keycloak_user: {server: dash.example.com, username: alice, node_address: 'a b:1'}", `pb.yml:3:66: node_address "a b:1" is not host[:port]`},
+		{"keycloak_user: {server: dash.example.com, username: alice, password_probe: true}", "pb.yml:3:66: password_probe only applies with update_password: always"},
+	}
+	for _, c := range cases {
+		src := "- hosts: all\n  tasks:\n    - " + c.task + "\n"
+		_, err := ParsePlaybook("pb.yml", t.TempDir(), []byte(src))
+		if err == nil || !IsValidation(err) {
+			t.Errorf("%s: want a validation error, got %v", c.task, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s:\n got: %v\nwant: %s", c.task, err, c.want)
+		}
+	}
+	// The rule reads a template only once it is rendered.
+	src := "- hosts: all\n  tasks:\n    - keycloak_user: {server: dash.example.com, username: alice, password_probe: '{{ probe }}'}\n"
+	if _, err := ParsePlaybook("pb.yml", t.TempDir(), []byte(src)); err != nil {
+		t.Errorf("a templated password_probe is refused before the run: %v", err)
+	}
+}
+
 // A templated value is checked the moment it is rendered, before the module
 // runs: the task fails naming the argument, and nothing of kurl ran.
 func TestTemplatedValueIsCheckedWhenBound(t *testing.T) {

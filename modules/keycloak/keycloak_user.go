@@ -54,31 +54,10 @@ func (keycloakUserModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "keycloak_user",
 		Summary: "Create a Dash Enterprise user in Keycloak, set its password and grant its client roles",
-		Args: []modules.Arg{
-			{Name: "server", Check: checkKeycloakServer, Type: modules.String, Doc: "Dash Enterprise's host name, e.g. dash.example.com: Keycloak is https://auth-<server>."},
-			{Name: "url", Check: checkKeycloakURL, Type: modules.String, Doc: "Keycloak's address when it is not https://auth-<server>, e.g. https://auth-dash.example.com:8443, without the /auth path prefix."},
-			{Name: "path_prefix", Type: modules.String, Default: "auto", Choices: []string{"auto", "", "/auth"}, Doc: "Keycloak's context path: /auth (legacy Keycloak, as Dash Enterprise 5 runs), \"\" (Keycloak 17 and later) or auto: try <url>/auth, then <url>, asking each for the admin realm's OpenID configuration."},
-			{Name: "dial_via_host", Type: modules.String, Default: "auto", Choices: []string{"auto", "true", "false"}, Doc: "Reach Keycloak through the host's connection (SSH): the host connects to node_address and the TLS name and Host header stay Keycloak's name. auto does so when Keycloak's name does not resolve on the machine running ferry."},
-			{Name: "node_address", Check: checkNodeAddress, Type: modules.String, Doc: "Where the host connects when dial_via_host applies: host[:port], port 443 by default. Default: the InternalIP of the cluster's node (its ingress), read from the Kubernetes API."},
-			{Name: "ca_file", Type: modules.String, Doc: "PEM file on the controller with the CA that signed Keycloak's certificate (your internal CA), trusted besides the system's. A relative path is looked up in <playbook dir>/files, then in the playbook dir."},
-			{Name: "kubeconfig", Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, read to fetch the Keycloak admin credentials (root's file: the task may need become: true)."},
-			{Name: "admin_secret", Check: checkAdminSecret, Type: modules.Map, Doc: "Where the Keycloak administrator's credentials are, as a mapping; keys not given keep their defaults: namespace=" + defaultKeycloakSecretNamespace + ", name=" + defaultKeycloakSecretName + ", password_key=" + defaultKeycloakPasswordKey + ", username_key=" + defaultKeycloakUsernameKey + " (used when the Secret has it), username_default=" + defaultKeycloakAdmin + "."},
-			{Name: "admin_realm", Check: checkBareName("admin_realm"), Type: modules.String, Default: "master", Doc: "The realm the administrator logs in to."},
-			{Name: "realm", Check: checkBareName("realm"), Type: modules.String, Default: "dash", Doc: "The realm of Dash Enterprise's users."},
-			{Name: "client_id", Check: checkBareName("client_id"), Type: modules.String, Default: "dash", Doc: "The client whose roles are granted (its clientId, not its internal id)."},
-			{Name: "username", Check: checkBareName("username"), Type: modules.String, Required: true, Doc: "The user's name; lowercased, because Dash Enterprise misapplies permissions to names with capitals (a known issue) and Keycloak stores names in lower case."},
-			{Name: "password", Type: modules.String, Secret: true, Doc: "The user's password; never shown. Needed to create the user."},
-			{Name: "update_password", Type: modules.String, Default: "on_create", Choices: []string{"on_create", "always"}, Doc: "on_create sets the password only when this task creates the user; always sets it on every run (reported as a change every run, unless password_probe shows it already matches)."},
-			{Name: "password_probe", Type: modules.Bool, Default: false, Doc: "With update_password: always, first try logging in as the user (admin-cli, direct grant) and leave a password that works alone. Off by default: a failed probe counts towards Keycloak's brute-force lockout. A temporary password never passes the probe (Keycloak refuses the login until it is changed), so it is set again on every run."},
-			{Name: "temporary", Type: modules.Bool, Default: false, Doc: "Make the password temporary: the user must change it at first login."},
-			{Name: "email", Type: modules.String, Doc: "Email address, set when the user is created."},
-			{Name: "first_name", Type: modules.String, Doc: "First name, set when the user is created."},
-			{Name: "last_name", Type: modules.String, Doc: "Last name, set when the user is created."},
-			{Name: "client_roles", Check: checkRoles, Type: modules.List, Default: []any{"admin", "licensed_user"}, Doc: "Roles of client_id the user must have; roles it has already are left, others it has are not removed. licensed_user (needed to deploy apps) takes a license seat; leave it out for users who only view apps."},
-			{Name: "timeout", Kind: modules.Seconds, Type: modules.Int, Default: 30, Doc: "Seconds allowed for each request to Keycloak."},
-		},
-		OneOf: [][]string{{"server", "url"}},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[keycloakArgs](),
+		Rules:   []modules.Rule{{Args: []string{"password_probe", "update_password"}, Check: checkProbeNeedsAlways}},
+		OneOf:   [][]string{{"server", "url"}},
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -114,48 +93,26 @@ type keycloakSecretRef struct {
 
 func (r keycloakSecretRef) String() string { return r.namespace + "/" + r.name }
 
-func keycloakOptionsFrom(args modules.Args) (keycloakOptions, error) {
+// keycloakOptionsOf normalises the decoded arguments (their checks ran
+// when they were bound): Keycloak's address derived, names trimmed, the
+// username lowercased, node_address given its port, roles without repeats.
+func keycloakOptionsOf(a keycloakArgs) (keycloakOptions, error) {
 	o := keycloakOptions{
-		prefix:      args.String("path_prefix"),
-		dialViaHost: args.String("dial_via_host"),
-		caFile:      args.String("ca_file"),
-		kubeconfig:  args.String("kubeconfig"),
-		adminRealm:  strings.TrimSpace(args.String("admin_realm")),
-		realm:       strings.TrimSpace(args.String("realm")),
-		clientID:    strings.TrimSpace(args.String("client_id")),
-		username:    strings.ToLower(strings.TrimSpace(args.String("username"))),
-		password:    args.String("password"),
-		updateAll:   args.String("update_password") == "always",
-		probe:       args.Bool("password_probe"),
-		temporary:   args.Bool("temporary"),
-		email:       strings.TrimSpace(args.String("email")),
-		firstName:   args.String("first_name"),
-		lastName:    args.String("last_name"),
-		timeout:     time.Duration(args.Int("timeout")) * time.Second,
+		prefix: a.PathPrefix, dialViaHost: a.DialViaHost, caFile: a.CAFile, kubeconfig: a.Kubeconfig,
+		adminRealm: strings.TrimSpace(a.AdminRealm), realm: strings.TrimSpace(a.Realm),
+		clientID: strings.TrimSpace(a.ClientID), username: strings.ToLower(strings.TrimSpace(a.Username)),
+		password: a.Password, updateAll: a.UpdatePassword == "always", probe: a.PasswordProbe,
+		temporary: a.Temporary, email: strings.TrimSpace(a.Email), firstName: a.FirstName, lastName: a.LastName,
+		timeout: time.Duration(a.Timeout) * time.Second,
 	}
-	var problems []error
-	var err error
-	if o.url, o.hostname, err = keycloakURL(args.String("server"), args.String("url")); err != nil {
-		problems = append(problems, err)
+	var errs [4]error
+	o.url, o.hostname, errs[0] = keycloakURL(a.Server, a.URL)
+	if v := strings.TrimSpace(a.NodeAddress); v != "" {
+		o.nodeAddress, errs[1] = hostPortDefault443(v)
 	}
-	if v := strings.TrimSpace(args.String("node_address")); v != "" {
-		if o.nodeAddress, err = hostPortDefault443(v); err != nil {
-			problems = append(problems, fmt.Errorf("node_address %q is not host[:port] (e.g. 10.0.0.5 or 10.0.0.5:443)", v))
-		}
-	}
-	if o.secret, err = keycloakSecretFrom(args.Map("admin_secret")); err != nil {
-		problems = append(problems, err)
-	}
-	if o.roles, err = roleNames(args.Strings("client_roles")); err != nil {
-		problems = append(problems, err)
-	}
-	if args.Int("timeout") < 1 {
-		problems = append(problems, fmt.Errorf("timeout is %d; give a number of seconds, 1 or more", args.Int("timeout")))
-	}
-	if o.probe && !o.updateAll {
-		problems = append(problems, errors.New("password_probe only applies with update_password: always (with on_create an existing user's password is never touched)"))
-	}
-	return o, errors.Join(problems...)
+	o.secret, errs[2] = keycloakSecretFrom(a.AdminSecret)
+	o.roles, errs[3] = roleNames(a.ClientRoles)
+	return o, errors.Join(errs[:]...)
 }
 
 // keycloakURL returns Keycloak's base address and host name, from url or
@@ -225,7 +182,11 @@ func roleNames(list []string) ([]string, error) {
 }
 
 func (keycloakUserModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	o, err := keycloakOptionsFrom(args)
+	a, err := modules.Decode[keycloakArgs](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	o, err := keycloakOptionsOf(a)
 	if err != nil {
 		return modules.Result{}, err
 	}

@@ -27,20 +27,21 @@ func (kotsReleaseModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "kots_release",
 		Summary: "Read the KOTS release in an .airgap bundle on the controller and check ConfigValues against its Config items (read-only)",
-		Args: []modules.Arg{
-			{Name: "bundle", Type: modules.String, Required: true, Doc: "The .airgap bundle on the controller, looked up like copy's src. Only airgap.yaml and app.tar.gz are read, from the start of the archive; the images after them are not."},
-			{Name: "config_values", Check: checkConfigValues, Type: modules.Map, Doc: "ConfigValues to check, as kots_upload takes them: every key must be an item of the release, and every required item without a default must be set."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[kotsReleaseArgs](),
+		Check:   modules.CheckSupported,
 	}
 }
 
 func (kotsReleaseModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	values, err := valuesFromArg(args.Map("config_values"))
+	a, err := modules.Decode[kotsReleaseArgs](args)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	path, err := modules.FindControllerFile(h.BaseDir, "files", args.String("bundle"))
+	values, err := valuesFromArg(a.ConfigValues)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	path, err := modules.FindControllerFile(h.BaseDir, "files", a.Bundle)
 	if err != nil {
 		return modules.Result{}, err
 	}

@@ -81,27 +81,9 @@ const (
 
 func (kotsUploadModule) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "kots_upload",
-		Summary: "Install or update a KOTS application (Dash Enterprise) from its license, .airgap bundle and ConfigValues, headless",
-		Args: []modules.Arg{
-			{Name: "namespace", Check: checkKotsNamespace, Type: modules.String, Default: "plotly-system", Doc: "Namespace of the app and of its KOTS Admin Console (kotsadm). `kots install` creates it and deploys kotsadm in it, as Plotly's script does with plotly-system; kURL's own Admin Console stays in default. Always passed as --namespace: without it `kots install` prompts and hangs. Not default on a kURL cluster: there kots install deploys no Admin Console and overwrites the password of kURL's."},
-			{Name: "license_file", Type: modules.String, Required: true, Doc: "Path on the host of the license (.yaml) Plotly sent, e.g. staged with copy. Its spec.appSlug must match the bundle's."},
-			{Name: "airgap_bundle", Type: modules.String, Required: true, Doc: "Path on the host of the application's .airgap bundle (~15 GB). Only its airgap.yaml and app.tar.gz are read, on the host, to learn the app slug, the version label and the release's config items; nothing large travels back."},
-			{Name: "config_values", Check: checkConfigValues, Type: modules.Map, Doc: "ConfigValues to apply, as a mapping of config item name to a value, or to a mapping of value, valuePlaintext (password items), data, dataPlaintext, filename (file items: value is the base64 of the file). All values are strings to KOTS: a YAML boolean becomes \"1\"/\"0\". Keys the release does not define are refused before anything runs. Rendered to config_values_dest on the host (mode 0600)."},
-			{Name: "config_values_file", Type: modules.String, Doc: "Instead of config_values: the path on the host of a kots.io/v1beta1 ConfigValues file."},
-			{Name: "config_values_dest", Type: modules.String, Doc: "Where config_values is rendered on the host; default: <airgap_bundle's directory>/<app slug>-configvalues.yaml. Written (mode 0600) only when install or set config needs it."},
-			{Name: "admin_console_password", Check: checkKotsPassword, Type: modules.String, Secret: true, Doc: "The KOTS Admin Console password (6+ characters). Set through the Kubernetes API as KOTS's own reset does (bcrypt in secret kotsadm-password; every session logged out) before the first install and whenever it differs; never on a command line. Needed for the first install unless the secret already exists."},
-			{Name: "skip_preflights", Type: modules.Bool, Default: false, Doc: "Pass --skip-preflights: non-strict preflight warnings and failures no longer block the headless deploy (strict ones still do)."},
-			{Name: "wait_duration", Check: checkGoDuration("wait_duration"), Type: modules.String, Default: "30m", Doc: "kots install --wait-duration (Go duration): how long KOTS waits for each component and for the automated install."},
-			{Name: "preflights_wait_duration", Check: checkGoDuration("preflights_wait_duration"), Type: modules.String, Default: "30m", Doc: "kots install --preflights-wait-duration (Go duration)."},
-			{Name: "wait_timeout", Check: checkDurationArg("wait_timeout", false), Type: modules.String, Default: "30m", Doc: "How long to wait (Go duration) for the app state `ready` and the newest version `deployed` after a change; 0 does not wait."},
-			{Name: "poll_interval", Check: checkDurationArg("poll_interval", true), Type: modules.String, Default: "10s", Doc: "How often to poll the app's state while waiting (Go duration)."},
-			{Name: "tmpdir", Type: modules.String, Doc: "TMPDIR for the kots commands: unpacking the bundle needs twice its size free (/tmp is often too small)."},
-			{Name: "kots_bin", Check: checkKotsBin, Type: modules.String, Default: "kubectl kots", Doc: "The KOTS CLI command on the host (split into words like a shell does): `kubectl kots` (plugin /usr/local/bin/kubectl-kots on kURL), or a path to kubectl-kots."},
-			{Name: "kubeconfig", Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The cluster's kubeconfig on the host, passed to every kots command as --kubeconfig and read (with become) for the Kubernetes API calls."},
-			{Name: "app_slug", Type: modules.String, Doc: "The app slug; default: the bundle's airgap.yaml spec.appSlug."},
-			{Name: "kotsadm_bundle", Type: modules.String, Doc: "Path on the host of the Admin Console's airgap bundle, kotsadm.tar.gz of the KOTS release matching kubectl-kots. Before the first install its images are pushed to kURL's registry (`kubectl kots admin-console push-images`), where `kots install` runs the Admin Console from; required for a first install on a cluster with kURL's registry, and when kubectl-kots is newer than the Admin Console running, which is then upgraded to the CLI's version (`kubectl kots admin-console upgrade`) before the app is uploaded."},
-		},
+		Name:      "kots_upload",
+		Summary:   "Install or update a KOTS application (Dash Enterprise) from its license, .airgap bundle and ConfigValues, headless",
+		Args:      modules.OptionsOf[kotsUploadArgs](),
 		Exclusive: [][]string{{"config_values", "config_values_file"}},
 		Check:     modules.CheckSupported,
 	}
@@ -119,29 +101,23 @@ type kotsOptions struct {
 	waitTimeout, pollInterval                          time.Duration
 }
 
-func kotsOptionsFrom(args modules.Args) (kotsOptions, error) {
+// kotsOptionsOf normalises the decoded arguments (their checks ran when
+// they were bound): kots_bin split into words, the durations ferry waits
+// parsed, config_values read.
+func kotsOptionsOf(a kotsUploadArgs) (kotsOptions, error) {
 	o := kotsOptions{
-		namespace: args.String("namespace"), license: args.String("license_file"), bundle: args.String("airgap_bundle"),
-		valuesFile: args.String("config_values_file"), valuesDest: args.String("config_values_dest"),
-		password: args.String("admin_console_password"), tmpdir: args.String("tmpdir"),
-		kubeconfig: args.String("kubeconfig"), slug: args.String("app_slug"), kotsadmBundle: args.String("kotsadm_bundle"),
-		skipPreflights: args.Bool("skip_preflights"),
-		waitDuration:   args.String("wait_duration"), preflightsWait: args.String("preflights_wait_duration"),
+		namespace: a.Namespace, license: a.LicenseFile, bundle: a.AirgapBundle,
+		valuesFile: a.ConfigValuesFile, valuesDest: a.ConfigValuesDest,
+		password: a.AdminConsolePassword, tmpdir: a.Tmpdir,
+		kubeconfig: a.Kubeconfig, slug: a.AppSlug, kotsadmBundle: a.KotsadmBundle,
+		skipPreflights: a.SkipPreflights, waitDuration: a.WaitDuration, preflightsWait: a.PreflightsWaitDuration,
 	}
-	var problems []error
-	add := func(err error) {
-		if err != nil {
-			problems = append(problems, err)
-		}
-	}
-	// The values were checked when bound (the Check of each argument).
-	o.kots, _ = shellquote.Split(args.String("kots_bin"))
-	o.waitTimeout, _ = parseDurationArg("wait_timeout", args.String("wait_timeout"))
-	o.pollInterval, _ = parseDurationArg("poll_interval", args.String("poll_interval"))
-	var err error
-	o.values, err = valuesFromArg(args.Map("config_values"))
-	add(err)
-	return o, errors.Join(problems...)
+	var errs [4]error
+	o.kots, errs[0] = shellquote.Split(a.KotsBin)
+	o.waitTimeout, errs[1] = parseDurationArg("wait_timeout", a.WaitTimeout)
+	o.pollInterval, errs[2] = parseDurationArg("poll_interval", a.PollInterval)
+	o.values, errs[3] = valuesFromArg(a.ConfigValues)
+	return o, errors.Join(errs[:]...)
 }
 
 func parseDurationArg(name, v string) (time.Duration, error) {
@@ -171,7 +147,11 @@ type kotsRun struct {
 var errBundleNotStaged = errors.New("the airgap bundle is not staged yet")
 
 func (kotsUploadModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	o, err := kotsOptionsFrom(args)
+	a, err := modules.Decode[kotsUploadArgs](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	o, err := kotsOptionsOf(a)
 	if err != nil {
 		return modules.Result{}, err
 	}

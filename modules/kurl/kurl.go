@@ -40,22 +40,8 @@ func init() { modules.Register(kurlModule{}) }
 // preflights do, and stops on failures before anything is changed.
 type kurlModule struct{}
 
-// Real paths on a kURL server; each is an argument so tests can sandbox it.
-const (
-	defaultManifestsDir = "/etc/kubernetes/manifests"
-	defaultKurlDir      = "/var/lib/kurl"
-	defaultKurlLogDir   = "/var/log/kurl"
-	defaultServiceCIDR  = "10.96.0.0/16"
-	defaultPodCIDR      = "10.32.0.0/20"
-	// kotsadmPort is KOTS's default KOTSADM_UI_BIND_PORT.
-	kotsadmPort = "8800"
-)
-
-// kurlPorts are the ports kURL's core components bind on a primary node
-// (kURL's host preflights and system requirements). The add-ons' own ports
-// (Prometheus's 9100, Flannel's 8472/udp) are added when the installer spec
-// has them (kurlAddonPorts).
-var kurlPorts = []any{"6443", "2379", "2380", "2381", "10248", "10249", "10250", "10257", "10259"}
+// kotsadmPort is KOTS's default KOTSADM_UI_BIND_PORT.
+const kotsadmPort = "8800"
 
 // kurlFlags are the flags kURL's install.sh accepts: every one of
 // get_patch_yaml's (scripts/common/utilbinaries.sh:72-226), with whether it
@@ -95,24 +81,8 @@ func (kurlModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "kurl",
 		Summary: "Create the Kubernetes cluster with kURL's airgap installer (idempotent; host preflights in check mode)",
-		Args: []modules.Arg{
-			{Name: "bundle", Kind: modules.AbsPath, Type: modules.String, Required: true, Doc: "Path on the host of the kURL airgap bundle (.tar.gz), staged there first (e.g. with copy)."},
-			{Name: "workdir", Kind: modules.AbsPath, Type: modules.String, Required: true, Doc: "Directory on the host to extract the bundle into; the installer runs from it (it finds its assets in ./kurl)."},
-			{Name: "private_address", Kind: modules.IPv4, Type: modules.String, Doc: "The host's private IPv4 address, passed as private-address=. Without it, the host's only non-loopback interface is used; with several, it is required, because kURL would otherwise prompt for it and, with no terminal, wait for ever."},
-			{Name: "flags", Check: checkKurlFlags, Type: modules.Map, Doc: "More kURL install.sh flags, as a mapping: a flag without a value takes true (added) or false (left out), e.g. {host-preflight-ignore: true, public-address: 203.0.113.7, kurl-install-directory: /opt}. Only kURL's flags are accepted (install.sh exits 1 on any other); airgap, yes and private-address are always passed by ferry."},
-			{Name: "force", Type: modules.Bool, Default: false, Doc: "Run the installer even when a kURL cluster is already installed (or partly installed). A kURL re-run is not a no-op: it runs kubeadm init again and regenerates the kubeconfigs and the API server certificate."},
-			{Name: "timeout", Kind: modules.Seconds, Type: modules.Int, Default: 3600, Doc: "Seconds the installer may run before it is stopped (it loads every container image: allow an hour)."},
-			{Name: "kubeconfig", Kind: modules.AbsPath, Type: modules.String, Default: kube.DefaultKubeconfig, Doc: "The admin kubeconfig kURL writes, read (with become) to detect an installed cluster."},
-			{Name: "manifests_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultManifestsDir, Doc: "The static pod manifests directory; kube-apiserver.yaml's image tag gives the installed Kubernetes version."},
-			{Name: "kurl_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultKurlDir, Doc: "kURL's installation directory, checked for free space (the kurl-install-directory flag overrides it with DIR/kurl)."},
-			{Name: "log_dir", Kind: modules.AbsPath, Type: modules.String, Default: defaultKurlLogDir, Doc: "Where kURL writes install-<time>.log; the newest one is reported as log_path."},
-			{Name: "preflight_ports", Check: checkKurlPorts, Type: modules.List, Default: kurlPorts, Doc: "Ports that must be free on the host before the install, as \"PORT\" (TCP) or \"PORT/udp\". The default is kURL's core: 6443, 2379-2381, 10248-10250, 10257, 10259; 9100 (Prometheus) and 8472/udp (Flannel) are added when the bundle's installer spec has those add-ons. A taken port fails the preflight (kURL only warns, then kubeadm or the component fails mid-install)."},
-			{Name: "service_cidr", Kind: modules.IPv4CIDR, Type: modules.String, Default: defaultServiceCIDR, Doc: "Kubernetes service range the host's networks must not overlap (the installer's kubernetes.serviceCidrRange, kURL's default 10.96.0.0/16)."},
-			{Name: "require_addons", Type: modules.List, Default: []any{"registry"}, Doc: "Add-ons the bundle's installer spec (install.sh's INSTALLER_YAML) must have, checked before install.sh runs. registry: an airgapped KOTS install pushes the app's and the Admin Console's images to kURL's registry."},
-			{Name: "os_release", Kind: modules.AbsPath, Type: modules.String, Default: "/etc/os-release", Doc: "The host's os-release, whose ID and VERSION_ID kURL checks against its supported distributions (kURL stops on any other)."},
-			{Name: "pod_cidr", Kind: modules.IPv4CIDR, Type: modules.String, Default: defaultPodCIDR, Doc: "Pod network range the host's networks must not overlap (the installer's flannel.podCIDR, kURL's default 10.32.0.0/20)."},
-		},
-		Check: modules.CheckSupported,
+		Args:    modules.OptionsOf[kurlArgs](),
+		Check:   modules.CheckSupported,
 	}
 }
 
@@ -140,51 +110,26 @@ type kurlPort struct {
 
 func (p kurlPort) String() string { return fmt.Sprintf("%d/%s", p.port, p.proto) }
 
-func kurlOptionsFrom(args modules.Args) (kurlOptions, error) {
+// kurlOptionsOf normalises the decoded arguments (their kinds and checks
+// ran when they were bound): flags rendered, ports parsed, the ranges
+// masked, and kurl_dir moved under kurl-install-directory.
+func kurlOptionsOf(a kurlArgs) (kurlOptions, error) {
 	o := kurlOptions{
-		bundle: args.String("bundle"), workdir: args.String("workdir"),
-		privateAddr: strings.TrimSpace(args.String("private_address")),
-		force:       args.Bool("force"), timeout: time.Duration(args.Int("timeout")) * time.Second,
-		kubeconfig: args.String("kubeconfig"), manifestsDir: args.String("manifests_dir"),
-		kurlDir: args.String("kurl_dir"), logDir: args.String("log_dir"),
-		requireAddons: args.Strings("require_addons"), osRelease: args.String("os_release"),
+		bundle: a.Bundle, workdir: a.Workdir, privateAddr: strings.TrimSpace(a.PrivateAddress),
+		force: a.Force, timeout: time.Duration(a.Timeout) * time.Second,
+		kubeconfig: a.Kubeconfig, manifestsDir: a.ManifestsDir, kurlDir: a.KurlDir, logDir: a.LogDir,
+		requireAddons: a.RequireAddons, osRelease: a.OsRelease,
 	}
-	var problems []error
-	for _, p := range []struct{ name, value string }{{"bundle", o.bundle}, {"workdir", o.workdir},
-		{"kubeconfig", o.kubeconfig}, {"manifests_dir", o.manifestsDir}, {"kurl_dir", o.kurlDir}, {"log_dir", o.logDir}} {
-		if !strings.HasPrefix(p.value, "/") {
-			problems = append(problems, fmt.Errorf("%s %q must be an absolute path on the host", p.name, p.value))
-		}
-	}
-	if o.privateAddr != "" {
-		if a, err := netip.ParseAddr(o.privateAddr); err != nil || !a.Is4() {
-			problems = append(problems, fmt.Errorf("private_address %q is not an IPv4 address", o.privateAddr))
-		}
-	}
-	if args.Int("timeout") < 1 {
-		problems = append(problems, fmt.Errorf("timeout is %d; give the installer's time limit in seconds, e.g. 3600", args.Int("timeout")))
-	}
-	var err error
-	if o.flags, o.flagValues, err = kurlFlagArgs(args.Map("flags")); err != nil {
-		problems = append(problems, err)
-	}
+	var errs [4]error
+	o.flags, o.flagValues, errs[0] = kurlFlagArgs(a.Flags)
 	if dir, ok := o.flagValues["kurl-install-directory"]; ok {
 		o.kurlDir = strings.TrimSuffix(dir, "/") + "/kurl"
 	}
-	if o.ports, err = parseKurlPorts(args.Strings("preflight_ports")); err != nil {
-		problems = append(problems, err)
-	}
-	for _, c := range []struct {
-		name string
-		dst  *netip.Prefix
-	}{{"service_cidr", &o.serviceCIDR}, {"pod_cidr", &o.podCIDR}} {
-		p, err := netip.ParsePrefix(args.String(c.name))
-		if err != nil || !p.Addr().Is4() {
-			problems = append(problems, fmt.Errorf("%s %q is not an IPv4 CIDR such as 10.96.0.0/16", c.name, args.String(c.name)))
-		}
-		*c.dst = p.Masked()
-	}
-	return o, errors.Join(problems...)
+	o.ports, errs[1] = parseKurlPorts(a.PreflightPorts)
+	o.serviceCIDR, errs[2] = netip.ParsePrefix(strings.TrimSpace(a.ServiceCIDR))
+	o.podCIDR, errs[3] = netip.ParsePrefix(strings.TrimSpace(a.PodCIDR))
+	o.serviceCIDR, o.podCIDR = o.serviceCIDR.Masked(), o.podCIDR.Masked()
+	return o, errors.Join(errs[:]...)
 }
 
 // kurlFlagArgs checks flags against kURL's table and renders them as
@@ -301,7 +246,11 @@ func (o kurlOptions) kotsadmURL(addr string) string {
 }
 
 func (kurlModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
-	o, err := kurlOptionsFrom(args)
+	a, err := modules.Decode[kurlArgs](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	o, err := kurlOptionsOf(a)
 	if err != nil {
 		return modules.Result{}, err
 	}

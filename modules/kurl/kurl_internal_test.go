@@ -43,7 +43,11 @@ func kurlTestOptions(t *testing.T, extra map[string]any) kurlOptions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := kurlOptionsFrom(args)
+	a, err := modules.Decode[kurlArgs](args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := kurlOptionsOf(a)
 	if err != nil {
 		t.Fatal(err)
 	}
