@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/fnmatch"
 	"github.com/ferry-sh/ferry/internal/suggest"
 )
 
@@ -248,54 +249,11 @@ func compileHostPattern(expr string) (*regexp.Regexp, error) {
 		}
 		return re, nil
 	}
-	re, err := regexp.Compile(globToRegexp(expr))
+	re, err := regexp.Compile(fnmatch.Translate(expr))
 	if err != nil {
 		return nil, fmt.Errorf("host pattern %q is not a valid glob: %v", expr, err)
 	}
 	return re, nil
-}
-
-// globToRegexp is Python's fnmatch.translate: * any run, ? one character,
-// [seq] and [!seq] character sets, everything else literal.
-func globToRegexp(glob string) string {
-	var b strings.Builder
-	b.WriteString(`^(?s:`)
-	for i := 0; i < len(glob); i++ {
-		switch c := glob[i]; c {
-		case '*':
-			b.WriteString(`.*`)
-		case '?':
-			b.WriteString(`.`)
-		case '[':
-			j := i + 1
-			if j < len(glob) && glob[j] == '!' {
-				j++
-			}
-			if j < len(glob) && glob[j] == ']' {
-				j++
-			}
-			for j < len(glob) && glob[j] != ']' {
-				j++
-			}
-			if j >= len(glob) {
-				b.WriteString(`\[`)
-				continue
-			}
-			set := glob[i+1 : j]
-			set = strings.NewReplacer(`\`, `\\`, `[`, `\[`).Replace(set)
-			if strings.HasPrefix(set, "!") {
-				set = "^" + set[1:]
-			} else if strings.HasPrefix(set, "^") {
-				set = `\` + set
-			}
-			b.WriteString("[" + set + "]")
-			i = j
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString(`)$`)
-	return b.String()
 }
 
 // applySubscript selects [i] (negative counts from the end) or the inclusive

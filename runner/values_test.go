@@ -18,6 +18,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"authorized_key":      {"authorized_key: {user: a, key: 'https://github.com/a.keys'}", `pb.yml:3:33: key "https://github.com/a.keys" is a URL: ferry does not fetch keys`},
 		"blockinfile":         {"blockinfile: {path: /x, insertafter: '(?<=a)b'}", "pb.yml:3:31: insertafter \"(?<=a)b\" is not a regular expression ferry can run"},
 		"command":             {"command: {argv: []}", "pb.yml:3:17: argv is empty; give the program and its arguments, one per item"},
+		"archive":             {"archive: {path: [tree], dest: /x.tgz}", `pb.yml:3:17: path "tree" is relative: give an absolute path on the host`},
 		"async_status":        {"async_status: {jid: j1.2, mode: wipe}", `pb.yml:3:33: argument mode: "wipe" is not one of`},
 		"copy":                {"copy: {content: x, dest: /tmp/x, mode: 644}", `pb.yml:3:40: mode 644 is the decimal number 644 (octal 1204); quote it: mode: "0644"`},
 		"cron":                {"cron: {name: x, special_time: noon}", `pb.yml:3:23: argument special_time: "noon" is not one of`},
