@@ -783,37 +783,32 @@ func (r *kotsRun) adminHint() string {
 	return fmt.Sprintf("kubectl -n %s port-forward svc/kotsadm 8800:3000", r.o.namespace)
 }
 
-// result waits for the app after a change and reports its state.
+// result reports the app's state after converge, waiting (wait_timeout)
+// for it to settle. A change the gate only planned (check mode: Pending)
+// made nothing that could settle, so then the state is read once and the
+// message counts the plan. Either way the result carries the ConfigValues
+// an install or set config applies (--diff), secrets masked.
 func (r *kotsRun) result(ctx context.Context) (modules.Result, error) {
 	data := map[string]any{"app_slug": r.o.slug, "version_label": r.release.versionLabel, "admin_console_hint": r.adminHint()}
-	// Check mode reads the app's state and does not wait for it: nothing
-	// was changed that could settle (the one read of Check left here).
-	if r.h.Check {
-		st, found, err := r.status(ctx)
-		if err != nil {
-			return modules.Result{}, err
-		}
-		if found {
-			data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
-		}
-		res := modules.Result{Msg: fmt.Sprintf("%s %s: %d change(s) planned", r.o.slug, r.release.versionLabel, len(r.h.Changes())), Data: data}
-		res.Diffs = r.plannedValues()
-		return res, nil
-	}
+	pending := r.h.Pending()
 	var st kotsStatus
-	var err error
-	if r.o.waitTimeout > 0 {
+	found, err := true, error(nil)
+	if r.o.waitTimeout > 0 && !pending {
 		st, err = r.wait(ctx)
 	} else {
-		_, _, err = r.status(ctx)
+		st, found, err = r.status(ctx)
 	}
-	data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
+	if found {
+		data["state"], data["version_status"], data["sequence"] = st.state, st.newest.Status, st.newest.Sequence
+	}
 	if err != nil {
 		return modules.Result{Failed: true, Msg: err.Error(), Data: data}, nil
 	}
 	msg := fmt.Sprintf("%s %s (sequence %d) is %s", r.o.slug, st.newest.VersionLabel, st.newest.Sequence, st.state)
-	if len(r.did) > 0 {
+	if pending {
+		msg = fmt.Sprintf("%s %s: %d change(s) planned", r.o.slug, r.release.versionLabel, len(r.h.Changes()))
+	} else if len(r.did) > 0 {
 		msg += ": " + strings.Join(r.did, "; ")
 	}
-	return modules.Result{Msg: msg, Data: data}, nil
+	return modules.Result{Msg: msg, Data: data, Diffs: r.appliedValues()}, nil
 }

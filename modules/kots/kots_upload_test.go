@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -395,6 +396,21 @@ func testKotsCheckMode(t *testing.T, s *kotsSite) {
 		if !strings.HasPrefix(c, "get ") {
 			t.Errorf("check mode ran %q", c)
 		}
+	}
+
+	// Nothing to change: the dry run and the real run take one path and
+	// report the same.
+	args = s.args(kotsDashRelease("5.1.0"), nil) // next staged 5.2.0 in its place
+	dry, real := s.run(args, true), s.run(args, false)
+	if dry.err != nil || real.err != nil || len(dry.changes)+len(real.changes) != 0 ||
+		dry.res.Msg != real.res.Msg || !reflect.DeepEqual(dry.res.Data, real.res.Data) {
+		t.Errorf("an unchanged app:\ncheck: %v %v %q %v\nreal:  %v %v %q %v", dry.err, dry.changes, dry.res.Msg, dry.res.Data,
+			real.err, real.changes, real.res.Msg, real.res.Data)
+	}
+	// The real run's --diff shows the ConfigValues it applies, as the dry run's does.
+	o = s.mustRun(s.args(kotsDashRelease("5.2.0"), map[string]any{"config_values": next["config_values"]}))
+	if len(o.res.Diffs) != 1 || !strings.Contains(o.res.Diffs[0].After, "git_ssh_port") || strings.Contains(o.res.Diffs[0].After, "db-s3cret") {
+		t.Errorf("the real run's diff does not show the masked ConfigValues applied: %+v", o.res.Diffs)
 	}
 }
 

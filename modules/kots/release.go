@@ -318,9 +318,9 @@ func (v kotsValues) maskedValues() kotsValues {
 	return out
 }
 
-// plannedValues is the --diff of a check run that would install the app or
-// set its config: the ConfigValues it would apply, secrets masked (issue 16).
-func (r *kotsRun) plannedValues() []modules.Diff {
+// appliedValues is the --diff of a run (or a check run) that installs the app or
+// sets its config: the ConfigValues it applies, secrets masked (issue 16).
+func (r *kotsRun) appliedValues() []modules.Diff {
 	applies := false
 	for _, c := range r.h.Changes() {
 		applies = applies || strings.Contains(c, " install ") || strings.Contains(c, " set config ")
