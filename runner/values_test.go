@@ -22,6 +22,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"async_status":        {"async_status: {jid: j1.2, mode: wipe}", `pb.yml:3:33: argument mode: "wipe" is not one of`},
 		"copy":                {"copy: {content: x, dest: /tmp/x, mode: 644}", `pb.yml:3:40: mode 644 is the decimal number 644 (octal 1204); quote it: mode: "0644"`},
 		"cron":                {"cron: {name: x, special_time: noon}", `pb.yml:3:23: argument special_time: "noon" is not one of`},
+		"dnf":                 {"dnf: {name: x, state: installd}", `pb.yml:3:22: argument state: "installd" is not one of absent, installed, latest, present, removed`},
 		"debug":               {"debug: {msg: x, verbosity: loud}", `pb.yml:3:23: argument verbosity: want a whole number, got "loud"`},
 		"fail":                {"fail: {msg: '{{ x }'}", "pb.yml:3:"}, // msg takes any value: a broken template is its bad one
 		"fetch":               {"fetch: {src: /x, dest: /y, flat: maybe}", `pb.yml:3:34: argument flat: want a boolean`},
@@ -69,6 +70,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"user":                {"user: {name: alice, uid: many}", `pb.yml:3:27: argument uid: want a whole number, got "many"`},
 		"wait_for":            {"wait_for: {port: 70000}", "pb.yml:3:18: port 70000 is not a TCP port (1-65535)"},
 		"wait_for_connection": {"wait_for_connection: {timeout: 0}", "pb.yml:3:29: timeout is 0; give a number of seconds, 1 or more"},
+		"yum":                 {"yum: {name: x, use_backend: yum5}", `pb.yml:3:22: argument use_backend: "yum5" is not one of auto, yum, yum4, dnf`},
 	}
 	for _, name := range modules.Names() {
 		t.Run(name, func(t *testing.T) {

@@ -1,5 +1,6 @@
-// Package pkgmgr holds the package manager modules: apt, and package, which
-// dispatches to the host's package manager as Ansible's does.
+// Package pkgmgr holds the package manager modules: apt, dnf and yum (dnf
+// under yum's name), and package, which dispatches to the host's package
+// manager as Ansible's does.
 package pkgmgr
 
 import (

@@ -10,24 +10,25 @@ import (
 func init() { modules.Register(packageModule{}) }
 
 // packageModule is Ansible's package action: it runs the host's package
-// manager module with the task's arguments (less use). ferry has apt.
+// manager module with the task's arguments (less use). ferry has apt and
+// dnf (yum is dnf's alias).
 type packageModule struct{}
 
 // backends are the package manager modules package can hand a task to.
-var backends = map[string]modules.Module{"apt": apt{}}
+var backends = map[string]modules.Module{"apt": apt{}, "dnf": dnf{}, "yum": yum{}}
 
 // packageOptions are package's own options; every other argument goes to
 // the package manager module, which checks it when the task runs.
 type packageOptions struct {
-	Name  []string `opt:"name,required" doc:"Package names or specifiers, in the package manager's syntax (name=1.0 for apt)."`
+	Name  []string `opt:"name,required" doc:"Package names or specifiers, in the package manager's syntax (name=1.0 for apt, name-1.0 for dnf)."`
 	State string   `opt:"state,required" doc:"present or absent; latest where the package manager supports it."`
-	Use   string   `opt:"use" default:"auto" doc:"The package manager module (apt); auto: the pkg_mgr fact, else what the host has."`
+	Use   string   `opt:"use" default:"auto" doc:"The package manager module (apt, dnf, yum); auto: the pkg_mgr fact, else what the host has."`
 }
 
 func (packageModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "package",
-		Summary: "Install or remove packages with the host's package manager (apt on Debian and Ubuntu)",
+		Summary: "Install or remove packages with the host's package manager (apt on Debian and Ubuntu, dnf on RHEL and Fedora)",
 		Args:    modules.OptionsOf[packageOptions](),
 		// Every other argument goes to the package manager module, which
 		// checks it when the task runs.
@@ -52,7 +53,7 @@ func (packageModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 	}
 	backend, ok := backends[use]
 	if !ok {
-		return failed("Could not find a module for "+use+".", nil), nil // ferry has apt only
+		return failed("Could not find a module for "+use+".", nil), nil // ferry has apt and dnf
 	}
 	rest["name"], rest["state"] = args["name"], args["state"] // as given, for the backend to bind
 	bound, err := backend.Spec().Bind(rest)

@@ -1,0 +1,79 @@
+package pkgmgr_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ferry-sh/ferry/internal/ansiblecmp"
+	"github.com/ferry-sh/ferry/internal/modtest"
+	"github.com/ferry-sh/ferry/internal/rootfs"
+)
+
+// rpmSpec is a minimal package: /usr/share/NAME/version holds its version.
+const rpmSpec = `Name: %[1]s
+Version: %[2]s
+Release: 1
+Summary: ferry test package
+License: MIT
+BuildArch: noarch
+%[3]s
+%%description
+ferry test package
+%%install
+mkdir -p %%{buildroot}/usr/share/%[1]s
+echo %[2]s > %%{buildroot}/usr/share/%[1]s/version
+%%files
+/usr/share/%[1]s/version
+`
+
+// dnfRoot is a root with no repository enabled (dnf there has none: the
+// airgapped case) and unsigned test packages in /srv/rpms, built by
+// rpmbuild inside it.
+func dnfRoot(t *testing.T) *rootfs.Host {
+	h := rootfs.Start(t)
+	build := h.Path("/tmp/rpmbuild")
+	if err := os.MkdirAll(build, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var specs []string
+	for _, p := range []struct{ name, version, requires string }{
+		{"ferry-hello", "1.0", ""}, {"ferry-hello", "1.1", ""}, {"ferry-dep", "1.0", ""}, {"ferry-app", "1.0", "Requires: ferry-dep"},
+	} {
+		spec := fmt.Sprintf("%s-%s.spec", p.name, p.version)
+		writeRoot(t, filepath.Join(build, spec), fmt.Sprintf(rpmSpec, p.name, p.version, p.requires))
+		specs = append(specs, "/tmp/rpmbuild/"+spec)
+	}
+	h.Run("cd /tmp/rpmbuild && for s in " + strings.Join(specs, " ") + "; do rpmbuild -bb --define '_topdir /tmp/rpmbuild/top' $s >/dev/null 2>&1 || exit 1; done; " +
+		"mkdir -p /srv/rpms && cp top/RPMS/noarch/*.rpm /srv/rpms/")
+	return h
+}
+
+// rpmInstalled lists the test packages rpm has installed.
+func rpmInstalled(h *rootfs.Host) string {
+	out, _ := h.Try("rpm -qa 'ferry-*' --qf '%{NAME}-%{VERSION}-%{RELEASE}\\n' | sort")
+	return out
+}
+
+// TestDnfAgainstAnsible: local files (install, upgrade, an older file
+// left alone), names installed or not available, a missing dependency,
+// removal with the packages that need it, an unsigned file with the
+// signature checked, yum as dnf, package with use dnf; --check, real and
+// rerun, compared with ansible-playbook's dnf in the same kind of root.
+func TestDnfAgainstAnsible(t *testing.T) {
+	ours, theirs := dnfRoot(t), dnfRoot(t)
+	playbook, _ := filepath.Abs("testdata/dnf.yml")
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
+		State: ansiblecmp.StateOf(ours, theirs, rpmInstalled)}.Run(t)
+	if got, want := rpmInstalled(ours), "ferry-hello-1.1-1\n"; got != want {
+		t.Errorf("installed:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// ferry doc dnf and yum, as reviewed.
+func TestDnfDoc(t *testing.T) {
+	modtest.DocGolden(t, "dnf")
+	modtest.DocGolden(t, "yum")
+}
