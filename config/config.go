@@ -34,6 +34,8 @@ type Settings struct {
 	// Warnings are found problems that do not stop a run (a config file
 	// ignored because its directory is world-writable, as Ansible does).
 	Warnings []string
+
+	src source // what Lookup reads (lookup.go)
 }
 
 // key is one setting: where it is in the file, its environment variable, and
@@ -74,7 +76,7 @@ var keys = []key{
 // Load finds and reads the config file, then applies the environment.
 // getenv is os.Getenv in ferry; cwd and home are where ./ and ~/ are.
 func Load(getenv func(string) string, cwd, home string) (*Settings, error) {
-	s := &Settings{}
+	s := &Settings{src: source{getenv: getenv, cwd: cwd, home: home}}
 	file, warnings := Find(getenv, cwd, home)
 	s.Warnings = warnings
 	if file != "" {
@@ -137,6 +139,7 @@ func (s *Settings) readFile(path string) error {
 		return fmt.Errorf("config file %s: %v", path, err)
 	}
 	s.File = path
+	s.src.file, s.src.dir = f, filepath.Dir(path)
 	base := filepath.Dir(path)
 	for _, k := range keys {
 		sec, err := f.GetSection(k.section)

@@ -46,7 +46,7 @@ func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, erro
 	if h.Vars == nil {
 		return Result{}, fmt.Errorf("template %s: no variables to render with", local)
 	}
-	rendered, err := h.Vars.Render(string(text))
+	rendered, err := renderFile(h.Vars, string(text), o.Src, local, o.Dest)
 	if err != nil {
 		return Result{}, fmt.Errorf("rendering template %s: %w", local, err)
 	}
@@ -58,4 +58,18 @@ func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, erro
 		force:  true,
 		follow: o.Follow,
 	})
+}
+
+// FileRenderer is a Vars that renders a template file as Ansible's template
+// action does, with template_path, ansible_managed and the other
+// variables it adds for the file.
+type FileRenderer interface {
+	RenderFile(text, src, path, dest string) (string, error)
+}
+
+func renderFile(v Vars, text, src, path, dest string) (string, error) {
+	if fr, ok := v.(FileRenderer); ok {
+		return fr.RenderFile(text, src, path, dest)
+	}
+	return v.Render(text)
 }

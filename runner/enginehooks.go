@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 
+	"github.com/ferry-sh/ferry/config"
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/runner/template"
 )
@@ -14,6 +15,8 @@ import (
 func (r *Runner) engineOptions(dir string) template.Options {
 	masker := r.opts.Masker
 	o := template.Options{BaseDir: dir, Env: os.LookupEnv, Secret: func(s string) { masker.Add(s) }}
+	o.Config, o.ConfigNames = r.settings().Lookup, config.LookupNames()
+	o.Warn = func(msg string) { r.warn("%s", msg) }
 	if keys := r.opts.Vault; keys != nil && keys.Len() > 0 {
 		o.Decrypt = keys.Decrypt
 	}
@@ -32,4 +35,13 @@ func (r *Runner) engineOptions(dir string) template.Options {
 		}
 	}
 	return o
+}
+
+// settings are the run's configuration settings: Ansible's defaults when
+// the command line gave none.
+func (r *Runner) settings() *config.Settings {
+	if r.opts.Config != nil {
+		return r.opts.Config
+	}
+	return config.Defaults()
 }

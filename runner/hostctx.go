@@ -57,7 +57,7 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 		case "ansible_verbosity":
 			return r.opts.Verbosity, true
 		case "playbook_dir":
-			return r.dir, true
+			return playbookDir(r.dir), true
 		case "ansible_play_hosts", "play_hosts":
 			return hostNames(active(pr.allHosts)), true
 		case "ansible_play_hosts_all":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/config"
 	"sort"
 	"strings"
 	"sync"
@@ -50,7 +51,10 @@ type Options struct {
 	ResumePlan *ResumePlan
 	// Vault opens vault-encrypted vars files, !vault values and copy or
 	// template sources; nil when no vault password was given.
-	Vault *vault.Keyring
+	Vault *vault.Keyring // Config is the config file and ANSIBLE_* settings, for
+	// lookup('config') and the template module's ansible_managed; nil
+	// stands for Ansible's defaults.
+	Config *config.Settings
 }
 
 // ErrInterrupted is returned when the run was stopped (Ctrl-C).

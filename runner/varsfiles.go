@@ -42,7 +42,7 @@ func (r *Runner) loadVarsFiles(play *Play) (map[string]any, error) {
 func varsFilesScope(engine *template.Engine, extraVars map[string]any, play *Play, dir string) *scope {
 	magic := func(name string) (any, bool) {
 		if name == "playbook_dir" {
-			return dir, true
+			return playbookDir(dir), true
 		}
 		return nil, false
 	}

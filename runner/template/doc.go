@@ -28,8 +28,8 @@
 //   - Functions: range, dict(k=v), lookup/query/q with the plugins of
 //     lookups.go (file env items list dict indexed_items together nested
 //     cartesian subelements sequence fileglob lines pipe first_found
-//     template password vars, and url and varnames in lookups_url.go and
-//     lookups_varnames.go), wantlist= and errors=.
+//     template password vars, and url, varnames and config in lookups_url.go,
+//     lookups_varnames.go and lookups_config.go), wantlist= and errors=.
 //   - Filters: see the filters table in filters.go (default/d, mandatory, int,
 //     float, bool, string, lower, upper, trim, length/count, join, split,
 //     replace, basename, dirname, b64encode/b64decode, to_json, to_nice_json,
@@ -44,7 +44,8 @@
 //     batch, slice, groupby, extract, rekey_on_member; in filters_text.go
 //     comment, human_readable, human_to_bytes, expanduser, expandvars,
 //     realpath, relpath, splitext, to_uuid, truncate, wordcount, center,
-//     urlencode, urldecode, log, pow, root, sha1, password_hash; random and
+//     urlencode, urldecode, log, pow, root, sha1, password_hash; wordwrap
+//     and urlsplit in filters_url.go; random and
 //     shuffle in pyrandom.go, seeded as Python's; strftime and to_datetime
 //     in datetime.go, whose datetimes subtract, compare and have Python's
 //     fields and strftime/isoformat/total_seconds methods).

@@ -32,6 +32,12 @@ type Options struct {
 	// Hosts are the inventory's hosts that a pattern matches
 	// (inventory_hostnames), in inventory order.
 	Hosts func(pattern string) ([]string, error)
+	// Config is lookup('config', NAME): the setting's value, found false
+	// for one ferry does not know; ConfigNames lists those it knows.
+	Config      func(name string) (value any, found bool, err error)
+	ConfigNames []string
+	// Warn shows a warning of a lookup (config's on_missing=warn).
+	Warn func(msg string)
 }
 
 // Engine compiles and caches programs by source text; it is safe for

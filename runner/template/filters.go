@@ -104,7 +104,7 @@ func init() {
 		"path_join":            {fn: fPathJoin},
 		"version":              {fn: func(in any, a *fargs) (any, error) { return testVersion(in, a) }},
 	}
-	for _, more := range []map[string]filterSpec{seqFilters(), textFilters(), timeFilters()} {
+	for _, more := range []map[string]filterSpec{seqFilters(), textFilters(), timeFilters(), wrapURLFilters()} {
 		maps.Copy(filters, more)
 	}
 }
@@ -120,7 +120,7 @@ var unsupportedFilters = map[string]string{
 		"select with selectattr('key', 'equalto', value) and map(attribute='key')",
 	"random_mac":               "community.general.random_mac is a collection filter that ferry does not have",
 	"k8s_config_resource_name": "kubernetes.core's filter is not in ferry",
-	"wordwrap":                 "", "xmlattr": "", "urlize": "", "striptags": "", "pprint": "", "safe": "",
+	"xmlattr":                  "", "urlize": "", "striptags": "", "pprint": "", "safe": "",
 	"forceescape": "", "filesizeformat": "use human_readable", "attr": "read the key: x.name or x['name']",
 	"vault": "encrypt with `ferry vault encrypt_string`", "unvault": "put the value in a vaulted vars file",
 	"win_basename": "", "win_dirname": "", "win_splitdrive": "", "bool_type": "",
