@@ -370,8 +370,8 @@ func (t *fwTask) transaction(item fwItem) (modules.Result, error) {
 			return deref(res), err
 		}
 	}
-	if len(differ) > 0 && t.h.Check {
-		return modules.Result{}, nil // Ansible's check mode exits with changed alone
+	if t.h.Pending() {
+		return modules.Result{}, nil // a dry run's plan: Ansible's check mode exits with changed alone
 	}
 	if len(differ) > 0 {
 		t.msgs = append(t.msgs, t.changeMsgs(item, on)...)

@@ -107,6 +107,8 @@ func (ufw) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 		return res, err
 	}
 	if h.Check {
+		// Only the result's wording: Ansible's check mode returns before
+		// it reads the final status (no msg, not in commands).
 		return modules.Result{Data: map[string]any{"commands": u.cmds}}, nil
 	}
 	post, res, err := u.execute(u.ufw+" status verbose", false)
@@ -228,17 +230,20 @@ func (u *ufwRun) failedCommand(out modules.Output) modules.Result {
 	return failed(msg, map[string]any{"commands": u.cmds})
 }
 
-// change runs a ufw command through the gate (in check mode, a plan line)
-// and records it in commands as Ansible does in a real run.
+// change runs a ufw command through the gate (in check mode, a plan line);
+// commands lists it when it runs, as Ansible's does.
 func (u *ufwRun) change(line string) (modules.Result, error) {
-	if !u.h.Check {
-		u.cmds = append(u.cmds, line)
-	}
 	script, err := ufwScript(line)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	out, err := hostcmd.Change(u.ctx, u.h, strings.TrimPrefix(line, u.ufw+" "), script)
+	var out modules.Output
+	err = u.h.Change(strings.TrimPrefix(line, u.ufw+" "), func(w modules.Writer) error {
+		u.cmds = append(u.cmds, line)
+		var err error
+		out, err = hostcmd.Write(u.ctx, w, u.h, script, nil)
+		return err
+	})
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -250,11 +255,12 @@ func (u *ufwRun) change(line string) (modules.Result, error) {
 	return modules.Result{}, nil
 }
 
-// record is a command Ansible runs in a real run that ferry does not,
-// because ufw's state shows it would change nothing: it is listed in
-// commands all the same, so that a registered result reads as Ansible's.
-func (u *ufwRun) record(line string) {
-	if !u.h.Check {
+// listAs lists line in commands when Ansible's does: in check mode
+// (inCheck) or in a real run. Only the result's wording: Ansible's commands
+// names what it ran, and it runs other commands in check mode (a rule's dry
+// run, none of the changes); ferry's probes and gate are the same in both.
+func (u *ufwRun) listAs(inCheck bool, line string) {
+	if u.h.Check == inCheck {
 		u.cmds = append(u.cmds, line)
 	}
 }
@@ -271,12 +277,14 @@ func (u *ufwRun) command(name, value string) (modules.Result, error) {
 	return u.rule(value)
 }
 
-// apply runs line when it changes ufw, else only records it.
+// apply runs line when it changes ufw, else only lists it.
 func (u *ufwRun) apply(line string, changes bool) (modules.Result, error) {
 	if changes {
 		return u.change(line)
 	}
-	u.record(line)
+	// Ansible runs it; ferry does not, as ufw's state shows it would change
+	// nothing, but lists it all the same.
+	u.listAs(false, line)
 	return modules.Result{}, nil
 }
 
@@ -406,18 +414,13 @@ func (u *ufwRun) rule(value string) (modules.Result, error) {
 	}
 	line := u.ufw + " " + strings.Join(words, " ")
 	dry := u.ufw + " --dry-run " + strings.Join(words, " ")
-	if u.h.Check {
-		// Ansible's check mode runs the dry run and lists it.
-		u.cmds = append(u.cmds, dry)
-	}
+	u.listAs(true, dry) // Ansible's check mode runs the dry run
 	out, err := u.query(dry)
 	if err != nil {
 		return modules.Result{}, err
 	}
 	if out.RC != 0 {
-		if !u.h.Check {
-			u.cmds = append(u.cmds, line) // the real run fails the same way
-		}
+		u.listAs(false, line) // the real run fails the same way
 		return u.failedCommand(out), nil
 	}
 	changes, err := u.ruleChanges(out.Stdout)
