@@ -9,6 +9,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -94,26 +95,40 @@ func runSystemd(ctx context.Context, h *modules.Host, o systemdOptions) (modules
 		given bool
 		verb  string
 	}{{o.DaemonReload, "daemon-reload"}, {o.DaemonReexec, "daemon-reexec"}} {
-		// Ansible skips them in check mode, where the gate would plan them
-		// as changes (changed=true) that Ansible does not report.
-		if !op.given || h.Check {
+		if !op.given {
 			continue
 		}
-		verb := op.verb
-		out, err := u.change(verb)
-		if err != nil {
+		if err := u.daemon(op.verb); err != nil {
 			return modules.Result{}, err
-		}
-		if out.RC != 0 {
-			// An error, not a failed result: the runner then reports no
-			// change, as Ansible's fail_json does here.
-			return modules.Result{}, fmt.Errorf("failure %d during %s: %s", out.RC, verb, out.Stderr)
 		}
 	}
 	if u.unit == "" {
 		return modules.Result{Data: result}, nil
 	}
 	return u.converge(result)
+}
+
+// daemon runs systemctl daemon-reload or daemon-reexec through Act, the
+// gate for an effect Ansible does not count as a change. Act refuses it in
+// check mode, where Ansible skips it too.
+func (u *unitTask) daemon(verb string) error {
+	var out modules.Output
+	err := u.h.Act(func(w modules.Writer) error {
+		var err error
+		out, err = hostcmd.Write(u.ctx, w, u.h, u.systemctl+" "+verb, nil)
+		return err
+	})
+	switch {
+	case errors.Is(err, modules.ErrCheckMode):
+		return nil
+	case err != nil:
+		return err
+	case out.RC != 0:
+		// An error, not a failed result: the runner then reports no
+		// change, as Ansible's fail_json does here.
+		return fmt.Errorf("failure %d during %s: %s", out.RC, verb, out.Stderr)
+	}
+	return nil
 }
 
 // invalid checks what Ansible's argument spec requires of the arguments.

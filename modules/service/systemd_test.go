@@ -37,6 +37,31 @@ func TestSystemdAgainstAnsible(t *testing.T) {
 		State: ansiblecmp.StateOf(ours, theirs, links)}.Run(t)
 }
 
+// daemonStandIn is a systemctl, first on the PATH, that logs daemon-reload
+// and daemon-reexec (which need a running systemd) and hands every other
+// command to the real one.
+const daemonStandIn = `cat > /usr/local/sbin/systemctl <<'EOF'
+#!/bin/sh
+case "$*" in *daemon-re*) echo "$*" >> /var/log/ferry-systemctl.log; exit 0;; esac
+exec /usr/bin/systemctl "$@"
+EOF
+chmod 755 /usr/local/sbin/systemctl`
+
+// TestSystemdDaemonAgainstAnsible: daemon_reload and daemon_reexec run in a
+// real run without counting as a change (so a rerun reports none) and not
+// at all under --check, in ferry as in ansible-playbook.
+func TestSystemdDaemonAgainstAnsible(t *testing.T) {
+	ours, theirs := unitRoot(t), unitRoot(t)
+	for _, h := range []*rootfs.Host{ours, theirs} {
+		h.Run(daemonStandIn)
+	}
+	playbook, _ := filepath.Abs("testdata/systemd-daemon.yml")
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
+		State: ansiblecmp.StateOf(ours, theirs, func(h *rootfs.Host) string {
+			return links(h) + h.Run("cat /var/log/ferry-systemctl.log 2>&1; true")
+		})}.Run(t)
+}
+
 // TestServiceNeedsSystemd: in a root whose PID 1 is no systemd, service
 // fails before changing anything, naming what to use instead (Ansible would
 // drive the init scripts, which ferry does not).
