@@ -50,6 +50,9 @@ func (reboot) Run(ctx context.Context, h *modules.Host, args modules.Args) (modu
 		return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg, "elapsed": 0, "rebooted": false}}, nil
 	}
 	if h.Check {
+		// Kept: Ansible's action reports the reboot in check mode before it
+		// probes anything (action/reboot.py), so its dry run passes where the
+		// boot time command or shutdown is missing; probing first would not.
 		h.Report("reboot")
 		return modules.Result{Data: map[string]any{"elapsed": 0, "rebooted": true}}, nil
 	}

@@ -36,3 +36,18 @@ func TestWaitForConnectionCompareWithAnsible(t *testing.T) {
 	ansiblecmp.SameFields(t, f, a, "runs after", "node", "stdout")
 	ansiblecmp.SameFields(t, f, a, "ping", "node", "ping")
 }
+
+// TestWaitForConnectionCheckModeCompareWithAnsible: under --check the task
+// is skipped with Ansible's result (skipped alone, no message), even with
+// the host down.
+func TestWaitForConnectionCheckModeCompareWithAnsible(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	srv.Kill()
+	playbook, _ := filepath.Abs(filepath.Join("testdata", "wait-check.yml"))
+	f, a, ran := ansiblecmp.Both(t, ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"node": 0}, Check: true})
+	if !ran {
+		return
+	}
+	ansiblecmp.SameRecap(t, f, a)
+	ansiblecmp.AllFields(t, f, a)
+}

@@ -32,7 +32,10 @@ func (waitForConnection) Spec() modules.Spec {
 		// The runner does not open the connection before Run: the module
 		// reaches the host itself, through Host.Reconnect.
 		Controller: true,
-		Check:      modules.CheckSkip,
+		// The runner skips it in check mode, with Ansible's result: the
+		// action returns skipped alone (action/wait_for_connection.py).
+		Check:         modules.CheckSkip,
+		CheckSkipData: map[string]any{},
 	}
 }
 
@@ -40,9 +43,6 @@ func (waitForConnection) Run(ctx context.Context, h *modules.Host, args modules.
 	o, err := modules.Decode[waitForConnectionOptions](args)
 	if err != nil {
 		return modules.Result{}, err
-	}
-	if h.Check {
-		return modules.Result{Skipped: true}, nil // action/wait_for_connection.py: skipped for check_mode
 	}
 	if h.Reconnect == nil {
 		return modules.Result{}, errors.New("this run cannot reconnect to the host")
