@@ -183,30 +183,41 @@ func newKeyLines(key string) []string {
 // keyFile is where the keys are, and whose they are.
 type keyFile struct {
 	path     string
-	uid, gid string // "" in check mode with a path (the user is not looked up)
+	uid, gid string // "" in check mode for a user that does not exist yet
 }
 
 // keysFile is keyfile(write=False): the path given, or the user's
-// ~/.ssh/authorized_keys. The user must exist, except in check mode with a
-// path.
+// ~/.ssh/authorized_keys. The user is looked up (a probe) and must exist,
+// except in check mode with a path (missingUser).
 func keysFile(ctx context.Context, h *modules.Host, o authorizedKeyOptions) (keyFile, *modules.Result, error) {
-	if h.Check && o.Path != nil {
-		return keyFile{path: *o.Path}, nil, nil
-	}
 	pw, err := lookup(ctx, h, "passwd", o.User)
-	if err != nil || pw == nil {
-		msg := fmt.Sprintf("Failed to lookup user %s: \"getpwnam(): name not found: '%s'\"", o.User, o.User) // str(KeyError) of Python 3.11's pwd
-		if h.Check && o.Path == nil {
-			msg = "Either user must exist or you must provide full path to key file in check mode"
-		}
-		r := failed(msg, nil)
-		return keyFile{}, &r, err
+	if err != nil {
+		return keyFile{}, nil, err
+	}
+	if pw == nil {
+		return missingUser(h, o)
 	}
 	f := keyFile{path: path.Join(pw.field(5), ".ssh", "authorized_keys"), uid: pw.field(2), gid: pw.field(3)}
 	if o.Path != nil {
 		f.path = *o.Path
 	}
 	return f, nil, nil
+}
+
+// missingUser is Ansible's answer for a user that does not exist. Kept on
+// check mode, as Ansible's own rule and wording: there a path stands for
+// the account an earlier task of the dry run would create (which no probe
+// can see yet), and the message names that way out.
+func missingUser(h *modules.Host, o authorizedKeyOptions) (keyFile, *modules.Result, error) {
+	msg := fmt.Sprintf("Failed to lookup user %s: \"getpwnam(): name not found: '%s'\"", o.User, o.User) // str(KeyError) of Python 3.11's pwd
+	if h.Check {
+		if o.Path != nil {
+			return keyFile{path: *o.Path}, nil, nil
+		}
+		msg = "Either user must exist or you must provide full path to key file in check mode"
+	}
+	r := failed(msg, nil)
+	return keyFile{}, &r, nil
 }
 
 // write is keyfile(write=True) and writefile: with manage_dir the key's
@@ -222,12 +233,11 @@ func (f keyFile) write(ctx context.Context, h *modules.Host, o authorizedKeyOpti
 		}
 		target = strings.TrimSpace(out.Stdout)
 	}
-	if h.Check {
-		h.Report("write " + target)
-		return target, nil
-	}
 	if _, err := hostcmd.Change(ctx, h, "prepare "+target, f.prepareScript(o, target)); err != nil {
 		return "", err
+	}
+	if h.Pending() {
+		return target, nil // a dry run: the file was not prepared, so its write is not probed
 	}
 	_, _, err := modules.WriteContent(ctx, h, modules.ContentWrite{Path: target, Content: []byte(content),
 		Options: modules.FileEditOptions{FileAttrs: modules.FileAttrs{Mode: "0600", Owner: f.uid, Group: f.gid}}})
