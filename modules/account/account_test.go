@@ -83,3 +83,52 @@ printf 'real\n' > target_keys && ln -s target_keys followed && ln -s target_keys
 		t.Errorf("the key with options is not in the file:\n%s", got)
 	}
 }
+
+// sshKeys is what the user SSH key comparison leaves: each key file with its
+// mode and owner, whether the passphrase opens the protected key, and the
+// public keys' types and comments.
+func sshKeys(h *rootfs.Host) string {
+	return h.Run(`for f in /home/kuser/.ssh /home/kuser/.ssh/* /etc/nuser_key*; do [ -e "$f" ] && stat -c '%n %a %U:%G' "$f"; done
+ssh-keygen -y -P 's3cret phrase' -f /home/kuser/.ssh/id_work >/dev/null 2>&1 && echo passphrase opens id_work
+ssh-keygen -y -P '' -f /home/kuser/.ssh/id_work >/dev/null 2>&1 && echo id_work opens without passphrase
+for f in /home/kuser/.ssh/*.pub /etc/nuser_key.pub; do [ -e "$f" ] && awk '{print $1, $3, $4}' "$f"; done; true`)
+}
+
+// TestUserSSHKeyAgainstAnsible runs testdata/userkey.yml with --check, then
+// twice for real, with ferry and with ansible-playbook on a fresh root
+// each: recaps, registered fields (the keys themselves are random: their
+// shape is compared), key files and the passphrase must agree.
+func TestUserSSHKeyAgainstAnsible(t *testing.T) {
+	ours, theirs := rootfs.Start(t), rootfs.Start(t)
+	for _, h := range []*rootfs.Host{ours, theirs} {
+		h.Run("useradd -m -s /bin/sh kuser")
+	}
+	playbook, _ := filepath.Abs("testdata/userkey.yml")
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
+		Skip:  []string{"ssh_fingerprint", "ssh_public_key", "_ansible_verbose_always"},
+		State: ansiblecmp.StateOf(ours, theirs, sshKeys)}.Run(t)
+	if got := sshKeys(ours); !strings.Contains(got, "passphrase opens id_work") || strings.Contains(got, "without passphrase") {
+		t.Errorf("the passphrase does not protect the key:\n%s", got)
+	}
+}
+
+// TestUserSSHKeyPassphraseNeverShown: the passphrase is in no event of the
+// run, at any verbosity the JSON output carries.
+func TestUserSSHKeyPassphraseNeverShown(t *testing.T) {
+	h := rootfs.Start(t)
+	playbook := filepath.Join(t.TempDir(), "key.yml")
+	src := "- hosts: targets\n  gather_facts: false\n  tasks:\n    - name: key\n      user: {name: dora, generate_ssh_key: true, ssh_key_type: ed25519, ssh_key_passphrase: pepper-phrase}\n"
+	if err := os.WriteFile(playbook, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: h.Inventory(t), Diff: true})
+	if f.Exit != 0 {
+		t.Fatalf("exit %d\n%s", f.Exit, f.Output)
+	}
+	if strings.Contains(f.Output, "pepper") {
+		t.Errorf("the passphrase reached the output:\n%s", f.Output)
+	}
+	if !strings.Contains(h.Run("ssh-keygen -y -P pepper-phrase -f /home/dora/.ssh/id_ed25519 && echo opened"), "opened") {
+		t.Error("the key does not open with the passphrase")
+	}
+}

@@ -39,8 +39,9 @@ type userOptions struct {
 	Umask             *string  `opt:"umask" doc:"Mode mask of a new home (useradd -K UMASK=)."`
 	MoveHome          bool     `opt:"move_home" default:"false" doc:"Move the home's content when home changes."`
 	System            bool     `opt:"system" default:"false" doc:"Create a system account (a UID from the system range)."`
-	Force             bool     `opt:"force" default:"false" doc:"With state absent: userdel -f."`
+	Force             bool     `opt:"force" default:"false" doc:"With state absent: userdel -f; with generate_ssh_key: replace an existing key."`
 	Remove            bool     `opt:"remove" default:"false" doc:"With state absent: also remove the home directory and mail spool (userdel -r)."`
+	userKeyOptions
 }
 
 func (user) Spec() modules.Spec {
@@ -366,6 +367,14 @@ func (u *userTask) after(data map[string]any) (modules.Result, error) {
 		}
 		if err := u.createHome(home, p.field(2), p.field(3)); err != nil {
 			return modules.Result{}, err
+		}
+	}
+	if u.o.GenerateSSHKey {
+		if res, err := u.sshKey(data, p); err != nil || res != nil {
+			if res == nil {
+				res = &modules.Result{}
+			}
+			return *res, err
 		}
 	}
 	return modules.Result{Data: data}, u.passwordAge(acct)
