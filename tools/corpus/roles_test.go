@@ -1,0 +1,181 @@
+package corpus
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ferry-sh/ferry/internal/ansiblecmp"
+)
+
+// roles are the mirrored public roles, each applied by its README's example
+// (playbooks/ROLE-readme.yml, the README's hosts made `all`) and by its
+// molecule converge, unchanged.
+var roles = []string{"docker", "mysql", "nginx", "postgresql"}
+
+// TestRoles applies each role with both tools, each to its own fresh root:
+// --check, then twice for real. The roots have no network, so apt fails
+// where a package must come from the internet: in both tools alike, which
+// is still a comparison of everything up to there.
+func TestRoles(t *testing.T) {
+	enabled(t)
+	for _, role := range roles {
+		for _, kind := range []string{"readme", "converge"} {
+			t.Run(role+"-"+kind, func(t *testing.T) { compareRole(t, role, kind) })
+		}
+	}
+}
+
+// compareRole lays out roles/geerlingguy.ROLE beside the playbook and runs
+// the three rounds.
+func compareRole(t *testing.T, role, kind string) {
+	dir := t.TempDir()
+	name := "geerlingguy." + role
+	roleDir := filepath.Join(dir, "roles", name)
+	if err := os.MkdirAll(roleDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	extract(t, "geerlingguy+ansible-role-"+role, roleDir)
+	playbook := filepath.Join(dir, role+"-"+kind+".yml")
+	src := filepath.Join(roleDir, "molecule", "default", "converge.yml")
+	if kind == "readme" {
+		src = filepath.Join("playbooks", role+"-readme.yml")
+		if _, err := os.Stat(filepath.Join("playbooks", "vars", role+".yml")); err == nil {
+			copyFile(t, filepath.Join("playbooks", "vars", role+".yml"), filepath.Join(dir, "vars", role+".yml"))
+		}
+	}
+	copyFile(t, src, playbook)
+	label := role + "-" + kind
+	if !syntaxBoth(t, label, dir, playbook) {
+		return
+	}
+	ours, theirs := startRoots(t)
+	for i, check := range []bool{true, false, false} {
+		f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: ours.Inventory(t), Check: check})
+		a, _ := ansiblecmp.Ansible(t, ansiblecmp.Run{Playbook: playbook, Inventory: theirs.Inventory(t), Check: check})
+		round := fmt.Sprintf("%d real", i)
+		if check {
+			round = "1 --check"
+		}
+		diff := difference(f, a)
+		same := "yes"
+		if diff != "" {
+			same = "no"
+			t.Errorf("%s round %s: %s\nferry:\n%s\nansible-playbook:\n%s", label, round, diff, tail(f.Output), tail(a.Output))
+		}
+		addRow("roles", fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", label, round, recap(f), recap(a), same, diff))
+	}
+}
+
+// syntaxBoth is ferry validate and ansible-playbook --syntax-check on the
+// playbook; a row records a playbook either refuses, and the rounds run
+// only when both accept it.
+func syntaxBoth(t *testing.T, label, dir, playbook string) bool {
+	bin, err := ferryBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := filepath.Join(dir, "syntax.ini")
+	if err := os.WriteFile(inv, []byte("[targets]\ntarget ansible_host=127.0.0.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "validate", "-i", inv, playbook)
+	cmd.Dir = dir
+	fc, fout := run(cmd)
+	ac, aout := run(ansibleCmd(t, dir, "--syntax-check", "-i", inv, playbook))
+	if fc == 0 && ac == 0 {
+		return true
+	}
+	t.Errorf("%s: ferry validate exit %d, ansible-playbook --syntax-check exit %d\nferry:\n%s\nansible-playbook:\n%s", label, fc, ac, fout, aout)
+	addRow("roles", fmt.Sprintf("| %s | validate | exit %d | exit %d | %s | %s |", label, fc, ac, yesNo(fc == ac), firstLine(strings.ReplaceAll(fout, dir+"/", ""))))
+	return false
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recap is one outcome's exit code and the root's recap counts.
+func recap(o ansiblecmp.Outcome) string {
+	s := o.Stats["target"]
+	return fmt.Sprintf("exit %d: ok=%d changed=%d failed=%d skipped=%d rescued=%d ignored=%d", o.Exit, s.OK, s.Changed, s.Failed, s.Skipped, s.Rescued, s.Ignored)
+}
+
+// difference is the first way two outcomes differ: exit code, the tasks'
+// statuses in order, or the recap; "" when they agree.
+func difference(f, a ansiblecmp.Outcome) string {
+	fs, as := statuses(f), statuses(a)
+	for i := 0; i < len(fs) || i < len(as); i++ {
+		switch {
+		case i >= len(fs):
+			return fmt.Sprintf("ferry stops before task %d `%s`", i+1, as[i])
+		case i >= len(as):
+			return fmt.Sprintf("ansible-playbook stops before task %d; ferry runs `%s`", i+1, fs[i])
+		case fs[i] != as[i]:
+			return fmt.Sprintf("task %d: ferry `%s`, ansible-playbook `%s`", i+1, fs[i], as[i])
+		}
+	}
+	if f.Exit != a.Exit {
+		return fmt.Sprintf("exit %d and %d", f.Exit, a.Exit)
+	}
+	if recap(f) != recap(a) {
+		return "recap"
+	}
+	return ""
+}
+
+// statuses is each task result's "name: status", the role's name left out
+// of the task's (the tools title role tasks differently).
+func statuses(o ansiblecmp.Outcome) []string {
+	var out []string
+	for _, tk := range o.Tasks {
+		name := tk.Name
+		if _, after, ok := strings.Cut(name, " : "); ok {
+			name = after
+		}
+		out = append(out, strings.ReplaceAll(name, "|", "\\|")+": "+status(tk.Result))
+	}
+	return out
+}
+
+func status(r map[string]any) string {
+	switch {
+	case r["unreachable"] == true:
+		return "unreachable"
+	case r["failed"] == true:
+		return "failed"
+	case r["skipped"] == true:
+		return "skipped"
+	case r["changed"] == true:
+		return "changed"
+	}
+	return "ok"
+}
+
+// tail is the end of a run's output, for the log.
+func tail(s string) string {
+	if len(s) > 3000 {
+		return "…" + s[len(s)-3000:]
+	}
+	return s
+}
