@@ -15,6 +15,9 @@ type templateModule struct{}
 type templateOptions struct {
 	Src  string `opt:"src,required" doc:"The template on the controller. A relative path is looked up in <playbook dir>/templates, then in the playbook dir."`
 	Dest string `opt:"dest,required" doc:"The file on the host."`
+	// force: false is how roles install a file only once (a config the
+	// admin may edit afterwards), as Ansible's template allows.
+	Force bool `opt:"force" default:"true" doc:"Replace dest when its content differs; with false, an existing dest keeps its content."`
 	FileInstallOptions
 }
 
@@ -55,7 +58,7 @@ func (templateModule) Run(ctx context.Context, h *Host, args Args) (Result, erro
 		dest:   o.Dest,
 		attrs:  o.FileAttrs,
 		backup: o.Backup,
-		force:  true,
+		force:  o.Force,
 		follow: o.Follow,
 	})
 }

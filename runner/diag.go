@@ -39,6 +39,9 @@ type Diag struct {
 	Pos  Pos
 	Msg  string
 	Hint string
+	// deferrable: an unknown module, which a conditional dynamic include
+	// defers to the run (deferred.go).
+	deferrable bool
 }
 
 func (d Diag) Error() string {

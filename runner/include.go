@@ -94,7 +94,7 @@ func (p *parser) includeTasks(t *Task, n *yaml.Node, handler bool) {
 	if p.including(path) {
 		return // a file that includes itself (under a condition) is read when it runs
 	}
-	inc.Preview = p.readTaskFile(n, path, p.role, handler)
+	p.readDeferring(len(t.When) > 0, t.Pos, func() { inc.Preview = p.readTaskFile(n, path, p.role, handler) })
 }
 
 // includeArgs reads the file of include_tasks/import_tasks: a path, or a
@@ -174,7 +174,7 @@ func (p *parser) roleInclude(t *Task, action string, n *yaml.Node) {
 	loaded := len(p.pc.roles)
 	if role := p.loadRole(nameNode, name, "", from, nil, nil); role != nil {
 		inc.Role = role
-		inc.Preview = p.roleTasks(role, from, nameNode)
+		p.readDeferring(len(t.When) > 0, t.Pos, func() { inc.Preview = p.roleTasks(role, from, nameNode) })
 	}
 	// Ansible gives the play an included role's vars and defaults only once
 	// a public include of it has run.
@@ -322,6 +322,9 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 	// the included files run one after the other.
 	for _, g := range groups {
 		g.path, g.tasks, g.err = t.Include.load(g.file)
+		if stopOnParseError(pr, g.err) {
+			return
+		}
 		if g.err == nil && t.Include.Public && t.Include.loaded != nil {
 			pr.exportRole(t.Include.loaded)
 		}
@@ -553,7 +556,7 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 	if strings.Contains(name, "{{") {
 		t.ModuleTemplate = name
 	} else if name != "meta" && !isModule(name) {
-		p.errorf(v, suggest.Hint(name, modules.Names()), "%s: unknown module %q", k.Value, name)
+		p.unknownModule(v, suggest.Hint(name, modules.Names()), "%s: unknown module %q", k.Value, name)
 		return
 	}
 	*moduleKey, *moduleVal = &yaml.Node{Kind: yaml.ScalarNode, Value: name, Line: k.Line, Column: k.Column}, args

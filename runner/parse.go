@@ -41,6 +41,7 @@ func ParsePlaybook(file, dir string, data []byte) (*Playbook, error) {
 func parsePlaybook(file, dir string, data []byte, opts LoadOptions) (*Playbook, error) {
 	p := &parser{file: file, dir: dir, opts: opts}
 	pb := &Playbook{File: file, Dir: dir, Plays: p.playbook(data)}
+	pb.Deferred = p.deferred
 	for _, play := range pb.Plays {
 		play.inherit()
 	}
@@ -109,6 +110,10 @@ type parser struct {
 	valueDepth int
 	expanded   int
 	tooBig     bool
+
+	// deferred are the unknown modules of conditional dynamic includes
+	// (deferred.go), kept by the playbook's top parser.
+	deferred Diags
 }
 
 const (
@@ -327,7 +332,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 			if hint == "" {
 				hint = "run `ferry doc` for the modules"
 			}
-			p.errorf(k, hint, "unknown module or task keyword %q", key)
+			p.unknownModule(k, hint, "unknown module or task keyword %q", key)
 		}
 	})
 	if includeKey != nil {
@@ -534,7 +539,7 @@ func (p *parser) meta(t *Task, n *yaml.Node) {
 			return
 		}
 	}
-	p.errorf(n, suggest.Hint(action, metaActions), "unknown meta action %q", action)
+	p.unknownModule(n, suggest.Hint(action, metaActions), "unknown meta action %q", action)
 }
 
 // --- scalar helpers ---

@@ -12,6 +12,10 @@ type Playbook struct {
 	File  string // path, or a name for an embedded playbook
 	Dir   string // where relative paths (files/, templates/, vars_files) start
 	Plays []*Play
+	// Deferred are problems that fail only the hosts that reach them (the
+	// unknown modules of conditional includes, deferred.go): ferry
+	// validate shows them as warnings.
+	Deferred Diags
 }
 
 // Play maps a host pattern to tasks.

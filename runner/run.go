@@ -180,6 +180,11 @@ func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 	r.waitJobs(ctx)
 	recap := r.recap()
 	recap.Aborted = r.aborted
+	var included *includeParseError
+	if errors.As(runErr, &included) {
+		r.closeConns()
+		return recap, runErr // ansible-playbook prints no recap after a parser error
+	}
 	msg := ""
 	if runErr == ErrInterrupted {
 		msg = "interrupted: running tasks were stopped"
@@ -296,8 +301,9 @@ type playRun struct {
 	// roleVars and roleDefaults merge the vars and defaults of every role
 	// the play loaded: Ansible shows them to the whole play.
 	roleVars, roleDefaults map[string]any
-	ended                  bool // meta: end_play, or aborted
-	aborted                bool // any_errors_fatal or max_fail_percentage: the playbook ends
+	ended                  bool  // meta: end_play, or aborted
+	aborted                bool  // any_errors_fatal or max_fail_percentage: the playbook ends
+	fatal                  error // an included file that did not parse: the run stops with it
 }
 
 // runPlay runs the play batch by batch. It returns true when the playbook
@@ -342,6 +348,9 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) (bool, error) {
 		r.runBatch(ctx, pr)
 		if ctx.Err() != nil {
 			return false, ErrInterrupted
+		}
+		if pr.fatal != nil {
+			return true, pr.fatal
 		}
 		if pr.aborted {
 			r.aborted = true

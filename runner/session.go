@@ -153,6 +153,10 @@ func (s *Session) fail(w io.Writer, err error) int {
 		return ExitUsage
 	}
 	fmt.Fprintf(w, "ERROR: %v\n", err)
+	var included *includeParseError
+	if errors.As(err, &included) {
+		return ExitInvalid
+	}
 	if IsValidation(err) {
 		fmt.Fprintln(w, "Nothing was run.")
 		return ExitInvalid

@@ -214,6 +214,9 @@ func validate(s *runner.Session, stdout, stderr io.Writer) error {
 	if err != nil {
 		return prepareError(s, err, stderr)
 	}
+	for _, d := range pb.Deferred {
+		fmt.Fprintf(s.Masker.Writer(stderr), "WARNING: %s\n", d.Error())
+	}
 	fmt.Fprintf(stdout, "%s: %d plays, %d tasks: valid\n", pb.File, len(pb.Plays), pb.TaskCount())
 	return nil
 }
