@@ -17,7 +17,7 @@ func init() { modules.Register(serviceModule{}) }
 type serviceModule struct{}
 
 type serviceOptions struct {
-	Name      string  `opt:"name,required" doc:"The service."`
+	Name      string  `opt:"name" doc:"The service (not needed to only reload systemd)."`
 	State     string  `opt:"state" choices:"reloaded,restarted,started,stopped" doc:"As systemd's state."`
 	Enabled   *bool   `opt:"enabled" doc:"Start at boot."`
 	Use       string  `opt:"use" default:"auto" doc:"The service manager module: auto (the service_mgr fact, else what the host runs) or systemd."`
@@ -25,6 +25,10 @@ type serviceOptions struct {
 	Pattern   *string `opt:"pattern" doc:"Not supported by ferry (init scripts without status): fails when given."`
 	Arguments *string `opt:"arguments" aliases:"args" doc:"Not supported by ferry (init scripts): fails when given."`
 	Runlevel  *string `opt:"runlevel" doc:"Not supported by ferry (OpenRC): fails when given."`
+	// Ansible's service action hands systemd the task's arguments as they
+	// are, so roles write `service: {daemon_reload: true}` without a name.
+	DaemonReload bool `opt:"daemon_reload" default:"false" aliases:"daemon-reload" doc:"On systemd: systemctl daemon-reload first (not in check mode), as systemd's."`
+	DaemonReexec bool `opt:"daemon_reexec" default:"false" aliases:"daemon-reexec" doc:"On systemd: systemctl daemon-reexec first (not in check mode), as systemd's."`
 }
 
 func (serviceModule) Spec() modules.Spec {
@@ -49,9 +53,6 @@ func (serviceModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 			return failed(unsupported.name+" is for init scripts, which ferry's service does not run: use command with the script", nil), nil
 		}
 	}
-	if o.State == "" && o.Enabled == nil {
-		return failed("one of the following is required: state, enabled", nil), nil
-	}
 	mgr := o.Use
 	if mgr == "auto" {
 		if mgr, err = serviceMgr(ctx, h); err != nil {
@@ -62,7 +63,8 @@ func (serviceModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 		return failed("ferry's service runs only on hosts booted with systemd; this one's service manager is "+mgr+
 			" (use command: service NAME start, update-rc.d NAME enable)", nil), nil
 	}
-	return runSystemd(ctx, h, systemdOptions{Name: o.Name, State: o.State, Enabled: o.Enabled, Scope: "system"})
+	return runSystemd(ctx, h, systemdOptions{Name: o.Name, State: o.State, Enabled: o.Enabled, Scope: "system",
+		DaemonReload: o.DaemonReload, DaemonReexec: o.DaemonReexec})
 }
 
 // serviceMgr is the service_mgr fact when facts were gathered, else systemd
