@@ -102,6 +102,9 @@ func knownGlobals(pb *Playbook, inv *inventory.Inventory, extraVars map[string]a
 					known[k] = true
 				}
 			}
+			if db, ok := t.Args["database"].(string); ok && t.Module == "getent" {
+				known["getent_"+db] = true // the fact getent sets
+			}
 			if (t.Module == "group_by" || t.Module == "add_host") && inv != nil {
 				for _, k := range inv.UnusedGroupVarNames() {
 					known[k] = true

@@ -29,6 +29,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"file":                {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},
 		"firewalld":           {"firewalld: {port: 80/tcp, state: on}", `pb.yml:3:33: argument state: "on" is not one of absent, disabled, enabled, present`},
 		"find":                {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
+		"getent":              {"getent: {database: group, fail_key: maybe}", `pb.yml:3:33: argument fail_key: want a boolean`},
 		"get_url":             {"get_url: {url: 'http://x', dest: /tmp/x, checksum: 'crc:1'}", "pb.yml:3:48: checksum \"crc:1\" is not algorithm:value"},
 		"group":               {"group: {name: g, gid: x}", `pb.yml:3:24: argument gid: want a whole number, got "x"`},
 		"group_by":            {"group_by: {key: x, parents: {a: 1}}", "pb.yml:3:26: argument parents: want a list, got a mapping"},
