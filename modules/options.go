@@ -263,12 +263,14 @@ func (a *Arg) setFlag(flag string) error {
 		a.Required = true
 	case "secret":
 		a.Secret = true
+	case "secretkeys":
+		a.SecretKeys = true
 	case "raw":
 		a.Raw = true
 	case "nonempty":
 		a.Check = checkNotEmpty(a.Name)
 	default:
-		return fmt.Errorf("opt flag %q is not one of required, secret, raw, nonempty", flag)
+		return fmt.Errorf("opt flag %q is not one of required, secret, secretkeys, raw, nonempty", flag)
 	}
 	return nil
 }

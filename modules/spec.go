@@ -80,6 +80,10 @@ type Arg struct {
 	Aliases  []string
 	// Secret values are masked in every output (passwords, keys, tokens).
 	Secret bool
+	// SecretKeys marks a mapping (HTTP headers) whose values are secret
+	// under the keys that name credentials (Authorization, Cookie, a
+	// token...): the other values stay visible.
+	SecretKeys bool
 	// Raw arguments are expressions the module evaluates itself (assert's
 	// `that`); the runner does not render their templates.
 	Raw bool
@@ -419,7 +423,7 @@ func TypeName(v any) string {
 func (s Spec) SecretArgs(args map[string]any) []string {
 	var out []string
 	for _, a := range s.Args {
-		if !a.Secret && len(a.Fields) == 0 {
+		if !a.Secret && !a.SecretKeys && len(a.Fields) == 0 {
 			continue
 		}
 		for _, name := range append([]string{a.Name}, a.Aliases...) {
@@ -428,6 +432,8 @@ func (s Spec) SecretArgs(args map[string]any) []string {
 			case !ok || v == nil:
 			case a.Secret:
 				out = append(out, fmt.Sprint(v))
+			case a.SecretKeys:
+				out = append(out, credentialValues(v)...)
 			default:
 				out = append(out, nestedSecrets(a, v)...)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // Nested options (Arg.Fields): a mapping argument whose keys are options of
@@ -96,3 +97,40 @@ func nestedSecrets(a Arg, v any) []string {
 	}
 	return nil
 }
+
+// HasSecrets reports whether any argument, nested ones included, is
+// declared secret (so that the runner knows which tasks to look at).
+func (s Spec) HasSecrets() bool {
+	return slices.ContainsFunc(s.Args, func(a Arg) bool {
+		return a.Secret || a.SecretKeys || Spec{Args: a.Fields}.HasSecrets()
+	})
+}
+
+// credentialValues returns the values of a SecretKeys mapping whose keys
+// name credentials, and of a value in the form "Scheme credentials"
+// (Authorization: Bearer ...) the credentials alone too.
+func credentialValues(v any) []string {
+	m, _ := v.(map[string]any)
+	var out []string
+	for k, x := range m {
+		if !credentialKey(k) || x == nil {
+			continue
+		}
+		s := fmt.Sprint(x)
+		out = append(out, s)
+		if _, cred, ok := strings.Cut(s, " "); ok && strings.TrimSpace(cred) != "" {
+			out = append(out, strings.TrimSpace(cred))
+		}
+	}
+	return out
+}
+
+// credentialKey reports whether a header's name says that its value is a
+// credential: Authorization and Proxy-Authorization, cookies, and the usual
+// names of API keys, tokens and sessions (X-Auth-Token, X-API-Key...).
+func credentialKey(k string) bool {
+	k = strings.ToLower(k)
+	return slices.ContainsFunc(credentialWords, func(w string) bool { return strings.Contains(k, w) })
+}
+
+var credentialWords = []string{"auth", "cookie", "token", "secret", "passw", "api-key", "apikey", "api_key", "session"}

@@ -42,10 +42,7 @@ func (r *Runner) collectSecrets(pb *Playbook) {
 }
 
 func (r *Runner) collectTaskSecrets(pr *playRun, t *Task, h *hostState) {
-	hasSecretArg := false
-	for _, a := range t.Spec.Args {
-		hasSecretArg = hasSecretArg || a.Secret
-	}
+	hasSecretArg := t.Spec.HasSecrets()
 	if len(t.Vars) == 0 && !hasSecretArg {
 		return
 	}

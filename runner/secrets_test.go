@@ -388,3 +388,30 @@ func TestPlaybookVarsTaggedSecretOrVault(t *testing.T) {
 	}
 	r.mustContain(t, "site.yml:5:", "no vault password was given")
 }
+
+// The values of credential headers (uri's and get_url's headers) are secrets
+// from the first task; the other headers stay visible.
+func TestCredentialHeadersAreSecrets(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  vars:
+    token: bearer-token-1
+  tasks:
+    - debug: {msg: "{{ token }} cookie-2 api-key-3 json-4"}
+    - uri:
+        url: http://127.0.0.1:9/
+        headers: {Authorization: "Bearer {{ token }}", Cookie: cookie-2, X-API-Key: api-key-3, Accept: json-4}
+      when: false
+`
+	r := runPlaybook(t, pb, "[web]\nweb1 ansible_connection=local\n", nil)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, leak := range []string{"bearer-token-1", "cookie-2", "api-key-3"} {
+		if strings.Contains(r.stdout+r.stderr, leak) {
+			t.Errorf("the output shows the credential header value %q:\n%s", leak, r.stdout)
+		}
+	}
+	r.mustContain(t, "json-4")
+}

@@ -29,7 +29,7 @@ import (
 // between them, with its own default.
 type connOptions struct {
 	URL            string         `opt:"url,required" doc:"The http:// or https:// URL, requested from the host's side."`
-	Headers        map[string]any `opt:"headers" default:"{}" doc:"Request headers."`
+	Headers        map[string]any `opt:"headers,secretkeys" default:"{}" doc:"Request headers; the values of credential headers (Authorization, Cookie, *token*, *api-key*...) are secrets."`
 	URLUsername    string         `opt:"url_username" aliases:"user,username" doc:"User for HTTP basic authentication."`
 	URLPassword    string         `opt:"url_password,secret" aliases:"password" doc:"Password for HTTP basic authentication."`
 	ForceBasicAuth bool           `opt:"force_basic_auth" default:"false" doc:"Send the credentials with the first request instead of after a 401 challenge."`
