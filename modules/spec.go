@@ -103,7 +103,11 @@ type Arg struct {
 // ArgError is a problem with one argument, for the runner to place at the
 // argument's file:line.
 type ArgError struct {
-	Arg  string
+	Arg string
+	// At is where inside a nested argument the problem is (".cpu",
+	// "[1].name"), "" for the argument itself: the runner places it at the
+	// nested value's own line.
+	At   string
 	Msg  string
 	Hint string
 }
@@ -179,7 +183,7 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 		}
 		v, err := coerce(a, val, static)
 		if err != nil {
-			errs = append(errs, &ArgError{Arg: name, Msg: err.Error()})
+			errs = append(errs, &ArgError{Arg: name, At: nestedAt(err), Msg: err.Error()})
 			args[a.Name] = val // given, though refused: not also "missing"
 			continue
 		}

@@ -51,18 +51,52 @@ func bindFields(a Arg, v any, static bool) (any, error) {
 		return map[string]any(bound), nil
 	}
 	if a.Type == Map {
-		return one(a.Name, v)
+		bound, err := one(a.Name, v)
+		return bound, placeNested("", err)
 	}
 	items, _ := v.([]any)
 	out := make([]any, len(items))
 	for i, item := range items {
 		bound, err := one(fmt.Sprintf("%s[%d]", a.Name, i), item)
 		if err != nil {
-			return nil, err
+			return nil, placeNested(fmt.Sprintf("[%d]", i), err)
 		}
 		out[i] = bound
 	}
 	return out, nil
+}
+
+// nestedError is a problem inside a nested argument's value, with where it
+// is below the argument (ArgError.At): the first nested argument refused.
+type nestedError struct {
+	at  string
+	err error
+}
+
+func (e *nestedError) Error() string { return e.err.Error() }
+func (e *nestedError) Unwrap() error { return e.err }
+
+// placeNested says where below the argument err is: at (a list item's
+// [i], or "" for the mapping itself), then the first nested argument that
+// err names, and where inside it.
+func placeNested(at string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *ArgError
+	if errors.As(err, &ae) {
+		at += "." + ae.Arg + ae.At
+	}
+	return &nestedError{at: at, err: err}
+}
+
+// nestedAt is where err, an argument's error, is inside its value.
+func nestedAt(err error) string {
+	var ne *nestedError
+	if errors.As(err, &ne) {
+		return ne.at
+	}
+	return ""
 }
 
 // copyDefault gives each task its own copy of a list or mapping default,

@@ -500,15 +500,11 @@ func (p *parser) moduleArgs(t *Task, val, argsVal *yaml.Node) {
 		p.argMapping(t, argsVal)
 	}
 	for _, err := range t.Spec.Validate(t.Args) {
-		pos := t.Pos
 		if ae, ok := err.(*modules.ArgError); ok {
-			if ap, ok := t.ArgPos[ae.Arg]; ok {
-				pos = ap
-			}
-			p.diags = append(p.diags, Diag{Pos: pos, Msg: ae.Msg, Hint: ae.Hint})
+			p.diags = append(p.diags, Diag{Pos: argErrorPos(t, ae), Msg: ae.Msg, Hint: ae.Hint})
 			continue
 		}
-		p.diags = append(p.diags, Diag{Pos: pos, Msg: err.Error()})
+		p.diags = append(p.diags, Diag{Pos: t.Pos, Msg: err.Error()})
 	}
 }
 
@@ -519,6 +515,9 @@ func (p *parser) argMapping(t *Task, n *yaml.Node) {
 			return
 		}
 		t.ArgPos[key] = posOf(p.file, k)
+		if a, ok := t.Spec.Arg(key); ok {
+			p.nestedArgPos(t.ArgPos, key, a, v)
+		}
 		// A value declared a string stays the text the user wrote: a password
 		// `no` is "no", a port `0022` is "0022", not YAML's bool or number.
 		if a, ok := t.Spec.Arg(key); ok && a.Type == modules.String && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {

@@ -109,7 +109,7 @@ func TestValidateRefusesDashEnterpriseValues(t *testing.T) {
 		{"kots_release: {bundle: b.airgap, config_values: {a: [x]}}", "pb.yml:3:40: "},
 		{"keycloak_user: {server: dash.example.com, username: alice, client_roles: [{name: admin}]}", "pb.yml:3:66: client_roles entry map[name:admin] is a mapping; give each role by its name"},
 		{"keycloak_user: {server: dash.example.com, username: alice, client_roles: ['a/b']}", `pb.yml:3:66: client_roles entry "a/b" is not a role name`},
-		{"keycloak_user: {server: dash.example.com, username: alice, admin_secret: {nmae: x}}", `pb.yml:3:66: admin_secret has no entry "nmae"`},
+		{"keycloak_user: {server: dash.example.com, username: alice, admin_secret: {nmae: x}}", "pb.yml:3:81: argument admin_secret: admin_secret has no argument \"nmae\"; did you mean `name`?"},
 		{"keycloak_user: {server: dash.example.com, username: 'a/b'}", `pb.yml:3:49: username "a/b" is empty or has a '/'`},
 		{"keycloak_user: {url: 'ftp://auth', username: alice}", `pb.yml:3:23: url "ftp://auth" is not an http(s) address`},
 		{"keycloak_user: {server: dash.example.com, username: alice, node_address: 'a b:1'}", `pb.yml:3:66: node_address "a b:1" is not host[:port]`},

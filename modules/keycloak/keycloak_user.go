@@ -33,18 +33,6 @@ func init() { modules.Register(keycloakUserModule{}) }
 // resolve from the operator's machine, through the host's connection.
 type keycloakUserModule struct{}
 
-// Where Dash Enterprise keeps the Keycloak administrator's credentials. The
-// password key is from Plotly's install guide; the username key is the
-// legacy jboss/keycloak image's variable, and absent in practice, hence the
-// default.
-const (
-	defaultKeycloakSecretNamespace = "plotly-system"
-	defaultKeycloakSecretName      = "keycloak-secrets"
-	defaultKeycloakPasswordKey     = "KEYCLOAK_PASSWORD"
-	defaultKeycloakUsernameKey     = "KEYCLOAK_USER"
-	defaultKeycloakAdmin           = "admin"
-)
-
 // tokenMargin: an admin token with less life left than this is renewed
 // before the next step rather than risk it expiring in flight. Master realm
 // tokens live 60 s by default.
@@ -86,12 +74,7 @@ type keycloakOptions struct {
 	timeout     time.Duration
 }
 
-// keycloakSecretRef says where the administrator's credentials are.
-type keycloakSecretRef struct {
-	namespace, name, passwordKey, usernameKey, usernameDefault string
-}
-
-func (r keycloakSecretRef) String() string { return r.namespace + "/" + r.name }
+func (r keycloakSecretRef) String() string { return r.Namespace + "/" + r.Name }
 
 // keycloakOptionsOf normalises the decoded arguments (their checks ran
 // when they were bound): Keycloak's address derived, names trimmed, the
@@ -110,8 +93,8 @@ func keycloakOptionsOf(a keycloakArgs) (keycloakOptions, error) {
 	if v := strings.TrimSpace(a.NodeAddress); v != "" {
 		o.nodeAddress, errs[1] = hostPortDefault443(v)
 	}
-	o.secret, errs[2] = keycloakSecretFrom(a.AdminSecret)
-	o.roles, errs[3] = roleNames(a.ClientRoles)
+	o.roles, errs[2] = roleNames(a.ClientRoles)
+	o.secret, errs[3] = a.adminSecret()
 	return o, errors.Join(errs[:]...)
 }
 
@@ -142,28 +125,6 @@ func hostPortDefault443(v string) (string, error) {
 		return "", fmt.Errorf("not host[:port]")
 	}
 	return net.JoinHostPort(host, port), nil
-}
-
-func keycloakSecretFrom(m map[string]any) (keycloakSecretRef, error) {
-	ref := keycloakSecretRef{namespace: defaultKeycloakSecretNamespace, name: defaultKeycloakSecretName,
-		passwordKey: defaultKeycloakPasswordKey, usernameKey: defaultKeycloakUsernameKey, usernameDefault: defaultKeycloakAdmin}
-	fields := map[string]*string{"namespace": &ref.namespace, "name": &ref.name, "password_key": &ref.passwordKey,
-		"username_key": &ref.usernameKey, "username_default": &ref.usernameDefault}
-	var problems []error
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		field, ok := fields[k]
-		if !ok {
-			problems = append(problems, fmt.Errorf("admin_secret has no entry %q; its entries are namespace, name, password_key, username_key and username_default", k))
-			continue
-		}
-		v, ok := m[k].(string)
-		if !ok || strings.TrimSpace(v) == "" {
-			problems = append(problems, fmt.Errorf("admin_secret.%s must be a non-empty string, got %s", k, modules.TypeName(m[k])))
-			continue
-		}
-		*field = strings.TrimSpace(v)
-	}
-	return ref, errors.Join(problems...)
 }
 
 // roleNames checks the role list and drops repeats, keeping the order.
@@ -258,7 +219,7 @@ type keycloakAdmin struct {
 // and registers them as secrets before anything could print them.
 func readKeycloakAdmin(ctx context.Context, h *modules.Host, k *kube.Client, ref keycloakSecretRef) (keycloakAdmin, error) {
 	sec := &corev1.Secret{}
-	err := k.Get(ctx, kube.Secrets, ref.namespace, ref.name, sec)
+	err := k.Get(ctx, kube.Secrets, ref.Namespace, ref.Name, sec)
 	switch {
 	case apierrors.IsNotFound(err):
 		return keycloakAdmin{}, fmt.Errorf("secret %s not found in the cluster on %s: is Dash Enterprise installed and ready (its Keycloak creates it)? If your install keeps the Keycloak admin elsewhere, set admin_secret", ref, modules.HostLabel(h))
@@ -267,18 +228,18 @@ func readKeycloakAdmin(ctx context.Context, h *modules.Host, k *kube.Client, ref
 	case err != nil:
 		return keycloakAdmin{}, fmt.Errorf("reading secret %s: %w", ref, err)
 	}
-	a := keycloakAdmin{from: "secret " + ref.String(), passwordKey: ref.passwordKey}
-	a.password = string(sec.Data[ref.passwordKey])
+	a := keycloakAdmin{from: "secret " + ref.String(), passwordKey: ref.PasswordKey}
+	a.password = string(sec.Data[ref.PasswordKey])
 	h.AddSecret(a.password)
 	if a.password == "" {
 		return keycloakAdmin{}, fmt.Errorf("secret %s has no %s (its keys: %s); set admin_secret.password_key to the key holding the Keycloak admin password",
-			ref, ref.passwordKey, strings.Join(secretKeys(sec), ", "))
+			ref, ref.PasswordKey, strings.Join(secretKeys(sec), ", "))
 	}
-	a.username = strings.TrimSpace(string(sec.Data[ref.usernameKey]))
+	a.username = strings.TrimSpace(string(sec.Data[ref.UsernameKey]))
 	if a.username == "" {
 		// The well-known default is not masked: masking every "admin" would
 		// hide role names and admin-<server> URLs and protect nothing.
-		a.username = ref.usernameDefault
+		a.username = ref.UsernameDefault
 	} else {
 		h.AddSecret(a.username)
 	}
