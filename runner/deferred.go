@@ -67,5 +67,8 @@ func stopOnParseError(pr *playRun, err error) bool {
 	}
 	pr.ended, pr.aborted = true, true
 	pr.fatal = &includeParseError{err}
+	if pr.free != nil {
+		pr.free.stop(pr.fatal) // every host of a free batch stops
+	}
 	return true
 }

@@ -63,7 +63,7 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 		case "ansible_play_hosts_all":
 			return hostNames(pr.allHosts), true
 		case "ansible_play_batch":
-			return hostNames(active(pr.hosts)), true
+			return hostNames(active(pr.batchHosts())), true
 		case "ansible_play_name":
 			return pr.play.Name, true
 		case "omit":

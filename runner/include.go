@@ -294,7 +294,7 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 	if len(hosts) == 0 || !r.tagsSelected(t.Tags) {
 		return
 	}
-	r.emit(Event{Type: EventTaskStart, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Include.Action, Pos: t.Pos.String()})
+	r.header(pr, hosts, Event{Type: EventTaskStart, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Include.Action, Pos: t.Pos.String()})
 	var groups []*includeGroup
 	byKey := map[string]*includeGroup{}
 	for _, h := range hosts {

@@ -44,6 +44,7 @@ func parsePlaybook(file, dir string, data []byte, opts LoadOptions) (*Playbook, 
 	pb.Deferred = p.deferred
 	for _, play := range pb.Plays {
 		play.inherit()
+		p.checkFree(play)
 	}
 	if pb.Plays == nil && len(p.diags) == 0 {
 		p.diags.add(Pos{File: file}, "add at least one play", "the playbook has no plays")

@@ -24,7 +24,7 @@ type PlayOptions struct {
 	DiffMode      *bool          // given to every task
 	Order         string         // inventory, reverse_inventory, sorted, reverse_sorted, shuffle
 	Throttle      int            // at most this many hosts at once (0: --forks)
-	Strategy      string         // linear or free (both run linearly in ferry)
+	Strategy      string         // linear or free (free.go)
 	ForceHandlers bool           // as --force-handlers, for this play
 	Prompts       []VarPrompt    // vars_prompt
 	Keywords      map[string]any // remote_user, port, connection as connection variables, below the inventory's

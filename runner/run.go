@@ -117,6 +117,9 @@ type Runner struct {
 	// dynamicInventory are the add_host and group_by changes made so far,
 	// applied again by refresh_inventory.
 	dynamicInventory []inventoryChange
+
+	free   *freeBatch // the batch running under strategy free, if any
+	warned sync.Map   // warnings given once per run
 }
 
 // hostState is everything ferry keeps about one host during a run.
@@ -198,6 +201,14 @@ func (r *Runner) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	if fb := r.free; fb != nil && e.Host != "" {
+		fb.emitFree(e, r.sinkEvent)
+		return
+	}
+	r.sinkEvent(e)
+}
+
+func (r *Runner) sinkEvent(e Event) {
 	if r.opts.Sink != nil {
 		r.opts.Sink.Event(e)
 	}
@@ -304,6 +315,10 @@ type playRun struct {
 	ended                  bool  // meta: end_play, or aborted
 	aborted                bool  // any_errors_fatal or max_fail_percentage: the playbook ends
 	fatal                  error // an included file that did not parse: the run stops with it
+	// free is set under strategy free, where hosts holds the one host a
+	// goroutine drives and batch the whole batch (see free.go).
+	free  *freeBatch
+	batch []*hostState
 }
 
 // runPlay runs the play batch by batch. It returns true when the playbook
@@ -343,7 +358,10 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) (bool, error) {
 	}
 	hosts = orderHosts(hosts, play.Order)
 	roleVars, roleDefaults := exportedRoleVars(play.Roles)
-	for _, batch := range serialBatches(hosts, play.Serial) {
+	for i, batch := range serialBatches(hosts, play.Serial) {
+		if i > 0 { // ansible-playbook shows the play's banner again for each serial batch
+			r.emit(Event{Type: EventPlayStart, Play: title, Pos: play.Pos.String(), Check: r.opts.Check})
+		}
 		pr := &playRun{play: play, varsFiles: varsFiles, hosts: batch, allHosts: hosts, roleVars: roleVars, roleDefaults: roleDefaults}
 		r.runBatch(ctx, pr)
 		if ctx.Err() != nil {
@@ -382,6 +400,17 @@ func (r *Runner) runBatch(ctx context.Context, pr *playRun) {
 	for _, h := range pr.hosts {
 		h.ended = false // meta: end_host and end_batch end one play for the host, not the run
 	}
+	if play.Strategy == "free" {
+		r.runBatchFree(ctx, pr)
+		return
+	}
+	r.runSections(ctx, pr)
+}
+
+// runSections runs the batch's tasks, section by section, flushing
+// handlers after each.
+func (r *Runner) runSections(ctx context.Context, pr *playRun) {
+	play := pr.play
 	if play.GatherFacts {
 		r.runTask(ctx, pr, gatherFactsTask(play), false)
 	}

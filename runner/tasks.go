@@ -13,7 +13,7 @@ import (
 // rescued rather than failed.
 func (r *Runner) runTasks(ctx context.Context, pr *playRun, tasks []*Task, hosts []*hostState, rescuable bool) {
 	for _, t := range tasks {
-		if ctx.Err() != nil || pr.ended || len(active(hosts)) == 0 {
+		if ctx.Err() != nil || pr.over() || len(active(hosts)) == 0 {
 			return
 		}
 		if t.IsBlock() {
@@ -75,12 +75,16 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 		r.meta(ctx, pr, t, hosts)
 		return
 	}
-	r.emit(Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
+	r.header(pr, hosts, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
 	targets := hosts
 	if t.RunOnce || t.Spec.Once {
 		targets = hosts[:1]
+		pr.freeRunOnce(r)
 	}
 	results := r.parallel(ctx, targets, t.Throttle, func(h *hostState) taskOutcome {
+		if pr.free != nil {
+			defer pr.free.hold(t)()
+		}
 		out := r.execute(ctx, pr, t, h)
 		if !changesInventory(out) {
 			r.record(t, h, &out, rescuable)
@@ -93,6 +97,9 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 		for _, h := range hosts[1:] {
 			h.facts.set(map[string]any{t.Register: results[0].registered})
 		}
+	}
+	if pr.free != nil {
+		return // free: neither any_errors_fatal nor max_fail_percentage ends the play
 	}
 	if pr.play.AnyErrorsFatal && anyFatal(results, rescuable) || !rescuable && r.tooManyFailed(pr) {
 		pr.ended, pr.aborted = true, true
@@ -204,12 +211,12 @@ func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostSt
 	case "flush_handlers":
 		r.flushHandlers(ctx, pr)
 	case "end_play":
-		pr.ended = pr.ended || r.metaOnce(pr, t, hosts)
+		if r.metaOnce(pr, t, hosts) {
+			pr.endPlay()
+		}
 	case "end_batch":
 		if r.metaOnce(pr, t, hosts) {
-			for _, h := range pr.hosts {
-				h.ended = true
-			}
+			pr.endBatch()
 		}
 	case "clear_facts":
 		if r.metaOnce(pr, t, hosts) {
@@ -227,6 +234,9 @@ func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostSt
 	case "clear_host_errors":
 		if !r.metaOnce(pr, t, hosts) {
 			return
+		}
+		if pr.free != nil {
+			pr.free.clearErrors.Store(true) // the other hosts run on: cleared when the batch ends
 		}
 		for _, h := range pr.hosts {
 			h.failed = false
