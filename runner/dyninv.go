@@ -192,14 +192,3 @@ func (f *facts) clearGathered() {
 		f.changes.Add(1)
 	}
 }
-
-// metaOnce evaluates a meta task's when for the first host of the batch,
-// as Ansible's linear strategy runs end_play, end_batch, clear_facts and
-// clear_host_errors once for all hosts.
-func (r *Runner) metaOnce(pr *playRun, t *Task, hosts []*hostState) bool {
-	if len(hosts) == 0 {
-		return false
-	}
-	ok, err := r.when(r.scope(pr, t, hosts[0]), t)
-	return err == nil && ok
-}

@@ -529,7 +529,7 @@ func (p *parser) argMapping(t *Task, n *yaml.Node) {
 	})
 }
 
-var metaActions = []string{"flush_handlers", "end_play", "end_host", "end_batch", "noop", "clear_host_errors", "clear_facts", "refresh_inventory"}
+var metaActions = []string{"flush_handlers", "end_play", "end_host", "end_batch", "noop", "clear_host_errors", "clear_facts", "refresh_inventory", "reset_connection", "role_complete"}
 
 func (p *parser) meta(t *Task, n *yaml.Node) {
 	action := p.str(n)

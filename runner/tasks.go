@@ -72,7 +72,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 		}
 	}
 	if t.Module == "meta" {
-		r.meta(ctx, pr, t, hosts)
+		r.meta(ctx, pr, t, hosts, header)
 		return
 	}
 	r.header(pr, hosts, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
@@ -198,48 +198,6 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 	if out.changed && (!out.failed || out.ignored) {
 		for _, hd := range out.notify {
 			h.notified[hd] = true
-		}
-	}
-}
-
-// meta runs the meta actions as ansible-core 2.14's strategy does
-// (_execute_meta): end_play, end_batch, clear_facts and clear_host_errors
-// once, judged by the first host's when; end_host per host; noop and
-// refresh_inventory without a condition.
-func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostState) {
-	switch t.Args["action"] {
-	case "flush_handlers":
-		r.flushHandlers(ctx, pr)
-	case "end_play":
-		if r.metaOnce(pr, t, hosts) {
-			pr.endPlay()
-		}
-	case "end_batch":
-		if r.metaOnce(pr, t, hosts) {
-			pr.endBatch()
-		}
-	case "clear_facts":
-		if r.metaOnce(pr, t, hosts) {
-			r.clearFacts(pr)
-		}
-	case "refresh_inventory":
-		r.refreshInventory()
-	case "end_host":
-		for _, h := range hosts {
-			sc := r.scope(pr, t, h)
-			if ok, err := r.when(sc, t); err == nil && ok {
-				h.ended = true
-			}
-		}
-	case "clear_host_errors":
-		if !r.metaOnce(pr, t, hosts) {
-			return
-		}
-		if pr.free != nil {
-			pr.free.clearErrors.Store(true) // the other hosts run on: cleared when the batch ends
-		}
-		for _, h := range pr.hosts {
-			h.failed = false
 		}
 	}
 }
