@@ -1,7 +1,6 @@
 package modules
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -19,13 +18,6 @@ func checkNotEmpty(name string) func(any) error {
 		}
 		return nil
 	}
-}
-
-func checkArgv(v any) error {
-	if l, _ := v.([]any); len(l) == 0 {
-		return errors.New("argv is empty; give the program and its arguments, one per item")
-	}
-	return nil
 }
 
 func checkRegex(v any) error {

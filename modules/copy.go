@@ -81,37 +81,6 @@ func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 	})
 }
 
-// controllerSource is the src file, decrypted when it is vault-encrypted and
-// decrypt is set.
-func controllerSource(h *Host, local string, decrypt bool) (source, error) {
-	if decrypt {
-		plain, ok, err := unvault(h, local)
-		if err != nil || ok {
-			return contentSource(string(plain), local), err
-		}
-	}
-	return fileSource(local)
-}
-
-// FindControllerFile finds a relative src the way Ansible does for roles and
-// playbooks: <base>/<sub>/<name>, then <base>/<name>.
-func FindControllerFile(baseDir, sub, name string) (string, error) {
-	if name == "" {
-		return "", fmt.Errorf("src is empty")
-	}
-	candidates := []string{name}
-	if !filepath.IsAbs(name) {
-		candidates = []string{filepath.Join(baseDir, sub, name), filepath.Join(baseDir, name)}
-	}
-	for _, c := range candidates {
-		if exists, err := controllerFileExists(c); err != nil || exists {
-			return c, err
-		}
-	}
-	return "", fmt.Errorf("src %q not found on the controller (looked for %s); fix the path or put the file there",
-		name, strings.Join(candidates, " and "))
-}
-
 // parseChecksum accepts `sha256:<hex>` or a bare sha256 hex.
 func parseChecksum(s string) (string, error) {
 	if s == "" {

@@ -10,7 +10,7 @@ import (
 )
 
 func TestDocGolden(t *testing.T) {
-	for _, name := range []string{"copy", "command"} {
+	for _, name := range []string{"copy"} {
 		modtest.DocGolden(t, name)
 	}
 }

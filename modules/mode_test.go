@@ -3,7 +3,6 @@ package modules
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseMode(t *testing.T) {
@@ -53,26 +52,7 @@ func TestParseMode(t *testing.T) {
 	}
 }
 
-func TestGlobWord(t *testing.T) {
-	for in, want := range map[string]string{
-		"/var/log/*.log":     "/var/log/*.log",
-		"/my dir/f?.txt":     "'/my dir/f'?.txt",
-		"/x/[0-9]*":          "/x/[0-9]*",
-		"/it's here":         `'/it'\''s here'`,
-		"/odd[ ]":            "'/odd[ ]'",
-		"/$(reboot)/*":       "'/$(reboot)/'*",
-		"plain/relative.txt": "plain/relative.txt",
-	} {
-		if got := globWord(in); got != want {
-			t.Errorf("globWord(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestFormats(t *testing.T) {
-	if got := formatDelta(3*time.Hour + 2*time.Minute + 5*time.Second + 1234*time.Microsecond); got != "3:02:05.001234" {
-		t.Errorf("formatDelta = %s", got)
-	}
 	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1234: "1.2 kB", 5_400_000_000: "5.4 GB"} {
 		if got := HumanBytes(n); got != want {
 			t.Errorf("HumanBytes(%d) = %s, want %s", n, got, want)

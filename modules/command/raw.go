@@ -1,11 +1,13 @@
-package modules
+package command
 
 import (
 	"context"
 	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(rawModule{}) }
+func init() { modules.Register(rawModule{}) }
 
 // rawModule runs a command line through the host's shell with nothing else
 // around it (Ansible's raw): no creates/removes, no output stripping, always
@@ -18,13 +20,13 @@ type rawOptions struct {
 	Executable string `opt:"executable" doc:"The shell to run the command line with (an absolute path, e.g. /bin/bash)."`
 }
 
-func (rawModule) Spec() Spec {
-	return Spec{
+func (rawModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:          "raw",
 		Summary:       "Run a command line through the host's shell, unprocessed (always changed; skipped under --check)",
-		Args:          OptionsOf[rawOptions](),
+		Args:          modules.OptionsOf[rawOptions](),
 		FreeForm:      "free_form",
-		Check:         CheckSkip,
+		Check:         modules.CheckSkip,
 		CheckSkipData: map[string]any{}, // action/raw.py: skipped, no msg
 	}
 }
@@ -33,29 +35,29 @@ func (rawModule) Spec() Spec {
 // whatever the arguments (by the runner: Spec.Check), changed whenever it
 // runs, failed with "non-zero return code" on a non-zero exit, stdout and
 // stderr as the command left them.
-func (rawModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[rawOptions](args)
+func (rawModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[rawOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	line := o.FreeForm
-	cmd := Command{Shell: line, Become: h.Become}
+	cmd := modules.Command{Shell: line, Become: h.Become}
 	if o.Executable != "" {
-		cmd = Command{Argv: []string{o.Executable, "-c", line}, Become: h.Become}
+		cmd = modules.Command{Argv: []string{o.Executable, "-c", line}, Become: h.Become}
 	}
 	out, _, err := runGated(ctx, h, "run: "+line, cmd)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	return rawResult(out), nil
 }
 
 // runGated runs a mutating command through the gate, streaming its output
 // lines as events. ran is false when the gate only planned it (check mode).
-func runGated(ctx context.Context, h *Host, what string, cmd Command) (out Output, ran bool, err error) {
-	stdoutLines, stderrLines := NewLineEmitters(h)
+func runGated(ctx context.Context, h *modules.Host, what string, cmd modules.Command) (out modules.Output, ran bool, err error) {
+	stdoutLines, stderrLines := modules.NewLineEmitters(h)
 	cmd.Stdout, cmd.Stderr = stdoutLines, stderrLines
-	err = h.Change(what, func(w Writer) error {
+	err = h.Change(what, func(w modules.Writer) error {
 		var err error
 		out, err = w.Run(ctx, cmd)
 		ran = true
@@ -68,13 +70,13 @@ func runGated(ctx context.Context, h *Host, what string, cmd Command) (out Outpu
 
 // rawResult is the result raw and script register: the output as it came,
 // with Ansible's line lists.
-func rawResult(out Output) Result {
+func rawResult(out modules.Output) modules.Result {
 	data := map[string]any{
 		"rc":     out.RC,
 		"stdout": out.Stdout, "stdout_lines": splitLines(strings.ReplaceAll(out.Stdout, "\r\n", "\n")),
 		"stderr": out.Stderr, "stderr_lines": splitLines(strings.ReplaceAll(out.Stderr, "\r\n", "\n")),
 	}
-	res := Result{Data: data}
+	res := modules.Result{Data: data}
 	if out.RC != 0 {
 		res.Failed, res.Msg = true, "non-zero return code"
 		data["msg"] = res.Msg

@@ -1,21 +1,21 @@
-package modules
+package command
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/internal/shellquote"
+	"github.com/ferry-sh/ferry/modules"
 )
 
 func init() {
-	Register(commandModule{})
-	Register(shellModule{})
+	modules.Register(commandModule{})
+	modules.Register(shellModule{})
 }
 
 // commandModule runs a program without a shell (Ansible's command).
@@ -55,63 +55,63 @@ type shellOptions struct {
 	runOptions
 }
 
-func (commandModule) Spec() Spec {
-	return Spec{
+func (commandModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:          "command",
 		Summary:       "Run a program on the host, without a shell",
-		Args:          OptionsOf[commandOptions](),
+		Args:          modules.OptionsOf[commandOptions](),
 		FreeForm:      "cmd",
 		OneOf:         [][]string{{"cmd", "argv"}},
-		Check:         CheckIfDecided,
+		Check:         modules.CheckIfDecided,
 		Deciders:      []string{"creates", "removes"},
 		CheckSkipData: map[string]any{"msg": checkSkipMsg, "rc": 0},
 	}
 }
 
-func (shellModule) Spec() Spec {
-	return Spec{
+func (shellModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:          "shell",
 		Summary:       "Run a script on the host through a shell",
-		Args:          OptionsOf[shellOptions](),
+		Args:          modules.OptionsOf[shellOptions](),
 		FreeForm:      "cmd",
-		Check:         CheckIfDecided,
+		Check:         modules.CheckIfDecided,
 		Deciders:      []string{"creates", "removes"},
 		CheckSkipData: map[string]any{"msg": checkSkipMsg, "rc": 0},
 	}
 }
 
-func (commandModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[commandOptions](args)
+func (commandModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[commandOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	argv := o.Argv
 	if argv == nil {
 		words, err := shellquote.Split(o.Cmd)
 		if err != nil {
-			return Result{}, fmt.Errorf("cannot split command %q into words: %w", o.Cmd, err)
+			return modules.Result{}, fmt.Errorf("cannot split command %q into words: %w", o.Cmd, err)
 		}
 		argv = words
 	}
 	if len(argv) == 0 {
-		return Result{}, fmt.Errorf("no command given: cmd or argv is empty")
+		return modules.Result{}, fmt.Errorf("no command given: cmd or argv is empty")
 	}
 	data := map[string]any{"cmd": anylist.Of(argv)}
-	return runCommand(ctx, h, o.runOptions, Command{Argv: argv}, shellquote.Join(argv), data)
+	return runCommand(ctx, h, o.runOptions, modules.Command{Argv: argv}, shellquote.Join(argv), data)
 }
 
-func (shellModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[shellOptions](args)
+func (shellModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[shellOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	script := o.Cmd
 	if strings.TrimSpace(script) == "" {
-		return Result{}, fmt.Errorf("no command given: cmd is empty")
+		return modules.Result{}, fmt.Errorf("no command given: cmd is empty")
 	}
-	cmd := Command{Shell: script}
+	cmd := modules.Command{Shell: script}
 	if exe := o.Executable; exe != "" {
-		cmd = Command{Argv: []string{exe, "-c", script}}
+		cmd = modules.Command{Argv: []string{exe, "-c", script}}
 	}
 	return runCommand(ctx, h, o.runOptions, cmd, script, map[string]any{"cmd": script})
 }
@@ -120,16 +120,16 @@ func (shellModule) Run(ctx context.Context, h *Host, args Args) (Result, error) 
 // through the gate, and the result fields Ansible users register. Check mode
 // without creates/removes never gets here: the runner skips the task
 // (Spec.Check).
-func runCommand(ctx context.Context, h *Host, o runOptions, cmd Command, display string, data map[string]any) (Result, error) {
+func runCommand(ctx context.Context, h *modules.Host, o runOptions, cmd modules.Command, display string, data map[string]any) (modules.Result, error) {
 	if skip, msg, err := skipByCreatesRemoves(ctx, h, o); err != nil || skip {
 		if skip {
 			// As Ansible: ok and unchanged, not skipped.
 			data["rc"], data["stdout"], data["stdout_lines"] = 0, msg.stdout, []any{msg.stdout}
 			data["stderr"], data["stderr_lines"] = "", []any{}
 			data["msg"] = msg.msg
-			return Result{Msg: msg.msg, Data: data}, nil
+			return modules.Result{Msg: msg.msg, Data: data}, nil
 		}
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	cmd.Dir = o.Chdir
 	cmd.Become = h.Become
@@ -144,16 +144,16 @@ func runCommand(ctx context.Context, h *Host, o runOptions, cmd Command, display
 	out, ran, err := runGated(ctx, h, "run: "+display, cmd)
 	end := time.Now()
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if !ran { // check mode: the gate planned it
 		data["rc"], data["msg"] = 0, checkSkipMsg
-		return Result{Msg: checkSkipMsg, Data: data}, nil
+		return modules.Result{Msg: checkSkipMsg, Data: data}, nil
 	}
 	return commandResult(o, out, start, end, data), nil
 }
 
-func commandResult(o runOptions, out Output, start, end time.Time, data map[string]any) Result {
+func commandResult(o runOptions, out modules.Output, start, end time.Time, data map[string]any) modules.Result {
 	stdout, stderr := out.Stdout, out.Stderr
 	if o.StripEmptyEnds {
 		stdout, stderr = strings.TrimRight(stdout, "\r\n"), strings.TrimRight(stderr, "\r\n")
@@ -161,9 +161,9 @@ func commandResult(o runOptions, out Output, start, end time.Time, data map[stri
 	data["rc"] = out.RC
 	data["stdout"], data["stdout_lines"] = stdout, splitLines(stdout)
 	data["stderr"], data["stderr_lines"] = stderr, splitLines(stderr)
-	data["start"], data["end"] = FormatTime(start), FormatTime(end)
+	data["start"], data["end"] = modules.FormatTime(start), modules.FormatTime(end)
 	data["delta"] = formatDelta(end.Sub(start))
-	res := Result{Data: data}
+	res := modules.Result{Data: data}
 	if out.RC != 0 {
 		res.Failed, res.Msg = true, "non-zero return code"
 		data["msg"] = res.Msg
@@ -177,7 +177,7 @@ type skipReason struct{ msg, stdout string }
 
 // skipByCreatesRemoves decides whether creates/removes make the run
 // unnecessary. A relative path is taken from chdir, as Ansible does.
-func skipByCreatesRemoves(ctx context.Context, h *Host, o runOptions) (bool, skipReason, error) {
+func skipByCreatesRemoves(ctx context.Context, h *modules.Host, o runOptions) (bool, skipReason, error) {
 	shoulda := "Did"
 	if h.Check { // only the wording: Ansible's message says Would in check mode
 		shoulda = "Would"
@@ -207,11 +207,11 @@ func inDir(dir, p string) string {
 // globMatches tells whether pattern matches an existing path on the host.
 // The shell expands the glob characters; everything else is quoted, so a
 // path with spaces or quotes means itself.
-func globMatches(ctx context.Context, h *Host, pattern string) (bool, error) {
+func globMatches(ctx context.Context, h *modules.Host, pattern string) (bool, error) {
 	script := "for f in " + globWord(pattern) + `; do if [ -e "$f" ] || [ -L "$f" ]; then exit 0; fi; done; exit 1`
-	out, err := h.Query(ctx, Command{Shell: script, Become: h.Become})
+	out, err := h.Query(ctx, modules.Command{Shell: script, Become: h.Become})
 	if err != nil {
-		return false, fmt.Errorf("checking whether %s exists on %s: %w", pattern, HostLabel(h), err)
+		return false, fmt.Errorf("checking whether %s exists on %s: %w", pattern, modules.HostLabel(h), err)
 	}
 	return out.RC == 0, nil
 }
@@ -223,7 +223,7 @@ func globWord(pattern string) string {
 	literal := strings.Builder{}
 	flush := func() {
 		if literal.Len() > 0 {
-			b.WriteString(shellQuote(literal.String()))
+			b.WriteString(shellquote.Quote(literal.String()))
 			literal.Reset()
 		}
 	}
@@ -254,48 +254,6 @@ func globWord(pattern string) string {
 	return b.String()
 }
 
-// LineEmitter turns a command's streamed output into output events, one per
-// complete line, so a long command shows progress as it runs.
-type LineEmitter struct {
-	h    *Host
-	mu   *sync.Mutex // shared by a command's stdout and stderr emitters
-	part []byte
-}
-
-// NewLineEmitters returns the emitters for one command's stdout and stderr;
-// they share a lock because separate goroutines copy the two streams. Call
-// Flush on both once the command has ended.
-func NewLineEmitters(h *Host) (stdout, stderr *LineEmitter) {
-	mu := &sync.Mutex{}
-	return &LineEmitter{h: h, mu: mu}, &LineEmitter{h: h, mu: mu}
-}
-
-func (w *LineEmitter) Write(p []byte) (int, error) {
-	if w.h.Events == nil {
-		return len(p), nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.part = append(w.part, p...)
-	for {
-		i := bytes.IndexByte(w.part, '\n')
-		if i < 0 {
-			break
-		}
-		w.h.Emit(Event{Kind: "output", Line: string(w.part[:i])})
-		w.part = w.part[i+1:]
-	}
-	return len(p), nil
-}
-
-// Flush emits a last line that had no newline.
-func (w *LineEmitter) Flush() {
-	if len(w.part) > 0 {
-		w.h.Emit(Event{Kind: "output", Line: string(w.part)})
-		w.part = nil
-	}
-}
-
 func splitLines(s string) []any {
 	if s == "" {
 		return []any{}
@@ -307,4 +265,11 @@ func splitLines(s string) []any {
 func formatDelta(d time.Duration) string {
 	us := d.Microseconds()
 	return fmt.Sprintf("%d:%02d:%02d.%06d", us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000)
+}
+
+func checkArgv(v any) error {
+	if l, _ := v.([]any); len(l) == 0 {
+		return errors.New("argv is empty; give the program and its arguments, one per item")
+	}
+	return nil
 }

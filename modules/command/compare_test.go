@@ -1,4 +1,4 @@
-package modules_test
+package command_test
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package modules
+package command
 
 import (
 	"context"
@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/shellquote"
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(scriptModule{}) }
+func init() { modules.Register(scriptModule{}) }
 
 // scriptModule copies a script from the controller to the host and runs it
 // there (Ansible's script).
@@ -26,15 +27,15 @@ type scriptOptions struct {
 	Decrypt    bool   `opt:"decrypt" default:"true" doc:"Decrypt a vault-encrypted script on the controller before sending it."`
 }
 
-func (scriptModule) Spec() Spec {
-	return Spec{
+func (scriptModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:     "script",
 		Summary:  "Copy a script from the controller to the host and run it there",
-		Args:     OptionsOf[scriptOptions](),
+		Args:     modules.OptionsOf[scriptOptions](),
 		FreeForm: "cmd",
 		// action/script.py: in check mode creates/removes predict the
 		// change; without them the task is skipped.
-		Check:         CheckIfDecided,
+		Check:         modules.CheckIfDecided,
 		Deciders:      []string{"creates", "removes"},
 		CheckSkipData: map[string]any{"msg": "Check mode is not supported for this task."},
 	}
@@ -44,54 +45,50 @@ func (scriptModule) Spec() Spec {
 // (skipped, with its messages), then the script is found; in check mode
 // creates/removes predict a change (without them the runner skips the task:
 // Spec.Check); a run is always changed and a non-zero exit fails it.
-func (scriptModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[scriptOptions](args)
+func (scriptModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[scriptOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if skip, msg, err := scriptSkip(ctx, h, o); err != nil || skip {
-		return Result{Skipped: skip, Msg: msg, Data: map[string]any{"msg": msg}}, err
+		return modules.Result{Skipped: skip, Msg: msg, Data: map[string]any{"msg": msg}}, err
 	}
 	line := strings.TrimSpace(o.Cmd)
 	words, err := shellquote.Split(line)
 	if err != nil || len(words) == 0 {
-		return Result{}, fmt.Errorf("cannot split %q into the script's path and arguments: %v", line, err)
+		return modules.Result{}, fmt.Errorf("cannot split %q into the script's path and arguments: %v", line, err)
 	}
-	local, err := FindControllerFile(h.BaseDir, "files", words[0])
+	local, err := modules.FindControllerFile(h.BaseDir, "files", words[0])
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	src, err := controllerSource(h, local, o.Decrypt)
+	body, size, err := modules.OpenControllerFile(h, local, o.Decrypt)
 	if err != nil {
-		return Result{}, err
-	}
-	body, err := src.openAt(0)
-	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	defer body.Close()
 	// The script's own arguments stay as written, for the shell to read,
 	// as Ansible replaces only the path in the line it runs.
 	rest := afterFirstWord(line)
-	cmd := Command{Shell: scriptRunner(path.Base(filepath.ToSlash(words[0])), o.Executable, rest),
-		Stdin: io.LimitReader(body, src.size), Dir: o.Chdir, Become: h.Become}
+	cmd := modules.Command{Shell: scriptRunner(path.Base(filepath.ToSlash(words[0])), o.Executable, rest),
+		Stdin: io.LimitReader(body, size), Dir: o.Chdir, Become: h.Become}
 	out, ran, err := runGated(ctx, h, "run script "+words[0], cmd)
 	if err != nil || !ran {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	return rawResult(out), nil
 }
 
 // scriptSkip applies creates and removes with Ansible's messages.
-func scriptSkip(ctx context.Context, h *Host, o scriptOptions) (bool, string, error) {
+func scriptSkip(ctx context.Context, h *modules.Host, o scriptOptions) (bool, string, error) {
 	if p := o.Creates; p != "" {
-		found, err := hostPathExists(ctx, h, p)
+		found, err := modules.PathExists(ctx, h, p)
 		if err != nil || found {
 			return found, p + " exists, matching creates option", err
 		}
 	}
 	if p := o.Removes; p != "" {
-		found, err := hostPathExists(ctx, h, p)
+		found, err := modules.PathExists(ctx, h, p)
 		if err != nil || !found {
 			return !found && err == nil, p + " does not exist, matching removes option", err
 		}
@@ -104,12 +101,12 @@ func scriptSkip(ctx context.Context, h *Host, o scriptOptions) (bool, string, er
 // followed), runs it with its arguments, and removes it, keeping its exit
 // status.
 func scriptRunner(name, executable, args string) string {
-	run := `"$d"/` + shellQuote(name) + args
+	run := `"$d"/` + shellquote.Quote(name) + args
 	if executable != "" {
-		run = shellQuote(executable) + " " + run
+		run = shellquote.Quote(executable) + " " + run
 	}
 	return `d=$(mktemp -d) || exit 1
-cat > "$d"/` + shellQuote(name) + ` && chmod 0700 "$d"/` + shellQuote(name) + ` || { rm -rf "$d"; exit 1; }
+cat > "$d"/` + shellquote.Quote(name) + ` && chmod 0700 "$d"/` + shellquote.Quote(name) + ` || { rm -rf "$d"; exit 1; }
 ` + run + ` </dev/null
 rc=$?
 rm -rf "$d"

@@ -1,7 +1,6 @@
-package modules_test
+package command_test
 
 import (
-	"github.com/ferry-sh/ferry/internal/modtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/modules"
 )
 
