@@ -2,7 +2,6 @@ package modules
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -18,14 +17,6 @@ func checkNotEmpty(name string) func(any) error {
 		}
 		return nil
 	}
-}
-
-func checkRegex(v any) error {
-	p := fmt.Sprint(v)
-	if _, err := regexp.Compile("(?m)" + p); err != nil {
-		return fmt.Errorf("search_regex %q is not a valid regular expression: %w", p, err)
-	}
-	return nil
 }
 
 // ToStrings formats every item of a list argument as a string.

@@ -1,8 +1,7 @@
-package modules_test
+package probe_test
 
 import (
 	"context"
-	"github.com/ferry-sh/ferry/internal/modtest"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/conn"
 )

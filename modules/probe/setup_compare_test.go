@@ -1,4 +1,4 @@
-package modules_test
+package probe_test
 
 import (
 	"encoding/json"

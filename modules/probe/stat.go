@@ -1,9 +1,12 @@
-package modules
+package probe
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // stat describes a path on the host, registered as Ansible's stat module
@@ -20,39 +23,39 @@ type statOptions struct {
 	GetAttributes     bool   `opt:"get_attributes" default:"true" aliases:"attr,attributes" doc:"add the file's attributes, as lsattr(1) tells them"`
 }
 
-func init() { Register(stat{}) }
+func init() { modules.Register(stat{}) }
 
 // checksumTools are the host commands of stat's checksum algorithms.
 var checksumTools = map[string]string{"md5": "md5sum", "sha1": "sha1sum", "sha224": "sha224sum", "sha256": "sha256sum", "sha384": "sha384sum", "sha512": "sha512sum"}
 
-func (stat) Spec() Spec {
-	return Spec{
+func (stat) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "stat",
 		Summary: "Describe a file or directory on the host (read-only).",
-		Args:    OptionsOf[statOptions](),
-		Check:   CheckSupported,
+		Args:    modules.OptionsOf[statOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
-func (stat) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[statOptions](args)
+func (stat) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[statOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	path, follow := o.Path, o.Follow
-	info, err := statPath(ctx, h, path, follow)
+	info, err := modules.StatPath(ctx, h, path, follow)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if !info.Exists {
-		return Result{Data: map[string]any{"stat": map[string]any{"exists": false}}}, nil
+		return modules.Result{Data: map[string]any{"stat": map[string]any{"exists": false}}}, nil
 	}
-	entries, _, err := ListEntries(ctx, h, EntryQuery{Root: path, MaxDepth: 0, Follow: follow, Physical: !follow})
+	entries, _, err := modules.ListEntries(ctx, h, modules.EntryQuery{Root: path, MaxDepth: 0, Follow: follow, Physical: !follow})
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if len(entries) != 1 {
-		return Result{}, fmt.Errorf("find described %d entries for %s", len(entries), path)
+		return modules.Result{}, fmt.Errorf("find described %d entries for %s", len(entries), path)
 	}
 	st := entries[0].StatInfo()
 	st["exists"], st["path"] = true, path
@@ -63,17 +66,17 @@ func (stat) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 		delete(st, "gr_name")
 	}
 	if err := addHostDetails(ctx, h, o, entries[0], st); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	return Result{Data: map[string]any{"stat": st}}, nil
+	return modules.Result{Data: map[string]any{"stat": st}}, nil
 }
 
 // addHostDetails adds what one more script tells, as the become user: the
 // access bits, a link's source and target, the checksums, the mime type and
 // the attributes. Each is one line of the script's output.
-func addHostDetails(ctx context.Context, h *Host, o statOptions, e Entry, st map[string]any) error {
+func addHostDetails(ctx context.Context, h *modules.Host, o statOptions, e modules.Entry, st map[string]any) error {
 	path := o.Path
-	q := shellQuote(path)
+	q := shellquote.Quote(path)
 	deref := ""
 	if e.Type != 'l' && o.Follow {
 		deref = "-L "
@@ -102,7 +105,7 @@ func addHostDetails(ctx context.Context, h *Host, o statOptions, e Entry, st map
 	if o.GetAttributes {
 		lines = append(lines, fmt.Sprintf("lsattr -vd -- %s 2>/dev/null || echo", q))
 	}
-	out, err := runScript(ctx, h, strings.Join(lines, "\n"))
+	out, err := modules.RunScript(ctx, h, strings.Join(lines, "\n"))
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,17 @@
-package modules
+package probe
 
 import (
 	"context"
 	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // setup gathers the minimal facts a play needs (gather_facts): OS, arch, CPU
 // count, memory, disks, addresses and hostname, under Ansible's fact names.
 type setup struct{}
 
-func init() { Register(setup{}) }
+func init() { modules.Register(setup{}) }
 
 type setupOptions struct {
 	GatherSubset []string `opt:"gather_subset" doc:"The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min). ferry has the facts of platform, distribution, pkg_mgr, service_mgr, user, hardware and network."`
@@ -20,25 +22,25 @@ func (setupOptions) OptionChecks() map[string]func(any) error {
 	return map[string]func(any) error{"gather_subset": checkSubsets}
 }
 
-func (setup) Spec() Spec {
-	return Spec{
+func (setup) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "setup",
 		Summary: "Gather facts about the host: OS, architecture, CPUs, memory, mounts, addresses, hostname.",
-		Args:    OptionsOf[setupOptions](),
+		Args:    modules.OptionsOf[setupOptions](),
 	}
 }
 
-func (setup) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[setupOptions](args)
+func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[setupOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	out, err := h.Query(ctx, Command{Shell: factScript})
+	out, err := h.Query(ctx, modules.Command{Shell: factScript})
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if out.RC != 0 {
-		return Result{Failed: true, Msg: "gathering facts failed: " + strings.TrimSpace(out.Stderr)}, nil
+		return modules.Result{Failed: true, Msg: "gathering facts failed: " + strings.TrimSpace(out.Stderr)}, nil
 	}
 	facts := parseFacts(out.Stdout)
 	narrowFacts(facts, o.GatherSubset, o.Filter)
@@ -56,5 +58,5 @@ func (setup) Run(ctx context.Context, h *Host, args Args) (Result, error) {
 			registered[k] = v
 		}
 	}
-	return Result{Facts: facts, Data: map[string]any{"ansible_facts": registered}}, nil
+	return modules.Result{Facts: facts, Data: map[string]any{"ansible_facts": registered}}, nil
 }

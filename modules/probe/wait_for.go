@@ -1,4 +1,4 @@
-package modules
+package probe
 
 import (
 	"context"
@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/ferry-sh/ferry/internal/anylist"
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(waitForModule{}) }
+func init() { modules.Register(waitForModule{}) }
 
 // waitForModule waits for a port or a path on the host (Ansible's wait_for).
 // It only reads, so it runs in check mode too.
@@ -35,19 +36,19 @@ func (waitForOptions) OptionChecks() map[string]func(any) error {
 	return map[string]func(any) error{"search_regex": checkRegex}
 }
 
-func (waitForModule) Spec() Spec {
-	return Spec{
+func (waitForModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:      "wait_for",
 		Summary:   "Wait for a port to open or close, or a file to appear, match or vanish",
-		Args:      OptionsOf[waitForOptions](),
+		Args:      modules.OptionsOf[waitForOptions](),
 		Exclusive: [][]string{{"port", "path"}},
-		Check:     CheckSupported,
+		Check:     modules.CheckSupported,
 	}
 }
 
 // waiter is one wait_for task's probe and messages.
 type waiter struct {
-	h       *Host
+	h       *modules.Host
 	o       waitForOptions
 	addr    string
 	re      *regexp.Regexp
@@ -56,42 +57,42 @@ type waiter struct {
 	named   map[string]string
 }
 
-func (waitForModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[waitForOptions](args)
+func (waitForModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[waitForOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	w := &waiter{h: h, o: o, named: map[string]string{}}
 	w.started = o.State == "started" || o.State == "present"
 	if p := o.SearchRegex; p != "" {
 		re, err := regexp.Compile("(?m)" + p)
 		if err != nil {
-			return Result{}, fmt.Errorf("search_regex %q is not a valid regular expression: %w", p, err)
+			return modules.Result{}, fmt.Errorf("search_regex %q is not a valid regular expression: %w", p, err)
 		}
 		w.re = re
 	}
 	if o.Port != nil {
 		w.addr = net.JoinHostPort(o.Host, strconv.Itoa(*o.Port))
 		if _, ok := h.Dialer(); !ok {
-			return Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which wait_for port needs", HostLabel(h))
+			return modules.Result{}, fmt.Errorf("the connection to %s cannot open TCP connections from the host's side, which wait_for port needs", modules.HostLabel(h))
 		}
 	}
 	start := time.Now()
 	end := start.Add(seconds(o.Timeout))
 	if err := sleepCtx(ctx, seconds(o.Delay)); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if o.Port == nil && o.Path == nil {
 		// Ansible's wait_for with nothing to wait for just sleeps the timeout.
 		if err := sleepCtx(ctx, time.Until(end)); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		return w.result(start, false), nil
 	}
 	for {
 		done, err := w.probe(ctx)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		if done {
 			return w.result(start, false), nil
@@ -102,7 +103,7 @@ func (waitForModule) Run(ctx context.Context, h *Host, args Args) (Result, error
 		// A floor keeps sleep: 0 from spinning on the connection.
 		pauseFor := max(seconds(o.Sleep), 100*time.Millisecond)
 		if err := sleepCtx(ctx, min(pauseFor, time.Until(end))); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 	}
 }
@@ -151,14 +152,14 @@ func (w *waiter) probePort(ctx context.Context) (bool, error) {
 
 func (w *waiter) probePath(ctx context.Context) (bool, error) {
 	p := *w.o.Path
-	exists, err := hostPathExists(ctx, w.h, p)
+	exists, err := modules.PathExists(ctx, w.h, p)
 	if err != nil {
-		return false, fmt.Errorf("checking %s on %s: %w", p, HostLabel(w.h), err)
+		return false, fmt.Errorf("checking %s on %s: %w", p, modules.HostLabel(w.h), err)
 	}
 	if !w.started || w.re == nil || !exists {
 		return exists == w.started, nil
 	}
-	content, err := readHostFile(ctx, w.h, p, 64<<20)
+	content, err := modules.ReadFile(ctx, w.h, p, 64<<20)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
@@ -183,7 +184,7 @@ func (w *waiter) match(b []byte) bool {
 	return true
 }
 
-func (w *waiter) result(start time.Time, timedOut bool) Result {
+func (w *waiter) result(start time.Time, timedOut bool) modules.Result {
 	data := map[string]any{
 		"elapsed": int(time.Since(start).Seconds()), "state": w.o.State,
 		"match_groups": anylist.Of(w.groups), "match_groupdict": stringMapToAny(w.named),
@@ -198,14 +199,14 @@ func (w *waiter) result(start time.Time, timedOut bool) Result {
 		data["search_regex"] = w.o.SearchRegex
 	}
 	if !timedOut {
-		return Result{Data: data}
+		return modules.Result{Data: data}
 	}
 	msg := w.o.Msg
 	if msg == "" {
 		msg = w.timeoutMsg()
 	}
 	data["msg"] = msg
-	return Result{Failed: true, Msg: msg, Data: data}
+	return modules.Result{Failed: true, Msg: msg, Data: data}
 }
 
 // timeoutMsg is Ansible's message for each kind of wait.
@@ -253,4 +254,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+func checkRegex(v any) error {
+	p := fmt.Sprint(v)
+	if _, err := regexp.Compile("(?m)" + p); err != nil {
+		return fmt.Errorf("search_regex %q is not a valid regular expression: %w", p, err)
+	}
+	return nil
 }

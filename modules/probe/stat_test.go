@@ -1,10 +1,11 @@
-package modules_test
+package probe_test
 
 import (
-	"github.com/ferry-sh/ferry/internal/modtest"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/modtest"
 )
 
 func TestStat(t *testing.T) {
