@@ -53,6 +53,19 @@ func ChangeWithInput(ctx context.Context, h *modules.Host, what, script, input s
 	return out, err
 }
 
+// Act runs a script whose effect Ansible does not report as a change,
+// through Host.Act: no plan line, and in check mode it does not run and
+// returns modules.ErrCheckMode.
+func Act(ctx context.Context, h *modules.Host, script string) (modules.Output, error) {
+	var out modules.Output
+	err := h.Act(func(w modules.Writer) error {
+		var err error
+		out, err = Write(ctx, w, h, script, nil)
+		return err
+	})
+	return out, err
+}
+
 // Quote quotes each word for the host's shell and joins them with spaces
 // (shellquote.Join, variadic for the modules' short call sites).
 func Quote(words ...string) string { return shellquote.Join(words) }

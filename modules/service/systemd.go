@@ -112,12 +112,7 @@ func runSystemd(ctx context.Context, h *modules.Host, o systemdOptions) (modules
 // gate for an effect Ansible does not count as a change. Act refuses it in
 // check mode, where Ansible skips it too.
 func (u *unitTask) daemon(verb string) error {
-	var out modules.Output
-	err := u.h.Act(func(w modules.Writer) error {
-		var err error
-		out, err = hostcmd.Write(u.ctx, w, u.h, u.systemctl+" "+verb, nil)
-		return err
-	})
+	out, err := hostcmd.Act(u.ctx, u.h, u.systemctl+" "+verb)
 	switch {
 	case errors.Is(err, modules.ErrCheckMode):
 		return nil

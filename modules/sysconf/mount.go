@@ -2,6 +2,7 @@ package sysconf
 
 import (
 	"context"
+	"errors"
 	"path"
 	"strings"
 
@@ -125,9 +126,10 @@ func (t mountTask) data(backup string) map[string]any {
 	return d
 }
 
-// fstab reads the fstab file's lines; a missing one is made empty (with
-// its directory) through the gate, as the collection does (in a dry run
-// too, where ferry plans it and reads it as empty).
+// fstab reads the fstab file's lines. A missing one is made empty (with its
+// directory) as the collection does, without counting it as a change: so
+// through Act, which refuses it in check mode, where the collection makes
+// it all the same and ferry reads it as empty instead.
 func (t mountTask) fstab(ctx context.Context, h *modules.Host) ([]string, error) {
 	info, err := modules.StatPath(ctx, h, t.o.Fstab, true)
 	if err != nil || info.Exists {
@@ -137,7 +139,10 @@ func (t mountTask) fstab(ctx context.Context, h *modules.Host) ([]string, error)
 		return nil, err
 	}
 	line := "mkdir -p " + hostcmd.Quote(path.Dir(t.o.Fstab)) + " && touch " + hostcmd.Quote(t.o.Fstab)
-	out, err := hostcmd.Change(ctx, h, "create "+t.o.Fstab, line)
+	out, err := hostcmd.Act(ctx, h, line)
+	if errors.Is(err, modules.ErrCheckMode) {
+		return nil, nil
+	}
 	if err == nil && out.RC != 0 {
 		err = errString("Failed to open " + t.o.Fstab + " due to " + strings.TrimSpace(out.Stderr))
 	}

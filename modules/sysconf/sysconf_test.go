@@ -94,6 +94,23 @@ stat -c '%n %a' /srv/ferry /srv/ferry/data; grep -E ' /(srv|mnt)/' /proc/self/mo
 		})}.Run(t)
 }
 
+// TestMountNewFstabAgainstAnsible: a missing fstab is made in a real run
+// without counting as a change, as the collection does (which makes it
+// under --check too: the state compared is its content, not whether it is
+// there).
+func TestMountNewFstabAgainstAnsible(t *testing.T) {
+	ours, theirs := rootfs.Start(t), rootfs.Start(t)
+	playbook, _ := filepath.Abs("testdata/mount-newfstab.yml")
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Diff: true,
+		Collections: []string{"ansible.posix"}, Skip: []string{"backup_file"},
+		State: ansiblecmp.StateOf(ours, theirs, func(h *rootfs.Host) string {
+			return h.Run(`cat /etc/ferry-new/fstab 2>/dev/null; true`)
+		})}.Run(t)
+	if got := ours.Run(`stat -c '%F %s' /etc/ferry-new/fstab`); got != "regular empty file 0\n" {
+		t.Errorf("the real run did not make an empty fstab: %q", got)
+	}
+}
+
 // kernelStandIn gives a root a /proc/modules and a modules.builtin of the
 // test's, so that what modprobe finds loaded is the same on every machine
 // and no real module is loaded or unloaded; and old persistent lines.
