@@ -73,6 +73,9 @@ type Diff struct {
 	Path   string `json:"path"`
 	Before string `json:"before"`
 	After  string `json:"after"`
+	// Prepared is a change told as text, not as before and after (apt's
+	// plan, Ansible's diff.prepared): --diff shows it as it is.
+	Prepared string `json:"prepared,omitempty"`
 }
 
 // Vars gives a module access to the task's variables, for the few modules that

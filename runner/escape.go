@@ -81,6 +81,7 @@ func (e Event) escaped() Event {
 		diffs := make([]modules.Diff, len(e.Diffs))
 		for i, d := range e.Diffs {
 			d.Path, d.Before, d.After = escapeControls(d.Path), escapeControls(d.Before), escapeControls(d.After)
+			d.Prepared = escapeControls(d.Prepared)
 			diffs[i] = d
 		}
 		e.Diffs = diffs

@@ -120,7 +120,7 @@ func maskingEvents(v any, s string) []Event {
 		{Type: EventOutput, Host: "h", Msg: s},
 		{Type: EventHostResult, Host: "h", Module: "debug", Status: StatusOK, Show: true, Result: result, Msg: s},
 		{Type: EventHostResult, Host: "h", Module: "copy", Status: StatusChanged, Result: result, Check: true,
-			Plan: []string{"run: echo " + s}, Diffs: []modules.Diff{{Path: "/f", Before: s + "\n", After: "x\n"}}},
+			Plan: []string{"run: echo " + s}, Diffs: []modules.Diff{{Path: "/f", Before: s + "\n", After: "x\n"}, {Prepared: "plan " + s}}},
 		{Type: EventHostResult, Host: "h", Module: "debug", Status: StatusFailed, Result: result, Msg: s, Item: v,
 			Items: []Event{{Host: "h", Status: StatusFailed, Item: v, Result: result}}},
 		{Type: EventWarning, Msg: s},

@@ -261,6 +261,10 @@ func (s *TextSink) hostLine(b *strings.Builder, e Event) {
 	}
 	if s.diff {
 		for _, d := range e.Diffs {
+			if d.Prepared != "" { // as Ansible's callback shows diff.prepared
+				b.WriteString(d.Prepared + "\n")
+				continue
+			}
 			b.WriteString(s.unifiedDiff(d.Path, d.Before, d.After))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -254,8 +255,42 @@ func (a *aptTask) simulateThenRunIf(changes func(stdout string) bool, what, fail
 	if res, done := a.commandFailed(failMsg, out, err); done {
 		return res, true, err
 	}
-	return modules.Result{Data: map[string]any{"stdout": out.Stdout, "stderr": out.Stderr}}, true, nil
+	res := modules.Result{Data: map[string]any{"stdout": out.Stdout, "stderr": out.Stderr}}
+	a.addDiff(&res, out.Stdout)
+	return res, true, nil
 }
+
+// addDiff gives a result of apt-get Ansible's diff: under --diff the plan
+// in stdout (diff.prepared), else an empty one.
+func (a *aptTask) addDiff(res *modules.Result, stdout string) {
+	res.Data["diff"] = map[string]any{}
+	if a.h.Diff {
+		prepared := aptPrepared(stdout)
+		res.Data["diff"] = map[string]any{"prepared": prepared}
+		res.Diffs = []modules.Diff{{Prepared: prepared}}
+	}
+}
+
+// aptPrepared is Ansible's parse_diff: apt-get's plan, from the line after
+// "Reading state information..." to its count line ("1 upgraded, ...").
+func aptPrepared(stdout string) string {
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	start := slices.Index(lines, "Reading state information...")
+	if i := slices.Index(lines, "Resolving dependencies..."); i >= 0 {
+		start = i
+	}
+	end := slices.IndexFunc(lines, aptCountLine.MatchString)
+	if end < 0 {
+		end = len(lines) - 1
+	}
+	if start+1 > end+1 {
+		return ""
+	}
+	return strings.Join(lines[start+1:end+1], "\n")
+}
+
+// aptCountLine is the line parse_diff ends at (re.match: at the start).
+var aptCountLine = regexp.MustCompile(`^[0-9]+ (packages )?upgraded`)
 
 func (a *aptTask) upgrade(mode string) (modules.Result, error) {
 	command := []string{"upgrade", "--with-new-pkgs"}
@@ -289,7 +324,10 @@ func (a *aptTask) cleanup() (modules.Result, bool, error) {
 		if op.name == "autoclean" { // it lists what it deletes, as Ansible reads it
 			changes = func(stdout string) bool { return strings.Contains(stdout, "Del ") }
 		}
-		res, _, err := a.simulateThenRunIf(changes, "apt-get "+op.name, fmt.Sprintf("'apt-get %s' failed", op.name), words...)
+		res, changed, err := a.simulateThenRunIf(changes, "apt-get "+op.name, fmt.Sprintf("'apt-get %s' failed", op.name), words...)
+		if err == nil && !changed && !res.Failed { // Ansible's cleanup has a diff either way
+			a.addDiff(&res, res.Data["stdout"].(string))
+		}
 		return res, true, err
 	}
 	return modules.Result{}, false, nil

@@ -29,3 +29,17 @@ func TestSplitSpec(t *testing.T) {
 		}
 	}
 }
+
+// Ansible's parse_diff: from the line after "Reading state information..."
+// to the count line; everything when neither is there.
+func TestAptPrepared(t *testing.T) {
+	for out, want := range map[string]string{
+		"Reading package lists...\nReading state information...\nThe following NEW packages will be installed:\n  x\n0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded.\nInst x (1.0 ./)\n": "The following NEW packages will be installed:\n  x\n0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded.",
+		"Del x 1.0 [1 B]\n":              "Del x 1.0 [1 B]",
+		"Reading state information...\n": "",
+	} {
+		if got := aptPrepared(out); got != want {
+			t.Errorf("aptPrepared(%q) = %q, want %q", out, got, want)
+		}
+	}
+}

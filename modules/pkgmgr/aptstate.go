@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -467,6 +468,23 @@ func (a *aptTask) installDebs() (modules.Result, error) {
 		return modules.Result{Data: map[string]any{"stdout": "", "stderr": ""}}, nil
 	}
 	command := append([]string{"install"}, quotedWords(todo)...)
-	res, _, err := a.simulateThenRun("install "+strings.Join(todo, " "), "'apt-get install "+strings.Join(todo, " ")+"' failed", command...)
-	return res, err
+	res, ran, err := a.simulateThenRun("install "+strings.Join(todo, " "), "'apt-get install "+strings.Join(todo, " ")+"' failed", command...)
+	if err != nil || res.Failed || !ran || a.h.Check {
+		return res, err
+	}
+	// Ansible's apt installs a .deb's missing dependencies by name, and so
+	// marks them installed by hand: autoremove keeps them.
+	var deps []string
+	for _, m := range settingUp.FindAllStringSubmatch(res.Data["stdout"].(string), -1) {
+		if name, _, _ := strings.Cut(m[1], ":"); !slices.Contains(names, name) {
+			deps = append(deps, name)
+		}
+	}
+	if len(deps) == 0 {
+		return res, nil
+	}
+	return res, a.markManual(deps)
 }
+
+// settingUp is dpkg's line for each package it configures.
+var settingUp = regexp.MustCompile(`(?m)^Setting up (\S+) \(`)
