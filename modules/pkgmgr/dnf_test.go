@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ferry-sh/ferry/internal/ansiblecmp"
 	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/internal/rootfs"
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // rpmSpec is a minimal package: /usr/share/NAME/version holds its version.
@@ -76,4 +79,30 @@ func TestDnfAgainstAnsible(t *testing.T) {
 func TestDnfDoc(t *testing.T) {
 	modtest.DocGolden(t, "dnf")
 	modtest.DocGolden(t, "yum")
+}
+
+// package and yum hand a host whose pkg_mgr fact is dnf to dnf (the root's
+// own fact is apt, so ansible-playbook cannot be run on this case): a
+// local file is installed with dnf's arguments, planned only under --check.
+func TestPackageAndYumPickDnfFromTheFact(t *testing.T) {
+	root := dnfRoot(t)
+	h := &modules.Host{Name: "target", Conn: modules.Seal(modtest.SSHConnWith(t, root.Vars())), Cache: &sync.Map{},
+		Vars: modtest.Vars{"ansible_facts": map[string]any{"pkg_mgr": "dnf"}}}
+	for _, module := range []string{"package", "yum"} {
+		args := map[string]any{"name": "/srv/rpms/ferry-dep-1.0-1.noarch.rpm", "state": "present", "disable_gpg_check": true}
+		checked := modtest.Checked(h)
+		checked.Vars = h.Vars
+		res, changes := modtest.MustRun(t, checked, module, args)
+		if len(changes) != 1 || res.Data["msg"] != "Check mode: No changes made, but would have if not in check mode" || rpmInstalled(root) != "" {
+			t.Fatalf("%s --check: changes %q, result %v, installed %q", module, changes, res.Data, rpmInstalled(root))
+		}
+		res, changes = modtest.MustRun(t, h, module, args)
+		if want := []any{"Installed /srv/rpms/ferry-dep-1.0-1.noarch.rpm", "Installed: ferry-dep-1.0-1.noarch"}; len(changes) != 1 || !reflect.DeepEqual(res.Data["results"], want) {
+			t.Fatalf("%s: changes %q, results %v, want %v", module, changes, res.Data["results"], want)
+		}
+		if got := rpmInstalled(root); got != "ferry-dep-1.0-1\n" {
+			t.Fatalf("%s installed %q", module, got)
+		}
+		root.Run("rpm -e ferry-dep")
+	}
 }
