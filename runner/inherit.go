@@ -7,14 +7,14 @@ package runner
 func (p *Play) inherit() {
 	top := &Task{Tags: p.Tags, Become: p.Become, BecomeUser: p.BecomeUser, Environment: p.Environment,
 		NoLog: p.NoLog, CheckMode: p.CheckMode, When: p.When, RunOnce: p.RunOnce, IgnoreErrors: p.IgnoreErrors,
-		DiffMode: p.DiffMode, Templated: p.Templated, IgnoreUnreachable: p.IgnoreUnreachable}
+		DiffMode: p.DiffMode, Templated: p.Templated, IgnoreUnreachable: p.IgnoreUnreachable,
+		Timeout: p.Timeout, Scoped: scopedKeywords{ModuleDefaults: p.ModuleDefaults}}
 	for _, list := range [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers} {
 		for _, t := range list {
 			inheritFrom(top, t)
 		}
 	}
 	p.Handlers = flattenBlocks(p.Handlers)
-	p.applyModuleDefaults()
 }
 
 // flattenBlocks replaces blocks (an imported handlers file) by their tasks,
@@ -60,6 +60,9 @@ func inheritFrom(parent, t *Task) {
 	if t.Timeout == nil {
 		t.Timeout = parent.Timeout
 	}
+	if len(t.Notify) == 0 {
+		t.Notify = parent.Notify // a block's notify, as 2.14's Block.notify
+	}
 	if t.Throttle == 0 {
 		t.Throttle = parent.Throttle
 	}
@@ -68,6 +71,10 @@ func inheritFrom(parent, t *Task) {
 	t.Vars = mergeMaps(parent.Vars, t.Vars)
 	t.Environment = mergeMaps(parent.Environment, t.Environment)
 	t.Templated.inherit(parent.Templated)
+	t.Scoped.inherit(parent.Scoped)
+	if t.Module != "" {
+		t.applyModuleDefaults()
+	}
 	if t.Include != nil {
 		inheritInclude(parent, t)
 	}

@@ -180,7 +180,7 @@ var playKeys = []string{"name", "hosts", "vars", "vars_files", "gather_facts", "
 	"serial", "tasks", "pre_tasks", "post_tasks", "handlers", "max_fail_percentage", "any_errors_fatal",
 	"tags", "environment", "no_log", "check_mode", "connection", "roles", "collections", "vars_prompt",
 	"run_once", "remote_user", "port", "strategy", "order", "throttle", "ignore_unreachable", "module_defaults",
-	"ignore_errors", "diff", "become_method", "gather_subset", "gather_timeout", "force_handlers"}
+	"ignore_errors", "diff", "become_method", "gather_subset", "gather_timeout", "force_handlers", "timeout", "debugger", "fact_path"}
 
 func (p *parser) play(n *yaml.Node) *Play {
 	play := &Play{Pos: posOf(p.file, n), GatherFacts: true, Dir: p.dir}
@@ -280,7 +280,8 @@ var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "with
 	"notify", "retries", "delay", "until", "failed_when", "changed_when", "ignore_errors", "tags", "become",
 	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars", "throttle",
 	"block", "rescue", "always", "args", "import_tasks", "include_tasks", "import_role", "include_role",
-	"action", "local_action", "delegate_facts", "async", "poll", "ignore_unreachable"}
+	"action", "local_action", "delegate_facts", "async", "poll", "ignore_unreachable", "module_defaults",
+	"any_errors_fatal", "debugger", "collections", "become_method"}
 
 func (p *parser) tasks(n *yaml.Node, handlers bool) []*Task {
 	n = resolveAlias(n)
@@ -304,7 +305,9 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 	t := &Task{Pos: posOf(p.file, n), Args: map[string]any{}, ArgPos: map[string]Pos{}, Role: p.role}
 	var moduleKey, moduleVal, argsVal, includeKey, includeVal *yaml.Node
 	unknownKey := false
+	var keys []*yaml.Node
 	p.mapping(n, "a task", func(key string, k, v *yaml.Node) {
+		keys = append(keys, k)
 		if p.taskKeyword(t, key, k, v, handler) {
 			return
 		}
@@ -347,6 +350,7 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 		if t.Block == nil {
 			p.errorf(n, "add a `block:` list", "rescue and always need a block")
 		}
+		p.checkBlockKeys(keys)
 		return []*Task{t}
 	}
 	if moduleKey == nil {
@@ -465,7 +469,7 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 			p.loopKeyword(t, key, k, v)
 			return true
 		}
-		return false
+		return p.scopedKeyword(t, key, v)
 	}
 	return true
 }

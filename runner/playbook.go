@@ -113,6 +113,8 @@ type Task struct {
 	// Templated holds no_log, become and environment given as templates:
 	// they are rendered for each host when the task runs.
 	Templated templatedKeywords
+	// Scoped holds module_defaults and any_errors_fatal (blockkw.go).
+	Scoped scopedKeywords
 
 	Block  []*Task
 	Rescue []*Task

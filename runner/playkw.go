@@ -30,6 +30,7 @@ type PlayOptions struct {
 	Keywords      map[string]any // remote_user, port, connection as connection variables, below the inventory's
 
 	IgnoreUnreachable *bool // given to every task
+	Timeout           any   // given to every task: int or template
 }
 
 // VarPrompt is one vars_prompt entry.
@@ -89,6 +90,10 @@ func (p *parser) playKeyword(play *Play, key string, k, v *yaml.Node) bool {
 	case "ignore_unreachable":
 		b := p.boolean(v)
 		o.IgnoreUnreachable = &b
+	case "timeout":
+		o.Timeout = p.intOrTemplate(v)
+	case "debugger", "fact_path":
+		p.str(v) // no interactive debugger; ferry reads no local facts
 	case "gather_subset", "gather_timeout":
 		p.value(v) // facts are gathered whole, quickly: nothing to narrow
 	case "module_defaults":
@@ -139,9 +144,15 @@ func (p *parser) varsPrompt(n *yaml.Node) []VarPrompt {
 // tasks get when they do not set them. Applied to the play's tasks after
 // they are read (applyModuleDefaults).
 func (p *parser) moduleDefaults(play *Play, n *yaml.Node) {
-	play.ModuleDefaults = map[string]map[string]any{}
+	play.ModuleDefaults = p.moduleDefaultsMap(n)
+}
+
+// moduleDefaultsMap reads a play's, block's or task's module_defaults:
+// per module, its default arguments (a group's given to its modules).
+func (p *parser) moduleDefaultsMap(n *yaml.Node) map[string]map[string]any {
+	out := map[string]map[string]any{}
 	groups := map[string]map[string]any{}
-	defer withGroupDefaults(play.ModuleDefaults, groups)
+	defer withGroupDefaults(out, groups)
 	p.mapping(n, "module_defaults", func(key string, k, v *yaml.Node) {
 		name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
 		if strings.HasPrefix(key, "group/") {
@@ -153,23 +164,9 @@ func (p *parser) moduleDefaults(play *Play, n *yaml.Node) {
 			return
 		}
 		args, _ := p.value(v).(map[string]any)
-		play.ModuleDefaults[name] = args
+		out[name] = args
 	})
-}
-
-// applyModuleDefaults gives each task the play's module_defaults for the
-// arguments it does not set.
-func (p *Play) applyModuleDefaults() {
-	if len(p.ModuleDefaults) == 0 {
-		return
-	}
-	p.AllTasks(func(t *Task, _ bool) {
-		for k, v := range p.ModuleDefaults[t.Module] {
-			if _, set := t.Args[k]; !set {
-				t.Args[k] = v
-			}
-		}
-	})
+	return out
 }
 
 // orderHosts applies the play's order keyword.

@@ -101,7 +101,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 	if pr.free != nil {
 		return // free: neither any_errors_fatal nor max_fail_percentage ends the play
 	}
-	if pr.play.AnyErrorsFatal && anyFatal(results, rescuable) || !rescuable && r.tooManyFailed(pr) {
+	if t.anyErrorsFatal(pr.play) && anyFatal(results, rescuable) || !rescuable && r.tooManyFailed(pr) {
 		pr.ended, pr.aborted = true, true
 	}
 }
