@@ -396,7 +396,12 @@ func (j *archiveJob) fingerprint(ctx context.Context, file string) (string, erro
 		if err != nil || out.RC != 0 {
 			return "unreadable", err
 		}
-		return zipCRCs(out.Stdout), nil
+		var members []string
+		for name, crc := range zipCRCs(out.Stdout) {
+			members = append(members, crc+" "+name)
+		}
+		slices.Sort(members)
+		return strings.Join(members, "\n"), nil
 	}
 	out, err := probe("tar --list --verbose --full-time -f " + q)
 	if err != nil || out.RC == 0 {
@@ -412,9 +417,9 @@ func (j *archiveJob) fingerprint(ctx context.Context, file string) (string, erro
 	return "unreadable", nil
 }
 
-// zipCRCs reads unzip -v's table into its members' names and CRCs, sorted.
-func zipCRCs(listing string) string {
-	var members []string
+// zipCRCs reads unzip -v's table: each member's CRC-32 (hex) by name.
+func zipCRCs(listing string) map[string]string {
+	crcs := map[string]string{}
 	rules := 0
 	for _, line := range strings.Split(listing, "\n") {
 		if strings.HasPrefix(line, "--------") {
@@ -426,11 +431,9 @@ func zipCRCs(listing string) string {
 			continue
 		}
 		crc := f[6]
-		name := line[strings.Index(line, " "+crc+"  ")+len(crc)+3:]
-		members = append(members, crc+" "+name)
+		crcs[line[strings.Index(line, " "+crc+"  ")+len(crc)+3:]] = crc
 	}
-	slices.Sort(members)
-	return strings.Join(members, "\n")
+	return crcs
 }
 
 func sortedLines(s string) string {

@@ -17,7 +17,7 @@ import (
 // unarchive unpacks a tar archive (plain, gzip, bzip2 or xz) into a
 // directory of the host, as Ansible's unarchive does with GNU tar: `tar
 // --diff` decides whether it is unpacked already, `tar --extract` unpacks
-// it. A controller archive is streamed into tar's stdin, never left on the
+// it. A zip archive goes to unzip (unzip.go). A controller archive is streamed into tar's stdin, never left on the
 // host; with remote_src tar reads the host's file.
 type unarchive struct{}
 
@@ -38,12 +38,13 @@ type unarchiveOptions struct {
 
 func (unarchive) Spec() modules.Spec {
 	return modules.Spec{
-		Name:          "unarchive",
-		Summary:       "Unpack a tar archive (.tar, .tar.gz, .tar.bz2, .tar.xz) into a directory of the host",
-		Args:          modules.OptionsOf[unarchiveOptions](),
-		Exclusive:     [][]string{{"include", "exclude"}},
-		Check:         modules.CheckSkip, // as Ansible with GNU tar: nothing is predicted
-		CheckSkipData: map[string]any{"msg": unarchiveCheckMsg},
+		Name:      "unarchive",
+		Summary:   "Unpack a tar (.tar, .tar.gz, .tar.bz2, .tar.xz) or zip archive into a directory of the host",
+		Args:      modules.OptionsOf[unarchiveOptions](),
+		Exclusive: [][]string{{"include", "exclude"}},
+		// A zip is compared under --check; a tar archive is skipped there,
+		// as Ansible's TgzArchive does (Run).
+		Check: modules.CheckSupported,
 	}
 }
 
@@ -83,6 +84,16 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 		return derefFail(failed(fmt.Sprintf("Destination '%s' is not a directory", dest))), err
 	}
 	data := map[string]any{"handler": a.handler, "dest": dest, "src": a.label}
+	if a.handler == "ZipArchive" {
+		res, err := unzipArchive(ctx, h, o, a, data)
+		if err != nil || res.Failed {
+			return res, err
+		}
+		return res, addDestInfo(ctx, h, dest, data)
+	}
+	if h.Check {
+		return modules.Result{Skipped: true, Msg: unarchiveCheckMsg, Data: map[string]any{"msg": unarchiveCheckMsg}}, nil
+	}
 	unpacked, err := a.unpacked(ctx, h, o)
 	if err != nil {
 		return modules.Result{}, err
@@ -111,16 +122,22 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 		}
 		data["files"] = files
 	}
+	return modules.Result{Data: data}, addDestInfo(ctx, h, dest, data)
+}
+
+// addDestInfo is add_path_info of Ansible's exit_json: dest's owner,
+// mode, state and size.
+func addDestInfo(ctx context.Context, h *modules.Host, dest string, data map[string]any) error {
 	info, err := modules.StatPath(ctx, h, dest, false)
 	if err != nil {
-		return modules.Result{}, err
+		return err
 	}
 	for k, v := range pathInfoData(dest, info) {
 		if k != "path" {
 			data[k] = v
 		}
 	}
-	return modules.Result{Data: data}, nil
+	return nil
 }
 
 func failed(msg string) *modules.Result {
@@ -183,9 +200,6 @@ func openArchive(ctx context.Context, h *modules.Host, o unarchiveOptions) (arch
 		if bytes.HasPrefix(head, []byte(f.magic)) {
 			a.flag, a.handler = f.flag, f.handler
 		}
-	}
-	if a.flag == "zip" {
-		return a, nil, fmt.Errorf("%s is a zip archive; ferry's unarchive unpacks tar archives only so far (use command: unzip -o with creates)", a.label)
 	}
 	return a, nil, nil
 }
