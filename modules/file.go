@@ -22,6 +22,8 @@ type fileOptions struct {
 	Group   string `opt:"group" doc:"Group (name or gid) of the path."`
 	Recurse bool   `opt:"recurse" default:"false" doc:"With state directory, apply mode, owner and group to everything below it too."`
 	Force   bool   `opt:"force" default:"false" doc:"For links: replace an existing file or empty directory at path, and allow a src that does not exist."`
+	FileTimes
+	SELinuxContext
 }
 
 func (fileModule) Spec() Spec {
@@ -60,6 +62,9 @@ func runFile(ctx context.Context, h *Host, o fileOptions) (Result, error) {
 		state = defaultFileState(o, info)
 	}
 	f := fileTask{h: h, path: p, o: o, attrs: fileAttrs{Mode: o.Mode, Owner: o.Owner, Group: o.Group}, info: info}
+	if msg, err := o.SELinuxContext.unsupported(ctx, h); msg != "" || err != nil {
+		return Result{Failed: msg != "", Msg: msg, Data: map[string]any{"path": p, "msg": msg}}, err
+	}
 	var res Result
 	switch state {
 	case "absent":
@@ -74,6 +79,9 @@ func runFile(ctx context.Context, h *Host, o fileOptions) (Result, error) {
 		res, err = f.link(ctx)
 	case "hard":
 		res, err = f.hard(ctx)
+	}
+	if err == nil && !res.Failed && (state == "file" || state == "directory" || state == "touch") {
+		err = f.touchTimes(ctx, state)
 	}
 	if err != nil || res.Failed {
 		return res, err
@@ -164,16 +172,14 @@ func (f *fileTask) file(ctx context.Context) (Result, error) {
 	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
 }
 
-// touch creates the file or updates its times; like Ansible, it always
-// reports changed.
+// touch creates the file; runFile then sets its times (now, unless
+// preserve is asked: a role's log file touched only to exist).
 func (f *fileTask) touch(ctx context.Context) (Result, error) {
 	if !f.info.Exists {
 		return Result{}, f.create(ctx, "create empty file", "file", 0o644)
 	}
-	if err := f.run(ctx, "touch "+f.path, "touch -- "+shellQuote(f.path)); err != nil {
-		return Result{}, err
-	}
-	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info) // runFile sets the times
+
 }
 
 // create makes a missing path with its mode and owner in one step, so the

@@ -145,10 +145,15 @@ func difference(f, a ansiblecmp.Outcome) string {
 }
 
 // statuses is each task result's "name: status", the role's name left out
-// of the task's (the tools title role tasks differently).
+// of the task's (the tools title role tasks differently). A file an
+// include read is no result in ansible-playbook's callback (it is its
+// v2_playbook_on_include): ferry's ok results of includes are left out.
 func statuses(o ansiblecmp.Outcome) []string {
 	var out []string
 	for _, tk := range o.Tasks {
+		if _, inclusion := tk.Result["include"]; inclusion && status(tk.Result) == "ok" {
+			continue
+		}
 		name := tk.Name
 		if _, after, ok := strings.Cut(name, " : "); ok {
 			name = after
