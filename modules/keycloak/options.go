@@ -45,12 +45,17 @@ type keycloakSecretRef struct {
 	UsernameDefault string `opt:"username_default,nonempty" default:"admin" doc:"The administrator's name when the Secret has no username_key."`
 }
 
-// adminSecret is admin_secret, its defaults when it is not given.
+// adminSecret is admin_secret, its defaults when it is not given, each
+// entry trimmed.
 func (a keycloakArgs) adminSecret() (keycloakSecretRef, error) {
+	ref, err := modules.Decode[keycloakSecretRef](modules.Args{})
 	if a.AdminSecret != nil {
-		return *a.AdminSecret, nil
+		ref, err = *a.AdminSecret, nil
 	}
-	return modules.Decode[keycloakSecretRef](modules.Args{})
+	for _, entry := range []*string{&ref.Namespace, &ref.Name, &ref.PasswordKey, &ref.UsernameKey, &ref.UsernameDefault} {
+		*entry = strings.TrimSpace(*entry)
+	}
+	return ref, err
 }
 
 // OptionChecks are the rules beyond each argument's type, so that `ferry
