@@ -3,6 +3,7 @@ package files
 import (
 	"archive/zip"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path"
@@ -22,17 +23,10 @@ import (
 // file on the host (unzip needs a file it can seek), removed afterwards.
 func unzipArchive(ctx context.Context, h *modules.Host, o unarchiveOptions, a archive, data map[string]any) (modules.Result, error) {
 	src := a.remote
+	z := &zipJob{h: h, o: o}
 	if a.local != "" {
-		if h.Check { // nothing may be copied: what is there cannot be compared
-			h.Report(fmt.Sprintf("unpack %s into %s (a controller zip is not compared under --check)", a.label, o.Dest))
-			if o.ListFiles {
-				names, err := localZipMembers(a.local, o)
-				if err != nil {
-					return modules.Result{}, err
-				}
-				data["files"] = anylist.Of(names)
-			}
-			return modules.Result{Data: data}, nil
+		if h.Check { // nothing may be copied: the controller's archive is read here
+			return z.checkLocal(ctx, a, data)
 		}
 		tmp, err := uploadPrivate(ctx, h, a.local)
 		if err != nil {
@@ -45,7 +39,7 @@ func unzipArchive(ctx context.Context, h *modules.Host, o unarchiveOptions, a ar
 		src = tmp
 	}
 	data["src"] = src
-	z := &zipJob{h: h, o: o, src: src}
+	z.src = src
 	members, err := z.members(ctx)
 	if err != nil {
 		return modules.Result{}, err
@@ -114,6 +108,31 @@ func ownMembers(ctx context.Context, h *modules.Host, o unarchiveOptions, member
 		}
 	}
 	return nil
+}
+
+// checkLocal is --check of a controller archive: its members read from the
+// controller's file, compared with dest as the host's would be.
+func (z *zipJob) checkLocal(ctx context.Context, a archive, data map[string]any) (modules.Result, error) {
+	entries, err := localZipEntries(a.local, z.o)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	diff, err := z.diffOf(ctx, entries)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	if diff != "" {
+		data["diff"] = map[string]any{"prepared": diff}
+		z.h.Report(fmt.Sprintf("unpack %s into %s", a.label, z.o.Dest))
+	}
+	if z.o.ListFiles {
+		names, err := localZipMembers(a.local, z.o)
+		if err != nil {
+			return modules.Result{}, err
+		}
+		data["files"] = anylist.Of(names)
+	}
+	return modules.Result{Data: data}, nil
 }
 
 // uploadPrivate copies a controller file to a new temporary file on the
@@ -219,7 +238,8 @@ type zipEntry struct {
 	size    int64
 	stamp   string // YYYYMMDD.HHMMSS, the host's local time
 	path    string
-	unixish bool // Unix permissions (else FAT's, with the umask)
+	crc     string // CRC-32, hex
+	unixish bool   // Unix permissions (else FAT's, with the umask)
 }
 
 // differences is Ansible's is_unarchived: the itemized lines of the
@@ -238,20 +258,88 @@ func (z *zipJob) differences(ctx context.Context) (string, error) {
 		return "", err
 	}
 	entries := parseZipinfo(listing.Stdout, z.o.Exclude)
+	for i := range entries {
+		entries[i].crc = zipCRCs(crcs.Stdout)[entries[i].path]
+	}
+	diff, err := z.diffOf(ctx, entries)
+	if err == nil && listing.RC != 0 && diff == "" {
+		err = fmt.Errorf("zipinfo %s failed on %s: %s", z.src, modules.HostLabel(z.h), modules.FirstLine(listing.Stderr+listing.Stdout))
+	}
+	return diff, err
+}
+
+// diffOf compares the members with dest's copies: the itemized lines of
+// those that are missing or differ.
+func (z *zipJob) diffOf(ctx context.Context, entries []zipEntry) (string, error) {
 	state, err := z.probe(ctx, entries)
 	if err != nil {
 		return "", err
 	}
 	var diff strings.Builder
 	for _, e := range entries {
-		if line := state.compare(e, zipCRCs(crcs.Stdout)[e.path], z.o); line != "" {
+		if line := state.compare(e, z.o); line != "" {
 			diff.WriteString(line + "\n")
 		}
 	}
-	if listing.RC != 0 && diff.Len() == 0 {
-		return "", fmt.Errorf("zipinfo %s failed on %s: %s", z.src, modules.HostLabel(z.h), modules.FirstLine(listing.Stderr+listing.Stdout))
-	}
 	return diff.String(), nil
+}
+
+// localZipEntries are a controller archive's members as zipinfo -T -s
+// and unzip -v describe them (what --check compares, where the archive is
+// not copied to the host): a member's time is its Unix timestamp extra
+// field when it has one ("@epoch"), else its MS-DOS time, the host's local
+// time.
+func localZipEntries(local string, o unarchiveOptions) ([]zipEntry, error) {
+	r, err := zip.OpenReader(local)
+	if err != nil {
+		return nil, fmt.Errorf("Unable to list files in the archive: %v", err)
+	}
+	defer r.Close()
+	var entries []zipEntry
+	for _, f := range r.File {
+		if !slices.Contains(filesInArchive([]string{f.Name}, o), f.Name) || slices.Contains(o.Exclude, f.Name) {
+			continue
+		}
+		e := zipEntry{ztype: '-', size: int64(f.UncompressedSize64), path: f.Name, crc: fmt.Sprintf("%08x", f.CRC32),
+			unixish: f.CreatorVersion>>8 == 3, stamp: msdosStamp(f.ModifiedDate, f.ModifiedTime)}
+		mode := f.Mode()
+		e.perm = mode.Perm().String()[1:]
+		switch {
+		case strings.HasSuffix(f.Name, "/"):
+			e.ztype, e.ftype = 'd', 'd'
+		case mode&os.ModeSymlink != 0:
+			e.ztype, e.ftype = 'l', 'L'
+		default:
+			e.ftype = 'f'
+		}
+		if !e.unixish {
+			e.perm = map[bool]string{true: "rwxrwxrwx", false: "rw-rw-rw-"}[e.ftype == 'd' || mode&0o111 != 0]
+		}
+		if epoch, ok := unixTime(f.Extra); ok {
+			e.stamp = "@" + strconv.FormatInt(epoch, 10)
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// msdosStamp is an MS-DOS date and time as zipinfo -T writes it.
+func msdosStamp(d, t uint16) string {
+	return fmt.Sprintf("%04d%02d%02d.%02d%02d%02d", int(d>>9)+1980, d>>5&0xf, d&0x1f, t>>11, t>>5&0x3f, t&0x1f*2)
+}
+
+// unixTime reads the modification time of the extended timestamp extra
+// field (0x5455, "UT"), which unzip restores when it is there.
+func unixTime(extra []byte) (int64, bool) {
+	for len(extra) >= 4 {
+		tag, size := binary.LittleEndian.Uint16(extra), int(binary.LittleEndian.Uint16(extra[2:]))
+		body := extra[4:min(len(extra), 4+size)]
+		if tag == 0x5455 && len(body) >= 5 && body[0]&1 != 0 {
+			return int64(int32(binary.LittleEndian.Uint32(body[1:]))), true
+		}
+		extra = extra[min(len(extra), 4+size):]
+	}
+	return 0, false
 }
 
 // parseZipinfo keeps the member lines of zipinfo -T -s as Ansible's parser
@@ -343,7 +431,11 @@ func (z *zipJob) probe(ctx context.Context, entries []zipEntry) (destState, erro
 	var order []string
 	for s := range stamps {
 		order = append(order, s)
-		fmt.Fprintf(&b, "echo '@@'; date -d %s +%%s\n", q(s[0:4]+"-"+s[4:6]+"-"+s[6:8]+" "+s[9:11]+":"+s[11:13]+":"+s[13:15]))
+		when := s
+		if !strings.HasPrefix(s, "@") {
+			when = s[0:4] + "-" + s[4:6] + "-" + s[6:8] + " " + s[9:11] + ":" + s[11:13] + ":" + s[13:15]
+		}
+		fmt.Fprintf(&b, "echo '@@'; date -d %s +%%s\n", q(when))
 	}
 	out, err := modules.RunScript(ctx, z.h, b.String())
 	if err != nil {
@@ -390,7 +482,7 @@ func parseDestFile(rec string) destFile {
 
 // compare is one member's part of is_unarchived: its itemized line, or ""
 // when dest's copy is as the archive has it.
-func (st destState) compare(e zipEntry, crc string, o unarchiveOptions) string {
+func (st destState) compare(e zipEntry, o unarchiveOptions) string {
 	d := st.files[e.path]
 	switch {
 	case d.missing:
@@ -414,7 +506,7 @@ func (st destState) compare(e zipEntry, crc string, o unarchiveOptions) string {
 		if e.size != d.size {
 			change, item[3] = true, 's'
 		}
-		if !strings.EqualFold(strings.TrimLeft(crc, "0"), strings.TrimLeft(d.crc, "0")) {
+		if !strings.EqualFold(strings.TrimLeft(e.crc, "0"), strings.TrimLeft(d.crc, "0")) {
 			change, item[2] = true, 'c'
 		}
 	}
