@@ -54,6 +54,16 @@ func (js *Jobs) Start() *Job {
 	return job
 }
 
+// Restore adds a job that ended in an earlier run (ferry run --resume),
+// under its id, so that async_status reports it.
+func (js *Jobs) Restore(id string, end JobEnd) {
+	job := &Job{ID: id, done: make(chan struct{})}
+	job.Finish(end)
+	js.mu.Lock()
+	js.jobs[id] = job
+	js.mu.Unlock()
+}
+
 // Get returns the job with that id.
 func (js *Jobs) Get(id string) (*Job, bool) {
 	js.mu.Lock()

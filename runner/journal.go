@@ -22,10 +22,13 @@ import (
 const (
 	EventFacts    EventType = "facts"
 	EventReplayed EventType = "replayed"
+	EventJobEnd   EventType = "job_end" // how a poll: 0 job ended (resumejobs.go)
 )
 
 // journalOnly reports whether screen output leaves e out.
-func journalOnly(e Event) bool { return e.Type == EventFacts || e.Type == EventReplayed }
+func journalOnly(e Event) bool {
+	return e.Type == EventFacts || e.Type == EventReplayed || e.Type == EventJobEnd
+}
 
 // SiteDir is the directory a run's journal lives under: the first
 // inventory source if it is a directory (a site), else the directory of

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/ferry-sh/ferry/journal"
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // ResumePlan is what `ferry run --resume` takes from the last run's
@@ -20,6 +21,9 @@ type ResumePlan struct {
 	mu   sync.Mutex
 	done map[taskKey]doneTask
 	seen map[hostPos]int
+	// jobs are the poll: 0 jobs that ended in the run resumed, by host
+	// and id (resumejobs.go).
+	jobs map[string]map[string]modules.JobEnd
 }
 
 type hostPos struct{ host, pos string }
@@ -32,6 +36,7 @@ type taskKey struct {
 type doneTask struct {
 	status Status
 	facts  map[string]any
+	job    string // the id of the poll: 0 job the task started, if any
 }
 
 // loadResume reads the plan from the last run recorded in dir, refusing
@@ -67,7 +72,8 @@ func loadResume(dir string, now journal.Header) (*ResumePlan, string, error) {
 // readPlan replays the journal's events: each host's task results in
 // order, with the facts each set, kept while the host's tasks finished ok.
 func readPlan(path string) (*ResumePlan, error) {
-	plan := &ResumePlan{done: map[taskKey]doneTask{}, seen: map[hostPos]int{}}
+	plan := &ResumePlan{done: map[taskKey]doneTask{}, seen: map[hostPos]int{}, jobs: map[string]map[string]modules.JobEnd{}}
+	var order []taskKey // the done tasks in the order they ran
 	counts := map[hostPos]int{}
 	pending := map[hostPos]*Event{} // facts waiting for their host_result
 	stopped := map[string]bool{}    // hosts past their first unfinished task
@@ -79,6 +85,8 @@ func readPlan(path string) (*ResumePlan, error) {
 		}
 		hp := hostPos{e.Host, e.Pos}
 		switch e.Type {
+		case EventJobEnd:
+			plan.addJobEnd(e)
 		case EventTaskStart:
 			inHandlers = false
 		case EventHandlerStart:
@@ -103,11 +111,14 @@ func readPlan(path string) (*ResumePlan, error) {
 			d := doneTask{status: e.Status}
 			if facts != nil {
 				d.facts = wholeNumbers(facts.Result).(map[string]any)
+				d.job = startedJob(d.facts)
 			}
 			plan.done[key] = d
+			order = append(order, key)
 		}
 		return nil
 	})
+	plan.forgetLostJobs(order)
 	return plan, err
 }
 

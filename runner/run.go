@@ -201,7 +201,7 @@ func (r *Runner) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	if fb := r.free; fb != nil && e.Host != "" {
+	if fb := r.free; fb != nil && e.Host != "" && !journalOnly(e) {
 		fb.emitFree(e, r.sinkEvent)
 		return
 	}
@@ -250,6 +250,7 @@ func (r *Runner) host(inv *inventory.Host) *hostState {
 	}
 	h := &hostState{name: inv.Name, notified: map[*Task]bool{}}
 	h.facts.changes = &r.factsGen
+	r.opts.ResumePlan.restoreJobs(h)
 	if r.opts.Inventory != nil {
 		h.invVars = r.opts.Inventory.HostVars(inv.Name)
 	}
