@@ -22,6 +22,17 @@ func ReadVarsFileVault(keys *vault.Keyring, path string) (vars map[string]any, s
 	return vars, rd.secrets, err
 }
 
+// ReadVarsText reads variables from YAML or JSON text (-e '{...}'), typed
+// as ReadVarsFile types them, dicts in the text's order; name is the
+// text's name in messages.
+func ReadVarsText(name, text string) (vars map[string]any, err error) {
+	vars, err = (&reader{}).varsData(name, []byte(text), false)
+	if vars == nil && err == nil {
+		vars = map[string]any{}
+	}
+	return vars, err
+}
+
 // ResolveYAML11 types a plain (unquoted, untagged) YAML scalar as PyYAML does:
 // yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal.
 func ResolveYAML11(s string) any { return resolveYAML11(s) }

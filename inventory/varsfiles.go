@@ -166,6 +166,11 @@ func (rd *reader) loadVarsFile(path string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return rd.varsData(path, data, vaulted)
+}
+
+// varsData reads variables from YAML text named path in messages.
+func (rd *reader) varsData(path string, data []byte, vaulted bool) (map[string]any, error) {
 	node, err := yamlDoc(path, data)
 	if err != nil || node == nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/vault"
 )
 
@@ -179,11 +180,13 @@ func (c *yamlConverter) valueDepth(n *yaml.Node, depth int) any {
 // keys a merge (<<) brings in may be overridden.
 func (c *yamlConverter) mapping(n *yaml.Node, depth int) map[string]any {
 	out := map[string]any{}
+	var keys []string // the order, kept (package keyorder)
+	defer func() { keyorder.Set(out, keys) }()
 	lines := map[string]int{}
 	for _, kv := range mappingPairs(n) {
 		k, v := kv[0], kv[1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			c.merge(out, v, depth)
+			c.merge(out, &keys, v, depth)
 			continue
 		}
 		key, ok := jsonKey(c.keyValue(k, depth+1))
@@ -196,6 +199,9 @@ func (c *yamlConverter) mapping(n *yaml.Node, depth int) map[string]any {
 			continue
 		}
 		lines[key] = k.Line
+		if _, merged := out[key]; !merged {
+			keys = append(keys, key)
+		}
 		out[key] = c.valueDepth(v, depth+1)
 	}
 	return out
@@ -213,7 +219,7 @@ func (c *yamlConverter) keyValue(k *yaml.Node, depth int) any {
 // merge applies a YAML merge key (<<: *anchor) without overriding keys the
 // mapping sets itself (those come later and overwrite, or were set before and
 // must win, so only missing keys are filled).
-func (c *yamlConverter) merge(out map[string]any, v *yaml.Node, depth int) {
+func (c *yamlConverter) merge(out map[string]any, keys *[]string, v *yaml.Node, depth int) {
 	sources := []*yaml.Node{v}
 	if v.Kind == yaml.SequenceNode {
 		sources = v.Content
@@ -224,9 +230,10 @@ func (c *yamlConverter) merge(out map[string]any, v *yaml.Node, depth int) {
 			c.fail(s, "a merge key (<<) needs a mapping")
 			continue
 		}
-		for k, val := range m {
+		for _, k := range keyorder.Keys(m) {
 			if _, set := out[k]; !set {
-				out[k] = val
+				out[k] = m[k]
+				*keys = append(*keys, k)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/internal/suggest"
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
@@ -769,9 +770,9 @@ func (p *parser) value(n *yaml.Node) any {
 		}
 		return out
 	case yaml.MappingNode:
-		out := map[string]any{}
-		p.mapping(n, "a mapping", func(key string, _, v *yaml.Node) { out[key] = p.value(v) })
-		return out
+		out := keyorder.NewBuilder(len(n.Content) / 2)
+		p.mapping(n, "a mapping", func(key string, _, v *yaml.Node) { out.Put(key, p.value(v)) })
+		return out.Map()
 	}
 	return nil
 }

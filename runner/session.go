@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/playbooks"
 	"github.com/ferry-sh/ferry/runner/conn"
@@ -336,8 +334,8 @@ func parseExtraVar(e string, masker *Masker, keys *vault.Keyring) (map[string]an
 		masker.Add(secrets...)
 		return vars, err
 	case strings.HasPrefix(strings.TrimSpace(e), "{"):
-		var vars map[string]any
-		if err := yaml.Unmarshal([]byte(e), &vars); err != nil {
+		vars, err := inventory.ReadVarsText("the extra vars", e)
+		if err != nil {
 			return nil, fmt.Errorf("not valid JSON or YAML: %v", err)
 		}
 		return vars, nil

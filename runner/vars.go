@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/runner/template"
 )
 
@@ -131,15 +132,15 @@ func (s *scope) render(v any) (any, error) {
 		}
 		return out, nil
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			r, err := s.render(e)
+		out := keyorder.NewBuilder(len(x))
+		for _, k := range keyorder.Keys(x) {
+			r, err := s.render(x[k])
 			if err != nil {
 				return nil, err
 			}
-			out[k] = r
+			out.Put(k, r)
 		}
-		return out, nil
+		return out.Map(), nil
 	}
 	return v, nil
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // What a rendered template becomes, as Ansible 2.14 decides it without
@@ -191,7 +193,7 @@ func literalValue(n node, depth int) (any, bool) {
 		}
 		return out, true
 	case *dictNode:
-		out := make(map[string]any, len(x.keys))
+		out := keyorder.NewBuilder(len(x.keys))
 		for i, k := range x.keys {
 			key, ok := literalValue(k, depth+1)
 			if _, isList := asList(key); !ok || isList {
@@ -201,9 +203,9 @@ func literalValue(n node, depth int) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			out[pyStr(key)] = val
+			out.Put(pyStr(key), val)
 		}
-		return out, true
+		return out.Map(), true
 	}
 	return nil, false
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/ferry-sh/ferry/internal/pyre"
-	"maps"
 	"math/big"
 	"regexp"
 	"slices"
@@ -20,10 +19,11 @@ import (
 	"github.com/ferry-sh/ferry/internal/anylist"
 )
 
-// writeJSON encodes v like Python's json.dumps with ensure_ascii and sorted
-// keys (Go maps keep no order). indent < 0 means one line with ", " and ": "
-// separators (to_json); otherwise one item per line (to_nice_json).
-func writeJSON(b *strings.Builder, v any, indent, depth int) error {
+// writeJSON encodes v like Python's json.dumps with ensure_ascii, dict keys
+// in insertion order or sorted (sort_keys). indent < 0 means one line with
+// ", " and ": " separators (to_json); otherwise one item per line
+// (to_nice_json).
+func writeJSON(b *strings.Builder, v any, indent, depth int, sorted bool) error {
 	if depth > maxDepth {
 		return fmt.Errorf("value nested too deeply to encode")
 	}
@@ -53,15 +53,18 @@ func writeJSON(b *strings.Builder, v any, indent, depth int) error {
 	}
 	if l, ok := asList(v); ok {
 		return writeJSONItems(b, "[]", len(l), indent, depth, func(i int) error {
-			return writeJSON(b, l[i], indent, depth+1)
+			return writeJSON(b, l[i], indent, depth+1, sorted)
 		})
 	}
 	if m, ok := asMap(v); ok {
-		keys := slices.Sorted(maps.Keys(m))
+		keys := dictKeys(m)
+		if sorted {
+			slices.Sort(keys)
+		}
 		return writeJSONItems(b, "{}", len(keys), indent, depth, func(i int) error {
 			writeJSONString(b, keys[i])
 			b.WriteString(": ")
-			return writeJSON(b, m[keys[i]], indent, depth+1)
+			return writeJSON(b, m[keys[i]], indent, depth+1, sorted)
 		})
 	}
 	return fmt.Errorf("cannot encode a value of type %T as JSON", v)
@@ -142,7 +145,7 @@ func fToJSON(in any, a *fargs) (any, error) {
 		return nil, err
 	}
 	var b strings.Builder
-	err = writeJSON(&b, in, min(indent, 64), 0)
+	err = writeJSON(&b, in, min(indent, 64), 0, a.flag(-1, "sort_keys"))
 	return b.String(), err
 }
 
@@ -155,21 +158,16 @@ func fToNiceJSON(in any, a *fargs) (any, error) {
 		return nil, err
 	}
 	var b strings.Builder
-	err = writeJSON(&b, in, min(max(indent, 0), 64), 0)
+	err = writeJSON(&b, in, min(max(indent, 0), 64), 0, truthy(a.or(-1, "sort_keys", true)))
 	return b.String(), err
 }
 
 func fFromJSON(in any, a *fargs) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(pyStr(in)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeJSON(pyStr(in))
+	if err != nil {
 		return nil, fmt.Errorf("invalid JSON: %v", err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("invalid JSON: extra data after the value")
-	}
-	return fromJSONNumbers(v), nil
+	return v, nil
 }
 
 // fromJSONNumbers turns json.Number into int or float64, as Python would.
@@ -240,8 +238,8 @@ func flowLeaves(n *yaml.Node, depth int) {
 }
 
 func fFromYAML(in any, a *fargs) (any, error) {
-	var v any
-	if err := yaml.Unmarshal([]byte(pyStr(in)), &v); err != nil {
+	v, err := decodeYAML(pyStr(in))
+	if err != nil {
 		return nil, fmt.Errorf("invalid YAML: %v", err)
 	}
 	return v, nil

@@ -13,9 +13,10 @@ import (
 	"html"
 	"maps"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // filterFunc applies a filter to in with the call's other arguments.
@@ -575,8 +576,8 @@ func fDict2Items(in any, a *fargs) (any, error) {
 	kn, _ := a.str(-1, "key_name", "key")
 	vn, _ := a.str(-1, "value_name", "value")
 	out := []any{}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, map[string]any{kn: k, vn: m[k]})
+	for _, k := range dictKeys(m) {
+		out = append(out, pair(kn, k, vn, m[k]))
 	}
 	return out, nil
 }
@@ -591,7 +592,7 @@ func fItems2Dict(in any, a *fargs) (any, error) {
 	}
 	kn, _ := a.str(-1, "key_name", "key")
 	vn, _ := a.str(-1, "value_name", "value")
-	out := map[string]any{}
+	out := keyorder.NewBuilder(len(items))
 	for _, item := range items {
 		m, ok := asMap(item)
 		if !ok {
@@ -602,9 +603,9 @@ func fItems2Dict(in any, a *fargs) (any, error) {
 		if !hasKey || !hasVal {
 			return nil, fmt.Errorf("items2dict: item %s lacks '%s' or '%s'", pyRepr(item), kn, vn)
 		}
-		out[pyStr(k)] = v
+		out.Put(pyStr(k), v)
 	}
-	return out, nil
+	return out.Map(), nil
 }
 
 // fItems is dict.items() as a filter (also dictsort): [key, value] pairs
@@ -652,10 +653,15 @@ func fCombine(in any, a *fargs) (any, error) {
 
 func merge(dst, src map[string]any, recursive bool, listMerge string, depth int) map[string]any {
 	out := make(map[string]any, len(dst)+len(src))
-	for k, v := range dst {
-		out[k] = v
+	keys := dictKeys(dst)
+	for _, k := range keys {
+		out[k] = dst[k]
 	}
-	for k, v := range src {
+	for _, k := range dictKeys(src) {
+		v := src[k]
+		if _, had := out[k]; !had {
+			keys = append(keys, k)
+		}
 		old, exists := out[k]
 		oldMap, oldIsMap := asMap(old)
 		newMap, newIsMap := asMap(v)
@@ -673,6 +679,7 @@ func merge(dst, src map[string]any, recursive bool, listMerge string, depth int)
 			out[k] = v
 		}
 	}
+	keyorder.Set(out, keys)
 	return out
 }
 

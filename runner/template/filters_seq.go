@@ -3,10 +3,10 @@ package template
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // Filters over sequences that Python's itertools, Jinja and Ansible provide
@@ -231,7 +231,7 @@ func fSubelements(in any, a *fargs) (any, error) {
 	}
 	var elements []any
 	if m, ok := asMap(in); ok {
-		for _, k := range sortedKeys(m) {
+		for _, k := range dictKeys(m) {
 			elements = append(elements, m[k])
 		}
 	} else if l, ok := asList(in); ok {
@@ -485,7 +485,7 @@ func fRekeyOnMember(in any, a *fargs) (any, error) {
 	}
 	var items []any
 	if m, ok := asMap(in); ok {
-		for _, k := range sortedKeys(m) {
+		for _, k := range dictKeys(m) {
 			items = append(items, m[k])
 		}
 	} else if l, ok := asList(in); ok {
@@ -493,7 +493,7 @@ func fRekeyOnMember(in any, a *fargs) (any, error) {
 	} else {
 		return nil, errors.New("Type is not a valid list, set, or dict")
 	}
-	out := map[string]any{}
+	out := keyorder.NewBuilder(len(items))
 	for _, item := range items {
 		m, ok := asMap(item)
 		if !ok {
@@ -503,13 +503,10 @@ func fRekeyOnMember(in any, a *fargs) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("Key %s was not found", pyStr(key))
 		}
-		if truthy(out[pyStr(k)]) && dup == "error" {
+		if old, _ := out.Get(pyStr(k)); truthy(old) && dup == "error" {
 			return nil, fmt.Errorf("Key %s is not unique, cannot correctly turn into dict", pyStr(k))
 		}
-		out[pyStr(k)] = item
+		out.Put(pyStr(k), item)
 	}
-	return out, nil
+	return out.Map(), nil
 }
-
-// sortedKeys are m's keys in order: Go maps keep no insertion order.
-func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }

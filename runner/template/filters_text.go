@@ -405,7 +405,7 @@ func fURLEncode(in any, a *fargs) (any, error) {
 	}
 	var pairs [][2]any
 	if m, ok := asMap(in); ok {
-		for _, k := range sortedKeys(m) {
+		for _, k := range dictKeys(m) {
 			pairs = append(pairs, [2]any{k, m[k]})
 		}
 	} else if l, ok := asList(in); ok {

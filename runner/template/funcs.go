@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // globalFuncs are the functions an expression may call by name.
@@ -77,18 +79,46 @@ func gRange(p ...any) (any, error) {
 	return out, nil
 }
 
-// gDict is dict(a=1, b=2).
+// gDict is Python's dict(): dict(a=1, b=2), dict(mapping) or
+// dict(pairs), keyword arguments after, in insertion order.
 func gDict(p ...any) (any, error) {
 	a, err := splitArgs(p)
 	if err != nil {
 		return nil, err
 	}
-	if len(a.pos) > 0 {
-		return nil, fmt.Errorf("dict() takes only keyword arguments here")
+	if len(a.pos) > 1 {
+		return nil, fmt.Errorf("dict expected at most 1 argument, got %d", len(a.pos))
 	}
-	out := make(map[string]any, len(a.kw))
+	out := keyorder.NewBuilder(len(a.kw))
+	if len(a.pos) == 1 {
+		if err := dictFrom(out, a.pos[0]); err != nil {
+			return nil, err
+		}
+	}
 	for _, kw := range a.kw {
-		out[kw.name] = kw.val
+		out.Put(kw.name, kw.val)
 	}
-	return out, nil
+	return out.Map(), nil
+}
+
+// dictFrom puts a mapping's items, or a list of [key, value] pairs, into out.
+func dictFrom(out *keyorder.Builder, v any) error {
+	if m, ok := asMap(v); ok {
+		for _, k := range dictKeys(m) {
+			out.Put(k, m[k])
+		}
+		return nil
+	}
+	items, err := iterate(v)
+	if err != nil {
+		return fmt.Errorf("'%s' object is not iterable", typeName(v))
+	}
+	for i, item := range items {
+		kv, err := iterate(item)
+		if err != nil || len(kv) != 2 {
+			return fmt.Errorf("dictionary update sequence element #%d has length %d; 2 is required", i, len(kv))
+		}
+		out.Put(pyStr(kv[0]), kv[1])
+	}
+	return nil
 }

@@ -219,8 +219,8 @@ func lookupDict(_ *lookupCall, terms []any) ([]any, error) {
 		if !ok {
 			return nil, errors.New("with_dict expects a dict")
 		}
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			out = append(out, map[string]any{"key": k, "value": m[k]})
+		for _, k := range dictKeys(m) {
+			out = append(out, pair("key", k, "value", m[k]))
 		}
 	}
 	return out, nil
@@ -302,7 +302,7 @@ func lookupSubelements(_ *lookupCall, terms []any) ([]any, error) {
 		if sk, ok := m["skipped"]; ok && sk != false {
 			return []any{}, nil // a registered result that was skipped entirely
 		}
-		for _, k := range slices.Sorted(maps.Keys(m)) {
+		for _, k := range dictKeys(m) {
 			elements = append(elements, m[k])
 		}
 	}

@@ -41,7 +41,7 @@ func TestLookupPlugins(t *testing.T) {
 		{"q('nested', ['x', 'y'], [1, 2])", []any{[]any{"x", 1}, []any{"x", 2}, []any{"y", 1}, []any{"y", 2}}},
 		{"q('subelements', users, 'keys')", []any{
 			[]any{map[string]any{"name": "a"}, "k1"}, []any{map[string]any{"name": "a"}, "k2"}}},
-		{"q('dict', {'b': 2, 'a': 1})", []any{map[string]any{"key": "a", "value": 1}, map[string]any{"key": "b", "value": 2}}},
+		{"q('dict', {'b': 2, 'a': 1})", []any{map[string]any{"key": "b", "value": 2}, map[string]any{"key": "a", "value": 1}}},
 		{"q('indexed_items', ['a', 'b'])", []any{[]any{0, "a"}, []any{1, "b"}}},
 		{"q('vars', 'nope', default=3)", []any{3}},
 		{"lookup('pipe', 'printf \"a b  \\n\\n\"')", "a b"},

@@ -168,7 +168,7 @@ func (c *lookupCall) urlRequest(url string, basicAuth bool) (*http.Request, erro
 		if !isMap {
 			return nil, fmt.Errorf("lookup('url'): headers must be a dictionary, not '%s'", typeName(h))
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range dictKeys(m) {
 			req.Header.Set(k, pyStr(m[k]))
 		}
 	}

@@ -2,8 +2,6 @@ package template
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/anylist"
@@ -173,7 +171,7 @@ func mapMethod(m map[string]any, name string, args []any) (any, error) {
 		if err := argCount(name, args, 0, 0); err != nil {
 			return nil, err
 		}
-		keys := slices.Sorted(maps.Keys(m))
+		keys := dictKeys(m)
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			switch name {

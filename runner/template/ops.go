@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/big"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // kwArg is a keyword argument (name=value) passed to a filter or function.
@@ -77,15 +79,15 @@ func hList(p ...any) (any, error) {
 }
 
 func hDict(p ...any) (any, error) {
-	m := make(map[string]any, len(p)/2)
+	m := keyorder.NewBuilder(len(p) / 2)
 	for i := 0; i+1 < len(p); i += 2 {
 		k, ok := p[i].(string)
 		if !ok {
 			k = pyStr(p[i])
 		}
-		m[k] = p[i+1]
+		m.Put(k, p[i+1])
 	}
-	return m, nil
+	return m.Map(), nil
 }
 
 func hKw(p ...any) (any, error) { return kwArg{name: p[0].(string), val: p[1]}, nil }

@@ -436,7 +436,7 @@ type compiledTemplate struct {
 }
 
 func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
-	nodes, err := parseTemplate(src)
+	nodes, err := parseTemplate(jinjaSource(src))
 	if err != nil {
 		return nil, syntaxError(src, 0, err)
 	}
@@ -452,6 +452,16 @@ func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
 		return nil, err
 	}
 	return &compiledTemplate{body: body, newlines: trailingNewlines(src)}, nil
+}
+
+// jinjaSource is the source Jinja renders: without its one trailing
+// newline (keep_trailing_newline=False); the render adds back as many as
+// the source had.
+func jinjaSource(src string) string {
+	if s, ok := strings.CutSuffix(src, "\r\n"); ok {
+		return s
+	}
+	return strings.TrimSuffix(src, "\n")
 }
 
 func trailingNewlines(s string) int { return len(s) - len(strings.TrimRight(s, "\n")) }

@@ -2,11 +2,9 @@ package template
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"math/big"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -212,7 +210,7 @@ func iterate(v any) ([]any, error) {
 		return l, nil
 	}
 	if m, ok := asMap(v); ok {
-		keys := slices.Sorted(maps.Keys(m))
+		keys := dictKeys(m)
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = k
@@ -398,7 +396,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	}
 	if m, ok := asMap(v); ok {
 		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(m)) {
+		for i, k := range dictKeys(m) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
