@@ -5,31 +5,27 @@ import (
 	"fmt"
 )
 
-// fileAttrs is the package's name for FileAttrs (fileoptions.go), the
-// mode, owner and group a task asks for.
-type fileAttrs = FileAttrs
-
-// wantMode is the mode path should have: the requested one applied to the
+// WantMode is the mode path should have: the requested one applied to the
 // current mode, or the current mode when none is requested.
-func (a fileAttrs) wantMode(info pathInfo) (uint32, error) {
+func (a FileAttrs) WantMode(info PathInfo) (uint32, error) {
 	if a.Mode == nil {
 		return info.Mode, nil
 	}
 	return parseMode(a.Mode, info.Mode, info.Type == "directory")
 }
 
-// converge fixes mode and owner drift of an existing path, each through the
+// Converge fixes mode and owner drift of an existing path, each through the
 // gate so that drift alone reports changed and plans in check mode. A
 // symlink's own mode cannot be set on Linux, so links only get chown -h.
-func (a fileAttrs) converge(ctx context.Context, h *Host, path string, info pathInfo) error {
+func (a FileAttrs) Converge(ctx context.Context, h *Host, path string, info PathInfo) error {
 	if a.Mode != nil && info.Type != "link" {
-		want, err := a.wantMode(info)
+		want, err := a.WantMode(info)
 		if err != nil {
 			return err
 		}
 		if want != info.Mode {
-			script := fmt.Sprintf("chmod %s -- %s", formatMode(want), shellQuote(path))
-			err := h.Change(fmt.Sprintf("chmod %s %s (was %s)", formatMode(want), path, formatMode(info.Mode)), func(w Writer) error {
+			script := fmt.Sprintf("chmod %s -- %s", FormatMode(want), shellQuote(path))
+			err := h.Change(fmt.Sprintf("chmod %s %s (was %s)", FormatMode(want), path, FormatMode(info.Mode)), func(w Writer) error {
 				_, err := writeScript(ctx, w, script)
 				return err
 			})
@@ -38,8 +34,8 @@ func (a fileAttrs) converge(ctx context.Context, h *Host, path string, info path
 			}
 		}
 	}
-	if (a.Owner != "" || a.Group != "") && !info.ownedBy(a.Owner, a.Group) {
-		spec := ownerSpec(a.Owner, a.Group)
+	if (a.Owner != "" || a.Group != "") && !info.OwnedBy(a.Owner, a.Group) {
+		spec := OwnerSpec(a.Owner, a.Group)
 		flag := ""
 		if info.Type == "link" {
 			flag = "-h "

@@ -12,5 +12,5 @@ func ConvergeAttrs(ctx context.Context, h *Host, attrs FileAttrs, path string) e
 	if err != nil || !info.Exists {
 		return err
 	}
-	return attrs.converge(ctx, h, path, info)
+	return attrs.Converge(ctx, h, path, info)
 }

@@ -11,13 +11,13 @@ import (
 // script's src, a PEM file): found as Ansible finds them and decrypted when
 // vault-encrypted.
 
-// controllerSource is the src file, decrypted when it is vault-encrypted and
+// ControllerSource is the src file, decrypted when it is vault-encrypted and
 // decrypt is set.
-func controllerSource(h *Host, local string, decrypt bool) (source, error) {
+func ControllerSource(h *Host, local string, decrypt bool) (Source, error) {
 	if decrypt {
-		plain, ok, err := unvault(h, local)
+		plain, ok, err := Unvault(h, local)
 		if err != nil || ok {
-			return contentSource(string(plain), local), err
+			return ContentSource(string(plain), local), err
 		}
 	}
 	return fileSource(local)
@@ -46,7 +46,7 @@ func FindControllerFile(baseDir, sub, name string) (string, error) {
 // vault-encrypted and decrypt is set) and tells its size: what a module
 // streams to the host (script).
 func OpenControllerFile(h *Host, local string, decrypt bool) (io.ReadCloser, int64, error) {
-	src, err := controllerSource(h, local, decrypt)
+	src, err := ControllerSource(h, local, decrypt)
 	if err != nil {
 		return nil, 0, err
 	}

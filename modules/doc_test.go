@@ -9,12 +9,6 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
 )
 
-func TestDocGolden(t *testing.T) {
-	for _, name := range []string{"copy"} {
-		modtest.DocGolden(t, name)
-	}
-}
-
 // Every registered module documents itself: a summary and a doc line for
 // each argument, and the index lists it.
 func TestEveryModuleDocumented(t *testing.T) {

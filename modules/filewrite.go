@@ -13,9 +13,6 @@ import (
 // write of install.go (private part, no link followed, atomic rename,
 // backup, validation), so that no module package writes files its own way.
 
-// PathInfo is what a probe of a path on the host tells.
-type PathInfo = pathInfo
-
 // StatPath describes path on the host; with follow, a symbolic link is
 // described by what it points to.
 func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo, error) {
@@ -47,14 +44,14 @@ type ContentWrite struct {
 // attributes through the gate, with --diff's before/after. It returns the
 // backup file it made, if any.
 func WriteContent(ctx context.Context, h *Host, w ContentWrite) (Result, string, error) {
-	res, err := installFile(ctx, h, installRequest{
-		src:      contentSource(string(w.Content), ""),
-		dest:     w.Path,
-		attrs:    w.Options.FileAttrs,
-		backup:   w.Options.Backup,
-		force:    true,
-		follow:   true,
-		validate: string(w.Options.Validate),
+	res, err := Install(ctx, h, InstallRequest{
+		Src:      ContentSource(string(w.Content), ""),
+		Dest:     w.Path,
+		Attrs:    w.Options.FileAttrs,
+		Backup:   w.Options.Backup,
+		Force:    true,
+		Follow:   true,
+		Validate: string(w.Options.Validate),
 	})
 	backup, _ := res.Data["backup_file"].(string)
 	return Result{Diffs: res.Diffs}, backup, err
@@ -65,16 +62,16 @@ func WriteContent(ctx context.Context, h *Host, w ContentWrite) (Result, string,
 // Ansible's "ownership, perms or SE linux context changed".
 func AttrsDiffer(attrs FileAttrs, info PathInfo) (bool, error) {
 	if !info.Exists {
-		info = pathInfo{Exists: true, Type: "file", Mode: 0o644}
+		info = PathInfo{Exists: true, Type: "file", Mode: 0o644}
 		if attrs.Owner != "" || attrs.Group != "" {
 			return true, nil
 		}
 	}
-	want, err := attrs.wantMode(info)
+	want, err := attrs.WantMode(info)
 	if err != nil {
 		return false, err
 	}
-	return want != info.Mode || !info.ownedBy(attrs.Owner, attrs.Group), nil
+	return want != info.Mode || !info.OwnedBy(attrs.Owner, attrs.Group), nil
 }
 
 // validatePart runs the validate command on the written part before it

@@ -61,8 +61,8 @@ func FirstLine(s string) string {
 	return s
 }
 
-// pathInfo is what the file modules need to know about a path on the host.
-type pathInfo struct {
+// PathInfo is what the file modules need to know about a path on the host.
+type PathInfo struct {
 	Exists bool
 	Type   string // file, directory, link, or other
 	Mode   uint32 // permission bits with setuid, setgid and sticky (07777)
@@ -79,7 +79,7 @@ type pathInfo struct {
 // statPath describes path on the host with one `stat` call. With follow, a
 // symlink is described by what it points to (and a dangling one is absent),
 // and Via says where it leads.
-func statPath(ctx context.Context, h *Host, path string, follow bool) (pathInfo, error) {
+func statPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo, error) {
 	q := shellQuote(path)
 	var script string
 	if follow {
@@ -91,15 +91,15 @@ func statPath(ctx context.Context, h *Host, path string, follow bool) (pathInfo,
 	}
 	out, err := runScript(ctx, h, script)
 	if err != nil {
-		return pathInfo{}, err
+		return PathInfo{}, err
 	}
 	if out == "" {
-		return pathInfo{}, nil
+		return PathInfo{}, nil
 	}
 	statLine, link, _ := strings.Cut(out, "\n")
 	info, err := parseStatLine(statLine)
 	if err != nil {
-		return pathInfo{}, fmt.Errorf("reading stat output for %s: %w", path, err)
+		return PathInfo{}, fmt.Errorf("reading stat output for %s: %w", path, err)
 	}
 	link = strings.TrimSuffix(link, "\n")
 	switch {
@@ -111,22 +111,22 @@ func statPath(ctx context.Context, h *Host, path string, follow bool) (pathInfo,
 	return info, nil
 }
 
-func parseStatLine(line string) (pathInfo, error) {
+func parseStatLine(line string) (PathInfo, error) {
 	f := strings.Split(strings.TrimSpace(line), "|")
 	if len(f) != 7 {
-		return pathInfo{}, fmt.Errorf("unexpected %q", line)
+		return PathInfo{}, fmt.Errorf("unexpected %q", line)
 	}
 	raw, err := strconv.ParseUint(f[0], 16, 32)
 	if err != nil {
-		return pathInfo{}, fmt.Errorf("mode %q: %w", f[0], err)
+		return PathInfo{}, fmt.Errorf("mode %q: %w", f[0], err)
 	}
 	uid, err1 := strconv.Atoi(f[3])
 	gid, err2 := strconv.Atoi(f[4])
 	size, err3 := strconv.ParseInt(f[5], 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return pathInfo{}, fmt.Errorf("unexpected %q", line)
+		return PathInfo{}, fmt.Errorf("unexpected %q", line)
 	}
-	info := pathInfo{Exists: true, Mode: uint32(raw) & 0o7777, Owner: f[1], Group: f[2], UID: uid, GID: gid, Size: size, Inode: f[6]}
+	info := PathInfo{Exists: true, Mode: uint32(raw) & 0o7777, Owner: f[1], Group: f[2], UID: uid, GID: gid, Size: size, Inode: f[6]}
 	switch raw & 0o170000 {
 	case 0o100000:
 		info.Type = "file"
@@ -140,27 +140,27 @@ func parseStatLine(line string) (pathInfo, error) {
 	return info, nil
 }
 
-// ownedBy reports whether owner/group (names or numeric ids; "" means any)
+// OwnedBy reports whether owner/group (names or numeric ids; "" means any)
 // match the path's.
-func (p pathInfo) ownedBy(owner, group string) bool {
+func (p PathInfo) OwnedBy(owner, group string) bool {
 	if owner != "" && owner != p.Owner && owner != strconv.Itoa(p.UID) {
 		return false
 	}
 	return group == "" || group == p.Group || group == strconv.Itoa(p.GID)
 }
 
-// ownerSpec is the chown argument for owner and group ("app:app", "app", ":app").
-func ownerSpec(owner, group string) string {
+// OwnerSpec is the chown argument for owner and group ("app:app", "app", ":app").
+func OwnerSpec(owner, group string) string {
 	if group == "" {
 		return owner
 	}
 	return owner + ":" + group
 }
 
-// hostSHA256 hashes a file on the host: with OpenSSL when the host has it
+// HostSHA256 hashes a file on the host: with OpenSSL when the host has it
 // (the CPU's SHA instructions, about 4 x coreutils' speed on a large file),
 // else with sha256sum. Both print the hex digest first.
-func hostSHA256(ctx context.Context, h *Host, path string) (string, error) {
+func HostSHA256(ctx context.Context, h *Host, path string) (string, error) {
 	q := shellQuote(path)
 	out, err := runScript(ctx, h, fmt.Sprintf("if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < %s; else sha256sum -- %s; fi", q, q))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,27 +56,27 @@ import (
 // writable and not sticky) can replace dest itself at any time; no tool
 // protects a file there, so the races such a user could win are not guarded.
 
-// partSuffix names the partial file an unfinished transfer leaves behind.
-const partSuffix = ".ferry-part"
+// PartSuffix names the partial file an unfinished transfer leaves behind.
+const PartSuffix = ".ferry-part"
 
 // diffLimit is the largest file --diff shows.
 const diffLimit = 64 << 10
 
-type installRequest struct {
-	src      source
-	dest     string
-	attrs    fileAttrs
-	backup   bool
-	force    bool
-	resume   bool
-	follow   bool   // write through a symbolic link at dest instead of replacing it
-	checksum string // expected sha256 of src, "" for no expectation
-	minFree  int64
-	validate string // a command run on the written part before it replaces dest ("%s" is the part)
+type InstallRequest struct {
+	Src      Source
+	Dest     string
+	Attrs    FileAttrs
+	Backup   bool
+	Force    bool
+	Resume   bool
+	Follow   bool   // write through a symbolic link at dest instead of replacing it
+	Checksum string // expected sha256 of src, "" for no expectation
+	MinFree  int64
+	Validate string // a command run on the written part before it replaces dest ("%s" is the part)
 }
 
-// source is what gets installed: inline bytes or a controller file.
-type source struct {
+// Source is what gets installed: inline bytes or a controller file.
+type Source struct {
 	label   string // the src reported in results ("" for inline content)
 	path    string // the controller file, "" for inline content
 	content []byte // inline content
@@ -83,19 +84,19 @@ type source struct {
 	modTime time.Time
 }
 
-func contentSource(content, label string) source {
-	return source{label: label, content: []byte(content), size: int64(len(content))}
+func ContentSource(content, label string) Source {
+	return Source{label: label, content: []byte(content), size: int64(len(content))}
 }
 
-func fileSource(local string) (source, error) {
+func fileSource(local string) (Source, error) {
 	fi, err := os.Stat(local)
 	if err != nil {
-		return source{}, fmt.Errorf("src %s: %w", local, err)
+		return Source{}, fmt.Errorf("src %s: %w", local, err)
 	}
 	if fi.IsDir() {
-		return source{}, fmt.Errorf("src %s is a directory; ferry's copy takes one file (copy each file, or archive the directory)", local)
+		return Source{}, fmt.Errorf("src %s is a directory; ferry's copy takes one file (copy each file, or archive the directory)", local)
 	}
-	return source{label: local, path: local, size: fi.Size(), modTime: fi.ModTime()}, nil
+	return Source{label: local, path: local, size: fi.Size(), modTime: fi.ModTime()}, nil
 }
 
 func controllerFileExists(p string) (bool, error) {
@@ -110,7 +111,7 @@ func controllerFileExists(p string) (bool, error) {
 }
 
 // openAt opens the source for reading from offset on.
-func (s source) openAt(offset int64) (io.ReadCloser, error) {
+func (s Source) openAt(offset int64) (io.ReadCloser, error) {
 	if s.path == "" {
 		return io.NopCloser(bytes.NewReader(s.content[offset:])), nil
 	}
@@ -134,10 +135,10 @@ type hashKey struct {
 
 var controllerHashes sync.Map // hashKey -> sha256 hex
 
-func (s source) key() hashKey { return hashKey{s.path, s.size, s.modTime.UnixNano()} }
+func (s Source) key() hashKey { return hashKey{s.path, s.size, s.modTime.UnixNano()} }
 
 // sha256 hashes the source, once per run for a controller file.
-func (s source) sha256(ctx context.Context) (string, error) {
+func (s Source) sha256(ctx context.Context) (string, error) {
 	if s.path != "" {
 		if v, ok := controllerHashes.Load(s.key()); ok {
 			return v.(string), nil
@@ -152,7 +153,7 @@ func (s source) sha256(ctx context.Context) (string, error) {
 }
 
 // prefixSHA256 hashes the source's first n bytes.
-func (s source) prefixSHA256(ctx context.Context, n int64) (string, error) {
+func (s Source) prefixSHA256(ctx context.Context, n int64) (string, error) {
 	r, err := s.openAt(0)
 	if err != nil {
 		return "", err
@@ -167,7 +168,7 @@ func (s source) prefixSHA256(ctx context.Context, n int64) (string, error) {
 
 // unchanged tells whether a controller file still has the size and mtime it
 // had when the task started.
-func (s source) unchanged() bool {
+func (s Source) unchanged() bool {
 	if s.path == "" {
 		return true
 	}
@@ -175,14 +176,14 @@ func (s source) unchanged() bool {
 	return err == nil && fi.Size() == s.size && fi.ModTime().Equal(s.modTime)
 }
 
-func (s source) remember(sum string) {
+func (s Source) remember(sum string) {
 	if s.path != "" {
 		controllerHashes.Store(s.key(), sum)
 	}
 }
 
 // text returns the source as text for --diff, if it is small text.
-func (s source) text() (string, bool) {
+func (s Source) text() (string, bool) {
 	if s.size > diffLimit {
 		return "", false
 	}
@@ -198,8 +199,8 @@ func (s source) text() (string, bool) {
 
 func isText(b []byte) bool { return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b) }
 
-// installFile converges dest to the source's content, mode and owner.
-func installFile(ctx context.Context, h *Host, req installRequest) (Result, error) {
+// Install converges dest to the source's content, mode and owner.
+func Install(ctx context.Context, h *Host, req InstallRequest) (Result, error) {
 	dest, info, err := resolveDest(ctx, h, req)
 	if errors.Is(err, errDirNotYet) {
 		return planIntoMissingDir(h, req, dest)
@@ -207,10 +208,10 @@ func installFile(ctx context.Context, h *Host, req installRequest) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
-	data := map[string]any{"dest": dest, "src": req.src.label, "size": req.src.size, "bytes_transferred": int64(0)}
+	data := map[string]any{"dest": dest, "src": req.Src.label, "size": req.Src.size, "bytes_transferred": int64(0)}
 	srcSum := ""
-	if req.checksum != "" {
-		if srcSum, err = verifyExpectedChecksum(ctx, req.src, req.checksum); err != nil {
+	if req.Checksum != "" {
+		if srcSum, err = verifyExpectedChecksum(ctx, req.Src, req.Checksum); err != nil {
 			return Result{}, err
 		}
 	}
@@ -224,7 +225,7 @@ func installFile(ctx context.Context, h *Host, req installRequest) (Result, erro
 	res := Result{Data: data}
 	if need {
 		if h.Diff {
-			res.Diffs = fileDiffs(ctx, h, dest, info, req.src)
+			res.Diffs = fileDiffs(ctx, h, dest, info, req.Src)
 		}
 		t, err := writeFile(ctx, h, req, dest, info)
 		if err != nil {
@@ -238,14 +239,14 @@ func installFile(ctx context.Context, h *Host, req installRequest) (Result, erro
 			data["backup_file"] = t.backup
 		}
 	} else if info.Exists {
-		if err := req.attrs.converge(ctx, h, dest, info); err != nil {
+		if err := req.Attrs.Converge(ctx, h, dest, info); err != nil {
 			return Result{}, err
 		}
 	}
 	if srcSum != "" {
 		data["checksum"] = srcSum
 	}
-	return res, reportAttrs(ctx, h, req, dest, info, data)
+	return res, ReportAttrs(ctx, h, req, dest, info, data)
 }
 
 // errDirNotYet: in check mode, dest's directory does not exist. An earlier
@@ -254,46 +255,46 @@ func installFile(ctx context.Context, h *Host, req installRequest) (Result, erro
 var errDirNotYet = errors.New("destination directory does not exist yet")
 
 // In a real run the write cannot be made, and the error says what to do.
-func planIntoMissingDir(h *Host, req installRequest, dest string) (Result, error) {
-	what := fmt.Sprintf("write %s (%s; its directory does not exist yet)", dest, HumanBytes(req.src.size))
+func planIntoMissingDir(h *Host, req InstallRequest, dest string) (Result, error) {
+	what := fmt.Sprintf("write %s (%s; its directory does not exist yet)", dest, HumanBytes(req.Src.size))
 	err := h.Plan(what, fmt.Errorf("destination directory %s does not exist on %s; create it first (file: state=directory)", path.Dir(dest), HostLabel(h)))
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Data: map[string]any{"dest": dest, "src": req.src.label, "size": req.src.size, "bytes_transferred": int64(0)}}, nil
+	return Result{Data: map[string]any{"dest": dest, "src": req.Src.label, "size": req.Src.size, "bytes_transferred": int64(0)}}, nil
 }
 
 // resolveDest applies Ansible's rule that a directory dest receives the file
 // under src's name, and refuses a dest that is not a regular file.
-func resolveDest(ctx context.Context, h *Host, req installRequest) (string, pathInfo, error) {
-	dest := req.dest
+func resolveDest(ctx context.Context, h *Host, req InstallRequest) (string, PathInfo, error) {
+	dest := req.Dest
 	if dest == "" {
-		return "", pathInfo{}, fmt.Errorf("dest is empty")
+		return "", PathInfo{}, fmt.Errorf("dest is empty")
 	}
 	info, err := statPath(ctx, h, dest, true)
 	if err != nil {
-		return "", pathInfo{}, err
+		return "", PathInfo{}, err
 	}
 	if info.Type == "directory" || strings.HasSuffix(dest, "/") {
-		if req.src.path == "" {
-			return "", pathInfo{}, fmt.Errorf("dest %s is a directory; with content (or a template) dest must name the file", dest)
+		if req.Src.path == "" {
+			return "", PathInfo{}, fmt.Errorf("dest %s is a directory; with content (or a template) dest must name the file", dest)
 		}
-		dest = destInDir(dest, req.src.path)
+		dest = destInDir(dest, req.Src.path)
 		if info, err = statPath(ctx, h, dest, true); err != nil {
-			return "", pathInfo{}, err
+			return "", PathInfo{}, err
 		}
 	}
 	if info.Exists && info.Type != "file" {
-		return "", pathInfo{}, fmt.Errorf("dest %s is a %s, not a regular file; remove it or choose another dest", dest, info.Type)
+		return "", PathInfo{}, fmt.Errorf("dest %s is a %s, not a regular file; remove it or choose another dest", dest, info.Type)
 	}
-	if info.Via != "" && req.follow {
+	if info.Via != "" && req.Follow {
 		dest, info.Via = info.Via, ""
 	}
 	if !info.Exists {
 		dir := path.Dir(dest)
 		ok, err := hostPathExists(ctx, h, dir)
 		if err != nil {
-			return "", pathInfo{}, err
+			return "", PathInfo{}, err
 		}
 		if !ok {
 			return dest, info, errDirNotYet
@@ -302,7 +303,7 @@ func resolveDest(ctx context.Context, h *Host, req installRequest) (string, path
 	return dest, info, nil
 }
 
-func verifyExpectedChecksum(ctx context.Context, src source, want string) (string, error) {
+func verifyExpectedChecksum(ctx context.Context, src Source, want string) (string, error) {
 	got, err := src.sha256(ctx)
 	if err != nil {
 		return "", err
@@ -318,25 +319,25 @@ func verifyExpectedChecksum(ctx context.Context, src source, want string) (strin
 }
 
 // needsWrite decides whether dest's content must be replaced. It returns the
-// source's sha256 when it had to compute it.
-func needsWrite(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo) (bool, string, error) {
+// Source's sha256 when it had to compute it.
+func needsWrite(ctx context.Context, h *Host, req InstallRequest, dest string, info PathInfo) (bool, string, error) {
 	if !info.Exists {
 		return true, "", nil
 	}
-	if !req.force {
+	if !req.Force {
 		return false, "", nil
 	}
 	if info.Via != "" { // a link that is not followed is replaced by the file
 		return true, "", nil
 	}
-	if info.Size != req.src.size {
+	if info.Size != req.Src.size {
 		return true, "", nil
 	}
-	local, err := req.src.sha256(ctx)
+	local, err := req.Src.sha256(ctx)
 	if err != nil {
 		return false, "", err
 	}
-	remote, err := hostSHA256(ctx, h, dest)
+	remote, err := HostSHA256(ctx, h, dest)
 	if err != nil {
 		return false, "", err
 	}
@@ -344,7 +345,7 @@ func needsWrite(ctx context.Context, h *Host, req installRequest, dest string, i
 }
 
 // fileDiffs returns the before/after of dest when both are small text.
-func fileDiffs(ctx context.Context, h *Host, dest string, info pathInfo, src source) []Diff {
+func fileDiffs(ctx context.Context, h *Host, dest string, info PathInfo, src Source) []Diff {
 	after, ok := src.text()
 	if !ok || info.Size > diffLimit {
 		return nil
@@ -369,30 +370,30 @@ type transferred struct {
 
 // writeFile replaces dest through the gate, with a plan line that says what
 // would land: size, mode and owner.
-func writeFile(ctx context.Context, h *Host, req installRequest, dest string, info pathInfo) (transferred, error) {
+func writeFile(ctx context.Context, h *Host, req InstallRequest, dest string, info PathInfo) (transferred, error) {
 	base := info
 	if !info.Exists {
-		base = pathInfo{Type: "file", Mode: 0o644}
+		base = PathInfo{Type: "file", Mode: 0o644}
 	}
-	mode, err := req.attrs.wantMode(base)
+	mode, err := req.Attrs.WantMode(base)
 	if err != nil {
 		return transferred{}, err
 	}
-	part := dest + partSuffix
+	part := dest + PartSuffix
 	partial := partSize(ctx, h, part, req)
-	if req.minFree > 0 {
-		if err := checkFreeSpace(ctx, h, path.Dir(dest), req.src.size-partial, req.minFree); err != nil {
+	if req.MinFree > 0 {
+		if err := checkFreeSpace(ctx, h, path.Dir(dest), req.Src.size-partial, req.MinFree); err != nil {
 			return transferred{}, err
 		}
 	}
-	what := fmt.Sprintf("write %s (%s, mode %s", dest, HumanBytes(req.src.size), formatMode(mode))
+	what := fmt.Sprintf("write %s (%s, mode %s", dest, HumanBytes(req.Src.size), FormatMode(mode))
 	if info.Via != "" {
 		what += ", replacing the symbolic link"
 	}
-	if o := ownerSpec(req.attrs.Owner, req.attrs.Group); o != "" {
+	if o := OwnerSpec(req.Attrs.Owner, req.Attrs.Group); o != "" {
 		what += ", owner " + o
 	}
-	if req.backup && info.Exists {
+	if req.Backup && info.Exists {
 		what += ", backup"
 	}
 	what += ")"
@@ -408,20 +409,20 @@ func writeFile(ctx context.Context, h *Host, req installRequest, dest string, in
 // partSize is how much of a partial part might be kept: all of it when it
 // is no longer than the source. Whether it is a prefix of the source is only
 // checked when the write happens (keptPrefix), not in a dry run.
-func partSize(ctx context.Context, h *Host, part string, req installRequest) int64 {
-	if !req.resume {
+func partSize(ctx context.Context, h *Host, part string, req InstallRequest) int64 {
+	if !req.Resume {
 		return 0
 	}
 	fi, err := h.Stat(ctx, part)
-	if err != nil || !fi.Exists || fi.IsDir || fi.Size > req.src.size {
+	if err != nil || !fi.Exists || fi.IsDir || fi.Size > req.Src.size {
 		return 0
 	}
 	return fi.Size
 }
 
-func transfer(ctx context.Context, w Writer, req installRequest, dest string, info pathInfo, mode uint32, partial int64) (transferred, error) {
+func transfer(ctx context.Context, w Writer, req InstallRequest, dest string, info PathInfo, mode uint32, partial int64) (transferred, error) {
 	h := w.h
-	part := dest + partSuffix
+	part := dest + PartSuffix
 	// Without become and without a part to resume, the login user's own
 	// upload script creates the part (appendScript), saving a round trip.
 	fresh := h.Become == nil && partial == 0
@@ -429,35 +430,35 @@ func transfer(ctx context.Context, w Writer, req installRequest, dest string, in
 	if !fresh {
 		maxKeep := int64(0)
 		if partial > 0 {
-			maxKeep = req.src.size
+			maxKeep = req.Src.size
 		}
 		kept, err := claimPart(ctx, w, part, maxKeep)
 		if err != nil {
 			return transferred{}, err
 		}
-		if offset, err = keptPrefix(ctx, h, req.src, part, kept); err != nil {
+		if offset, err = keptPrefix(ctx, h, req.Src, part, kept); err != nil {
 			return transferred{}, err
 		}
 	}
-	t, err := streamPart(ctx, w, req.src, part, offset, fresh)
+	t, err := streamPart(ctx, w, req.Src, part, offset, fresh)
 	if err != nil {
 		return t, err
 	}
-	if err := validatePart(ctx, w, req.validate, part); err != nil {
+	if err := validatePart(ctx, w, req.Validate, part); err != nil {
 		return t, err
 	}
-	if req.backup && info.Exists {
-		if t.backup, err = backUp(ctx, w, dest); err != nil {
+	if req.Backup && info.Exists {
+		if t.backup, err = BackUp(ctx, w, dest); err != nil {
 			return t, err
 		}
 	}
-	_, err = writeScript(ctx, w, installScript(h, req.attrs, part, dest, info, mode))
+	_, err = writeScript(ctx, w, InstallScript(h, req.Attrs, part, dest, info, mode))
 	return t, err
 }
 
-// backUp keeps a copy of dest named as Ansible's backup_local names it,
+// BackUp keeps a copy of dest named as Ansible's backup_local names it,
 // dest.<pid>.<date>@<time>~, and returns that name.
-func backUp(ctx context.Context, w Writer, dest string) (string, error) {
+func BackUp(ctx context.Context, w Writer, dest string) (string, error) {
 	backup := fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
 	_, err := writeScript(ctx, w, backupScript(dest, backup))
 	return backup, err
@@ -469,23 +470,23 @@ func backUp(ctx context.Context, w Writer, dest string) (string, error) {
 func backupScript(dest, backup string) string {
 	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
 cp -p -- %s "$t" && ln -T -- "$t" %s; rc=$?
-rm -f -- "$t"; exit $rc`, shellQuote(tempTemplate(dest)), shellQuote(dest), shellQuote(backup))
+rm -f -- "$t"; exit $rc`, shellQuote(TempTemplate(dest)), shellQuote(dest), shellQuote(backup))
 }
 
-// tempTemplate is mktemp's template for a new file next to path.
-func tempTemplate(file string) string {
+// TempTemplate is mktemp's template for a new file next to path.
+func TempTemplate(file string) string {
 	return path.Join(path.Dir(file), ".ferry-tmp.XXXXXXXXXX")
 }
 
 // keptPrefix returns size when the part's sha256 equals that of the source's
 // first size bytes (the host and the controller hash at the same time), and
 // 0 when the part is stale: then it is rewritten from the start.
-func keptPrefix(ctx context.Context, h *Host, src source, part string, size int64) (int64, error) {
+func keptPrefix(ctx context.Context, h *Host, src Source, part string, size int64) (int64, error) {
 	if size == 0 {
 		return 0, nil
 	}
 	local := hashAsync(func() (string, error) { return src.prefixSHA256(ctx, size) })
-	got, err := hostSHA256(ctx, h, part)
+	got, err := HostSHA256(ctx, h, part)
 	if err != nil {
 		return 0, err
 	}
@@ -561,13 +562,13 @@ func newPartScript(part, owner string) string {
 		chown = fmt.Sprintf(`chown -h %s -- "$t" && `, owner)
 	}
 	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
-%smv -fT -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`, shellQuote(tempTemplate(part)), chown)
+%smv -fT -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`, shellQuote(TempTemplate(part)), chown)
 }
 
 // streamPart writes the source into part from offset on and verifies the
 // part against the source. The controller hashes the whole source on another
 // goroutine from its own read, so that its hash adds no time to the upload.
-func streamPart(ctx context.Context, w Writer, src source, part string, offset int64, fresh bool) (transferred, error) {
+func streamPart(ctx context.Context, w Writer, src Source, part string, offset int64, fresh bool) (transferred, error) {
 	h := w.h
 	ctx, stopHashing := context.WithCancel(ctx)
 	defer stopHashing()
@@ -608,7 +609,7 @@ func hashAsync(hash func() (string, error)) <-chan hashResult {
 
 // sendPart streams the source from offset on into the part (a new one when
 // fresh) and returns the sha256 the host computed of the whole part.
-func sendPart(ctx context.Context, w Writer, src source, part string, offset int64, fresh bool) (sent int64, remote string, err error) {
+func sendPart(ctx context.Context, w Writer, src Source, part string, offset int64, fresh bool) (sent int64, remote string, err error) {
 	h := w.h
 	r, err := src.openAt(offset)
 	if err != nil {
@@ -695,18 +696,18 @@ func (c *closableReader) close() {
 	c.mu.Unlock()
 }
 
-// installScript sets the part's owner and mode, then renames it over dest.
+// InstallScript sets the part's owner and mode, then renames it over dest.
 // Without an owner asked for, an existing dest keeps its owner and a new
 // file belongs to the become user (as a file sudo created would). The part
 // must still be a regular file, not a link; chown -h never follows one, and
 // chown comes before chmod because chown clears setuid and setgid bits.
 // mv -T renames onto dest itself, also when dest is a link to a directory.
-func installScript(h *Host, attrs fileAttrs, part, dest string, info pathInfo, mode uint32) string {
+func InstallScript(h *Host, attrs FileAttrs, part, dest string, info PathInfo, mode uint32) string {
 	qp, qd := shellQuote(part), shellQuote(dest)
 	steps := []string{fmt.Sprintf("test -f %s && test ! -L %s", qp, qp)}
 	switch {
 	case attrs.Owner != "" || attrs.Group != "":
-		steps = append(steps, fmt.Sprintf("chown -h %s -- %s", shellQuote(ownerSpec(attrs.Owner, attrs.Group)), qp))
+		steps = append(steps, fmt.Sprintf("chown -h %s -- %s", shellQuote(OwnerSpec(attrs.Owner, attrs.Group)), qp))
 	case info.Exists && h.Become != nil:
 		steps = append(steps, fmt.Sprintf("chown -h --reference=%s -- %s", qd, qp))
 	case info.Exists:
@@ -716,7 +717,7 @@ func installScript(h *Host, attrs fileAttrs, part, dest string, info pathInfo, m
 	case h.Become != nil:
 		steps = append(steps, fmt.Sprintf("chown -h %s: -- %s", shellQuote(becomeUser(h.Become)), qp))
 	}
-	steps = append(steps, fmt.Sprintf("chmod %s -- %s", formatMode(mode), qp), fmt.Sprintf("mv -fT -- %s %s", qp, qd))
+	steps = append(steps, fmt.Sprintf("chmod %s -- %s", FormatMode(mode), qp), fmt.Sprintf("mv -fT -- %s %s", qp, qd))
 	return strings.Join(steps, " && ")
 }
 
@@ -749,29 +750,29 @@ func checkFreeSpace(ctx context.Context, h *Host, dir string, need, minFree int6
 	return nil
 }
 
-// reportAttrs fills mode, owner and group: as the host has them after a real
+// ReportAttrs fills mode, owner and group: as the host has them after a real
 // run, as they would be after a dry one.
-func reportAttrs(ctx context.Context, h *Host, req installRequest, dest string, before pathInfo, data map[string]any) error {
+func ReportAttrs(ctx context.Context, h *Host, req InstallRequest, dest string, before PathInfo, data map[string]any) error {
 	if !h.pending() {
 		after, err := statPath(ctx, h, dest, true)
 		if err != nil {
 			return err
 		}
 		if after.Exists {
-			data["mode"], data["owner"], data["group"] = formatMode(after.Mode), after.Owner, after.Group
+			data["mode"], data["owner"], data["group"] = FormatMode(after.Mode), after.Owner, after.Group
 			return nil
 		}
 	}
 	base := before
 	if !before.Exists {
-		base = pathInfo{Type: "file", Mode: 0o644}
+		base = PathInfo{Type: "file", Mode: 0o644}
 	}
-	mode, err := req.attrs.wantMode(base)
+	mode, err := req.Attrs.WantMode(base)
 	if err != nil {
 		return err
 	}
-	data["mode"] = formatMode(mode)
-	data["owner"], data["group"] = cmp.Or(req.attrs.Owner, before.Owner), cmp.Or(req.attrs.Group, before.Group)
+	data["mode"] = FormatMode(mode)
+	data["owner"], data["group"] = cmp.Or(req.Attrs.Owner, before.Owner), cmp.Or(req.Attrs.Group, before.Group)
 	return nil
 }
 
@@ -804,4 +805,9 @@ func (p *progressReader) finish() {
 func (p *progressReader) emit() {
 	p.lastEmitted = p.done
 	p.h.Emit(Event{Kind: "progress", Done: p.done, Total: p.total})
+}
+
+// destInDir is where a file lands when dest names a directory.
+func destInDir(dir, srcPath string) string {
+	return path.Join(dir, filepath.Base(srcPath))
 }

@@ -17,13 +17,13 @@ func InstallFile(ctx context.Context, h *Host, local, dest string, force bool, o
 	if err != nil {
 		return Result{}, err
 	}
-	return installFile(ctx, h, installRequest{src: src, dest: dest, attrs: o.FileAttrs,
-		backup: o.Backup, force: force, follow: o.Follow})
+	return Install(ctx, h, InstallRequest{Src: src, Dest: dest, Attrs: o.FileAttrs,
+		Backup: o.Backup, Force: force, Follow: o.Follow})
 }
 
 // WritePrivateFile converges dest on the host to content with mode 0600,
 // replacing whatever is there: for the files that hold secrets (KOTS
 // ConfigValues with a TLS key).
 func WritePrivateFile(ctx context.Context, h *Host, dest, content string) (Result, error) {
-	return installFile(ctx, h, installRequest{src: contentSource(content, ""), dest: dest, attrs: fileAttrs{Mode: "0600"}, force: true})
+	return Install(ctx, h, InstallRequest{Src: ContentSource(content, ""), Dest: dest, Attrs: FileAttrs{Mode: "0600"}, Force: true})
 }

@@ -13,12 +13,12 @@ import (
 func parseMode(v any, cur uint32, isDir bool) (uint32, error) {
 	switch m := v.(type) {
 	case int:
-		return numericMode(m)
+		return NumericMode(m)
 	case int64:
-		return numericMode(int(m))
+		return NumericMode(int(m))
 	case float64:
 		if m == float64(int(m)) {
-			return numericMode(int(m))
+			return NumericMode(int(m))
 		}
 	case string:
 		s := strings.TrimSpace(m)
@@ -37,10 +37,10 @@ func parseMode(v any, cur uint32, isDir bool) (uint32, error) {
 	return 0, fmt.Errorf("mode must be an octal string like \"0644\" or a symbolic mode like \"u=rw,g=r,o=r\", got %v", v)
 }
 
-// numericMode accepts a mode YAML read as a number. An unquoted `mode: 644`
+// NumericMode accepts a mode YAML read as a number. An unquoted `mode: 644`
 // is the decimal 644 (octal 01204), almost surely not what was meant, so such
 // numbers are refused with the fix instead of silently applied.
-func numericMode(n int) (uint32, error) {
+func NumericMode(n int) (uint32, error) {
 	if n < 0 || n > 0o7777 {
 		return 0, fmt.Errorf("mode %d is not a file mode; write it as a quoted octal string like \"0644\"", n)
 	}
@@ -172,5 +172,5 @@ func clearedBy(who uint32) uint32 {
 	return c
 }
 
-// formatMode prints a mode as Ansible reports it: "0644".
-func formatMode(m uint32) string { return fmt.Sprintf("%04o", m) }
+// FormatMode prints a mode as Ansible reports it: "0644".
+func FormatMode(m uint32) string { return fmt.Sprintf("%04o", m) }

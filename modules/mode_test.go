@@ -64,16 +64,16 @@ func TestInstallScript(t *testing.T) {
 	h := &Host{Become: &Become{User: "app"}}
 	const check = "test -f '/d/a b.ferry-part' && test ! -L '/d/a b.ferry-part' && "
 	tests := []struct {
-		attrs  fileAttrs
+		attrs  FileAttrs
 		exists bool
 		want   string
 	}{
-		{fileAttrs{}, false, check + "chown -h app: -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
-		{fileAttrs{}, true, check + "chown -h --reference='/d/a b' -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
-		{fileAttrs{Owner: "root", Group: "adm"}, true, check + "chown -h root:adm -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
+		{FileAttrs{}, false, check + "chown -h app: -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
+		{FileAttrs{}, true, check + "chown -h --reference='/d/a b' -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
+		{FileAttrs{Owner: "root", Group: "adm"}, true, check + "chown -h root:adm -- '/d/a b.ferry-part' && chmod 0644 -- '/d/a b.ferry-part' && mv -fT -- '/d/a b.ferry-part' '/d/a b'"},
 	}
 	for _, tt := range tests {
-		got := installScript(h, tt.attrs, "/d/a b.ferry-part", "/d/a b", pathInfo{Exists: tt.exists}, 0o644)
+		got := InstallScript(h, tt.attrs, "/d/a b.ferry-part", "/d/a b", PathInfo{Exists: tt.exists}, 0o644)
 		if got != tt.want {
 			t.Errorf("installScript(%+v, exists=%v) =\n%s\nwant\n%s", tt.attrs, tt.exists, got, tt.want)
 		}

@@ -90,6 +90,13 @@ type Vars interface {
 // Ansible does instead of failing.
 var ErrUndefined = errors.New("undefined variable")
 
+// FileRenderer is a Vars that renders a template file as Ansible's template
+// action does, with template_path, ansible_managed and the other
+// variables it adds for the file.
+type FileRenderer interface {
+	RenderFile(text, src, path, dest string) (string, error)
+}
+
 // Host is a module's view of the host it runs against.
 type Host struct {
 	Name string // inventory_hostname

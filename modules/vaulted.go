@@ -12,11 +12,11 @@ import (
 // is decrypted in memory (vaulted files are keys and configs, not bundles).
 const maxVaultedSource = 64_000_000
 
-// unvault returns a controller file's content decrypted when it is
+// Unvault returns a controller file's content decrypted when it is
 // vault-encrypted, as Ansible's copy and template do; the plaintext is a
 // secret from then on. ok is false for a plain file (nothing read past the
 // header check).
-func unvault(h *Host, local string) (plain []byte, ok bool, err error) {
+func Unvault(h *Host, local string) (plain []byte, ok bool, err error) {
 	f, err := os.Open(local)
 	if err != nil {
 		return nil, false, fmt.Errorf("src %s: %w", local, err)

@@ -14,6 +14,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/control"
 	_ "github.com/ferry-sh/ferry/modules/dyninv"
 	_ "github.com/ferry-sh/ferry/modules/files"
+	_ "github.com/ferry-sh/ferry/modules/filestate"
 	_ "github.com/ferry-sh/ferry/modules/firewall"
 	_ "github.com/ferry-sh/ferry/modules/getent"
 	_ "github.com/ferry-sh/ferry/modules/keycloak"

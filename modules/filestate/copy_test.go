@@ -1,11 +1,10 @@
-package modules_test
+package filestate_test
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/ferry-sh/ferry/internal/modtest"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/modules"
 )
 

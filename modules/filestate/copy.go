@@ -1,15 +1,15 @@
-package modules
+package filestate
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"path"
-	"path/filepath"
 	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(copyModule{}) }
+func init() { modules.Register(copyModule{}) }
 
 // copyModule puts a file on the host from inline content or a controller file
 // (Ansible's copy). Large files stream, resume and are verified by sha256;
@@ -28,56 +28,56 @@ type copyOptions struct {
 	DirectoryMode any     `opt:"directory_mode" kind:"mode" doc:"When src is a directory: the mode of the directories copied (new ones get 0755 without it)."`
 	LocalFollow   bool    `opt:"local_follow" default:"true" doc:"When src is a directory: copy what its links to files point to; false copies the links as links."`
 	RemoteSrc     bool    `opt:"remote_src" default:"false" doc:"src is a file on the host, not on the controller (a directory is not supported yet)."`
-	FileInstallOptions
+	modules.FileInstallOptions
 }
 
-func (copyModule) Spec() Spec {
-	return Spec{
+func (copyModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "copy",
 		Summary: "Copy a controller file or inline content to a file on the host",
-		Args:    OptionsOf[copyOptions](),
+		Args:    modules.OptionsOf[copyOptions](),
 		OneOf:   [][]string{{"content", "src"}},
-		Check:   CheckSupported,
+		Check:   modules.CheckSupported,
 	}
 }
 
-func (copyModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[copyOptions](args)
+func (copyModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[copyOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if o.RemoteSrc {
 		return copyOnHost(ctx, h, o)
 	}
-	var src source
+	var src modules.Source
 	if o.Content != nil {
-		src = contentSource(*o.Content, "")
+		src = modules.ContentSource(*o.Content, "")
 	} else {
-		local, err := FindControllerFile(h.BaseDir, "files", o.Src)
+		local, err := modules.FindControllerFile(h.BaseDir, "files", o.Src)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		if fi, err := os.Stat(local); err == nil && fi.IsDir() {
 			return copyTree(ctx, h, o, local)
 		}
-		if src, err = controllerSource(h, local, o.Decrypt); err != nil {
-			return Result{}, err
+		if src, err = modules.ControllerSource(h, local, o.Decrypt); err != nil {
+			return modules.Result{}, err
 		}
 	}
 	want, err := parseChecksum(o.Checksum)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	return installFile(ctx, h, installRequest{
-		src:      src,
-		dest:     o.Dest,
-		attrs:    o.FileAttrs,
-		backup:   o.Backup,
-		force:    o.Force,
-		resume:   o.Resume,
-		follow:   o.Follow,
-		checksum: want,
-		minFree:  int64(o.MinFreeBytes),
+	return modules.Install(ctx, h, modules.InstallRequest{
+		Src:      src,
+		Dest:     o.Dest,
+		Attrs:    o.FileAttrs,
+		Backup:   o.Backup,
+		Force:    o.Force,
+		Resume:   o.Resume,
+		Follow:   o.Follow,
+		Checksum: want,
+		MinFree:  int64(o.MinFreeBytes),
 	})
 }
 
@@ -91,9 +91,4 @@ func parseChecksum(s string) (string, error) {
 		return "", fmt.Errorf("checksum %q is not a sha256 (want sha256:<64 hex digits>)", s)
 	}
 	return hex, nil
-}
-
-// destInDir is where a file lands when dest names a directory.
-func destInDir(dir, srcPath string) string {
-	return path.Join(dir, filepath.Base(srcPath))
 }

@@ -1,4 +1,4 @@
-package modules
+package filestate
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // A directory src is copied as Ansible's copy action copies one: like
 // rsync, "src/" copies what is in src into dest, "src" copies src itself
 // into dest/src. Directories are made first, parents before children (new
 // ones with directory_mode, or 0755), then every file lands through the one
-// safe write (installFile), then links. local_follow (the default) copies
+// safe write (Install), then links. local_follow (the default) copies
 // what a link to a file points to; other links are made again as links.
 
 // treeItem is one entry of a controller directory to copy.
@@ -67,12 +69,12 @@ func walkTree(src string, contentsOnly, follow bool) (tree, error) {
 }
 
 // copyTree copies the controller directory local into dest on the host.
-func copyTree(ctx context.Context, h *Host, o copyOptions, local string) (Result, error) {
+func copyTree(ctx context.Context, h *modules.Host, o copyOptions, local string) (modules.Result, error) {
 	contentsOnly := strings.HasSuffix(o.Src, "/")
 	local = filepath.Clean(local)
 	t, err := walkTree(local, contentsOnly, o.LocalFollow)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	dest := strings.TrimSuffix(o.Dest, "/")
 	if contentsOnly {
@@ -80,18 +82,18 @@ func copyTree(ctx context.Context, h *Host, o copyOptions, local string) (Result
 	}
 	for _, d := range t.dirs {
 		if err := ensureDir(ctx, h, path.Join(dest, d.rel), o); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 	}
-	var last Result
+	var last modules.Result
 	for _, f := range t.files {
-		src, err := controllerSource(h, f.local, o.Decrypt)
+		src, err := modules.ControllerSource(h, f.local, o.Decrypt)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
-		if last, err = installFile(ctx, h, installRequest{src: src, dest: path.Join(dest, f.rel), attrs: o.FileAttrs,
-			backup: o.Backup, force: o.Force, resume: o.Resume}); err != nil {
-			return Result{}, err
+		if last, err = modules.Install(ctx, h, modules.InstallRequest{Src: src, Dest: path.Join(dest, f.rel), Attrs: o.FileAttrs,
+			Backup: o.Backup, Force: o.Force, Resume: o.Resume}); err != nil {
+			return modules.Result{}, err
 		}
 	}
 	for _, l := range t.links {
@@ -106,13 +108,13 @@ func copyTree(ctx context.Context, h *Host, o copyOptions, local string) (Result
 	if contentsOnly {
 		local += "/"
 	}
-	return Result{Data: map[string]any{"dest": dest + "/", "src": local}}, nil
+	return modules.Result{Data: map[string]any{"dest": dest + "/", "src": local}}, nil
 }
 
 // ensureDir makes a missing directory with directory_mode (0755 without
 // it), owner and group; an existing one gets directory_mode if given, as
 // Ansible's file module does for each directory copied.
-func ensureDir(ctx context.Context, h *Host, dir string, o copyOptions) error {
+func ensureDir(ctx context.Context, h *modules.Host, dir string, o copyOptions) error {
 	res, err := runFile(ctx, h, fileOptions{Path: dir, State: "directory", Owner: o.Owner, Group: o.Group, Mode: o.DirectoryMode})
 	if err == nil && res.Failed {
 		err = fmt.Errorf("%s", res.Msg)

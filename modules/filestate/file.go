@@ -1,4 +1,4 @@
-package modules
+package filestate
 
 import (
 	"context"
@@ -6,9 +6,12 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+	"github.com/ferry-sh/ferry/modules"
 )
 
-func init() { Register(fileModule{}) }
+func init() { modules.Register(fileModule{}) }
 
 // fileModule manages a path's kind and attributes (Ansible's file).
 type fileModule struct{}
@@ -26,46 +29,46 @@ type fileOptions struct {
 	SELinuxContext
 }
 
-func (fileModule) Spec() Spec {
-	return Spec{
+func (fileModule) Spec() modules.Spec {
+	return modules.Spec{
 		Name:    "file",
 		Summary: "Manage a file, directory or link and its mode and owner",
-		Args:    OptionsOf[fileOptions](),
-		Check:   CheckSupported,
+		Args:    modules.OptionsOf[fileOptions](),
+		Check:   modules.CheckSupported,
 	}
 }
 
-func (fileModule) Run(ctx context.Context, h *Host, args Args) (Result, error) {
-	o, err := Decode[fileOptions](args)
+func (fileModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[fileOptions](args)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	return runFile(ctx, h, o)
 }
 
 // runFile converges the path; copy runs it for each directory and link
 // it copies.
-func runFile(ctx context.Context, h *Host, o fileOptions) (Result, error) {
+func runFile(ctx context.Context, h *modules.Host, o fileOptions) (modules.Result, error) {
 	p := strings.TrimSuffix(o.Path, "/")
 	if p == "" {
 		p = o.Path // "/" itself
 	}
 	if p == "" {
-		return Result{}, fmt.Errorf("path is empty")
+		return modules.Result{}, fmt.Errorf("path is empty")
 	}
-	info, err := statPath(ctx, h, p, false)
+	info, err := modules.StatPath(ctx, h, p, false)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	state := o.State
 	if state == "" {
 		state = defaultFileState(o, info)
 	}
-	f := fileTask{h: h, path: p, o: o, attrs: fileAttrs{Mode: o.Mode, Owner: o.Owner, Group: o.Group}, info: info}
+	f := fileTask{h: h, path: p, o: o, attrs: modules.FileAttrs{Mode: o.Mode, Owner: o.Owner, Group: o.Group}, info: info}
 	if msg, err := o.SELinuxContext.unsupported(ctx, h); msg != "" || err != nil {
-		return Result{Failed: msg != "", Msg: msg, Data: map[string]any{"path": p, "msg": msg}}, err
+		return modules.Result{Failed: msg != "", Msg: msg, Data: map[string]any{"path": p, "msg": msg}}, err
 	}
-	var res Result
+	var res modules.Result
 	switch state {
 	case "absent":
 		res, err = f.absent(ctx)
@@ -91,7 +94,7 @@ func runFile(ctx context.Context, h *Host, o fileOptions) (Result, error) {
 
 // defaultFileState is Ansible's: the kind the path already is, else file
 // (directory with recurse, link with src).
-func defaultFileState(o fileOptions, info pathInfo) string {
+func defaultFileState(o fileOptions, info modules.PathInfo) string {
 	switch {
 	case info.Type == "directory" || info.Type == "link":
 		return info.Type
@@ -106,11 +109,11 @@ func defaultFileState(o fileOptions, info pathInfo) string {
 }
 
 type fileTask struct {
-	h       *Host
+	h       *modules.Host
 	path    string
 	o       fileOptions
-	attrs   fileAttrs
-	info    pathInfo
+	attrs   modules.FileAttrs
+	info    modules.PathInfo
 	created bool // the path was created (or, in check mode, planned) by this task
 }
 
@@ -118,49 +121,49 @@ type fileTask struct {
 // (check mode), f.info holds the predicted state and the host is not read
 // back (Host.pending).
 func (f *fileTask) run(ctx context.Context, what, script string) error {
-	return f.h.Change(what, func(w Writer) error {
-		_, err := writeScript(ctx, w, script)
+	return f.h.Change(what, func(w modules.Writer) error {
+		_, err := modules.WriteScript(ctx, w, script)
 		return err
 	})
 }
 
-func (f *fileTask) failed(msg string) (Result, error) {
-	return Result{Failed: true, Msg: msg, Data: map[string]any{"path": f.path, "msg": msg}}, nil
+func (f *fileTask) failed(msg string) (modules.Result, error) {
+	return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"path": f.path, "msg": msg}}, nil
 }
 
-func (f *fileTask) absent(ctx context.Context) (Result, error) {
+func (f *fileTask) absent(ctx context.Context) (modules.Result, error) {
 	if f.info.Exists {
 		what := "remove " + f.path
 		if f.info.Type == "directory" {
 			what = "remove directory " + f.path + " and everything in it"
 		}
-		return Result{}, f.run(ctx, what, "rm -rf -- "+shellQuote(f.path))
+		return modules.Result{}, f.run(ctx, what, "rm -rf -- "+shellquote.Quote(f.path))
 	}
-	return Result{}, nil
+	return modules.Result{}, nil
 }
 
-func (f *fileTask) directory(ctx context.Context) (Result, error) {
+func (f *fileTask) directory(ctx context.Context) (modules.Result, error) {
 	if f.info.Exists && f.info.Type != "directory" {
 		return f.failed(fmt.Sprintf("%s already exists as a %s", f.path, f.info.Type))
 	}
 	if !f.info.Exists {
 		if err := f.create(ctx, "create directory", "directory", 0o755); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 	}
 	if f.o.Recurse {
-		return Result{}, f.convergeTree(ctx)
+		return modules.Result{}, f.convergeTree(ctx)
 	}
-	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+	return modules.Result{}, f.attrs.Converge(ctx, f.h, f.path, f.info)
 }
 
-func (f *fileTask) file(ctx context.Context) (Result, error) {
+func (f *fileTask) file(ctx context.Context) (modules.Result, error) {
 	if !f.info.Exists {
 		return f.failed(fmt.Sprintf("file (%s) is absent, cannot continue", f.path))
 	}
 	if f.info.Type == "link" { // follow it, as Ansible's default follow=yes does
 		if err := f.restat(ctx, true); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		if !f.info.Exists {
 			return f.failed(fmt.Sprintf("file (%s) is a dangling symbolic link, cannot continue", f.path))
@@ -169,17 +172,16 @@ func (f *fileTask) file(ctx context.Context) (Result, error) {
 	if f.info.Type != "file" {
 		return f.failed(fmt.Sprintf("file (%s) is %s, cannot continue", f.path, f.info.Type))
 	}
-	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+	return modules.Result{}, f.attrs.Converge(ctx, f.h, f.path, f.info)
 }
 
 // touch creates the file; runFile then sets its times (now, unless
 // preserve is asked: a role's log file touched only to exist).
-func (f *fileTask) touch(ctx context.Context) (Result, error) {
+func (f *fileTask) touch(ctx context.Context) (modules.Result, error) {
 	if !f.info.Exists {
-		return Result{}, f.create(ctx, "create empty file", "file", 0o644)
+		return modules.Result{}, f.create(ctx, "create empty file", "file", 0o644)
 	}
-	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info) // runFile sets the times
-
+	return modules.Result{}, f.attrs.Converge(ctx, f.h, f.path, f.info) // runFile sets the times
 }
 
 // create makes a missing path with its mode and owner in one step, so the
@@ -188,13 +190,13 @@ func (f *fileTask) touch(ctx context.Context) (Result, error) {
 // meanwhile, a link someone planted for instance, fails the task instead of
 // being followed.
 func (f *fileTask) create(ctx context.Context, what, kind string, defaultMode uint32) error {
-	base := pathInfo{Exists: true, Type: kind, Mode: defaultMode}
-	mode, err := f.attrs.wantMode(base)
+	base := modules.PathInfo{Exists: true, Type: kind, Mode: defaultMode}
+	mode, err := f.attrs.WantMode(base)
 	if err != nil {
 		return err
 	}
-	details := "mode " + formatMode(mode)
-	owner := ownerSpec(f.attrs.Owner, f.attrs.Group)
+	details := "mode " + modules.FormatMode(mode)
+	owner := modules.OwnerSpec(f.attrs.Owner, f.attrs.Group)
 	if owner != "" {
 		details += ", owner " + owner
 	}
@@ -203,7 +205,7 @@ func (f *fileTask) create(ctx context.Context, what, kind string, defaultMode ui
 	}
 	base.Mode, base.Owner, base.Group = mode, f.attrs.Owner, f.attrs.Group
 	f.info, f.created = base, true
-	if f.h.pending() {
+	if f.h.Pending() {
 		return nil
 	}
 	return f.restat(ctx, true)
@@ -215,29 +217,29 @@ func (f *fileTask) create(ctx context.Context, what, kind string, defaultMode ui
 // path, which fails on anything there: it is never seen with another mode
 // or owner.
 func createScript(p, kind string, mode uint32, owner string) string {
-	q := shellQuote(p)
+	q := shellquote.Quote(p)
 	chown := func(target string) string {
 		if owner == "" {
 			return ""
 		}
-		return fmt.Sprintf(" && chown -h %s -- %s", shellQuote(owner), target)
+		return fmt.Sprintf(" && chown -h %s -- %s", shellquote.Quote(owner), target)
 	}
 	if kind == "directory" {
-		return fmt.Sprintf("mkdir -p -- %s && mkdir -m %s -- %s%s", shellQuote(path.Dir(p)), formatMode(mode), q, chown(q))
+		return fmt.Sprintf("mkdir -p -- %s && mkdir -m %s -- %s%s", shellquote.Quote(path.Dir(p)), modules.FormatMode(mode), q, chown(q))
 	}
 	// chown before chmod: chown clears setuid and setgid bits.
 	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
 true%s && chmod %s -- "$t" && ln -T -- "$t" %s; rc=$?
-rm -f -- "$t"; exit $rc`, shellQuote(tempTemplate(p)), chown(`"$t"`), formatMode(mode), q)
+rm -f -- "$t"; exit $rc`, shellquote.Quote(modules.TempTemplate(p)), chown(`"$t"`), modules.FormatMode(mode), q)
 }
 
-func (f *fileTask) link(ctx context.Context) (Result, error) {
+func (f *fileTask) link(ctx context.Context) (modules.Result, error) {
 	src := f.o.Src
 	if src == "" {
 		return f.failed(fmt.Sprintf("src is required for state=link (what should %s point to?)", f.path))
 	}
 	if f.info.Type == "link" && f.info.Target == src {
-		return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+		return modules.Result{}, f.attrs.Converge(ctx, f.h, f.path, f.info)
 	}
 	if res, stop, err := f.checkReplace(ctx, "link"); stop || err != nil {
 		return res, err
@@ -247,92 +249,92 @@ func (f *fileTask) link(ctx context.Context) (Result, error) {
 		if !path.IsAbs(target) {
 			target = path.Join(path.Dir(f.path), src)
 		}
-		ok, err := hostPathExists(ctx, f.h, target)
+		ok, err := modules.PathExists(ctx, f.h, target)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		if !ok {
 			return f.failed(fmt.Sprintf("src file does not exist, use \"force=yes\" if you really want to create the link: %s", target))
 		}
 	}
-	script := f.clearDirScript() + fmt.Sprintf("ln -sfn -- %s %s", shellQuote(src), shellQuote(f.path))
+	script := f.clearDirScript() + fmt.Sprintf("ln -sfn -- %s %s", shellquote.Quote(src), shellquote.Quote(f.path))
 	if err := f.run(ctx, fmt.Sprintf("link %s -> %s", f.path, src), script); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
-	f.info = pathInfo{Exists: true, Type: "link", Target: src}
-	if !f.h.pending() {
+	f.info = modules.PathInfo{Exists: true, Type: "link", Target: src}
+	if !f.h.Pending() {
 		if err := f.restat(ctx, false); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 	}
-	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+	return modules.Result{}, f.attrs.Converge(ctx, f.h, f.path, f.info)
 }
 
-func (f *fileTask) hard(ctx context.Context) (Result, error) {
+func (f *fileTask) hard(ctx context.Context) (modules.Result, error) {
 	src := f.o.Src
 	if src == "" {
 		return f.failed(fmt.Sprintf("src is required for state=hard (what should %s link to?)", f.path))
 	}
-	srcInfo, err := statPath(ctx, f.h, src, false)
+	srcInfo, err := modules.StatPath(ctx, f.h, src, false)
 	if err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	if !srcInfo.Exists {
 		return f.failed(fmt.Sprintf("src %s does not exist; a hard link needs an existing file", src))
 	}
 	if f.info.Exists && f.info.Inode == srcInfo.Inode {
-		return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+		return modules.Result{}, f.attrs.Converge(ctx, f.h, f.path, f.info)
 	}
 	if res, stop, err := f.checkReplace(ctx, "hard link"); stop || err != nil {
 		return res, err
 	}
-	script := f.clearDirScript() + fmt.Sprintf("ln -fT -- %s %s", shellQuote(src), shellQuote(f.path))
+	script := f.clearDirScript() + fmt.Sprintf("ln -fT -- %s %s", shellquote.Quote(src), shellquote.Quote(f.path))
 	if err := f.run(ctx, fmt.Sprintf("hard link %s => %s", f.path, src), script); err != nil {
-		return Result{}, err
+		return modules.Result{}, err
 	}
 	f.info = srcInfo
-	if !f.h.pending() {
+	if !f.h.Pending() {
 		if err := f.restat(ctx, false); err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 	}
-	return Result{}, f.attrs.converge(ctx, f.h, f.path, f.info)
+	return modules.Result{}, f.attrs.Converge(ctx, f.h, f.path, f.info)
 }
 
 // checkReplace refuses to turn an existing file or directory into a link
 // unless force is set, as Ansible does.
-func (f *fileTask) checkReplace(ctx context.Context, kind string) (Result, bool, error) {
+func (f *fileTask) checkReplace(ctx context.Context, kind string) (modules.Result, bool, error) {
 	if !f.info.Exists || f.info.Type == "link" {
-		return Result{}, false, nil
+		return modules.Result{}, false, nil
 	}
 	if !f.o.Force {
 		res, err := f.failed(fmt.Sprintf("refusing to convert from %s to %s for %s (use force=yes to replace it)", f.info.Type, kind, f.path))
 		return res, true, err
 	}
 	if f.info.Type == "directory" {
-		out, err := runScript(ctx, f.h, "ls -A -- "+shellQuote(f.path))
+		out, err := modules.RunScript(ctx, f.h, "ls -A -- "+shellquote.Quote(f.path))
 		if err != nil {
-			return Result{}, true, err
+			return modules.Result{}, true, err
 		}
 		if strings.TrimSpace(out) != "" {
 			res, err := f.failed(fmt.Sprintf("the directory %s is not empty, refusing to convert it to a %s", f.path, kind))
 			return res, true, err
 		}
 	}
-	return Result{}, false, nil
+	return modules.Result{}, false, nil
 }
 
 // clearDirScript removes an (empty) directory that a link replaces: ln would
 // otherwise create the link inside it.
 func (f *fileTask) clearDirScript() string {
 	if f.info.Type == "directory" {
-		return "rmdir -- " + shellQuote(f.path) + " && "
+		return "rmdir -- " + shellquote.Quote(f.path) + " && "
 	}
 	return ""
 }
 
 func (f *fileTask) restat(ctx context.Context, follow bool) error {
-	info, err := statPath(ctx, f.h, f.path, follow)
+	info, err := modules.StatPath(ctx, f.h, f.path, follow)
 	if err != nil {
 		return err
 	}
@@ -347,10 +349,10 @@ func (f *fileTask) convergeTree(ctx context.Context) error {
 	if f.attrs.Mode == nil && f.attrs.Owner == "" && f.attrs.Group == "" {
 		return nil
 	}
-	if f.h.pending() && f.created {
+	if f.h.Pending() && f.created {
 		return nil // the tree is only planned; there is nothing below it yet
 	}
-	out, err := runScript(ctx, f.h, fmt.Sprintf(`find %s -printf '%%m|%%y|%%u|%%g|%%U|%%G\n'`, shellQuote(f.path)))
+	out, err := modules.RunScript(ctx, f.h, fmt.Sprintf(`find %s -printf '%%m|%%y|%%u|%%g|%%U|%%G\n'`, shellquote.Quote(f.path)))
 	if err != nil {
 		return err
 	}
@@ -361,41 +363,41 @@ func (f *fileTask) convergeTree(ctx context.Context) error {
 			return fmt.Errorf("reading find output for %s: %w", f.path, err)
 		}
 		if f.attrs.Mode != nil && e.Type != "link" {
-			want, err := f.attrs.wantMode(e)
+			want, err := f.attrs.WantMode(e)
 			if err != nil {
 				return err
 			}
 			modeDrift = modeDrift || want != e.Mode
 		}
-		ownerDrift = ownerDrift || !e.ownedBy(f.attrs.Owner, f.attrs.Group)
+		ownerDrift = ownerDrift || !e.OwnedBy(f.attrs.Owner, f.attrs.Group)
 	}
-	q := shellQuote(f.path)
+	q := shellquote.Quote(f.path)
 	if modeDrift {
 		spec := modeForChmod(f.attrs.Mode)
-		if err := f.run(ctx, fmt.Sprintf("chmod -R %s %s", spec, f.path), fmt.Sprintf("chmod -R %s -- %s", shellQuote(spec), q)); err != nil {
+		if err := f.run(ctx, fmt.Sprintf("chmod -R %s %s", spec, f.path), fmt.Sprintf("chmod -R %s -- %s", shellquote.Quote(spec), q)); err != nil {
 			return err
 		}
 	}
 	if ownerDrift {
-		spec := ownerSpec(f.attrs.Owner, f.attrs.Group)
-		return f.run(ctx, fmt.Sprintf("chown -R %s %s", spec, f.path), fmt.Sprintf("chown -R -h %s -- %s", shellQuote(spec), q))
+		spec := modules.OwnerSpec(f.attrs.Owner, f.attrs.Group)
+		return f.run(ctx, fmt.Sprintf("chown -R %s %s", spec, f.path), fmt.Sprintf("chown -R -h %s -- %s", shellquote.Quote(spec), q))
 	}
 	return nil
 }
 
-func parseTreeEntry(line string) (pathInfo, error) {
+func parseTreeEntry(line string) (modules.PathInfo, error) {
 	f := strings.Split(line, "|")
 	if len(f) != 6 {
-		return pathInfo{}, fmt.Errorf("unexpected %q", line)
+		return modules.PathInfo{}, fmt.Errorf("unexpected %q", line)
 	}
 	mode, err := strconv.ParseUint(f[0], 8, 32)
 	if err != nil {
-		return pathInfo{}, fmt.Errorf("unexpected mode in %q", line)
+		return modules.PathInfo{}, fmt.Errorf("unexpected mode in %q", line)
 	}
 	kinds := map[string]string{"f": "file", "d": "directory", "l": "link"}
 	uid, _ := strconv.Atoi(f[4])
 	gid, _ := strconv.Atoi(f[5])
-	info := pathInfo{Exists: true, Type: kinds[f[1]], Mode: uint32(mode), Owner: f[2], Group: f[3], UID: uid, GID: gid}
+	info := modules.PathInfo{Exists: true, Type: kinds[f[1]], Mode: uint32(mode), Owner: f[2], Group: f[3], UID: uid, GID: gid}
 	if info.Type == "" {
 		info.Type = "other"
 	}
@@ -408,31 +410,31 @@ func modeForChmod(mode any) string {
 	if s, ok := mode.(string); ok {
 		return strings.TrimPrefix(strings.TrimSpace(s), "0o")
 	}
-	n, _ := numericMode(toIntOrZero(mode))
-	return formatMode(n)
+	n, _ := modules.NumericMode(toIntOrZero(mode))
+	return modules.FormatMode(n)
 }
 
 func toIntOrZero(v any) int {
-	n, _ := ToInt(v)
+	n, _ := modules.ToInt(v)
 	return n
 }
 
 // result reports the path as Ansible's file module does.
-func (f *fileTask) result(ctx context.Context, state string) (Result, error) {
+func (f *fileTask) result(ctx context.Context, state string) (modules.Result, error) {
 	data := map[string]any{"path": f.path, "state": state}
 	if state == "link" || state == "hard" {
 		data["src"] = f.o.Src
 	}
-	if state != "absent" && !f.h.pending() {
-		info, err := statPath(ctx, f.h, f.path, false)
+	if state != "absent" && !f.h.Pending() {
+		info, err := modules.StatPath(ctx, f.h, f.path, false)
 		if err != nil {
-			return Result{}, err
+			return modules.Result{}, err
 		}
 		f.info = info
 	}
 	if state != "absent" && f.info.Exists {
-		data["mode"], data["owner"], data["group"] = formatMode(f.info.Mode), f.info.Owner, f.info.Group
+		data["mode"], data["owner"], data["group"] = modules.FormatMode(f.info.Mode), f.info.Owner, f.info.Group
 		data["uid"], data["gid"], data["size"] = f.info.UID, f.info.GID, f.info.Size
 	}
-	return Result{Data: data}, nil
+	return modules.Result{Data: data}, nil
 }

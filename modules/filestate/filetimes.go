@@ -1,9 +1,12 @@
-package modules
+package filestate
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // FileTimes are the file module's timestamps. ferry sets the two values
@@ -50,7 +53,7 @@ func (f *fileTask) touchTimes(ctx context.Context, state string) error {
 	if !any || f.created { // a path just made has the current times
 		return nil
 	}
-	return f.run(ctx, "set the times of "+f.path+" to now", "touch -c "+flags+"-- "+shellQuote(f.path))
+	return f.run(ctx, "set the times of "+f.path+" to now", "touch -c "+flags+"-- "+shellquote.Quote(f.path))
 }
 
 // SELinuxContext are the SELinux options every file module of Ansible
@@ -65,7 +68,7 @@ type SELinuxContext struct {
 
 // unsupported is a failure message when a context is given and the host
 // enforces SELinux (selinuxenabled exits 0), else "".
-func (c SELinuxContext) unsupported(ctx context.Context, h *Host) (string, error) {
+func (c SELinuxContext) unsupported(ctx context.Context, h *modules.Host) (string, error) {
 	var given []string
 	for _, o := range [][2]string{{"seuser", c.Seuser}, {"serole", c.Serole}, {"setype", c.Setype}, {"selevel", c.Selevel}} {
 		if o[1] != "" {
@@ -75,7 +78,7 @@ func (c SELinuxContext) unsupported(ctx context.Context, h *Host) (string, error
 	if len(given) == 0 {
 		return "", nil
 	}
-	out, err := h.Query(ctx, Command{Shell: "command -v selinuxenabled >/dev/null && selinuxenabled"})
+	out, err := h.Query(ctx, modules.Command{Shell: "command -v selinuxenabled >/dev/null && selinuxenabled"})
 	if err != nil || out.RC != 0 {
 		return "", err
 	}

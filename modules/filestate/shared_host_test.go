@@ -1,9 +1,8 @@
-package modules_test
+package filestate_test
 
 import (
 	"bytes"
 	"errors"
-	"github.com/ferry-sh/ferry/internal/modtest"
 	"io/fs"
 	"os"
 	"os/user"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
 )

@@ -1,12 +1,13 @@
-package modules_test
+package filestate_test
 
 import (
-	"github.com/ferry-sh/ferry/internal/modtest"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/modtest"
 )
 
 func TestFileStates(t *testing.T) {

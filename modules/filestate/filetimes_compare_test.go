@@ -1,4 +1,4 @@
-package modules_test
+package filestate_test
 
 import (
 	"path/filepath"

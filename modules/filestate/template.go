@@ -1,0 +1,73 @@
+package filestate
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/ferry-sh/ferry/modules"
+)
+
+func init() { modules.Register(templateModule{}) }
+
+// templateModule renders a template on the controller and installs the result
+// exactly as copy installs content.
+type templateModule struct{}
+
+type templateOptions struct {
+	Src  string `opt:"src,required" doc:"The template on the controller. A relative path is looked up in <playbook dir>/templates, then in the playbook dir."`
+	Dest string `opt:"dest,required" doc:"The file on the host."`
+	// force: false is how roles install a file only once (a config the
+	// admin may edit afterwards), as Ansible's template allows.
+	Force bool `opt:"force" default:"true" doc:"Replace dest when its content differs; with false, an existing dest keeps its content."`
+	modules.FileInstallOptions
+}
+
+func (templateModule) Spec() modules.Spec {
+	return modules.Spec{
+		Name:    "template",
+		Summary: "Render a template with the task's variables into a file on the host",
+		Args:    modules.OptionsOf[templateOptions](),
+		Check:   modules.CheckSupported,
+	}
+}
+
+func (templateModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	o, err := modules.Decode[templateOptions](args)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	local, err := modules.FindControllerFile(h.BaseDir, "templates", o.Src)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	text, vaulted, err := modules.Unvault(h, local)
+	if !vaulted && err == nil {
+		text, err = os.ReadFile(local)
+	}
+	if err != nil {
+		return modules.Result{}, fmt.Errorf("reading template %s: %w", local, err)
+	}
+	if h.Vars == nil {
+		return modules.Result{}, fmt.Errorf("template %s: no variables to render with", local)
+	}
+	rendered, err := renderFile(h.Vars, string(text), o.Src, local, o.Dest)
+	if err != nil {
+		return modules.Result{}, fmt.Errorf("rendering template %s: %w", local, err)
+	}
+	return modules.Install(ctx, h, modules.InstallRequest{
+		Src:    modules.ContentSource(rendered, local),
+		Dest:   o.Dest,
+		Attrs:  o.FileAttrs,
+		Backup: o.Backup,
+		Force:  o.Force,
+		Follow: o.Follow,
+	})
+}
+
+func renderFile(v modules.Vars, text, src, path, dest string) (string, error) {
+	if fr, ok := v.(modules.FileRenderer); ok {
+		return fr.RenderFile(text, src, path, dest)
+	}
+	return v.Render(text)
+}
