@@ -28,10 +28,10 @@ import (
 //   - Host.Report(what), a change the task reports that no write of its own
 //     makes (a background job's, or a check-mode prediction): no Writer.
 //
-// Host holds its connection sealed (SealedConn), so a module outside this
-// package cannot reach it but through these verbs: writing outside the gate
-// does not compile. Modules inside this package keep to the verbs by
-// convention. Every call is tagged with its origin (probe or write) so that
+// Host holds its connection sealed (SealedConn), so a module, which lives
+// outside this package (modules/all's tests see that none is registered
+// here), cannot reach it but through these verbs: writing outside the gate
+// does not compile. Every call is tagged with its origin (probe or write) so that
 // a recording connection can tell a dry run's commands apart.
 
 // SealedConn is the host's connection as Host keeps it: only this package

@@ -1,7 +1,11 @@
-// Package modules holds ferry's task modules: one file per module, each behind
-// the small Module interface below. A module never imports the runner; what it
-// needs from the run (the host connection, check mode, variables) reaches it
-// through *Host.
+// Package modules is the framework every task module is written against:
+// the Module contract (Spec, options, Result), the Host a module sees its
+// host through (probes, the Change gate and its Writer), and the host
+// helpers modules share (file installs, path probes), exported deliberately.
+// It holds no module: each lives in a package of its own under modules/
+// (registered in modules/all) that sees only this exported API, so no module
+// can reach the host's connection but through the gate. A module never
+// imports the runner; what it needs from the run reaches it through *Host.
 package modules
 
 import (

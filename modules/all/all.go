@@ -8,7 +8,6 @@
 package all
 
 import (
-	_ "github.com/ferry-sh/ferry/modules" // the small modules still live beside the framework
 	_ "github.com/ferry-sh/ferry/modules/account"
 	_ "github.com/ferry-sh/ferry/modules/command"
 	_ "github.com/ferry-sh/ferry/modules/control"

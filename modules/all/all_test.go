@@ -1,6 +1,7 @@
 package all
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -27,8 +28,8 @@ func modulePackages(t *testing.T) map[string][]string {
 		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "all") {
 			return filepath.SkipDir
 		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
+		if d.IsDir() || filepath.Dir(path) == ".." || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil // the framework (package modules) defines Register; it registers nothing
 		}
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -88,5 +89,80 @@ func TestNoModuleImportsAnother(t *testing.T) {
 				t.Errorf("module package %s imports module package %s: move what they share to a library package", pkg, imp)
 			}
 		}
+	}
+}
+
+// TestFrameworkRegistersNoModule: package modules is the framework only.
+// Its code can open Host's sealed connection, so a module written there
+// could change a host outside the gate; every module lives in a package of
+// its own, which sees only the framework's exported API.
+func TestFrameworkRegistersNoModule(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "Register" {
+					t.Errorf("%s: package modules registers a module; move it to a module package (modules/<family>) so that it cannot reach the connection", fset.Position(call.Pos()))
+				}
+			}
+			return true
+		})
+	}
+}
+
+// reachesAroundTheGate are the imports that would give a module package a
+// way to a host other than Host's probes and the gate's Writer: the
+// runner's connections, an SSH or SFTP client of its own, a local process
+// (on a local connection, the host itself), or unsafe to open SealedConn.
+var reachesAroundTheGate = []string{
+	"github.com/ferry-sh/ferry/runner",
+	"github.com/ferry-sh/ferry/internal/sshtest",
+	"golang.org/x/crypto/ssh",
+	"github.com/pkg/sftp",
+	"os/exec",
+	"unsafe",
+}
+
+// TestModulePackagesReachHostsOnlyThroughTheFramework: no package under
+// modules/ but the framework imports a way around the gate. Their tests may
+// (they start sshd and run commands to check effects).
+func TestModulePackagesReachHostsOnlyThroughTheFramework(t *testing.T) {
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || filepath.Dir(path) == ".." || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			for _, bad := range reachesAroundTheGate {
+				if p == bad || strings.HasPrefix(p, bad+"/") {
+					t.Errorf("%s imports %s: a module reaches its host only through *modules.Host's probes and the gate's Writer", path, p)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
