@@ -126,10 +126,10 @@ func (r *Runner) startJob(ctx context.Context, t *Task, h *hostState, sc *scope,
 		if bg.timedOut {
 			end = modules.JobEnd{Failed: true, Data: map[string]any{"msg": "Timeout exceeded", "failed": true}}
 		}
-		job.Finish(end)
 		if ctx.Err() == nil { // a job the run's stop killed did not end: a resumed run starts it again
-			r.jobEndEvent(t, h, job.ID, end)
+			r.jobEndEvent(t, h, job.ID, end) // before Finish: waitJobs ends the run, and its journal, after it
 		}
+		job.Finish(end)
 	}()
 	return jobStarted(job)
 }
