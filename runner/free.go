@@ -63,7 +63,7 @@ func (r *Runner) runBatchFree(ctx context.Context, pr *playRun) {
 	}
 	if fb.clearErrors.Load() {
 		for _, h := range pr.hosts {
-			h.failed = false
+			h.failed.Store(false)
 		}
 	}
 }
@@ -183,7 +183,7 @@ func (pr *playRun) endPlay() {
 // on with the next batch.
 func (pr *playRun) endBatch() {
 	for _, h := range pr.hosts {
-		h.ended = true
+		h.ended.Store(true)
 	}
 	if pr.free != nil {
 		pr.free.endBatch.Store(true)

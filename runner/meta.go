@@ -58,13 +58,13 @@ func (r *Runner) metaAction(ctx context.Context, pr *playRun, t *Task, h *hostSt
 	case "refresh_inventory":
 		r.refreshInventory()
 	case "end_host":
-		h.ended = true
+		h.ended.Store(true)
 	case "clear_host_errors":
 		if pr.free != nil {
 			pr.free.clearErrors.Store(true) // the other hosts run on: cleared when the batch ends
 		}
 		for _, h := range pr.hosts {
-			h.failed = false
+			h.failed.Store(false)
 		}
 	case "reset_connection":
 		r.resetConnection(ctx, pr, t, h)

@@ -137,7 +137,10 @@ type hostState struct {
 	// read by the flush, which runs between tasks.
 	notified map[*Task]bool
 
-	failed, unreachable, ended bool
+	// failed, unreachable and ended are written by the host's own task
+	// goroutine and, under strategy free, read by the other hosts' (the
+	// play's active hosts in ansible_play_hosts): atomic.
+	failed, unreachable, ended atomic.Bool
 	stats                      HostStats
 }
 
@@ -287,7 +290,7 @@ func (r *Runner) playHosts(play *Play) ([]*hostState, error) {
 	var hosts []*hostState
 	for _, m := range matched {
 		h := r.host(m)
-		if !h.failed && !h.unreachable {
+		if !h.failed.Load() && !h.unreachable.Load() {
 			hosts = append(hosts, h)
 		}
 	}
@@ -389,7 +392,7 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) (bool, error) {
 // allFailed reports whether every host of a batch failed or is unreachable.
 func allFailed(batch []*hostState) bool {
 	for _, h := range batch {
-		if !h.failed && !h.unreachable {
+		if !h.failed.Load() && !h.unreachable.Load() {
 			return false
 		}
 	}
@@ -399,7 +402,7 @@ func allFailed(batch []*hostState) bool {
 func (r *Runner) runBatch(ctx context.Context, pr *playRun) {
 	play := pr.play
 	for _, h := range pr.hosts {
-		h.ended = false // meta: end_host and end_batch end one play for the host, not the run
+		h.ended.Store(false) // meta: end_host and end_batch end one play for the host, not the run
 	}
 	if play.Strategy == "free" {
 		r.runBatchFree(ctx, pr)
@@ -432,7 +435,7 @@ func (r *Runner) tooManyFailed(pr *playRun) bool {
 	}
 	failed := 0
 	for _, h := range pr.hosts {
-		if h.failed && !h.unreachable {
+		if h.failed.Load() && !h.unreachable.Load() {
 			failed++
 		}
 	}
@@ -476,7 +479,7 @@ func batchSize(spec any, total int) int {
 func active(hosts []*hostState) []*hostState {
 	var out []*hostState
 	for _, h := range hosts {
-		if !h.failed && !h.unreachable && !h.ended {
+		if !h.failed.Load() && !h.unreachable.Load() && !h.ended.Load() {
 			out = append(out, h)
 		}
 	}

@@ -36,8 +36,8 @@ func (r *Runner) runBlock(ctx context.Context, pr *playRun, b *Task, hosts []*ho
 	if len(b.Rescue) > 0 {
 		var failed []*hostState
 		for _, h := range entered {
-			if h.failed && !h.unreachable {
-				h.failed = false
+			if h.failed.Load() && !h.unreachable.Load() {
+				h.failed.Store(false)
 				failed = append(failed, h)
 			}
 		}
@@ -47,12 +47,12 @@ func (r *Runner) runBlock(ctx context.Context, pr *playRun, b *Task, hosts []*ho
 		// always runs for hosts that failed too; they stay failed after it.
 		wasFailed := map[*hostState]bool{}
 		for _, h := range entered {
-			wasFailed[h] = h.failed
-			h.failed = false
+			wasFailed[h] = h.failed.Load()
+			h.failed.Store(false)
 		}
 		r.runTasks(ctx, pr, b.Always, entered, rescuable)
 		for _, h := range entered {
-			h.failed = h.failed || wasFailed[h]
+			h.failed.Store(h.failed.Load() || wasFailed[h])
 		}
 	}
 }
@@ -153,7 +153,7 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 		st.Ignored++
 	case out.unreachable:
 		st.Unreachable++
-		h.unreachable = true
+		h.unreachable.Store(true)
 	case out.failed && out.ignored:
 		st.OK++
 		st.Ignored++
@@ -167,7 +167,7 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 		} else {
 			st.Failed++
 		}
-		h.failed = true
+		h.failed.Store(true)
 	case out.skipped:
 		st.Skipped++
 	default:
@@ -211,10 +211,10 @@ func (r *Runner) flushHandlers(ctx context.Context, pr *playRun) {
 		for _, hd := range pr.play.Handlers {
 			var targets []*hostState
 			for _, h := range pr.hosts {
-				if !h.notified[hd] || h.unreachable {
+				if !h.notified[hd] || h.unreachable.Load() {
 					continue
 				}
-				if h.failed && !r.opts.ForceHandlers {
+				if h.failed.Load() && !r.opts.ForceHandlers {
 					continue
 				}
 				delete(h.notified, hd)
@@ -227,7 +227,7 @@ func (r *Runner) flushHandlers(ctx context.Context, pr *playRun) {
 			// A failed host runs its handlers but stays failed.
 			wasFailed := map[*hostState]bool{}
 			for _, h := range targets {
-				wasFailed[h], h.failed = h.failed, false
+				wasFailed[h] = h.failed.Swap(false)
 			}
 			if hd.Include != nil {
 				r.runInclude(ctx, pr, hd, targets, false)
@@ -235,7 +235,7 @@ func (r *Runner) flushHandlers(ctx context.Context, pr *playRun) {
 				r.runTaskOn(ctx, pr, hd, targets, false, EventHandlerStart)
 			}
 			for _, h := range targets {
-				h.failed = h.failed || wasFailed[h]
+				h.failed.Store(h.failed.Load() || wasFailed[h])
 			}
 		}
 		if !ran {
