@@ -1,6 +1,7 @@
 package filestate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -27,7 +28,7 @@ func (t FileTimes) touchFlags(state string) (string, bool) {
 	if state == "touch" {
 		def = "now"
 	}
-	m, a := cmpOr(t.ModificationTime, def) == "now", cmpOr(t.AccessTime, def) == "now"
+	m, a := cmp.Or(t.ModificationTime, def) == "now", cmp.Or(t.AccessTime, def) == "now"
 	switch {
 	case m && a:
 		return "", true
@@ -37,13 +38,6 @@ func (t FileTimes) touchFlags(state string) (string, bool) {
 		return "-a ", true
 	}
 	return "", false
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // touchTimes sets the times the task asks for ("now"); Ansible reports it
