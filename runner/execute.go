@@ -162,6 +162,7 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 	}
 	if len(items) == 0 {
 		out.skipped = true
+		out.registered["skipped"] = true
 		out.registered["skipped_reason"] = "No items in the list"
 	}
 	return out
