@@ -633,10 +633,8 @@ func (p *parser) expression(n *yaml.Node) string {
 		b, _ := modules.ToBool(e)
 		e = strconv.FormatBool(b)
 	}
-	if strings.HasPrefix(strings.TrimSpace(e), "{{") && strings.HasSuffix(strings.TrimSpace(e), "}}") {
-		e = strings.TrimSpace(e)
-		e = strings.TrimSpace(e[2 : len(e)-2])
-	}
+	// A templated condition ({{ x }}) is kept whole: its rendered text is
+	// evaluated again, as Ansible's Conditional does (template.EvalBool).
 	if err := checkExpression(e); err != nil {
 		p.templateError(n, "bad expression", e, err)
 	}

@@ -335,7 +335,10 @@ func (v *validator) value(pos Pos, where string, val any, known map[string]bool)
 }
 
 func (v *validator) expr(pos Pos, where, e string, known map[string]bool) {
-	refs, err := template.Refs("{{ " + e + " }}")
+	if !strings.Contains(e, "{{") { // a templated condition is a template already
+		e = "{{ " + e + " }}"
+	}
+	refs, err := template.Refs(e)
 	v.refs(pos, where, refs, err, known)
 }
 

@@ -354,12 +354,22 @@ func (e *Engine) Eval(src string, s Scope) (_ any, err error) {
 	return v, nil
 }
 
-// EvalBool evaluates a condition with Ansible's truthiness: a string result
-// such as "false", "no" or "0" (a bare variable set with -e) is false.
+// EvalBool evaluates a condition as ansible-core 2.14's Conditional does:
+// the expression's Jinja truth, so a non-empty string is true even when it
+// reads "false" (`when: flag` with -e flag=false runs the task). Only a
+// templated condition (`when: "{{ flag }}"`, which Ansible warns about) has
+// its rendered text evaluated again as an expression: there "false" is false.
 func (e *Engine) EvalBool(src string, s Scope) (bool, error) {
 	v, err := e.Eval(src, s)
 	if err != nil {
 		return false, err
+	}
+	text, rendered := v.(string)
+	if !rendered || !strings.Contains(src, "{{") {
+		return truthy(v), nil
+	}
+	if again, err := e.Eval(text, s); err == nil {
+		return truthy(again), nil
 	}
 	return conditionTruth(v), nil
 }

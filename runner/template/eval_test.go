@@ -357,7 +357,8 @@ func TestEvalBool(t *testing.T) {
 		want bool
 	}{
 		{"x == 1 and y", true},
-		{"flag", false}, // "no" from -e is false, as in Ansible
+		{"flag", true}, // "no" from -e is a non-empty string: true, as in ansible-core 2.14
+		{"{{ flag }}", false}, // a templated condition's text is evaluated again: no is false
 		{"yes", true},
 		{"empty", false},
 		{"name", true},
@@ -367,9 +368,10 @@ func TestEvalBool(t *testing.T) {
 		{"nothing", false},
 		{"0", false},
 		{"0.0", false},
-		{"'false'", false},
-		{"'False'", false},
-		{"'0'", false},
+		{"'false'", true},
+		{"'False'", true},
+		{"'0'", true},
+		{"{{ '0' }}", false},
 		{"{{ x == 1 }}", true},
 		{"  {{ no }}  ", false},
 		{"res is failed and res.rc != 0", true},
