@@ -357,7 +357,7 @@ func TestEvalBool(t *testing.T) {
 		want bool
 	}{
 		{"x == 1 and y", true},
-		{"flag", true}, // "no" from -e is a non-empty string: true, as in ansible-core 2.14
+		{"flag", true},        // "no" from -e is a non-empty string: true, as in ansible-core 2.14
 		{"{{ flag }}", false}, // a templated condition's text is evaluated again: no is false
 		{"yes", true},
 		{"empty", false},
