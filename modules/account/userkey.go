@@ -77,7 +77,8 @@ func (u *userTask) keygen(file string, p entry, have keyFiles) (*modules.Result,
 		argv = append(argv, "-b", strconv.Itoa(u.o.SSHKeyBits))
 	}
 	argv = append(argv, "-C", comment, "-f", file)
-	q, owner := hostcmd.Quote, p.field(2)+":"+p.field(3)
+	q := hostcmd.Quote
+	owner := q(p.field(2) + ":" + p.field(3)) // from passwd, quoted all the same: it reaches a shell
 	var script strings.Builder
 	fmt.Fprintf(&script, "set -e\nif [ ! -e %[1]s ]; then mkdir -m 0700 -- %[1]s; chown %[2]s -- %[1]s; fi\n", q(path.Dir(file)), owner)
 	if u.o.Force {
