@@ -38,43 +38,45 @@ type Settings struct {
 	src source // what Lookup reads (lookup.go)
 }
 
-// key is one setting: where it is in the file, its environment variable, and
-// how to store it.
+// key is a setting ferry applies itself: its name in settings (lookup.go),
+// which says where it is in the file and which variables set it, and how to
+// store it.
 type key struct {
-	section, name, env string
-	set                func(s *Settings, value string, base string) error
+	name string
+	set  func(s *Settings, value string, base string) error
 }
 
 var keys = []key{
-	{"defaults", "inventory", "ANSIBLE_INVENTORY", func(s *Settings, v, base string) error {
-		s.Inventory = pathList(v, ",", base)
+	{"DEFAULT_HOST_LIST", func(s *Settings, v, base string) error {
+		s.Inventory = s.src.paths(strings.Split(v, ","), base)
 		return nil
 	}},
-	{"defaults", "remote_user", "ANSIBLE_REMOTE_USER", func(s *Settings, v, _ string) error { s.RemoteUser = v; return nil }},
-	{"defaults", "forks", "ANSIBLE_FORKS", intSetting(func(s *Settings) *int { return &s.Forks })},
-	{"defaults", "roles_path", "ANSIBLE_ROLES_PATH", func(s *Settings, v, base string) error {
-		s.RolesPath = pathList(v, string(os.PathListSeparator), base)
+	{"DEFAULT_REMOTE_USER", func(s *Settings, v, _ string) error { s.RemoteUser = v; return nil }},
+	{"DEFAULT_FORKS", intSetting(func(s *Settings) *int { return &s.Forks })},
+	{"DEFAULT_ROLES_PATH", func(s *Settings, v, base string) error {
+		s.RolesPath = s.src.paths(strings.Split(v, string(os.PathListSeparator)), base)
 		return nil
 	}},
-	{"defaults", "host_key_checking", "ANSIBLE_HOST_KEY_CHECKING", boolPtrSetting(func(s *Settings) **bool { return &s.HostKeyChecking })},
-	{"defaults", "vault_password_file", "ANSIBLE_VAULT_PASSWORD_FILE", func(s *Settings, v, base string) error {
-		s.VaultPasswordFile = resolve(v, base)
+	{"HOST_KEY_CHECKING", boolPtrSetting(func(s *Settings) **bool { return &s.HostKeyChecking })},
+	{"DEFAULT_VAULT_PASSWORD_FILE", func(s *Settings, v, base string) error {
+		s.VaultPasswordFile = s.src.path(v, base)
 		return nil
 	}},
-	{"defaults", "stdout_callback", "ANSIBLE_STDOUT_CALLBACK", func(s *Settings, v, _ string) error { s.StdoutCallback = v; return nil }},
-	{"defaults", "private_key_file", "ANSIBLE_PRIVATE_KEY_FILE", func(s *Settings, v, base string) error {
-		s.PrivateKeyFile = resolve(v, base)
+	{"DEFAULT_STDOUT_CALLBACK", func(s *Settings, v, _ string) error { s.StdoutCallback = v; return nil }},
+	{"DEFAULT_PRIVATE_KEY_FILE", func(s *Settings, v, base string) error {
+		s.PrivateKeyFile = s.src.path(v, base)
 		return nil
 	}},
-	{"defaults", "timeout", "ANSIBLE_TIMEOUT", intSetting(func(s *Settings) *int { return &s.Timeout })},
-	{"privilege_escalation", "become", "ANSIBLE_BECOME", boolPtrSetting(func(s *Settings) **bool { return &s.Become })},
-	{"privilege_escalation", "become_user", "ANSIBLE_BECOME_USER", func(s *Settings, v, _ string) error { s.BecomeUser = v; return nil }},
-	{"defaults", "nocolor", "ANSIBLE_NOCOLOR", boolSetting(func(s *Settings) *bool { return &s.NoColor })},
-	{"defaults", "force_color", "ANSIBLE_FORCE_COLOR", boolSetting(func(s *Settings) *bool { return &s.ForceColor })},
+	{"DEFAULT_TIMEOUT", intSetting(func(s *Settings) *int { return &s.Timeout })},
+	{"DEFAULT_BECOME", boolPtrSetting(func(s *Settings) **bool { return &s.Become })},
+	{"DEFAULT_BECOME_USER", func(s *Settings, v, _ string) error { s.BecomeUser = v; return nil }},
+	{"ANSIBLE_NOCOLOR", boolSetting(func(s *Settings) *bool { return &s.NoColor })},
+	{"ANSIBLE_FORCE_COLOR", boolSetting(func(s *Settings) *bool { return &s.ForceColor })},
 }
 
-// Load finds and reads the config file, then applies the environment.
-// getenv is os.Getenv in ferry; cwd and home are where ./ and ~/ are.
+// Load finds and reads the config file, then the environment over it, each
+// setting where Lookup reads it. getenv is os.Getenv in ferry; cwd and home
+// are where ./ and ~/ are.
 func Load(getenv func(string) string, cwd, home string) (*Settings, error) {
 	s := &Settings{src: source{getenv: getenv, cwd: cwd, home: home}}
 	file, warnings := Find(getenv, cwd, home)
@@ -85,16 +87,32 @@ func Load(getenv func(string) string, cwd, home string) (*Settings, error) {
 		}
 	}
 	for _, k := range keys {
-		if v := getenv(k.env); v != "" {
-			if err := k.set(s, v, cwd); err != nil {
-				return nil, fmt.Errorf("%s=%s: %v", k.env, v, err)
-			}
+		if err := s.apply(k); err != nil {
+			return nil, err
 		}
 	}
-	if getenv("NO_COLOR") != "" {
-		s.NoColor = true
-	}
 	return s, nil
+}
+
+// apply stores the key's value if the environment or the file sets it; a
+// bad value's error names the variable, or the file and its key.
+func (s *Settings) apply(k key) error {
+	at, ok := s.src.raw(settings[k.name])
+	if !ok {
+		return nil
+	}
+	value := at.value
+	if at.env == "NO_COLOR" {
+		value = "true" // no-color.org: any value asks for no colour
+	}
+	err := k.set(s, value, at.base)
+	switch {
+	case err == nil:
+		return nil
+	case at.env != "":
+		return fmt.Errorf("%s=%s: %v", at.env, at.value, err)
+	}
+	return fmt.Errorf("config file %s: [%s] %s = %s: %v", s.File, at.section, at.key, at.value, err)
 }
 
 // Find returns the config file Ansible's order picks: $FERRY_CONFIG,
@@ -107,7 +125,7 @@ func Find(getenv func(string) string, cwd, home string) (file string, warnings [
 			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 				p = filepath.Join(p, "ansible.cfg")
 			}
-			return resolve(p, cwd), nil
+			return source{home: home}.path(p, cwd), nil
 		}
 	}
 	if cwdUsable(cwd) {
@@ -131,8 +149,8 @@ func Find(getenv func(string) string, cwd, home string) (file string, warnings [
 	return "", warnings
 }
 
-// readFile reads the keys ferry knows; others (Ansible has hundreds) are
-// left alone. Paths in it are relative to the file's directory, as in Ansible.
+// readFile parses the config file; Load and Lookup read its keys. Paths in
+// it are relative to the file's directory, as in Ansible.
 func (s *Settings) readFile(path string) error {
 	f, err := ini.LoadSources(ini.LoadOptions{Insensitive: true, AllowBooleanKeys: true}, path)
 	if err != nil {
@@ -140,17 +158,6 @@ func (s *Settings) readFile(path string) error {
 	}
 	s.File = path
 	s.src.file, s.src.dir = f, filepath.Dir(path)
-	base := filepath.Dir(path)
-	for _, k := range keys {
-		sec, err := f.GetSection(k.section)
-		if err != nil || !sec.HasKey(k.name) {
-			continue
-		}
-		v := strings.TrimSpace(sec.Key(k.name).String())
-		if err := k.set(s, v, base); err != nil {
-			return fmt.Errorf("config file %s: [%s] %s = %s: %v", path, k.section, k.name, v, err)
-		}
-	}
 	return nil
 }
 
@@ -209,29 +216,6 @@ func parseBool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("want true or false, not %q", v)
-}
-
-func pathList(v, sep, base string) []string {
-	var out []string
-	for _, p := range strings.Split(v, sep) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, resolve(p, base))
-		}
-	}
-	return out
-}
-
-// resolve expands ~ and makes p absolute from base.
-func resolve(p, base string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	if filepath.IsAbs(p) || base == "" {
-		return p
-	}
-	return filepath.Join(base, p)
 }
 
 func exists(p string) bool {

@@ -98,38 +98,46 @@ func (s *Settings) Lookup(name string) (value any, found bool, err error) {
 	if !ok {
 		return nil, false, nil
 	}
-	raw, base, set := s.src.raw(def)
+	at, set := s.src.raw(def)
 	if !set {
-		return s.src.convert(def.typ, def.def, base), true, nil
+		return s.src.convert(def.typ, def.def, at.base), true, nil
 	}
-	v, err := s.src.typed(def.typ, raw, base)
+	v, err := s.src.typed(def.typ, at.value, at.base)
 	if err != nil {
-		return nil, true, fmt.Errorf("setting %s = %q: %v", name, raw, err)
+		return nil, true, fmt.Errorf("setting %s = %q: %v", name, at.value, err)
 	}
 	return v, true, nil
 }
 
+// rawValue is a setting's text and where it was found: the environment
+// variable env, or the config file's section and key.
+type rawValue struct {
+	value, base       string // base: where a relative path starts
+	env, section, key string
+}
+
 // raw finds the setting's text: the environment first (relative paths from
 // the working directory), then the config file (from its directory).
-func (src source) raw(def setting) (value, base string, set bool) {
+func (src source) raw(def setting) (rawValue, bool) {
 	for _, env := range def.env {
 		if src.getenv != nil {
 			if v := src.getenv(env); v != "" {
-				return v, src.cwd, true
+				return rawValue{value: v, base: src.cwd, env: env}, true
 			}
 		}
 	}
 	if src.file == nil {
-		return "", "", false
+		return rawValue{}, false
 	}
 	for _, key := range def.ini {
 		section, name, _ := strings.Cut(key, ".")
 		sec, err := src.file.GetSection(section)
 		if err == nil && sec.HasKey(name) {
-			return unquote(strings.TrimSpace(sec.Key(name).String())), src.dir, true
+			v := unquote(strings.TrimSpace(sec.Key(name).String()))
+			return rawValue{value: v, base: src.dir, section: section, key: name}, true
 		}
 	}
-	return "", "", false
+	return rawValue{}, false
 }
 
 // convert gives a default its type (a default path starts in the home).
@@ -160,19 +168,28 @@ func (src source) typed(typ, v, base string) (any, error) {
 	case "path":
 		return src.path(v, base), nil
 	case "pathspec":
-		return src.paths(strings.Split(v, string(os.PathListSeparator)), base), nil
+		return anys(src.paths(strings.Split(v, string(os.PathListSeparator)), base)), nil
 	case "pathlist":
-		return src.paths(strings.Split(v, ","), base), nil
+		return anys(src.paths(strings.Split(v, ","), base)), nil
 	}
 	return v, nil
 }
 
-func (src source) paths(parts []string, base string) []any {
-	out := []any{}
+// paths are the non-empty parts, each a path.
+func (src source) paths(parts []string, base string) []string {
+	out := []string{}
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, src.path(p, base))
 		}
+	}
+	return out
+}
+
+func anys(paths []string) []any {
+	out := make([]any, len(paths))
+	for i, p := range paths {
+		out[i] = p
 	}
 	return out
 }

@@ -50,3 +50,46 @@ func TestLookupOrderAndTypes(t *testing.T) {
 		t.Errorf("default roles path %v", home)
 	}
 }
+
+// Every setting ferry applies itself is the one lookup('config') answers:
+// one table says where both read it, so a quoted value, a relative path or
+// a variable over the file gives the same answer to both.
+func TestLoadAndLookupAgree(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "ansible.cfg")
+	write(t, cfg, "[defaults]\nremote_user = \"deploy\"\nforks = 7\ninventory = hosts, /etc/other\nprivate_key_file = 'keys/id'\n"+
+		"vault_password_file = ~/vault\nhost_key_checking = no\nstdout_callback = json\n[privilege_escalation]\nbecome = yes\nbecome_user = app\n")
+	s, err := Load(env(map[string]string{"ANSIBLE_CONFIG": cfg, "ANSIBLE_TIMEOUT": "33", "ANSIBLE_ROLES_PATH": "r1:~/r2", "NO_COLOR": "1"}), "/work", "/home/u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := map[string]any{
+		"DEFAULT_REMOTE_USER":         s.RemoteUser,
+		"DEFAULT_FORKS":               s.Forks,
+		"DEFAULT_HOST_LIST":           anys(s.Inventory),
+		"DEFAULT_PRIVATE_KEY_FILE":    s.PrivateKeyFile,
+		"DEFAULT_VAULT_PASSWORD_FILE": s.VaultPasswordFile,
+		"HOST_KEY_CHECKING":           *s.HostKeyChecking,
+		"DEFAULT_STDOUT_CALLBACK":     s.StdoutCallback,
+		"DEFAULT_BECOME":              *s.Become,
+		"DEFAULT_BECOME_USER":         s.BecomeUser,
+		"DEFAULT_TIMEOUT":             s.Timeout,
+		"DEFAULT_ROLES_PATH":          anys(s.RolesPath),
+		"ANSIBLE_NOCOLOR":             s.NoColor,
+		"ANSIBLE_FORCE_COLOR":         s.ForceColor,
+	}
+	for _, k := range keys {
+		want, ok := applied[k.name]
+		if !ok {
+			t.Errorf("%s: applied by Load but not checked here", k.name)
+			continue
+		}
+		got, found, err := s.Lookup(k.name)
+		if err != nil || !found || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: lookup %#v (found %v, %v), Load applied %#v", k.name, got, found, err, want)
+		}
+	}
+	if s.RemoteUser != "deploy" || s.PrivateKeyFile != filepath.Join(dir, "keys/id") || s.VaultPasswordFile != "/home/u/vault" {
+		t.Errorf("quotes or paths: %q %q %q", s.RemoteUser, s.PrivateKeyFile, s.VaultPasswordFile)
+	}
+}
