@@ -25,7 +25,7 @@ func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostSt
 	if !metaPerHost[action] {
 		targets = hosts[:1]
 	}
-	flush := false
+	var flush []*hostState // the hosts whose when lets them flush their handlers
 	for _, h := range targets {
 		r.header(pr, []*hostState{h}, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
 		if metaWithoutWhen[action] && len(t.When) > 0 {
@@ -37,11 +37,13 @@ func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostSt
 				continue
 			}
 		}
-		flush = flush || action == "flush_handlers"
+		if action == "flush_handlers" {
+			flush = append(flush, h)
+		}
 		r.metaAction(ctx, pr, t, h, action)
 	}
-	if flush {
-		r.flushHandlers(ctx, pr)
+	if len(flush) > 0 {
+		r.flushHandlersOf(ctx, pr, flush)
 	}
 }
 

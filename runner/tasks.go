@@ -206,11 +206,18 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 // With --force-handlers, hosts that failed still run what they notified
 // before failing. A handler may notify another; the loop runs until quiet.
 func (r *Runner) flushHandlers(ctx context.Context, pr *playRun) {
+	r.flushHandlersOf(ctx, pr, pr.hosts)
+}
+
+// flushHandlersOf runs the handlers notified on hosts (some of the
+// batch's: meta flush_handlers' when is judged per host in 2.14, and the
+// others keep theirs for a later flush).
+func (r *Runner) flushHandlersOf(ctx context.Context, pr *playRun, hosts []*hostState) {
 	for round := 0; round < 10 && ctx.Err() == nil; round++ {
 		ran := false
 		for _, hd := range pr.play.Handlers {
 			var targets []*hostState
-			for _, h := range pr.hosts {
+			for _, h := range hosts {
 				if !h.notified[hd] || h.unreachable.Load() {
 					continue
 				}
