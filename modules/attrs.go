@@ -3,6 +3,8 @@ package modules
 import (
 	"context"
 	"fmt"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
 // WantMode is the mode path should have: the requested one applied to the
@@ -24,9 +26,9 @@ func (a FileAttrs) Converge(ctx context.Context, h *Host, path string, info Path
 			return err
 		}
 		if want != info.Mode {
-			script := fmt.Sprintf("chmod %s -- %s", FormatMode(want), shellQuote(path))
+			script := fmt.Sprintf("chmod %s -- %s", FormatMode(want), shellquote.Quote(path))
 			err := h.Change(fmt.Sprintf("chmod %s %s (was %s)", FormatMode(want), path, FormatMode(info.Mode)), func(w Writer) error {
-				_, err := writeScript(ctx, w, script)
+				_, err := WriteScript(ctx, w, script)
 				return err
 			})
 			if err != nil {
@@ -40,9 +42,9 @@ func (a FileAttrs) Converge(ctx context.Context, h *Host, path string, info Path
 		if info.Type == "link" {
 			flag = "-h "
 		}
-		script := fmt.Sprintf("chown %s%s -- %s", flag, shellQuote(spec), shellQuote(path))
+		script := fmt.Sprintf("chown %s%s -- %s", flag, shellquote.Quote(spec), shellquote.Quote(path))
 		return h.Change(fmt.Sprintf("chown %s %s (was %s:%s)", spec, path, info.Owner, info.Group), func(w Writer) error {
-			_, err := writeScript(ctx, w, script)
+			_, err := WriteScript(ctx, w, script)
 			return err
 		})
 	}

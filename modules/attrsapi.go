@@ -8,7 +8,7 @@ import "context"
 // lchown): for a module that makes files its own way (archive, unzip) and
 // then applies the common file arguments.
 func ConvergeAttrs(ctx context.Context, h *Host, attrs FileAttrs, path string) error {
-	info, err := statPath(ctx, h, path, false)
+	info, err := StatPath(ctx, h, path, false)
 	if err != nil || !info.Exists {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
 // Entry is one path as find(1) describes it on the host: lstat's view, or
@@ -57,7 +59,7 @@ func ListEntries(ctx context.Context, h *Host, q EntryQuery) ([]Entry, float64, 
 	if q.MaxDepth >= 0 {
 		depth += fmt.Sprintf(" -maxdepth %d", q.MaxDepth)
 	}
-	out, err := runScript(ctx, h, fmt.Sprintf("date +%%s.%%N && find %s %s %s -printf '%s'", mode, shellQuote(q.Root), depth, entryFormat))
+	out, err := RunScript(ctx, h, fmt.Sprintf("date +%%s.%%N && find %s %s %s -printf '%s'", mode, shellquote.Quote(q.Root), depth, entryFormat))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -142,9 +144,9 @@ func HostSHA1(ctx context.Context, h *Host, paths []string) ([]string, error) {
 	}
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
-		quoted[i] = shellQuote(p)
+		quoted[i] = shellquote.Quote(p)
 	}
-	out, err := runScript(ctx, h, "sha1sum -z -- "+strings.Join(quoted, " "))
+	out, err := RunScript(ctx, h, "sha1sum -z -- "+strings.Join(quoted, " "))
 	if err != nil {
 		return nil, err
 	}

@@ -13,23 +13,6 @@ import (
 // write of install.go (private part, no link followed, atomic rename,
 // backup, validation), so that no module package writes files its own way.
 
-// StatPath describes path on the host; with follow, a symbolic link is
-// described by what it points to.
-func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo, error) {
-	return statPath(ctx, h, path, follow)
-}
-
-// PathExists tells whether path exists on the host, as the become user.
-func PathExists(ctx context.Context, h *Host, path string) (bool, error) {
-	return hostPathExists(ctx, h, path)
-}
-
-// ReadFile reads at most limit bytes of a file on the host, as the become
-// user when there is one.
-func ReadFile(ctx context.Context, h *Host, path string, limit int64) ([]byte, error) {
-	return readHostFile(ctx, h, path, limit)
-}
-
 // ContentWrite is new content for a whole file.
 type ContentWrite struct {
 	Path    string
@@ -94,24 +77,9 @@ func validatePart(ctx context.Context, w Writer, validate, part string) error {
 	if err == nil && out.RC == 0 {
 		return nil
 	}
-	_, _ = writeScript(ctx, w, "rm -f -- "+shellQuote(part))
+	_, _ = WriteScript(ctx, w, "rm -f -- "+shellquote.Quote(part))
 	if err != nil {
 		return fmt.Errorf("failed to validate: %w", err)
 	}
 	return fmt.Errorf("failed to validate: rc:%d error:%s", out.RC, out.Stderr)
 }
-
-// RunScript runs a shell script that only reads (a probe) on the host as
-// the task's become user; a non-zero exit is an error carrying its stderr.
-func RunScript(ctx context.Context, h *Host, script string) (string, error) {
-	return runScript(ctx, h, script)
-}
-
-// WriteScript runs a shell script that changes the host, through the gate's
-// Writer, as RunScript does.
-func WriteScript(ctx context.Context, w Writer, script string) (string, error) {
-	return writeScript(ctx, w, script)
-}
-
-// ShellQuote quotes one word for the host's POSIX shell.
-func ShellQuote(s string) string { return shellQuote(s) }

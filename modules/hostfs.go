@@ -15,20 +15,17 @@ import (
 // behaves the same locally and over SSH, and every path is quoted for the
 // shell.
 
-// shellQuote quotes one word for the host's POSIX shell.
-func shellQuote(s string) string { return shellquote.Quote(s) }
-
-// runScript runs a shell script that only reads (a probe) on the host as the
+// RunScript runs a shell script that only reads (a probe) on the host as the
 // task's become user. A non-zero exit is an error that names the script and
 // carries its stderr, because every script here is a step that must succeed.
-func runScript(ctx context.Context, h *Host, script string) (string, error) {
+func RunScript(ctx context.Context, h *Host, script string) (string, error) {
 	out, err := h.Query(ctx, Command{Shell: script, Become: h.Become})
 	return scriptOutput(h, script, out, err)
 }
 
-// writeScript runs a shell script that changes the host, through the gate's
-// Writer, as runScript does.
-func writeScript(ctx context.Context, w Writer, script string) (string, error) {
+// WriteScript runs a shell script that changes the host, through the gate's
+// Writer, as RunScript does.
+func WriteScript(ctx context.Context, w Writer, script string) (string, error) {
 	out, err := w.Run(ctx, Command{Shell: script, Become: w.h.Become})
 	return scriptOutput(w.h, script, out, err)
 }
@@ -76,11 +73,11 @@ type PathInfo struct {
 	Via    string // with follow, when path is a symlink: the file it resolves to
 }
 
-// statPath describes path on the host with one `stat` call. With follow, a
+// StatPath describes path on the host with one `stat` call. With follow, a
 // symlink is described by what it points to (and a dangling one is absent),
 // and Via says where it leads.
-func statPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo, error) {
-	q := shellQuote(path)
+func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo, error) {
+	q := shellquote.Quote(path)
 	var script string
 	if follow {
 		script = fmt.Sprintf("if [ -e %[1]s ]; then stat -L -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %[1]s; "+
@@ -89,7 +86,7 @@ func statPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo,
 		script = fmt.Sprintf("if [ -e %[1]s ] || [ -L %[1]s ]; then stat -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %[1]s; "+
 			"if [ -L %[1]s ]; then readlink -- %[1]s; fi; fi", q)
 	}
-	out, err := runScript(ctx, h, script)
+	out, err := RunScript(ctx, h, script)
 	if err != nil {
 		return PathInfo{}, err
 	}
@@ -161,8 +158,8 @@ func OwnerSpec(owner, group string) string {
 // (the CPU's SHA instructions, about 4 x coreutils' speed on a large file),
 // else with sha256sum. Both print the hex digest first.
 func HostSHA256(ctx context.Context, h *Host, path string) (string, error) {
-	q := shellQuote(path)
-	out, err := runScript(ctx, h, fmt.Sprintf("if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < %s; else sha256sum -- %s; fi", q, q))
+	q := shellquote.Quote(path)
+	out, err := RunScript(ctx, h, fmt.Sprintf("if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < %s; else sha256sum -- %s; fi", q, q))
 	if err != nil {
 		return "", err
 	}
@@ -173,12 +170,12 @@ func HostSHA256(ctx context.Context, h *Host, path string) (string, error) {
 	return sum, nil
 }
 
-// readHostFile reads at most limit bytes of a file on the host. Without
+// ReadFile reads at most limit bytes of a file on the host. Without
 // become it streams through Conn.Open; with become the login user may not be
 // able to read it, so it goes through `head` as the become user.
-func readHostFile(ctx context.Context, h *Host, path string, limit int64) ([]byte, error) {
+func ReadFile(ctx context.Context, h *Host, path string, limit int64) ([]byte, error) {
 	if h.Become != nil {
-		out, err := runScript(ctx, h, fmt.Sprintf("head -c %d -- %s", limit, shellQuote(path)))
+		out, err := RunScript(ctx, h, fmt.Sprintf("head -c %d -- %s", limit, shellquote.Quote(path)))
 		return []byte(out), err
 	}
 	r, err := h.Open(ctx, path)
@@ -189,14 +186,14 @@ func readHostFile(ctx context.Context, h *Host, path string, limit int64) ([]byt
 	return io.ReadAll(io.LimitReader(r, limit))
 }
 
-// hostPathExists tells whether path exists on the host, as the become user
+// PathExists tells whether path exists on the host, as the become user
 // when there is one (a login user may not see into root-only directories).
-func hostPathExists(ctx context.Context, h *Host, path string) (bool, error) {
+func PathExists(ctx context.Context, h *Host, path string) (bool, error) {
 	if h.Become == nil {
 		fi, err := h.Stat(ctx, path)
 		return fi.Exists, err
 	}
-	out, err := h.Query(ctx, Command{Shell: "test -e " + shellQuote(path), Become: h.Become})
+	out, err := h.Query(ctx, Command{Shell: "test -e " + shellquote.Quote(path), Become: h.Become})
 	if err != nil {
 		return false, err
 	}
@@ -211,5 +208,5 @@ func OwnDirScript(dir string) string {
 	return fmt.Sprintf(`d=%s
 mkdir -p -- "$d" && test ! -L "$d" && test -O "$d" && [ $((0$(stat -c %%a -- "$d") & 022)) = 0 ] || `+
 		`{ echo "$d must be a directory of $(id -un)'s that others cannot write to (not a link); fix its owner and mode or choose another" >&2; exit 1; }`,
-		shellQuote(dir))
+		shellquote.Quote(dir))
 }

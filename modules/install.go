@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/transport"
 )
 
@@ -271,7 +272,7 @@ func resolveDest(ctx context.Context, h *Host, req InstallRequest) (string, Path
 	if dest == "" {
 		return "", PathInfo{}, fmt.Errorf("dest is empty")
 	}
-	info, err := statPath(ctx, h, dest, true)
+	info, err := StatPath(ctx, h, dest, true)
 	if err != nil {
 		return "", PathInfo{}, err
 	}
@@ -280,7 +281,7 @@ func resolveDest(ctx context.Context, h *Host, req InstallRequest) (string, Path
 			return "", PathInfo{}, fmt.Errorf("dest %s is a directory; with content (or a template) dest must name the file", dest)
 		}
 		dest = destInDir(dest, req.Src.path)
-		if info, err = statPath(ctx, h, dest, true); err != nil {
+		if info, err = StatPath(ctx, h, dest, true); err != nil {
 			return "", PathInfo{}, err
 		}
 	}
@@ -292,7 +293,7 @@ func resolveDest(ctx context.Context, h *Host, req InstallRequest) (string, Path
 	}
 	if !info.Exists {
 		dir := path.Dir(dest)
-		ok, err := hostPathExists(ctx, h, dir)
+		ok, err := PathExists(ctx, h, dir)
 		if err != nil {
 			return "", PathInfo{}, err
 		}
@@ -352,7 +353,7 @@ func fileDiffs(ctx context.Context, h *Host, dest string, info PathInfo, src Sou
 	}
 	before := ""
 	if info.Exists {
-		b, err := readHostFile(ctx, h, dest, diffLimit)
+		b, err := ReadFile(ctx, h, dest, diffLimit)
 		if err != nil || !isText(b) {
 			return nil
 		}
@@ -452,7 +453,7 @@ func transfer(ctx context.Context, w Writer, req InstallRequest, dest string, in
 			return t, err
 		}
 	}
-	_, err = writeScript(ctx, w, InstallScript(h, req.Attrs, part, dest, info, mode))
+	_, err = WriteScript(ctx, w, InstallScript(h, req.Attrs, part, dest, info, mode))
 	return t, err
 }
 
@@ -460,7 +461,7 @@ func transfer(ctx context.Context, w Writer, req InstallRequest, dest string, in
 // dest.<pid>.<date>@<time>~, and returns that name.
 func BackUp(ctx context.Context, w Writer, dest string) (string, error) {
 	backup := fmt.Sprintf("%s.%d.%s~", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-	_, err := writeScript(ctx, w, backupScript(dest, backup))
+	_, err := WriteScript(ctx, w, backupScript(dest, backup))
 	return backup, err
 }
 
@@ -470,7 +471,7 @@ func BackUp(ctx context.Context, w Writer, dest string) (string, error) {
 func backupScript(dest, backup string) string {
 	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
 cp -p -- %s "$t" && ln -T -- "$t" %s; rc=$?
-rm -f -- "$t"; exit $rc`, shellQuote(TempTemplate(dest)), shellQuote(dest), shellQuote(backup))
+rm -f -- "$t"; exit $rc`, shellquote.Quote(TempTemplate(dest)), shellquote.Quote(dest), shellquote.Quote(backup))
 }
 
 // TempTemplate is mktemp's template for a new file next to path.
@@ -549,7 +550,7 @@ if [ "$keep" = 0 ]; then
 %s
 fi
 echo "$keep"
-`, shellQuote(part), writer, maxKeep, newPartScript(part, `"$w"`))
+`, shellquote.Quote(part), writer, maxKeep, newPartScript(part, `"$w"`))
 }
 
 // newPartScript replaces whatever is at "$p" by a new empty private file
@@ -562,7 +563,7 @@ func newPartScript(part, owner string) string {
 		chown = fmt.Sprintf(`chown -h %s -- "$t" && `, owner)
 	}
 	return fmt.Sprintf(`t=$(mktemp -- %s) || exit 1
-%smv -fT -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`, shellQuote(TempTemplate(part)), chown)
+%smv -fT -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`, shellquote.Quote(TempTemplate(part)), chown)
 }
 
 // streamPart writes the source into part from offset on and verifies the
@@ -668,7 +669,7 @@ truncate -s %d -- "$p" && cat >> "$p" || exit 1
 sync -- "$p" & flushing=$!
 $hash < "$p" || exit 1
 wait "$flushing"
-`, shellQuote(part), create, offset)
+`, shellquote.Quote(part), create, offset)
 }
 
 // closableReader lets the caller end reading: an SSH session may still be
@@ -703,11 +704,11 @@ func (c *closableReader) close() {
 // chown comes before chmod because chown clears setuid and setgid bits.
 // mv -T renames onto dest itself, also when dest is a link to a directory.
 func InstallScript(h *Host, attrs FileAttrs, part, dest string, info PathInfo, mode uint32) string {
-	qp, qd := shellQuote(part), shellQuote(dest)
+	qp, qd := shellquote.Quote(part), shellquote.Quote(dest)
 	steps := []string{fmt.Sprintf("test -f %s && test ! -L %s", qp, qp)}
 	switch {
 	case attrs.Owner != "" || attrs.Group != "":
-		steps = append(steps, fmt.Sprintf("chown -h %s -- %s", shellQuote(OwnerSpec(attrs.Owner, attrs.Group)), qp))
+		steps = append(steps, fmt.Sprintf("chown -h %s -- %s", shellquote.Quote(OwnerSpec(attrs.Owner, attrs.Group)), qp))
 	case info.Exists && h.Become != nil:
 		steps = append(steps, fmt.Sprintf("chown -h --reference=%s -- %s", qd, qp))
 	case info.Exists:
@@ -715,7 +716,7 @@ func InstallScript(h *Host, attrs FileAttrs, part, dest string, info PathInfo, m
 		// does not insist either.
 		steps = append(steps, fmt.Sprintf("{ chown -h --reference=%s -- %s 2>/dev/null || true; }", qd, qp))
 	case h.Become != nil:
-		steps = append(steps, fmt.Sprintf("chown -h %s: -- %s", shellQuote(becomeUser(h.Become)), qp))
+		steps = append(steps, fmt.Sprintf("chown -h %s: -- %s", shellquote.Quote(becomeUser(h.Become)), qp))
 	}
 	steps = append(steps, fmt.Sprintf("chmod %s -- %s", FormatMode(mode), qp), fmt.Sprintf("mv -fT -- %s %s", qp, qd))
 	return strings.Join(steps, " && ")
@@ -731,7 +732,7 @@ func becomeUser(b *Become) string {
 // checkFreeSpace fails when writing need bytes under dir would leave fewer
 // than minFree bytes free.
 func checkFreeSpace(ctx context.Context, h *Host, dir string, need, minFree int64) error {
-	out, err := runScript(ctx, h, "df -B1 --output=avail -- "+shellQuote(dir))
+	out, err := RunScript(ctx, h, "df -B1 --output=avail -- "+shellquote.Quote(dir))
 	if err != nil {
 		return err
 	}
@@ -754,7 +755,7 @@ func checkFreeSpace(ctx context.Context, h *Host, dir string, need, minFree int6
 // run, as they would be after a dry one.
 func ReportAttrs(ctx context.Context, h *Host, req InstallRequest, dest string, before PathInfo, data map[string]any) error {
 	if !h.pending() {
-		after, err := statPath(ctx, h, dest, true)
+		after, err := StatPath(ctx, h, dest, true)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
 // PathFacts is what Ansible's add_path_info adds to the result of a module
@@ -12,11 +14,11 @@ import (
 // (a link is not followed), and state link, directory, hard (a file with
 // more than one name) or file.
 func PathFacts(ctx context.Context, h *Host, path string) (map[string]any, error) {
-	self, err := statPath(ctx, h, path, false)
+	self, err := StatPath(ctx, h, path, false)
 	if err != nil {
 		return nil, err
 	}
-	target, err := statPath(ctx, h, path, true)
+	target, err := StatPath(ctx, h, path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +33,7 @@ func PathFacts(ctx context.Context, h *Host, path string) (map[string]any, error
 	case self.Type == "directory":
 		facts["state"] = "directory"
 	case target.Type == "file":
-		links, err := runScript(ctx, h, "stat -L -c %h -- "+shellQuote(path))
+		links, err := RunScript(ctx, h, "stat -L -c %h -- "+shellquote.Quote(path))
 		if err != nil {
 			return nil, err
 		}

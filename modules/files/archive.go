@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/internal/fnmatch"
+	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -221,7 +222,7 @@ func (j *archiveJob) write(ctx context.Context, existed bool) error {
 	var tmp string
 	err := j.h.Act(func(w modules.Writer) error {
 		dir := path.Dir(j.dest)
-		out, err := modules.WriteScript(ctx, w, "mktemp -d -- "+modules.ShellQuote(dir+"/.ferry-archive.XXXXXXXX"))
+		out, err := modules.WriteScript(ctx, w, "mktemp -d -- "+shellquote.Quote(dir+"/.ferry-archive.XXXXXXXX"))
 		tmp = strings.TrimSpace(out)
 		if err != nil {
 			return err
@@ -243,14 +244,14 @@ func (j *archiveJob) write(ctx context.Context, existed bool) error {
 		}
 		differs = old != made
 	}
-	cleanup := "rm -rf -- " + modules.ShellQuote(tmp)
+	cleanup := "rm -rf -- " + shellquote.Quote(tmp)
 	if !differs {
 		return j.h.Act(func(w modules.Writer) error {
 			_, err := modules.WriteScript(ctx, w, cleanup)
 			return err
 		})
 	}
-	d, n := modules.ShellQuote(j.dest), modules.ShellQuote(j.tmpFile(tmp))
+	d, n := shellquote.Quote(j.dest), shellquote.Quote(j.tmpFile(tmp))
 	// An existing dest keeps its mode and owner, as Ansible's rewrite in
 	// place does.
 	script := fmt.Sprintf("if [ -e %[1]s ]; then chmod --reference=%[1]s %[2]s && { chown --reference=%[1]s %[2]s 2>/dev/null || :; }; fi && mv -f -- %[2]s %[1]s && %[3]s", d, n, cleanup)
@@ -271,7 +272,7 @@ var compressors = map[string]string{"gz": "gzip", "bz2": "bzip2", "xz": "xz"}
 func (j *archiveJob) build(ctx context.Context, w modules.Writer, out string) error {
 	if !j.must && compressors[j.o.Format] != "" {
 		j.archived = []string{j.targets[0]}
-		script := fmt.Sprintf("%s -c < %s > %s", compressors[j.o.Format], modules.ShellQuote(j.targets[0]), modules.ShellQuote(out))
+		script := fmt.Sprintf("%s -c < %s > %s", compressors[j.o.Format], shellquote.Quote(j.targets[0]), shellquote.Quote(out))
 		return j.runBuild(ctx, w, modules.Command{Shell: script})
 	}
 	var names []string
@@ -283,16 +284,16 @@ func (j *archiveJob) build(ctx context.Context, w modules.Writer, out string) er
 			}
 		}
 	}
-	root := modules.ShellQuote(j.root)
+	root := shellquote.Quote(j.root)
 	if j.o.Format == "zip" {
 		if len(names) == 0 { // zip refuses to make an empty archive; Python's zipfile makes this one
-			return j.runBuild(ctx, w, modules.Command{Shell: `printf 'PK\005\006\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' > ` + modules.ShellQuote(out)})
+			return j.runBuild(ctx, w, modules.Command{Shell: `printf 'PK\005\006\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' > ` + shellquote.Quote(out)})
 		}
-		script := fmt.Sprintf("cd %s && zip -q %s -@", root, modules.ShellQuote(out))
+		script := fmt.Sprintf("cd %s && zip -q %s -@", root, shellquote.Quote(out))
 		return j.runBuild(ctx, w, modules.Command{Shell: script, Stdin: strings.NewReader(strings.Join(names, "\n") + "\n")})
 	}
 	flag := map[string]string{"gz": "--gzip", "bz2": "--bzip2", "xz": "--xz", "tar": ""}[j.o.Format]
-	script := fmt.Sprintf("cd %s && tar --create --no-recursion --null --verbatim-files-from %s -f %s -T -", root, flag, modules.ShellQuote(out))
+	script := fmt.Sprintf("cd %s && tar --create --no-recursion --null --verbatim-files-from %s -f %s -T -", root, flag, shellquote.Quote(out))
 	return j.runBuild(ctx, w, modules.Command{Shell: script, Stdin: strings.NewReader(strings.Join(names, "\x00"))})
 }
 
@@ -387,7 +388,7 @@ func (j *archiveJob) excluded(m member) bool {
 // a tar's members (here the verbose listing: name, type, mode, owner,
 // size, time, link), a zip's names and CRCs, else the decompressed content.
 func (j *archiveJob) fingerprint(ctx context.Context, file string) (string, error) {
-	q := modules.ShellQuote(file)
+	q := shellquote.Quote(file)
 	probe := func(script string) (modules.Output, error) {
 		return j.h.Query(ctx, modules.Command{Shell: script, Become: j.h.Become, Env: map[string]string{"LC_ALL": "C"}})
 	}
@@ -447,11 +448,11 @@ func sortedLines(s string) string {
 func (j *archiveJob) removeScript() string {
 	var q []string
 	for _, p := range j.archived {
-		q = append(q, modules.ShellQuote(p))
+		q = append(q, shellquote.Quote(p))
 	}
 	for _, p := range j.paths {
 		if j.sources[p].isDir {
-			q = append(q, modules.ShellQuote(p))
+			q = append(q, shellquote.Quote(p))
 		}
 	}
 	return "rm -rf -- " + strings.Join(q, " ")
@@ -501,7 +502,7 @@ func globWord(glob string) string {
 	var b, lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
-			b.WriteString(modules.ShellQuote(lit.String()))
+			b.WriteString(shellquote.Quote(lit.String()))
 			lit.Reset()
 		}
 	}
@@ -530,7 +531,7 @@ func globWord(glob string) string {
 func describeSources(ctx context.Context, h *modules.Host, paths []string) (map[string]source, error) {
 	var script strings.Builder
 	for _, p := range paths {
-		q := modules.ShellQuote(p)
+		q := shellquote.Quote(p)
 		fmt.Fprintf(&script, `e=0; d=0; { [ -e %[1]s ] || [ -L %[1]s ]; } && e=1; [ -d %[1]s ] && d=1; printf 'P%%s%%s\0' $e $d; `+
 			`[ $d = 1 ] && { find -H %[1]s -mindepth 1 -printf 'E%%Y%%y%%p\0' 2>/dev/null || :; }; `, q)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -40,7 +41,7 @@ func (tempfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (mo
 	}
 	dir := `"${TMPDIR:-/tmp}"`
 	if o.Path != nil {
-		dir = modules.ShellQuote(*o.Path)
+		dir = shellquote.Quote(*o.Path)
 	}
 	flag := ""
 	if o.State == "directory" {
@@ -48,7 +49,7 @@ func (tempfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (mo
 	}
 	// mktemp makes it exclusively, mode 0600 (0700 for a directory), as
 	// Python's mkstemp and mkdtemp do.
-	script := fmt.Sprintf("mktemp %s-p %s -- %s", flag, dir, modules.ShellQuote(prefix+"XXXXXXXX"+suffix))
+	script := fmt.Sprintf("mktemp %s-p %s -- %s", flag, dir, shellquote.Quote(prefix+"XXXXXXXX"+suffix))
 	var made string
 	err = h.Change("create a temporary "+o.State, func(w modules.Writer) error {
 		out, err := modules.WriteScript(ctx, w, script)

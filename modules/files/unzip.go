@@ -13,6 +13,7 @@ import (
 
 	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/internal/fnmatch"
+	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -33,7 +34,7 @@ func unzipArchive(ctx context.Context, h *modules.Host, o unarchiveOptions, a ar
 			return modules.Result{}, err
 		}
 		defer h.Act(func(w modules.Writer) error { //nolint:errcheck // best effort: a private temporary file
-			_, err := modules.WriteScript(ctx, w, "rm -f -- "+modules.ShellQuote(tmp))
+			_, err := modules.WriteScript(ctx, w, "rm -f -- "+shellquote.Quote(tmp))
 			return err
 		})
 		src = tmp
@@ -418,7 +419,7 @@ type destFile struct {
 // under dest (lstat, and a regular file's CRC-32 from gzip's trailer) and
 // the epoch of each zip time.
 func (z *zipJob) probe(ctx context.Context, entries []zipEntry) (destState, error) {
-	q := modules.ShellQuote
+	q := shellquote.Quote
 	var b strings.Builder
 	b.WriteString("umask; id -un; id -gn\n")
 	stamps := map[string]bool{}

@@ -234,7 +234,7 @@ func (o kurlOptions) installArgs(addr string) []string {
 }
 
 func (o kurlOptions) installScript(addr string) string {
-	return fmt.Sprintf("cd %s && cat install.sh | bash -s %s", modules.ShellQuote(o.workdir), shellquote.Join(o.installArgs(addr)))
+	return fmt.Sprintf("cd %s && cat install.sh | bash -s %s", shellquote.Quote(o.workdir), shellquote.Join(o.installArgs(addr)))
 }
 
 // kotsadmURL is where kURL's outro says the Admin Console is.
@@ -328,7 +328,7 @@ func extractKurlBundle(ctx context.Context, h *modules.Host, o kurlOptions, bund
 	}
 	return h.Change(what, func(w modules.Writer) error {
 		_, err := modules.WriteScript(ctx, w, fmt.Sprintf("%s\ntar xzf %s -C %s && test -f %s", modules.OwnDirScript(o.workdir),
-			modules.ShellQuote(o.bundle), modules.ShellQuote(o.workdir), modules.ShellQuote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
+			shellquote.Quote(o.bundle), shellquote.Quote(o.workdir), shellquote.Quote(strings.TrimSuffix(o.workdir, "/")+"/install.sh")))
 		return err
 	})
 }
@@ -376,7 +376,7 @@ func kurlInstalledResult(ctx context.Context, h *modules.Host, o kurlOptions, st
 
 func newestKurlLog(ctx context.Context, h *modules.Host, o kurlOptions) string {
 	out, err := h.Query(ctx, modules.Command{Become: h.Become,
-		Shell: "ls -1t -- " + modules.ShellQuote(strings.TrimSuffix(o.logDir, "/")) + "/install-*.log 2>/dev/null | head -n 1"})
+		Shell: "ls -1t -- " + shellquote.Quote(strings.TrimSuffix(o.logDir, "/")) + "/install-*.log 2>/dev/null | head -n 1"})
 	if err != nil {
 		return ""
 	}
@@ -526,11 +526,11 @@ func kurlDiskRules(o kurlOptions) []kurlDiskRule {
 func kurlProbeScript(o kurlOptions) string {
 	var dirs []string
 	for _, r := range kurlDiskRules(o) {
-		dirs = append(dirs, modules.ShellQuote(r.dir))
+		dirs = append(dirs, shellquote.Quote(r.dir))
 	}
 	parent := ""
 	if dir, ok := o.flagValues["kurl-install-directory"]; ok {
-		parent = fmt.Sprintf("if [ -d %[1]s ]; then echo 'installdir=yes'; else echo 'installdir=no'; fi\n", modules.ShellQuote(dir))
+		parent = fmt.Sprintf("if [ -d %[1]s ]; then echo 'installdir=yes'; else echo 'installdir=no'; fi\n", shellquote.Quote(dir))
 	}
 	return `echo "uid=$(id -u)"
 echo "arch=$(uname -m)"
@@ -545,7 +545,7 @@ if command -v ss >/dev/null 2>&1; then ss -ltnu | awk 'NR>1 {print "listen=" $1 
 for d in ` + strings.Join(dirs, " ") + `; do p=$d; while [ ! -e "$p" ]; do p=$(dirname "$p"); done
   df -P -B1 "$p" 2>/dev/null | awk -v d="$d" 'NR==2 {print "disk=" $2 " " $3 " " $4 " " d}'; done
 [ -r /etc/resolv.conf ] && awk '$1 == "nameserver" {print "nameserver=" $2}' /etc/resolv.conf
-if [ -r ` + modules.ShellQuote(o.osRelease) + ` ]; then (. ` + modules.ShellQuote(o.osRelease) + ` && echo "os_id=$ID" && echo "os_version=$VERSION_ID"); fi
+if [ -r ` + shellquote.Quote(o.osRelease) + ` ]; then (. ` + shellquote.Quote(o.osRelease) + ` && echo "os_id=$ID" && echo "os_version=$VERSION_ID"); fi
 ` + parent
 }
 

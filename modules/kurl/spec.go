@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
 // What kurl learns from the bundle's installer spec and the host's
@@ -26,7 +28,7 @@ func (s kurlSpec) has(addon string) bool { return slices.Contains(s.addons, addo
 // kurlSpecScript prints the INSTALLER_YAML lines of the bundle's install.sh;
 // tar stops at the first install.sh, the first file of a kURL bundle.
 func kurlSpecScript(bundle string) string {
-	return fmt.Sprintf(`tar -xzO --occurrence=1 -f %s install.sh | sed -n '/^INSTALLER_YAML=/,/"$/p'`, modules.ShellQuote(bundle))
+	return fmt.Sprintf(`tar -xzO --occurrence=1 -f %s install.sh | sed -n '/^INSTALLER_YAML=/,/"$/p'`, shellquote.Quote(bundle))
 }
 
 // readKurlSpec reads the installer spec from the bundle on the host.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/shellquote"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -105,7 +106,7 @@ func makeParent(ctx context.Context, h *modules.Host, path string) error {
 		return err
 	}
 	return h.Change("create directory "+dir, func(w modules.Writer) error {
-		_, err := modules.WriteScript(ctx, w, "mkdir -p -- "+modules.ShellQuote(dir))
+		_, err := modules.WriteScript(ctx, w, "mkdir -p -- "+shellquote.Quote(dir))
 		return err
 	})
 }
