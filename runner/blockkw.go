@@ -23,6 +23,9 @@ type scopedKeywords struct {
 	// AnyErrorsFatal is any_errors_fatal given on the task or a block
 	// around it (nil: the play's).
 	AnyErrorsFatal *bool
+	// Connection holds the connection keywords of the task and the blocks
+	// around it as the variables they set (connkw.go); the nearer wins.
+	Connection map[string]any
 }
 
 func (s *scopedKeywords) inherit(parent scopedKeywords) {
@@ -31,6 +34,7 @@ func (s *scopedKeywords) inherit(parent scopedKeywords) {
 		maps.Copy(merged, s.ModuleDefaults)
 		s.ModuleDefaults = merged
 	}
+	s.Connection = mergeMaps(parent.Connection, s.Connection)
 	if s.AnyErrorsFatal == nil {
 		s.AnyErrorsFatal = parent.AnyErrorsFatal
 	}
@@ -70,12 +74,8 @@ func (p *parser) scopedKeyword(t *Task, key string, v *yaml.Node) bool {
 		p.str(v)
 	case "collections":
 		p.strList(v) // modules are found by their short or full names alike
-	case "become_method":
-		if m := p.str(v); m != "sudo" {
-			p.errorf(v, "ferry escalates with sudo", "become_method %q is not supported", m)
-		}
 	default:
-		return false
+		return p.connectionKeyword(&t.Scoped.Connection, key, v)
 	}
 	return true
 }

@@ -17,7 +17,9 @@ import (
 // scope builds the variable scope of task t on host h, with Ansible's
 // precedence (highest first): extra vars, set_fact/register, task and block
 // vars, vars_files, play vars, inventory host vars (group_vars/host_vars
-// already merged by the inventory), then the magic variables.
+// already merged by the inventory), role defaults, the task's and the
+// play's connection keywords (connkw.go), the command line's connection
+// settings, then the magic variables.
 func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 	var params, roleVars, defaults map[string]any
 	if t.Role != nil {
@@ -25,7 +27,7 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 	}
 	layers := make([]map[string]any, 0, 12)
 	for _, l := range []map[string]any{r.opts.ExtraVars, params, h.facts.get(), t.Vars, roleVars, pr.roleVars,
-		pr.varsFiles, pr.play.Vars, h.invVars, pr.play.Keywords, defaults, pr.roleDefaults,
+		pr.varsFiles, pr.play.Vars, h.invVars, defaults, pr.roleDefaults, t.Scoped.Connection, pr.play.Keywords,
 		r.opts.ConnDefaults} {
 		if len(l) > 0 {
 			layers = append(layers, l)
@@ -265,6 +267,9 @@ func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope) 
 	if t.DelegateTo != "" {
 		return r.delegateConn(ctx, t, sc)
 	}
+	if t.ownConnection() {
+		return r.taskConnection(ctx, h, sc)
+	}
 	return r.openOnce(ctx, h, sc)
 }
 
@@ -324,7 +329,11 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 	if !on {
 		return nil, nil
 	}
-	b := &modules.Become{User: t.BecomeUser}
+	user, err := sc.render(t.BecomeUser) // become_user: "{{ app_user }}"
+	if err != nil {
+		return nil, fmt.Errorf("become_user: %w", err)
+	}
+	b := &modules.Become{User: fmt.Sprint(user)}
 	if b.User == "" {
 		v, ok, err := sc.Lookup("ansible_become_user")
 		if err != nil {
@@ -345,7 +354,7 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 			break
 		}
 	}
-	return b, nil
+	return b, becomeMethod(sc, b)
 }
 
 func (r *Runner) environment(sc *scope, t *Task) (map[string]string, error) {

@@ -104,4 +104,5 @@ func (r *Runner) resetConnection(ctx context.Context, pr *playRun, t *Task, h *h
 	}
 	h.conn, h.connErr = nil, nil
 	h.connOnce = sync.Once{}
+	h.taskConns.reset()
 }

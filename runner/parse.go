@@ -181,7 +181,7 @@ var playKeys = []string{"name", "hosts", "vars", "vars_files", "gather_facts", "
 	"serial", "tasks", "pre_tasks", "post_tasks", "handlers", "max_fail_percentage", "any_errors_fatal",
 	"tags", "environment", "no_log", "check_mode", "connection", "roles", "collections", "vars_prompt",
 	"run_once", "remote_user", "port", "strategy", "order", "throttle", "ignore_unreachable", "module_defaults",
-	"ignore_errors", "diff", "become_method", "gather_subset", "gather_timeout", "force_handlers", "timeout", "debugger", "fact_path"}
+	"ignore_errors", "diff", "become_method", "gather_subset", "gather_timeout", "force_handlers", "timeout", "debugger", "fact_path", "become_exe", "become_flags"}
 
 func (p *parser) play(n *yaml.Node) *Play {
 	play := &Play{Pos: posOf(p.file, n), GatherFacts: true, Dir: p.dir}
@@ -282,7 +282,8 @@ var taskKeys = []string{"name", "when", "loop", "with_items", "with_list", "with
 	"become_user", "no_log", "check_mode", "diff", "environment", "run_once", "delegate_to", "timeout", "vars", "throttle",
 	"block", "rescue", "always", "args", "import_tasks", "include_tasks", "import_role", "include_role",
 	"action", "local_action", "delegate_facts", "async", "poll", "ignore_unreachable", "module_defaults",
-	"any_errors_fatal", "debugger", "collections", "become_method"}
+	"any_errors_fatal", "debugger", "collections", "become_method", "become_exe", "become_flags", "remote_user",
+	"port", "connection"}
 
 func (p *parser) tasks(n *yaml.Node, handlers bool) []*Task {
 	n = resolveAlias(n)

@@ -27,7 +27,7 @@ type PlayOptions struct {
 	Strategy      string         // linear or free (free.go)
 	ForceHandlers bool           // as --force-handlers, for this play
 	Prompts       []VarPrompt    // vars_prompt
-	Keywords      map[string]any // remote_user, port, connection as connection variables, below the inventory's
+	Keywords      map[string]any // connection keywords as connection variables, below every variable (connkw.go)
 
 	IgnoreUnreachable *bool // given to every task
 	Timeout           any   // given to every task: int or template
@@ -74,18 +74,10 @@ func (p *parser) playKeyword(play *Play, key string, k, v *yaml.Node) bool {
 		o.ForceHandlers = p.boolean(v)
 	case "vars_prompt":
 		o.Prompts = p.varsPrompt(v)
-	case "remote_user", "port", "connection":
-		if o.Keywords == nil {
-			o.Keywords = map[string]any{}
-		}
-		name := map[string]string{"remote_user": "ansible_user", "port": "ansible_port", "connection": "ansible_connection"}[key]
-		o.Keywords[name] = p.value(v)
+	case "remote_user", "port", "connection", "become_method", "become_exe", "become_flags":
+		p.connectionKeyword(&o.Keywords, key, v)
 		if key == "connection" {
 			play.Connection = p.str(v)
-		}
-	case "become_method":
-		if m := p.str(v); m != "sudo" {
-			p.errorf(v, "ferry escalates with sudo", "become_method %q is not supported", m)
 		}
 	case "ignore_unreachable":
 		b := p.boolean(v)

@@ -132,6 +132,9 @@ type hostState struct {
 	connOnce sync.Once
 	conn     modules.Conn
 	connErr  error
+	// taskConns are the connections of tasks with their own connection
+	// settings (connkw.go).
+	taskConns taskConns
 
 	// notified handlers; written only by this host's own task goroutine and
 	// read by the flush, which runs between tasks.

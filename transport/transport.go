@@ -77,4 +77,9 @@ type Dialer interface {
 type Become struct {
 	User     string // default root
 	Password string // secret; empty means passwordless sudo (-n)
+	Method   string // sudo (the default) or su
+	Exe      string // the program to run; "" is the method's own
+	// Flags replace the method's default flags (sudo's -H; su's none) when
+	// not nil; a password's own flags are added still (sudo's -S).
+	Flags []string
 }

@@ -2,6 +2,7 @@
 package conn
 
 import (
+	"cmp"
 	"io"
 	"sort"
 	"strings"
@@ -24,17 +25,50 @@ func commandLine(cmd transport.Command, alreadyRoot bool) (argv []string, stdin 
 	}
 	stdin = cmd.Stdin
 	if b := cmd.Become; needsSudo(b, alreadyRoot) {
-		sudo := []string{"sudo", "-H", "-u", becomeUser(b)}
-		if b.Password == "" {
-			sudo = append(sudo, "-n")
-		} else {
-			// -S reads the password from stdin; -p '' keeps the prompt out of stderr.
-			sudo = append(sudo, "-S", "-p", "")
+		if b.Method == "su" {
+			return suLine(b, argv), stdin
+		}
+		sudo, password := sudoLine(b)
+		if password {
 			stdin = passwordThen(b.Password, stdin)
 		}
 		argv = append(append(sudo, "--"), argv...)
 	}
 	return argv, stdin
+}
+
+// sudoLine is the sudo command before the command it runs, and whether
+// the password goes to its stdin.
+func sudoLine(b *transport.Become) (argv []string, password bool) {
+	argv = []string{cmp.Or(b.Exe, "sudo")}
+	flags := b.Flags
+	if flags == nil {
+		flags = []string{"-H"}
+	}
+	for _, f := range flags {
+		// -n would refuse the password; as Ansible's sudo plugin, drop it then.
+		if b.Password == "" || f != "-n" && f != "--non-interactive" {
+			argv = append(argv, f)
+		}
+	}
+	argv = append(argv, "-u", becomeUser(b))
+	if b.Password == "" {
+		if b.Flags == nil {
+			argv = append(argv, "-n")
+		}
+		return argv, false
+	}
+	// -S reads the password from stdin; -p '' keeps the prompt out of stderr.
+	return append(argv, "-S", "-p", ""), true
+}
+
+// suLine runs argv through su as Ansible's su plugin does: su [flags] user
+// -c 'command', the command read by the user's login shell. su asks for a
+// password on a terminal only, which ferry does not open: the runner
+// refuses su with a password before anything runs.
+func suLine(b *transport.Become, argv []string) []string {
+	line := append([]string{cmp.Or(b.Exe, "su")}, b.Flags...)
+	return append(line, becomeUser(b), "-c", JoinArgv(argv))
 }
 
 // needsSudo reports whether become asks for sudo: not when the login user is

@@ -112,3 +112,23 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// become_exe, become_flags and become_method su shape the command as
+// Ansible's become plugins do; a password drops sudo's -n.
+func TestCommandLineBecomeMethods(t *testing.T) {
+	for _, c := range []struct {
+		b    transport.Become
+		want string
+	}{
+		{transport.Become{User: "app", Exe: "/opt/sudo", Flags: []string{"-E", "-n"}}, "/opt/sudo -E -n -u app -- id"},
+		{transport.Become{User: "app", Flags: []string{"-n", "-E"}, Password: "pw"}, "sudo -E -u app -S -p  -- id"},
+		{transport.Become{User: "app", Flags: []string{}}, "sudo -u app -- id"},
+		{transport.Become{User: "app", Method: "su", Flags: []string{"-l"}}, "su -l app -c id"},
+		{transport.Become{Method: "su", Exe: "/bin/su"}, "/bin/su root -c id"},
+	} {
+		argv, _ := commandLine(transport.Command{Argv: []string{"id"}, Become: &c.b}, false)
+		if got := strings.Join(argv, " "); got != c.want {
+			t.Errorf("%+v: argv %q, want %q", c.b, got, c.want)
+		}
+	}
+}

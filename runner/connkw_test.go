@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+)
+
+// A connection or become method ferry does not run is refused before the
+// run, at its line, naming the ones it runs; a templated one is checked
+// when it is rendered.
+func TestConnectionKeywordsRefuseUnknownValues(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  become_method: doas
+  tasks:
+    - command: "true"
+      connection: docker
+    - block:
+        - command: "true"
+      become_method: runas
+    - command: "true"
+      connection: "{{ how }}"
+`
+	r := runPlaybook(t, pb, localInventory, nil)
+	if r.code != ExitInvalid {
+		t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitInvalid, r.stdout, r.stderr)
+	}
+	r.mustContain(t, `site.yml:4:18: become_method "doas" is not supported by ferry`, "use sudo or su",
+		`site.yml:7:19: connection "docker" is not supported by ferry`, "use ssh or local",
+		`site.yml:10:22: become_method "runas"`)
+	if strings.Contains(r.stderr, "site.yml:12") {
+		t.Errorf("a templated connection is refused before it is rendered:\n%s", r.stderr)
+	}
+}
+
+// become_method su with a become password would need a terminal: the task
+// fails with what to do, and the password is never shown.
+func TestBecomeSuWithPasswordIsRefused(t *testing.T) {
+	pb := `
+- hosts: web1
+  gather_facts: false
+  tasks:
+    - command: "true"
+      become: true
+      become_method: su
+      vars:
+        ansible_become_password: s3cret-pw
+`
+	r := runPlaybook(t, pb, localInventory, nil)
+	if r.code != ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitFailed, r.stdout, r.stderr)
+	}
+	r.mustContain(t, "become_method su with a password is not supported by ferry")
+	if strings.Contains(r.stdout+r.stderr, "s3cret-pw") {
+		t.Errorf("the become password shows:\n%s%s", r.stdout, r.stderr)
+	}
+}
