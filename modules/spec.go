@@ -201,7 +201,8 @@ func (s Spec) bind(raw map[string]any, static bool) (Args, []error) {
 	}
 	if len(errs) == 0 {
 		// Group rules only make sense once every name is known.
-		errs = append(s.checkGroups(raw, static), s.checkRules(raw, args, static)...)
+		given := s.given(raw)
+		errs = append(s.checkGroups(given, static), s.checkRules(given, args, static)...)
 	}
 	return args, errs
 }
@@ -223,13 +224,13 @@ func (s Spec) declarationOrder(raw map[string]any) []string {
 	return names
 }
 
-func (s Spec) checkGroups(raw map[string]any, static bool) []error {
+func (s Spec) checkGroups(given givenArgs, static bool) []error {
 	var errs []error
 	// Before the run, a templated value may still turn out to be omit:
 	// it counts as given for OneOf, but not against Exclusive.
 	count := func(group []string, templated bool) (n int) {
 		for _, name := range group {
-			if v, ok := raw[name]; ok && (templated || !static || !hasTemplate(v)) {
+			if v, ok := given.values[name]; ok && (templated || !static || !hasTemplate(v)) {
 				n++
 			}
 		}
@@ -237,12 +238,12 @@ func (s Spec) checkGroups(raw map[string]any, static bool) []error {
 	}
 	for _, g := range s.OneOf {
 		if count(g, true) != 1 {
-			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("%s needs exactly one of %s", s.subject(), strings.Join(g, ", "))})
+			errs = append(errs, &ArgError{Arg: given.nameOf(g[0]), Msg: fmt.Sprintf("%s needs exactly one of %s", s.subject(), strings.Join(g, ", "))})
 		}
 	}
 	for _, g := range s.Exclusive {
 		if count(g, false) > 1 {
-			errs = append(errs, &ArgError{Arg: g[0], Msg: fmt.Sprintf("%s takes only one of %s", s.subject(), strings.Join(g, ", "))})
+			errs = append(errs, &ArgError{Arg: given.nameOf(g[0]), Msg: fmt.Sprintf("%s takes only one of %s", s.subject(), strings.Join(g, ", "))})
 		}
 	}
 	return errs

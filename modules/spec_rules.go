@@ -13,26 +13,55 @@ type Rule struct {
 	Check func(Args) error
 }
 
-// checkRules runs the spec's rules on bound arguments (raw as given, to
+// checkRules runs the spec's rules on bound arguments (given as written, to
 // leave out a rule that reads a template before the run).
-func (s Spec) checkRules(raw map[string]any, args Args, static bool) []error {
+func (s Spec) checkRules(given givenArgs, args Args, static bool) []error {
 	var errs []error
 	for _, r := range s.Rules {
-		if static && r.readsTemplate(raw) {
+		if static && r.readsTemplate(given) {
 			continue
 		}
 		if err := r.Check(args); err != nil {
-			errs = append(errs, &ArgError{Arg: r.Args[0], Msg: err.Error()})
+			errs = append(errs, &ArgError{Arg: given.nameOf(r.Args[0]), Msg: err.Error()})
 		}
 	}
 	return errs
 }
 
-func (r Rule) readsTemplate(raw map[string]any) bool {
+func (r Rule) readsTemplate(given givenArgs) bool {
 	for _, name := range r.Args {
-		if hasTemplate(raw[name]) {
+		if hasTemplate(given.values[name]) {
 			return true
 		}
 	}
 	return false
+}
+
+// givenArgs are the arguments as written, by declared name: a value given
+// through an alias (dest for path) is the argument's, so that rules and
+// groups, which name declared arguments, see it.
+type givenArgs struct {
+	values map[string]any    // declared name -> value as written
+	names  map[string]string // declared name -> the name written (an alias or itself)
+}
+
+func (s Spec) given(raw map[string]any) givenArgs {
+	g := givenArgs{values: map[string]any{}, names: map[string]string{}}
+	for _, name := range s.declarationOrder(raw) {
+		declared, v := name, raw[name]
+		if a, ok := s.Arg(name); ok {
+			declared = a.Name
+		}
+		g.values[declared], g.names[declared] = v, name
+	}
+	return g
+}
+
+// nameOf is the name the task wrote for a declared argument, where an
+// error about it is placed (the declared name when it was not given).
+func (g givenArgs) nameOf(declared string) string {
+	if name, ok := g.names[declared]; ok {
+		return name
+	}
+	return declared
 }
