@@ -1,16 +1,36 @@
 package runner
 
-import "path/filepath"
+import (
+	"path/filepath"
+
+	"github.com/ferry-sh/ferry/runner/template"
+)
 
 // RenderFile renders a template file with the variables Ansible's template
 // action adds for it (template_path, ansible_managed...), above the task's
-// own, as the action's task_vars.update() puts them.
+// own, as the action's task_vars.update() puts them. The templates it
+// extends, includes and imports are found in the action's search path.
 func (v varsAdapter) RenderFile(text, src, path, dest string) (string, error) {
 	vars, err := v.sc.engine.FileVars(src, path, dest)
 	if err != nil {
 		return "", err
 	}
-	return varsAdapter{v.sc.withLayer(vars)}.Render(text)
+	return varsAdapter{v.sc.withLayer(vars)}.render(text, v.searchPath(path))
+}
+
+// searchPath is the template action's search path for the template at
+// path: the task's ansible_search_path (its role, then the playbook's
+// directory), then the template's own directory, each DIR/templates first.
+func (v varsAdapter) searchPath(path string) []string {
+	var dirs []string
+	for _, name := range []string{"role_path", "playbook_dir"} {
+		if d, ok, err := v.sc.Lookup(name); ok && err == nil {
+			if s, ok := d.(string); ok && s != "" {
+				dirs = append(dirs, s)
+			}
+		}
+	}
+	return template.SearchPath(path, dirs...)
 }
 
 // playbookDir is playbook_dir: absolute, as Ansible's (a playbook named
@@ -20,4 +40,11 @@ func playbookDir(dir string) string {
 		return abs
 	}
 	return dir
+}
+
+// render is Render with the templates text names found in dirs.
+func (v varsAdapter) render(text string, dirs []string) (string, error) {
+	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.RenderFile(text, dirs, sc) })
+	s, _ := out.(string)
+	return s, err
 }

@@ -57,14 +57,24 @@
 //     equalto, ne, lt, le, gt, ge, sameas, even, odd, divisibleby, subset,
 //     superset, all, any, lower, upper, and the controller's path tests
 //     file, directory, link, exists, link_exists, abs, same_file, mount.
-//   - Statements: if/elif/else/endif, for x in xs [if cond] / else / endfor
-//     (with loop.index, index0, revindex, first, last, length, previtem,
-//     nextitem and `for k, v in d.items()`), set x = expr, raw/endraw,
-//     {# comments #}, whitespace control with '-', and Ansible's trim_blocks.
+//   - Statements: if/elif/else/endif, for x in xs [if cond] [recursive] /
+//     else / endfor (with loop.index, index0, revindex, revindex0, first,
+//     last, length, depth, depth0, previtem, nextitem, cycle(), changed(),
+//     loop(items) in a recursive loop, and `for k, v in d.items()`), set x =
+//     expr and set x [| filter] ... endset, raw/endraw, {# comments #},
+//     whitespace control with '-' and '+', and Ansible's trim_blocks. In
+//     stmt.go and render_stmt.go: extends and block (scoped, endblock name,
+//     super()), include (ignore missing, a list of names, with/without
+//     context), import ... as and from ... import (without context by
+//     default, as Jinja), macro (defaults, varargs, kwargs, caller), call,
+//     filter and with. Templates named by extends, include and import are
+//     found in the template action's search path (loader.go).
 //
 // Not supported, each a static error from Check/CheckExpr naming the
-// construct: include, import, macro, call, block/extends, filter blocks,
-// recursive loops, lookup plugins that lookups.go lacks, and the filters
-// listed in unsupportedFilters. Regular expressions use Go's RE2 syntax:
-// look-arounds and backreferences in patterns are reported as invalid.
+// construct: break, continue and do (Jinja extensions that ansible-core
+// 2.14 does not enable), required blocks, lookup plugins that lookups.go
+// lacks, and the filters listed in unsupportedFilters. Jinja's `self` is
+// not bound: self.name() fails at run time as undefined.
+// Regular expressions use Go's RE2 syntax: look-arounds and backreferences
+// in patterns are reported as invalid.
 package template

@@ -77,6 +77,8 @@ func (e *emitter) emit(n node) {
 			args = append([]node{&scopeNode{}}, args...)
 		}
 		e.callKw("g_"+n.fn, args, n.kwargs)
+	case *dynCallNode:
+		e.dynCall(n)
 	case *methodNode:
 		e.callKw("h_method", append([]node{n.obj, &litNode{val: n.name}}, n.args...), n.kwargs)
 	case *filterNode:

@@ -399,7 +399,7 @@ func (e *Engine) Render(text string, s Scope) (_ any, err error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := t.render(s)
+	v, err := t.render(s, e, e.inlineDirs())
 	if err != nil {
 		return nil, err
 	}
@@ -408,20 +408,8 @@ func (e *Engine) Render(text string, s Scope) (_ any, err error) {
 
 // RenderString renders text to a string, as Ansible renders a template
 // file (nothing read back as a literal; a lone None prints as nothing).
-func (e *Engine) RenderString(text string, s Scope) (_ string, err error) {
-	defer recoverInternal(&err)
-	if !hasTemplateSyntax(text) {
-		return text, nil
-	}
-	t, err := e.template(text)
-	if err != nil {
-		return "", err
-	}
-	v, err := t.render(s)
-	if err != nil || v == nil {
-		return "", err
-	}
-	return pyStr(v), nil
+func (e *Engine) RenderString(text string, s Scope) (string, error) {
+	return e.RenderFile(text, e.inlineDirs(), s)
 }
 
 func hasTemplateSyntax(text string) bool {

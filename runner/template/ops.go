@@ -71,6 +71,8 @@ func helpers() map[string]fn {
 		"h_ge":       strict(ordered(func(c int) bool { return c >= 0 })),
 		"h_in":       strict(func(p ...any) (any, error) { return contains(p[1], p[0]) }),
 		"h_b64":      hB64,
+		"h_call":     hCall,
+		"h_kwl":      hKwLazy,
 	}
 }
 
@@ -149,6 +151,12 @@ func lookupKey(obj, key any) (any, bool) {
 		}
 	case pyDatetime, pyTimedelta:
 		return dateField(o, key)
+	case *loopVar:
+		return o.field(key)
+	case *tmplModule:
+		k, _ := key.(string)
+		v, ok := o.vars[k]
+		return v, ok
 	case string:
 		i, _, isInt, ok := number(key)
 		if !ok || !isInt {

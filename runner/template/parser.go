@@ -118,6 +118,9 @@ type parser struct {
 	toks  []token
 	i     int
 	depth int
+	// calls is set in templates, where a call may name a macro: it is told
+	// each name called, which the template checks once parsed.
+	calls func(name string, pos int)
 }
 
 // parseExpression parses a whole Jinja expression.
@@ -126,7 +129,11 @@ func parseExpression(src string) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
+	return (&parser{toks: toks}).parseWhole()
+}
+
+// parseWhole parses the tokens as one expression.
+func (p *parser) parseWhole() (node, error) {
 	n, err := p.parseCondExpr()
 	if err != nil {
 		return nil, err
@@ -548,6 +555,10 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 	}
 	switch c := callee.(type) {
 	case *nameNode:
+		if _, ok := globalFuncs[c.name]; !ok && p.calls != nil {
+			p.calls(c.name, c.pos)
+			return &dynCallNode{pos: c.pos, callee: c, args: args, kwargs: kwargs}, nil
+		}
 		if _, ok := globalFuncs[c.name]; !ok {
 			return nil, errAt(c.pos, "unknown function '%s' (supported: %s)", c.name, strings.Join(globalFuncNames(), ", "))
 		}
@@ -560,10 +571,16 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 		if !c.attr || !ok {
 			break
 		}
+		if !methods[name] && p.calls != nil { // a macro of an import, loop.cycle...
+			return &dynCallNode{pos: c.pos, callee: c, args: args, kwargs: kwargs}, nil
+		}
 		if !methods[name] {
 			return nil, errAt(c.pos, "unsupported method '%s()' (supported: %s)", name, strings.Join(slices.Sorted(maps.Keys(methods)), ", "))
 		}
 		return &methodNode{pos: c.pos, obj: c.obj, name: name, args: args, kwargs: kwargs}, nil
+	}
+	if p.calls != nil {
+		return &dynCallNode{pos: pos, callee: callee, args: args, kwargs: kwargs}, nil
 	}
 	return nil, errAt(pos, "this value cannot be called")
 }

@@ -7,6 +7,7 @@ type refCollector struct {
 	used    map[string]bool // read where an undefined value is an error
 	guarded map[string]bool // tested with `is defined`/`is undefined` somewhere
 	effects bool            // a call may run a lookup with effects (see HasEffects)
+	callees map[string]bool // names called as functions (macros, caller())
 }
 
 // Refs returns the top-level variables a template reads, sorted. Names only
@@ -40,7 +41,7 @@ func ExprRefs(src string) (_ []string, err error) {
 }
 
 func newRefCollector() *refCollector {
-	return &refCollector{used: map[string]bool{}, guarded: map[string]bool{}}
+	return &refCollector{used: map[string]bool{}, guarded: map[string]bool{}, callees: map[string]bool{}}
 }
 
 func (rc *refCollector) result() []string {
@@ -76,6 +77,8 @@ func (rc *refCollector) template(nodes []tnode, locals map[string]bool) {
 		case *setNode:
 			rc.expr(n.val, false, locals)
 			locals[n.name] = true
+		default:
+			rc.statement(n, locals)
 		}
 	}
 }
@@ -131,6 +134,14 @@ func (rc *refCollector) expr(n node, guarded bool, locals map[string]bool) {
 		rc.effects = rc.effects || callHasEffects(n)
 		walk(n.args...)
 		walk(kwargValues(n.kwargs)...)
+	case *dynCallNode:
+		if name, named := n.callee.(*nameNode); named { // a macro's name is checked by the parser
+			rc.callees[name.name] = true
+		} else {
+			walk(n.callee)
+		}
+		walk(n.args...)
+		walk(kwargValues(n.kwargs)...)
 	case *methodNode:
 		walk(n.obj)
 		walk(n.args...)
@@ -170,4 +181,67 @@ func kwargValues(kws []kwarg) []node {
 		out[i] = kw.val
 	}
 	return out
+}
+
+// statement walks the statements of stmt.go. What a macro, a block or an
+// included template reads is left to run time, except what a macro's
+// parameters and a call's arguments read.
+func (rc *refCollector) statement(n tnode, locals map[string]bool) {
+	switch n := n.(type) {
+	case *blockNode:
+		rc.template(n.body, copyLocals(locals, "super"))
+	case *extendsNode:
+		rc.expr(n.name, false, locals)
+	case *includeNode:
+		rc.expr(n.names, false, locals)
+	case *importNode:
+		rc.expr(n.name, false, locals)
+		locals[n.alias] = true
+		for _, imp := range n.names {
+			locals[imp.as] = true
+		}
+	case *macroNode:
+		locals[n.name] = true
+		rc.macro(n, locals)
+	case *callBlockNode:
+		rc.expr(n.call, false, copyLocals(locals, callerVar))
+		rc.macro(n.caller, locals)
+	case *filterBlockNode:
+		rc.template(n.body, locals)
+		rc.expr(n.filter, false, copyLocals(locals, bodyVar))
+	case *setBlockNode:
+		rc.template(n.body, locals)
+		if n.filter != nil {
+			rc.expr(n.filter, false, copyLocals(locals, bodyVar))
+		}
+		locals[n.name] = true
+	case *withNode:
+		for _, v := range n.vals {
+			rc.expr(v, false, locals)
+		}
+		rc.template(n.body, copyLocals(locals, n.names...))
+	}
+}
+
+// macro walks a macro's defaults and body, where its parameters and the
+// names Jinja binds in a macro are local.
+func (rc *refCollector) macro(n *macroNode, locals map[string]bool) {
+	inner := copyLocals(locals, append([]string{"varargs", "kwargs", "caller"}, n.params...)...)
+	for _, d := range n.defaults {
+		if d != nil {
+			rc.expr(d, false, inner)
+		}
+	}
+	b := newRefCollector()
+	b.template(n.body, inner)
+	for name := range b.used {
+		rc.used[name] = true
+	}
+	for name := range b.guarded {
+		rc.guarded[name] = true
+	}
+	for name := range b.callees {
+		rc.callees[name] = true
+	}
+	rc.effects = rc.effects || b.effects
 }

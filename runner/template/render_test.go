@@ -166,8 +166,15 @@ func TestCheck(t *testing.T) {
 		{"{% endif %}", 1, 4, "without an open block"},
 		{"{% if x %}{% endfor %}", 1, 14, "unexpected {% endfor %} inside {% if %}"},
 		{"{% if x %}{% else %}{% elif y %}{% endif %}", 1, 24, "unexpected {% elif %}"},
-		{"{% include 'x.j2' %}", 1, 4, "unsupported tag {% include %}"},
-		{"{% macro m() %}{% endmacro %}", 1, 4, "unsupported tag {% macro %}"},
+		{"{% do x %}", 1, 4, "unsupported tag {% do %}"},
+		{"{% macro m() %}", 1, 1, "{% macro %} is never closed"},
+		{"a\n{{ m() }}", 2, 4, "unknown function 'm'"},
+		{"{% macro m(a=1, b) %}{% endmacro %}", 1, 17, "non-default argument follows default argument"},
+		{"{% block a %}{% endblock b %}", 1, 26, "{% endblock b %} closes {% block a %}"},
+		{"{% call x %}{% endcall %}", 1, 9, "{% call %} needs a macro call"},
+		{"{% include 'x' ignore %}", 1, 23, "expected 'missing'"},
+		{"{% import 'x' %}", 1, 15, "expected 'as'"},
+		{"{% from 'x' import %}", 1, 20, "expected a name to import"},
 		{"{% for in x %}{% endfor %}", 1, 8, "expected a loop variable name"},
 		{"{% for a b %}{% endfor %}", 1, 10, "expected 'in'"},
 		{"{% set = 1 %}", 1, 8, "expected a variable name"},
@@ -189,7 +196,8 @@ func TestCheck(t *testing.T) {
 			t.Errorf("Check(%q) = line %d col %d %q, want line %d col %d containing %q", c.src, se.Line, se.Col, se.Msg, c.line, c.col, c.want)
 		}
 	}
-	for _, ok := range []string{"plain", "{{ x }}", "{% if a is defined %}{{ a }}{% endif %}", "{# c #}", "{% raw %}{{ %}{% endraw %}"} {
+	for _, ok := range []string{"plain", "{{ x }}", "{% if a is defined %}{{ a }}{% endif %}", "{# c #}", "{% raw %}{{ %}{% endraw %}",
+		"{% include 'x.j2' %}", "{% macro m() %}{% endmacro %}{{ m() }}", "{% from 'f' import a as b %}{{ b() }}"} {
 		if err := Check(ok); err != nil {
 			t.Errorf("Check(%q): unexpected error %v", ok, err)
 		}

@@ -25,6 +25,7 @@ type (
 		targets   []string
 		iter      node
 		cond      node // for x in xs if cond (may be nil)
+		recursive bool
 		body, els []tnode
 	}
 	setNode struct {
@@ -33,12 +34,14 @@ type (
 	}
 )
 
-// blockFrame is an open {% if %} or {% for %} while parsing.
+// blockFrame is an open block tag ({% if %}, {% for %}, {% macro %}...)
+// while parsing.
 type blockFrame struct {
 	node    tnode
 	body    *[]tnode // where nodes go now
 	off     int
 	sawElse bool
+	tag     string // the tag that opened it: "if", "for", "block"...
 }
 
 // templateParser scans text into nodes. Whitespace control follows Jinja
@@ -49,16 +52,32 @@ type templateParser struct {
 	pos       int
 	root      []tnode
 	stack     []*blockFrame
-	stripNext bool // the previous tag ended with '-': strip leading whitespace
-	trimNL    bool // the previous tag was a block or comment: drop one newline
+	stripNext bool            // the previous tag ended with '-': strip leading whitespace
+	trimNL    bool            // the previous tag was a block or comment: drop one newline
+	keepNL    bool            // the tag just read ended with '+': trim_blocks is off for it
+	blocks    map[string]bool // {% block %} names seen
+	callables map[string]bool // names the template binds to macros and imports
+	called    []calledName    // names called as functions, checked at the end
+	extended  bool            // the template has an {% extends %}
 }
 
 func parseTemplate(src string) ([]tnode, error) {
-	p := &templateParser{src: src}
+	p := &templateParser{src: src, blocks: map[string]bool{}, callables: map[string]bool{}}
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
+	if err := p.checkCalls(); err != nil {
+		return nil, err
+	}
 	return p.root, nil
+}
+
+// expressionParser parses the expression of a tag whose content starts at
+// offset base; calls of names it finds are noted for checkCalls.
+func (p *templateParser) expressionParser(toks []token, base int) *parser {
+	return &parser{toks: toks, calls: func(name string, pos int) {
+		p.called = append(p.called, calledName{name: name, pos: base + pos})
+	}}
 }
 
 func (p *templateParser) target() *[]tnode {
@@ -114,8 +133,8 @@ func (p *templateParser) parse() error {
 		kind := p.src[start+1]
 		contentStart := start + 2
 		stripBefore := contentStart < len(p.src) && p.src[contentStart] == '-'
-		if stripBefore {
-			contentStart++
+		if stripBefore || (kind != '{' && contentStart < len(p.src) && p.src[contentStart] == '+') {
+			contentStart++ // {%+ keeps the whitespace before, as it is without lstrip_blocks
 		}
 		p.addText(start, stripBefore)
 		var err error
@@ -133,11 +152,7 @@ func (p *templateParser) parse() error {
 	}
 	if len(p.stack) > 0 {
 		f := p.stack[len(p.stack)-1]
-		name := "if"
-		if _, ok := f.node.(*forNode); ok {
-			name = "for"
-		}
-		return errAt(f.off, "{%% %s %%} is never closed: add {%% end%s %%}", name, name)
+		return errAt(f.off, "{%% %s %%} is never closed: add {%% end%s %%}", f.tag, f.tag)
 	}
 	return nil
 }
@@ -149,7 +164,7 @@ func (p *templateParser) comment(start, contentStart int) error {
 	}
 	end += contentStart
 	p.stripNext = end > contentStart && p.src[end-1] == '-'
-	p.trimNL = true
+	p.trimNL = !(end > contentStart && p.src[end-1] == '+')
 	p.pos = end + 2
 	return nil
 }
@@ -164,6 +179,11 @@ func (p *templateParser) tagEnd(start, contentStart int, closer byte) (contentEn
 		rest := p.src[l.pos:]
 		if depth == 0 && strings.HasPrefix(rest, "-"+string(closer)+"}") {
 			p.stripNext = true
+			p.pos = l.pos + 3
+			return l.pos, nil
+		}
+		if depth == 0 && closer == '%' && strings.HasPrefix(rest, "+%}") { // +%}: no trim_blocks here
+			p.keepNL = true
 			p.pos = l.pos + 3
 			return l.pos, nil
 		}
@@ -196,7 +216,11 @@ func (p *templateParser) output(start, contentStart int) error {
 	if strings.TrimSpace(src) == "" {
 		return errAt(start, "empty expression {{ }}")
 	}
-	n, err := parseExpression(src)
+	toks, err := tokenize(src)
+	if err != nil {
+		return shift(err, contentStart)
+	}
+	n, err := p.expressionParser(toks, contentStart).parseWhole()
 	if err != nil {
 		return shift(err, contentStart)
 	}
@@ -221,12 +245,13 @@ func (p *templateParser) statement(start, contentStart int) error {
 	if err != nil {
 		return err
 	}
-	p.trimNL = !p.stripNext
+	p.trimNL = !p.stripNext && !p.keepNL
+	p.keepNL = false
 	toks, err := tokenize(p.src[contentStart:end])
 	if err != nil {
 		return shift(err, contentStart)
 	}
-	sp := &parser{toks: toks}
+	sp := p.expressionParser(toks, contentStart)
 	kw := sp.advance()
 	if kw.kind != tokName {
 		return errAt(start, "expected a tag name after {%%")
@@ -266,7 +291,8 @@ func (p *templateParser) raw(start int) error {
 	return nil
 }
 
-var unsupportedTags = "supported tags: if/elif/else/endif, for/else/endfor, set, raw/endraw"
+var unsupportedTags = "supported tags: if/elif/else/endif, for/else/endfor, set, raw/endraw, block, extends, " +
+	"include, import, from, macro, call, filter, with; ansible-core does not enable break, continue or do"
 
 // tag handles one {% ... %} statement; positions in errors are relative to
 // the tag's content.
@@ -280,9 +306,17 @@ func (p *templateParser) tag(kw token, sp *parser, start int) error {
 	case "for":
 		err = p.openFor(sp, start)
 	case "set":
-		err = p.set(sp)
+		err = p.set(sp, start)
 	default:
-		return errAt(kw.pos, "unsupported tag {%% %s %%} (%s)", kw.text, unsupportedTags)
+		if strings.HasPrefix(kw.text, "end") {
+			err = p.continueBlock(kw, sp)
+			break
+		}
+		handled, serr := p.openStatement(kw, sp, start)
+		if !handled {
+			return errAt(kw.pos, "unsupported tag {%% %s %%} (%s)", kw.text, unsupportedTags)
+		}
+		err = serr
 	}
 	if err != nil {
 		return err
@@ -299,8 +333,7 @@ func (p *templateParser) openIf(sp *parser, start int) error {
 		return err
 	}
 	n := &ifNode{conds: []node{cond}, bodies: [][]tnode{nil}}
-	p.add(n)
-	p.stack = append(p.stack, &blockFrame{node: n, body: &n.bodies[0], off: start})
+	p.push(n, &n.bodies[0], "if", start)
 	return nil
 }
 
@@ -328,11 +361,8 @@ func (p *templateParser) openFor(sp *parser, start int) error {
 			return err
 		}
 	}
-	if t := sp.peek(); t.is(tokName, "recursive") {
-		return errAt(t.pos, "recursive loops are not supported")
-	}
-	p.add(n)
-	p.stack = append(p.stack, &blockFrame{node: n, body: &n.body, off: start})
+	n.recursive = sp.acceptName("recursive")
+	p.push(n, &n.body, "for", start)
 	return nil
 }
 
@@ -344,7 +374,12 @@ func (p *templateParser) continueBlock(kw token, sp *parser) error {
 	ifn, isIf := f.node.(*ifNode)
 	forn, isFor := f.node.(*forNode)
 	switch {
-	case kw.text == "endif" && isIf, kw.text == "endfor" && isFor:
+	case kw.text == "end"+f.tag:
+		if f.tag == "block" {
+			if err := p.endBlockName(f, sp); err != nil {
+				return err
+			}
+		}
 		p.stack = p.stack[:len(p.stack)-1]
 	case kw.text == "elif" && isIf && !f.sawElse:
 		cond, err := sp.parseCondExpr()
@@ -359,19 +394,18 @@ func (p *templateParser) continueBlock(kw token, sp *parser) error {
 	case kw.text == "else" && !f.sawElse && isFor:
 		f.sawElse, f.body = true, &forn.els
 	default:
-		open := "if"
-		if isFor {
-			open = "for"
-		}
-		return errAt(kw.pos, "unexpected {%% %s %%} inside {%% %s %%}", kw.text, open)
+		return errAt(kw.pos, "unexpected {%% %s %%} inside {%% %s %%}", kw.text, f.tag)
 	}
 	return nil
 }
 
-func (p *templateParser) set(sp *parser) error {
+func (p *templateParser) set(sp *parser, start int) error {
 	t := sp.advance()
 	if t.kind != tokName || reservedWords[t.text] {
 		return errAt(t.pos, "expected a variable name after set, found %s", t.describe())
+	}
+	if next := sp.peek(); next.kind == tokEOF || next.is(tokOp, "|") {
+		return p.openSetBlock(t.text, sp, start)
 	}
 	if err := sp.expectOp("="); err != nil {
 		return err
@@ -420,6 +454,7 @@ type (
 		targets   []string
 		iter      *program
 		cond      *program
+		recursive bool
 		body, els []cnode
 	}
 	cSet struct {
@@ -432,7 +467,8 @@ type compiledTemplate struct {
 	single   *program // the template is one {{ expr }}: render its value
 	shape    singleShape
 	body     []cnode
-	newlines int // trailing newlines of the source, which Ansible keeps
+	blocks   map[string]*cBlock // its {% block %}s by name
+	newlines int                // trailing newlines of the source, which Ansible keeps
 }
 
 func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
@@ -446,12 +482,26 @@ func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
 		p, err := e.compile(em, out.src, src)
 		return &compiledTemplate{single: p, shape: shapeOf(src, nodes, out), newlines: trailingNewlines(src)}, err
 	}
-	tc := &templateCompiler{e: e, src: src}
+	return e.compileNodes(src, nodes)
+}
+
+// compileBody compiles a template that renders as text, never as the value
+// of a lone {{ }}: one that another template extends, includes or imports.
+func (e *Engine) compileBody(src string) (*compiledTemplate, error) {
+	nodes, err := parseTemplate(jinjaSource(src))
+	if err != nil {
+		return nil, syntaxError(src, 0, err)
+	}
+	return e.compileNodes(src, nodes)
+}
+
+func (e *Engine) compileNodes(src string, nodes []tnode) (*compiledTemplate, error) {
+	tc := &templateCompiler{e: e, src: src, blocks: map[string]*cBlock{}}
 	body, err := tc.body(nodes)
 	if err != nil {
 		return nil, err
 	}
-	return &compiledTemplate{body: body, newlines: trailingNewlines(src)}, nil
+	return &compiledTemplate{body: body, blocks: tc.blocks, newlines: trailingNewlines(src)}, nil
 }
 
 // jinjaSource is the source Jinja renders: without its one trailing
@@ -475,8 +525,9 @@ func (t *compiledTemplate) convert(v any) any {
 }
 
 type templateCompiler struct {
-	e   *Engine
-	src string
+	e      *Engine
+	src    string
+	blocks map[string]*cBlock
 }
 
 func (tc *templateCompiler) expr(n node, src string) (*program, error) {
@@ -585,11 +636,11 @@ func (tc *templateCompiler) block(n tnode) (cnode, error) {
 		p, err := tc.expr(n.val, "{% set "+n.name+" %}")
 		return &cSet{name: n.name, val: p}, err
 	}
-	return nil, fmt.Errorf("internal error: unknown template node %T", n)
+	return tc.statement(n)
 }
 
 func (tc *templateCompiler) forLoop(n *forNode) (cnode, error) {
-	c := &cFor{targets: n.targets}
+	c := &cFor{targets: n.targets, recursive: n.recursive}
 	what := "{% for " + strings.Join(n.targets, ", ") + " in " + describe(n.iter) + " %}"
 	var err error
 	if c.iter, err = tc.expr(n.iter, what); err != nil {
@@ -621,12 +672,26 @@ func (l *layer) Lookup(name string) (any, bool, error) {
 	return l.parent.Lookup(name)
 }
 
-type renderState struct {
-	b     strings.Builder
-	iters int
+// renderCtx is what every part of one render shares.
+type renderCtx struct {
+	e     *Engine
+	dirs  []string // where extends, include and import find templates
+	iters int      // loop iterations so far
+	depth int      // nesting of includes, imports and macro calls
 }
 
-func (t *compiledTemplate) render(s Scope) (any, error) {
+// renderState renders one template (or a macro's or block's body) into b.
+type renderState struct {
+	b      strings.Builder
+	ctx    *renderCtx
+	blocks map[string][]*cBlock // each block's definitions, the most derived first
+	root   *layer               // the template's top-level scope
+	parent *compiledTemplate    // set by {% extends %}: the rest of the output is the parent's
+	own    renderCtx            // the ctx of a render's first state
+}
+
+// render renders t over s; dirs are where the templates it names are found.
+func (t *compiledTemplate) render(s Scope, e *Engine, dirs []string) (any, error) {
 	if s == nil {
 		s = emptyScope{}
 	}
@@ -640,8 +705,9 @@ func (t *compiledTemplate) render(s Scope) (any, error) {
 		}
 		return v, nil
 	}
-	st := &renderState{}
-	if err := st.exec(t.body, &layer{vars: map[string]any{}, parent: s}); err != nil {
+	st := &renderState{own: renderCtx{e: e, dirs: dirs}}
+	st.ctx = &st.own
+	if err := st.renderTemplate(t, &layer{vars: map[string]any{}, parent: s}); err != nil {
 		return nil, err
 	}
 	out := st.b.String()
@@ -667,8 +733,13 @@ func (st *renderState) exec(nodes []cnode, l *layer) error {
 func (st *renderState) execOne(n cnode, l *layer) error {
 	switch n := n.(type) {
 	case cText:
-		st.b.WriteString(string(n))
+		if st.parent == nil {
+			st.b.WriteString(string(n))
+		}
 	case *cChunk:
+		if st.parent != nil { // after {% extends %}, only the parent's output counts
+			return nil
+		}
 		v, err := n.p.run(l)
 		if err != nil {
 			return err
@@ -696,6 +767,8 @@ func (st *renderState) execOne(n cnode, l *layer) error {
 			return n.val.runtimeError(err)
 		}
 		l.vars[n.name] = v
+	default:
+		return st.execStatement(n, l)
 	}
 	return nil
 }
@@ -705,6 +778,12 @@ func (st *renderState) loop(n *cFor, l *layer) error {
 	if err != nil {
 		return err
 	}
+	return st.loopOver(n, v, l, 1)
+}
+
+// loopOver runs a loop's body over the items of v; a recursive loop's
+// loop(items) runs it again over items, one level deeper.
+func (st *renderState) loopOver(n *cFor, v any, l *layer, depth int) error {
 	items, err := iterate(v)
 	if err != nil {
 		return &EvalError{Source: n.iter.src, Err: err}
@@ -718,14 +797,22 @@ func (st *renderState) loop(n *cFor, l *layer) error {
 	if len(kept) == 0 {
 		return st.exec(n.els, l)
 	}
+	ls := &loopState{items: kept, depth: depth}
+	if n.recursive {
+		ls.recurse = func(v any) (any, error) {
+			sub := st.sub()
+			err := st.nested(func() error { return sub.loopOver(n, v, l, depth+1) })
+			return sub.b.String(), err
+		}
+	}
 	inner := &layer{vars: map[string]any{}, parent: l}
 	for i, item := range kept {
-		st.iters++
-		if st.iters > maxLoopIters {
+		st.ctx.iters++
+		if st.ctx.iters > maxLoopIters {
 			return fmt.Errorf("template loops ran more than %d iterations", maxLoopIters)
 		}
 		clear(inner.vars) // a {% set %} in the body lasts one iteration
-		inner.vars["loop"] = loopInfo(kept, i)
+		inner.vars["loop"] = &loopVar{loopState: ls, i: i}
 		if err := bindTargets(inner, n.targets, item); err != nil {
 			return &EvalError{Source: n.iter.src, Err: err}
 		}
@@ -769,20 +856,4 @@ func bindTargets(l *layer, targets []string, item any) error {
 		l.vars[t] = parts[i]
 	}
 	return nil
-}
-
-// loopInfo is Jinja's loop variable.
-func loopInfo(items []any, i int) map[string]any {
-	n := len(items)
-	info := map[string]any{
-		"index": i + 1, "index0": i, "revindex": n - i, "revindex0": n - i - 1,
-		"first": i == 0, "last": i == n-1, "length": n,
-	}
-	if i > 0 {
-		info["previtem"] = items[i-1]
-	}
-	if i < n-1 {
-		info["nextitem"] = items[i+1]
-	}
-	return info
 }

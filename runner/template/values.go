@@ -136,6 +136,12 @@ func typeName(v any) string {
 		return "datetime"
 	case pyTimedelta:
 		return "timedelta"
+	case *callable:
+		return "Macro"
+	case *loopVar:
+		return "LoopContext"
+	case *tmplModule:
+		return "TemplateModule"
 	}
 	if isNumber(v) {
 		if _, _, isInt, _ := number(v); isInt {
