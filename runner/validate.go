@@ -395,6 +395,9 @@ func (v *validator) sourceFile(t *Task) {
 	}
 	for _, c := range candidates {
 		if _, err := os.Stat(c); err == nil {
+			if t.Module == "template" {
+				v.templateFile(t, c)
+			}
 			return
 		}
 	}
