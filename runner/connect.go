@@ -50,3 +50,51 @@ func (c *Connections) Close() error { return c.pool.Close() }
 
 // isUnreachable reports whether err means the host could not be reached.
 func isUnreachable(err error) bool { return errors.Is(err, conn.ErrUnreachable) }
+
+// Reset ends a host's connection for meta: reset_connection: a pooled SSH
+// connection is retired for every host that shares it, and closed once
+// none holds it (conn.Pool.Reset), so that no other host's running
+// command is cut.
+func (c *Connections) Reset(mc modules.Conn) error {
+	if s, ok := mc.(*conn.SSH); ok {
+		return c.pool.Reset(s)
+	}
+	return mc.Close()
+}
+
+// Release gives up a host's hold on a connection another host retired.
+func (c *Connections) Release(mc modules.Conn) error {
+	if s, ok := mc.(*conn.SSH); ok {
+		return c.pool.Release(s)
+	}
+	return nil
+}
+
+// resetter is a Connector whose connections hosts may share (Connections).
+type resetter interface {
+	Reset(modules.Conn) error
+	Release(modules.Conn) error
+}
+
+// resetConn ends c for one host, leaving it to the hosts that share it.
+func (r *Runner) resetConn(c modules.Conn) {
+	if rs, ok := r.opts.Connect.(resetter); ok {
+		_ = rs.Reset(c)
+		return
+	}
+	_ = c.Close()
+}
+
+// retiredConn reports whether another host sharing c reset it: the host
+// moves to a new connection before its next task.
+func retiredConn(c modules.Conn) bool {
+	rc, ok := c.(interface{ Retired() bool })
+	return ok && rc.Retired()
+}
+
+// releaseConn gives up a host's hold on a retired connection.
+func (r *Runner) releaseConn(c modules.Conn) {
+	if rs, ok := r.opts.Connect.(resetter); ok {
+		_ = rs.Release(c)
+	}
+}

@@ -109,8 +109,10 @@ func (r *Runner) taskConnection(ctx context.Context, h *hostState, sc *scope) (m
 	tc := &h.taskConns
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if c, ok := tc.conns[key]; ok {
+	if c, ok := tc.conns[key]; ok && !retiredConn(c) {
 		return c, nil
+	} else if ok {
+		r.releaseConn(c) // a host sharing it reset it
 	}
 	c, err := r.opts.Connect.Open(ctx, h.name, vars)
 	if err != nil {
@@ -125,11 +127,11 @@ func (r *Runner) taskConnection(ctx context.Context, h *hostState, sc *scope) (m
 
 // reset closes the host's task connections, so that the next task
 // connects again (meta: reset_connection).
-func (tc *taskConns) reset() {
+func (tc *taskConns) reset(end func(modules.Conn)) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 	for _, c := range tc.conns {
-		_ = c.Close()
+		end(c)
 	}
 	tc.conns = nil
 }

@@ -66,3 +66,32 @@ func TestCompareConnectionKeywords(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareResetSharedEndpoint: meta: reset_connection on one of two
+// inventory hosts that share an endpoint does not cut the other's running
+// command, with ferry as with ansible-playbook; the resetting host's next
+// command comes over a new connection.
+func TestCompareResetSharedEndpoint(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	playbook, _ := filepath.Abs(filepath.Join("testdata", "reset-shared", "site.yml"))
+	r := ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"a": 0, "b": 0}}
+	before := srv.Connections(srv.Addrs[0])
+	f := ansiblecmp.Ferry(t, r)
+	if n := srv.Connections(srv.Addrs[0]) - before; n != 2 {
+		t.Errorf("ferry opened %d connections, want 2 (the shared one, then a's after its reset)", n)
+	}
+	an, ran := ansiblecmp.Ansible(t, r)
+	if !ran {
+		return
+	}
+	ansiblecmp.SameRecap(t, f, an)
+	// Under free, ansible-playbook's JSON callback files a late result under
+	// the task started last: the effects tell what ran.
+	for _, o := range []ansiblecmp.Outcome{f, an} {
+		for _, name := range []string{"b-survived", "a-reset", "went-on-a", "went-on-b"} {
+			if _, err := os.Stat(filepath.Join(o.Workdir, name)); err != nil {
+				t.Errorf("%v\n%s", err, o.Output)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/modules"
@@ -270,7 +271,13 @@ func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope) 
 	if t.ownConnection() {
 		return r.taskConnection(ctx, h, sc)
 	}
-	return r.openOnce(ctx, h, sc)
+	c, err := r.openOnce(ctx, h, sc)
+	if err == nil && retiredConn(c) { // a host sharing it reset it
+		r.releaseConn(c)
+		h.conn, h.connErr, h.connOnce = nil, nil, sync.Once{}
+		return r.openOnce(ctx, h, sc)
+	}
+	return c, err
 }
 
 // openOnce opens h's connection with the connection variables sc renders,

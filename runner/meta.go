@@ -100,9 +100,9 @@ func (r *Runner) resetConnection(ctx context.Context, pr *playRun, t *Task, h *h
 	}
 	h.connOnce.Do(func() {}) // none opened yet: nothing to close
 	if h.conn != nil {
-		_ = h.conn.Close()
+		r.resetConn(h.conn)
 	}
 	h.conn, h.connErr = nil, nil
 	h.connOnce = sync.Once{}
-	h.taskConns.reset()
+	h.taskConns.reset(r.resetConn)
 }

@@ -35,6 +35,7 @@ type SSH struct {
 	mu      sync.Mutex
 	lostErr error
 	closing bool
+	retired atomic.Bool // a host reset it: no host takes it anew (ssh_reset.go)
 
 	sftpMu sync.Mutex
 	sftp   *sftp.Client

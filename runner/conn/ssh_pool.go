@@ -58,9 +58,10 @@ type PoolOptions struct {
 type Pool struct {
 	opts PoolOptions
 
-	mu     sync.Mutex
-	conns  map[string]*poolEntry
-	closed bool
+	mu      sync.Mutex
+	conns   map[string]*poolEntry
+	closed  bool
+	holders holdersOf // for Reset and Release (ssh_reset.go)
 
 	passMu      sync.Mutex
 	passphrases map[string]string
@@ -101,6 +102,7 @@ func (p *Pool) Get(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.conn != nil && e.conn.alive() {
+		p.hold(e.conn)
 		return e.conn, nil
 	}
 	client, err := p.dial(ctx, cfg)
@@ -111,6 +113,7 @@ func (p *Pool) Get(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		return nil, unreachable(cfg, err)
 	}
 	e.conn = newSSH(client, cfg, p.opts.KeepAlive)
+	p.hold(e.conn)
 	return e.conn, nil
 }
 
@@ -120,8 +123,14 @@ func (p *Pool) Close() error {
 	p.closed = true
 	entries := p.conns
 	p.conns = map[string]*poolEntry{}
+	retired := p.retiredHeld()
 	p.mu.Unlock()
 	var errs []error
+	for _, s := range retired {
+		if err := s.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
 	for _, e := range entries {
 		e.mu.Lock()
 		if e.conn != nil {
