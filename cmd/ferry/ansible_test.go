@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/ansiblecmp"
 )
 
 // comparison is one input that the comparison tests run through ferry and
@@ -37,31 +37,13 @@ func (c comparison) path(p string) string {
 
 // ansible runs the input through ansible-playbook. ran is false when it is
 // not installed: the test then compares with its golden file only, which
-// CI does not accept (CI=1 fails the test).
+// CI does not accept (ansiblecmp.Playbook fails the test under CI=1).
 func (c comparison) ansible(t *testing.T) (code int, stdout, work string, ran bool) {
 	t.Helper()
-	bin, err := exec.LookPath("ansible-playbook")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ansible-playbook is not installed (make deps installs it)")
-		}
-		t.Log("ansible-playbook not installed; compared with the golden file only")
-		return 0, "", "", false
-	}
 	work = t.TempDir()
 	args := append([]string{"-i", c.inventory, c.playbook, "-e", "workdir=" + work}, c.args...)
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+t.TempDir(),
-		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0")
-	out, err := cmd.Output()
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, string(out), work, true
+	code, stdout, _, ran = ansiblecmp.Playbook(t, c.dir, args, "ANSIBLE_DEPRECATION_WARNINGS=0")
+	return code, stdout, work, ran
 }
 
 // expected is the golden file's content: what ansible-playbook gave for the

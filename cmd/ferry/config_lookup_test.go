@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -37,15 +36,5 @@ func TestConfigLookupAndAnsibleManaged(t *testing.T) {
 		!strings.Contains(stdout, want) {
 		t.Fatalf("exit %d, want %s\n%s%s", code, want, stdout, stderr)
 	}
-	ansible, err := exec.LookPath("ansible-playbook")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ansible-playbook is not installed (make deps installs it)")
-		}
-		return
-	}
-	out, err := exec.Command(ansible, pb, "-e", "dest="+filepath.Join(t.TempDir(), "out")).CombinedOutput()
-	if err != nil || trimLines(string(out)) != trimLines(stdout) {
-		t.Errorf("ansible-playbook with the same ansible.cfg: %v\n%s\nferry:\n%s", err, out, stdout)
-	}
+	sameAsAnsible(t, stdout, pb, "-e", "dest="+filepath.Join(t.TempDir(), "out"))
 }

@@ -3,10 +3,11 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/ansiblecmp"
 )
 
 // configSite is a directory with an ansible.cfg naming its inventory, as
@@ -36,12 +37,7 @@ func TestConfigFileInventoryAndRemoteUser(t *testing.T) {
 	if code != 0 || strings.Count(stdout, `"msg": "deploy"`) != 2 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	if ansible, err := exec.LookPath("ansible-playbook"); err == nil {
-		out, err := exec.Command(ansible, pb).CombinedOutput()
-		if err != nil || trimLines(string(out)) != trimLines(stdout) {
-			t.Errorf("ansible-playbook with the same ansible.cfg: %v\n%s\nferry:\n%s", err, out, stdout)
-		}
-	}
+	sameAsAnsible(t, stdout, pb)
 	// -i and -u on the command line win over the config.
 	_, inv := site(t, "")
 	code, stdout, _ = ferry(t, "run", "site.yml", "-i", inv, "-u", "cli", "-l", "web3")
@@ -96,6 +92,17 @@ func TestColorEnvironment(t *testing.T) {
 }
 
 // trimLines drops trailing blanks: Ansible's recap lines end with spaces.
+// sameAsAnsible fails the test when ansible-playbook, run with args from
+// the working directory (and its ansible.cfg), does not print what ferry
+// printed.
+func sameAsAnsible(t *testing.T, ferryOut string, args ...string) {
+	t.Helper()
+	code, out, errOut, ran := ansiblecmp.Playbook(t, "", args)
+	if ran && (code != 0 || trimLines(out+errOut) != trimLines(ferryOut)) {
+		t.Errorf("ansible-playbook with the same ansible.cfg: exit %d\n%s%s\nferry:\n%s", code, out, errOut, ferryOut)
+	}
+}
+
 func trimLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
@@ -115,10 +122,5 @@ func TestConfigRolesPath(t *testing.T) {
 	if code != 0 || strings.Count(stdout, `"msg": "from the role"`) != 2 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	if ansible, err := exec.LookPath("ansible-playbook"); err == nil {
-		out, err := exec.Command(ansible, "roles.yml").CombinedOutput()
-		if err != nil || trimLines(string(out)) != trimLines(stdout) {
-			t.Errorf("ansible-playbook with the same ansible.cfg: %v\n%s\nferry:\n%s", err, out, stdout)
-		}
-	}
+	sameAsAnsible(t, stdout, "roles.yml")
 }

@@ -171,18 +171,42 @@ func callbackDir() string {
 	return filepath.Join(filepath.Dir(file), "callback")
 }
 
-// Ansible runs the playbook through ansible-playbook; ran is false when it is
-// not installed (outside CI).
-func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
+// Playbook runs ansible-playbook with args from dir ("" for here), by
+// ansible-core's own interpreter, with a throw-away local temporary
+// directory, no retry files and no colour; env adds to the environment.
+// ran is false when ansible-playbook is not installed (outside CI: under
+// CI the test fails, as a comparison must never be skipped there).
+func Playbook(t testing.TB, dir string, args []string, env ...string) (code int, stdout, stderr string, ran bool) {
 	t.Helper()
 	bin, err := exec.LookPath("ansible-playbook")
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("ansible-playbook is not installed (CI must run the comparison): %v", err)
+			t.Fatalf("ansible-playbook is not installed (CI must run the comparison; make deps installs it): %v", err)
 		}
 		t.Log("ansible-playbook not installed: compared with nothing")
-		return Outcome{}, false
+		return 0, "", "", false
 	}
+	cmd := exec.Command("/usr/bin/python3", append([]string{bin}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_RETRY_FILES_ENABLED=0")
+	cmd.Env = append(cmd.Env, env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		code = exitErr.ExitCode()
+	case err != nil:
+		t.Fatalf("ansible-playbook: %v", err)
+	}
+	return code, out.String(), errOut.String(), true
+}
+
+// Ansible runs the playbook through ansible-playbook with our json callback;
+// ran is false when it is not installed (outside CI).
+func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
+	t.Helper()
 	args := []string{"-i", r.inventory(t), r.Playbook}
 	dir, extra := r.workdir(t)
 	out.Workdir = dir
@@ -195,21 +219,13 @@ func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
 	if r.Diff {
 		args = append(args, "--diff")
 	}
-	cmd := exec.Command("/usr/bin/python3", append([]string{bin}, args...)...)
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=ferry_results", "ANSIBLE_COLLECTIONS_PATH="+CollectionsPath(), "ANSIBLE_CALLBACK_PLUGINS="+callbackDir(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+home,
-		"ANSIBLE_REMOTE_TEMP="+filepath.Join(home, "remote"), "ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_HOST_KEY_CHECKING=1")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case errors.As(err, &exitErr):
-		out.Exit = exitErr.ExitCode()
-	case err != nil:
-		t.Fatalf("ansible-playbook: %v", err)
+	code, stdout, stderr, ran := Playbook(t, "", args, "ANSIBLE_STDOUT_CALLBACK=ferry_results", "ANSIBLE_COLLECTIONS_PATH="+CollectionsPath(),
+		"ANSIBLE_CALLBACK_PLUGINS="+callbackDir(), "ANSIBLE_REMOTE_TEMP="+filepath.Join(t.TempDir(), "remote"), "ANSIBLE_HOST_KEY_CHECKING=1")
+	if !ran {
+		return Outcome{}, false
 	}
-	out.Output = stdout.String() + stderr.String()
+	out.Exit = code
+	out.Output = stdout + stderr
 	var doc struct {
 		Plays []struct {
 			Tasks []struct {
@@ -227,8 +243,8 @@ func Ansible(t testing.TB, r Run) (out Outcome, ran bool) {
 			Ignored     int `json:"ignored"`
 		}
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
-		if out.Exit == 4 && len(bytes.TrimSpace(stdout.Bytes())) == 0 {
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		if out.Exit == 4 && strings.TrimSpace(stdout) == "" {
 			// A parser error (an included file's unknown module) stops the
 			// run before the callback prints anything: no recap, exit 4.
 			return out, true
