@@ -147,11 +147,12 @@ func difference(f, a ansiblecmp.Outcome) string {
 // statuses is each task result's "name: status", the role's name left out
 // of the task's (the tools title role tasks differently). A file an
 // include read is no result in ansible-playbook's callback (it is its
-// v2_playbook_on_include): ferry's ok results of includes are left out.
+// v2_playbook_on_include): ferry's ok results of includes are left out (a
+// skipped or failed include is a result in both).
 func statuses(o ansiblecmp.Outcome) []string {
 	var out []string
 	for _, tk := range o.Tasks {
-		if _, inclusion := tk.Result["include"]; inclusion && status(tk.Result) == "ok" {
+		if inclusion(tk.Module) && status(tk.Result) == "ok" {
 			continue
 		}
 		name := tk.Name
@@ -161,6 +162,15 @@ func statuses(o ansiblecmp.Outcome) []string {
 		out = append(out, strings.ReplaceAll(name, "|", "\\|")+": "+status(tk.Result))
 	}
 	return out
+}
+
+// inclusion is whether a task of this action includes a file at run time.
+func inclusion(module string) bool {
+	switch strings.TrimPrefix(module, "ansible.builtin.") {
+	case "include_tasks", "include", "include_role":
+		return true
+	}
+	return false
 }
 
 func status(r map[string]any) string {
