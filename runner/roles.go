@@ -502,6 +502,10 @@ func roleMagic(pr *playRun, t *Task, next func(string) (any, bool)) func(string)
 			return roleNames(pr.play.Roles), true
 		case "ansible_version":
 			return ansibleVersion(), true
+		case "ansible_search_path":
+			dir, _ := next("playbook_dir")
+			pd, _ := dir.(string)
+			return taskSearchPath(t, pd), true
 		case "ansible_run_tags", "ansible_skip_tags":
 			return nil, false
 		}

@@ -72,7 +72,8 @@ func whenGuards(when []string) []string {
 // magicNames are always defined.
 var magicNames = []string{"inventory_hostname", "inventory_hostname_short", "group_names", "groups", "hostvars",
 	"ansible_check_mode", "ansible_diff_mode", "ansible_verbosity", "playbook_dir", "ansible_play_hosts",
-	"play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_name", "omit", "ansible_facts", "inventory_dir", "inventory_file", "role_name", "role_path", "role_names"}
+	"play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_name", "omit", "ansible_facts", "inventory_dir", "inventory_file", "role_name", "role_path", "role_names",
+	"ansible_search_path"}
 
 // knownGlobals are the names defined for every task: inventory variables of
 // any host, extra vars, magic names, and every name a task registers or sets

@@ -1,0 +1,33 @@
+package runner
+
+import "path/filepath"
+
+// taskSearchPath is ansible_search_path, where lookups (first_found, file,
+// template...) look for a task's files, in Ansible's order: the task's role
+// (Task.get_search_path's dependency chain), the directory of the file the
+// task is written in, then the playbook's directory (the loader's basedir,
+// which VariableManager appends).
+func taskSearchPath(t *Task, playbookDir string) []any {
+	var out []any
+	add := func(dir string) {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		for _, d := range out {
+			if d == dir {
+				return
+			}
+		}
+		out = append(out, dir)
+	}
+	if t.Role != nil {
+		add(t.Role.Path)
+	}
+	if t.Pos.File != "" {
+		add(filepath.Dir(t.Pos.File))
+	}
+	if playbookDir != "" {
+		add(playbookDir)
+	}
+	return out
+}
