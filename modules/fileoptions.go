@@ -36,8 +36,14 @@ type FileInstallOptions struct {
 // place (WriteContent): backup, validate, mode, owner, group.
 type FileEditOptions struct {
 	BackupOption
-	Validate ValidateCommand "opt:\"validate\" doc:\"A command that checks the new content before it replaces the file; %s in it is the path of the new content (e.g. `visudo -cf %s`). The file is left alone when it exits non-zero.\""
+	ValidateOption
 	FileAttrs
+}
+
+// ValidateOption checks a file's new content on the host before it
+// replaces the file (lineinfile's, copy's and template's validate).
+type ValidateOption struct {
+	Validate ValidateCommand "opt:\"validate\" doc:\"A command that checks the new content before it replaces the file; %s in it is the path of the new content (e.g. `visudo -cf %s`). The file is left alone when it exits non-zero.\""
 }
 
 // ValidateCommand is a command that checks a file's new content, with %s

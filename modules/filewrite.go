@@ -57,12 +57,12 @@ func AttrsDiffer(attrs FileAttrs, info PathInfo) (bool, error) {
 	return want != info.Mode || !info.OwnedBy(attrs.Owner, attrs.Group), nil
 }
 
-// validatePart runs the validate command on the written part before it
+// ValidatePart runs the validate command on the written part before it
 // replaces dest, as Ansible does on its temporary file; a failure removes
 // the part and leaves dest alone. The command is split into words first and
 // %s replaced in each, so a path with spaces stays one word. It runs inside
 // the write's Change: the validator is the site's command, not a probe.
-func validatePart(ctx context.Context, w Writer, validate, part string) error {
+func ValidatePart(ctx context.Context, w Writer, validate, part string) error {
 	if validate == "" {
 		return nil
 	}

@@ -445,7 +445,7 @@ func transfer(ctx context.Context, w Writer, req InstallRequest, dest string, in
 	if err != nil {
 		return t, err
 	}
-	if err := validatePart(ctx, w, req.Validate, part); err != nil {
+	if err := ValidatePart(ctx, w, req.Validate, part); err != nil {
 		return t, err
 	}
 	if req.Backup && info.Exists {

@@ -29,6 +29,7 @@ type copyOptions struct {
 	LocalFollow   bool    `opt:"local_follow" default:"true" doc:"When src is a directory: copy what its links to files point to; false copies the links as links."`
 	RemoteSrc     bool    `opt:"remote_src" default:"false" doc:"src is a file on the host, not on the controller (a directory is not supported yet)."`
 	modules.FileInstallOptions
+	modules.ValidateOption
 }
 
 func (copyModule) Spec() modules.Spec {
@@ -78,6 +79,7 @@ func (copyModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 		Follow:   o.Follow,
 		Checksum: want,
 		MinFree:  int64(o.MinFreeBytes),
+		Validate: string(o.Validate),
 	})
 }
 

@@ -75,6 +75,9 @@ func copyOnHost(ctx context.Context, h *modules.Host, o copyOptions) (modules.Re
 		if _, err := modules.WriteScript(ctx, w, copyPartScript(src, part)); err != nil {
 			return err
 		}
+		if err := modules.ValidatePart(ctx, w, string(o.Validate), part); err != nil {
+			return err
+		}
 		if o.Backup && info.Exists {
 			var err error
 			if backup, err = modules.BackUp(ctx, w, dest); err != nil {

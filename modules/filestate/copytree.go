@@ -92,7 +92,7 @@ func copyTree(ctx context.Context, h *modules.Host, o copyOptions, local string)
 			return modules.Result{}, err
 		}
 		if last, err = modules.Install(ctx, h, modules.InstallRequest{Src: src, Dest: path.Join(dest, f.rel), Attrs: o.FileAttrs,
-			Backup: o.Backup, Force: o.Force, Resume: o.Resume}); err != nil {
+			Backup: o.Backup, Force: o.Force, Resume: o.Resume, Validate: string(o.Validate)}); err != nil {
 			return modules.Result{}, err
 		}
 	}

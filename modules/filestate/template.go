@@ -21,6 +21,7 @@ type templateOptions struct {
 	// admin may edit afterwards), as Ansible's template allows.
 	Force bool `opt:"force" default:"true" doc:"Replace dest when its content differs; with false, an existing dest keeps its content."`
 	modules.FileInstallOptions
+	modules.ValidateOption
 }
 
 func (templateModule) Spec() modules.Spec {
@@ -56,12 +57,13 @@ func (templateModule) Run(ctx context.Context, h *modules.Host, args modules.Arg
 		return modules.Result{}, fmt.Errorf("rendering template %s: %w", local, err)
 	}
 	return modules.Install(ctx, h, modules.InstallRequest{
-		Src:    modules.ContentSource(rendered, local),
-		Dest:   o.Dest,
-		Attrs:  o.FileAttrs,
-		Backup: o.Backup,
-		Force:  o.Force,
-		Follow: o.Follow,
+		Src:      modules.ContentSource(rendered, local),
+		Dest:     o.Dest,
+		Attrs:    o.FileAttrs,
+		Backup:   o.Backup,
+		Force:    o.Force,
+		Follow:   o.Follow,
+		Validate: string(o.Validate),
 	})
 }
 
