@@ -14,7 +14,8 @@ import (
 // roles are the mirrored public roles, each applied by its README's example
 // (playbooks/ROLE-readme.yml, the README's hosts made `all`) and by its
 // molecule converge, unchanged.
-var roles = []string{"docker", "mysql", "nginx", "postgresql"}
+var roles = []string{"docker", "mysql", "nginx", "postgresql", "apache", "java", "ntp", "redis", "haproxy", "php", "postfix", "git",
+	"firewall", "security", "memcached", "pip"}
 
 // TestRoles applies each role with both tools, each to its own fresh root:
 // --check, then twice for real. The roots have no network, so apt fails
@@ -124,6 +125,15 @@ func recap(o ansiblecmp.Outcome) string {
 // difference is the first way two outcomes differ: exit code, the tasks'
 // statuses in order, or the recap; "" when they agree.
 func difference(f, a ansiblecmp.Outcome) string {
+	if a.Exit == 4 && len(a.Tasks) == 0 {
+		// ansible-playbook's parser stopped the run (an included file's
+		// unknown module): its callback reports no task, even those that
+		// ran, so only the exit codes compare.
+		if f.Exit != a.Exit {
+			return fmt.Sprintf("exit %d and %d (ansible-playbook's parser stopped the run)", f.Exit, a.Exit)
+		}
+		return ""
+	}
 	fs, as := statuses(f), statuses(a)
 	for i := 0; i < len(fs) || i < len(as); i++ {
 		switch {
