@@ -62,7 +62,9 @@
 //     last, length, depth, depth0, previtem, nextitem, cycle(), changed(),
 //     loop(items) in a recursive loop, and `for k, v in d.items()`), set x =
 //     expr and set x [| filter] ... endset, raw/endraw, {# comments #},
-//     whitespace control with '-' and '+', and Ansible's trim_blocks. In
+//     whitespace control with '-' and '+', Ansible's trim_blocks, and a
+//     first line "#jinja2: trim_blocks: False, lstrip_blocks: True" that
+//     changes them (and keep_trailing_newline; header.go). In
 //     stmt.go and render_stmt.go: extends and block (scoped, endblock name,
 //     super()), include (ignore missing, a list of names, with/without
 //     context), import ... as and from ... import (without context by

@@ -409,6 +409,9 @@ func (e *Engine) Render(text string, s Scope) (_ any, err error) {
 // RenderString renders text to a string, as Ansible renders a template
 // file (nothing read back as a literal; a lone None prints as nothing).
 func (e *Engine) RenderString(text string, s Scope) (string, error) {
+	if !hasTemplateSyntax(text) {
+		return text, nil
+	}
 	return e.RenderFile(text, e.inlineDirs(), s)
 }
 

@@ -162,7 +162,7 @@ func (e *Engine) inlineDirs() []string {
 // imports found in dirs (see SearchPath).
 func (e *Engine) RenderFile(text string, dirs []string, s Scope) (_ string, err error) {
 	defer recoverInternal(&err)
-	if !hasTemplateSyntax(text) {
+	if !hasTemplateSyntax(text) && !strings.HasPrefix(text, headerPrefix) {
 		return text, nil
 	}
 	t, err := e.template(text)

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,32 @@ func TestStatementErrors(t *testing.T) {
 				t.Errorf("error %v, want it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestHeader: a template's #jinja2: line sets trim_blocks, lstrip_blocks
+// and keep_trailing_newline; the outputs are ansible-playbook's template
+// module's.
+func TestHeader(t *testing.T) {
+	e := New(Options{})
+	cases := []struct{ src, want string }{
+		{"#jinja2: trim_blocks: False, lstrip_blocks: True\na\n    {% if true %}\n  b\n  {% endif %}\n\t{# c #}\n  x {% if true %}y{% endif %}\n   {%+ if true %}z{% endif %}\n",
+			"a\n\n  b\n\n\n  x y\n   z\n"},
+		{"#jinja2:lstrip_blocks: True\n{% for i in [1,2] %}\n    {% if i %}\n  {{ i }}\n    {% endif %}\n{% endfor %}\n", "  1\n  2\n"},
+		{"#jinja2: keep_trailing_newline: True\nk\n\n", "k\n\n"},
+		{"#jinja2: trim_blocks: \"yes\"\n{% if 1 %}\nq\n{% endif %}\n", "q\n"},
+		{"#jinja2: trim_blocks: False\nplain\n", "plain\n"},
+	}
+	for _, c := range cases {
+		got, err := e.RenderFile(c.src, nil, stmtScope())
+		if err != nil || got != c.want {
+			t.Errorf("RenderFile(%q) = %q, %v; want %q", c.src, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"#jinja2: variable_start_string: '[['\n{{ x }}", "#jinja2: trim_blocks\n{{ x }}", "#jinja2: trim_blocks: x.y\n{{ x }}"} {
+		var se *SyntaxError
+		if err := Check(bad); !errors.As(err, &se) || se.Line != 1 {
+			t.Errorf("Check(%q) = %v, want a syntax error on line 1", bad, err)
+		}
 	}
 }

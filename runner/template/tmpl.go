@@ -59,10 +59,16 @@ type templateParser struct {
 	callables map[string]bool // names the template binds to macros and imports
 	called    []calledName    // names called as functions, checked at the end
 	extended  bool            // the template has an {% extends %}
+	env       envSettings     // trim_blocks and lstrip_blocks, as a #jinja2: header sets them
 }
 
 func parseTemplate(src string) ([]tnode, error) {
 	p := &templateParser{src: src, blocks: map[string]bool{}, callables: map[string]bool{}}
+	var err error
+	if p.env, err = parseHeader(src); err != nil {
+		return nil, err
+	}
+	p.pos = p.env.bodyStart
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
@@ -133,10 +139,15 @@ func (p *templateParser) parse() error {
 		kind := p.src[start+1]
 		contentStart := start + 2
 		stripBefore := contentStart < len(p.src) && p.src[contentStart] == '-'
-		if stripBefore || (kind != '{' && contentStart < len(p.src) && p.src[contentStart] == '+') {
-			contentStart++ // {%+ keeps the whitespace before, as it is without lstrip_blocks
+		plus := kind != '{' && contentStart < len(p.src) && p.src[contentStart] == '+'
+		if stripBefore || plus {
+			contentStart++ // {%+ keeps the whitespace before it, even with lstrip_blocks
 		}
-		p.addText(start, stripBefore)
+		textEnd := start
+		if p.env.lstripBlocks && kind != '{' && !plus && !stripBefore {
+			textEnd = p.lstripEnd(start)
+		}
+		p.addText(textEnd, stripBefore)
 		var err error
 		switch kind {
 		case '#':
@@ -164,7 +175,7 @@ func (p *templateParser) comment(start, contentStart int) error {
 	}
 	end += contentStart
 	p.stripNext = end > contentStart && p.src[end-1] == '-'
-	p.trimNL = !(end > contentStart && p.src[end-1] == '+')
+	p.trimNL = p.env.trimBlocks && !(end > contentStart && p.src[end-1] == '+')
 	p.pos = end + 2
 	return nil
 }
@@ -245,7 +256,7 @@ func (p *templateParser) statement(start, contentStart int) error {
 	if err != nil {
 		return err
 	}
-	p.trimNL = !p.stripNext && !p.keepNL
+	p.trimNL = !p.stripNext && !p.keepNL && p.env.trimBlocks
 	p.keepNL = false
 	toks, err := tokenize(p.src[contentStart:end])
 	if err != nil {
@@ -287,7 +298,7 @@ func (p *templateParser) raw(start int) error {
 	}
 	p.pos += loc[1]
 	p.stripNext = strings.HasSuffix(closing, "-%}")
-	p.trimNL = !p.stripNext
+	p.trimNL = !p.stripNext && p.env.trimBlocks
 	return nil
 }
 
@@ -508,6 +519,9 @@ func (e *Engine) compileNodes(src string, nodes []tnode) (*compiledTemplate, err
 // newline (keep_trailing_newline=False); the render adds back as many as
 // the source had.
 func jinjaSource(src string) string {
+	if env, err := parseHeader(src); err == nil && env.keepTrailingNewline {
+		return src
+	}
 	if s, ok := strings.CutSuffix(src, "\r\n"); ok {
 		return s
 	}
