@@ -10,8 +10,9 @@ import (
 )
 
 // The run changes the inventory as Ansible's add_host and group_by do
-// (InventoryManager.add_dynamic_host and add_dynamic_group). These calls are
-// not safe beside readers: the runner makes them between tasks.
+// (InventoryManager.add_dynamic_host and add_dynamic_group), each holding
+// inv.dyn against the readers: under strategy free a host changes the
+// inventory while the others run.
 
 // AddHost adds the host name, or finds it, merges vars into its inventory
 // variables and puts it in groups, each created under all when new. A new
@@ -21,6 +22,8 @@ func (inv *Inventory) AddHost(name string, groups []string, vars map[string]any)
 	if name == "" {
 		return false, fmt.Errorf("add_host needs a host name")
 	}
+	inv.dyn.Lock()
+	defer inv.dyn.Unlock()
 	if err := inv.checkRoom([]string{name}); err != nil {
 		return false, err
 	}
@@ -55,9 +58,11 @@ func (inv *Inventory) AddHost(name string, groups []string, vars map[string]any)
 // AddToGroup puts the host into group (created when new), and makes group a
 // child of each parent (created under all when new), as group_by does.
 func (inv *Inventory) AddToGroup(host, group string, parents []string) (changed bool, err error) {
+	inv.dyn.Lock()
+	defer inv.dyn.Unlock()
 	h, ok := inv.hostByName[host]
 	if !ok {
-		if h, ok = inv.Localhost(host); !ok {
+		if h, ok = inv.localhostFor(host); !ok {
 			return false, fmt.Errorf("%s cannot be matched in inventory", host)
 		}
 	}

@@ -70,8 +70,14 @@ func (g *Group) Children() []*Group { return append([]*Group(nil), g.children...
 func (g *Group) Vars() map[string]any { return copyMap(g.vars) }
 
 // Inventory is a loaded inventory. After Load and AddVarsDir it is safe for
-// concurrent use.
+// concurrent use, add_host and group_by (AddHost, AddToGroup) included:
+// under strategy free each host applies its own while the others read.
 type Inventory struct {
+	// dyn guards the hosts and groups against AddHost and AddToGroup: each
+	// exported reader holds it for reading, and calls no other exported
+	// method (a read lock is not reentrant once a writer waits).
+	dyn sync.RWMutex
+
 	hosts       []*Host // insertion order
 	hostByName  map[string]*Host
 	groups      []*Group // creation order (all, ungrouped first)
@@ -378,11 +384,17 @@ func descendants(g *Group) []*Group {
 
 // Hosts returns every host of the inventory in Ansible's order for the
 // pattern `all`. The implicit localhost is not included.
-func (inv *Inventory) Hosts() []*Host { return groupHosts(inv.all()) }
+func (inv *Inventory) Hosts() []*Host {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
+	return groupHosts(inv.all())
+}
 
 // Host returns the inventory host called name. It does not create the
 // implicit localhost; Match and Localhost do.
 func (inv *Inventory) Host(name string) (*Host, bool) {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
 	h, ok := inv.hostByName[name]
 	return h, ok
 }
@@ -391,6 +403,8 @@ func (inv *Inventory) Host(name string) (*Host, bool) {
 // host is in, directly or through a child group, sorted, without all. As in
 // Ansible, a host in no group has ["ungrouped"].
 func (inv *Inventory) GroupNames(host string) []string {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
 	h, ok := inv.hostByName[host]
 	if !ok {
 		return []string{}
@@ -407,6 +421,8 @@ func (inv *Inventory) GroupNames(host string) []string {
 // including all and ungrouped, mapped to its hosts (with those of child
 // groups) in inventory order.
 func (inv *Inventory) GroupMembers() map[string][]string {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
 	out := make(map[string][]string, len(inv.groups))
 	for _, g := range inv.groups {
 		names := []string{}
@@ -426,6 +442,13 @@ func (inv *Inventory) GroupMembers() map[string][]string {
 // ok is false when name is not one of LocalhostNames. Unlike Ansible, ferry
 // sets no ansible_python_interpreter, as it runs no Python.
 func (inv *Inventory) Localhost(name string) (*Host, bool) {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
+	return inv.localhostFor(name)
+}
+
+// localhostFor is Localhost, with inv.dyn held.
+func (inv *Inventory) localhostFor(name string) (*Host, bool) {
 	if h, ok := inv.hostByName[name]; ok {
 		return h, true
 	}
@@ -461,6 +484,8 @@ func isLocalhostName(name string) bool {
 // and host_vars, and the hosts' connection and become passwords (see
 // PasswordVars), so that the runner can mask them in all output.
 func (inv *Inventory) Secrets() []string {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
 	return append(append([]string(nil), inv.secrets...), inv.passwordValues()...)
 }
 

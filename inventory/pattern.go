@@ -59,6 +59,8 @@ func (e *NoMatchError) Error() string {
 // A malformed pattern (bad regex, index out of range) returns a plain error
 // and no hosts; an unknown name or an empty result returns *NoMatchError.
 func (inv *Inventory) Match(pattern string) ([]*Host, error) {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
 	parts := splitHostPattern(pattern)
 	var hosts []*Host
 	var unknown []UnknownName
@@ -232,7 +234,7 @@ func (inv *Inventory) enumerate(expr string) ([]*Host, bool, error) {
 		}
 	}
 	if len(hosts) == 0 {
-		if h, ok := inv.Localhost(expr); ok {
+		if h, ok := inv.localhostFor(expr); ok {
 			hosts = append(hosts, h)
 		}
 	}

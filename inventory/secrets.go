@@ -18,8 +18,8 @@ func IsPasswordVar(name string) bool { return slices.Contains(PasswordVars, name
 // resolve to. Templated ones ("{{ vault_pw }}") are the runner's to render.
 func (inv *Inventory) passwordValues() []string {
 	var out []string
-	for _, h := range inv.Hosts() {
-		vars := inv.HostVars(h.Name)
+	for _, h := range groupHosts(inv.all()) { // inv.dyn is held (Secrets)
+		vars := inv.hostVars(h.Name)
 		for _, name := range PasswordVars {
 			v, ok := vars[name]
 			if !ok || v == nil {

@@ -30,9 +30,16 @@ import "strings"
 // not be modified. Unknown hosts get nil, except the localhost names, which
 // resolve as the implicit localhost.
 func (inv *Inventory) HostVars(name string) map[string]any {
+	inv.dyn.RLock()
+	defer inv.dyn.RUnlock()
+	return inv.hostVars(name)
+}
+
+// hostVars is HostVars, with inv.dyn held.
+func (inv *Inventory) hostVars(name string) map[string]any {
 	h, ok := inv.hostByName[name]
 	if !ok {
-		if h, ok = inv.Localhost(name); !ok {
+		if h, ok = inv.localhostFor(name); !ok {
 			return nil
 		}
 	}

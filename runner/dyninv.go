@@ -3,7 +3,6 @@ package runner
 import (
 	"fmt"
 	"strings"
-	"sync"
 )
 
 // The run's inventory changes as Ansible's does: add_host and group_by
@@ -114,7 +113,9 @@ func (r *Runner) applyChange(c inventoryChange) (bool, error) {
 		changed, err = inv.AddToGroup(c.host, group, anyStrings(c.result["parent_groups"]))
 	}
 	if err == nil {
+		r.dynamicMu.Lock()
 		r.dynamicInventory = append(r.dynamicInventory, c)
+		r.dynamicMu.Unlock()
 	}
 	return changed, err
 }
@@ -133,13 +134,15 @@ func anyStrings(v any) []string {
 // group may bring group_vars).
 func (r *Runner) inventoryChanged() {
 	inv := r.opts.Inventory
-	r.groupsOnce, r.groups = sync.Once{}, nil
+	r.groupsMu.Lock()
+	r.groups = nil
+	r.groupsMu.Unlock()
 	r.viewMu.Lock()
 	r.views, r.hostvarsAll = map[string]hostView{}, nil
 	r.viewMu.Unlock()
 	r.mu.Lock()
 	for _, h := range r.hosts {
-		h.invVars = inv.HostVars(h.name)
+		h.setInventoryVars(inv.HostVars(h.name))
 	}
 	r.mu.Unlock()
 	r.opts.Masker.Add(inv.Secrets()...)
@@ -157,8 +160,10 @@ func (r *Runner) refreshInventory() {
 		return
 	}
 	r.opts.Inventory = inv
+	r.dynamicMu.Lock()
 	replay := r.dynamicInventory
 	r.dynamicInventory = nil
+	r.dynamicMu.Unlock()
 	for _, c := range replay {
 		if _, err := r.applyChange(c); err != nil {
 			continue // its host left the inventory, as in Ansible
@@ -192,3 +197,14 @@ func (f *facts) clearGathered() {
 		f.changes.Add(1)
 	}
 }
+
+// inventoryVars are the host's inventory variables, as of the last
+// inventory change.
+func (h *hostState) inventoryVars() map[string]any {
+	if p := h.invVars.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (h *hostState) setInventoryVars(vars map[string]any) { h.invVars.Store(&vars) }

@@ -15,8 +15,9 @@ import (
 // handlers. As in Ansible, any_errors_fatal and max_fail_percentage do not
 // apply (a warning says so), run_once runs the task on every host (with
 // Ansible's warning), and a module that bypasses the host loop (add_host,
-// pause) is refused, before the run (Ansible fails when it reaches it);
-// group_by too, which Ansible runs (see checkFree).
+// pause) is refused, before the run (Ansible fails when it reaches it).
+// group_by runs: each host changes the inventory as its task ends, while
+// the others read it (the inventory and the runner's caches of it lock).
 
 // freeBatch is what the hosts of one batch under strategy free share.
 type freeBatch struct {
@@ -163,10 +164,6 @@ func (p *parser) checkFree(play *Play) {
 		case t.Spec.Once:
 			p.diags.add(t.Pos, "run it in a play with strategy linear",
 				"module %s bypasses the host loop, which strategy free does not support (as in Ansible)", t.Module)
-		case t.Module == "group_by":
-			// Each host would change the inventory while the others read it.
-			p.diags.add(t.Pos, "run it in a play with strategy linear (Ansible runs it under free)",
-				"group_by under strategy free is not supported by ferry")
 		}
 	})
 }

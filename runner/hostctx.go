@@ -28,7 +28,7 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 	}
 	layers := make([]map[string]any, 0, 12)
 	for _, l := range []map[string]any{r.opts.ExtraVars, params, h.facts.get(), t.Vars, roleVars, pr.roleVars,
-		pr.varsFiles, pr.play.Vars, h.invVars, defaults, pr.roleDefaults, t.Scoped.Connection, pr.play.Keywords,
+		pr.varsFiles, pr.play.Vars, h.inventoryVars(), defaults, pr.roleDefaults, t.Scoped.Connection, pr.play.Keywords,
 		r.opts.ConnDefaults} {
 		if len(l) > 0 {
 			layers = append(layers, l)
@@ -92,13 +92,15 @@ func (r *Runner) magicVars(pr *playRun, h *hostState) func(string) (any, bool) {
 // groupsVar is the groups magic variable, shared by every host (templates
 // never modify the values they read).
 func (r *Runner) groupsVar() map[string]any {
-	r.groupsOnce.Do(func() {
+	r.groupsMu.Lock()
+	defer r.groupsMu.Unlock()
+	if r.groups == nil {
 		members := r.opts.Inventory.GroupMembers()
 		r.groups = make(map[string]any, len(members))
 		for g, hosts := range members {
 			r.groups[g] = anylist.Of(hosts)
 		}
-	})
+	}
 	return r.groups
 }
 

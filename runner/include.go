@@ -582,7 +582,7 @@ func (r *Runner) delegateConn(ctx context.Context, t *Task, sc *scope) (modules.
 		return nil, fmt.Errorf("delegate_to %q: the inventory has no such host", name)
 	}
 	dh := r.delegateHost(ih)
-	dsc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.invVars, r.opts.ConnDefaults}, masker: r.opts.Masker}
+	dsc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.inventoryVars(), r.opts.ConnDefaults}, masker: r.opts.Masker}
 	return r.openOnce(ctx, dh, dsc)
 }
 

@@ -107,15 +107,17 @@ type Runner struct {
 	hostvarsGen int64
 	factsGen    atomic.Int64 // bumped by every host's facts change
 
-	// groups is the groups magic variable, built once: the inventory does
-	// not change during a run.
-	groupsOnce sync.Once
-	groups     map[string]any
+	// groups is the groups magic variable, built on first use after each
+	// inventory change (add_host, group_by: under strategy free one host's
+	// change meets the others' reads).
+	groupsMu sync.Mutex
+	groups   map[string]any
 
 	gate taskGate // --start-at-task and --step
 
 	// dynamicInventory are the add_host and group_by changes made so far,
 	// applied again by refresh_inventory.
+	dynamicMu        sync.Mutex
 	dynamicInventory []inventoryChange
 
 	free   *freeBatch // the batch running under strategy free, if any
@@ -125,7 +127,7 @@ type Runner struct {
 // hostState is everything ferry keeps about one host during a run.
 type hostState struct {
 	name    string
-	invVars map[string]any
+	invVars atomic.Pointer[map[string]any] // the inventory's variables: inventoryVars
 	facts   facts
 	cache   sync.Map
 
@@ -258,7 +260,7 @@ func (r *Runner) host(inv *inventory.Host) *hostState {
 	h.facts.changes = &r.factsGen
 	r.opts.ResumePlan.restoreJobs(h)
 	if r.opts.Inventory != nil {
-		h.invVars = r.opts.Inventory.HostVars(inv.Name)
+		h.setInventoryVars(r.opts.Inventory.HostVars(inv.Name))
 	}
 	r.hosts[inv.Name] = h
 	r.order = append(r.order, inv.Name)

@@ -32,7 +32,8 @@ func (r *Runner) collectSecrets(pb *Playbook) {
 		}
 		pr := &playRun{play: play, varsFiles: varsFiles}
 		for _, ih := range hosts {
-			h := &hostState{name: ih.Name, invVars: r.opts.Inventory.HostVars(ih.Name)}
+			h := &hostState{name: ih.Name}
+			h.setInventoryVars(r.opts.Inventory.HostVars(ih.Name))
 			r.collectPasswords(r.scope(pr, &Task{}, h))
 			play.AllTasks(func(t *Task, _ bool) {
 				r.collectTaskSecrets(pr, t, h)
