@@ -25,7 +25,7 @@
 //     strmethods.go) and dicts (keys values items get).
 //   - Integers are unbounded, as in Python (bigint.go). Variables are read
 //     lazily: a branch not taken never evaluates its variables (lazy.go).
-//   - Functions: range, dict(k=v), lookup/query/q with the plugins of
+//   - Functions: range, dict(k=v), namespace(k=v), lookup/query/q with the plugins of
 //     lookups.go (file env items list dict indexed_items together nested
 //     cartesian subelements sequence fileglob lines pipe first_found
 //     template password vars, and url, varnames and config in lookups_url.go,
@@ -61,7 +61,8 @@
 //     else / endfor (with loop.index, index0, revindex, revindex0, first,
 //     last, length, depth, depth0, previtem, nextitem, cycle(), changed(),
 //     loop(items) in a recursive loop, and `for k, v in d.items()`), set x =
-//     expr and set x [| filter] ... endset, raw/endraw, {# comments #},
+//     expr, set a, b = pair, set ns.attr = expr on a namespace(...), and
+//     set x [| filter] ... endset, raw/endraw, {# comments #},
 //     whitespace control with '-' and '+', Ansible's trim_blocks, and a
 //     first line "#jinja2: trim_blocks: False, lstrip_blocks: True" that
 //     changes them (and keep_trailing_newline; header.go). In

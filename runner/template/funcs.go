@@ -9,7 +9,7 @@ import (
 )
 
 // globalFuncs are the functions an expression may call by name.
-var globalFuncs = map[string]bool{"range": true, "lookup": true, "query": true, "q": true, "dict": true}
+var globalFuncs = map[string]bool{"range": true, "lookup": true, "query": true, "q": true, "dict": true, "namespace": true}
 
 func globalFuncNames() []string { return slices.Sorted(maps.Keys(globalFuncs)) }
 
@@ -35,6 +35,13 @@ func (e *Engine) globals() map[string]fn {
 	return map[string]fn{
 		"g_range":  strict(gRange),
 		"g_dict":   strict(gDict),
+		"g_namespace": func(p ...any) (any, error) {
+			d, err := gDict(p...)
+			if err != nil {
+				return nil, err
+			}
+			return &namespace{vars: d.(map[string]any)}, nil
+		},
 		"g_lookup": strict(func(p ...any) (any, error) { return e.lookup(false, p) }),
 		"g_query":  strict(func(p ...any) (any, error) { return e.lookup(true, p) }),
 		"g_q":      strict(func(p ...any) (any, error) { return e.lookup(true, p) }),

@@ -157,6 +157,10 @@ func lookupKey(obj, key any) (any, bool) {
 		k, _ := key.(string)
 		v, ok := o.vars[k]
 		return v, ok
+	case *namespace:
+		k, _ := key.(string)
+		v, ok := o.vars[k]
+		return v, ok
 	case string:
 		i, _, isInt, ok := number(key)
 		if !ok || !isInt {

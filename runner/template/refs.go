@@ -76,7 +76,14 @@ func (rc *refCollector) template(nodes []tnode, locals map[string]bool) {
 			rc.template(n.els, locals)
 		case *setNode:
 			rc.expr(n.val, false, locals)
-			locals[n.name] = true
+			if n.attr == "" {
+				locals[n.name] = true
+			} else if !locals[n.name] {
+				rc.used[n.name] = true // set ns.attr reads ns
+			}
+			for _, m := range n.more {
+				locals[m] = true
+			}
 		default:
 			rc.statement(n, locals)
 		}

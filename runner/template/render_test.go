@@ -138,7 +138,7 @@ func TestRenderErrors(t *testing.T) {
 		{"{% if foo %}x{% endif %}", `'foo' is undefined`},
 		{"{% for i in foo %}x{% endfor %}", `'foo' is undefined`},
 		{"{% for i in x %}x{% endfor %}", "'int' object is not iterable"},
-		{"{% for a, b in nums %}x{% endfor %}", "cannot unpack 3 into 2 loop variables"},
+		{"{% for a, b in nums %}x{% endfor %}", "cannot unpack non-iterable int object"},
 		{"{{ m.zz }}", `'m' has no attribute 'zz'`},
 		{"{% set v = foo %}", `'foo' is undefined`},
 		{"{% for a in range(2000) %}{% for b in range(2000) %}{% endfor %}{% endfor %}", "more than"},

@@ -77,6 +77,13 @@ var stmtCases = []struct {
 	{"recursive loop", map[string]string{
 		"main.j2": "{% for n in tree recursive %}{{ n.name }}@{{ loop.depth }}{% if n.kids is defined %}({{ loop(n.kids) }}){% endif %} {% endfor %}",
 	}, "a@1(b@2 c@2(d@3 ) ) e@1 "},
+	{"namespace", map[string]string{
+		"main.j2": "{% set ns = namespace(found=false, n=0) %}{% for i in [1, 2, 3] %}{% if i == 2 %}{% set ns.found = true %}{% endif %}" +
+			"{% set ns.n = ns.n + i %}{% endfor %}{{ ns.found }} {{ ns.n }}",
+	}, "True 6"},
+	{"set unpacking and tuples", map[string]string{
+		"main.j2": "{% set a, b = 1, 2 %}{% set c, d = [3, 4] %}{{ a }}{{ b }}{{ c }}{{ d }}{% set t = 5, 6 %}{{ t | join }}",
+	}, "123456"},
 	{"whitespace control", map[string]string{
 		"main.j2": "<\n  {%- block b -%}\n  x\n  {%- endblock -%}\n>\n{%+ if true +%}\ny{% endif +%}\n{#+ c +#}\nz",
 	}, "<x>\n\ny\n\nz"},
@@ -146,6 +153,8 @@ func TestStatementErrors(t *testing.T) {
 		{"super without parent", map[string]string{"main.j2": "{% block b %}{{ super() }}{% endblock %}"}, "there is no parent block called 'b'"},
 		{"non-recursive loop call", map[string]string{"main.j2": "{% for i in [1] %}{{ loop([]) }}{% endfor %}"}, "non-recursive loop"},
 		{"missing import name", map[string]string{"main.j2": "{% from 'f.j2' import nope %}{{ nope() }}", "f.j2": ""}, "does not export the requested name 'nope'"},
+		{"set on a non-namespace", map[string]string{"main.j2": "{% set x = 1 %}{% set x.a = 2 %}"}, "cannot assign attribute on non-namespace object 'x'"},
+		{"unpacking a wrong count", map[string]string{"main.j2": "{% set a, b = [1] %}"}, "not enough values to unpack (expected 2, got 1)"},
 		{"dotdot", map[string]string{"main.j2": "{% include '../x.j2' %}"}, `template "../x.j2" not found`},
 	}
 	for _, c := range cases {

@@ -28,8 +28,12 @@ type (
 		recursive bool
 		body, els []tnode
 	}
+	// setNode is set name = val, set name.attr = val (a namespace's
+	// attribute) or set name, more... = val (unpacking val).
 	setNode struct {
 		name string
+		attr string
+		more []string
 		val  node
 	}
 )
@@ -418,14 +422,19 @@ func (p *templateParser) set(sp *parser, start int) error {
 	if next := sp.peek(); next.kind == tokEOF || next.is(tokOp, "|") {
 		return p.openSetBlock(t.text, sp, start)
 	}
+	n := &setNode{name: t.text}
+	if err := setTargets(sp, n); err != nil {
+		return err
+	}
 	if err := sp.expectOp("="); err != nil {
 		return err
 	}
-	val, err := sp.parseCondExpr()
+	val, err := tupleExpr(sp)
 	if err != nil {
 		return err
 	}
-	p.add(&setNode{name: t.text, val: val})
+	n.val = val
+	p.add(n)
 	return nil
 }
 
@@ -469,8 +478,9 @@ type (
 		body, els []cnode
 	}
 	cSet struct {
-		name string
-		val  *program
+		name, attr string
+		more       []string
+		val        *program
 	}
 )
 
@@ -648,7 +658,7 @@ func (tc *templateCompiler) block(n tnode) (cnode, error) {
 		return tc.forLoop(n)
 	case *setNode:
 		p, err := tc.expr(n.val, "{% set "+n.name+" %}")
-		return &cSet{name: n.name, val: p}, err
+		return &cSet{name: n.name, attr: n.attr, more: n.more, val: p}, err
 	}
 	return tc.statement(n)
 }
@@ -780,7 +790,9 @@ func (st *renderState) execOne(n cnode, l *layer) error {
 		if err := defined(v); err != nil {
 			return n.val.runtimeError(err)
 		}
-		l.vars[n.name] = v
+		if err := assign(l, n, v); err != nil {
+			return &EvalError{Source: n.val.src, Err: err}
+		}
 	default:
 		return st.execStatement(n, l)
 	}
@@ -863,8 +875,13 @@ func bindTargets(l *layer, targets []string, item any) error {
 		return nil
 	}
 	parts, ok := asList(item)
-	if !ok || len(parts) != len(targets) {
-		return fmt.Errorf("cannot unpack %s into %d loop variables", pyRepr(item), len(targets))
+	switch {
+	case !ok:
+		return fmt.Errorf("cannot unpack non-iterable %s object", typeName(item))
+	case len(parts) < len(targets):
+		return fmt.Errorf("not enough values to unpack (expected %d, got %d)", len(targets), len(parts))
+	case len(parts) > len(targets):
+		return fmt.Errorf("too many values to unpack (expected %d)", len(targets))
 	}
 	for i, t := range targets {
 		l.vars[t] = parts[i]

@@ -142,6 +142,8 @@ func typeName(v any) string {
 		return "LoopContext"
 	case *tmplModule:
 		return "TemplateModule"
+	case *namespace:
+		return "Namespace"
 	}
 	if isNumber(v) {
 		if _, _, isInt, _ := number(v); isInt {
