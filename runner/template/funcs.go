@@ -33,8 +33,8 @@ func checkLookupPlugin(fn string, args []node) error {
 // globals returns the functions bound to an engine's options.
 func (e *Engine) globals() map[string]fn {
 	return map[string]fn{
-		"g_range":  strict(gRange),
-		"g_dict":   strict(gDict),
+		"g_range": strict(gRange),
+		"g_dict":  strict(gDict),
 		"g_namespace": func(p ...any) (any, error) {
 			d, err := gDict(p...)
 			if err != nil {
