@@ -19,11 +19,17 @@ type comparison struct {
 	args                     []string
 }
 
-// ferry runs the input through ferry.
+// ferry runs the input through ferry, with a copy of the inventory in a
+// directory of the test's: the run's journal goes beside the inventory
+// (SITE/.ferry/journal), and must not pile up in the checkout's testdata.
 func (c comparison) ferry(t *testing.T) (code int, stdout, stderr, work string) {
 	t.Helper()
 	work = t.TempDir()
-	args := append([]string{"run", c.path(c.playbook), "-i", c.path(c.inventory), "-e", "workdir=" + work}, c.args...)
+	inventory := filepath.Join(t.TempDir(), filepath.Base(c.inventory))
+	data, err := os.ReadFile(c.path(c.inventory))
+	must(t, err)
+	must(t, os.WriteFile(inventory, data, 0o600))
+	args := append([]string{"run", c.path(c.playbook), "-i", inventory, "-e", "workdir=" + work}, c.args...)
 	code, stdout, stderr = ferry(t, args...)
 	return code, stdout, stderr, work
 }
@@ -47,11 +53,12 @@ func (c comparison) ansible(t *testing.T) (code int, stdout, work string, ran bo
 }
 
 // expected is the golden file's content: what ansible-playbook gave for the
-// input. With FERRY_UPDATE_GOLDEN=1 the file is first written from live(),
-// a live run of ansible-playbook reduced to what the test compares.
+// input. With FERRY_UPDATE_GOLDEN=1 (ansiblecmp.UpdateEnv) the file is
+// first written from live(), a live run of ansible-playbook reduced to what
+// the test compares.
 func expected(t *testing.T, path string, live func() (string, bool)) string {
 	t.Helper()
-	if os.Getenv("FERRY_UPDATE_GOLDEN") != "" {
+	if ansiblecmp.Updating() {
 		got, ok := live()
 		if !ok {
 			t.Fatal("ansible-playbook is needed to write golden files")
@@ -60,7 +67,7 @@ func expected(t *testing.T, path string, live func() (string, bool)) string {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("no golden file: write it from ansible-playbook with FERRY_UPDATE_GOLDEN=1 go test -run %s (%v)", t.Name(), err)
+		t.Fatalf("no golden file: write it from ansible-playbook with %s=1 go test -run %s (%v)", ansiblecmp.UpdateEnv, t.Name(), err)
 	}
 	return string(want)
 }

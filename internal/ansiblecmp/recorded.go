@@ -12,11 +12,35 @@ import (
 // Collection modules (ansible.posix, community.general) are compared with
 // the real collections when tools/collections/install.sh could install them
 // (from a mirror; Debian's ansible-core has none and Galaxy may be out of
-// reach). Such a comparison runs ansible-playbook live and then records what
-// it did (exit, recap, registered fields, the test's view of the effects) in
-// a golden file beside the playbook; where the collections are missing it
-// compares ferry with that recording instead. Both ways assert: a missing
-// recording fails the test, it never skips.
+// reach). Such a comparison runs ansible-playbook live; with
+// FERRY_UPDATE_GOLDEN=1 it also records what it did (exit, recap,
+// registered fields, the test's view of the effects) in a golden file
+// beside the playbook, which a plain run never rewrites (its times would
+// change at every run and dirty the checkout). Where the collections are
+// missing ferry is compared with that recording instead. Both ways assert:
+// a missing recording fails the test, it never skips.
+
+// UpdateEnv, set (to 1), writes golden files from live runs of
+// ansible-playbook; without it a test only compares with them.
+const UpdateEnv = "FERRY_UPDATE_GOLDEN"
+
+// Updating reports whether this run writes golden files (UpdateEnv).
+func Updating() bool { return os.Getenv(UpdateEnv) != "" }
+
+// keepRecording writes the golden file from a live run under UpdateEnv;
+// otherwise it only checks that there is one, for the machines that compare
+// with it.
+func keepRecording(t testing.TB, golden string, collections []string, rounds []Round) {
+	t.Helper()
+	if Updating() {
+		writeRecording(t, golden, collections, rounds)
+		return
+	}
+	if _, err := os.Stat(golden); err != nil {
+		t.Errorf("compared with a live run, but there is no recording for machines without %s (%v): record one with %s=1",
+			strings.Join(collections, ", "), err, UpdateEnv)
+	}
+}
 
 // CollectionsPath is the ANSIBLE_COLLECTIONS_PATH that
 // tools/collections/install.sh fills, in a cache outside the clone.
@@ -140,7 +164,7 @@ func readRecording(t testing.TB, golden string, collections []string) Recording 
 	data, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatalf("no recording of ansible-playbook with %s to compare with (%v): run tools/collections/install.sh "+
-			"where a mirror of the collections is, then this test, to record one", strings.Join(collections, ", "), err)
+			"where a mirror of the collections is, then this test with %s=1, to record one", strings.Join(collections, ", "), err, UpdateEnv)
 	}
 	var rec Recording
 	if err := json.Unmarshal(data, &rec); err != nil {
@@ -156,14 +180,14 @@ func GoldenFor(playbook string) string {
 }
 
 // Reference is what ansible-playbook did with r, a playbook that needs
-// collections: run live (and recorded to golden) when they are installed,
-// else read back from golden. Its Workdir is "" when recorded: paths in
+// collections: run live when they are installed (recorded to golden under
+// UpdateEnv), else read back from golden. Its Workdir is "" when recorded: paths in
 // the recording already read "$workdir".
 func Reference(t testing.TB, r Run, golden string, collections ...string) Outcome {
 	t.Helper()
 	if canRunLive(collections) {
 		out, _ := Ansible(t, r)
-		writeRecording(t, golden, collections, []Round{record(out, r.Check, r.Diff, "", nil)})
+		keepRecording(t, golden, collections, []Round{record(out, r.Check, r.Diff, "", nil)})
 		return out
 	}
 	rec := readRecording(t, golden, collections)
@@ -179,9 +203,10 @@ type recording struct {
 	Recording
 }
 
-// reference is ansible-playbook's three rounds of c: run live on Theirs and
-// recorded (Ansible's rounds are what they are, whatever ferry then does)
-// when the collections are installed, else read from the golden file.
+// reference is ansible-playbook's three rounds of c: run live on Theirs
+// when the collections are installed (recorded under UpdateEnv: Ansible's
+// rounds are what they are, whatever ferry then does), else read from the
+// golden file.
 func (c Converge) reference(t *testing.T) recording {
 	t.Helper()
 	golden := c.Golden
@@ -198,8 +223,8 @@ func (c Converge) reference(t *testing.T) recording {
 		out, _ := Ansible(t, Run{Playbook: c.Playbook, Inventory: c.Theirs, Check: check, Diff: c.Diff})
 		rounds = append(rounds, record(out, check, c.Diff, c.State(false), c.Skip))
 	}
-	writeRecording(t, golden, c.Collections, rounds)
-	t.Logf("ansible-playbook with %v: run live, recorded in %s", c.Collections, golden)
+	keepRecording(t, golden, c.Collections, rounds)
+	t.Logf("ansible-playbook with %v: run live", c.Collections)
 	return recording{golden, Recording{Rounds: rounds}}
 }
 

@@ -45,3 +45,43 @@ func TestRecordingSkipsAFieldOfOneTask(t *testing.T) {
 		t.Errorf("task b lost msg: %v", r.Tasks[1].Result)
 	}
 }
+
+// A live comparison leaves its recording alone unless FERRY_UPDATE_GOLDEN
+// is set (a rewrite would only change the times, and dirty the checkout);
+// with it set, the recording is written from the live run.
+func TestLiveRunWritesItsRecordingOnlyWhenAsked(t *testing.T) {
+	if !haveAnsible() {
+		Playbook(t, "", nil) // fails under CI, logs elsewhere
+		t.Skip("ansible-playbook is not installed")
+	}
+	t.Setenv(RecordedEnv, "")
+	dir := t.TempDir()
+	playbook := filepath.Join(dir, "pb.yml")
+	inventory := filepath.Join(dir, "hosts.ini")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(playbook, []byte("- hosts: all\n  gather_facts: false\n  tasks:\n    - name: now\n      command: date +%s%N\n"), 0o644))
+	must(os.WriteFile(inventory, []byte("target ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n"), 0o644))
+	golden := filepath.Join(dir, "pb.ansible.json")
+	const kept = "{\"rounds\": []}\n"
+	must(os.WriteFile(golden, []byte(kept), 0o644))
+
+	t.Setenv(UpdateEnv, "")
+	live := Reference(t, Run{Playbook: playbook, Inventory: inventory}, golden)
+	if got, _ := os.ReadFile(golden); string(got) != kept {
+		t.Errorf("a plain live run rewrote %s:\n%s", golden, got)
+	}
+	if live.Result(t, "now", "target")["stdout"] == nil {
+		t.Errorf("the live run's result is not what Reference returned: %+v", live.Tasks)
+	}
+
+	t.Setenv(UpdateEnv, "1")
+	Reference(t, Run{Playbook: playbook, Inventory: inventory}, golden)
+	if rec := readRecording(t, golden, nil); len(rec.Rounds) != 1 || len(rec.Rounds[0].Tasks) != 1 {
+		t.Errorf("%s=1 did not record the live run: %+v", UpdateEnv, rec)
+	}
+}
