@@ -17,10 +17,11 @@ type dynCallNode struct {
 
 func (n *dynCallNode) position() int { return n.pos }
 
-// calledName is a name a template calls, at its offset in the template.
+// calledName is a name a template calls (name(...), or name.method(...)
+// of a method strings and dicts lack), at its offset in the template.
 type calledName struct {
-	name string
-	pos  int
+	name, method string
+	pos          int
 }
 
 // callable is a value a template can call.

@@ -75,24 +75,23 @@ func findTemplate(name string, dirs []string) (string, error) {
 	return "", &TemplateNotFoundError{Name: name, Dirs: dirs}
 }
 
-// loadTemplate finds, reads and compiles a template a template names.
-func (e *Engine) loadTemplate(name string, dirs []string) (*compiledTemplate, error) {
-	path, err := findTemplate(name, dirs)
-	if err != nil {
-		return nil, err
+// loadTemplate finds, reads and compiles a template a template names; path
+// is where it was found.
+func (e *Engine) loadTemplate(name string, dirs []string) (t *compiledTemplate, path string, err error) {
+	if path, err = findTemplate(name, dirs); err != nil {
+		return nil, "", err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(data) > maxStringLen {
-		return nil, fmt.Errorf("template %s is larger than %d bytes", path, maxStringLen)
+		return nil, "", fmt.Errorf("template %s is larger than %d bytes", path, maxStringLen)
 	}
-	t, err := e.fileTemplate(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if t, err = e.fileTemplate(string(data)); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	return t, nil
+	return t, path, nil
 }
 
 // fileTemplate compiles the text of a template file that another names:
@@ -132,19 +131,19 @@ func templateNames(v any) ([]string, error) {
 
 // firstTemplate loads the first of names that exists; with none, the error
 // names them all (nil template and error when ignoreMissing).
-func (e *Engine) firstTemplate(names []string, dirs []string, ignoreMissing bool) (*compiledTemplate, error) {
+func (e *Engine) firstTemplate(names []string, dirs []string, ignoreMissing bool) (*compiledTemplate, string, error) {
 	for _, name := range names {
-		t, err := e.loadTemplate(name, dirs)
+		t, path, err := e.loadTemplate(name, dirs)
 		var nf *TemplateNotFoundError
 		if errors.As(err, &nf) && nf.Name == name {
 			continue
 		}
-		return t, err
+		return t, path, err
 	}
 	if ignoreMissing {
-		return nil, nil
+		return nil, "", nil
 	}
-	return nil, &TemplateNotFoundError{Name: strings.Join(names, ", "), Dirs: dirs}
+	return nil, "", &TemplateNotFoundError{Name: strings.Join(names, ", "), Dirs: dirs}
 }
 
 // inlineDirs is where a template of the playbook (a task's argument, a

@@ -119,8 +119,9 @@ type parser struct {
 	i     int
 	depth int
 	// calls is set in templates, where a call may name a macro: it is told
-	// each name called, which the template checks once parsed.
-	calls func(name string, pos int)
+	// each name called (and the method, for obj.method()), which the
+	// template checks once parsed.
+	calls func(name, method string, pos int)
 }
 
 // parseExpression parses a whole Jinja expression.
@@ -556,7 +557,7 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 	switch c := callee.(type) {
 	case *nameNode:
 		if _, ok := globalFuncs[c.name]; !ok && p.calls != nil {
-			p.calls(c.name, c.pos)
+			p.calls(c.name, "", c.pos)
 			return &dynCallNode{pos: c.pos, callee: c, args: args, kwargs: kwargs}, nil
 		}
 		if _, ok := globalFuncs[c.name]; !ok {
@@ -572,10 +573,13 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 			break
 		}
 		if !methods[name] && p.calls != nil { // a macro of an import, loop.cycle...
+			if root, ok := c.obj.(*nameNode); ok {
+				p.calls(root.name, name, c.pos)
+			}
 			return &dynCallNode{pos: c.pos, callee: c, args: args, kwargs: kwargs}, nil
 		}
 		if !methods[name] {
-			return nil, errAt(c.pos, "unsupported method '%s()' (supported: %s)", name, strings.Join(slices.Sorted(maps.Keys(methods)), ", "))
+			return nil, unsupportedMethod(c.pos, name)
 		}
 		return &methodNode{pos: c.pos, obj: c.obj, name: name, args: args, kwargs: kwargs}, nil
 	}
@@ -583,6 +587,10 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 		return &dynCallNode{pos: pos, callee: callee, args: args, kwargs: kwargs}, nil
 	}
 	return nil, errAt(pos, "this value cannot be called")
+}
+
+func unsupportedMethod(pos int, name string) *posError {
+	return errAt(pos, "unsupported method '%s()' (supported: %s)", name, strings.Join(slices.Sorted(maps.Keys(methods)), ", "))
 }
 
 // parseArgs parses call arguments after '(' up to ')': positional ones,

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -273,7 +274,7 @@ func (st *renderState) extends(n *cExtends, l *layer) error {
 	}
 	names, err := templateNames(v)
 	if err == nil {
-		st.parent, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, false)
+		st.parent, _, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, false)
 	}
 	if err != nil {
 		return &EvalError{Source: n.name.src, Err: err}
@@ -323,8 +324,9 @@ func (st *renderState) include(n *cInclude, l *layer) error {
 	}
 	names, err := templateNames(v)
 	var t *compiledTemplate
+	var path string
 	if err == nil {
-		t, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, n.ignoreMissing)
+		t, path, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, n.ignoreMissing)
 	}
 	if err != nil {
 		return &EvalError{Source: n.names.src, Err: err}
@@ -334,7 +336,7 @@ func (st *renderState) include(n *cInclude, l *layer) error {
 	}
 	sub := &renderState{ctx: st.ctx}
 	if err := sub.renderTemplate(t, contextFor(n.withContext, l)); err != nil {
-		return err
+		return inTemplate(path, err)
 	}
 	st.b.WriteString(sub.b.String())
 	return nil
@@ -352,13 +354,13 @@ func (st *renderState) importTemplate(n *cImport, l *layer) error {
 		}
 		return &EvalError{Source: n.name.src, Err: fmt.Errorf("a template name must be a string, not '%s'", typeName(v))}
 	}
-	t, err := st.ctx.e.loadTemplate(name, st.ctx.dirs)
+	t, path, err := st.ctx.e.loadTemplate(name, st.ctx.dirs)
 	if err != nil {
 		return &EvalError{Source: n.name.src, Err: err}
 	}
 	root := contextFor(n.withContext, l)
 	if err := (&renderState{ctx: st.ctx}).renderTemplate(t, root); err != nil {
-		return err
+		return inTemplate(path, err)
 	}
 	mod := &tmplModule{name: name, vars: map[string]any{}}
 	for k, v := range root.vars {
@@ -379,6 +381,24 @@ func (st *renderState) importTemplate(n *cImport, l *layer) error {
 	}
 	return nil
 }
+
+// inTemplate places an error of an included or imported template in its
+// file, once (the innermost file is the one that says where).
+func inTemplate(path string, err error) error {
+	var ie *includedError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &includedError{path: path, err: err}
+}
+
+type includedError struct {
+	path string
+	err  error
+}
+
+func (e *includedError) Error() string { return "in " + e.path + ": " + e.err.Error() }
+func (e *includedError) Unwrap() error { return e.err }
 
 // macro is the callable a {% macro %} defines, over the scope where it is
 // defined.

@@ -169,6 +169,7 @@ func TestCheck(t *testing.T) {
 		{"{% do x %}", 1, 4, "unsupported tag {% do %}"},
 		{"{% macro m() %}", 1, 1, "{% macro %} is never closed"},
 		{"a\n{{ m() }}", 2, 4, "unknown function 'm'"},
+		{"{{ x.nosuch() }}", 1, 6, "unsupported method 'nosuch()'"},
 		{"{% macro m(a=1, b) %}{% endmacro %}", 1, 17, "non-default argument follows default argument"},
 		{"{% block a %}{% endblock b %}", 1, 26, "{% endblock b %} closes {% block a %}"},
 		{"{% call x %}{% endcall %}", 1, 9, "{% call %} needs a macro call"},
@@ -197,7 +198,8 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	for _, ok := range []string{"plain", "{{ x }}", "{% if a is defined %}{{ a }}{% endif %}", "{# c #}", "{% raw %}{{ %}{% endraw %}",
-		"{% include 'x.j2' %}", "{% macro m() %}{% endmacro %}{{ m() }}", "{% from 'f' import a as b %}{{ b() }}"} {
+		"{% include 'x.j2' %}", "{% macro m() %}{% endmacro %}{{ m() }}", "{% from 'f' import a as b %}{{ b() }}",
+		"{% import 'f' as f %}{{ f.anything() }}", "{% for i in x %}{{ loop.cycle(1, 2) }}{% endfor %}"} {
 		if err := Check(ok); err != nil {
 			t.Errorf("Check(%q): unexpected error %v", ok, err)
 		}

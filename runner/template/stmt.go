@@ -381,14 +381,20 @@ func (p *templateParser) declare(name string) { p.callables[name] = true }
 var implicitCallables = map[string]bool{"caller": true, "super": true, "loop": true}
 
 // checkCalls reports, before anything runs, a call of a name that is
-// neither a global function nor declared by the template. A template that
-// extends another may call its parent's macros: it is left to run time.
+// neither a global function nor declared by the template, and a method
+// that strings and dicts lack called on anything but an import or loop. A
+// template that extends another may call its parent's macros: it is left
+// to run time.
 func (p *templateParser) checkCalls() error {
 	if p.extended {
 		return nil
 	}
 	for _, c := range p.called {
-		if !p.callables[c.name] && !implicitCallables[c.name] {
+		switch {
+		case p.callables[c.name] || implicitCallables[c.name]:
+		case c.method != "":
+			return unsupportedMethod(c.pos, c.method)
+		default:
 			return errAt(c.pos, "unknown function '%s' (supported: %s, and the macros the template defines or imports)",
 				c.name, strings.Join(globalFuncNames(), ", "))
 		}

@@ -194,3 +194,19 @@ func TestHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestIncludedErrorsNameTheirFile: an error while rendering an included or
+// imported template says which file its position is in.
+func TestIncludedErrorsNameTheirFile(t *testing.T) {
+	e := New(Options{})
+	dir := writeFiles(t, map[string]string{"inc.j2": "a\nb {{ nope }}", "outer.j2": "{% include 'inc.j2' %}", "m.j2": "{% set v = nope %}"})
+	for src, want := range map[string]string{
+		"x\n{% include 'outer.j2' %}": "in " + filepath.Join(dir, "inc.j2") + `: "{{ nope }}" at line 2, column 6: 'nope' is undefined`,
+		"{% import 'm.j2' as m %}":    "in " + filepath.Join(dir, "m.j2") + ": ",
+	} {
+		_, err := e.RenderFile(src, []string{dir}, stmtScope())
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("RenderFile(%q) = %v, want an error starting %q", src, err, want)
+		}
+	}
+}

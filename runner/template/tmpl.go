@@ -85,8 +85,8 @@ func parseTemplate(src string) ([]tnode, error) {
 // expressionParser parses the expression of a tag whose content starts at
 // offset base; calls of names it finds are noted for checkCalls.
 func (p *templateParser) expressionParser(toks []token, base int) *parser {
-	return &parser{toks: toks, calls: func(name string, pos int) {
-		p.called = append(p.called, calledName{name: name, pos: base + pos})
+	return &parser{toks: toks, calls: func(name, method string, pos int) {
+		p.called = append(p.called, calledName{name: name, method: method, pos: base + pos})
 	}}
 }
 
