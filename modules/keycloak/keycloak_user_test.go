@@ -3,13 +3,16 @@ package keycloak_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"github.com/ferry-sh/ferry/internal/modtest"
+	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 
 	"github.com/ferry-sh/ferry/internal/fakekeycloak"
 	"github.com/ferry-sh/ferry/internal/kubetest"
+	"github.com/ferry-sh/ferry/internal/modtest"
 	"github.com/ferry-sh/ferry/internal/sshtest"
 	"github.com/ferry-sh/ferry/modules"
 	_ "github.com/ferry-sh/ferry/modules/all" // the modules the tests run
@@ -489,9 +493,10 @@ func (site *keycloakSite) testDialViaHost(t *testing.T) {
 }
 
 // testNodeAddressFromCluster: without node_address the host dials the
-// node's InternalIP on 443, read from the cluster (nothing listens on
-// 127.0.0.1:443 here, so the error names the address tried).
+// node's InternalIP on 443, read from the cluster (a loopback address where
+// nothing listens on 443, so the error names the address tried).
 func (site *keycloakSite) testNodeAddressFromCluster(t *testing.T) {
+	nodeIP := loopbackWith443Closed(t)
 	fk, ns := site.keycloak(t, fakekeycloak.Options{Server: "dash.invalid"})
 	args := site.args(fk, ns, map[string]any{"url": nil, "server": "dash.invalid", "timeout": 5})
 	h, _ := site.host(false)
@@ -499,13 +504,34 @@ func (site *keycloakSite) testNodeAddressFromCluster(t *testing.T) {
 	checkErr(t, err, []string{"no node of the cluster has an InternalIP", "set node_address"})
 
 	node := site.cluster.AddNode(t, "de-node", 110, true)
-	node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: "de-node"}, {Type: corev1.NodeInternalIP, Address: "127.0.0.1"}}
+	node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: "de-node"}, {Type: corev1.NodeInternalIP, Address: nodeIP}}
 	if _, err := site.cluster.Clientset().CoreV1().Nodes().UpdateStatus(context.Background(), node, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	h, _ = site.host(false)
 	_, _, err = modtest.Run(t, h, "keycloak_user", args)
-	checkErr(t, err, []string{"connecting from the host to 127.0.0.1:443", "node_address"})
+	checkErr(t, err, []string{"connecting from the host to " + nodeIP + ":443", "node_address"})
+}
+
+// loopbackWith443Closed is a loopback address (127.0.0.2 to .254, the
+// whole 127/8 is the loopback interface) where a connection to port 443 is
+// refused: 127.0.0.1:443 may be taken by whatever else runs on the machine.
+func loopbackWith443Closed(t *testing.T) string {
+	t.Helper()
+	start := rand.IntN(253)
+	for i := range 253 {
+		ip := fmt.Sprintf("127.0.0.%d", 2+(start+i)%253)
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, "443"), 5*time.Second)
+		if err == nil {
+			c.Close()
+			continue
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return ip
+		}
+	}
+	t.Fatal("every loopback address from 127.0.0.2 to 127.0.0.254 has port 443 open, or does not refuse")
+	return ""
 }
 
 // testEmailConflict: a 409 for the email is not "exists": it fails and says
