@@ -34,11 +34,12 @@ type freeBatch struct {
 	bannerMu sync.Mutex
 	pending  map[string]Event // host -> its task's header, not printed yet
 	last     string           // key of the header printed last
+	titles   map[*Task]string // a templated name as the first host rendered it
 }
 
 // runBatchFree runs the batch's hosts independently.
 func (r *Runner) runBatchFree(ctx context.Context, pr *playRun) {
-	fb := &freeBatch{slots: make(chan struct{}, r.opts.Forks), throttles: map[*Task]chan struct{}{}, pending: map[string]Event{}}
+	fb := &freeBatch{slots: make(chan struct{}, r.opts.Forks), throttles: map[*Task]chan struct{}{}, pending: map[string]Event{}, titles: map[*Task]string{}}
 	if pr.play.MaxFailPercentage != nil {
 		r.warnOnce("Using max_fail_percentage with the free strategy is not supported, as tasks are executed independently on each host")
 	}
@@ -193,4 +194,17 @@ func (pr *playRun) freeRunOnce(r *Runner) {
 	if pr.free != nil {
 		r.warnOnce("Using run_once with the free strategy is not currently supported. This task will still be executed for every host in the inventory list.")
 	}
+}
+
+// title is a templated task name as the first host to run the task
+// rendered it (render), the same for every host of the batch after.
+func (fb *freeBatch) title(t *Task, render func() string) string {
+	fb.bannerMu.Lock()
+	defer fb.bannerMu.Unlock()
+	if title, ok := fb.titles[t]; ok {
+		return title
+	}
+	title := render()
+	fb.titles[t] = title
+	return title
 }

@@ -118,3 +118,36 @@ func TestSerialBatchesEachShowThePlayBanner(t *testing.T) {
 		t.Errorf("exit %d, %d play banners, want 2:\n%s%s", r.code, n, r.stdout, r.stderr)
 	}
 }
+
+// Under strategy free a templated task name is rendered once, by the first
+// host to run the task, and every host's banner shows that rendering, as
+// free.py renders the task all hosts share in place.
+func TestStrategyFreeTaskNameRenderedOnce(t *testing.T) {
+	pb := `
+- hosts: web
+  strategy: free
+  gather_facts: false
+  tasks:
+    - name: "named for {{ inventory_hostname }}"
+      debug:
+        msg: x
+    - name: "again {{ inventory_hostname }}"
+      debug:
+        msg: y
+`
+	r := runPlaybook(t, pb, localInventory, nil)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, prefix := range []string{"TASK [named for web", "TASK [again web"} {
+		seen := map[string]bool{}
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(l, prefix) {
+				seen[l] = true
+			}
+		}
+		if len(seen) != 1 {
+			t.Errorf("%d renderings of %q, want 1:\n%s", len(seen), prefix, r.stdout)
+		}
+	}
+}

@@ -294,7 +294,7 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 	if len(hosts) == 0 || !r.tagsSelected(t.Tags) {
 		return
 	}
-	r.header(pr, hosts, Event{Type: EventTaskStart, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Include.Action, Pos: t.Pos.String()})
+	r.header(pr, hosts, Event{Type: EventTaskStart, Play: pr.play.Name, Task: r.taskTitle(pr, t, hosts[0]), Module: t.Include.Action, Pos: t.Pos.String()})
 	var groups []*includeGroup
 	byKey := map[string]*includeGroup{}
 	for _, h := range hosts {
@@ -612,21 +612,29 @@ func (p *parser) varsFiles(n *yaml.Node) []string {
 	return out
 }
 
-// taskTitle renders a templated task name with the variables every host of
-// the play shares (extra vars, play vars, vars_files, role vars), as
-// Ansible does; a name that needs more stays as written.
-func (r *Runner) taskTitle(pr *playRun, t *Task) string {
+// taskTitle is the task's banner: its name rendered with the variables of
+// h, the first host to run it, as ansible-core 2.14's strategies render
+// it (fail_on_undefined=False: a name that does not render shows as
+// written). Under strategy free the first host's rendering stays the
+// task's name for every host, as free.py renders the shared task in place.
+func (r *Runner) taskTitle(pr *playRun, t *Task, h *hostState) string {
 	title := t.Title()
 	// Ansible renders a task's name, not the module template an unnamed
 	// task is shown by.
 	if !strings.Contains(title, "{{") || t.Name == "" && t.ModuleTemplate != "" {
 		return title
 	}
-	var params, roleVars, defaults map[string]any
-	if t.Role != nil {
-		params, roleVars, defaults = t.Role.Params, t.Role.Vars, t.Role.Defaults
+	render := func() string {
+		out, err := r.scope(pr, t, h).render(title)
+		if err != nil {
+			return title
+		}
+		return r.opts.Masker.String(fmt.Sprint(out))
 	}
-	return r.renderTitle(title, r.opts.ExtraVars, params, t.Vars, roleVars, pr.roleVars, pr.varsFiles, pr.play.Vars, defaults, pr.roleDefaults)
+	if pr.free != nil {
+		return pr.free.title(t, render)
+	}
+	return render()
 }
 
 func (r *Runner) renderTitle(title string, layers ...map[string]any) string {

@@ -27,7 +27,7 @@ func (r *Runner) meta(ctx context.Context, pr *playRun, t *Task, hosts []*hostSt
 	}
 	var flush []*hostState // the hosts whose when lets them flush their handlers
 	for _, h := range targets {
-		r.header(pr, []*hostState{h}, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
+		r.header(pr, []*hostState{h}, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t, h), Module: t.Module, Pos: t.Pos.String()})
 		if metaWithoutWhen[action] && len(t.When) > 0 {
 			r.warnOnce(action + " task does not support when conditional") // after the banner, as Ansible's
 		}

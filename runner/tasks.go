@@ -75,7 +75,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 		r.meta(ctx, pr, t, hosts, header)
 		return
 	}
-	r.header(pr, hosts, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t), Module: t.Module, Pos: t.Pos.String()})
+	r.header(pr, hosts, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t, hosts[0]), Module: t.Module, Pos: t.Pos.String()})
 	targets := hosts
 	if t.RunOnce || t.Spec.Once {
 		targets = hosts[:1]
