@@ -59,7 +59,9 @@ type Options struct {
 	// Defaults: "admin" and a random password (Server.AdminPassword).
 	AdminUser, AdminPassword string
 	// TokenLifetime is the access token lifespan, reported as expires_in in
-	// whole seconds. Default 60 s, the master realm's in Keycloak 26.
+	// whole seconds. Default 60 s, what Keycloak gives the master realm
+	// when it creates it (ApplianceBootstrap.createMasterRealm, legacy and
+	// current versions alike).
 	TokenLifetime time.Duration
 	// IgnoreExact makes the user search ignore exact=true and match
 	// substrings, as old Keycloak versions do.

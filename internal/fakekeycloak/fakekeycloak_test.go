@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -170,6 +171,54 @@ func TestErrors(t *testing.T) {
 				t.Errorf("got %d %q, want %d %q", code, msg, tc.code, tc.msg)
 			}
 		})
+	}
+}
+
+// TestTokenEndpointClientAndGrant: legacy Keycloak checks the grant type
+// before the client, and answers a client no authenticator identified with
+// 400 invalid_client (CONTRACT.md); admin-cli's password grant succeeds.
+func TestTokenEndpointClientAndGrant(t *testing.T) {
+	ctx := context.Background()
+	srv := fakekeycloak.Start(t, fakekeycloak.Options{Prefix: "/auth"})
+	kc := client(t, srv, srv.Base)
+	for _, tc := range []struct {
+		client, grant string
+		code          int
+		msg           string
+	}{
+		{"no-such-client", "password", 400, "400 Bad Request: invalid_client: Invalid client credentials"},
+		{"no-such-client", "magic", 400, "400 Bad Request: unsupported_grant_type: Unsupported grant_type"},
+		{"admin-cli", "magic", 400, "400 Bad Request: unsupported_grant_type: Unsupported grant_type"},
+	} {
+		_, err := kc.GetToken(ctx, "master", gocloak.TokenOptions{ClientID: gocloak.StringP(tc.client), GrantType: gocloak.StringP(tc.grant),
+			Username: gocloak.StringP(srv.AdminUser), Password: gocloak.StringP(srv.AdminPassword)})
+		if code, msg := apiError(t, err); code != tc.code || msg != tc.msg {
+			t.Errorf("client %s, grant %s: got %d %q, want %d %q", tc.client, tc.grant, code, msg, tc.code, tc.msg)
+		}
+	}
+	jwt, err := kc.GetToken(ctx, "master", gocloak.TokenOptions{ClientID: gocloak.StringP("admin-cli"), GrantType: gocloak.StringP("password"),
+		Username: gocloak.StringP(srv.AdminUser), Password: gocloak.StringP(srv.AdminPassword)})
+	if err != nil || jwt.ExpiresIn != 60 {
+		t.Errorf("admin-cli login: %v, expires_in %v, want the master realm's 60 s", err, jwt)
+	}
+}
+
+// TestUnknownPathIsRESTEasys404: under /auth an unknown path is RESTEasy's
+// NotFoundException, which names the full request URI, query included.
+func TestUnknownPathIsRESTEasys404(t *testing.T) {
+	srv := fakekeycloak.Start(t, fakekeycloak.Options{Prefix: "/auth"})
+	resp, err := httpClient(t, srv).Get(srv.Base + "/admin/nothing?first=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	want := "RESTEASY003210: Could not find resource for full path: " + srv.Base + "/admin/nothing?first=0"
+	if resp.StatusCode != http.StatusNotFound || body["error"] != want {
+		t.Errorf("got %d %q, want 404 %q", resp.StatusCode, body["error"], want)
 	}
 }
 

@@ -46,7 +46,7 @@ func (s *Server) handler() http.Handler {
 	// Legacy WildFly Keycloak under /auth: RESTEasy answers unknown paths
 	// inside the context, Undertow those outside it.
 	s.route(api, "/", OpUnknown, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "RESTEASY003210: Could not find resource for full path: " + s.URL + s.Prefix + r.URL.Path})
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "RESTEASY003210: Could not find resource for full path: " + s.requestURI(r)})
 	})
 	root := http.NewServeMux()
 	root.Handle(s.Prefix+"/", http.StripPrefix(s.Prefix, api))
@@ -112,6 +112,16 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// requestURI is the absolute request URI, query included, as RESTEasy's
+// UriInfo.getRequestUri names it in its 404 (r is inside the prefix).
+func (s *Server) requestURI(r *http.Request) string {
+	u := s.URL + s.Prefix + r.URL.Path
+	if r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	return u
+}
+
 func (s *Server) issuer(realm string) string { return s.URL + s.Prefix + "/realms/" + realm }
 
 // tokenEndpoint implements the password grant of the public admin-cli
@@ -128,11 +138,14 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	case rlm == nil:
 		writeError(w, http.StatusNotFound, "Realm does not exist")
 		return
-	case r.PostForm.Get("client_id") != "admin-cli":
-		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "Invalid client or Invalid client credentials")
-		return
 	case r.PostForm.Get("grant_type") != "password":
+		// TokenEndpoint checks the grant type before the client.
 		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant_type")
+		return
+	case r.PostForm.Get("client_id") != "admin-cli":
+		// Legacy Keycloak (before 20): no client authenticator identified
+		// the client, and the error handler's answer for that is a 400.
+		writeOAuthError(w, http.StatusBadRequest, "invalid_client", "Invalid client credentials")
 		return
 	}
 	u := rlm.userByName(r.PostForm.Get("username"))
