@@ -25,6 +25,7 @@ type fileOptions struct {
 	Group   string `opt:"group" doc:"Group (name or gid) of the path."`
 	Recurse bool   `opt:"recurse" default:"false" doc:"With state directory, apply mode, owner and group to everything below it too."`
 	Force   bool   `opt:"force" default:"false" doc:"For links: replace an existing file or empty directory at path, and allow a src that does not exist."`
+	Follow  bool   `opt:"follow" default:"true" doc:"With state file or directory, a symbolic link at path stands for what it points to (Ansible's default); false takes the link itself, which then fails the task."`
 	FileTimes
 	SELinuxContext
 }
@@ -143,6 +144,14 @@ func (f *fileTask) absent(ctx context.Context) (modules.Result, error) {
 }
 
 func (f *fileTask) directory(ctx context.Context) (modules.Result, error) {
+	if f.info.Type == "link" && f.o.Follow { // a link to a directory is the directory, as Ansible's realpath
+		if err := f.restat(ctx, true); err != nil {
+			return modules.Result{}, err
+		}
+		if !f.info.Exists {
+			return f.failed(fmt.Sprintf("%s is a dangling symbolic link, cannot continue", f.path))
+		}
+	}
 	if f.info.Exists && f.info.Type != "directory" {
 		return f.failed(fmt.Sprintf("%s already exists as a %s", f.path, f.info.Type))
 	}
@@ -161,7 +170,7 @@ func (f *fileTask) file(ctx context.Context) (modules.Result, error) {
 	if !f.info.Exists {
 		return f.failed(fmt.Sprintf("file (%s) is absent, cannot continue", f.path))
 	}
-	if f.info.Type == "link" { // follow it, as Ansible's default follow=yes does
+	if f.info.Type == "link" && f.o.Follow { // follow it, as Ansible's default follow=yes does
 		if err := f.restat(ctx, true); err != nil {
 			return modules.Result{}, err
 		}
