@@ -56,9 +56,6 @@ type Task struct {
 	Name   string
 	Host   string
 	Result map[string]any
-	// Module is the task's action as ferry reports it ("" for
-	// ansible-playbook's results, whose callback does not say).
-	Module string
 }
 
 // Outcome is what one tool did with a Run.
@@ -157,7 +154,7 @@ func Ferry(t testing.TB, r Run) Outcome {
 		}
 		switch e.Type {
 		case runner.EventHostResult:
-			out.Tasks = append(out.Tasks, Task{Name: e.Task, Host: e.Host, Result: e.Result, Module: e.Module})
+			out.Tasks = append(out.Tasks, Task{Name: e.Task, Host: e.Host, Result: e.Result})
 		case runner.EventRecap:
 			for _, st := range e.Stats {
 				out.Stats[st.Host] = Stats{st.OK, st.Changed, st.Unreachable, st.Failed, st.Skipped, st.Rescued, st.Ignored}

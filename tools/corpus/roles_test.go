@@ -65,7 +65,7 @@ func compareRole(t *testing.T, role, kind string) {
 		same := "yes"
 		if diff != "" {
 			same = "no"
-			t.Errorf("%s round %s: %s\nferry:\n%s\nansible-playbook:\n%s", label, round, diff, tail(f.Output), tail(a.Output))
+			t.Errorf("%s round %s: %s\n%s", label, round, diff, sideBySide(f, a))
 		}
 		addRow("roles", fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", label, round, recap(f), recap(a), same, diff))
 	}
@@ -155,16 +155,12 @@ func difference(f, a ansiblecmp.Outcome) string {
 }
 
 // statuses is each task result's "name: status", the role's name left out
-// of the task's (the tools title role tasks differently). A file an
-// include read is no result in ansible-playbook's callback (it is its
-// v2_playbook_on_include): ferry's ok results of includes are left out (a
-// skipped or failed include is a result in both).
+// of the task's (the tools title role tasks differently). An included
+// file's ok result is one in both: ansible-playbook's callback gets it
+// (v2_runner_on_ok with the include key) as ferry's events have it.
 func statuses(o ansiblecmp.Outcome) []string {
 	var out []string
 	for _, tk := range o.Tasks {
-		if inclusion(tk.Module) && status(tk.Result) == "ok" {
-			continue
-		}
 		name := tk.Name
 		if _, after, ok := strings.Cut(name, " : "); ok {
 			name = after
@@ -172,15 +168,6 @@ func statuses(o ansiblecmp.Outcome) []string {
 		out = append(out, strings.ReplaceAll(name, "|", "\\|")+": "+status(tk.Result))
 	}
 	return out
-}
-
-// inclusion is whether a task of this action includes a file at run time.
-func inclusion(module string) bool {
-	switch strings.TrimPrefix(module, "ansible.builtin.") {
-	case "include_tasks", "include", "include_role":
-		return true
-	}
-	return false
 }
 
 func status(r map[string]any) string {
@@ -195,6 +182,42 @@ func status(r map[string]any) string {
 		return "changed"
 	}
 	return "ok"
+}
+
+// sideBySide is both runs' task statuses in two columns, each failure's
+// message under it, and the end of the runs' output: what to read when
+// they differ.
+func sideBySide(f, a ansiblecmp.Outcome) string {
+	fs, as := statuses(f), statuses(a)
+	var b strings.Builder
+	for i := 0; i < len(fs) || i < len(as); i++ {
+		l, r := "", ""
+		if i < len(fs) {
+			l = fs[i]
+		}
+		if i < len(as) {
+			r = as[i]
+		}
+		mark := " "
+		if l != r {
+			mark = "≠"
+		}
+		fmt.Fprintf(&b, "%3d %s %-70.70s | %.70s\n", i+1, mark, l, r)
+	}
+	for _, o := range []struct {
+		tool string
+		out  ansiblecmp.Outcome
+	}{{"ferry", f}, {"ansible-playbook", a}} {
+		for _, tk := range o.out.Tasks {
+			if status(tk.Result) == "failed" {
+				fmt.Fprintf(&b, "%s: %s failed: %.300v\n", o.tool, tk.Name, tk.Result["msg"])
+			}
+		}
+		if len(o.out.Tasks) == 0 {
+			fmt.Fprintf(&b, "%s's output:\n%s\n", o.tool, tail(o.out.Output))
+		}
+	}
+	return b.String()
 }
 
 // tail is the end of a run's output, for the log.
