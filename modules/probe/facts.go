@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -149,7 +150,7 @@ func (g *gathered) facts() map[string]any {
 		"ansible_distribution_major_version": major,
 		"ansible_distribution_release":       raw["os_codename"],
 		"ansible_os_family":                  osFamily(raw["os_id"], raw["os_like"]),
-		"ansible_pkg_mgr":                    pkgMgr(g.pkgs),
+		"ansible_pkg_mgr":                    pkgMgr(g.pkgs, osFamily(raw["os_id"], raw["os_like"]), distribution(raw["os_id"]), major),
 		"ansible_service_mgr":                serviceMgr(raw["pid1"], raw["systemd_booted"] != ""),
 		"ansible_user_id":                    raw["user"],
 		"ansible_user_uid":                   num("uid"),
@@ -302,20 +303,28 @@ func osFamily(id, like string) string {
 	return fmt.Sprint(distribution(id))
 }
 
-// pkgMgr is the first package manager found, in the order of Ansible's
-// PKG_MGRS (dnf before yum, apt-get is apt).
-func pkgMgr(found []string) string {
-	for _, want := range []string{"dnf", "yum", "apt-get", "zypper", "apk", "pacman"} {
-		for _, f := range found {
-			if f == want {
-				if want == "apt-get" {
-					return "apt"
-				}
-				return want
-			}
+// pkgMgr is Ansible's PkgMgrFactCollector: the last package manager found
+// in the order of its PKG_MGRS, then the distribution family's own one
+// where a host has several (a Debian host with dnf installed says apt; a
+// RedHat one dnf from version 8, yum before; Fedora and Amazon keep what
+// they have).
+func pkgMgr(found []string, family, distribution, major string) string {
+	name := "unknown"
+	for _, want := range []string{"yum", "dnf", "apt-get", "zypper", "pacman", "apk"} {
+		if slices.Contains(found, want) {
+			name = strings.TrimSuffix(want, "-get")
 		}
 	}
-	return "unknown"
+	switch {
+	case family == "Debian":
+		return "apt"
+	case family == "RedHat" && distribution != "Fedora" && distribution != "Amazon":
+		if v, err := strconv.Atoi(major); err == nil && v < 8 {
+			return "yum"
+		}
+		return "dnf"
+	}
+	return name
 }
 
 // serviceMgr names PID 1 as Ansible's ServiceMgrFactCollector does: its
