@@ -20,8 +20,11 @@ var backends = map[string]modules.Module{"apt": apt{}, "dnf": dnf{}, "yum": yum{
 // packageOptions are package's own options; every other argument goes to
 // the package manager module, which checks it when the task runs.
 type packageOptions struct {
-	Name  []string `opt:"name,required" doc:"Package names or specifiers, in the package manager's syntax (name=1.0 for apt, name-1.0 for dnf)."`
-	State string   `opt:"state,required" doc:"present or absent; latest where the package manager supports it."`
+	// Neither name nor state is required: Ansible's package action hands
+	// the task to the backend as it is, so `package: {update_cache: true}`
+	// is apt's cache update (geerlingguy roles' converge playbooks).
+	Name  []string `opt:"name" doc:"Package names or specifiers, in the package manager's syntax (name=1.0 for apt, name-1.0 for dnf). The package manager module decides whether it is needed (apt's update_cache alone needs none)."`
+	State string   `opt:"state" doc:"present or absent; latest where the package manager supports it. The package manager module's default when unset."`
 	Use   string   `opt:"use" default:"auto" doc:"The package manager module (apt, dnf, yum); auto: the pkg_mgr fact, else what the host has."`
 }
 
@@ -55,7 +58,11 @@ func (packageModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 	if !ok {
 		return failed("Could not find a module for "+use+".", nil), nil // ferry has apt and dnf
 	}
-	rest["name"], rest["state"] = args["name"], args["state"] // as given, for the backend to bind
+	for _, k := range []string{"name", "state"} { // as given, for the backend to bind
+		if v, ok := args[k]; ok {
+			rest[k] = v
+		}
+	}
 	bound, err := backend.Spec().Bind(rest)
 	if err != nil {
 		return failed(err.Error(), nil), nil
