@@ -117,14 +117,21 @@ type rawValue struct {
 }
 
 // raw finds the setting's text: the environment first (relative paths from
-// the working directory), then the config file (from its directory).
+// the working directory), then the config file (from its directory). Of
+// several variables the last one set wins, as in ansible-core's
+// _loop_entries (NO_COLOR over ANSIBLE_NOCOLOR); an empty one counts as
+// not set.
 func (src source) raw(def setting) (rawValue, bool) {
+	found := rawValue{}
 	for _, env := range def.env {
 		if src.getenv != nil {
 			if v := src.getenv(env); v != "" {
-				return rawValue{value: v, base: src.cwd, env: env}, true
+				found = rawValue{value: v, base: src.cwd, env: env}
 			}
 		}
+	}
+	if found.env != "" {
+		return found, true
 	}
 	if src.file == nil {
 		return rawValue{}, false

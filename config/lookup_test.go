@@ -93,3 +93,26 @@ func TestLoadAndLookupAgree(t *testing.T) {
 		t.Errorf("quotes or paths: %q %q %q", s.RemoteUser, s.PrivateKeyFile, s.VaultPasswordFile)
 	}
 }
+
+// Of a setting's variables the last one set wins, as ansible-playbook
+// answered lookup('config', 'ANSIBLE_NOCOLOR') (ansible-core 2.14):
+// ANSIBLE_NOCOLOR=1 NO_COLOR=0 gives False, ANSIBLE_NOCOLOR=0 NO_COLOR=1
+// gives True.
+func TestLastVariableWins(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{"ANSIBLE_NOCOLOR": "1", "NO_COLOR": "0"}, false},
+		{map[string]string{"ANSIBLE_NOCOLOR": "0", "NO_COLOR": "1"}, true},
+		{map[string]string{"ANSIBLE_NOCOLOR": "1"}, true},
+	} {
+		s, err := Load(env(tc.env), t.TempDir(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := s.Lookup("ANSIBLE_NOCOLOR"); err != nil || got != tc.want {
+			t.Errorf("%v: lookup %v (%v), want %v", tc.env, got, err, tc.want)
+		}
+	}
+}
