@@ -80,12 +80,15 @@ func TestMain(m *testing.M) {
 // headers are each section's table header.
 var headers = map[string]string{
 	"roles":    "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
-	"examples": "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
+	"examples":    "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
+	"devops":      "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
+	"inventories": "| inventory | ferry inventory --list | ansible-inventory --list | same | first difference |\n|---|---|---|---|---|\n",
+	"devops-runs": "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
 }
 
 func tables() string {
 	var b strings.Builder
-	for _, s := range []string{"roles", "examples"} {
+	for _, s := range []string{"roles", "examples", "devops", "devops-runs", "inventories"} {
 		rows := results.sections[s]
 		if len(rows) == 0 {
 			continue

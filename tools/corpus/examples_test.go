@@ -1,11 +1,16 @@
 package corpus
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,22 +19,64 @@ import (
 
 // TestExamples runs ferry validate and ansible-playbook --syntax-check on
 // every playbook of ansible/ansible-examples, each with its example's
-// inventory (the `hosts` file beside it) when there is one.
+// inventory (the `hosts` file beside it) when there is one, else one with
+// only localhost (a play whose hosts match nothing is part of the measure).
 func TestExamples(t *testing.T) {
 	enabled(t)
+	syntaxCorpus(t, "ansible+ansible-examples", "examples", false)
+}
+
+// TestDevops does the same on geerlingguy/ansible-for-devops, the book's
+// examples: a playbook without an inventory of its own gets one naming the
+// groups its plays name, each with one local host, as its reader would
+// write.
+func TestDevops(t *testing.T) {
+	enabled(t)
+	syntaxCorpus(t, "geerlingguy+ansible-for-devops", "devops", true)
+}
+
+// TestInventories compares ferry inventory --list with ansible-inventory
+// --list on every inventory file of both repositories of examples.
+func TestInventories(t *testing.T) {
+	enabled(t)
+	bin, err := ferryBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, repo := range []string{"ansible+ansible-examples", "geerlingguy+ansible-for-devops"} {
+		dir := t.TempDir()
+		extract(t, repo, dir)
+		for _, inv := range inventoryFiles(t, dir) {
+			rel, _ := filepath.Rel(dir, inv)
+			fc, fout := run(exec.Command(bin, "inventory", "--list", "-i", inv))
+			ac, aout := run(ansibleInventoryCmd(t, filepath.Dir(inv), "--list", "-i", inv))
+			diff := jsonDiff(fout, aout)
+			if fc != ac || diff != "" {
+				t.Errorf("%s: ferry inventory exit %d, ansible-inventory exit %d: %s\nferry:\n%s\nansible-inventory:\n%s", rel, fc, ac, diff, fout, aout)
+			}
+			addRow("inventories", fmt.Sprintf("| %s/%s | exit %d | exit %d | %s | %s |", strings.Split(repo, "+")[1], rel, fc, ac, yesNo(fc == ac && diff == ""), diff))
+		}
+	}
+}
+
+// syntaxCorpus compares validate with --syntax-check on every playbook of
+// a mirrored repository, in the directory of its ansible.cfg when it has
+// one (the project's root, where its reader runs it).
+func syntaxCorpus(t *testing.T, repo, section string, generate bool) {
 	dir := t.TempDir()
-	extract(t, "ansible+ansible-examples", dir)
+	extract(t, repo, dir)
 	bin, err := ferryBin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, pb := range playbooks(t, dir) {
 		rel, _ := filepath.Rel(dir, pb)
-		inv := inventoryFor(t, dir, pb)
+		inv := inventoryFor(t, dir, pb, generate)
+		cwd := projectDir(dir, pb)
 		cmd := exec.Command(bin, "validate", "-i", inv, pb)
-		cmd.Dir = filepath.Dir(pb)
+		cmd.Dir = cwd
 		fc, fout := run(cmd)
-		ac, aout := run(ansibleCmd(t, filepath.Dir(pb), "--syntax-check", "-i", inv, pb))
+		ac, aout := run(ansibleCmd(t, cwd, "--syntax-check", "-i", inv, pb))
 		first := ""
 		if fc != 0 {
 			first = firstLine(strings.ReplaceAll(fout, dir+"/", ""))
@@ -37,8 +84,20 @@ func TestExamples(t *testing.T) {
 		if (fc == 0) != (ac == 0) {
 			t.Errorf("%s: ferry validate exit %d, ansible-playbook --syntax-check exit %d\nferry:\n%s\nansible-playbook:\n%s", rel, fc, ac, fout, aout)
 		}
-		addRow("examples", fmt.Sprintf("| %s | exit %d | exit %d | %s | %s |", rel, fc, ac, yesNo((fc == 0) == (ac == 0)), first))
+		addRow(section, fmt.Sprintf("| %s | exit %d | exit %d | %s | %s |", rel, fc, ac, yesNo((fc == 0) == (ac == 0)), first))
 	}
+}
+
+// projectDir is the nearest directory above the playbook holding an
+// ansible.cfg (its roles_path and inventory are relative to it), else the
+// playbook's own directory.
+func projectDir(top, playbook string) string {
+	for d := filepath.Dir(playbook); strings.HasPrefix(d, top); d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "ansible.cfg")); err == nil {
+			return d
+		}
+	}
+	return filepath.Dir(playbook)
 }
 
 // playbooks are the YAML files whose top level is a list of plays (a
@@ -49,12 +108,8 @@ func playbooks(t *testing.T, dir string) []string {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".yml") || strings.HasSuffix(path, ".yaml")) {
 			return err
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var plays []map[string]any
-		if yaml.Unmarshal(data, &plays) != nil || len(plays) == 0 {
+		plays := readPlays(path)
+		if len(plays) == 0 {
 			return nil
 		}
 		for _, k := range []string{"hosts", "import_playbook", "include"} {
@@ -71,17 +126,149 @@ func playbooks(t *testing.T, dir string) []string {
 	return out
 }
 
-// inventoryFor is the example's own inventory (hosts beside the playbook or
-// in a parent directory of it), or one with only localhost.
-func inventoryFor(t *testing.T, top, playbook string) string {
+// readPlays is a YAML file's top-level list of mappings, nil when it is
+// something else.
+func readPlays(path string) []map[string]any {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var plays []map[string]any
+	if yaml.Unmarshal(data, &plays) != nil {
+		return nil
+	}
+	return plays
+}
+
+// inventoryNames are the file names an example's own inventory has.
+var inventoryNames = regexp.MustCompile(`^(hosts|inventory)([.-][a-z]+)?$`)
+
+// inventoryFor is the example's own inventory (an inventory file beside the
+// playbook or in a parent directory of it), or, without one, a generated
+// inventory: only localhost, or (generate) one naming the groups of the
+// playbook's plays.
+func inventoryFor(t *testing.T, top, playbook string, generate bool) string {
 	for d := filepath.Dir(playbook); strings.HasPrefix(d, top); d = filepath.Dir(d) {
-		if st, err := os.Stat(filepath.Join(d, "hosts")); err == nil && !st.IsDir() {
-			return filepath.Join(d, "hosts")
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if !e.IsDir() && isInventory(filepath.Join(d, e.Name())) {
+				return filepath.Join(d, e.Name())
+			}
 		}
 	}
+	text := "localhost ansible_connection=local\n"
+	if generate {
+		text += groupsOf(playbook)
+	}
 	inv := filepath.Join(t.TempDir(), "hosts")
-	if err := os.WriteFile(inv, []byte("localhost ansible_connection=local\n"), 0o644); err != nil {
+	if err := os.WriteFile(inv, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return inv
+}
+
+// isInventory says whether path is a static inventory file: an example's
+// inventory name, and not a script (the dynamic inventories need clouds).
+func isInventory(path string) bool {
+	name := filepath.Base(path)
+	if !inventoryNames.MatchString(name) || strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".php") {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Mode()&0o111 == 0
+}
+
+// inventoryFiles are the static inventory files under dir.
+func inventoryFiles(t *testing.T, dir string) []string {
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && isInventory(path) {
+			out = append(out, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// groupsOf is an INI inventory with a group for each name in the plays'
+// host patterns (templated ones and all/localhost left out), each group
+// with one local host.
+func groupsOf(playbook string) string {
+	var names []string
+	for _, play := range readPlays(playbook) {
+		pattern, _ := play["hosts"].(string)
+		if strings.Contains(pattern, "{{") {
+			continue
+		}
+		for _, n := range strings.FieldsFunc(pattern, func(r rune) bool { return r == ',' || r == ':' || r == ' ' }) {
+			n = strings.TrimLeft(n, "!&")
+			if n != "" && n != "all" && n != "localhost" && !strings.ContainsAny(n, "*?[~") && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "[%s]\n%s-host ansible_connection=local\n", n, n)
+	}
+	return b.String()
+}
+
+// ansibleInventoryCmd is ansible-inventory run with ansible-core's
+// interpreter.
+func ansibleInventoryCmd(t *testing.T, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	bin, err := exec.LookPath("ansible-inventory")
+	if err != nil {
+		t.Fatalf("ansible-inventory: %v", err)
+	}
+	cmd := ansibleCmd(t, dir, args...)
+	cmd.Args = append([]string{"/usr/bin/python3", bin}, args...)
+	return cmd
+}
+
+// jsonDiff compares the JSON documents the two commands printed (their
+// last line-starting `{` on): "" when equal, else the first top-level
+// key whose value differs.
+func jsonDiff(ferry, ansible string) string {
+	var f, a map[string]any
+	if err := json.Unmarshal(jsonPart(ferry), &f); err != nil {
+		return "ferry printed no JSON"
+	}
+	if err := json.Unmarshal(jsonPart(ansible), &a); err != nil {
+		return "ansible-inventory printed no JSON"
+	}
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range f {
+			if !yield(k) {
+				return
+			}
+		}
+		for k := range a {
+			if _, both := f[k]; !both && !yield(k) {
+				return
+			}
+		}
+	})
+	for _, k := range keys {
+		if !reflect.DeepEqual(f[k], a[k]) {
+			fj, _ := json.Marshal(f[k])
+			aj, _ := json.Marshal(a[k])
+			return fmt.Sprintf("`%s`: ferry %.80s, ansible %.80s", k, fj, aj)
+		}
+	}
+	return ""
+}
+
+// jsonPart is the output from its first line that opens a JSON object
+// (warnings come before it).
+func jsonPart(out string) []byte {
+	b := []byte(out)
+	if i := bytes.Index(b, []byte("\n{")); i >= 0 && !bytes.HasPrefix(b, []byte("{")) {
+		return b[i+1:]
+	}
+	return b
 }
