@@ -13,7 +13,8 @@ type Playbook struct {
 	Dir   string // where relative paths (files/, templates/, vars_files) start
 	Plays []*Play
 	// Deferred are problems that fail only the hosts that reach them (the
-	// unknown modules of conditional includes, deferred.go): ferry
+	// unknown modules of conditional includes, deferred.go), and names of
+	// play patterns that match nothing (validate.go's hostPattern): ferry
 	// validate shows them as warnings.
 	Deferred Diags
 }

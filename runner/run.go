@@ -271,7 +271,20 @@ func (r *Runner) host(inv *inventory.Host) *hostState {
 // matches nothing is not an error (the play is skipped with a warning, as in
 // Ansible); names that are neither hosts nor groups were refused by Validate.
 func (r *Runner) playHosts(play *Play) ([]*hostState, error) {
-	matched, err := r.match(play.Hosts)
+	matched, err := r.opts.Inventory.Match(play.Hosts)
+	var none *inventory.NoMatchError
+	if errors.As(err, &none) {
+		// Ansible ignores the names of a play's pattern that match
+		// nothing, warning once per name in the run.
+		for _, u := range none.Unknown {
+			msg := "Could not match supplied host pattern, ignoring: " + u.Name
+			if u.Hint != "" {
+				msg += " (" + u.Hint + ")"
+			}
+			r.warnOnce(msg)
+		}
+		err = nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: hosts %q: %w", play.Pos, play.Hosts, err)
 	}
@@ -355,7 +368,7 @@ func (r *Runner) runPlay(ctx context.Context, play *Play) (bool, error) {
 		return false, err
 	}
 	if len(hosts) == 0 {
-		r.warn("no hosts matched %q (play %q at %s); skipping the play", play.Hosts, title, play.Pos)
+		r.emit(Event{Type: EventDisplay, Play: title, Pos: play.Pos.String(), Msg: "skipping: no hosts matched"})
 		return false, nil
 	}
 	if err := r.promptVars(play); err != nil {

@@ -151,8 +151,10 @@ func (v *validator) play(play *Play) {
 	play.AllTasks(func(t *Task, _ bool) { v.task(t, known) })
 }
 
-// hostPattern refuses a pattern naming hosts or groups that the inventory
-// does not have: almost always a typo. A known group that is empty is fine.
+// hostPattern warns about the names of a play's pattern that are no host
+// or group of the inventory: one site.yml serves inventories that have only
+// some of its groups, so Ansible ignores such a name (the play skips when
+// nothing is left); a typo still shows, as a warning.
 func (v *validator) hostPattern(play *Play) {
 	if v.inv == nil {
 		return
@@ -169,7 +171,7 @@ func (v *validator) hostPattern(play *Play) {
 			if hint == "" {
 				hint = "check the group and host names in the inventory (ferry inventory --graph)"
 			}
-			v.diags.add(play.Pos, hint, "hosts %q: the inventory has no host or group %q", play.Hosts, u.Name)
+			v.pb.Deferred.add(play.Pos, hint, "hosts %q: the inventory has no host or group %q: ignored, as Ansible does", play.Hosts, u.Name)
 		}
 	case err != nil:
 		v.diags.add(play.Pos, "", "hosts %q: %v", play.Hosts, err)
