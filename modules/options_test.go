@@ -347,3 +347,21 @@ func TestEmbeddedOptionChecksRefused(t *testing.T) {
 	}()
 	OptionsOf[outer]()
 }
+
+// A list argument given a number is the list of its text, as ansible-core
+// 2.14's check_type_list makes it (`status_code: 200` for uri's list of
+// ints), then typed as the items are.
+func TestListGivenANumber(t *testing.T) {
+	spec := Spec{Name: "sample", Args: OptionsOf[sampleOptions]()}
+	if errs := spec.Validate(map[string]any{"dest": "/x", "codes": 200}); len(errs) > 0 {
+		t.Fatalf("validate: %v", errs)
+	}
+	args, err := spec.Bind(map[string]any{"dest": "/x", "codes": 204})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Decode[sampleOptions](args)
+	if err != nil || !reflect.DeepEqual(o.Codes, []int{204}) {
+		t.Errorf("codes %v, %v; want [204]", o.Codes, err)
+	}
+}

@@ -332,6 +332,8 @@ func coerceType(a Arg, v any) (any, error) {
 			out = x
 		case string:
 			out = splitList(x)
+		case int, int64, float64:
+			out = []any{fmt.Sprint(x)} // check_type_list's [str(value)] (uri's status_code: 200)
 		default:
 			return nil, fmt.Errorf("want a list, got %s", TypeName(v))
 		}

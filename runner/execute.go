@@ -437,7 +437,7 @@ func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) i
 	}
 	// Mask secret arguments before binding, whose errors may quote values.
 	r.opts.Masker.Add(t.Spec.SecretArgs(raw)...)
-	args, err := t.Spec.Bind(raw)
+	args, err := t.Spec.Bind(textArgs(t.Spec, raw))
 	if err != nil {
 		return r.failure(t, h, err)
 	}

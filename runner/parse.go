@@ -506,7 +506,7 @@ func (p *parser) moduleArgs(t *Task, val, argsVal *yaml.Node) {
 	if argsVal != nil {
 		p.argMapping(t, argsVal)
 	}
-	for _, err := range t.Spec.Validate(t.Args) {
+	for _, err := range t.Spec.Validate(textArgs(t.Spec, t.Args)) {
 		if ae, ok := err.(*modules.ArgError); ok {
 			p.diags = append(p.diags, Diag{Pos: argErrorPos(t, ae), Msg: ae.Msg, Hint: ae.Hint})
 			continue
