@@ -40,6 +40,12 @@ type VarPrompt struct {
 	Prompt  string
 	Default any
 	Private bool
+	Confirm bool // asked twice, until both answers match
+	// Encrypt is the crypt scheme the answer is hashed with (md5_crypt,
+	// sha256_crypt, sha512_crypt), with Salt or a random salt of SaltSize.
+	Encrypt  string
+	Salt     string
+	SaltSize int
 }
 
 var orders = []string{"inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle"}
@@ -102,7 +108,7 @@ func (p *parser) varsPrompt(n *yaml.Node) []VarPrompt {
 		p.errorf(n, "list the prompts, each with name: and prompt:", "vars_prompt must be a list, not %s", kindName(n))
 		return nil
 	}
-	keys := []string{"name", "prompt", "default", "private", "confirm", "encrypt", "salt_size", "unsafe"}
+	keys := []string{"name", "prompt", "default", "private", "confirm", "encrypt", "salt", "salt_size", "unsafe"}
 	for _, e := range n.Content {
 		vp := VarPrompt{Pos: posOf(p.file, e), Private: true}
 		p.mapping(e, "a vars_prompt entry", func(key string, k, v *yaml.Node) {
@@ -115,10 +121,12 @@ func (p *parser) varsPrompt(n *yaml.Node) []VarPrompt {
 				vp.Default = p.value(v)
 			case "private":
 				vp.Private = p.boolean(v)
-			case "confirm", "unsafe":
+			case "confirm":
+				vp.Confirm = p.boolean(v)
+			case "unsafe":
 				p.boolean(v)
-			case "encrypt", "salt_size":
-				p.errorf(k, "hash the value in a task with the password_hash filter", "vars_prompt %s is not supported", key)
+			case "encrypt", "salt", "salt_size":
+				p.promptEncryption(&vp, key, v)
 			default:
 				p.errorf(k, suggest.Hint(key, keys), "unknown vars_prompt key %q", key)
 			}
@@ -191,7 +199,9 @@ func unansweredPrompts(play *Play, extraVars map[string]any) []VarPrompt {
 
 // promptVars asks for the play's unanswered vars_prompt values on the
 // terminal (private ones without echo, and masked from then on), and gives
-// the answers to the play as play vars.
+// the answers to the play as play vars: a confirmed one is asked again
+// until both answers match, an encrypted one is hashed, as ansible-core
+// 2.14's Display.do_var_prompt does.
 func (r *Runner) promptVars(play *Play) error {
 	prompts := unansweredPrompts(play, r.opts.ExtraVars)
 	if len(prompts) == 0 {
@@ -207,33 +217,56 @@ func (r *Runner) promptVars(play *Play) error {
 		if vp.Default != nil {
 			text += fmt.Sprintf(" [%v]", vp.Default)
 		}
-		fmt.Fprintf(os.Stderr, "%s: ", text)
-		var answer string
-		if vp.Private {
-			b, err := term.ReadPassword(int(os.Stdin.Fd()))
-			fmt.Fprintln(os.Stderr)
-			if err != nil {
-				return fmt.Errorf("%s: vars_prompt %s: %w", vp.Pos, vp.Name, err)
-			}
-			answer = string(b)
-		} else {
-			line, err := in.ReadString('\n')
-			if err != nil && line == "" {
-				return fmt.Errorf("%s: vars_prompt %s: %w", vp.Pos, vp.Name, err)
-			}
-			answer = strings.TrimRight(line, "\r\n")
+		answer, err := confirmedAnswer(vp, text, in)
+		if err != nil {
+			return fmt.Errorf("%s: vars_prompt %s: %w", vp.Pos, vp.Name, err)
 		}
 		var v any = answer
 		if answer == "" && vp.Default != nil {
 			v = vp.Default
 		}
+		if v, err = encryptAnswer(vp, v); err != nil {
+			return err
+		}
 		if vp.Private && answer != "" {
 			r.opts.Masker.Add(answer)
+			r.opts.Masker.Add(fmt.Sprint(v)) // its hash, when encrypted
 		}
 		answers[vp.Name] = v
 	}
 	play.Vars = mergeMaps(play.Vars, answers)
 	return nil
+}
+
+// confirmedAnswer asks once, or (confirm) until two answers match.
+func confirmedAnswer(vp VarPrompt, text string, in *bufio.Reader) (string, error) {
+	for {
+		answer, err := askPrompt(text, vp.Private, in)
+		if err != nil || !vp.Confirm {
+			return answer, err
+		}
+		again, err := askPrompt("confirm "+text, vp.Private, in)
+		if err != nil || again == answer {
+			return answer, err
+		}
+		fmt.Fprintln(os.Stderr, "***** VALUES ENTERED DO NOT MATCH ****")
+	}
+}
+
+// askPrompt shows text and reads one answer from the terminal, without
+// echo when private (a variable: the tests answer in its place).
+var askPrompt = func(text string, private bool, in *bufio.Reader) (string, error) {
+	fmt.Fprintf(os.Stderr, "%s: ", text)
+	if private {
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		return string(b), err
+	}
+	line, err := in.ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // throttle reads a play, block or task throttle: a whole number of hosts.
