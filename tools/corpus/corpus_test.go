@@ -79,7 +79,7 @@ func TestMain(m *testing.M) {
 
 // headers are each section's table header.
 var headers = map[string]string{
-	"roles":    "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
+	"roles":       "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
 	"examples":    "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
 	"devops":      "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
 	"inventories": "| inventory | ferry inventory --list | ansible-inventory --list | same | first difference |\n|---|---|---|---|---|\n",

@@ -53,6 +53,12 @@ func compareRole(t *testing.T, role, kind string) {
 	if !syntaxBoth(t, label, dir, playbook) {
 		return
 	}
+	compareRounds(t, "roles", label, playbook)
+}
+
+// compareRounds applies the playbook with both tools, each to its own
+// fresh root: --check, then twice for real; a row of section per round.
+func compareRounds(t *testing.T, section, label, playbook string) {
 	ours, theirs := startRoots(t)
 	for i, check := range []bool{true, false, false} {
 		f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: ours.Inventory(t), Check: check})
@@ -67,7 +73,7 @@ func compareRole(t *testing.T, role, kind string) {
 			same = "no"
 			t.Errorf("%s round %s: %s\n%s", label, round, diff, sideBySide(f, a))
 		}
-		addRow("roles", fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", label, round, recap(f), recap(a), same, diff))
+		addRow(section, fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", label, round, recap(f), recap(a), same, diff))
 	}
 }
 
