@@ -82,13 +82,14 @@ var headers = map[string]string{
 	"roles":       "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
 	"examples":    "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
 	"devops":      "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
+	"lint":        "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
 	"inventories": "| inventory | ferry inventory --list | ansible-inventory --list | same | first difference |\n|---|---|---|---|---|\n",
 	"devops-runs": "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
 }
 
 func tables() string {
 	var b strings.Builder
-	for _, s := range []string{"roles", "examples", "devops", "devops-runs", "inventories"} {
+	for _, s := range []string{"roles", "examples", "devops", "devops-runs", "lint", "inventories"} {
 		rows := results.sections[s]
 		if len(rows) == 0 {
 			continue
@@ -110,12 +111,12 @@ func extract(t *testing.T, repo, dir string) {
 	if _, err := os.Stat(git); err != nil {
 		t.Skipf("%s is not mirrored: %v", repo, err)
 	}
-	tree, err := exec.Command("git", "-C", git, "ls-tree", "-r", "HEAD").Output()
+	tree, err := exec.Command("git", "-C", git, "ls-tree", "-r", "-z", "HEAD").Output() // -z: names unquoted
 	if err != nil {
 		t.Fatalf("git ls-tree %s: %v", repo, err)
 	}
 	args := []string{"-C", git, "archive", "HEAD", "--"}
-	for _, line := range strings.Split(strings.TrimSpace(string(tree)), "\n") {
+	for _, line := range strings.Split(strings.TrimSuffix(string(tree), "\x00"), "\x00") {
 		meta, path, _ := strings.Cut(line, "\t")
 		fields := strings.Fields(meta)
 		if len(fields) == 3 && fields[1] == "blob" && exec.Command("git", "-C", git, "cat-file", "-e", fields[2]).Run() == nil {

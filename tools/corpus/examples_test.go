@@ -23,7 +23,7 @@ import (
 // only localhost (a play whose hosts match nothing is part of the measure).
 func TestExamples(t *testing.T) {
 	enabled(t)
-	syntaxCorpus(t, "ansible+ansible-examples", "examples", false)
+	syntaxCorpus(t, "ansible+ansible-examples", "", "examples", false)
 }
 
 // TestDevops does the same on geerlingguy/ansible-for-devops, the book's
@@ -32,7 +32,15 @@ func TestExamples(t *testing.T) {
 // write.
 func TestDevops(t *testing.T) {
 	enabled(t)
-	syntaxCorpus(t, "geerlingguy+ansible-for-devops", "devops", true)
+	syntaxCorpus(t, "geerlingguy+ansible-for-devops", "", "devops", true)
+}
+
+// TestLintExamples does the same on ansible-lint's examples/playbooks:
+// playbooks written to show each lint rule, most of them valid Ansible
+// (what ansible-playbook refuses, ferry must refuse too).
+func TestLintExamples(t *testing.T) {
+	enabled(t)
+	syntaxCorpus(t, "ansible+ansible-lint", "examples/playbooks", "lint", true)
 }
 
 // TestInventories compares ferry inventory --list with ansible-inventory
@@ -60,16 +68,17 @@ func TestInventories(t *testing.T) {
 }
 
 // syntaxCorpus compares validate with --syntax-check on every playbook of
-// a mirrored repository, in the directory of its ansible.cfg when it has
-// one (the project's root, where its reader runs it).
-func syntaxCorpus(t *testing.T, repo, section string, generate bool) {
+// a mirrored repository (under sub, when given), in the directory of its
+// ansible.cfg when it has one (the project's root, where its reader runs
+// it).
+func syntaxCorpus(t *testing.T, repo, sub, section string, generate bool) {
 	dir := t.TempDir()
 	extract(t, repo, dir)
 	bin, err := ferryBin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pb := range playbooks(t, dir) {
+	for _, pb := range playbooks(t, filepath.Join(dir, sub)) {
 		rel, _ := filepath.Rel(dir, pb)
 		inv := inventoryFor(t, dir, pb, generate)
 		cwd := projectDir(dir, pb)
