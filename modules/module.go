@@ -14,6 +14,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/transport"
 	"github.com/ferry-sh/ferry/vault"
 )
@@ -57,6 +58,15 @@ const (
 	// decide and the gate plans.
 	CheckIfDecided
 )
+
+// CheckSkipper is a module whose check-mode skip (Spec.Check) registers
+// what depends on the task's arguments, beyond Spec.CheckSkipData: command
+// and shell return their whole result (cmd, empty stdout...), as Ansible's
+// command module does. The runner calls it instead of Run, which does not
+// run in that case.
+type CheckSkipper interface {
+	CheckSkipped(args Args) map[string]any
+}
 
 // Result is what a module reports. Whether the task changed anything is not
 // part of it: the gate (Host.Change) is the one source of that truth.
@@ -201,4 +211,18 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Ordered records keys as m's key order, as a Python dict keeps the order
+// Ansible's module built it in (a nested dict of a result: stat's stat, a
+// fact); m's other keys come after, sorted. It returns m.
+func Ordered(m map[string]any, keys ...string) map[string]any {
+	present := make([]string, 0, len(m))
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			present = append(present, k)
+		}
+	}
+	keyorder.Set(m, present)
+	return m
 }

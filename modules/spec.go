@@ -36,6 +36,13 @@ type Spec struct {
 	// (command: msg "Command would have run if not in check mode" and rc 0;
 	// raw: nothing). Unset: Ansible's generic msg.
 	CheckSkipData map[string]any
+	// Returns are the keys of the module's result in the order Ansible's
+	// module builds its dict (the action plugin's additions, stdout_lines,
+	// after), changed and failed where the module sets them: the runner
+	// registers the result in this order, which a Python dict keeps and a
+	// user sees (to_json, keys(), a dict in text). Keys it does not name
+	// come after, in the order the module recorded (keyorder) or sorted.
+	Returns []string
 	// Controller marks modules that run in ferry itself and never touch the
 	// host (debug, set_fact, assert, fail, pause).
 	Controller bool

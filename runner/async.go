@@ -135,10 +135,11 @@ func (r *Runner) startJob(ctx context.Context, t *Task, h *hostState, sc *scope,
 }
 
 // jobStarted is what a poll: 0 task registers: Ansible's async_wrapper's
-// answer (failed is its 0).
+// answer (failed is its 0), in its order; ferry keeps the job, so there
+// is no results_file on the host.
 func jobStarted(job *modules.Job) itemOutcome {
-	return itemOutcome{changed: true, data: map[string]any{"ansible_job_id": job.ID, "changed": true,
-		"failed": 0, "finished": 0, "started": 1}}
+	return itemOutcome{changed: true, data: ordered("failed", 0, "started", 1, "finished", 0,
+		"ansible_job_id", job.ID, "changed", true)}
 }
 
 func jobEnd(out itemOutcome) modules.JobEnd {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/template"
 )
@@ -151,21 +152,35 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 			break
 		}
 	}
-	// As TaskExecutor's _run_loop result: failed only when an item failed.
-	out.registered = map[string]any{"results": results, "changed": out.changed, "skipped": out.skipped}
-	switch {
-	case out.failed:
-		out.registered["failed"] = true
-		out.registered["msg"] = "One or more items failed"
-	case len(items) > 0:
-		out.registered["msg"] = "All items completed"
-	}
+	out.registered = loopResult(results, out.changed, out.failed, out.skipped)
 	if len(items) == 0 {
 		out.skipped = true
-		out.registered["skipped"] = true
-		out.registered["skipped_reason"] = "No items in the list"
+		out.registered = ordered("changed", false, "skipped", true, "skipped_reason", "No items in the list", "results", results)
 	}
 	return out
+}
+
+// loopResult is TaskExecutor.run's result of a loop, its keys in the order
+// it sets them: failed (and its msg) only when an item failed, changed
+// where the first changed item set it, else last.
+func loopResult(results []any, changed, failed, skipped bool) map[string]any {
+	b := keyorder.NewBuilder(5)
+	b.Put("results", results)
+	b.Put("skipped", skipped)
+	if changed {
+		b.Put("changed", true)
+	}
+	switch {
+	case failed:
+		b.Put("failed", true)
+		b.Put("msg", "One or more items failed")
+	case skipped:
+		b.Put("msg", "All items skipped")
+	default:
+		b.Put("msg", "All items completed")
+	}
+	b.Put("changed", changed)
+	return b.Map()
 }
 
 // carryToNextItem is what the next loop item sees of this one, as in
@@ -196,15 +211,17 @@ func (r *Runner) loopError(t *Task, h *hostState, sc *scope, err error) itemOutc
 	var undefined *template.UndefinedError
 	if errors.As(err, &undefined) {
 		if ok, werr := r.when(sc, t); werr == nil && !ok {
-			return skippedItem(t)
+			return skippedItem()
 		}
 	}
 	return r.failure(t, h, err)
 }
 
-func skippedItem(t *Task) itemOutcome {
-	return itemOutcome{skipped: true, data: map[string]any{"changed": false, "skipped": true,
-		"skip_reason": "Conditional result was False", "false_condition": strings.Join(t.When, " and ")}}
+// skippedItem is TaskExecutor's result of a task whose when is false
+// (2.14 registers no false_condition).
+func skippedItem() itemOutcome {
+	return itemOutcome{skipped: true, data: ordered("changed", false, "skipped", true,
+		"skip_reason", "Conditional result was False")}
 }
 
 // runItem runs the module once (for one loop item), evaluating when first and
@@ -215,7 +232,7 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 		return r.failure(t, h, err)
 	}
 	if !ok {
-		return skippedItem(t)
+		return skippedItem()
 	}
 	tries, delay, err := r.retryPolicy(sc, t)
 	if err != nil {
@@ -235,7 +252,7 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 		if tries < 0 {
 			return out
 		}
-		out.data["attempts"] = attempt
+		keyorder.Put(out.data, "attempts", attempt)
 		if tries == 1 {
 			return out // TaskExecutor evaluates until only when it may try again
 		}
@@ -327,7 +344,7 @@ func (r *Runner) judge(sc *scope, t *Task, out *itemOutcome) error {
 		}
 		out.failed = failed
 		out.data["failed"] = failed
-		out.data["failed_when_result"] = failed
+		keyorder.Put(out.data, "failed_when_result", failed)
 	}
 	return nil
 }
@@ -407,7 +424,7 @@ func (r *Runner) intField(sc *scope, v any, def int, name string) (int, error) {
 // the module: it names the task, its file:line and the host.
 func (r *Runner) failure(t *Task, h *hostState, err error) itemOutcome {
 	msg := fmt.Sprintf("%s: %v", taskWhere(t, h), err)
-	return itemOutcome{failed: true, msg: msg, data: map[string]any{"failed": true, "changed": false, "msg": msg}}
+	return itemOutcome{failed: true, msg: msg, data: ordered("failed", true, "msg", msg, "changed", false)}
 }
 
 func (r *Runner) checkMode(t *Task) bool {
@@ -441,13 +458,13 @@ func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) i
 	if err != nil {
 		return r.failure(t, h, err)
 	}
-	if out, skip := checkModeSkip(t.Spec, r.checkMode(t), args); skip {
+	if out, skip := checkModeSkip(mod, t.Spec, r.checkMode(t), args); skip {
 		return out
 	}
 	mh, err := r.moduleHost(ctx, t, h, sc)
 	if err != nil {
 		if isUnreachable(err) {
-			return itemOutcome{unreachable: true, msg: err.Error(), data: map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}}
+			return itemOutcome{unreachable: true, msg: err.Error(), data: ordered("unreachable", true, "msg", err.Error(), "changed", false)}
 		}
 		return r.failure(t, h, err)
 	}
@@ -457,7 +474,13 @@ func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) i
 	}
 	defer cancel()
 	res, runErr := mod.Run(tctx, mh, args)
-	return r.outcome(ctx, tctx, t, h, mh, res, runErr, timeout)
+	out := r.outcome(ctx, tctx, t, h, mh, res, runErr, timeout)
+	tail := resultTail
+	if runErr != nil || res.Failed { // fail_json's order
+		tail = errorTail
+	}
+	orderResult(t.Spec, res.Data, res.Failed, out.data, tail)
+	return out
 }
 
 func (r *Runner) taskContext(ctx context.Context, sc *scope, t *Task) (context.Context, context.CancelFunc, int, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/internal/suggest"
 	"github.com/ferry-sh/ferry/runner/template"
 	"gopkg.in/yaml.v3"
@@ -240,7 +241,7 @@ func loopVarNames(t *Task) map[string]any {
 func recordLoopVars(data, vars map[string]any, t *Task) {
 	for _, k := range []string{t.loopVar(), "ansible_loop_var", t.LoopIndexVar, "ansible_index_var", "ansible_loop"} {
 		if v, ok := vars[k]; ok && k != "" {
-			data[k] = v
+			keyorder.Put(data, k, v)
 		}
 	}
 }

@@ -179,3 +179,16 @@ func dedupe(keys []string) []string {
 	}
 	return out
 }
+
+// Put sets m[key] to v as a Python dict's item assignment does: a key new
+// to m comes after m's keys (its order recorded), a key already there keeps
+// its place.
+func Put(m map[string]any, key string, v any) {
+	if _, had := m[key]; had {
+		m[key] = v
+		return
+	}
+	keys := Keys(m)
+	m[key] = v
+	Set(m, append(keys, key))
+}

@@ -60,3 +60,13 @@ func TestTableBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestPutAppendsNewKeysInOrder(t *testing.T) {
+	m := map[string]any{"b": 1, "a": 2} // never recorded: sorted
+	Put(m, "z", 3)
+	Put(m, "c", 4)
+	Put(m, "a", 5) // already there: keeps its place
+	if got := Keys(m); !slices.Equal(got, []string{"a", "b", "z", "c"}) || m["a"] != 5 {
+		t.Errorf("keys %v, a %v", got, m["a"])
+	}
+}
