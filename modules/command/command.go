@@ -57,27 +57,67 @@ type shellOptions struct {
 
 func (commandModule) Spec() modules.Spec {
 	return modules.Spec{
-		Name:          "command",
-		Summary:       "Run a program on the host, without a shell",
-		Args:          modules.OptionsOf[commandOptions](),
-		FreeForm:      "cmd",
-		OneOf:         [][]string{{"cmd", "argv"}},
-		Check:         modules.CheckIfDecided,
-		Deciders:      []string{"creates", "removes"},
-		CheckSkipData: map[string]any{"msg": checkSkipMsg, "rc": 0},
+		Name:     "command",
+		Summary:  "Run a program on the host, without a shell",
+		Args:     modules.OptionsOf[commandOptions](),
+		FreeForm: "cmd",
+		OneOf:    [][]string{{"cmd", "argv"}},
+		Check:    modules.CheckIfDecided,
+		Deciders: []string{"creates", "removes"},
+		Returns:  commandReturns,
 	}
 }
 
+// commandReturns is the order of the command module's dict r (fail_json
+// moves msg after failed), then what the action plugin adds (stdout_lines).
+var commandReturns = []string{"changed", "stdout", "stderr", "rc", "cmd", "start", "end", "delta", "failed", "msg",
+	"skipped", "stdout_lines", "stderr_lines"}
+
 func (shellModule) Spec() modules.Spec {
 	return modules.Spec{
-		Name:          "shell",
-		Summary:       "Run a script on the host through a shell",
-		Args:          modules.OptionsOf[shellOptions](),
-		FreeForm:      "cmd",
-		Check:         modules.CheckIfDecided,
-		Deciders:      []string{"creates", "removes"},
-		CheckSkipData: map[string]any{"msg": checkSkipMsg, "rc": 0},
+		Name:     "shell",
+		Summary:  "Run a script on the host through a shell",
+		Args:     modules.OptionsOf[shellOptions](),
+		FreeForm: "cmd",
+		Check:    modules.CheckIfDecided,
+		Deciders: []string{"creates", "removes"},
+		Returns:  commandReturns,
 	}
+}
+
+// CheckSkipped is command's whole result when check mode skips it, as
+// Ansible's command module returns it: nothing ran, and cmd is the words.
+func (commandModule) CheckSkipped(args modules.Args) map[string]any {
+	var cmd any
+	if o, err := modules.Decode[commandOptions](args); err == nil {
+		cmd = anylist.Of(o.Argv)
+		if o.Argv == nil {
+			words, _ := shellquote.Split(o.Cmd)
+			cmd = anylist.Of(words)
+		}
+	}
+	return skippedResult(cmd)
+}
+
+// CheckSkipped is shell's whole result when check mode skips it.
+func (shellModule) CheckSkipped(args modules.Args) map[string]any {
+	cmd, _ := args["cmd"].(string)
+	return skippedResult(cmd)
+}
+
+func skippedResult(cmd any) map[string]any {
+	data := notRun(map[string]any{"cmd": cmd})
+	data["changed"], data["msg"], data["skipped"] = false, checkSkipMsg, true
+	return data
+}
+
+// notRun fills a result of a command that did not run: rc 0, no output,
+// null times, as Ansible's command module leaves them.
+func notRun(data map[string]any) map[string]any {
+	data["rc"], data["stdout"], data["stderr"] = 0, "", ""
+	data["stdout_lines"], data["stderr_lines"] = []any{}, []any{}
+	data["start"], data["end"], data["delta"] = nil, nil, nil
+	return data
 }
 
 func (commandModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
@@ -124,8 +164,8 @@ func runCommand(ctx context.Context, h *modules.Host, o runOptions, cmd modules.
 	if skip, msg, err := skipByCreatesRemoves(ctx, h, o); err != nil || skip {
 		if skip {
 			// As Ansible: ok and unchanged, not skipped.
-			data["rc"], data["stdout"], data["stdout_lines"] = 0, msg.stdout, []any{msg.stdout}
-			data["stderr"], data["stderr_lines"] = "", []any{}
+			notRun(data)
+			data["stdout"], data["stdout_lines"] = msg.stdout, []any{msg.stdout}
 			data["msg"] = msg.msg
 			return modules.Result{Msg: msg.msg, Data: data}, nil
 		}
@@ -147,7 +187,7 @@ func runCommand(ctx context.Context, h *modules.Host, o runOptions, cmd modules.
 		return modules.Result{}, err
 	}
 	if !ran { // check mode: the gate planned it
-		data["rc"], data["msg"] = 0, checkSkipMsg
+		notRun(data)["msg"] = checkSkipMsg
 		return modules.Result{Msg: checkSkipMsg, Data: data}, nil
 	}
 	return commandResult(o, out, start, end, data), nil
