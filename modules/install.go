@@ -761,6 +761,7 @@ func ReportAttrs(ctx context.Context, h *Host, req InstallRequest, dest string, 
 		}
 		if after.Exists {
 			data["mode"], data["owner"], data["group"] = FormatMode(after.Mode), after.Owner, after.Group
+			data["uid"], data["gid"], data["state"] = after.UID, after.GID, after.Type // add_path_info's
 			return nil
 		}
 	}

@@ -23,6 +23,7 @@ type rawOptions struct {
 func (rawModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:          "raw",
+		Returns:       []string{"rc", "stdout", "stdout_lines", "stderr", "stderr_lines", "changed"}, // the order of Ansible's result
 		Summary:       "Run a command line through the host's shell, unprocessed (always changed; skipped under --check)",
 		Args:          modules.OptionsOf[rawOptions](),
 		FreeForm:      "free_form",

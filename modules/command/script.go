@@ -30,6 +30,7 @@ type scriptOptions struct {
 func (scriptModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:     "script",
+		Returns:  []string{"changed", "rc", "stdout", "stdout_lines", "stderr", "stderr_lines"}, // the order of Ansible's result
 		Summary:  "Copy a script from the controller to the host and run it there",
 		Args:     modules.OptionsOf[scriptOptions](),
 		FreeForm: "cmd",

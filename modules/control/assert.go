@@ -24,6 +24,7 @@ type assertOptions struct {
 func (assertModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:       "assert",
+		Returns:    []string{"changed", "msg"}, // the order of Ansible's result
 		Summary:    "Fail unless every given expression is true",
 		Args:       modules.OptionsOf[assertOptions](),
 		Check:      modules.CheckSupported,

@@ -22,6 +22,7 @@ type asyncStatusOptions struct {
 func (asyncStatusModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:       "async_status",
+		Returns:    []string{"started", "finished", "stdout", "stderr", "stdout_lines", "stderr_lines", "ansible_job_id", "results_file", "changed", "rc", "cmd", "start", "end", "delta", "msg"}, // the order of Ansible's result
 		Summary:    "Report, or clean up, a job that an async task with poll: 0 started on the host",
 		Args:       modules.OptionsOf[asyncStatusOptions](),
 		Check:      modules.CheckSupported,

@@ -18,6 +18,7 @@ type failOptions struct {
 func (failModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:       "fail",
+		Returns:    []string{"failed", "msg"}, // the order of Ansible's result
 		Summary:    "Fail the task with a message",
 		Args:       modules.OptionsOf[failOptions](),
 		Check:      modules.CheckSupported,

@@ -37,6 +37,7 @@ type includeVarsOptions struct {
 func (includeVarsModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:       "include_vars",
+		Returns:    []string{"ansible_included_var_files", "ansible_facts"}, // the order of Ansible's result
 		Summary:    "Load variables from a YAML/JSON file or a directory of them, for the rest of the play",
 		Args:       modules.OptionsOf[includeVarsOptions](),
 		FreeForm:   "file",

@@ -32,6 +32,7 @@ type addHostOptions struct {
 func (addHost) Spec() modules.Spec {
 	return modules.Spec{
 		Name:       "add_host",
+		Returns:    []string{"changed", "add_host"}, // the order of Ansible's result
 		Summary:    "Add a host (and its groups and variables) to the run's inventory, for the plays that follow",
 		Args:       modules.OptionsOf[addHostOptions](),
 		Controller: true,
@@ -75,6 +76,7 @@ type groupByOptions struct {
 func (groupBy) Spec() modules.Spec {
 	return modules.Spec{
 		Name:       "group_by",
+		Returns:    []string{"changed", "add_group", "parent_groups"}, // the order of Ansible's result
 		Summary:    "Put the host in a group named from its variables (key: os_{{ ansible_distribution }}), for the plays that follow",
 		Args:       modules.OptionsOf[groupByOptions](),
 		Controller: true,

@@ -37,6 +37,7 @@ type fetchOptions struct {
 func (fetch) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "fetch",
+		Returns: []string{"changed", "md5sum", "dest", "remote_md5sum", "checksum", "remote_checksum"}, // the order of Ansible's result
 		Summary: "Copy a file of the host to the controller",
 		Args:    modules.OptionsOf[fetchOptions](),
 		// As Ansible's action plugin: nothing is predicted; the runner

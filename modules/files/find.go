@@ -46,6 +46,7 @@ func (findOptions) OptionChecks() map[string]func(any) error {
 func (find) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "find",
+		Returns: []string{"files", "changed", "msg", "matched", "examined", "skipped_paths"}, // the order of Ansible's result
 		Summary: "Find files on the host by name, type, age, size or content (read-only)",
 		Args:    modules.OptionsOf[findOptions](),
 		Check:   modules.CheckSupported,

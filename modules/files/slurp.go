@@ -22,6 +22,7 @@ type slurpOptions struct {
 func (slurp) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "slurp",
+		Returns: []string{"content", "source", "encoding"}, // the order of Ansible's result
 		Summary: "Read a file of the host, base64-encoded in content (read-only)",
 		Args:    modules.OptionsOf[slurpOptions](),
 		Check:   modules.CheckSupported,

@@ -22,6 +22,7 @@ type tempfileOptions struct {
 func (tempfile) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "tempfile",
+		Returns: []string{"changed", "path", "uid", "gid", "owner", "group", "mode", "state", "size"}, // the order of Ansible's result
 		Summary: "Create a private temporary file or directory on the host",
 		Args:    modules.OptionsOf[tempfileOptions](),
 		// A name cannot be predicted: in check mode the runner skips it, as

@@ -39,6 +39,7 @@ type unarchiveOptions struct {
 func (unarchive) Spec() modules.Spec {
 	return modules.Spec{
 		Name:      "unarchive",
+		Returns:   []string{"handler", "dest", "src", "extract_results", "changed", "uid", "gid", "owner", "group", "mode", "state", "size"}, // the order of Ansible's result
 		Summary:   "Unpack a tar (.tar, .tar.gz, .tar.bz2, .tar.xz) or zip archive into a directory of the host",
 		Args:      modules.OptionsOf[unarchiveOptions](),
 		Exclusive: [][]string{{"include", "exclude"}},

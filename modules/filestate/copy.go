@@ -35,6 +35,7 @@ type copyOptions struct {
 func (copyModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "copy",
+		Returns: []string{"diff", "dest", "path", "src", "md5sum", "checksum", "changed", "uid", "gid", "owner", "group", "mode", "state", "size"}, // the order of Ansible's result
 		Summary: "Copy a controller file or inline content to a file on the host",
 		Args:    modules.OptionsOf[copyOptions](),
 		OneOf:   [][]string{{"content", "src"}},

@@ -33,6 +33,7 @@ type fileOptions struct {
 func (fileModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "file",
+		Returns: []string{"dest", "path", "src", "changed", "diff", "uid", "gid", "owner", "group", "mode", "state", "size"}, // the order of Ansible's result
 		Summary: "Manage a file, directory or link and its mode and owner",
 		Args:    modules.OptionsOf[fileOptions](),
 		Check:   modules.CheckSupported,
@@ -428,9 +429,15 @@ func toIntOrZero(v any) int {
 	return n
 }
 
-// result reports the path as Ansible's file module does.
+// result reports the path as Ansible's file module does: under dest for
+// touch and links, path otherwise, and what the path now is (a touched
+// file's state is file, as add_path_info's).
 func (f *fileTask) result(ctx context.Context, state string) (modules.Result, error) {
-	data := map[string]any{"path": f.path, "state": state}
+	key := "path"
+	if state == "touch" || state == "link" || state == "hard" {
+		key = "dest"
+	}
+	data := map[string]any{key: f.path, "state": state}
 	if state == "link" || state == "hard" {
 		data["src"] = f.o.Src
 	}
@@ -444,6 +451,9 @@ func (f *fileTask) result(ctx context.Context, state string) (modules.Result, er
 	if state != "absent" && f.info.Exists {
 		data["mode"], data["owner"], data["group"] = modules.FormatMode(f.info.Mode), f.info.Owner, f.info.Group
 		data["uid"], data["gid"], data["size"] = f.info.UID, f.info.GID, f.info.Size
+		if state == "touch" {
+			data["state"] = f.info.Type
+		}
 	}
 	return modules.Result{Data: data}, nil
 }

@@ -31,6 +31,7 @@ var checksumTools = map[string]string{"md5": "md5sum", "sha1": "sha1sum", "sha22
 func (stat) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "stat",
+		Returns: []string{"changed", "stat"}, // the order of Ansible's result
 		Summary: "Describe a file or directory on the host (read-only).",
 		Args:    modules.OptionsOf[statOptions](),
 		Check:   modules.CheckSupported,
@@ -68,8 +69,15 @@ func (stat) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 	if err := addHostDetails(ctx, h, o, entries[0], st); err != nil {
 		return modules.Result{}, err
 	}
-	return modules.Result{Data: map[string]any{"stat": st}}, nil
+	return modules.Result{Data: map[string]any{"stat": modules.Ordered(st, statOrder...)}}, nil
 }
+
+// statOrder is the order of the stat module's output dict.
+var statOrder = []string{"exists", "path", "mode", "isdir", "ischr", "isblk", "isreg", "isfifo", "islnk", "issock",
+	"uid", "gid", "size", "inode", "dev", "nlink", "atime", "mtime", "ctime", "wusr", "rusr", "xusr", "wgrp", "rgrp",
+	"xgrp", "woth", "roth", "xoth", "isuid", "isgid", "blocks", "block_size", "device_type", "readable", "writeable",
+	"executable", "lnk_source", "lnk_target", "pw_name", "gr_name", "md5", "checksum", "mimetype", "charset",
+	"version", "attributes", "attr_flags"}
 
 // addHostDetails adds what one more script tells, as the become user: the
 // access bits, a link's source and target, the checksums, the mime type and

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,7 @@ func (waitForOptions) OptionChecks() map[string]func(any) error {
 func (waitForModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:      "wait_for",
+		Returns:   []string{"state", "port", "search_regex", "match_groups", "match_groupdict", "path", "elapsed", "uid", "gid", "owner", "group", "mode", "size"}, // the order of Ansible's result
 		Summary:   "Wait for a port to open or close, or a file to appear, match or vanish",
 		Args:      modules.OptionsOf[waitForOptions](),
 		Exclusive: [][]string{{"port", "path"}},
@@ -87,7 +89,7 @@ func (waitForModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 		if err := sleepCtx(ctx, time.Until(end)); err != nil {
 			return modules.Result{}, err
 		}
-		return w.result(start, false), nil
+		return w.result(ctx, start, false)
 	}
 	for {
 		done, err := w.probe(ctx)
@@ -95,10 +97,10 @@ func (waitForModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 			return modules.Result{}, err
 		}
 		if done {
-			return w.result(start, false), nil
+			return w.result(ctx, start, false)
 		}
 		if !time.Now().Before(end) {
-			return w.result(start, true), nil
+			return w.result(ctx, start, true)
 		}
 		// A floor keeps sleep: 0 from spinning on the connection.
 		pauseFor := max(seconds(o.Sleep), 100*time.Millisecond)
@@ -184,29 +186,35 @@ func (w *waiter) match(b []byte) bool {
 	return true
 }
 
-func (w *waiter) result(start time.Time, timedOut bool) modules.Result {
-	data := map[string]any{
-		"elapsed": int(time.Since(start).Seconds()), "state": w.o.State,
-		"match_groups": anylist.Of(w.groups), "match_groupdict": stringMapToAny(w.named),
+// result is wait_for's exit_json: every key, null when not given, and the
+// path's own fields after (add_path_info); a timeout's fail_json has the
+// elapsed time and the message only.
+func (w *waiter) result(ctx context.Context, start time.Time, timedOut bool) (modules.Result, error) {
+	elapsed := int(time.Since(start).Seconds())
+	if timedOut {
+		msg := cmp.Or(w.o.Msg, w.timeoutMsg())
+		return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"elapsed": elapsed, "msg": msg}}, nil
 	}
+	data := map[string]any{"elapsed": elapsed, "state": w.o.State, "port": nil, "path": nil, "search_regex": nil,
+		"match_groups": anylist.Of(w.groups), "match_groupdict": stringMapToAny(w.named)}
 	if w.o.Port != nil {
 		data["port"] = *w.o.Port
-	}
-	if w.o.Path != nil {
-		data["path"] = *w.o.Path
 	}
 	if w.re != nil {
 		data["search_regex"] = w.o.SearchRegex
 	}
-	if !timedOut {
-		return modules.Result{Data: data}
+	if w.o.Path != nil {
+		data["path"] = *w.o.Path
+		info, err := modules.StatPath(ctx, w.h, *w.o.Path, true)
+		if err != nil {
+			return modules.Result{}, err
+		}
+		if info.Exists {
+			data["uid"], data["gid"], data["owner"], data["group"] = info.UID, info.GID, info.Owner, info.Group
+			data["mode"], data["state"], data["size"] = modules.FormatMode(info.Mode), info.Type, info.Size
+		}
 	}
-	msg := w.o.Msg
-	if msg == "" {
-		msg = w.timeoutMsg()
-	}
-	data["msg"] = msg
-	return modules.Result{Failed: true, Msg: msg, Data: data}
+	return modules.Result{Data: data}, nil
 }
 
 // timeoutMsg is Ansible's message for each kind of wait.

@@ -36,6 +36,7 @@ func (blockinfileOptions) OptionChecks() map[string]func(any) error {
 func (blockinfile) Spec() modules.Spec {
 	return modules.Spec{
 		Name:      "blockinfile",
+		Returns:   []string{"changed", "msg", "diff"}, // the order of Ansible's result
 		Summary:   "Insert, update or remove a block of lines between marker lines in a text file",
 		Args:      modules.OptionsOf[blockinfileOptions](),
 		Exclusive: [][]string{{"insertbefore", "insertafter"}},

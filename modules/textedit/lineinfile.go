@@ -38,6 +38,7 @@ func (lineinfileOptions) OptionChecks() map[string]func(any) error {
 func (lineinfile) Spec() modules.Spec {
 	return modules.Spec{
 		Name:      "lineinfile",
+		Returns:   []string{"changed", "msg", "backup", "diff"}, // the order of Ansible's result
 		Summary:   "Make sure a line is present in a text file, or absent from it",
 		Args:      modules.OptionsOf[lineinfileOptions](),
 		Exclusive: [][]string{{"insertbefore", "insertafter"}, {"regexp", "search_string"}, {"backrefs", "search_string"}},

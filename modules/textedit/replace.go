@@ -36,6 +36,7 @@ func (replaceOptions) OptionChecks() map[string]func(any) error {
 func (replace) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "replace",
+		Returns: []string{"rc", "msg", "changed"}, // the order of Ansible's result
 		Summary: "Replace every match of a regular expression in a text file",
 		Args:    modules.OptionsOf[replaceOptions](),
 		Check:   modules.CheckSupported,

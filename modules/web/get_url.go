@@ -49,6 +49,7 @@ func (o getURLOptions) request() request {
 func (getURL) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "get_url",
+		Returns: []string{"msg", "status_code", "changed", "checksum_dest", "checksum_src", "dest", "elapsed", "url", "src", "md5sum", "uid", "gid", "owner", "group", "mode", "state", "size"}, // the order of Ansible's result
 		Summary: "Download a file from an HTTP(S) URL onto the host, verified by checksum",
 		Args:    modules.OptionsOf[getURLOptions](),
 		Check:   modules.CheckSupported,
