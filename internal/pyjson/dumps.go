@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // Dumps writes v on one line as Python's json.dumps does with its default
@@ -16,21 +18,31 @@ import (
 // writes by default; without it the text stays as it is (Ansible's output).
 func Dumps(v any, ensureASCII bool) string {
 	var b strings.Builder
-	write(&b, v, ensureASCII)
+	write(&b, v, ensureASCII, sortedKeys)
 	return b.String()
 }
 
-func write(b *strings.Builder, v any, ascii bool) {
+// DumpsInOrder is json.dumps without sort_keys: a dict's keys in their
+// insertion order (package keyorder), as a module sends a JSON body.
+func DumpsInOrder(v any, ensureASCII bool) string {
+	var b strings.Builder
+	write(&b, v, ensureASCII, keyorder.Keys)
+	return b.String()
+}
+
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
+
+func write(b *strings.Builder, v any, ascii bool, keys func(map[string]any) []string) {
 	switch x := v.(type) {
 	case map[string]any:
 		b.WriteString("{")
-		for i, k := range slices.Sorted(maps.Keys(x)) {
+		for i, k := range keys(x) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			write(b, k, ascii)
+			write(b, k, ascii, keys)
 			b.WriteString(": ")
-			write(b, x[k], ascii)
+			write(b, x[k], ascii, keys)
 		}
 		b.WriteString("}")
 	case []any:
@@ -39,7 +51,7 @@ func write(b *strings.Builder, v any, ascii bool) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			write(b, e, ascii)
+			write(b, e, ascii, keys)
 		}
 		b.WriteString("]")
 	default:

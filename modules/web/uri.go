@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/internal/pyjson"
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -52,6 +53,7 @@ func (o uriOptions) request() request {
 func (uri) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "uri",
+		Returns: []string{"redirected", "url", "status", "content_type", "date", "content_length", "connection", "cookies_string", "cookies", "msg", "elapsed", "changed", "json"}, // the order of Ansible's result
 		Summary: "Make an HTTP(S) request from the host and check its status (REST APIs, health checks)",
 		Args:    modules.OptionsOf[uriOptions](),
 		Check:   modules.CheckSkip,
@@ -171,18 +173,14 @@ func requestBody(o *uriOptions) ([]byte, error) {
 		if s, ok := body.(string); ok {
 			return []byte(s), nil
 		}
-		return []byte(pyjson.Dumps(body, true)), nil // json.dumps's bytes, as Ansible sends them
+		return []byte(pyjson.DumpsInOrder(body, true)), nil // json.dumps's bytes, as Ansible sends them
 	case "form-urlencoded":
 		setType("application/x-www-form-urlencoded")
 		switch b := body.(type) {
 		case string:
 			return []byte(b), nil
 		case map[string]any:
-			form := url.Values{}
-			for k, v := range b {
-				form.Add(k, fmt.Sprint(v))
-			}
-			return []byte(form.Encode()), nil
+			return []byte(formEncode(b)), nil
 		default:
 			return nil, fmt.Errorf("failed to parse body as form_urlencoded: give a mapping or a string, not %T", body)
 		}
@@ -191,7 +189,16 @@ func requestBody(o *uriOptions) ([]byte, error) {
 	if s, ok := body.(string); ok {
 		return []byte(s), nil
 	}
-	return []byte(pyjson.Dumps(body, true)), nil
+	return []byte(pyjson.DumpsInOrder(body, true)), nil
+}
+
+// formEncode is urllib's urlencode of a dict: its items in order.
+func formEncode(form map[string]any) string {
+	pairs := make([]string, 0, len(form))
+	for _, k := range keyorder.Keys(form) {
+		pairs = append(pairs, url.QueryEscape(k)+"="+url.QueryEscape(fmt.Sprint(form[k])))
+	}
+	return strings.Join(pairs, "&")
 }
 
 // createsRemoves answers creates and removes as uri does: no request, no
