@@ -175,3 +175,14 @@ func becomeMethod(sc *scope, b *modules.Become) error {
 	}
 	return nil
 }
+
+// variable looks name up among the variables only, above the keyword
+// layers: what beats a keyword (become, become_user) in 2.14.
+func (s *scope) variable(name string) (any, bool, error) {
+	for _, layer := range s.layers[:len(s.layers)-s.keywordLayers] {
+		if v, ok := layer[name]; ok {
+			return s.resolve(name, v)
+		}
+	}
+	return nil, false, nil
+}

@@ -12,8 +12,10 @@ import (
 
 // TestCompareConnectionKeywords runs remote_user, port, connection,
 // become_method, become_exe and become_flags on plays, blocks and tasks
-// through ferry and ansible-playbook over a real sshd, with two users:
-// who each task ran as, and the recap, must be the same.
+// through ferry and ansible-playbook over a real sshd, with two users, and
+// the inventory's ansible_become and ansible_become_user, which beat the
+// become keywords (except on a delegated task): who each task ran as, and
+// the recap, must be the same.
 func TestCompareConnectionKeywords(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{Hosts: 3})
 	a, b := sshtest.AddUser(t, sshtest.SudoNoPassword), sshtest.AddUser(t, sshtest.SudoNoPassword)
@@ -32,8 +34,10 @@ func TestCompareConnectionKeywords(t *testing.T) {
 	inv := fmt.Sprintf("[targets]\n"+
 		"withuser ansible_host=%s ansible_port=%d ansible_user=%s %s\n"+
 		"nouser ansible_host=%s ansible_port=%d %s\n"+
-		"noport ansible_host=%s ansible_user=%s %s\n",
-		srv.Addrs[0], srv.Port, srv.User, common, srv.Addrs[1], srv.Port, common, srv.Addrs[2], srv.User, common)
+		"noport ansible_host=%s ansible_user=%s %s\n"+
+		"becomer ansible_host=%s ansible_port=%d ansible_user=%s ansible_become=true ansible_become_user=%s %s\n",
+		srv.Addrs[0], srv.Port, srv.User, common, srv.Addrs[1], srv.Port, common, srv.Addrs[2], srv.User, common,
+		srv.Addrs[0], srv.Port, srv.User, a.Name, common)
 	invPath := filepath.Join(t.TempDir(), "hosts.ini")
 	if err := os.WriteFile(invPath, []byte(inv), 0o600); err != nil {
 		t.Fatal(err)
@@ -53,9 +57,10 @@ func TestCompareConnectionKeywords(t *testing.T) {
 	}
 	ansiblecmp.SameRecap(t, f, an)
 	tasks := []string{"play user", "task user", "task vars beat the keyword", "block user", "the task's user beats the block's",
-		"task port", "back to the play's user", "local connection", "su to user_b", "sudo through become_exe with become_flags"}
+		"task port", "back to the play's user", "local connection", "su to user_b", "sudo through become_exe with become_flags",
+		"the inventory's become beats the keywords", "a delegated task takes its own become keyword"}
 	for _, task := range tasks {
-		for _, host := range []string{"withuser", "nouser", "noport"} {
+		for _, host := range []string{"withuser", "nouser", "noport", "becomer"} {
 			ansiblecmp.SameFields(t, f, an, task, host, "stdout", "skipped", "failed", "unreachable")
 			t.Logf("%s on %s: %v", task, host, an.Result(t, task, host)["stdout"])
 		}

@@ -28,13 +28,19 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 	}
 	layers := make([]map[string]any, 0, 12)
 	for _, l := range []map[string]any{r.opts.ExtraVars, params, h.facts.get(), t.Vars, roleVars, pr.roleVars,
-		pr.varsFiles, pr.play.Vars, h.inventoryVars(), defaults, pr.roleDefaults, t.Scoped.Connection, pr.play.Keywords,
-		r.opts.ConnDefaults} {
+		pr.varsFiles, pr.play.Vars, h.inventoryVars(), defaults, pr.roleDefaults} {
 		if len(l) > 0 {
 			layers = append(layers, l)
 		}
 	}
-	return &scope{engine: r.engine, layers: layers, magic: roleMagic(pr, t, r.magicVars(pr, h)), masker: r.opts.Masker}
+	vars := len(layers)
+	for _, l := range []map[string]any{t.Scoped.Connection, pr.play.Keywords, r.opts.ConnDefaults} {
+		if len(l) > 0 {
+			layers = append(layers, l)
+		}
+	}
+	return &scope{engine: r.engine, layers: layers, keywordLayers: len(layers) - vars,
+		magic: roleMagic(pr, t, r.magicVars(pr, h)), masker: r.opts.Masker}
 }
 
 // magicVars are Ansible's built-in variables, computed only when used.
@@ -318,11 +324,21 @@ func (r *Runner) connectionVars(sc *scope, h *hostState) (map[string]any, error)
 	return out, nil
 }
 
-// become resolves privilege escalation: the task (or its block or play), else
-// the inventory's ansible_become.
+// become resolves privilege escalation as 2.14's PlayContext does: a
+// variable (ansible_become in the inventory, the play's or the task's vars)
+// beats the keyword of the task (or its block or play), which beats the
+// command line's -b. A delegated task's keyword comes first: 2.14 reads
+// only the delegated host's variables there, which sc does not hold.
 func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
+	if t.DelegateTo != "" {
+		sc = &scope{engine: sc.engine, layers: sc.layers, keywordLayers: len(sc.layers), magic: sc.magic, masker: sc.masker}
+	}
 	on := false
-	if t.Become != nil {
+	if v, ok, err := sc.variable("ansible_become"); err != nil {
+		return nil, err
+	} else if ok {
+		on, _ = modules.ToBool(v)
+	} else if t.Become != nil {
 		on = *t.Become
 	} else if t.Templated.Become != "" {
 		b, err := renderBool(sc, t.Templated.Become)
@@ -338,7 +354,10 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 	if !on {
 		return nil, nil
 	}
-	user, err := sc.render(t.BecomeUser) // become_user: "{{ app_user }}"
+	user, ok, err := sc.variable("ansible_become_user")
+	if !ok && err == nil {
+		user, err = sc.render(t.BecomeUser) // become_user: "{{ app_user }}"
+	}
 	if err != nil {
 		return nil, fmt.Errorf("become_user: %w", err)
 	}

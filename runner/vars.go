@@ -62,7 +62,10 @@ type scope struct {
 	// layers, highest precedence first: extra vars, loop var, registered
 	// and set facts, task vars, vars_files, play vars, inventory vars.
 	layers []map[string]any
-	magic  func(name string) (any, bool)
+	// keywordLayers are how many of the last layers hold keywords and the
+	// command line's settings, which every variable beats (connkw.go).
+	keywordLayers int
+	magic         func(name string) (any, bool)
 	// masker learns the values computed from secrets (see taint.go).
 	masker *Masker
 	// resolving holds the names being rendered, to catch a variable whose
