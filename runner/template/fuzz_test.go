@@ -24,6 +24,14 @@ var fuzzSeedTemplates = []string{
 	"{% if x == 2 %}two{% elif x == 1 %}one{% else %}other{% endif %}", "{% raw %}{{ x }}{% endraw %}",
 	"a  {%- if y %} b {% endif -%}  c", "{# c #}{{ x }}", "{% set s = nums | sum %}{{ s }}", "{{ '}}' }}",
 	"{% for i in range(3) if i is odd %}{{ loop.index }}{% else %}none{% endfor %}", "{{", "{%", "{#", "{{-}}",
+	"#jinja2: lstrip_blocks: True\n  {% if x %}y{% endif %}", "{% set ns = namespace(a=1) %}{% set ns.a = 2 %}{{ ns.a }}",
+	"{% set a, b = 1, 2 %}{{ a }}", "{% include 'x' ignore missing %}", "{% block b %}{{ super() }}{% endblock %}",
+}
+
+func init() {
+	for _, c := range stmtCases {
+		fuzzSeedTemplates = append(fuzzSeedTemplates, c.files["main.j2"])
+	}
 }
 
 func fuzzCheck(t *testing.T, src string, err error) {

@@ -20,6 +20,10 @@ import (
 // macros, so that a template including itself ends with an error.
 const maxNesting = 100
 
+// maxEntries bounds how many times one render enters a template, a macro
+// or a block (a variable for tests).
+var maxEntries = 1 << 16
+
 // TemplateNotFoundError is a template that no directory of the search
 // path has.
 type TemplateNotFoundError struct {

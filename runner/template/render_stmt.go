@@ -224,12 +224,26 @@ var errNesting = fmt.Errorf("templates nested more than %d deep (a macro calling
 
 // nested runs f one level deeper, refusing to go beyond maxNesting.
 func (st *renderState) nested(f func() error) error {
-	if st.ctx.depth >= maxNesting {
-		return errNesting
+	if err := st.enter(); err != nil {
+		return err
 	}
-	st.ctx.depth++
 	defer func() { st.ctx.depth-- }()
 	return f()
+}
+
+// enter counts one more level and entry into a template, macro or block,
+// within the bounds that keep a render's time bounded (a macro calling
+// itself twice at each level would otherwise run 2^depth times).
+func (st *renderState) enter() error {
+	st.ctx.entries++
+	switch {
+	case st.ctx.depth >= maxNesting:
+		return errNesting
+	case st.ctx.entries > maxEntries:
+		return fmt.Errorf("templates made more than %d macro calls, includes and imports in one render", maxEntries)
+	}
+	st.ctx.depth++
+	return nil
 }
 
 // filtered renders body and applies filter (when set) to the text.
@@ -287,10 +301,9 @@ func (st *renderState) extends(n *cExtends, l *layer) error {
 // from its most derived definition.
 func (st *renderState) renderTemplate(t *compiledTemplate, root *layer) error {
 	st.root = root
-	if st.ctx.depth >= maxNesting {
-		return errNesting
+	if err := st.enter(); err != nil {
+		return err
 	}
-	st.ctx.depth++
 	defer func() { st.ctx.depth-- }()
 	for cur := t; cur != nil; cur = st.parent {
 		if len(cur.blocks) > 0 && st.blocks == nil {

@@ -132,6 +132,8 @@ func TestStatements(t *testing.T) {
 
 func TestStatementErrors(t *testing.T) {
 	e := New(Options{})
+	defer func(n int) { maxEntries = n }(maxEntries)
+	maxEntries = 1000
 	cases := []struct {
 		name  string
 		files map[string]string
@@ -147,6 +149,8 @@ func TestStatementErrors(t *testing.T) {
 		{"missing extends", map[string]string{"main.j2": "{% extends 'none.j2' %}"}, `template "none.j2" not found`},
 		{"syntax error in an include", map[string]string{"main.j2": "{% include 'bad.j2' %}", "bad.j2": "\n{% if %}"}, "bad.j2: syntax error at line 2"},
 		{"include of itself", map[string]string{"main.j2": "{% include 'main.j2' %}"}, "nested more than 100 deep"},
+		{"a macro calling itself twice", map[string]string{"main.j2": "{% macro f(n) %}{% if n < 40 %}{{ f(n + 1) }}{{ f(n + 1) }}{% endif %}{% endmacro %}{{ f(0) }}"},
+			"more than 1000 macro calls, includes and imports"},
 		{"macro arity", map[string]string{"main.j2": "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}"}, "macro 'm' takes not more than 1 argument(s)"},
 		{"macro keyword", map[string]string{"main.j2": "{% macro m(a) %}{% endmacro %}{{ m(b=2) }}"}, "macro 'm' takes no keyword argument 'b'"},
 		{"missing parameter", map[string]string{"main.j2": "{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}"}, "parameter 'a' was not provided"},

@@ -702,6 +702,8 @@ type renderCtx struct {
 	dirs  []string // where extends, include and import find templates
 	iters int      // loop iterations so far
 	depth int      // nesting of includes, imports and macro calls
+	// entries counts the templates, macros and blocks entered (maxEntries)
+	entries int
 }
 
 // renderState renders one template (or a macro's or block's body) into b.
