@@ -19,14 +19,17 @@ func (v varsAdapter) RenderFile(text, src, path, dest string) (string, error) {
 }
 
 // searchPath is the template action's search path for the template at
-// path: the task's ansible_search_path (its role, then the playbook's
-// directory), then the template's own directory, each DIR/templates first.
+// path: the task's ansible_search_path (its role, the directory of its
+// tasks file, the playbook's directory), then the template's own
+// directory, each DIR/templates first.
 func (v varsAdapter) searchPath(path string) []string {
 	var dirs []string
-	for _, name := range []string{"role_path", "playbook_dir"} {
-		if d, ok, err := v.sc.Lookup(name); ok && err == nil {
-			if s, ok := d.(string); ok && s != "" {
-				dirs = append(dirs, s)
+	if sp, ok, err := v.sc.Lookup("ansible_search_path"); ok && err == nil {
+		if l, ok := sp.([]any); ok {
+			for _, d := range l {
+				if s, ok := d.(string); ok {
+					dirs = append(dirs, s)
+				}
 			}
 		}
 	}

@@ -7,16 +7,16 @@ import (
 )
 
 // templateFile checks a template task's file, and the templates it
-// extends, includes and imports, as the run will find them (the role's,
-// then the playbook's directory, then the file's own): a syntax error or a
+// extends, includes and imports, as the run will find them (in the task's
+// ansible_search_path, then the file's own directory): a syntax error or a
 // template that none of them has is reported at its file:line, before
 // anything runs.
 func (v *validator) templateFile(t *Task, path string) {
 	var dirs []string
-	if t.Role != nil {
-		dirs = append(dirs, t.Role.Path)
+	for _, d := range taskSearchPath(t, v.dir) {
+		dirs = append(dirs, d.(string))
 	}
-	err := template.CheckFile(path, template.SearchPath(path, append(dirs, v.dir)...))
+	err := template.CheckFile(path, template.SearchPath(path, dirs...))
 	if err == nil {
 		return
 	}

@@ -581,7 +581,7 @@ func lookupTemplate(c *lookupCall, terms []any) ([]any, error) {
 		vars := map[string]any{"template_path": path, "template_fullpath": path,
 			"template_host": "", "template_uid": "", "template_run_date": ""}
 		maps.Copy(vars, extra)
-		s, err := c.e.RenderString(string(b), &layer{vars: vars, parent: c.s})
+		s, err := c.e.RenderFile(string(b), c.templateDirs(path), &layer{vars: vars, parent: c.s})
 		if err != nil {
 			return nil, err
 		}
@@ -591,6 +591,17 @@ func lookupTemplate(c *lookupCall, terms []any) ([]any, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// templateDirs is where the templates a looked-up template names are found,
+// as lookup/template.py sets Jinja's search path: the template's own
+// directory, then each directory of the search path's templates/ and itself.
+func (c *lookupCall) templateDirs(path string) []string {
+	dirs := []string{filepath.Dir(path)}
+	for _, d := range c.searchDirs() {
+		dirs = append(dirs, filepath.Join(d, "templates"), d)
+	}
+	return dirs
 }
 
 func isLookupFunc(name string) bool { return name == "lookup" || name == "query" || name == "q" }
