@@ -381,6 +381,7 @@ func (r *Runner) finishInclude(pr *playRun, t *Task, h *hostState, out taskOutco
 	out.event.Type, out.event.Host, out.event.Task, out.event.Module = EventHostResult, h.name, t.Title(), t.Include.Action
 	out.event.Play, out.event.Pos, out.event.Status = pr.play.Name, t.Pos.String(), statusOf(out)
 	out.event.Msg = stringField(out.registered, "msg")
+	out.event.Result = out.registered // as Ansible's callbacks get it: skipped, include
 	if out.failed {
 		out.ignored = r.ignoreErrors(r.scope(pr, t, h), t)
 		out.event.Ignored = out.ignored
