@@ -44,7 +44,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"lineinfile":          {"lineinfile: {path: /x, line: a, validate: visudo -cf}", "pb.yml:3:39: validate must contain %s: visudo -cf; write %s where"},
 		"modprobe":            {"modprobe: {name: x, persistent: yes}", `pb.yml:3:27: argument persistent: "yes" is not one of disabled, present, absent`},
 		"mount":               {"mount: {path: /mnt/x, state: ephemeral}", `pb.yml:3:29: argument state: "ephemeral" is not one of mounted, unmounted, present, absent, absent_from_fstab, remounted`},
-		"package":             {"package: {name: x, state: {a: 1}}", `pb.yml:3:26: argument state: want a string, got a mapping`},
+		"package":             {"package: {name: {a: 1}}", `pb.yml:3:17: argument name: want a list, got a mapping`},
 		"pause":               {"pause: {seconds: -1}", "pb.yml:3:15: pause cannot wait a negative time (-1); give 0 or more"},
 		"ping":                {"ping: {data: a, date: b}", `pb.yml:3:23: module ping has no argument "date"`}, // data takes any value: a list's is Python's text of it, as 2.14's check_type_str
 		"raw":                 {"raw: {free_form: ' '}", "pb.yml:3:13: free_form is empty"},
