@@ -58,7 +58,8 @@ func TestCompareConnectionKeywords(t *testing.T) {
 	ansiblecmp.SameRecap(t, f, an)
 	tasks := []string{"play user", "task user", "task vars beat the keyword", "block user", "the task's user beats the block's",
 		"task port", "back to the play's user", "local connection", "su to user_b", "sudo through become_exe with become_flags",
-		"the inventory's become beats the keywords", "a delegated task takes its own become keyword"}
+		"the inventory's become beats the keywords", "a delegated task takes its own become keyword",
+		"a delegated task gets the task's keywords", "a delegated task gets the play's keywords"}
 	for _, task := range tasks {
 		for _, host := range []string{"withuser", "nouser", "noport", "becomer"} {
 			ansiblecmp.SameFields(t, f, an, task, host, "stdout", "skipped", "failed", "unreachable")

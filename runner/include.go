@@ -566,9 +566,11 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 	}
 }
 
-// delegateConn is the connection of delegate_to: an inventory host's own
-// connection (with its connection variables), or this machine for
-// localhost when the inventory does not name it.
+// delegateConn is the connection of delegate_to: an inventory host's,
+// with its connection variables over the task's and the play's connection
+// keywords (as 2.14 reads the delegated host's variables, then the
+// keywords), or this machine for localhost when the inventory does not
+// name it.
 func (r *Runner) delegateConn(ctx context.Context, t *Task, sc *scope) (modules.Conn, error) {
 	target, err := sc.render(t.DelegateTo)
 	if err != nil {
@@ -583,8 +585,10 @@ func (r *Runner) delegateConn(ctx context.Context, t *Task, sc *scope) (modules.
 		return nil, fmt.Errorf("delegate_to %q: the inventory has no such host", name)
 	}
 	dh := r.delegateHost(ih)
-	dsc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.inventoryVars(), r.opts.ConnDefaults}, masker: r.opts.Masker}
-	return r.openOnce(ctx, dh, dsc)
+	keywords := sc.layers[len(sc.layers)-sc.keywordLayers:] // the keywords and the command line's settings
+	dsc := &scope{engine: r.engine, layers: append([]map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.inventoryVars()}, keywords...),
+		keywordLayers: len(keywords), masker: r.opts.Masker}
+	return r.taskConnection(ctx, dh, dsc)
 }
 
 // delegateHost is the state of a host that tasks delegate to: the same
