@@ -1,5 +1,7 @@
 package runner
 
+import "github.com/ferry-sh/ferry/internal/keyorder"
+
 // inherit pushes play and block keywords down to the tasks they contain, as
 // Ansible does: a block's `when` is evaluated for each of its tasks, its tags
 // add to theirs, and become, vars, environment, no_log and check_mode apply
@@ -110,12 +112,9 @@ func mergeMaps(parent, child map[string]any) map[string]any {
 	if len(child) == 0 {
 		return parent
 	}
-	out := make(map[string]any, len(parent)+len(child))
-	for k, v := range parent {
-		out[k] = v
-	}
-	for k, v := range child {
-		out[k] = v
+	out := keyorder.Copy(parent) // dict.update's order: the parent's names first
+	for _, k := range keyorder.Keys(child) {
+		keyorder.Put(out, k, child[k])
 	}
 	return out
 }

@@ -702,26 +702,28 @@ func (p *parser) serial(n *yaml.Node) []any {
 }
 
 // vars reads a mapping of variables, checking the templates in its values.
+// Its order is the mapping's (lookup('varnames') lists names so).
 func (p *parser) vars(n *yaml.Node) map[string]any {
-	out := map[string]any{}
+	out := keyorder.NewBuilder(0)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return out
+		return out.Map()
 	}
 	if n.Kind == yaml.SequenceNode { // a list of mappings, merged in order
 		for _, c := range n.Content {
-			for k, v := range p.vars(resolveAlias(c)) {
-				out[k] = v
+			m := p.vars(resolveAlias(c))
+			for _, k := range keyorder.Keys(m) {
+				out.Put(k, m[k])
 			}
 		}
-		return out
+		return out.Map()
 	}
 	p.mapping(n, "vars", func(key string, k, v *yaml.Node) {
 		if !isIdentifier(key) {
 			p.errorf(k, "use letters, digits and _", "%q is not a valid variable name", key)
 		}
-		out[key] = p.value(v)
+		out.Put(key, p.value(v))
 	})
-	return out
+	return out.Map()
 }
 
 // value converts a YAML node to a plain Go value, checking the syntax of

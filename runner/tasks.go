@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // runTasks runs a task list over hosts with Ansible's linear strategy: every
@@ -179,9 +181,7 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 	updates := map[string]any{}
 	factsHost := r.factsHost(t, h, out.delegate)
 	if !out.failed || out.ignored {
-		for k, v := range out.facts {
-			updates[k] = v
-		}
+		updates = keyorder.Copy(out.facts) // their order is the module's
 	}
 	if factsHost != h && len(updates) > 0 {
 		factsHost.facts.set(updates)
@@ -189,7 +189,7 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 		updates = map[string]any{}
 	}
 	if t.Register != "" && (!out.unreachable || out.ignored) {
-		updates[t.Register] = out.registered
+		keyorder.Put(updates, t.Register, out.registered)
 	}
 	if len(updates) > 0 {
 		h.facts.set(updates)

@@ -35,14 +35,13 @@ func (f *facts) get() map[string]any {
 func (f *facts) set(values map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	next := make(map[string]any, len(f.m)+len(values))
-	for k, v := range f.m {
-		next[k] = v
+	next := keyorder.NewBuilder(len(f.m) + len(values)) // in the order they were set (varnames)
+	for _, m := range []map[string]any{f.m, values} {
+		for _, k := range keyorder.Keys(m) {
+			next.Put(k, m[k])
+		}
 	}
-	for k, v := range values {
-		next[k] = v
-	}
-	f.m = next
+	f.m = next.Map()
 	f.version++
 	if f.changes != nil {
 		f.changes.Add(1)

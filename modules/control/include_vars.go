@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -56,7 +57,7 @@ func (includeVarsModule) Run(_ context.Context, h *modules.Host, args modules.Ar
 	if err != nil {
 		return modules.Result{}, err
 	}
-	vars := map[string]any{}
+	vars := keyorder.NewBuilder(0) // keys in file order, files in name order: dict.update's
 	for _, f := range files {
 		v, secrets, err := inventory.ReadVarsFileVault(h.Vault, f)
 		if err != nil {
@@ -65,18 +66,19 @@ func (includeVarsModule) Run(_ context.Context, h *modules.Host, args modules.Ar
 		for _, s := range secrets {
 			h.AddSecret(s)
 		}
-		for k, val := range v {
-			vars[k] = val
+		for _, k := range keyorder.Keys(v) {
+			vars.Put(k, v[k])
 		}
 	}
+	facts := vars.Map()
 	if name := o.Name; name != "" {
-		vars = map[string]any{name: vars}
+		facts = map[string]any{name: facts}
 	}
 	loaded := make([]any, len(files))
 	for i, f := range files {
 		loaded[i] = f
 	}
-	return modules.Result{Facts: vars, Data: map[string]any{"ansible_facts": vars, "ansible_included_var_files": loaded}}, nil
+	return modules.Result{Facts: facts, Data: map[string]any{"ansible_facts": facts, "ansible_included_var_files": loaded}}, nil
 }
 
 // VarsFiles lists the files an include_vars task reads (the runner reads

@@ -2,8 +2,6 @@ package template
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 )
 
 // The varnames lookup lists the names of the variables a task sees that
@@ -39,24 +37,31 @@ func lookupVarnames(c *lookupCall, terms []any) ([]any, error) {
 	return out, nil
 }
 
-// scopeNames are the names s defines, in order (Go maps keep no insertion
-// order, so names are sorted where Ansible lists them as it merged them).
+// scopeNames are the names s defines in the order Ansible merged them:
+// the outermost (lowest precedence) scope's first, each name at its first
+// place.
 func scopeNames(s Scope) []string {
-	set := map[string]bool{}
+	var nested [][]string // innermost first
 	for s != nil {
 		switch x := s.(type) {
 		case *layer:
-			for k := range x.vars {
-				set[k] = true
-			}
+			nested = append(nested, dictKeys(x.vars))
 			s = x.parent
 			continue
 		case VarNamer:
-			for _, k := range x.VarNames() {
-				set[k] = true
-			}
+			nested = append(nested, x.VarNames())
 		}
 		break
 	}
-	return slices.Sorted(maps.Keys(set))
+	seen := map[string]bool{}
+	var out []string
+	for i := len(nested) - 1; i >= 0; i-- {
+		for _, k := range nested[i] {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
