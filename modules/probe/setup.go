@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -48,7 +49,8 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 	for k, v := range facts {
 		all[strings.TrimPrefix(k, "ansible_")] = v
 	}
-	facts["ansible_facts"] = all
+	order := factOrder(all)
+	facts["ansible_facts"] = modules.Ordered(all, order...)
 	// Registered, ansible_facts keeps the ansible_ names, as setup returns
 	// them; as a variable, ansible_facts drops the prefix (Ansible's
 	// namespacing of facts).
@@ -58,5 +60,48 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 			registered[k] = v
 		}
 	}
-	return modules.Result{Facts: facts, Data: map[string]any{"ansible_facts": registered}}, nil
+	prefixed := make([]string, len(order))
+	for i, k := range order {
+		prefixed[i] = "ansible_" + k
+	}
+	return modules.Result{Facts: facts, Data: map[string]any{"ansible_facts": modules.Ordered(registered, prefixed...)}}, nil
+}
+
+// factOrder is the order of the facts setup gathers, as Ansible's collectors
+// add them (measured on Debian 12 with ansible-core 2.14): each interface's
+// own fact comes after interfaces, in its order.
+func factOrder(facts map[string]any) []string {
+	out := make([]string, 0, len(collectorOrder)+8)
+	for _, k := range collectorOrder {
+		out = append(out, k)
+		if k == "interfaces" {
+			names, _ := facts["interfaces"].([]any)
+			for _, n := range names {
+				out = append(out, fmt.Sprint(n))
+			}
+		}
+	}
+	return out
+}
+
+var collectorOrder = []string{
+	"is_chroot", "system", "kernel", "kernel_version", "machine", "python_version", "fqdn", "hostname",
+	"nodename", "domain", "userspace_bits", "architecture", "userspace_architecture", "machine_id",
+	"ssh_host_key_rsa_public", "ssh_host_key_rsa_public_keytype", "ssh_host_key_ecdsa_public",
+	"ssh_host_key_ecdsa_public_keytype", "ssh_host_key_ed25519_public", "ssh_host_key_ed25519_public_keytype",
+	"system_capabilities_enforced", "system_capabilities", "dns", "distribution", "distribution_release",
+	"distribution_version", "distribution_major_version", "distribution_file_path", "distribution_file_variety",
+	"distribution_file_parsed", "distribution_minor_version", "os_family", "user_id", "user_uid", "user_gid",
+	"user_gecos", "user_dir", "user_shell", "real_user_id", "effective_user_id", "real_group_id",
+	"effective_group_id", "virtualization_type", "virtualization_role", "virtualization_tech_guest",
+	"virtualization_tech_host", "env", "iscsi_iqn", "lsb", "hostnqn", "apparmor", "python", "cmdline",
+	"proc_cmdline", "ansible_local", "pkg_mgr", "selinux_python_present", "selinux", "date_time", "fips",
+	"loadavg", "fibre_channel_wwn", "processor", "processor_count", "processor_cores",
+	"processor_threads_per_core", "processor_vcpus", "processor_nproc", "memtotal_mb", "memfree_mb",
+	"swaptotal_mb", "swapfree_mb", "memory_mb", "bios_date", "bios_vendor", "bios_version", "board_asset_tag",
+	"board_name", "board_serial", "board_vendor", "board_version", "chassis_asset_tag", "chassis_serial",
+	"chassis_vendor", "chassis_version", "form_factor", "product_name", "product_serial", "product_uuid",
+	"product_version", "system_vendor", "devices", "device_links", "uptime_seconds", "lvm", "mounts",
+	"interfaces", "default_ipv4", "default_ipv6", "all_ipv4_addresses", "all_ipv6_addresses", "service_mgr",
+	"gather_subset", "module_setup",
 }
