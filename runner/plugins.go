@@ -74,10 +74,25 @@ func pluginUse(err error, base, roleDir string) (msg, hint string, ok bool) {
 	}
 	def, found := pythonPlugin(se.Unknown, se.Name, pluginDirs(se.Unknown, base, roleDir))
 	if !found {
-		return "", "", false
+		return collectionPluginUse(se)
 	}
 	return fmt.Sprintf("uses %s '%s', defined in the Python plugin %s:%d, which ferry cannot run", se.Unknown, se.Name, def.file, def.line),
-		"ferry cannot run Python plugins: write the expression with built-in filters and tests (ferry doc lists them), or compute the value in a task", true
+		pluginHint, true
+}
+
+const pluginHint = "ferry cannot run Python plugins: write the expression with built-in filters and tests (ferry doc lists them), or compute the value in a task"
+
+// collectionPluginUse explains an unknown filter or test with a
+// collection's name (ns.coll.name): a Python plugin of that collection
+// (plugins/filter, plugins/test), which ferry cannot run.
+func collectionPluginUse(se *template.SyntaxError) (msg, hint string, ok bool) {
+	parts := strings.Split(se.Name, ".")
+	if len(parts) < 3 || parts[0] == "ansible" && (parts[1] == "builtin" || parts[1] == "legacy") {
+		return "", "", false
+	}
+	coll := parts[0] + "." + parts[1]
+	return fmt.Sprintf("uses %s '%s', a Python plugin of the collection %s, which ferry cannot run", se.Unknown, se.Name, coll),
+		pluginHint, true
 }
 
 // pluginKey is one 'name': function entry of the dict that a plugin's

@@ -38,6 +38,22 @@ func TestPythonPluginUses(t *testing.T) {
 `, "localhost ansible_connection=local\n", plugins)
 	r.mustContain(t, `site.yml:3:14: task "debug" argument msg uses filter 'shout'`+use,
 		`site.yml:4:16: task "command" argument cmd uses filter 'shout'`+use, "Nothing was run")
+	// ...and the expressions a module evaluates itself (assert's that,
+	// debug's var: ansible-for-devops' test-plugin and collection examples),
+	// a collection's test named as such.
+	r = runPlaybook(t, `- hosts: all
+  tasks:
+    - assert:
+        that:
+          - "'ab' is even_len"
+    - debug: var="'ab' | shout"
+    - assert:
+        that: "'yellow' is not local.colors.blue"
+`, "localhost ansible_connection=local\n", plugins)
+	r.mustContain(t, `site.yml:4:9: task "assert" argument that uses test 'even_len'`+use,
+		`site.yml:6:14: task "debug" argument var uses filter 'shout'`+use,
+		`site.yml:8:9: task "assert" argument that uses test 'local.colors.blue', a Python plugin of the collection local.colors, which ferry cannot run`,
+		"Nothing was run")
 }
 
 // TestPasswordLookupIsMasked: a password that lookup('password') creates or

@@ -246,12 +246,13 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 		v.value(t.Pos, where+" loop", t.Loop, known)
 	}
 	for name, val := range t.Args {
-		if a, ok := t.Spec.Arg(name); ok && a.Raw {
-			continue
-		}
 		pos := t.Pos
 		if p, ok := t.ArgPos[name]; ok {
 			pos = p
+		}
+		if a, ok := t.Spec.Arg(name); ok && a.Raw {
+			v.rawExprs(pos, where+" argument "+name, val)
+			continue
 		}
 		a, _ := t.Spec.Arg(name)
 		v.secretArg = a.Secret
@@ -343,6 +344,22 @@ func (v *validator) expr(pos Pos, where, e string, known map[string]bool) {
 	}
 	refs, err := template.Refs(e)
 	v.refs(pos, where, refs, err, known)
+}
+
+// rawExprs checks the expressions a module evaluates itself (assert's
+// that, debug's var) as when's are checked, but for the names they read,
+// which the module resolves when it runs: a syntax error, an unknown test
+// or filter (a Python plugin's: test_plugins/) fails the run before it
+// starts rather than when the task is reached.
+func (v *validator) rawExprs(pos Pos, where string, val any) {
+	for _, e := range leafStrings(val) {
+		if !strings.Contains(e, "{{") {
+			e = "{{ " + e + " }}"
+		}
+		if _, err := template.Refs(e); err != nil {
+			v.refs(pos, where, nil, err, nil)
+		}
+	}
 }
 
 // refs reports the undefined names a template reads, and its syntax error:
