@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,7 +144,20 @@ func (p *parser) document(data []byte) (*yaml.Node, bool) {
 		p.diags = append(p.diags, Diag{Pos: Pos{File: p.file}, Msg: "the file is empty", Hint: "a playbook is a list of plays"})
 		return nil, false
 	}
+	p.singleDocument(dec)
 	return doc.Content[0], true
+}
+
+// singleDocument refuses a second YAML document after the first (a `---`
+// line inside the file), as ansible-core's loader does ("expected a single
+// document in the stream"), rather than leaving its plays or tasks out.
+func (p *parser) singleDocument(dec *yaml.Decoder) {
+	var next yaml.Node
+	if err := dec.Decode(&next); err == io.EOF {
+		return
+	}
+	p.diags.add(posOf(p.file, &next), "join the documents into one list (remove the `---` line), or import the second as its own file",
+		"the file holds more than one YAML document: ansible-playbook refuses it too")
 }
 
 // mapping iterates a mapping's keys in order, reporting duplicates.
