@@ -44,14 +44,14 @@ func TestLintExamples(t *testing.T) {
 }
 
 // TestInventories compares ferry inventory --list with ansible-inventory
-// --list on every inventory file of both repositories of examples.
+// --list on every inventory file of the repositories of examples.
 func TestInventories(t *testing.T) {
 	enabled(t)
 	bin, err := ferryBin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, repo := range []string{"ansible+ansible-examples", "geerlingguy+ansible-for-devops"} {
+	for _, repo := range []string{"ansible+ansible-examples", "geerlingguy+ansible-for-devops", "ansible+ansible-lint"} {
 		dir := t.TempDir()
 		extract(t, repo, dir)
 		for _, inv := range inventoryFiles(t, dir) {
