@@ -108,7 +108,15 @@ var ErrUndefined = errors.New("undefined variable")
 // action does, with template_path, ansible_managed and the other
 // variables it adds for the file.
 type FileRenderer interface {
-	RenderFile(text, src, path, dest string) (string, error)
+	RenderFile(f TemplateFile) (string, error)
+}
+
+// TemplateFile is a template file to render: its text, src as the task
+// gives it, its path on the controller, dest, and the Jinja settings of
+// the task.
+type TemplateFile struct {
+	Text, Src, Path, Dest    string
+	TrimBlocks, LstripBlocks bool
 }
 
 // Host is a module's view of the host it runs against.

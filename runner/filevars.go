@@ -3,6 +3,7 @@ package runner
 import (
 	"path/filepath"
 
+	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/template"
 )
 
@@ -10,12 +11,13 @@ import (
 // action adds for it (template_path, ansible_managed...), above the task's
 // own, as the action's task_vars.update() puts them. The templates it
 // extends, includes and imports are found in the action's search path.
-func (v varsAdapter) RenderFile(text, src, path, dest string) (string, error) {
-	vars, err := v.sc.engine.FileVars(src, path, dest)
+func (v varsAdapter) RenderFile(f modules.TemplateFile) (string, error) {
+	vars, err := v.sc.engine.FileVars(f.Src, f.Path, f.Dest)
 	if err != nil {
 		return "", err
 	}
-	return varsAdapter{v.sc.withLayer(vars)}.render(text, v.searchPath(path))
+	set := template.Settings{TrimBlocks: f.TrimBlocks, LstripBlocks: f.LstripBlocks}
+	return varsAdapter{v.sc.withLayer(vars)}.render(f.Text, v.searchPath(f.Path), set)
 }
 
 // searchPath is the template action's search path for the template at
@@ -45,9 +47,10 @@ func playbookDir(dir string) string {
 	return dir
 }
 
-// render is Render with the templates text names found in dirs.
-func (v varsAdapter) render(text string, dirs []string) (string, error) {
-	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.RenderFile(text, dirs, sc) })
+// render is Render with the Jinja settings set, and the templates text
+// names found in dirs.
+func (v varsAdapter) render(text string, dirs []string, set template.Settings) (string, error) {
+	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.RenderFileWith(text, dirs, set, sc) })
 	s, _ := out.(string)
 	return s, err
 }

@@ -20,6 +20,10 @@ type templateOptions struct {
 	// force: false is how roles install a file only once (a config the
 	// admin may edit afterwards), as Ansible's template allows.
 	Force bool `opt:"force" default:"true" doc:"Replace dest when its content differs; with false, an existing dest keeps its content."`
+	// Jinja's whitespace settings; a #jinja2: first line of the template
+	// overrides them, as in Ansible.
+	TrimBlocks   bool `opt:"trim_blocks" default:"true" doc:"Drop the first newline after a block tag ({% if %}...)."`
+	LstripBlocks bool `opt:"lstrip_blocks" doc:"Drop the spaces and tabs before a block tag at the start of its line."`
 	modules.FileInstallOptions
 	modules.ValidateOption
 }
@@ -53,7 +57,8 @@ func (templateModule) Run(ctx context.Context, h *modules.Host, args modules.Arg
 	if h.Vars == nil {
 		return modules.Result{}, fmt.Errorf("template %s: no variables to render with", local)
 	}
-	rendered, err := renderFile(h.Vars, string(text), o.Src, local, o.Dest)
+	rendered, err := renderFile(h.Vars, modules.TemplateFile{Text: string(text), Src: o.Src, Path: local, Dest: o.Dest,
+		TrimBlocks: o.TrimBlocks, LstripBlocks: o.LstripBlocks})
 	if err != nil {
 		return modules.Result{}, fmt.Errorf("rendering template %s: %w", local, err)
 	}
@@ -68,9 +73,9 @@ func (templateModule) Run(ctx context.Context, h *modules.Host, args modules.Arg
 	})
 }
 
-func renderFile(v modules.Vars, text, src, path, dest string) (string, error) {
+func renderFile(v modules.Vars, f modules.TemplateFile) (string, error) {
 	if fr, ok := v.(modules.FileRenderer); ok {
-		return fr.RenderFile(text, src, path, dest)
+		return fr.RenderFile(f)
 	}
-	return v.Render(text)
+	return v.Render(f.Text)
 }

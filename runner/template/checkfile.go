@@ -37,7 +37,7 @@ func checkFile(path string, dirs []string, seen map[string]bool) error {
 	if !hasTemplateSyntax(text) {
 		return nil
 	}
-	if _, err := checker.fileTemplate(text); err != nil {
+	if _, err := checker.fileTemplate(text, ansibleEnv); err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
 			return &FileError{Path: path, Line: se.Line, Col: se.Col, Msg: se.Msg}

@@ -395,11 +395,11 @@ func (e *Engine) Render(text string, s Scope) (_ any, err error) {
 	if !hasTemplateSyntax(text) {
 		return text, nil
 	}
-	t, err := e.template(text)
+	t, err := e.template(text, ansibleEnv)
 	if err != nil {
 		return nil, err
 	}
-	v, err := t.render(s, e, e.inlineDirs())
+	v, err := t.render(s, e, e.inlineDirs(), ansibleEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -419,13 +419,23 @@ func hasTemplateSyntax(text string) bool {
 	return strings.Contains(text, "{{") || strings.Contains(text, "{%") || strings.Contains(text, "{#")
 }
 
-func (e *Engine) template(text string) (*compiledTemplate, error) {
-	if ent, ok := e.templates.Load(text); ok {
+func (e *Engine) template(text string, env envSettings) (*compiledTemplate, error) {
+	key := envKey(env, text)
+	if ent, ok := e.templates.Load(key); ok {
 		return ent.(*tmplEntry).t, ent.(*tmplEntry).err
 	}
-	t, err := e.compileTemplate(text)
-	e.cacheStore(&e.templates, text, &tmplEntry{t: t, err: err})
+	t, err := e.compileTemplate(text, env)
+	e.cacheStore(&e.templates, key, &tmplEntry{t: t, err: err})
 	return t, err
+}
+
+// envKey is the cache key of text parsed with env: the text itself with
+// Ansible's settings.
+func envKey(env envSettings, text string) string {
+	if env == ansibleEnv {
+		return text
+	}
+	return fmt.Sprintf("\x00env %t %t\x00%s", env.trimBlocks, env.lstripBlocks, text)
 }
 
 func recoverInternal(err *error) {
@@ -445,7 +455,7 @@ func Check(text string) (err error) {
 	if !hasTemplateSyntax(text) {
 		return nil
 	}
-	_, err = checker.template(text)
+	_, err = checker.template(text, ansibleEnv)
 	return err
 }
 

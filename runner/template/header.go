@@ -17,8 +17,24 @@ type envSettings struct {
 	bodyStart           int // where the template starts, after the header line
 }
 
-func parseHeader(src string) (envSettings, error) {
-	env := envSettings{trimBlocks: true}
+// ansibleEnv is the settings of Ansible's templar: trim_blocks on.
+var ansibleEnv = envSettings{trimBlocks: true}
+
+// Settings are the Jinja settings a template task gives (the template
+// module's trim_blocks and lstrip_blocks); a template's #jinja2: line
+// overrides them.
+type Settings struct{ TrimBlocks, LstripBlocks bool }
+
+// AnsibleSettings are the template module's defaults.
+var AnsibleSettings = Settings{TrimBlocks: true}
+
+func (s Settings) env() envSettings {
+	return envSettings{trimBlocks: s.TrimBlocks, lstripBlocks: s.LstripBlocks}
+}
+
+// parseHeader reads src's #jinja2: line over the settings base.
+func parseHeader(src string, base envSettings) (envSettings, error) {
+	env := base
 	if !strings.HasPrefix(src, headerPrefix) {
 		return env, nil
 	}

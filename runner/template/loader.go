@@ -81,7 +81,7 @@ func findTemplate(name string, dirs []string) (string, error) {
 
 // loadTemplate finds, reads and compiles a template a template names; path
 // is where it was found.
-func (e *Engine) loadTemplate(name string, dirs []string) (t *compiledTemplate, path string, err error) {
+func (e *Engine) loadTemplate(name string, dirs []string, env envSettings) (t *compiledTemplate, path string, err error) {
 	if path, err = findTemplate(name, dirs); err != nil {
 		return nil, "", err
 	}
@@ -92,7 +92,7 @@ func (e *Engine) loadTemplate(name string, dirs []string) (t *compiledTemplate, 
 	if len(data) > maxStringLen {
 		return nil, "", fmt.Errorf("template %s is larger than %d bytes", path, maxStringLen)
 	}
-	if t, err = e.fileTemplate(string(data)); err != nil {
+	if t, err = e.fileTemplate(string(data), env); err != nil {
 		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
 	return t, path, nil
@@ -100,12 +100,12 @@ func (e *Engine) loadTemplate(name string, dirs []string) (t *compiledTemplate, 
 
 // fileTemplate compiles the text of a template file that another names:
 // always as a body (never as the value of a lone {{ }}).
-func (e *Engine) fileTemplate(text string) (*compiledTemplate, error) {
-	key := "\x00file\x00" + text
+func (e *Engine) fileTemplate(text string, env envSettings) (*compiledTemplate, error) {
+	key := "\x00file\x00" + envKey(env, text)
 	if ent, ok := e.templates.Load(key); ok {
 		return ent.(*tmplEntry).t, ent.(*tmplEntry).err
 	}
-	t, err := e.compileBody(text)
+	t, err := e.compileBody(text, env)
 	e.cacheStore(&e.templates, key, &tmplEntry{t: t, err: err})
 	return t, err
 }
@@ -135,9 +135,9 @@ func templateNames(v any) ([]string, error) {
 
 // firstTemplate loads the first of names that exists; with none, the error
 // names them all (nil template and error when ignoreMissing).
-func (e *Engine) firstTemplate(names []string, dirs []string, ignoreMissing bool) (*compiledTemplate, string, error) {
+func (e *Engine) firstTemplate(names []string, dirs []string, env envSettings, ignoreMissing bool) (*compiledTemplate, string, error) {
 	for _, name := range names {
-		t, path, err := e.loadTemplate(name, dirs)
+		t, path, err := e.loadTemplate(name, dirs, env)
 		var nf *TemplateNotFoundError
 		if errors.As(err, &nf) && nf.Name == name {
 			continue
@@ -163,16 +163,22 @@ func (e *Engine) inlineDirs() []string {
 // RenderFile renders the text of a template file as Ansible's template
 // action does: as text, with the templates it extends, includes and
 // imports found in dirs (see SearchPath).
-func (e *Engine) RenderFile(text string, dirs []string, s Scope) (_ string, err error) {
+func (e *Engine) RenderFile(text string, dirs []string, s Scope) (string, error) {
+	return e.RenderFileWith(text, dirs, AnsibleSettings, s)
+}
+
+// RenderFileWith is RenderFile with the Jinja settings of the task.
+func (e *Engine) RenderFileWith(text string, dirs []string, set Settings, s Scope) (_ string, err error) {
 	defer recoverInternal(&err)
 	if !hasTemplateSyntax(text) && !strings.HasPrefix(text, headerPrefix) {
 		return text, nil
 	}
-	t, err := e.template(text)
+	env := set.env()
+	t, err := e.template(text, env)
 	if err != nil {
 		return "", err
 	}
-	v, err := t.render(s, e, dirs)
+	v, err := t.render(s, e, dirs, env)
 	if err != nil || v == nil {
 		return "", err
 	}

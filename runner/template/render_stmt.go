@@ -288,7 +288,7 @@ func (st *renderState) extends(n *cExtends, l *layer) error {
 	}
 	names, err := templateNames(v)
 	if err == nil {
-		st.parent, _, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, false)
+		st.parent, _, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, st.ctx.env, false)
 	}
 	if err != nil {
 		return &EvalError{Source: n.name.src, Err: err}
@@ -339,7 +339,7 @@ func (st *renderState) include(n *cInclude, l *layer) error {
 	var t *compiledTemplate
 	var path string
 	if err == nil {
-		t, path, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, n.ignoreMissing)
+		t, path, err = st.ctx.e.firstTemplate(names, st.ctx.dirs, st.ctx.env, n.ignoreMissing)
 	}
 	if err != nil {
 		return &EvalError{Source: n.names.src, Err: err}
@@ -367,7 +367,7 @@ func (st *renderState) importTemplate(n *cImport, l *layer) error {
 		}
 		return &EvalError{Source: n.name.src, Err: fmt.Errorf("a template name must be a string, not '%s'", typeName(v))}
 	}
-	t, path, err := st.ctx.e.loadTemplate(name, st.ctx.dirs)
+	t, path, err := st.ctx.e.loadTemplate(name, st.ctx.dirs, st.ctx.env)
 	if err != nil {
 		return &EvalError{Source: n.name.src, Err: err}
 	}

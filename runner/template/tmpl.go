@@ -66,10 +66,14 @@ type templateParser struct {
 	env       envSettings     // trim_blocks and lstrip_blocks, as a #jinja2: header sets them
 }
 
-func parseTemplate(src string) ([]tnode, error) {
+func parseTemplate(src string) ([]tnode, error) { return parseTemplateWith(src, ansibleEnv) }
+
+// parseTemplateWith parses src with the settings base, which its #jinja2:
+// line may change.
+func parseTemplateWith(src string, base envSettings) ([]tnode, error) {
 	p := &templateParser{src: src, blocks: map[string]bool{}, callables: map[string]bool{}}
 	var err error
-	if p.env, err = parseHeader(src); err != nil {
+	if p.env, err = parseHeader(src, base); err != nil {
 		return nil, err
 	}
 	p.pos = p.env.bodyStart
@@ -492,8 +496,8 @@ type compiledTemplate struct {
 	newlines int                // trailing newlines of the source, which Ansible keeps
 }
 
-func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
-	nodes, err := parseTemplate(jinjaSource(src))
+func (e *Engine) compileTemplate(src string, env envSettings) (*compiledTemplate, error) {
+	nodes, err := parseTemplateWith(jinjaSource(src), env)
 	if err != nil {
 		return nil, syntaxError(src, 0, err)
 	}
@@ -508,8 +512,8 @@ func (e *Engine) compileTemplate(src string) (*compiledTemplate, error) {
 
 // compileBody compiles a template that renders as text, never as the value
 // of a lone {{ }}: one that another template extends, includes or imports.
-func (e *Engine) compileBody(src string) (*compiledTemplate, error) {
-	nodes, err := parseTemplate(jinjaSource(src))
+func (e *Engine) compileBody(src string, env envSettings) (*compiledTemplate, error) {
+	nodes, err := parseTemplateWith(jinjaSource(src), env)
 	if err != nil {
 		return nil, syntaxError(src, 0, err)
 	}
@@ -529,7 +533,7 @@ func (e *Engine) compileNodes(src string, nodes []tnode) (*compiledTemplate, err
 // newline (keep_trailing_newline=False); the render adds back as many as
 // the source had.
 func jinjaSource(src string) string {
-	if env, err := parseHeader(src); err == nil && env.keepTrailingNewline {
+	if env, err := parseHeader(src, ansibleEnv); err == nil && env.keepTrailingNewline {
 		return src
 	}
 	if s, ok := strings.CutSuffix(src, "\r\n"); ok {
@@ -699,9 +703,10 @@ func (l *layer) Lookup(name string) (any, bool, error) {
 // renderCtx is what every part of one render shares.
 type renderCtx struct {
 	e     *Engine
-	dirs  []string // where extends, include and import find templates
-	iters int      // loop iterations so far
-	depth int      // nesting of includes, imports and macro calls
+	dirs  []string    // where extends, include and import find templates
+	env   envSettings // the settings the templates they name are parsed with
+	iters int         // loop iterations so far
+	depth int         // nesting of includes, imports and macro calls
 	// entries counts the templates, macros and blocks entered (maxEntries)
 	entries int
 }
@@ -716,8 +721,9 @@ type renderState struct {
 	own    renderCtx            // the ctx of a render's first state
 }
 
-// render renders t over s; dirs are where the templates it names are found.
-func (t *compiledTemplate) render(s Scope, e *Engine, dirs []string) (any, error) {
+// render renders t over s; dirs are where the templates it names are found,
+// parsed with env.
+func (t *compiledTemplate) render(s Scope, e *Engine, dirs []string, env envSettings) (any, error) {
 	if s == nil {
 		s = emptyScope{}
 	}
@@ -731,7 +737,7 @@ func (t *compiledTemplate) render(s Scope, e *Engine, dirs []string) (any, error
 		}
 		return v, nil
 	}
-	st := &renderState{own: renderCtx{e: e, dirs: dirs}}
+	st := &renderState{own: renderCtx{e: e, dirs: dirs, env: env}}
 	st.ctx = &st.own
 	if err := st.renderTemplate(t, &layer{vars: map[string]any{}, parent: s}); err != nil {
 		return nil, err
