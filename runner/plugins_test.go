@@ -49,8 +49,13 @@ func TestPythonPluginUses(t *testing.T) {
     - debug: var="'ab' | shout"
     - assert:
         that: "'yellow' is not local.colors.blue"
-`, "localhost ansible_connection=local\n", plugins)
+    - template: {src: t.j2, dest: /tmp/t}
+`, "localhost ansible_connection=local\n", func(s *Session) {
+		plugins(s)
+		writeFile(t, filepath.Join(filepath.Dir(s.Playbook), "templates/t.j2"), "plain\nshouted {{ 'a' | shout }}\n")
+	})
 	r.mustContain(t, `site.yml:4:9: task "assert" argument that uses test 'even_len'`+use,
+		`t.j2:2:18: template of task "template" uses filter 'shout'`+use,
 		`site.yml:6:14: task "debug" argument var uses filter 'shout'`+use,
 		`site.yml:8:9: task "assert" argument that uses test 'local.colors.blue', a Python plugin of the collection local.colors, which ferry cannot run`,
 		"Nothing was run")

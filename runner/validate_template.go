@@ -22,7 +22,12 @@ func (v *validator) templateFile(t *Task, path string) {
 	}
 	var fe *template.FileError
 	if errors.As(err, &fe) {
-		v.diags.add(Pos{File: fe.Path, Line: fe.Line, Col: fe.Col}, "", "template of task %q: %s", t.Title(), fe.Msg)
+		pos := Pos{File: fe.Path, Line: fe.Line, Col: fe.Col}
+		if msg, hint, ok := pluginUse(err, v.dir, ""); ok {
+			v.diags.add(pos, hint, "template of task %q %s", t.Title(), msg)
+			return
+		}
+		v.diags.add(pos, "", "template of task %q: %s", t.Title(), fe.Msg)
 		return
 	}
 	v.diags.add(t.Pos, "", "template of task %q: %v", t.Title(), err)

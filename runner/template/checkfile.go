@@ -11,9 +11,12 @@ type FileError struct {
 	Path      string
 	Line, Col int
 	Msg       string
+	Err       error // the syntax error, when it is one (an unknown filter: a Python plugin's?)
 }
 
 func (e *FileError) Error() string { return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg) }
+
+func (e *FileError) Unwrap() error { return e.Err }
 
 // CheckFile reports, without rendering anything, the first syntax error of
 // the template file at path and of the templates it extends, includes and
@@ -40,7 +43,7 @@ func checkFile(path string, dirs []string, seen map[string]bool) error {
 	if _, err := checker.fileTemplate(text, ansibleEnv); err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
-			return &FileError{Path: path, Line: se.Line, Col: se.Col, Msg: se.Msg}
+			return &FileError{Path: path, Line: se.Line, Col: se.Col, Msg: se.Msg, Err: se}
 		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
