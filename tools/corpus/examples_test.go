@@ -177,10 +177,11 @@ func inventoryFor(t *testing.T, top, playbook string, generate bool) string {
 }
 
 // isInventory says whether path is a static inventory file: an example's
-// inventory name, and not a script (the dynamic inventories need clouds).
+// inventory name, and not a script (the dynamic inventories need clouds)
+// nor JSON (ansible-lint's inventory.json is the schema of one).
 func isInventory(path string) bool {
 	name := filepath.Base(path)
-	if !inventoryNames.MatchString(name) || strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".php") {
+	if !inventoryNames.MatchString(name) || strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".php") || strings.HasSuffix(name, ".json") {
 		return false
 	}
 	st, err := os.Stat(path)
