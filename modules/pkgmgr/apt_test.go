@@ -116,10 +116,10 @@ func installed(h *rootfs.Host) string {
 }
 
 // aptSkip are apt's result fields that cannot be the same: apt-get's own
-// output (a msg with newlines is that too) and the cache's timestamp; and
+// output (a msg with newlines is that too), the cache's and a command's timestamps; and
 // a .deb's diff, which in Ansible is dpkg's output even without --diff
 // (ferry installs the file with apt-get).
-var aptSkip = []string{"stdout", "stderr", "stdout_lines", "stderr_lines", "cache_update_time",
+var aptSkip = []string{"stdout", "stderr", "stdout_lines", "stderr_lines", "cache_update_time", "start", "end", "delta",
 	"diff@a local .deb whose dependency comes from the repository"}
 
 // converge runs playbook with --check, then twice for real, with ferry and

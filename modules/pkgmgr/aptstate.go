@@ -343,13 +343,18 @@ func (a *aptTask) install(specs []string) (modules.Result, error) {
 
 // markManual marks packages the task named as installed by hand (Ansible
 // runs apt-mark manual after every install), so that autoremove keeps them.
+// As in Ansible's apt, this is no change of the task's (a package that was
+// installed as a dependency stays ok) and is not done under --check.
 func (a *aptTask) markManual(names []string) error {
+	if a.h.Check {
+		return nil
+	}
 	out, err := query(a.ctx, a.h, aptEnv+"apt-mark showauto -- "+quote(names))
 	if err != nil || strings.TrimSpace(out.Stdout) == "" {
 		return err
 	}
 	auto := strings.Fields(out.Stdout)
-	mark, err := change(a.ctx, a.h, "mark "+strings.Join(auto, " ")+" as installed by hand", aptEnv+"apt-mark manual -- "+quote(auto))
+	mark, err := hostcmd.Act(a.ctx, a.h, aptEnv+"apt-mark manual -- "+quote(auto))
 	if err == nil && mark.RC != 0 {
 		err = fmt.Errorf("apt-mark manual %s: %s", strings.Join(auto, " "), strings.TrimSpace(mark.Stderr))
 	}
