@@ -25,6 +25,7 @@ type groupOptions struct {
 func (group) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "group",
+		Returns: []string{"name", "state", "changed", "system", "gid"}, // the order of Ansible's result
 		Summary: "Add, change the GID of, or remove a local group",
 		Args:    modules.OptionsOf[groupOptions](),
 		Check:   modules.CheckSupported,

@@ -47,6 +47,7 @@ type userOptions struct {
 func (user) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "user",
+		Returns: []string{"name", "state", "system", "create_home", "append", "move_home", "force", "remove", "changed", "uid", "group", "groups", "comment", "home", "shell"}, // the order of Ansible's result
 		Summary: "Create, change or remove a local user account",
 		Args:    modules.OptionsOf[userOptions](),
 		Check:   modules.CheckSupported,

@@ -53,6 +53,7 @@ type aptOptions struct {
 func (apt) Spec() modules.Spec {
 	return modules.Spec{
 		Name:      "apt",
+		Returns:   []string{"changed", "msg", "stdout", "stderr", "diff", "cache_updated", "cache_update_time", "stdout_lines", "stderr_lines"}, // the order of Ansible's result
 		Summary:   "Install, upgrade and remove Debian packages (names, local .deb files) with apt-get",
 		Args:      modules.OptionsOf[aptOptions](),
 		Exclusive: [][]string{{"deb", "name", "upgrade"}},

@@ -31,6 +31,7 @@ type packageOptions struct {
 func (packageModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "package",
+		Returns: []string{"changed", "msg", "stdout", "stderr", "diff", "cache_updated", "cache_update_time", "stdout_lines", "stderr_lines"}, // the order of Ansible's result
 		Summary: "Install or remove packages with the host's package manager (apt on Debian and Ubuntu, dnf on RHEL and Fedora)",
 		Args:    modules.OptionsOf[packageOptions](),
 		// Every other argument goes to the package manager module, which

@@ -34,6 +34,7 @@ type serviceOptions struct {
 func (serviceModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "service",
+		Returns: []string{"name", "changed", "status", "enabled", "state"}, // the order of Ansible's result
 		Summary: "Start, stop, restart, reload, enable or disable a service (hosts booted with systemd)",
 		Args:    modules.OptionsOf[serviceOptions](),
 		Check:   modules.CheckSupported,

@@ -42,6 +42,7 @@ type systemdOptions struct {
 func (s systemd) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    s.name,
+		Returns: []string{"name", "changed", "status", "enabled", "state"}, // the order of Ansible's result
 		Summary: "Start, stop, restart, reload, enable, disable, mask systemd units; daemon-reload",
 		Args:    modules.OptionsOf[systemdOptions](),
 		Check:   modules.CheckSupported,

@@ -40,6 +40,7 @@ type cronOptions struct {
 func (cron) Spec() modules.Spec {
 	return modules.Spec{
 		Name:      "cron",
+		Returns:   []string{"jobs", "envs", "cron_file", "changed"}, // the order of Ansible's result
 		Summary:   "Manage named cron jobs and variables in a crontab or a /etc/cron.d file",
 		Args:      modules.OptionsOf[cronOptions](),
 		Exclusive: [][]string{{"insertafter", "insertbefore"}},
@@ -89,7 +90,7 @@ func (cron) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 	if !changed && c.existing != "" && !strings.HasSuffix(c.existing, "\n") && !strings.HasSuffix(c.existing, "\r") {
 		changed = true
 	}
-	data := map[string]any{"jobs": c.jobNames(), "envs": c.envNames(), "warnings": []any{}}
+	data := map[string]any{"jobs": c.jobNames(), "envs": c.envNames()} // no warnings: AnsibleModule drops an empty list
 	if o.CronFile != "" {
 		data["cron_file"] = o.CronFile
 	}

@@ -28,6 +28,7 @@ type hostnameOptions struct {
 func (hostname) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "hostname",
+		Returns: []string{"changed", "name", "ansible_facts", "diff"}, // the order of Ansible's result
 		Summary: "Set the system's hostname (hostnamectl, or /etc/hostname without systemd)",
 		Args:    modules.OptionsOf[hostnameOptions](),
 		Check:   modules.CheckSupported,
