@@ -8,7 +8,7 @@ import "strings"
 // its Spec.Collection is that collection. Anything else is returned as it
 // is, for the caller to report as unknown.
 func Canonical(name string) string {
-	short := strings.TrimPrefix(strings.TrimPrefix(name, "ansible.builtin."), "ansible.legacy.")
+	short := BuiltinName(name)
 	if short != name {
 		return short
 	}
@@ -20,4 +20,12 @@ func Canonical(name string) string {
 		return name[i+1:]
 	}
 	return name
+}
+
+// BuiltinName is the short name of an ansible-core plugin (module, action,
+// connection, become method): ansible.builtin.X and ansible.legacy.X are X,
+// as ansible-core's plugin loader resolves them. Any other name is returned
+// as it is.
+func BuiltinName(name string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(name, "ansible.builtin."), "ansible.legacy.")
 }

@@ -100,7 +100,7 @@ func (r *Runner) resolveModule(sc *scope, t *Task) (*Task, error) {
 	if err != nil {
 		return t, fmt.Errorf("the module %s: %w", t.ModuleTemplate, err)
 	}
-	name := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(fmt.Sprint(v)), "ansible.builtin."), "ansible.legacy.")
+	name := modules.BuiltinName(strings.TrimSpace(fmt.Sprint(v)))
 	mod, ok := modules.Lookup(name)
 	if !ok {
 		return t, fmt.Errorf("the module %s is %q, which ferry does not have%s", t.ModuleTemplate, name, hintSuffix(suggest.Hint(name, modules.Names())))

@@ -69,7 +69,7 @@ func (p *parser) connectionKeyword(vars *map[string]any, key string, v *yaml.Nod
 // when it is rendered).
 func (p *parser) oneOf(v *yaml.Node, allowed []string, format, hint string) string {
 	s := p.str(v)
-	if s != "" && !strings.Contains(s, "{{") && !slices.Contains(allowed, s) {
+	if s != "" && !strings.Contains(s, "{{") && !slices.Contains(allowed, modules.BuiltinName(s)) {
 		p.errorf(v, hint, format, s)
 	}
 	return s
@@ -159,7 +159,7 @@ func becomeMethod(sc *scope, b *modules.Become) error {
 			vals[name] = fmt.Sprint(v)
 		}
 	}
-	b.Method, b.Exe = vals["ansible_become_method"], vals["ansible_become_exe"]
+	b.Method, b.Exe = modules.BuiltinName(vals["ansible_become_method"]), vals["ansible_become_exe"]
 	if b.Method != "" && !slices.Contains(becomeMethods, b.Method) {
 		return fmt.Errorf("become_method %q is not supported by ferry: use sudo or su", b.Method)
 	}

@@ -56,3 +56,25 @@ func TestBecomeSuWithPasswordIsRefused(t *testing.T) {
 		t.Errorf("the become password shows:\n%s%s", r.stdout, r.stderr)
 	}
 }
+
+// ansible-core's plugin loader takes a connection or become plugin by its
+// full name (ansible.builtin.local, ansible.legacy.sudo): so does ferry.
+func TestConnectionKeywordsTakeFullNames(t *testing.T) {
+	pb := `
+- hosts: web1
+  gather_facts: false
+  tasks:
+    - command: "true"
+      connection: ansible.builtin.local
+      become_method: ansible.builtin.sudo
+    - command: "true"
+      vars:
+        ansible_connection: ansible.legacy.local
+        ansible_become_method: ansible.legacy.su
+`
+	r := runPlaybook(t, pb, localInventory, nil)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitOK, r.stdout, r.stderr)
+	}
+	r.mustContain(t, "changed=2")
+}

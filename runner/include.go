@@ -553,7 +553,7 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 			args.Content = append(args.Content, v.Content[i], v.Content[i+1])
 		}
 	}
-	name = strings.TrimPrefix(strings.TrimPrefix(name, "ansible.builtin."), "ansible.legacy.")
+	name = modules.BuiltinName(name)
 	if strings.Contains(name, "{{") {
 		t.ModuleTemplate = name
 	} else if name != "meta" && !isModule(name) {

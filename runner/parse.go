@@ -389,7 +389,7 @@ var includeActions = map[string]bool{"import_tasks": true, "include_tasks": true
 	"import_role": true, "include_role": true}
 
 func (p *parser) include(t *Task, k, v *yaml.Node, handler bool) {
-	switch strings.TrimPrefix(strings.TrimPrefix(k.Value, "ansible.builtin."), "ansible.legacy.") {
+	switch modules.BuiltinName(k.Value) {
 	case "import_tasks":
 		p.importTasks(t, k, v, handler)
 	case "include_tasks":

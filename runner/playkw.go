@@ -154,7 +154,7 @@ func (p *parser) moduleDefaultsMap(n *yaml.Node) map[string]map[string]any {
 	groups := map[string]map[string]any{}
 	defer withGroupDefaults(out, groups)
 	p.mapping(n, "module_defaults", func(key string, k, v *yaml.Node) {
-		name := strings.TrimPrefix(strings.TrimPrefix(key, "ansible.builtin."), "ansible.legacy.")
+		name := modules.BuiltinName(key)
 		if strings.HasPrefix(key, "group/") {
 			p.groupDefaults(groups, key, k, v)
 			return

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/kevinburke/ssh_config"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
 // Host key checking modes (var ferry_host_key_checking). Nothing turns
@@ -80,7 +82,7 @@ func ConnectionType(vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	switch v {
+	switch modules.BuiltinName(v) {
 	case "", "ssh", "smart", "paramiko":
 		return "ssh", nil
 	case "local":
