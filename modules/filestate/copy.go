@@ -32,10 +32,14 @@ type copyOptions struct {
 	modules.ValidateOption
 }
 
+// copyReturns is the order of the copy module's result, which Ansible's
+// template action also returns (it runs copy on the rendered file).
+var copyReturns = []string{"diff", "dest", "path", "src", "md5sum", "checksum", "changed", "uid", "gid", "owner", "group", "mode", "state", "size"}
+
 func (copyModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "copy",
-		Returns: []string{"diff", "dest", "path", "src", "md5sum", "checksum", "changed", "uid", "gid", "owner", "group", "mode", "state", "size"}, // the order of Ansible's result
+		Returns: copyReturns,
 		Summary: "Copy a controller file or inline content to a file on the host",
 		Args:    modules.OptionsOf[copyOptions](),
 		OneOf:   [][]string{{"content", "src"}},

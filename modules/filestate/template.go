@@ -31,7 +31,7 @@ type templateOptions struct {
 func (templateModule) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "template",
-		Returns: []string{"diff", "dest", "path", "src", "md5sum", "checksum", "changed", "uid", "gid", "owner", "group", "mode", "state", "size"}, // the order of Ansible's result
+		Returns: copyReturns, // Ansible's template action returns copy's result
 		Summary: "Render a template with the task's variables into a file on the host",
 		Args:    modules.OptionsOf[templateOptions](),
 		Check:   modules.CheckSupported,
