@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/dedupe"
 	"github.com/ferry-sh/ferry/internal/fnmatch"
 	"github.com/ferry-sh/ferry/internal/suggest"
 )
@@ -79,7 +80,7 @@ func (inv *Inventory) Match(pattern string) ([]*Host, error) {
 		}
 		hosts = combine(hosts, that, p[0])
 	}
-	hosts = dedupHosts(hosts)
+	hosts = dedupe.Stable(hosts)
 	if len(unknown) > 0 || len(hosts) == 0 {
 		return hosts, &NoMatchError{Pattern: pattern, Unknown: unknown}
 	}
@@ -112,18 +113,6 @@ func combine(hosts, that []*Host, op byte) []*Host {
 		}
 	}
 	return hosts
-}
-
-func dedupHosts(hosts []*Host) []*Host {
-	seen := make(map[*Host]bool, len(hosts))
-	out := hosts[:0:0]
-	for _, h := range hosts {
-		if !seen[h] {
-			seen[h] = true
-			out = append(out, h)
-		}
-	}
-	return out
 }
 
 // names lists group and host names, for "did you mean" hints.

@@ -1,6 +1,9 @@
 package runner
 
-import "path/filepath"
+import (
+	"path/filepath"
+	"slices"
+)
 
 // taskSearchPath is ansible_search_path, where lookups (first_found, file,
 // template...) look for a task's files, in Ansible's order: the task's role
@@ -13,12 +16,9 @@ func taskSearchPath(t *Task, playbookDir string) []any {
 		if abs, err := filepath.Abs(dir); err == nil {
 			dir = abs
 		}
-		for _, d := range out {
-			if d == dir {
-				return
-			}
+		if !slices.Contains(out, any(dir)) {
+			out = append(out, dir)
 		}
-		out = append(out, dir)
 	}
 	if t.Role != nil {
 		add(t.Role.Path)

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"unsafe"
 	"weak"
+
+	"github.com/ferry-sh/ferry/internal/dedupe"
 )
 
 // header stands for the runtime's map header, which a map value points to.
@@ -60,7 +62,7 @@ func Set(m map[string]any, keys []string) {
 		return
 	}
 	if len(keys) != len(m) {
-		keys = dedupe(keys)
+		keys = dedupe.Stable(keys)
 	}
 	p := identity(m)
 	mu.Lock()
@@ -166,18 +168,6 @@ func (b *Builder) Get(key string) (any, bool) {
 func (b *Builder) Map() map[string]any {
 	Set(b.m, b.keys)
 	return b.m
-}
-
-func dedupe(keys []string) []string {
-	seen := make(map[string]bool, len(keys))
-	out := keys[:0:0]
-	for _, k := range keys {
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 // Put sets m[key] to v as a Python dict's item assignment does: a key new
