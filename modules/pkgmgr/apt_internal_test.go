@@ -1,6 +1,9 @@
 package pkgmgr
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // apt-get's count line decides whether a command changes anything; a
 // removal or a downgrade alone is a change (Ansible's "0 upgraded, 0 newly
@@ -41,5 +44,31 @@ func TestAptPrepared(t *testing.T) {
 		if got := aptPrepared(out); got != want {
 			t.Errorf("aptPrepared(%q) = %q, want %q", out, got, want)
 		}
+	}
+}
+
+// Lists written earlier in the same second are stale with cache_valid_time
+// 0, as with apt.py's datetimes (CI once ran the update task within the
+// second its root's lists were made, and ferry skipped the update).
+func TestCacheStaleWithinTheSecond(t *testing.T) {
+	mtime, err := unixTime("1796421329.140695618")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := unixTime("1796421329.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stale(mtime, now, 0) {
+		t.Errorf("lists from %v are not stale at %v with cache_valid_time 0", mtime, now)
+	}
+	if stale(mtime, now, time.Second) {
+		t.Errorf("lists from %v are stale at %v with cache_valid_time 1", mtime, now)
+	}
+	if zero, err := unixTime("0"); err != nil || zero.Unix() != 0 {
+		t.Errorf(`unixTime("0") = %v, %v`, zero, err)
+	}
+	if _, err := unixTime("12.x"); err == nil {
+		t.Error(`unixTime("12.x") is no error`)
 	}
 }

@@ -26,23 +26,48 @@ func (c cacheState) data() map[string]any {
 }
 
 // cacheTime is Ansible's get_cache_mtime: the update-success stamp if there
-// is one, else the lists directory; with the host's clock.
-func (a *aptTask) cacheTime() (mtime, now int64, err error) {
-	out, err := query(a.ctx, a.h, "stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || "+
-		"stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0; date +%s")
+// is one, else the lists directory; with the host's clock. Both keep their
+// fraction of a second, as Python's datetime does: with cache_valid_time 0,
+// lists written earlier in the same second are still older than now.
+func (a *aptTask) cacheTime() (mtime, now time.Time, err error) {
+	out, err := query(a.ctx, a.h, "stat -c %.9Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || "+
+		"stat -c %.9Y /var/lib/apt/lists 2>/dev/null || echo 0; date +%s.%N")
 	if err != nil {
-		return 0, 0, err
+		return mtime, now, err
 	}
 	f := strings.Fields(out.Stdout)
 	if len(f) != 2 {
-		return 0, 0, fmt.Errorf("reading the apt cache's time: unexpected %q", out.Stdout)
+		return mtime, now, fmt.Errorf("reading the apt cache's time: unexpected %q", out.Stdout)
 	}
-	mtime, err1 := strconv.ParseInt(f[0], 10, 64)
-	now, err2 := strconv.ParseInt(f[1], 10, 64)
+	mtime, err1 := unixTime(f[0])
+	now, err2 := unixTime(f[1])
 	if err1 != nil || err2 != nil {
-		return 0, 0, fmt.Errorf("reading the apt cache's time: unexpected %q", out.Stdout)
+		return mtime, now, fmt.Errorf("reading the apt cache's time: unexpected %q", out.Stdout)
 	}
 	return mtime, now, nil
+}
+
+// stale is apt.py's "not mtimestamp + tdelta >= now".
+func stale(mtime, now time.Time, valid time.Duration) bool {
+	return mtime.Add(valid).Before(now)
+}
+
+// unixTime reads seconds since the epoch with an optional fraction
+// ("1796421329.940695618").
+func unixTime(s string) (time.Time, error) {
+	secs, frac, _ := strings.Cut(s, ".")
+	sec, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var nsec int64
+	if frac != "" {
+		frac = (frac + "000000000")[:9]
+		if nsec, err = strconv.ParseInt(frac, 10, 64); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return time.Unix(sec, nsec), nil
 }
 
 // updateCache runs apt-get update when asked and the lists are older than
@@ -53,13 +78,13 @@ func (a *aptTask) updateCache() (cacheState, modules.Result, error) {
 	if err != nil {
 		return c, modules.Result{}, err
 	}
-	c.time = mtime
-	valid := int64(a.o.CacheValidTime)
+	c.time = mtime.Unix()
+	valid := time.Duration(a.o.CacheValidTime) * time.Second
 	if !a.o.UpdateCache && valid == 0 {
 		return c, modules.Result{}, nil
 	}
 	c.asked = true
-	if mtime+valid >= now {
+	if !stale(mtime, now, valid) {
 		return c, modules.Result{}, nil
 	}
 	var last modules.Output
@@ -87,8 +112,8 @@ func (a *aptTask) updateCache() (cacheState, modules.Result, error) {
 	if err != nil {
 		return c, modules.Result{}, err
 	}
-	c.updated = planned || after != mtime
-	c.time = after
+	c.updated = planned || !after.Equal(mtime)
+	c.time = after.Unix()
 	return c, modules.Result{}, nil
 }
 
