@@ -106,6 +106,9 @@ func knownGlobals(pb *Playbook, inv *inventory.Inventory, extraVars map[string]a
 			if db, ok := t.Args["database"].(string); ok && t.Module == "getent" {
 				known["getent_"+db] = true // the fact getent sets
 			}
+			if t.Module == "service_facts" {
+				known["services"] = true // the fact service_facts sets
+			}
 			if (t.Module == "group_by" || t.Module == "add_host") && inv != nil {
 				for _, k := range inv.UnusedGroupVarNames() {
 					known[k] = true

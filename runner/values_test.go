@@ -53,6 +53,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"script":              {"script: {cmd: a.sh, chdir: tmp}", `pb.yml:3:27: chdir "tmp" must be an absolute path on the host`},
 		"service":             {"service: {name: cron, state: up}", `pb.yml:3:29: argument state: "up" is not one of reloaded, restarted, started, stopped`},
 		"selinux":             {"selinux: {state: enforcing, configfile: etc/selinux/config}", `pb.yml:3:35: configfile "etc/selinux/config" must be an absolute path on the host`},
+		"service_facts":       {"service_facts: {name: cron}", `pb.yml:3:23: module service_facts has no argument "name"`},
 		"set_fact":            {"set_fact: {cacheable: maybe}", `pb.yml:3:18: argument cacheable: want a boolean`},
 		"setup":               {"setup: {gather_subset: [network, '!hardwares']}", `pb.yml:3:15: gather_subset "!hardwares" is not a subset; give all, min, hardware`},
 		"shell":               {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},

@@ -6,7 +6,6 @@ package getent
 
 import (
 	"context"
-	"maps"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -123,24 +122,13 @@ func toAny(ss []string) []any {
 	return out
 }
 
-// factsResult sets getent_DATABASE as a fact (and in ansible_facts, where
-// Ansible keeps facts too) and registers it under ansible_facts.
+// factsResult sets getent_DATABASE as a fact and registers it.
 func factsResult(h *modules.Host, database string, db map[string]any, msg string) modules.Result {
-	name := "getent_" + database
-	all := map[string]any{}
-	if h.Vars != nil { // facts gathered before: keep them beside the new one
-		if v, err := h.Vars.Eval("ansible_facts"); err == nil {
-			if m, ok := v.(map[string]any); ok {
-				maps.Copy(all, m)
-			}
-		}
-	}
-	all[name] = db
-	data := map[string]any{"ansible_facts": map[string]any{name: db}}
+	res := modules.FactsResult(h, map[string]any{"getent_" + database: db})
 	if msg != "" {
-		data["msg"] = msg
+		res.Msg, res.Data["msg"] = msg, msg
 	}
-	return modules.Result{Msg: msg, Data: data, Facts: map[string]any{name: db, "ansible_facts": all}}
+	return res
 }
 
 func failed(msg string) modules.Result {
