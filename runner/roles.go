@@ -204,6 +204,9 @@ func (p *parser) roleTasks(role *Role, from roleFrom, at *yaml.Node) []*Task {
 	for _, dep := range p.roleDependencies(role, at) {
 		out = append(out, dep)
 	}
+	if v := p.validationTask(role, from.tasks, at); v != nil {
+		out = append(out, v)
+	}
 	path := mainFile(filepath.Join(role.Path, "tasks"), from.tasks)
 	if path == "" {
 		if from.tasks != "" {
