@@ -1,0 +1,22 @@
+package anylist
+
+import "strings"
+
+// Lines is Python's str.splitlines() as a []any: the stdout_lines and
+// stderr_lines Ansible's action plugin adds beside a module's stdout and
+// stderr (a line ends at \n, \r\n or \r; no empty last line).
+func Lines(s string) []any {
+	out := []any{}
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\r\n")
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		if s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+			i++
+		}
+		s = s[i+1:]
+	}
+	return out
+}
