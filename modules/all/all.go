@@ -17,6 +17,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/filestate"
 	_ "github.com/ferry-sh/ferry/modules/firewall"
 	_ "github.com/ferry-sh/ferry/modules/getent"
+	_ "github.com/ferry-sh/ferry/modules/git"
 	_ "github.com/ferry-sh/ferry/modules/keycloak"
 	_ "github.com/ferry-sh/ferry/modules/kots"
 	_ "github.com/ferry-sh/ferry/modules/kurl"

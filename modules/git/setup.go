@@ -1,0 +1,168 @@
+package git
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/ferry-sh/ferry/modules/hostcmd"
+)
+
+// setup is the start of git.py's main: the git program, the ssh options,
+// the umask, the repository's address and dest made absolute on the host.
+func (j *job) setup() error {
+	if err := j.findGit(); err != nil {
+		return err
+	}
+	ssh, err := j.sshOptions()
+	if err != nil {
+		return err
+	}
+	var prelude strings.Builder
+	if u, ok := j.o.Umask.(string); ok {
+		fmt.Fprintf(&prelude, "umask %s; ", hostcmd.Quote(u))
+	}
+	// git.py screenscrapes git's output in the C locale; GIT_SSH_COMMAND is
+	// set_git_ssh_env's, on the ssh command the host's environment names.
+	prelude.WriteString("LANG=C LC_ALL=C LC_MESSAGES=C LC_CTYPE=C ")
+	fmt.Fprintf(&prelude, `GIT_SSH_COMMAND="${GIT_SSH-${GIT_SSH_COMMAND-ssh}}"%s `, hostcmd.Quote(" "+ssh))
+	j.prelude = prelude.String()
+
+	j.repo = j.o.Repo
+	if strings.HasPrefix(j.repo, "~") {
+		if j.repo, err = j.expandUser(j.repo); err != nil {
+			return err
+		}
+	}
+	if strings.HasPrefix(j.repo, "/") { // depth and the like need a protocol
+		j.repo = "file://" + j.repo
+	}
+	if j.o.Dest != nil && *j.o.Dest != "" {
+		if j.dest, err = j.absolute(*j.o.Dest); err != nil {
+			return err
+		}
+	}
+	if j.o.SeparateGitDir != nil {
+		if *j.o.SeparateGitDir, err = j.absolute(*j.o.SeparateGitDir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findGit is executable, or the git on the host's PATH (get_bin_path).
+func (j *job) findGit() error {
+	if j.o.Executable != nil && *j.o.Executable != "" {
+		j.git = *j.o.Executable
+		return nil
+	}
+	out, err := hostcmd.Query(j.ctx, j.h, `command -v git || { printf '%s' "$PATH" >&2; exit 1; }`)
+	if err != nil {
+		return err
+	}
+	if out.RC != 0 {
+		return fail(fmt.Sprintf("Failed to find required executable \"git\" in paths: %s", out.Stderr))
+	}
+	j.git = strings.TrimSpace(out.Stdout)
+	return nil
+}
+
+// sshOptions are the options main and set_git_ssh_env give git's ssh:
+// the host key policy, BatchMode (no prompt ever), the key file.
+func (j *job) sshOptions() (string, error) {
+	opts := ""
+	userOpts := j.o.SSHOpts != nil
+	if userOpts {
+		opts = *j.o.SSHOpts
+	}
+	policy := ""
+	if j.o.AcceptHostkey {
+		policy = "-o StrictHostKeyChecking=no"
+	}
+	if j.o.AcceptNewhostkey {
+		ok, err := j.sshAcceptsNew()
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			policy = "-o StrictHostKeyChecking=accept-new"
+		} else {
+			j.warn("Your ssh client does not support accept_newhostkey option, therefore it cannot be used.")
+		}
+	}
+	if policy != "" {
+		switch {
+		case !userOpts:
+			opts, userOpts = policy, true
+		case !strings.Contains(opts, "-o StrictHostKeyChecking=no") && !strings.Contains(opts, "-o StrictHostKeyChecking=accept-new"):
+			opts += " " + policy
+		}
+	}
+	if userOpts {
+		opts = " " + opts // GIT_SSH_OPTS (unset) + ' ' + ssh_opts
+	}
+	if j.o.AcceptHostkey && !strings.Contains(opts, "StrictHostKeyChecking=no") {
+		opts += " -o StrictHostKeyChecking=no"
+	}
+	if !strings.Contains(opts, "BatchMode=yes") {
+		opts += " -o BatchMode=yes"
+	}
+	if j.o.KeyFile != nil && *j.o.KeyFile != "" {
+		if key := "-i " + *j.o.KeyFile; !strings.Contains(opts, key) {
+			opts += "  " + key
+		}
+		if !strings.Contains(opts, "IdentitiesOnly=yes") {
+			opts += " -o IdentitiesOnly=yes"
+		}
+	}
+	return opts, nil
+}
+
+// sshAcceptsNew is ssh_supports_acceptnewhostkey.
+func (j *job) sshAcceptsNew() (bool, error) {
+	out, err := hostcmd.Query(j.ctx, j.h, "command -v ssh >/dev/null || exit 127; ssh -o StrictHostKeyChecking=accept-new -V")
+	switch {
+	case err != nil:
+		return false, err
+	case out.RC == 127:
+		return false, fail("Remote host is missing ssh command, so you cannot use acceptnewhostkey option.",
+			"details", "Failed to find required executable \"ssh\"")
+	}
+	return out.RC == 0, nil
+}
+
+// absolute is os.path.abspath of a path option on the host, ~ expanded.
+func (j *job) absolute(p string) (string, error) {
+	if strings.HasPrefix(p, "~") {
+		return j.expandUser(p)
+	}
+	if path.IsAbs(p) {
+		return path.Clean(p), nil
+	}
+	out, err := hostcmd.Query(j.ctx, j.h, `printf '%s' "$PWD"`)
+	if err != nil {
+		return "", err
+	}
+	return path.Join(out.Stdout, p), nil
+}
+
+// expandUser is os.path.expanduser on the host, for ~ and ~user.
+func (j *job) expandUser(p string) (string, error) {
+	user, rest, _ := strings.Cut(strings.TrimPrefix(p, "~"), "/")
+	script := `printf '%s' "$HOME"`
+	if user != "" {
+		if !userName.MatchString(user) {
+			return p, nil
+		}
+		script = "printf '%s' ~" + user
+	}
+	out, err := hostcmd.Query(j.ctx, j.h, script)
+	if err != nil || out.RC != 0 || strings.HasPrefix(out.Stdout, "~") || out.Stdout == "" {
+		return p, err
+	}
+	return path.Join(out.Stdout, rest), nil
+}
+
+// userName is a user name the shell's ~user expands.
+var userName = regexp.MustCompile(`^[A-Za-z0-9._][A-Za-z0-9._-]*$`)
