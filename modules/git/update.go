@@ -155,8 +155,11 @@ func (j *job) fetch(version string) error {
 	args = append(append(args, o.Remote), refspecs...)
 	out, err := j.act(j.dest, args...)
 	if err == nil && out.RC != 0 {
-		words := append([]string{j.git}, args...)
-		err = fail(fmt.Sprintf("Failed to download remote objects and refs: %s %s", out.Stdout, out.Stderr), "cmd", toAny(words))
+		cmd := []any{j.git} // git.py's cmd here is its list
+		for _, a := range args {
+			cmd = append(cmd, a)
+		}
+		err = fail(fmt.Sprintf("Failed to download remote objects and refs: %s %s", out.Stdout, out.Stderr), "cmd", cmd)
 	}
 	return err
 }
@@ -189,14 +192,6 @@ func (j *job) shallowRefspecs(version string) ([]string, error) {
 		return []string{"+refs/tags/" + version + ":refs/tags/" + version}, err
 	}
 	return nil, nil
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // switchVersion is switch_version: HEAD's branch or version's checked
