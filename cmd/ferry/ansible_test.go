@@ -13,10 +13,11 @@ import (
 // comparison is one input that the comparison tests run through ferry and
 // through ansible-playbook the same way: a playbook and an inventory (paths
 // relative to dir, where ansible-playbook runs), extra arguments, and a
-// fresh directory for each run's files, passed as the variable workdir.
+// fresh directory for each run's files, passed as the variable workdir;
+// env is added to ansible-playbook's environment.
 type comparison struct {
 	dir, playbook, inventory string
-	args                     []string
+	args, env                []string
 }
 
 // ferry runs the input through ferry, with a copy of the inventory in a
@@ -48,7 +49,7 @@ func (c comparison) ansible(t *testing.T) (code int, stdout, work string, ran bo
 	t.Helper()
 	work = t.TempDir()
 	args := append([]string{"-i", c.inventory, c.playbook, "-e", "workdir=" + work}, c.args...)
-	code, stdout, _, ran = ansiblecmp.Playbook(t, c.dir, args, "ANSIBLE_DEPRECATION_WARNINGS=0")
+	code, stdout, _, ran = ansiblecmp.Playbook(t, c.dir, args, append([]string{"ANSIBLE_DEPRECATION_WARNINGS=0"}, c.env...)...)
 	return code, stdout, work, ran
 }
 

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/ansiblecmp"
 )
 
 // TestCompareLanguage runs each case of runner/testdata/lang (a directory
@@ -32,7 +34,14 @@ func TestCompareLanguage(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
 			c := comparison{dir: dir, playbook: "site.yml", inventory: inv, args: caseArgs(t, dir)}
+			collections := caseCollections(t, dir)
+			if collections != nil {
+				c.env = []string{"ANSIBLE_COLLECTIONS_PATH=" + ansiblecmp.CollectionsPath()}
+			}
 			live := func() (string, bool) {
+				if collections != nil && !ansiblecmp.CanRunLive(collections) {
+					return "", false // compared with the golden file alone
+				}
 				code, stdout, work, ran := c.ansible(t)
 				return outcome(code, stdout, work), ran
 			}
@@ -59,6 +68,19 @@ func caseArgs(t *testing.T, dir string) []string {
 	abs, err := filepath.Abs(dir)
 	must(t, err)
 	return strings.Fields(strings.ReplaceAll(string(data), "DIR", abs))
+}
+
+// caseCollections are the Ansible collections a case needs (its file
+// collections: community.general for its lookups), which
+// tools/collections/install.sh puts where ansible-playbook is told to look.
+// Where they are not installed, ferry is compared with the golden file alone.
+func caseCollections(t *testing.T, dir string) []string {
+	data, err := os.ReadFile(filepath.Join(dir, "collections"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	must(t, err)
+	return strings.Fields(string(data))
 }
 
 var msgLine = regexp.MustCompile(`^\s*"msg": (.*)$`)

@@ -68,8 +68,9 @@ func collectionVersion(name string) string {
 // collections are installed (to try the path that machines without them take).
 const RecordedEnv = "FERRY_ANSIBLE_RECORDED"
 
-// canRunLive reports whether ansible-playbook and every collection are here.
-func canRunLive(collections []string) bool {
+// CanRunLive reports whether ansible-playbook and every collection are here
+// (and FERRY_ANSIBLE_RECORDED does not ask for the recordings).
+func CanRunLive(collections []string) bool {
 	if os.Getenv(RecordedEnv) == "1" || !haveAnsible() {
 		return false
 	}
@@ -185,7 +186,7 @@ func GoldenFor(playbook string) string {
 // the recording already read "$workdir".
 func Reference(t testing.TB, r Run, golden string, collections ...string) Outcome {
 	t.Helper()
-	if canRunLive(collections) {
+	if CanRunLive(collections) {
 		out, _ := Ansible(t, r)
 		keepRecording(t, golden, collections, []Round{record(out, r.Check, r.Diff, "", nil)})
 		return out
@@ -213,7 +214,7 @@ func (c Converge) reference(t *testing.T) recording {
 	if golden == "" {
 		golden = GoldenFor(c.Playbook)
 	}
-	if !canRunLive(c.Collections) {
+	if !CanRunLive(c.Collections) {
 		rec := readRecording(t, golden, c.Collections)
 		t.Logf("ansible-playbook with %v: as recorded in %s (%v)", c.Collections, golden, rec.Collections)
 		return recording{golden, rec}

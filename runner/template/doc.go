@@ -29,7 +29,8 @@
 //     lookups.go (file env items list dict indexed_items together nested
 //     cartesian subelements sequence fileglob lines pipe first_found
 //     template password vars, and url, varnames and config in lookups_url.go,
-//     lookups_varnames.go and lookups_config.go), wantlist= and errors=.
+//     lookups_varnames.go and lookups_config.go, community.general's flattened
+//     in lookups_flattened.go), wantlist= and errors=.
 //   - Filters: see the filters table in filters.go (default/d, mandatory, int,
 //     float, bool, string, lower, upper, trim, length/count, join, split,
 //     replace, basename, dirname, b64encode/b64decode, to_json, to_nice_json,
