@@ -530,7 +530,7 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 		p.errorf(k, "split it into two tasks", "the task has two modules, %q (line %d) and %q", (*moduleKey).Value, (*moduleKey).Line, k.Value)
 		return
 	}
-	if strings.HasSuffix(k.Value, "local_action") {
+	if k.Value == "local_action" {
 		t.DelegateTo = "localhost"
 	}
 	var name string

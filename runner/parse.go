@@ -337,8 +337,13 @@ func (p *parser) task(n *yaml.Node, handler bool) []*Task {
 				return
 			}
 			includeKey, includeVal = k, v
-		case name == "action" || name == "local_action":
+		case key == "action" || key == "local_action":
 			p.actionKey(t, k, v, &moduleKey, &moduleVal)
+		case name == "action" || name == "local_action":
+			// ansible.builtin.action is no keyword: 2.14 looks for a
+			// module of that name and finds none.
+			unknownKey = true
+			p.unknownModule(k, "write `"+name+":`, without the collection", "unknown module %q: %s is a task keyword, not a module", key, name)
 		case name == "meta" || isModule(name):
 			if moduleKey != nil {
 				p.errorf(k, "split it into two tasks", "the task has two modules, %q (line %d) and %q", moduleKey.Value, moduleKey.Line, key)
