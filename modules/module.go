@@ -97,6 +97,10 @@ type Diff struct {
 type Vars interface {
 	Eval(expr string) (any, error)
 	Render(text string) (string, error)
+	// Template is Ansible's templar.template of a text: a text without
+	// template syntax is itself; an output that is a list, dict or bool
+	// literal ("[1, 2]", "True") reads back as that value.
+	Template(text string) (any, error)
 }
 
 // ErrUndefined is what a Vars implementation's Eval wraps when an expression

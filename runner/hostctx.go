@@ -476,14 +476,25 @@ type varsAdapter struct{ sc *scope }
 
 func (v varsAdapter) Eval(expr string) (any, error) {
 	out, err := v.sc.taint(func(sc template.Scope) (any, error) { return v.sc.engine.Eval(expr, sc) })
-	var undefined *template.UndefinedError
-	if errors.As(err, &undefined) {
-		err = fmt.Errorf("%w: %v", modules.ErrUndefined, err)
-	}
+	err = markUndefined(err)
 	if err == nil {
 		err = storedSizeError(expr, out) // a module would encode or keep it
 	}
 	return out, err
+}
+
+func (v varsAdapter) Template(text string) (any, error) {
+	out, err := v.sc.render(text)
+	return out, markUndefined(err)
+}
+
+// markUndefined marks an undefined variable's error as modules.ErrUndefined.
+func markUndefined(err error) error {
+	var undefined *template.UndefinedError
+	if errors.As(err, &undefined) {
+		return fmt.Errorf("%w: %v", modules.ErrUndefined, err)
+	}
+	return err
 }
 
 func (v varsAdapter) Render(text string) (string, error) {

@@ -318,8 +318,12 @@ func withoutKeys(m map[string]any, keys ...string) map[string]any {
 // debugView keeps what Ansible shows for debug at verbosity 0: the message or
 // the variable, without the bookkeeping fields.
 func debugView(module string, data map[string]any) map[string]any {
+	_, hasMsg := data["msg"]
+	if module == "debug" && !hasMsg { // var=: a loop's variables stay, as in Ansible's _clean_results
+		return withoutKeys(data, "changed", "failed", "skipped", "invocation", "skip_reason")
+	}
 	out := withoutKeys(data, "failed", "skipped", "ansible_loop_var", "item", "ansible_index_var", "ansible_loop")
-	if _, hasMsg := data["msg"]; hasMsg && module == "debug" { // debug's message stands alone, as in Ansible
+	if hasMsg && module == "debug" { // debug's message stands alone, as in Ansible
 		for _, k := range []string{"ansible_loop_var", "ansible_index_var"} {
 			if name, ok := data[k].(string); ok {
 				delete(out, name)

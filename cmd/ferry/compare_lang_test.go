@@ -71,11 +71,11 @@ func caseArgs(t *testing.T, dir string) []string {
 }
 
 // caseCollections are the Ansible collections a case needs (its file
-// collections: community.general for its lookups), which
+// collections.txt: community.general for its lookups), which
 // tools/collections/install.sh puts where ansible-playbook is told to look.
 // Where they are not installed, ferry is compared with the golden file alone.
 func caseCollections(t *testing.T, dir string) []string {
-	data, err := os.ReadFile(filepath.Join(dir, "collections"))
+	data, err := os.ReadFile(filepath.Join(dir, "collections.txt"))
 	if os.IsNotExist(err) {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -82,6 +83,17 @@ func (v Vars) Eval(expression string) (any, error) {
 		return nil, err
 	}
 	return expr.Run(program, env)
+}
+
+// Template evaluates a text that is one {{ expression }} alone to its
+// value; any other text is rendered.
+func (v Vars) Template(text string) (any, error) {
+	inner, whole := strings.CutPrefix(text, "{{")
+	inner, whole2 := strings.CutSuffix(inner, "}}")
+	if whole && whole2 && !strings.Contains(inner, "{{") {
+		return v.Eval(inner)
+	}
+	return v.Render(text)
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)

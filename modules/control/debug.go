@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -50,18 +51,59 @@ func (debugModule) Run(_ context.Context, h *modules.Host, args modules.Args) (m
 	return modules.Result{Msg: displayValue(msg), Data: map[string]any{"msg": msg}, Show: true}, nil
 }
 
-func debugVar(h *modules.Host, expr string) (modules.Result, error) {
+// debugVar is debug's var= as 2.14's action/debug.py runs it: the argument
+// is templated first (as every task argument is), then templated with
+// convert_bare ("x" is "{{x}}"), and once more when that gave the text
+// back. Templating reads a list, dict or bool literal back as its value
+// (a string "[1, 2]" shows as a list); an argument that templated to a list
+// or dict shows under its Python type, as not defined.
+func debugVar(h *modules.Host, raw string) (modules.Result, error) {
 	if h.Vars == nil {
-		return modules.Result{}, fmt.Errorf("debug var=%s: no variables available", expr)
+		return modules.Result{}, fmt.Errorf("debug var=%s: no variables available", raw)
 	}
-	val, err := h.Vars.Eval(expr)
+	arg, err := h.Vars.Template(raw)
+	if err != nil {
+		return modules.Result{}, fmt.Errorf("debug var=%s: %w", raw, err)
+	}
+	val, err := varValue(h.Vars, arg)
 	if errors.Is(err, modules.ErrUndefined) {
 		val, err = notDefined, nil
 	}
 	if err != nil {
-		return modules.Result{}, fmt.Errorf("debug var=%s: %w", expr, err)
+		return modules.Result{}, fmt.Errorf("debug var=%s: %w", raw, err)
 	}
-	return modules.Result{Data: map[string]any{expr: val}, Show: true}, nil // no msg: Ansible shows the variable alone
+	return modules.Result{Data: map[string]any{varKey(arg): val}, Show: true}, nil // no msg: Ansible shows the variable alone
+}
+
+func varValue(vars modules.Vars, arg any) (any, error) {
+	text, ok := arg.(string)
+	if !ok {
+		return nil, modules.ErrUndefined // templating a list gives the list: no variable's value
+	}
+	bare := text
+	if !strings.Contains(text, "{{") {
+		bare = "{{" + text + "}}"
+	}
+	val, err := vars.Template(bare)
+	if s, isText := val.(string); err == nil && isText && s == text {
+		val, err = vars.Template("{{" + text + "}}")
+	}
+	return val, err
+}
+
+// varKey is the name the value is shown and registered under.
+func varKey(arg any) string {
+	switch x := arg.(type) {
+	case string:
+		return x
+	case []any:
+		return "<class 'list'>"
+	case map[string]any:
+		return "<class 'dict'>"
+	case nil:
+		return "null" // json.dumps of a None key
+	}
+	return fmt.Sprint(arg)
 }
 
 // displayValue prints a value for humans: text as is, anything else as JSON.

@@ -97,7 +97,7 @@ func convertSingle(sh singleShape, v any, newlines int) any {
 // convertText is a template's text output, read back as a literal when it
 // looks like one, with the source's trailing newlines kept on a text.
 func convertText(out string, newlines int) any {
-	if strings.HasPrefix(out, "[") || strings.HasPrefix(out, "{") || out == "True" || out == "False" {
+	if looksLiteral(out) {
 		if v, ok := literalEval(out); ok {
 			return v
 		}

@@ -48,6 +48,9 @@ type Engine struct {
 	exprs     sync.Map // expression source -> *exprEntry
 	templates sync.Map // template source -> *tmplEntry
 	cached    atomic.Int64
+	// nativeTexts: the string filters' outputs that stay text (nativetext.go).
+	nativeTexts sync.Map
+	nativeCount atomic.Int64
 	// passwordMu serializes lookup('password'), which may create a file.
 	passwordMu sync.Mutex
 }
@@ -403,7 +406,7 @@ func (e *Engine) Render(text string, s Scope) (_ any, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.convert(v), nil
+	return e.convert(t, v), nil
 }
 
 // RenderString renders text to a string, as Ansible renders a template
