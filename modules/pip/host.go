@@ -2,6 +2,7 @@ package pip
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -123,28 +124,100 @@ func (t *pipTask) pipInVirtualenv(env string) ([]string, *modules.Result, error)
 }
 
 // script is argv run as AnsibleModule.run_command runs it for pip.py:
-// under the task's umask, in chdir, with PATH prefixed and env added.
+// under the task's umask, in chdir (kept where it is when chdir is no
+// directory: ignore_invalid_cwd), with PATH prefixed and env added. A
+// program that cannot be started prints its errno and execFailed.
 func (t *pipTask) script(argv []string, pathPrefix string, env string) string {
 	var b strings.Builder
 	if t.umask != "" {
-		b.WriteString("umask " + t.umask + " && ")
+		b.WriteString("umask " + t.umask + "; ")
 	}
-	b.WriteString("cd -- " + q(t.chdir) + " && ")
+	b.WriteString("cd -- " + q(t.chdir) + " 2>/dev/null; ")
 	if pathPrefix != "" {
-		b.WriteString("PATH=" + q(pathPrefix) + `:"$PATH" `)
+		b.WriteString("PATH=" + q(pathPrefix) + `:"$PATH"; export PATH; `)
 	}
+	p := q(argv[0])
+	if strings.Contains(argv[0], "/") {
+		fmt.Fprintf(&b, "if [ ! -e %s ]; then e=2; elif [ -d %s ] || [ ! -x %s ]; then e=13; fi; ", p, p, p)
+	} else {
+		fmt.Fprintf(&b, "command -v %s >/dev/null 2>&1 || e=2; ", p)
+	}
+	b.WriteString(`if [ -n "$e" ]; then printf '%s' "$e"` + q(execFailed) + "; exit 127; fi; ")
 	b.WriteString(env)
 	b.WriteString(q(argv...))
 	return b.String()
 }
 
+// execFailed follows the errno the script prints for a program it cannot
+// start.
+const execFailed = " ferry-exec-failed"
+
+// errnoMessages are Python's OSError texts for the errnos the script tells.
+var errnoMessages = map[string]string{"2": "No such file or directory", "13": "Permission denied"}
+
+// execError is run_command's failure for a program that cannot be
+// started: Python's OSError as the message, the command line quoted.
+func execError(argv []string, out modules.Output) *modules.Result {
+	errno, ok := strings.CutSuffix(out.Stdout, execFailed)
+	if out.RC != 127 || !ok || errnoMessages[errno] == "" {
+		return nil
+	}
+	msg := fmt.Sprintf("[Errno %s] %s: b'%s'", errno, errnoMessages[errno], argv[0])
+	n, _ := strconv.Atoi(errno)
+	res := failed(msg, withOutput(map[string]any{"rc": n, "cmd": q(argv...)}, "", ""))
+	return &res
+}
+
 // query runs a command of pip's that only reads (pip list).
-func (t *pipTask) query(argv []string, env string) (modules.Output, error) {
-	return hostcmd.Query(t.ctx, t.h, t.script(argv, "", env))
+func (t *pipTask) query(argv []string, env string) (modules.Output, *modules.Result, error) {
+	out, err := hostcmd.Query(t.ctx, t.h, t.script(argv, "", env))
+	return out, execError(argv, out), err
 }
 
 // act runs a command that changes the host (pip install, the virtualenv's
 // creation); the task reports the change from what the command printed.
-func (t *pipTask) act(argv []string, pathPrefix string) (modules.Output, error) {
-	return hostcmd.Act(t.ctx, t.h, t.script(argv, pathPrefix, ""))
+func (t *pipTask) act(argv []string, pathPrefix string) (modules.Output, *modules.Result, error) {
+	out, err := hostcmd.Act(t.ctx, t.h, t.script(argv, pathPrefix, ""))
+	return out, execError(argv, out), err
+}
+
+// expandUser is os.path.expanduser on the host, which pip.py's path
+// options get (virtualenv: ~/venvs/app): ~ is the task user's home, ~name
+// that user's; an unknown user leaves the path as it is.
+func (t *pipTask) expandUser(p string) (string, error) {
+	if !strings.HasPrefix(p, "~") {
+		return p, nil
+	}
+	user, rest, slash := strings.Cut(p[1:], "/")
+	script := `printf '%s' "$HOME"`
+	if user != "" {
+		script = "getent passwd " + q(user) + " | cut -d: -f6 | tr -d '\\n'"
+	}
+	out, err := hostcmd.Query(t.ctx, t.h, script)
+	if err != nil || out.Stdout == "" {
+		return p, err
+	}
+	home := strings.TrimRight(out.Stdout, "/")
+	if slash {
+		home += "/" + rest
+	}
+	if home == "" {
+		return "/", nil
+	}
+	return home, nil
+}
+
+// expandPaths expands the options pip.py declares as paths.
+func (t *pipTask) expandPaths() error {
+	for _, p := range []*string{t.o.Virtualenv, t.o.Chdir, t.o.Executable, &t.o.VirtualenvCommand} {
+		if p == nil {
+			continue
+		}
+		expanded, err := t.expandUser(*p)
+		if err != nil {
+			return err
+		}
+		*p = expanded
+	}
+	return nil
 }

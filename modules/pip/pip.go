@@ -40,7 +40,7 @@ type pipOptions struct {
 
 // Returns is pip.py's exit_json order, then fail_json's, then what the
 // action plugin adds.
-var pipReturns = []string{"changed", "cmd", "name", "version", "state", "requirements", "virtualenv", "stdout", "stderr",
+var pipReturns = []string{"rc", "changed", "cmd", "name", "version", "state", "requirements", "virtualenv", "stdout", "stderr",
 	"msg", "failed", "stdout_lines", "stderr_lines"}
 
 func (pipModule) Spec() modules.Spec {
@@ -143,8 +143,11 @@ func (pipModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 			return modules.Result{}, err
 		}
 	}
-	if o.Chdir != nil {
-		t.chdir = *o.Chdir
+	if err := t.expandPaths(); err != nil {
+		return modules.Result{}, err
+	}
+	if t.o.Chdir != nil {
+		t.chdir = *t.o.Chdir
 	}
 	return t.run()
 }

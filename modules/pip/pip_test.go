@@ -77,7 +77,7 @@ func pipRoot(t *testing.T) *rootfs.Host {
 
 // packages lists the virtualenvs' packages and their files' modes.
 func packages(h *rootfs.Host) string {
-	out, _ := h.Try(`for v in /opt/venv /opt/venv2; do [ -x $v/bin/pip ] || continue; echo "$v:"; $v/bin/pip list --format=freeze 2>&1 | grep -v '^pip=\|^setuptools='; done
+	out, _ := h.Try(`for v in /opt/venv /opt/venv2 /root/venv4; do [ -x $v/bin/pip ] || continue; echo "$v:"; $v/bin/pip list --format=freeze 2>&1 | grep -v '^pip=\|^setuptools='; done
 stat -c '%n %a' /opt/venv2/lib/python3*/site-packages/ferry_extra/__init__.py 2>/dev/null; true`)
 	return out
 }

@@ -38,9 +38,9 @@ func (t *pipTask) createVirtualenv(env string, out, errOut *string) (*modules.Re
 		cmd = append(cmd, "--system-site-packages")
 	} else {
 		help := cmd[0] + " --help"
-		h, err := t.query([]string{cmd[0], "--help"}, "")
-		if err != nil {
-			return nil, err
+		h, res, err := t.query([]string{cmd[0], "--help"}, "")
+		if res != nil || err != nil {
+			return res, err
 		}
 		if h.RC != 0 {
 			res := failed("Could not get output from "+help+": "+h.Stdout+h.Stderr, nil)
@@ -62,9 +62,9 @@ func (t *pipTask) createVirtualenv(env string, out, errOut *string) (*modules.Re
 		}
 	}
 	cmd = append(cmd, env)
-	o, err := t.act(cmd, "")
-	if err != nil {
-		return nil, err
+	o, res, err := t.act(cmd, "")
+	if res != nil || err != nil {
+		return res, err
 	}
 	*out += o.Stdout
 	*errOut += o.Stderr
@@ -79,14 +79,14 @@ func (t *pipTask) createVirtualenv(env string, out, errOut *string) (*modules.Re
 // where pip is too old for it; the command as one string.
 func (t *pipTask) installed(pip []string) (cmd, out, errOut string, res *modules.Result, err error) {
 	list := append(slices.Clone(pip), "list", "--format=freeze")
-	o, err := t.query(list, listEnv)
-	if err != nil {
-		return "", "", "", nil, err
+	o, res, err := t.query(list, listEnv)
+	if res != nil || err != nil {
+		return "", "", "", res, err
 	}
 	if o.RC != 0 {
 		list = append(slices.Clone(pip), "freeze")
-		if o, err = t.query(list, ""); err != nil {
-			return "", "", "", nil, err
+		if o, res, err = t.query(list, ""); res != nil || err != nil {
+			return "", "", "", res, err
 		}
 		if o.RC != 0 {
 			r := commandFailed(anylist.Of(list), o.Stdout, o.Stderr)
@@ -151,8 +151,8 @@ func (t *pipTask) specialVersion(name string) string {
 	if err != nil || python == "" {
 		return ""
 	}
-	o, err := t.query([]string{python, "-c", checker}, "")
-	if err != nil || o.RC != 0 {
+	o, res, err := t.query([]string{python, "-c", checker}, "")
+	if err != nil || res != nil || o.RC != 0 {
 		return ""
 	}
 	return name + "==" + strings.TrimSpace(o.Stdout)
@@ -191,9 +191,9 @@ func (t *pipTask) install(pip, cmd []string, env string, created bool, out, errO
 	if env != "" {
 		pathPrefix = env + "/bin"
 	}
-	o, err := t.act(cmd, pathPrefix)
-	if err != nil {
-		return modules.Result{}, err
+	o, res, err := t.act(cmd, pathPrefix)
+	if res != nil || err != nil {
+		return orEmpty(res), err
 	}
 	out += o.Stdout
 	errOut += o.Stderr
