@@ -109,6 +109,9 @@ func knownGlobals(pb *Playbook, inv *inventory.Inventory, extraVars map[string]a
 			if t.Module == "service_facts" {
 				known["services"] = true // the fact service_facts sets
 			}
+			if t.Module == "package_facts" {
+				known["packages"] = true // the fact package_facts sets
+			}
 			if (t.Module == "group_by" || t.Module == "add_host") && inv != nil {
 				for _, k := range inv.UnusedGroupVarNames() {
 					known[k] = true

@@ -23,6 +23,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/kurl"
 	_ "github.com/ferry-sh/ferry/modules/limits"
 	_ "github.com/ferry-sh/ferry/modules/pip"
+	_ "github.com/ferry-sh/ferry/modules/pkgfacts"
 	_ "github.com/ferry-sh/ferry/modules/pkgmgr"
 	_ "github.com/ferry-sh/ferry/modules/probe"
 	_ "github.com/ferry-sh/ferry/modules/remote"
