@@ -67,8 +67,8 @@
 //     whitespace control with '-' and '+', Ansible's trim_blocks, and a
 //     first line "#jinja2: trim_blocks: False, lstrip_blocks: True" that
 //     changes them (and keep_trailing_newline; header.go). In
-//     stmt.go and render_stmt.go: extends and block (scoped, endblock name,
-//     super()), include (ignore missing, a list of names, with/without
+//     stmt.go and render_stmt.go: extends and block (scoped, required,
+//     endblock name, super(), self.name()), include (ignore missing, a list of names, with/without
 //     context), import ... as and from ... import (without context by
 //     default, as Jinja), macro (defaults, varargs, kwargs, caller), call,
 //     filter and with. Templates named by extends, include and import are
@@ -76,9 +76,8 @@
 //
 // Not supported, each a static error from Check/CheckExpr naming the
 // construct: break, continue and do (Jinja extensions that ansible-core
-// 2.14 does not enable), required blocks, lookup plugins that lookups.go
-// lacks, and the filters listed in unsupportedFilters. Jinja's `self` is
-// not bound: self.name() fails at run time as undefined.
+// 2.14 does not enable), lookup plugins that lookups.go lacks, and the
+// filters listed in unsupportedFilters.
 // Regular expressions use Go's RE2 syntax: look-arounds and backreferences
 // in patterns are reported as invalid.
 package template

@@ -153,6 +153,9 @@ func lookupKey(obj, key any) (any, bool) {
 		return dateField(o, key)
 	case *loopVar:
 		return o.field(key)
+	case *templateRef:
+		k, _ := key.(string)
+		return o.block(k)
 	case *tmplModule:
 		k, _ := key.(string)
 		v, ok := o.vars[k]

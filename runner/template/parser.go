@@ -572,7 +572,7 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 		if !c.attr || !ok {
 			break
 		}
-		if !methods[name] && p.calls != nil { // a macro of an import, loop.cycle...
+		if (!methods[name] || isSelf(c.obj)) && p.calls != nil { // a macro of an import, loop.cycle, self.block...
 			if root, ok := c.obj.(*nameNode); ok {
 				p.calls(root.name, name, c.pos)
 			}
@@ -587,6 +587,13 @@ func (p *parser) parseCall(callee node, pos int) (node, error) {
 		return &dynCallNode{pos: pos, callee: callee, args: args, kwargs: kwargs}, nil
 	}
 	return nil, errAt(pos, "this value cannot be called")
+}
+
+// isSelf reports whether n is Jinja's self, whose attributes are blocks
+// even where a string method has the name (self.title()).
+func isSelf(n node) bool {
+	name, ok := n.(*nameNode)
+	return ok && name.name == selfVar
 }
 
 func unsupportedMethod(pos int, name string) *posError {

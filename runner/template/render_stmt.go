@@ -12,9 +12,9 @@ import (
 // Compiled forms of the statements of stmt.go.
 type (
 	cBlock struct {
-		name   string
-		scoped bool
-		body   []cnode
+		name             string
+		scoped, required bool
+		body             []cnode
 	}
 	cExtends struct{ name *program }
 	cInclude struct {
@@ -68,7 +68,7 @@ func (tc *templateCompiler) statement(n tnode) (cnode, error) {
 	switch n := n.(type) {
 	case *blockNode:
 		body, err := tc.body(n.body)
-		b := &cBlock{name: n.name, scoped: n.scoped, body: body}
+		b := &cBlock{name: n.name, scoped: n.scoped, required: n.required, body: body}
 		tc.blocks[n.name] = b
 		return b, err
 	case *extendsNode:
@@ -263,6 +263,9 @@ func (st *renderState) filtered(body []cnode, filter *program, l *layer) (any, e
 // top-level variables, and the enclosing ones only when scoped.
 func (st *renderState) renderBlock(chain []*cBlock, i int, l *layer) error {
 	b := chain[i]
+	if b.required {
+		return fmt.Errorf("Required block '%s' not found", b.name)
+	}
 	base := st.root
 	if b.scoped || base == nil {
 		base = l
@@ -276,6 +279,26 @@ func (st *renderState) renderBlock(chain []*cBlock, i int, l *layer) error {
 		return sub.b.String(), err
 	}}
 	return st.exec(b.body, &layer{vars: map[string]any{"super": super}, parent: base})
+}
+
+// selfVar is Jinja's self, the template's reference: self.name() renders
+// block name (its most derived definition) to a string.
+const selfVar = "self"
+
+type templateRef struct{ st *renderState }
+
+// block is self.name: a callable rendering the block, or false when the
+// template has no block of that name.
+func (r *templateRef) block(name string) (*callable, bool) {
+	chain := r.st.blocks[name]
+	if len(chain) == 0 {
+		return nil, false
+	}
+	return &callable{name: name, fn: func([]any, []kwArg) (any, error) {
+		sub := r.st.sub()
+		err := r.st.nested(func() error { return sub.renderBlock(chain, 0, r.st.root) })
+		return sub.b.String(), err
+	}}, true
 }
 
 func (st *renderState) extends(n *cExtends, l *layer) error {
@@ -301,6 +324,7 @@ func (st *renderState) extends(n *cExtends, l *layer) error {
 // from its most derived definition.
 func (st *renderState) renderTemplate(t *compiledTemplate, root *layer) error {
 	st.root = root
+	root.vars[selfVar] = &templateRef{st}
 	if err := st.enter(); err != nil {
 		return err
 	}
@@ -377,7 +401,7 @@ func (st *renderState) importTemplate(n *cImport, l *layer) error {
 	}
 	mod := &tmplModule{name: name, vars: map[string]any{}}
 	for k, v := range root.vars {
-		if !strings.HasPrefix(k, "_") { // Jinja keeps names starting with _ private
+		if !strings.HasPrefix(k, "_") && k != selfVar { // Jinja keeps names starting with _ private
 			mod.vars[k] = v
 		}
 	}

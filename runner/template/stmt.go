@@ -9,10 +9,10 @@ import "strings"
 // not enable: Jinja reports them as unknown tags, and so does ferry.
 type (
 	blockNode struct {
-		name   string
-		scoped bool
-		body   []tnode
-		off    int
+		name             string
+		scoped, required bool
+		body             []tnode
+		off              int
 	}
 	extendsNode struct {
 		name node
@@ -120,9 +120,7 @@ func (p *templateParser) openBlock(sp *parser, start int) error {
 	}
 	n := &blockNode{name: name, off: start}
 	n.scoped = sp.acceptName("scoped")
-	if t := sp.peek(); t.is(tokName, "required") {
-		return errAt(t.pos, "required blocks are not supported")
-	}
+	n.required = sp.acceptName("required") // Jinja 3.1: a child template must fill it
 	if p.blocks[name] {
 		return errAt(0, "block '%s' defined twice", name)
 	}
@@ -131,14 +129,24 @@ func (p *templateParser) openBlock(sp *parser, start int) error {
 	return nil
 }
 
-// endBlockName checks the optional name of {% endblock name %}.
-func (p *templateParser) endBlockName(f *blockFrame, sp *parser) error {
+// endBlock checks the optional name of {% endblock name %}, and that a
+// required block holds nothing but whitespace and comments, as Jinja's
+// parser does.
+func (p *templateParser) endBlock(f *blockFrame, sp *parser) error {
+	n := f.node.(*blockNode)
+	if n.required {
+		for _, c := range n.body {
+			if text, ok := c.(*textNode); !ok || strings.TrimSpace(text.s) != "" {
+				return errAt(f.off, "Required blocks can only contain comments or whitespace")
+			}
+		}
+	}
 	t := sp.peek()
 	if t.kind != tokName {
 		return nil
 	}
 	sp.advance()
-	if want := f.node.(*blockNode).name; t.text != want {
+	if want := n.name; t.text != want {
 		return errAt(t.pos, "{%% endblock %s %%} closes {%% block %s %%}", t.text, want)
 	}
 	return nil
@@ -378,7 +386,7 @@ func (p *templateParser) declare(name string) { p.callables[name] = true }
 
 // implicitCallables are the names Jinja binds to callables inside the
 // constructs that use them.
-var implicitCallables = map[string]bool{"caller": true, "super": true, "loop": true}
+var implicitCallables = map[string]bool{"caller": true, "super": true, "loop": true, selfVar: true}
 
 // checkCalls reports, before anything runs, a call of a name that is
 // neither a global function nor declared by the template, and a method

@@ -395,7 +395,7 @@ func (p *templateParser) continueBlock(kw token, sp *parser) error {
 	switch {
 	case kw.text == "end"+f.tag:
 		if f.tag == "block" {
-			if err := p.endBlockName(f, sp); err != nil {
+			if err := p.endBlock(f, sp); err != nil {
 				return err
 			}
 		}
