@@ -10,7 +10,7 @@ import (
 )
 
 // initRoot is a root with testdata/ferry-demo.init as /etc/init.d/ferry-demo
-// (a service whose start, stop and reload are logged in
+// and ferry-two (services whose actions are logged in
 // /var/log/ferry-demo.log).
 func initRoot(t *testing.T) *rootfs.Host {
 	h := rootfs.Start(t)
@@ -18,8 +18,10 @@ func initRoot(t *testing.T) *rootfs.Host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(h.Path("/etc/init.d/ferry-demo"), script, 0o755); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"ferry-demo", "ferry-two"} {
+		if err := os.WriteFile(h.Path("/etc/init.d/"+name), script, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return h
 }

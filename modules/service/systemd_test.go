@@ -3,7 +3,6 @@ package service_test
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/ferry-sh/ferry/internal/ansiblecmp"
@@ -60,23 +59,4 @@ func TestSystemdDaemonAgainstAnsible(t *testing.T) {
 		State: ansiblecmp.StateOf(ours, theirs, func(h *rootfs.Host) string {
 			return links(h) + h.Run("cat /var/log/ferry-systemctl.log 2>&1; true")
 		})}.Run(t)
-}
-
-// TestServiceNeedsSystemd: in a root whose PID 1 is no systemd, service
-// fails before changing anything, naming what to use instead (Ansible would
-// drive the init scripts, which ferry does not).
-func TestServiceNeedsSystemd(t *testing.T) {
-	h := unitRoot(t)
-	before := links(h)
-	playbook := filepath.Join(t.TempDir(), "service.yml")
-	if err := os.WriteFile(playbook, []byte("- hosts: targets\n  gather_facts: false\n  tasks:\n    - service: {name: cron, enabled: false}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: h.Inventory(t)})
-	if f.Exit != 2 || !strings.Contains(f.Output, "runs only on hosts booted with systemd; this one's service manager is sleep") {
-		t.Fatalf("exit %d\n%s", f.Exit, f.Output)
-	}
-	if links(h) != before {
-		t.Fatal("service changed the unit links")
-	}
 }
