@@ -52,6 +52,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"raw":                    {"raw: {free_form: ' '}", "pb.yml:3:13: free_form is empty"},
 		"reboot":                 {"reboot: {reboot_timeout: 0}", "pb.yml:3:16: reboot_timeout is 0; give a number of seconds, 1 or more"},
 		"replace":                {"replace: {path: /x, regexp: '(a'}", "pb.yml:3:27: regexp \"(a\" is not a regular expression ferry can run"},
+		"rpm_key":                {"rpm_key: {key: /k.asc, state: installed}", `pb.yml:3:30: argument state: "installed" is not one of absent, present`},
 		"script":                 {"script: {cmd: a.sh, chdir: tmp}", `pb.yml:3:27: chdir "tmp" must be an absolute path on the host`},
 		"service":                {"service: {name: cron, state: up}", `pb.yml:3:29: argument state: "up" is not one of reloaded, restarted, started, stopped`},
 		"selinux":                {"selinux: {state: enforcing, configfile: etc/selinux/config}", `pb.yml:3:35: configfile "etc/selinux/config" must be an absolute path on the host`},

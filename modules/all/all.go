@@ -27,6 +27,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/pkgmgr"
 	_ "github.com/ferry-sh/ferry/modules/probe"
 	_ "github.com/ferry-sh/ferry/modules/remote"
+	_ "github.com/ferry-sh/ferry/modules/rpmkey"
 	_ "github.com/ferry-sh/ferry/modules/service"
 	_ "github.com/ferry-sh/ferry/modules/sysconf"
 	_ "github.com/ferry-sh/ferry/modules/textedit"
