@@ -35,7 +35,7 @@ func (j *job) archive() error {
 	}
 	if !exists {
 		j.changed = true
-		return j.h.Change("write "+archive, func(w modules.Writer) error { return j.gitArchive(w, format, archive) })
+		return j.effect("write "+archive, func(w modules.Writer) error { return j.gitArchive(w, format, archive) })
 	}
 	return j.replaceArchive(format, archive)
 }
@@ -70,11 +70,13 @@ func (j *job) replaceArchive(format, archive string) error {
 		return err
 	}
 	j.changed = true
-	out, err := hostcmd.Change(j.ctx, j.h, "replace "+archive, hostcmd.Quote("mv", "--", fresh, archive))
-	if err == nil && out.RC != 0 {
-		err = fail(fmt.Sprintf("Failed to move %s to %s", fresh, archive), "details", "Error occurred while moving : "+strings.TrimSpace(out.Stderr))
-	}
-	return err
+	return j.effect("replace "+archive, func(w modules.Writer) error {
+		out, err := hostcmd.Write(j.ctx, w, j.h, hostcmd.Quote("mv", "--", fresh, archive), nil)
+		if err == nil && out.RC != 0 {
+			err = fail(fmt.Sprintf("Failed to move %s to %s", fresh, archive), "details", "Error occurred while moving : "+strings.TrimSpace(out.Stderr))
+		}
+		return err
+	})
 }
 
 // gitArchive is git_archive: git archive of version into file.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
@@ -23,14 +25,17 @@ type job struct {
 
 	data     map[string]any // the result, as git.py's result dict
 	warnings []any
+	effects  []string // what the run did to the host, for the plan lines
 	diffs    []modules.Diff
 	changed  bool // git.py's result['changed']
 }
 
-// failure is git.py's fail_json: the task fails with msg and data.
+// failure is git.py's fail_json: the task fails with msg and data, and
+// the result so far when git.py passes it (**result).
 type failure struct {
-	msg  string
-	data map[string]any
+	msg        string
+	data       map[string]any
+	withResult bool
 }
 
 func (f *failure) Error() string { return f.msg }
@@ -48,24 +53,12 @@ func fail(msg string, pairs ...any) error {
 // their lines (the action plugin's split), rc, and the command when given.
 func commandFailure(msg string, out modules.Output, cmd any) error {
 	f := fail(msg, "rc", out.RC, "stdout", out.Stdout, "stderr", out.Stderr).(*failure)
-	f.data["stdout_lines"] = lines(out.Stdout)
-	f.data["stderr_lines"] = lines(out.Stderr)
+	f.data["stdout_lines"] = anylist.Lines(out.Stdout)
+	f.data["stderr_lines"] = anylist.Lines(out.Stderr)
 	if cmd != nil {
 		f.data["cmd"] = cmd
 	}
 	return f
-}
-
-// lines is Python's str.splitlines as a list.
-func lines(s string) []any {
-	out := []any{}
-	if s == "" {
-		return out
-	}
-	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		out = append(out, l)
-	}
-	return out
 }
 
 // result turns the run's end into the module's Result: the result dict,
@@ -77,17 +70,21 @@ func (j *job) result(err error) (modules.Result, error) {
 	}
 	var f *failure
 	if errors.As(err, &f) {
-		for k, v := range f.data {
-			j.data[k] = v
+		data := f.data
+		if f.withResult {
+			data = j.data
+			maps.Copy(data, f.data)
+		} else if len(j.warnings) > 0 {
+			data["warnings"] = j.warnings
 		}
-		j.data["msg"] = f.msg
-		return modules.Result{Failed: true, Msg: f.msg, Data: j.data}, nil
+		data["msg"] = f.msg
+		return modules.Result{Failed: true, Msg: f.msg, Data: data}, nil
 	}
 	if err != nil {
 		return modules.Result{}, err
 	}
-	if j.changed && len(j.h.Changes()) == 0 {
-		j.h.Report(fmt.Sprintf("%s at %s", j.repo, j.data["after"]))
+	if j.changed {
+		j.reportChanges()
 	}
 	msg, _ := j.data["msg"].(string)
 	return modules.Result{Msg: msg, Data: j.data, Diffs: j.diffs}, nil
@@ -149,14 +146,13 @@ func (j *job) mustAct(dir string, args ...string) (modules.Output, error) {
 }
 
 // checkRC is run_command's failure under check_rc: msg is stderr, cmd
-// the command line as Ansible quotes it.
+// the command line as Ansible quotes it, both log-sanitized.
 func (j *job) checkRC(out modules.Output, args []string) error {
-	return commandFailure(strings.TrimRight(out.Stderr, " \t\n\r"), out, j.cmdline(args...))
-}
-
-// cmdline is a git command as git.py's messages show it.
-func (j *job) cmdline(args ...string) string {
-	return hostcmd.Quote(append([]string{j.git}, args...)...)
+	words := append([]string{j.git}, args...)
+	for i, w := range words {
+		words[i] = logSanitize(w)
+	}
+	return commandFailure(logSanitize(strings.TrimRight(out.Stderr, " \t\n\r")), out, hostcmd.Quote(words...))
 }
 
 // exists tests a path on the host, as the task's user.
@@ -185,4 +181,26 @@ func (j *job) readFile(path string) (string, error) {
 		err = fail(fmt.Sprintf("Unable to read %s: %s", path, strings.TrimSpace(out.Stderr)))
 	}
 	return out.Stdout, err
+}
+
+// effect makes a change through the gate's Act: git.py decides at its end
+// whether the task changed (a clone that failed did not), and so does the
+// run (reportChanges); what is the change's plan line.
+func (j *job) effect(what string, apply func(w modules.Writer) error) error {
+	if err := j.h.Act(apply); err != nil {
+		return err
+	}
+	j.effects = append(j.effects, what)
+	return nil
+}
+
+// reportChanges tells the gate that the task changed the host: the
+// effects made, or under --check the commit it would check out.
+func (j *job) reportChanges() {
+	for _, what := range j.effects {
+		j.h.Report(what)
+	}
+	if len(j.effects) == 0 {
+		j.h.Report(fmt.Sprintf("%s at %v in %s", j.repo, j.data["after"], j.dest))
+	}
 }

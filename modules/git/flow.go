@@ -86,7 +86,9 @@ func (j *job) update() (done bool, err error) {
 	if mods {
 		// the failure comes under --check too
 		if !j.o.Force {
-			return true, fail("Local modifications exist in the destination: " + j.dest + " (force=no).")
+			f := fail("Local modifications exist in the destination: " + j.dest + " (force=no).").(*failure)
+			f.withResult = true // fail_json(msg, **result)
+			return true, f
 		}
 		if !j.h.Check {
 			if err := j.reset(); err != nil {

@@ -55,8 +55,6 @@ func gitRoot(t *testing.T) *rootfs.Host {
 	return h
 }
 
-func state(h *rootfs.Host) string { return h.Run(clones) }
-
 // step is one round of a sequence: a script run first on both roots (the
 // upstream moves, a file is changed), then a playbook through both tools.
 type step struct {
@@ -72,7 +70,12 @@ type step struct {
 // ansible-playbook on the other: exit codes, recaps, every registered
 // field and the clones must agree after each step, and --check must leave
 // the clones as they were.
-func runSteps(t *testing.T, steps []step) {
+func runSteps(t *testing.T, steps []step) { runStepsWith(t, steps, clones) }
+
+// runStepsWith is runSteps with describe, a script that prints the
+// effects to compare.
+func runStepsWith(t *testing.T, steps []step, describe string) {
+	state := func(h *rootfs.Host) string { return h.Run(describe) }
 	ours, theirs := gitRoot(t), gitRoot(t)
 	first := strings.TrimSpace(ours.Run("git -C /srv/upstream.git rev-parse master~1"))
 	if other := strings.TrimSpace(theirs.Run("git -C /srv/upstream.git rev-parse master~1")); other != first {
@@ -98,7 +101,7 @@ func runSteps(t *testing.T, steps []step) {
 			return
 		}
 		ansiblecmp.SameRecap(t, f, a)
-		ansiblecmp.AllFields(t, f, a)
+		ansiblecmp.AllFields(t, f, a, "_ansible_verbose_always")
 		if got, want := state(ours), state(theirs); got != want {
 			t.Errorf("%s: the clones differ\nferry:\n%s\nansible-playbook:\n%s", s.name, got, want)
 		}
@@ -130,4 +133,54 @@ func TestGitAgainstAnsible(t *testing.T) {
 		{name: "local modification, forced, new URL", playbook: "local.yml", extra: map[string]string{"force": "true", "repo": "/srv/mirror.git"}},
 		{name: "forced again", playbook: "local.yml", extra: map[string]string{"force": "true", "repo": "/srv/mirror.git"}},
 	})
+}
+
+// extrasSetup adds a superproject with a submodule (/srv/super.git,
+// /srv/sub.git; file:// submodules allowed, as git 2.38 needs), a pull
+// request's ref on upstream, the archives' directory and /srv/bin/git, a
+// wrapper that logs GIT_SSH_COMMAND and its arguments to /srv/git.log.
+const extrasSetup = gitEnv + `git config --system protocol.file.allow always
+git init -q --bare -b master /srv/sub.git && git init -q --bare -b master /srv/super.git
+git init -q -b master /srv/sub-seed && cd /srv/sub-seed && echo sub > SUB && git add SUB && git commit -q -m sub
+git remote add origin /srv/sub.git && git push -q origin master 2>/dev/null
+git init -q -b master /srv/super-seed && cd /srv/super-seed && git submodule -q add /srv/sub.git sub 2>/dev/null
+git commit -q -m super && git remote add origin /srv/super.git && git push -q origin master 2>/dev/null
+git -C /srv/upstream.git update-ref refs/pull/1/head dev
+mkdir -p /srv/out /srv/bin /srv/gitdirs
+printf '#!/bin/sh\nprintf "%%s | %%s\\n" "$GIT_SSH_COMMAND" "$*" >> /srv/git.log\nexec /usr/bin/git "$@"\n' > /srv/bin/git
+chmod 755 /srv/bin/git
+`
+
+// moveSubmodule is a new commit of the submodule, recorded by the
+// superproject, and upstream moved (the archive of HEAD changes).
+const moveSubmodule = moveUpstream + `cd /srv/sub-seed && echo more >> SUB && git commit -q -am more && git push -q origin master 2>/dev/null
+cd /srv/super-seed/sub && git pull -q origin master 2>/dev/null && cd .. && git commit -q -am "sub moved" && git push -q origin master 2>/dev/null
+`
+
+// extrasState adds to the clones what the extras leave: archives (their
+// listings: zip and tar record no times that differ here but git's), the
+// separate git dir, file modes under umask, the submodule's commit and
+// the ssh log.
+const extrasState = clones + `
+cd /srv && ls -la out | awk '{print $1, $NF}'; tar -tf out/upstream.tar 2>&1; md5sum out/* 2>&1
+cat work/sep/.git 2>&1; echo; ls gitdirs/sep 2>&1
+find work/umask -path work/umask/.git -prune -o -printf '%m %p\n' | sort
+git -C work/super/sub rev-parse HEAD 2>&1
+cat git.log 2>&1
+`
+
+// TestGitExtrasAgainstAnsible: submodules (cloned, then updated when the
+// superproject records a new commit of theirs), archives (written,
+// replaced when version's tree changed, kept when not), separate_git_dir,
+// refspec, umask and the ssh options through GIT_SSH_COMMAND, and the
+// result's keys in their order; --check, real runs, a re-run and an update.
+func TestGitExtrasAgainstAnsible(t *testing.T) {
+	steps := []step{
+		{name: "setup", script: extrasSetup, playbook: "extras.yml", check: true},
+		{name: "real", playbook: "extras.yml"},
+		{name: "again", playbook: "extras.yml"},
+		{name: "update", script: moveSubmodule, playbook: "extras.yml"},
+		{name: "again after the update", playbook: "extras.yml"},
+	}
+	runStepsWith(t, steps, extrasState)
 }

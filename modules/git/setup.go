@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
 
@@ -23,9 +25,14 @@ func (j *job) setup() error {
 	if u, ok := j.o.Umask.(string); ok {
 		fmt.Fprintf(&prelude, "umask %s; ", hostcmd.Quote(u))
 	}
-	// git.py screenscrapes git's output in the C locale; GIT_SSH_COMMAND is
-	// set_git_ssh_env's, on the ssh command the host's environment names.
+	// git.py screenscrapes git's output in the C locale
 	prelude.WriteString("LANG=C LC_ALL=C LC_MESSAGES=C LC_CTYPE=C ")
+	j.prelude = prelude.String()
+	if err := j.checkVersion(); err != nil {
+		return err
+	}
+	// GIT_SSH_COMMAND is set_git_ssh_env's, after git --version, on the ssh
+	// command the host's environment names
 	fmt.Fprintf(&prelude, `GIT_SSH_COMMAND="${GIT_SSH-${GIT_SSH_COMMAND-ssh}}"%s `, hostcmd.Quote(" "+ssh))
 	j.prelude = prelude.String()
 
@@ -166,3 +173,51 @@ func (j *job) expandUser(p string) (string, error) {
 
 // userName is a user name the shell's ~user expands.
 var userName = regexp.MustCompile(`^[A-Za-z0-9._][A-Za-z0-9._-]*$`)
+
+// checkVersion is git.py's use of git --version: options an old git
+// lacks are dropped with a warning, and an unknown version fails them.
+func (j *job) checkVersion() error {
+	out, err := j.query("", "--version")
+	if err != nil {
+		return err
+	}
+	version, known := parseVersion(out)
+	if !known && (j.o.SingleBranch || j.o.SeparateGitDir != nil) {
+		return fail("Cannot find git executable at " + j.git)
+	}
+	if j.o.Depth != nil && known && olderThan(version, 1, 9, 1) {
+		j.warn("git version is too old to fully support the depth argument. Falling back to full checkouts.")
+		j.o.Depth = nil
+	}
+	if j.o.SingleBranch && olderThan(version, 1, 7, 10) {
+		j.warn(fmt.Sprintf("git version '%s' is too old to use 'single-branch'. Ignoring.", strings.Join(version, ".")))
+		j.o.SingleBranch = false
+	}
+	if j.o.SeparateGitDir != nil && olderThan(version, 1, 7, 5) {
+		return fail("ferry's git needs git 1.7.5 or later on the host for separate_git_dir")
+	}
+	return nil
+}
+
+// parseVersion reads git --version's "git version 2.39.2".
+func parseVersion(out modules.Output) ([]string, bool) {
+	_, v, found := strings.Cut(strings.TrimSpace(out.Stdout), "git version ")
+	if out.RC != 0 || !found {
+		return nil, false
+	}
+	return strings.Split(v, "."), true
+}
+
+// olderThan compares a version's leading numbers, as LooseVersion does.
+func olderThan(version []string, want ...int) bool {
+	for i, w := range want {
+		if i >= len(version) {
+			return true
+		}
+		n, err := strconv.Atoi(version[i])
+		if err != nil || n != w {
+			return err == nil && n < w
+		}
+	}
+	return false
+}

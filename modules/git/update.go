@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
@@ -49,8 +50,7 @@ func (j *job) clone() error {
 		args = append(args, "--separate-git-dir="+*o.SeparateGitDir)
 	}
 	args = append(args, j.repo, j.dest)
-	j.changed = true
-	return j.h.Change("clone "+j.repo+" into "+j.dest, func(w modules.Writer) error {
+	return j.effect("clone "+j.repo+" into "+j.dest, func(w modules.Writer) error {
 		parent := path.Dir(j.dest)
 		if _, err := hostcmd.Write(j.ctx, w, j.h, "mkdir -p -- "+hostcmd.Quote(parent)+" 2>/dev/null", nil); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (j *job) localMods() (bool, error) {
 
 // reset is git.py's reset: local modifications discarded, a change.
 func (j *job) reset() error {
-	return j.h.Change("discard the local modifications in "+j.dest, func(w modules.Writer) error {
+	return j.effect("discard the local modifications in "+j.dest, func(w modules.Writer) error {
 		return j.mustWrite(w, j.dest, "reset", "--hard", "HEAD")
 	})
 }
@@ -155,10 +155,7 @@ func (j *job) fetch(version string) error {
 	args = append(append(args, o.Remote), refspecs...)
 	out, err := j.act(j.dest, args...)
 	if err == nil && out.RC != 0 {
-		cmd := []any{j.git} // git.py's cmd here is its list
-		for _, a := range args {
-			cmd = append(cmd, a)
-		}
+		cmd := anylist.Of(append([]string{j.git}, args...)) // git.py's cmd here is its list
 		err = fail(fmt.Sprintf("Failed to download remote objects and refs: %s %s", out.Stdout, out.Stderr), "cmd", cmd)
 	}
 	return err
@@ -298,10 +295,13 @@ func (j *job) relocate(repo string) (string, error) {
 	}
 	script := fmt.Sprintf("mv -- %s %s && printf 'gitdir: %%s' %s > %s", hostcmd.Quote(repo), hostcmd.Quote(*target),
 		hostcmd.Quote(*target), hostcmd.Quote(path.Join(j.dest, ".git")))
-	out, err := hostcmd.Change(j.ctx, j.h, "move "+repo+" to "+*target, script)
-	if err == nil && out.RC != 0 {
-		err = fail("Unable to move git dir. " + strings.TrimSpace(out.Stderr))
-	}
+	err := j.effect("move "+repo+" to "+*target, func(w modules.Writer) error {
+		out, err := hostcmd.Write(j.ctx, w, j.h, script, nil)
+		if err == nil && out.RC != 0 {
+			err = fail("Unable to move git dir. " + strings.TrimSpace(out.Stderr))
+		}
+		return err
+	})
 	j.data["git_dir_before"], j.data["git_dir_now"] = repo, *target
 	return *target, err
 }
