@@ -54,7 +54,7 @@ var keys = []key{
 	{"DEFAULT_REMOTE_USER", func(s *Settings, v, _ string) error { s.RemoteUser = v; return nil }},
 	{"DEFAULT_FORKS", intSetting(func(s *Settings) *int { return &s.Forks })},
 	{"DEFAULT_ROLES_PATH", func(s *Settings, v, base string) error {
-		s.RolesPath = s.src.paths(strings.Split(v, string(os.PathListSeparator)), base)
+		s.RolesPath = s.src.pathspec(v, base)
 		return nil
 	}},
 	{"HOST_KEY_CHECKING", boolPtrSetting(func(s *Settings) **bool { return &s.HostKeyChecking })},
@@ -75,11 +75,12 @@ var keys = []key{
 }
 
 // Load finds and reads the config file, then the environment over it, each
-// setting where Lookup reads it. getenv is os.Getenv in ferry; cwd and home
+// setting where Lookup reads it. lookupEnv is os.LookupEnv in ferry (a
+// variable set to "" is set, as in Ansible's config manager); cwd and home
 // are where ./ and ~/ are.
-func Load(getenv func(string) string, cwd, home string) (*Settings, error) {
-	s := &Settings{src: source{getenv: getenv, cwd: cwd, home: home}}
-	file, warnings := Find(getenv, cwd, home)
+func Load(lookupEnv func(string) (string, bool), cwd, home string) (*Settings, error) {
+	s := &Settings{src: source{lookupEnv: lookupEnv, cwd: cwd, home: home}}
+	file, warnings := Find(lookupEnv, cwd, home)
 	s.Warnings = warnings
 	if file != "" {
 		if err := s.readFile(file); err != nil {
@@ -109,6 +110,8 @@ func (s *Settings) apply(k key) error {
 	switch {
 	case err == nil:
 		return nil
+	case at.env != "" && at.value == "":
+		return nil // an empty variable that is no value of the type: the default, as Ansible's config manager
 	case at.env != "":
 		return fmt.Errorf("%s=%s: %v", at.env, at.value, err)
 	}
@@ -119,9 +122,9 @@ func (s *Settings) apply(k key) error {
 // $ANSIBLE_CONFIG, ./ferry.cfg, ./ansible.cfg (not in a world-writable
 // directory, as Ansible refuses it), ~/.ferry.cfg, ~/.ansible.cfg,
 // /etc/ansible/ansible.cfg. "" when there is none.
-func Find(getenv func(string) string, cwd, home string) (file string, warnings []string) {
+func Find(lookupEnv func(string) (string, bool), cwd, home string) (file string, warnings []string) {
 	for _, env := range []string{"FERRY_CONFIG", "ANSIBLE_CONFIG"} {
-		if p := getenv(env); p != "" {
+		if p, _ := lookupEnv(env); p != "" {
 			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 				p = filepath.Join(p, "ansible.cfg")
 			}

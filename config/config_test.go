@@ -8,7 +8,11 @@ import (
 	"testing"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func write(t *testing.T, path, text string) {
 	t.Helper()
@@ -97,9 +101,9 @@ become_user = app
 	check("become", *s.Become, true)
 	check("become_user", s.BecomeUser, "app")
 	check("nocolor", s.NoColor, true)
-	getenv := s.Getenv(env(nil))
-	check("Getenv vault", getenv("ANSIBLE_VAULT_PASSWORD_FILE"), s.VaultPasswordFile)
-	check("Getenv set wins", s.Getenv(env(map[string]string{"ANSIBLE_VAULT_PASSWORD_FILE": "/x"}))("ANSIBLE_VAULT_PASSWORD_FILE"), "/x")
+	merged := s.Getenv(getenv(nil))
+	check("Getenv vault", merged("ANSIBLE_VAULT_PASSWORD_FILE"), s.VaultPasswordFile)
+	check("Getenv set wins", s.Getenv(getenv(map[string]string{"ANSIBLE_VAULT_PASSWORD_FILE": "/x"}))("ANSIBLE_VAULT_PASSWORD_FILE"), "/x")
 }
 
 func TestBadValuesNameTheFileAndKey(t *testing.T) {

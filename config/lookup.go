@@ -24,7 +24,7 @@ import (
 type source struct {
 	file      *ini.File
 	dir       string // the config file's directory
-	getenv    func(string) string
+	lookupEnv func(string) (string, bool)
 	cwd, home string
 }
 
@@ -103,6 +103,9 @@ func (s *Settings) Lookup(name string) (value any, found bool, err error) {
 		return s.src.convert(def.typ, def.def, at.base), true, nil
 	}
 	v, err := s.src.typed(def.typ, at.value, at.base)
+	if err != nil && at.env != "" && at.value == "" {
+		return s.src.convert(def.typ, def.def, at.base), true, nil // Ansible's default for an empty variable
+	}
 	if err != nil {
 		return nil, true, fmt.Errorf("setting %s = %q: %v", name, at.value, err)
 	}
@@ -120,12 +123,12 @@ type rawValue struct {
 // the working directory), then the config file (from its directory). Of
 // several variables the last one set wins, as in ansible-core's
 // _loop_entries (NO_COLOR over ANSIBLE_NOCOLOR); an empty one counts as
-// not set.
+// set, as there.
 func (src source) raw(def setting) (rawValue, bool) {
 	found := rawValue{}
 	for _, env := range def.env {
-		if src.getenv != nil {
-			if v := src.getenv(env); v != "" {
+		if src.lookupEnv != nil {
+			if v, set := src.lookupEnv(env); set {
 				found = rawValue{value: v, base: src.cwd, env: env}
 			}
 		}
@@ -175,11 +178,23 @@ func (src source) typed(typ, v, base string) (any, error) {
 	case "path":
 		return src.path(v, base), nil
 	case "pathspec":
-		return anys(src.paths(strings.Split(v, string(os.PathListSeparator)), base)), nil
+		return anys(src.pathspec(v, base)), nil
 	case "pathlist":
 		return anys(src.paths(strings.Split(v, ","), base)), nil
 	}
 	return v, nil
+}
+
+// pathspec is a PATH-like list, each part a path: an empty part is base
+// (ensure_type's resolve_path of ""), so an empty ANSIBLE_ROLES_PATH is
+// the working directory.
+func (src source) pathspec(v, base string) []string {
+	parts := strings.Split(v, string(os.PathListSeparator))
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = src.path(p, base)
+	}
+	return out
 }
 
 // paths are the non-empty parts, each a path.

@@ -370,9 +370,18 @@ func (p *parser) collectionsPaths() []string {
 	return append([]string{filepath.Join(p.dir, "collections")}, paths...)
 }
 
+// searchPath is the variable env when it is set, else the configured
+// paths, else the defaults. As in Ansible's config manager, a variable set
+// to "" is set, and an empty part of it is the working directory.
 func searchPath(env string, configured []string, defaults ...string) []string {
-	if v := os.Getenv(env); v != "" {
-		return expandPaths(filepath.SplitList(v))
+	if v, set := os.LookupEnv(env); set {
+		parts := strings.Split(v, string(os.PathListSeparator))
+		for i, p := range parts {
+			if p == "" {
+				parts[i] = "."
+			}
+		}
+		return expandPaths(parts)
 	}
 	if len(configured) > 0 {
 		return expandPaths(configured)

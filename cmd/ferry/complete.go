@@ -64,7 +64,7 @@ func inventorySources(cmd *cobra.Command) []string {
 	}
 	cwd, _ := os.Getwd()
 	home, _ := os.UserHomeDir()
-	if cfg, err := config.Load(os.Getenv, cwd, home); err == nil {
+	if cfg, err := config.Load(os.LookupEnv, cwd, home); err == nil {
 		return cfg.Inventory
 	}
 	return nil

@@ -124,3 +124,31 @@ func TestConfigRolesPath(t *testing.T) {
 	}
 	sameAsAnsible(t, stdout, "roles.yml")
 }
+
+// An environment variable set to "" is set, as in Ansible's config
+// manager: an empty ANSIBLE_ROLES_PATH is the working directory (not the
+// file's roles_path), an empty boolean is false, and an empty number is
+// the default (not the file's value).
+func TestConfigEmptyEnvironment(t *testing.T) {
+	configSite(t, "[defaults]\ninventory = hosts.ini\nroles_path = shared/roles\nhost_key_checking = true\ntimeout = 33\nforks = 1\n")
+	for dir, msg := range map[string]string{filepath.Join("shared", "roles"): "from shared", ".": "from the working directory"} {
+		must(t, os.MkdirAll(filepath.Join(dir, "greet", "tasks"), 0o755))
+		must(t, os.WriteFile(filepath.Join(dir, "greet", "tasks", "main.yml"), []byte("- debug: {msg: "+msg+"}\n"), 0o644))
+	}
+	must(t, os.Mkdir("sub", 0o755))
+	pb := filepath.Join("sub", "roles.yml")
+	must(t, os.WriteFile(pb, []byte(`- hosts: web
+  gather_facts: false
+  roles: [greet]
+  tasks:
+    - debug: msg="{{ lookup('config', 'HOST_KEY_CHECKING') }} {{ lookup('config', 'DEFAULT_TIMEOUT') }}"
+`), 0o644))
+	for _, v := range []string{"ANSIBLE_ROLES_PATH", "ANSIBLE_HOST_KEY_CHECKING", "ANSIBLE_TIMEOUT"} {
+		t.Setenv(v, "")
+	}
+	code, stdout, stderr := ferry(t, "run", pb)
+	if code != 0 || strings.Count(stdout, `"msg": "from the working directory"`) != 2 || strings.Count(stdout, `"msg": "False 10"`) != 2 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	sameAsAnsible(t, stdout, pb)
+}

@@ -15,7 +15,7 @@ import (
 func loadSettings(cmd *cobra.Command) (*config.Settings, error) {
 	cwd, _ := os.Getwd()
 	home, _ := os.UserHomeDir()
-	cfg, err := config.Load(os.Getenv, cwd, home)
+	cfg, err := config.Load(os.LookupEnv, cwd, home)
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "ERROR: %v\n", err)
 		return nil, codeError(runner.ExitInvalid)

@@ -134,7 +134,7 @@ func addVaultFlags(fs *pflag.FlagSet, src *vault.Sources) {
 func configGetenv() func(string) string {
 	cwd, _ := os.Getwd()
 	home, _ := os.UserHomeDir()
-	cfg, err := config.Load(os.Getenv, cwd, home)
+	cfg, err := config.Load(os.LookupEnv, cwd, home)
 	if err != nil {
 		return os.Getenv
 	}
