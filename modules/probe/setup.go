@@ -45,7 +45,7 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 	}
 	facts := parseFacts(out.Stdout)
 	narrowFacts(facts, o.GatherSubset, o.Filter)
-	all := map[string]any{}
+	all := modules.PriorFacts(h) // a second setup (filtered) adds to the facts, as in Ansible
 	for k, v := range facts {
 		all[strings.TrimPrefix(k, "ansible_")] = v
 	}
