@@ -62,13 +62,8 @@ func (gitModule) Spec() modules.Spec {
 		Args:      modules.OptionsOf[gitOptions](),
 		Check:     modules.CheckSupported,
 		Exclusive: [][]string{{"separate_git_dir", "bare"}, {"accept_hostkey", "accept_newhostkey"}},
-		Rules: []modules.Rule{{Args: []string{"archive_prefix", "archive"}, Check: func(a modules.Args) error {
-			if _, prefix := a["archive_prefix"]; prefix && a["archive"] == nil {
-				return fmt.Errorf("archive_prefix needs archive: give the archive's path, or leave archive_prefix out")
-			}
-			return nil
-		}}},
-		Returns: gitReturns,
+		Rules:     gitRules,
+		Returns:   gitReturns,
 	}
 }
 
@@ -95,4 +90,28 @@ func (gitModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 	j := &job{ctx: ctx, h: h, o: o, data: map[string]any{}}
 	err = j.run()
 	return j.result(err)
+}
+
+// gitRules are git.py's checks of its arguments that need no host, made
+// before the run: a missing dest, archive_prefix without archive, an
+// archive whose name says no format.
+var gitRules = []modules.Rule{
+	{Args: []string{"dest", "clone"}, Check: func(a modules.Args) error {
+		if a["dest"] == nil && a["clone"] != false {
+			return fmt.Errorf("the destination directory must be specified unless clone=no: give dest, or clone: false to only read the remote's head")
+		}
+		return nil
+	}},
+	{Args: []string{"archive_prefix", "archive"}, Check: func(a modules.Args) error {
+		if _, prefix := a["archive_prefix"]; prefix && a["archive"] == nil {
+			return fmt.Errorf("archive_prefix needs archive: give the archive's path, or leave archive_prefix out")
+		}
+		return nil
+	}},
+	{Args: []string{"archive"}, Check: func(a modules.Args) error {
+		if s, ok := a["archive"].(string); ok && archiveFormats[extension(s)] == "" {
+			return fmt.Errorf("archive %q has no known extension: end it in .zip, .tar, .tar.gz or .tgz", s)
+		}
+		return nil
+	}},
 }

@@ -17,6 +17,9 @@ func (j *job) setup() error {
 	if err := j.findGit(); err != nil {
 		return err
 	}
+	if err := j.expandPaths(j.o.KeyFile, j.o.Archive); err != nil {
+		return err
+	}
 	ssh, err := j.sshOptions()
 	if err != nil {
 		return err
@@ -58,9 +61,25 @@ func (j *job) setup() error {
 	return nil
 }
 
+// expandPaths expands ~ in path options (AnsibleModule's type path).
+func (j *job) expandPaths(paths ...*string) error {
+	for _, p := range paths {
+		if p != nil && strings.HasPrefix(*p, "~") {
+			var err error
+			if *p, err = j.expandUser(*p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // findGit is executable, or the git on the host's PATH (get_bin_path).
 func (j *job) findGit() error {
 	if j.o.Executable != nil && *j.o.Executable != "" {
+		if err := j.expandPaths(j.o.Executable); err != nil {
+			return err
+		}
 		j.git = *j.o.Executable
 		return nil
 	}
