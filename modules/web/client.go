@@ -187,6 +187,9 @@ func responseFields(resp *http.Response, data map[string]any) {
 	for k, vs := range resp.Header {
 		data[strings.ReplaceAll(strings.ToLower(k), "-", "_")] = strings.Join(vs, ", ")
 	}
+	if closedByHeader(resp) {
+		data["connection"] = "close"
+	}
 	if resp.ContentLength >= 0 {
 		data["content_length"] = fmt.Sprint(resp.ContentLength)
 	}
@@ -232,4 +235,12 @@ func urlFileName(resp *http.Response, def string) string {
 		return name
 	}
 	return def
+}
+
+// closedByHeader reports whether an HTTP/1.1 response said "Connection:
+// close", which net/http takes out of the headers once it has read it
+// (resp.Close stands for it). Python's urllib keeps the header, and
+// Ansible's uri returns it: connection: close, the header's usual value.
+func closedByHeader(resp *http.Response) bool {
+	return resp.Close && resp.ProtoAtLeast(1, 1) && resp.Header.Get("Connection") == ""
 }

@@ -93,7 +93,7 @@ func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 		return failed(err.Error()), nil
 	}
 	if skip, msg, err := createsRemoves(ctx, h, o); err != nil || skip {
-		return modules.Result{Data: map[string]any{"stdout": msg}}, err
+		return modules.Result{Data: map[string]any{"stdout": msg, "stdout_lines": []any{msg}}}, err
 	}
 	client, err := newClient(ctx, h, o.request())
 	if err != nil {
@@ -114,6 +114,11 @@ func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 	defer resp.Body.Close()
 	data := map[string]any{}
 	responseFields(resp, data)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// urllib raises HTTPError before fetch_url reads the cookies
+		delete(data, "cookies")
+		delete(data, "cookies_string")
+	}
 	data["status"], data["url"], data["redirected"] = resp.StatusCode, resp.Request.URL.String(), resp.Request.URL.String() != target
 	if loc := resp.Header.Get("Location"); loc != "" {
 		if u, err := resp.Request.URL.Parse(loc); err == nil {
@@ -127,6 +132,7 @@ func (uri) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules
 		if res, err = saveBody(ctx, h, o.FileInstallOptions, resp, dest, data); err != nil {
 			return modules.Result{}, err
 		}
+		data = res.Data
 	} else if err := readContent(resp, o.ReturnContent || !ok, data); err != nil {
 		return modules.Result{}, err
 	}
@@ -292,7 +298,10 @@ func saveBody(ctx context.Context, h *modules.Host, install modules.FileInstallO
 	if err != nil {
 		return res, err
 	}
-	delete(res.Data, "src")
+	// uri.py reports the response and the file's attributes, not the copy
+	for _, k := range []string{"src", "dest", "checksum", "bytes_transferred"} {
+		delete(res.Data, k)
+	}
 	for k, v := range data {
 		res.Data[k] = v
 	}
