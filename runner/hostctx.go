@@ -40,7 +40,8 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 		}
 	}
 	return &scope{engine: r.engine, layers: layers, keywordLayers: len(layers) - vars,
-		magic: roleMagic(pr, t, r.magicVars(pr, h)), masker: r.opts.Masker}
+		magic: roleMagic(pr, t, r.magicVars(pr, h)), masker: r.opts.Masker,
+		forHost: func(o *hostState) *scope { return r.scope(pr, t, o) }}
 }
 
 // magicVars are Ansible's built-in variables, computed only when used.
@@ -236,14 +237,22 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 		Task:      t.Title(),
 		Console:   r.console(t, h),
 	}
-	mh.Reconnect = func(ctx context.Context) error { return r.reconnect(ctx, h, sc) }
+	mh.Reconnect = func(ctx context.Context) error { _, err := r.reconnect(ctx, t, h, sc); return err }
 	if inBackground(ctx) {
 		mh.Events = nil
 	}
 	if t.Spec.Controller {
 		return mh, nil
 	}
-	become, err := r.become(sc, t)
+	csc, d := sc, delegation{} // the scope the connection and become read
+	if t.DelegateTo != "" {
+		var err error
+		if d, err = r.delegated(sc, t); err != nil {
+			return nil, err
+		}
+		csc = d.scope
+	}
+	become, err := r.become(csc, t)
 	if err != nil {
 		return nil, err
 	}
@@ -251,15 +260,13 @@ func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scop
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.connFor(ctx, t, h, sc)
+	c, err := r.connFor(ctx, t, h, sc, d)
 	if err != nil {
 		return nil, err
 	}
 	mh.Become = become
 	mh.Conn = modules.Seal(&taskConn{Conn: c, become: become, env: env, masker: r.opts.Masker})
-	if t.DelegateTo == "" {
-		mh.Reconnect = r.resealingReconnect(mh, h, sc, env)
-	}
+	mh.Reconnect = r.resealingReconnect(mh, t, h, sc, env)
 	return mh, nil
 }
 
@@ -271,10 +278,11 @@ func (r *Runner) moduleEvent(t *Task, h *hostState, e modules.Event) {
 	r.emit(Event{Type: typ, Host: h.name, Task: t.Title(), Msg: e.Line, Done: e.Done, Total: e.Total, Hidden: t.mayHide()})
 }
 
-// connFor returns the host's connection, opened once for the whole run.
-func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope) (modules.Conn, error) {
-	if t.DelegateTo != "" {
-		return r.delegateConn(ctx, t, sc)
+// connFor returns the host's connection, opened once for the whole run,
+// or the delegated host's (d).
+func (r *Runner) connFor(ctx context.Context, t *Task, h *hostState, sc *scope, d delegation) (modules.Conn, error) {
+	if d.host != nil {
+		return r.delegateConn(ctx, d)
 	}
 	if t.ownConnection() {
 		return r.taskConnection(ctx, h, sc)
@@ -327,12 +335,9 @@ func (r *Runner) connectionVars(sc *scope, h *hostState) (map[string]any, error)
 // become resolves privilege escalation as 2.14's PlayContext does: a
 // variable (ansible_become in the inventory, the play's or the task's vars)
 // beats the keyword of the task (or its block or play), which beats the
-// command line's -b. A delegated task's keyword comes first: 2.14 reads
-// only the delegated host's variables there, which sc does not hold.
+// command line's -b. For a delegated task sc is the delegated host's
+// scope (delegated).
 func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
-	if t.DelegateTo != "" {
-		sc = &scope{engine: sc.engine, layers: sc.layers, keywordLayers: len(sc.layers), magic: sc.magic, masker: sc.masker}
-	}
 	on := false
 	if v, ok, err := sc.variable("ansible_become"); err != nil {
 		return nil, err

@@ -13,9 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
-	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
-	"github.com/ferry-sh/ferry/runner/conn"
 )
 
 // Include is a dynamic include (include_tasks, include_role): its tasks are
@@ -564,39 +562,6 @@ func (p *parser) actionKey(t *Task, k, v *yaml.Node, moduleKey, moduleVal **yaml
 	if t.ModuleTemplate == "" {
 		t.Module = name
 	}
-}
-
-// delegateConn is the connection of delegate_to: an inventory host's,
-// with its connection variables over the task's and the play's connection
-// keywords (as 2.14 reads the delegated host's variables, then the
-// keywords), or this machine for localhost when the inventory does not
-// name it.
-func (r *Runner) delegateConn(ctx context.Context, t *Task, sc *scope) (modules.Conn, error) {
-	target, err := sc.render(t.DelegateTo)
-	if err != nil {
-		return nil, fmt.Errorf("delegate_to: %w", err)
-	}
-	name := fmt.Sprint(target)
-	ih, ok := r.opts.Inventory.Host(name)
-	if !ok {
-		if name == "localhost" || name == "127.0.0.1" {
-			return conn.NewLocal(), nil
-		}
-		return nil, fmt.Errorf("delegate_to %q: the inventory has no such host", name)
-	}
-	dh := r.delegateHost(ih)
-	keywords := sc.layers[len(sc.layers)-sc.keywordLayers:] // the keywords and the command line's settings
-	dsc := &scope{engine: r.engine, layers: append([]map[string]any{r.opts.ExtraVars, dh.facts.get(), dh.inventoryVars()}, keywords...),
-		keywordLayers: len(keywords), masker: r.opts.Masker}
-	return r.taskConnection(ctx, dh, dsc)
-}
-
-// delegateHost is the state of a host that tasks delegate to: the same
-// as when a later play runs on it, so that the facts delegate_facts gives
-// it are still there (a host only delegated to counts nothing, and the
-// recap leaves it out).
-func (r *Runner) delegateHost(ih *inventory.Host) *hostState {
-	return r.host(ih)
 }
 
 // varsFiles reads vars_files: paths, or lists of paths of which the first

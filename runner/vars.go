@@ -70,6 +70,9 @@ type scope struct {
 	// resolving holds the names being rendered, to catch a variable whose
 	// value refers back to itself.
 	resolving []string
+	// forHost is the same task's scope on another host (a delegated one);
+	// nil in scopes of no task.
+	forHost func(*hostState) *scope
 }
 
 // Lookup implements template.Scope.
@@ -175,7 +178,8 @@ func hasTemplate(v any) bool {
 // withLayer returns a scope with one more layer on top (a loop item, a
 // registered result being judged by failed_when).
 func (s *scope) withLayer(layer map[string]any) *scope {
-	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), magic: s.magic, masker: s.masker}
+	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), keywordLayers: s.keywordLayers,
+		magic: s.magic, masker: s.masker, forHost: s.forHost}
 }
 
 // checkExpression checks the syntax of a bare expression.
