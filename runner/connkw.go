@@ -163,9 +163,6 @@ func becomeMethod(sc *scope, b *modules.Become) error {
 	if b.Method != "" && !slices.Contains(becomeMethods, b.Method) {
 		return fmt.Errorf("become_method %q is not supported by ferry: use sudo or su", b.Method)
 	}
-	if b.Method == "su" && b.Password != "" {
-		return fmt.Errorf("become_method su with a password is not supported by ferry: su reads a password from a terminal only; use sudo, or log in as root")
-	}
 	if flags, ok := vals["ansible_become_flags"]; ok {
 		words, err := shellquote.Split(flags)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/modules"
+	"github.com/ferry-sh/ferry/runner/conn"
 	"github.com/ferry-sh/ferry/runner/template"
 )
 
@@ -513,6 +514,8 @@ func (r *Runner) outcome(ctx, tctx context.Context, t *Task, h *hostState, mh *m
 	case runErr != nil && isUnreachable(runErr):
 		out.unreachable, out.failed = true, false
 		out.msg = runErr.Error()
+	case errors.Is(runErr, conn.ErrIncorrectSuPassword):
+		out.msg = conn.ErrIncorrectSuPassword.Error() // the connection's failure, as Ansible's, not the module's
 	case runErr != nil && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil:
 		out.msg = fmt.Sprintf("the task timed out after %d seconds (timeout: %d); its processes were stopped", timeout, timeout)
 	case runErr != nil && ctx.Err() != nil:

@@ -12,9 +12,10 @@ import (
 )
 
 // commandLine turns a Command into the argv to start and the stdin to feed it,
-// applying become (sudo) and the environment. A become password is written to
-// sudo's stdin, ahead of the command's own input: never to argv or the
-// environment, where other users of the host could read it.
+// applying become (sudo, su) and the environment. A become password is
+// written to sudo's stdin, ahead of the command's own input, or to su's
+// when it asks (suInput): never to argv or the environment, where other
+// users of the host could read it.
 func commandLine(cmd transport.Command, alreadyRoot bool) (argv []string, stdin io.Reader) {
 	argv = cmd.Argv
 	if cmd.Shell != "" {
@@ -26,6 +27,9 @@ func commandLine(cmd transport.Command, alreadyRoot bool) (argv []string, stdin 
 	stdin = cmd.Stdin
 	if b := cmd.Become; needsSudo(b, alreadyRoot) {
 		if b.Method == "su" {
+			if b.Password != "" {
+				stdin = newSuInput(b.Password, stdin)
+			}
 			return suLine(b, argv), stdin
 		}
 		sudo, password := sudoLine(b)
@@ -63,9 +67,10 @@ func sudoLine(b *transport.Become) (argv []string, password bool) {
 }
 
 // suLine runs argv through su as Ansible's su plugin does: su [flags] user
-// -c 'command', the command read by the user's login shell. su asks for a
-// password on a terminal only, which ferry does not open: the runner
-// refuses su with a password before anything runs.
+// -c 'command', the command read by the user's login shell. su reads a
+// password from its input when it is not a terminal too (util-linux's su,
+// through PAM's conversation), so no terminal is opened: the command's
+// output stays apart from its errors.
 func suLine(b *transport.Become, argv []string) []string {
 	line := append([]string{cmp.Or(b.Exe, "su")}, b.Flags...)
 	return append(line, becomeUser(b), "-c", JoinArgv(argv))

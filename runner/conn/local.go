@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,9 +25,14 @@ func NewLocal() *Local { return &Local{} }
 // Run starts the command in its own process group so that a timeout or an
 // interrupt ends everything it started, not only the shell.
 func (l *Local) Run(ctx context.Context, cmd transport.Command) (transport.Output, error) {
-	argv, stdin := commandLine(cmd, os.Geteuid() == 0)
+	root := os.Geteuid() == 0
+	argv, stdin := commandLine(cmd, root)
 	if len(argv) == 0 {
 		return transport.Output{}, errors.New("empty command")
+	}
+	su, isSu := stdin.(*suInput)
+	if isSu { // su asks for the password when ferry is not root
+		stdin = su.upFront(root)
 	}
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Dir = cmd.Dir
@@ -42,7 +48,12 @@ func (l *Local) Run(ctx context.Context, cmd transport.Command) (transport.Outpu
 	go func() { done <- c.Wait() }()
 	select {
 	case err := <-done:
-		return outputOf(err, &stdout, &stderr)
+		out, err := outputOf(err, &stdout, &stderr)
+		if isSu && !root && err == nil {
+			out.Stderr = trimSuPrompt(out.Stderr)
+			return suResult(out, !strings.Contains(out.Stderr, suFailure))
+		}
+		return out, err
 	case <-ctx.Done():
 		_ = syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
 		select {

@@ -252,13 +252,15 @@ func (s *SSH) runSession(ctx context.Context, cmd transport.Command, direct bool
 		command = s.directCommand
 	}
 	line, stdin := command(cmd)
-	if stdin != nil {
-		session.Stdin = stdin
-	}
 	var stdout, stderr bytes.Buffer
 	session.Stdout = pooledCopy{teeTo(&stdout, cmd.Stdout)}
 	pgid := newPgidFilter(s.marker, teeTo(&stderr, cmd.Stderr))
 	session.Stderr = pooledCopy{pgid}
+	endInput, err := attachInput(session, stdin, pgid)
+	if err != nil {
+		return transport.Output{}, false, s.transportError(fmt.Errorf("ssh: input of a command on %s: %w", s.describe(), err))
+	}
+	defer endInput()
 	if err := session.Start(line); err != nil {
 		return transport.Output{}, false, s.transportError(fmt.Errorf("ssh: starting a command on %s: %w", s.describe(), err))
 	}
@@ -268,6 +270,9 @@ func (s *SSH) runSession(ctx context.Context, cmd transport.Command, direct bool
 	case err := <-done:
 		pgid.flush()
 		out, err := s.outputOf(err, &stdout, &stderr)
+		if _, su := stdin.(*suInput); su && err == nil {
+			out, err = suResult(out, pgid.seen)
+		}
 		return out, pgid.seen, err
 	case <-ctx.Done():
 		if !s.stop(session, pgid, cmd.Become, done) {
@@ -385,6 +390,9 @@ func (s *SSH) startKiller(group int, become *transport.Become) error {
 		`while [ $i -lt 20 ]; do kill -s 0 -- -` + g + ` 2>/dev/null || exit 0; sleep 0.1; i=$((i+1)); done; ` +
 		`kill -s KILL -- -` + g + ` 2>/dev/null; exit 0`
 	argv, stdin := commandLine(transport.Command{Argv: []string{"/bin/sh", "-c", script}, Become: become}, s.cfg.User == "root")
+	if in, ok := stdin.(*suInput); ok { // the script reads no input: nothing to watch
+		stdin = in.upFront(s.cfg.User == "root")
+	}
 	killer, err := s.client.NewSession()
 	if err != nil {
 		return err
@@ -422,13 +430,15 @@ func (w pooledCopy) ReadFrom(r io.Reader) (int64, error) {
 
 // pgidFilter passes stderr through, taking out the wrapper's marker line and
 // reporting the process group it names. Lines before it (a noisy login rc
-// file) pass through unchanged.
+// file) pass through unchanged, but for su's password prompt, which it
+// takes out and reports to su's input (su), as it reports the marker.
 type pgidFilter struct {
 	marker  []byte
 	out     io.Writer
 	pending []byte
 	seen    bool
 	found   chan int
+	su      *suInput
 }
 
 func newPgidFilter(marker string, out io.Writer) *pgidFilter {
@@ -443,6 +453,10 @@ func (f *pgidFilter) Write(p []byte) (int, error) {
 	for {
 		nl := bytes.IndexByte(f.pending, '\n')
 		if nl < 0 {
+			if f.su != nil && suPrompt.Match(f.pending) {
+				f.pending = nil
+				f.su.ask()
+			}
 			return len(p), nil
 		}
 		line := f.pending[:nl]
@@ -453,6 +467,9 @@ func (f *pgidFilter) Write(p []byte) (int, error) {
 			}
 			f.seen = true
 			f.pending = nil
+			if f.su != nil {
+				f.su.start()
+			}
 			if len(rest) > 0 {
 				if _, err := f.out.Write(rest); err != nil {
 					return len(p), err
@@ -574,3 +591,24 @@ func writerWithContext(ctx context.Context, w io.Writer) io.Writer {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// attachInput gives a session its input: su's through a pipe, fed as su
+// asks for the password and as the command starts (which the stderr filter
+// sees), any other as it is. The returned func ends su's feeding.
+func attachInput(session *ssh.Session, stdin io.Reader, pgid *pgidFilter) (func(), error) {
+	in, ok := stdin.(*suInput)
+	if !ok {
+		if stdin != nil {
+			session.Stdin = stdin
+		}
+		return func() {}, nil
+	}
+	w, err := session.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	pgid.su = in
+	ended := make(chan struct{})
+	go in.feed(w, ended)
+	return func() { close(ended) }, nil
+}
