@@ -63,6 +63,12 @@ func (in *suInput) feed(w io.WriteCloser, ended <-chan struct{}) {
 	defer w.Close()
 	select {
 	case <-in.asked:
+	case <-in.started:
+	case <-ended:
+		return
+	}
+	select {
+	case <-in.asked: // su asked (before the command started, when both are seen)
 		if _, err := io.WriteString(w, in.password+"\n"); err != nil {
 			return
 		}
@@ -71,9 +77,7 @@ func (in *suInput) feed(w io.WriteCloser, ended <-chan struct{}) {
 		case <-ended:
 			return
 		}
-	case <-in.started:
-	case <-ended:
-		return
+	default:
 	}
 	if in.rest != nil {
 		_, _ = io.Copy(w, in.rest)
