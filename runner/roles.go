@@ -18,8 +18,12 @@ import (
 // Role is one loaded instance of a role: a directory with tasks/, handlers/,
 // defaults/, vars/, meta/, templates/ and files/.
 type Role struct {
-	Name     string         // as written, shown in task titles ("web : install")
-	Path     string         // its directory: role_path, and where templates/ and files/ are looked up first
+	Name string // as written, shown in task titles ("web : install")
+	Path string // its directory: role_path, and where templates/ and files/ are looked up first
+	// Parents are the directories of the roles that brought it in (by
+	// meta dependencies, include_role or import_role), outermost first:
+	// Task.get_search_path's dependency chain.
+	Parents  []string
 	Defaults map[string]any // defaults/: below every other variable
 	Vars     map[string]any // vars/ over the vars: given with the role
 	Params   map[string]any // role parameters (`- role: x` plus other keys): above facts
@@ -173,6 +177,9 @@ func (p *parser) loadRole(at *yaml.Node, name, parentDir string, from roleFrom, 
 		return nil
 	}
 	role := &Role{Name: name, Path: dir, Params: params}
+	if p.role != nil {
+		role.Parents = append(slices.Clone(p.role.Parents), p.role.Path)
+	}
 	role.Defaults = p.roleVarsFile(at, filepath.Join(dir, "defaults"), from.defaults)
 	role.Vars = mergeMaps(vars, p.roleVarsFile(at, filepath.Join(dir, "vars"), from.vars))
 	if hpath := mainFile(filepath.Join(dir, "handlers"), from.handlers); hpath != "" {

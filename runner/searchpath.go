@@ -22,6 +22,9 @@ func taskSearchPath(t *Task, playbookDir string) []any {
 	}
 	if t.Role != nil {
 		add(t.Role.Path)
+		for _, parent := range slices.Backward(t.Role.Parents) {
+			add(parent)
+		}
 	}
 	if t.Pos.File != "" {
 		add(filepath.Dir(t.Pos.File))
