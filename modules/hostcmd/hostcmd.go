@@ -69,3 +69,16 @@ func Act(ctx context.Context, h *modules.Host, script string) (modules.Output, e
 // Quote quotes each word for the host's shell and joins them with spaces
 // (shellquote.Join, variadic for the modules' short call sites).
 func Quote(words ...string) string { return shellquote.Join(words) }
+
+// Found reads the key=value lines a probe script prints (the tools it
+// found, the flags it set), the first = splitting each; other lines are
+// left out.
+func Found(stdout string) map[string]string {
+	found := map[string]string{}
+	for _, line := range strings.Split(stdout, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			found[k] = v
+		}
+	}
+	return found
+}

@@ -138,12 +138,7 @@ func (t *task) tools() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	found := map[string]string{}
-	for _, line := range strings.Split(out.Stdout, "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok {
-			found[k] = v
-		}
-	}
+	found := hostcmd.Found(out.Stdout)
 	t.rpm, t.gpg = found["rpm"], found["gpg"]
 	if t.gpg == "" {
 		t.gpg = found["gpg2"]

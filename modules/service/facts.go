@@ -82,12 +82,7 @@ func (g *gatherer) gather() (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tools := map[string]string{}
-	for _, line := range strings.Split(out.Stdout, "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok {
-			tools[k] = v
-		}
-	}
+	tools := hostcmd.Found(out.Stdout)
 	services := map[string]any{}
 	if tools["service"] != "" && tools["chkconfig"] == "" && tools["rc-status"] == "" {
 		if err := g.sysv(tools, services); err != nil {

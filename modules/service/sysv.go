@@ -44,12 +44,7 @@ true`
 	if err != nil {
 		return nil, err
 	}
-	tools := map[string]string{}
-	for _, line := range strings.Split(out.Stdout, "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok {
-			tools[k] = v
-		}
-	}
+	tools := hostcmd.Found(out.Stdout)
 	return tools, nil
 }
 
