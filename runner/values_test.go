@@ -64,6 +64,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"slurp":                  {"slurp: {src: /x, source: /y}", `pb.yml:3:24: module slurp has no argument "source"`},
 		"stat":                   {"stat: {path: /tmp/x, follow: maybe}", `pb.yml:3:28: argument follow: want a boolean`},
 		"sysctl":                 {"sysctl: {name: x, value: 1, sysctl_file: etc/sysctl.conf}", `pb.yml:3:35: sysctl_file "etc/sysctl.conf" must be an absolute path on the host`},
+		"sysvinit":               {"sysvinit: {name: cron, runlevels: {a: 1}}", `pb.yml:3:30: argument runlevels: want a list, got a mapping`},
 		"systemd":                {"systemd: {name: cron, enabled: maybe}", `pb.yml:3:29: argument enabled: want a boolean`},
 		"systemd_service":        {"systemd_service: {name: cron, enabled: maybe}", `pb.yml:3:37: argument enabled: want a boolean`},
 		"tempfile":               {"tempfile: {state: link}", `pb.yml:3:18: argument state: "link" is not one of file, directory`},

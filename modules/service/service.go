@@ -54,6 +54,9 @@ func (serviceModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 			return modules.Result{}, err
 		}
 	}
+	if mgr == "sysvinit" {
+		return asSysvinit(ctx, h, o)
+	}
 	if mgr != "systemd" {
 		if o.Name == "" {
 			return failed("missing required arguments: name", nil), nil
@@ -77,6 +80,35 @@ func (serviceModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 		res = ignoredForSystemd(res, o)
 	}
 	return res, err
+}
+
+// asSysvinit hands the task to the sysvinit module, as the service action
+// does where the service_mgr fact is sysvinit: with the task's arguments as
+// they are (sleep defaults to sysvinit's 1), so that service's own runlevel
+// and systemd's daemon_reload are arguments sysvinit refuses.
+func asSysvinit(ctx context.Context, h *modules.Host, o serviceOptions) (modules.Result, error) {
+	var unsupported []string
+	for _, arg := range []struct {
+		name  string
+		given bool
+	}{{"daemon_reexec", o.DaemonReexec}, {"daemon_reload", o.DaemonReload}, {"runlevel", o.Runlevel != nil}} {
+		if arg.given {
+			unsupported = append(unsupported, arg.name)
+		}
+	}
+	if len(unsupported) > 0 {
+		return failed("Unsupported parameters for (ansible.legacy.sysvinit) module: "+strings.Join(unsupported, ", ")+
+			". Supported parameters include: arguments, daemonize, enabled, name, pattern, runlevels, sleep, state (args, service).", nil), nil
+	}
+	if o.Name == "" {
+		return failed("missing required arguments: name", nil), nil
+	}
+	sleep := 1
+	if o.Sleep != nil {
+		sleep = *o.Sleep
+	}
+	return runSysvinit(ctx, h, sysvinitOptions{Name: o.Name, State: o.State, Enabled: o.Enabled, Sleep: sleep,
+		Pattern: o.Pattern, Arguments: o.Arguments})
 }
 
 // ignoredForSystemd warns of the init scripts' arguments given to a task

@@ -33,3 +33,14 @@ func TestServiceInitScriptsAgainstAnsible(t *testing.T) {
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
 		State: ansiblecmp.StateOf(ours, theirs, initState)}.Run(t)
 }
+
+// TestSysvinitAgainstAnsible runs testdata/sysvinit.yml with --check, then
+// twice for real, with ferry and ansible-playbook on a fresh root each:
+// recaps, every registered field (each step's rc and output), the actions
+// the scripts were given, their links and status must agree.
+func TestSysvinitAgainstAnsible(t *testing.T) {
+	ours, theirs := initRoot(t), initRoot(t)
+	playbook, _ := filepath.Abs("testdata/sysvinit.yml")
+	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
+		State: ansiblecmp.StateOf(ours, theirs, initState)}.Run(t)
+}

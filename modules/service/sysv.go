@@ -187,12 +187,9 @@ func (s *initScript) command(action string) (string, error) {
 }
 
 // detached runs command as service.py's daemonized execute_command does: in
-// a session of its own, in an environment holding only the C locale, its
-// output kept in files so that a daemon it starts holds no pipe of ours.
+// a session of its own, in an environment holding only the C locale.
 func detached(command string) string {
-	return `d=$(mktemp -d) || exit 1
-env -i LANG=C LC_ALL=C LC_MESSAGES=C setsid -w ` + command + ` >"$d/o" 2>"$d/e" </dev/null
-rc=$?; cat "$d/o"; cat "$d/e" >&2; rm -rf "$d"; exit $rc`
+	return captured("env -i LANG=C LC_ALL=C LC_MESSAGES=C setsid -w "+command, false, 0)
 }
 
 // control runs the action through the gate; restart is stop, the task's
