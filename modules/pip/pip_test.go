@@ -53,6 +53,19 @@ func wheel(t *testing.T, dir, name, version string) {
 	}
 }
 
+// fakeVirtualenv stands in for virtualenv, which Debian's python3-venv
+// does not bring: its --help names --no-site-packages, and it keeps the
+// arguments pip.py gave it beside the virtualenv. It makes the virtualenv
+// quickly: venv without pip (whose ensurepip takes seconds), seeing the
+// system's pip, which bin/pip3 runs.
+const fakeVirtualenv = `#!/bin/sh
+if [ "$1" = --help ]; then printf 'usage: virtualenv [options] DEST\n  --no-site-packages\n  --system-site-packages\n  -p PYTHON\n'; exit 0; fi
+for a; do dest=$a; done
+python3 -m venv --without-pip --system-site-packages "$dest" || exit 1
+printf '#!/bin/sh\nexec %s/bin/python -m pip "$@"\n' "$dest" > "$dest/bin/pip3" && chmod +x "$dest/bin/pip3"
+echo "$*" > "$dest/args"
+`
+
 // pipRoot is a fresh root whose pip finds only the test's wheels.
 func pipRoot(t *testing.T) *rootfs.Host {
 	h := rootfs.Start(t)
@@ -64,20 +77,22 @@ func pipRoot(t *testing.T) *rootfs.Host {
 		wheel(t, dir, w[0], w[1])
 	}
 	files := map[string]string{
-		"/etc/pip.conf":         "[global]\nno-index = true\nfind-links = /srv/wheels\n",
-		"/srv/requirements.txt": "ferry-req==1.0\n",
+		"/etc/pip.conf":                  "[global]\nno-index = true\nfind-links = /srv/wheels\n",
+		"/srv/requirements.txt":          "ferry-req==1.0\n",
+		"/usr/local/bin/fake-virtualenv": fakeVirtualenv,
 	}
 	for p, content := range files {
-		if err := os.WriteFile(h.Path(p), []byte(content), 0o644); err != nil {
+		if err := os.WriteFile(h.Path(p), []byte(content), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return h
 }
 
-// packages lists the virtualenvs' packages and their files' modes.
+// packages lists the test's packages in each virtualenv, the mode of a
+// file installed under umask 0077, and the virtualenv commands' arguments.
 func packages(h *rootfs.Host) string {
-	out, _ := h.Try(`for v in /opt/venv /opt/venv2 /root/venv4; do [ -x $v/bin/pip ] || continue; echo "$v:"; $v/bin/pip list --format=freeze 2>&1 | grep -v '^pip=\|^setuptools='; done
+	out, _ := h.Try(`for v in /opt/venv /opt/venv2 /root/venv4 /opt/venv5 /opt/venv6; do [ -x $v/bin/pip3 ] || continue; echo "$v:"; $v/bin/pip3 list --format=freeze 2>&1 | grep '^ferry'; cat $v/args 2>/dev/null; done
 stat -c '%n %a' /opt/venv2/lib/python3*/site-packages/ferry_extra/__init__.py 2>/dev/null; true`)
 	return out
 }
@@ -91,7 +106,7 @@ func TestPipAgainstAnsible(t *testing.T) {
 	playbook, _ := filepath.Abs("testdata/pip.yml")
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t),
 		State: ansiblecmp.StateOf(ours, theirs, packages)}.Run(t)
-	want := "/opt/venv:\nferry-hello==1.1\nferry-req==1.0\n/opt/venv2:\nferry-extra==1.0\n"
+	want := "/opt/venv:\nferry-hello==1.1\nferry-req==1.0\n/opt/venv2:\nferry-extra==1.0\n--no-site-packages -p/usr/bin/python3 /opt/venv2\n"
 	if got := packages(ours); !strings.HasPrefix(got, want) {
 		t.Errorf("installed:\n%s\nwant:\n%s", got, want)
 	}
