@@ -72,6 +72,7 @@ var settings = map[string]setting{
 	"DEFAULT_VERBOSITY":              {"integer", 0, []string{"defaults.verbosity"}, []string{"ANSIBLE_VERBOSITY"}},
 	"HOST_KEY_CHECKING":              {"boolean", true, []string{"defaults.host_key_checking"}, []string{"ANSIBLE_HOST_KEY_CHECKING"}},
 	"RETRY_FILES_SAVE_PATH":          {"path", nil, []string{"defaults.retry_files_save_path"}, []string{"ANSIBLE_RETRY_FILES_SAVE_PATH"}},
+	"SHOW_CUSTOM_STATS":              {"boolean", false, []string{"defaults.show_custom_stats"}, []string{"ANSIBLE_SHOW_CUSTOM_STATS"}},
 }
 
 // Defaults are Ansible's defaults alone: no config file, no environment.

@@ -61,6 +61,9 @@ type Event struct {
 	Total   int64          `json:"total,omitempty"`
 	Unit    string         `json:"unit,omitempty"` // of Done and Total: bytes, or "seconds" (pause)
 	Stats   []HostStats    `json:"stats,omitempty"`
+	// Custom are set_stats' stats in the recap: per host, and the run's
+	// under "_run".
+	Custom map[string]any `json:"custom_stats,omitempty"`
 	// Items are the per-item results of a loop, shown after the item lines.
 	Items []Event `json:"items,omitempty"`
 	// Hidden marks a no_log result: its data is censored.

@@ -61,8 +61,11 @@ type TextSink struct {
 	Progress bool
 	// Width is the terminal's width in columns, for the header lines; 0
 	// off a terminal (Ansible's 80).
-	Width     int
-	transfers map[string]time.Time // host -> start of its current transfer
+	Width int
+	// ShowCustomStats prints set_stats' stats after the recap (Ansible's
+	// show_custom_stats).
+	ShowCustomStats bool
+	transfers       map[string]time.Time // host -> start of its current transfer
 }
 
 // NewTextSink prints events to w; colour only when useColor is set.
@@ -363,6 +366,9 @@ func (s *TextSink) recap(b *strings.Builder, e Event) {
 			s.count("ignored", st.Ignored, s.colors.warn))
 	}
 	b.WriteString("\n")
+	if s.ShowCustomStats {
+		s.customStatsText(b, e.Custom)
+	}
 	if e.Msg != "" {
 		fmt.Fprintf(b, "%s\n", e.Msg)
 	}

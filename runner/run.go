@@ -115,6 +115,8 @@ type Runner struct {
 
 	gate taskGate // --start-at-task and --step
 
+	custom customStats // set_stats' stats
+
 	// dynamicInventory are the add_host and group_by changes made so far,
 	// applied again by refresh_inventory.
 	dynamicMu        sync.Mutex
@@ -200,7 +202,7 @@ func (r *Runner) Run(ctx context.Context, pb *Playbook) (*Recap, error) {
 	if runErr == ErrInterrupted {
 		msg = "interrupted: running tasks were stopped"
 	}
-	r.emit(Event{Type: EventRecap, Stats: recap.Stats, Msg: msg})
+	r.emit(Event{Type: EventRecap, Stats: recap.Stats, Msg: msg, Custom: r.custom.snapshot()})
 	r.closeConns()
 	return recap, runErr
 }

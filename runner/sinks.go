@@ -15,6 +15,10 @@ func (s *Session) screenSink(out io.Writer) Sink {
 	text := NewTextSink(out, s.Verbosity, s.Diff, s.Color)
 	text.Progress = s.Terminal
 	text.Width = s.Width
+	if s.Config != nil {
+		show, _, _ := s.Config.Lookup("SHOW_CUSTOM_STATS")
+		text.ShowCustomStats, _ = show.(bool)
+	}
 	if s.Check {
 		return newPlanSink(text, out, s.Color, s.Width)
 	}

@@ -191,6 +191,9 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 	if t.Register != "" && (!out.unreachable || out.ignored) {
 		keyorder.Put(updates, t.Register, out.registered)
 	}
+	if t.Module == "set_stats" && (!out.failed || out.ignored) {
+		r.custom.add(h.name, out.registered)
+	}
 	if out.failed && !out.ignored && rescuable {
 		// the rescue sees the failure, as Ansible's strategy sets it
 		keyorder.Put(updates, "ansible_failed_result", out.registered)

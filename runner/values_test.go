@@ -30,6 +30,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"firewalld":              {"firewalld: {port: 80/tcp, state: on}", `pb.yml:3:33: argument state: "on" is not one of absent, disabled, enabled, present`},
 		"find":                   {"find: {paths: /x, size: 10 kb}", `pb.yml:3:25: size "10 kb": want a whole number with an optional unit`},
 		"getent":                 {"getent: {database: group, fail_key: maybe}", `pb.yml:3:33: argument fail_key: want a boolean`},
+		"set_stats":              {"set_stats: {per_host: maybe}", `pb.yml:3:19: argument per_host: want a boolean`},
 		"gather_facts":           {"gather_facts: {parallel: maybe}", `pb.yml:3:22: argument parallel: want a boolean`},
 		"package_facts":          {"package_facts: {strategy: last}", `pb.yml:3:23: argument strategy: "last" is not one of first, all`},
 		"validate_argument_spec": {"validate_argument_spec: {argument_spec: [a]}", `pb.yml:3:32: argument argument_spec: want a mapping, got a list`},
