@@ -419,14 +419,22 @@ func (p *parser) roleArgs(t *Task, n *yaml.Node) (name string, nameNode *yaml.No
 			p.errorf(n, "give the arguments as a mapping with `name:`", "%v", err)
 		}
 		name, _ = args["name"].(string)
+		if _, hasName := args["name"]; !hasName {
+			name, _ = args["role"].(string) // role is name's alias, as in IncludeRole.load
+		}
 		from = roleFrom{tasks: str(args["tasks_from"]), vars: str(args["vars_from"]), defaults: str(args["defaults_from"]), handlers: str(args["handlers_from"])}
 		return name, n, from, nil, false
 	}
-	keys := []string{"name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "public", "apply", "allow_duplicates", "rolespec_validate"}
+	keys := []string{"name", "role", "tasks_from", "vars_from", "defaults_from", "handlers_from", "public", "apply", "allow_duplicates", "rolespec_validate"}
+	hasName := false
 	p.mapping(n, "role arguments", func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
-			name, nameNode = p.str(v), v
+			name, nameNode, hasName = p.str(v), v, true
+		case "role": // name's alias; name wins, as in IncludeRole.load
+			if !hasName {
+				name, nameNode = p.str(v), v
+			}
 		case "tasks_from":
 			from.tasks = p.str(v)
 		case "vars_from":
