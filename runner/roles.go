@@ -316,15 +316,12 @@ func mainFile(dir, name string) string {
 // (ns.coll.role); else roles/ beside the playbook, the roles path, then the
 // playbook's directory. parentDir, for a dependency, is searched first.
 func (p *parser) findRole(name, parentDir string) (string, []string) {
-	if filepath.IsAbs(name) || strings.ContainsRune(name, '/') {
-		path := name
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(p.dir, name)
-		}
-		return existingDir(path), []string{path}
+	if filepath.IsAbs(name) {
+		return existingDir(name), []string{name}
 	}
+	isPath := strings.ContainsRune(name, '/') // subdir/role: searched as a name, then from the working directory
 	var searched []string
-	if parts := strings.Split(name, "."); len(parts) == 3 {
+	if parts := strings.Split(name, "."); len(parts) == 3 && !isPath {
 		for _, cp := range p.collectionsPaths() {
 			dir := filepath.Join(cp, "ansible_collections", parts[0], parts[1], "roles", parts[2])
 			searched = append(searched, dir)
@@ -347,6 +344,10 @@ func (p *parser) findRole(name, parentDir string) (string, []string) {
 		if existingDir(dir) != "" {
 			return dir, searched
 		}
+	}
+	if isPath {
+		abs, _ := filepath.Abs(name) // RoleDefinition's last resort: unfrackpath(role_name)
+		return existingDir(abs), append(searched, abs)
 	}
 	for _, coll := range p.pc.collections {
 		if dir, more := p.findRole(coll+"."+name, ""); dir != "" {
