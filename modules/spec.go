@@ -360,6 +360,9 @@ func coerceType(a Arg, v any) (any, error) {
 				return out, nil
 			}
 		}
+		if c, ok := boolChoice(v, a.Choices); ok {
+			return c, nil
+		}
 		return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(a.Choices, ", "))
 	}
 	return out, nil
@@ -495,4 +498,32 @@ func (a Args) Strings(name string) []string {
 func (a Args) Map(name string) map[string]any {
 	m, _ := a[name].(map[string]any)
 	return m
+}
+
+// boolChoice is AnsibleModule's way back from a YAML boolean to a choice:
+// True is the one choice among y, yes, on, 1, true, t when there is exactly
+// one (apt's upgrade: true is yes); False likewise. A string argument
+// keeps the text written (`true`), so YAML 1.1's spellings of a boolean
+// count as one.
+func boolChoice(v any, choices []string) (string, bool) {
+	word := fmt.Sprint(v)
+	var spelled []string
+	switch word {
+	case "true", "True", "TRUE":
+		spelled = []string{"y", "yes", "on", "1", "true", "t"}
+	case "false", "False", "FALSE":
+		spelled = []string{"n", "no", "off", "0", "false", "f"}
+	default:
+		return "", false
+	}
+	var found []string
+	for _, c := range choices {
+		if slices.Contains(spelled, c) {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
 }
