@@ -36,6 +36,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"validate_argument_spec": {"validate_argument_spec: {argument_spec: [a]}", `pb.yml:3:32: argument argument_spec: want a mapping, got a list`},
 		"get_url":                {"get_url: {url: 'http://x', dest: /tmp/x, checksum: 'crc:1'}", "pb.yml:3:48: checksum \"crc:1\" is not algorithm:value"},
 		"group":                  {"group: {name: g, gid: x}", `pb.yml:3:24: argument gid: want a whole number, got "x"`},
+		"git":                    {"git: {repo: /r.git, dest: /d, depth: deep}", `pb.yml:3:37: argument depth: want a whole number, got "deep"`},
 		"group_by":               {"group_by: {key: x, parents: {a: 1}}", "pb.yml:3:26: argument parents: want a list, got a mapping"},
 		"hostname":               {"hostname: {name: x, use: bsd}", `pb.yml:3:27: argument use: "bsd" is not one of`},
 		"include_vars":           {"include_vars: {dir: /x, depth: deep}", `pb.yml:3:31: argument depth: want a whole number, got "deep"`},
