@@ -15,8 +15,12 @@ import (
 // validate_argument_spec module (modules/argspec).
 
 // validationTask is the role's validation task for the entry point, or nil
-// when the role has no spec for it.
-func (p *parser) validationTask(role *Role, entry string, at *yaml.Node) *Task {
+// when the role has no spec for it or rolespec_validate is false.
+func (p *parser) validationTask(role *Role, from roleFrom, at *yaml.Node) *Task {
+	if from.noSpec {
+		return nil
+	}
+	entry := from.tasks
 	if entry == "" {
 		entry = "main"
 	}

@@ -56,8 +56,12 @@ type playCtx struct {
 }
 
 // roleFrom names the files of a role to read: tasks_from, vars_from,
-// defaults_from, handlers_from; empty means main.
-type roleFrom struct{ tasks, vars, defaults, handlers string }
+// defaults_from, handlers_from; empty means main. noSpec is
+// rolespec_validate: false (no argument spec validation task).
+type roleFrom struct {
+	tasks, vars, defaults, handlers string
+	noSpec                          bool
+}
 
 // roleKeywords are the keys of a roles: entry that are task keywords,
 // applied to every task of the role; other keys are role parameters.
@@ -211,7 +215,7 @@ func (p *parser) roleTasks(role *Role, from roleFrom, at *yaml.Node) []*Task {
 	for _, dep := range p.roleDependencies(role, at) {
 		out = append(out, dep)
 	}
-	if v := p.validationTask(role, from.tasks, at); v != nil {
+	if v := p.validationTask(role, from, at); v != nil {
 		out = append(out, v)
 	}
 	path := mainFile(filepath.Join(role.Path, "tasks"), from.tasks)
@@ -448,7 +452,9 @@ func (p *parser) roleArgs(t *Task, n *yaml.Node) (name string, nameNode *yaml.No
 			public = p.boolean(v)
 		case "apply":
 			apply = p.applyKeywords(v)
-		case "allow_duplicates", "rolespec_validate":
+		case "rolespec_validate":
+			from.noSpec = !p.boolean(v)
+		case "allow_duplicates":
 			p.boolean(v)
 		default:
 			p.errorf(k, suggest.Hint(key, keys), "unknown argument %q of %s", key, t.Title())
