@@ -9,6 +9,7 @@ package all
 
 import (
 	_ "github.com/ferry-sh/ferry/modules/account"
+	_ "github.com/ferry-sh/ferry/modules/aptrepo"
 	_ "github.com/ferry-sh/ferry/modules/argspec"
 	_ "github.com/ferry-sh/ferry/modules/command"
 	_ "github.com/ferry-sh/ferry/modules/control"
