@@ -39,7 +39,7 @@ func checkSkipped(mod modules.Module, spec modules.Spec, args modules.Args, msg 
 	switch s, ok := mod.(modules.CheckSkipper); {
 	case ok:
 		data = s.CheckSkipped(args)
-		orderResult(spec, data, false, data, resultTail)
+		orderResult(spec, data, false, false, data, resultTail)
 		keyorder.Put(data, "failed", false)
 		return itemOutcome{skipped: true, msg: stringField(data, "msg"), data: data}
 	case spec.CheckSkipData != nil: // an action plugin's skip: skipped first

@@ -480,7 +480,7 @@ func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) i
 	if runErr != nil || res.Failed { // fail_json's order
 		tail = errorTail
 	}
-	orderResult(t.Spec, res.Data, res.Failed, out.data, tail)
+	orderResult(t.Spec, res.Data, res.Failed, runErr != nil, out.data, tail)
 	return out
 }
 

@@ -23,10 +23,10 @@ var (
 )
 
 // orderResult records data's key order: the keys of spec.Returns that the
-// module set (changed always, which the gate decides; failed when the
-// module failed), then the module's other keys (in module's recorded order,
-// else sorted), then tail.
-func orderResult(spec modules.Spec, module map[string]any, failed bool, data map[string]any, tail []string) {
+// module set (changed always, which the gate decides, unless the module
+// ended in an error; failed when the module failed), then the module's
+// other keys (in module's recorded order, else sorted), then tail.
+func orderResult(spec modules.Spec, module map[string]any, failed, errored bool, data map[string]any, tail []string) {
 	keys := make([]string, 0, len(data))
 	placed := make(map[string]bool, len(data))
 	add := func(k string) {
@@ -36,7 +36,9 @@ func orderResult(spec modules.Spec, module map[string]any, failed bool, data map
 		}
 	}
 	for _, k := range spec.Returns {
-		if _, set := module[k]; set || k == "changed" || (k == "failed" && failed) {
+		// A module's error is fail_json without changed: TaskExecutor
+		// adds it last (errorTail).
+		if _, set := module[k]; set || (k == "changed" && !errored) || (k == "failed" && failed) {
 			add(k)
 		}
 	}

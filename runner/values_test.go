@@ -14,6 +14,8 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 	cases := map[string]struct{ task, want string }{
 		"add_host":               {"add_host: {groups: a}", `module add_host needs argument "name"`},
 		"apt":                    {"apt: {name: x, update_cache: maybe}", `pb.yml:3:22: argument update_cache: want a boolean`},
+		"apt_key":                {"apt_key: {id: x, state: gone}", `pb.yml:3:24: argument state: "gone" is not one of absent, present`},
+		"apt_repository":         {"apt_repository: {repo: x, update_cache: maybe}", `pb.yml:3:33: argument update_cache: want a boolean`},
 		"assert":                 {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
 		"authorized_key":         {"authorized_key: {user: a, key: 'https://github.com/a.keys'}", `pb.yml:3:33: key "https://github.com/a.keys" is a URL: ferry does not fetch keys`},
 		"blockinfile":            {"blockinfile: {path: /x, insertafter: '(?<=a)b'}", "pb.yml:3:31: insertafter \"(?<=a)b\" is not a regular expression ferry can run"},

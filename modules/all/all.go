@@ -13,6 +13,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/argspec"
 	_ "github.com/ferry-sh/ferry/modules/command"
 	_ "github.com/ferry-sh/ferry/modules/control"
+	_ "github.com/ferry-sh/ferry/modules/debconf"
 	_ "github.com/ferry-sh/ferry/modules/dyninv"
 	_ "github.com/ferry-sh/ferry/modules/files"
 	_ "github.com/ferry-sh/ferry/modules/filestate"

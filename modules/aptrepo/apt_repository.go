@@ -51,6 +51,10 @@ func (aptRepositoryModule) Spec() modules.Spec {
 // write them all back, then update the cache (undoing the change when the
 // update fails).
 func (aptRepositoryModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	return failJSON(runAptRepository(ctx, h, args))
+}
+
+func runAptRepository(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
 	o, err := modules.Decode[aptRepositoryOptions](args)
 	if err != nil {
 		return modules.Result{}, err
@@ -323,6 +327,16 @@ func fileDiffs(before, after map[string]string) []modules.Diff {
 
 func failed(msg string) modules.Result {
 	return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}
+}
+
+// failJSON turns a failed result without changed into the module's error:
+// fail_json's dict has no changed, TaskExecutor adds it (false) last, and
+// the runner orders an error's result so.
+func failJSON(res modules.Result, err error) (modules.Result, error) {
+	if _, has := res.Data["changed"]; err == nil && res.Failed && !has {
+		return modules.Result{Data: res.Data}, errors.New(res.Msg)
+	}
+	return res, err
 }
 
 func derefResult(r *modules.Result) modules.Result {
