@@ -25,7 +25,10 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"copy":                   {"copy: {content: x, dest: /tmp/x, mode: 644}", `pb.yml:3:40: mode 644 is the decimal number 644 (octal 1204); quote it: mode: "0644"`},
 		"cron":                   {"cron: {name: x, special_time: noon}", `pb.yml:3:23: argument special_time: "noon" is not one of`},
 		"dnf":                    {"dnf: {name: x, state: installd}", `pb.yml:3:22: argument state: "installd" is not one of absent, installed, latest, present, removed`},
+		"debconf":                {"debconf: {name: x, vtype: number}", `argument vtype: "number" is not one of`},
+		"dpkg_selections":        {"dpkg_selections: {name: x, selection: keep}", `argument selection: "keep" is not one of`},
 		"debug":                  {"debug: {msg: x, verbosity: loud}", `pb.yml:3:23: argument verbosity: want a whole number, got "loud"`},
+		"known_hosts":            {"known_hosts: {name: x, hash_host: maybe}", `argument hash_host: want a boolean`},
 		"fail":                   {"fail: {msg: '{{ x }'}", "pb.yml:3:"}, // msg takes any value: a broken template is its bad one
 		"fetch":                  {"fetch: {src: /x, dest: /y, flat: maybe}", `pb.yml:3:34: argument flat: want a boolean`},
 		"file":                   {"file: {path: /tmp/x, mode: u=banana}", "pb.yml:3:28: "},

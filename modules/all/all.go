@@ -21,6 +21,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/getent"
 	_ "github.com/ferry-sh/ferry/modules/git"
 	_ "github.com/ferry-sh/ferry/modules/keycloak"
+	_ "github.com/ferry-sh/ferry/modules/knownhosts"
 	_ "github.com/ferry-sh/ferry/modules/kots"
 	_ "github.com/ferry-sh/ferry/modules/kurl"
 	_ "github.com/ferry-sh/ferry/modules/limits"

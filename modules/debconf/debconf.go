@@ -167,4 +167,3 @@ func selections(ctx context.Context, h *modules.Host, pkg string) (map[string]an
 	}
 	return answers, order, nil
 }
-
