@@ -67,6 +67,9 @@ func (debconfModule) Run(ctx context.Context, h *modules.Host, args modules.Args
 	if o.Question == nil {
 		return unchanged(prev, order), nil
 	}
+	if o.Vtype != nil && *o.Vtype == "password" && o.Value != nil {
+		h.AddSecret(*o.Value) // a password answer is masked in every output (Ansible prints it)
+	}
 	value, differs := o.answer(prev)
 	if !differs {
 		return unchanged(prev, order), nil

@@ -2,6 +2,7 @@ package debconf_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ferry-sh/ferry/internal/ansiblecmp"
@@ -24,4 +25,22 @@ func TestDebconfAgainstAnsible(t *testing.T) {
 	playbook, _ := filepath.Abs("testdata/debconf.yml")
 	ansiblecmp.Converge{Playbook: playbook, Ours: ours.Inventory(t), Theirs: theirs.Inventory(t), Diff: true,
 		State: ansiblecmp.StateOf(ours, theirs, selectionsState), Skip: []string{"_ansible_verbose_always"}}.Run(t)
+}
+
+// TestDebconfPasswordIsMasked: a password answer reaches debconf's
+// password store, and no output of the run shows it (Ansible prints it in
+// the result's current, previous and diff).
+func TestDebconfPasswordIsMasked(t *testing.T) {
+	h := rootfs.Start(t)
+	playbook, _ := filepath.Abs("testdata/debconf-password.yml")
+	out := ansiblecmp.Ferry(t, ansiblecmp.Run{Playbook: playbook, Inventory: h.Inventory(t), Diff: true})
+	if out.Exit != 0 {
+		t.Fatalf("ferry exited %d:\n%s", out.Exit, out.Output)
+	}
+	if strings.Contains(out.Output, "s3cret-answer-42") {
+		t.Errorf("the password answer is in the output:\n%s", out.Output)
+	}
+	if got := h.Run("grep -A3 '^Name: ferry-test/password' /var/cache/debconf/passwords.dat"); !strings.Contains(got, "Value: s3cret-answer-42") {
+		t.Errorf("debconf's password store does not hold the answer:\n%s", got)
+	}
 }
