@@ -9,7 +9,8 @@ import (
 // PasswordVars are the connection and become passwords. Their values are
 // secrets wherever they are set, tagged !secret or not: ferry masks them in
 // `ferry inventory` and in every run's output, as it masks !secret values.
-var PasswordVars = []string{"ansible_password", "ansible_ssh_pass", "ansible_become_password", "ansible_become_pass"}
+var PasswordVars = []string{"ansible_password", "ansible_ssh_pass", "ansible_ssh_password", "ansible_become_password", "ansible_become_pass",
+	"ansible_sudo_pass", "ansible_su_pass"}
 
 // IsPasswordVar reports whether name is one of PasswordVars.
 func IsPasswordVar(name string) bool { return slices.Contains(PasswordVars, name) }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -326,8 +327,10 @@ func (r *Runner) connectionVars(sc *scope, h *hostState) (map[string]any, error)
 			out[k] = v
 		}
 	}
-	if pw, ok := out["ansible_password"].(string); ok {
-		r.opts.Masker.Add(pw)
+	for _, name := range []string{"ansible_password", "ansible_ssh_pass", "ansible_ssh_password"} {
+		if pw, ok := out[name].(string); ok {
+			r.opts.Masker.Add(pw)
+		}
 	}
 	return out, nil
 }
@@ -387,7 +390,26 @@ func (r *Runner) become(sc *scope, t *Task) (*modules.Become, error) {
 			break
 		}
 	}
-	return b, becomeMethod(sc, b)
+	if err := becomeMethod(sc, b); err != nil {
+		return nil, err
+	}
+	return b, r.methodPassword(sc, b)
+}
+
+// methodPassword reads the become plugin's own name for the password
+// (ansible_sudo_pass, ansible_su_pass), which 2.14's sudo and su plugins
+// take as well, when no ansible_become_password is set.
+func (r *Runner) methodPassword(sc *scope, b *modules.Become) error {
+	if b.Password != "" {
+		return nil
+	}
+	v, ok, err := sc.Lookup("ansible_" + cmp.Or(b.Method, "sudo") + "_pass")
+	if err != nil || !ok || v == nil {
+		return err
+	}
+	b.Password = fmt.Sprint(v)
+	r.opts.Masker.Add(b.Password)
+	return nil
 }
 
 func (r *Runner) environment(sc *scope, t *Task) (map[string]string, error) {

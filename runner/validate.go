@@ -57,6 +57,8 @@ type validator struct {
 	// group_by); anyDynamic is set when one of them is named by a template.
 	dynamic    map[string]bool
 	anyDynamic bool
+	// checkedHosts are the hosts whose ssh variables sshSettings checked.
+	checkedHosts map[string]bool
 }
 
 // whenGuards are the variables a task's conditions require defined
@@ -128,6 +130,7 @@ func (v *validator) play(play *Play) {
 		v.dir = v.pb.Dir
 	}
 	v.hostPattern(play)
+	v.sshSettings(play)
 	play.AllTasks(func(t *Task, _ bool) { v.dynamicNames(t) })
 	known := copySet(v.known)
 	for k := range play.Vars {

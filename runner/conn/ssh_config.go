@@ -104,7 +104,16 @@ func SSHConfigFromVars(inventoryName string, vars map[string]any, sshConfigPath 
 	if err != nil {
 		return fail(err)
 	}
-	v := varReader{vars: vars}
+	v := varReader{vars: withAliases(vars)}
+	args, err := parseSSHArgs(&v)
+	if err != nil {
+		return fail(err)
+	}
+	for name, hint := range unsupportedSSHVars {
+		if v.str(name) != "" {
+			return fail(fmt.Errorf("%s: %s", name, hint))
+		}
+	}
 	alias := v.str("ansible_host")
 	if alias == "" {
 		alias = inventoryName
@@ -114,19 +123,23 @@ func SSHConfigFromVars(inventoryName string, vars map[string]any, sshConfigPath 
 		return fail(err)
 	}
 	c.Name = inventoryName
-	if key := v.str("ansible_ssh_private_key_file"); key != "" {
-		c.KeyFiles = append([]string{expandHome(key)}, c.KeyFiles...)
+	keys := args.keys
+	if key := v.str("ansible_private_key_file"); key != "" {
+		keys = append([]string{key}, keys...)
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		c.KeyFiles = append([]string{expandHome(keys[i])}, c.KeyFiles...)
 	}
 	c.KeyPassphraseEnv = v.str("ferry_ssh_key_passphrase_env")
 	c.Password = v.str("ansible_password")
-	if c.Password == "" {
-		c.Password = v.str("ansible_ssh_pass")
-	}
-	inventoryKnown := append(v.list("ansible_ssh_known_hosts_file"), v.list("ferry_known_hosts")...)
+	inventoryKnown := append(append(v.list("ansible_ssh_known_hosts_file"), v.list("ferry_known_hosts")...), args.knownHosts...)
 	for i := range inventoryKnown {
 		inventoryKnown[i] = expandHome(inventoryKnown[i])
 	}
 	c.KnownHosts = append(inventoryKnown, c.KnownHosts...)
+	if args.strict != "" {
+		c.HostKeyChecking = args.strict // ferry_host_key_checking, below, wins
+	}
 	if err := c.applyHostKeyChecking(v); err != nil {
 		return fail(err)
 	}
@@ -136,9 +149,13 @@ func SSHConfigFromVars(inventoryName string, vars map[string]any, sshConfigPath 
 	if n := v.int("ferry_ssh_max_sessions"); n > 0 {
 		c.MaxSessions = n
 	}
-	if jump := v.str("ferry_proxy_jump"); jump != "" {
+	jump, from := v.str("ferry_proxy_jump"), "ferry_proxy_jump"
+	if jump == "" {
+		jump, from = args.jump, "ProxyJump in the ssh arguments"
+	}
+	if jump != "" {
 		if c.ProxyJump, err = file.parseJumps(jump); err != nil {
-			return fail(fmt.Errorf("ferry_proxy_jump: %w", err))
+			return fail(fmt.Errorf("%s: %w", from, err))
 		}
 	}
 	for i := range c.ProxyJump {
@@ -150,13 +167,11 @@ func SSHConfigFromVars(inventoryName string, vars map[string]any, sshConfigPath 
 	return c, nil
 }
 
-// applyHostKeyChecking reads ferry_host_key_checking. Ansible's switches to
-// turn checking off are refused rather than ignored.
+// applyHostKeyChecking reads ferry_host_key_checking. Ansible's switches
+// set to turn checking off are refused rather than ignored.
 func (c *SSHConfig) applyHostKeyChecking(v varReader) error {
-	for _, off := range []string{"ansible_host_key_checking", "ansible_ssh_host_key_checking"} {
-		if _, set := v.vars[off]; set {
-			return fmt.Errorf("%s: ferry never turns host key checking off; set ferry_host_key_checking: accept-new to record hosts seen for the first time", off)
-		}
+	if err := hostKeyCheckingVars(&v); err != nil {
+		return err
 	}
 	switch mode := v.str("ferry_host_key_checking"); mode {
 	case "":
