@@ -242,10 +242,20 @@ func TestVaultCommand(t *testing.T) {
 	}
 }
 
+// unsetenv unsets the variables for the test: set to "", a variable is set
+// for Ansible's config manager (ANSIBLE_VAULT_PASSWORD_FILE="" is the
+// working directory), and ferry's config reads it the same way.
+func unsetenv(t *testing.T, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		t.Setenv(name, "") // restores the variable after the test
+		os.Unsetenv(name)
+	}
+}
+
 func vaultRun(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	t.Setenv("ANSIBLE_VAULT_PASSWORD_FILE", "")
-	t.Setenv("ANSIBLE_VAULT_IDENTITY_LIST", "")
+	unsetenv(t, "ANSIBLE_VAULT_PASSWORD_FILE", "ANSIBLE_VAULT_IDENTITY_LIST")
 	var stdout, stderr bytes.Buffer
 	code := runIO(append([]string{"vault"}, args...), strings.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
@@ -339,8 +349,7 @@ func TestVaultSecretNeverInArgv(t *testing.T) {
 // password source for ferry vault and ferry inventory, as for Ansible's.
 func TestVaultConfigPasswordFile(t *testing.T) {
 	dir := vaultSite(t)
-	t.Setenv("FERRY_CONFIG", "")
-	t.Setenv("ANSIBLE_CONFIG", "")
+	unsetenv(t, "FERRY_CONFIG", "ANSIBLE_CONFIG")
 	must(t, os.WriteFile(filepath.Join(dir, "ansible.cfg"), []byte("[defaults]\nvault_password_file = "+filepath.Join(vaultTestdata, "pw-default.txt")+"\n"), 0o644))
 	t.Chdir(dir)
 	code, stdout, stderr := vaultRun(t, "", "view", "group_vars/all.yml")
