@@ -164,6 +164,7 @@ func (g *gathered) facts() map[string]any {
 		facts["ansible_distribution_minor_version"] = minor
 	}
 	g.network(facts)
+	pythonFacts(raw["python"], facts)
 	return facts
 }
 

@@ -15,7 +15,7 @@ type setup struct{}
 func init() { modules.Register(setup{}) }
 
 type setupOptions struct {
-	GatherSubset []string `opt:"gather_subset" doc:"The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min). ferry has the facts of platform, distribution, pkg_mgr, service_mgr, user, hardware and network."`
+	GatherSubset []string `opt:"gather_subset" doc:"The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min). ferry has the facts of platform, distribution, pkg_mgr, service_mgr, user, python, hardware and network."`
 	Filter       []string `opt:"filter" doc:"Return only the facts whose names match one of these shell patterns (ansible_*_mb)."`
 }
 
@@ -36,7 +36,7 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 	if err != nil {
 		return modules.Result{}, err
 	}
-	out, err := h.Query(ctx, modules.Command{Shell: factScript})
+	out, err := h.Query(ctx, modules.Command{Shell: interpreterLine(h) + factScript + pythonScript})
 	if err != nil {
 		return modules.Result{}, err
 	}

@@ -14,8 +14,8 @@ import (
 
 // minCollectors are the collectors of Ansible's "min" subset that ferry
 // has facts of; the others of min (apparmor, caps, date_time, dns, env,
-// lsb, python, selinux...) ferry does not gather.
-var minCollectors = []string{"platform", "distribution", "pkg_mgr", "service_mgr", "user"}
+// lsb, selinux...) ferry does not gather.
+var minCollectors = []string{"platform", "distribution", "pkg_mgr", "service_mgr", "user", "python"}
 
 // subsetNames are the names Ansible's gather_subset takes on Linux, those
 // ferry has no facts of included (they select nothing more).
@@ -86,7 +86,7 @@ func collectorOf(fact string, interfaces []string) string {
 	switch {
 	case strings.HasPrefix(name, "distribution") || name == "os_family":
 		return "distribution"
-	case name == "pkg_mgr", name == "service_mgr":
+	case name == "pkg_mgr", name == "service_mgr", name == "python":
 		return name
 	case strings.HasPrefix(name, "user_"):
 		return "user"
