@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -57,4 +58,33 @@ func (ValidateCommand) CheckOption(v any) error {
 			Hint: "write %s where the command takes the file to check"}
 	}
 	return nil
+}
+
+// SELinuxContext are the SELinux options every file module of Ansible
+// takes. Ansible ignores them on a host without SELinux enabled, which is
+// where ferry runs them; on a host with SELinux enabled the task fails.
+type SELinuxContext struct {
+	Seuser  string `opt:"seuser" doc:"SELinux user of the path: ignored on a host without SELinux enabled (as Ansible does); fails where it is enabled (use command: chcon)."`
+	Serole  string `opt:"serole" doc:"SELinux role (as seuser)."`
+	Setype  string `opt:"setype" doc:"SELinux type (as seuser)."`
+	Selevel string `opt:"selevel" doc:"SELinux level (as seuser)."`
+}
+
+// Unsupported is a failure message when a context is given and the host
+// enforces SELinux (selinuxenabled exits 0), else "".
+func (c SELinuxContext) Unsupported(ctx context.Context, h *Host) (string, error) {
+	var given []string
+	for _, o := range [][2]string{{"seuser", c.Seuser}, {"serole", c.Serole}, {"setype", c.Setype}, {"selevel", c.Selevel}} {
+		if o[1] != "" {
+			given = append(given, o[0])
+		}
+	}
+	if len(given) == 0 {
+		return "", nil
+	}
+	out, err := h.Query(ctx, Command{Shell: "command -v selinuxenabled >/dev/null && selinuxenabled"})
+	if err != nil || out.RC != 0 {
+		return "", err
+	}
+	return fmt.Sprintf("%s: ferry does not set SELinux contexts and this host has SELinux enabled (use command: chcon)", strings.Join(given, ", ")), nil
 }

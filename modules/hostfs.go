@@ -80,11 +80,11 @@ func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo,
 	q := shellquote.Quote(path)
 	var script string
 	if follow {
-		script = fmt.Sprintf("if [ -e %[1]s ]; then stat -L -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %[1]s; "+
-			"if [ -L %[1]s ]; then readlink -f -- %[1]s; fi; fi", q)
+		script = fmt.Sprintf("if [ -e %[1]s ]; then stat -L -c '%[2]s' -- %[1]s; "+
+			"if [ -L %[1]s ]; then readlink -f -- %[1]s; fi; fi", q, StatFormat)
 	} else {
-		script = fmt.Sprintf("if [ -e %[1]s ] || [ -L %[1]s ]; then stat -c '%%f|%%U|%%G|%%u|%%g|%%s|%%d:%%i' -- %[1]s; "+
-			"if [ -L %[1]s ]; then readlink -- %[1]s; fi; fi", q)
+		script = fmt.Sprintf("if [ -e %[1]s ] || [ -L %[1]s ]; then stat -c '%[2]s' -- %[1]s; "+
+			"if [ -L %[1]s ]; then readlink -- %[1]s; fi; fi", q, StatFormat)
 	}
 	out, err := RunScript(ctx, h, script)
 	if err != nil {
@@ -94,7 +94,7 @@ func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo,
 		return PathInfo{}, nil
 	}
 	statLine, link, _ := strings.Cut(out, "\n")
-	info, err := parseStatLine(statLine)
+	info, err := ParseStatLine(statLine)
 	if err != nil {
 		return PathInfo{}, fmt.Errorf("reading stat output for %s: %w", path, err)
 	}
@@ -108,7 +108,11 @@ func StatPath(ctx context.Context, h *Host, path string, follow bool) (PathInfo,
 	return info, nil
 }
 
-func parseStatLine(line string) (PathInfo, error) {
+// StatFormat is the stat(1) format ParseStatLine reads (it holds no quote).
+const StatFormat = "%f|%U|%G|%u|%g|%s|%d:%i"
+
+// ParseStatLine reads one line of `stat -c StatFormat`.
+func ParseStatLine(line string) (PathInfo, error) {
 	f := strings.Split(strings.TrimSpace(line), "|")
 	if len(f) != 7 {
 		return PathInfo{}, fmt.Errorf("unexpected %q", line)

@@ -32,8 +32,10 @@ type unarchiveOptions struct {
 	Exclude   []string `opt:"exclude" default:"" doc:"Members (globs) to leave out."`
 	Include   []string `opt:"include" default:"" doc:"Only these members."`
 	ExtraOpts []string `opt:"extra_opts" default:"" doc:"More tar options, e.g. [--strip-components=1]."`
-	Owner     string   `opt:"owner" doc:"Owner of the unpacked files (tar --owner)."`
-	Group     string   `opt:"group" doc:"Group of the unpacked files (tar --group)."`
+	// mode, owner and group are given to every member after unpacking, as
+	// Ansible's set_fs_attributes_if_different does.
+	modules.FileAttrs
+	modules.SELinuxContext
 }
 
 func (unarchive) Spec() modules.Spec {
@@ -76,6 +78,9 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 			return modules.Result{Skipped: true, Msg: msg, Data: map[string]any{"msg": msg}}, err
 		}
 	}
+	if msg, err := o.SELinuxContext.Unsupported(ctx, h); msg != "" || err != nil {
+		return derefFail(failed(msg)), err
+	}
 	a, bad, err := openArchive(ctx, h, o)
 	if bad != nil || err != nil {
 		return derefFail(bad), err
@@ -94,6 +99,12 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 	}
 	if h.Check {
 		return modules.Result{Skipped: true, Msg: unarchiveCheckMsg, Data: map[string]any{"msg": unarchiveCheckMsg}}, nil
+	}
+	if a.bin, err = binPath(ctx, h, "gtar", "tar"); err != nil { // GNU tar first, as unarchive.py
+		return modules.Result{}, err
+	}
+	if a.locale, err = modules.BestLocale(ctx, h); err != nil {
+		return modules.Result{}, err
 	}
 	unpacked, err := a.unpacked(ctx, h, o)
 	if err != nil {
@@ -116,14 +127,24 @@ func (unarchive) Run(ctx context.Context, h *modules.Host, args modules.Args) (m
 			return modules.Result{Failed: true, Msg: msg, Data: data}, nil
 		}
 	}
-	if o.ListFiles {
+	if o.ListFiles || o.hasAttrs() {
 		files, err := a.members(ctx, h, o)
 		if err != nil {
 			return modules.Result{}, err
 		}
-		data["files"] = files
+		if err := applyMemberAttrs(ctx, h, o, files); err != nil {
+			return modules.Result{}, err
+		}
+		if o.ListFiles {
+			data["files"] = anylist.Of(files)
+		}
 	}
 	return modules.Result{Data: data}, addDestInfo(ctx, h, dest, data)
+}
+
+// hasAttrs says whether the task gives the members a mode, owner or group.
+func (o unarchiveOptions) hasAttrs() bool {
+	return o.Mode != nil || o.Owner != "" || o.Group != ""
 }
 
 // addDestInfo is add_path_info of Ansible's exit_json: dest's owner,
@@ -160,6 +181,8 @@ type archive struct {
 	label   string
 	flag    string // tar's decompression flag
 	handler string
+	bin     string // tar's path on the host
+	locale  string // the locale tar runs in
 }
 
 func openArchive(ctx context.Context, h *modules.Host, o unarchiveOptions) (archive, *modules.Result, error) {
@@ -209,7 +232,7 @@ func openArchive(ctx context.Context, h *modules.Host, o unarchiveOptions) (arch
 // builds the command, in dest, and returns Ansible's cmd/rc/out/err.
 // run is h.Query for --diff and --list, the Writer's Run for --extract.
 func (a archive) tar(ctx context.Context, h *modules.Host, run func(context.Context, modules.Command) (modules.Output, error), o unarchiveOptions, op string) (map[string]any, error) {
-	argv := []string{"tar", op, "-C", o.Dest}
+	argv := []string{a.bin, op, "-C", o.Dest}
 	if a.flag != "" {
 		argv = append(argv, a.flag)
 	}
@@ -231,7 +254,7 @@ func (a archive) tar(ctx context.Context, h *modules.Host, run func(context.Cont
 		argv = append(argv, "--exclude="+strings.TrimSuffix(x, "/"))
 	}
 	file := a.remote
-	cmd := modules.Command{Dir: o.Dest, Become: h.Become, Env: map[string]string{"LC_ALL": "C", "LANG": "C"}}
+	cmd := modules.Command{Dir: o.Dest, Become: h.Become, Env: modules.LocaleEnv(a.locale)}
 	if a.local != "" {
 		file = "-"
 		f, err := os.Open(a.local)
@@ -253,14 +276,16 @@ func (a archive) tar(ctx context.Context, h *modules.Host, run func(context.Cont
 // diffLine are the lines of tar --diff that mean the archive is not
 // unpacked, as Ansible's TgzArchive reads them.
 var (
-	ownerDiff   = regexp.MustCompile(`: (Uid|Gid) differs$`)
+	uidDiff     = regexp.MustCompile(`: Uid differs$`)
+	gidDiff     = regexp.MustCompile(`: Gid differs$`)
 	modeDiff    = regexp.MustCompile(`: Mode differs$`)
 	changedDiff = regexp.MustCompile(`: Mod time differs$|: Warning: Cannot stat: No such file or directory$|: Invalid (owner|group)`)
 	emptyName   = regexp.MustCompile(`: : Warning: Cannot stat: No such file or directory$`)
 )
 
 // unpacked is Ansible's is_unarchived: tar --diff finds nothing that
-// matters (owners count only for root, when no owner is asked for).
+// matters (owners count only for root, when no owner is asked for; modes
+// only when no mode is: the task's own are set after unpacking).
 func (a archive) unpacked(ctx context.Context, h *modules.Host, o unarchiveOptions) (bool, error) {
 	res, err := a.tar(ctx, h, h.Query, o, "--diff")
 	if err != nil {
@@ -274,9 +299,9 @@ func (a archive) unpacked(ctx context.Context, h *modules.Host, o unarchiveOptio
 	for _, line := range strings.Split(res["out"].(string)+res["err"].(string), "\n") {
 		switch {
 		case emptyName.MatchString(line):
-		case changedDiff.MatchString(line), modeDiff.MatchString(line):
+		case changedDiff.MatchString(line), o.Mode == nil && modeDiff.MatchString(line):
 			return false, nil
-		case root && o.Owner == "" && o.Group == "" && ownerDiff.MatchString(line):
+		case root && o.Owner == "" && uidDiff.MatchString(line), root && o.Group == "" && gidDiff.MatchString(line):
 			return false, nil
 		}
 	}
@@ -285,7 +310,7 @@ func (a archive) unpacked(ctx context.Context, h *modules.Host, o unarchiveOptio
 
 // members lists the archive as Ansible's files_in_archive: names without
 // a leading slash, excluded ones left out.
-func (a archive) members(ctx context.Context, h *modules.Host, o unarchiveOptions) ([]any, error) {
+func (a archive) members(ctx context.Context, h *modules.Host, o unarchiveOptions) ([]string, error) {
 	res, err := a.tar(ctx, h, h.Query, o, "--list")
 	if err != nil {
 		return nil, err
@@ -293,7 +318,7 @@ func (a archive) members(ctx context.Context, h *modules.Host, o unarchiveOption
 	if res["rc"] != 0 {
 		return nil, fmt.Errorf("Unable to list files in the archive: %s", res["err"])
 	}
-	files := []any{}
+	files := []string{}
 	for _, name := range strings.Split(strings.TrimSuffix(res["out"].(string), "\n"), "\n") {
 		if name == "" {
 			continue

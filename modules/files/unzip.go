@@ -51,7 +51,7 @@ func unzipArchive(ctx context.Context, h *modules.Host, o unarchiveOptions, a ar
 	}
 	if diff != "" {
 		data["diff"] = map[string]any{"prepared": diff}
-		unzip, err := z.unzipPath(ctx)
+		unzip, err := binPath(ctx, z.h, "unzip")
 		if err != nil {
 			return modules.Result{}, err
 		}
@@ -78,8 +78,8 @@ func unzipArchive(ctx context.Context, h *modules.Host, o unarchiveOptions, a ar
 			}
 		}
 	}
-	if diff != "" && !h.Check && (o.Owner != "" || o.Group != "") {
-		if err := ownMembers(ctx, h, o, members); err != nil {
+	if !h.Check { // whether unpacked or not, as unarchive.py
+		if err := applyMemberAttrs(ctx, h, o, members); err != nil {
 			return modules.Result{}, err
 		}
 	}
@@ -87,28 +87,6 @@ func unzipArchive(ctx context.Context, h *modules.Host, o unarchiveOptions, a ar
 		data["files"] = anylist.Of(members)
 	}
 	return modules.Result{Data: data}, nil
-}
-
-// ownMembers gives the unpacked members and their top directories the
-// task's owner and group, as Ansible's set_fs_attributes_if_different
-// after unzip (which unpacks as the user it runs as).
-func ownMembers(ctx context.Context, h *modules.Host, o unarchiveOptions, members []string) error {
-	attrs := modules.FileAttrs{Owner: o.Owner, Group: o.Group}
-	var tops []string
-	for _, m := range members {
-		if err := modules.ConvergeAttrs(ctx, h, attrs, path.Join(o.Dest, m)); err != nil {
-			return err
-		}
-		if top, _, nested := strings.Cut(m, "/"); nested && !slices.Contains(tops, top) {
-			tops = append(tops, top)
-		}
-	}
-	for _, top := range tops {
-		if err := modules.ConvergeAttrs(ctx, h, attrs, path.Join(o.Dest, top)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // checkLocal is --check of a controller archive: its members read from the
@@ -170,14 +148,20 @@ func (z *zipJob) query(ctx context.Context, argv ...string) (modules.Output, err
 	return out, nil
 }
 
-// unzipPath is unzip's path on the host, as Ansible's get_bin_path finds
-// it (its cmd names it so).
-func (z *zipJob) unzipPath(ctx context.Context) (string, error) {
-	out, err := z.h.Query(ctx, modules.Command{Shell: "command -v unzip", Become: z.h.Become})
-	if err != nil || out.RC != 0 {
-		return "unzip", err
+// binPath is the path of the first of names on the host, as Ansible's
+// get_bin_path finds it (the commands it runs name it so); the last name
+// when none is found (running it then fails with the shell's message).
+func binPath(ctx context.Context, h *modules.Host, names ...string) (string, error) {
+	for _, name := range names {
+		out, err := h.Query(ctx, modules.Command{Shell: "command -v " + name, Become: h.Become})
+		if err != nil {
+			return "", err
+		}
+		if p := strings.TrimSpace(out.Stdout); out.RC == 0 && strings.HasPrefix(p, "/") {
+			return p, nil
+		}
 	}
-	return strings.TrimSpace(out.Stdout), nil
+	return names[len(names)-1], nil
 }
 
 // members is Ansible's files_in_archive of the host's archive.
@@ -511,14 +495,8 @@ func (st destState) compare(e zipEntry, o unarchiveOptions) string {
 			change, item[2] = true, 'c'
 		}
 	}
-	if e.ftype != 'L' {
-		umask := uint32(0)
-		if !e.unixish {
-			umask = st.umask
-		}
-		if permToMode(e.perm)&^umask != d.mode {
-			change, item[5] = true, 'p'
-		}
+	if e.ftype != 'L' && st.wantMode(e, d, o) != d.mode {
+		change, item[5] = true, 'p'
 	}
 	futOwner, futGroup := st.runOwner, st.runGrp
 	if o.Owner != "" {
@@ -537,6 +515,22 @@ func (st destState) compare(e zipEntry, o unarchiveOptions) string {
 		return ""
 	}
 	return string(item) + " " + e.path
+}
+
+// wantMode is the mode a member's copy should have: the task's (a symbolic
+// one applied to the copy's current mode), else the archive's less the
+// umask for FAT permissions. A mode that does not apply is caught before
+// the module runs.
+func (st destState) wantMode(e zipEntry, d destFile, o unarchiveOptions) uint32 {
+	if o.Mode != nil {
+		want, _ := o.WantMode(modules.PathInfo{Mode: d.mode, Type: d.typ})
+		return want
+	}
+	umask := uint32(0)
+	if !e.unixish {
+		umask = st.umask
+	}
+	return permToMode(e.perm) &^ umask
 }
 
 // permToMode is Ansible's _permstr_to_octal: rw-r--r-- is 0644 (s and t

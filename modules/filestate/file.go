@@ -27,7 +27,7 @@ type fileOptions struct {
 	Force   bool   `opt:"force" default:"false" doc:"For links: replace an existing file or empty directory at path, and allow a src that does not exist."`
 	Follow  bool   `opt:"follow" default:"true" doc:"With state file or directory, a symbolic link at path stands for what it points to (Ansible's default); false takes the link itself, which then fails the task."`
 	FileTimes
-	SELinuxContext
+	modules.SELinuxContext
 }
 
 func (fileModule) Spec() modules.Spec {
@@ -67,7 +67,7 @@ func runFile(ctx context.Context, h *modules.Host, o fileOptions) (modules.Resul
 		state = defaultFileState(o, info)
 	}
 	f := fileTask{h: h, path: p, o: o, attrs: modules.FileAttrs{Mode: o.Mode, Owner: o.Owner, Group: o.Group}, info: info}
-	if msg, err := o.SELinuxContext.unsupported(ctx, h); msg != "" || err != nil {
+	if msg, err := o.SELinuxContext.Unsupported(ctx, h); msg != "" || err != nil {
 		return modules.Result{Failed: msg != "", Msg: msg, Data: map[string]any{"path": p, "msg": msg}}, err
 	}
 	var res modules.Result
