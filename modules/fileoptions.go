@@ -3,6 +3,8 @@ package modules
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -18,6 +20,32 @@ type FileAttrs struct {
 	Mode  any    `opt:"mode" kind:"mode" doc:"Permissions of dest: an octal string (\"0644\") or symbolic (\"u=rw,g=r,o=r\"). Unset keeps an existing file's mode; a new file gets 0644."`
 	Owner string `opt:"owner" doc:"User (name or uid) that owns dest. Unset keeps an existing file's owner; a new file belongs to the become user, or the login user without become."`
 	Group string `opt:"group" doc:"Group (name or gid) of dest."`
+}
+
+// ModeMayPreserve is the arguments of a module that installs a copy of a
+// file (copy, template) whose mode may also be "preserve": dest gets the
+// source's mode, as Ansible's copy and template actions give it. The
+// module's Run takes it out with TakePreserve before Decode.
+func ModeMayPreserve(args []Arg) []Arg {
+	out := slices.Clone(args)
+	for i := range out {
+		if out[i].Name == "mode" {
+			out[i].Kind = SourceMode
+			out[i].Doc += " preserve gives dest the source's mode."
+		}
+	}
+	return out
+}
+
+// TakePreserve reports whether args' mode is "preserve", and returns args
+// without it then: the module resolves it to the source's mode.
+func TakePreserve(args Args) (Args, bool) {
+	if s, ok := args["mode"].(string); !ok || strings.TrimSpace(s) != "preserve" {
+		return args, false
+	}
+	rest := maps.Clone(args)
+	delete(rest, "mode")
+	return rest, true
 }
 
 // BackupOption keeps a copy of the file a task replaces.

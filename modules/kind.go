@@ -34,9 +34,12 @@ const (
 	// FileMode is a permission mode: octal ("0644", 0o644 as a number) or
 	// symbolic (u=rw,g=r), as chmod takes it.
 	FileMode
+	// SourceMode is a FileMode or "preserve": the mode of the file copied
+	// (copy's and template's mode).
+	SourceMode
 )
 
-var kindNames = [...]string{"", "absolute path", "IPv4 address", "IPv4 CIDR", "port", "DNS name", "seconds", "file mode"}
+var kindNames = [...]string{"", "absolute path", "IPv4 address", "IPv4 CIDR", "port", "DNS name", "seconds", "file mode", "file mode or preserve"}
 
 func (k Kind) String() string { return kindNames[k] }
 
@@ -69,7 +72,10 @@ func (k Kind) check(name string, v any) error {
 		if n, err := strconv.Atoi(s); err != nil || n < 1 {
 			return fmt.Errorf("%s is %s; give a number of seconds, 1 or more (%d is an hour)", name, s, int(time.Hour/time.Second))
 		}
-	case FileMode:
+	case FileMode, SourceMode:
+		if k == SourceMode && s == "preserve" {
+			return nil
+		}
 		if _, err := parseMode(v, 0, false); err != nil {
 			return err // parseMode's messages say what to write
 		}

@@ -30,6 +30,38 @@ type copyOptions struct {
 	RemoteSrc     bool    `opt:"remote_src" default:"false" doc:"src is a file on the host, not on the controller (a directory is not supported yet)."`
 	modules.FileInstallOptions
 	modules.ValidateOption
+	modules.SELinuxContext
+	preserve bool // mode: preserve, taken out before Decode (modules.TakePreserve)
+}
+
+// withSourceMode is the task's attributes with mode: preserve resolved to
+// the controller file's mode, as Ansible's copy and template actions do.
+func (o copyOptions) withSourceMode(local string) (modules.FileAttrs, error) {
+	return sourceMode(o.FileAttrs, o.preserve, local)
+}
+
+func sourceMode(attrs modules.FileAttrs, preserve bool, local string) (modules.FileAttrs, error) {
+	if !preserve {
+		return attrs, nil
+	}
+	fi, err := os.Stat(local)
+	if err != nil {
+		return attrs, err
+	}
+	attrs.Mode = modules.FormatMode(unixPerm(fi.Mode()))
+	return attrs, nil
+}
+
+// unixPerm is Python's stat.S_IMODE of a Go file mode: the permission bits
+// with setuid, setgid and sticky.
+func unixPerm(m os.FileMode) uint32 {
+	p := uint32(m.Perm())
+	for bit, flag := range map[uint32]os.FileMode{0o4000: os.ModeSetuid, 0o2000: os.ModeSetgid, 0o1000: os.ModeSticky} {
+		if m&flag != 0 {
+			p |= bit
+		}
+	}
+	return p
 }
 
 // copyReturns is the order of the copy module's result, which Ansible's
@@ -41,16 +73,21 @@ func (copyModule) Spec() modules.Spec {
 		Name:    "copy",
 		Returns: copyReturns,
 		Summary: "Copy a controller file or inline content to a file on the host",
-		Args:    modules.OptionsOf[copyOptions](),
+		Args:    modules.ModeMayPreserve(modules.OptionsOf[copyOptions]()),
 		OneOf:   [][]string{{"content", "src"}},
 		Check:   modules.CheckSupported,
 	}
 }
 
 func (copyModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	args, preserve := modules.TakePreserve(args)
 	o, err := modules.Decode[copyOptions](args)
 	if err != nil {
 		return modules.Result{}, err
+	}
+	o.preserve = preserve
+	if msg, err := o.SELinuxContext.Unsupported(ctx, h); msg != "" || err != nil {
+		return modules.Result{Failed: msg != "", Msg: msg, Data: map[string]any{"msg": msg}}, err
 	}
 	if o.RemoteSrc {
 		return copyOnHost(ctx, h, o)
@@ -58,6 +95,9 @@ func (copyModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 	var src modules.Source
 	if o.Content != nil {
 		src = modules.ContentSource(*o.Content, "")
+		if preserve { // the mode of the action's temporary file of the content
+			o.Mode = modules.FormatMode(0o600)
+		}
 	} else {
 		local, err := modules.FindControllerFile(h.BaseDir, "files", o.Src)
 		if err != nil {
@@ -67,6 +107,9 @@ func (copyModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 			return copyTree(ctx, h, o, local)
 		}
 		if src, err = modules.ControllerSource(h, local, o.Decrypt); err != nil {
+			return modules.Result{}, err
+		}
+		if o.FileAttrs, err = o.withSourceMode(local); err != nil {
 			return modules.Result{}, err
 		}
 	}

@@ -42,6 +42,9 @@ func copyOnHost(ctx context.Context, h *modules.Host, o copyOptions) (modules.Re
 		return modules.Result{}, err
 	}
 	attrs := o.FileAttrs
+	if o.preserve { // copy.py reads src's mode on the host
+		attrs.Mode = modules.FormatMode(srcInfo.Mode)
+	}
 	data := map[string]any{"dest": dest, "src": src, "checksum": sum, "size": srcInfo.Size}
 	same := false // dest already has src's content (or force is off)
 	switch {

@@ -26,6 +26,7 @@ type templateOptions struct {
 	LstripBlocks bool `opt:"lstrip_blocks" doc:"Drop the spaces and tabs before a block tag at the start of its line."`
 	modules.FileInstallOptions
 	modules.ValidateOption
+	modules.SELinuxContext
 }
 
 func (templateModule) Spec() modules.Spec {
@@ -33,18 +34,25 @@ func (templateModule) Spec() modules.Spec {
 		Name:    "template",
 		Returns: copyReturns, // Ansible's template action returns copy's result
 		Summary: "Render a template with the task's variables into a file on the host",
-		Args:    modules.OptionsOf[templateOptions](),
+		Args:    modules.ModeMayPreserve(modules.OptionsOf[templateOptions]()),
 		Check:   modules.CheckSupported,
 	}
 }
 
 func (templateModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
+	args, preserve := modules.TakePreserve(args)
 	o, err := modules.Decode[templateOptions](args)
 	if err != nil {
 		return modules.Result{}, err
 	}
+	if msg, err := o.SELinuxContext.Unsupported(ctx, h); msg != "" || err != nil {
+		return modules.Result{Failed: msg != "", Msg: msg, Data: map[string]any{"msg": msg}}, err
+	}
 	local, err := modules.FindControllerFile(h.BaseDir, "templates", o.Src)
 	if err != nil {
+		return modules.Result{}, err
+	}
+	if o.FileAttrs, err = sourceMode(o.FileAttrs, preserve, local); err != nil { // the template's own mode
 		return modules.Result{}, err
 	}
 	text, vaulted, err := modules.Unvault(h, local)
