@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/md5" //nolint:gosec // Ansible's md5sum field, not security
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -183,6 +184,24 @@ func (s Source) remember(sum string) {
 	}
 }
 
+// Label is the src a result reports ("" for inline content).
+func (s Source) Label() string { return s.label }
+
+// MD5 is the hex MD5 of the source's content: the md5sum Ansible's copy
+// reports (a checksum of its own, not a security measure).
+func (s Source) MD5(ctx context.Context) (string, error) {
+	r, err := s.openAt(0)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, transport.ContextReader(ctx, r)); err != nil {
+		return "", fmt.Errorf("reading %s: %w", s.label, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // text returns the source as text for --diff, if it is small text.
 func (s Source) text() (string, bool) {
 	if s.size > diffLimit {
@@ -202,35 +221,53 @@ func isText(b []byte) bool { return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b) }
 
 // Install converges dest to the source's content, mode and owner.
 func Install(ctx context.Context, h *Host, req InstallRequest) (Result, error) {
+	res, _, err := InstallReport(ctx, h, req)
+	return res, err
+}
+
+// Installed is what Install found and did, for a module that reports it as
+// Ansible's copy action does (a file module's result when the content was
+// already there).
+type Installed struct {
+	Dest   string
+	Before PathInfo // dest before the task
+	Wrote  bool     // the content was written (planned under --check)
+}
+
+// InstallReport is Install, also telling what it found and did.
+func InstallReport(ctx context.Context, h *Host, req InstallRequest) (Result, Installed, error) {
 	dest, info, err := resolveDest(ctx, h, req)
 	if errors.Is(err, errDirNotYet) {
-		return planIntoMissingDir(h, req, dest)
+		res, err := planIntoMissingDir(h, req, dest)
+		return res, Installed{Dest: dest, Wrote: true}, err
 	}
 	if err != nil {
-		return Result{}, err
+		return Result{}, Installed{}, err
 	}
+	done := Installed{Dest: dest, Before: info}
 	data := map[string]any{"dest": dest, "src": req.Src.label, "size": req.Src.size, "bytes_transferred": int64(0)}
 	srcSum := ""
 	if req.Checksum != "" {
 		if srcSum, err = verifyExpectedChecksum(ctx, req.Src, req.Checksum); err != nil {
-			return Result{}, err
+			return Result{}, done, err
 		}
 	}
 	need, sum, err := needsWrite(ctx, h, req, dest, info)
 	if err != nil {
-		return Result{}, err
+		return Result{}, done, err
 	}
 	if sum != "" {
 		srcSum = sum
 	}
 	res := Result{Data: data}
+	done.Wrote = need
 	if need {
 		if h.Diff {
 			res.Diffs = fileDiffs(ctx, h, dest, info, req.Src)
 		}
 		t, err := writeFile(ctx, h, req, dest, info)
 		if err != nil {
-			return Result{}, err
+			return Result{}, done, err
 		}
 		data["bytes_transferred"] = t.sent
 		if t.sum != "" {
@@ -241,13 +278,13 @@ func Install(ctx context.Context, h *Host, req InstallRequest) (Result, error) {
 		}
 	} else if info.Exists {
 		if err := req.Attrs.Converge(ctx, h, dest, info); err != nil {
-			return Result{}, err
+			return Result{}, done, err
 		}
 	}
 	if srcSum != "" {
 		data["checksum"] = srcSum
 	}
-	return res, ReportAttrs(ctx, h, req, dest, info, data)
+	return res, done, ReportAttrs(ctx, h, req, dest, info, data)
 }
 
 // errDirNotYet: in check mode, dest's directory does not exist. An earlier

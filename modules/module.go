@@ -80,6 +80,10 @@ type Result struct {
 	// Show asks for the result to be printed even at verbosity 0 (Ansible's
 	// _ansible_verbose_always): debug's message, assert's success message.
 	Show bool
+	// Returns, when set, is this result's key order instead of the Spec's:
+	// for a module whose Ansible action returns another module's result
+	// in some cases (copy: the file module's when the content is there).
+	Returns []string
 }
 
 // Diff is the before and after of one thing the task changes.

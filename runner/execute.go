@@ -480,7 +480,11 @@ func (r *Runner) invoke(ctx context.Context, t *Task, h *hostState, sc *scope) i
 	if runErr != nil || res.Failed { // fail_json's order
 		tail = errorTail
 	}
-	orderResult(t.Spec, res.Data, res.Failed, runErr != nil, out.data, tail)
+	spec := t.Spec
+	if res.Returns != nil {
+		spec.Returns = res.Returns
+	}
+	orderResult(spec, res.Data, res.Failed, runErr != nil, out.data, tail)
 	return out
 }
 

@@ -117,7 +117,7 @@ func (copyModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 	if err != nil {
 		return modules.Result{}, err
 	}
-	return modules.Install(ctx, h, modules.InstallRequest{
+	return installAsCopy(ctx, h, modules.InstallRequest{
 		Src:      src,
 		Dest:     o.Dest,
 		Attrs:    o.FileAttrs,

@@ -45,7 +45,11 @@ func copyOnHost(ctx context.Context, h *modules.Host, o copyOptions) (modules.Re
 	if o.preserve { // copy.py reads src's mode on the host
 		attrs.Mode = modules.FormatMode(srcInfo.Mode)
 	}
-	data := map[string]any{"dest": dest, "src": src, "checksum": sum, "size": srcInfo.Size}
+	md5, err := modules.RunScript(ctx, h, "md5sum < "+shellquote.Quote(src)+" | cut -d' ' -f1") // copy.py's md5sum of src
+	if err != nil {
+		return modules.Result{}, err
+	}
+	data := map[string]any{"dest": dest, "src": src, "md5sum": strings.TrimSpace(md5), "checksum": sum, "size": srcInfo.Size}
 	same := false // dest already has src's content (or force is off)
 	switch {
 	case !info.Exists:

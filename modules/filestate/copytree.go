@@ -95,7 +95,7 @@ func copyTree(ctx context.Context, h *modules.Host, o copyOptions, local string)
 		if err != nil {
 			return modules.Result{}, err
 		}
-		if last, err = modules.Install(ctx, h, modules.InstallRequest{Src: src, Dest: path.Join(dest, f.rel), Attrs: attrs,
+		if last, err = installAsCopy(ctx, h, modules.InstallRequest{Src: src, Dest: path.Join(dest, f.rel), Attrs: attrs,
 			Backup: o.Backup, Force: o.Force, Resume: o.Resume, Validate: string(o.Validate)}); err != nil {
 			return modules.Result{}, err
 		}

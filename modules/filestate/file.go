@@ -91,7 +91,11 @@ func runFile(ctx context.Context, h *modules.Host, o fileOptions) (modules.Resul
 	if err != nil || res.Failed {
 		return res, err
 	}
-	return f.result(ctx, state)
+	res, err = f.result(ctx, state)
+	if diff := f.fileDiff(state, info, res.Data); diff != nil && err == nil {
+		res.Data["diff"] = diff
+	}
+	return res, err
 }
 
 // defaultFileState is Ansible's: the kind the path already is, else file

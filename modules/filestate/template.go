@@ -70,7 +70,7 @@ func (templateModule) Run(ctx context.Context, h *modules.Host, args modules.Arg
 	if err != nil {
 		return modules.Result{}, fmt.Errorf("rendering template %s: %w", local, err)
 	}
-	return modules.Install(ctx, h, modules.InstallRequest{
+	return installAsCopy(ctx, h, modules.InstallRequest{
 		Src:      modules.ContentSource(rendered, local),
 		Dest:     o.Dest,
 		Attrs:    o.FileAttrs,

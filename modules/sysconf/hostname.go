@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
@@ -90,6 +91,9 @@ func (hostname) Run(ctx context.Context, h *modules.Host, args modules.Args) (mo
 	res := modules.Result{Data: map[string]any{"name": name, "ansible_facts": facts}, Facts: facts}
 	if cur != name || perm != name {
 		res.Diffs = []modules.Diff{{Before: "hostname = " + before + "\n", After: "hostname = " + name + "\n"}}
+		diff := map[string]any{"after": res.Diffs[0].After, "before": res.Diffs[0].Before} // registered even without --diff
+		keyorder.Set(diff, []string{"after", "before"})
+		res.Data["diff"] = diff
 	}
 	return res, nil
 }

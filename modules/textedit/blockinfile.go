@@ -82,7 +82,7 @@ func (blockinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) 
 	if f.info.Exists || !h.Pending() { // Ansible checks attributes unless a dry run creates the file
 		msg = withAttrs(msg, s.attrs)
 	}
-	data := map[string]any{"msg": msg}
+	data := map[string]any{"msg": msg, "diff": editDiff(h, f, after, opts.FileAttrs)}
 	if s.backup != "" {
 		data["backup_file"] = s.backup
 	}

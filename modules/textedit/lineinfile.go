@@ -98,7 +98,7 @@ func (lineinfile) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 	if f.info.Exists || !h.Pending() { // Ansible checks attributes unless a dry run creates the file
 		msg = withAttrs(msg, s.attrs)
 	}
-	data := map[string]any{"msg": msg, "backup": s.backup}
+	data := map[string]any{"msg": msg, "backup": s.backup, "diff": editDiff(h, f, strings.Join(lines, ""), opts.FileAttrs)}
 	if o.absent {
 		data["found"] = found
 	}
