@@ -93,7 +93,7 @@ func sameShapes(t *testing.T, f, a ansiblecmp.Outcome, host string, want int) {
 var unequal = map[string][]string{
 	// bytes_transferred is ferry's (resumed transfers send less).
 	"unit file": {"bytes_transferred"},
-	"copy": {"bytes_transferred"}, "template": {"bytes_transferred"},
+	"copy":      {"bytes_transferred"}, "template": {"bytes_transferred"},
 	"copy again": {"bytes_transferred"}, "template again": {"bytes_transferred"}, "copy mode": {"bytes_transferred"},
 	// ferry keeps async jobs itself: there is no results file on the host.
 	"async start": {"results_file"}, "async_status": {"results_file"},
