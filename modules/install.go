@@ -65,16 +65,20 @@ const PartSuffix = ".ferry-part"
 const diffLimit = 64 << 10
 
 type InstallRequest struct {
-	Src      Source
-	Dest     string
-	Attrs    FileAttrs
-	Backup   bool
-	Force    bool
-	Resume   bool
-	Follow   bool   // write through a symbolic link at dest instead of replacing it
-	Checksum string // expected sha256 of src, "" for no expectation
-	MinFree  int64
-	Validate string // a command run on the written part before it replaces dest ("%s" is the part)
+	Src    Source
+	Dest   string
+	Attrs  FileAttrs
+	Backup bool
+	Force  bool
+	// KeepWithoutForce leaves an existing dest alone, attributes too, when
+	// Force is off (copy and template: their action returns before the
+	// file module runs; get_url still sets the attributes).
+	KeepWithoutForce bool
+	Resume           bool
+	Follow           bool   // write through a symbolic link at dest instead of replacing it
+	Checksum         string // expected sha256 of src, "" for no expectation
+	MinFree          int64
+	Validate         string // a command run on the written part before it replaces dest ("%s" is the part)
 }
 
 // Source is what gets installed: inline bytes or a controller file.
@@ -276,7 +280,7 @@ func InstallReport(ctx context.Context, h *Host, req InstallRequest) (Result, In
 		if t.backup != "" {
 			data["backup_file"] = t.backup
 		}
-	} else if info.Exists {
+	} else if info.Exists && (req.Force || !req.KeepWithoutForce) {
 		if err := req.Attrs.Converge(ctx, h, dest, info); err != nil {
 			return Result{}, done, err
 		}

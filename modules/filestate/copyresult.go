@@ -12,6 +12,7 @@ import (
 // the action's diff list (empty without --diff) and md5sum; under --check
 // only that diff list. Content already there: the file module's result
 // (path, its before/after diff of the attributes, then checksum and dest).
+// With force off and dest there: dest and src alone, nothing changed.
 
 // fileReturns is the order of the file module's result that copy returns
 // when dest has the content already.
@@ -19,11 +20,17 @@ var fileReturns = []string{"diff", "path", "changed", "uid", "gid", "owner", "gr
 
 // installAsCopy installs req and reports it as Ansible's copy action does.
 func installAsCopy(ctx context.Context, h *modules.Host, req modules.InstallRequest) (modules.Result, error) {
+	req.KeepWithoutForce = true
 	res, done, err := modules.InstallReport(ctx, h, req)
 	if err != nil || res.Failed || res.Data == nil {
 		return res, err
 	}
 	data := res.Data
+	if !req.Force && done.Before.Exists { // the action returns before any module runs
+		res.Data = map[string]any{"dest": req.Dest, "src": req.Src.Label()}
+		res.Returns = []string{"dest", "src", "changed"}
+		return res, nil
+	}
 	if !done.Wrote {
 		delete(data, "src")
 		data["path"] = done.Dest
