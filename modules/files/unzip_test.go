@@ -92,16 +92,29 @@ func TestUnzipAgainstAnsible(t *testing.T) {
 	// src of a controller archive is each tool's temporary copy on the host
 	// (under --check ferry reads the controller's file instead).
 	skip := []string{"src@unzip", "src@unzip again", "src@unzip over an unpacked copy", "extract_results@unzip", "uid", "gid", "owner", "group", "start", "end", "delta", "cmd", "size"}
+	compareArchiveRuns(t, srv, playbook, writeZip, skip, nil)
+}
+
+// compareArchiveRuns runs playbook through ferry and ansible-playbook on
+// srv's host "node", for real and under --check, each from a work
+// directory that setup prepares: same recap, every registered field the
+// same but those skip names (see ansiblecmp.AllFields); more compares
+// what else the caller needs.
+func compareArchiveRuns(t *testing.T, srv *sshtest.Server, playbook string, setup func(testing.TB, string), skip []string, more func(f, a ansiblecmp.Outcome)) {
+	t.Helper()
 	for _, check := range []bool{false, true} {
-		r := ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"node": 0}, Check: check, Setup: writeZip}
+		r := ansiblecmp.Run{Playbook: playbook, Server: srv, Hosts: map[string]int{"node": 0}, Check: check, Setup: setup}
 		f, a, ran := ansiblecmp.Both(t, r)
 		if !ran {
 			return
 		}
 		ansiblecmp.SameRecap(t, f, a)
 		ansiblecmp.AllFields(t, f, a, skip...)
+		if more != nil {
+			more(f, a)
+		}
 		if t.Failed() {
-			t.Logf("ferry's output:\n%s", f.Output)
+			t.Logf("ferry's output (check %v):\n%s", check, f.Output)
 			t.FailNow()
 		}
 	}
