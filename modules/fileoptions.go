@@ -62,11 +62,13 @@ type FileInstallOptions struct {
 }
 
 // FileEditOptions are the options of a module that rewrites a file in
-// place (WriteContent): backup, validate, mode, owner, group.
+// place (WriteContent): backup, validate, mode, owner, group, and the
+// SELinux options (checked by the module: Unsupported).
 type FileEditOptions struct {
 	BackupOption
 	ValidateOption
 	FileAttrs
+	SELinuxContext
 }
 
 // ValidateOption checks a file's new content on the host before it

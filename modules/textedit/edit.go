@@ -8,7 +8,9 @@
 package textedit
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -80,6 +82,9 @@ type saved struct {
 // converges mode and owner either way, all through the gate. A missing
 // parent directory is created first, as Ansible's create=yes does.
 func save(ctx context.Context, h *modules.Host, f textFile, after string, o modules.FileEditOptions) (saved, error) {
+	if msg, err := o.SELinuxContext.Unsupported(ctx, h); msg != "" || err != nil {
+		return saved{}, cmp.Or(err, errors.New(msg))
+	}
 	attrs, err := modules.AttrsDiffer(o.FileAttrs, f.info)
 	if err != nil {
 		return saved{}, err
