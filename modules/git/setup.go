@@ -3,7 +3,6 @@ package git
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -41,7 +40,7 @@ func (j *job) setup() error {
 
 	j.repo = j.o.Repo
 	if strings.HasPrefix(j.repo, "~") {
-		if j.repo, err = j.expandUser(j.repo); err != nil {
+		if j.repo, err = hostcmd.ExpandUser(j.ctx, j.h, j.repo); err != nil {
 			return err
 		}
 	}
@@ -66,7 +65,7 @@ func (j *job) expandPaths(paths ...*string) error {
 	for _, p := range paths {
 		if p != nil && strings.HasPrefix(*p, "~") {
 			var err error
-			if *p, err = j.expandUser(*p); err != nil {
+			if *p, err = hostcmd.ExpandUser(j.ctx, j.h, *p); err != nil {
 				return err
 			}
 		}
@@ -161,7 +160,7 @@ func (j *job) sshAcceptsNew() (bool, error) {
 // absolute is os.path.abspath of a path option on the host, ~ expanded.
 func (j *job) absolute(p string) (string, error) {
 	if strings.HasPrefix(p, "~") {
-		return j.expandUser(p)
+		return hostcmd.ExpandUser(j.ctx, j.h, p)
 	}
 	if path.IsAbs(p) {
 		return path.Clean(p), nil
@@ -172,26 +171,6 @@ func (j *job) absolute(p string) (string, error) {
 	}
 	return path.Join(out.Stdout, p), nil
 }
-
-// expandUser is os.path.expanduser on the host, for ~ and ~user.
-func (j *job) expandUser(p string) (string, error) {
-	user, rest, _ := strings.Cut(strings.TrimPrefix(p, "~"), "/")
-	script := `printf '%s' "$HOME"`
-	if user != "" {
-		if !userName.MatchString(user) {
-			return p, nil
-		}
-		script = "printf '%s' ~" + user
-	}
-	out, err := hostcmd.Query(j.ctx, j.h, script)
-	if err != nil || out.RC != 0 || strings.HasPrefix(out.Stdout, "~") || out.Stdout == "" {
-		return p, err
-	}
-	return path.Join(out.Stdout, rest), nil
-}
-
-// userName is a user name the shell's ~user expands.
-var userName = regexp.MustCompile(`^[A-Za-z0-9._][A-Za-z0-9._-]*$`)
 
 // checkVersion is git.py's use of git --version: options an old git
 // lacks are dropped with a warning, and an unknown version fails them.

@@ -181,39 +181,13 @@ func (t *pipTask) act(argv []string, pathPrefix string) (modules.Output, *module
 	return out, execError(argv, out), err
 }
 
-// expandUser is os.path.expanduser on the host, which pip.py's path
-// options get (virtualenv: ~/venvs/app): ~ is the task user's home, ~name
-// that user's; an unknown user leaves the path as it is.
-func (t *pipTask) expandUser(p string) (string, error) {
-	if !strings.HasPrefix(p, "~") {
-		return p, nil
-	}
-	user, rest, slash := strings.Cut(p[1:], "/")
-	script := `printf '%s' "$HOME"`
-	if user != "" {
-		script = "getent passwd " + q(user) + " | cut -d: -f6 | tr -d '\\n'"
-	}
-	out, err := hostcmd.Query(t.ctx, t.h, script)
-	if err != nil || out.Stdout == "" {
-		return p, err
-	}
-	home := strings.TrimRight(out.Stdout, "/")
-	if slash {
-		home += "/" + rest
-	}
-	if home == "" {
-		return "/", nil
-	}
-	return home, nil
-}
-
 // expandPaths expands the options pip.py declares as paths.
 func (t *pipTask) expandPaths() error {
 	for _, p := range []*string{t.o.Virtualenv, t.o.Chdir, t.o.Executable, &t.o.VirtualenvCommand} {
 		if p == nil {
 			continue
 		}
-		expanded, err := t.expandUser(*p)
+		expanded, err := hostcmd.ExpandUser(t.ctx, t.h, *p)
 		if err != nil {
 			return err
 		}
