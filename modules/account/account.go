@@ -5,6 +5,7 @@ package account
 
 import (
 	"context"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"strconv"
 	"strings"
 
@@ -60,18 +61,10 @@ func commandResult(name string, out modules.Output, data map[string]any) (module
 	}
 	// Ansible adds the _lines forms of every stdout and stderr it returns.
 	if out.Stdout != "" {
-		data["stdout"], data["stdout_lines"] = out.Stdout, lines(out.Stdout)
+		data["stdout"], data["stdout_lines"] = out.Stdout, anylist.Lines(out.Stdout)
 	}
 	if out.Stderr != "" {
-		data["stderr"], data["stderr_lines"] = out.Stderr, lines(out.Stderr)
+		data["stderr"], data["stderr_lines"] = out.Stderr, anylist.Lines(out.Stderr)
 	}
 	return modules.Result{}, false
-}
-
-func lines(s string) []any {
-	var out []any
-	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		out = append(out, l)
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"io"
 	"net"
 	"net/http"
@@ -87,7 +88,7 @@ func (k *aptKey) run() (modules.Result, error) {
 	if res != nil || err != nil {
 		return derefResult(res), err
 	}
-	k.r["before"] = toAny(keys)
+	k.r["before"] = anylist.Of(keys)
 	has := func(keys []string) bool {
 		if shortFormat {
 			return contains(keys, short)
@@ -223,9 +224,9 @@ func (k *aptKey) allKeys(shortFormat bool) ([]string, *modules.Result, error) {
 // run without a shell, so keyring is one word).
 func (k *aptKey) aptKeyCmd(rest string) string {
 	if k.o.Keyring != nil && *k.o.Keyring != "" {
-		return fmt.Sprintf("%s --keyring %s %s", k.bins["apt-key"], hostcmd.Quote(*k.o.Keyring), rest)
+		return hostcmd.Quote(k.bins["apt-key"], "--keyring", *k.o.Keyring) + " " + rest
 	}
-	return k.bins["apt-key"] + " " + rest
+	return hostcmd.Quote(k.bins["apt-key"]) + " " + rest
 }
 
 func (k *aptKey) removeScript(short string) string {
@@ -284,7 +285,7 @@ func (k *aptKey) change(what, script string, stdin *string, failMsg string, ok f
 	if res != nil || err != nil {
 		return derefResult(res), err
 	}
-	k.r["after"] = toAny(after)
+	k.r["after"] = anylist.Of(after)
 	if !ok(after) {
 		return k.fail("apt-key did not return an error, but " + notDone + " (check that the id is correct and *not* a subkey)"), nil
 	}
@@ -302,7 +303,7 @@ func (k *aptKey) report(what string) modules.Result {
 // output (import_key adds the locale it forced), and no change reported.
 func (k *aptKey) commandFailed(script, msg string, out modules.Output) (modules.Result, error) {
 	data := map[string]any{"cmd": script, "rc": out.RC, "stdout": out.Stdout, "stderr": out.Stderr, "msg": msg,
-		"stdout_lines": lines(out.Stdout), "stderr_lines": lines(out.Stderr)}
+		"stdout_lines": anylist.Lines(out.Stdout), "stderr_lines": anylist.Lines(out.Stderr)}
 	order := []string{"cmd", "rc", "stdout", "stderr", "msg", "stdout_lines", "stderr_lines"}
 	if k.o.Keyserver != nil && *k.o.Keyserver != "" {
 		locale, err := k.parsableLocale()
@@ -329,14 +330,6 @@ func (k *aptKey) parsableLocale() (string, error) {
 		}
 	}
 	return "C", nil
-}
-
-// lines is Ansible's stdout_lines: the text's lines, none for "".
-func lines(s string) []any {
-	if s == "" {
-		return []any{}
-	}
-	return toAny(strings.Split(strings.TrimSuffix(s, "\n"), "\n"))
 }
 
 func (k *aptKey) result() modules.Result {
@@ -447,14 +440,6 @@ func contains(keys []string, key string) bool {
 		}
 	}
 	return false
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // failedWith is a failed result with fields of fail_json before msg.

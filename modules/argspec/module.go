@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
@@ -58,7 +59,7 @@ func (validateModule) Run(_ context.Context, h *modules.Host, args modules.Args)
 		msg := "Validation of arguments failed:\n" + strings.Join(problems, "\n")
 		return modules.Result{Failed: true, Msg: msg, Data: map[string]any{
 			"validate_args_context": ctx, "msg": msg, "argument_spec_data": o.ArgumentSpec,
-			"argument_errors": toAny(problems)}}, nil
+			"argument_errors": anylist.Of(problems)}}, nil
 	}
 	msg := "The arg spec validation passed"
 	return modules.Result{Msg: msg, Data: map[string]any{"validate_args_context": ctx, "msg": msg}}, nil
@@ -81,12 +82,4 @@ func fromVars(h *modules.Host, spec map[string]any) (map[string]any, error) {
 		out.Put(name, v)
 	}
 	return out.Map(), nil
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }

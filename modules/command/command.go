@@ -199,8 +199,8 @@ func commandResult(o runOptions, out modules.Output, start, end time.Time, data 
 		stdout, stderr = strings.TrimRight(stdout, "\r\n"), strings.TrimRight(stderr, "\r\n")
 	}
 	data["rc"] = out.RC
-	data["stdout"], data["stdout_lines"] = stdout, splitLines(stdout)
-	data["stderr"], data["stderr_lines"] = stderr, splitLines(stderr)
+	data["stdout"], data["stdout_lines"] = stdout, anylist.Lines(stdout)
+	data["stderr"], data["stderr_lines"] = stderr, anylist.Lines(stderr)
 	data["start"], data["end"] = modules.FormatTime(start), modules.FormatTime(end)
 	data["delta"] = formatDelta(end.Sub(start))
 	res := modules.Result{Data: data}
@@ -292,13 +292,6 @@ func globWord(pattern string) string {
 	}
 	flush()
 	return b.String()
-}
-
-func splitLines(s string) []any {
-	if s == "" {
-		return []any{}
-	}
-	return anylist.Of(strings.Split(strings.TrimSuffix(s, "\n"), "\n"))
 }
 
 // formatDelta prints a duration as Ansible's command results do.

@@ -2,7 +2,7 @@ package command
 
 import (
 	"context"
-	"strings"
+	"github.com/ferry-sh/ferry/internal/anylist"
 
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -74,8 +74,8 @@ func runGated(ctx context.Context, h *modules.Host, what string, cmd modules.Com
 func rawResult(out modules.Output) modules.Result {
 	data := map[string]any{
 		"rc":     out.RC,
-		"stdout": out.Stdout, "stdout_lines": splitLines(strings.ReplaceAll(out.Stdout, "\r\n", "\n")),
-		"stderr": out.Stderr, "stderr_lines": splitLines(strings.ReplaceAll(out.Stderr, "\r\n", "\n")),
+		"stdout": out.Stdout, "stdout_lines": anylist.Lines(out.Stdout),
+		"stderr": out.Stderr, "stderr_lines": anylist.Lines(out.Stderr),
 	}
 	res := modules.Result{Data: data}
 	if out.RC != 0 {

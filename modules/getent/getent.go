@@ -6,6 +6,7 @@ package getent
 
 import (
 	"context"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -88,7 +89,7 @@ func entries(stdout, split string) map[string]any {
 	}
 	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
 		record := pySplit(line, split)
-		key, rest := record[0], toAny(record[1:])
+		key, rest := record[0], anylist.Of(record[1:])
 		switch seen[key] {
 		case 0:
 			db[key] = rest
@@ -112,14 +113,6 @@ func pySplit(s, sep string) []string {
 		return f
 	}
 	return []string{""}
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // factsResult sets getent_DATABASE as a fact and registers it.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -63,22 +64,8 @@ func (u *unitTask) find() (status map[string]any, found bool, bad *modules.Resul
 		return status, found, nil, err
 	}
 	res := failed(strings.TrimRight(out.Stderr, "\n"), map[string]any{"cmd": strings.TrimSpace(path.Stdout), "rc": out.RC,
-		"stdout": out.Stdout, "stderr": out.Stderr, "stdout_lines": lines(out.Stdout), "stderr_lines": lines(out.Stderr)})
+		"stdout": out.Stdout, "stderr": out.Stderr, "stdout_lines": anylist.Lines(out.Stdout), "stderr_lines": anylist.Lines(out.Stderr)})
 	return status, found, &res, nil
-}
-
-// lines is Ansible's stdout_lines of s.
-func lines(s string) []any {
-	out := []any{}
-	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		if l != "" || s != "" {
-			out = append(out, l)
-		}
-	}
-	if s == "" {
-		return []any{}
-	}
-	return out
 }
 
 func deref(r *modules.Result) modules.Result {
