@@ -36,4 +36,5 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/textedit"
 	_ "github.com/ferry-sh/ferry/modules/tls"
 	_ "github.com/ferry-sh/ferry/modules/web"
+	_ "github.com/ferry-sh/ferry/modules/yumrepo"
 )
