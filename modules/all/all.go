@@ -32,6 +32,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/remote"
 	_ "github.com/ferry-sh/ferry/modules/rpmkey"
 	_ "github.com/ferry-sh/ferry/modules/service"
+	_ "github.com/ferry-sh/ferry/modules/subversion"
 	_ "github.com/ferry-sh/ferry/modules/sysconf"
 	_ "github.com/ferry-sh/ferry/modules/textedit"
 	_ "github.com/ferry-sh/ferry/modules/tls"
