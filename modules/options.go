@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/go-viper/mapstructure/v2"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 // A module declares its options once, as a struct whose fields carry tags:
@@ -106,7 +108,37 @@ func Decode[T any](args Args) (T, error) {
 	if err := dec.Decode(map[string]any(bound)); err != nil {
 		return out, fmt.Errorf("options: %s", decodeErrorText(err))
 	}
+	keepKeyOrder(reflect.ValueOf(&out).Elem(), bound)
 	return out, nil
+}
+
+// keepKeyOrder gives each mapping option of a decoded struct its
+// argument's key order back: mapstructure copies a map into a new one,
+// and the order a user wrote (an argument spec's options, a JSON body's
+// keys) shows in what the module does with it.
+func keepKeyOrder(v reflect.Value, from map[string]any) {
+	for i := range v.NumField() {
+		f, field := v.Type().Field(i), v.Field(i)
+		if f.Anonymous && f.Tag == "" {
+			if s := reflect.Indirect(field); s.Kind() == reflect.Struct {
+				keepKeyOrder(s, from)
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("opt"), ",")
+		src, ok := from[name].(map[string]any)
+		if !ok || !field.CanInterface() {
+			continue
+		}
+		switch dst := field.Interface().(type) {
+		case map[string]any:
+			keyorder.Set(dst, keyorder.Keys(src))
+		default:
+			if s := reflect.Indirect(field); s.Kind() == reflect.Struct {
+				keepKeyOrder(s, src)
+			}
+		}
+	}
 }
 
 // DecodeDynamic is Decode for a module whose other argument names are free

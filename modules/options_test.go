@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/keyorder"
 )
 
 type sampleEndpoint struct {
@@ -363,5 +365,35 @@ func TestListGivenANumber(t *testing.T) {
 	o, err := Decode[sampleOptions](args)
 	if err != nil || !reflect.DeepEqual(o.Codes, []int{204}) {
 		t.Errorf("codes %v, %v; want [204]", o.Codes, err)
+	}
+}
+
+// A mapping option keeps the key order it was given in (Python dicts do,
+// and a module shows it: an argument spec's errors, a JSON body).
+func TestDecodeKeepsKeyOrder(t *testing.T) {
+	type inner struct {
+		Spec map[string]any `opt:"spec"`
+	}
+	type opts struct {
+		Body  map[string]any `opt:"body"`
+		Inner inner          `opt:"inner"`
+	}
+	ordered := func(keys ...string) map[string]any {
+		m := map[string]any{}
+		for _, k := range keys {
+			m[k] = 1
+		}
+		keyorder.Set(m, keys)
+		return m
+	}
+	o, err := Decode[opts](Args{"body": ordered("zeta", "alpha", "mid"), "inner": map[string]any{"spec": ordered("b", "a")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keyorder.Keys(o.Body); !reflect.DeepEqual(got, []string{"zeta", "alpha", "mid"}) {
+		t.Errorf("body keys %v, want the given order", got)
+	}
+	if got := keyorder.Keys(o.Inner.Spec); !reflect.DeepEqual(got, []string{"b", "a"}) {
+		t.Errorf("nested keys %v, want the given order", got)
 	}
 }
