@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferry-sh/ferry/internal/humansize"
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/pyrepr"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -36,9 +38,12 @@ func convert(wanted string, v any) (any, error) {
 		return toFloat(v)
 	case "json", "jsonarg":
 		return toJSONArg(v)
+	case "bytes":
+		return toSize(v, false, "Byte")
+	case "bits":
+		return toSize(v, true, "Bit")
 	}
-	// An unknown type (bytes and bits too, which ferry does not convert):
-	// Ansible calls the missing checker.
+	// An unknown type: Ansible calls the missing checker.
 	return nil, errors.New("'NoneType' object is not callable")
 }
 
@@ -46,7 +51,7 @@ func toStr(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	return pyStr(v)
+	return pyrepr.Str(v)
 }
 
 // expandPath is check_type_path: $VARS and ~ expanded (on the controller,
@@ -72,7 +77,7 @@ func toList(v any) (any, error) {
 		}
 		return out, nil
 	case int, float64:
-		return []any{pyStr(x)}, nil
+		return []any{pyrepr.Str(x)}, nil
 	}
 	return nil, fmt.Errorf("%s cannot be converted to a list", pyType(v))
 }
@@ -156,7 +161,7 @@ func toBool(v any) (any, error) {
 	default:
 		return nil, fmt.Errorf("%s cannot be converted to a bool", pyType(v))
 	}
-	return nil, fmt.Errorf("The value '%s' is not a valid boolean.  Valid booleans include: %s", pyStr(v), pyBooleans)
+	return nil, fmt.Errorf("The value '%s' is not a valid boolean.  Valid booleans include: %s", pyrepr.Str(v), pyBooleans)
 }
 
 func toInt(v any) (any, error) {
@@ -183,6 +188,15 @@ func toFloat(v any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s cannot be converted to a float", pyType(v))
+}
+
+// toSize is check_type_bytes and check_type_bits: human_to_bytes of the
+// value's str() ('1M', 2048, '8 Mb'), rounded half to even.
+func toSize(v any, isBits bool, unit string) (any, error) {
+	if n, ok := humansize.ToBytes(pyrepr.Str(v), "", isBits); ok && math.Abs(n) < 1<<63 {
+		return int(math.RoundToEven(n)), nil
+	}
+	return nil, fmt.Errorf("%s cannot be converted to a %s value", pyType(v), unit)
 }
 
 func toJSONArg(v any) (any, error) {
@@ -220,50 +234,6 @@ func pyType(v any) string {
 	return "<class '" + name + "'>"
 }
 
-// pyStr is Python's str() of a scalar (True, None, 1.5); a container is
-// shown as its repr.
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e16 {
-			return strconv.FormatFloat(x, 'f', 1, 64)
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []any:
-		parts := make([]string, len(x))
-		for i, item := range x {
-			parts[i] = pyRepr(item)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		var parts []string
-		for _, k := range keyorder.Keys(x) {
-			parts = append(parts, pyRepr(k)+": "+pyRepr(x[k]))
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-func pyRepr(v any) string {
-	if s, ok := v.(string); ok {
-		if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-			return `"` + s + `"`
-		}
-		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
-	}
-	return pyStr(v)
-}
-
 // pyEqual is Python's == between a choice and a value: numbers (and bools,
 // which are ints) by value, the rest by type and value.
 func pyEqual(a, b any) bool {
@@ -272,7 +242,7 @@ func pyEqual(a, b any) bool {
 	if aNum || bNum {
 		return aNum && bNum && na == nb
 	}
-	return fmt.Sprintf("%T:%s", a, pyStr(a)) == fmt.Sprintf("%T:%s", b, pyStr(b))
+	return fmt.Sprintf("%T:%s", a, pyrepr.Str(a)) == fmt.Sprintf("%T:%s", b, pyrepr.Str(b))
 }
 
 func number(v any) (float64, bool) {

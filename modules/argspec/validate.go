@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/pyrepr"
 )
 
 // Validate checks params against an argument spec (a role's
@@ -183,7 +184,7 @@ func (v *validator) checkTypes(spec, params map[string]any, context []string) {
 func (v *validator) checkElements(name, wanted, elemType string, value any, context []string) any {
 	items, isList := value.([]any)
 	if wanted != "list" || !isList {
-		msg := fmt.Sprintf("Invalid type %s for option '%s'", wanted, pyStr(value))
+		msg := fmt.Sprintf("Invalid type %s for option '%s'", wanted, pyrepr.Str(value))
 		if len(context) > 0 {
 			msg += fmt.Sprintf(" found in '%s'.", strings.Join(context, " -> "))
 		}
@@ -214,7 +215,7 @@ func (v *validator) checkChoices(spec, params map[string]any, context []string) 
 		}
 		choices, ok := a["choices"].([]any)
 		if !ok {
-			v.errs = append(v.errs, foundIn(fmt.Sprintf("internal error: choices for argument %s are not iterable: %s", name, pyStr(a["choices"])), context, ""))
+			v.errs = append(v.errs, foundIn(fmt.Sprintf("internal error: choices for argument %s are not iterable: %s", name, pyrepr.Str(a["choices"])), context, ""))
 			continue
 		}
 		value, given := params[name]
@@ -223,13 +224,13 @@ func (v *validator) checkChoices(spec, params map[string]any, context []string) 
 		}
 		var texts []string
 		for _, c := range choices {
-			texts = append(texts, pyStr(c))
+			texts = append(texts, pyrepr.Str(c))
 		}
 		if list, isList := value.([]any); isList {
 			var bad []string
 			for _, item := range list {
 				if !slices.ContainsFunc(choices, func(c any) bool { return pyEqual(c, item) }) {
-					bad = append(bad, pyStr(item))
+					bad = append(bad, pyrepr.Str(item))
 				}
 			}
 			if len(bad) > 0 {
@@ -238,7 +239,7 @@ func (v *validator) checkChoices(spec, params map[string]any, context []string) 
 			continue
 		}
 		if !slices.ContainsFunc(choices, func(c any) bool { return pyEqual(c, value) }) {
-			v.errs = append(v.errs, foundIn(fmt.Sprintf("value of %s must be one of: %s, got: %s", name, strings.Join(texts, ", "), pyStr(value)), context, ""))
+			v.errs = append(v.errs, foundIn(fmt.Sprintf("value of %s must be one of: %s, got: %s", name, strings.Join(texts, ", "), pyrepr.Str(value)), context, ""))
 		}
 	}
 }

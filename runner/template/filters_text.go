@@ -4,12 +4,12 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/humansize"
 	"math"
 	"os"
 	"os/user"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -121,13 +121,6 @@ func countArg(v any) (int, error) {
 	return 0, fmt.Errorf("a count must be an integer from 0 to 1024, not %s", pyRepr(v))
 }
 
-// sizeRanges are the units of human_readable and human_to_bytes, largest
-// first.
-var sizeRanges = []struct {
-	unit  string
-	limit float64
-}{{"Y", 1 << 80}, {"Z", 1 << 70}, {"E", 1 << 60}, {"P", 1 << 50}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
-
 // fHumanReadable is Ansible's human_readable(isbits=False, unit=None).
 func fHumanReadable(in any, a *fargs) (any, error) {
 	if err := a.expect(2, "isbits", "unit"); err != nil {
@@ -144,9 +137,9 @@ func fHumanReadable(in any, a *fargs) (any, error) {
 		base = "bits"
 	}
 	suffix, limit := "", 1.0
-	for _, r := range sizeRanges {
-		suffix, limit = r.unit, r.limit
-		if (!hasUnit && size >= limit) || hasUnit && strings.ToUpper(pyStr(unit)) == r.unit[:1] {
+	for _, r := range humansize.Ranges {
+		suffix, limit = r.Unit, r.Limit
+		if (!hasUnit && size >= limit) || hasUnit && strings.ToUpper(pyStr(unit)) == r.Unit[:1] {
 			break
 		}
 	}
@@ -158,47 +151,21 @@ func fHumanReadable(in any, a *fargs) (any, error) {
 	return fmt.Sprintf("%.2f %s", size/limit, suffix), nil
 }
 
-var humanSize = regexp.MustCompile(`^\s*(\d*\.?\d*)\s*([A-Za-z]+)?`)
-
 // fHumanToBytes is Ansible's human_to_bytes(default_unit=None,
 // isbits=False): '10M' is 10485760.
 func fHumanToBytes(in any, a *fargs) (any, error) {
 	if err := a.expect(2, "default_unit", "isbits"); err != nil {
 		return nil, err
 	}
-	s := pyStr(in)
-	m := humanSize.FindStringSubmatch(s)
-	num, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
+	s, defaultUnit := pyStr(in), ""
+	if d, ok := a.get(0, "default_unit"); ok && d != nil {
+		defaultUnit = pyStr(d)
+	}
+	n, ok := humansize.ToBytes(s, defaultUnit, a.flag(1, "isbits"))
+	if !ok {
 		return nil, fmt.Errorf("human_to_bytes() can't interpret following string: %s", s)
 	}
-	unit := m[2]
-	if unit == "" {
-		if d, ok := a.get(0, "default_unit"); ok && d != nil {
-			unit = pyStr(d)
-		}
-	}
-	if unit == "" {
-		return roundHalfEven(num)
-	}
-	key := strings.ToUpper(unit[:1])
-	limit := 0.0
-	for _, r := range sizeRanges {
-		if r.unit == key {
-			limit = r.limit
-		}
-	}
-	if limit == 0 {
-		return nil, fmt.Errorf("human_to_bytes() can't interpret following string: %s", s)
-	}
-	class, className := "B", "byte"
-	if a.flag(1, "isbits") {
-		class, className = "b", "bit"
-	}
-	if len(unit) > 1 && !strings.Contains(strings.ToLower(unit), className) && unit[1:2] != class {
-		return nil, fmt.Errorf("human_to_bytes() can't interpret following string: %s", s)
-	}
-	return roundHalfEven(num * limit)
+	return roundHalfEven(n)
 }
 
 // roundHalfEven is Python's int(round(f)).

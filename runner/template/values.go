@@ -2,12 +2,10 @@ package template
 
 import (
 	"fmt"
-	"math"
+	"github.com/ferry-sh/ferry/internal/pyrepr"
 	"math/big"
 	"reflect"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // undefined stands for a variable or attribute that does not exist. It flows
@@ -337,142 +335,40 @@ func cmpOrdered[T int | float64](a, b T) int {
 	return 0
 }
 
+// py prints values as Jinja does: the template's own types (Undefined,
+// other number, slice and map types) made plain first. (A function, not a
+// variable: plainValue itself prints a map's non-string keys.)
+func py() pyrepr.Printer { return pyrepr.Printer{Plain: plainValue, MaxDepth: maxDepth} }
+
 // pyStr formats a value the way Jinja prints it into text: True/False,
 // None, Python reprs for lists and dicts.
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return pyFloat(x)
-	case *big.Int:
-		return x.String()
-	}
-	return pyRepr(v)
-}
+func pyStr(v any) string { return py().Str(v) }
 
 // pyRepr is Python's repr(): strings quoted, containers recursively.
-func pyRepr(v any) string {
-	var b strings.Builder
-	writeRepr(&b, v, 0)
-	return b.String()
-}
+func pyRepr(v any) string { return py().Repr(v) }
 
-func writeRepr(b *strings.Builder, v any, depth int) {
-	if depth > maxDepth {
-		b.WriteString("...")
-		return
-	}
-	switch x := v.(type) {
-	case string:
-		writeQuoted(b, x)
-		return
-	case nil, bool, int, float64, *big.Int:
-		b.WriteString(pyStr(x))
-		return
+// pyFloat formats a float like Python's repr: 1.0, 0.1, 1e-05, 1e+16.
+func pyFloat(f float64) string { return pyrepr.Float(f) }
+
+// plainValue is v as one of the types pyrepr prints.
+func plainValue(v any) any {
+	switch v.(type) {
+	case nil, bool, int, float64, *big.Int, string, []any, map[string]any:
+		return v
 	case *undefined:
-		b.WriteString("Undefined")
-		return
+		return pyrepr.Raw("Undefined")
 	}
 	if i, f, isInt, ok := number(v); ok {
 		if isInt {
-			b.WriteString(strconv.Itoa(i))
-		} else {
-			b.WriteString(pyFloat(f))
+			return i
 		}
-		return
+		return f
 	}
 	if l, ok := asList(v); ok {
-		b.WriteByte('[')
-		for i, item := range l {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, item, depth+1)
-		}
-		b.WriteByte(']')
-		return
+		return l
 	}
 	if m, ok := asMap(v); ok {
-		b.WriteByte('{')
-		for i, k := range dictKeys(m) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeQuoted(b, k)
-			b.WriteString(": ")
-			writeRepr(b, m[k], depth+1)
-		}
-		b.WriteByte('}')
-		return
+		return m
 	}
-	fmt.Fprint(b, v)
-}
-
-// writeQuoted writes a Python string repr: single quotes unless the string
-// holds a single quote and no double quote.
-func writeQuoted(b *strings.Builder, s string) {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	b.WriteByte(q)
-	for i, w := 0, 0; i < len(s); i += w {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		w = size
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(b, `\x%02x`, s[i])
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-}
-
-// pyFloat formats a float like Python's repr: 1.0, 0.1, 1e-05, 1e+16.
-func pyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // shortest digits, d.ddde±XX
-	mant, expText, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expText)
-	if exp >= -4 && exp < 16 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.ContainsAny(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	sign := "+"
-	if exp < 0 {
-		sign, exp = "-", -exp
-	}
-	return fmt.Sprintf("%se%s%02d", mant, sign, exp)
+	return v
 }
