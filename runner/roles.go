@@ -63,11 +63,17 @@ type roleFrom struct {
 	noSpec                          bool
 }
 
-// roleKeywords are the keys of a roles: entry that are task keywords,
-// applied to every task of the role; other keys are role parameters.
-var roleKeywords = map[string]bool{"when": true, "tags": true, "become": true, "become_user": true,
-	"environment": true, "no_log": true, "check_mode": true, "diff": true, "ignore_errors": true,
-	"run_once": true, "delegate_to": true, "timeout": true}
+// roleKeywords are the keys of a roles: entry that are keywords, applied
+// to every task of the role: 2.14's RoleInclude field attributes (Base's,
+// when, tags, collections, delegate_to, delegate_facts), which
+// RoleDefinition._split_role_params keeps out of the role parameters; the
+// connection keywords among them too. Other keys are role parameters.
+var roleKeywords = map[string]bool{"when": true, "tags": true, "collections": true,
+	"delegate_to": true, "delegate_facts": true, "environment": true, "no_log": true, "run_once": true,
+	"ignore_errors": true, "ignore_unreachable": true, "check_mode": true, "diff": true,
+	"any_errors_fatal": true, "throttle": true, "timeout": true, "debugger": true, "module_defaults": true,
+	"become": true, "become_user": true, "become_method": true, "become_flags": true, "become_exe": true,
+	"connection": true, "port": true, "remote_user": true}
 
 // rolesSection reads a play's roles: list. Each entry becomes a block whose
 // keywords (when, tags, become...) apply to every task of the role.
@@ -103,8 +109,10 @@ func (p *parser) roleEntry(n *yaml.Node, parentDir string, dedupe bool) *Task {
 	} else {
 		p.mapping(n, "a role", func(key string, k, v *yaml.Node) {
 			switch {
-			case key == "role" || key == "name":
-				name, nameNode = p.str(v), v
+			case key == "role" || (key == "name" && nameNode == nil):
+				name, nameNode = p.str(v), v // role wins over name, as RoleDefinition._load_role_name
+			case key == "name":
+				p.str(v) // the entry's name keyword, which names nothing shown
 			case key == "vars":
 				vars = p.vars(v)
 			case roleKeywords[key]:
