@@ -34,8 +34,9 @@ func (r *Runner) runTasks(ctx context.Context, pr *playRun, tasks []*Task, hosts
 // always for every host that entered it.
 func (r *Runner) runBlock(ctx context.Context, pr *playRun, b *Task, hosts []*hostState, rescuable bool) {
 	entered := active(hosts)
-	r.runTasks(ctx, pr, b.Block, entered, rescuable || len(b.Rescue) > 0)
-	if len(b.Rescue) > 0 {
+	rescues := r.anySelected(b.Rescue)
+	r.runTasks(ctx, pr, b.Block, entered, rescuable || rescues)
+	if rescues {
 		var failed []*hostState
 		for _, h := range entered {
 			if h.failed.Load() && !h.unreachable.Load() {
@@ -273,6 +274,19 @@ func (r *Runner) reportPendingHandlers(pr *playRun) {
 				h.name, strings.Join(names, ", "))
 		}
 	}
+}
+
+// anySelected reports whether --tags and --skip-tags leave a task of the
+// list to run: a rescue they empty rescues nothing, as 2.14's
+// Block.filter_tagged_tasks leaves the block without it and the host fails.
+func (r *Runner) anySelected(tasks []*Task) bool {
+	for _, t := range tasks {
+		if t.IsBlock() && (r.anySelected(t.Block) || r.anySelected(t.Rescue) || r.anySelected(t.Always)) ||
+			!t.IsBlock() && r.tagsSelected(t.Tags) {
+			return true
+		}
+	}
+	return false
 }
 
 // tagsSelected applies --tags and --skip-tags with Ansible's special tags.
