@@ -22,6 +22,7 @@ type Settings struct {
 	RemoteUser        string   // remote_user / ANSIBLE_REMOTE_USER
 	Forks             int      // forks / ANSIBLE_FORKS
 	RolesPath         []string // roles_path / ANSIBLE_ROLES_PATH
+	CollectionsPath   []string // collections_path(s) / ANSIBLE_COLLECTIONS_PATH(S)
 	HostKeyChecking   *bool    // host_key_checking / ANSIBLE_HOST_KEY_CHECKING
 	VaultPasswordFile string   // vault_password_file / ANSIBLE_VAULT_PASSWORD_FILE
 	StdoutCallback    string   // stdout_callback / ANSIBLE_STDOUT_CALLBACK ("json": --output json)
@@ -55,6 +56,10 @@ var keys = []key{
 	{"DEFAULT_FORKS", intSetting(func(s *Settings) *int { return &s.Forks })},
 	{"DEFAULT_ROLES_PATH", func(s *Settings, v, base string) error {
 		s.RolesPath = s.src.pathspec(v, base)
+		return nil
+	}},
+	{"COLLECTIONS_PATHS", func(s *Settings, v, base string) error {
+		s.CollectionsPath = s.src.pathspec(v, base)
 		return nil
 	}},
 	{"HOST_KEY_CHECKING", boolPtrSetting(func(s *Settings) **bool { return &s.HostKeyChecking })},

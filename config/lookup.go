@@ -52,6 +52,7 @@ var settings = map[string]setting{
 	"DEFAULT_BECOME_USER":            {"", "root", []string{"privilege_escalation.become_user"}, []string{"ANSIBLE_BECOME_USER"}},
 	"DEFAULT_FORKS":                  {"integer", 5, []string{"defaults.forks"}, []string{"ANSIBLE_FORKS"}},
 	"DEFAULT_GATHERING":              {"", "implicit", []string{"defaults.gathering"}, []string{"ANSIBLE_GATHERING"}},
+	"COLLECTIONS_PATHS":              {"pathspec", "~/.ansible/collections:/usr/share/ansible/collections", []string{"defaults.collections_paths", "defaults.collections_path"}, []string{"ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_COLLECTIONS_PATH"}},
 	"DEFAULT_HASH_BEHAVIOUR":         {"", "replace", []string{"defaults.hash_behaviour"}, []string{"ANSIBLE_HASH_BEHAVIOUR"}},
 	"DEFAULT_HOST_LIST":              {"pathlist", "/etc/ansible/hosts", []string{"defaults.inventory"}, []string{"ANSIBLE_INVENTORY"}},
 	"DEFAULT_JINJA2_NATIVE":          {"boolean", false, []string{"defaults.jinja2_native"}, []string{"ANSIBLE_JINJA2_NATIVE"}},
@@ -124,7 +125,9 @@ type rawValue struct {
 // the working directory), then the config file (from its directory). Of
 // several variables the last one set wins, as in ansible-core's
 // _loop_entries (NO_COLOR over ANSIBLE_NOCOLOR); an empty one counts as
-// set, as there.
+// set, as there. Of several keys of the file the last one wins too, as in
+// get_config_value_and_origin's loop (collections_path over
+// collections_paths).
 func (src source) raw(def setting) (rawValue, bool) {
 	found := rawValue{}
 	for _, env := range def.env {
@@ -145,10 +148,10 @@ func (src source) raw(def setting) (rawValue, bool) {
 		sec, err := src.file.GetSection(section)
 		if err == nil && sec.HasKey(name) {
 			v := unquote(strings.TrimSpace(sec.Key(name).String()))
-			return rawValue{value: v, base: src.dir, section: section, key: name}, true
+			found = rawValue{value: v, base: src.dir, section: section, key: name}
 		}
 	}
-	return rawValue{}, false
+	return found, found.key != ""
 }
 
 // convert gives a default its type (a default path starts in the home).

@@ -57,6 +57,10 @@ type Session struct {
 	// VaultSources are --vault-id, --vault-password-file, --ask-vault-pass:
 	// the passwords of vault-encrypted files and !vault values.
 	VaultSources vault.Sources
+
+	// CollectionsPath is the config file's collections_path
+	// (ANSIBLE_COLLECTIONS_PATH replaces it).
+	CollectionsPath []string
 }
 
 // Prepare loads and checks everything a run needs, running nothing: the
@@ -184,7 +188,7 @@ func (s *Session) playbook() (*Playbook, error) {
 		if err != nil {
 			return nil, err
 		}
-		return parsePlaybook(name, dir, s.PlaybookSource, LoadOptions{RolesPath: s.RolesPath})
+		return parsePlaybook(name, dir, s.PlaybookSource, LoadOptions{RolesPath: s.RolesPath, CollectionsPath: s.CollectionsPath})
 	}
 	if name != "" {
 		_, err := os.Stat(name)
@@ -193,7 +197,7 @@ func (s *Session) playbook() (*Playbook, error) {
 			// ansible-playbook: "the playbook: x.yml could not be found", exit 1.
 			return nil, fmt.Errorf("the playbook %s could not be found (check the path, or `ferry run` without one for the embedded playbook)", name)
 		case err == nil || !isEmbedded(name):
-			return LoadPlaybookWith(name, LoadOptions{RolesPath: s.RolesPath, Vault: s.Options.Vault, Secrets: s.Masker.Add})
+			return LoadPlaybookWith(name, LoadOptions{RolesPath: s.RolesPath, CollectionsPath: s.CollectionsPath, Vault: s.Options.Vault, Secrets: s.Masker.Add})
 		}
 	} else {
 		name = playbooks.Default
@@ -202,7 +206,7 @@ func (s *Session) playbook() (*Playbook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpacking the embedded playbooks: %w", err)
 	}
-	return LoadPlaybookWith(filepath.Join(dir, name), LoadOptions{RolesPath: s.RolesPath})
+	return LoadPlaybookWith(filepath.Join(dir, name), LoadOptions{RolesPath: s.RolesPath, CollectionsPath: s.CollectionsPath})
 }
 
 func isEmbedded(name string) bool {

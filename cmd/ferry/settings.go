@@ -57,6 +57,7 @@ func (f *playbookFlags) applySettings(cmd *cobra.Command, cfg *config.Settings) 
 	}
 	c.hostKeyChecking = cfg.HostKeyChecking
 	s.RolesPath = cfg.RolesPath
+	s.CollectionsPath = cfg.CollectionsPath
 	s.Config = cfg
 	s.VaultSources.Getenv = cfg.Getenv(os.Getenv) // vault_password_file of the config file
 }
