@@ -18,6 +18,7 @@ package corpus
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,17 +85,26 @@ var headers = map[string]string{
 	"devops":      "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
 	"lint":        "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
 	"inventories": "| inventory | ferry inventory --list | ansible-inventory --list | same | first difference |\n|---|---|---|---|---|\n",
+	"plays":       "| playbook | ferry validate | ansible-playbook --syntax-check | same | ferry's first error |\n|---|---|---|---|---|\n",
+	"plays-runs":  "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
 	"devops-runs": "| playbook | round | ferry recap | ansible-playbook recap | same | first difference |\n|---|---|---|---|---|---|\n",
 }
 
 func tables() string {
 	var b strings.Builder
-	for _, s := range []string{"roles", "examples", "devops", "devops-runs", "lint", "inventories"} {
+	order := []string{"roles", "examples", "devops", "devops-runs", "lint", "inventories"}
+	for _, s := range slices.Sorted(maps.Keys(results.sections)) {
+		if !slices.Contains(order, s) {
+			order = append(order, s) // a repository's own table: "plays/REPO"
+		}
+	}
+	for _, s := range order {
 		rows := results.sections[s]
 		if len(rows) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "## %s\n\n%s", s, headers[s])
+		kind, _, _ := strings.Cut(s, "/")
+		fmt.Fprintf(&b, "## %s\n\n%s", s, headers[kind])
 		for _, r := range slices.Sorted(slices.Values(rows)) {
 			b.WriteString(r + "\n")
 		}

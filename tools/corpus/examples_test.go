@@ -47,23 +47,30 @@ func TestLintExamples(t *testing.T) {
 // --list on every inventory file of the repositories of examples.
 func TestInventories(t *testing.T) {
 	enabled(t)
+	for _, repo := range []string{"ansible+ansible-examples", "geerlingguy+ansible-for-devops", "ansible+ansible-lint"} {
+		compareInventories(t, repo, "inventories")
+	}
+}
+
+// compareInventories compares ferry inventory --list with ansible-inventory
+// --list on every static inventory file of a mirrored repository, a row of
+// section each.
+func compareInventories(t *testing.T, repo, section string) {
 	bin, err := ferryBin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, repo := range []string{"ansible+ansible-examples", "geerlingguy+ansible-for-devops", "ansible+ansible-lint"} {
-		dir := t.TempDir()
-		extract(t, repo, dir)
-		for _, inv := range inventoryFiles(t, dir) {
-			rel, _ := filepath.Rel(dir, inv)
-			fc, fout := run(exec.Command(bin, "inventory", "--list", "-i", inv))
-			ac, aout := run(ansibleInventoryCmd(t, filepath.Dir(inv), "--list", "-i", inv))
-			diff := jsonDiff(fout, aout)
-			if fc != ac || diff != "" {
-				t.Errorf("%s: ferry inventory exit %d, ansible-inventory exit %d: %s\nferry:\n%s\nansible-inventory:\n%s", rel, fc, ac, diff, fout, aout)
-			}
-			addRow("inventories", fmt.Sprintf("| %s/%s | exit %d | exit %d | %s | %s |", strings.Split(repo, "+")[1], rel, fc, ac, yesNo(fc == ac && diff == ""), diff))
+	dir := t.TempDir()
+	extract(t, repo, dir)
+	for _, inv := range inventoryFiles(t, dir) {
+		rel, _ := filepath.Rel(dir, inv)
+		fc, fout := run(exec.Command(bin, "inventory", "--list", "-i", inv))
+		ac, aout := run(ansibleInventoryCmd(t, filepath.Dir(inv), "--list", "-i", inv))
+		diff := jsonDiff(fout, aout)
+		if fc != ac || diff != "" {
+			t.Errorf("%s: ferry inventory exit %d, ansible-inventory exit %d: %s\nferry:\n%s\nansible-inventory:\n%s", rel, fc, ac, diff, fout, aout)
 		}
+		addRow(section, fmt.Sprintf("| %s/%s | exit %d | exit %d | %s | %s |", strings.Split(repo, "+")[1], rel, fc, ac, yesNo(fc == ac && diff == ""), diff))
 	}
 }
 
@@ -149,8 +156,9 @@ func readPlays(path string) []map[string]any {
 	return plays
 }
 
-// inventoryNames are the file names an example's own inventory has.
-var inventoryNames = regexp.MustCompile(`^(hosts|inventory)([.-][a-z]+)?$`)
+// inventoryNames are the file names an example's own inventory has
+// (inventory_group_structure.yaml: ansible-documentation's getting started).
+var inventoryNames = regexp.MustCompile(`^(hosts|inventory)([_-][a-z_-]+)?(\.(ini|yml|yaml|example))?$`)
 
 // inventoryFor is the example's own inventory (an inventory file beside the
 // playbook or in a parent directory of it), or, without one, a generated
@@ -181,6 +189,9 @@ func inventoryFor(t *testing.T, top, playbook string, generate bool) string {
 // nor JSON (ansible-lint's inventory.json is the schema of one).
 func isInventory(path string) bool {
 	name := filepath.Base(path)
+	if dir := filepath.Base(filepath.Dir(path)); dir == "group_vars" || dir == "host_vars" || filepath.Base(filepath.Dir(filepath.Dir(path))) == "group_vars" {
+		return false // a variables file named after what it configures (workshops' inventory_sources.yml)
+	}
 	if !inventoryNames.MatchString(name) || strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".php") || strings.HasSuffix(name, ".json") {
 		return false
 	}
