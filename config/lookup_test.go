@@ -58,7 +58,7 @@ func TestLoadAndLookupAgree(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "ansible.cfg")
 	write(t, cfg, "[defaults]\nremote_user = \"deploy\"\nforks = 7\ninventory = hosts, /etc/other\nprivate_key_file = 'keys/id'\n"+
-		"vault_password_file = ~/vault\nhost_key_checking = no\nstdout_callback = json\n[privilege_escalation]\nbecome = yes\nbecome_user = app\n")
+		"vault_password_file = ~/vault\nhost_key_checking = no\nstdout_callback = json\ncollections_paths = c1\ncollections_path = c2:/c3\n[privilege_escalation]\nbecome = yes\nbecome_user = app\n")
 	s, err := Load(env(map[string]string{"ANSIBLE_CONFIG": cfg, "ANSIBLE_TIMEOUT": "33", "ANSIBLE_ROLES_PATH": "r1:~/r2", "NO_COLOR": "1"}), "/work", "/home/u")
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +75,7 @@ func TestLoadAndLookupAgree(t *testing.T) {
 		"DEFAULT_BECOME_USER":         s.BecomeUser,
 		"DEFAULT_TIMEOUT":             s.Timeout,
 		"DEFAULT_ROLES_PATH":          anys(s.RolesPath),
+		"COLLECTIONS_PATHS":           anys(s.CollectionsPath),
 		"ANSIBLE_NOCOLOR":             s.NoColor,
 		"ANSIBLE_FORCE_COLOR":         s.ForceColor,
 	}
@@ -91,6 +92,9 @@ func TestLoadAndLookupAgree(t *testing.T) {
 	}
 	if s.RemoteUser != "deploy" || s.PrivateKeyFile != filepath.Join(dir, "keys/id") || s.VaultPasswordFile != "/home/u/vault" {
 		t.Errorf("quotes or paths: %q %q %q", s.RemoteUser, s.PrivateKeyFile, s.VaultPasswordFile)
+	}
+	if want := []string{filepath.Join(dir, "c2"), "/c3"}; !reflect.DeepEqual(s.CollectionsPath, want) {
+		t.Errorf("collections_path (the last key given wins): %q, want %q", s.CollectionsPath, want)
 	}
 }
 
