@@ -190,6 +190,7 @@ func Playbook(t testing.TB, dir string, args []string, env ...string) (code int,
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_RETRY_FILES_ENABLED=0")
 	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(cmd.Env, pollConfig(t, dir, cmd.Env)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
