@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,11 +25,7 @@ echo "system=$(uname -s)"
 echo "kernel=$(uname -r)"
 echo "kernel_version=$(uname -v)"
 echo "arch=$(uname -m)"
-echo "vcpus=$(grep -c '^processor' /proc/cpuinfo)"
 echo "nproc=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
-echo "sockets=$(grep '^physical id' /proc/cpuinfo | sort -u | wc -l)"
-echo "cores=$(awk -F': ' '/^cpu cores/ {print $2; exit}' /proc/cpuinfo)"
-echo "siblings=$(awk -F': ' '/^siblings/ {print $2; exit}' /proc/cpuinfo)"
 awk '/^MemTotal:/ {print "memtotal_kb=" $2} /^MemFree:/ {print "memfree_kb=" $2} /^SwapTotal:/ {print "swaptotal_kb=" $2} /^SwapFree:/ {print "swapfree_kb=" $2}' /proc/meminfo
 if [ -r /etc/os-release ]; then . /etc/os-release; echo "os_id=$ID"; echo "os_version=$VERSION_ID"; echo "os_like=$ID_LIKE"; echo "os_codename=$VERSION_CODENAME"; fi
 [ -r /etc/debian_version ] && echo "debian_version=$(cat /etc/debian_version)"
@@ -41,7 +38,7 @@ echo "gid=$(id -g)"
 getent passwd "$(id -un)" | awk -F: '{print "user_dir=" $6; print "user_shell=" $7; print "user_gecos=" $5}'
 for i in /sys/class/net/*; do n=${i##*/}; echo "if=$n $(cat $i/address 2>/dev/null) $(cat $i/mtu 2>/dev/null) $(cat $i/operstate 2>/dev/null)"; done
 ip -o -4 addr show 2>/dev/null | awk '{print "addr=" $2 " " $4 " " ($5 == "brd" ? $6 : "")}'
-ip -o -6 addr show 2>/dev/null | awk '{print "addr6=" $2 " " $4}'
+ip -o -6 addr show 2>/dev/null | awk '{print "addr6=" $2 " " $4 " " ($5 == "scope" ? $6 : $7)}'
 ip -4 route get 8.8.8.8 2>/dev/null | awk '{for (i = 1; i < NF; i++) {if ($i == "dev") d = $(i+1); if ($i == "src") s = $(i+1); if ($i == "via") g = $(i+1)}} END {print "route=" d " " s " " g}'
 awk '$1 ~ /^\// && $3 != "none" {print $1, $2, $3, $4}' /proc/mounts | while read dev mnt fs opts; do
   echo "mount=$dev $mnt $fs $opts $(stat -f -c '%S %s %b %f %a %c %d' "$mnt" 2>/dev/null)"
@@ -55,14 +52,23 @@ type gathered struct {
 	ifaces []iface
 	addrs  map[string][]netip.Prefix // IPv4 per interface
 	brd    map[string]string
-	addrs6 []netip.Prefix
+	addrs6 []addr6
 	mounts []any
+	multi  map[string][]string // the keys a script prints on several lines (cpu=, local=...)
 }
 
 type iface struct{ name, mac, mtu, state string }
 
-func parseFacts(text string) map[string]any {
-	g := gathered{raw: map[string]string{}, addrs: map[string][]netip.Prefix{}, brd: map[string]string{}}
+// addr6 is an IPv6 address of an interface, with its scope (global, link, host).
+type addr6 struct {
+	dev   string
+	p     netip.Prefix
+	scope string
+}
+
+func parseGathered(text string) *gathered {
+	g := &gathered{raw: map[string]string{}, addrs: map[string][]netip.Prefix{}, brd: map[string]string{},
+		multi: map[string][]string{}}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), "=")
@@ -71,7 +77,7 @@ func parseFacts(text string) map[string]any {
 		}
 		g.line(k, v)
 	}
-	return g.facts()
+	return g
 }
 
 func (g *gathered) line(k, v string) {
@@ -96,12 +102,14 @@ func (g *gathered) line(k, v string) {
 		}
 	case "addr6":
 		if p, err := netip.ParsePrefix(nth(f, 1)); err == nil {
-			g.addrs6 = append(g.addrs6, p)
+			g.addrs6 = append(g.addrs6, addr6{dev: f[0], p: p, scope: nth(f, 2)})
 		}
 	case "mount":
 		if m := parseMount(f); m != nil {
 			g.mounts = append(g.mounts, m)
 		}
+	case "cpu", "kmod", "exists", "local", "wwn":
+		g.multi[k] = append(g.multi[k], v)
 	default:
 		g.raw[k] = v
 	}
@@ -114,18 +122,18 @@ func nth(f []string, i int) string {
 	return ""
 }
 
+var debianPoint = regexp.MustCompile(`(\d+)\.(\d+)`)
+
 func (g *gathered) facts() map[string]any {
 	raw := g.raw
 	num := func(key string) int { n, _ := strconv.Atoi(strings.TrimSpace(raw[key])); return n }
 	version := raw["os_version"]
-	if raw["os_id"] == "debian" && raw["debian_version"] != "" {
-		version = raw["debian_version"] // Ansible reads /etc/debian_version: 12.11, not 12
+	if raw["os_id"] == "debian" && raw["debian_version"] != "" && raw["distro_lib"] == "1" {
+		version = raw["debian_version"] // the host's distro library reads /etc/debian_version: 12.11, not 12
 	}
 	major, minor, _ := strings.Cut(version, ".")
-	cores, sockets := num("cores"), max(num("sockets"), 1)
-	threads := 1
-	if cores > 0 && num("siblings") > 0 {
-		threads = num("siblings") / cores
+	if m := debianPoint.FindStringSubmatch(raw["debian_version"]); m != nil && raw["os_id"] == "debian" {
+		minor = m[2] // distribution.py's parse_distribution_file_Debian
 	}
 	facts := map[string]any{
 		"ansible_hostname":                   raw["hostname"],
@@ -136,11 +144,6 @@ func (g *gathered) facts() map[string]any {
 		"ansible_kernel_version":             raw["kernel_version"],
 		"ansible_architecture":               raw["arch"],
 		"ansible_machine":                    raw["arch"],
-		"ansible_processor_vcpus":            num("vcpus"),
-		"ansible_processor_nproc":            num("nproc"),
-		"ansible_processor_count":            sockets,
-		"ansible_processor_cores":            cores,
-		"ansible_processor_threads_per_core": threads,
 		"ansible_memtotal_mb":                num("memtotal_kb") / 1024,
 		"ansible_memfree_mb":                 num("memfree_kb") / 1024,
 		"ansible_swaptotal_mb":               num("swaptotal_kb") / 1024,
@@ -165,6 +168,12 @@ func (g *gathered) facts() map[string]any {
 	}
 	g.network(facts)
 	pythonFacts(raw["python"], facts)
+	g.systemFacts(facts)
+	g.cpuFacts(facts, raw["arch"])
+	g.memoryFacts(facts)
+	g.dmiFacts(facts)
+	g.uptimeFacts(facts)
+	g.virtualFacts(facts)
 	return facts
 }
 
@@ -189,15 +198,16 @@ func (g *gathered) network(facts map[string]any) {
 			}
 		}
 	}
-	for _, p := range g.addrs6 {
-		if !p.Addr().IsLoopback() {
-			v6 = append(v6, p.Addr().String())
+	for _, a := range g.addrs6 {
+		if !a.p.Addr().IsLoopback() {
+			v6 = append(v6, a.p.Addr().String())
 		}
 	}
 	facts["ansible_interfaces"] = nonNil(names)
 	facts["ansible_all_ipv4_addresses"] = nonNil(v4)
 	facts["ansible_all_ipv6_addresses"] = nonNil(v6)
 	facts["ansible_default_ipv4"] = g.defaultIPv4()
+	facts["ansible_default_ipv6"] = g.defaultIPv6()
 }
 
 func (g *gathered) ipv4(p netip.Prefix) map[string]any {
@@ -240,6 +250,48 @@ func (g *gathered) defaultIPv4() map[string]any {
 			if p.Addr().String() == src {
 				for k, v := range g.ipv4(p) {
 					out[k] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ipv6Probe is the address whose route names the default IPv6 interface
+// (network/linux.py: ipv6.google.com).
+const ipv6Probe = "2404:6800:400a:800::1012"
+
+// defaultIPv6 is get_default_interfaces' v6 half from `ip -6 route get`,
+// completed from the interface whose address is the route's source.
+func (g *gathered) defaultIPv6() map[string]any {
+	out := map[string]any{}
+	words := strings.Fields(g.raw["route6"])
+	if len(words) == 0 || words[0] != ipv6Probe {
+		return out
+	}
+	for i := 0; i < len(words)-1; i++ {
+		switch {
+		case words[i] == "dev":
+			out["interface"] = words[i+1]
+		case words[i] == "src":
+			out["address"] = words[i+1]
+		case words[i] == "via" && words[i+1] != ipv6Probe:
+			out["gateway"] = words[i+1]
+		}
+	}
+	for _, a := range g.addrs6 {
+		if a.p.Addr().String() != out["address"] {
+			continue
+		}
+		out["prefix"], out["scope"] = strconv.Itoa(a.p.Bits()), a.scope
+		for _, ifc := range g.ifaces {
+			if ifc.name == a.dev {
+				out["macaddress"], out["type"] = ifc.mac, "ether"
+				if a.dev == "lo" {
+					out["type"] = "loopback"
+				}
+				if mtu, err := strconv.Atoi(ifc.mtu); err == nil {
+					out["mtu"] = mtu
 				}
 			}
 		}

@@ -11,7 +11,9 @@ import (
 // collector (module_utils/facts/system/python.py) and the platform
 // collector's python_version say of the interpreter setup runs with. $py is
 // that interpreter; a host without it gets no python facts (Ansible could
-// not run setup there at all).
+// not run setup there at all). distro_lib=1 says the interpreter has the
+// distro library 1.7 or later, which Ansible then uses instead of its own
+// copy (1.6) and which reads Debian's point release from /etc/debian_version.
 const pythonScript = `
 [ -n "$py" ] || py=$(command -v /usr/bin/python3 || command -v python3)
 [ -n "$py" ] && "$py" -c '
@@ -28,6 +30,12 @@ except AttributeError:
 v = sys.version_info
 print("python=" + json.dumps({"major": v[0], "minor": v[1], "micro": v[2], "releaselevel": v[3], "serial": v[4],
     "executable": sys.executable, "has_sslcontext": ssl, "type": kind, "python_version": platform.python_version()}))
+try:
+    import distro
+    if tuple(int(x) for x in distro.__version__.split(".")[:2]) >= (1, 7):
+        print("distro_lib=1")
+except Exception:
+    pass
 ' 2>/dev/null
 true
 `

@@ -8,15 +8,18 @@ import (
 	"github.com/ferry-sh/ferry/modules"
 )
 
-// setup gathers the minimal facts a play needs (gather_facts): OS, arch, CPU
-// count, memory, disks, addresses and hostname, under Ansible's fact names.
+// setup gathers the facts of ansible-core 2.14's setup (gather_facts) in one
+// round trip: OS, arch, processors, memory, disks, addresses, hostname, the
+// user, environment, time, DNS, SELinux/AppArmor, virtualization and the
+// local facts of fact_path, under Ansible's fact names.
 type setup struct{}
 
 func init() { modules.Register(setup{}) }
 
 type setupOptions struct {
-	GatherSubset []string `opt:"gather_subset" doc:"The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min). ferry has the facts of platform, distribution, pkg_mgr, service_mgr, user, python, hardware and network."`
+	GatherSubset []string `opt:"gather_subset" doc:"The fact collectors to return: all (the default), min, hardware, network, or a collector's name; !name leaves one out (!all keeps min: 2.14's minimal set)."`
 	Filter       []string `opt:"filter" doc:"Return only the facts whose names match one of these shell patterns (ansible_*_mb)."`
+	FactPath     string   `opt:"fact_path" default:"/etc/ansible/facts.d" doc:"The directory of local facts (ansible_local): each *.fact file is JSON or INI, or an executable printing either."`
 }
 
 func (setupOptions) OptionChecks() map[string]func(any) error {
@@ -26,7 +29,7 @@ func (setupOptions) OptionChecks() map[string]func(any) error {
 func (setup) Spec() modules.Spec {
 	return modules.Spec{
 		Name:    "setup",
-		Summary: "Gather facts about the host: OS, architecture, CPUs, memory, mounts, addresses, hostname.",
+		Summary: "Gather facts about the host: OS, architecture, CPUs, memory, mounts, addresses, hostname, environment, time, local facts.",
 		Args:    modules.OptionsOf[setupOptions](),
 	}
 }
@@ -36,18 +39,32 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 	if err != nil {
 		return modules.Result{}, err
 	}
-	out, err := h.Query(ctx, modules.Command{Shell: interpreterLine(h) + factScript + pythonScript})
+	script := interpreterLine(h) + factScript + pythonScript + systemScript + localScript(o.FactPath)
+	out, err := h.Query(ctx, modules.Command{Shell: script})
 	if err != nil {
 		return modules.Result{}, err
 	}
 	if out.RC != 0 {
 		return modules.Result{Failed: true, Msg: "gathering facts failed: " + strings.TrimSpace(out.Stderr)}, nil
 	}
-	facts := parseFacts(out.Stdout)
-	narrowFacts(facts, o.GatherSubset, o.Filter)
+	g := parseGathered(out.Stdout)
+	facts := g.facts()
+	local, warnings, ok := g.localFacts(o.FactPath)
+	if ok {
+		facts["ansible_local"] = local
+	}
+	// ansible_collector.py's CollectorMetaDataCollector, which every subset has.
+	facts["gather_subset"] = []any{"all"}
+	if len(o.GatherSubset) > 0 {
+		facts["gather_subset"] = anys(o.GatherSubset)
+	}
+	facts["module_setup"] = true
+	if !narrowFacts(facts, o.GatherSubset, o.Filter)["local"] {
+		warnings = nil // the local collector did not run
+	}
 	all := modules.PriorFacts(h) // a second setup (filtered) adds to the facts, as in Ansible
 	for k, v := range facts {
-		all[strings.TrimPrefix(k, "ansible_")] = v
+		all[factVar(k)] = v
 	}
 	order := factOrder(all)
 	facts["ansible_facts"] = modules.Ordered(all, order...)
@@ -62,9 +79,25 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 	}
 	prefixed := make([]string, len(order))
 	for i, k := range order {
-		prefixed[i] = "ansible_" + k
+		prefixed[i] = k // ansible_local, gather_subset, module_setup
+		if _, ok := registered["ansible_"+k]; ok {
+			prefixed[i] = "ansible_" + k
+		}
 	}
-	return modules.Result{Facts: facts, Data: map[string]any{"ansible_facts": modules.Ordered(registered, prefixed...)}}, nil
+	data := map[string]any{"ansible_facts": modules.Ordered(registered, prefixed...)}
+	if len(warnings) > 0 {
+		data["warnings"] = warnings
+	}
+	return modules.Result{Facts: facts, Data: data}, nil
+}
+
+// factVar is a fact's name in ansible_facts as a variable: without its
+// ansible_ prefix, but for ansible_local (vars/clean.py's namespace_facts).
+func factVar(name string) string {
+	if name == "ansible_local" {
+		return name
+	}
+	return strings.TrimPrefix(name, "ansible_")
 }
 
 // factOrder is the order of the facts setup gathers, as Ansible's collectors

@@ -12,16 +12,25 @@ import (
 // facts whose names match one of its fnmatch patterns. ferry gathers its
 // facts in one probe either way; these only choose what is returned.
 
-// minCollectors are the collectors of Ansible's "min" subset that ferry
-// has facts of; the others of min (apparmor, caps, date_time, dns, env,
-// lsb, selinux...) ferry does not gather.
-var minCollectors = []string{"platform", "distribution", "pkg_mgr", "service_mgr", "user", "python"}
+// minCollectors are Ansible's "min" subset (default_collectors.py's
+// minimal_gather_subset); ferry has the facts of all but ssh_pub_keys.
+var minCollectors = []string{"apparmor", "caps", "cmdline", "date_time", "distribution", "dns", "env", "fips",
+	"local", "lsb", "pkg_mgr", "platform", "python", "selinux", "service_mgr", "ssh_pub_keys", "user"}
+
+// otherCollectors are the rest of "all" on Linux (facter and ohai give
+// nothing without those tools).
+var otherCollectors = []string{"chroot", "loadavg", "virtual", "hardware", "network", "fibre_channel_wwn",
+	"iscsi", "nvme", "facter", "ohai"}
 
 // subsetNames are the names Ansible's gather_subset takes on Linux, those
 // ferry has no facts of included (they select nothing more).
-var subsetNames = []string{"all", "min", "apparmor", "caps", "cmdline", "date_time", "distribution", "dns", "env",
-	"facter", "fips", "hardware", "local", "lsb", "network", "ohai", "os_release", "pkg_mgr", "platform",
-	"python", "selinux", "service_mgr", "ssh_pub_keys", "system_capabilities", "user", "virtual"}
+var subsetNames = append(append([]string{"all", "min"}, minCollectors...), append(otherCollectors,
+	"os_release", "system_capabilities")...)
+
+// collectorNeeds are the collectors' required_facts: collectors that run
+// with them whatever the subset (collector.py's _solve_deps).
+var collectorNeeds = map[string][]string{"hardware": {"platform"}, "network": {"distribution", "platform"},
+	"pkg_mgr": {"distribution"}, "service_mgr": {"platform", "distribution"}}
 
 // checkSubsets refuses a gather_subset name Ansible does not know (it fails
 // the task with "Bad subset").
@@ -41,7 +50,6 @@ func checkSubsets(v any) error {
 // then each subset added or (with !) left out, an explicitly added one
 // winning over a leaving out.
 func collectors(subsets []string) map[string]bool {
-	all := append(slices.Clone(minCollectors), "hardware", "network")
 	if len(subsets) == 0 {
 		subsets = []string{"all"}
 	}
@@ -57,16 +65,17 @@ func collectors(subsets []string) map[string]bool {
 		case name == "min" && !out:
 			set(add, minCollectors...)
 		case name == "all" && !out:
-			set(add, all...)
+			set(add, minCollectors...)
+			set(add, otherCollectors...)
 		case name == "min":
 			set(exclude, minCollectors...)
 		case name == "all":
-			set(exclude, "hardware", "network")
+			set(exclude, otherCollectors...)
 		case out:
-			set(exclude, name)
+			set(exclude, aliasOf(name))
 		default:
-			set(add, name)
-			set(explicit, name)
+			set(add, aliasOf(name))
+			set(explicit, aliasOf(name))
 		}
 	}
 	for n := range exclude {
@@ -74,24 +83,44 @@ func collectors(subsets []string) map[string]bool {
 			delete(add, n)
 		}
 	}
-	if add["hardware"] || add["network"] { // their collectors need these facts (_solve_deps)
-		set(add, "platform", "distribution")
+	for n := range add {
+		set(add, collectorNeeds[n]...)
 	}
+	add["gather_subset"] = true // the metadata's, always there
 	return add
+}
+
+// aliasOf is the collector a subset name stands for where it is not the
+// collector's own name.
+func aliasOf(name string) string {
+	switch name {
+	case "os_release":
+		return "distribution"
+	case "system_capabilities":
+		return "caps"
+	}
+	return name
 }
 
 // collectorOf is the collector an ansible_ fact of ferry's comes from.
 func collectorOf(fact string, interfaces []string) string {
 	name := strings.TrimPrefix(fact, "ansible_")
+	if c, ok := factCollectors[name]; ok {
+		return c
+	}
 	switch {
 	case strings.HasPrefix(name, "distribution") || name == "os_family":
 		return "distribution"
-	case name == "pkg_mgr", name == "service_mgr", name == "python":
-		return name
-	case strings.HasPrefix(name, "user_"):
+	case strings.HasPrefix(name, "user_") || strings.HasPrefix(name, "real_") || strings.HasPrefix(name, "effective_"):
 		return "user"
-	case strings.HasPrefix(name, "processor") || strings.HasSuffix(name, "_mb") || name == "mounts":
+	case strings.HasPrefix(name, "processor") || strings.HasSuffix(name, "_mb") || name == "mounts" ||
+		strings.HasPrefix(name, "bios_") || strings.HasPrefix(name, "board_") || strings.HasPrefix(name, "chassis_") ||
+		strings.HasPrefix(name, "product_"):
 		return "hardware"
+	case strings.HasPrefix(name, "virtualization_"):
+		return "virtual"
+	case strings.HasPrefix(name, "selinux"):
+		return "selinux"
 	case name == "interfaces" || strings.HasPrefix(name, "all_ipv") || strings.HasPrefix(name, "default_ipv") ||
 		slices.Contains(interfaces, name):
 		return "network"
@@ -99,9 +128,18 @@ func collectorOf(fact string, interfaces []string) string {
 	return "platform"
 }
 
+// factCollectors names the collector of the facts not named after it.
+var factCollectors = map[string]string{
+	"pkg_mgr": "pkg_mgr", "service_mgr": "service_mgr", "python": "python", "env": "env",
+	"date_time": "date_time", "dns": "dns", "cmdline": "cmdline", "proc_cmdline": "cmdline", "lsb": "lsb",
+	"apparmor": "apparmor", "fips": "fips", "local": "local", "loadavg": "loadavg", "is_chroot": "chroot",
+	"hostnqn": "nvme", "iscsi_iqn": "iscsi", "fibre_channel_wwn": "fibre_channel_wwn",
+	"gather_subset": "gather_subset", "module_setup": "gather_subset", "form_factor": "hardware", "system_vendor": "hardware", "uptime_seconds": "hardware",
+}
+
 // narrowFacts keeps the facts of the chosen collectors whose names match a
-// filter pattern (no patterns: all of them).
-func narrowFacts(facts map[string]any, subsets, filters []string) {
+// filter pattern (no patterns: all of them), and returns the collectors.
+func narrowFacts(facts map[string]any, subsets, filters []string) map[string]bool {
 	chosen := collectors(subsets)
 	var ifaces []string
 	if l, ok := facts["ansible_interfaces"].([]any); ok {
@@ -114,6 +152,7 @@ func narrowFacts(facts map[string]any, subsets, filters []string) {
 			delete(facts, name)
 		}
 	}
+	return chosen
 }
 
 func matchesAny(name string, patterns []string) bool {
@@ -121,8 +160,14 @@ func matchesAny(name string, patterns []string) bool {
 		return true
 	}
 	for _, p := range patterns {
-		if ok, _ := path.Match(p, name); ok || p == "*" {
+		if ok, _ := path.Match(p, name); ok || p == "*" || p == "" {
 			return true
+		}
+		// A pattern matches with ansible_ before it too (ansible_collector.py's _filter).
+		if !strings.HasPrefix(p, "ansible_") && !strings.HasPrefix(p, "facter") && !strings.HasPrefix(p, "ohai") {
+			if ok, _ := path.Match("ansible_"+p, name); ok {
+				return true
+			}
 		}
 	}
 	return false
