@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"slices"
 	"strings"
 )
@@ -133,7 +134,7 @@ func parseINI(text string) (*ini, error) {
 	var cur, opt string
 	indent := -1
 	seen := map[string]bool{}
-	for n, line := range splitLines(text) {
+	for n, line := range anylist.Split(text) {
 		value := strings.TrimSpace(line)
 		comment := strings.HasPrefix(value, "#") || strings.HasPrefix(value, ";")
 		if comment || value == "" {

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"encoding/base64"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"strconv"
 	"strings"
 	"time"
@@ -156,7 +157,7 @@ func dstName(jan, jul, fallback string) string {
 // dnsFacts is dns.py's ansible_dns from /etc/resolv.conf.
 func dnsFacts(conf string) map[string]any {
 	dns := map[string]any{}
-	for _, line := range splitLines(conf) {
+	for _, line := range anylist.Split(conf) {
 		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") || strings.TrimSpace(line) == "" {
 			continue
 		}
@@ -164,13 +165,13 @@ func dnsFacts(conf string) map[string]any {
 		switch tokens[0] {
 		case "nameserver":
 			list, _ := dns["nameservers"].([]any)
-			dns["nameservers"] = append(nonNil(list), anys(tokens[1:])...)
+			dns["nameservers"] = append(nonNil(list), anylist.Of(tokens[1:])...)
 		case "domain":
 			if len(tokens) > 1 {
 				dns["domain"] = tokens[1]
 			}
 		case "search", "sortlist":
-			dns[tokens[0]] = nonNil(anys(tokens[1:]))
+			dns[tokens[0]] = nonNil(anylist.Of(tokens[1:]))
 		case "options":
 			opts := map[string]any{}
 			for _, o := range tokens[1:] {
@@ -185,24 +186,6 @@ func dnsFacts(conf string) map[string]any {
 		}
 	}
 	return dns
-}
-
-func anys(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
-}
-
-// splitLines is Python's str.splitlines for the line ends files have.
-func splitLines(s string) []string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	lines := strings.Split(s, "\n")
-	if len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
 }
 
 // cmdlineFacts is cmdline.py's ansible_cmdline (the last value of a
@@ -273,7 +256,7 @@ func shlexNonPOSIX(s string) (words []string, ok bool) {
 // the fact out.
 func lsbFacts(bin, file string) (map[string]any, bool) {
 	lsb := map[string]string{}
-	for _, line := range splitLines(bin) {
+	for _, line := range anylist.Split(bin) {
 		_, value, found := strings.Cut(line, ":")
 		if !found {
 			continue
@@ -288,7 +271,7 @@ func lsbFacts(bin, file string) (map[string]any, bool) {
 		}
 	}
 	if len(lsb) == 0 {
-		for _, line := range splitLines(strings.TrimSpace(file)) {
+		for _, line := range anylist.Split(strings.TrimSpace(file)) {
 			_, value, found := strings.Cut(line, "=")
 			if !found {
 				return nil, false
@@ -339,7 +322,7 @@ func (g *gathered) selinuxFacts(facts map[string]any) {
 	if m, ok := modes[strings.TrimSpace(raw["selinux_enforce"])]; ok {
 		s["mode"] = m
 	}
-	for _, line := range splitLines(unb64(raw["selinux_config"])) {
+	for _, line := range anylist.Split(unb64(raw["selinux_config"])) {
 		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
 		switch k {
 		case "SELINUX":

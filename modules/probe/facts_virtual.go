@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"regexp"
 	"slices"
 	"strings"
@@ -74,7 +75,7 @@ func (g *gathered) virtualFacts(facts map[string]any) {
 	v.modules(g.multi["kmod"], exists("/rhev") && g.raw["vdsm"] == "1")
 	if out := unb64(g.raw["dmidecode"]); out != "" {
 		var name strings.Builder
-		for _, l := range splitLines(out) {
+		for _, l := range anylist.Split(out) {
 			if !strings.HasPrefix(l, "#") {
 				name.WriteString(strings.TrimSpace(l))
 			}
@@ -90,14 +91,14 @@ func (g *gathered) virtualFacts(facts map[string]any) {
 		v.hostIs("kvm", "kvm", "host")
 	}
 	v.first("NA", "NA")
-	facts["ansible_virtualization_tech_guest"] = anys(v.guest)
-	facts["ansible_virtualization_tech_host"] = anys(v.host)
+	facts["ansible_virtualization_tech_guest"] = anylist.Of(v.guest)
+	facts["ansible_virtualization_tech_host"] = anylist.Of(v.host)
 }
 
 // containers: PID 1's cgroups and environment, OpenVZ, systemd's and
 // Docker's marks.
 func (v *virtual) containers(g *gathered, exists func(string) bool) {
-	for _, line := range splitLines(unb64(g.raw["cgroup1"])) {
+	for _, line := range anylist.Split(unb64(g.raw["cgroup1"])) {
 		if dockerCgroup.MatchString(line) {
 			v.guestIs("docker", "docker", "guest")
 		}
@@ -108,7 +109,7 @@ func (v *virtual) containers(g *gathered, exists func(string) bool) {
 			v.guestIs("containerd", "containerd", "guest")
 		}
 	}
-	for _, line := range splitLines(unb64(g.raw["container1"])) {
+	for _, line := range anylist.Split(unb64(g.raw["container1"])) {
 		if strings.Contains(line, "container=lxc") {
 			v.guestIs("lxc", "lxc", "guest")
 		}

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"strings"
 
 	"github.com/ferry-sh/ferry/modules"
@@ -56,7 +57,7 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 	// ansible_collector.py's CollectorMetaDataCollector, which every subset has.
 	facts["gather_subset"] = []any{"all"}
 	if len(o.GatherSubset) > 0 {
-		facts["gather_subset"] = anys(o.GatherSubset)
+		facts["gather_subset"] = anylist.Of(o.GatherSubset)
 	}
 	facts["module_setup"] = true
 	if !narrowFacts(facts, o.GatherSubset, o.Filter)["local"] {
