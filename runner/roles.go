@@ -361,6 +361,9 @@ func (p *parser) findRole(name, parentDir string) (string, []string) {
 		abs, _ := filepath.Abs(name) // RoleDefinition's last resort: unfrackpath(role_name)
 		return existingDir(abs), append(searched, abs)
 	}
+	if strings.Contains(name, ".") {
+		return "", searched // a collection's role name is one word (AnsibleCollectionRef refuses x.y): none to try
+	}
 	for _, coll := range p.pc.collections {
 		if dir, more := p.findRole(coll+"."+name, ""); dir != "" {
 			return dir, append(searched, more...)
