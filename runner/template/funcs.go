@@ -9,7 +9,7 @@ import (
 )
 
 // globalFuncs are the functions an expression may call by name.
-var globalFuncs = map[string]bool{"range": true, "lookup": true, "query": true, "q": true, "dict": true, "namespace": true}
+var globalFuncs = map[string]bool{"range": true, "lookup": true, "query": true, "q": true, "dict": true, "namespace": true, "now": true}
 
 func globalFuncNames() []string { return slices.Sorted(maps.Keys(globalFuncs)) }
 
@@ -34,6 +34,7 @@ func checkLookupPlugin(fn string, args []node) error {
 func (e *Engine) globals() map[string]fn {
 	return map[string]fn{
 		"g_range": strict(gRange),
+		"g_now":   strict(gNow),
 		"g_dict":  strict(gDict),
 		"g_namespace": func(p ...any) (any, error) {
 			d, err := gDict(p...)
