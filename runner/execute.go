@@ -559,9 +559,26 @@ func (r *Runner) renderArgs(sc *scope, t *Task) (map[string]any, error) {
 		if rv == omitValue {
 			continue
 		}
+		if name, err = factName(sc, t, name); err != nil {
+			return nil, err
+		}
 		out[name] = rv
 	}
 	return out, nil
+}
+
+// factName is a set_fact argument's name rendered, as 2.14's set_fact
+// action templates each key ("{{ item.key }}": "{{ item.value }}", in
+// devsec.hardening); other modules' names are literal, as Ansible's.
+func factName(sc *scope, t *Task, name string) (string, error) {
+	if t.Module != "set_fact" || !strings.Contains(name, "{{") {
+		return name, nil
+	}
+	rn, err := sc.render(name)
+	if err != nil {
+		return "", fmt.Errorf("argument name %s: %w", name, err)
+	}
+	return fmt.Sprint(rn), nil
 }
 
 func stringField(m map[string]any, key string) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
+	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/runner/template"
 )
@@ -22,6 +23,7 @@ func Validate(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) 
 	v := &validator{pb: pb, inv: inv, known: knownGlobals(pb, inv, extraVars), extraVars: extraVars,
 		engine: template.New(template.Options{BaseDir: pb.Dir})}
 	v.unknowable = includedVarNames(pb, inventoryKeyring(inv), v.known)
+	v.unknowable = templatedFactNames(pb) || v.unknowable
 	for _, play := range pb.Plays {
 		for _, vp := range unansweredPrompts(play, extraVars) {
 			if !stdinIsTerminal() {
@@ -37,7 +39,8 @@ func Validate(pb *Playbook, inv *inventory.Inventory, extraVars map[string]any) 
 
 type validator struct {
 	// unknowable is set when an include_vars names its file with a
-	// variable: the names it defines are known only when it runs.
+	// variable, or a set_fact its fact: the names they define are known
+	// only when they run.
 	unknowable bool
 	dir        string // the directory of the play being checked
 	pb         *Playbook
@@ -401,13 +404,15 @@ func (v *validator) refs(pos Pos, where string, refs []string, err error, known 
 	}
 }
 
-// sourceFile checks that a literal copy/template src exists on this machine.
+// sourceFile checks that a literal copy/template src exists on this
+// machine; with remote_src it is a file of the host (geerlingguy.containerd
+// copies a file an earlier task wrote in /tmp).
 func (v *validator) sourceFile(t *Task) {
 	if t.Module != "copy" && t.Module != "template" {
 		return
 	}
 	src, ok := t.Args["src"].(string)
-	if !ok || src == "" || strings.Contains(src, "{{") {
+	if !ok || src == "" || strings.Contains(src, "{{") || onHost(t.Args["remote_src"]) {
 		return
 	}
 	sub := "files"
@@ -482,4 +487,14 @@ func (v *validator) dynamicNames(t *Task) {
 		v.anyDynamic = v.anyDynamic || hasTemplate(s)
 		v.dynamic[s] = true
 	}
+}
+
+// onHost is a remote_src value that may be true: true, or a template whose
+// value only the run knows.
+func onHost(remoteSrc any) bool {
+	if s, ok := remoteSrc.(string); ok && strings.Contains(s, "{{") {
+		return true
+	}
+	b, err := modules.ToBool(remoteSrc)
+	return err == nil && b
 }

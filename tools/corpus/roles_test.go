@@ -2,9 +2,11 @@ package corpus
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,36 +26,87 @@ var roles = []string{"docker", "mysql", "nginx", "postgresql", "apache", "java",
 func TestRoles(t *testing.T) {
 	enabled(t)
 	for _, role := range roles {
-		for _, kind := range []string{"readme", "converge"} {
-			t.Run(role+"-"+kind, func(t *testing.T) { compareRole(t, role, kind) })
-		}
+		compareRole(t, geerlingguy(role))
 	}
 }
 
-// compareRole lays out roles/geerlingguy.ROLE beside the playbook and runs
-// the three rounds.
-func compareRole(t *testing.T, role, kind string) {
+// roleCase is a mirrored role and the playbooks that apply it: its README's
+// example (playbooks/LABEL-readme.yml, when there is one) and the
+// playbooks of its repository that its tests converge with.
+type roleCase struct {
+	label string // the rows' name
+	repo  string // the mirror (owner+name)
+	// name is the role's directory under roles/, the name its playbooks
+	// give it; "" when the repository is a collection.
+	name string
+	// collection ("devsec/hardening"): the repository is laid out in
+	// collections/ansible_collections/ beside the playbook, which both
+	// tools search.
+	collection string
+	// deps are other mirrored roles the playbooks name ("geerlingguy.java",
+	// from the tests' requirements.yml), laid out beside it.
+	deps []string
+	// converges are playbooks in the repository, by kind ("converge":
+	// "molecule/default/converge.yml"). Copied beside roles/ unless
+	// inPlace: run where they are (Oefenweb's name the role "../../../").
+	converges map[string]string
+	inPlace   bool
+}
+
+func geerlingguy(role string, deps ...string) roleCase {
+	return roleCase{label: role, repo: "geerlingguy+ansible-role-" + role, name: "geerlingguy." + role, deps: deps,
+		converges: map[string]string{"converge": "molecule/default/converge.yml"}}
+}
+
+// compareRole runs each of the case's playbooks as a subtest.
+func compareRole(t *testing.T, c roleCase) {
+	kinds := slices.Sorted(maps.Keys(c.converges))
+	if _, err := os.Stat(filepath.Join("playbooks", c.label+"-readme.yml")); err == nil {
+		kinds = append([]string{"readme"}, kinds...)
+	}
+	for _, kind := range kinds {
+		t.Run(c.label+"-"+kind, func(t *testing.T) { compareRoleRun(t, c, kind) })
+	}
+}
+
+// compareRoleRun lays out the role (and its deps) beside the playbook and
+// runs the three rounds.
+func compareRoleRun(t *testing.T, c roleCase, kind string) {
 	dir := t.TempDir()
-	name := "geerlingguy." + role
-	roleDir := filepath.Join(dir, "roles", name)
-	if err := os.MkdirAll(roleDir, 0o755); err != nil {
-		t.Fatal(err)
+	roleDir := filepath.Join(dir, "roles", c.name)
+	if c.collection != "" {
+		roleDir = filepath.Join(dir, "collections", "ansible_collections", c.collection)
 	}
-	extract(t, "geerlingguy+ansible-role-"+role, roleDir)
-	playbook := filepath.Join(dir, role+"-"+kind+".yml")
-	src := filepath.Join(roleDir, "molecule", "default", "converge.yml")
-	if kind == "readme" {
-		src = filepath.Join("playbooks", role+"-readme.yml")
-		if _, err := os.Stat(filepath.Join("playbooks", "vars", role+".yml")); err == nil {
-			copyFile(t, filepath.Join("playbooks", "vars", role+".yml"), filepath.Join(dir, "vars", role+".yml"))
+	layOut(t, c.repo, roleDir)
+	for _, dep := range c.deps {
+		owner, role, _ := strings.Cut(dep, ".")
+		layOut(t, owner+"+ansible-role-"+role, filepath.Join(dir, "roles", dep))
+	}
+	label := c.label + "-" + kind
+	playbook := filepath.Join(dir, label+".yml")
+	switch {
+	case kind == "readme":
+		copyFile(t, filepath.Join("playbooks", label+".yml"), playbook)
+		if _, err := os.Stat(filepath.Join("playbooks", "vars", c.label+".yml")); err == nil {
+			copyFile(t, filepath.Join("playbooks", "vars", c.label+".yml"), filepath.Join(dir, "vars", c.label+".yml"))
 		}
+	case c.inPlace:
+		playbook = filepath.Join(roleDir, c.converges[kind])
+	default:
+		copyFile(t, filepath.Join(roleDir, c.converges[kind]), playbook)
 	}
-	copyFile(t, src, playbook)
-	label := role + "-" + kind
-	if !syntaxBoth(t, label, dir, playbook) {
+	if !syntaxBoth(t, label, dir, playbook) || os.Getenv("FERRY_CORPUS_VALIDATE_ONLY") != "" {
 		return
 	}
 	compareRounds(t, "roles", label, playbook)
+}
+
+func layOut(t *testing.T, repo, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	extract(t, repo, dir)
 }
 
 // compareRounds applies the playbook with both tools, each to its own
