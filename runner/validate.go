@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/suggest"
-	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/inventory"
+	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/runner/template"
 )
 
