@@ -18,7 +18,7 @@ type mount struct{}
 
 // mountOptions are the collection's arguments (ephemeral is not here yet).
 type mountOptions struct {
-	Path   string  `opt:"path,required" aliases:"name" kind:"abspath" doc:"The mount point."`
+	Path   string  `opt:"path,required" aliases:"name" doc:"The mount point (swap lines have none)."`
 	Src    *string `opt:"src" doc:"The device, network share or file system to mount (required with mounted and present)."`
 	Fstype *string `opt:"fstype" doc:"The file system type (required with mounted and present)."`
 	Opts   *string `opt:"opts" doc:"Mount options (default: defaults)."`
