@@ -30,10 +30,11 @@ type modprobeOptions struct {
 
 func (modprobe) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "modprobe",
-		Summary: "Load or unload a kernel module, and at boot (community.general.modprobe)",
-		Args:    modules.OptionsOf[modprobeOptions](),
-		Check:   modules.CheckSupported,
+		Name:       "modprobe",
+		Summary:    "Load or unload a kernel module, and at boot (community.general.modprobe)",
+		Collection: "community.general",
+		Args:       modules.OptionsOf[modprobeOptions](),
+		Check:      modules.CheckSupported,
 	}
 }
 

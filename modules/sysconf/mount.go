@@ -32,10 +32,11 @@ type mountOptions struct {
 
 func (mount) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "mount",
-		Summary: "Control mount points and their fstab lines (ansible.posix.mount)",
-		Args:    modules.OptionsOf[mountOptions](),
-		Check:   modules.CheckSupported,
+		Name:       "mount",
+		Summary:    "Control mount points and their fstab lines (ansible.posix.mount)",
+		Collection: "ansible.posix",
+		Args:       modules.OptionsOf[mountOptions](),
+		Check:      modules.CheckSupported,
 	}
 }
 

@@ -22,10 +22,11 @@ type selinux struct{}
 
 func (selinux) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "selinux",
-		Summary: "Set SELinux's policy and state (enforcing, permissive, disabled) in its configuration and, where it runs, now",
-		Args:    modules.OptionsOf[selinuxOptions](),
-		Check:   modules.CheckSupported,
+		Name:       "selinux",
+		Summary:    "Set SELinux's policy and state (enforcing, permissive, disabled) in its configuration and, where it runs, now",
+		Collection: "ansible.posix",
+		Args:       modules.OptionsOf[selinuxOptions](),
+		Check:      modules.CheckSupported,
 	}
 }
 

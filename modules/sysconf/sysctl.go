@@ -28,10 +28,11 @@ type sysctlOptions struct {
 
 func (sysctl) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "sysctl",
-		Summary: "Set a kernel parameter in a sysctl.conf file and, optionally, in the running kernel (ansible.posix.sysctl)",
-		Args:    modules.OptionsOf[sysctlOptions](),
-		Check:   modules.CheckSupported,
+		Name:       "sysctl",
+		Summary:    "Set a kernel parameter in a sysctl.conf file and, optionally, in the running kernel (ansible.posix.sysctl)",
+		Collection: "ansible.posix",
+		Args:       modules.OptionsOf[sysctlOptions](),
+		Check:      modules.CheckSupported,
 	}
 }
 

@@ -27,10 +27,11 @@ type timezoneOptions struct {
 
 func (timezone) Spec() modules.Spec {
 	return modules.Spec{
-		Name:    "timezone",
-		Summary: "Set the system's time zone and hardware clock mode (community.general.timezone)",
-		Args:    modules.OptionsOf[timezoneOptions](),
-		Check:   modules.CheckSupported,
+		Name:       "timezone",
+		Summary:    "Set the system's time zone and hardware clock mode (community.general.timezone)",
+		Collection: "community.general",
+		Args:       modules.OptionsOf[timezoneOptions](),
+		Check:      modules.CheckSupported,
 	}
 }
 
