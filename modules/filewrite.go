@@ -66,14 +66,7 @@ func ValidatePart(ctx context.Context, w Writer, validate, part string) error {
 	if validate == "" {
 		return nil
 	}
-	words, err := shellquote.Split(validate)
-	if err != nil {
-		return fmt.Errorf("validate %q: %w", validate, err)
-	}
-	for i, w := range words {
-		words[i] = strings.ReplaceAll(strings.ReplaceAll(w, "%s", part), "%%", "%")
-	}
-	out, err := w.Run(ctx, Command{Argv: words, Become: w.h.Become})
+	out, err := RunValidate(ctx, w, validate, part)
 	if err == nil && out.RC == 0 {
 		return nil
 	}
@@ -82,4 +75,17 @@ func ValidatePart(ctx context.Context, w Writer, validate, part string) error {
 		return fmt.Errorf("failed to validate: %w", err)
 	}
 	return fmt.Errorf("failed to validate: rc:%d error:%s", out.RC, out.Stderr)
+}
+
+// RunValidate runs the validate command on path with the Writer and
+// returns what it printed and its exit code (assemble registers them).
+func RunValidate(ctx context.Context, w Writer, validate, path string) (Output, error) {
+	words, err := shellquote.Split(validate)
+	if err != nil {
+		return Output{}, fmt.Errorf("validate %q: %w", validate, err)
+	}
+	for i, w := range words {
+		words[i] = strings.ReplaceAll(strings.ReplaceAll(w, "%s", path), "%%", "%")
+	}
+	return w.Run(ctx, Command{Argv: words, Become: w.h.Become})
 }

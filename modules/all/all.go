@@ -11,6 +11,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/account"
 	_ "github.com/ferry-sh/ferry/modules/aptrepo"
 	_ "github.com/ferry-sh/ferry/modules/argspec"
+	_ "github.com/ferry-sh/ferry/modules/assemble"
 	_ "github.com/ferry-sh/ferry/modules/command"
 	_ "github.com/ferry-sh/ferry/modules/control"
 	_ "github.com/ferry-sh/ferry/modules/debconf"
