@@ -156,7 +156,7 @@ func (s *svn) read(args ...string) ([]string, error) {
 	if err == nil && out.RC != 0 {
 		err = s.checkRC(out, s.argv(args))
 	}
-	return splitLines(out.Stdout), err
+	return anylist.Split(out.Stdout), err
 }
 
 // write runs svn with args that change dest, through the gate's Act:
@@ -174,7 +174,7 @@ func (s *svn) write(what string, args ...string) ([]string, error) {
 	if err == nil {
 		s.effects = append(s.effects, what)
 	}
-	return splitLines(out.Stdout), err
+	return anylist.Split(out.Stdout), err
 }
 
 // checkRC is run_command's failure under check_rc: msg is stderr, cmd the
@@ -183,15 +183,6 @@ func (s *svn) checkRC(out modules.Output, argv []string) error {
 	data := map[string]any{"cmd": hostcmd.Quote(argv...), "rc": out.RC, "stdout": out.Stdout, "stderr": out.Stderr,
 		"stdout_lines": anylist.Lines(out.Stdout), "stderr_lines": anylist.Lines(out.Stderr)}
 	return &failure{msg: strings.TrimRight(out.Stderr, " \t\n\r"), data: data}
-}
-
-// splitLines is str.splitlines of svn's output, as _exec returns it.
-func splitLines(s string) []string {
-	var lines []string
-	for _, l := range anylist.Lines(s) {
-		lines = append(lines, l.(string))
-	}
-	return lines
 }
 
 // revisionRE is REVISION_RE: "Revision: 1889134" in any language.
