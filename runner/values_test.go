@@ -17,6 +17,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"apt_key":                {"apt_key: {id: x, state: gone}", `pb.yml:3:24: argument state: "gone" is not one of absent, present`},
 		"apt_repository":         {"apt_repository: {repo: x, update_cache: maybe}", `pb.yml:3:33: argument update_cache: want a boolean`},
 		"assert":                 {"assert: {that: x, quiet: maybe}", `pb.yml:3:25: argument quiet: want a boolean (yes/no, true/false), got "maybe"`},
+		"assemble":               {"assemble: {src: /a, dest: /b, ignore_hidden: maybe}", `pb.yml:3:37: argument ignore_hidden: want a boolean`},
 		"authorized_key":         {"authorized_key: {user: a, key: 'https://github.com/a.keys'}", `pb.yml:3:33: key "https://github.com/a.keys" is a URL: ferry does not fetch keys`},
 		"blockinfile":            {"blockinfile: {path: /x, insertafter: '(?<=a)b'}", "pb.yml:3:31: insertafter \"(?<=a)b\" is not a regular expression ferry can run"},
 		"command":                {"command: {argv: []}", "pb.yml:3:17: argv is empty; give the program and its arguments, one per item"},
@@ -71,6 +72,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"shell":                  {"shell: {cmd: ''}", "pb.yml:3:15: cmd is empty; give a value or leave the argument out"},
 		"slurp":                  {"slurp: {src: /x, source: /y}", `pb.yml:3:24: module slurp has no argument "source"`},
 		"stat":                   {"stat: {path: /tmp/x, follow: maybe}", `pb.yml:3:28: argument follow: want a boolean`},
+		"subversion":             {"subversion: {repo: 'file:///r'}", "pb.yml:3:7: the destination directory must be specified unless checkout=no, update=no, and export=no"},
 		"sysctl":                 {"sysctl: {name: x, value: 1, sysctl_file: etc/sysctl.conf}", `pb.yml:3:35: sysctl_file "etc/sysctl.conf" must be an absolute path on the host`},
 		"sysvinit":               {"sysvinit: {name: cron, runlevels: {a: 1}}", `pb.yml:3:30: argument runlevels: want a list, got a mapping`},
 		"systemd":                {"systemd: {name: cron, enabled: maybe}", `pb.yml:3:29: argument enabled: want a boolean`},
@@ -86,6 +88,7 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"wait_for":               {"wait_for: {port: 70000}", "pb.yml:3:18: port 70000 is not a TCP port (1-65535)"},
 		"wait_for_connection":    {"wait_for_connection: {timeout: 0}", "pb.yml:3:29: timeout is 0; give a number of seconds, 1 or more"},
 		"yum":                    {"yum: {name: x, use_backend: yum5}", `pb.yml:3:22: argument use_backend: "yum5" is not one of auto, yum, yum4, dnf`},
+		"yum_repository":         {"yum_repository: {name: x, state: gone}", `pb.yml:3:33: argument state: "gone" is not one of absent, present`},
 	}
 	for _, name := range modules.Names() {
 		t.Run(name, func(t *testing.T) {
