@@ -58,6 +58,7 @@ func (g *gathered) systemFacts(facts map[string]any) {
 		facts["ansible_loadavg"] = load
 	}
 	g.platformFacts(facts)
+	capsFacts(raw["capsh"], facts)
 	_, debianChroot := env["debian_chroot"]
 	facts["ansible_is_chroot"] = raw["chroot"] == "1" || debianChroot && env["debian_chroot"] != ""
 	facts["ansible_hostnqn"] = raw["hostnqn"]
@@ -334,4 +335,30 @@ func (g *gathered) selinuxFacts(facts map[string]any) {
 		}
 	}
 	facts["ansible_selinux"] = s
+}
+
+// capsFacts is caps.py's: `capsh --print`'s Current: line, N/A without
+// capsh.
+func capsFacts(out string, facts map[string]any) {
+	enforced, caps := any("N/A"), any("N/A")
+	if out != "" {
+		text := unb64(out)
+		enforced, caps = "NA", []any{}
+		for _, line := range anylist.Split(text) {
+			if !strings.HasPrefix(line, "Current:") {
+				continue
+			}
+			if strings.TrimSpace(strings.Split(line, ":")[1]) == "=ep" {
+				enforced = "False"
+				continue
+			}
+			enforced = "True"
+			list := []any{}
+			for _, c := range strings.Split(strings.Split(line, "=")[1], ",") {
+				list = append(list, strings.TrimSpace(c))
+			}
+			caps = list
+		}
+	}
+	facts["ansible_system_capabilities_enforced"], facts["ansible_system_capabilities"] = enforced, caps
 }

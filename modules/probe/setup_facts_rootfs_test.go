@@ -16,13 +16,13 @@ import (
 // notGathered are the facts of 2.14's setup ferry does not gather (README,
 // modules table).
 var notGathered = []string{"ansible_devices", "ansible_device_links", "ansible_lvm",
-	"ansible_distribution_file_parsed", "ansible_distribution_file_path", "ansible_distribution_file_variety",
-	"ansible_system_capabilities", "ansible_system_capabilities_enforced"}
+	"ansible_distribution_file_parsed", "ansible_distribution_file_path", "ansible_distribution_file_variety"}
 
 // TestCompareSystemFacts gathers every fact with ferry's setup and 2.14's in
 // one run on a throw-away root with local facts of every kind (JSON, INI,
 // scripts, a failing script, bad files, a broken link, other fact_paths),
-// an /etc/lsb-release and an /etc/resolv.conf: the same facts, key by key,
+// an /etc/lsb-release, an /etc/resolv.conf and Sydney's time zone: the
+// same facts, key by key,
 // with the same values but for what moves between two runs (the time,
 // uptime, free memory, load, the client's port) and what the SSH session
 // itself sets (a pty's TERM and SSH_TTY; Ansible's ssh sends LANG). The
@@ -53,6 +53,10 @@ func TestCompareSystemFacts(t *testing.T) {
 			t.Errorf("%s: %s\nferry: %s\n2.14:  %s", name, why, show(ours[name]), show(want))
 		}
 	}
+	dt, _ := ours["ansible_date_time"].(map[string]any)
+	if dt["tz_dst"] != "AEDT" || dt["tz_offset"] != "+1100" && dt["tz_offset"] != "+1000" {
+		t.Errorf("the test's zone is not in the facts: %v", dt)
+	}
 	for _, task := range []string{"min", "!all,!min,local", "!all,!min,virtual,env", "!all,!min,hardware",
 		"!all,!min,network", "!min,!hardware,!network", "!all,!min,date_time,dns,lsb,cmdline,fips,apparmor,selinux,user",
 		"!all,!min,chroot,loadavg,iscsi,nvme,fibre_channel_wwn", "!all,!env,!local,!dns", "filter"} {
@@ -71,8 +75,8 @@ func TestCompareSystemFacts(t *testing.T) {
 	ansiblecmp.SameFields(t, f, a, "read as roles do", "target", "msg")
 }
 
-// writeLocalFacts puts the local facts, /etc/lsb-release and
-// /etc/resolv.conf into the root.
+// writeLocalFacts puts the local facts, /etc/lsb-release, /etc/resolv.conf
+// and a time zone into the root.
 func writeLocalFacts(t *testing.T, h *rootfs.Host) {
 	files := map[string]string{
 		"/etc/ansible/facts.d/a_json.fact": `{"answer": 42, "list": [1, "two", 3.5], "nested": {"ok": true, "none": null}}`,
@@ -110,6 +114,11 @@ func writeLocalFacts(t *testing.T, h *rootfs.Host) {
 		}
 	}
 	if err := os.Symlink("/nowhere", h.Path("/etc/ansible/facts.d/j_broken.fact")); err != nil {
+		t.Fatal(err)
+	}
+	// A zone with summer time south of the equator: tz_dst is its summer name.
+	os.Remove(h.Path("/etc/localtime"))
+	if err := os.Symlink("/usr/share/zoneinfo/Australia/Sydney", h.Path("/etc/localtime")); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 // facts in one probe either way; these only choose what is returned.
 
 // minCollectors are Ansible's "min" subset (default_collectors.py's
-// minimal_gather_subset); ferry has the facts of all but ssh_pub_keys.
+// minimal_gather_subset).
 var minCollectors = []string{"apparmor", "caps", "cmdline", "date_time", "distribution", "dns", "env", "fips",
 	"local", "lsb", "pkg_mgr", "platform", "python", "selinux", "service_mgr", "ssh_pub_keys", "user"}
 
@@ -117,6 +117,10 @@ func collectorOf(fact string, interfaces []string) string {
 		strings.HasPrefix(name, "bios_") || strings.HasPrefix(name, "board_") || strings.HasPrefix(name, "chassis_") ||
 		strings.HasPrefix(name, "product_"):
 		return "hardware"
+	case strings.HasPrefix(name, "ssh_host_key_"):
+		return "ssh_pub_keys"
+	case strings.HasPrefix(name, "system_capabilities"):
+		return "caps"
 	case strings.HasPrefix(name, "virtualization_"):
 		return "virtual"
 	case strings.HasPrefix(name, "selinux"):
