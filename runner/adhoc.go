@@ -39,6 +39,10 @@ type AdHocSink struct {
 	mu     sync.Mutex
 	w      io.Writer
 	colors palette
+	// Warnings receives the [WARNING] lines when set (stderr, as
+	// ansible's); nil prints them with the results.
+	Warnings io.Writer
+	warned   warnings
 }
 
 // NewAdHocSink prints to w (mask w first: see Masker.Writer).
@@ -53,18 +57,21 @@ func (s *AdHocSink) Event(e Event) {
 		return
 	}
 	e = e.escaped()
-	var line string
+	var line strings.Builder
 	switch e.Type {
 	case EventHostResult:
-		line = s.result(e)
+		for _, w := range moduleWarnings(&e) {
+			s.warned.write(&line, s.Warnings, &s.mu, w, true, 0, s.colors.warn)
+		}
+		line.WriteString(s.result(e))
 	case EventWarning:
-		line = s.colors.warn("[WARNING]: "+e.Msg) + "\n"
+		s.warned.write(&line, s.Warnings, &s.mu, e.Msg, false, 0, s.colors.warn)
 	default:
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, _ = io.WriteString(s.w, line)
+	_, _ = io.WriteString(s.w, line.String())
 }
 
 func (s *AdHocSink) result(e Event) string {

@@ -42,7 +42,8 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 	}
 	return &scope{engine: r.engine, layers: layers, keywordLayers: len(layers) - vars,
 		magic: roleMagic(pr, t, r.magicVars(pr, h)), masker: r.opts.Masker,
-		forHost: func(o *hostState) *scope { return r.scope(pr, t, o) }}
+		forHost:  func(o *hostState) *scope { return r.scope(pr, t, o) },
+		warnings: &taskWarnings{warn: func(msg string) { r.warn("%s", msg) }}}
 }
 
 // magicVars are Ansible's built-in variables, computed only when used.

@@ -43,7 +43,7 @@ func TestResetConnectionLogsInAgain(t *testing.T) {
 			t.Errorf("web%d: %d connections, want %d\n%s", i+1, n, want, stdout.String())
 		}
 	}
-	if !bytes.Contains(stdout.Bytes(), []byte("reset_connection task does not support when conditional")) {
-		t.Errorf("no warning for reset_connection's when:\n%s", stdout.String())
+	if !bytes.Contains(stderr.Bytes(), []byte("reset_connection task does not support when conditional")) {
+		t.Errorf("no warning for reset_connection's when on stderr:\n%s", stderr.String())
 	}
 }

@@ -65,7 +65,11 @@ type TextSink struct {
 	// ShowCustomStats prints set_stats' stats after the recap (Ansible's
 	// show_custom_stats).
 	ShowCustomStats bool
-	transfers       map[string]time.Time // host -> start of its current transfer
+	// Warnings receives the [WARNING] lines when set (stderr, where
+	// Ansible's Display.warning writes them); nil prints them with the rest.
+	Warnings  io.Writer
+	warned    warnings
+	transfers map[string]time.Time // host -> start of its current transfer
 }
 
 // NewTextSink prints events to w; colour only when useColor is set.
@@ -121,9 +125,12 @@ func (s *TextSink) Event(e Event) {
 		s.progress(&b, e)
 	case EventHostResult:
 		s.endProgress(&b, e.Host)
+		for _, w := range moduleWarnings(&e) {
+			s.warned.write(&b, s.Warnings, &s.mu, w, true, s.Width, s.colors.warn)
+		}
 		s.hostResult(&b, e)
 	case EventWarning:
-		fmt.Fprintf(&b, "%s\n", s.colors.warn("[WARNING]: "+e.Msg))
+		s.warned.write(&b, s.Warnings, &s.mu, e.Msg, false, s.Width, s.colors.warn)
 	case EventDisplay:
 		fmt.Fprintf(&b, "%s\n", e.Msg)
 	case EventIncluded:

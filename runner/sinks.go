@@ -10,11 +10,14 @@ func (s *Session) screenSink(out io.Writer) Sink {
 	case "junit":
 		return NewJUnitSink(out)
 	case "adhoc":
-		return NewAdHocSink(out, s.Color)
+		adhoc := NewAdHocSink(out, s.Color)
+		adhoc.Warnings = s.Masker.Writer(s.stderr())
+		return adhoc
 	}
 	text := NewTextSink(out, s.Verbosity, s.Diff, s.Color)
 	text.Progress = s.Terminal
 	text.Width = s.Width
+	text.Warnings = s.Masker.Writer(s.stderr())
 	if s.Config != nil {
 		show, _, _ := s.Config.Lookup("SHOW_CUSTOM_STATS")
 		text.ShowCustomStats, _ = show.(bool)

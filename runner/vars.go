@@ -73,6 +73,9 @@ type scope struct {
 	// forHost is the same task's scope on another host (a delegated one);
 	// nil in scopes of no task.
 	forHost func(*hostState) *scope
+	// warnings are the task's on the host, each shown once; nil in
+	// scopes of no task.
+	warnings *taskWarnings
 }
 
 // Lookup implements template.Scope.
@@ -152,6 +155,10 @@ func (s *scope) render(v any) (any, error) {
 
 // eval evaluates a bare expression (when, until...) to a bool.
 func (s *scope) evalBool(expr string) (bool, error) {
+	if s.warnings != nil && hasTemplate(expr) {
+		// as Conditional._check_conditional
+		s.warnings.once("conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: " + expr)
+	}
 	return s.engine.EvalBool(expr, s)
 }
 
@@ -179,7 +186,7 @@ func hasTemplate(v any) bool {
 // registered result being judged by failed_when).
 func (s *scope) withLayer(layer map[string]any) *scope {
 	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), keywordLayers: s.keywordLayers,
-		magic: s.magic, masker: s.masker, forHost: s.forHost}
+		magic: s.magic, masker: s.masker, forHost: s.forHost, warnings: s.warnings}
 }
 
 // checkExpression checks the syntax of a bare expression.

@@ -47,10 +47,17 @@ func (c comparison) path(p string) string {
 // CI does not accept (ansiblecmp.Playbook fails the test under CI=1).
 func (c comparison) ansible(t *testing.T) (code int, stdout, work string, ran bool) {
 	t.Helper()
+	code, stdout, _, work, ran = c.ansibleStreams(t)
+	return code, stdout, work, ran
+}
+
+// ansibleStreams is ansible with the run's stderr too.
+func (c comparison) ansibleStreams(t *testing.T) (code int, stdout, stderr, work string, ran bool) {
+	t.Helper()
 	work = t.TempDir()
 	args := append([]string{"-i", c.inventory, c.playbook, "-e", "workdir=" + work}, c.args...)
-	code, stdout, _, ran = ansiblecmp.Playbook(t, c.dir, args, append([]string{"ANSIBLE_DEPRECATION_WARNINGS=0"}, c.env...)...)
-	return code, stdout, work, ran
+	code, stdout, stderr, ran = ansiblecmp.Playbook(t, c.dir, args, append([]string{"ANSIBLE_DEPRECATION_WARNINGS=0"}, c.env...)...)
+	return code, stdout, stderr, work, ran
 }
 
 // expected is the golden file's content: what ansible-playbook gave for the

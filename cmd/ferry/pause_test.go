@@ -128,13 +128,14 @@ func TestPausePromptWaitsForEnterOnATerminal(t *testing.T) {
 }
 
 // Without a terminal the prompt does not wait, as Ansible's: a warning says
-// so and nothing was typed.
+// so (on stderr, as Display.warning) and nothing was typed.
 func TestPausePromptWithoutATerminal(t *testing.T) {
 	pb, inv := site(t, promptPlaybook)
 	var stdout, stderr bytes.Buffer
 	code := runIO([]string{"run", pb, "-i", inv, "--no-journal"}, strings.NewReader("not read\n"), &stdout, &stderr)
 	out := stdout.String()
-	if code != 0 || !strings.Contains(out, "[pause]\nType something:\n[WARNING]: Not waiting for response to prompt as stdin is not interactive\n") ||
+	if code != 0 || !strings.Contains(out, "[pause]\nType something:\n") ||
+		!strings.Contains(stderr.String(), "[WARNING]: Not waiting for response to prompt as stdin is not interactive\n") ||
 		!strings.Contains(out, `"msg": "typed [] hidden []"`) {
 		t.Errorf("exit %d\n%s%s", code, out, stderr.String())
 	}

@@ -48,6 +48,20 @@ func fWordwrap(in any, a *fargs) (any, error) {
 	return strings.Join(lines, sep), nil
 }
 
+// TextWrap is Python's textwrap.wrap(text, width) with its defaults: tabs
+// expanded, each whitespace character made a space, long words and
+// hyphenated words broken (Ansible's Display.warning wraps with it).
+func TextWrap(text string, width int) []string {
+	text = pyExpandTabs(text, 8)
+	text = strings.Map(func(r rune) rune {
+		if isWrapSpace(r) {
+			return ' '
+		}
+		return r
+	}, text)
+	return textWrapper{width: width, breakLong: true, hyphens: true}.wrap(text)
+}
+
 // textWrapper is textwrap.TextWrapper with expand_tabs and
 // replace_whitespace off, as Jinja sets them, and drop_whitespace on.
 type textWrapper struct {
@@ -317,4 +331,29 @@ func urlPort(port string) (any, error) {
 		return nil, fmt.Errorf("Port out of range 0-65535")
 	}
 	return n, nil
+}
+
+// pyExpandTabs is Python's str.expandtabs(size): each tab up to the next
+// multiple of size columns, the column counted from the last \n or \r.
+func pyExpandTabs(s string, size int) string {
+	if !strings.ContainsRune(s, '\t') {
+		return s
+	}
+	var b strings.Builder
+	col := 0
+	for _, r := range s {
+		switch r {
+		case '\t':
+			n := size - col%size
+			b.WriteString(strings.Repeat(" ", n))
+			col += n
+		case '\n', '\r':
+			b.WriteRune(r)
+			col = 0
+		default:
+			b.WriteRune(r)
+			col++
+		}
+	}
+	return b.String()
 }
