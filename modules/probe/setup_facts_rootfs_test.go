@@ -21,15 +21,20 @@ var notGathered = []string{"ansible_devices", "ansible_device_links", "ansible_l
 // TestCompareSystemFacts gathers every fact with ferry's setup and 2.14's in
 // one run on a throw-away root with local facts of every kind (JSON, INI,
 // scripts, a failing script, bad files, a broken link, other fact_paths),
+// dnf beside apt (pkg_mgr stays the family's own, which package: tasks use),
 // an /etc/lsb-release, an /etc/resolv.conf and Sydney's time zone: the
 // same facts, key by key,
 // with the same values but for what moves between two runs (the time,
 // uptime, free memory, load, the client's port) and what the SSH session
 // itself sets (a pty's TERM and SSH_TTY; Ansible's ssh sends LANG). The
-// subsets choose the same facts, the bad local facts warn alike, and the
-// facts read as variables say the same.
+// subsets choose the same facts (python's too: the interpreter Ansible runs
+// modules with), the bad local facts warn alike, and the facts read as
+// variables say the same.
 func TestCompareSystemFacts(t *testing.T) {
 	h := rootfs.Start(t)
+	if _, err := h.Try("command -v dnf && command -v apt-get"); err != nil {
+		t.Fatalf("the root should have dnf and apt-get (pkg_mgr is the family's own, apt): %v", err)
+	}
 	writeLocalFacts(t, h)
 	playbook, _ := filepath.Abs(filepath.Join("testdata", "compare", "setup_facts.yml"))
 	f, a, ran := ansiblecmp.Both(t, ansiblecmp.Run{Playbook: playbook, Inventory: h.Inventory(t)})
@@ -59,7 +64,8 @@ func TestCompareSystemFacts(t *testing.T) {
 	}
 	for _, task := range []string{"min", "!all,!min,local", "!all,!min,virtual,env", "!all,!min,hardware",
 		"!all,!min,network", "!min,!hardware,!network", "!all,!min,date_time,dns,lsb,cmdline,fips,apparmor,selinux,user",
-		"!all,!min,chroot,loadavg,iscsi,nvme,fibre_channel_wwn", "!all,!env,!local,!dns", "filter"} {
+		"!all,!min,chroot,loadavg,iscsi,nvme,fibre_channel_wwn", "!all,!env,!local,!dns", "filter",
+		"python subset", "no python", "python filter"} {
 		got := slices.Sorted(maps.Keys(gatheredFacts(t, f, task)))
 		want := slices.DeleteFunc(slices.Sorted(maps.Keys(gatheredFacts(t, a, task))), func(n string) bool {
 			return slices.Contains(notGathered, n)
@@ -73,6 +79,8 @@ func TestCompareSystemFacts(t *testing.T) {
 	ansiblecmp.SameFields(t, f, a, "missing fact_path", "target", "ansible_facts")
 	ansiblecmp.SameFields(t, f, a, "interpolation error", "target", "ansible_facts", "warnings")
 	ansiblecmp.SameFields(t, f, a, "read as roles do", "target", "msg")
+	ansiblecmp.SameFields(t, f, a, "python subset", "target", "ansible_facts.ansible_python", "ansible_facts.ansible_python_version")
+	ansiblecmp.SameFields(t, f, a, "python as a variable", "target", "ansible_python")
 }
 
 // writeLocalFacts puts the local facts, /etc/lsb-release, /etc/resolv.conf
