@@ -93,12 +93,29 @@ func compareRoleRun(t *testing.T, c roleCase, kind string) {
 	case c.inPlace:
 		playbook = filepath.Join(roleDir, c.converges[kind])
 	default:
+		copySiblings(t, filepath.Join(roleDir, c.converges[kind]), dir)
 		copyFile(t, filepath.Join(roleDir, c.converges[kind]), playbook)
 	}
 	if !syntaxBoth(t, label, dir, playbook) || os.Getenv("FERRY_CORPUS_VALIDATE_ONLY") != "" {
 		return
 	}
 	compareRounds(t, "roles", label, playbook)
+}
+
+// copySiblings copies the other files of the playbook's directory into
+// dir: the task files a converge includes (geerlingguy.jenkins'
+// debian-setup.yml).
+func copySiblings(t *testing.T, playbook, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(playbook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && e.Name() != filepath.Base(playbook) {
+			copyFile(t, filepath.Join(filepath.Dir(playbook), e.Name()), filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func layOut(t *testing.T, repo, dir string) {
