@@ -12,7 +12,7 @@ import (
 
 // accounts is what the root's databases say of the test accounts.
 func accounts(h *rootfs.Host) string {
-	return h.Run(`for u in alice bob carol ferrysvc; do getent passwd $u || echo "no $u"; s=$(getent shadow $u | cut -d: -f1-2); echo "${s:-no shadow $u}"; id -Gn $u 2>/dev/null; done
+	return h.Run(`for u in alice bob carol ferrysvc dave; do getent passwd $u || echo "no $u"; s=$(getent shadow $u | cut -d: -f1-2,8); echo "${s:-no shadow $u}"; id -Gn $u 2>/dev/null; done
 for g in ferryops ferrysys ferrygone; do getent group $g || echo "no $g"; done
 ls -d /home/* 2>/dev/null; true`)
 }

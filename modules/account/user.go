@@ -34,6 +34,7 @@ type userOptions struct {
 	PasswordLock      *bool    `opt:"password_lock" doc:"true: lock the password (usermod -L); false: unlock it."`
 	PasswordExpireMax *int     `opt:"password_expire_max" doc:"Maximum days between password changes (chage -M)."`
 	PasswordExpireMin *int     `opt:"password_expire_min" doc:"Minimum days between password changes (chage -m)."`
+	Expires           *string  `opt:"expires" doc:"When the account expires, in seconds since the epoch (a float; negative: never), kept to the day (useradd/usermod -e)."`
 	CreateHome        bool     `opt:"create_home" default:"true" aliases:"createhome" doc:"Create the home directory (from skeleton) if it is missing."`
 	Skeleton          *string  `opt:"skeleton" doc:"Directory copied into a new home (useradd -k)."`
 	Umask             *string  `opt:"umask" doc:"Mode mask of a new home (useradd -K UMASK=)."`
@@ -80,6 +81,8 @@ type userTask struct {
 	h    *modules.Host
 	o    userOptions
 	name string
+	// expires is the expires argument read as user.py's float (nil: not given).
+	expires *float64
 }
 
 func (user) Run(ctx context.Context, h *modules.Host, args modules.Args) (modules.Result, error) {
@@ -88,6 +91,9 @@ func (user) Run(ctx context.Context, h *modules.Host, args modules.Args) (module
 		return modules.Result{}, err
 	}
 	u := &userTask{ctx: ctx, h: h, o: o, name: o.Name}
+	if u.expires, err = parseExpires(o.Expires); err != nil {
+		return modules.Result{}, err
+	}
 	acct, err := readAccount(ctx, h, u.name)
 	if err != nil {
 		return modules.Result{}, err
@@ -218,6 +224,9 @@ func (u *userTask) create(data map[string]any) (modules.Result, bool, error) {
 	if u.o.System {
 		cmd = append(cmd, "-r")
 	}
+	if u.expires != nil {
+		cmd = append(cmd, "-e", expiryDate(*u.expires))
+	}
 	cmd = append(cmd, u.name)
 	out, err := u.apply("useradd "+u.name, hostcmd.Quote(cmd...), true)
 	if err != nil {
@@ -280,6 +289,9 @@ func (u *userTask) modify(acct account, data map[string]any) (modules.Result, bo
 				flags = append(flags, "-m")
 			}
 		}
+	}
+	if u.expires != nil && expiryDiffers(*u.expires, acct.shadow.field(7)) {
+		flags = append(flags, "-e", expiryDate(*u.expires))
 	}
 	current := acct.shadow.field(1)
 	setPassword := u.o.UpdatePassword == "always" && u.o.Password != nil &&
