@@ -25,6 +25,7 @@ var ansibleCases = []struct {
 	{"precedence", []string{"precedence/hosts.ini"}},
 	{"multi", []string{"multi/first.ini", "multi/second.yaml"}},
 	{"empty", []string{"empty/hosts"}},
+	{"unsafe", []string{"unsafe/inventory.yml"}},
 }
 
 func testdataPaths(t *testing.T, rel []string) []string {

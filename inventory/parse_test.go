@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/rawtext"
 )
 
 // writeFiles creates files (path -> content) under a temporary directory and
@@ -446,7 +448,7 @@ func TestYAMLValues(t *testing.T) {
 	want := map[string]any{
 		"yes_": true, "off_": false, "octal": 493, "hex": 31, "sexa": 90, "float": 1.5,
 		"exp_no_sign": "1e3", "exp_sign": 1000.0, "null_": nil, "empty": nil, "str_int": "22",
-		"explicit": "22", "explicit_float": 3.0, "unsafe": "{{ not_a_template }}", "secret": "s3cr3t",
+		"explicit": "22", "explicit_float": 3.0, "unsafe": rawtext.Text("{{ not_a_template }}"), "secret": "s3cr3t",
 		"list": []any{"a", 1, false}, "nested": map[string]any{"a": map[string]any{"b": true}}, "1": "int key",
 	}
 	got := inv.HostVars("h1")

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ferry-sh/ferry/internal/rawtext"
 )
 
 // precedenceLayers are the nine layers of HostVars, lowest first, each with
@@ -201,7 +203,7 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("Secrets() = %v", got)
 	}
 	vars := inv.HostVars("h1")
-	if vars["db_password"] != "hunter2" || vars["api_token"] != "tok-123" || vars["tpl"] != "{{ raw }}" {
+	if vars["db_password"] != "hunter2" || vars["api_token"] != "tok-123" || vars["tpl"] != rawtext.Text("{{ raw }}") {
 		t.Errorf("HostVars keeps secret values as plain strings, got %v", vars)
 	}
 	for what, out := range map[string]func() ([]byte, error){

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/rawtext"
 	"github.com/ferry-sh/ferry/vault"
 )
 
@@ -150,6 +151,9 @@ func (c *yamlConverter) valueDepth(n *yaml.Node, depth int) any {
 		}
 		if n.Tag == "!secret" || c.allSecret {
 			c.secrets = append(c.secrets, n.Value)
+		}
+		if n.Tag == "!unsafe" {
+			return rawtext.Text(n.Value)
 		}
 		return n.Value
 	case "!vault", "!vault-encrypted":

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/rawtext"
 	"github.com/ferry-sh/ferry/internal/suggest"
 	"github.com/ferry-sh/ferry/inventory"
 	"github.com/ferry-sh/ferry/modules"
@@ -820,7 +821,10 @@ func (p *parser) taggedValue(n *yaml.Node) (any, bool) {
 		}
 		value = string(plain)
 	}
-	if n.Tag != "!unsafe" && p.opts.Secrets != nil {
+	if n.Tag == "!unsafe" {
+		return rawtext.Text(value), true
+	}
+	if p.opts.Secrets != nil {
 		p.opts.Secrets(value)
 	}
 	return value, true

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/rawtext"
 	"github.com/ferry-sh/ferry/runner/template"
 )
 
@@ -121,9 +122,12 @@ type lookupError struct{ err error }
 func (e *lookupError) Error() string { return e.err.Error() }
 func (e *lookupError) Unwrap() error { return e.err }
 
-// render renders every template inside v (strings, lists, maps).
+// render renders every template inside v (strings, lists, maps); an
+// !unsafe text becomes the plain string it is, unrendered.
 func (s *scope) render(v any) (any, error) {
 	switch x := v.(type) {
+	case rawtext.Text:
+		return string(x), nil
 	case string:
 		if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
 			return x, nil
@@ -162,8 +166,12 @@ func (s *scope) evalBool(expr string) (bool, error) {
 	return s.engine.EvalBool(expr, s)
 }
 
+// hasTemplate says whether v needs render: a template in it, or an !unsafe
+// text to hand on as a plain string.
 func hasTemplate(v any) bool {
 	switch x := v.(type) {
+	case rawtext.Text:
+		return true
 	case string:
 		return strings.Contains(x, "{{") || strings.Contains(x, "{%")
 	case []any:
