@@ -143,7 +143,9 @@ func compareRounds(t *testing.T, section, label, playbook string) {
 			same = "no"
 			t.Errorf("%s round %s: %s\n%s", label, round, diff, sideBySide(f, a))
 		}
-		addRow(section, fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", label, round, recap(f), recap(a), same, diff))
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", label, round, recap(f), recap(a), same, diff)
+		t.Log(row) // as it comes: a long corpus run shows its rows before it ends
+		addRow(section, row)
 	}
 }
 
