@@ -169,12 +169,9 @@ func (p *parser) mapping(n *yaml.Node, what string, visit func(key string, k, v 
 		return false
 	}
 	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], resolveAlias(n.Content[i+1])
-		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			p.errorf(k, "write the keys out", "YAML merge keys (<<) are not supported here")
-			continue
-		}
+	content := mergedPairs(n)
+	for i := 0; i+1 < len(content); i += 2 {
+		k, v := content[i], resolveAlias(content[i+1])
 		if line, dup := seen[k.Value]; dup {
 			p.errorf(k, fmt.Sprintf("the first is at line %d; remove one", line), "duplicate key %q", k.Value)
 			continue
