@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/netip"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -30,7 +31,12 @@ awk '/^MemTotal:/ {print "memtotal_kb=" $2} /^MemFree:/ {print "memfree_kb=" $2}
 if [ -r /etc/os-release ]; then . /etc/os-release; echo "os_id=$ID"; echo "os_version=$VERSION_ID"; echo "os_like=$ID_LIKE"; echo "os_codename=$VERSION_CODENAME"; fi
 [ -r /etc/debian_version ] && echo "debian_version=$(cat /etc/debian_version)"
 echo "pid1=$(cat /proc/1/comm 2>/dev/null)"
-[ -d /run/systemd/system ] && echo "systemd_booted=1"
+[ -L /sbin/init ] && echo "sbin_init=$(readlink /sbin/init)"
+(PATH="$PATH:/sbin:/usr/sbin:/usr/local/sbin"; command -v systemctl) >/dev/null 2>&1 && echo "systemctl=1"
+for c in /run/systemd/system/ /dev/.run/systemd/ /dev/.systemd/; do [ -e "$c" ] && echo "systemd_canary=1"; done
+(PATH="$PATH:/sbin:/usr/sbin:/usr/local/sbin"; command -v initctl) >/dev/null 2>&1 && [ -e /etc/init/ ] && echo "upstart=1"
+[ -e /sbin/openrc ] && echo "openrc=1"
+[ -e /etc/init.d/ ] && echo "initd=1"
 for m in dnf yum apt-get zypper apk pacman; do for d in /usr/bin /usr/sbin /bin /sbin; do [ -x "$d/$m" ] && echo "pkg=$m"; done; done
 echo "user=$(id -un)"
 echo "uid=$(id -u)"
@@ -154,7 +160,7 @@ func (g *gathered) facts() map[string]any {
 		"ansible_distribution_release":       raw["os_codename"],
 		"ansible_os_family":                  osFamily(raw["os_id"], raw["os_like"]),
 		"ansible_pkg_mgr":                    pkgMgr(g.pkgs, osFamily(raw["os_id"], raw["os_like"]), distribution(raw["os_id"]), major),
-		"ansible_service_mgr":                serviceMgr(raw["pid1"], raw["systemd_booted"] != ""),
+		"ansible_service_mgr":                serviceMgr(raw),
 		"ansible_user_id":                    raw["user"],
 		"ansible_user_uid":                   num("uid"),
 		"ansible_user_gid":                   num("gid"),
@@ -380,18 +386,31 @@ func pkgMgr(found []string, family, distribution, major string) string {
 	return name
 }
 
-// serviceMgr names PID 1 as Ansible's ServiceMgrFactCollector does: its
-// command name, with init resolved by whether systemd booted the host.
-func serviceMgr(pid1 string, systemdBooted bool) string {
-	switch {
-	case systemdBooted:
-		return "systemd"
-	case pid1 == "" || pid1 == "init" || strings.HasSuffix(pid1, "sh"):
-		return "sysvinit"
-	case pid1 == "runit-init":
-		return "runit"
-	case pid1 == "openrc-init":
-		return "openrc"
+// serviceMgr is ServiceMgrFactCollector's answer on Linux: PID 1's command
+// name (else what /sbin/init links to), but for init and shells; then,
+// in its order, systemd's run-time marks, upstart, OpenRC, systemd
+// installed as /sbin/init, SysV init scripts, and "service" failing all.
+func serviceMgr(raw map[string]string) string {
+	pid1 := strings.TrimSpace(raw["pid1"])
+	if pid1 == "" && raw["sbin_init"] != "" {
+		pid1 = path.Base(raw["sbin_init"])
 	}
-	return pid1
+	if pid1 != "" && pid1 != "init" && !strings.HasSuffix(pid1, "sh") {
+		names := map[string]string{"procd": "openwrt_init", "runit-init": "runit", "svscan": "svc", "openrc-init": "openrc"}
+		return cmp.Or(names[pid1], pid1)
+	}
+	systemctl := raw["systemctl"] == "1"
+	switch {
+	case systemctl && raw["systemd_canary"] == "1":
+		return "systemd"
+	case raw["upstart"] == "1":
+		return "upstart"
+	case raw["openrc"] == "1":
+		return "openrc"
+	case systemctl && path.Base(raw["sbin_init"]) == "systemd":
+		return "systemd"
+	case raw["initd"] == "1":
+		return "sysvinit"
+	}
+	return "service"
 }
