@@ -42,7 +42,11 @@ echo "user=$(id -un)"
 echo "uid=$(id -u)"
 echo "gid=$(id -g)"
 getent passwd "$(id -un)" | awk -F: '{print "user_dir=" $6; print "user_shell=" $7; print "user_gecos=" $5}'
-for i in /sys/class/net/*; do n=${i##*/}; echo "if=$n $(cat $i/address 2>/dev/null) $(cat $i/mtu 2>/dev/null) $(cat $i/operstate 2>/dev/null)"; done
+for i in /sys/class/net/*; do n=${i##*/}; echo "if=$n $(cat $i/address 2>/dev/null) $(cat $i/mtu 2>/dev/null) $(cat $i/operstate 2>/dev/null)"
+  for k in type flags speed; do v=$(cat $i/$k 2>/dev/null) && echo "ifx=$n $k $v"; done
+  [ -e $i/device/driver/module ] && echo "ifx=$n module $(basename "$(readlink -f $i/device/driver/module)")"
+  [ -e $i/device ] && echo "ifx=$n pciid $(basename "$(readlink $i/device)")"
+done
 ip -o -4 addr show 2>/dev/null | awk '{print "addr=" $2 " " $4 " " ($5 == "brd" ? $6 : "")}'
 ip -o -6 addr show 2>/dev/null | awk '{print "addr6=" $2 " " $4 " " ($5 == "scope" ? $6 : $7)}'
 ip -4 route get 8.8.8.8 2>/dev/null | awk '{for (i = 1; i < NF; i++) {if ($i == "dev") d = $(i+1); if ($i == "src") s = $(i+1); if ($i == "via") g = $(i+1)}} END {print "route=" d " " s " " g}'
@@ -114,7 +118,7 @@ func (g *gathered) line(k, v string) {
 		if m := parseMount(f); m != nil {
 			g.mounts = append(g.mounts, m)
 		}
-	case "cpu", "kmod", "exists", "local", "wwn":
+	case "cpu", "kmod", "exists", "local", "wwn", "ifx":
 		g.multi[k] = append(g.multi[k], v)
 	default:
 		g.raw[k] = v
@@ -190,13 +194,17 @@ func (g *gathered) network(facts map[string]any) {
 	var names, v4, v6 []any
 	for _, ifc := range g.ifaces {
 		names = append(names, ifc.name)
-		entry := map[string]any{"device": ifc.name, "active": ifc.state != "down", "macaddress": ifc.mac}
+		entry := map[string]any{"device": ifc.name, "active": ifc.state != "down"}
+		if ifc.mac != "" && ifc.mac != "00:00:00:00:00:00" {
+			entry["macaddress"] = ifc.mac
+		}
 		if mtu, err := strconv.Atoi(ifc.mtu); err == nil {
 			entry["mtu"] = mtu
 		}
 		if ps := g.addrs[ifc.name]; len(ps) > 0 {
 			entry["ipv4"] = g.ipv4(ps[0])
 		}
+		g.interfaceDetails(entry, ifc.name)
 		facts["ansible_"+strings.ReplaceAll(ifc.name, "-", "_")] = entry
 		for _, p := range g.addrs[ifc.name] {
 			if !p.Addr().IsLoopback() {
@@ -248,10 +256,7 @@ func (g *gathered) defaultIPv4() map[string]any {
 		if mtu, err := strconv.Atoi(ifc.mtu); err == nil {
 			out["mtu"] = mtu
 		}
-		out["type"] = "ether"
-		if dev == "lo" {
-			out["type"] = "loopback"
-		}
+		out["type"] = g.interfaceType(dev)
 		for _, p := range g.addrs[dev] {
 			if p.Addr().String() == src {
 				for k, v := range g.ipv4(p) {
@@ -292,10 +297,7 @@ func (g *gathered) defaultIPv6() map[string]any {
 		out["prefix"], out["scope"] = strconv.Itoa(a.p.Bits()), a.scope
 		for _, ifc := range g.ifaces {
 			if ifc.name == a.dev {
-				out["macaddress"], out["type"] = ifc.mac, "ether"
-				if a.dev == "lo" {
-					out["type"] = "loopback"
-				}
+				out["macaddress"], out["type"] = ifc.mac, g.interfaceType(a.dev)
 				if mtu, err := strconv.Atoi(ifc.mtu); err == nil {
 					out["mtu"] = mtu
 				}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ferry-sh/ferry/internal/ansiblecmp"
@@ -35,6 +36,15 @@ func TestCompareSetupFacts(t *testing.T) {
 		fields = append(fields, prefix+name)
 	}
 	ansiblecmp.SameFields(t, f, a, "gather", "node", fields...)
+	// Every interface as get_interfaces_info describes it, but for ethtool's
+	// details, which ferry does not read.
+	for _, name := range sortedList(t, a, "interfaces") {
+		for _, k := range []string{"device", "active", "macaddress", "mtu", "type", "promisc", "speed", "module",
+			"pciid", "ipv4", "ipv6"} {
+			ansiblecmp.SameFields(t, f, a, "gather", "node", prefix+strings.ReplaceAll(name, "-", "_")+"."+k)
+		}
+	}
+	ansiblecmp.SameFields(t, f, a, "gather", "node", prefix+"default_ipv6")
 	for _, set := range []string{"interfaces", "all_ipv4_addresses", "all_ipv6_addresses"} {
 		fs, as := sortedList(t, f, set), sortedList(t, a, set)
 		if !slices.Equal(fs, as) {
