@@ -11,33 +11,10 @@ import (
 
 var q = hostcmd.Quote
 
-// binPathScript is AnsibleModule.get_bin_path's search: PATH, then the sbin
-// directories PATH lacks; the first regular executable file named $1. It
-// prints the file, or (exit 1) the directories searched, for the message.
-const binPathScript = `p=$PATH
-for d in /sbin /usr/sbin /usr/local/sbin; do
-  case ":$p:" in *":$d:"*) ;; *) [ -e "$d" ] && p="$p:$d" ;; esac
-done
-IFS=:
-for d in $p; do
-  [ -n "$d" ] || continue
-  f="$d/$1"
-  if [ -e "$f" ] && [ ! -d "$f" ] && [ -x "$f" ]; then printf '%s\n' "$f"; exit 0; fi
-done
-printf '%s\n' "$p"; exit 1`
-
 // binPath finds name as get_bin_path does: its path, or "" and the
 // directories searched.
 func (t *pipTask) binPath(name string) (path, searched string, err error) {
-	out, err := hostcmd.Query(t.ctx, t.h, "sh -c "+q(binPathScript)+" sh "+q(name))
-	if err != nil {
-		return "", "", err
-	}
-	line := strings.TrimSuffix(out.Stdout, "\n")
-	if out.RC != 0 {
-		return "", line, nil
-	}
-	return line, "", nil
+	return hostcmd.BinPath(t.ctx, t.h, name)
 }
 
 // requiredBin is get_bin_path(name, required=True): a missing program fails
@@ -47,7 +24,7 @@ func (t *pipTask) requiredBin(name string) (string, *modules.Result, error) {
 	if err != nil || path != "" {
 		return path, nil, err
 	}
-	res := failed(fmt.Sprintf("Failed to find required executable %q in paths: %s", name, searched), nil)
+	res := failed(hostcmd.MissingBin(name, searched), nil)
 	return "", &res, nil
 }
 
