@@ -202,7 +202,7 @@ func commandResult(o runOptions, out modules.Output, start, end time.Time, data 
 	data["stdout"], data["stdout_lines"] = stdout, anylist.Lines(stdout)
 	data["stderr"], data["stderr_lines"] = stderr, anylist.Lines(stderr)
 	data["start"], data["end"] = modules.FormatTime(start), modules.FormatTime(end)
-	data["delta"] = formatDelta(end.Sub(start))
+	data["delta"] = modules.FormatDelta(end.Sub(start))
 	res := modules.Result{Data: data}
 	if out.RC != 0 {
 		res.Failed, res.Msg = true, "non-zero return code"
@@ -292,12 +292,6 @@ func globWord(pattern string) string {
 	}
 	flush()
 	return b.String()
-}
-
-// formatDelta prints a duration as Ansible's command results do.
-func formatDelta(d time.Duration) string {
-	us := d.Microseconds()
-	return fmt.Sprintf("%d:%02d:%02d.%06d", us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000)
 }
 
 func checkArgv(v any) error {

@@ -3,6 +3,8 @@ package command
 import (
 	"testing"
 	"time"
+
+	"github.com/ferry-sh/ferry/modules"
 )
 
 func TestGlobWord(t *testing.T) {
@@ -22,7 +24,7 @@ func TestGlobWord(t *testing.T) {
 }
 
 func TestFormatDelta(t *testing.T) {
-	if got := formatDelta(3*time.Hour + 2*time.Minute + 5*time.Second + 1234*time.Microsecond); got != "3:02:05.001234" {
-		t.Errorf("formatDelta = %s", got)
+	if got := modules.FormatDelta(3*time.Hour + 2*time.Minute + 5*time.Second + 1234*time.Microsecond); got != "3:02:05.001234" {
+		t.Errorf("FormatDelta = %s", got)
 	}
 }
