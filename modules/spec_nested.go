@@ -142,7 +142,8 @@ func (s Spec) HasSecrets() bool {
 
 // credentialValues returns the values of a SecretKeys mapping whose keys
 // name credentials, and of a value in the form "Scheme credentials"
-// (Authorization: Bearer ...) the credentials alone too.
+// (Authorization: Bearer ...) the credentials alone too; each item of a
+// list value.
 func credentialValues(v any) []string {
 	m, _ := v.(map[string]any)
 	var out []string
@@ -150,10 +151,16 @@ func credentialValues(v any) []string {
 		if !credentialKey(k) || x == nil {
 			continue
 		}
-		s := fmt.Sprint(x)
-		out = append(out, s)
-		if _, cred, ok := strings.Cut(s, " "); ok && strings.TrimSpace(cred) != "" {
-			out = append(out, strings.TrimSpace(cred))
+		items, isList := x.([]any)
+		if !isList {
+			items = []any{x}
+		}
+		for _, item := range items { // a list is successive answers (expect's responses)
+			s := fmt.Sprint(item)
+			out = append(out, s)
+			if _, cred, ok := strings.Cut(s, " "); ok && strings.TrimSpace(cred) != "" {
+				out = append(out, strings.TrimSpace(cred))
+			}
 		}
 	}
 	return out
@@ -167,4 +174,4 @@ func credentialKey(k string) bool {
 	return slices.ContainsFunc(credentialWords, func(w string) bool { return strings.Contains(k, w) })
 }
 
-var credentialWords = []string{"auth", "cookie", "token", "secret", "passw", "api-key", "apikey", "api_key", "session"}
+var credentialWords = []string{"auth", "cookie", "token", "secret", "passw", "passphrase", "api-key", "apikey", "api_key", "session"}
