@@ -16,6 +16,7 @@ import (
 	_ "github.com/ferry-sh/ferry/modules/control"
 	_ "github.com/ferry-sh/ferry/modules/debconf"
 	_ "github.com/ferry-sh/ferry/modules/dyninv"
+	_ "github.com/ferry-sh/ferry/modules/expect"
 	_ "github.com/ferry-sh/ferry/modules/files"
 	_ "github.com/ferry-sh/ferry/modules/filestate"
 	_ "github.com/ferry-sh/ferry/modules/firewall"
