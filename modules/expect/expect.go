@@ -11,7 +11,6 @@
 package expect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/internal/keyorder"
 	"github.com/ferry-sh/ferry/internal/pyre"
+	"github.com/ferry-sh/ferry/internal/pyrepr"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
@@ -84,9 +84,7 @@ func (expect) Run(ctx context.Context, h *modules.Host, args modules.Args) (modu
 	if strings.TrimSpace(o.Command) == "" {
 		return failedWith("no command given", map[string]any{"rc": 256}), errors.New("no command given")
 	}
-	// The responses as bound, whose key order (the task's) Decode's copy lost.
-	responses, _ := args["responses"].(map[string]any)
-	prompts, err := promptsOf(responses)
+	prompts, err := promptsOf(o.Responses)
 	if err != nil {
 		return modules.Result{}, err
 	}
@@ -191,48 +189,8 @@ func promptsOf(responses map[string]any) ([]*prompt, error) {
 	return out, nil
 }
 
-// answer is what expect.py sends for a value: its text, one newline ending it.
+// answer is what expect.py sends for a value: its text (Python's str),
+// one newline ending it.
 func answer(v any) string {
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case bool: // Python's str
-		s = map[bool]string{true: "True", false: "False"}[x]
-	case nil:
-		s = "None"
-	default:
-		s = fmt.Sprint(x)
-	}
-	return strings.TrimRight(s, "\n") + "\n"
-}
-
-// bytesRepr is Python's repr of bytes (b'...'), which expect.py's message
-// shows of the output, as pexpect's output is bytes.
-func bytesRepr(b []byte) string {
-	quote := byte('\'')
-	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
-		quote = '"'
-	}
-	var out strings.Builder
-	out.WriteString("b" + string(quote))
-	for _, c := range b {
-		switch {
-		case c == quote || c == '\\':
-			out.WriteByte('\\')
-			out.WriteByte(c)
-		case c == '\t':
-			out.WriteString(`\t`)
-		case c == '\n':
-			out.WriteString(`\n`)
-		case c == '\r':
-			out.WriteString(`\r`)
-		case c < 0x20 || c >= 0x7f:
-			fmt.Fprintf(&out, `\x%02x`, c)
-		default:
-			out.WriteByte(c)
-		}
-	}
-	out.WriteByte(quote)
-	return out.String()
+	return strings.TrimRight(pyrepr.Str(v), "\n") + "\n"
 }

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ferry-sh/ferry/internal/pyrepr"
 	"github.com/ferry-sh/ferry/modules"
 	"github.com/ferry-sh/ferry/modules/hostcmd"
 )
@@ -138,7 +139,7 @@ func (s *session) take(p []byte) (answers []string) {
 		if best == nil {
 			break
 		}
-		chunk := bytesRepr(s.pending[:loc[1]])
+		chunk := pyrepr.Bytes(s.pending[:loc[1]])
 		s.pending = s.pending[loc[1]:]
 		if s.timer != nil {
 			s.timer.Reset(s.timeout)
