@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/pyname"
 	"github.com/ferry-sh/ferry/internal/rawtext"
 	"github.com/ferry-sh/ferry/internal/suggest"
 	"github.com/ferry-sh/ferry/inventory"
@@ -423,7 +424,7 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	case "loop_control":
 		p.loopControl(t, v)
 	case "register":
-		t.Register = p.identifier(v)
+		t.Register = p.varName(v, p.str(v))
 	case "notify":
 		t.Notify = p.strList(v)
 	case "listen":
@@ -583,14 +584,20 @@ func (p *parser) identifier(n *yaml.Node) string {
 	return s
 }
 
-func isIdentifier(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
+// varName checks a name that 2.14 takes only when isidentifier accepts it
+// (register, vars keys): no Python keyword either.
+func (p *parser) varName(n *yaml.Node, name string) string {
+	switch {
+	case name == "" || pyname.IsIdentifier(name):
+	case isIdentifier(name):
+		p.errorf(n, "a Python keyword is no variable name in Ansible; choose another", "%q is not a valid variable name", name)
+	default:
+		p.errorf(n, "use letters, digits and _", "%q is not a valid variable name", name)
 	}
-	return s != ""
+	return name
 }
+
+func isIdentifier(s string) bool { return pyname.IsASCIIName(s) }
 
 func (p *parser) hostPattern(n *yaml.Node) string {
 	if n.Kind == yaml.SequenceNode {
@@ -735,9 +742,7 @@ func (p *parser) vars(n *yaml.Node) map[string]any {
 		return out.Map()
 	}
 	p.mapping(n, "vars", func(key string, k, v *yaml.Node) {
-		if !isIdentifier(key) {
-			p.errorf(k, "use letters, digits and _", "%q is not a valid variable name", key)
-		}
+		p.varName(k, key)
 		out.Put(key, p.value(v))
 	})
 	return out.Map()

@@ -26,6 +26,12 @@ func TestEveryLiteralIsCheckedBeforeAnythingRuns(t *testing.T) {
 		{"async on a module that runs in the foreground", "    - debug: msg=x\n      async: 10\n", "site.yml:6:14: async is not supported for module debug"},
 		{"async not a number", "    - command: 'true'\n      async: soon\n", `site.yml:6:14: want a whole number, not "soon"`},
 		{"free-form text after a templated module", "    - action: \"{{ 'command' }} echo hi\"\n", "site.yml:5:15: the module {{ 'command' }} is a template, so its arguments must be key=value"},
+		// 2.14 fails these at run time with "Invalid variable name in
+		// 'register' specified" or at parse time ("Invalid variable name
+		// in vars specified for Task"): isidentifier refuses Python's keywords.
+		{"register naming a Python keyword", "    - debug: msg=x\n      register: import\n", `site.yml:6:17: "import" is not a valid variable name (a Python keyword`},
+		{"register None", "    - debug: msg=x\n      register: None\n", `site.yml:6:17: "None" is not a valid variable name`},
+		{"task vars naming a Python keyword", "    - debug: msg=x\n      vars: {class: 1}\n", `site.yml:6:14: "class" is not a valid variable name`},
 		{"vars_files naming an undefined variable", "- hosts: web\n  gather_facts: false\n  vars_files: [\"{{ nosuch }}.yml\"]\n  tasks:\n    - command: 'true'\n",
 			"'nosuch' is undefined"},
 	}

@@ -120,8 +120,11 @@ func TestSetFact(t *testing.T) {
 	if !reflect.DeepEqual(res.Facts, map[string]any{"a": 1, "b": []any{"x"}}) || len(changes) != 0 {
 		t.Errorf("facts %v changes %q", res.Facts, changes)
 	}
-	if _, _, err := modtest.Run(t, modtest.NewHost(t), "set_fact", map[string]any{"bad-name": 1}); err == nil || !strings.Contains(err.Error(), "bad-name") {
-		t.Errorf("bad name error = %v", err)
+	for _, bad := range []string{"bad-name", "import"} { // isidentifier refuses Python's keywords too
+		res, _, err := modtest.Run(t, modtest.NewHost(t), "set_fact", map[string]any{bad: 1})
+		if err != nil || !res.Failed || res.Msg != "The variable name '"+bad+"' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores." {
+			t.Errorf("set_fact %s: %+v %v", bad, res, err)
+		}
 	}
 	if _, _, err := modtest.Run(t, modtest.NewHost(t), "set_fact", map[string]any{}); err == nil {
 		t.Error("an empty set_fact must fail")

@@ -3,7 +3,7 @@ package control
 import (
 	"context"
 	"fmt"
-	"regexp"
+	"github.com/ferry-sh/ferry/internal/pyname"
 
 	"github.com/ferry-sh/ferry/modules"
 )
@@ -30,8 +30,6 @@ func (setFactModule) Spec() modules.Spec {
 	}
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func (setFactModule) Run(_ context.Context, _ *modules.Host, args modules.Args) (modules.Result, error) {
 	_, vars, err := modules.DecodeDynamic[setFactOptions](args)
 	if err != nil {
@@ -39,8 +37,8 @@ func (setFactModule) Run(_ context.Context, _ *modules.Host, args modules.Args) 
 	}
 	facts := map[string]any{}
 	for name, val := range vars {
-		if !identifier.MatchString(name) {
-			return modules.Result{}, fmt.Errorf("the variable name %q is not valid: use letters, digits and underscores, not starting with a digit", name)
+		if !pyname.IsIdentifier(name) {
+			return failed(invalidName(name)), nil // as 2.14's set_fact action
 		}
 		facts[name] = val
 	}

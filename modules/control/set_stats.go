@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/pyname"
 	"github.com/ferry-sh/ferry/modules"
 )
 
@@ -48,22 +49,20 @@ func (setStatsModule) Run(_ context.Context, _ *modules.Host, args modules.Args)
 		data = m
 	}
 	for _, k := range keyorder.Keys(data) {
-		if !identifier.MatchString(k) || pythonKeyword[k] {
-			return failed(fmt.Sprintf("The variable name '%s' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.", k)), nil
+		if !pyname.IsIdentifier(k) {
+			return failed(invalidName(k)), nil
 		}
 	}
 	stats := modules.Ordered(map[string]any{"data": data, "per_host": o.PerHost, "aggregate": o.Aggregate}, "data", "per_host", "aggregate")
 	return modules.Result{Data: map[string]any{"ansible_stats": stats}}, nil
 }
 
+// invalidName is the set_fact and set_stats actions' message for a name
+// isidentifier refuses.
+func invalidName(name string) string {
+	return fmt.Sprintf("The variable name '%s' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.", name)
+}
+
 func failed(msg string) modules.Result {
 	return modules.Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}
 }
-
-// pythonKeyword are the names isidentifier refuses though they match.
-var pythonKeyword = map[string]bool{"False": true, "None": true, "True": true, "and": true, "as": true,
-	"assert": true, "async": true, "await": true, "break": true, "class": true, "continue": true, "def": true,
-	"del": true, "elif": true, "else": true, "except": true, "finally": true, "for": true, "from": true,
-	"global": true, "if": true, "import": true, "in": true, "is": true, "lambda": true, "nonlocal": true,
-	"not": true, "or": true, "pass": true, "raise": true, "return": true, "try": true, "while": true,
-	"with": true, "yield": true}
