@@ -78,7 +78,7 @@ func whenGuards(when []string) []string {
 var magicNames = []string{"inventory_hostname", "inventory_hostname_short", "group_names", "groups", "hostvars",
 	"ansible_check_mode", "ansible_diff_mode", "ansible_verbosity", "playbook_dir", "ansible_play_hosts",
 	"play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_name", "omit", "ansible_facts", "inventory_dir", "inventory_file", "role_name", "role_path", "role_names",
-	"ansible_search_path"}
+	"ansible_search_path", "vars"}
 
 // knownGlobals are the names defined for every task: inventory variables of
 // any host, extra vars, magic names, and every name a task registers or sets

@@ -81,6 +81,9 @@ type scope struct {
 
 // Lookup implements template.Scope.
 func (s *scope) Lookup(name string) (any, bool, error) {
+	if name == "vars" && s.magic != nil { // a task's: the magic variable wins, as in 2.14
+		return s.varsVar(), true, nil
+	}
 	for _, layer := range s.layers {
 		if v, ok := layer[name]; ok {
 			return s.resolve(name, v)
