@@ -118,7 +118,7 @@ func (g *gathered) line(k, v string) {
 		if m := parseMount(f); m != nil {
 			g.mounts = append(g.mounts, m)
 		}
-	case "cpu", "kmod", "exists", "local", "wwn", "ifx":
+	case "cpu", "kmod", "exists", "local", "wwn", "ifx", "dist":
 		g.multi[k] = append(g.multi[k], v)
 	default:
 		g.raw[k] = v
@@ -184,6 +184,7 @@ func (g *gathered) facts() map[string]any {
 	g.dmiFacts(facts)
 	g.uptimeFacts(facts)
 	g.virtualFacts(facts)
+	g.distFileFacts(facts)
 	return facts
 }
 

@@ -2,9 +2,12 @@ package probe
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -58,13 +61,7 @@ for case in json.load(sys.stdin):
 // case by case, over the corners (continuations, DEFAULT, interpolation,
 // duplicates, quotes).
 func TestParsersAsPython(t *testing.T) {
-	python := "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("ansible-core's python3 is missing: %v", err)
-		}
-		t.Skip("no /usr/bin/python3")
-	}
+	python := ansiblePython(t)
 	cases := [][2]string{
 		{"local", `{"a": 1, "b": [1.5, "x", null, true], "c": {"d": -2}}`},
 		{"local", `  [1, 2]  `},
@@ -137,3 +134,94 @@ func asJSON(v any) string {
 }
 
 func pyError(err error) string { return err.Error() }
+
+// pythonDistFiles runs 2.14's DistributionFiles.process_dist_files over
+// made-up files (a dict of path to contents per case), a host without
+// dpkg, and prints the distribution_file_ facts it finds.
+const pythonDistFiles = `
+import json, sys
+from ansible.module_utils.facts.system import distribution as d
+from ansible.module_utils.facts.utils import get_file_content
+class Module:
+    def get_bin_path(self, *a, **k): return None
+    def run_command(self, *a, **k): return 1, '', ''
+    def debug(self, *a, **k): pass
+for case in json.load(sys.stdin):
+    files, os_id = case["files"], case["id"]
+    df = d.DistributionFiles(Module())
+    df._get_dist_file_content = lambda path, allow_empty=False: (
+        (True, files[path].strip() or None) if path in files and (allow_empty or files[path]) else (False, None))
+    df._guess_distribution = lambda: {"distribution": "NA", "distribution_version": "NA",
+        "distribution_release": "NA", "distribution_major_version": "NA"}
+    d.get_distribution = lambda: os_id.capitalize()
+    out = df.process_dist_files()
+    print(json.dumps({k: out[k] for k in out if k.startswith("distribution_file_") and k != "distribution_file_search_string"}))
+`
+
+// TestDistributionFilesAsPython: the distribution file ferry names
+// (distribution_file_path, _variety, _parsed) is the one 2.14's
+// process_dist_files takes for the files of the families playbooks meet.
+func TestDistributionFilesAsPython(t *testing.T) {
+	python := ansiblePython(t)
+	osRelease := func(name, id string) string { return "NAME=\"" + name + "\"\nID=" + id + "\nVERSION_ID=\"1\"\n" }
+	cases := []struct {
+		Files map[string]string `json:"files"`
+		ID    string            `json:"id"`
+	}{
+		{map[string]string{"/etc/os-release": osRelease("Debian GNU/Linux", "debian"), "/etc/debian_version": "12.5"}, "debian"},
+		{map[string]string{"/etc/os-release": osRelease("Ubuntu", "ubuntu"), "/etc/lsb-release": "DISTRIB_ID=Ubuntu\n"}, "ubuntu"},
+		{map[string]string{"/etc/os-release": osRelease("Rocky Linux", "rocky"), "/etc/redhat-release": "Rocky Linux release 9.3 (Blue Onyx)\n",
+			"/etc/system-release": "Rocky Linux release 9.3 (Blue Onyx)\n"}, "rocky"},
+		{map[string]string{"/etc/centos-release": "CentOS Linux release 7.9.2009 (Core)\n", "/etc/redhat-release": "CentOS Linux release 7.9.2009 (Core)\n"}, "centos"},
+		{map[string]string{"/etc/centos-release": "CentOS Stream release 9\n", "/etc/redhat-release": "CentOS Stream release 9\n"}, "centos"},
+		{map[string]string{"/etc/oracle-release": "Oracle Linux Server release 8.9\n", "/etc/redhat-release": "Red Hat Enterprise Linux release 8.9\n"}, "ol"},
+		{map[string]string{"/etc/os-release": osRelease("Amazon Linux", "amzn"), "/etc/system-release": "Amazon Linux release 2023\n"}, "amzn"},
+		{map[string]string{"/etc/os-release": osRelease("openSUSE Leap", "opensuse-leap")}, "opensuse-leap"},
+		{map[string]string{"/etc/os-release": osRelease("Alpine Linux", "alpine"), "/etc/alpine-release": "3.19.1\n"}, "alpine"},
+		{map[string]string{"/etc/os-release": osRelease("Arch Linux", "arch"), "/etc/arch-release": ""}, "arch"},
+		{map[string]string{"/etc/os-release": osRelease("Arch Linux", "arch")}, "arch"},
+		{map[string]string{"/etc/os-release": osRelease("Fedora Linux", "fedora"), "/etc/redhat-release": "Fedora release 39 (Thirty Nine)\n"}, "fedora"},
+		{map[string]string{"/etc/os-release": osRelease("Linux Mint", "linuxmint")}, "linuxmint"},
+		{map[string]string{"/etc/os-release": osRelease("Something Else", "else"), "/etc/redhat-release": ""}, "else"},
+		{map[string]string{"/etc/os-release": osRelease("Flatcar Container Linux", "flatcar")}, "flatcar"},
+	}
+	in, _ := json.Marshal(cases)
+	cmd := exec.Command(python, "-c", pythonDistFiles)
+	cmd.Stdin = bytesReader(in)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	want := splitJSONLines(t, out)
+	if len(want) != len(cases) {
+		t.Fatalf("python gave %d answers for %d cases", len(want), len(cases))
+	}
+	for i, c := range cases {
+		g := &gathered{raw: map[string]string{"os_id": c.ID}, multi: map[string][]string{}}
+		for path, text := range c.Files {
+			g.multi["dist"] = append(g.multi["dist"], path+" "+strconv.Itoa(len(text))+" "+base64.StdEncoding.EncodeToString([]byte(text)))
+		}
+		facts := map[string]any{}
+		g.distFileFacts(facts)
+		got := map[string]any{}
+		for k, v := range facts {
+			got[strings.TrimPrefix(k, "ansible_")] = v
+		}
+		if g, w := asJSON(got), asJSON(want[i]); g != w {
+			t.Errorf("%v:\nferry  %s\npython %s", c.Files, g, w)
+		}
+	}
+}
+
+// ansiblePython is ansible-core's interpreter; without it the test skips,
+// or fails under CI.
+func ansiblePython(t *testing.T) string {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import ansible").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ansible-core's python3 is missing: %v", err)
+		}
+		t.Skip("no ansible-core in /usr/bin/python3")
+	}
+	return python
+}

@@ -40,7 +40,7 @@ func (setup) Run(ctx context.Context, h *modules.Host, args modules.Args) (modul
 	if err != nil {
 		return modules.Result{}, err
 	}
-	script := interpreterLine(h) + factScript + pythonScript + systemScript + localScript(o.FactPath)
+	script := interpreterLine(h) + factScript + pythonScript + systemScript + distScript() + localScript(o.FactPath)
 	out, err := h.Query(ctx, modules.Command{Shell: script})
 	if err != nil {
 		return modules.Result{}, err
