@@ -12,7 +12,8 @@ import (
 // reads such a file only when the include runs, so a module it lacks fails
 // that include on the hosts that reach it and nothing else. ferry does the
 // same for modules it does not have: in the files of a dynamic include
-// that has a `when`, an unknown module (or meta action) is deferred: ferry
+// that has a `when`, an unknown module (or meta action, or a role that is
+// not there) is deferred: ferry
 // validate shows it as a warning, and a host that reaches the include
 // stops the run with it (exit 4), as ansible-playbook's parser error does.
 // Every other problem, and every problem elsewhere, still stops the run
@@ -23,6 +24,14 @@ import (
 func (p *parser) unknownModule(n *yaml.Node, hint, format string, args ...any) {
 	d := Diag{Pos: posOf(p.file, n), Msg: fmt.Sprintf(format, args...), Hint: hint, deferrable: true}
 	p.diags = append(p.diags, d)
+}
+
+// missingRole reports a role that is not there; under a conditional
+// include it is deferred to the run too: Ansible looks for the role only
+// when a host reaches the include (willshersystems.sshd includes
+// fedora.linux_system_roles.firewall on RedHat systems only).
+func (p *parser) missingRole(n *yaml.Node, hint, format string, args ...any) {
+	p.unknownModule(n, hint, format, args...)
 }
 
 // readDeferring runs read, which parses the files of the dynamic include

@@ -184,7 +184,7 @@ func (p *parser) loadRole(at *yaml.Node, name, parentDir string, from roleFrom, 
 	}
 	dir, searched := p.findRole(name, parentDir)
 	if dir == "" {
-		p.errorf(at, "looked in "+strings.Join(searched, ", ")+"; set ANSIBLE_ROLES_PATH or put the role in roles/ beside the playbook",
+		p.missingRole(at, "looked in "+strings.Join(searched, ", ")+"; set ANSIBLE_ROLES_PATH or put the role in roles/ beside the playbook",
 			"role %q not found", name)
 		return nil
 	}
