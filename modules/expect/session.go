@@ -35,17 +35,19 @@ type session struct {
 	failure  string // expect.py's fail_json message, when no answer is left
 }
 
-// wrapper finds the program as pexpect's which() does (PATH only; a name
-// with a slash as it is), runs the command line $3 under script(1) with the
-// program's path in FERRY_PROG, and says how it ended on stderr, after the
-// marker $1, so that ferry stops feeding answers: "notfound", "noscript"
-// (no util-linux script), or the exit status.
+// wrapper changes into the directory $2 (when given), finds the program
+// $3 as pexpect's which() does (PATH only; a name with a slash as it is),
+// runs the command line $4 under script(1) with the program's path in
+// FERRY_PROG, and says how it ended on stderr, after the marker $1, so
+// that ferry stops feeding answers: "nochdir", "notfound", "noscript" (no
+// util-linux script), or the exit status.
 const wrapper = `m=$1
-case $2 in */*) p=$2 ;; *) p=; IFS=:; for d in ${PATH:-/usr/bin:/bin}; do
-  if [ -n "$2" ] && [ -f "$d/$2" ] && [ -x "$d/$2" ]; then p=$d/$2; break; fi; done; unset IFS ;; esac
+if [ -n "$2" ] && ! cd "$2"; then printf '\n%s nochdir\n' "$m" >&2; exit 1; fi
+case $3 in */*) p=$3 ;; *) p=; IFS=:; for d in ${PATH:-/usr/bin:/bin}; do
+  if [ -n "$3" ] && [ -f "$d/$3" ] && [ -x "$d/$3" ]; then p=$d/$3; break; fi; done; unset IFS ;; esac
 if [ -z "$p" ] || [ ! -f "$p" ] || [ ! -x "$p" ]; then printf '\n%s notfound\n' "$m" >&2; exit 127; fi
 command -v script >/dev/null 2>&1 || { printf '\n%s noscript\n' "$m" >&2; exit 127; }
-FERRY_PROG=$p FERRY_SHELL=${SHELL-} SHELL=/bin/sh script -qec "$3" /dev/null
+FERRY_PROG=$p FERRY_SHELL=${SHELL-} SHELL=/bin/sh script -qec "$4" /dev/null
 rc=$?; printf '\n%s %d\n' "$m" "$rc" >&2; exit $rc`
 
 // inner is what script(1) runs in the terminal: the terminal set as
@@ -70,16 +72,16 @@ func (s *session) run(ctx context.Context, h *modules.Host, o expectOptions) (in
 		argv = []string{""}
 	}
 	marker := newMarker()
-	script := "sh -c " + hostcmd.Quote(wrapper) + " sh " + hostcmd.Quote(marker, argv[0], inner(argv[1:], o.Echo))
-	if o.Chdir != "" {
-		script = "cd " + hostcmd.Quote(o.Chdir) + " && " + script
-	}
+	script := "sh -c " + hostcmd.Quote(wrapper) + " sh " + hostcmd.Quote(marker, o.Chdir, argv[0], inner(argv[1:], o.Echo))
 	ctx, s.stop = context.WithCancel(ctx)
 	defer s.stop()
 	answers, feed := io.Pipe()
 	s.answers = feed
-	stop := context.AfterFunc(ctx, func() { feed.Close() })
-	defer stop()
+	// The input ends with the command (the wrapper's last words), when the
+	// run is stopped, and at the latest here: an SSH session's copy of it
+	// would wait for ever.
+	defer feed.Close()
+	context.AfterFunc(ctx, func() { feed.Close() })
 	if s.timeout > 0 {
 		s.timer = time.AfterFunc(s.timeout, s.expire)
 		defer s.timer.Stop()
@@ -97,7 +99,7 @@ func (s *session) run(ctx context.Context, h *modules.Host, o expectOptions) (in
 	if err != nil {
 		return 0, err
 	}
-	return end.rc(argv[0], out)
+	return end.rc(o.Chdir, argv[0], out)
 }
 
 // expire is the timeout: pexpect's expect gave up waiting for a prompt or
@@ -184,8 +186,10 @@ type endWatch struct {
 }
 
 // rc is the exit status the wrapper reported, or why there is none.
-func (e *endWatch) rc(program string, out modules.Output) (int, error) {
+func (e *endWatch) rc(chdir, program string, out modules.Output) (int, error) {
 	switch e.status {
+	case "nochdir":
+		return 0, fmt.Errorf("cannot change into chdir %s: %s", chdir, strings.TrimSpace(strings.SplitN(out.Stderr, "\n"+e.marker, 2)[0]))
 	case "notfound":
 		return 0, errors.New("The command was not found or was not executable: " + program + ".")
 	case "noscript":
