@@ -67,7 +67,7 @@ func (p *parser) scopedKeyword(t *Task, key string, v *yaml.Node) bool {
 	case "module_defaults":
 		t.Scoped.ModuleDefaults = p.moduleDefaultsMap(v)
 	case "any_errors_fatal":
-		b := p.boolean(v)
+		b := p.anyErrorsFatal(v)
 		t.Scoped.AnyErrorsFatal = &b
 	case "debugger":
 		// ferry has no interactive debugger: the task runs as without it.

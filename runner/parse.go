@@ -238,7 +238,7 @@ func (p *parser) play(n *yaml.Node) *Play {
 			f := p.number(v)
 			play.MaxFailPercentage = &f
 		case "any_errors_fatal":
-			play.AnyErrorsFatal = p.boolean(v)
+			play.AnyErrorsFatal = p.anyErrorsFatal(v)
 		case "tags":
 			play.Tags = p.strList(v)
 		case "environment":
@@ -463,7 +463,7 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	case "environment":
 		t.Environment = p.environment(v, &t.Templated)
 	case "run_once":
-		t.RunOnce = p.boolean(v)
+		t.RunOnce = derefBool(p.boolKeyword(v, &t.Templated.RunOnce))
 	case "delegate_to":
 		t.DelegateTo = p.str(v)
 		p.template(v)

@@ -80,7 +80,8 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 	}
 	r.header(pr, hosts, Event{Type: header, Play: pr.play.Name, Task: r.taskTitle(pr, t, hosts[0]), Module: t.Module, Pos: t.Pos.String()})
 	targets := hosts
-	if t.RunOnce || t.Spec.Once {
+	once := t.RunOnce || r.templatedRunOnce(pr, t, hosts[0])
+	if once || t.Spec.Once {
 		targets = hosts[:1]
 		pr.freeRunOnce(r)
 	}
@@ -96,7 +97,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 		return out
 	})
 	r.recordInventoryChanges(t, targets, results, rescuable)
-	if t.RunOnce && t.Register != "" {
+	if once && t.Register != "" {
 		for _, h := range hosts[1:] {
 			h.facts.set(map[string]any{t.Register: results[0].registered})
 		}

@@ -15,6 +15,9 @@ import (
 type templatedKeywords struct {
 	NoLog  string // a template of a boolean; a literal no_log is Task.NoLog
 	Become string // a template of a boolean; a literal become is Task.Become
+	// RunOnce is a template of a boolean (kubespray: run_once: "{{
+	// download_run_once }}"); a literal run_once is Task.RunOnce.
+	RunOnce string
 	// Environment are templates of mappings, outer (play, block) first; the
 	// task's literal environment entries are applied over them.
 	Environment []string
@@ -25,6 +28,9 @@ type templatedKeywords struct {
 func (k *templatedKeywords) inherit(parent templatedKeywords) {
 	if k.NoLog == "" {
 		k.NoLog = parent.NoLog
+	}
+	if k.RunOnce == "" {
+		k.RunOnce = parent.RunOnce
 	}
 	if len(parent.Environment) > 0 {
 		k.Environment = append(append([]string{}, parent.Environment...), k.Environment...)
