@@ -16,6 +16,15 @@ func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// PythonQuote is Python's shlex.quote, whose quoting of a single quote
+// ('"'"') Ansible's messages and the quote filter show.
+func PythonQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, unsafeRune) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
 func unsafeRune(r rune) bool {
 	switch {
 	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':

@@ -148,11 +148,8 @@ func (j *job) mustAct(dir string, args ...string) (modules.Output, error) {
 // checkRC is run_command's failure under check_rc: msg is stderr, cmd
 // the command line as Ansible quotes it, both log-sanitized.
 func (j *job) checkRC(out modules.Output, args []string) error {
-	words := append([]string{j.git}, args...)
-	for i, w := range words {
-		words[i] = logSanitize(w)
-	}
-	return commandFailure(logSanitize(strings.TrimRight(out.Stderr, " \t\n\r")), out, hostcmd.Quote(words...))
+	cmd := hostcmd.CleanArgs(append([]string{j.git}, args...))
+	return commandFailure(hostcmd.LogSanitize(strings.TrimRight(out.Stderr, " \t\n\r")), out, cmd)
 }
 
 // exists tests a path on the host, as the task's user.

@@ -178,11 +178,12 @@ func (s *svn) write(what string, args ...string) ([]string, error) {
 }
 
 // checkRC is run_command's failure under check_rc: msg is stderr, cmd the
-// command line as Ansible quotes it.
+// command line as Ansible cleans it (the word after --password-from-stdin
+// masked), both log-sanitized.
 func (s *svn) checkRC(out modules.Output, argv []string) error {
-	data := map[string]any{"cmd": hostcmd.Quote(argv...), "rc": out.RC, "stdout": out.Stdout, "stderr": out.Stderr,
+	data := map[string]any{"cmd": hostcmd.CleanArgs(argv), "rc": out.RC, "stdout": out.Stdout, "stderr": out.Stderr,
 		"stdout_lines": anylist.Lines(out.Stdout), "stderr_lines": anylist.Lines(out.Stderr)}
-	return &failure{msg: strings.TrimRight(out.Stderr, " \t\n\r"), data: data}
+	return &failure{msg: hostcmd.LogSanitize(strings.TrimRight(out.Stderr, " \t\n\r")), data: data}
 }
 
 // revisionRE is REVISION_RE: "Revision: 1889134" in any language.

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
+	"github.com/ferry-sh/ferry/internal/shellquote"
 )
 
 // filterFunc applies a filter to in with the call's other arguments.
@@ -58,7 +59,7 @@ func init() {
 		"b64encode":            {fn: stringFilter(func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) })},
 		"b64decode":            {fn: fB64decode},
 		"escape":               {fn: stringFilter(html.EscapeString)},
-		"quote":                {fn: stringFilter(shellQuote)},
+		"quote":                {fn: stringFilter(shellquote.PythonQuote)},
 		"to_json":              {fn: fToJSON},
 		"to_nice_json":         {fn: fToNiceJSON},
 		"from_json":            {fn: fFromJSON},
@@ -350,24 +351,6 @@ func fB64decode(in any, a *fargs) (any, error) {
 		}
 	}
 	return string(b), nil
-}
-
-// shellQuote is Python's shlex.quote.
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./-_", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
 func fFirstLast(first bool) filterFunc {
