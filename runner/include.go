@@ -36,8 +36,11 @@ type Include struct {
 	// run, whose variables its tasks may read.
 	PreviewRoles []*Role
 	// Public include_role: once it has run, the role's vars and defaults
-	// are the play's, for the tasks after it.
-	Public bool
+	// are the play's, for the tasks after it. PublicTemplate is public
+	// given as a template (willshersystems.sshd's tests: `public: "{{
+	// __sr_public | default(false) }}"`), rendered when the include runs.
+	Public         bool
+	PublicTemplate string
 	loaded *Role // the role the last load read (loads run one at a time)
 }
 
@@ -152,7 +155,8 @@ func (p *parser) roleInclude(t *Task, action string, n *yaml.Node) {
 		}
 		return
 	}
-	inc := &Include{Action: action, File: name, Apply: apply, Public: public}
+	inc := &Include{Action: action, File: name, Apply: apply, Public: public == true}
+	inc.PublicTemplate, _ = public.(string)
 	t.Include = inc
 	opts, dir, pc, parentRole := p.opts, p.dir, p.pc, p.role
 	inc.load = func(name string) (string, []*Task, error) {
@@ -323,7 +327,7 @@ func (r *Runner) runInclude(ctx context.Context, pr *playRun, t *Task, hosts []*
 		if stopOnParseError(pr, g.err) {
 			return
 		}
-		if g.err == nil && t.Include.Public && t.Include.loaded != nil {
+		if g.err == nil && r.includePublic(pr, t, g.hosts[0]) && t.Include.loaded != nil {
 			pr.exportRole(t.Include.loaded)
 		}
 		r.reportInclusion(pr, t, g, rescuable)

@@ -428,7 +428,7 @@ func expandPaths(paths []string) []string {
 
 // importRole reads import_role and include_role arguments: the role's name
 // and which of its files to read.
-func (p *parser) roleArgs(t *Task, n *yaml.Node) (name string, nameNode *yaml.Node, from roleFrom, apply *Task, public bool) {
+func (p *parser) roleArgs(t *Task, n *yaml.Node) (name string, nameNode *yaml.Node, from roleFrom, apply *Task, public any) {
 	if n.Kind == yaml.ScalarNode {
 		args, err := splitKeyValues(n.Value)
 		if err != nil {
@@ -460,7 +460,7 @@ func (p *parser) roleArgs(t *Task, n *yaml.Node) (name string, nameNode *yaml.No
 		case "handlers_from":
 			from.handlers = p.str(v)
 		case "public":
-			public = p.boolean(v)
+			public = p.boolOrTemplate(v) // a field attribute: 2.14 renders it when the include runs
 		case "apply":
 			apply = p.applyKeywords(v)
 		case "rolespec_validate":
