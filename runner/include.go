@@ -41,7 +41,7 @@ type Include struct {
 	// __sr_public | default(false) }}"`), rendered when the include runs.
 	Public         bool
 	PublicTemplate string
-	loaded *Role // the role the last load read (loads run one at a time)
+	loaded         *Role // the role the last load read (loads run one at a time)
 }
 
 // importTasks reads import_tasks: the file's tasks, in a block that carries
