@@ -269,7 +269,7 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 			out.data["failed"] = true
 			out.data["attempts"] = tries - 1 // TaskExecutor's count when the tries ran out
 			if _, has := out.data["msg"]; !has {
-				out.msg = fmt.Sprintf("still failing after %d attempts (until: %s)", attempt, t.Until)
+				out.msg = fmt.Sprintf("still failing after %d attempts (until: %s)", attempt, strings.Join(t.Until, " and "))
 				out.data["msg"] = out.msg
 			}
 			return out
@@ -290,7 +290,7 @@ func (r *Runner) runItem(ctx context.Context, t *Task, h *hostState, sc *scope) 
 // retries without until retries until the task succeeds (as newer Ansible
 // does).
 func (r *Runner) retryPolicy(sc *scope, t *Task) (int, time.Duration, error) {
-	if t.Until == "" && t.Retries == nil {
+	if len(t.Until) == 0 && t.Retries == nil {
 		return -1, 0, nil
 	}
 	retries, err := r.intField(sc, t.Retries, 3, "retries")
@@ -309,17 +309,22 @@ func (r *Runner) retryPolicy(sc *scope, t *Task) (int, time.Duration, error) {
 // until, the attempt succeeded. An attempt that failed before producing what
 // until reads (a connection error, say) is retried, not an error.
 func (r *Runner) retryDone(sc *scope, t *Task, out itemOutcome) (bool, error) {
-	if t.Until == "" {
+	if len(t.Until) == 0 {
 		return !out.failed, nil
 	}
-	ok, err := r.withResult(sc, t, out.data).evalBool(t.Until)
-	switch {
-	case err != nil && out.failed:
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("until %q: %w", t.Until, err)
+	judged := r.withResult(sc, t, out.data)
+	for _, u := range t.Until {
+		ok, err := judged.evalBool(u)
+		switch {
+		case err != nil && out.failed:
+			return false, nil
+		case err != nil:
+			return false, fmt.Errorf("until %q: %w", u, err)
+		case !ok:
+			return false, nil
+		}
 	}
-	return ok, nil
+	return true, nil
 }
 
 // judge applies changed_when and failed_when to a module's result. Both

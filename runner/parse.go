@@ -439,7 +439,7 @@ func (p *parser) taskKeyword(t *Task, key string, k, v *yaml.Node, handler bool)
 	case "timeout":
 		t.Timeout = p.intOrTemplate(v)
 	case "until":
-		t.Until = p.expression(v)
+		t.Until = p.conditions(v) // a list, every one true, as when (kubespray's 015_check-nodes-ready.yml)
 	case "failed_when":
 		t.FailedWhen = p.conditions(v)
 	case "changed_when":

@@ -86,7 +86,7 @@ type Task struct {
 	Listen         []string // handlers only
 	Retries        any      // int or template
 	Delay          any      // int, float64 or template
-	Until          string
+	Until          []string
 	FailedWhen     []string
 	ChangedWhen    []string
 	// IgnoreErrors may be a literal bool or a template.

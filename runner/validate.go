@@ -235,7 +235,7 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 		}
 	}
 	resultKnown := known
-	if t.Register != "" || len(t.FailedWhen)+len(t.ChangedWhen) > 0 || t.Until != "" {
+	if t.Register != "" || len(t.FailedWhen)+len(t.ChangedWhen)+len(t.Until) > 0 {
 		resultKnown = copySet(known)
 		resultKnown["result"] = true
 	}
@@ -251,8 +251,8 @@ func (v *validator) task(t *Task, playKnown map[string]bool) {
 	for _, c := range append(append([]string{}, t.FailedWhen...), t.ChangedWhen...) {
 		v.expr(t.Pos, where, c, resultKnown)
 	}
-	if t.Until != "" {
-		v.expr(t.Pos, where+" until", t.Until, resultKnown)
+	for _, u := range t.Until {
+		v.expr(t.Pos, where+" until", u, resultKnown)
 	}
 	if t.LoopWith != "first_found" { // first_found skips the names that are undefined
 		v.value(t.Pos, where+" loop", t.Loop, known)
