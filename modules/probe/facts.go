@@ -185,6 +185,7 @@ func (g *gathered) facts() map[string]any {
 	g.uptimeFacts(facts)
 	g.virtualFacts(facts)
 	g.distFileFacts(facts)
+	g.lvmFacts(facts)
 	return facts
 }
 

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"github.com/ferry-sh/ferry/internal/anylist"
 	"strconv"
 	"strings"
 )
@@ -188,4 +189,39 @@ func (g *gathered) uptimeFacts(facts map[string]any) {
 	if s, err := strconv.ParseFloat(strings.TrimSpace(g.raw["uptime"]), 64); err == nil {
 		facts["ansible_uptime_seconds"] = int(s)
 	}
+}
+
+// lvmFacts is get_lvm_facts: for root on a host with LVM's tools, the
+// volume groups, logical and physical volumes as vgs, lvs and pvs list them
+// (sizes in GiB, strings); N/A otherwise. A PV that is a /dev/dm-N device
+// keeps that name (linux.py asks dmsetup for its /dev/mapper one).
+func (g *gathered) lvmFacts(facts map[string]any) {
+	if g.raw["lvm"] != "1" {
+		facts["ansible_lvm"] = "N/A"
+		return
+	}
+	rows := func(key string) [][]string {
+		var out [][]string
+		for _, line := range anylist.Split(unb64(g.raw[key])) {
+			out = append(out, strings.Split(strings.TrimSpace(line), ","))
+		}
+		return out
+	}
+	vgs, lvs, pvs := map[string]any{}, map[string]any{}, map[string]any{}
+	for _, f := range rows("lvm_vgs") {
+		if len(f) >= 3 {
+			vgs[f[0]] = map[string]any{"size_g": f[len(f)-2], "free_g": f[len(f)-1], "num_lvs": f[2], "num_pvs": f[1]}
+		}
+	}
+	for _, f := range rows("lvm_lvs") {
+		if len(f) >= 4 {
+			lvs[f[0]] = map[string]any{"size_g": f[3], "vg": f[1]}
+		}
+	}
+	for _, f := range rows("lvm_pvs") {
+		if len(f) >= 6 {
+			pvs[f[0]] = map[string]any{"size_g": f[4], "free_g": f[5], "vg": f[1]}
+		}
+	}
+	facts["ansible_lvm"] = map[string]any{"lvs": lvs, "vgs": vgs, "pvs": pvs}
 }

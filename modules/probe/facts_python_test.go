@@ -225,3 +225,42 @@ func ansiblePython(t *testing.T) string {
 	}
 	return python
 }
+
+// pythonLVM runs 2.14's LinuxHardware.get_lvm_facts as root with vgs, lvs
+// and pvs printing the case's lines.
+const pythonLVM = `
+import json, os, sys
+from ansible.module_utils.facts.hardware.linux import LinuxHardware
+case = json.load(sys.stdin)
+class Module:
+    def get_bin_path(self, name, *a, **k): return "/sbin/" + name
+    def run_command(self, cmd, *a, **k): return 0, case[cmd.split()[0][len("/sbin/"):]], ""
+os.getuid = lambda: 0
+print(json.dumps(LinuxHardware(Module()).get_lvm_facts()))
+`
+
+// TestLVMAsPython: ferry reads vgs, lvs and pvs as 2.14's get_lvm_facts.
+func TestLVMAsPython(t *testing.T) {
+	python := ansiblePython(t)
+	lists := map[string]string{
+		"vgs": "  vg0,1,2,0,wz--n-,99.50,10.25\n  data,2,1,0,wz--n-,200.00,0\n",
+		"lvs": "  root,vg0,-wi-ao----,40.00,,,,,,,\n  swap,vg0,-wi-ao----,4.00,,,,,,,\n  big,data,-wi-a-----,200.00,,,,,,,\n",
+		"pvs": "  /dev/sda2,vg0,lvm2,a--,99.50,10.25\n  /dev/sdb,data,lvm2,a--,100.00,0\n",
+	}
+	in, _ := json.Marshal(lists)
+	cmd := exec.Command(python, "-c", pythonLVM)
+	cmd.Stdin = bytesReader(in)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	g := &gathered{raw: map[string]string{"lvm": "1"}}
+	for k, v := range lists {
+		g.raw["lvm_"+k] = base64.StdEncoding.EncodeToString([]byte(v))
+	}
+	facts := map[string]any{}
+	g.lvmFacts(facts)
+	if got, want := asJSON(map[string]any{"lvm": facts["ansible_lvm"]}), asJSON(splitJSONLines(t, out)[0]); got != want {
+		t.Errorf("ferry  %s\npython %s", got, want)
+	}
+}

@@ -57,6 +57,13 @@ grep '^VxID:' /proc/self/status 2>/dev/null | sed 's/^/vxid=/'
 [ -r /proc/modules ] && awk '$1 == "kvm" || $1 == "vboxdrv" || $1 == "virtio" {print "kmod=" $1}' /proc/modules
 [ -d /rhev ] && grep -qxE 'vdsmd?' /proc/[0-9]*/comm 2>/dev/null && echo "vdsm=1"
 dmi=$(PATH="$PATH:/sbin:/usr/sbin:/usr/local/sbin" dmidecode -s system-product-name 2>/dev/null) && echo "dmidecode=$(printf '%s' "$dmi" | base64 -w0)"
+if [ "$(id -ru)" = 0 ] && (PATH="$PATH:/sbin:/usr/sbin:/usr/local/sbin"; command -v vgs) >/dev/null 2>&1; then
+  echo "lvm=1"
+  for c in vgs lvs pvs; do
+    o=$(PATH="$PATH:/sbin:/usr/sbin:/usr/local/sbin" LC_ALL=C $c --noheadings --nosuffix --units g --separator , 2>/dev/null)
+    echo "lvm_$c=$(printf '%s' "$o" | base64 -w0)"
+  done
+fi
 c=$(PATH="$PATH:/sbin:/usr/sbin:/usr/local/sbin" capsh --print 2>/dev/null) && echo "capsh=$(printf '%s' "$c" | base64 -w0)"
 ip -6 route get 2404:6800:400a:800::1012 2>/dev/null | head -n1 | sed 's/^/route6=/'
 true

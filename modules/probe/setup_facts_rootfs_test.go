@@ -15,7 +15,7 @@ import (
 
 // notGathered are the facts of 2.14's setup ferry does not gather (README,
 // modules table).
-var notGathered = []string{"ansible_devices", "ansible_device_links", "ansible_lvm"}
+var notGathered = []string{"ansible_devices", "ansible_device_links"}
 
 // TestCompareSystemFacts gathers every fact with ferry's setup and 2.14's in
 // one run on a throw-away root with local facts of every kind (JSON, INI,

@@ -138,7 +138,7 @@ var factCollectors = map[string]string{
 	"date_time": "date_time", "dns": "dns", "cmdline": "cmdline", "proc_cmdline": "cmdline", "lsb": "lsb",
 	"apparmor": "apparmor", "fips": "fips", "local": "local", "loadavg": "loadavg", "is_chroot": "chroot",
 	"hostnqn": "nvme", "iscsi_iqn": "iscsi", "fibre_channel_wwn": "fibre_channel_wwn",
-	"gather_subset": "gather_subset", "module_setup": "gather_subset", "form_factor": "hardware", "system_vendor": "hardware", "uptime_seconds": "hardware",
+	"gather_subset": "gather_subset", "module_setup": "gather_subset", "form_factor": "hardware", "lvm": "hardware", "system_vendor": "hardware", "uptime_seconds": "hardware",
 }
 
 // narrowFacts keeps the facts of the chosen collectors whose names match a
