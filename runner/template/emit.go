@@ -82,7 +82,7 @@ func (e *emitter) emit(n node) {
 	case *methodNode:
 		e.callKw("h_method", append([]node{n.obj, &litNode{val: n.name}}, n.args...), n.kwargs)
 	case *filterNode:
-		e.callKw("f_"+n.name, append([]node{n.target}, n.args...), n.kwargs)
+		e.callKw(filterFuncName(n.name), append([]node{n.target}, n.args...), n.kwargs)
 	case *testNode:
 		if n.negated {
 			e.w("!")

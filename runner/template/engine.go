@@ -86,7 +86,7 @@ func New(opts Options) *Engine {
 	add(helpers())
 	add(e.globals())
 	for name, spec := range filters {
-		e.exprOpts = append(e.exprOpts, expr.Function("f_"+name, filterFn(name, spec)))
+		e.exprOpts = append(e.exprOpts, expr.Function(filterFuncName(name), filterFn(name, spec)))
 	}
 	for name, spec := range tests {
 		e.exprOpts = append(e.exprOpts, expr.Function("t_"+name, testFn(name, spec)))

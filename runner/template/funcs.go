@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/ferry-sh/ferry/internal/keyorder"
 )
@@ -107,6 +108,21 @@ func gDict(p ...any) (any, error) {
 		out.Put(kw.name, kw.val)
 	}
 	return out.Map(), nil
+}
+
+// filterFuncName is the name a filter's function has in the compiled
+// program: a collection's filter (community.general.dict) without its dots,
+// which the program would read as attribute lookups.
+func filterFuncName(name string) string { return "f_" + strings.ReplaceAll(name, ".", "__") }
+
+// fCollectionDict is community.general's dict filter (dict_filter:
+// Python's dict(sequence)), as kubespray turns key=value lines into a
+// mapping: map('split', '=') | community.general.dict.
+func fCollectionDict(in any, a *fargs) (any, error) {
+	if err := a.expect(0); err != nil {
+		return nil, err
+	}
+	return gDict(in)
 }
 
 // dictFrom puts a mapping's items, or a list of [key, value] pairs, into out.
