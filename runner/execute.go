@@ -147,6 +147,9 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 				label = l
 			}
 		}
+		if label == nil {
+			label = "None" // Python's str(None): Ansible shows (item=None)
+		}
 		ev.Items = append(ev.Items, Event{Host: h.name, Module: t.Module, Item: label, Status: res.status(),
 			Result: res.data, Msg: res.msg, Diffs: res.diffs, Plan: res.plan, Check: ev.Check, Hidden: ev.Hidden, Show: res.show, Delegate: ev.Delegate})
 		if res.unreachable || ctx.Err() != nil {
