@@ -23,16 +23,23 @@ func ControllerSource(h *Host, local string, decrypt bool) (Source, error) {
 	return fileSource(local)
 }
 
-// FindControllerFile finds a relative src the way Ansible does for roles and
-// playbooks: <base>/<sub>/<name>, then <base>/<name>.
-func FindControllerFile(baseDir, sub, name string) (string, error) {
+// ControllerFile finds a task's src on the controller as Ansible's actions
+// do (_find_needle): along h.SearchPath, in each directory <dir>/<sub>/<name>
+// then <dir>/<name>; sub is files or templates.
+func (h *Host) ControllerFile(sub, name string) (string, error) {
+	dirs := h.SearchPath
+	if len(dirs) == 0 {
+		dirs = []string{h.BaseDir}
+	}
+	return FindControllerFile(dirs, sub, name)
+}
+
+// FindControllerFile finds name in the first of its candidates that exists.
+func FindControllerFile(dirs []string, sub, name string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("src is empty")
 	}
-	candidates := []string{name}
-	if !filepath.IsAbs(name) {
-		candidates = []string{filepath.Join(baseDir, sub, name), filepath.Join(baseDir, name)}
-	}
+	candidates := ControllerCandidates(dirs, sub, name)
 	for _, c := range candidates {
 		if exists, err := controllerFileExists(c); err != nil || exists {
 			return c, err
@@ -40,6 +47,24 @@ func FindControllerFile(baseDir, sub, name string) (string, error) {
 	}
 	return "", fmt.Errorf("src %q not found on the controller (looked for %s); fix the path or put the file there",
 		name, strings.Join(candidates, " and "))
+}
+
+// ControllerCandidates are the paths a relative name is looked for at, in
+// order, as 2.14's DataLoader.path_dwim_relative_stack lists them: in each
+// directory <dir>/<sub>/<name> (left out when name already starts with
+// sub/) and <dir>/<name>. An absolute name is itself.
+func ControllerCandidates(dirs []string, sub, name string) []string {
+	if filepath.IsAbs(name) {
+		return []string{name}
+	}
+	var out []string
+	for _, dir := range dirs {
+		if first, _, _ := strings.Cut(name, "/"); first != sub {
+			out = append(out, filepath.Join(dir, sub, name))
+		}
+		out = append(out, filepath.Join(dir, name))
+	}
+	return out
 }
 
 // OpenControllerFile opens the controller's file local (decrypted when it is

@@ -138,8 +138,13 @@ type Host struct {
 	Become *Become
 	Vars   Vars
 	// BaseDir is the playbook's directory: a relative src (copy, template)
-	// is looked up in BaseDir/files or BaseDir/templates, then in BaseDir.
+	// is looked up in BaseDir/files or BaseDir/templates, then in BaseDir,
+	// when SearchPath is empty.
 	BaseDir string
+	// SearchPath is the task's search path (ansible_search_path: its role,
+	// the roles that brought it in, its file's directory, the playbook's),
+	// where ControllerFile looks for a relative src.
+	SearchPath []string
 	// Vault opens vault-encrypted copy and template sources (nil: no vault
 	// password was given).
 	Vault *vault.Keyring

@@ -11,7 +11,7 @@ const maxPEMFileSize = 1 << 20
 
 // ReadPEMFile finds a controller file the way copy finds src and reads it.
 func ReadPEMFile(h *Host, arg, name string) (string, []byte, error) {
-	p, err := FindControllerFile(h.BaseDir, "files", name)
+	p, err := h.ControllerFile("files", name)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", arg, err)
 	}

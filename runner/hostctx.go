@@ -226,18 +226,19 @@ func hostNames(hosts []*hostState) []any {
 // moduleHost is the module's view of the host for one task.
 func (r *Runner) moduleHost(ctx context.Context, t *Task, h *hostState, sc *scope) (*modules.Host, error) {
 	mh := &modules.Host{
-		Name:      h.name,
-		Check:     r.checkMode(t),
-		Diff:      r.diffMode(t),
-		Vars:      varsAdapter{sc},
-		BaseDir:   r.baseDir(t),
-		Vault:     r.opts.Vault,
-		Verbosity: r.opts.Verbosity,
-		Cache:     &h.cache,
-		Secret:    func(s string) { r.opts.Masker.Add(s) },
-		Events:    func(e modules.Event) { r.moduleEvent(t, h, e) },
-		Task:      t.Title(),
-		Console:   r.console(t, h),
+		Name:       h.name,
+		Check:      r.checkMode(t),
+		Diff:       r.diffMode(t),
+		Vars:       varsAdapter{sc},
+		BaseDir:    r.baseDir(t),
+		SearchPath: taskSearchDirs(t, r.dir),
+		Vault:      r.opts.Vault,
+		Verbosity:  r.opts.Verbosity,
+		Cache:      &h.cache,
+		Secret:     func(s string) { r.opts.Masker.Add(s) },
+		Events:     func(e modules.Event) { r.moduleEvent(t, h, e) },
+		Task:       t.Title(),
+		Console:    r.console(t, h),
 	}
 	mh.Reconnect = func(ctx context.Context) error { _, err := r.reconnect(ctx, t, h, sc); return err }
 	if inBackground(ctx) {

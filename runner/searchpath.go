@@ -11,12 +11,23 @@ import (
 // task is written in, then the playbook's directory (the loader's basedir,
 // which VariableManager appends).
 func taskSearchPath(t *Task, playbookDir string) []any {
-	var out []any
+	dirs := taskSearchDirs(t, playbookDir)
+	out := make([]any, len(dirs))
+	for i, d := range dirs {
+		out[i] = d
+	}
+	return out
+}
+
+// taskSearchDirs is taskSearchPath as strings: where copy, template,
+// script... look for a relative src (ActionBase._find_needle).
+func taskSearchDirs(t *Task, playbookDir string) []string {
+	var out []string
 	add := func(dir string) {
 		if abs, err := filepath.Abs(dir); err == nil {
 			dir = abs
 		}
-		if !slices.Contains(out, any(dir)) {
+		if !slices.Contains(out, dir) {
 			out = append(out, dir)
 		}
 	}

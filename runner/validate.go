@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -419,14 +418,7 @@ func (v *validator) sourceFile(t *Task) {
 	if t.Module == "template" {
 		sub = "templates"
 	}
-	base := v.dir
-	if t.Role != nil {
-		base = t.Role.Path
-	}
-	candidates := []string{src}
-	if !filepath.IsAbs(src) {
-		candidates = []string{filepath.Join(base, sub, src), filepath.Join(base, src)}
-	}
+	candidates := modules.ControllerCandidates(taskSearchDirs(t, v.dir), sub, src)
 	for _, c := range candidates {
 		if _, err := os.Stat(c); err == nil {
 			if t.Module == "template" {

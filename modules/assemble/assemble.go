@@ -116,7 +116,7 @@ func (o assembleOptions) onHost(ctx context.Context, h *modules.Host) ([]fragmen
 // onController finds src as the action does (files/ of the role or
 // playbook) and reads its fragments.
 func (o assembleOptions) onController(h *modules.Host) ([]fragment, modules.Result, error) {
-	dir, err := modules.FindControllerFile(h.BaseDir, "files", o.Src)
+	dir, err := h.ControllerFile("files", o.Src)
 	if err != nil {
 		return nil, failed(err.Error()), nil
 	}

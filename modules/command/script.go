@@ -59,7 +59,7 @@ func (scriptModule) Run(ctx context.Context, h *modules.Host, args modules.Args)
 	if err != nil || len(words) == 0 {
 		return modules.Result{}, fmt.Errorf("cannot split %q into the script's path and arguments: %v", line, err)
 	}
-	local, err := modules.FindControllerFile(h.BaseDir, "files", words[0])
+	local, err := h.ControllerFile("files", words[0])
 	if err != nil {
 		return modules.Result{}, err
 	}

@@ -202,7 +202,7 @@ func openArchive(ctx context.Context, h *modules.Host, o unarchiveOptions) (arch
 		}
 		a.remote = src
 	} else {
-		local, err := modules.FindControllerFile(h.BaseDir, "files", src)
+		local, err := h.ControllerFile("files", src)
 		if err != nil {
 			return a, nil, err
 		}

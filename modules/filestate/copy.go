@@ -99,7 +99,7 @@ func (copyModule) Run(ctx context.Context, h *modules.Host, args modules.Args) (
 			o.Mode = modules.FormatMode(0o600)
 		}
 	} else {
-		local, err := modules.FindControllerFile(h.BaseDir, "files", o.Src)
+		local, err := h.ControllerFile("files", o.Src)
 		if err != nil {
 			return modules.Result{}, err
 		}

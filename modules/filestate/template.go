@@ -48,7 +48,7 @@ func (templateModule) Run(ctx context.Context, h *modules.Host, args modules.Arg
 	if msg, err := o.SELinuxContext.Unsupported(ctx, h); msg != "" || err != nil {
 		return modules.Result{Failed: msg != "", Msg: msg, Data: map[string]any{"msg": msg}}, err
 	}
-	local, err := modules.FindControllerFile(h.BaseDir, "templates", o.Src)
+	local, err := h.ControllerFile("templates", o.Src)
 	if err != nil {
 		return modules.Result{}, err
 	}

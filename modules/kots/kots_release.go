@@ -41,7 +41,7 @@ func (kotsReleaseModule) Run(ctx context.Context, h *modules.Host, args modules.
 	if err != nil {
 		return modules.Result{}, err
 	}
-	path, err := modules.FindControllerFile(h.BaseDir, "files", a.Bundle)
+	path, err := h.ControllerFile("files", a.Bundle)
 	if err != nil {
 		return modules.Result{}, err
 	}
