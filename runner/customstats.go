@@ -24,9 +24,11 @@ type customStats struct {
 // runStats is the key of the stats set for the whole run.
 const runStats = "_run"
 
-// add records a set_stats result of host (each loop item's, for a loop),
-// as the strategy does with a result's ansible_stats.
-func (c *customStats) add(host string, registered map[string]any) {
+// add records a set_stats result (each loop item's, for a loop), as the
+// strategy does with a result's ansible_stats: per_host stats go to each of
+// hosts (a run_once task's go to every host of the task, as
+// get_task_hosts gives them), the others to the run when run is set.
+func (c *customStats) add(hosts []string, registered map[string]any, run bool) {
 	results := []any{registered}
 	if items, ok := registered["results"].([]any); ok {
 		results = items
@@ -38,13 +40,17 @@ func (c *customStats) add(host string, registered map[string]any) {
 		if len(data) == 0 {
 			continue
 		}
-		who := runStats
+		who := []string{runStats}
 		if perHost, _ := stats["per_host"].(bool); perHost {
-			who = host
+			who = hosts
+		} else if !run {
+			continue
 		}
 		aggregate, _ := stats["aggregate"].(bool)
-		for _, k := range keyorder.Keys(data) {
-			c.set(who, k, data[k], aggregate)
+		for _, host := range who {
+			for _, k := range keyorder.Keys(data) {
+				c.set(host, k, data[k], aggregate)
+			}
 		}
 	}
 }

@@ -102,6 +102,13 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 			h.facts.set(map[string]any{t.Register: results[0].registered})
 		}
 	}
+	if once && t.Module == "set_stats" && (!results[0].failed || results[0].ignored) {
+		others := make([]string, 0, len(hosts)-1)
+		for _, h := range hosts[1:] {
+			others = append(others, h.name)
+		}
+		r.custom.add(others, results[0].registered, false) // per_host stats for every host, as get_task_hosts
+	}
 	if pr.free != nil {
 		return // free: neither any_errors_fatal nor max_fail_percentage ends the play
 	}
@@ -194,7 +201,7 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 		keyorder.Put(updates, t.Register, out.registered)
 	}
 	if t.Module == "set_stats" && (!out.failed || out.ignored) {
-		r.custom.add(h.name, out.registered)
+		r.custom.add([]string{h.name}, out.registered, true)
 	}
 	if out.failed && !out.ignored && rescuable {
 		// the rescue sees the failure, as Ansible's strategy sets it

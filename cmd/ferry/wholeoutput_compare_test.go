@@ -12,13 +12,14 @@ import (
 // environment the case names: what TestCompareLanguage's recap and
 // messages do not show. argspec: the implicit "Validating arguments
 // against arg spec" tasks' titles and each validation failure's whole
-// result; set-stats: the CUSTOM STATS section after the recap; loop-none:
-// the (item=None) labels.
+// result; set-stats, set-stats-once: the CUSTOM STATS section after the
+// recap; loop-none: the (item=None) labels.
 func TestWholeOutputAgainstAnsible(t *testing.T) {
 	cases := map[string][]string{
-		"argspec":   nil,
-		"set-stats": {"ANSIBLE_SHOW_CUSTOM_STATS=1"},
-		"loop-none": nil,
+		"argspec":        nil,
+		"set-stats":      {"ANSIBLE_SHOW_CUSTOM_STATS=1"},
+		"loop-none":      nil,
+		"set-stats-once": {"ANSIBLE_SHOW_CUSTOM_STATS=1"},
 	}
 	inv, err := filepath.Abs(filepath.Join("..", "..", "runner", "testdata", "compare", "inventory.ini"))
 	must(t, err)
