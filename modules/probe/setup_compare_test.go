@@ -111,8 +111,8 @@ func TestCompareSetupSubsets(t *testing.T) {
 			t.Errorf("%s: ferry returns %v\nansible-playbook (of the facts ferry gathers) %v", task, got, want)
 		}
 	}
-	if n := len(factNames(t, f, "filter", "node")); n != 11 {
-		t.Errorf("filter kept %d facts, want the 5 _mb (memory_mb too), hostname and 5 distribution ones", n)
+	if n := len(factNames(t, f, "filter", "node")); n != 14 {
+		t.Errorf("filter kept %d facts, want the 5 _mb (memory_mb too), hostname and 8 distribution ones (distribution_file_* too)", n)
 	}
 }
 
