@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,13 +16,40 @@ import (
 	"time"
 )
 
+// built is the ferry binary the tests that run it as a process share:
+// linking it takes seconds of CPU, once per package is enough.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildFerry returns the ferry binary, built on first use.
 func buildFerry(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ferry")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "ferry-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "ferry")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
+}
+
+// TestMain removes the shared binary after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // marker is a number given to sleep as an extra duration (sleep adds its
