@@ -34,24 +34,63 @@ echo %[2]s > %%{buildroot}/usr/share/%[1]s/version
 
 // dnfRoot is a root with no repository enabled (dnf there has none: the
 // airgapped case) and unsigned test packages in /srv/rpms, built by
-// rpmbuild inside it.
+// rpmbuild inside the first root and copied into the others.
 func dnfRoot(t *testing.T) *rootfs.Host {
 	h := rootfs.Start(t)
+	built.once.Do(func() { built.rpms, built.err = buildRPMs(h) })
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	dir := h.Path("/srv/rpms")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range built.rpms {
+		writeRoot(t, filepath.Join(dir, name), string(data))
+	}
+	return h
+}
+
+// built are the test packages by file name: rpmbuild takes seconds of CPU
+// a package, and the packages are the same in every root.
+var built struct {
+	once sync.Once
+	rpms map[string][]byte
+	err  error
+}
+
+// buildRPMs builds the test packages with rpmbuild inside h and returns them.
+func buildRPMs(h *rootfs.Host) (map[string][]byte, error) {
 	build := h.Path("/tmp/rpmbuild")
 	if err := os.MkdirAll(build, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var specs []string
 	for _, p := range []struct{ name, version, requires string }{
 		{"ferry-hello", "1.0", ""}, {"ferry-hello", "1.1", ""}, {"ferry-dep", "1.0", ""}, {"ferry-app", "1.0", "Requires: ferry-dep"},
 	} {
 		spec := fmt.Sprintf("%s-%s.spec", p.name, p.version)
-		writeRoot(t, filepath.Join(build, spec), fmt.Sprintf(rpmSpec, p.name, p.version, p.requires))
+		if err := os.WriteFile(filepath.Join(build, spec), []byte(fmt.Sprintf(rpmSpec, p.name, p.version, p.requires)), 0o644); err != nil {
+			return nil, err
+		}
 		specs = append(specs, "/tmp/rpmbuild/"+spec)
 	}
-	h.Run("cd /tmp/rpmbuild && for s in " + strings.Join(specs, " ") + "; do rpmbuild -bb --define '_topdir /tmp/rpmbuild/top' $s >/dev/null 2>&1 || exit 1; done; " +
-		"mkdir -p /srv/rpms && cp top/RPMS/noarch/*.rpm /srv/rpms/")
-	return h
+	if out, err := h.Try("cd /tmp/rpmbuild && for s in " + strings.Join(specs, " ") + "; do rpmbuild -bb --define '_topdir /tmp/rpmbuild/top' $s >/dev/null 2>&1 || exit 1; done"); err != nil {
+		return nil, fmt.Errorf("rpmbuild: %v\n%s", err, out)
+	}
+	files, err := filepath.Glob(filepath.Join(build, "top/RPMS/noarch/*.rpm"))
+	if err != nil || len(files) != 4 {
+		return nil, fmt.Errorf("rpmbuild made %q (%v)", files, err)
+	}
+	rpms := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		rpms[filepath.Base(f)] = data
+	}
+	return rpms, nil
 }
 
 // rpmInstalled lists the test packages rpm has installed.
