@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/ferry-sh/ferry/internal/anylist"
+	"github.com/ferry-sh/ferry/internal/pyrepr"
 	"slices"
 	"strings"
 )
@@ -216,7 +217,7 @@ func (p *ini) get(section, opt string) (string, error) {
 
 func (p *ini) interpolate(section, opt, rawValue, rest string, depth int) (string, error) {
 	if depth > 10 {
-		return "", fmt.Errorf("Recursion limit exceeded in value substitution: option %s in section %s contains an interpolation key which cannot be substituted in 10 steps. Raw value: %s", pyRepr(opt), pyRepr(section), pyRepr(rawValue))
+		return "", fmt.Errorf("Recursion limit exceeded in value substitution: option %s in section %s contains an interpolation key which cannot be substituted in 10 steps. Raw value: %s", pyrepr.Repr(opt), pyrepr.Repr(section), pyrepr.Repr(rawValue))
 	}
 	var b strings.Builder
 	for {
@@ -234,12 +235,12 @@ func (p *ini) interpolate(section, opt, rawValue, rest string, depth int) (strin
 		case strings.HasPrefix(rest, "%("):
 			end := strings.Index(rest, ")")
 			if end <= 2 || !strings.HasPrefix(rest[end:], ")s") {
-				return "", fmt.Errorf("bad interpolation variable reference %s", pyRepr(rest))
+				return "", fmt.Errorf("bad interpolation variable reference %s", pyrepr.Repr(rest))
 			}
 			name := strings.ToLower(rest[2:end])
 			ref, ok := p.raw(section, name)
 			if !ok {
-				return "", fmt.Errorf("Bad value substitution: option %s in section %s contains an interpolation key %s which is not a valid option name. Raw value: %s", pyRepr(opt), pyRepr(section), pyRepr(name), pyRepr(rawValue))
+				return "", fmt.Errorf("Bad value substitution: option %s in section %s contains an interpolation key %s which is not a valid option name. Raw value: %s", pyrepr.Repr(opt), pyrepr.Repr(section), pyrepr.Repr(name), pyrepr.Repr(rawValue))
 			}
 			if strings.Contains(ref, "%") {
 				var err error
@@ -250,17 +251,7 @@ func (p *ini) interpolate(section, opt, rawValue, rest string, depth int) (strin
 			b.WriteString(ref)
 			rest = rest[end+2:]
 		default:
-			return "", fmt.Errorf("'%%' must be followed by '%%' or '(', found: %s", pyRepr(rest))
+			return "", fmt.Errorf("'%%' must be followed by '%%' or '(', found: %s", pyrepr.Repr(rest))
 		}
 	}
-}
-
-// pyRepr is Python's repr of a str, as configparser's messages quote.
-func pyRepr(s string) string {
-	quote := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		quote = `"`
-	}
-	r := strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`, "\t", `\t`, quote, `\`+quote)
-	return quote + r.Replace(s) + quote
 }
