@@ -57,7 +57,9 @@ func TestValidateRefusesABadValueOfEveryModule(t *testing.T) {
 		"mount":                  {"mount: {path: /mnt/x, state: ephemeral}", `pb.yml:3:29: argument state: "ephemeral" is not one of mounted, unmounted, present, absent, absent_from_fstab, remounted`},
 		"package":                {"package: {name: {a: 1}}", `pb.yml:3:17: argument name: want a list, got a mapping`},
 		"pause":                  {"pause: {seconds: -1}", "pb.yml:3:15: pause cannot wait a negative time (-1); give 0 or more"},
+		"expect":                 {"expect: {command: passwd, responses: {x: y}, echo: maybe}", `pb.yml:3:52: argument echo: want a boolean`},
 		"ping":                   {"ping: {data: a, date: b}", `pb.yml:3:23: module ping has no argument "date"`}, // data takes any value: a list's is Python's text of it, as 2.14's check_type_str
+		"iptables":               {"iptables: {chain: INPUT, state: gone}", `pb.yml:3:32: argument state: "gone" is not one of absent, present`},
 		"pip":                    {"pip: {name: foo, version: '1.0', state: latest}", "pb.yml:3:24: version is incompatible with state=latest"},
 		"raw":                    {"raw: {free_form: ' '}", "pb.yml:3:13: free_form is empty"},
 		"reboot":                 {"reboot: {reboot_timeout: 0}", "pb.yml:3:16: reboot_timeout is 0; give a number of seconds, 1 or more"},
