@@ -77,7 +77,8 @@ func (r *Runner) delegated(sc *scope, t *Task) (delegation, error) {
 	}
 	d := delegation{host: r.delegatedHost(ih), implicit: ih.Implicit}
 	if sc.forHost == nil { // a scope of no task: the delegated host's variables alone
-		d.scope = &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, d.host.facts.get(), d.host.inventoryVars()},
+		hostLayer, fromHost := d.host.facts.view()
+		d.scope = &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, hostLayer, d.host.inventoryVars()}, data: []dataLayer{{layer: hostLayer, names: fromHost}},
 			magic: sc.magic, masker: r.opts.Masker}
 		return d, nil
 	}

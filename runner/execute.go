@@ -26,6 +26,9 @@ type taskOutcome struct {
 	skipped     bool
 	unreachable bool
 	delegate    string // the host a delegated task ran on ("" if its own)
+	// readData: the task read a host's data (readsData), so the facts it
+	// sets are data too.
+	readData bool
 }
 
 // itemOutcome is one run of the module (one loop item, after retries).
@@ -77,6 +80,7 @@ func (r *Runner) execute(ctx context.Context, pr *playRun, t *Task, h *hostState
 	}
 	r.checkStored(t, h, &out)
 	out.delegate = delegate
+	out.readData = sc.readData != nil && sc.readData.Load()
 	if out.failed && !out.unreachable {
 		out.ignored = r.ignoreErrors(sc, t)
 	}
@@ -129,7 +133,10 @@ func (r *Runner) runLoop(ctx context.Context, t *Task, h *hostState, sc *scope, 
 		if carried != nil {
 			isc = isc.withLayer(carried)
 		}
-		isc = isc.withLayer(vars)
+		// Items are rendered values already: never rendered again (2.14
+		// wraps a lookup's items with wrap_var; a loop over a host's output
+		// must not run the templates in it).
+		isc = isc.withDataLayer(vars)
 		res := r.runItem(ctx, t, h, isc)
 		carried = carryToNextItem(carried, t, res)
 		recordLoopVars(res.data, vars, t)
@@ -365,7 +372,7 @@ func (r *Runner) withResult(sc *scope, t *Task, data map[string]any) *scope {
 	if t.Register != "" {
 		layer[t.Register] = data
 	}
-	return sc.withLayer(layer)
+	return sc.withDataLayer(layer)
 }
 
 func allTrue(sc *scope, exprs []string, what string) (bool, error) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ferry-sh/ferry/internal/anylist"
 	"github.com/ferry-sh/ferry/modules"
@@ -28,7 +29,8 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 		params, roleVars, defaults = t.Role.Params, t.Role.Vars, t.Role.Defaults
 	}
 	layers := make([]map[string]any, 0, 12)
-	for _, l := range []map[string]any{r.opts.ExtraVars, params, h.facts.get(), t.Vars, roleVars, pr.roleVars,
+	hostLayer, fromHost := h.facts.view()
+	for _, l := range []map[string]any{r.opts.ExtraVars, params, hostLayer, t.Vars, roleVars, pr.roleVars,
 		pr.varsFiles, pr.play.Vars, h.inventoryVars(), defaults, pr.roleDefaults} {
 		if len(l) > 0 {
 			layers = append(layers, l)
@@ -40,7 +42,7 @@ func (r *Runner) scope(pr *playRun, t *Task, h *hostState) *scope {
 			layers = append(layers, l)
 		}
 	}
-	return &scope{engine: r.engine, layers: layers, keywordLayers: len(layers) - vars,
+	return &scope{engine: r.engine, layers: layers, keywordLayers: len(layers) - vars, data: []dataLayer{{layer: hostLayer, names: fromHost}}, readData: new(atomic.Bool),
 		magic: roleMagic(pr, t, r.magicVars(pr, h)), masker: r.opts.Masker,
 		forHost:  func(o *hostState) *scope { return r.scope(pr, t, o) },
 		warnings: &taskWarnings{warn: func(msg string) { r.warn("%s", msg) }}}
@@ -156,9 +158,10 @@ func (r *Runner) hostView(name string) map[string]any {
 	hs := r.hosts[name]
 	r.mu.Unlock()
 	var facts map[string]any
+	var fromHost map[string]bool
 	version := -1
 	if hs != nil {
-		facts, version = hs.facts.snapshot()
+		facts, fromHost, version = hs.facts.snapshot()
 	}
 	r.viewMu.Lock()
 	v, ok := r.views[name]
@@ -174,7 +177,7 @@ func (r *Runner) hostView(name string) map[string]any {
 		vars[k] = v
 	}
 	vars["inventory_hostname"] = name
-	r.renderView(name, vars)
+	r.renderView(name, vars, fromHost)
 	r.viewMu.Lock()
 	r.views[name] = hostView{vars: vars, version: version}
 	r.viewMu.Unlock()
@@ -184,8 +187,8 @@ func (r *Runner) hostView(name string) map[string]any {
 // renderView renders the templated values of a host's view in that host's
 // scope. The scope offers no hostvars, so a view can never recurse into
 // views; a value that cannot be rendered (it needs play variables, say)
-// stays as written.
-func (r *Runner) renderView(name string, vars map[string]any) {
+// stays as written, and so does a value the host gave (fromHost).
+func (r *Runner) renderView(name string, vars map[string]any, fromHost map[string]bool) {
 	sc := &scope{engine: r.engine, layers: []map[string]any{r.opts.ExtraVars, vars}, masker: r.opts.Masker, magic: func(n string) (any, bool) {
 		switch n {
 		case "group_names":
@@ -199,7 +202,7 @@ func (r *Runner) renderView(name string, vars map[string]any) {
 	}}
 	rendered := map[string]any{}
 	for k, v := range vars {
-		if hasTemplate(v) {
+		if hasTemplate(v) && !fromHost[k] {
 			if out, err := sc.render(v); err == nil {
 				rendered[k] = out
 			}

@@ -99,7 +99,7 @@ func (r *Runner) runTaskOn(ctx context.Context, pr *playRun, t *Task, hosts []*h
 	r.recordInventoryChanges(t, targets, results, rescuable)
 	if once && t.Register != "" {
 		for _, h := range hosts[1:] {
-			h.facts.set(map[string]any{t.Register: results[0].registered})
+			h.facts.setFromHost(map[string]any{t.Register: results[0].registered})
 		}
 	}
 	if once && t.Module == "set_stats" && (!results[0].failed || results[0].ignored) {
@@ -187,35 +187,55 @@ func (r *Runner) record(t *Task, h *hostState, out *taskOutcome, rescuable bool)
 			st.Changed++
 		}
 	}
-	updates := map[string]any{}
-	factsHost := r.factsHost(t, h, out.delegate)
+	var moduleFacts map[string]any
 	if !out.failed || out.ignored {
-		updates = keyorder.Copy(out.facts) // their order is the module's
+		moduleFacts = keyorder.Copy(out.facts) // their order is the module's
 	}
-	if factsHost != h && len(updates) > 0 {
-		factsHost.facts.set(updates)
-		r.factsEvent(t, factsHost, updates)
-		updates = map[string]any{}
+	if factsHost := r.factsHost(t, h, out.delegate); factsHost != h {
+		r.setFacts(t, factsHost, moduleFacts, nil, out.readData)
+		moduleFacts = nil
 	}
+	gave := map[string]any{}
 	if t.Register != "" && (!out.unreachable || out.ignored) {
-		keyorder.Put(updates, t.Register, out.registered)
+		keyorder.Put(gave, t.Register, out.registered)
 	}
 	if t.Module == "set_stats" && (!out.failed || out.ignored) {
 		r.custom.add([]string{h.name}, out.registered, true)
 	}
 	if out.failed && !out.ignored && rescuable {
 		// the rescue sees the failure, as Ansible's strategy sets it
-		keyorder.Put(updates, "ansible_failed_result", out.registered)
+		keyorder.Put(gave, "ansible_failed_result", out.registered)
 	}
-	if len(updates) > 0 {
-		h.facts.set(updates)
-		r.factsEvent(t, h, updates)
-	}
+	r.setFacts(t, h, moduleFacts, gave, out.readData)
 	if out.changed && (!out.failed || out.ignored) {
 		for _, hd := range out.notify {
 			h.notified[hd] = true
 		}
 	}
+}
+
+// setFacts sets a task's module facts and the results it registered on h.
+// set_fact's and include_vars' facts are the playbook's own values, to be
+// rendered when read, unless the task read a host's data (readData); every
+// other module's facts and every registered result came from the host, and
+// are never rendered again (2.14 wraps them with wrap_var: a host printing
+// "{{ lookup('pipe', ...) }}" must not run it on the controller).
+func (r *Runner) setFacts(t *Task, h *hostState, moduleFacts, registered map[string]any, readData bool) {
+	if len(moduleFacts) > 0 {
+		if (t.Module == "set_fact" || t.Module == "include_vars") && !readData {
+			h.facts.set(moduleFacts)
+		} else {
+			h.facts.setFromHost(moduleFacts)
+		}
+	}
+	if len(registered) > 0 {
+		h.facts.setFromHost(registered)
+	}
+	all := keyorder.Copy(moduleFacts)
+	for _, k := range keyorder.Keys(registered) {
+		keyorder.Put(all, k, registered[k])
+	}
+	r.factsEvent(t, h, all)
 }
 
 // flushHandlers runs notified handlers in definition order, once per host.

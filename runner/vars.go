@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -21,10 +22,14 @@ const omitValue = "__ferry_omit_placeholder__"
 // register). Other hosts read it through hostvars while the host's own task
 // writes it, so writes copy the map and swap it under the lock.
 type facts struct {
-	mu      sync.RWMutex
-	m       map[string]any
-	version int           // bumped on every set, so views built from m know they are stale
-	changes *atomic.Int64 // the run's count of facts changes on any host, when set
+	mu sync.RWMutex
+	m  map[string]any
+	// fromHost names the values a host gave (registered results, a
+	// module's facts): data, never rendered again when read, as 2.14's
+	// wrap_var makes them unsafe. Replaced, never changed in place.
+	fromHost map[string]bool
+	version  int           // bumped on every set, so views built from m know they are stale
+	changes  *atomic.Int64 // the run's count of facts changes on any host, when set
 }
 
 func (f *facts) get() map[string]any {
@@ -33,9 +38,36 @@ func (f *facts) get() map[string]any {
 	return f.m
 }
 
-func (f *facts) set(values map[string]any) {
+// set sets variables a playbook computed (set_fact, include_vars): their
+// templates render when they are read.
+func (f *facts) set(values map[string]any) { f.store(values, false) }
+
+// setFromHost sets values a host gave: they are never rendered again.
+func (f *facts) setFromHost(values map[string]any) { f.store(values, true) }
+
+// view is the facts and the names of those that came from a host, read
+// together.
+func (f *facts) view() (map[string]any, map[string]bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.m, f.fromHost
+}
+
+func (f *facts) store(values map[string]any, fromHost bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	marks := make(map[string]bool, len(f.fromHost)+len(values))
+	for k := range f.fromHost {
+		marks[k] = true
+	}
+	for k := range values {
+		if fromHost {
+			marks[k] = true
+		} else {
+			delete(marks, k)
+		}
+	}
+	f.fromHost = marks
 	next := keyorder.NewBuilder(len(f.m) + len(values)) // in the order they were set (varnames)
 	for _, m := range []map[string]any{f.m, values} {
 		for _, k := range keyorder.Keys(m) {
@@ -49,10 +81,10 @@ func (f *facts) set(values map[string]any) {
 	}
 }
 
-func (f *facts) snapshot() (map[string]any, int) {
+func (f *facts) snapshot() (map[string]any, map[string]bool, int) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.m, f.version
+	return f.m, f.fromHost, f.version
 }
 
 // scope resolves variable names for one host and task with Ansible's
@@ -66,6 +98,13 @@ type scope struct {
 	// command line's settings, which every variable beats (connkw.go).
 	keywordLayers int
 	magic         func(name string) (any, bool)
+	// data are the layers (or some of their names) whose values came from
+	// a host: returned as they are, never rendered (facts.setFromHost).
+	data []dataLayer
+	// readData is set when the task read such a value: what set_fact
+	// computes from it is data too, as 2.14's templating keeps a result
+	// made from an unsafe value unsafe. Shared by the task's scopes.
+	readData *atomic.Bool
 	// masker learns the values computed from secrets (see taint.go).
 	masker *Masker
 	// resolving holds the names being rendered, to catch a variable whose
@@ -86,6 +125,12 @@ func (s *scope) Lookup(name string) (any, bool, error) {
 	}
 	for _, layer := range s.layers {
 		if v, ok := layer[name]; ok {
+			if s.isData(layer, name) {
+				if s.readData != nil {
+					s.readData.Store(true)
+				}
+				return v, true, nil
+			}
 			return s.resolve(name, v)
 		}
 	}
@@ -94,6 +139,28 @@ func (s *scope) Lookup(name string) (any, bool, error) {
 		return v, ok, nil
 	}
 	return nil, false, nil
+}
+
+// dataLayer marks a layer's values as a host's data: those of names, or
+// all of them when names is nil.
+type dataLayer struct {
+	layer map[string]any
+	names map[string]bool
+}
+
+// isData says whether name's value in layer came from a host.
+func (s *scope) isData(layer map[string]any, name string) bool {
+	for _, d := range s.data {
+		if (d.names == nil || d.names[name]) && sameMap(layer, d.layer) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameMap says whether a and b are the same map (not equal contents).
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 func (s *scope) resolve(name string, v any) (any, bool, error) {
@@ -130,6 +197,9 @@ func (e *lookupError) Unwrap() error { return e.err }
 func (s *scope) render(v any) (any, error) {
 	switch x := v.(type) {
 	case rawtext.Text:
+		if s.readData != nil {
+			s.readData.Store(true)
+		}
 		return string(x), nil
 	case string:
 		if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
@@ -193,10 +263,18 @@ func hasTemplate(v any) bool {
 	return false
 }
 
+// withDataLayer is withLayer for values that are data (a registered result
+// judged by failed_when, a loop's items): they are never rendered.
+func (s *scope) withDataLayer(layer map[string]any) *scope {
+	sc := s.withLayer(layer)
+	sc.data = append(slices.Clip(s.data), dataLayer{layer: layer})
+	return sc
+}
+
 // withLayer returns a scope with one more layer on top (a loop item, a
 // registered result being judged by failed_when).
 func (s *scope) withLayer(layer map[string]any) *scope {
-	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), keywordLayers: s.keywordLayers,
+	return &scope{engine: s.engine, layers: append([]map[string]any{layer}, s.layers...), keywordLayers: s.keywordLayers, data: s.data, readData: s.readData,
 		magic: s.magic, masker: s.masker, forHost: s.forHost, warnings: s.warnings}
 }
 
