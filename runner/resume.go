@@ -180,7 +180,10 @@ func (r *Runner) resumed(pr *playRun, t *Task, hosts []*hostState) []*hostState 
 			continue
 		}
 		if len(d.facts) > 0 {
-			h.facts.set(d.facts)
+			// The journal does not say which came from the host: all are
+			// data, never templated again (a set_fact's value is rendered
+			// already).
+			h.facts.setFromHost(d.facts)
 		}
 		if d.status == StatusChanged {
 			for _, hd := range pr.play.handlersFor(t.Notify) {
