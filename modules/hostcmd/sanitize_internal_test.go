@@ -15,20 +15,8 @@ func TestLogSanitizeAsAnsible(t *testing.T) {
 		"https://user:secret@example.com/r.git", "/usr/bin/git ls-remote https://u:p@h/r -h HEAD",
 		"a@b c://d:e@f g:h@i", "fatal: unable to access 'https://token@github.com/x/': 403", "@", "://@", ":@",
 	}
-	data, _ := json.Marshal(inputs)
-	script := "import json,sys\nfrom ansible.module_utils.basic import heuristic_log_sanitize as s\n" +
-		"print(json.dumps([s(x) for x in json.loads(sys.argv[1])]))"
-	out, err := exec.Command("/usr/bin/python3", "-c", script, string(data)).Output()
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("ansible-core's python: %v", err)
-		}
-		t.Skipf("ansible-core's python: %v", err)
-	}
-	var want []string
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := asAnsible(t, "from ansible.module_utils.basic import heuristic_log_sanitize as s\n"+
+		"print(json.dumps([s(x) for x in json.loads(sys.argv[1])]))", inputs)
 	for i, in := range inputs {
 		if got := LogSanitize(in); got != want[i] {
 			t.Errorf("LogSanitize(%q) = %q, Ansible's %q", in, got, want[i])
@@ -44,10 +32,22 @@ func TestCleanArgsAsAnsible(t *testing.T) {
 		{"tool", "--password=hunter2", "-passwd", "x", "pass", "y", "https://u:p@h/r", "it's"},
 		{"git", "ls-remote", "https://token@example.com/r.git", "--pass"},
 	}
+	want := asAnsible(t, "import types\nfrom ansible.module_utils.basic import AnsibleModule as M\n"+
+		"print(json.dumps([M._clean_args(types.SimpleNamespace(_clean=None, no_log_values=set()), a) for a in json.loads(sys.argv[1])]))", inputs)
+	for i, in := range inputs {
+		if got := CleanArgs(in); got != want[i] {
+			t.Errorf("CleanArgs(%q) = %q, Ansible's %q", in, got, want[i])
+		}
+	}
+}
+
+// asAnsible runs script with ansible-core's python, the JSON of inputs as
+// its argument, and returns the list of strings it prints as JSON. Without
+// ansible-core the test skips, or fails under CI.
+func asAnsible(t *testing.T, script string, inputs any) []string {
+	t.Helper()
 	data, _ := json.Marshal(inputs)
-	script := "import json,sys,types\nfrom ansible.module_utils.basic import AnsibleModule as M\n" +
-		"print(json.dumps([M._clean_args(types.SimpleNamespace(_clean=None, no_log_values=set()), a) for a in json.loads(sys.argv[1])]))"
-	out, err := exec.Command("/usr/bin/python3", "-c", script, string(data)).Output()
+	out, err := exec.Command("/usr/bin/python3", "-c", "import json,sys\n"+script, string(data)).Output()
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("ansible-core's python: %v", err)
@@ -58,9 +58,5 @@ func TestCleanArgsAsAnsible(t *testing.T) {
 	if err := json.Unmarshal(out, &want); err != nil {
 		t.Fatal(err)
 	}
-	for i, in := range inputs {
-		if got := CleanArgs(in); got != want[i] {
-			t.Errorf("CleanArgs(%q) = %q, Ansible's %q", in, got, want[i])
-		}
-	}
+	return want
 }
